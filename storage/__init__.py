@@ -1,0 +1,1 @@
+"""The station's encrypted, crash-safe local store: key slots, documents, blobs, audit log."""
