@@ -1,1 +1,1 @@
-"""Station <-> district center protocol (message shapes, canonical encoding, signatures) and the sync engine."""
+"""Station <-> district center protocol (shapes, canonical encoding, signatures) and the sync engine."""
