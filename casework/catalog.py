@@ -1,0 +1,1042 @@
+"""The service catalog (事项清单 / 实施清单) a district publishes and every station carries offline.
+
+A :class:`Catalog` holds the district's :class:`Item` s (事项, keyed by 实施编码 ``code``), their
+:class:`Material` s (申请材料), the :class:`Bundle` s (一件事) that group items across departments, and the
+全市通办 :class:`Jurisdiction` windows (业务属地). Field names follow the 实施清单 elements of
+GB/T 39046-2020; the code tables (事项类型, 行使层级, …) are enums or, where provinces differ, a table the
+catalog carries itself.
+
+Use::
+
+    catalog = Catalog.from_dict(json.loads(text))   # structural errors -> CatalogFormatError
+    catalog.validate()                              # every rule broken -> CatalogValidationError
+    item = catalog.item("1161…")                    # KeyError with the code when unknown
+    for merged in catalog.materials_for("B-CSYJS"): # a bundle's materials, each asked once
+        print(merged.material.name, merged.item_codes)
+    changes = diff(old_catalog, catalog)            # what the last update changed
+
+Hazards:
+
+* ``from_dict`` only checks shapes; a parsed catalog may still break the rules. Always ``validate()``
+  a catalog that came from outside before using it to accept cases.
+* Lookups index the first item with a code; a catalog with duplicate codes is invalid and
+  ``validate()`` says so.
+* A cancelled item (取消, 清单之外无审批) is still in the catalog so old cases can show it; callers that
+  accept new cases must check :attr:`Item.accepts_new_cases`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import IntEnum, StrEnum
+from typing import Any, TypeVar
+
+from casework.timelimit import TimeLimit, TimeUnit
+
+__all__ = [
+    "DEFAULT_ITEM_TYPES",
+    "Bundle",
+    "CaseKind",
+    "Catalog",
+    "CatalogDiff",
+    "CatalogError",
+    "CatalogFormatError",
+    "CatalogProblem",
+    "CatalogValidationError",
+    "Item",
+    "ItemChange",
+    "ItemStatus",
+    "Jurisdiction",
+    "Level",
+    "LifeEvent",
+    "Material",
+    "MaterialForm",
+    "MaterialSource",
+    "MaterialType",
+    "MergedMaterial",
+    "Necessity",
+    "ProcessStep",
+    "ServiceObject",
+    "TimeLimit",
+    "TimeUnit",
+    "TongbanScope",
+    "diff",
+    "item_type_code",
+]
+
+# --------------------------------------------------------------------------------------------- code tables
+
+#: 事项类型 code table (Shaanxi / national usage). Provinces vary, so a catalog carries its own copy in
+#: ``Catalog.item_types``; this is the default.
+DEFAULT_ITEM_TYPES: Mapping[str, str] = {
+    "01": "行政许可",
+    "04": "行政征收",
+    "05": "行政给付",
+    "07": "行政确认",
+    "08": "行政奖励",
+    "09": "行政裁决",
+    "10": "其他行政权力",
+    "20": "公共服务",
+}
+
+
+def item_type_code(name: str, table: Mapping[str, str] = DEFAULT_ITEM_TYPES) -> str:
+    """Map a 事项类型 name as lists print it ("行政许可", "许可", "公共服务") to its code ("01", "20").
+
+    Raises ``KeyError`` naming the unknown type.
+    """
+    wanted = name.strip()
+    for code, full in table.items():
+        if wanted in (full, full.removeprefix("行政"), code):
+            return code
+    raise KeyError(f"未知的事项类型“{name}”")
+
+
+class Level(IntEnum):
+    """行使层级."""
+
+    NATIONAL = 1  # 国家级
+    PROVINCE = 2  # 省级
+    CITY = 3  # 市级
+    COUNTY = 4  # 县级
+    TOWNSHIP = 5  # 镇(乡、街道)级
+    COMMUNITY = 6  # 村(社区)级
+
+    @property
+    def label(self) -> str:
+        return ("国家级", "省级", "市级", "县级", "镇(街道)级", "村(社区)级")[self.value - 1]
+
+
+class CaseKind(StrEnum):
+    """办件类型: 1 即办件 (done on the spot), 2 承诺件 (done within the promised limit)."""
+
+    IMMEDIATE = "即办件"
+    PROMISED = "承诺件"
+
+    @property
+    def code(self) -> str:
+        return "1" if self is CaseKind.IMMEDIATE else "2"
+
+
+class TongbanScope(StrEnum):
+    """通办范围: where else than the 业务属地 an application may be taken."""
+
+    NATIONWIDE = "全国通办"
+    CROSS_PROVINCE = "跨省通办"
+    CROSS_CITY = "跨市通办"
+    CROSS_COUNTY = "跨县通办"
+    CITYWIDE = "全市通办"
+
+
+class ServiceObject(StrEnum):
+    """服务对象."""
+
+    PERSON = "自然人"
+    LEGAL_PERSON = "法人"
+    OTHER_ORGANIZATION = "非法人组织"
+
+
+class LifeEvent(StrEnum):
+    """全生命周期 stages used to browse the guide (seeds 002, 003)."""
+
+    BIRTH = "出生"
+    EDUCATION = "教育"
+    MARRIAGE_CHILDBIRTH = "婚育"
+    EMPLOYMENT = "就业"
+    HOUSING = "住房"
+    TRAVEL = "出行"
+    SOCIAL_INSURANCE = "社会保障"
+    SOCIAL_ASSISTANCE = "社会救助"
+    RETIREMENT = "退休"
+    DEATH = "身后"
+    OTHER = "其他"
+    COMPANY_ESTABLISHMENT = "设立"
+    COMPANY_OPERATION = "经营"
+    COMPANY_DEREGISTRATION = "注销"
+
+    @property
+    def for_companies(self) -> bool:
+        return self in (LifeEvent.COMPANY_ESTABLISHMENT, LifeEvent.COMPANY_OPERATION,
+                        LifeEvent.COMPANY_DEREGISTRATION)
+
+
+class ItemStatus(StrEnum):
+    """Whether an item (or bundle) is in force. ``cancelled`` items accept no new cases."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class MaterialType(StrEnum):
+    """材料类型."""
+
+    CERTIFICATE = "证件证书证明"
+    FORM = "申请表格文书"
+    OTHER = "其他"
+
+
+class MaterialSource(StrEnum):
+    """来源渠道."""
+
+    APPLICANT = "申请人自备"
+    GOVERNMENT = "政府部门核发"
+    INTERMEDIARY = "中介机构或法定机构产生"
+    OTHER = "其他"
+
+
+class MaterialForm(StrEnum):
+    """材料形式."""
+
+    PAPER = "纸质"
+    ELECTRONIC = "电子"
+    BOTH = "纸质和电子"
+
+
+class Necessity(StrEnum):
+    """必要性. ``DEFERRABLE`` (容缺后补) may be supplied after 受理 by a due date (容缺受理)."""
+
+    REQUIRED = "必要"
+    OPTIONAL = "非必要"
+    DEFERRABLE = "容缺后补"
+
+
+# Strictest first: when two items ask for one material, the merged request keeps the strictest.
+_NECESSITY_RANK = {Necessity.REQUIRED: 0, Necessity.DEFERRABLE: 1, Necessity.OPTIONAL: 2}
+
+_CODE_CHARS = re.compile(r"^[0-9A-Z]+$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+BASIC_CODE_LENGTH = 12
+IMPLEMENTATION_CODE_LENGTH = 33
+
+# --------------------------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProblem:
+    """One broken rule: a stable machine ``kind``, where it is, and a Chinese message for the admin."""
+
+    kind: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class CatalogError(Exception):
+    """Base of catalog errors. ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[CatalogProblem]) -> None:
+        self.problems: tuple[CatalogProblem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+
+class CatalogFormatError(CatalogError, ValueError):
+    """The dict is not shaped like a catalog (missing key, wrong type, unknown enum value)."""
+
+
+class CatalogValidationError(CatalogError, ValueError):
+    """The catalog is well-formed but breaks the 实施清单 rules (see :meth:`Catalog.validate`)."""
+
+
+# --------------------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Material:
+    """申请材料. ``code`` is the material's identity across items: two items asking for the material
+    with the same code ask for the same document, and a bundle asks for it once."""
+
+    code: str
+    name: str
+    material_type: MaterialType = MaterialType.CERTIFICATE
+    source: MaterialSource = MaterialSource.APPLICANT
+    form: MaterialForm = MaterialForm.PAPER
+    originals: int = 1  # 原件份数
+    copies: int = 0  # 复印件份数
+    necessity: Necessity = Necessity.REQUIRED
+    commitment_allowed: bool = False  # 告知承诺制 may replace it
+    commitment_text: str = ""  # what the applicant signs instead
+    blank_form: str = ""  # 空白表格 reference (file name / URL)
+    sample_form: str = ""  # 示例样表 reference
+    acceptance_standard: str = ""  # 受理标准
+    shared_data: bool = False  # obtainable by 数据共享, the applicant need not bring it
+    note: str = ""
+
+    @property
+    def deferrable(self) -> bool:
+        return self.necessity is Necessity.DEFERRABLE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessStep:
+    """One step of 办理流程 (申请, 受理, 审查, 决定, 办结/送达 …)."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    """事项: one implementation-list entry, keyed by 实施编码 ``code``.
+
+    ``sample`` is True when the guide details (materials, limits, process …) are sample data written
+    for this project, not taken from a published guide; names, departments and types of the 72 city
+    items are real (seed 000) even when ``sample`` is True.
+    """
+
+    code: str  # 实施编码, 33 chars
+    basic_code: str  # 基本编码, 12 chars
+    name: str  # 事项名称
+    item_type: str  # 事项类型 code, see Catalog.item_types
+    department: str  # 实施主体
+    department_credit_code: str  # 实施主体统一社会信用代码
+    level: Level  # 行使层级
+    jurisdiction: str  # 业务属地: a Jurisdiction.area of the catalog
+    promised_limit: TimeLimit  # 承诺办结时限
+    legal_limit: TimeLimit | None = None  # 法定办结时限; None when the law sets none
+    case_kind: CaseKind = CaseKind.PROMISED
+    basis: tuple[str, ...] = ()  # 设定依据
+    conditions: tuple[str, ...] = ()  # 受理条件
+    process: tuple[ProcessStep, ...] = ()  # 办理流程
+    materials: tuple[Material, ...] = ()
+    visits: int = 1  # 到办事现场次数
+    charged: bool = False  # 是否收费
+    fee_basis: str = ""  # 收费依据 and 标准
+    place: str = ""  # 办理地点
+    hours: str = ""  # 办理时间
+    consult_phone: str = ""  # 咨询电话
+    supervise_phone: str = ""  # 监督电话
+    tongban: TongbanScope | None = None  # 通办范围
+    service_objects: tuple[ServiceObject, ...] = (ServiceObject.PERSON,)
+    result_name: str = ""  # 结果名称
+    life_events: tuple[LifeEvent, ...] = ()
+    station_acceptable: bool = False  # may be accepted at a community station (便民服务站)
+    commitment_offered: bool = False  # 告知承诺制 offered for this item
+    status: ItemStatus = ItemStatus.ACTIVE
+    effective_from: date | None = None
+    effective_to: date | None = None  # the day cancellation takes effect, for cancelled items
+    sample: bool = False
+    note: str = ""
+
+    @property
+    def accepts_new_cases(self) -> bool:
+        """False for a cancelled item: 清单之外无审批."""
+        return self.status is ItemStatus.ACTIVE
+
+    def material(self, code: str) -> Material:
+        for m in self.materials:
+            if m.code == code:
+                return m
+        raise KeyError(f"事项“{self.name}”没有编码为 {code} 的材料")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bundle:
+    """一件事: several items across departments, one form and one set of materials (seed 002)."""
+
+    code: str
+    name: str
+    item_codes: tuple[str, ...]
+    life_events: tuple[LifeEvent, ...] = ()
+    description: str = ""
+    promised_limit: TimeLimit | None = None  # the bundle's own promise, e.g. 7 工作日 for 开小超市
+    status: ItemStatus = ItemStatus.ACTIVE
+    sample: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Jurisdiction:
+    """A 业务属地 and its 全市通办 window (seed 004 attachment 1). ``area`` is the key items refer to;
+    ``area_code`` is the GB/T 2260 code where the area has one (开发区 do not)."""
+
+    area: str
+    area_code: str = ""
+    phone: str = ""
+    window: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MergedMaterial:
+    """A material a bundle asks for once, with the items that need it (``item_codes``, bundle order).
+
+    Where items state it differently, the merge keeps the strictest: most originals and copies, the
+    strictest necessity, commitment only if every item allows it, 数据共享 only if every item can use it.
+    """
+
+    material: Material
+    item_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Catalog:
+    """The district's published catalog document (版本化, reviewed and published by the district)."""
+
+    version: int
+    district_code: str
+    district_name: str
+    issued_at: datetime
+    items: tuple[Item, ...] = ()
+    bundles: tuple[Bundle, ...] = ()
+    jurisdictions: tuple[Jurisdiction, ...] = ()
+    item_types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ITEM_TYPES))
+    _items_by_code: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _bundles_by_code: dict[str, Bundle] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        items: dict[str, Item] = {}
+        for it in self.items:
+            items.setdefault(it.code, it)
+        bundles: dict[str, Bundle] = {}
+        for b in self.bundles:
+            bundles.setdefault(b.code, b)
+        object.__setattr__(self, "_items_by_code", items)
+        object.__setattr__(self, "_bundles_by_code", bundles)
+
+    # ---- lookups
+
+    def item(self, code: str) -> Item:
+        """The item with 实施编码 ``code`` (cancelled ones included). ``KeyError`` when unknown."""
+        try:
+            return self._items_by_code[code]
+        except KeyError:
+            raise KeyError(f"目录中没有实施编码为 {code} 的事项") from None
+
+    def bundle(self, code: str) -> Bundle:
+        try:
+            return self._bundles_by_code[code]
+        except KeyError:
+            raise KeyError(f"目录中没有编码为 {code} 的一件事") from None
+
+    def has_item(self, code: str) -> bool:
+        return code in self._items_by_code
+
+    def active_items(self) -> tuple[Item, ...]:
+        return tuple(it for it in self.items if it.status is ItemStatus.ACTIVE)
+
+    def active_bundles(self) -> tuple[Bundle, ...]:
+        return tuple(b for b in self.bundles if b.status is ItemStatus.ACTIVE)
+
+    def bundle_items(self, code: str) -> tuple[Item, ...]:
+        return tuple(self.item(c) for c in self.bundle(code).item_codes)
+
+    def jurisdiction(self, area: str) -> Jurisdiction:
+        for j in self.jurisdictions:
+            if j.area == area:
+                return j
+        raise KeyError(f"目录中没有业务属地“{area}”")
+
+    def item_type_name(self, code: str) -> str:
+        return self.item_types.get(code, code)
+
+    def materials_for(self, bundle_code: str) -> tuple[MergedMaterial, ...]:
+        """The bundle's materials as one list: a material (same ``Material.code``) needed by several
+        items appears once, first-seen order, with every item that needs it."""
+        order: list[str] = []
+        merged: dict[str, Material] = {}
+        needed_by: dict[str, list[str]] = {}
+        for it in self.bundle_items(bundle_code):
+            for m in it.materials:
+                if m.code not in merged:
+                    order.append(m.code)
+                    merged[m.code] = m
+                    needed_by[m.code] = [it.code]
+                    continue
+                merged[m.code] = _merge_material(merged[m.code], m)
+                if it.code not in needed_by[m.code]:
+                    needed_by[m.code].append(it.code)
+        return tuple(MergedMaterial(merged[c], tuple(needed_by[c])) for c in order)
+
+    # ---- validation
+
+    def problems(self) -> list[CatalogProblem]:
+        """Every rule the catalog breaks (empty when valid). :meth:`validate` raises with these."""
+        return _check_catalog(self)
+
+    def validate(self) -> None:
+        """Raise :class:`CatalogValidationError` listing ALL problems; return None when valid."""
+        found = self.problems()
+        if found:
+            raise CatalogValidationError(found)
+
+    # ---- serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``Catalog.from_dict(c.to_dict()) == c`` and the reverse round trip of a
+        dict produced here is exact (every key is always written)."""
+        return {
+            "version": self.version,
+            "district_code": self.district_code,
+            "district_name": self.district_name,
+            "issued_at": _datetime_to_str(self.issued_at),
+            "item_types": dict(self.item_types),
+            "jurisdictions": [_jurisdiction_to_dict(j) for j in self.jurisdictions],
+            "items": [_item_to_dict(it) for it in self.items],
+            "bundles": [_bundle_to_dict(b) for b in self.bundles],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Catalog:
+        """Parse a catalog dict. Raises :class:`CatalogFormatError` listing every malformed entry."""
+        problems: list[CatalogProblem] = []
+        r = _Reader(data, "目录", problems)
+        version = r.integer("version")
+        district_code = r.text("district_code")
+        district_name = r.text("district_name")
+        issued_at = r.timestamp("issued_at")
+        raw_types = r.get("item_types", dict(DEFAULT_ITEM_TYPES))
+        item_types: dict[str, str] = {}
+        if isinstance(raw_types, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw_types.items()
+        ):
+            item_types = dict(raw_types)
+        else:
+            r.fail("item_types", "事项类型代码表必须是“代码: 名称”的字符串映射")
+        jurisdictions = _parse_list(r, "jurisdictions", _jurisdiction_from_dict, "业务属地")
+        items = _parse_list(r, "items", _item_from_dict, "事项")
+        bundles = _parse_list(r, "bundles", _bundle_from_dict, "一件事")
+        if problems:
+            raise CatalogFormatError(problems)
+        assert version is not None and issued_at is not None  # guaranteed when no problems
+        return cls(
+            version=version,
+            district_code=district_code,
+            district_name=district_name,
+            issued_at=issued_at,
+            items=tuple(items),
+            bundles=tuple(bundles),
+            jurisdictions=tuple(jurisdictions),
+            item_types=item_types,
+        )
+
+
+def _merge_material(a: Material, b: Material) -> Material:
+    necessity = min(a.necessity, b.necessity, key=_NECESSITY_RANK.__getitem__)
+    commitment = a.commitment_allowed and b.commitment_allowed
+    return Material(
+        code=a.code,
+        name=a.name,
+        material_type=a.material_type,
+        source=a.source,
+        form=a.form if a.form == b.form else MaterialForm.BOTH,
+        originals=max(a.originals, b.originals),
+        copies=max(a.copies, b.copies),
+        necessity=necessity,
+        commitment_allowed=commitment,
+        commitment_text=(a.commitment_text or b.commitment_text) if commitment else "",
+        blank_form=a.blank_form or b.blank_form,
+        sample_form=a.sample_form or b.sample_form,
+        acceptance_standard=a.acceptance_standard or b.acceptance_standard,
+        shared_data=a.shared_data and b.shared_data,
+        note=a.note or b.note,
+    )
+
+
+# --------------------------------------------------------------------------------------------- validation
+
+
+def _check_code(value: str, length: int, kind: str, label: str, where: str) -> list[CatalogProblem]:
+    if len(value) != length or not _CODE_CHARS.match(value):
+        return [CatalogProblem(kind, where, f"{label}“{value}”格式不正确:应为{length}位数字或大写字母")]
+    return []
+
+
+def _limit_exceeds(promised: TimeLimit, legal: TimeLimit) -> bool:
+    """True only when ``promised`` is certainly longer than ``legal`` without a calendar: same unit and
+    a larger amount, or working days promised against natural days allowed (N 工作日 ≥ N 自然日)."""
+    if promised.unit == legal.unit:
+        return promised.amount > legal.amount
+    if promised.unit is TimeUnit.WORKING_DAY:
+        return promised.amount > legal.amount
+    return False
+
+
+def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[CatalogProblem]:
+    w = f"事项“{it.name or it.code}”({it.code})"
+    out: list[CatalogProblem] = []
+    out += _check_code(it.code, IMPLEMENTATION_CODE_LENGTH, "malformed_code", "实施编码", w)
+    out += _check_code(it.basic_code, BASIC_CODE_LENGTH, "malformed_basic_code", "基本编码", w)
+    if not it.name.strip():
+        out.append(CatalogProblem("empty_name", w, "事项名称不能为空"))
+    if it.item_type not in types:
+        out.append(CatalogProblem("unknown_item_type", w, f"事项类型代码“{it.item_type}”不在代码表中"))
+    if not it.department.strip():
+        out.append(CatalogProblem("missing_department", w, "实施主体不能为空"))
+    if not _CREDIT_CODE.match(it.department_credit_code):
+        out.append(CatalogProblem("malformed_credit_code", w,
+                                  f"实施主体统一社会信用代码“{it.department_credit_code}”格式不正确"))
+    if areas and it.jurisdiction not in areas:
+        out.append(CatalogProblem("unknown_jurisdiction", w, f"业务属地“{it.jurisdiction}”不在属地表中"))
+    if it.legal_limit is not None and _limit_exceeds(it.promised_limit, it.legal_limit):
+        out.append(CatalogProblem("promised_exceeds_legal", w,
+                                  f"承诺办结时限({it.promised_limit})长于法定办结时限({it.legal_limit})"))
+    if it.case_kind is CaseKind.IMMEDIATE and it.promised_limit.amount != 0:
+        out.append(CatalogProblem("immediate_with_limit", w,
+                                  f"即办件的承诺办结时限应为即办,而不是{it.promised_limit}"))
+    if it.case_kind is CaseKind.PROMISED and it.promised_limit.amount == 0:
+        out.append(CatalogProblem("promised_without_limit", w, "承诺件必须有大于0的承诺办结时限"))
+    if it.visits < 0:
+        out.append(CatalogProblem("negative_visits", w, f"到办事现场次数不能为负数({it.visits})"))
+    if it.charged and not it.fee_basis.strip():
+        out.append(CatalogProblem("fee_basis_missing", w, "收费事项必须写明收费依据"))
+    if not it.service_objects:
+        out.append(CatalogProblem("no_service_object", w, "至少要有一个服务对象"))
+    if it.status is ItemStatus.CANCELLED and it.effective_to is None:
+        out.append(CatalogProblem("cancelled_without_date", w, "已取消的事项必须写明取消生效日期"))
+    if it.effective_from and it.effective_to and it.effective_to < it.effective_from:
+        out.append(CatalogProblem("effective_dates_reversed", w, "失效日期早于生效日期"))
+    seen: set[str] = set()
+    for m in it.materials:
+        mw = f"{w} 材料“{m.name}”({m.code})"
+        if m.code in seen:
+            out.append(CatalogProblem("duplicate_material", mw, "同一事项中材料编码重复"))
+        seen.add(m.code)
+        if not m.code.strip() or not m.name.strip():
+            out.append(CatalogProblem("material_unnamed", mw, "材料编码和材料名称不能为空"))
+        if m.originals < 0 or m.copies < 0:
+            out.append(CatalogProblem("negative_count", mw,
+                                      f"原件份数({m.originals})和复印件份数({m.copies})不能为负数"))
+        if m.commitment_allowed and not m.commitment_text.strip():
+            out.append(CatalogProblem("commitment_text_missing", mw, "可告知承诺的材料必须写明承诺内容"))
+        if m.commitment_allowed and not it.commitment_offered:
+            out.append(CatalogProblem("commitment_not_offered", mw, "材料可告知承诺,但事项未开通告知承诺制"))
+    return out
+
+
+def _check_catalog(c: Catalog) -> list[CatalogProblem]:
+    out: list[CatalogProblem] = []
+    if c.version < 1:
+        out.append(CatalogProblem("bad_version", "目录", f"版本号必须是正整数,而不是{c.version}"))
+    if not c.district_code.strip() or not c.district_name.strip():
+        out.append(CatalogProblem("missing_district", "目录", "必须写明发布目录的区县代码和名称"))
+    areas: set[str] = set()
+    for j in c.jurisdictions:
+        if j.area in areas:
+            out.append(CatalogProblem("duplicate_jurisdiction", f"业务属地“{j.area}”", "业务属地重复"))
+        areas.add(j.area)
+    seen_items: set[str] = set()
+    material_names: dict[str, tuple[str, str]] = {}
+    for it in c.items:
+        if it.code in seen_items:
+            out.append(CatalogProblem("duplicate_item_code", f"事项“{it.name}”({it.code})",
+                                      "实施编码与另一事项重复"))
+        seen_items.add(it.code)
+        out += _check_item(it, c.item_types, areas)
+        for m in it.materials:
+            first = material_names.setdefault(m.code, (m.name, it.name))
+            if first[0] != m.name:
+                out.append(CatalogProblem(
+                    "material_name_conflict", f"材料编码 {m.code}",
+                    f"事项“{first[1]}”称其为“{first[0]}”,事项“{it.name}”称其为“{m.name}”;同一编码必须是同一材料"))
+    seen_bundles: set[str] = set()
+    for b in c.bundles:
+        w = f"一件事“{b.name}”({b.code})"
+        if b.code in seen_bundles:
+            out.append(CatalogProblem("duplicate_bundle_code", w, "一件事编码重复"))
+        seen_bundles.add(b.code)
+        if len(set(b.item_codes)) < 2:
+            out.append(CatalogProblem("bundle_too_small", w, "一件事至少要包含两个不同的事项"))
+        if len(set(b.item_codes)) != len(b.item_codes):
+            out.append(CatalogProblem("bundle_duplicate_item", w, "一件事中同一事项出现多次"))
+        for code in b.item_codes:
+            if not c.has_item(code):
+                out.append(CatalogProblem("bundle_missing_item", w, f"包含的事项 {code} 不在目录中"))
+            elif b.status is ItemStatus.ACTIVE and not c.item(code).accepts_new_cases:
+                out.append(CatalogProblem("bundle_cancelled_item", w,
+                                          f"包含的事项“{c.item(code).name}”({code})已取消"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- diff
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """An item or bundle present in both versions whose fields differ (``fields`` are dict keys)."""
+
+    code: str
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDiff:
+    """What changed from ``old_version`` to ``new_version``.
+
+    ``cancelled_*`` are entries that turned cancelled or disappeared (``removed_*`` lists the latter
+    again, separately); ``changed_*`` excludes cancellations and includes reinstatements (field
+    ``status``)."""
+
+    old_version: int
+    new_version: int
+    added_items: tuple[str, ...] = ()
+    changed_items: tuple[ItemChange, ...] = ()
+    cancelled_items: tuple[str, ...] = ()
+    removed_items: tuple[str, ...] = ()
+    added_bundles: tuple[str, ...] = ()
+    changed_bundles: tuple[ItemChange, ...] = ()
+    cancelled_bundles: tuple[str, ...] = ()
+    removed_bundles: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added_items or self.changed_items or self.cancelled_items or self.added_bundles
+                    or self.changed_bundles or self.cancelled_bundles)
+
+    def summary(self) -> str:
+        """One Chinese line for the station's "本次目录更新" notice."""
+        return (f"目录由第{self.old_version}版更新为第{self.new_version}版:新增事项{len(self.added_items)}项,"
+                f"变更{len(self.changed_items)}项,取消{len(self.cancelled_items)}项;"
+                f"新增一件事{len(self.added_bundles)}个,变更{len(self.changed_bundles)}个,"
+                f"取消{len(self.cancelled_bundles)}个")
+
+
+_E = TypeVar("_E", Item, Bundle)
+
+
+def _diff_entries(
+    old: Iterable[_E], new: Iterable[_E], to_dict: Any
+) -> tuple[tuple[str, ...], tuple[ItemChange, ...], tuple[str, ...], tuple[str, ...]]:
+    old_by = {e.code: e for e in old}
+    new_by = {e.code: e for e in new}
+    added = tuple(c for c in new_by if c not in old_by)
+    removed = tuple(c for c in old_by if c not in new_by)
+    changed: list[ItemChange] = []
+    cancelled: list[str] = []
+    for code, n in new_by.items():
+        o = old_by.get(code)
+        if o is None or o == n:
+            continue
+        if o.status is ItemStatus.ACTIVE and n.status is ItemStatus.CANCELLED:
+            cancelled.append(code)
+            continue
+        od, nd = to_dict(o), to_dict(n)
+        fields = tuple(k for k in nd if od.get(k) != nd[k])
+        changed.append(ItemChange(code, n.name, fields))
+    return added, tuple(changed), tuple(cancelled) + removed, removed
+
+
+def diff(old: Catalog, new: Catalog) -> CatalogDiff:
+    """Compare two catalog versions by item 实施编码 and bundle code (see :class:`CatalogDiff`)."""
+    ai, ci, xi, ri = _diff_entries(old.items, new.items, _item_to_dict)
+    ab, cb, xb, rb = _diff_entries(old.bundles, new.bundles, _bundle_to_dict)
+    return CatalogDiff(old.version, new.version, ai, ci, xi, ri, ab, cb, xb, rb)
+
+
+# --------------------------------------------------------------------------------------------- to_dict
+
+
+def _datetime_to_str(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware (UTC)")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _limit_to_dict(limit: TimeLimit | None) -> dict[str, int | str] | None:
+    return None if limit is None else limit.to_dict()
+
+
+def _material_to_dict(m: Material) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "name": m.name,
+        "material_type": m.material_type.value,
+        "source": m.source.value,
+        "form": m.form.value,
+        "originals": m.originals,
+        "copies": m.copies,
+        "necessity": m.necessity.value,
+        "commitment_allowed": m.commitment_allowed,
+        "commitment_text": m.commitment_text,
+        "blank_form": m.blank_form,
+        "sample_form": m.sample_form,
+        "acceptance_standard": m.acceptance_standard,
+        "shared_data": m.shared_data,
+        "note": m.note,
+    }
+
+
+def _item_to_dict(it: Item) -> dict[str, Any]:
+    return {
+        "code": it.code,
+        "basic_code": it.basic_code,
+        "name": it.name,
+        "item_type": it.item_type,
+        "department": it.department,
+        "department_credit_code": it.department_credit_code,
+        "level": int(it.level),
+        "jurisdiction": it.jurisdiction,
+        "legal_limit": _limit_to_dict(it.legal_limit),
+        "promised_limit": it.promised_limit.to_dict(),
+        "case_kind": it.case_kind.value,
+        "basis": list(it.basis),
+        "conditions": list(it.conditions),
+        "process": [{"name": s.name, "description": s.description} for s in it.process],
+        "materials": [_material_to_dict(m) for m in it.materials],
+        "visits": it.visits,
+        "charged": it.charged,
+        "fee_basis": it.fee_basis,
+        "place": it.place,
+        "hours": it.hours,
+        "consult_phone": it.consult_phone,
+        "supervise_phone": it.supervise_phone,
+        "tongban": None if it.tongban is None else it.tongban.value,
+        "service_objects": [s.value for s in it.service_objects],
+        "result_name": it.result_name,
+        "life_events": [e.value for e in it.life_events],
+        "station_acceptable": it.station_acceptable,
+        "commitment_offered": it.commitment_offered,
+        "status": it.status.value,
+        "effective_from": None if it.effective_from is None else it.effective_from.isoformat(),
+        "effective_to": None if it.effective_to is None else it.effective_to.isoformat(),
+        "sample": it.sample,
+        "note": it.note,
+    }
+
+
+def _bundle_to_dict(b: Bundle) -> dict[str, Any]:
+    return {
+        "code": b.code,
+        "name": b.name,
+        "item_codes": list(b.item_codes),
+        "life_events": [e.value for e in b.life_events],
+        "description": b.description,
+        "promised_limit": _limit_to_dict(b.promised_limit),
+        "status": b.status.value,
+        "sample": b.sample,
+    }
+
+
+def _jurisdiction_to_dict(j: Jurisdiction) -> dict[str, Any]:
+    return {"area": j.area, "area_code": j.area_code, "phone": j.phone, "window": j.window, "seq": j.seq}
+
+
+# --------------------------------------------------------------------------------------------- from_dict
+
+_T = TypeVar("_T")
+_EnumT = TypeVar("_EnumT", bound=StrEnum)
+
+
+class _Reader:
+    """Typed access to one dict, recording a problem per malformed key instead of stopping."""
+
+    def __init__(self, data: object, where: str, problems: list[CatalogProblem]) -> None:
+        self.where = where
+        self.problems = problems
+        if not isinstance(data, Mapping):
+            self.fail("", "应为对象(JSON object)")
+            data = {}
+        self.data: Mapping[str, Any] = data
+
+    def fail(self, key: str, message: str) -> None:
+        where = f"{self.where}.{key}" if key else self.where
+        self.problems.append(CatalogProblem("format", where, message))
+
+    def get(self, key: str, default: object = None) -> Any:
+        return self.data.get(key, default)
+
+    def text(self, key: str, default: str | None = None) -> str:
+        v = self.data.get(key, default)
+        if isinstance(v, str):
+            return v
+        self.fail(key, "缺少该字段" if v is None else f"应为字符串,实际为{v!r}")
+        return ""
+
+    def integer(self, key: str, default: int | None = None) -> int | None:
+        v = self.data.get(key, default)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        self.fail(key, "缺少该字段" if v is None else f"应为整数,实际为{v!r}")
+        return None
+
+    def flag(self, key: str, default: bool) -> bool:
+        v = self.data.get(key, default)
+        if isinstance(v, bool):
+            return v
+        self.fail(key, f"应为 true/false,实际为{v!r}")
+        return default
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        v = self.data.get(key, [])
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            return tuple(v)
+        self.fail(key, "应为字符串数组")
+        return ()
+
+    def enum(self, key: str, enum: type[_EnumT], default: _EnumT | None = None) -> _EnumT:
+        v = self.data.get(key, None if default is None else default.value)
+        try:
+            return enum(v)
+        except ValueError:
+            allowed = "、".join(e.value for e in enum)
+            self.fail(key, f"取值“{v}”无效,应为:{allowed}")
+            return next(iter(enum))
+
+    def enums(self, key: str, enum: type[_EnumT], default: Sequence[_EnumT] = ()) -> tuple[_EnumT, ...]:
+        raw = self.data.get(key, [e.value for e in default])
+        if not isinstance(raw, list):
+            self.fail(key, "应为数组")
+            return ()
+        out: list[_EnumT] = []
+        for v in raw:
+            try:
+                out.append(enum(v))
+            except ValueError:
+                allowed = "、".join(e.value for e in enum)
+                self.fail(key, f"取值“{v}”无效,应为:{allowed}")
+        return tuple(out)
+
+    def date(self, key: str) -> date | None:
+        v = self.data.get(key)
+        if v is None:
+            return None
+        try:
+            return date.fromisoformat(v) if isinstance(v, str) else None
+        except ValueError:
+            pass
+        self.fail(key, f"应为 ISO 日期(YYYY-MM-DD),实际为{v!r}")
+        return None
+
+    def timestamp(self, key: str) -> datetime | None:
+        v = self.data.get(key)
+        if isinstance(v, str) and v.endswith("Z"):
+            try:
+                parsed = datetime.fromisoformat(v[:-1] + "+00:00")
+                return parsed.astimezone(UTC)
+            except ValueError:
+                pass
+        self.fail(key, f"应为以 Z 结尾的 UTC ISO-8601 时间,实际为{v!r}")
+        return None
+
+    def limit(self, key: str, required: bool) -> TimeLimit | None:
+        v = self.data.get(key)
+        if v is None and not required:
+            return None
+        if isinstance(v, Mapping):
+            try:
+                return TimeLimit.from_dict(dict(v))
+            except ValueError as e:
+                self.fail(key, str(e))
+                return None
+        self.fail(key, "缺少该字段" if v is None else "应为 {amount, unit}")
+        return None
+
+
+def _parse_list(
+    r: _Reader, key: str, parse: Any, label: str
+) -> list[Any]:
+    raw = r.get(key, [])
+    if not isinstance(raw, list):
+        r.fail(key, "应为数组")
+        return []
+    out: list[Any] = []
+    for i, entry in enumerate(raw):
+        name = entry.get("name") or entry.get("area") if isinstance(entry, Mapping) else None
+        where = f"{label}[{i}]" + (f"“{name}”" if isinstance(name, str) else "")
+        before = len(r.problems)
+        value = parse(_Reader(entry, where, r.problems))
+        if len(r.problems) == before:
+            out.append(value)
+    return out
+
+
+def _material_from_dict(r: _Reader) -> Material:
+    return Material(
+        code=r.text("code"),
+        name=r.text("name"),
+        material_type=r.enum("material_type", MaterialType, MaterialType.CERTIFICATE),
+        source=r.enum("source", MaterialSource, MaterialSource.APPLICANT),
+        form=r.enum("form", MaterialForm, MaterialForm.PAPER),
+        originals=r.integer("originals", 1) or 0,
+        copies=r.integer("copies", 0) or 0,
+        necessity=r.enum("necessity", Necessity, Necessity.REQUIRED),
+        commitment_allowed=r.flag("commitment_allowed", False),
+        commitment_text=r.text("commitment_text", ""),
+        blank_form=r.text("blank_form", ""),
+        sample_form=r.text("sample_form", ""),
+        acceptance_standard=r.text("acceptance_standard", ""),
+        shared_data=r.flag("shared_data", False),
+        note=r.text("note", ""),
+    )
+
+
+def _step_from_dict(r: _Reader) -> ProcessStep:
+    return ProcessStep(name=r.text("name"), description=r.text("description", ""))
+
+
+def _item_from_dict(r: _Reader) -> Item:
+    level_raw = r.integer("level")
+    level = Level.COMMUNITY
+    if level_raw is not None:
+        try:
+            level = Level(level_raw)
+        except ValueError:
+            r.fail("level", f"行使层级应为1(国家级)至6(村/社区级),实际为{level_raw}")
+    tongban_raw = r.get("tongban")
+    tongban = None if tongban_raw is None else r.enum("tongban", TongbanScope)
+    promised = r.limit("promised_limit", required=True)
+    return Item(
+        code=r.text("code"),
+        basic_code=r.text("basic_code"),
+        name=r.text("name"),
+        item_type=r.text("item_type"),
+        department=r.text("department"),
+        department_credit_code=r.text("department_credit_code"),
+        level=level,
+        jurisdiction=r.text("jurisdiction"),
+        legal_limit=r.limit("legal_limit", required=False),
+        promised_limit=promised or TimeLimit(0),
+        case_kind=r.enum("case_kind", CaseKind, CaseKind.PROMISED),
+        basis=r.strs("basis"),
+        conditions=r.strs("conditions"),
+        process=tuple(_parse_list(r, "process", _step_from_dict, f"{r.where} 办理流程")),
+        materials=tuple(_parse_list(r, "materials", _material_from_dict, f"{r.where} 材料")),
+        visits=r.integer("visits", 1) or 0,
+        charged=r.flag("charged", False),
+        fee_basis=r.text("fee_basis", ""),
+        place=r.text("place", ""),
+        hours=r.text("hours", ""),
+        consult_phone=r.text("consult_phone", ""),
+        supervise_phone=r.text("supervise_phone", ""),
+        tongban=tongban,
+        service_objects=r.enums("service_objects", ServiceObject, (ServiceObject.PERSON,)),
+        result_name=r.text("result_name", ""),
+        life_events=r.enums("life_events", LifeEvent),
+        station_acceptable=r.flag("station_acceptable", False),
+        commitment_offered=r.flag("commitment_offered", False),
+        status=r.enum("status", ItemStatus, ItemStatus.ACTIVE),
+        effective_from=r.date("effective_from"),
+        effective_to=r.date("effective_to"),
+        sample=r.flag("sample", False),
+        note=r.text("note", ""),
+    )
+
+
+def _bundle_from_dict(r: _Reader) -> Bundle:
+    return Bundle(
+        code=r.text("code"),
+        name=r.text("name"),
+        item_codes=r.strs("item_codes"),
+        life_events=r.enums("life_events", LifeEvent),
+        description=r.text("description", ""),
+        promised_limit=r.limit("promised_limit", required=False),
+        status=r.enum("status", ItemStatus, ItemStatus.ACTIVE),
+        sample=r.flag("sample", False),
+    )
+
+
+def _jurisdiction_from_dict(r: _Reader) -> Jurisdiction:
+    return Jurisdiction(
+        area=r.text("area"),
+        area_code=r.text("area_code", ""),
+        phone=r.text("phone", ""),
+        window=r.text("window", ""),
+        seq=r.integer("seq", 0) or 0,
+    )
