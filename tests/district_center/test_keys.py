@@ -1,0 +1,124 @@
+"""District keys: key file encryption, passphrase handling, the public file, envelope signatures."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from district_center.keys import (
+    PUBLIC_FILE_NAME,
+    KdfParams,
+    KeyFileError,
+    generate_keys,
+    init_keys,
+    load_key_file,
+    load_public_file,
+    read_passphrase,
+    write_key_file,
+)
+from sync.protocol import ProtocolError, b64decode, load_public_key, sign_envelope, verify_envelope
+
+FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost=8 * 1024)
+PASS = "correct horse battery staple"
+
+
+def test_init_writes_private_file_0600_and_public_file(tmp_path: Path) -> None:
+    keys, key_path, pub_path = init_keys(tmp_path, PASS, kdf=FAST_KDF)
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert pub_path == tmp_path / PUBLIC_FILE_NAME
+    public = json.loads(pub_path.read_text())
+    assert set(public) == {"signing_key", "recovery_key", "key_id"}
+    assert len(b64decode(public["signing_key"])) == 32 and len(b64decode(public["recovery_key"])) == 32
+    assert public == keys.public_dict() == load_public_file(tmp_path)
+    text = key_path.read_text()
+    # neither private key appears in the clear
+    assert keys.signing.private_bytes_raw().hex() not in text
+    from sync.protocol import b64encode
+    assert b64encode(keys.signing.private_bytes_raw()) not in text
+    assert b64encode(keys.recovery.private_bytes_raw()) not in text
+    assert PASS not in text
+
+
+def test_round_trip_and_wrong_passphrase_refused(tmp_path: Path) -> None:
+    keys = generate_keys()
+    path = tmp_path / "k.json"
+    write_key_file(path, keys, PASS, FAST_KDF)
+    opened = load_key_file(path, PASS)
+    assert opened.signing.private_bytes_raw() == keys.signing.private_bytes_raw()
+    assert opened.recovery.private_bytes_raw() == keys.recovery.private_bytes_raw()
+    assert opened.key_id == keys.key_id
+    with pytest.raises(KeyFileError, match="口令错误"):
+        load_key_file(path, PASS + "x")
+
+
+def test_default_kdf_parameters_are_stored(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    write_key_file(path, generate_keys(), PASS)
+    kdf = json.loads(path.read_text())["kdf"]
+    assert kdf["name"] == "argon2id" and kdf["memory_cost"] == 65536 and kdf["iterations"] == 3
+    load_key_file(path, PASS)
+
+
+def test_tampered_header_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    write_key_file(path, generate_keys(), PASS, FAST_KDF)
+    doc = json.loads(path.read_text())
+    doc["signing_public_key"] = generate_keys().signing_public_b64
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeyFileError):
+        load_key_file(path, PASS)
+
+
+def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
+    init_keys(tmp_path, PASS, kdf=FAST_KDF)
+    with pytest.raises(KeyFileError, match="已存在"):
+        init_keys(tmp_path, PASS, kdf=FAST_KDF)
+    with pytest.raises(KeyFileError, match="太短"):
+        write_key_file(tmp_path / "other.json", generate_keys(), "short")
+
+
+def test_envelope_signature_verifies_and_one_byte_change_breaks_it() -> None:
+    keys = generate_keys()
+    env = sign_envelope(keys.signing, kind="catalog", version=3, payload={"items": [{"name": "教师资格认定"}]},
+                       issued_at="2026-01-01T00:00:00Z", expires_at="2099-01-01T00:00:00Z", key_id=keys.key_id)
+    public = load_public_key(keys.signing_public_b64)
+    data = env.to_dict()
+    verify_envelope(data, public, kind="catalog", now_iso="2026-06-01T00:00:00Z", key_id=keys.key_id)
+    tampered = json.loads(json.dumps(data, ensure_ascii=False).replace("教师", "教帅"))
+    with pytest.raises(ProtocolError):
+        verify_envelope(tampered, public, kind="catalog", now_iso="2026-06-01T00:00:00Z")
+
+
+def test_read_passphrase_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "pass.txt"
+    f.write_text("from-file-passphrase\nignored\n")
+    monkeypatch.setenv("CENTER_KEY_PASSPHRASE", "from-env-passphrase")
+    assert read_passphrase(str(f)) == "from-file-passphrase"
+    assert read_passphrase(None) == "from-env-passphrase"
+    monkeypatch.delenv("CENTER_KEY_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))
+    with pytest.raises(KeyFileError, match="需要口令"):
+        read_passphrase(None)
+
+
+def test_cli_keys_init(tmp_path: Path) -> None:
+    pf = tmp_path / "pass"
+    pf.write_text(PASS + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "CENTER_KEY_PASSPHRASE"}
+    cmd = [sys.executable, "-m", "district_center.cli", "keys", "init", "--data-dir", str(tmp_path / "d"),
+           "--passphrase-file", str(pf)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert PASS not in out.stdout + out.stderr
+    public = json.loads((tmp_path / "d" / PUBLIC_FILE_NAME).read_text())
+    assert public["key_id"] in out.stdout
+    keys = load_key_file(tmp_path / "d" / "district-keys.key.json", PASS)
+    assert keys.public_dict() == public
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 1 and "已存在" in again.stderr
