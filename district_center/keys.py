@@ -237,7 +237,8 @@ def init_keys(data_dir: Path, passphrase: str, *, key_file: Path | None = None,
     data_dir.mkdir(parents=True, exist_ok=True)
     key_path = Path(key_file) if key_file else data_dir / KEY_FILE_NAME
     if (data_dir / PUBLIC_FILE_NAME).exists():
-        raise KeyFileError(f"区中心密钥已存在（{data_dir / PUBLIC_FILE_NAME}）；更换密钥需要密钥轮换流程，已停止")
+        raise KeyFileError(
+            f"区中心密钥已存在（{data_dir / PUBLIC_FILE_NAME}）；更换密钥需要密钥轮换流程，已停止")
     keys = generate_keys()
     write_key_file(key_path, keys, passphrase, kdf)
     return keys, key_path, write_public_file(data_dir, keys)
@@ -262,7 +263,8 @@ def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False
         import getpass
 
         if not sys.stdin.isatty():
-            raise KeyFileError(f"需要口令：请在终端中运行，或使用 --passphrase-file / 环境变量 {PASSPHRASE_ENV}")
+            raise KeyFileError(
+                f"需要口令：请在终端中运行，或使用 --passphrase-file / 环境变量 {PASSPHRASE_ENV}")
         passphrase = getpass.getpass(prompt)
         if confirm and getpass.getpass("请再次输入口令：") != passphrase:
             raise KeyFileError("两次输入的口令不一致")

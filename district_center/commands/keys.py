@@ -1,4 +1,4 @@
-"""``district-center keys init``: generate the district signing and recovery keys (see ``district_center.keys``)."""
+"""``district-center keys init``: generate the district signing and recovery keys."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    keys = sub.add_parser("keys", help="district keys: catalog signing (Ed25519) and station recovery (X25519)")
+    keys = sub.add_parser("keys", help="district keys: catalog signing (Ed25519), station recovery (X25519)")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     init = keys_sub.add_parser("init", help="generate the keys into a passphrase-protected key file")
     init.add_argument("--data-dir", default=default_data_dir(),
                       help=f"center data directory (default ${DATA_DIR_ENV} or .)")
-    init.add_argument("--key-file", help="where to write the private key file (default DATA_DIR/district-keys.key.json)")
+    init.add_argument("--key-file",
+                      help="where to write the private key file (default DATA_DIR/district-keys.key.json)")
     add_passphrase_argument(init)
     init.set_defaults(func=cmd_init)
 

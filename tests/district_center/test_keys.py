@@ -85,8 +85,9 @@ def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
 
 def test_envelope_signature_verifies_and_one_byte_change_breaks_it() -> None:
     keys = generate_keys()
-    env = sign_envelope(keys.signing, kind="catalog", version=3, payload={"items": [{"name": "教师资格认定"}]},
-                       issued_at="2026-01-01T00:00:00Z", expires_at="2099-01-01T00:00:00Z", key_id=keys.key_id)
+    env = sign_envelope(keys.signing, kind="catalog", version=3,
+                        payload={"items": [{"name": "教师资格认定"}]}, issued_at="2026-01-01T00:00:00Z",
+                        expires_at="2099-01-01T00:00:00Z", key_id=keys.key_id)
     public = load_public_key(keys.signing_public_b64)
     data = env.to_dict()
     verify_envelope(data, public, kind="catalog", now_iso="2026-06-01T00:00:00Z", key_id=keys.key_id)
@@ -102,9 +103,10 @@ def test_read_passphrase_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert read_passphrase(str(f)) == "from-file-passphrase"
     assert read_passphrase(None) == "from-env-passphrase"
     monkeypatch.delenv("CENTER_KEY_PASSPHRASE")
-    monkeypatch.setattr(sys, "stdin", open(os.devnull))
-    with pytest.raises(KeyFileError, match="需要口令"):
-        read_passphrase(None)
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr(sys, "stdin", devnull)
+        with pytest.raises(KeyFileError, match="需要口令"):
+            read_passphrase(None)
 
 
 def test_cli_keys_init(tmp_path: Path) -> None:
