@@ -1,0 +1,433 @@
+"""The sync engine's sans-I/O core: what to send next and how to apply each answer.
+
+:func:`sync_flow` is a generator in the style of httpx's ``Auth.auth_flow``: it yields a :class:`Request`
+and is sent back the :class:`Response`; it returns a :class:`SyncReport`. It never opens a socket, so the
+same code runs over httpx (:mod:`sync.client`), over a test transport, or not at all (offline bundles
+reuse its pieces). Local state goes through the injected :class:`sync.ports.SyncStore`, whose every
+change is one durable commit.
+
+A sync run walks forward-only **stages**, persisted in ``sync_state`` before each starts::
+
+    push -> pull_catalog -> pull_calendar -> pull_feed -> done
+
+A run killed in a stage resumes there; every stage is itself idempotent (delivered cases leave the outbox
+only on a receipt, attachments resume from the byte the center holds, feed events are applied by cursor in
+the same commit that moves the cursor), so resuming never loses or duplicates anything. After finishing a
+resumed run the flow starts one fresh run, so a single call always pushes everything queued.
+
+Transport failures are the shell's business: it raises :class:`sync.errors.NetworkError` into the
+generator (``gen.throw``) or simply stops; nothing half-applied survives because the core commits only
+complete answers.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from sync.errors import AuthError, CenterError, DocumentRefused
+from sync.ports import OutboxItem, SyncStore
+from sync.protocol import (
+    API_PREFIX,
+    HEADER_TOTAL_SIZE,
+    AttachmentStatus,
+    BatchCase,
+    CaseBatch,
+    CaseBatchResult,
+    FeedAck,
+    FeedPage,
+    JSONObject,
+    Problem,
+    ProtocolError,
+    SignedEnvelope,
+    canonical_json,
+    verify_envelope,
+)
+
+__all__ = [
+    "CHUNK_SIZE",
+    "STAGES",
+    "NullProgress",
+    "Progress",
+    "Request",
+    "Response",
+    "SyncConfig",
+    "SyncFlow",
+    "SyncReport",
+    "check_response",
+    "sync_flow",
+    "verify_document",
+]
+
+CHUNK_SIZE = 1024 * 1024  # 1 MiB, as docs/protocol.md states for the station
+BATCH_SIZE = 50
+FEED_PAGE = 500
+STAGES = ("push", "pull_catalog", "pull_calendar", "pull_feed", "done")
+CATALOG_KINDS = ("catalog", "catalog_delta")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request to make. ``path`` includes the query exactly as it must be sent and signed."""
+
+    method: str
+    path: str
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    signed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise CenterError("区中心的回复不完整或已损坏", code="bad_response") from None
+
+    def problem(self) -> Problem | None:
+        try:
+            return Problem.from_dict(json.loads(self.body))
+        except (ValueError, ProtocolError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    chunk_size: int = CHUNK_SIZE
+    batch_size: int = BATCH_SIZE
+    feed_page: int = FEED_PAGE
+
+
+class Progress(Protocol):
+    """Where the core reports progress (implemented by the shell over a :class:`sync.status.StatusBoard`)."""
+
+    def step(self, name: str) -> None: ...
+
+    def totals(self, *, cases: int = 0, bytes_: int = 0) -> None: ...
+
+    def advance(self, *, cases: int = 0, bytes_: int = 0) -> None: ...
+
+
+class NullProgress:
+    def step(self, name: str) -> None:
+        pass
+
+    def totals(self, *, cases: int = 0, bytes_: int = 0) -> None:
+        pass
+
+    def advance(self, *, cases: int = 0, bytes_: int = 0) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync did; ``to_dict`` is the JSON summary ``station-app sync --once`` prints."""
+
+    run_id: str = ""
+    resumed_from: str | None = None
+    cases_delivered: int = 0
+    cases_rejected: int = 0
+    cases_superseded: int = 0
+    attachments_uploaded: int = 0
+    attachment_bytes_sent: int = 0
+    batches: int = 0
+    catalog_version: int = 0
+    catalog_updated: bool = False
+    calendar_version: int = 0
+    feed_events_applied: int = 0
+    feed_cursor: int = 0
+    warnings: list[str] = field(default_factory=list)  # refused documents and similar, in Chinese
+
+    def to_dict(self) -> JSONObject:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+SyncFlow = Generator[Request, Response, SyncReport]
+
+
+def check_response(resp: Response, what: str) -> Response:
+    """Return a 2xx response; translate anything else into the :mod:`sync.errors` hierarchy."""
+    if resp.ok:
+        return resp
+    problem = resp.problem()
+    detail = problem.detail if problem else f"区中心返回错误 {resp.status}"
+    code = problem.code if problem else f"http_{resp.status}"
+    if resp.status in (401, 403):
+        if code == "clock_skew":
+            raise AuthError(detail, "请把本机时间校准为北京时间（可开启自动对时）后再同步", code=code)
+        raise AuthError(detail, code=code)
+    if resp.status in (408, 425, 429) or resp.status >= 500:
+        raise CenterError(f"{what}时区中心暂时不可用（{resp.status}）", code=code)
+    raise CenterError(f"{what}失败：{detail}", code=code)
+
+
+def verify_document(
+    data: Any, pinned_key: Ed25519PublicKey, *, kinds: tuple[str, ...], now_iso: str, current_version: int
+) -> SignedEnvelope | None:
+    """Verify a signed district document against the pinned key.
+
+    Returns the envelope when it is newer than ``current_version``, ``None`` when it is exactly the version
+    the station already has (nothing to do), and raises :class:`DocumentRefused` for a bad signature,
+    another district's key, an expired or malformed (e.g. truncated) document, or an older version.
+    """
+    name = "事项清单" if kinds[0].startswith("catalog") else "节假日安排"
+    if not isinstance(data, Mapping) or data.get("kind") not in kinds:
+        raise DocumentRefused(f"收到的{name}格式不正确或下载不完整，已拒绝", code="bad_document")
+    try:
+        env = verify_envelope(data, pinned_key, kind=str(data["kind"]), now_iso=now_iso)
+    except ProtocolError as exc:
+        raise DocumentRefused(f"收到的{name}未通过校验：{exc.detail}", code=exc.code) from None
+    if env.version == current_version:
+        return None
+    if env.version < current_version:
+        raise DocumentRefused(
+            f"收到的{name}版本 {env.version} 比本站现有版本 {current_version} 旧（可能是重放），已拒绝",
+            code="stale_document",
+        )
+    return env
+
+
+def sync_flow(
+    store: SyncStore,
+    *,
+    pinned_key: Ed25519PublicKey,
+    now_iso: Callable[[], str],
+    progress: Progress | None = None,
+    config: SyncConfig = SyncConfig(),
+) -> SyncFlow:
+    """One full sync (push, then pull catalog, calendar and feed), resuming an interrupted run first."""
+    progress = progress or NullProgress()
+    report = SyncReport()
+    run = store.load_run()
+    if run is not None and run.get("stage") in STAGES and run["stage"] != "done":
+        report.resumed_from = str(run["stage"])
+    else:
+        run = {"id": uuid.uuid4().hex, "stage": STAGES[0], "started_at": now_iso()}
+        store.save_run(run)
+    while True:
+        report.run_id = str(run["id"])
+        start = STAGES.index(str(run["stage"]))
+        for index in range(start, len(STAGES) - 1):
+            stage = STAGES[index]
+            progress.step(stage)
+            if stage == "push":
+                yield from _push(store, config, report, progress)
+            elif stage == "pull_catalog":
+                yield from _pull_catalog(store, pinned_key, now_iso, report)
+            elif stage == "pull_calendar":
+                yield from _pull_calendar(store, pinned_key, now_iso, report)
+            else:
+                yield from _pull_feed(store, config, report)
+            run = {**run, "stage": STAGES[index + 1], "at": now_iso()}
+            store.save_run(run)
+        if start == 0:
+            break
+        # a resumed run skipped the push stage: run once more from the start so nothing queued waits
+        run = {"id": uuid.uuid4().hex, "stage": STAGES[0], "started_at": now_iso()}
+        store.save_run(run)
+    progress.step("done")
+    report.catalog_version = store.catalog_version()
+    report.calendar_version = store.calendar_version()
+    report.feed_cursor = store.feed_cursor()
+    return report
+
+
+# --------------------------------------------------------------------------- push
+
+
+def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Progress) -> Generator[
+    Request, Response, None
+]:
+    progress.totals(cases=store.pending_count())
+    complete: set[str] = set()
+    while True:
+        items = store.pending(config.batch_size)
+        if not items:
+            return
+        ready: list[OutboxItem] = []
+        for item in items:
+            failure: str | None = None
+            for sha in item.attachments:
+                if sha in complete:
+                    continue
+                failure = yield from _upload(store, sha, config, report, progress, probe=item.version > 1)
+                if failure is not None:
+                    break
+                complete.add(sha)
+            if failure is None:
+                ready.append(item)
+            else:
+                store.fail_locally([item], failure)
+                report.cases_rejected += 1
+                progress.advance(cases=1)
+        if not ready:
+            continue
+        batch = CaseBatch([BatchCase(i.case_id, i.version, i.case) for i in ready])
+        resp = yield Request("POST", f"{API_PREFIX}/cases/batch", canonical_json(batch.to_dict()),
+                             {"Content-Type": "application/json"})
+        try:
+            result = CaseBatchResult.from_dict(check_response(resp, "上传办件").json())
+        except ProtocolError as exc:
+            raise CenterError(f"区中心的回执格式不正确：{exc.detail}", code="bad_response") from None
+        outcome = store.record_receipts(ready, result.receipts)
+        report.batches += 1
+        report.cases_delivered += len(outcome.delivered)
+        report.cases_rejected += len(outcome.rejected)
+        report.cases_superseded += len(outcome.superseded)
+        progress.advance(cases=len(outcome.delivered) + len(outcome.rejected))
+        if not (outcome.delivered or outcome.rejected or outcome.superseded):
+            raise CenterError("区中心没有为已上传的办件返回回执", code="missing_receipts")
+
+
+def _upload(
+    store: SyncStore, sha: str, config: SyncConfig, report: SyncReport, progress: Progress, *, probe: bool
+) -> Generator[Request, Response, str | None]:
+    """Upload one scan in chunks, resuming from the byte the center holds. Returns a failure reason
+    (Chinese) when the scan cannot be delivered at all, ``None`` when the center holds it complete."""
+    size = store.blob_size(sha)
+    if size is None:
+        return "本地找不到该办件的扫描件，请重新扫描材料后再提交"
+    progress.totals(bytes_=size)
+    path = f"{API_PREFIX}/attachments/{sha}"
+    offset = 0
+    # Small scans (one chunk) are sent straight away: re-sending one at most costs one chunk. Larger ones,
+    # and scans of a re-sent case version, ask first so that a resumed upload never repeats held bytes.
+    if probe or size > config.chunk_size:
+        held = yield from _held(path)
+        if held is None:
+            pass
+        elif held.complete:
+            progress.advance(bytes_=size)
+            return None
+        else:
+            offset = held.received
+    progress.advance(bytes_=offset)
+    limit = 3 * (size // max(config.chunk_size, 1) + 2) + 4
+    for _ in range(limit):
+        chunk = store.read_blob(sha, offset, min(config.chunk_size, size - offset))
+        resp = yield Request("PUT", f"{path}?offset={offset}", chunk,
+                             {HEADER_TOTAL_SIZE: str(size), "Content-Type": "application/octet-stream"})
+        if resp.status == 409:
+            problem = resp.problem()
+            received = problem.extra.get("received") if problem else None
+            if isinstance(received, int) and not isinstance(received, bool) and 0 <= received <= size:
+                progress.advance(bytes_=received - offset)
+                offset = received
+            else:
+                held = yield from _held(path)
+                new_offset = 0 if held is None else held.received
+                progress.advance(bytes_=new_offset - offset)
+                offset = new_offset
+                if held is not None and held.complete:
+                    return None
+            continue
+        if resp.status == 413 or (400 <= resp.status < 500 and resp.status not in (401, 403, 408, 429)):
+            problem = resp.problem()
+            return problem.detail if problem else f"区中心拒收扫描件（{resp.status}）"
+        status = _attachment_status(check_response(resp, "上传扫描件"))
+        report.attachment_bytes_sent += len(chunk)
+        progress.advance(bytes_=status.received - offset)
+        if status.complete:
+            report.attachments_uploaded += 1
+            return None
+        offset = status.received
+        if offset > size:
+            raise CenterError("区中心记录的扫描件大小与本站不符", code="bad_response")
+    raise CenterError("扫描件上传反复失败，区中心未确认收到完整文件", code="upload_stuck")
+
+
+def _held(path: str) -> Generator[Request, Response, AttachmentStatus | None]:
+    resp = yield Request("GET", path)
+    if resp.status == 404:
+        return None
+    return _attachment_status(check_response(resp, "查询扫描件"))
+
+
+def _attachment_status(resp: Response) -> AttachmentStatus:
+    try:
+        return AttachmentStatus.from_dict(resp.json())
+    except ProtocolError as exc:
+        raise CenterError(f"区中心的附件状态格式不正确：{exc.detail}", code="bad_response") from None
+
+
+# --------------------------------------------------------------------------- pull
+
+
+def _pull_catalog(
+    store: SyncStore, pinned_key: Ed25519PublicKey, now_iso: Callable[[], str], report: SyncReport
+) -> Generator[Request, Response, None]:
+    current = store.catalog_version()
+    path = f"{API_PREFIX}/catalog" + (f"?since={current}" if current else "")
+    resp = yield Request("GET", path)
+    if resp.status in (204, 304):
+        return
+    check_response(resp, "下载事项清单")
+    try:
+        env = verify_document(_json_or_refuse(resp, "事项清单"), pinned_key, kinds=CATALOG_KINDS,
+                              now_iso=now_iso(), current_version=current)
+        if env is not None:
+            store.apply_catalog(env)
+            report.catalog_updated = True
+    except DocumentRefused as exc:
+        report.warnings.append(exc.worker_text())
+
+
+def _pull_calendar(
+    store: SyncStore, pinned_key: Ed25519PublicKey, now_iso: Callable[[], str], report: SyncReport
+) -> Generator[Request, Response, None]:
+    resp = yield Request("GET", f"{API_PREFIX}/calendar")
+    if resp.status in (204, 304, 404):
+        return
+    check_response(resp, "下载节假日安排")
+    try:
+        env = verify_document(_json_or_refuse(resp, "节假日安排"), pinned_key, kinds=("calendar",),
+                              now_iso=now_iso(), current_version=store.calendar_version())
+        if env is not None:
+            store.apply_calendar(env)
+    except DocumentRefused as exc:
+        report.warnings.append(exc.worker_text())
+
+
+def _json_or_refuse(resp: Response, name: str) -> Any:
+    try:
+        return json.loads(resp.body)
+    except ValueError:
+        raise DocumentRefused(f"{name}下载不完整或已损坏，已拒绝", code="truncated_document") from None
+
+
+def _pull_feed(
+    store: SyncStore, config: SyncConfig, report: SyncReport
+) -> Generator[Request, Response, None]:
+    cursor = store.feed_cursor()
+    while True:
+        resp = yield Request("GET", f"{API_PREFIX}/feed?after={cursor}&limit={config.feed_page}")
+        try:
+            page = FeedPage.from_dict(check_response(resp, "接收办理结果").json())
+        except ProtocolError as exc:
+            raise CenterError(f"区中心的事件列表格式不正确：{exc.detail}", code="bad_response") from None
+        events = [e for e in page.events if e.seq > cursor]
+        if page.next < cursor:
+            raise CenterError("区中心的事件游标倒退了", code="bad_response")
+        if events or page.next > cursor:
+            applied = store.apply_feed(events, page.next)
+            report.feed_events_applied += applied.applied
+            cursor = page.next
+            ack = yield Request("POST", f"{API_PREFIX}/feed/ack", canonical_json(FeedAck(cursor).to_dict()),
+                                {"Content-Type": "application/json"})
+            check_response(ack, "确认办理结果")
+        if not events or len(page.events) < config.feed_page:
+            return

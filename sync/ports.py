@@ -1,0 +1,81 @@
+"""What the sync engine needs from the station's local state: one small interface.
+
+The engine core (:mod:`sync.engine_core`) never touches the store directly; it talks to a :class:`SyncStore`.
+The production implementation (:class:`sync.local.StationSyncStore`) sits on the encrypted station store;
+every method that changes state is one durable commit, so a crash between two calls loses nothing and the
+next sync resumes from what was committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sync.protocol import CaseReceipt, FeedEvent, JSONObject, SignedEnvelope
+
+__all__ = ["AppliedFeed", "OutboxItem", "ReceiptOutcome", "SyncStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One case version waiting to reach the center, with the sha256 of every scan it references."""
+
+    case_id: str
+    version: int
+    case: JSONObject
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ReceiptOutcome:
+    """What recording one batch's receipts changed."""
+
+    delivered: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # edited meanwhile: the newer version stays queued
+
+
+@dataclass(slots=True)
+class AppliedFeed:
+    applied: int = 0
+    skipped: int = 0  # already applied (idempotent replay) or not applicable, with a reason logged
+    created: int = 0  # cases created by routed_in events
+
+
+class SyncStore(Protocol):
+    """The station-side state of sync. Methods that change state commit durably before returning."""
+
+    # -- persisted, forward-only stages of the current sync run
+    def load_run(self) -> JSONObject | None: ...
+
+    def save_run(self, run: JSONObject | None) -> None: ...
+
+    # -- outbox
+    def pending(self, limit: int) -> list[OutboxItem]: ...
+
+    def pending_count(self) -> int: ...
+
+    def record_receipts(
+        self, sent: Sequence[OutboxItem], receipts: Sequence[CaseReceipt]
+    ) -> ReceiptOutcome: ...
+
+    def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None: ...
+
+    # -- attachments (content-addressed by sha256 hex)
+    def blob_size(self, sha256: str) -> int | None: ...
+
+    def read_blob(self, sha256: str, offset: int, length: int) -> bytes: ...
+
+    # -- pull
+    def catalog_version(self) -> int: ...
+
+    def apply_catalog(self, envelope: SignedEnvelope) -> JSONObject: ...
+
+    def calendar_version(self) -> int: ...
+
+    def apply_calendar(self, envelope: SignedEnvelope) -> None: ...
+
+    def feed_cursor(self) -> int: ...
+
+    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int) -> AppliedFeed: ...
