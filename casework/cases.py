@@ -1,0 +1,654 @@
+"""The case (办件) and its forward-only state machine.
+
+A :class:`Case` is one application: the applicant and agent, how each material was satisfied, where it is
+handled (业务属地) and where the result is collected, the promised date, the rating (好差评), the result,
+and the full history of status changes. Statuses change only along :data:`TRANSITIONS`; anything else
+raises :class:`IllegalTransition` with a message naming both states in Chinese.
+
+>>> case = Case.new(number="261122-007-00421", station_id="st-7", item_code="6101…", catalog_version=3,
+...                 applicant=applicant, jurisdiction="雁塔区", at=now, actor="w-01")
+>>> case.transition(CaseStatus.ACCEPTED, actor="w-01", at=now)          # side inferred: only the station
+>>> case.transition(CaseStatus.CLOSED, actor="w-01", at=now)
+Traceback (most recent call last):
+IllegalTransition: 不能从“已受理”变为“已办结”（accepted → closed）
+
+The main path::
+
+    draft ─┬─► notice_issued (一次性告知) ─┬─► accepted / collected / refused / withdrawn
+           ├─► refused (不予受理, final)    │
+           ├─► accepted (受理) ─────────────┤
+           └─► collected (代收, 全市通办) ───┘
+    accepted | collected ─► queued ─► delivered ─► in_review ⇄ supplement_requested (补齐补正)
+    in_review ─► approved | rejected ─► result_ready ─► handed_over (已送达) ─► closed
+    withdrawn (撤回): from every state before a decision (draft … supplement_requested)
+
+Bundle cases (一件事) own one :class:`SubCase` per item. Front-desk transitions (up to ``delivered``, and
+``withdrawn``) cascade to every undecided sub-case; the back office moves sub-cases one by one with
+:meth:`Case.transition_sub`, and the parent follows: ``in_review`` once any sub-case is in review,
+``supplement_requested`` while any sub-case waits for a supplement, and decided once **every** sub-case is
+decided — ``approved`` if at least one item was approved (there is a result to hand over), else ``rejected``.
+Review states of a bundle parent cannot be set directly.
+
+Every mutating method bumps :attr:`Case.version` (the sync layer sends the highest version) and
+``updated_at``. Times are timezone-aware UTC ``datetime`` s; naive ones raise ``ValueError``.
+
+Hazard: nothing here checks the catalog — use :mod:`casework.acceptance` (``accept``) to accept with the
+material rules of the item applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from casework.caseparts import (
+    CaseResult,
+    MaterialRecord,
+    MissingMaterial,
+    Pickup,
+    PickupMethod,
+    Rating,
+    RatingLevel,
+    Satisfaction,
+    SupplementRequest,
+    bool_field,
+    date_in,
+    date_out,
+    format_utc,
+    list_field,
+    opt_str_field,
+    parse_utc,
+    require_utc,
+    str_field,
+    uuid7,
+)
+from casework.identity import Agent, Applicant
+
+__all__ = [
+    "DECIDED",
+    "FINAL",
+    "TRANSITIONS",
+    "AlreadyRated",
+    "Case",
+    "CaseError",
+    "CaseResult",
+    "CaseStatus",
+    "IllegalTransition",
+    "MaterialRecord",
+    "MissingMaterial",
+    "Pickup",
+    "PickupMethod",
+    "Rating",
+    "RatingLevel",
+    "Satisfaction",
+    "Side",
+    "SubCase",
+    "SupplementRequest",
+    "Transition",
+    "format_utc",
+    "parse_utc",
+    "uuid7",
+]
+
+
+# ------------------------------------------------------------------------------------------------ errors
+
+
+class CaseError(Exception):
+    """Base of case-rule errors; ``str(e)`` is a Chinese message a worker can act on."""
+
+
+class IllegalTransition(CaseError):
+    """A status change the table does not allow (or allows only for the other side)."""
+
+
+class AlreadyRated(CaseError):
+    """好差评 is one rating per case (一事一评)."""
+
+
+# ------------------------------------------------------------------------------------------------ statuses
+
+
+class CaseStatus(StrEnum):
+    """办件状态. Values are stable English keys (stored, sent); :attr:`label` is the Chinese for the UI."""
+
+    DRAFT = "draft"
+    NOTICE_ISSUED = "notice_issued"
+    REFUSED = "refused"
+    ACCEPTED = "accepted"
+    COLLECTED = "collected"
+    QUEUED = "queued"
+    DELIVERED = "delivered"
+    IN_REVIEW = "in_review"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RESULT_READY = "result_ready"
+    HANDED_OVER = "handed_over"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.DRAFT: "填写中",
+    CaseStatus.NOTICE_ISSUED: "已一次性告知",
+    CaseStatus.REFUSED: "不予受理",
+    CaseStatus.ACCEPTED: "已受理",
+    CaseStatus.COLLECTED: "已代收",
+    CaseStatus.QUEUED: "待上报",
+    CaseStatus.DELIVERED: "已报送中心",
+    CaseStatus.IN_REVIEW: "审查中",
+    CaseStatus.SUPPLEMENT_REQUESTED: "待补齐补正",
+    CaseStatus.APPROVED: "准予办理",
+    CaseStatus.REJECTED: "不予办理",
+    CaseStatus.RESULT_READY: "结果待领取",
+    CaseStatus.HANDED_OVER: "已送达",
+    CaseStatus.CLOSED: "已办结",
+    CaseStatus.WITHDRAWN: "已撤回",
+}
+
+
+class Side(StrEnum):
+    """Who records a transition: the station (前台) or the district center (后台)."""
+
+    STATION = "station"
+    CENTER = "center"
+
+
+_S = frozenset({Side.STATION})
+_C = frozenset({Side.CENTER})
+_BOTH = frozenset({Side.STATION, Side.CENTER})
+
+S = CaseStatus
+#: The only allowed status changes, with the sides that may record each.
+TRANSITIONS: Mapping[CaseStatus, Mapping[CaseStatus, frozenset[Side]]] = {
+    S.DRAFT: {S.NOTICE_ISSUED: _S, S.REFUSED: _S, S.ACCEPTED: _S, S.COLLECTED: _S, S.WITHDRAWN: _S},
+    S.NOTICE_ISSUED: {S.ACCEPTED: _S, S.COLLECTED: _S, S.REFUSED: _S, S.WITHDRAWN: _S},
+    S.ACCEPTED: {S.QUEUED: _S, S.WITHDRAWN: _BOTH},
+    S.COLLECTED: {S.QUEUED: _S, S.WITHDRAWN: _BOTH},
+    # delivered is recorded by the station when the center's receipt arrives, or by the center itself
+    S.QUEUED: {S.DELIVERED: _BOTH, S.WITHDRAWN: _BOTH},
+    S.DELIVERED: {S.IN_REVIEW: _C, S.WITHDRAWN: _BOTH},
+    S.IN_REVIEW: {S.SUPPLEMENT_REQUESTED: _C, S.APPROVED: _C, S.REJECTED: _C, S.WITHDRAWN: _BOTH},
+    # supplements may be handed in at either window
+    S.SUPPLEMENT_REQUESTED: {S.IN_REVIEW: _BOTH, S.WITHDRAWN: _BOTH},
+    S.APPROVED: {S.RESULT_READY: _BOTH},
+    S.REJECTED: {S.RESULT_READY: _BOTH},
+    # 代收 results may be collected at the jurisdiction's window, so both sides hand over
+    S.RESULT_READY: {S.HANDED_OVER: _BOTH},
+    S.HANDED_OVER: {S.CLOSED: _BOTH},
+    S.REFUSED: {},
+    S.CLOSED: {},
+    S.WITHDRAWN: {},
+}
+del S
+
+FINAL = frozenset({CaseStatus.REFUSED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
+#: Decided by the back office (审批决定): no withdrawal after these.
+DECIDED = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED})
+_FRONT_DESK = frozenset(
+    {
+        CaseStatus.NOTICE_ISSUED,
+        CaseStatus.REFUSED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.COLLECTED,
+        CaseStatus.QUEUED,
+        CaseStatus.DELIVERED,
+    }
+)
+_REVIEW = frozenset(
+    {CaseStatus.IN_REVIEW, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.APPROVED, CaseStatus.REJECTED}
+)
+#: Reasons are mandatory for these (the document or follow-up needs them).
+_NEEDS_REASON = frozenset({CaseStatus.REFUSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
+
+
+def _check_transition(frm: CaseStatus, to: CaseStatus, side: Side | None, reason: str) -> Side:
+    allowed = TRANSITIONS[frm]
+    if to not in allowed:
+        raise IllegalTransition(f"不能从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+    sides = allowed[to]
+    if side is None:
+        if len(sides) != 1:
+            raise ValueError(f"side is required for {frm.value} → {to.value} (either side may record it)")
+        (side,) = sides
+    elif side not in sides:
+        who = "服务站" if side is Side.STATION else "区中心"
+        raise IllegalTransition(f"{who}不能将办件从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+    if to in _NEEDS_REASON and not reason.strip():
+        raise IllegalTransition(f"变为“{to.label}”必须填写原因")
+    return side
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One status change (办理环节): who, when (UTC), why, and on which side."""
+
+    from_status: CaseStatus
+    to_status: CaseStatus
+    actor: str
+    at: dt.datetime
+    side: Side
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "from": self.from_status.value,
+            "to": self.to_status.value,
+            "actor": self.actor,
+            "at": format_utc(self.at),
+            "side": self.side.value,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Transition:
+        return cls(
+            CaseStatus(d["from"]),
+            CaseStatus(d["to"]),
+            str_field(d, "actor"),
+            parse_utc(str_field(d, "at")),
+            Side(d["side"]),
+            str_field(d, "reason", ""),
+        )
+
+
+@dataclass(slots=True)
+class SubCase:
+    """One item of a bundle case (一件事), with its own status, history and result."""
+
+    item_code: str
+    status: CaseStatus = CaseStatus.DRAFT
+    history: list[Transition] = field(default_factory=list)
+    result: CaseResult | None = None
+    promised_date: dt.date | None = None
+    promised_date_provisional: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_code": self.item_code,
+            "status": self.status.value,
+            "history": [t.to_dict() for t in self.history],
+            "result": None if self.result is None else self.result.to_dict(),
+            "promised_date": date_out(self.promised_date),
+            "promised_date_provisional": self.promised_date_provisional,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SubCase:
+        result = d.get("result")
+        return cls(
+            str_field(d, "item_code"),
+            CaseStatus(d["status"]),
+            [Transition.from_dict(t) for t in list_field(d, "history")],
+            None if result is None else CaseResult.from_dict(result),
+            date_in(d.get("promised_date")),
+            bool_field(d, "promised_date_provisional"),
+        )
+
+
+# ------------------------------------------------------------------------------------------------ the case
+
+
+@dataclass(slots=True)
+class Case:
+    """办件. Create with :meth:`new`; change status only with :meth:`transition` / :meth:`transition_sub`."""
+
+    id: str
+    number: str
+    station_id: str
+    catalog_version: int
+    applicant: Applicant
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    item_code: str | None = None
+    bundle_code: str | None = None
+    version: int = 1
+    status: CaseStatus = CaseStatus.DRAFT
+    agent: Agent | None = None
+    materials: list[MaterialRecord] = field(default_factory=list)
+    jurisdiction: str = ""  # 业务属地
+    pickup: Pickup = field(default_factory=Pickup)
+    promised_date: dt.date | None = None
+    promised_date_provisional: bool = False
+    rating: Rating | None = None
+    result: CaseResult | None = None
+    supplements: list[SupplementRequest] = field(default_factory=list)
+    sub_cases: list[SubCase] = field(default_factory=list)
+    history: list[Transition] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if (self.item_code is None) == (self.bundle_code is None):
+            raise ValueError("a case has exactly one of item_code or bundle_code")
+        require_utc(self.created_at, "created_at")
+        require_utc(self.updated_at, "updated_at")
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        number: str,
+        station_id: str,
+        catalog_version: int,
+        applicant: Applicant,
+        at: dt.datetime,
+        item_code: str | None = None,
+        bundle_code: str | None = None,
+        bundle_item_codes: Sequence[str] = (),
+        jurisdiction: str = "",
+        agent: Agent | None = None,
+        pickup: Pickup | None = None,
+        case_id: str | None = None,
+    ) -> Case:
+        """A draft case with a fresh UUIDv7 id. A bundle case needs ``bundle_item_codes`` (the bundle's
+        ``item_codes``) and gets one draft sub-case per item."""
+        at = require_utc(at, "at")
+        if bundle_code is not None and not bundle_item_codes:
+            raise ValueError("a bundle case needs the bundle's item codes")
+        if bundle_code is None and bundle_item_codes:
+            raise ValueError("bundle_item_codes given for a single-item case")
+        return cls(
+            id=case_id or uuid7(int(at.timestamp() * 1000)),
+            number=number,
+            station_id=station_id,
+            catalog_version=catalog_version,
+            applicant=applicant,
+            created_at=at,
+            updated_at=at,
+            item_code=item_code,
+            bundle_code=bundle_code,
+            agent=agent,
+            jurisdiction=jurisdiction,
+            pickup=pickup or Pickup(),
+            sub_cases=[SubCase(code) for code in bundle_item_codes],
+        )
+
+    # ---- queries
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.bundle_code is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    def allowed_transitions(self, side: Side | None = None) -> list[CaseStatus]:
+        """Statuses reachable now (for buttons), optionally only those ``side`` may record."""
+        out = [to for to, sides in TRANSITIONS[self.status].items() if side is None or side in sides]
+        if self.is_bundle:
+            out = [s for s in out if s not in _REVIEW]
+        return out
+
+    def entered_at(self, status: CaseStatus) -> dt.datetime | None:
+        """When the case last entered ``status`` (e.g. the 受理 time), or None."""
+        for t in reversed(self.history):
+            if t.to_status is status:
+                return t.at
+        return None
+
+    def sub_case(self, item_code: str) -> SubCase:
+        for sub in self.sub_cases:
+            if sub.item_code == item_code:
+                return sub
+        raise KeyError(f"办件 {self.number} 没有事项 {item_code} 的子办件")
+
+    def material(self, code: str) -> MaterialRecord | None:
+        for m in self.materials:
+            if m.code == code:
+                return m
+        return None
+
+    def open_supplement(self) -> SupplementRequest | None:
+        """The 补齐补正 request not yet supplied, if any (the latest one)."""
+        for s in reversed(self.supplements):
+            if s.supplied_at is None:
+                return s
+        return None
+
+    # ---- mutations
+
+    def _touch(self, at: dt.datetime) -> None:
+        self.version += 1
+        self.updated_at = max(self.updated_at, at)
+
+    def transition(
+        self, to: CaseStatus, *, actor: str, at: dt.datetime, reason: str = "", side: Side | None = None
+    ) -> Transition:
+        """Move the case to ``to``. ``side`` may be omitted when only one side may record this change.
+
+        Raises :class:`IllegalTransition` for a change not in :data:`TRANSITIONS`, one recorded by the
+        wrong side, a refusal/rejection/withdrawal without a reason, or a review state set directly on a
+        bundle parent. Front-desk changes and withdrawal cascade to the sub-cases.
+        """
+        at = require_utc(at, "at")
+        if not actor:
+            raise ValueError("actor is required")
+        if self.is_bundle and to in _REVIEW:
+            raise IllegalTransition(
+                f"一件事办件的“{to.label}”状态由各子事项决定，请对子事项办理"
+                f"（{self.status.value} → {to.value}）"
+            )
+        side = _check_transition(self.status, to, side, reason)
+        if to is CaseStatus.WITHDRAWN and any(s.status in DECIDED for s in self.sub_cases):
+            raise IllegalTransition(
+                "部分子事项已作出决定，不能撤回整个一件事办件，请对未决定的子事项分别撤回"
+            )
+        record = Transition(self.status, to, actor, at, side, reason)
+        if to is CaseStatus.IN_REVIEW and self.status is CaseStatus.SUPPLEMENT_REQUESTED:
+            self._mark_supplied(at)
+        self.history.append(record)
+        self.status = to
+        if to in _FRONT_DESK or to is CaseStatus.WITHDRAWN:
+            for sub in self.sub_cases:
+                if sub.status not in DECIDED and sub.status not in FINAL:
+                    sub.history.append(Transition(sub.status, to, actor, at, side, reason))
+                    sub.status = to
+        self._touch(at)
+        return record
+
+    def transition_sub(
+        self,
+        item_code: str,
+        to: CaseStatus,
+        *,
+        actor: str,
+        at: dt.datetime,
+        reason: str = "",
+        side: Side | None = None,
+    ) -> Transition:
+        """Back-office change of one bundle sub-case (审查, 补正, 决定, 撤回 of one item); the parent status
+        follows (see the module docstring). Only review states and ``withdrawn`` are allowed here."""
+        at = require_utc(at, "at")
+        if not self.is_bundle:
+            raise IllegalTransition("单一事项办件没有子办件")
+        if to not in _REVIEW and to is not CaseStatus.WITHDRAWN:
+            raise IllegalTransition(f"子办件不能单独变为“{to.label}”，请对整个一件事办件办理")
+        sub = self.sub_case(item_code)
+        side = _check_transition(sub.status, to, side, reason)
+        record = Transition(sub.status, to, actor, at, side, reason)
+        sub.history.append(record)
+        sub.status = to
+        if to is CaseStatus.IN_REVIEW:
+            self._mark_supplied(at, item_code)
+        self._follow_subs(actor, at, side)
+        self._touch(at)
+        return record
+
+    def _follow_subs(self, actor: str, at: dt.datetime, side: Side) -> None:
+        states = [s.status for s in self.sub_cases]
+        if all(s in DECIDED or s is CaseStatus.WITHDRAWN for s in states):
+            if all(s is CaseStatus.WITHDRAWN for s in states):
+                target = CaseStatus.WITHDRAWN
+            elif CaseStatus.APPROVED in states:
+                target = CaseStatus.APPROVED
+            else:
+                target = CaseStatus.REJECTED
+        elif CaseStatus.SUPPLEMENT_REQUESTED in states:
+            target = CaseStatus.SUPPLEMENT_REQUESTED
+        elif any(s in _REVIEW for s in states):
+            target = CaseStatus.IN_REVIEW
+        else:
+            return
+        if target is not self.status:
+            why = "全部子事项已撤回" if target is CaseStatus.WITHDRAWN else "由子事项办理状态汇总"
+            self.history.append(Transition(self.status, target, actor, at, side, why))
+            self.status = target
+
+    def _mark_supplied(self, at: dt.datetime, item_code: str = "") -> None:
+        for i in range(len(self.supplements) - 1, -1, -1):
+            s = self.supplements[i]
+            if s.supplied_at is None and s.item_code == item_code:
+                self.supplements[i] = SupplementRequest(
+                    s.items, s.requested_at, s.requested_by, s.item_code, s.due_date, at
+                )
+                return
+
+    def request_supplement(
+        self, request: SupplementRequest, *, actor: str, side: Side = Side.CENTER
+    ) -> Transition:
+        """补齐补正: record what is missing and move the case (or the sub-case ``request.item_code``) to
+        ``supplement_requested``."""
+        if not request.items:
+            raise ValueError("a supplement request lists at least one material")
+        if self.is_bundle:
+            if not request.item_code:
+                raise ValueError("a bundle supplement request names the item (item_code)")
+            record = self.transition_sub(
+                request.item_code,
+                CaseStatus.SUPPLEMENT_REQUESTED,
+                actor=actor,
+                at=request.requested_at,
+                side=side,
+                reason="；".join(m.name for m in request.items),
+            )
+        else:
+            record = self.transition(
+                CaseStatus.SUPPLEMENT_REQUESTED,
+                actor=actor,
+                at=request.requested_at,
+                side=side,
+                reason="；".join(m.name for m in request.items),
+            )
+        self.supplements.append(request)
+        return record
+
+    def set_material(self, record: MaterialRecord, *, at: dt.datetime) -> None:
+        """Add or replace (by ``code``) a material record. Allowed until the case is decided or final."""
+        if (
+            self.status in DECIDED
+            or self.is_final
+            or self.status in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER)
+        ):
+            raise CaseError(f"办件已“{self.status.label}”，不能再修改材料")
+        at = require_utc(at, "at")
+        for i, m in enumerate(self.materials):
+            if m.code == record.code:
+                self.materials[i] = record
+                break
+        else:
+            self.materials.append(record)
+        self._touch(at)
+
+    def set_promised_date(
+        self, date: dt.date, provisional: bool, *, at: dt.datetime, item_code: str | None = None
+    ) -> None:
+        """Record the 承诺办结日期 (computed with :mod:`casework.workdays`), on the case or one sub-case."""
+        at = require_utc(at, "at")
+        if item_code is None:
+            self.promised_date, self.promised_date_provisional = date, provisional
+        else:
+            sub = self.sub_case(item_code)
+            sub.promised_date, sub.promised_date_provisional = date, provisional
+        self._touch(at)
+
+    def set_result(self, result: CaseResult, *, at: dt.datetime, item_code: str | None = None) -> None:
+        """Attach the 办结结果 once the case (or sub-case) is decided."""
+        at = require_utc(at, "at")
+        status = self.status if item_code is None else self.sub_case(item_code).status
+        if status not in DECIDED and status not in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER):
+            raise CaseError(f"办件“{status.label}”，尚未作出决定，不能登记结果")
+        if item_code is None:
+            self.result = result
+        else:
+            self.sub_case(item_code).result = result
+        self._touch(at)
+
+    def rate(self, rating: Rating) -> None:
+        """好差评, once per case (一事一评). Raises :class:`AlreadyRated` the second time and
+        :class:`CaseError` for a draft (nothing to rate yet)."""
+        if self.rating is not None:
+            raise AlreadyRated(f"办件 {self.number} 已于{self.rating.at:%Y-%m-%d}评价，每件只能评价一次")
+        if self.status is CaseStatus.DRAFT:
+            raise CaseError("办件尚未提交，不能评价")
+        at = require_utc(rating.at, "rating.at")
+        self.rating = Rating(rating.level, at, rating.reasons, rating.comment)
+        self._touch(rating.at)
+
+    # ---- serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``Case.from_dict(c.to_dict()) == c``."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "version": self.version,
+            "status": self.status.value,
+            "station_id": self.station_id,
+            "item_code": self.item_code,
+            "bundle_code": self.bundle_code,
+            "catalog_version": self.catalog_version,
+            "applicant": self.applicant.to_dict(),
+            "agent": None if self.agent is None else self.agent.to_dict(),
+            "materials": [m.to_dict() for m in self.materials],
+            "jurisdiction": self.jurisdiction,
+            "pickup": self.pickup.to_dict(),
+            "promised_date": date_out(self.promised_date),
+            "promised_date_provisional": self.promised_date_provisional,
+            "rating": None if self.rating is None else self.rating.to_dict(),
+            "result": None if self.result is None else self.result.to_dict(),
+            "supplements": [s.to_dict() for s in self.supplements],
+            "sub_cases": [s.to_dict() for s in self.sub_cases],
+            "history": [t.to_dict() for t in self.history],
+            "created_at": format_utc(self.created_at),
+            "updated_at": format_utc(self.updated_at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Case:
+        """Inverse of :meth:`to_dict`. Raises ``ValueError``/``KeyError`` on a malformed dict."""
+        version, catalog_version = d["version"], d["catalog_version"]
+        if not isinstance(version, int) or not isinstance(catalog_version, int):
+            raise ValueError("version and catalog_version must be integers")
+        agent, rating, result = d.get("agent"), d.get("rating"), d.get("result")
+        return cls(
+            id=str_field(d, "id"),
+            number=str_field(d, "number"),
+            station_id=str_field(d, "station_id"),
+            catalog_version=catalog_version,
+            applicant=Applicant.from_dict(d["applicant"]),
+            created_at=parse_utc(str_field(d, "created_at")),
+            updated_at=parse_utc(str_field(d, "updated_at")),
+            item_code=opt_str_field(d, "item_code"),
+            bundle_code=opt_str_field(d, "bundle_code"),
+            version=version,
+            status=CaseStatus(d["status"]),
+            agent=None if agent is None else Agent.from_dict(agent),
+            materials=[MaterialRecord.from_dict(m) for m in list_field(d, "materials")],
+            jurisdiction=str_field(d, "jurisdiction", ""),
+            pickup=Pickup.from_dict(d["pickup"]),
+            promised_date=date_in(d.get("promised_date")),
+            promised_date_provisional=bool_field(d, "promised_date_provisional"),
+            rating=None if rating is None else Rating.from_dict(rating),
+            result=None if result is None else CaseResult.from_dict(result),
+            supplements=[SupplementRequest.from_dict(s) for s in list_field(d, "supplements")],
+            sub_cases=[SubCase.from_dict(s) for s in list_field(d, "sub_cases")],
+            history=[Transition.from_dict(t) for t in list_field(d, "history")],
+        )
