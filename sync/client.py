@@ -98,7 +98,7 @@ class SyncClient:
             except httpx.TransportError as exc:  # connect/read/write errors, timeouts, truncated bodies
                 last = exc
                 continue
-            if response.status in (502, 503, 504) or response.status == 500:
+            if response.status in (500, 502, 503, 504) or _nonce_reused(response):
                 last = None
                 final = response
                 if attempt + 1 < attempts:
@@ -129,6 +129,14 @@ class SyncClient:
             return resp.status_code == 200 and resp.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError, AttributeError):
             return False
+
+
+def _nonce_reused(response: Response) -> bool:
+    """A duplicated copy of our request reached the center first: re-sign with a fresh nonce and retry."""
+    if response.status != 401:
+        return False
+    problem = response.problem()
+    return problem is not None and problem.code == "nonce_reused"
 
 
 def unsigned_post(base_url: str, path: str, body: bytes, *, transport: httpx.BaseTransport | None = None,
