@@ -1,0 +1,345 @@
+"""The checks a window needs before and after 受理: which materials are missing, whether 受理 is allowed
+(容缺 and 告知承诺 only where the catalog allows them), accepting with a promised date, and the overdue
+state (限时办结) of a case on a given day.
+
+>>> problems = acceptance_problems(case, catalog, today=today)     # [] when 受理 is allowed
+>>> deadline = accept(case, catalog, calendar, actor="w-01", at=now) # raises AcceptanceRefused otherwise
+>>> overdue_status(case, calendar, today).text
+'还剩3个工作日'
+
+``catalog`` is duck-typed (:class:`CatalogLike`): ``casework.catalog.Catalog`` fits. Rules (行政许可法 §32,
+seed 001 items 26–27):
+
+* a 必要 material must be verified in the original (原件核验), obtained by 数据共享 when the catalog says it
+  can be, or replaced by 告知承诺 when both the material and the item allow it;
+* a 容缺后补 material may in addition be accepted as 容缺 with a due date after today;
+* a 非必要 material may be missing.
+
+Days are China local dates (UTC+8): a case accepted at 2026-11-22T17:00Z was accepted on 11-23.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from casework.cases import Case, CaseError, CaseStatus, MissingMaterial, Satisfaction, Side
+from casework.catalog import Bundle, Item, Material, MergedMaterial, Necessity
+from casework.identity import check_applicant_and_agent
+from casework.workdays import Deadline, WorkCalendar
+
+__all__ = [
+    "CHINA_TZ",
+    "AcceptanceRefused",
+    "CatalogLike",
+    "Overdue",
+    "OverdueState",
+    "accept",
+    "acceptance_problems",
+    "can_accept",
+    "case_items",
+    "case_materials",
+    "issue_notice",
+    "local_date",
+    "missing_materials",
+    "notice_items",
+    "overdue_status",
+    "pending_deferred",
+    "set_promised_dates",
+]
+
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_date(at: dt.datetime) -> dt.date:
+    """The China calendar day of a UTC time."""
+    return at.astimezone(CHINA_TZ).date()
+
+
+class CatalogLike(Protocol):
+    def item(self, code: str) -> Item: ...
+    def bundle(self, code: str) -> Bundle: ...
+    def materials_for(self, bundle_code: str) -> tuple[MergedMaterial, ...]: ...
+
+
+class AcceptanceRefused(CaseError):
+    """受理 is not allowed; ``problems`` lists every reason in Chinese."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("不能受理：" + "；".join(self.problems))
+
+
+def case_items(case: Case, catalog: CatalogLike) -> tuple[Item, ...]:
+    """The catalog items of a case: its item, or its bundle's items in bundle order."""
+    if case.item_code is not None:
+        return (catalog.item(case.item_code),)
+    assert case.bundle_code is not None
+    return tuple(catalog.item(c) for c in catalog.bundle(case.bundle_code).item_codes)
+
+
+def case_materials(case: Case, catalog: CatalogLike) -> tuple[Material, ...]:
+    """The materials the catalog asks for on this case (a bundle's merged list, each material once)."""
+    if case.item_code is not None:
+        return catalog.item(case.item_code).materials
+    assert case.bundle_code is not None
+    return tuple(m.material for m in catalog.materials_for(case.bundle_code))
+
+
+def _commitment_offered(case: Case, catalog: CatalogLike, material: Material) -> bool:
+    items = [it for it in case_items(case, catalog) if any(m.code == material.code for m in it.materials)]
+    return bool(items) and all(it.commitment_offered for it in items)
+
+
+def _material_problem(case: Case, catalog: CatalogLike, m: Material, today: dt.date) -> str | None:
+    record = case.material(m.code)
+    how = record.satisfaction if record else Satisfaction.MISSING
+    if how is Satisfaction.MISSING:
+        return None if m.necessity is Necessity.OPTIONAL else f"缺少材料“{m.name}”"
+    if how is Satisfaction.DEFERRED:
+        if m.necessity is Necessity.REQUIRED:
+            return f"材料“{m.name}”为必要材料，不能容缺受理"
+        assert record is not None
+        if record.due_date is not None and record.due_date <= today:
+            return f"材料“{m.name}”的容缺补交日期应晚于今天"
+    if how is Satisfaction.COMMITMENT and not (
+        m.commitment_allowed and _commitment_offered(case, catalog, m)
+    ):
+        return f"材料“{m.name}”不适用告知承诺制"
+    if how is Satisfaction.DATA_SHARING and not m.shared_data:
+        return f"材料“{m.name}”不能通过数据共享获取，须提交原件"
+    return None
+
+
+def missing_materials(case: Case, catalog: CatalogLike) -> list[Material]:
+    """Materials the catalog requires (必要 or 容缺后补) that have no record or are marked missing."""
+    out: list[Material] = []
+    for m in case_materials(case, catalog):
+        record = case.material(m.code)
+        if m.necessity is not Necessity.OPTIONAL and (
+            record is None or record.satisfaction is Satisfaction.MISSING
+        ):
+            out.append(m)
+    return out
+
+
+def pending_deferred(case: Case) -> list[tuple[str, dt.date | None]]:
+    """容缺 materials still owed after 受理: (name, due date), earliest first."""
+    owed = [(m.name, m.due_date) for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
+    return sorted(owed, key=lambda x: x[1] or dt.date.max)
+
+
+def acceptance_problems(
+    case: Case, catalog: CatalogLike, *, today: dt.date, at_station: bool = True
+) -> list[str]:
+    """Every reason 受理 (or 代收) is not allowed now, in Chinese; empty when it is.
+
+    Checks the items are in force (清单之外无审批) and, with ``at_station``, acceptable at a community
+    station; the applicant and agent; every catalog material against its necessity; and the records
+    themselves (scans, due dates, commitment text).
+    """
+    problems: list[str] = []
+    for it in case_items(case, catalog):
+        if not it.accepts_new_cases:
+            problems.append(f"事项“{it.name}”已取消，不能受理新的申请")
+        elif at_station and not it.station_acceptable:
+            problems.append(f"事项“{it.name}”不在便民服务站可受理范围内")
+    problems += check_applicant_and_agent(case.applicant, case.agent, today=today)
+    known: set[str] = set()
+    for m in case_materials(case, catalog):
+        known.add(m.code)
+        problem = _material_problem(case, catalog, m, today)
+        if problem:
+            problems.append(problem)
+    for record in case.materials:
+        problems += record.problems()
+        if record.code not in known:
+            problems.append(f"材料“{record.name}”不在该事项的申请材料清单中")
+    return problems
+
+
+def can_accept(case: Case, catalog: CatalogLike, *, today: dt.date, at_station: bool = True) -> bool:
+    return not acceptance_problems(case, catalog, today=today, at_station=at_station)
+
+
+def notice_items(case: Case, catalog: CatalogLike, *, today: dt.date) -> list[MissingMaterial]:
+    """For the 一次性告知书: every material that stops 受理, with why and how to supply it."""
+    out: list[MissingMaterial] = []
+    for m in case_materials(case, catalog):
+        problem = _material_problem(case, catalog, m, today)
+        if problem is None:
+            continue
+        how: list[str] = []
+        if m.originals:
+            how.append(f"原件{m.originals}份")
+        if m.copies:
+            how.append(f"复印件{m.copies}份")
+        if m.acceptance_standard:
+            how.append(f"要求：{m.acceptance_standard}")
+        if m.blank_form:
+            how.append(f"空白表格：{m.blank_form}")
+        if m.necessity is Necessity.DEFERRABLE:
+            how.append("可申请容缺受理，约定日期后补")
+        if m.commitment_allowed:
+            how.append("可选择告知承诺方式办理")
+        out.append(MissingMaterial(m.code, m.name, problem, "，".join(how) or f"来源：{m.source.value}"))
+    return out
+
+
+def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetime) -> list[MissingMaterial]:
+    """一次性告知: move a draft to ``notice_issued`` and return the list the notice must print.
+    Raises ``CaseError`` if nothing is missing (then the case should be accepted instead)."""
+    items = notice_items(case, catalog, today=local_date(at))
+    if not items:
+        raise CaseError("材料齐全，无需一次性告知，请直接受理")
+    case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
+    return items
+
+
+def accept(
+    case: Case,
+    catalog: CatalogLike,
+    calendar: WorkCalendar,
+    *,
+    actor: str,
+    at: dt.datetime,
+    collected: bool = False,
+    at_station: bool = True,
+) -> Deadline | None:
+    """受理 (or, with ``collected``, 代收 for another jurisdiction) after checking every rule.
+
+    Sets the promised date (承诺办结日期) counted in the item's 承诺办结时限 from the China date of ``at``
+    (the start day not counted) and returns it; a bundle uses the bundle's own promise if it has one,
+    else the latest of its items, and each sub-case gets its item's date. For 代收 nothing is set and
+    ``None`` is returned: the clock starts when the jurisdiction receives the file (seed 004 §五(二)).
+    Raises :class:`AcceptanceRefused` with every problem.
+    """
+    today = local_date(at)
+    problems = acceptance_problems(case, catalog, today=today, at_station=at_station)
+    if problems:
+        raise AcceptanceRefused(problems)
+    to = CaseStatus.COLLECTED if collected else CaseStatus.ACCEPTED
+    case.transition(to, actor=actor, at=at, side=Side.STATION)
+    if collected:
+        return None
+    return set_promised_dates(case, catalog, calendar, start=today, at=at)
+
+
+def set_promised_dates(
+    case: Case, catalog: CatalogLike, calendar: WorkCalendar, *, start: dt.date, at: dt.datetime
+) -> Deadline:
+    """Compute and store the promised date(s) counted from ``start`` (受理 day, or the day the jurisdiction
+    received a 代收 file). Call again after a district publishes a year's holidays to replace a
+    provisional date."""
+    if case.item_code is not None:
+        deadline = calendar.deadline_for(start, catalog.item(case.item_code).promised_limit)
+        case.set_promised_date(deadline.date, deadline.provisional, at=at)
+        return deadline
+    assert case.bundle_code is not None
+    latest: Deadline | None = None
+    for it in case_items(case, catalog):
+        d = calendar.deadline_for(start, it.promised_limit)
+        case.set_promised_date(d.date, d.provisional, at=at, item_code=it.code)
+        if latest is None or d.date > latest.date:
+            latest = d
+    own = catalog.bundle(case.bundle_code).promised_limit
+    if own is not None:
+        deadline = calendar.deadline_for(start, own)
+    else:
+        assert latest is not None  # a bundle has at least one item
+        deadline = latest
+    case.set_promised_date(deadline.date, deadline.provisional, at=at)
+    return deadline
+
+
+# ------------------------------------------------------------------------------------------------ overdue
+
+
+class OverdueState(StrEnum):
+    NOT_RUNNING = "未计时"  # draft, notice, 代收 not yet received, no promised date
+    RUNNING = "办理中"
+    DUE_TODAY = "今日到期"
+    OVERDUE = "已超期"
+    PAUSED = "补正中暂停计时"
+    DONE_ON_TIME = "按时办结"
+    DONE_LATE = "超期办结"
+    STOPPED = "已终止"  # refused or withdrawn
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """The 限时办结 state of a case on ``today``; ``working_days`` left (positive) or late (negative)."""
+
+    state: OverdueState
+    due: dt.date | None
+    working_days: int
+    text: str
+    provisional: bool
+
+
+_CLOCK_RUNNING = frozenset(
+    {CaseStatus.ACCEPTED, CaseStatus.QUEUED, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.COLLECTED}
+)
+_DONE = frozenset(
+    {
+        CaseStatus.APPROVED,
+        CaseStatus.REJECTED,
+        CaseStatus.RESULT_READY,
+        CaseStatus.HANDED_OVER,
+        CaseStatus.CLOSED,
+    }
+)
+
+
+def _paused_working_days(case: Case, calendar: WorkCalendar, today: dt.date) -> int:
+    """Working days spent waiting for 补齐补正, which do not count against the limit."""
+    paused, since = 0, None
+    for t in case.history:
+        if t.to_status is CaseStatus.SUPPLEMENT_REQUESTED:
+            since = since or local_date(t.at)
+        elif since is not None:
+            paused += max(calendar.working_days_between(since, local_date(t.at)), 0)
+            since = None
+    if since is not None:
+        paused += max(calendar.working_days_between(since, today), 0)
+    return paused
+
+
+def overdue_status(case: Case, calendar: WorkCalendar, today: dt.date) -> Overdue:
+    """限时办结 state for supervision and the worker's list ("还剩2个工作日", "已超期3个工作日").
+
+    The due date is the promised date pushed back by the working days spent in 补齐补正; a decided case
+    is judged by the China date of its decision.
+    """
+    status = case.status
+    if status in (CaseStatus.REFUSED, CaseStatus.WITHDRAWN):
+        return Overdue(OverdueState.STOPPED, None, 0, status.label, False)
+    if case.promised_date is None:
+        return Overdue(OverdueState.NOT_RUNNING, None, 0, "未开始计时", False)
+    paused = _paused_working_days(case, calendar, today)
+    extended = calendar.add_working_days(case.promised_date, paused)
+    due = extended.date
+    provisional = case.promised_date_provisional or extended.provisional
+    if status in _DONE:
+        decided = next((t.at for t in case.history if t.to_status in _DONE), None)
+        day = local_date(decided) if decided else today
+        late = calendar.working_days_between(due, day)
+        if late > 0:
+            return Overdue(OverdueState.DONE_LATE, due, -late, f"超期{late}个工作日办结", provisional)
+        return Overdue(OverdueState.DONE_ON_TIME, due, 0, "按时办结", provisional)
+    provisional = provisional or calendar.span_is_provisional(today, due)
+    left = calendar.working_days_between(today, due)
+    if status is CaseStatus.SUPPLEMENT_REQUESTED:
+        return Overdue(OverdueState.PAUSED, due, left, "补齐补正中，暂停计时", provisional)
+    if status not in _CLOCK_RUNNING:
+        return Overdue(OverdueState.NOT_RUNNING, due, left, "未开始计时", provisional)
+    if left > 0:
+        return Overdue(OverdueState.RUNNING, due, left, f"还剩{left}个工作日", provisional)
+    if today <= due:
+        return Overdue(OverdueState.DUE_TODAY, due, 0, "今天到期", provisional)
+    late = -left
+    text = f"已超期{late}个工作日" if late else "已超期"
+    return Overdue(OverdueState.OVERDUE, due, -late, text, provisional)
