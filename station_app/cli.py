@@ -27,8 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        parser.print_help()
-        return 0
+        # No sub-command: serve the UI, the thing a station worker means by "start the app".
+        args = parser.parse_args(["serve", *(argv or [])])
+        func = args.func
     result: int = func(args)
     return result
 

@@ -1,0 +1,53 @@
+"""``station-app serve``: run the station UI (Flet web, offline, one process for desk and kiosk browsers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from station_app.config import AppConfig, default_data_dir
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=None, help="station data directory (default: per-user)")
+    p.add_argument("--host", default="127.0.0.1", help="bind address; 0.0.0.0 lets a kiosk tablet on the LAN in")
+    p.add_argument("--port", type=int, default=8550)
+    p.add_argument("--desktop", action="store_true", help="open as a desktop window where flet-desktop is usable")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="serve the station UI (default command)")
+    add_serve_arguments(p)
+    p.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> AppConfig:
+    return AppConfig(
+        data_dir=(args.data_dir or default_data_dir()).resolve(),
+        host=args.host,
+        port=args.port,
+        desktop=bool(getattr(args, "desktop", False)),
+        open_browser=not bool(getattr(args, "no_browser", False)),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from station_app.app import serve
+    from station_app.services.runtime import StationRuntime
+
+    config = config_from_args(args)
+    runtime = StationRuntime.open(config)
+    try:
+        serve(runtime)
+    finally:
+        runtime.close()
+    return 0
+
+
+def browser_available() -> bool:
+    """A browser can be opened only where there is a display (Linux) or a desktop OS."""
+    return os.name == "nt" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or (
+        os.uname().sysname == "Darwin"
+    )

@@ -1,0 +1,99 @@
+"""Shared pieces of both layouts: the FPDF set-up with the two fonts, faux bold, QR image, metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import TextMode
+
+from .fonts import LATIN_FONT_PATH, cjk_subset_font
+from .model import PrintDocument
+
+CJK = "cjk"
+LATIN = "latin"
+BLACK = (0, 0, 0)
+GREY = (110, 110, 110)
+LIGHT = (235, 235, 235)
+RED = (190, 30, 30)
+
+
+@functools.lru_cache(maxsize=1)
+def _static_chars() -> str:
+    """Every non-ASCII character written in this package's source: the labels the layouts print."""
+    chars: set[str] = set()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        chars.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) > 0x7F)
+    return "".join(sorted(chars))
+
+
+def qr_png(payload: str, *, scale: int = 8) -> bytes:
+    """PNG of a QR code of ``payload`` (error correction M, 4-module quiet zone, black on white)."""
+    qr = segno.make(payload, error="m", micro=False)
+    out = BytesIO()
+    qr.save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+def creation_datetime(day: dt.date) -> dt.datetime:
+    """The PDF creation date: the document date at 00:00 China Standard Time (UTC+8)."""
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+class DocumentPDF(FPDF):
+    """FPDF with the per-document CJK subset as main font and DejaVu Sans for Latin characters."""
+
+    def __init__(self, doc: PrintDocument, *, fontdir: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.doc = doc
+        font_path = Path(fontdir) / "cjk.ttf"
+        font_path.write_bytes(cjk_subset_font([_static_chars(), "0123456789", *doc.all_text()]))
+        self.add_font(CJK, fname=str(font_path))
+        self.add_font(LATIN, fname=str(LATIN_FONT_PATH))
+        self.set_fallback_fonts([LATIN], exact_match=False)
+        self.set_font(CJK, size=10.5)
+        self.set_text_color(*BLACK)
+        self.set_draw_color(*BLACK)
+        self.set_creation_date(creation_datetime(doc.issued_on))
+        self.set_title(f"{doc.title} {doc.document_number}")
+        self.set_author(doc.station.name)
+        self.set_subject(f"办件编号 {doc.case_number}")
+        self.set_creator("bianmin-station station_app.pdf")
+        self.set_lang("zh-CN")
+
+    @contextmanager
+    def bold(self, stroke: float = 0.25) -> Iterator[None]:
+        """Faux bold (fill + stroke): the CJK font has no bold face."""
+        old_mode, old_width = self.text_mode, self.line_width
+        self.text_mode = TextMode.FILL_STROKE
+        self.set_line_width(stroke)
+        try:
+            yield
+        finally:
+            self.text_mode = old_mode
+            self.set_line_width(old_width)
+
+    def size(self, pt: float) -> None:
+        self.set_font(CJK, size=pt)
+
+    def qr(self, x: float, y: float, w: float) -> None:
+        self.image(BytesIO(qr_png(self.doc.case_number)), x=x, y=y, w=w, h=w)
+
+
+@contextmanager
+def font_workdir() -> Iterator[str]:
+    """A private directory for the per-document font file (fpdf2 loads fonts from paths only)."""
+    with tempfile.TemporaryDirectory(prefix="station-pdf-") as d:
+        yield d
+
+
+def output_bytes(pdf: FPDF) -> bytes:
+    return bytes(pdf.output())

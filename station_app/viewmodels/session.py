@@ -1,0 +1,94 @@
+"""Per-browser-session state: who is signed in, kiosk or desk, and what the idle timer should do.
+
+Pure Python: the shell asks it where to go and what inactivity means; tests drive it with plain numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from station_app.config import DEFAULT_IDLE_LOCK_SECONDS, DEFAULT_KIOSK_RESET_SECONDS
+
+# Screens a kiosk (自助办) session may show; everything else needs a worker.
+KIOSK_ROUTES = frozenset({"kiosk", "kiosk_guide", "kiosk_item", "kiosk_preapply", "kiosk_rate", "kiosk_exit"})
+PUBLIC_ROUTES = frozenset({"setup", "unlock"})
+ADMIN_ROUTES = frozenset({"workers"})
+
+
+class SettingsSource(Protocol):
+    def is_set_up(self) -> bool: ...
+    def idle_lock_seconds(self) -> int: ...
+
+
+@dataclass
+class Worker:
+    id: str
+    name: str
+    role: str = "worker"  # "admin" or "worker"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass
+class SessionState:
+    station: SettingsSource
+    worker: Worker | None = None
+    kiosk: bool = False
+    kiosk_reset_seconds: int = DEFAULT_KIOSK_RESET_SECONDS
+    scratch: dict[str, Any] = field(default_factory=dict)  # screen input that must be wiped on lock/reset
+
+    def start_route(self) -> str:
+        if not self.station.is_set_up():
+            return "setup"
+        if self.kiosk:
+            return "kiosk"
+        return "home" if self.worker else "unlock"
+
+    def guard(self, route: str) -> str:
+        """Where a request for ``route`` actually lands, given who is signed in."""
+        if not self.station.is_set_up():
+            return "setup"
+        if route in PUBLIC_ROUTES:
+            return route if route == "unlock" or not self.station.is_set_up() else "unlock"
+        if self.kiosk:
+            return route if route in KIOSK_ROUTES else "kiosk"
+        if self.worker is None:
+            return "unlock"
+        if route in ADMIN_ROUTES and not self.worker.is_admin:
+            return "home"
+        return route
+
+    def sign_in(self, worker: Worker) -> None:
+        self.worker = worker
+        self.kiosk = False
+
+    def lock(self) -> None:
+        """Idle lock / sign out: forget the worker and everything typed on screen."""
+        self.worker = None
+        self.scratch.clear()
+
+    def enter_kiosk(self) -> None:
+        """Switch this browser into 自助办 mode; the worker is signed out so no case data is reachable."""
+        self.worker = None
+        self.kiosk = True
+        self.scratch.clear()
+
+    def leave_kiosk(self, worker: Worker) -> None:
+        self.kiosk = False
+        self.worker = worker
+        self.scratch.clear()
+
+    def kiosk_reset(self) -> None:
+        self.scratch.clear()
+
+    def idle_action(self, idle_seconds: float) -> Literal["lock", "kiosk_reset"] | None:
+        if self.kiosk:
+            return "kiosk_reset" if idle_seconds >= self.kiosk_reset_seconds and self.scratch.get("dirty") else None
+        if self.worker is not None:
+            limit = self.station.idle_lock_seconds() or DEFAULT_IDLE_LOCK_SECONDS
+            if idle_seconds >= limit:
+                return "lock"
+        return None
