@@ -239,10 +239,12 @@ def render(data: dict[str, Any]) -> str:
 
 _SYLLABLES = ("申请", "登记", "证明", "补贴", "许可", "备案", "核发", "变更", "注销", "认定", "审批", "年检",
               "救助", "津贴", "保险", "参保", "迁移", "换领", "补领", "查询", "咨询", "核准", "确认", "奖励")
-_SUBJECTS = ("高龄", "残疾人", "居民", "企业", "个体", "食品", "药品", "道路", "建筑", "医疗", "养老", "教师",
-             "导游", "护士", "律师", "出租车", "烟草", "消防", "排水", "燃气", "供热", "林木", "渔业", "种子",
-             "兽药", "农机", "文物", "广播", "出版", "宗教", "社会组织", "慈善", "殡葬", "婚姻", "收养", "户籍",
-             "流动人口", "就业", "失业", "工伤", "生育", "住房", "公积金", "不动产", "税务", "发票", "统计")
+_SUBJECTS = (
+    "高龄", "残疾人", "居民", "企业", "个体", "食品", "药品", "道路", "建筑", "医疗", "养老", "教师",
+    "导游", "护士", "律师", "出租车", "烟草", "消防", "排水", "燃气", "供热", "林木", "渔业", "种子",
+    "兽药", "农机", "文物", "广播", "出版", "宗教", "社会组织", "慈善", "殡葬", "婚姻", "收养", "户籍",
+    "流动人口", "就业", "失业", "工伤", "生育", "住房", "公积金", "不动产", "税务", "发票", "统计",
+)
 
 
 def synthetic_catalog(n: int = 10_000, seed: int = 20231) -> dict[str, Any]:
@@ -255,8 +257,9 @@ def synthetic_catalog(n: int = 10_000, seed: int = 20231) -> dict[str, Any]:
     types = list(DEFAULT_ITEM_TYPES)
     events = ["出生", "教育", "婚育", "就业", "住房", "出行", "社会保障", "社会救助", "退休", "身后",
               "设立", "经营", "注销"]
-    departments = [f"西安市阎良区{s}局" for s in ("民政", "人社", "卫健", "市场监管", "住建", "交通", "农业农村",
-                                                   "文旅", "教育", "水务", "自然资源", "医保", "应急")]
+    offices = ("民政", "人社", "卫健", "市场监管", "住建", "交通", "农业农村", "文旅", "教育", "水务",
+               "自然资源", "医保", "应急")
+    departments = [f"西安市阎良区{s}局" for s in offices]
     jur = jurisdictions()
     items: list[dict[str, Any]] = []
     for i in range(n):
@@ -283,8 +286,9 @@ def synthetic_catalog(n: int = 10_000, seed: int = 20231) -> dict[str, Any]:
         })
     active = [it["code"] for it in items if it["status"] == "active"]
     bundles = [
-        {"code": f"YJS-{b:05d}", "name": f"{rng.choice(_SUBJECTS)}一件事", "item_codes": rng.sample(active, 3),
-         "life_events": [rng.choice(events)], "description": "", "promised_limit": None,
+        {"code": f"YJS-{b:05d}", "name": f"{rng.choice(_SUBJECTS)}一件事",
+         "item_codes": rng.sample(active, 3), "life_events": [rng.choice(events)], "description": "",
+         "promised_limit": None,
          "status": "active", "sample": True}
         for b in range(n // 50)
     ]

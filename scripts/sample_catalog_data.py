@@ -12,6 +12,7 @@ Materials with the same ``code`` are the same document across items; that is wha
 a material once (``Catalog.materials_for``).
 """
 
+# ruff: noqa: E501  (a data file of Chinese prose; wrapping it would hurt more than it helps)
 from __future__ import annotations
 
 from typing import Any
