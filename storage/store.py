@@ -1,0 +1,510 @@
+"""``StationStore``: the station's encrypted, crash-safe local store. Start here.
+
+Typical use::
+
+    store = StationStore.create(data_dir, station_name="长安区某某社区便民服务站",
+                                admin_secret=admin_pw, station_passphrase=passphrase)   # new, unlocked
+    store = StationStore.open(data_dir)          # takes the directory lock, nothing decrypted yet
+    store.unlock_station(passphrase)             # once per boot: loads the device secret
+    store.unlock_worker("w01", "246810")         # or store.unlock_admin(admin_pw)
+    ref = store.blobs.put(scan_file)             # durable before it returns
+    with store.transaction(actor="worker:w01") as tx:
+        tx.put("cases", case_id, case_dict | {"scans": [ref.to_dict()]})
+        tx.put("outbox", case_id, {"kind": "case", "case_id": case_id})
+    # one durable commit for both documents and their audit entry; it has happened when ``with`` exits
+    store.close()
+
+Hazards: one process per data directory (:class:`StoreBusy` otherwise); documents are JSON dicts with string
+keys; collections starting with ``_`` are reserved; ``get``/``items`` return fresh copies (mutating them does
+nothing until you ``put`` them back). Authorisation (who may add workers, export, purge) is the caller's job:
+the store records ``actor`` in the audit log but does not decide roles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from storage import audit as audit_mod
+from storage.blobs import BlobStore
+from storage.crypto import KdfParams
+from storage.docstore import Doc, DocumentStore, Op
+from storage.errors import (
+    DiskSpaceLow,
+    StationSecretRequired,
+    StorageError,
+    StoreCorrupted,
+    StoreExists,
+    StoreLocked,
+    StoreNotFound,
+    WrongSecret,
+)
+from storage.fsutil import DirectoryLock, DiskStatus, disk_status, fsync_dir, replace
+from storage.keyslots import ADMIN_SLOT, KeyFile, worker_slot_id
+from storage.recovery import open_recovery_slot, seal_recovery_slot
+
+log = logging.getLogger("storage")
+
+KEYS_FILE = "keys.json"
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Tunables. ``reserve_bytes``: :meth:`StationStore.check_free_space` refuses new cases when less than
+    this
+    would remain; ``warning_bytes``: :meth:`disk_status` warns below this."""
+
+    reserve_bytes: int = 200 << 20
+    warning_bytes: int = 2 << 30
+    retention_days: int = 30
+
+
+class StationStore:
+    """See the module docstring. Thread-safe: one lock serialises commits and journal reads."""
+
+    def __init__(self, data_dir: Path, lock: DirectoryLock, keys: KeyFile, options: StoreOptions,
+                 clock: Callable[[], float]) -> None:
+        self.data_dir = data_dir
+        self.options = options
+        self.clock = clock
+        self.keys = keys
+        self._lock = lock
+        self._mutex = threading.RLock()
+        self._data_key: bytes | None = None
+        self._device: bytes | None = None
+        self._docs: DocumentStore | None = None
+        self._blobs: BlobStore | None = None
+        self._audit_seq = 0
+        self._audit_prev = audit_mod.GENESIS
+        self.quarantined_on_open = 0
+        self.closed = False
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, data_dir: str | Path, *, station_name: str, admin_secret: str, station_passphrase: str,
+               kdf: KdfParams | None = None, options: StoreOptions | None = None,
+               clock: Callable[[], float] = time.time) -> StationStore:
+        """Initialise a new store in ``data_dir`` (created if missing, must not hold a store) and return it
+        unlocked as admin. ``kdf`` defaults to :meth:`KdfParams.default` (~200 ms per unlock)."""
+        d = Path(data_dir)
+        d.mkdir(parents=True, exist_ok=True)
+        lock = DirectoryLock(d)
+        lock.acquire()
+        try:
+            if (d / KEYS_FILE).exists():
+                raise StoreExists(detail=str(d))
+            kf, data_key, device = KeyFile.create(d / KEYS_FILE, station_name=station_name,
+                                                  admin_secret=admin_secret,
+                                                  station_passphrase=station_passphrase,
+                                                  kdf=kdf or KdfParams.default())
+            DocumentStore.initialise(d / "docs", data_key, kf.store_id)
+            (d / "blobs").mkdir(exist_ok=True)
+            docs = DocumentStore(d / "docs", data_key, kf.store_id)
+            docs.set_keys_digest(kf.slot_digest(), "")
+            docs.close()
+            kf.save()  # last: a crash before this leaves no keys.json, i.e. no store
+            fsync_dir(d)
+        except BaseException:
+            lock.release()
+            raise
+        store = cls(d, lock, kf, options or StoreOptions(), clock)
+        store._device = device
+        store._activate(data_key, ADMIN_SLOT, "store.init")
+        return store
+
+    @classmethod
+    def open(cls, data_dir: str | Path, *, options: StoreOptions | None = None,
+             clock: Callable[[], float] = time.time) -> StationStore:
+        """Take the directory lock and read the key slots. Nothing is decrypted until an ``unlock_*``."""
+        d = Path(data_dir)
+        if not (d / KEYS_FILE).exists():
+            raise StoreNotFound(detail=str(d))
+        lock = DirectoryLock(d)
+        lock.acquire()
+        try:
+            kf = KeyFile.load(d / KEYS_FILE)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(d, lock, kf, options or StoreOptions(), clock)
+
+    def close(self) -> None:
+        with self._mutex:
+            if self.closed:
+                return
+            if self._docs is not None:
+                self._docs.close()
+            self._data_key = self._device = None
+            self._docs = self._blobs = None
+            self.closed = True
+            self._lock.release()
+
+    def __enter__(self) -> StationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- unlocking ---------------------------------------------------------------------------------------
+    @property
+    def is_unlocked(self) -> bool:
+        return self._docs is not None
+
+    @property
+    def has_station_secret(self) -> bool:
+        return self._device is not None
+
+    def unlock_station(self, passphrase: str) -> None:
+        """Load the device secret with the station passphrase (once per boot). Raises :class:`WrongSecret`."""
+        self._device = self.keys.open_device(passphrase)
+
+    def unlock_admin(self, secret: str) -> None:
+        """Log in as station admin (password alone). Unlocks the store if it was locked."""
+        self._unlock_slot(ADMIN_SLOT, secret)
+
+    def unlock_worker(self, worker_id: str, pin: str) -> None:
+        """Log a worker in with their PIN. Needs the device secret (:meth:`unlock_station` or an earlier
+        admin unlock). Raises :class:`WrongSecret`, :class:`SlotLockedOut`, :class:`UnknownSlot`."""
+        if self._device is None:
+            raise StationSecretRequired()
+        self._unlock_slot(worker_slot_id(worker_id), pin)
+
+    def _unlock_slot(self, slot_id: str, secret: str) -> None:
+        with self._mutex:
+            self._check_open()
+            try:
+                data_key = self.keys.try_slot(slot_id, secret, self.clock(), self._device)
+            except WrongSecret:
+                log.warning("failed unlock of a key slot")
+                if self._docs is not None:
+                    self._flush_pending_failures()
+                raise
+            if self._docs is None:
+                self._activate(data_key, slot_id, "unlock")
+            else:
+                self._flush_pending_failures()
+                self.audit("login", actor=slot_id)
+
+    def unlock_with_data_key(self, data_key: bytes, actor: str) -> None:
+        """Unlock with a data key obtained elsewhere (the district recovery flow)."""
+        with self._mutex:
+            self._check_open()
+            self._activate(data_key, actor, "unlock.recovery")
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StorageError(detail="store is closed")
+
+    def _activate(self, data_key: bytes, actor: str, action: str) -> None:
+        kf = self.keys
+        device = kf.device_from_data_key(data_key)
+        docs = DocumentStore(self.data_dir / "docs", data_key, kf.store_id)
+        try:
+            digest = kf.slot_digest()
+            if digest == docs.head.keys_pending:
+                docs.set_keys_digest(digest, "")
+            elif digest != docs.head.keys_digest:
+                raise StoreCorrupted(detail="keys.json is not the one this store last wrote (replaced or "
+                                            "rolled back)")
+        except BaseException:
+            docs.close()
+            raise
+        self._data_key, self._device, self._docs = data_key, device, docs
+        self._blobs = BlobStore(self.data_dir / "blobs", data_key, kf.store_id)
+        self._blobs.remove_temp_files()
+        keys = docs.keys(audit_mod.AUDIT)
+        if keys:
+            last = docs.get(audit_mod.AUDIT, max(keys))
+            assert last is not None
+            self._audit_seq, self._audit_prev = int(last["seq"]) + 1, str(last["hash"])
+        self._flush_pending_failures()
+        self.quarantined_on_open = self._quarantine_orphans()
+        detail = {"quarantined_blobs": self.quarantined_on_open} if self.quarantined_on_open else None
+        self.audit(action, actor=actor, detail=detail)
+
+    def _flush_pending_failures(self) -> None:
+        pending = self.keys.take_pending_audit()
+        if not pending:
+            return
+        seq, prev = self._audit_seq, self._audit_prev
+        ops = [self._audit_op(actor=slot_id, action="unlock.failed", at=float(p["at"]),
+                              detail={"failures": p["failures"], "delay_seconds": p["delay"]})
+               for slot_id, p in pending]
+        try:
+            self.docs.commit(ops)
+        except BaseException:
+            self._audit_seq, self._audit_prev = seq, prev
+            raise
+        self.keys.save()
+
+    def _quarantine_orphans(self) -> int:
+        """Blobs no document references (a crash between ``blobs.put`` and the commit) move to
+        ``quarantine/``; retention deletes them later. Returns how many."""
+        referenced = {self.blobs.name_for(s) for refs in self.docs.refs.values() for s in refs}
+        orphans = [p for p in self.blobs.list_files() if p.name not in referenced]
+        if orphans:
+            q = self.data_dir / "quarantine"
+            q.mkdir(exist_ok=True)
+            for p in orphans:
+                replace(p, q / p.name)
+            fsync_dir(q)
+            log.info("moved %d unreferenced attachment files to quarantine", len(orphans))
+        return len(orphans)
+
+    @property
+    def docs(self) -> DocumentStore:
+        if self._docs is None:
+            raise StoreLocked()
+        return self._docs
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The attachment store (:class:`storage.blobs.BlobStore`). Raises :class:`StoreLocked` if locked."""
+        if self._blobs is None:
+            raise StoreLocked()
+        return self._blobs
+
+    @property
+    def data_key(self) -> bytes:
+        if self._data_key is None:
+            raise StoreLocked()
+        return self._data_key
+
+    # ---- documents ---------------------------------------------------------------------------------------
+    def transaction(self, actor: str = "system", action: str = "docs.commit") -> Transaction:
+        """``with store.transaction(actor=...) as tx:`` — puts and deletes commit together on exit."""
+        return Transaction(self, actor, action)
+
+    def get(self, collection: str, key: str) -> Doc | None:
+        with self._mutex:
+            return self.docs.get(collection, key)
+
+    def keys_of(self, collection: str) -> list[str]:
+        with self._mutex:
+            return self.docs.keys(collection)
+
+    def count(self, collection: str) -> int:
+        with self._mutex:
+            return self.docs.count(collection)
+
+    def items(self, collection: str) -> list[tuple[str, Doc]]:
+        """All (key, document) pairs of a collection, as a list (for ``cases`` that is every case)."""
+        with self._mutex:
+            return list(self.docs.items(collection))
+
+    def iter_items(self, collection: str) -> Iterator[tuple[str, Doc]]:
+        """Like :meth:`items` but lazy; do not commit from another thread while iterating."""
+        return self.docs.items(collection)
+
+    def find(self, collection: str, cond: Callable[[Doc], Any]) -> list[Doc]:
+        """Documents for which ``cond(doc)`` is true; a TinyDB ``Query`` works: ``Query().status ==
+        "closed"``."""
+        with self._mutex:
+            return self.docs.find(collection, cond)
+
+    def bulk_put(self, collection: str, items: list[tuple[str, Doc]], *, actor: str = "system") -> int:
+        """Import many documents (catalog, test fixtures) with one fsync; see
+        :meth:`DocumentStore.bulk_put`."""
+        _check_collection(collection)
+        with self._mutex:
+            n = self.docs.bulk_put(collection, items)
+            self.audit("docs.bulk_put", actor=actor, detail={"collection": collection, "count": n})
+            return n
+
+    def compact(self, *, actor: str = "system") -> None:
+        with self._mutex:
+            self.docs.compact()
+            self.audit("docs.compact", actor=actor)
+
+    def _commit(self, ops: list[Op], actor: str, action: str, extra: list[dict[str, Any]]) -> None:
+        with self._mutex:
+            changes = [f"{c}/{k}" for c, k, _ in ops]
+            case = next((k for c, k, _ in ops if c == "cases"), None)
+            audit_ops = [self._audit_op(actor=actor, action=action, case=case, detail={"changes": changes})]
+            for e in extra:
+                audit_ops.append(self._audit_op(actor=actor, **e))
+            seq, prev = self._audit_seq, self._audit_prev
+            try:
+                self.docs.commit(ops + audit_ops)
+            except BaseException:
+                self._audit_seq, self._audit_prev = seq, prev
+                raise
+
+    # ---- audit -------------------------------------------------------------------------------------------
+    def _audit_op(self, *, actor: str, action: str, case: str | None = None,
+                  detail: dict[str, Any] | None = None, at: float | None = None) -> Op:
+        entry = audit_mod.make_entry(self._audit_seq, self._audit_prev, at=self.clock() if at is None else at,
+                                     actor=actor, action=action, case=case, detail=detail)
+        self._audit_seq += 1
+        self._audit_prev = entry["hash"]
+        return (audit_mod.AUDIT, audit_mod.entry_key(entry["seq"]), entry)
+
+    def audit(self, action: str, *, actor: str, case: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append one audit entry on its own (exports, prints, logins). Never put personal data in
+        ``detail``."""
+        with self._mutex:
+            seq, prev = self._audit_seq, self._audit_prev
+            try:
+                self.docs.commit([self._audit_op(actor=actor, action=action, case=case, detail=detail)])
+            except BaseException:
+                self._audit_seq, self._audit_prev = seq, prev
+                raise
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        with self._mutex:
+            return [e for _, e in sorted(self.docs.items(audit_mod.AUDIT))]
+
+    # ---- key management (the caller checks the actor is allowed) ------------------------------------------
+    def _save_keys(self, actor: str, action: str, detail: dict[str, Any]) -> None:
+        """keys.json change protocol: pin old+pending digests, replace keys.json, audit and pin the new one.
+        A crash at any point leaves a store that opens with either the old or the new keys.json."""
+        with self._mutex:
+            docs = self.docs
+            new = self.keys.slot_digest()
+            docs.set_keys_digest(docs.head.keys_digest, new)
+            self.keys.save()
+            self.audit(action, actor=actor, detail=detail)
+            docs.set_keys_digest(new, "")
+
+    def _need_device(self) -> bytes:
+        if self._device is None:
+            raise StationSecretRequired()
+        return self._device
+
+    def add_worker(self, worker_id: str, pin: str, *, actor: str) -> None:
+        """Create or replace a worker's slot (also how an admin resets a forgotten PIN)."""
+        with self._mutex:
+            self.keys.set_worker(worker_id, pin, self.data_key, self._need_device())
+            self._save_keys(actor, "key.worker_set", {"worker": worker_id})
+
+    def remove_worker(self, worker_id: str, *, actor: str) -> None:
+        """Delete a worker's slot. Hazard: someone who kept an old copy of keys.json and the station
+        passphrase
+        could still use the old slot offline; see docs/threat-model.md."""
+        with self._mutex:
+            self.data_key  # noqa: B018 - must be unlocked
+            self.keys.remove_worker(worker_id)
+            self._save_keys(actor, "key.worker_removed", {"worker": worker_id})
+
+    def change_pin(self, worker_id: str, old_pin: str, new_pin: str) -> None:
+        """A worker changes their own PIN (old PIN checked, with lockout)."""
+        with self._mutex:
+            self.keys.try_slot(worker_slot_id(worker_id), old_pin, self.clock(), self._need_device())
+            self.keys.set_worker(worker_id, new_pin, self.data_key, self._need_device())
+            self._save_keys(f"worker:{worker_id}", "key.pin_changed", {"worker": worker_id})
+
+    def set_admin_secret(self, secret: str, *, actor: str) -> None:
+        with self._mutex:
+            self.keys.set_admin(secret, self.data_key)
+            self._save_keys(actor, "key.admin_changed", {})
+
+    def set_station_passphrase(self, passphrase: str, *, actor: str) -> None:
+        with self._mutex:
+            self.keys.set_passphrase(passphrase, self._need_device())
+            self._save_keys(actor, "key.passphrase_changed", {})
+
+    def set_recovery_key(self, public_key: bytes | str | X25519PublicKey, *,
+                         actor: str = "enrollment") -> None:
+        """Seal the data key to the district's X25519 recovery public key (raw 32 bytes or base64)."""
+        with self._mutex:
+            self.keys.recovery = seal_recovery_slot(self.data_key, self.keys.store_id, public_key)
+            self._save_keys(actor, "key.recovery_set", {"recipient": self.keys.recovery["recipient"]})
+
+    def recovery_slot(self) -> dict[str, Any] | None:
+        """The recovery slot dict (no secret in it) for :func:`storage.recovery.open_recovery_slot`."""
+        return self.keys.recovery
+
+    def workers(self) -> list[str]:
+        return self.keys.workers()
+
+    # ---- disk space --------------------------------------------------------------------------------------
+    def disk_status(self) -> DiskStatus:
+        o = self.options
+        return disk_status(self.data_dir, warning_bytes=o.warning_bytes, critical_bytes=o.reserve_bytes)
+
+    def check_free_space(self, needed: int) -> None:
+        """Call before accepting a case with ``needed`` bytes of scans: raises :class:`DiskSpaceLow`."""
+        st = self.disk_status()
+        if st.free_bytes - needed < self.options.reserve_bytes:
+            raise DiskSpaceLow(detail=f"free {st.free_bytes}, needed {needed}, reserve "
+                                      f"{self.options.reserve_bytes}")
+
+
+def _check_collection(collection: str) -> None:
+    if collection.startswith("_"):
+        raise StorageError(detail=f"collection {collection!r} is reserved")
+
+
+class Transaction:
+    """Buffered puts/deletes, committed as one durable journal record when the ``with`` block exits normally.
+    An exception inside the block discards everything. Reads through ``tx.get`` see the buffered writes."""
+
+    def __init__(self, store: StationStore, actor: str, action: str) -> None:
+        self.store, self.actor, self.action = store, actor, action
+        self._ops: dict[tuple[str, str], Doc | None] = {}
+        self._extra: list[dict[str, Any]] = []
+        self.committed = False
+
+    def put(self, collection: str, key: str, doc: Doc) -> None:
+        _check_collection(collection)
+        # a JSON round trip freezes the document as of this call and rejects what JSON cannot hold
+        self._ops[(collection, key)] = json.loads(json.dumps(doc, ensure_ascii=False))
+
+    def delete(self, collection: str, key: str) -> None:
+        _check_collection(collection)
+        self._ops[(collection, key)] = None
+
+    def get(self, collection: str, key: str) -> Doc | None:
+        if (collection, key) in self._ops:
+            doc = self._ops[(collection, key)]
+            return None if doc is None else json.loads(json.dumps(doc))
+        return self.store.get(collection, key)
+
+    def audit(self, action: str, *, case: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """An extra audit entry committed with this transaction (e.g. ``case.accepted``)."""
+        self._extra.append({"action": action, "case": case, "detail": detail})
+
+    def commit(self) -> None:
+        if self.committed:
+            raise StorageError(detail="transaction already committed")
+        ops = [(c, k, d) for (c, k), d in self._ops.items()]
+        if ops or self._extra:
+            self.store._commit(ops, self.actor, self.action, self._extra)
+        self.committed = True
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.commit()
+
+
+def recover_with_district_key(data_dir: str | Path, private_key: X25519PrivateKey | bytes,
+                              new_admin_secret: str, *, options: StoreOptions | None = None) -> None:
+    """District recovery (区中心恢复): open the recovery slot with the district private key and rewrite the
+    admin slot with ``new_admin_secret``. Workers' slots and the station passphrase are unchanged.
+    Raises :class:`RecoveryFailed` if the key does not match; needs the directory lock (station closed)."""
+    store = StationStore.open(data_dir, options=options)
+    try:
+        slot = store.recovery_slot()
+        if slot is None:
+            from storage.errors import RecoveryFailed
+
+            raise RecoveryFailed("本站尚未登记区中心恢复密钥，无法恢复。", detail="no recovery slot")
+        data_key = open_recovery_slot(slot, private_key)
+        store.unlock_with_data_key(data_key, "district-recovery")
+        store.set_admin_secret(new_admin_secret, actor="district-recovery")
+    finally:
+        store.close()
