@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpdf.enums import Align, TableCellFillMode, VAlign, XPos, YPos
+from fpdf.enums import Align, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
 
-from .base import BLACK, CJK, GREY, LIGHT, DocumentPDF, font_workdir, output_bytes
+from .base import BLACK, CJK, GREY, LATIN, LIGHT, DocumentPDF, document_font, output_bytes
 from .model import DocumentKind, PrintDocument, format_date
 
 LEFT, RIGHT, TOP, BOTTOM = 25.0, 22.0, 20.0, 22.0
@@ -16,7 +16,8 @@ CONTENT_W = PAGE_W - LEFT - RIGHT
 QR_W = 32.0
 BODY_PT = 11.0
 LINE_H = 6.2
-INDENT = "\u3000\u3000"  # two full-width spaces open a Chinese paragraph
+LABEL_STYLE = FontFace(family=CJK, emphasis=None, fill_color=LIGHT)
+INDENT_EM = 2  # a Chinese paragraph opens with a two-character indent
 
 
 class A4PDF(DocumentPDF):
@@ -48,13 +49,23 @@ class A4PDF(DocumentPDF):
         self.set_y(-14)
         self.size(9)
         self.set_text_color(*GREY)
-        self.cell(0, 5, f"第 {self.page_no()} 页  共 {{nb}} 页", align=Align.C)
+        # The total is filled in at output time, after glyph lookup: print it with the Latin font.
+        parts = [(CJK, f"第 {self.page_no()} 页  共 "), (LATIN, self.str_alias_nb_pages), (CJK, " 页")]
+        widths = []
+        for family, text in parts:
+            self.set_font(family, size=9)
+            # DejaVu digits share one width: size the total's cell as one digit per digit of this page.
+            widths.append(self.get_string_width(text if family == CJK else "9" * len(str(self.page_no()))))
+        self.set_x((PAGE_W - sum(widths)) / 2)
+        for (family, text), w in zip(parts, widths, strict=True):
+            self.set_font(family, size=9)
+            self.cell(w, 5, text, align=Align.C)
         self.set_text_color(*BLACK)
 
 
 def render_a4(doc: PrintDocument) -> bytes:
-    with font_workdir() as fontdir:
-        pdf = A4PDF(doc, fontdir=fontdir, orientation="P", unit="mm", format="A4")
+    with document_font(doc) as font_path:
+        pdf = A4PDF(doc, font_path=font_path, orientation="P", unit="mm", format="A4")
         pdf.set_margins(LEFT, TOP, RIGHT)
         pdf.set_auto_page_break(True, margin=BOTTOM)
         pdf.alias_nb_pages()
@@ -96,7 +107,7 @@ def _title(pdf: A4PDF, doc: PrintDocument) -> None:
 def _items_text(doc: PrintDocument) -> str:
     if len(doc.items) == 1 and not doc.bundle_name:
         return doc.items[0]
-    lines = [f"“{doc.bundle_name}”一件事，含以下{len(doc.items)}个事项："] if doc.bundle_name else []
+    lines = [f"{doc.bundle_name}（共{len(doc.items)}个事项）："] if doc.bundle_name else []
     lines += [f"{i}. {name}" for i, name in enumerate(doc.items, 1)]
     return "\n".join(lines)
 
@@ -128,14 +139,12 @@ def _info_block(pdf: A4PDF, doc: PrintDocument) -> None:
         v_align=VAlign.M,
         line_height=LINE_H,
         first_row_as_headings=False,
-        cell_fill_color=LIGHT,
-        cell_fill_mode=TableCellFillMode.COLUMNS,
         padding=(1.2, 2),
         borders_layout="ALL",
     ) as table:
         for label, value in _info_rows(doc):
             row = table.row()
-            row.cell(label)
+            row.cell(label, style=LABEL_STYLE)
             row.cell(value)
     y1 = pdf.get_y()
     qr_x = PAGE_W - RIGHT - QR_W
@@ -158,16 +167,11 @@ def _heading(pdf: A4PDF, text: str) -> None:
 
 
 def _paragraph(pdf: A4PDF, text: str, *, indent: bool = True) -> None:
+    """A body paragraph; ``write`` flows the wrapped lines back to the left margin after the indent."""
     pdf.size(BODY_PT)
-    pdf.multi_cell(
-        CONTENT_W,
-        LINE_H,
-        (INDENT if indent else "") + text,
-        align=Align.L,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(0.8)
+    pdf.set_x(LEFT + (INDENT_EM * pdf.font_size if indent else 0))
+    pdf.write(LINE_H, text)
+    pdf.ln(LINE_H + 0.8)
 
 
 def _table(pdf: A4PDF, headings: Sequence[str], widths: Sequence[float], rows: Sequence[Sequence[str]],
@@ -260,13 +264,11 @@ def _routing(pdf: A4PDF, doc: PrintDocument) -> None:
         v_align=VAlign.M,
         line_height=LINE_H,
         first_row_as_headings=False,
-        cell_fill_color=LIGHT,
-        cell_fill_mode=TableCellFillMode.COLUMNS,
         padding=(1.2, 2),
     ) as table:
         for label, value in rows:
             row = table.row()
-            row.cell(label)
+            row.cell(label, style=LABEL_STYLE)
             row.cell(value)
     pdf.ln(2)
     _paragraph(pdf, r.clock_note)

@@ -51,12 +51,10 @@ def creation_datetime(day: dt.date) -> dt.datetime:
 class DocumentPDF(FPDF):
     """FPDF with the per-document CJK subset as main font and DejaVu Sans for Latin characters."""
 
-    def __init__(self, doc: PrintDocument, *, fontdir: str, **kwargs: Any) -> None:
+    def __init__(self, doc: PrintDocument, *, font_path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.doc = doc
-        font_path = Path(fontdir) / "cjk.ttf"
-        font_path.write_bytes(cjk_subset_font([_static_chars(), "0123456789", *doc.all_text()]))
-        self.add_font(CJK, fname=str(font_path))
+        self.add_font(CJK, fname=font_path)
         self.add_font(LATIN, fname=str(LATIN_FONT_PATH))
         self.set_fallback_fonts([LATIN], exact_match=False)
         self.set_font(CJK, size=10.5)
@@ -71,15 +69,13 @@ class DocumentPDF(FPDF):
 
     @contextmanager
     def bold(self, stroke: float = 0.25) -> Iterator[None]:
-        """Faux bold (fill + stroke): the CJK font has no bold face."""
-        old_mode, old_width = self.text_mode, self.line_width
-        self.text_mode = TextMode.FILL_STROKE
-        self.set_line_width(stroke)
-        try:
+        """Faux bold (fill + stroke): the CJK font has no bold face.
+
+        ``local_context`` brackets the text in ``q … Q`` so the stroke mode cannot leak into later text
+        (fpdf2 does not re-emit ``Tr`` after a plain attribute change).
+        """
+        with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=stroke):
             yield
-        finally:
-            self.text_mode = old_mode
-            self.set_line_width(old_width)
 
     def size(self, pt: float) -> None:
         self.set_font(CJK, size=pt)
@@ -89,10 +85,16 @@ class DocumentPDF(FPDF):
 
 
 @contextmanager
-def font_workdir() -> Iterator[str]:
-    """A private directory for the per-document font file (fpdf2 loads fonts from paths only)."""
+def document_font(doc: PrintDocument) -> Iterator[str]:
+    """Path of the document's own CJK subset font, in a private directory removed afterwards.
+
+    fpdf2 loads fonts from paths only. The subset holds the characters of the layouts' labels and of the
+    document's text.
+    """
     with tempfile.TemporaryDirectory(prefix="station-pdf-") as d:
-        yield d
+        path = Path(d) / "cjk.ttf"
+        path.write_bytes(cjk_subset_font([_static_chars(), *doc.all_text()]))
+        yield str(path)
 
 
 def output_bytes(pdf: FPDF) -> bytes:

@@ -20,7 +20,7 @@ from io import BytesIO
 from pathlib import Path
 
 from fontTools.fontBuilder import FontBuilder
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,12 @@ def cjk_subset_font(text: Iterable[str], source_path: Path = CJK_FONT_PATH) -> b
     builder = FontBuilder(units_per_em, isTTF=True)
     builder.setupGlyphOrder(order)
     builder.setupCharacterMap(mapping)
-    builder.setupGlyf(glyphs)
+    # Not FontBuilder.setupGlyf: it would decode every glyph; the raw copies already carry their bounds.
+    builder.font["loca"] = newTable("loca")
+    glyf_table = newTable("glyf")
+    glyf_table.glyphs = glyphs
+    glyf_table.glyphOrder = order
+    builder.font["glyf"] = glyf_table
     builder.setupHorizontalMetrics(metrics)
     builder.setupHorizontalHeader(ascent=ascent, descent=descent)
     builder.setupNameTable(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fpdf.enums import Align, XPos, YPos
 
-from .base import BLACK, GREY, DocumentPDF, font_workdir, output_bytes
+from .base import BLACK, GREY, DocumentPDF, document_font, output_bytes
 from .model import DocumentKind, PrintDocument, format_date
 
 PAGE_W = 80.0
@@ -21,19 +21,32 @@ LINE_H = 4.1
 
 
 def render_receipt80(doc: PrintDocument) -> bytes:
-    with font_workdir() as fontdir:
-        used = _layout(doc, fontdir, MAX_H)[1]
-        pdf, _ = _layout(doc, fontdir, min(MAX_H, max(used + MARGIN, 60.0)))
+    with document_font(doc) as font_path:
+        used = _layout(doc, font_path, MAX_H)[1]
+        pdf, _ = _layout(doc, font_path, min(MAX_H, max(used + MARGIN + 0.5, 60.0)))
         return output_bytes(pdf)
 
 
-def _layout(doc: PrintDocument, fontdir: str, height: float) -> tuple[DocumentPDF, float]:
-    pdf = DocumentPDF(doc, fontdir=fontdir, orientation="P", unit="mm", format=(PAGE_W, height))
+class ReceiptPDF(DocumentPDF):
+    reach: float = 0.0  # lowest point a keep-together block asked for on the last page
+
+
+def _layout(doc: PrintDocument, font_path: str, height: float) -> tuple[ReceiptPDF, float]:
+    """Lay out on pages of ``height``; returns the PDF and the height the last page needs."""
+    pdf = ReceiptPDF(doc, font_path=font_path, orientation="P", unit="mm", format=(PAGE_W, height))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=MARGIN)
     pdf.add_page()
     _content(pdf, doc)
-    return pdf, pdf.get_y()
+    return pdf, max(pdf.get_y(), pdf.reach)
+
+
+def _keep(pdf: DocumentPDF, need: float) -> None:
+    """Start a new page unless ``need`` mm fit on this one (keeps stamp box and QR whole)."""
+    if pdf.will_page_break(need):
+        pdf.add_page()
+    if isinstance(pdf, ReceiptPDF):
+        pdf.reach = pdf.get_y() + need
 
 
 def _text(pdf: DocumentPDF, text: str, *, pt: float = BODY_PT, align: Align = Align.L,
@@ -161,8 +174,7 @@ def _content(pdf: DocumentPDF, doc: PrintDocument) -> None:
 
 def _stamp_box(pdf: DocumentPDF) -> None:
     h = 22.0
-    if pdf.will_page_break(h + 2):
-        pdf.add_page()
+    _keep(pdf, h + 2)
     y = pdf.get_y()
     x = MARGIN + CONTENT_W - 34
     pdf.set_draw_color(*GREY)
@@ -182,8 +194,7 @@ def _stamp_box(pdf: DocumentPDF) -> None:
 
 def _qr(pdf: DocumentPDF, doc: PrintDocument) -> None:
     need = QR_W + 14
-    if pdf.will_page_break(need):
-        pdf.add_page()
+    _keep(pdf, need)
     _rule(pdf)
     y = pdf.get_y() + 1
     pdf.qr((PAGE_W - QR_W) / 2, y, QR_W)
