@@ -32,17 +32,27 @@ RECORD_TARGET = 512 << 10  # bulk loads and compaction pack ops into frames of a
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
+BLOB_LIST_KEYS = frozenset({"attachments", "documents", "scans", "blobs"})
+
+
 def blob_refs(doc: Any) -> set[str]:
-    """sha256 hex digests a document references: values of keys named ``sha256`` or ending in ``_sha256``
-    anywhere in the document (this is the convention: store ``BlobRef.to_dict()`` or a ``*_sha256`` field)."""
+    """sha256 digests of attachments a document references. The convention (shared with ``casework``):
+    a 64-hex string that is the value of a key named ``sha256`` or ending in ``_sha256``
+    (``BlobRef.to_dict()``),
+    or an element of a list under a key in :data:`BLOB_LIST_KEYS` (``MaterialRecord.attachments``,
+    ``CaseResult.documents``). Retention and the orphan sweep keep every blob matched here."""
     found: set[str] = set()
     stack = [doc]
     while stack:
         cur = stack.pop()
         if isinstance(cur, dict):
             for k, v in cur.items():
-                if isinstance(v, str) and (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
-                    found.add(v)
+                if isinstance(v, str):
+                    if (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
+                        found.add(v)
+                elif isinstance(v, list) and k in BLOB_LIST_KEYS:
+                    found.update(x for x in v if isinstance(x, str) and _HEX64.match(x))
+                    stack.extend(x for x in v if isinstance(x, (dict, list)))
                 elif isinstance(v, (dict, list)):
                     stack.append(v)
         elif isinstance(cur, list):

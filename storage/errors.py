@@ -44,7 +44,7 @@ class StoreCorrupted(StorageError):
     default_message = "本地数据文件已损坏或被改动，程序已停止使用该数据。请联系区中心技术人员。"
 
 
-class WrongKey(StorageError):
+class WrongKey(StoreCorrupted):
     """The data key does not open this store (e.g. key file from another station)."""
 
     default_message = "密钥与本地数据不匹配，无法打开数据。请联系区中心技术人员。"

@@ -1,0 +1,46 @@
+"""``station-app init --data-dir DIR``: create the station's encrypted store, headless.
+
+Secrets: the admin password from ``--admin-secret-file``, ``$STATION_ADMIN_SECRET_FILE``,
+``$STATION_ADMIN_SECRET`` or a prompt; the station passphrase from ``--passphrase-file``,
+``$STATION_PASSPHRASE_FILE``, ``$STATION_PASSPHRASE`` or a prompt. Files and environment variables are for
+demos
+and scripted deployment only (see storage.station_secret).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from storage import StationStore, StorageError
+from storage.station_secret import admin_secret, station_passphrase
+
+DATA_DIR_ENV = "STATION_DATA_DIR"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create the station's encrypted local store (加密本地数据)")
+    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
+                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument("--station-name", default="便民服务站", help="station name shown in the app")
+    p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
+    p.add_argument("--passphrase-file", metavar="FILE", help="first line of FILE is the station passphrase")
+    p.set_defaults(func=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir)
+    try:
+        admin = admin_secret(args.admin_secret_file, confirm=True)
+        passphrase = station_passphrase(args.passphrase_file, confirm=True)
+        store = StationStore.create(data_dir, station_name=args.station_name, admin_secret=admin,
+                                    station_passphrase=passphrase)
+        store.close()
+    except StorageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已在 {data_dir} 创建站点加密数据。")
+    print("请牢记管理员密码和站点口令：站点每次启动需输入站点口令，工作人员账号由管理员添加。")
+    return 0

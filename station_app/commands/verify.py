@@ -1,0 +1,48 @@
+"""``station-app verify --data-dir DIR``: check the whole store; exit 1 with a readable report on any fault.
+
+Needs the admin password (``--admin-secret-file``, ``$STATION_ADMIN_SECRET[_FILE]`` or a prompt) because every
+document and scan is decrypted and authenticated. The station must not be running (directory lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from storage import StationStore, StorageError, StoreBusy
+from storage.station_secret import admin_secret
+from storage.verify import verify_store
+
+DATA_DIR_ENV = "STATION_DATA_DIR"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("verify", help="check that every document, scan and the audit chain are intact")
+    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
+                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
+    p.set_defaults(func=cmd_verify)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        secret = admin_secret(args.admin_secret_file)
+        store = StationStore.open(Path(args.data_dir))
+    except StoreBusy as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"问题 PROBLEM: {exc.detail or exc}\n结果：无法打开数据 (FAILED)\n{exc}", file=sys.stderr)
+        return 1
+    try:
+        store.unlock_admin(secret)
+        report = verify_store(store)
+    except StorageError as exc:
+        print(f"问题 PROBLEM: {exc.detail or exc}\n结果：数据校验失败 (FAILED)\n{exc}")
+        return 1
+    finally:
+        store.close()
+    print(report.text())
+    return 0 if report.ok else 1
