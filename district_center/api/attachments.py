@@ -1,0 +1,61 @@
+"""Attachment status and chunked upload (``/api/v1/attachments/{sha256}``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.schemas import AttachmentOut
+from district_center.problems import ProblemError, problem_responses
+from district_center.services import attachments
+from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE
+
+router = APIRouter(prefix=API_PREFIX, tags=["attachments"])
+Sha = Path(pattern="^[0-9a-f]{64}$", description="sha256 hex of the whole file")
+
+
+@router.get("/attachments/{sha256}", response_model=AttachmentOut, responses=problem_responses(400, 401, 403, 404))
+def attachment_status(sha256: str = Sha, station: AuthedStation = Depends(signed_station),
+                      center: Center = Depends(get_center)) -> dict[str, Any]:
+    found = attachments.status(center.db, center.blobs, sha256)
+    if found is None:
+        raise ProblemError(404, "attachment_unknown", "区中心还没有收到这个附件")
+    return found.to_dict()
+
+
+@router.put(
+    "/attachments/{sha256}", response_model=AttachmentOut,
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
+    openapi_extra={
+        "parameters": [{"name": HEADER_TOTAL_SIZE, "in": "header", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "requestBody": {"required": True,
+                        "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                            "format": "binary"}}}},
+    },
+)
+async def upload_chunk(
+    request: Request, sha256: str = Sha, offset: int = Query(ge=0, le=2**62),
+    station: AuthedStation = Depends(signed_station), center: Center = Depends(get_center),
+) -> dict[str, Any]:
+    total_text = request.headers.get(HEADER_TOTAL_SIZE, "")
+    if not total_text.isdigit() or len(total_text) > 15:
+        raise ProblemError(400, "bad_size", f"缺少或错误的 {HEADER_TOTAL_SIZE} 请求头（附件总字节数）")
+    total = int(total_text)
+    limit = center.settings.max_attachment_bytes
+    if total > limit:
+        raise ProblemError(413, "too_large",
+                           f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传",
+                           limit=limit)
+    if len(station.body) > center.settings.max_chunk_bytes:
+        raise ProblemError(413, "too_large",
+                           f"单次上传的分块超过 {center.settings.max_chunk_bytes // 2**20} MB 上限，请减小分块",
+                           limit=center.settings.max_chunk_bytes)
+    result = await run_in_threadpool(
+        attachments.put_chunk_checked, center.db, center.blobs, sha256, offset, total, station.body,
+        station_id=station.id, max_bytes=limit,
+    )
+    return result.to_dict()

@@ -1,0 +1,48 @@
+"""``POST /api/v1/enroll``: a station binds its public key with a one-time code (unsigned request)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from district_center.api.deps import Center, get_center, read_body
+from district_center.api.schemas import EnrollIn, EnrollOut, request_body
+from district_center.db import iso_z, utcnow
+from district_center.keys import KeyFileError, load_public_file
+from district_center.problems import ProblemError, problem_responses
+from district_center.services import stations
+from sync.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ProtocolError
+
+router = APIRouter(prefix=API_PREFIX, tags=["stations"])
+
+
+@router.post("/enroll", response_model=EnrollOut, openapi_extra=request_body(EnrollIn),
+             responses=problem_responses(400, 403, 413, 503))
+async def enroll(request: Request, center: Center = Depends(get_center)) -> dict[str, Any]:
+    body = await read_body(request, 64 * 1024)
+    try:
+        msg = EnrollRequest.from_dict(json.loads(body))
+    except ValueError as exc:
+        if isinstance(exc, ProtocolError):
+            raise
+        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+    try:
+        keys = load_public_file(center.settings.data_dir)
+    except KeyFileError:
+        raise ProblemError(503, "keys_not_initialised",
+                           "区中心尚未生成密钥，暂时无法注册服务站；请联系区中心管理员运行 district-center keys init") from None
+
+    def run() -> EnrollResponse:
+        with center.db.session() as s:
+            station = stations.enroll(s, msg.code, msg.public_key, msg.app_version)
+            return EnrollResponse(
+                station_id=station.id, station_no=station.station_no,
+                district_code=center.settings.district_code, district_name=center.settings.district_name,
+                catalog_signing_key=keys["signing_key"], recovery_public_key=keys["recovery_key"],
+                server_time=iso_z(utcnow()),
+            )
+
+    return (await run_in_threadpool(run)).to_dict()

@@ -1,0 +1,44 @@
+"""Per-station feed: ``GET /api/v1/feed?after=&limit=`` and ``POST /api/v1/feed/ack``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.schemas import AckIn, AckOut, FeedOut, request_body
+from district_center.problems import ProblemError, problem_responses
+from district_center.services.feed import FeedError, ack_feed, read_feed
+from sync.protocol import API_PREFIX, FeedAck, FeedPage, ProtocolError
+
+router = APIRouter(prefix=API_PREFIX, tags=["feed"])
+
+
+@router.get("/feed", response_model=FeedOut, responses=problem_responses(400, 401, 403))
+def feed(after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000),
+         station: AuthedStation = Depends(signed_station),
+         center: Center = Depends(get_center)) -> dict[str, Any]:
+    limit = min(limit, center.settings.feed_page_limit)
+    with center.db.read_session() as s:
+        events, nxt = read_feed(s, station.id, after, limit)
+    return FeedPage(events, nxt).to_dict()
+
+
+@router.post("/feed/ack", response_model=AckOut, openapi_extra=request_body(AckIn),
+             responses=problem_responses(400, 401, 403, 409))
+def ack(station: AuthedStation = Depends(signed_station),
+        center: Center = Depends(get_center)) -> dict[str, Any]:
+    try:
+        msg = FeedAck.from_dict(json.loads(station.body))
+    except ValueError as exc:
+        if isinstance(exc, ProtocolError):
+            raise
+        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+    try:
+        with center.db.session() as s:
+            cursor = ack_feed(s, station.id, msg.cursor)
+    except FeedError as exc:
+        raise ProblemError(409, "bad_cursor", str(exc)) from None
+    return {"cursor": cursor}

@@ -1,0 +1,46 @@
+"""Signed documents stations pull: ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar``.
+
+The envelopes are stored signed by the publishing side and served byte for byte. ``since=V`` answers 204
+when V is the newest version; otherwise the full current envelope (a valid answer to ``since``: stations
+accept ``catalog`` as well as ``catalog_delta``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.schemas import EnvelopeOut
+from district_center.problems import ProblemError, problem_responses
+from district_center.services.catalog_view import calendar_document, catalog_document, latest_catalog_version
+from sync.protocol import API_PREFIX, canonical_json
+
+router = APIRouter(prefix=API_PREFIX, tags=["documents"])
+
+
+@router.get("/catalog", response_model=EnvelopeOut,
+            responses={204: {"description": "the station already has the newest version"},
+                       **problem_responses(400, 401, 403, 404)})
+def catalog(since: int | None = Query(None, ge=0, le=2**31), station: AuthedStation = Depends(signed_station),
+            center: Center = Depends(get_center)) -> Response:
+    with center.db.read_session() as s:
+        latest = latest_catalog_version(s)
+        if latest is None:
+            raise ProblemError(404, "catalog_not_published", "尚未发布事项清单，请联系区中心发布后再同步")
+        if since is not None and since >= latest:
+            return Response(status_code=204)
+        document = catalog_document(s, latest) or b""
+    return Response(document, media_type="application/json")
+
+
+@router.get("/calendar", response_model=EnvelopeOut, responses=problem_responses(401, 403, 404))
+def calendar(station: AuthedStation = Depends(signed_station), center: Center = Depends(get_center)) -> Response:
+    with center.db.read_session() as s:
+        document = calendar_document(s)
+    if document is None:
+        raise ProblemError(404, "calendar_not_published", "区中心尚未发布节假日安排，将按国家公布的安排计算")
+    return Response(canonical_json(document) if isinstance(document, dict) else json.dumps(document),
+                    media_type="application/json")

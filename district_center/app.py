@@ -1,0 +1,61 @@
+"""The district center's FastAPI app factory.
+
+    app = create_app(load_settings())          # production: settings from file + CENTER_* env
+    app = create_app(Settings(data_dir=tmp))   # tests
+
+``create_app`` opens the database (migrating it to head unless ``settings.auto_migrate`` is off), the
+encrypted blob store, and includes every router listed in ``district_center.api.ROUTER_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from district_center.api import ROUTER_MODULES
+from district_center.blobstore import EncryptedFileBlobStore, load_or_create_key
+from district_center.context import Center
+from district_center.db import Database
+from district_center.logs import install_request_logging
+from district_center.problems import install_handlers
+from district_center.settings import Settings
+
+BLOB_KEY_FILE = "center-blob.key"
+
+
+def open_center(settings: Settings, clock: Callable[[], float] = time.time) -> Center:
+    settings = settings.resolved()
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    if settings.auto_migrate:
+        db.upgrade()
+    assert settings.blob_dir is not None
+    blobs = EncryptedFileBlobStore(settings.blob_dir, load_or_create_key(settings.data_dir / BLOB_KEY_FILE))
+    return Center(settings=settings, db=db, blobs=blobs, clock=clock)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    center = open_center(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        center.db.dispose()
+
+    app = FastAPI(
+        title="District center (区政务服务中心) API",
+        version="1",
+        description="Station ↔ district center protocol v1 (docs/protocol.md) and the back-office API.",
+        lifespan=lifespan,
+    )
+    app.state.center = center
+    install_handlers(app)
+    install_request_logging(app)
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"district_center.api.{name}")
+        app.include_router(module.router)
+    return app

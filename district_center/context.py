@@ -1,0 +1,26 @@
+"""The running center's shared objects (settings, database, blob store, clock), kept on ``app.state.center``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from district_center.blobstore import BlobStore
+from district_center.db import Database
+from district_center.settings import Settings
+
+
+@dataclass
+class Center:
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    clock: Callable[[], float] = field(default=time.time)
+
+
+def get_center(request: Request) -> Center:
+    center: Center = request.app.state.center
+    return center

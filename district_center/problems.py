@@ -1,0 +1,90 @@
+"""RFC 9457 problem+json errors (Chinese ``detail``, stable ``code``) and the app's exception handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProtocolError
+
+log = logging.getLogger("district_center")
+
+# ProtocolError codes that mean "who are you?" rather than "what did you send?".
+_AUTH_CODES = {"missing_signature", "bad_signature", "bad_digest", "clock_skew", "nonce_reused"}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+    },
+}
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with problem+json."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(f"{status} {code}")
+        self.problem = Problem(status=status, code=code, detail=detail, title=code, extra=extra)
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(problem.to_dict(), status_code=problem.status, headers=headers,
+                        media_type=PROBLEM_CONTENT_TYPE)
+
+
+def from_protocol_error(exc: ProtocolError) -> ProblemError:
+    if exc.code in _AUTH_CODES:
+        return ProblemError(401, exc.code, exc.detail)
+    if exc.code == "too_large":
+        return ProblemError(413, exc.code, exc.detail)
+    return ProblemError(400, exc.code, exc.detail)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses an endpoint may answer."""
+    content = {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}}
+    return {status: {"description": "problem+json", "content": content} for status in statuses}
+
+
+_HTTP_DETAILS = {
+    404: ("not_found", "请求的地址不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+}
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError) -> Response:
+        return problem_response(exc.problem)
+
+    @app.exception_handler(ProtocolError)
+    async def _protocol(_request: Request, exc: ProtocolError) -> Response:
+        return problem_response(from_protocol_error(exc).problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors()})
+        detail = "请求参数不正确：" + "、".join(f for f in fields if f) if fields else "请求参数不正确"
+        return problem_response(Problem(400, "bad_request", detail, "bad_request"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        code, detail = _HTTP_DETAILS.get(exc.status_code, ("http_error", "请求无法处理"))
+        return problem_response(Problem(exc.status_code, code, detail, code), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.error("unhandled error", exc_info=exc)
+        detail = "区中心内部错误，请稍后重试；如持续出现请联系管理员"
+        return problem_response(Problem(500, "internal_error", detail, "internal_error"))

@@ -1,0 +1,195 @@
+"""Case ingest (``POST /api/v1/cases/batch``): idempotent upsert by ``(case id, version)``.
+
+Each case is handled on its own, in its own savepoint, so one bad case is rejected alone and never fails
+the batch. The accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique constraint: when two
+connections send the same case at once, one insert wins and the other hits the constraint, rolls back its
+savepoint and answers with the stored receipt — one case, the same receipt. Rejections are not stored (the
+same input is rejected the same way again, and a case rejected for a missing attachment is accepted once
+the attachment is uploaded).
+
+Rules, in order: the entry is well formed; the case belongs to this station (or was routed to it); a
+replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
+document parses as a ``casework.cases.Case`` whose id and version match; a new case's item (or bundle) is
+in the published catalog and not cancelled at acceptance time; every attachment it references is held
+complete.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from casework.cases import Case, CaseError
+from casework.catalog import Catalog, ItemStatus
+from district_center.db import Database, utcnow
+from district_center.models import Attachment, CaseReceiptRecord, CaseRecord
+from district_center.services.catalog_view import current_catalog
+from district_center.services.station_auth import AuthedStation
+from sync.protocol import (
+    BatchCase,
+    CaseBatch,
+    CaseBatchResult,
+    CaseReceipt,
+    ProtocolError,
+    ReceiptStatus,
+    case_digest,
+)
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+RETRIES = 3
+
+
+class Rejected(Exception):
+    """This case is refused; ``str(exc)`` is the Chinese reason on the receipt."""
+
+
+def parse_body(body: bytes) -> list[Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+    return CaseBatch.raw_entries(data)
+
+
+def _attachment_refs(value: Any) -> Iterator[str]:
+    """Every sha256 the case document references (materials' scans, results' documents)."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if key in ("attachments", "documents") and isinstance(v, list):
+                yield from (x for x in v if isinstance(x, str) and _SHA.match(x))
+            elif key == "sha256" and isinstance(v, str) and _SHA.match(v):
+                yield v
+            else:
+                yield from _attachment_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _attachment_refs(v)
+
+
+def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
+    """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases."""
+    if catalog is None:
+        return None, None
+    accepted_on = case.created_at.date()
+    if case.bundle_code:
+        try:
+            bundle = catalog.bundle(case.bundle_code)
+        except KeyError:
+            raise Rejected(f"事项清单中没有编码为 {case.bundle_code} 的一件事，无法接收") from None
+        if bundle.status is ItemStatus.CANCELLED:
+            raise Rejected(f"一件事“{bundle.name}”已取消（清单之外无审批），不能受理新的办件")
+        return None, None
+    code = case.item_code or ""
+    try:
+        item = catalog.item(code)
+    except KeyError:
+        raise Rejected(f"事项清单中没有实施编码为 {code} 的事项，请更新事项清单后核对") from None
+    if item.status is ItemStatus.CANCELLED and (item.effective_to is None or accepted_on >= item.effective_to):
+        raise Rejected(f"事项“{item.name}”已取消（清单之外无审批），不能受理新的办件")
+    return item.department, item.jurisdiction
+
+
+def _validate(entry: BatchCase) -> Case:
+    if entry.case.get("id") != entry.id:
+        raise Rejected("办件内容中的编号与批量请求中的编号不一致")
+    if entry.case.get("version") != entry.version:
+        raise Rejected("办件内容中的版本号与批量请求中的版本号不一致")
+    try:
+        case = Case.from_dict(entry.case)
+    except (CaseError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        text = str(exc) if isinstance(exc, CaseError | ValueError) else f"缺少或错误的字段 {exc}"
+        raise Rejected(f"办件内容不完整或格式不正确：{text}") from None
+    if not case.item_code and not case.bundle_code:
+        raise Rejected("办件没有注明事项编码或一件事编码")
+    return case
+
+
+class Ingest:
+    """Handles one batch for one station. ``now`` is the receive time written to new rows."""
+
+    def __init__(self, db: Database, station: AuthedStation, now: datetime | None = None) -> None:
+        self.db = db
+        self.station = station
+        self.now = now or utcnow()
+
+    def run(self, raw_entries: list[Any]) -> CaseBatchResult:
+        receipts: list[CaseReceipt | None] = [None] * len(raw_entries)
+        parsed: list[tuple[int, BatchCase]] = []
+        for i, raw in enumerate(raw_entries):
+            try:
+                parsed.append((i, BatchCase.from_dict(raw)))
+            except ProtocolError as exc:
+                rid = raw.get("id") if isinstance(raw, dict) else None
+                ver = raw.get("version") if isinstance(raw, dict) else None
+                receipts[i] = CaseReceipt(rid if isinstance(rid, str) else "",
+                                          ver if isinstance(ver, int) and not isinstance(ver, bool) else 0,
+                                          ReceiptStatus.REJECTED, reason=exc.detail)
+        # A fixed lock order (by id, version) keeps concurrent overlapping batches free of deadlocks.
+        parsed.sort(key=lambda p: (p[1].id, p[1].version))
+        with self.db.session() as s:
+            catalog = current_catalog(s)
+            for i, entry in parsed:
+                receipts[i] = self._one(s, entry, catalog)
+        return CaseBatchResult([r for r in receipts if r is not None])
+
+    def _one(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
+        for _attempt in range(RETRIES):
+            try:
+                with s.begin_nested():
+                    return self._upsert(s, entry, catalog)
+            except Rejected as exc:
+                return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc))
+            except IntegrityError:
+                continue  # a concurrent send of the same case won: read its receipt on the next round
+        return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED,
+                           reason="该办件正被同时重复提交，请稍后重新发送")
+
+    def _upsert(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
+        me = self.station.id
+        row = s.execute(select(CaseRecord.station_id, CaseRecord.routed_to, CaseRecord.version)
+                        .where(CaseRecord.id == entry.id)).first()
+        if row is not None and me not in (row.station_id, row.routed_to):
+            raise Rejected("该办件属于其他服务站，本站无权提交或修改")
+        stored = s.execute(select(CaseReceiptRecord.seq, CaseReceiptRecord.digest, CaseReceiptRecord.station_id)
+                           .where(CaseReceiptRecord.case_id == entry.id,
+                                  CaseReceiptRecord.version == entry.version)).first()
+        if stored is not None:
+            if row is None and stored.station_id != me:
+                raise Rejected("该办件属于其他服务站，本站无权提交或修改")
+            return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None, stored.digest)
+        if row is not None and row.version > entry.version:
+            raise Rejected(f"区中心已有该办件更新的版本（第 {row.version} 版），此旧版本不再接收")
+        case = _validate(entry)
+        department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
+        refs = sorted(set(_attachment_refs(entry.case)))
+        if refs:
+            held = set(s.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(refs),
+                                                                  Attachment.complete.is_(True))))
+            missing = [r for r in refs if r not in held]
+            if missing:
+                raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
+        digest = case_digest(entry.case)
+        seq = s.execute(insert(CaseReceiptRecord).values(
+            case_id=entry.id, version=entry.version, station_id=me, digest=digest, received_at=self.now,
+        ).returning(CaseReceiptRecord.seq)).scalar_one()
+        columns: dict[str, Any] = {
+            "version": entry.version, "number": case.number[:64], "item_code": case.item_code,
+            "bundle_code": case.bundle_code, "status": case.status.value, "document": entry.case,
+            "promised_date": case.promised_date.isoformat() if case.promised_date else None,
+            "jurisdiction": (case.jurisdiction or jurisdiction or None), "digest": digest, "seq": seq,
+            "updated_at": self.now,
+        }
+        if row is None:
+            s.execute(insert(CaseRecord).values(id=entry.id, station_id=me, routed_to=None,
+                                                department=department, received_at=self.now, **columns))
+        else:
+            s.execute(update(CaseRecord).where(CaseRecord.id == entry.id, CaseRecord.version < entry.version)
+                      .values(**columns))
+        return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, seq, None, digest)

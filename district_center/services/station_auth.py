@@ -1,0 +1,67 @@
+"""Authenticate a signed station request (docs/protocol.md, "Request signatures").
+
+Checks, in order: headers well-formed; station known and enrolled; body digest and Ed25519 signature; clock
+skew (±``Settings.skew_seconds``); station not revoked (403); nonce not seen from that station within the
+window. Nonces live in ``station_nonces`` (primary key ``(station_id, nonce)``), so the check holds across
+several center instances sharing one database: the second insert of a nonce fails on the key.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from district_center.db import Database
+from district_center.models import Station, StationNonce
+from district_center.problems import ProblemError, from_protocol_error
+from sync.protocol import ProtocolError, load_public_key, parse_auth_headers, verify_request
+
+PURGE_PROBABILITY = 0.02
+
+
+@dataclass(frozen=True)
+class AuthedStation:
+    """The station a request came from, and the exact body bytes it signed."""
+
+    id: str
+    station_no: int
+    jurisdiction: str
+    body: bytes
+
+
+def authenticate(
+    db: Database, method: str, target: str, headers: dict[str, str], body: bytes, *, now: float,
+    skew_seconds: int,
+) -> AuthedStation:
+    try:
+        station_id = parse_auth_headers(headers)[0]
+    except ProtocolError as exc:
+        raise from_protocol_error(exc) from None
+    with db.read_session() as s:
+        station = s.scalar(select(Station).where(Station.id == station_id[:36]))
+        if station is None or station.public_key is None:
+            raise ProblemError(401, "unknown_station", "区中心没有这个服务站的注册信息，请重新注册本站")
+        public_key, status = station.public_key, station.status
+        info = AuthedStation(station.id, station.station_no, station.jurisdiction, body)
+    try:
+        signed = verify_request(load_public_key(public_key), method, target, headers, body, now=now,
+                                window=skew_seconds)
+    except ProtocolError as exc:
+        raise from_protocol_error(exc) from None
+    if status == "revoked":
+        raise ProblemError(403, "station_revoked", "本站已被区中心停用，无法再同步数据；如有疑问请联系区政务服务中心")
+    when = datetime.fromtimestamp(now, UTC)
+    try:
+        with db.session() as s:
+            s.add(StationNonce(station_id=info.id, nonce=signed.nonce,
+                               expires_at=when + timedelta(seconds=2 * skew_seconds + 60)))
+            s.flush()
+            if random.random() < PURGE_PROBABILITY:
+                s.execute(delete(StationNonce).where(StationNonce.expires_at < when))
+    except IntegrityError:
+        raise ProblemError(401, "nonce_reused", "该请求已经处理过（重复的请求编号），已拒绝；请重新发送") from None
+    return info
