@@ -124,3 +124,39 @@ def test_cli_keys_init(tmp_path: Path) -> None:
     assert keys.public_dict() == public
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert again.returncode == 1 and "已存在" in again.stderr
+
+
+def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
+    from storage.crypto import KdfParams as StationKdf
+    from storage.errors import WrongSecret
+    from storage.store import StationStore
+
+    keys, key_path, _ = init_keys(tmp_path / "center", PASS, kdf=FAST_KDF)
+    station_dir = tmp_path / "station"
+    store = StationStore.create(station_dir, station_name="幸福社区便民服务站",
+                                admin_secret="old-admin-secret",
+                                station_passphrase="station passphrase 1", kdf=StationKdf.insecure_fast())
+    store.set_recovery_key(keys.recovery_public_b64)
+    store.close()
+    pf, sf = tmp_path / "pass", tmp_path / "secret"
+    pf.write_text(PASS + "\n")
+    sf.write_text("brand-new-admin-secret\n")
+    env = {k: v for k, v in os.environ.items() if k != "CENTER_KEY_PASSPHRASE"}
+    base = [sys.executable, "-m", "district_center.cli", "recover-station", "--data-dir", str(station_dir),
+            "--key-file", str(key_path), "--new-secret-file", str(sf)]
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the passphrase\n")
+    out = subprocess.run([*base, "--passphrase-file", str(wrong)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 1 and "口令错误" in out.stderr
+    out = subprocess.run([*base, "--passphrase-file", str(pf)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "brand-new-admin-secret" not in out.stdout + out.stderr
+    store = StationStore.open(station_dir)
+    try:
+        with pytest.raises(WrongSecret):
+            store.unlock_admin("old-admin-secret")
+        store.unlock_admin("brand-new-admin-secret")
+    finally:
+        store.close()

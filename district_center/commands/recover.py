@@ -1,0 +1,61 @@
+"""``district-center recover-station``: reset a station's admin secret with the district recovery key.
+
+Run on the machine that holds the station's data directory (a copy, or the station laptop brought to the
+center), with the station app closed. The district key file is opened with its passphrase for this one call;
+the station's recovery slot (sealed to the district X25519 public key at enrollment) yields the station data
+key, and the storage layer rewrites the admin slot with the new secret. Workers' PINs and the station
+passphrase are unchanged. See docs/district-center-admin.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from district_center.commands.keys import add_passphrase_argument
+from district_center.keys import KeyFileError, load_key_file, read_passphrase
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("recover-station",
+                       help="reset a station's admin secret with the district recovery key (站点恢复)")
+    p.add_argument("--data-dir", required=True, help="the station's data directory (station app closed)")
+    p.add_argument("--key-file", required=True, help="the district private key file")
+    add_passphrase_argument(p)
+    p.add_argument("--new-secret-file", metavar="FILE",
+                   help="read the new station admin secret from the first line of FILE (else a prompt)")
+    p.set_defaults(func=cmd_recover)
+
+
+def _new_secret(path: str | None) -> str:
+    if path:
+        lines = Path(path).read_text("utf-8").splitlines()
+        return lines[0] if lines else ""
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise KeyFileError("需要新的管理员密码：请在终端中运行，或使用 --new-secret-file")
+    secret = getpass.getpass("为服务站设置新的管理员密码：")
+    if getpass.getpass("请再次输入新的管理员密码：") != secret:
+        raise KeyFileError("两次输入的管理员密码不一致")
+    return secret
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from storage.errors import StorageError
+    from storage.store import recover_with_district_key
+
+    try:
+        keys = load_key_file(Path(args.key_file), read_passphrase(args.passphrase_file))
+        secret = _new_secret(args.new_secret_file)
+        recover_with_district_key(args.data_dir, keys.recovery, secret)
+    except (KeyFileError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"恢复失败：{exc}", file=sys.stderr)
+        return 1
+    print(f"已用区中心恢复密钥 {keys.key_id} 重设服务站管理员密码：{args.data_dir}")
+    print("请将新密码当面交给服务站负责人，并提醒其登录后立即修改。")
+    return 0
