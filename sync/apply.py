@@ -1,0 +1,174 @@
+"""Applying what comes down from the center to local documents (pure functions, no store, no I/O).
+
+* :func:`apply_event` — one feed event to one local case document, through the casework state machine.
+* :func:`catalog_from_envelope` — the catalog carried by a verified ``catalog`` / ``catalog_delta``
+  envelope, validated before it may replace the station's catalog.
+* :func:`flag_draft` — mark a draft whose item changed or was cancelled by a new catalog.
+* :func:`calendar_tables` — the holiday tables a verified ``calendar`` envelope publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from casework.caseparts import CaseResult
+from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
+from casework.catalog import Catalog, CatalogDiff, CatalogError
+from casework.workdays import HolidayTable
+from sync.errors import DocumentRefused
+from sync.protocol import EventType, FeedEvent, JSONObject, SignedEnvelope
+
+__all__ = [
+    "apply_event",
+    "calendar_tables",
+    "catalog_from_envelope",
+    "center_path",
+    "flag_draft",
+]
+
+STATUS_EVENTS = {
+    EventType.STATUS_CHANGED.value,
+    EventType.SUPPLEMENT_REQUESTED.value,
+    EventType.DECIDED.value,
+    EventType.RESULT_READY.value,
+}
+
+
+def _parse_at(text: str) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.now(dt.UTC)
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def center_path(frm: CaseStatus, to: CaseStatus) -> list[CaseStatus] | None:
+    """The shortest chain of status changes the center may record from ``frm`` to ``to`` (the station may
+    have missed intermediate events, e.g. ``queued -> delivered -> in_review``), or ``None``."""
+    if frm == to:
+        return []
+    seen = {frm}
+    queue: deque[tuple[CaseStatus, list[CaseStatus]]] = deque([(frm, [])])
+    while queue:
+        cur, path = queue.popleft()
+        for nxt, sides in TRANSITIONS[cur].items():
+            if Side.CENTER not in sides or nxt in seen:
+                continue
+            if nxt == CaseStatus.WITHDRAWN and to != CaseStatus.WITHDRAWN:
+                continue
+            if nxt == to:
+                return [*path, nxt]
+            seen.add(nxt)
+            queue.append((nxt, [*path, nxt]))
+    return None
+
+
+def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | None, str]:
+    """Apply one status event to a case document. Returns ``(new_doc, note)``; ``new_doc`` is ``None``
+    when nothing changes (already applied — events are idempotent — or not applicable, with ``note``
+    saying why). Feed events never re-enqueue the case: the change came from the center."""
+    if event.type not in STATUS_EVENTS:
+        return None, "not a status event"
+    target_text = event.payload.get("status")
+    try:
+        target = CaseStatus(str(target_text))
+    except ValueError:
+        return None, f"unknown status {target_text!r}"
+    if int(case_doc.get("_feed_seq", 0)) >= event.seq:
+        return None, "already applied"
+    try:
+        case = Case.from_dict(case_doc)
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, f"local case unreadable: {exc}"
+    path = center_path(case.status, target)
+    if path is None:
+        return None, f"no center path {case.status.value} -> {target.value}"
+    at = max(_parse_at(event.at), case.updated_at)
+    actor = str(event.payload.get("actor") or "district-center")
+    reason = str(event.payload.get("reason") or "")
+    try:
+        for step in path:
+            why = reason if step == target else reason or "区中心记录"
+            if step in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) and not why.strip():
+                why = "区中心决定"
+            case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER)
+        result = event.payload.get("result")
+        if isinstance(result, Mapping):
+            case.set_result(CaseResult.from_dict(result), at=at)
+    except (CaseError, ValueError, KeyError, TypeError) as exc:
+        return None, f"transition refused: {exc}"
+    out = {**{k: v for k, v in case_doc.items() if k.startswith("_")}, **case.to_dict()}
+    out["_feed_seq"] = event.seq
+    return out, "applied"
+
+
+def catalog_from_envelope(env: SignedEnvelope, current: Catalog | None) -> Catalog:
+    """The validated catalog a verified envelope carries. A ``catalog_delta`` must name the station's
+    version as ``base_version`` and either carry the whole new catalog (``catalog``) or the upserted and
+    removed items/bundles; anything else is refused (the caller then asks for the full snapshot)."""
+    payload: Mapping[str, Any] = env.payload
+    try:
+        if env.kind == "catalog":
+            catalog = Catalog.from_dict(payload.get("catalog", payload))
+        else:
+            if current is None or payload.get("base_version") != current.version:
+                raise DocumentRefused("事项清单增量与本站版本不衔接，将重新下载完整清单", code="delta_base")
+            if isinstance(payload.get("catalog"), Mapping):
+                catalog = Catalog.from_dict(payload["catalog"])
+            else:
+                base = current.to_dict()
+                for key, removed_key in (("items", "removed_items"), ("bundles", "removed_bundles")):
+                    upserts = {e["code"]: e for e in payload.get(key, [])}
+                    gone = set(payload.get(removed_key, [])) | set(upserts)
+                    kept = [e for e in base.get(key, []) if e["code"] not in gone]
+                    base[key] = kept + list(upserts.values())
+                for key in ("jurisdictions", "item_types", "district_name", "issued_at"):
+                    if key in payload:
+                        base[key] = payload[key]
+                base["version"] = env.version
+                catalog = Catalog.from_dict(base)
+        catalog.validate()
+    except CatalogError as exc:
+        raise DocumentRefused(f"事项清单内容有误，已拒绝：{exc}", code="bad_catalog") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DocumentRefused(f"事项清单内容格式不正确，已拒绝（{exc}）", code="bad_catalog") from None
+    if catalog.version != env.version:
+        raise DocumentRefused(
+            f"事项清单内容版本 {catalog.version} 与签名版本 {env.version} 不一致，已拒绝", code="bad_catalog"
+        )
+    return catalog
+
+
+def flag_draft(draft: JSONObject, diff: CatalogDiff) -> JSONObject | None:
+    """A copy of ``draft`` flagged for the worker when the new catalog changed or cancelled its item or
+    bundle, else ``None``."""
+    codes = {str(draft.get(k)) for k in ("item_code", "bundle_code") if draft.get(k)}
+    case = draft.get("case")
+    if isinstance(case, Mapping):
+        codes |= {str(case.get(k)) for k in ("item_code", "bundle_code") if case.get(k)}
+    if not codes:
+        return None
+    cancelled = codes & (set(diff.cancelled_items) | set(diff.cancelled_bundles))
+    changed = codes & ({c.code for c in diff.changed_items} | {c.code for c in diff.changed_bundles})
+    if cancelled:
+        text = f"事项清单第{diff.new_version}版已取消该事项，此草稿不能再受理，请告知群众"
+    elif changed:
+        text = f"事项清单第{diff.new_version}版修改了该事项（材料或时限可能变化），请核对后再受理"
+    else:
+        return None
+    return {**draft, "catalog_flag": {"version": diff.new_version, "cancelled": bool(cancelled),
+                                      "message": text}}
+
+
+def calendar_tables(env: SignedEnvelope) -> list[HolidayTable]:
+    """The holiday tables in a verified ``calendar`` envelope (``{"tables": [...]}`` or one table)."""
+    payload = env.payload
+    raw = payload.get("tables")
+    entries = raw if isinstance(raw, list) else [payload.get("table", payload)]
+    try:
+        return [HolidayTable.from_dict(t) for t in entries]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DocumentRefused(f"节假日安排内容格式不正确，已拒绝（{exc}）", code="bad_calendar") from None

@@ -1,0 +1,129 @@
+"""The outbox (待上传): case versions waiting for the district center, in the station's encrypted store.
+
+The station's intake service calls :func:`enqueue` **inside the same transaction** that accepts (受理) or
+edits the case, so the case and its outbox entry become durable together::
+
+    with store.transaction(actor="worker:w01", action="case.accept") as tx:
+        tx.put("cases", case.id, case.to_dict())
+        enqueue(tx, case.to_dict())
+
+Collections (documents keyed by case id):
+
+``outbox``            ``{case_id, version, case, attachments, enqueued_at}`` — waiting to be sent
+``outbox_rejected``   the same plus ``reason`` / ``rejected_at`` — refused by the center (or undeliverable,
+                      e.g. a scan missing locally); shown to the worker, never blocks the queue
+``sync_receipts``     ``{case_id, version, status, seq, digest, at}`` — the center's last receipt
+
+Versions on the wire: each enqueue of a case takes ``max(case["version"], last wire version + 1)``, so a
+case edited (or re-sent) after any send attempt is always a *new* version the center can tell apart from
+the one it may already hold; an entry is replaced in place while waiting, so only the newest content goes.
+A case leaves ``outbox`` only on the center's receipt (:class:`sync.local.StationSyncStore`).
+
+Attachments are the sha256 values found under keys ``sha256`` / ``*_sha256`` in the case document (the
+storage convention, see ``storage.docstore.blob_refs``); they are uploaded before the case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sync.protocol import JSONObject
+
+__all__ = [
+    "OUTBOX",
+    "RECEIPTS",
+    "REJECTED",
+    "DocReader",
+    "DocTx",
+    "attachments_of",
+    "enqueue",
+    "last_wire_version",
+    "rejected",
+    "resend",
+]
+
+OUTBOX = "outbox"
+REJECTED = "outbox_rejected"
+RECEIPTS = "sync_receipts"
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class DocTx(Protocol):
+    """The part of ``storage.store.Transaction`` the outbox uses."""
+
+    def get(self, collection: str, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, collection: str, key: str, doc: dict[str, Any]) -> None: ...
+
+    def delete(self, collection: str, key: str) -> None: ...
+
+
+class DocReader(Protocol):
+    def get(self, collection: str, key: str) -> dict[str, Any] | None: ...
+
+    def keys_of(self, collection: str) -> list[str]: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def attachments_of(doc: Any) -> list[str]:
+    """sha256 hex values under keys ``sha256`` / ``*_sha256`` anywhere in ``doc`` (sorted, unique)."""
+    found: set[str] = set()
+    stack = [doc]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for k, v in cur.items():
+                if isinstance(v, str) and (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
+                    found.add(v)
+                elif isinstance(v, dict | list):
+                    stack.append(v)
+        elif isinstance(cur, list):
+            stack.extend(x for x in cur if isinstance(x, dict | list))
+    return sorted(found)
+
+
+def last_wire_version(tx: DocReader | DocTx, case_id: str) -> int:
+    """The highest version of ``case_id`` ever queued, rejected or receipted (0 if never)."""
+    best = 0
+    for coll in (OUTBOX, REJECTED, RECEIPTS):
+        doc = tx.get(coll, case_id)
+        if doc is not None:
+            best = max(best, int(doc.get("version", 0)))
+    return best
+
+
+def enqueue(tx: DocTx, case_dict: JSONObject, *, attachments: Iterable[str] | None = None) -> int:
+    """Queue ``case_dict`` (``Case.to_dict()``) for the center in the caller's transaction; returns the
+    version it will be sent as. A rejected entry of the same case is replaced (fixed and resent)."""
+    case_id = case_dict.get("id")
+    if not isinstance(case_id, str) or not case_id:
+        raise ValueError("the case document has no id")
+    own = case_dict.get("version", 1)
+    version = max(own if isinstance(own, int) and own > 0 else 1, last_wire_version(tx, case_id) + 1)
+    shas = sorted(set(attachments)) if attachments is not None else attachments_of(case_dict)
+    tx.put(OUTBOX, case_id, {"case_id": case_id, "version": version, "case": case_dict,
+                             "attachments": shas, "enqueued_at": _now()})
+    if tx.get(REJECTED, case_id) is not None:
+        tx.delete(REJECTED, case_id)
+    return version
+
+
+def resend(tx: DocTx, case_id: str) -> int:
+    """Send a rejected case again unchanged (e.g. after the center fixed its side); a new version."""
+    doc = tx.get(REJECTED, case_id)
+    if doc is None:
+        raise KeyError(f"办件 {case_id} 不在被退回列表中")
+    return enqueue(tx, doc["case"], attachments=doc.get("attachments"))
+
+
+def rejected(store: DocReader) -> list[JSONObject]:
+    """Cases the center refused, with ``reason`` (Chinese), for the worker's "退回待修改" list."""
+    out = [store.get(REJECTED, key) for key in sorted(store.keys_of(REJECTED))]
+    return [d for d in out if d is not None]
