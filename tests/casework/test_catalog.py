@@ -1,4 +1,4 @@
-"""casework.catalog: the 实施清单 model, validation (one test per rule), round trip, bundle materials, diff."""
+"""casework.catalog: the 实施清单 model, validation (a test per rule), round trip, bundle materials, diff."""
 
 from __future__ import annotations
 
@@ -69,8 +69,10 @@ def make_catalog(items: tuple[Item, ...] = (), bundles: tuple[Bundle, ...] = (),
         "issued_at": datetime(2023, 7, 1, 8, 30, tzinfo=UTC),
         "items": items or (make_item(1), make_item(2)),
         "bundles": bundles,
-        "jurisdictions": (Jurisdiction(area="阎良区", area_code="610114", phone="029-86868920", window="D16", seq=8),
-                          Jurisdiction(area="西安市", area_code="610100", seq=1)),
+        "jurisdictions": (
+            Jurisdiction(area="阎良区", area_code="610114", phone="029-86868920", window="D16", seq=8),
+            Jurisdiction(area="西安市", area_code="610100", seq=1),
+        ),
     }
     fields.update(kw)
     return Catalog(**fields)
@@ -199,7 +201,8 @@ def test_negative_visits() -> None:
 
 
 def test_duplicate_material_in_one_item() -> None:
-    assert problem_kinds(make_catalog((make_item(1, materials=(ID_CARD, ID_CARD)),))) == {"duplicate_material"}
+    twice = make_item(1, materials=(ID_CARD, ID_CARD))
+    assert problem_kinds(make_catalog((twice,))) == {"duplicate_material"}
 
 
 def test_one_material_code_two_names() -> None:
@@ -221,7 +224,8 @@ def test_unknown_jurisdiction() -> None:
 
 
 def test_cancelled_item_needs_a_date_and_dates_in_order() -> None:
-    assert problem_kinds(make_catalog((make_item(1, status=ItemStatus.CANCELLED),))) == {"cancelled_without_date"}
+    undated = make_item(1, status=ItemStatus.CANCELLED)
+    assert problem_kinds(make_catalog((undated,))) == {"cancelled_without_date"}
     reversed_dates = make_item(1, effective_from=date(2023, 5, 1), effective_to=date(2023, 1, 1))
     assert problem_kinds(make_catalog((reversed_dates,))) == {"effective_dates_reversed"}
 
@@ -269,17 +273,19 @@ def test_every_problem_is_reported_at_once_with_chinese_messages() -> None:
 def full_catalog() -> Catalog:
     m = Material(code="M-CS", name="经营场所使用证明", form=MaterialForm.BOTH, originals=0, copies=2,
                  necessity=Necessity.OPTIONAL, commitment_allowed=True, commitment_text="本人承诺……",
-                 blank_form="a.pdf", sample_form="b.pdf", acceptance_standard="盖章", shared_data=True, note="备注")
+                 blank_form="a.pdf", sample_form="b.pdf", acceptance_standard="盖章", shared_data=True,
+                 note="备注")
     rich = make_item(
         1, materials=(ID_CARD, m), commitment_offered=True, tongban=TongbanScope.CITYWIDE, charged=True,
         fee_basis="发改价格〔2003〕2322号", legal_limit=None, effective_from=date(2021, 1, 1),
         life_events=(LifeEvent.BIRTH, LifeEvent.COMPANY_ESTABLISHMENT), basis=("某法第1条",),
-        conditions=("条件一", "条件二"), process=(catalog_module.ProcessStep(name="受理", description="当场"),),
+        conditions=("条件一", "条件二"),
+        process=(catalog_module.ProcessStep(name="受理", description="当场"),),
     )
-    cancelled = make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2023, 1, 1), level=Level.COMMUNITY,
-                          promised_limit=TimeLimit(0), case_kind=CaseKind.IMMEDIATE)
-    bundle = Bundle(code="B1", name="一件事", item_codes=(code(1), code(3)), life_events=(LifeEvent.BIRTH,),
-                    promised_limit=TimeLimit(3), sample=True)
+    cancelled = make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2023, 1, 1),
+                          level=Level.COMMUNITY, promised_limit=TimeLimit(0), case_kind=CaseKind.IMMEDIATE)
+    bundle = Bundle(code="B1", name="一件事", item_codes=(code(1), code(3)),
+                    life_events=(LifeEvent.BIRTH,), promised_limit=TimeLimit(3), sample=True)
     return make_catalog((rich, cancelled, make_item(3)), (bundle,))
 
 
@@ -299,7 +305,8 @@ def test_round_trip_is_exact_through_json() -> None:
 
 def test_from_dict_fills_defaults_for_optional_keys() -> None:
     minimal = {
-        "version": 1, "district_code": "610114", "district_name": "阎良区", "issued_at": "2023-07-01T00:00:00Z",
+        "version": 1, "district_code": "610114", "district_name": "阎良区",
+        "issued_at": "2023-07-01T00:00:00Z",
         "items": [{"code": code(1), "basic_code": "0" * 12, "name": "事项", "item_type": "20",
                    "department": "局", "department_credit_code": CREDIT, "level": 4, "jurisdiction": "阎良区",
                    "promised_limit": {"amount": 1, "unit": "工作日"}}],
@@ -408,4 +415,5 @@ def test_diff_of_identical_catalogs_is_empty_and_reinstatement_is_a_change() -> 
 def test_public_api_is_pinned() -> None:
     for name in catalog_module.__all__:
         assert hasattr(catalog_module, name), name
-    assert {"Catalog", "Item", "Material", "Bundle", "CatalogValidationError", "diff"} <= set(catalog_module.__all__)
+    core = {"Catalog", "Item", "Material", "Bundle", "CatalogValidationError", "diff"}
+    assert core <= set(catalog_module.__all__)
