@@ -195,6 +195,16 @@ class CatalogVersion(Base):
     summary: Mapped[dict[str, Any]]
 
 
+class CatalogDelta(Base):
+    """A signed ``catalog_delta`` envelope taking a station from ``since_version`` to ``version``."""
+
+    __tablename__ = "catalog_deltas"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    since_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class HolidayCalendar(Base):
     """The holiday calendar (法定节假日与调休) the district published for one year."""
 

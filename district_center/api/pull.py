@@ -1,8 +1,8 @@
 """Signed documents stations pull: ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar``.
 
 The envelopes are stored signed by the publishing side and served byte for byte. ``since=V`` answers 204
-when V is the newest version; otherwise the full current envelope (a valid answer to ``since``: stations
-accept ``catalog`` as well as ``catalog_delta``).
+when V is the newest version; otherwise the stored signed delta from V when there is one (``catalog_deltas``),
+else the full current envelope (stations accept ``catalog`` as well as ``catalog_delta``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ from starlette.responses import Response
 from district_center.api.deps import AuthedStation, Center, get_center, signed_station
 from district_center.api.schemas import EnvelopeOut
 from district_center.problems import ProblemError, problem_responses
-from district_center.services.catalog_view import calendar_document, catalog_document, latest_catalog_version
+from district_center.services.catalog_view import (
+    calendar_document,
+    catalog_document,
+    delta_document,
+    latest_catalog_version,
+)
 from sync.protocol import API_PREFIX, canonical_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["documents"])
@@ -32,7 +37,7 @@ def catalog(since: int | None = Query(None, ge=0, le=2**31), station: AuthedStat
             raise ProblemError(404, "catalog_not_published", "尚未发布事项清单，请联系区中心发布后再同步")
         if since is not None and since >= latest:
             return Response(status_code=204)
-        document = catalog_document(s, latest) or b""
+        document = (since is not None and delta_document(s, latest, since)) or catalog_document(s, latest) or b""
     return Response(document, media_type="application/json")
 
 

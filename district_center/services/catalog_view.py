@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.catalog import Catalog, CatalogError
-from district_center.models import CatalogVersion, HolidayCalendar
+from district_center.models import CatalogDelta, CatalogVersion, HolidayCalendar
 
 _cache: dict[int, Catalog | None] = {}
 _lock = threading.Lock()
@@ -29,6 +29,12 @@ def latest_catalog_version(session: Session) -> int | None:
 
 def catalog_document(session: Session, version: int) -> bytes | None:
     row = session.get(CatalogVersion, version)
+    return None if row is None else bytes(row.document)
+
+
+def delta_document(session: Session, version: int, since: int) -> bytes | None:
+    """The signed delta from ``since`` to ``version`` when the publisher stored one."""
+    row = session.get(CatalogDelta, (version, since))
     return None if row is None else bytes(row.document)
 
 
