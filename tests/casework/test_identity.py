@@ -35,7 +35,7 @@ TODAY = dt.date(2026, 11, 22)
 PROVINCES = ["11", "12", "31", "44", "50", "61", "63", "65", "81", "82", "83"]
 
 
-# ---------------------------------------------------------------------------------------------- resident ID
+# --- resident ID
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_every_single_digit_substitution_of_one_id_fails_exhaustively() -> None:
                 assert not is_valid_resident_id(number[:pos] + ch + number[pos + 1 :], today=TODAY)
 
 
-# ---------------------------------------------------------------------------------------------- USCC
+# --- USCC
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000802100433B"])
@@ -160,7 +160,7 @@ def test_every_single_character_corruption_of_a_uscc_fails(body: str, pos: int, 
     assert not is_valid_uscc(code[:pos] + ch + code[pos + 1 :])
 
 
-# ---------------------------------------------------------------------------------------------- phones, ids
+# --- phones, ids
 
 
 @pytest.mark.parametrize("s", ["13800138000", "19912345678", "16600001111"])
@@ -168,7 +168,9 @@ def test_valid_mobiles(s: str) -> None:
     assert is_valid_mobile(s) and is_valid_phone(s)
 
 
-@pytest.mark.parametrize("s", ["12800138000", "1380013800", "138001380001", "+8613800138000", "138 0013 8000"])
+@pytest.mark.parametrize(
+    "s", ["12800138000", "1380013800", "138001380001", "+8613800138000", "138 0013 8000"]
+)
 def test_invalid_mobiles(s: str) -> None:
     assert not is_valid_mobile(s)
 
@@ -199,11 +201,13 @@ def test_mask() -> None:
     assert mask_id_number("E1234") == "***34"
 
 
-# ---------------------------------------------------------------------------------------------- records
+# --- records
 
 
 def person(**kw: str) -> Applicant:
-    base = dict(name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000", address="雁塔区")
+    base = dict(
+        name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000", address="雁塔区"
+    )
     base.update(kw)
     return Applicant(ApplicantKind.PERSON, **base)
 
@@ -228,7 +232,9 @@ def test_company_needs_credit_code_and_legal_representative() -> None:
     assert c.validate(today=TODAY) == ["请填写法定代表人（负责人）姓名"]
     c.legal_representative = "李四"
     assert c.validate(today=TODAY) == []
-    wrong = Applicant(ApplicantKind.ORGANIZATION, "某公司", "111", "11010519491231002X", "13800138000", "", "李四")
+    wrong = Applicant(
+        ApplicantKind.ORGANIZATION, "某公司", "111", "11010519491231002X", "13800138000", "", "李四"
+    )
     assert any("不能使用证件类型“居民身份证”" in p for p in wrong.validate(today=TODAY))
 
 
