@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from district_center.db import Database
@@ -60,6 +60,9 @@ def authenticate(
             s.add(StationNonce(station_id=info.id, nonce=signed.nonce,
                                expires_at=when + timedelta(seconds=2 * skew_seconds + 60)))
             s.flush()
+            s.execute(update(Station).where(Station.id == info.id, or_(
+                Station.last_seen_at.is_(None), Station.last_seen_at < when - timedelta(seconds=60)))
+                .values(last_seen_at=when))
             if random.random() < PURGE_PROBABILITY:
                 s.execute(delete(StationNonce).where(StationNonce.expires_at < when))
     except IntegrityError:
