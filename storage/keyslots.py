@@ -133,10 +133,11 @@ class KeyFile:
         atomic_write(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True).encode("utf-8"))
 
     def slot_digest(self) -> str:
-        """Digest of the slot set (not the lockout counters), recorded in the journal on every key change."""
+        """Digest of everything in keys.json except the lockout counters; pinned in the journal head on every
+        key change, so an edited or older keys.json is refused once any slot has opened."""
         from storage.crypto import sha256_hex
 
-        return sha256_hex(canonical({"slots": self.slots, "device": self.device, "recovery": self.recovery}))
+        return sha256_hex(canonical({k: v for k, v in self.to_dict().items() if k != "lockout"}))
 
     # ---- wrapping ----------------------------------------------------------------------------------------
     def _aad(self, slot_id: str, extra: dict[str, Any] | None = None) -> bytes:

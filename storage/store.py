@@ -165,7 +165,10 @@ class StationStore:
 
     def unlock_station(self, passphrase: str) -> None:
         """Load the device secret with the station passphrase (once per boot). Raises :class:`WrongSecret`."""
-        self._device = self.keys.open_device(passphrase)
+        try:
+            self._device = self.keys.open_device(passphrase)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreCorrupted(detail="keys.json device entry is malformed") from exc
 
     def unlock_admin(self, secret: str) -> None:
         """Log in as station admin (password alone). Unlocks the store if it was locked."""
@@ -183,6 +186,8 @@ class StationStore:
             self._check_open()
             try:
                 data_key = self.keys.try_slot(slot_id, secret, self.clock(), self._device)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StoreCorrupted(detail=f"keys.json slot {slot_id} is malformed") from exc
             except WrongSecret:
                 log.warning("failed unlock of a key slot")
                 if self._docs is not None:
