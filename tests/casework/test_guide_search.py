@@ -1,0 +1,170 @@
+"""casework.guide_search: pinyin, initials, name, department, type and life-event search with ranking."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from casework.catalog import Bundle, Catalog, Item, ItemStatus, Level, LifeEvent, TimeLimit
+from casework.guide_search import GuideIndex, HitKind, MatchKind, pinyin_syllables
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDIT = "11610114123456789A"
+
+
+@pytest.fixture(scope="module")
+def sample() -> GuideIndex:
+    path = ROOT / "assets" / "catalog" / "sample-catalog.json"
+    return GuideIndex(Catalog.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+
+
+def small_index(*names: str, departments: tuple[str, ...] = ()) -> GuideIndex:
+    items = tuple(
+        Item(code=f"{CREDIT}{i:012d}000", basic_code=f"{i:012d}", name=name, item_type="20",
+             department=departments[i] if i < len(departments) else "某某局", department_credit_code=CREDIT,
+             level=Level.COUNTY, jurisdiction="阎良区", promised_limit=TimeLimit(1))
+        for i, name in enumerate(names)
+    )
+    return GuideIndex(Catalog(version=1, district_code="610114", district_name="阎良区",
+                              issued_at=datetime(2023, 1, 1, tzinfo=UTC), items=items))
+
+
+def names_and_matches(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
+    return [(h.name, h.match) for h in index.search(query, limit=None).hits]
+
+
+def test_pinyin_syllables() -> None:
+    assert pinyin_syllables("高龄津贴") == ["gao", "ling", "jin", "tie"]
+    assert pinyin_syllables("审批(有线)") == ["shen", "pi", "you", "xian"]
+    assert pinyin_syllables("B超3号") == ["b", "chao", "3", "hao"]
+    assert pinyin_syllables("女") == ["nv"]
+
+
+def test_initials_find_gaoling_jintie(sample: GuideIndex) -> None:
+    hit = sample.search("gljt").hits[0]
+    assert (hit.name, hit.match, hit.kind) == ("高龄津贴申领", MatchKind.INITIALS, HitKind.ITEM)
+    assert sample.search("GLJT").hits[0].name == "高龄津贴申领"
+
+
+def test_full_pinyin_finds_gaoling_jintie(sample: GuideIndex) -> None:
+    for q in ("gaoling", "gaolingjintie", "gao ling", "Gaoling"):
+        hit = sample.search(q).hits[0]
+        assert (hit.name, hit.match) == ("高龄津贴申领", MatchKind.PREFIX), q
+    assert sample.search("gaolingjintieshenling").hits[0].match is MatchKind.EXACT
+
+
+def test_chinese_name_exact_prefix_and_substring(sample: GuideIndex) -> None:
+    assert sample.search("高龄津贴申领").hits[0].match is MatchKind.EXACT
+    assert sample.search("高龄").hits[0].name == "高龄津贴申领"
+    assert ("高龄津贴申领", MatchKind.SUBSTRING) in names_and_matches(sample, "津贴")
+
+
+def test_code_lookup_is_exact(sample: GuideIndex) -> None:
+    item = sample.catalog.items[80]
+    assert sample.search(item.code).hits[0].entry is item
+    assert sample.search(item.code.lower()).hits[0].match is MatchKind.EXACT
+
+
+def test_ranking_exact_then_prefix_then_initials_then_substring() -> None:
+    index = small_index("平安", "安全", "爱你", "安")
+    assert names_and_matches(index, "an") == [
+        ("安", MatchKind.EXACT), ("安全", MatchKind.PREFIX), ("爱你", MatchKind.INITIALS),
+        ("平安", MatchKind.SUBSTRING),
+    ]
+    index = small_index("城乡低保", "低保申请", "低保", "民政业务", departments=("x", "x", "x", "低保中心"))
+    assert names_and_matches(index, "低保") == [
+        ("低保", MatchKind.EXACT), ("低保申请", MatchKind.PREFIX), ("城乡低保", MatchKind.SUBSTRING),
+        ("民政业务", MatchKind.DEPARTMENT),
+    ]
+
+
+def test_pinyin_substrings_start_at_a_syllable() -> None:
+    index = small_index("平安")
+    assert names_and_matches(index, "an") == [("平安", MatchKind.SUBSTRING)]
+    assert names_and_matches(index, "ingan") == []  # inside "ping": not a syllable start
+    assert names_and_matches(index, "pa") == [("平安", MatchKind.INITIALS)]
+
+
+def test_department_search(sample: GuideIndex) -> None:
+    hits = sample.search("民政", limit=None).hits
+    assert hits and all(h.match is MatchKind.DEPARTMENT for h in hits)
+    departments = {h.entry.department for h in hits if isinstance(h.entry, Item)}
+    assert departments == {"市民政局", "西安市阎良区民政局"}
+    assert "高龄津贴申领" in {h.name for h in hits}
+    assert any(h.kind is HitKind.BUNDLE for h in hits)  # bundles with a 民政 item
+    assert {h.name for h in sample.search("minzheng", limit=None).hits} == {h.name for h in hits}
+    only = sample.search("", department="市民政局", limit=None)
+    assert only.total == 11 and all(h.entry.department == "市民政局" for h in only.hits)  # type: ignore[union-attr]
+
+
+def test_life_event_search_and_filter(sample: GuideIndex) -> None:
+    birth = sample.search("", life_event=LifeEvent.BIRTH, limit=None)
+    names = {h.name for h in birth.hits}
+    assert {"出生一件事", "出生医学证明", "新生儿户口登记(出生登记)", "城乡居民医疗保险参保登记",
+            "预防接种证办理"} <= names
+    assert all(h.match is MatchKind.BROWSE for h in birth.hits)
+    by_text = names_and_matches(sample, "身后")
+    assert ("身后一件事", MatchKind.PREFIX) in by_text
+    assert ("死亡人员户口注销", MatchKind.LIFE_EVENT) in by_text
+    assert ("死亡人员户口注销", MatchKind.LIFE_EVENT) in names_and_matches(sample, "shenhou")
+
+
+def test_type_search_and_filter(sample: GuideIndex) -> None:
+    benefits = sample.search("", item_type="05", kind=HitKind.ITEM, limit=None)
+    assert benefits.total >= 8
+    assert all(isinstance(h.entry, Item) and h.entry.item_type == "05" for h in benefits.hits)
+    by_name = names_and_matches(sample, "行政给付")
+    assert ("高龄津贴申领", MatchKind.ITEM_TYPE) in by_name
+    assert ("最低生活保障申请", MatchKind.ITEM_TYPE) in by_name
+    rewards = sample.search("行政奖励", limit=None).hits
+    assert len(rewards) == 5 and {h.match for h in rewards} == {MatchKind.ITEM_TYPE}
+
+
+def test_cancelled_items_are_found_but_flagged(sample: GuideIndex) -> None:
+    hits = sample.search("准生证").hits
+    assert [(h.name, h.cancelled) for h in hits] == [("生育服务证(准生证)办理", True)]
+    assert sample.search("准生证", include_cancelled=False).hits == ()
+    # Active entries rank before cancelled ones of the same match kind.
+    names = [(h.name, h.cancelled) for h in sample.search("生育").hits]
+    assert names == [("生育登记", False), ("生育服务证(准生证)办理", True)]
+
+
+def test_station_only_and_kind_filters(sample: GuideIndex) -> None:
+    station = sample.search("", station_only=True, limit=None).hits
+    assert station and all(
+        isinstance(h.entry, Bundle) or h.entry.station_acceptable for h in station
+    )
+    assert "教师资格认定" not in {h.name for h in station}
+    bundles = sample.search("", kind=HitKind.BUNDLE, limit=None)
+    assert bundles.total == len(sample.catalog.bundles)
+
+
+def test_limit_and_total(sample: GuideIndex) -> None:
+    result = sample.search("", limit=7)
+    assert len(result.hits) == 7 and result.total == len(sample)
+    assert sample.search("zzzzzz").total == 0
+
+
+def test_large_synthetic_catalog_answers_correctly() -> None:
+    script = ROOT / "scripts" / "build_sample_catalog.py"
+    spec = importlib.util.spec_from_file_location("build_sample_catalog", script)
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    catalog = Catalog.from_dict(build.synthetic_catalog(10_000))
+    index = GuideIndex(catalog)
+    assert len(index) == 10_200
+    target = catalog.items[4321]
+    initials = "".join(s[0] for s in pinyin_syllables(target.name))
+    result = index.search(initials, limit=None)
+    assert target.code in {h.code for h in result.hits}
+    assert all(h.match <= MatchKind.SUBSTRING for h in result.hits)
+    ranks = [h.match for h in result.hits]
+    assert ranks == sorted(ranks)
+    cancelled = [it for it in catalog.items if it.status is ItemStatus.CANCELLED]
+    assert cancelled and index.search(cancelled[0].code).hits[0].cancelled
+    assert date.fromisoformat("2023-01-01") == cancelled[0].effective_to
