@@ -327,8 +327,17 @@ class Item:
 
     @property
     def accepts_new_cases(self) -> bool:
-        """False for a cancelled item: 清单之外无审批."""
+        """False for a cancelled item: 清单之外无审批. Ignores dates; see :meth:`in_force`."""
         return self.status is ItemStatus.ACTIVE
+
+    def in_force(self, on: date) -> bool:
+        """Whether a new case may be accepted on ``on`` (a local date): active, on or after
+        ``effective_from`` and before ``effective_to`` when those are set."""
+        if not self.accepts_new_cases:
+            return False
+        if self.effective_from is not None and on < self.effective_from:
+            return False
+        return self.effective_to is None or on < self.effective_to
 
     def material(self, code: str) -> Material:
         for m in self.materials:

@@ -100,6 +100,15 @@ def test_valid_catalog_passes_and_lookups_work() -> None:
         c.bundle("nope")
 
 
+def test_in_force_honours_status_and_effective_dates() -> None:
+    it = make_item(1, effective_from=date(2023, 1, 1), effective_to=date(2024, 1, 1))
+    assert not it.in_force(date(2022, 12, 31))
+    assert it.in_force(date(2023, 1, 1)) and it.in_force(date(2023, 12, 31))
+    assert not it.in_force(date(2024, 1, 1))
+    gone = make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2030, 1, 1))
+    assert not gone.in_force(date(2023, 6, 1))
+
+
 def test_item_type_names_map_to_codes() -> None:
     assert item_type_code("行政许可") == "01"
     assert item_type_code("许可") == "01"
