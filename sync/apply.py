@@ -22,6 +22,7 @@ from sync.errors import DocumentRefused
 from sync.protocol import EventType, FeedEvent, JSONObject, SignedEnvelope
 
 __all__ = [
+    "apply_delta",
     "apply_event",
     "calendar_tables",
     "catalog_from_envelope",
@@ -105,31 +106,49 @@ def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | No
     return out, "applied"
 
 
+def apply_delta(old: Catalog, payload: Mapping[str, Any]) -> Catalog:
+    """The catalog a ``catalog_delta`` payload leads to from ``old`` (the shape the center publishes, see
+    ``district_center/catalog_delta.py``: ``since``, ``version``, ``header``, ``items``, ``bundles``,
+    ``removed_items``, ``removed_bundles``, ``item_order``, ``bundle_order``). Refuses another base."""
+    if payload.get("since") != old.version:
+        raise DocumentRefused(
+            f"事项清单增量基于第{payload.get('since')}版，本站是第{old.version}版，将重新下载完整清单",
+            code="delta_base",
+        )
+    doc = old.to_dict()
+    items = {it["code"]: it for it in doc["items"]}
+    bundles = {b["code"]: b for b in doc["bundles"]}
+    for it in payload.get("items", []):
+        items[it["code"]] = it
+    for b in payload.get("bundles", []):
+        bundles[b["code"]] = b
+    for code in payload.get("removed_items", []):
+        items.pop(code, None)
+    for code in payload.get("removed_bundles", []):
+        bundles.pop(code, None)
+    try:
+        ordered_items = [items[c] for c in payload["item_order"]]
+        ordered_bundles = [bundles[c] for c in payload["bundle_order"]]
+    except KeyError as exc:
+        raise DocumentRefused(f"事项清单增量不完整（缺少 {exc.args[0]}），将重新下载完整清单",
+                              code="delta_base") from None
+    new_doc = dict(doc, **payload["header"], version=payload["version"], items=ordered_items,
+                   bundles=ordered_bundles)
+    return Catalog.from_dict(new_doc)
+
+
 def catalog_from_envelope(env: SignedEnvelope, current: Catalog | None) -> Catalog:
-    """The validated catalog a verified envelope carries. A ``catalog_delta`` must name the station's
-    version as ``base_version`` and either carry the whole new catalog (``catalog``) or the upserted and
-    removed items/bundles; anything else is refused (the caller then asks for the full snapshot)."""
+    """The validated catalog a verified ``catalog`` (payload ``{"catalog": …}``) or ``catalog_delta``
+    envelope carries. A delta needs the station's current catalog as its exact base; when it does not
+    fit, :class:`DocumentRefused` with code ``delta_base`` tells the caller to fetch the full snapshot."""
     payload: Mapping[str, Any] = env.payload
     try:
         if env.kind == "catalog":
             catalog = Catalog.from_dict(payload.get("catalog", payload))
+        elif current is None:
+            raise DocumentRefused("本站没有可合并增量的事项清单，将重新下载完整清单", code="delta_base")
         else:
-            if current is None or payload.get("base_version") != current.version:
-                raise DocumentRefused("事项清单增量与本站版本不衔接，将重新下载完整清单", code="delta_base")
-            if isinstance(payload.get("catalog"), Mapping):
-                catalog = Catalog.from_dict(payload["catalog"])
-            else:
-                base = current.to_dict()
-                for key, removed_key in (("items", "removed_items"), ("bundles", "removed_bundles")):
-                    upserts = {e["code"]: e for e in payload.get(key, [])}
-                    gone = set(payload.get(removed_key, [])) | set(upserts)
-                    kept = [e for e in base.get(key, []) if e["code"] not in gone]
-                    base[key] = kept + list(upserts.values())
-                for key in ("jurisdictions", "item_types", "district_name", "issued_at"):
-                    if key in payload:
-                        base[key] = payload[key]
-                base["version"] = env.version
-                catalog = Catalog.from_dict(base)
+            catalog = apply_delta(current, payload)
         catalog.validate()
     except CatalogError as exc:
         raise DocumentRefused(f"事项清单内容有误，已拒绝：{exc}", code="bad_catalog") from None

@@ -372,18 +372,27 @@ def _pull_catalog(
 ) -> Generator[Request, Response, None]:
     current = store.catalog_version()
     path = f"{API_PREFIX}/catalog" + (f"?since={current}" if current else "")
-    resp = yield Request("GET", path)
-    if resp.status in (204, 304):
-        return
-    check_response(resp, "下载事项清单")
-    try:
-        env = verify_document(_json_or_refuse(resp, "事项清单"), pinned_key, kinds=CATALOG_KINDS,
-                              now_iso=now_iso(), current_version=current)
-        if env is not None:
-            store.apply_catalog(env)
-            report.catalog_updated = True
-    except DocumentRefused as exc:
-        report.warnings.append(exc.worker_text())
+    for _ in range(2):
+        resp = yield Request("GET", path)
+        if resp.status in (204, 304):
+            return
+        if resp.status == 404:
+            report.warnings.append("区中心尚未发布事项清单。本站继续使用现有清单")
+            return
+        check_response(resp, "下载事项清单")
+        try:
+            env = verify_document(_json_or_refuse(resp, "事项清单"), pinned_key, kinds=CATALOG_KINDS,
+                                  now_iso=now_iso(), current_version=current)
+            if env is not None:
+                store.apply_catalog(env)
+                report.catalog_updated = True
+            return
+        except DocumentRefused as exc:
+            if exc.code == "delta_base" and path != f"{API_PREFIX}/catalog":
+                path = f"{API_PREFIX}/catalog"  # the delta does not fit: take the full, signed snapshot
+                continue
+            report.warnings.append(exc.worker_text())
+            return
 
 
 def _pull_calendar(

@@ -19,8 +19,10 @@ case edited (or re-sent) after any send attempt is always a *new* version the ce
 the one it may already hold; an entry is replaced in place while waiting, so only the newest content goes.
 A case leaves ``outbox`` only on the center's receipt (:class:`sync.local.StationSyncStore`).
 
-Attachments are the sha256 values found under keys ``sha256`` / ``*_sha256`` in the case document (the
-storage convention, see ``storage.docstore.blob_refs``); they are uploaded before the case.
+Attachments are the sha256 values found under keys ``sha256`` / ``*_sha256`` (the storage convention, see
+``storage.docstore.blob_refs``) and in lists under ``attachments`` / ``documents`` (what the center's ingest
+checks) anywhere in the case document; they are uploaded before the case. Keys starting with ``_`` are
+station-local bookkeeping and are not sent.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def attachments_of(doc: Any) -> list[str]:
             for k, v in cur.items():
                 if isinstance(v, str) and (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
                     found.add(v)
+                elif k in ("attachments", "documents") and isinstance(v, list):
+                    found.update(x for x in v if isinstance(x, str) and _HEX64.match(x))
                 elif isinstance(v, dict | list):
                     stack.append(v)
         elif isinstance(cur, list):
@@ -108,7 +112,9 @@ def enqueue(tx: DocTx, case_dict: JSONObject, *, attachments: Iterable[str] | No
     own = case_dict.get("version", 1)
     version = max(own if isinstance(own, int) and own > 0 else 1, last_wire_version(tx, case_id) + 1)
     shas = sorted(set(attachments)) if attachments is not None else attachments_of(case_dict)
-    tx.put(OUTBOX, case_id, {"case_id": case_id, "version": version, "case": case_dict,
+    # the center requires the document's own version to equal the wire version
+    snapshot = {k: v for k, v in case_dict.items() if not k.startswith("_")} | {"version": version}
+    tx.put(OUTBOX, case_id, {"case_id": case_id, "version": version, "case": snapshot,
                              "attachments": shas, "enqueued_at": _now()})
     if tx.get(REJECTED, case_id) is not None:
         tx.delete(REJECTED, case_id)
