@@ -46,6 +46,8 @@ FREE_ATTEMPTS = 5
 LOCKOUT_BASE_SECONDS = 30.0
 LOCKOUT_MAX_SECONDS = 3600.0
 MAX_PENDING_AUDIT = 200
+_FIELDS = {"format", "store_id", "station_name", "kdf", "slots", "device", "device_by_data_key", "recovery",
+           "lockout"}
 
 
 def _passphrase_key(passphrase: str, dev: dict[str, Any]) -> bytes:
@@ -114,8 +116,8 @@ class KeyFile:
     def load(cls, path: Path) -> KeyFile:
         try:
             d = json.loads(path.read_bytes())
-            if d.get("format") != FORMAT:
-                raise ValueError("format")
+            if d.get("format") != FORMAT or set(d) != _FIELDS:
+                raise ValueError("format or fields")
             return cls(path=path, store_id=str(d["store_id"]), station_name=str(d["station_name"]),
                        slots=dict(d["slots"]), device=dict(d["device"]),
                        device_by_data_key=str(d["device_by_data_key"]), recovery=d.get("recovery"),
