@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 
 from .fonts import LATIN_FONT_PATH, cjk_subset_font
-from .model import PrintDocument
+from .model import DocumentView
 
 CJK = "cjk"
 LATIN = "latin"
@@ -24,6 +24,7 @@ BLACK = (0, 0, 0)
 GREY = (110, 110, 110)
 LIGHT = (235, 235, 235)
 RED = (190, 30, 30)
+MIN_COL = 18.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,9 +52,10 @@ def creation_datetime(day: dt.date) -> dt.datetime:
 class DocumentPDF(FPDF):
     """FPDF with the per-document CJK subset as main font and DejaVu Sans for Latin characters."""
 
-    def __init__(self, doc: PrintDocument, *, font_path: str, **kwargs: Any) -> None:
+    def __init__(self, view: DocumentView, *, font_path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.doc = doc
+        self.view = view
+        doc = view.doc
         self.add_font(CJK, fname=font_path)
         self.add_font(LATIN, fname=str(LATIN_FONT_PATH))
         self.set_fallback_fonts([LATIN], exact_match=False)
@@ -61,8 +63,8 @@ class DocumentPDF(FPDF):
         self.set_text_color(*BLACK)
         self.set_draw_color(*BLACK)
         self.set_creation_date(creation_datetime(doc.issued_on))
-        self.set_title(f"{doc.title} {doc.document_number}")
-        self.set_author(doc.station.name)
+        self.set_title(f"{doc.title} {doc.number}")
+        self.set_author(doc.station)
         self.set_subject(f"办件编号 {doc.case_number}")
         self.set_creator("bianmin-station station_app.pdf")
         self.set_lang("zh-CN")
@@ -81,11 +83,35 @@ class DocumentPDF(FPDF):
         self.set_font(CJK, size=pt)
 
     def qr(self, x: float, y: float, w: float) -> None:
-        self.image(BytesIO(qr_png(self.doc.case_number)), x=x, y=y, w=w, h=w)
+        self.image(BytesIO(qr_png(self.view.doc.case_number)), x=x, y=y, w=w, h=w)
+
+    def column_widths(self, table: Sequence[Sequence[str]], total: float, pad: float) -> list[float]:
+        """Widths (mm) for ``table``'s columns at the current font: short columns get their natural
+        width, long ones share the rest in proportion to their text (never below ``MIN_COL``)."""
+        ncols = max(len(r) for r in table)
+        natural = [
+            max(self.get_string_width(r[c]) if c < len(r) else 0.0 for r in table) + 2 * pad + 1
+            for c in range(ncols)
+        ]
+        if sum(natural) <= total:
+            extra = total - sum(natural)
+            widest = max(range(ncols), key=lambda c: natural[c])
+            natural[widest] += extra
+            return natural
+        short = [c for c in range(ncols) if natural[c] <= total * 0.16]
+        fixed = sum(natural[c] for c in short)
+        rest = [c for c in range(ncols) if c not in short]
+        room = total - fixed
+        weights = [min(natural[c], total) for c in rest]
+        widths = list(natural)
+        for c, w in zip(rest, weights, strict=True):
+            widths[c] = max(MIN_COL, room * w / sum(weights))
+        scale = total / sum(widths)
+        return [w * scale for w in widths]
 
 
 @contextmanager
-def document_font(doc: PrintDocument) -> Iterator[str]:
+def document_font(view: DocumentView) -> Iterator[str]:
     """Path of the document's own CJK subset font, in a private directory removed afterwards.
 
     fpdf2 loads fonts from paths only. The subset holds the characters of the layouts' labels and of the
@@ -93,7 +119,7 @@ def document_font(doc: PrintDocument) -> Iterator[str]:
     """
     with tempfile.TemporaryDirectory(prefix="station-pdf-") as d:
         path = Path(d) / "cjk.ttf"
-        path.write_bytes(cjk_subset_font([_static_chars(), *doc.all_text()]))
+        path.write_bytes(cjk_subset_font([_static_chars(), *view.all_text()]))
         yield str(path)
 
 

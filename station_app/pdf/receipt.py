@@ -6,10 +6,12 @@ cut to the height used. A document longer than ``MAX_H`` continues on further pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fpdf.enums import Align, XPos, YPos
 
 from .base import BLACK, GREY, DocumentPDF, document_font, output_bytes
-from .model import DocumentKind, PrintDocument, format_date
+from .model import PROMISE_LABELS, DocumentView, format_date
 
 PAGE_W = 80.0
 MARGIN = 4.0
@@ -20,10 +22,10 @@ BODY_PT = 8.5
 LINE_H = 4.1
 
 
-def render_receipt80(doc: PrintDocument) -> bytes:
-    with document_font(doc) as font_path:
-        used = _layout(doc, font_path, MAX_H)[1]
-        pdf, _ = _layout(doc, font_path, min(MAX_H, max(used + MARGIN + 0.5, 60.0)))
+def render_receipt80(view: DocumentView) -> bytes:
+    with document_font(view) as font_path:
+        used = _layout(view, font_path, MAX_H)[1]
+        pdf, _ = _layout(view, font_path, min(MAX_H, max(used + MARGIN + 0.5, 60.0)))
         return output_bytes(pdf)
 
 
@@ -31,13 +33,13 @@ class ReceiptPDF(DocumentPDF):
     reach: float = 0.0  # lowest point a keep-together block asked for on the last page
 
 
-def _layout(doc: PrintDocument, font_path: str, height: float) -> tuple[ReceiptPDF, float]:
+def _layout(view: DocumentView, font_path: str, height: float) -> tuple[ReceiptPDF, float]:
     """Lay out on pages of ``height``; returns the PDF and the height the last page needs."""
-    pdf = ReceiptPDF(doc, font_path=font_path, orientation="P", unit="mm", format=(PAGE_W, height))
+    pdf = ReceiptPDF(view, font_path=font_path, orientation="P", unit="mm", format=(PAGE_W, height))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=MARGIN)
     pdf.add_page()
-    _content(pdf, doc)
+    _content(pdf, view)
     return pdf, max(pdf.get_y(), pdf.reach)
 
 
@@ -76,100 +78,57 @@ def _heading(pdf: DocumentPDF, text: str) -> None:
         pdf.multi_cell(CONTENT_W, 5, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _content(pdf: DocumentPDF, doc: PrintDocument) -> None:
-    _text(pdf, doc.station.name, pt=9.5, align=Align.C, h=4.6)
+def _content(pdf: DocumentPDF, view: DocumentView) -> None:
+    doc = view.doc
+    _text(pdf, doc.station, pt=9.5, align=Align.C, h=4.6)
     pdf.ln(1)
     pdf.set_char_spacing(1)
     pdf.size(15)
     with pdf.bold(0.3):
         pdf.multi_cell(CONTENT_W, 7.5, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
-    _text(pdf, f"文书编号：{doc.document_number}", pt=8, align=Align.C, h=3.8)
+    _text(pdf, f"文书编号：{doc.number}", pt=8, align=Align.C, h=3.8)
     _rule(pdf, dashed=False)
-
-    _field(pdf, "办件编号", doc.case_number)
-    a = doc.applicant
-    _field(pdf, "申请人", a.name)
-    if a.id_number_masked:
-        _field(pdf, a.id_type or "证件号码", a.id_number_masked)
-    if a.phone_masked:
-        _field(pdf, "联系电话", a.phone_masked)
-    if a.agent:
-        _field(pdf, "代理人", a.agent)
-    if doc.bundle_name:
-        _field(pdf, "一件事", f"{doc.bundle_name}（{len(doc.items)}个事项）")
-        for i, name in enumerate(doc.items, 1):
-            _text(pdf, f"  {i}. {name}")
-    else:
-        _field(pdf, "申请事项", "；".join(doc.items))
-    for label, value in doc.extra.items():
-        _field(pdf, label, value)
-
-    for section in doc.sections:
+    pdf.size(10)
+    with pdf.bold(0.12):
+        pdf.multi_cell(CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for section in view.body:
         _rule(pdf)
-        if section.heading:
-            _heading(pdf, section.heading)
-        for line in section.lines:
-            _text(pdf, line)
-
-    if doc.kind is DocumentKind.REFUSAL:
-        _rule(pdf)
-        _heading(pdf, "不予受理理由")
-        _text(pdf, doc.reason or "（未填写）")
-
-    if doc.received:
-        _rule(pdf)
-        _heading(pdf, f"已收取材料（{len(doc.received)}项）")
-        for i, m in enumerate(doc.received, 1):
-            _text(pdf, f"{i}. {m.name}")
-            _text(pdf, f"    原件{m.originals} 复印件{m.copies} · {m.how_text}", pt=7.5, h=3.7)
-    if doc.missing:
-        _rule(pdf)
-        title = "需补正材料" if doc.kind is DocumentKind.ONE_TIME_NOTICE else "尚缺材料"
-        _heading(pdf, f"{title}（{len(doc.missing)}项，一次性告知）")
-        for i, m in enumerate(doc.missing, 1):
-            _text(pdf, f"{i}. {m.name}")
-            if m.reason:
-                _text(pdf, f"    原因：{m.reason}", pt=7.5, h=3.7)
-            if m.how_to_supply:
-                _text(pdf, f"    补正：{m.how_to_supply}", pt=7.5, h=3.7)
-
-    r = doc.routing
-    if r is not None:
-        _rule(pdf)
-        _heading(pdf, "业务属地及结果领取")
-        _field(pdf, "业务属地", r.jurisdiction)
-        _field(pdf, "属地窗口", r.window)
-        if r.window_phone:
-            _field(pdf, "窗口电话", r.window_phone)
-        if r.result_pickup:
-            _field(pdf, "结果领取", r.result_pickup)
-        _text(pdf, r.clock_note)
-
-    if doc.promised_date is not None:
-        _rule(pdf)
-        pdf.size(9.5)
-        with pdf.bold(0.15):
-            pdf.multi_cell(CONTENT_W, 5, f"承诺办结日期：{doc.promised_line}", align=Align.L,
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        if doc.promised_provisional:
-            _text(pdf, "（预计日期，以区政务服务中心公布的节假日安排为准）", pt=7.5, h=3.7)
-
-    if doc.kind is DocumentKind.REFUSAL:
-        _rule(pdf)
-        _heading(pdf, "权利告知")
-        _text(pdf, doc.remedies_text)
+        _heading(pdf, f"【{section.title}】")
+        for label, value in section.fields:
+            _field(pdf, label, value)
+        if section.table:
+            _table(pdf, section.table)
+        for paragraph in section.paragraphs:
+            _text(pdf, paragraph)
+        if view.provisional_note and any(label in PROMISE_LABELS for label, _ in section.fields):
+            with pdf.bold(0.1):
+                _text(pdf, view.provisional_note, pt=8, h=3.9)
 
     _rule(pdf, dashed=False)
-    _field(pdf, "受理人", doc.worker)
+    _field(pdf, view.worker_label, doc.worker)
     _field(pdf, "日期", format_date(doc.issued_on))
-    if doc.phone:
-        _field(pdf, "咨询电话", doc.phone)
-    if doc.station.address:
-        _field(pdf, "地址", doc.station.address)
+    for label, value in view.contact:
+        _field(pdf, "联系电话" if label == "电话" else label, value)
     pdf.ln(2)
     _stamp_box(pdf)
-    _qr(pdf, doc)
+    _qr(pdf, view)
+
+
+def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
+    """A table as a numbered list: the first real column after 序号 is the entry, the others follow
+    as ``header：value`` lines in small print."""
+    header = rows[0]
+    numbered = bool(header) and header[0] == "序号"
+    first = 1 if numbered else 0
+    for n, values in enumerate(rows[1:], 1):
+        cells = [values[c] if c < len(values) else "" for c in range(len(header))]
+        lead = cells[first] if first < len(cells) else ""
+        _text(pdf, f"{cells[0] if numbered else n}. {lead}")
+        for c in range(first + 1, len(header)):
+            if cells[c]:
+                _text(pdf, f"    {header[c]}：{cells[c]}", pt=7.5, h=3.7)
 
 
 def _stamp_box(pdf: DocumentPDF) -> None:
@@ -192,12 +151,12 @@ def _stamp_box(pdf: DocumentPDF) -> None:
     pdf.set_y(y + h + 2)
 
 
-def _qr(pdf: DocumentPDF, doc: PrintDocument) -> None:
+def _qr(pdf: DocumentPDF, view: DocumentView) -> None:
     need = QR_W + 14
     _keep(pdf, need)
     _rule(pdf)
     y = pdf.get_y() + 1
     pdf.qr((PAGE_W - QR_W) / 2, y, QR_W)
     pdf.set_y(y + QR_W)
-    _text(pdf, doc.case_number, pt=9, align=Align.C, h=4.4)
+    _text(pdf, view.doc.case_number, pt=9, align=Align.C, h=4.4)
     _text(pdf, "扫码查询办件进度 · 请妥善保管本凭证", pt=7, align=Align.C, h=3.6)

@@ -1,212 +1,195 @@
-"""Sample documents (invented people, sample data) for previews, docs and tests.
+"""Sample documents (invented people; sample data) for previews, docs and tests.
 
-Windows and phones of the 代收件 example are the real 全市通办 windows of seed 004 attachment 1.
+They have the shape ``casework.documents`` builders give (same section titles and field labels). The
+代收件 example uses a real 全市通办 window and phone from seed 004 attachment 1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from .model import (
-    ApplicantInfo,
-    CollectionRouting,
-    DocumentKind,
-    MissingMaterial,
-    PrintDocument,
-    ReceivedMaterial,
-    Section,
-    StationInfo,
-)
+from casework.documents import CaseDocument, DocumentKind, Section, document_number
 
-STATION = StationInfo(
-    name="西安市雁塔区电子城街道丈八东路社区便民服务站",
-    address="雁塔区丈八东路社区党群服务中心一层",
-    phone="029-81160083",
-    hours="周一至周五 9:00-17:00",
-)
-APPLICANT = ApplicantInfo(
-    name="王秀兰",
-    id_type="居民身份证",
-    id_number_masked="610113********2148",
-    phone_masked="139****5627",
-)
+STATION = "西安市雁塔区电子城街道丈八东路社区便民服务站"
 DAY = dt.date(2026, 11, 23)
-CASE = "261123-007-00421"
+WORKER = "李建军"
 
 
-def acceptance(*, provisional: bool = True) -> PrintDocument:
-    return PrintDocument(
-        kind=DocumentKind.ACCEPTANCE,
-        document_number="雁电丈受〔2026〕第0421号",
-        case_number=CASE,
-        station=STATION,
-        applicant=APPLICANT,
-        bundle_name="出生一件事",
-        items=("出生医学证明", "新生儿户口登记", "城乡居民医疗保险参保登记", "预防接种证"),
-        issued_on=DAY,
-        worker="李建军",
-        received=(
-            ReceivedMaterial("父母双方居民身份证", 2, 2, "已核验原件"),
-            ReceivedMaterial("居民户口簿", 1, 1, "已核验原件"),
-            ReceivedMaterial("结婚证", 0, 0, "数据共享"),
-            ReceivedMaterial("出生医学证明（首次签发）", 1, 1, "已核验原件"),
-            ReceivedMaterial("新生儿照片（近期免冠一寸）", 0, 0, "容缺后补", due=dt.date(2026, 11, 30)),
-            ReceivedMaterial("无违法生育承诺书", 0, 0, "告知承诺"),
-        ),
-        promised_date=dt.date(2027, 1, 5),
-        promised_provisional=provisional,
-        promised_text="7个工作日",
-        sections=(
-            Section(
-                "",
-                (
-                    "您于2026年11月23日提交的申请，经审查，申请材料齐全、符合法定形式"
-                    "（容缺材料按期补交），本站予以受理。",
-                    "容缺后补的材料请于补交期限前送达本站，逾期未补交的，将按规定终止办理。",
-                ),
-            ),
-        ),
+def _footer(station: str = STATION) -> Section:
+    return Section(station, (("地址", "雁塔区丈八东路社区党群服务中心一层"), ("电话", "029-81160083")))
+
+
+def _applicant(name: str, id_masked: str, phone: str) -> Section:
+    return Section("申请人信息", (("申请人", name), ("证件类型", "居民身份证"), ("证件号码", id_masked),
+                                 ("联系电话", phone)))
+
+
+def _doc(kind: DocumentKind, case_number: str, sections: list[Section], *, provisional: bool = False,
+         station: str = STATION) -> CaseDocument:
+    return CaseDocument(kind, document_number(kind, case_number), case_number, station, WORKER, DAY,
+                        (*sections, _footer(station)), provisional)
+
+
+def acceptance(*, provisional: bool = True) -> CaseDocument:
+    """受理凭证 of a 出生一件事 bundle with 容缺, 告知承诺 and 数据共享 materials, provisional date."""
+    promise = "2027年01月05日" + ("（暂定，以当年节假日安排为准）" if provisional else "")
+    return _doc(
+        DocumentKind.RECEIPT,
+        "261123-007-00421",
+        [
+            Section("申请事项", (
+                ("一件事", "出生一件事"),
+                ("办理事项", "出生医学证明（区卫生健康局）"),
+                ("办理事项", "新生儿户口登记（市公安局雁塔分局）"),
+                ("办理事项", "城乡居民医疗保险参保登记（区医疗保障局）"),
+                ("办理事项", "预防接种证（区疾病预防控制中心）"),
+            )),
+            _applicant("王秀兰", "6101**********2148", "139****5627"),
+            Section("已收材料", table=(
+                ("序号", "材料名称", "提交方式"),
+                ("1", "父母双方居民身份证", "原件已核验，扫描4页"),
+                ("2", "居民户口簿", "原件已核验，扫描2页"),
+                ("3", "结婚证", "数据共享获取"),
+                ("4", "出生医学证明（首次签发）", "原件已核验，扫描1页"),
+                ("5", "新生儿照片（近期免冠一寸）", "容缺后补（2026年11月30日前补交）"),
+                ("6", "无违法生育承诺书", "告知承诺"),
+            )),
+            Section("办理时限", (("承诺办结日期", promise),), paragraphs=(
+                f"您的申请已于2026年11月23日受理，承诺办结日期：{promise}。",
+                "以下容缺材料请按期补交，逾期未补交的，将按规定处理：容缺后补（2026年11月30日前补交）"
+                "新生儿照片（近期免冠一寸）",
+                "您已作出告知承诺，请确保承诺内容真实；承诺不实的，将依法撤销相关决定并记入信用记录。",
+            )),
+            Section("结果领取", (("领取方式", "窗口领取"),)),
+        ],
+        provisional=provisional,
     )
 
 
-def collection() -> PrintDocument:
-    return PrintDocument(
-        kind=DocumentKind.COLLECTION,
-        document_number="雁电丈代〔2026〕第0058号",
-        case_number="261123-007-00422",
-        station=STATION,
-        applicant=ApplicantInfo("赵德明", "居民身份证", "610402********0512", "186****3301"),
-        items=("就业困难人员认定",),
-        issued_on=DAY,
-        worker="李建军",
-        received=(
-            ReceivedMaterial("居民身份证", 1, 1, "已核验原件"),
-            ReceivedMaterial("就业创业证", 1, 1, "已核验原件"),
-            ReceivedMaterial("就业困难人员认定申请表", 1, 0, "已核验原件"),
-        ),
-        routing=CollectionRouting(
-            jurisdiction="阎良区",
-            window="阎良区政务服务中心4层民生事务区D16窗口",
-            window_phone="029-86868920",
-            result_pickup="办结后由业务属地通办窗口邮寄送达，或由申请人到本站、阎良区政务服务中心领取",
-        ),
-        promised_date=dt.date(2026, 12, 8),
-        promised_text="10个工作日，自属地窗口收件起算",
-        sections=(
-            Section(
-                "",
-                (
-                    "您申请办理的事项业务属地为阎良区。本站已对申请材料进行形式审查、身份核验，"
-                    "并制作电子材料留存，现代为收件，申请材料将通过“西安市全市通办平台”推送、"
-                    "纸质材料通过邮政快递寄递至业务属地通办窗口办理。",
-                ),
-            ),
-        ),
+def collection() -> CaseDocument:
+    """代收件通知书: collected here for 阎良区 (real window of seed 004 attachment 1)."""
+    return _doc(
+        DocumentKind.COLLECTION_NOTICE,
+        "261123-007-00422",
+        [
+            Section("申请事项", (("办理事项", "就业困难人员认定（阎良区人力资源和社会保障局）"),
+                                 ("业务属地", "阎良区"))),
+            _applicant("赵德明", "6104**********0512", "186****3301"),
+            Section("已收材料", table=(
+                ("序号", "材料名称", "提交方式"),
+                ("1", "居民身份证", "原件已核验，扫描2页"),
+                ("2", "就业创业证", "原件已核验，扫描3页"),
+                ("3", "就业困难人员认定申请表", "原件已核验，扫描1页"),
+            )),
+            Section("通办窗口", (
+                ("业务受理通办窗口", STATION),
+                ("业务属地", "阎良区"),
+                ("属地通办窗口", "阎良区政务服务中心4层民生事务区D16窗口"),
+                ("属地窗口电话", "029-86868920"),
+            )),
+            Section("办理说明", (("代收日期", "2026年11月23日"), ("办结时限", "2026年12月08日")), paragraphs=(
+                "本窗口已对您的申请材料进行形式审查和身份核验，并扫描留存电子材料。",
+                "电子材料通过全市通办平台推送至业务属地通办窗口，纸质材料通过邮政快递寄递移交。",
+                "业务属地通办窗口收到申请材料之日起计为受理开始，办理时限自该日起计算。",
+                "办理过程中如需补齐补正或退件，由业务属地通办窗口通知您。",
+            )),
+            Section("结果领取", (("领取方式", "邮寄送达"), ("地址", "西安市雁塔区丈八东路**号**小区*号楼"))),
+        ],
     )
 
 
-def one_time_notice() -> PrintDocument:
-    return PrintDocument(
-        kind=DocumentKind.ONE_TIME_NOTICE,
-        document_number="雁电丈告〔2026〕第0137号",
-        case_number="261123-007-00423",
-        station=STATION,
-        applicant=ApplicantInfo("陈志远", "居民身份证", "610103********3716", "135****0921"),
-        items=("城乡居民养老保险参保登记",),
-        issued_on=DAY,
-        worker="李建军",
-        received=(ReceivedMaterial("居民身份证", 1, 1, "已核验原件"),),
-        missing=(
-            MissingMaterial(
-                "居民户口簿",
-                "未提供",
-                "携带户口簿原件到本站核验，或授权通过数据共享调取",
-                1,
-                1,
-            ),
-            MissingMaterial(
-                "城乡居民基本养老保险参保登记表",
-                "表格第3项“参保地”未填写，申请人未签字",
-                "补填后本人签字；空白表格可在本站领取",
-                1,
-                0,
-            ),
-        ),
-        sections=(
-            Section(
-                "",
-                (
-                    "您于2026年11月23日申请办理上述事项，经审查，申请材料不齐全或者不符合法定形式。"
-                    "现将需要补正的全部内容一次性告知如下，请补正后再次提交。",
-                ),
-            ),
-        ),
+def one_time_notice() -> CaseDocument:
+    return _doc(
+        DocumentKind.ONE_TIME_NOTICE,
+        "261123-007-00423",
+        [
+            Section("申请事项", (("办理事项", "城乡居民养老保险参保登记（区社会保险经办中心）"),)),
+            _applicant("陈志远", "6101**********3716", "135****0921"),
+            Section("已收材料", table=(("序号", "材料名称", "提交方式"), ("1", "居民身份证", "原件已核验，扫描2页"))),
+            Section("需补齐补正的材料", table=(
+                ("序号", "材料名称", "原因", "补正方式"),
+                ("1", "居民户口簿", "未提供", "携带户口簿原件到任一服务站核验，或授权通过数据共享调取"),
+                ("2", "城乡居民基本养老保险参保登记表", "第3项“参保地”未填写，申请人未签字",
+                 "补填后本人签字；空白表格可在服务站领取或在政务服务网下载"),
+            )),
+            Section("告知事项", paragraphs=(
+                "您申请办理的“城乡居民养老保险参保登记”，申请材料不齐全或不符合法定形式。"
+                "现将需要补齐补正的全部材料一次性告知如上。",
+                "请按上述要求准备材料后再次到任一服务站提交，已提交的材料无需重复提交。",
+                "咨询电话：029-81160083",
+            )),
+        ],
     )
 
 
-def refusal() -> PrintDocument:
-    return PrintDocument(
-        kind=DocumentKind.REFUSAL,
-        document_number="雁电丈不〔2026〕第0009号",
-        case_number="261123-007-00424",
-        station=STATION,
-        applicant=ApplicantInfo("刘建华", "居民身份证", "610125********4433", "133****7788"),
-        items=("临时救助申请",),
-        issued_on=DAY,
-        worker="李建军",
-        reason="申请人户籍及经常居住地均不在本街道辖区，依据《社会救助暂行办法》第四十九条，"
-        "申请事项不属于本机关职权范围，请向户籍所在地乡镇人民政府（街道办事处）提出申请。",
-        sections=(
-            Section(
-                "",
-                ("您于2026年11月23日提出的申请，经审查，决定不予受理。理由如下：",),
-            ),
-        ),
+def refusal() -> CaseDocument:
+    return _doc(
+        DocumentKind.REFUSAL_NOTICE,
+        "261123-007-00424",
+        [
+            Section("申请事项", (("办理事项", "临时救助申请（电子城街道办事处）"),)),
+            _applicant("刘建华", "6101**********4433", "133****7788"),
+            Section("已收材料", paragraphs=("无",)),
+            Section("不予受理决定", (("决定日期", "2026年11月23日"),), paragraphs=(
+                "您申请办理的“临时救助申请”，经审查，决定不予受理。",
+                "理由：申请人户籍及经常居住地均不在本街道辖区，申请事项不属于本机关职权范围，"
+                "请向户籍所在地乡镇人民政府（街道办事处）提出申请。",
+                "您提交的材料原件已退还。",
+            )),
+            Section("救济途径", paragraphs=(
+                "如对本决定不服，可以自收到本通知书之日起六十日内向雁塔区人民政府申请行政复议，"
+                "或者自收到本通知书之日起六个月内依法向有管辖权的人民法院提起行政诉讼。",
+            )),
+        ],
     )
 
 
-def long_materials(count: int = 36) -> PrintDocument:
-    """A 受理凭证 with ``count`` materials and very long names, to exercise wrapping and page breaks."""
-    base = acceptance()
-    hows = ("已核验原件", "数据共享", "告知承诺", "容缺后补")
-    received = tuple(
-        ReceivedMaterial(
-            f"第{i}项：建设工程规划许可证附图及附件（含总平面图、各层平面图、立面图、剖面图）"
+def long_materials(count: int = 36) -> CaseDocument:
+    """A 受理凭证 with ``count`` materials, very long names, long station/applicant names and a
+    provisional date: exercises wrapping, page breaks and repeated table headers."""
+    hows = ("原件已核验，扫描3页", "数据共享获取", "告知承诺", "容缺后补（2026年12月01日前补交）")
+    rows = [
+        (
+            str(i),
+            f"建设工程规划许可证附图及附件（含总平面图、各层平面图、立面图、剖面图）第{i}册"
             f"经设计单位盖章确认的复印件{'及其补充说明材料' * (i % 3)}",
-            i % 3,
-            1 + i % 2,
             hows[i % 4],
-            due=dt.date(2026, 12, 1) if i % 4 == 3 else None,
         )
         for i in range(1, count + 1)
-    )
-    return PrintDocument(
-        kind=base.kind,
-        document_number=base.document_number,
-        case_number="261123-007-00425",
-        station=StationInfo(
-            name="西安市雁塔区电子城街道丈八东路社区便民服务站（“全市通办”综合窗口、帮办代办服务点）",
-            address=STATION.address,
-            phone=STATION.phone,
-        ),
-        applicant=ApplicantInfo(
-            "西安市雁塔区丈八东路社区居民委员会下属社区综合服务有限公司（申请人名称很长的示例）",
-            "统一社会信用代码",
-            "91610113********7X",
-            "029-8888****",
-            agent="张某某（受托代理人，居民身份证610113********1234）",
-        ),
-        items=("小超市开办一件事：营业执照、食品经营许可证、公共场所卫生许可证、烟草专卖零售许可证",),
-        issued_on=base.issued_on,
-        worker="李建军",
-        received=received,
-        promised_date=base.promised_date,
-        promised_provisional=True,
-        promised_text="7个工作日",
+    ]
+    station = "西安市雁塔区电子城街道丈八东路社区便民服务站“全市通办”综合窗口暨帮办代办服务点（示例长名称）"
+    return _doc(
+        DocumentKind.RECEIPT,
+        "261123-007-00425",
+        [
+            Section("申请事项", (
+                ("一件事", "开小超市一件事"),
+                ("办理事项", "营业执照（市场监督管理局）"),
+                ("办理事项", "食品经营许可证（仅销售预包装食品备案除外）（市场监督管理局）"),
+                ("办理事项", "公共场所卫生许可证（卫生健康局）"),
+                ("办理事项", "烟草专卖零售许可证（烟草专卖局）"),
+            )),
+            Section("申请人信息", (
+                ("申请人", "西安市雁塔区丈八东路社区居民委员会下属社区综合服务有限公司（申请人名称很长的示例）"),
+                ("证件类型", "统一社会信用代码"),
+                ("证件号码", "9161**********017X"),
+                ("联系电话", "029-8888****"),
+                ("法定代表人", "张某某"),
+                ("代理人", "李某某（帮办代办员）"),
+                ("代理人证件号码", "6101**********1234"),
+                ("与申请人关系", "受托代理"),
+            )),
+            Section("已收材料", table=(("序号", "材料名称", "提交方式"), *rows)),
+            Section("办理时限", (("承诺办结日期", "2027年01月05日（暂定，以当年节假日安排为准）"),)),
+            Section("结果领取", (("领取方式", "窗口领取"),)),
+        ],
+        provisional=True,
+        station=station,
     )
 
 
-ALL = {
+ALL: dict[str, Callable[[], CaseDocument]] = {
     "acceptance": acceptance,
     "collection": collection,
     "one_time_notice": one_time_notice,

@@ -27,6 +27,8 @@ class SetupScreen(Screen):
             "station_name": ui.field(t("setup.station_name"), value=f.station_name, hint=t("setup.station_name_hint")),
             "area": ui.field(t("setup.area"), value=f.area, hint=t("setup.area_hint")),
             "admin_name": ui.field(t("setup.admin_name"), value=f.admin_name),
+            "admin_secret": ui.field(t("setup.admin_secret"), password=True),
+            "station_passphrase": ui.field(t("setup.passphrase"), password=True),
             "admin_pin": ui.field(t("setup.admin_pin"), password=True, keyboard=ft.KeyboardType.NUMBER),
             "admin_pin_confirm": ui.field(t("setup.admin_pin_confirm"), password=True,
                                           keyboard=ft.KeyboardType.NUMBER),
@@ -40,7 +42,9 @@ class SetupScreen(Screen):
             ui.text(t("setup.intro"), muted=True),
             self.fields["station_name"], self.fields["area"],
             ui.heading(t("setup.admin_section")),
-            self.fields["admin_name"], self.fields["admin_pin"], self.fields["admin_pin_confirm"],
+            self.fields["admin_name"], self.fields["admin_secret"],
+            ui.small(t("setup.passphrase_help")), self.fields["station_passphrase"],
+            ui.small(t("setup.pin_help")), self.fields["admin_pin"], self.fields["admin_pin_confirm"],
             ui.heading(t("setup.center_section")),
             ui.small(t("setup.center_help")),
             self.fields["center_url"], self.fields["enrollment_code"],
@@ -66,10 +70,12 @@ class SetupScreen(Screen):
         try:
             worker = await asyncio.to_thread(
                 self.station.set_up, station_name=f.station_name.strip(), area=f.area.strip(),
-                admin_name=f.admin_name.strip(), admin_pin=f.admin_pin,
+                admin_name=f.admin_name.strip(), admin_secret=f.admin_secret,
+                station_passphrase=f.station_passphrase, admin_pin=f.admin_pin,
             )
             if f.center_url.strip():
-                await asyncio.to_thread(self.station.enroll, f.center_url.strip(), f.enrollment_code.strip())
+                await asyncio.to_thread(self.shell.runtime.enroll, f.center_url.strip(),
+                                        f.enrollment_code.strip(), actor=worker.id)
         except Exception as exc:
             self.busy, self.error = False, str(exc)
             self.refresh()

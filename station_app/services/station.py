@@ -1,17 +1,33 @@
-"""The station as the UI sees it: set-up state, workers, settings, and access to the store and catalog.
+"""The station as the UI sees it: set-up, boot unlock, workers, settings, catalog and guide index.
 
-Everything here is plain Python and may block (crypto, fsync): screens call it through
-``asyncio.to_thread``. The encrypted store itself is ``storage``'s; this class only decides what the
-station app keeps in it (collections ``settings``, ``workers``, ``drafts``, ``cases``, ``outbox``).
+Plain Python over :class:`storage.store.StationStore`; every method may block (Argon2id, fsync), so screens
+call them through ``asyncio.to_thread``. Collections the station app owns in the store:
+
+``settings/station``  name, area, language, font scale, idle lock, retention, center URL
+``workers/<id>``      name and role (``admin``/``worker``) of each PIN slot
+``drafts/<id>``       intake drafts (受理 in progress), encrypted like everything else
+
+Unlock model: the store's data key stays in process memory once a worker or the admin has unlocked it
+(the sync scheduler needs it too); each browser session still asks its worker for a PIN, verified against
+that worker's key slot, and forgets the worker on idle lock.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from casework.catalog import Catalog
+from casework.guide_search import GuideIndex
+from station_app import i18n
 from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
+from station_app.viewmodels.session import Worker
+from storage.crypto import KdfParams
+from storage.errors import StationSecretRequired, StorageError, UnknownSlot
+from storage.store import KEYS_FILE, StationStore
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "language": "zh_CN",
@@ -19,26 +35,139 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "idle_lock_seconds": DEFAULT_IDLE_LOCK_SECONDS,
     "retention_days": 365,
     "center_url": "",
+    "station_name": "",
+    "area": "",
 }
+SAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "sample-catalog.json"
+CATALOG_COLLECTION = "catalog"
+CATALOG_KEY = "current"
 
 
 class StationService:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, store: StationStore | None = None) -> None:
         self.data_dir = data_dir
         self._lock = threading.RLock()
         self._settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
+        self._names: dict[str, Worker] = {}
+        self._catalog: Catalog | None = None
+        self._index: GuideIndex | None = None
+        self.store: StationStore | None = store
+        if store is None and (data_dir / KEYS_FILE).exists():
+            self.store = StationStore.open(data_dir)
+            passphrase = _env_passphrase()
+            if passphrase:
+                self.store.unlock_station(passphrase)
+        if self.store is not None and self.store.is_unlocked:
+            self._after_unlock()
 
-    # -- set-up ----------------------------------------------------------------------------------------------
-    def store_dir(self) -> Path:
-        return self.data_dir / "store"
-
+    # -- state ---------------------------------------------------------------------------------------------
     def is_set_up(self) -> bool:
-        return self.store_dir().exists()
+        return self.store is not None
 
-    # -- settings (cached in memory; persisted in the store's ``settings`` collection) ---------------------
+    def needs_station_passphrase(self) -> bool:
+        """True after a restart until the admin types the station passphrase (or signs in as admin)."""
+        return self.store is not None and not self.store.has_station_secret
+
+    @property
+    def unlocked_store(self) -> StationStore:
+        if self.store is None or not self.store.is_unlocked:
+            raise StationSecretRequired()
+        return self.store
+
+    # -- set-up and unlock -----------------------------------------------------------------------------------
+    def set_up(self, *, station_name: str, area: str, admin_name: str, admin_secret: str,
+               station_passphrase: str, admin_pin: str, admin_id: str = "01",
+               kdf: KdfParams | None = None) -> Worker:
+        """Create the encrypted store, the admin's key slots and worker record; returns the admin worker.
+        ``kdf`` is for tests (``KdfParams.insecure_fast()``); stations use the default (~200 ms per unlock)."""
+        with self._lock:
+            store = StationStore.create(self.data_dir, station_name=station_name, admin_secret=admin_secret,
+                                        station_passphrase=station_passphrase, kdf=kdf)
+            store.add_worker(admin_id, admin_pin, actor="admin")
+            worker = Worker(admin_id, admin_name, "admin")
+            settings = dict(DEFAULT_SETTINGS, station_name=station_name, area=area)
+            with store.transaction(actor="admin", action="station.setup") as tx:
+                tx.put("settings", "station", settings)
+                tx.put("workers", admin_id, {"id": admin_id, "name": admin_name, "role": "admin"})
+            self.store = store
+            self._after_unlock()
+            return worker
+
+    def unlock_station(self, secret: str) -> None:
+        """Boot unlock: the station passphrase, or the admin password (which also yields the device secret)."""
+        assert self.store is not None
+        try:
+            self.store.unlock_station(secret)
+        except StorageError:
+            self.store.unlock_admin(secret)
+        if self.store.is_unlocked:
+            self._after_unlock()
+
+    def unlock(self, worker_id: str, pin: str) -> Worker:
+        """Check a worker's PIN against their key slot; unlocks the store on the first sign-in of a boot."""
+        assert self.store is not None
+        worker_id = worker_id.strip()
+        if worker_id not in self.store.workers():
+            raise UnknownSlot()
+        self.store.unlock_worker(worker_id, pin)
+        if not self._names:
+            self._after_unlock()
+        return self._names.get(worker_id) or Worker(worker_id, worker_id)
+
+    def _after_unlock(self) -> None:
+        store = self.unlocked_store
+        with self._lock:
+            saved = store.get("settings", "station") or {}
+            self._settings = dict(DEFAULT_SETTINGS) | saved
+            self._names = {
+                k: Worker(k, str(d.get("name", k)), str(d.get("role", "worker")))
+                for k, d in store.items("workers")
+            }
+            i18n.set_language(str(self._settings.get("language", "zh_CN")))
+            self._catalog, self._index = None, None
+
+    # -- workers ---------------------------------------------------------------------------------------------
+    def workers(self) -> list[Worker]:
+        assert self.store is not None
+        ids = self.store.workers()
+        return [self._names.get(i) or Worker(i, i) for i in sorted(ids)]
+
+    def add_worker(self, worker_id: str, name: str, pin: str, role: str, *, actor: str) -> Worker:
+        store = self.unlocked_store
+        store.add_worker(worker_id, pin, actor=actor)
+        with store.transaction(actor=actor, action="worker.save") as tx:
+            tx.put("workers", worker_id, {"id": worker_id, "name": name, "role": role})
+        worker = Worker(worker_id, name, role)
+        self._names[worker_id] = worker
+        return worker
+
+    def remove_worker(self, worker_id: str, *, actor: str) -> None:
+        store = self.unlocked_store
+        store.remove_worker(worker_id, actor=actor)
+        with store.transaction(actor=actor, action="worker.remove") as tx:
+            tx.delete("workers", worker_id)
+        self._names.pop(worker_id, None)
+
+    def next_worker_id(self) -> str:
+        ids = {w.id for w in self.workers()}
+        n = 1
+        while f"{n:02d}" in ids:
+            n += 1
+        return f"{n:02d}"
+
+    # -- settings --------------------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         with self._lock:
             return dict(self._settings)
+
+    def save_settings(self, changes: dict[str, Any], *, actor: str) -> None:
+        store = self.unlocked_store
+        with self._lock:
+            new = self._settings | changes
+            with store.transaction(actor=actor, action="settings.save") as tx:
+                tx.put("settings", "station", new)
+            self._settings = new
+            i18n.set_language(str(new.get("language", "zh_CN")))
 
     def station_name(self) -> str:
         return str(self._settings.get("station_name", ""))
@@ -49,5 +178,50 @@ class StationService:
     def idle_lock_seconds(self) -> int:
         return int(self._settings.get("idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS))
 
+    # -- catalog ---------------------------------------------------------------------------------------------
+    def catalog(self) -> Catalog | None:
+        """The station's current catalog (as the sync layer or ``demo`` stored it), parsed once."""
+        with self._lock:
+            if self._catalog is None and self.store is not None and self.store.is_unlocked:
+                doc = self.store.get(CATALOG_COLLECTION, CATALOG_KEY)
+                if doc is not None:
+                    self._catalog = Catalog.from_dict(doc.get("payload", doc))
+            return self._catalog
+
+    def guide_index(self) -> GuideIndex | None:
+        with self._lock:
+            if self._index is None:
+                catalog = self.catalog()
+                if catalog is not None:
+                    self._index = GuideIndex(catalog)
+            return self._index
+
+    def install_catalog(self, data: dict[str, Any], *, actor: str) -> Catalog:
+        """Store a catalog document (used by ``demo`` for the sample catalog; the sync layer does the same)."""
+        catalog = Catalog.from_dict(data)
+        catalog.validate()
+        with self.unlocked_store.transaction(actor=actor, action="catalog.install") as tx:
+            tx.put(CATALOG_COLLECTION, CATALOG_KEY, data)
+        self.catalog_changed()
+        return catalog
+
+    def catalog_changed(self) -> None:
+        with self._lock:
+            self._catalog, self._index = None, None
+
     def close(self) -> None:
-        pass
+        if self.store is not None:
+            self.store.close()
+
+
+def _env_passphrase() -> str:
+    value = os.environ.get("STATION_PASSPHRASE", "")
+    path = os.environ.get("STATION_PASSPHRASE_FILE", "")
+    if not value and path:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    return value
+
+
+def load_sample_catalog() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SAMPLE_CATALOG.read_text(encoding="utf-8"))
+    return data

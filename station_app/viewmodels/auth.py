@@ -13,8 +13,8 @@ PIN_RE = re.compile(r"\d{6,12}")
 
 
 class AuthBackend(Protocol):
-    def set_up(self, *, station_name: str, area: str, admin_name: str, admin_pin: str) -> Worker: ...
-    def unlock(self, pin: str) -> Worker: ...
+    def unlock(self, worker_id: str, pin: str) -> Worker: ...
+    def unlock_station(self, secret: str) -> None: ...
 
 
 def pin_problem(pin: str, confirm: str | None = None) -> str | None:
@@ -33,6 +33,8 @@ class SetupForm:
     station_name: str = ""
     area: str = ""
     admin_name: str = ""
+    admin_secret: str = ""
+    station_passphrase: str = ""
     admin_pin: str = ""
     admin_pin_confirm: str = ""
     center_url: str = ""
@@ -47,6 +49,12 @@ class SetupForm:
             self.errors["area"] = t("setup.need_area")
         if not self.admin_name.strip():
             self.errors["admin_name"] = t("setup.need_admin")
+        if len(self.admin_secret) < 12:
+            self.errors["admin_secret"] = t("setup.admin_secret_rule")
+        if len(self.station_passphrase) < 10:
+            self.errors["station_passphrase"] = t("setup.passphrase_rule")
+        elif self.station_passphrase == self.admin_secret:
+            self.errors["station_passphrase"] = t("setup.passphrase_same")
         problem = pin_problem(self.admin_pin, self.admin_pin_confirm)
         if problem:
             self.errors["admin_pin"] = problem
@@ -59,17 +67,21 @@ class SetupForm:
 
 @dataclass
 class UnlockForm:
+    worker_id: str = ""
     pin: str = ""
     error: str = ""
 
     def attempt(self, backend: AuthBackend) -> Worker | None:
         """Try the PIN; on failure sets ``error`` to the store's worker-facing message and clears the PIN."""
         self.error = ""
+        if not self.worker_id.strip():
+            self.error = t("unlock.enter_id")
+            return None
         if not self.pin:
             self.error = t("unlock.enter_pin")
             return None
         try:
-            worker = backend.unlock(self.pin)
+            worker = backend.unlock(self.worker_id, self.pin)
         except Exception as exc:  # storage errors carry a Chinese message for the worker
             self.error = _message(exc)
             self.pin = ""
@@ -85,3 +97,25 @@ def _message(exc: Exception) -> str:
 
 def describe(worker: Any) -> str:
     return t("unlock.welcome", name=worker.name)
+
+
+@dataclass
+class BootForm:
+    """After a restart: the station passphrase (站点口令) or the admin password, once per boot."""
+
+    secret: str = ""
+    error: str = ""
+
+    def attempt(self, backend: AuthBackend) -> bool:
+        self.error = ""
+        if not self.secret:
+            self.error = t("boot.enter")
+            return False
+        try:
+            backend.unlock_station(self.secret)
+        except Exception as exc:
+            self.error = _message(exc)
+            return False
+        finally:
+            self.secret = ""
+        return True

@@ -1,0 +1,213 @@
+"""Cases (办件) and intake drafts in the station store: the durable commits behind 受理 and later steps.
+
+Every method blocks (encryption, fsync) and is called from the UI with ``asyncio.to_thread``.
+
+The commit that accepts a case writes the case, its outbox entry (:func:`sync.outbox.enqueue`), the case
+counter and the removal of its draft in **one** store transaction; the UI shows the receipt only after it
+returned. Free disk space is checked first (:meth:`StationStore.check_free_space`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from casework.acceptance import local_date, overdue_status, pending_deferred
+from casework.casenumber import CaseCounter
+from casework.cases import Case, CaseStatus, Side
+from casework.documents import (
+    CaseDocument,
+    StationInfo,
+    acceptance_receipt,
+    collection_notice,
+    one_time_notice,
+    refusal_notice,
+)
+from casework.workdays import DEFAULT_CALENDAR, WorkCalendar
+from station_app.services.station import StationService
+from storage.store import StationStore
+from sync.outbox import OUTBOX, REJECTED, enqueue
+
+COUNTER_KEY = "case_counter"
+MIN_FREE_FOR_CASE = 1 << 20  # the case document, its outbox copy and the audit entry, with room to spare
+
+
+class NotEnrolled(Exception):
+    """Case numbers need the station number the district assigns at enrollment."""
+
+    def __str__(self) -> str:
+        return "本站尚未在区政务服务中心注册，不能生成办件编号。请站点管理员在“设置”中连接区中心。"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list, precomputed so the list renders without touching the store."""
+
+    id: str
+    number: str
+    name: str
+    applicant: str
+    status: CaseStatus
+    created_at: dt.datetime
+    promised_date: dt.date | None
+    overdue: str  # OverdueState value
+    sync: str  # "pending", "rejected", "synced", "local"
+    deferred_overdue: bool
+
+
+class CaseService:
+    def __init__(self, station: StationService, calendar: WorkCalendar = DEFAULT_CALENDAR) -> None:
+        self.station = station
+        self.calendar = calendar
+        # Two browsers (desk and kiosk hand-off) may accept at once: issuing a number and committing the
+        # case that uses it must not interleave, or two cases could share a number.
+        self.numbering = threading.Lock()
+
+    @property
+    def store(self) -> StationStore:
+        return self.station.unlocked_store
+
+    # -- identity of this station -------------------------------------------------------------------------
+    def station_identity(self) -> tuple[str, int]:
+        s = self.station.settings()
+        station_no = int(s.get("station_no") or 0)
+        if station_no < 1:
+            raise NotEnrolled()
+        return str(s.get("station_id") or ""), station_no
+
+    def station_info(self) -> StationInfo:
+        s = self.station.settings()
+        return StationInfo(name=str(s.get("station_name", "")), district=str(s.get("district_name") or s.get("area", "")),
+                           address=str(s.get("address", "")), phone=str(s.get("phone", "")))
+
+    # -- drafts --------------------------------------------------------------------------------------------
+    def save_draft(self, draft_id: str, draft: dict[str, Any], *, actor: str) -> None:
+        with self.store.transaction(actor=actor, action="draft.save") as tx:
+            tx.put("drafts", draft_id, draft)
+
+    def drafts(self) -> list[dict[str, Any]]:
+        return [d for _k, d in self.store.items("drafts")]
+
+    def draft(self, draft_id: str) -> dict[str, Any] | None:
+        return self.store.get("drafts", draft_id)
+
+    def delete_draft(self, draft_id: str, *, actor: str) -> None:
+        with self.store.transaction(actor=actor, action="draft.delete") as tx:
+            tx.delete("drafts", draft_id)
+
+    # -- scans ---------------------------------------------------------------------------------------------
+    def put_scan(self, data: bytes) -> str:
+        """Encrypt and store one scan; returns its sha256 (durable before return)."""
+        self.store.check_free_space(len(data) + MIN_FREE_FOR_CASE)
+        return self.store.blobs.put_bytes(data).sha256
+
+    def read_scan(self, sha256: str) -> bytes:
+        return self.store.blobs.read_bytes(sha256)
+
+    # -- numbers -------------------------------------------------------------------------------------------
+    def issue_number(self, today: dt.date) -> tuple[CaseCounter, str]:
+        """The next case number and the counter state to store with the case in the same commit."""
+        _station_id, station_no = self.station_identity()
+        doc = self.store.get("settings", COUNTER_KEY)
+        counter = CaseCounter.from_dict(doc) if doc and doc.get("station_no") == station_no else CaseCounter(station_no)
+        return counter.issue(today)
+
+    # -- the durable commits -------------------------------------------------------------------------------
+    def commit_new(self, case: Case, counter: CaseCounter, *, actor: str, action: str,
+                   draft_id: str | None = None) -> None:
+        """Write a new case (accepted, collected, notice issued or refused) with its outbox entry, the counter
+        and the draft removal in one transaction."""
+        self.store.check_free_space(MIN_FREE_FOR_CASE)
+        doc = case.to_dict()
+        with self.store.transaction(actor=actor, action=action) as tx:
+            tx.put("cases", case.id, doc)
+            tx.put("settings", COUNTER_KEY, counter.to_dict())  # type: ignore[arg-type]
+            enqueue(tx, doc)
+            if draft_id:
+                tx.delete("drafts", draft_id)
+            tx.audit(action, case=case.id, detail={"number": case.number, "status": case.status.value})
+
+    def save(self, case: Case, *, actor: str, action: str) -> None:
+        """Persist a changed case and queue its new version for the center, in one transaction."""
+        self.store.check_free_space(MIN_FREE_FOR_CASE)
+        doc = case.to_dict()
+        with self.store.transaction(actor=actor, action=action) as tx:
+            tx.put("cases", case.id, doc)
+            enqueue(tx, doc)
+            tx.audit(action, case=case.id, detail={"status": case.status.value})
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def get(self, case_id: str) -> Case:
+        doc = self.store.get("cases", case_id)
+        if doc is None:
+            raise KeyError(case_id)
+        return Case.from_dict(doc)
+
+    def find_by_number(self, number: str) -> Case | None:
+        for _k, doc in self.store.iter_items("cases"):
+            if doc.get("number") == number:
+                return Case.from_dict(doc)
+        return None
+
+    def sync_states(self) -> dict[str, str]:
+        states: dict[str, str] = {}
+        for key in self.store.keys_of(OUTBOX):
+            states[key] = "pending"
+        for key in self.store.keys_of(REJECTED):
+            states[key] = "rejected"
+        return states
+
+    def rows(self, today: dt.date | None = None) -> list[CaseRow]:
+        today = today or local_date(utcnow())
+        catalog = self.station.catalog()
+        sync = self.sync_states()
+        out: list[CaseRow] = []
+        for key, doc in self.store.iter_items("cases"):
+            case = Case.from_dict(doc)
+            out.append(self.row(case, today, catalog, sync.get(key, "synced" if _sent(case) else "local")))
+        out.sort(key=lambda r: r.created_at, reverse=True)
+        return out
+
+    def row(self, case: Case, today: dt.date, catalog: Any, sync: str) -> CaseRow:
+        name = case.item_code or case.bundle_code or ""
+        if catalog is not None:
+            try:
+                name = (catalog.item(case.item_code) if case.item_code else catalog.bundle(case.bundle_code)).name
+            except KeyError:
+                pass
+        try:
+            od = overdue_status(case, self.calendar, today).state.value
+        except Exception:  # a case without a promised date (代收, draft) has no overdue state
+            od = ""
+        deferred = any(due is not None and due < today for _code, due in pending_deferred(case))
+        return CaseRow(case.id, case.number, name, case.applicant.name, case.status, case.created_at,
+                       case.promised_date, od, sync, deferred)
+
+    # -- documents -----------------------------------------------------------------------------------------
+    def document(self, case: Case, kind: str, *, worker: str, missing: Any = None,
+                 reason: str = "") -> CaseDocument:
+        catalog = self.station.catalog()
+        assert catalog is not None
+        info, now = self.station_info(), utcnow()
+        if kind == "receipt":
+            return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
+        if kind == "collection":
+            return collection_notice(case, catalog, station=info, worker=worker, issued_at=now)
+        if kind == "notice":
+            return one_time_notice(case, catalog, station=info, worker=worker, issued_at=now)
+        return refusal_notice(case, catalog, station=info, worker=worker, issued_at=now)
+
+    def render_pdf(self, document: CaseDocument, layout: str = "a4") -> bytes:
+        from station_app.pdf import render
+
+        return render(document, layout)  # type: ignore[arg-type]
+
+
+def _sent(case: Case) -> bool:
+    return case.status not in (CaseStatus.DRAFT,) and any(h.side == Side.CENTER for h in case.history)

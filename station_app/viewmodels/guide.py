@@ -1,0 +1,160 @@
+"""办事指南: search state and item/bundle detail as plain data for the screens.
+
+The search itself is :class:`casework.guide_search.GuideIndex`; this view-model keeps the query and filters,
+runs the search (callers put it on a worker thread for big catalogs) and turns catalog entries into the
+sections a guide page shows, with every label already translated.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from casework.catalog import Bundle, Catalog, Item, LifeEvent, Material, Necessity
+from casework.guide_search import GuideIndex, HitKind, SearchHit
+from station_app.i18n import t
+
+PAGE_SIZE = 200
+
+
+@dataclass
+class GuideFilters:
+    item_type: str | None = None
+    life_event: LifeEvent | None = None
+    department: str | None = None
+    kind: HitKind | None = None
+    include_cancelled: bool = True
+
+
+@dataclass
+class GuideSearch:
+    index: GuideIndex
+    query: str = ""
+    filters: GuideFilters = field(default_factory=GuideFilters)
+    hits: tuple[SearchHit, ...] = ()
+    total: int = 0
+
+    def run(self) -> None:
+        f = self.filters
+        result = self.index.search(
+            self.query, item_type=f.item_type, life_event=f.life_event, department=f.department,
+            kind=f.kind, include_cancelled=f.include_cancelled, limit=PAGE_SIZE,
+        )
+        self.hits, self.total = result.hits, result.total
+
+    def summary(self) -> str:
+        if self.total > len(self.hits):
+            return t("guide.count_more", shown=len(self.hits), total=self.total)
+        return t("guide.count", total=self.total)
+
+
+@dataclass(frozen=True)
+class MaterialLine:
+    name: str
+    necessity: str
+    form: str
+    counts: str
+    deferrable: bool
+    commitment: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class GuidePage:
+    """Everything a guide page shows, as label/value rows (values already strings)."""
+
+    code: str
+    name: str
+    is_bundle: bool
+    cancelled: bool
+    facts: list[tuple[str, str]]
+    conditions: list[str]
+    materials: list[MaterialLine]
+    items: list[tuple[str, str]]  # for bundles: (code, name) of the member items
+    qr_text: str
+
+
+def material_line(m: Material) -> MaterialLine:
+    counts = t("guide.counts", originals=m.originals, copies=m.copies)
+    return MaterialLine(
+        name=m.name, necessity=m.necessity.value, form=m.form.value, counts=counts,
+        deferrable=m.necessity == Necessity.DEFERRABLE, commitment=m.commitment_allowed,
+        note=m.acceptance_standard or m.note,
+    )
+
+
+def item_page(catalog: Catalog, item: Item) -> GuidePage:
+    limit = str(item.promised_limit)
+    legal = str(item.legal_limit) if item.legal_limit else t("guide.none")
+    facts = [
+        (t("guide.department"), item.department),
+        (t("guide.item_type"), catalog.item_type_name(item.item_type)),
+        (t("guide.promised_limit"), limit),
+        (t("guide.legal_limit"), legal),
+        (t("guide.case_kind"), item.case_kind.value),
+        (t("guide.visits"), t("guide.visits_n", n=item.visits)),
+        (t("guide.fee"), (item.fee_basis or t("guide.charged")) if item.charged else t("guide.free")),
+        (t("guide.place"), item.place or "-"),
+        (t("guide.hours"), item.hours or "-"),
+        (t("guide.consult_phone"), item.consult_phone or "-"),
+        (t("guide.supervise_phone"), item.supervise_phone or "-"),
+        (t("guide.tongban"), item.tongban.value if item.tongban else t("guide.tongban_none")),
+        (t("guide.jurisdiction"), item.jurisdiction),
+        (t("guide.service_objects"), "、".join(o.value for o in item.service_objects)),
+        (t("guide.result"), item.result_name or "-"),
+        (t("guide.code"), item.code),
+    ]
+    if item.life_events:
+        facts.append((t("guide.life_events"), "、".join(e.value for e in item.life_events)))
+    materials = [material_line(m) for m in item.materials]
+    return GuidePage(
+        code=item.code, name=item.name, is_bundle=False, cancelled=not item.accepts_new_cases,
+        facts=facts, conditions=list(item.conditions), materials=materials, items=[],
+        qr_text=qr_text(item.name, [m.name for m in item.materials], item.consult_phone, item.place),
+    )
+
+
+def bundle_page(catalog: Catalog, bundle: Bundle) -> GuidePage:
+    items = catalog.bundle_items(bundle.code)
+    merged = catalog.materials_for(bundle.code)
+    facts = [
+        (t("guide.bundle_items"), str(len(items))),
+        (t("guide.promised_limit"), str(bundle.promised_limit) if bundle.promised_limit else "-"),
+        (t("guide.departments"), "、".join(sorted({i.department for i in items}))),
+    ]
+    if bundle.life_events:
+        facts.append((t("guide.life_events"), "、".join(e.value for e in bundle.life_events)))
+    phones = next((i.consult_phone for i in items if i.consult_phone), "")
+    return GuidePage(
+        code=bundle.code, name=bundle.name, is_bundle=True,
+        cancelled=bundle.status.value != "active" or any(not i.accepts_new_cases for i in items),
+        facts=facts, conditions=[bundle.description] if bundle.description else [],
+        materials=[material_line(mm.material) for mm in merged],
+        items=[(i.code, i.name) for i in items],
+        qr_text=qr_text(bundle.name, [mm.material.name for mm in merged], phones, ""),
+    )
+
+
+def page_for(catalog: Catalog, code: str) -> GuidePage:
+    if catalog.has_item(code):
+        return item_page(catalog, catalog.item(code))
+    return bundle_page(catalog, catalog.bundle(code))
+
+
+def qr_text(name: str, materials: list[str], phone: str, place: str) -> str:
+    """Plain text for the resident's phone: readable offline by any camera app, no link to follow."""
+    lines = [name, t("guide.qr_materials")]
+    lines += [f"{n}. {m}" for n, m in enumerate(materials, 1)]
+    if place:
+        lines.append(t("guide.qr_place", place=place))
+    if phone:
+        lines.append(t("guide.qr_phone", phone=phone))
+    return "\n".join(lines)
+
+
+def qr_png(text: str, scale: int = 4) -> bytes:
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buf, kind="png", scale=scale, border=2)
+    return buf.getvalue()

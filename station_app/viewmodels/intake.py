@@ -1,0 +1,377 @@
+"""受理 (intake) as a plain view-model: item or 一件事 → applicant → materials → review → outcome.
+
+The draft is a JSON dict (stored encrypted in ``drafts``, so it survives a closed browser and a restart);
+``IntakeDraft`` reads and writes it. Checks come from ``casework`` (identity, acceptance rules); the durable
+commits from :class:`~station_app.services.cases.CaseService`. Blocking calls are the caller's to put on a
+thread: ``attach``, ``save``, ``accept``, ``notice``, ``refuse``.
+
+Draft shape (``item_code`` / ``bundle_code`` at top level is what :func:`sync.apply.flag_draft` reads)::
+
+    {id, item_code | bundle_code, name, catalog_version, fingerprint, step, applicant{...}, agent{...} | None,
+     materials{code: {satisfaction, attachments[{sha256, name, size}], due_date, commitment_confirmed}},
+     collected, jurisdiction, pickup, created_at, updated_at, worker, catalog_flag?}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from casework.acceptance import AcceptanceRefused, acceptance_problems, accept, issue_notice, local_date
+from casework.catalog import Catalog, Item, Material, Necessity
+from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
+from casework.identity import (
+    ID_TYPES,
+    ORGANIZATION_ID_TYPES,
+    PERSON_ID_TYPES,
+    Agent,
+    Applicant,
+    ApplicantKind,
+    check_id_number,
+    check_phone,
+)
+from station_app.i18n import t
+from station_app.services.cases import CaseService, utcnow
+from storage.errors import StorageError
+
+STEPS = ("applicant", "materials", "review")
+
+
+class IntakeError(Exception):
+    """A problem the worker must fix; ``problems`` are Chinese messages."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def fingerprint(catalog: Catalog, code: str) -> str:
+    """A digest of what the draft depends on (the item or bundle and its items), to notice catalog changes."""
+    if catalog.has_item(code):
+        parts: list[Any] = [_entry(catalog.item(code))]
+    else:
+        b = catalog.bundle(code)
+        parts = [b.name, b.status.value, list(b.item_codes)] + [_entry(i) for i in catalog.bundle_items(code)]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _entry(item: Item) -> Any:
+    return [item.code, item.name, item.status.value, str(item.promised_limit),
+            [(m.code, m.name, m.necessity.value, m.commitment_allowed) for m in item.materials]]
+
+
+def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) -> dict[str, Any]:
+    """A fresh draft for an item or bundle. Raises :class:`IntakeError` for a cancelled one."""
+    now = utcnow().isoformat()
+    if catalog.has_item(code):
+        item = catalog.item(code)
+        if not item.accepts_new_cases:
+            raise IntakeError([t("intake.cancelled", name=item.name)])
+        key, name, jurisdiction = "item_code", item.name, item.jurisdiction
+    else:
+        bundle = catalog.bundle(code)
+        items = catalog.bundle_items(code)
+        if bundle.status.value != "active" or any(not i.accepts_new_cases for i in items):
+            raise IntakeError([t("intake.cancelled", name=bundle.name)])
+        key, name, jurisdiction = "bundle_code", bundle.name, items[0].jurisdiction
+    return {
+        "id": uuid7(), key: code, "name": name, "catalog_version": catalog.version,
+        "fingerprint": fingerprint(catalog, code), "step": "applicant",
+        "applicant": {"kind": ApplicantKind.PERSON.value, "name": "", "id_type": "111", "id_number": "",
+                      "phone": "", "address": "", "legal_representative": "",
+                      "legal_representative_id_number": ""},
+        "agent": None, "materials": {},
+        "collected": bool(station_area) and jurisdiction != station_area,
+        "jurisdiction": jurisdiction, "pickup": PickupMethod.STATION_WINDOW.value, "pickup_address": "",
+        "created_at": now, "updated_at": now, "worker": worker,
+    }
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    code: str
+    name: str
+    necessity: Necessity
+    form: str
+    counts: str
+    commitment_allowed: bool
+    commitment_text: str
+    shared_data: bool
+    satisfaction: Satisfaction
+    attachments: tuple[dict[str, Any], ...]
+    due_date: str
+    problem: str | None
+
+
+class IntakeViewModel:
+    def __init__(self, cases: CaseService, catalog: Catalog, draft: dict[str, Any], worker_id: str,
+                 worker_name: str) -> None:
+        self.cases = cases
+        self.catalog = catalog
+        self.draft = draft
+        self.worker_id = worker_id
+        self.worker_name = worker_name
+        self.outcome: Case | None = None
+        self.document_pdf: bytes | None = None
+
+    # -- what the draft is about ---------------------------------------------------------------------------
+    @property
+    def code(self) -> str:
+        return str(self.draft.get("item_code") or self.draft.get("bundle_code"))
+
+    @property
+    def is_bundle(self) -> bool:
+        return "bundle_code" in self.draft and bool(self.draft["bundle_code"])
+
+    def items(self) -> tuple[Item, ...]:
+        if self.is_bundle:
+            return self.catalog.bundle_items(self.code)
+        return (self.catalog.item(self.code),)
+
+    def catalog_warning(self) -> str | None:
+        """Why this draft may no longer be right: cancelled or changed since it was started."""
+        flag = self.draft.get("catalog_flag")
+        if isinstance(flag, dict) and flag.get("message"):
+            return str(flag["message"])
+        try:
+            current = fingerprint(self.catalog, self.code)
+        except KeyError:
+            return t("intake.gone")
+        if any(not i.accepts_new_cases for i in self.items()):
+            return t("intake.cancelled", name=self.draft.get("name", ""))
+        if current != self.draft.get("fingerprint"):
+            return t("intake.changed", version=self.catalog.version)
+        return None
+
+    def blocked(self) -> bool:
+        return any(not i.accepts_new_cases for i in self.items())
+
+    # -- applicant -----------------------------------------------------------------------------------------
+    def set_applicant(self, **fields: str) -> None:
+        self.draft["applicant"].update({k: v.strip() if isinstance(v, str) else v for k, v in fields.items()})
+        if "kind" in fields:
+            kind = fields["kind"]
+            allowed = ORGANIZATION_ID_TYPES if kind == ApplicantKind.ORGANIZATION.value else PERSON_ID_TYPES
+            if self.draft["applicant"]["id_type"] not in allowed:
+                self.draft["applicant"]["id_type"] = next(iter(allowed))
+
+    def set_agent(self, agent: dict[str, Any] | None) -> None:
+        self.draft["agent"] = agent
+
+    def field_problems(self) -> dict[str, str]:
+        """Live checks as the worker types, by field (Chinese reasons from ``casework.identity``)."""
+        a, out = self.draft["applicant"], {}
+        today = local_date(utcnow())
+        if a.get("id_number"):
+            reason = check_id_number(a["id_type"], a["id_number"], today=today)
+            if reason:
+                out["id_number"] = reason
+        if a.get("phone"):
+            reason = check_phone(a["phone"])
+            if reason:
+                out["phone"] = reason
+        agent = self.draft.get("agent")
+        if agent and agent.get("id_number"):
+            reason = check_id_number(agent.get("id_type", "111"), agent["id_number"], today=today)
+            if reason:
+                out["agent_id_number"] = reason
+        return out
+
+    def applicant(self) -> Applicant:
+        return Applicant.from_dict(self.draft["applicant"])
+
+    def agent(self) -> Agent | None:
+        data = self.draft.get("agent")
+        return Agent.from_dict(data) if data else None
+
+    def applicant_problems(self) -> list[str]:
+        from casework.identity import check_applicant_and_agent
+
+        return check_applicant_and_agent(self.applicant(), self.agent(), today=local_date(utcnow()))
+
+    # -- materials -----------------------------------------------------------------------------------------
+    def catalog_materials(self) -> tuple[Material, ...]:
+        if self.is_bundle:
+            return tuple(m.material for m in self.catalog.materials_for(self.code))
+        return self.catalog.item(self.code).materials
+
+    def _state(self, code: str) -> dict[str, Any]:
+        return self.draft["materials"].setdefault(code, {"satisfaction": Satisfaction.MISSING.value,
+                                                         "attachments": [], "due_date": "",
+                                                         "commitment_confirmed": False})
+
+    def material_rows(self) -> list[MaterialRow]:
+        case = self.build_case(number="000000-000-00000")
+        problems = {p for p in acceptance_problems(case, self.catalog, today=local_date(utcnow()))}
+        rows = []
+        for m in self.catalog_materials():
+            st = self.draft["materials"].get(m.code, {})
+            problem = next((p for p in problems if f"“{m.name}”" in p), None)
+            rows.append(MaterialRow(
+                m.code, m.name, m.necessity, m.form.value, t("guide.counts", originals=m.originals, copies=m.copies),
+                m.commitment_allowed and all(i.commitment_offered for i in self.items() if m in i.materials),
+                m.commitment_text, m.shared_data,
+                Satisfaction(st.get("satisfaction", Satisfaction.MISSING.value)),
+                tuple(st.get("attachments", [])), st.get("due_date", ""), problem,
+            ))
+        return rows
+
+    def attach(self, code: str, filename: str, data: bytes) -> str:
+        """Encrypt and store a scan (blocking) and mark the original verified by this worker."""
+        if not data:
+            raise IntakeError([t("intake.empty_file", name=filename)])
+        try:
+            sha = self.cases.put_scan(data)
+        except StorageError as exc:  # wrong file type, too large, disk full: the message says what to do
+            raise IntakeError([str(exc)]) from None
+        st = self._state(code)
+        if not any(a["sha256"] == sha for a in st["attachments"]):
+            st["attachments"].append({"sha256": sha, "name": filename, "size": len(data)})
+        st["satisfaction"] = Satisfaction.ORIGINAL_VERIFIED.value
+        return sha
+
+    def remove_attachment(self, code: str, sha256: str) -> None:
+        st = self._state(code)
+        st["attachments"] = [a for a in st["attachments"] if a["sha256"] != sha256]
+        if not st["attachments"] and st["satisfaction"] == Satisfaction.ORIGINAL_VERIFIED.value:
+            st["satisfaction"] = Satisfaction.MISSING.value
+
+    def set_satisfaction(self, code: str, how: Satisfaction, *, due_date: str = "",
+                         commitment_confirmed: bool = False) -> None:
+        st = self._state(code)
+        st["satisfaction"] = how.value
+        st["due_date"] = due_date if how is Satisfaction.DEFERRED else ""
+        st["commitment_confirmed"] = commitment_confirmed if how is Satisfaction.COMMITMENT else False
+
+    def default_due_date(self, working_days: int = 5) -> str:
+        return self.cases.calendar.add_working_days(local_date(utcnow()), working_days).date.isoformat()
+
+    # -- building the case ---------------------------------------------------------------------------------
+    def records(self) -> list[MaterialRecord]:
+        out = []
+        by_code = {m.code: m for m in self.catalog_materials()}
+        for code, st in self.draft["materials"].items():
+            m = by_code.get(code)
+            if m is None:
+                continue
+            how = Satisfaction(st.get("satisfaction", Satisfaction.MISSING.value))
+            if how is Satisfaction.MISSING:
+                continue
+            due = dt.date.fromisoformat(st["due_date"]) if st.get("due_date") else None
+            commitment = m.commitment_text if how is Satisfaction.COMMITMENT and st.get("commitment_confirmed") else ""
+            out.append(MaterialRecord(
+                code=code, name=m.name, satisfaction=how,
+                attachments=tuple(a["sha256"] for a in st.get("attachments", [])),
+                verified_by=self.worker_id if how is Satisfaction.ORIGINAL_VERIFIED else "",
+                due_date=due, commitment_text=commitment,
+                source=t("intake.shared_source") if how is Satisfaction.DATA_SHARING else "",
+            ))
+        return out
+
+    def build_case(self, number: str, case_id: str | None = None) -> Case:
+        station_id = str(self.cases.station.settings().get("station_id") or "")
+        now = utcnow()
+        kw: dict[str, Any] = {"bundle_code": self.code, "bundle_item_codes": self.catalog.bundle(self.code).item_codes} \
+            if self.is_bundle else {"item_code": self.code}
+        try:
+            applicant = self.applicant()
+        except ValueError:
+            applicant = Applicant(ApplicantKind.PERSON, "", "111", "", "")
+        method = PickupMethod(self.draft.get("pickup", PickupMethod.STATION_WINDOW.value))
+        case = Case.new(number=number, station_id=station_id, catalog_version=self.catalog.version,
+                        applicant=applicant, at=now, jurisdiction=str(self.draft.get("jurisdiction", "")),
+                        agent=self.agent(), pickup=Pickup(method, str(self.draft.get("pickup_address", ""))),
+                        case_id=case_id, **kw)
+        for record in self.records():
+            case.set_material(record, at=now)
+        return case
+
+    def review_problems(self) -> list[str]:
+        case = self.build_case(number="000000-000-00000")
+        problems = acceptance_problems(case, self.catalog, today=local_date(utcnow()))
+        for code, st in self.draft["materials"].items():
+            if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
+                problems.append(t("intake.commitment_unconfirmed"))
+        return problems
+
+    def summary(self) -> dict[str, Any]:
+        rows = self.material_rows()
+        return {
+            "verified": sum(r.satisfaction is Satisfaction.ORIGINAL_VERIFIED for r in rows),
+            "deferred": [r.name for r in rows if r.satisfaction is Satisfaction.DEFERRED],
+            "commitment": [r.name for r in rows if r.satisfaction is Satisfaction.COMMITMENT],
+            "missing": [r.name for r in rows if r.satisfaction is Satisfaction.MISSING
+                        and r.necessity is not Necessity.OPTIONAL],
+        }
+
+    # -- persisting and deciding (blocking) ----------------------------------------------------------------
+    def save(self) -> None:
+        self.draft["updated_at"] = utcnow().isoformat()
+        self.cases.save_draft(self.draft["id"], self.draft, actor=f"worker:{self.worker_id}")
+
+    def _new_case(self) -> tuple[Case, Any]:
+        counter, number = self.cases.issue_number(local_date(utcnow()))
+        return self.build_case(number, case_id=self.draft["id"]), counter
+
+    def accept(self, *, collected: bool | None = None) -> Case:
+        """受理 (or 代收): one durable commit of case + outbox + counter + draft removal, then the document."""
+        if self.blocked():
+            raise IntakeError([t("intake.cancelled", name=self.draft.get("name", ""))])
+        problems = self.review_problems()
+        if problems:
+            raise IntakeError(problems)
+        collected = bool(self.draft.get("collected")) if collected is None else collected
+        with self.cases.numbering:
+            case, counter = self._new_case()
+            try:
+                accept(case, self.catalog, self.cases.calendar, actor=f"worker:{self.worker_id}", at=utcnow(),
+                       collected=collected)
+            except AcceptanceRefused as exc:
+                raise IntakeError(list(exc.problems)) from None
+            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}",
+                                  action="case.collect" if collected else "case.accept", draft_id=self.draft["id"])
+        self.outcome = case
+        return case
+
+    def notice(self) -> Case:
+        """一次性告知: record the case as notified with everything missing listed at once."""
+        with self.cases.numbering:
+            case, counter = self._new_case()
+            issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=utcnow())
+            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}", action="case.notice",
+                                  draft_id=self.draft["id"])
+        self.outcome = case
+        return case
+
+    def refuse(self, reason: str) -> Case:
+        """不予受理 with a reason (required)."""
+        if not reason.strip():
+            raise IntakeError([t("intake.need_reason")])
+        with self.cases.numbering:
+            case, counter = self._new_case()
+            case.transition(CaseStatus.REFUSED, actor=f"worker:{self.worker_id}", at=utcnow(),
+                            reason=reason.strip())
+            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}", action="case.refuse",
+                                  draft_id=self.draft["id"])
+        self.outcome = case
+        return case
+
+    def document_kind(self) -> str:
+        assert self.outcome is not None
+        return {CaseStatus.ACCEPTED: "receipt", CaseStatus.COLLECTED: "collection",
+                CaseStatus.NOTICE_ISSUED: "notice"}.get(self.outcome.status, "refusal")
+
+    def render_document(self) -> bytes:
+        """The PDF of the document this outcome needs (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
+        assert self.outcome is not None
+        doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
+        self.document_pdf = self.cases.render_pdf(doc)
+        return self.document_pdf
+
+
+def id_type_options(kind: str) -> list[tuple[str, str]]:
+    table = ORGANIZATION_ID_TYPES if kind == ApplicantKind.ORGANIZATION.value else PERSON_ID_TYPES
+    return [(code, ID_TYPES[code]) for code in table]

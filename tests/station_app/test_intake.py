@@ -1,0 +1,126 @@
+"""受理 view-model over a real encrypted store: bundle intake with a scan and a 容缺 material, notices, drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casework.cases import CaseStatus, Satisfaction
+from casework.catalog import Necessity
+from station_app.services.cases import CaseService
+from station_app.services.station import StationService
+from station_app.viewmodels.guide import qr_png
+from station_app.viewmodels.intake import IntakeError, IntakeViewModel, new_draft
+from sync.outbox import OUTBOX
+from tests.station_app.conftest import ADMIN_PIN, PASSPHRASE
+
+VALID_ID = "11010519491231002X"
+
+
+def start(station: StationService, cases: CaseService, code: str) -> IntakeViewModel:
+    catalog = station.catalog()
+    assert catalog is not None
+    draft = new_draft(catalog, code, worker="01", station_area="阎良区")
+    return IntakeViewModel(cases, catalog, draft, "01", "王芳")
+
+
+def fill_applicant(vm: IntakeViewModel) -> None:
+    vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="阎良区")
+
+
+def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(station, cases):
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    assert vm.applicant_problems() == []
+    rows = vm.material_rows()
+    deferrable = [r for r in rows if r.necessity is Necessity.DEFERRABLE]
+    assert deferrable, "the 出生一件事 sample has a 容缺 material"
+    for r in rows:
+        if r.necessity is Necessity.DEFERRABLE:
+            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date())
+        elif r.necessity is Necessity.REQUIRED:
+            vm.attach(r.code, f"{r.code}.png", qr_png("scan of " + r.code))
+    assert vm.review_problems() == []
+    case = vm.accept(collected=False)
+    assert case.status is CaseStatus.ACCEPTED
+    assert case.number.startswith(dt.date.today().strftime("%y")) or case.number[:2].isdigit()
+    store = station.unlocked_store
+    assert store.get("cases", case.id)["status"] == "accepted"
+    assert store.get(OUTBOX, case.id) is not None, "case and outbox entry are written together"
+    assert store.get("drafts", vm.draft["id"]) is None
+    pdf = vm.render_document()
+    assert pdf.startswith(b"%PDF")
+    deferred = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
+    assert deferred and deferred[0].due_date is not None
+
+
+def test_missing_required_material_blocks_accept_and_one_time_notice_lists_it(station, cases):
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    with pytest.raises(IntakeError) as err:
+        vm.accept()
+    assert any("缺少材料" in p for p in err.value.problems)
+    case = vm.notice()
+    assert case.status is CaseStatus.NOTICE_ISSUED
+    assert vm.render_document().startswith(b"%PDF")
+
+
+def test_refusal_needs_a_reason(station, cases):
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    with pytest.raises(IntakeError):
+        vm.refuse("  ")
+    case = vm.refuse("不属于本站受理范围")
+    assert case.status is CaseStatus.REFUSED
+
+
+def test_live_id_check_gives_chinese_reason(station, cases):
+    vm = start(station, cases, "YJS-CS")
+    vm.set_applicant(id_number="110105194912310021")
+    assert "id_number" in vm.field_problems()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in vm.field_problems()["id_number"])
+
+
+def test_draft_survives_restart_encrypted(station, cases, tmp_path):
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    vm.save()
+    draft_id = vm.draft["id"]
+    station.close()
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "station").rglob("*") if p.is_file())
+    assert "张三".encode() not in raw and VALID_ID.encode() not in raw, "drafts are encrypted at rest"
+    again = StationService(tmp_path / "station")
+    again.unlock_station(PASSPHRASE)
+    again.unlock("01", ADMIN_PIN)
+    draft = CaseService(again).draft(draft_id)
+    assert draft is not None and draft["applicant"]["name"] == "张三"
+    again.close()
+
+
+def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, cases):
+    catalog = station.catalog()
+    in_bundles = {c for b in catalog.bundles for c in b.item_codes}
+    loose = [i for i in catalog.items if i.accepts_new_cases and i.code not in in_bundles and i.station_acceptable]
+    cancel, change = loose[0], loose[1]
+    vm_cancel, vm_change = start(station, cases, cancel.code), start(station, cases, change.code)
+    vm_cancel.save()
+    vm_change.save()
+    data = catalog.to_dict()
+    for item in data["items"]:
+        if item["code"] == cancel.code:
+            item["status"] = "cancelled"
+            item["effective_to"] = "2099-01-01"
+        if item["code"] == change.code:
+            item["name"] = item["name"] + "（新）"
+    data["version"] = catalog.version + 1
+    station.install_catalog(data, actor="admin")
+    new_catalog = station.catalog()
+    reopened = IntakeViewModel(cases, new_catalog, cases.draft(vm_cancel.draft["id"]), "01", "王芳")
+    assert "取消" in reopened.catalog_warning()
+    with pytest.raises(IntakeError):
+        new_draft(new_catalog, cancel.code, worker="01", station_area="阎良区")
+    with pytest.raises(IntakeError):
+        reopened.accept()
+    changed = IntakeViewModel(cases, new_catalog, cases.draft(vm_change.draft["id"]), "01", "王芳")
+    assert "变化" in changed.catalog_warning()
