@@ -8,18 +8,18 @@ from casework.documents import Section
 from fpdf.enums import Align, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
 
-from .base import BLACK, CJK, GREY, LATIN, LIGHT, DocumentPDF, document_font, output_bytes
+from .base import BLACK, CJK, GREY, LATIN, LIGHT, DocumentPDF, document_font, fit, output_bytes, wrap
 from .model import HEAD_SECTION, PROMISE_LABELS, DocumentView, format_date
 
-LEFT, RIGHT, TOP, BOTTOM = 25.0, 22.0, 20.0, 22.0
+LEFT, RIGHT, TOP, BOTTOM = 25.0, 22.0, 16.0, 19.0
 PAGE_W = 210.0
 CONTENT_W = PAGE_W - LEFT - RIGHT
 QR_W = 30.0
 BODY_PT = 10.5
 TABLE_PT = 10.0
 LINE_H = 5.8
-CELL_LINE_H = 5.0
-CELL_PAD = (0.9, 1.6)
+CELL_LINE_H = 4.8
+CELL_PAD = (0.8, 1.6)
 LABEL_W = 34.0
 PAD = 1.6
 LABEL_STYLE = FontFace(family=CJK, emphasis=None, fill_color=LIGHT)
@@ -47,7 +47,7 @@ class A4PDF(DocumentPDF):
         self.set_y(TOP + 2)
 
     def footer(self) -> None:
-        self.set_y(-14)
+        self.set_y(-12)
         self.set_text_color(*GREY)
         # The total is filled in at output time, after glyph lookup: print it with the Latin font.
         parts = [(CJK, f"第 {self.page_no()} 页  共 "), (LATIN, self.str_alias_nb_pages), (CJK, " 页")]
@@ -86,13 +86,13 @@ def _title(pdf: A4PDF, view: DocumentView) -> None:
     doc = view.doc
     pdf.size(12)
     pdf.multi_cell(CONTENT_W, 6.5, doc.station, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+    pdf.ln(2)
     pdf.size(22)
     pdf.set_char_spacing(3)
     with pdf.bold(0.35):
-        pdf.multi_cell(CONTENT_W, 11, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(CONTENT_W, 10, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
-    pdf.ln(2)
+    pdf.ln(1)
     pdf.size(10.5)
     pdf.multi_cell(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R,
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -104,32 +104,41 @@ def _title(pdf: A4PDF, view: DocumentView) -> None:
     pdf.set_y(y + 4)
 
 
-def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float) -> None:
-    pdf.size(BODY_PT - 0.5)
-    label_w = min(LABEL_W, max(pdf.get_string_width(label) for label, _ in rows) + 2 * PAD + 2)
-    label_w = max(label_w, 24.0)
+def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float, *, pairs: bool = True) -> None:
+    """Label/value rows in a ruled table; two pairs to a row when every value is short."""
+    pdf.size(TABLE_PT)
+    label_w = max(24.0, min(LABEL_W, max(pdf.get_string_width(label) for label, _ in rows) + 2 * PAD + 2))
+    half_value_w = width / 2 - label_w
+    two_up = pairs and len(rows) > 2 and all(
+        pdf.get_string_width(value) + 2 * PAD + 1 <= half_value_w for _, value in rows
+    )
+    ncols = 2 if two_up else 1
+    value_w = width / ncols - label_w
     with pdf.table(
         width=width,
-        col_widths=(label_w, width - label_w),
+        col_widths=(label_w, value_w) * ncols,
         align=Align.L,
-        text_align=(Align.C, Align.L),
+        text_align=(Align.C, Align.L) * ncols,
         v_align=VAlign.M,
         line_height=CELL_LINE_H,
         first_row_as_headings=False,
         padding=CELL_PAD,
         borders_layout="ALL",
     ) as table:
-        for label, value in rows:
+        for start in range(0, len(rows), ncols):
             row = table.row()
-            row.cell(label, style=LABEL_STYLE)
-            row.cell(value or "—")
+            for label, value in rows[start:start + ncols]:
+                row.cell(fit(pdf, label, label_w - 2 * PAD), style=LABEL_STYLE)
+                row.cell(fit(pdf, value or "—", value_w - 2 * PAD))
+            if len(rows[start:start + ncols]) < ncols:
+                row.cell("", colspan=2)
     pdf.size(BODY_PT)
 
 
 def _head_block(pdf: A4PDF, view: DocumentView) -> None:
     """办件编号 and 申请事项 in a ruled table, the case-number QR code to its right."""
     y0 = pdf.get_y()
-    _fields(pdf, view.head_fields, CONTENT_W - QR_W - 6)
+    _fields(pdf, view.head_fields, CONTENT_W - QR_W - 6, pairs=False)
     y1 = pdf.get_y()
     qr_x = PAGE_W - RIGHT - QR_W
     pdf.qr(qr_x, y0 - 1, QR_W)
@@ -154,9 +163,11 @@ def _heading(pdf: A4PDF, text: str) -> None:
 def _paragraph(pdf: A4PDF, text: str) -> None:
     """A body paragraph; ``write`` flows the wrapped lines back to the left margin after the indent."""
     pdf.size(BODY_PT)
-    pdf.set_x(LEFT + INDENT_EM * pdf.font_size)
-    pdf.write(LINE_H, text)
-    pdf.ln(LINE_H + 0.5)
+    indent = INDENT_EM * pdf.font_size
+    for i, line in enumerate(wrap(pdf, text, CONTENT_W, first_indent=indent)):
+        pdf.set_x(LEFT + (indent if i == 0 else 0))
+        pdf.cell(CONTENT_W, LINE_H, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(0.5)
 
 
 def _table(pdf: A4PDF, rows: Sequence[Sequence[str]]) -> None:
@@ -178,12 +189,12 @@ def _table(pdf: A4PDF, rows: Sequence[Sequence[str]]) -> None:
         borders_layout="ALL",
     ) as table:
         head = table.row()
-        for h in header:
-            head.cell(h, align=Align.C)
+        for c, h in enumerate(header):
+            head.cell(fit(pdf, h, widths[c] - 2 * PAD), align=Align.C)
         for values in rows[1:]:
             row = table.row()
             for c in range(len(header)):
-                row.cell(values[c] if c < len(values) else "")
+                row.cell(fit(pdf, values[c] if c < len(values) else "", widths[c] - 2 * PAD))
     pdf.ln(2.5)
     pdf.size(BODY_PT)
 
@@ -216,19 +227,19 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     """Worker, contact and 申请人签收 on the left; station and date on the right, the stamp circle over
     them as a seal is placed over the date."""
     doc = view.doc
-    r = 18.0
-    block_h = 2 * r + 8
+    r = 16.0
+    block_h = 2 * r + 6
     if pdf.will_page_break(block_h):
         pdf.add_page()
-    pdf.ln(4)
+    pdf.ln(3)
     y = pdf.get_y()
     pdf.size(BODY_PT)
     left_w = CONTENT_W * 0.5
     lines = [f"{view.worker_label}：{doc.worker}"]
     lines += [f"{'联系电话' if label == '电话' else label}：{value}" for label, value in view.contact]
     pdf.set_xy(LEFT, y)
-    pdf.multi_cell(left_w - 4, 7, "\n".join(lines), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
+    pdf.multi_cell(left_w - 4, 6.5, "\n".join(lines), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
     sign_y = pdf.get_y()
     pdf.cell(26, 7, "申请人签收：")
     pdf.set_line_width(0.2)
@@ -237,8 +248,13 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
 
     right_x = LEFT + left_w
     right_w = CONTENT_W - left_w
-    text = f"{doc.station}\n{format_date(doc.issued_on)}"
-    text_h = pdf.multi_cell(right_w, 6.5, text, align=Align.C, dry_run=True, output="HEIGHT")
+    sign_pt = BODY_PT
+    pdf.size(sign_pt)
+    while pdf.get_string_width(doc.station) > right_w - 1 and sign_pt > 9:
+        sign_pt -= 0.5
+        pdf.size(sign_pt)
+    text = fit(pdf, doc.station, right_w) + "\n" + format_date(doc.issued_on)
+    text_h = 6.5 * (text.count("\n") + 1)
     cx, cy = right_x + right_w / 2, y + r + 1
     pdf.set_draw_color(*GREY)
     pdf.set_dash_pattern(dash=1.2, gap=1.0)
@@ -250,7 +266,7 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     pdf.set_xy(cx - r, cy - r + 4)
     pdf.cell(2 * r, 4, "（盖章处）", align=Align.C)
     pdf.set_text_color(*BLACK)
-    pdf.size(BODY_PT)
+    pdf.size(sign_pt)
     pdf.set_xy(right_x, cy + r - text_h + 2)
     pdf.multi_cell(right_w, 6.5, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(y_left_end, pdf.get_y(), cy + r) + 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -93,12 +94,11 @@ class DocumentPDF(FPDF):
             max(self.get_string_width(r[c]) if c < len(r) else 0.0 for r in table) + 2 * pad + 1
             for c in range(ncols)
         ]
-        if sum(natural) <= total:
-            extra = total - sum(natural)
-            widest = max(range(ncols), key=lambda c: natural[c])
-            natural[widest] += extra
-            return natural
         short = [c for c in range(ncols) if natural[c] <= total * 0.16]
+        if sum(natural) <= total:
+            grow = [c for c in range(ncols) if c not in short] or list(range(ncols))
+            extra = (total - sum(natural)) / sum(natural[c] for c in grow)
+            return [w * (1 + extra) if c in grow else w for c, w in enumerate(natural)]
         fixed = sum(natural[c] for c in short)
         rest = [c for c in range(ncols) if c not in short]
         room = total - fixed
@@ -125,3 +125,64 @@ def document_font(view: DocumentView) -> Iterator[str]:
 
 def output_bytes(pdf: FPDF) -> bytes:
     return bytes(pdf.output())
+
+
+# Chinese line-breaking rules (避头尾): these never start a line / never end one.
+NO_LINE_START = frozenset("，。、；：？！）」』】》〉”’…—·%,.;:?!)]}")
+NO_LINE_END = frozenset("（「『【《〈“‘([{")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./:@*_#]*|\s+|.", re.DOTALL)
+
+
+def wrap(pdf: FPDF, text: str, width: float, first_indent: float = 0.0) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` mm at the current font.
+
+    CJK characters break anywhere except before closing / after opening punctuation (the character is
+    carried to the next line with it); runs of Latin letters and digits (case numbers, dates, phones)
+    stay whole unless longer than a line. Explicit newlines are kept. The first line is ``first_indent``
+    narrower.
+    """
+    lines: list[str] = []
+    for para in text.split("\n"):
+        avail = width - (first_indent if not lines else 0.0)
+        cur: list[str] = []
+        cur_w = 0.0
+        for token in _TOKEN.findall(para):
+            if not cur and token.isspace():
+                continue
+            w = pdf.get_string_width(token)
+            if cur_w + w <= avail:
+                cur.append(token)
+                cur_w += w
+                continue
+            if token.isspace():
+                lines.append("".join(cur).rstrip())
+                cur, cur_w, avail = [], 0.0, width
+                continue
+            carry: list[str] = []
+            if token[0] in NO_LINE_START and len(cur) > 1:
+                carry.insert(0, cur.pop())
+            while len(cur) > 1 and cur[-1] and cur[-1][-1] in NO_LINE_END:
+                carry.insert(0, cur.pop())
+            if cur:
+                lines.append("".join(cur).rstrip())
+            cur = [*carry]
+            cur_w = sum(pdf.get_string_width(t) for t in cur)
+            avail = width
+            if cur_w + w <= avail:
+                cur.append(token)
+                cur_w += w
+                continue
+            for ch in token:  # a token wider than a whole line: break it by character
+                cw = pdf.get_string_width(ch)
+                if cur and cur_w + cw > avail:
+                    lines.append("".join(cur))
+                    cur, cur_w = [], 0.0
+                cur.append(ch)
+                cur_w += cw
+        lines.append("".join(cur).rstrip())
+    return lines
+
+
+def fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` pre-broken with :func:`wrap` for a cell whose text area is ``width`` mm wide."""
+    return "\n".join(wrap(pdf, text, width - 0.3))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from fpdf.enums import Align, XPos, YPos
 
-from .base import BLACK, GREY, DocumentPDF, document_font, output_bytes
+from .base import BLACK, GREY, DocumentPDF, document_font, output_bytes, wrap
 from .model import PROMISE_LABELS, DocumentView, format_date
 
 PAGE_W = 80.0
@@ -54,7 +54,8 @@ def _keep(pdf: DocumentPDF, need: float) -> None:
 def _text(pdf: DocumentPDF, text: str, *, pt: float = BODY_PT, align: Align = Align.L,
           h: float = LINE_H) -> None:
     pdf.size(pt)
-    pdf.multi_cell(CONTENT_W, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in wrap(pdf, text, CONTENT_W - 0.3):
+        pdf.cell(CONTENT_W, h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _rule(pdf: DocumentPDF, dashed: bool = True) -> None:
