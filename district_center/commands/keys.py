@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from district_center.keys import PASSPHRASE_ENV, KeyFileError, init_keys, read_passphrase
-
-DATA_DIR_ENV = "CENTER_DATA_DIR"
-
-
-def default_data_dir() -> str:
-    return os.environ.get(DATA_DIR_ENV, ".")
+from district_center.commands.common import add_settings_arguments, settings_from
+from district_center.keys import (
+    KEY_FILE_NAME,
+    PASSPHRASE_ENV,
+    DistrictKeys,
+    KeyFileError,
+    init_keys,
+    load_key_file,
+    load_public_file,
+    read_passphrase,
+)
+from district_center.settings import Settings
 
 
 def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
@@ -23,23 +27,42 @@ def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_key_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key-file", metavar="FILE",
+                        help=f"district private key file (default DATA_DIR/{KEY_FILE_NAME})")
+    add_passphrase_argument(parser)
+
+
+def key_file_path(args: argparse.Namespace, settings: Settings) -> Path:
+    if getattr(args, "key_file", None):
+        return Path(args.key_file)
+    configured = settings.extra.get("key_file")
+    return Path(str(configured)) if configured else settings.data_dir / KEY_FILE_NAME
+
+
+def open_keys(args: argparse.Namespace, settings: Settings) -> DistrictKeys:
+    """Load the district keys for one command, checking they are the ones stations pinned."""
+    keys = load_key_file(key_file_path(args, settings), read_passphrase(args.passphrase_file))
+    if keys.public_dict() != load_public_file(settings.data_dir):
+        raise KeyFileError("该密钥文件与本区中心的公钥文件（district-keys.pub.json）不符，已停止")
+    return keys
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("keys", help="district keys: catalog signing (Ed25519), station recovery (X25519)")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     init = keys_sub.add_parser("init", help="generate the keys into a passphrase-protected key file")
-    init.add_argument("--data-dir", default=default_data_dir(),
-                      help=f"center data directory (default ${DATA_DIR_ENV} or .)")
-    init.add_argument("--key-file",
-                      help="where to write the private key file (default DATA_DIR/district-keys.key.json)")
-    add_passphrase_argument(init)
+    add_settings_arguments(init)
+    add_key_arguments(init)
     init.set_defaults(func=cmd_init)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
     try:
         passphrase = read_passphrase(args.passphrase_file, confirm=True, prompt="为区中心密钥设置口令：")
-        keys, key_path, public_path = init_keys(Path(args.data_dir), passphrase,
-                                                key_file=Path(args.key_file) if args.key_file else None)
+        keys, key_path, public_path = init_keys(settings.data_dir, passphrase,
+                                                key_file=key_file_path(args, settings))
     except KeyFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

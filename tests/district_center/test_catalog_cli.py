@@ -1,0 +1,97 @@
+"""The ``district-center catalog`` commands end to end on one data directory, then a station pulls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from casework.catalog import Catalog
+from district_center.catalog_import import import_files
+from district_center.cli import main
+from district_center.devtools.server import running_center
+from district_center.devtools.station_client import enroll_station, station_http
+from district_center.keys import load_public_file
+from district_center.services.stations import create_station
+from district_center.settings import Settings
+from sync.protocol import load_public_key, verify_envelope
+
+from .catalog_samples import SAMPLE_CATALOG, XIAN_CSV
+
+PASS = "catalog cli passphrase"
+
+
+@pytest.fixture
+def center_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "center"
+    monkeypatch.setenv("CENTER_DATA_DIR", str(data))
+    monkeypatch.setenv("CENTER_DISTRICT_CODE", "610100")
+    monkeypatch.setenv("CENTER_DISTRICT_NAME", "西安市")
+    monkeypatch.setenv("CENTER_KEY_PASSPHRASE", PASS)
+    monkeypatch.delenv("CENTER_CONFIG", raising=False)
+    assert main(["keys", "init"]) == 0
+    return data
+
+
+def test_import_diff_publish_export_and_pull(center_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n", "utf-8")
+    assert main(["catalog", "import", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "事项 第2行“事项类型”列" in err and "事项 第2行“承诺办结时限”列" in err
+
+    assert main(["catalog", "import", str(XIAN_CSV)]) == 0
+    assert "新增事项72项" in capsys.readouterr().out
+    assert main(["catalog", "diff", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["added_items"]) == 72
+
+    monkey_wrong = tmp_path / "wrong"
+    monkey_wrong.write_text("not the passphrase\n")
+    assert main(["catalog", "publish", "--passphrase-file", str(monkey_wrong)]) == 1
+    assert "口令错误" in capsys.readouterr().err
+    assert main(["catalog", "publish"]) == 0
+    assert "第1版" in capsys.readouterr().out
+
+    # the sample catalog replaces the Xi'an list: the 72 city items stay, cancelled, unless it has them
+    assert main(["catalog", "import", str(_sample_xlsx(tmp_path))]) == 0
+    capsys.readouterr()
+    assert main(["catalog", "publish"]) == 0
+    assert "第2版" in capsys.readouterr().out
+    assert main(["catalog", "history"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("第2版")
+
+    out = tmp_path / "published.xlsx"
+    assert main(["catalog", "export", str(out)]) == 0
+    exported = import_files([(out.name, out.read_bytes())], base=None, district=("", ""))
+    assert exported.catalog is not None and exported.catalog.version == 2
+
+    settings = Settings(data_dir=center_dir).resolved()
+    with running_center(settings) as center:
+        with center.db.session() as s:
+            new = create_station(s, "幸福社区便民服务站", jurisdiction="新城区")
+        station = enroll_station(center.url, new.code)
+        public = load_public_file(center_dir)
+        assert station.enrollment.catalog_signing_key == public["signing_key"]
+        key = load_public_key(public["signing_key"])
+        with station_http(center.url, station) as http:
+            full = http.get("/api/v1/catalog")
+            assert full.status_code == 200
+            env = verify_envelope(full.json(), key, kind="catalog", now_iso="2026-12-01T00:00:00Z",
+                                  key_id=public["key_id"])
+            assert Catalog.from_dict(env.payload["catalog"]) == exported.catalog
+            delta = http.get("/api/v1/catalog?since=1")
+            assert delta.status_code == 200
+            denv = verify_envelope(delta.json(), key, kind="catalog_delta", now_iso="2026-12-01T00:00:00Z")
+            assert denv.version == 2 and denv.payload["since"] == 1
+            assert http.get("/api/v1/catalog?since=2").status_code == 204
+
+
+def _sample_xlsx(tmp_path: Path) -> Path:
+    from district_center.catalog_sheets import export_xlsx
+
+    catalog = Catalog.from_dict(json.loads(SAMPLE_CATALOG.read_text("utf-8")))
+    path = tmp_path / "sample.xlsx"
+    path.write_bytes(export_xlsx(catalog))
+    return path
