@@ -9,19 +9,22 @@ back transaction gives its number back. On SQLite the same holds because writers
 (``BEGIN IMMEDIATE``). Call it in the same transaction as the case change it reports::
 
     with db.session() as s:
-        transition_case(s, case_id, "supplement_requested", actor="user:7", reason="缺少户口簿复印件")
+        transition_case(s, case_id, "in_review", actor="user:7")
 
 Event types: ``sync.protocol.EventType``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from casework.cases import Case, CaseError, CaseStatus, Side
+from casework.workdays import add_working_days
 from district_center.db import iso_z, utcnow
 from district_center.models import CaseRecord, FeedEventRecord, Station
 from district_center.services.stations import audit
@@ -69,56 +72,85 @@ def ack_feed(session: Session, station_id: str, cursor: int) -> int:
     return station.feed_acked
 
 
-def _event_for(status: str) -> EventType:
+def event_for(status: str) -> EventType:
     """The feed event type a new case status is reported as."""
-    s = status.lower()
-    if "supplement" in s:
+    if status == "supplement_requested":
         return EventType.SUPPLEMENT_REQUESTED
-    if "result" in s or "ready" in s or "pickup" in s:
-        return EventType.RESULT_READY
-    if s in {"approved", "denied", "rejected", "decided", "not_approved"} or "decid" in s:
+    if status in ("approved", "rejected"):
         return EventType.DECIDED
+    if status == "result_ready":
+        return EventType.RESULT_READY
     return EventType.STATUS_CHANGED
 
 
 def _stations_of(case: CaseRecord) -> list[str]:
-    return [case.station_id] + ([case.routed_to] if case.routed_to and case.routed_to != case.station_id
-                                else [])
+    """Sorted, so that concurrent transactions lock station rows in one order (no deadlocks)."""
+    return sorted({case.station_id, *([case.routed_to] if case.routed_to else [])})
 
 
-def transition_case(
-    session: Session, case_id: str, to: str, *, actor: str, reason: str = "",
-    at: datetime | None = None, payload: dict[str, Any] | None = None, event_type: str | None = None,
+def update_case(
+    session: Session, case_id: str, change: Callable[[Case], object], *, actor: str, event_type: str,
+    payload: dict[str, Any] | None = None, at: datetime | None = None,
 ) -> CaseRecord:
-    """Move a case through the casework state machine (后台审批) and tell the stations that hold it.
+    """Apply ``change`` to the center's copy of a case and report it on the feeds, in one transaction.
 
-    The case row is locked for the transaction; the casework model refuses transitions its table does not
-    allow (``FeedError`` with its reason). One event goes to the accepting station's feed and one to the
-    station the case was routed to (通办), with ``payload`` merged into ``{status, from, reason, actor}``.
-    """
-    from casework.cases import Case  # the shared domain model
-
+    The case row is locked (``FOR UPDATE``) while ``change`` runs; a ``CaseError`` / ``ValueError`` from it
+    becomes :class:`FeedError` with the casework model's Chinese message. The event goes to the accepting
+    station and, for a 通办 case, to the station it was routed to. ``payload`` is merged into
+    ``{status, from, actor, version}``. The row's ``version`` stays the station's last pushed version: the
+    station applies the event, records its own new version and pushes it, which replaces this copy.
+    Use this for back-office changes beyond a plain status move (``case.request_supplement(…)``,
+    ``case.set_result(…)``)."""
     at = at or utcnow()
     record = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
     try:
         case = Case.from_dict(record.document)
-        moved = case.transition(to, actor=actor, at=at, reason=reason or None)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise FeedError(f"办件状态不能从“{record.status}”变为“{to}”：{exc}") from None
-    case = moved if isinstance(moved, Case) else case
+        change(case)
+    except (CaseError, ValueError, KeyError) as exc:
+        raise FeedError(str(exc)) from None
     before = record.status
     record.document = case.to_dict()
-    record.status = str(getattr(case.status, "value", case.status))
+    record.status = case.status.value
     record.digest = case_digest(record.document)
     record.updated_at = at
-    body = {"status": record.status, "from": before, "reason": reason, "actor": actor,
+    body = {"status": record.status, "from": before, "actor": actor, "version": case.version,
             **(payload or {})}
     for station_id in _stations_of(record):
-        append_event(session, station_id, event_type or _event_for(record.status), case_id, body, at=at)
-    audit(session, actor, "case.transition", f"case:{case_id}", status=record.status, previous=before)
+        append_event(session, station_id, event_type, case_id, body, at=at)
+    audit(session, actor, "case.update", f"case:{case_id}", status=record.status, previous=before,
+          event=event_type)
     return record
+
+
+def transition_case(
+    session: Session, case_id: str, to: str | CaseStatus, *, actor: str, reason: str = "",
+    item_code: str | None = None, at: datetime | None = None, payload: dict[str, Any] | None = None,
+) -> CaseRecord:
+    """后台审批: move a case (or, for a 一件事 bundle, its sub-case ``item_code``) along the casework state
+    machine as the district center (``Side.CENTER``) and tell the stations that hold it.
+
+        with db.session() as s:
+            transition_case(s, case_id, "in_review", actor="user:7")
+            transition_case(s, case_id, "rejected", actor="user:7", reason="不符合受理条件")
+
+    ``FeedError`` (Chinese text) when the table does not allow the change from the center's side."""
+    at = at or utcnow()
+    try:
+        target = CaseStatus(to)
+    except ValueError:
+        raise FeedError(f"未知的办件状态：{to}") from None
+
+    def change(case: Case) -> None:
+        if item_code is not None:
+            case.transition_sub(item_code, target, actor=actor, at=at, reason=reason, side=Side.CENTER)
+        else:
+            case.transition(target, actor=actor, at=at, reason=reason, side=Side.CENTER)
+
+    extra = {"reason": reason, **({"item_code": item_code} if item_code else {}), **(payload or {})}
+    return update_case(session, case_id, change, actor=actor, event_type=event_for(target.value),
+                       payload=extra, at=at)
 
 
 def route_case(session: Session, case_id: str, to_station_id: str, *, actor: str,
@@ -133,21 +165,24 @@ def route_case(session: Session, case_id: str, to_station_id: str, *, actor: str
         raise FeedError("目标服务站不存在或已停用")
     record.routed_to = to_station_id
     record.updated_at = utcnow()
+    origin = session.get(Station, record.station_id)
     append_event(session, to_station_id, EventType.ROUTED_IN, case_id,
-                 {"from_station_no": session.get(Station, record.station_id).station_no  # type: ignore[union-attr]
-                  , "reason": reason, "version": record.version, "case": record.document})
+                 {"from_station_no": origin.station_no if origin else None, "reason": reason,
+                  "version": record.version, "case": record.document})
     append_event(session, record.station_id, EventType.ROUTED_OUT, case_id,
                  {"to_station_no": target.station_no, "reason": reason})
     audit(session, actor, "case.route", f"case:{case_id}", to_station=to_station_id)
     return record
 
 
-def open_followup(session: Session, case_id: str, *, actor: str, due: str, rating: str,
-                  note: str = "") -> int:
-    """差评回访: a bad rating needs a follow-up by ``due`` (ISO date); tells the accepting station."""
+def open_followup(session: Session, case_id: str, *, actor: str, rating: str, working_days: int,
+                  note: str = "", today: date | None = None) -> int:
+    """差评回访: a rating of 基本满意 or below opens a follow-up due ``working_days`` (the district's
+    ``Settings.followup_working_days``) working days from ``today``; tells the accepting station."""
     record = session.get(CaseRecord, case_id)
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
+    due = add_working_days(today or utcnow().date(), working_days).isoformat()
     audit(session, actor, "case.followup", f"case:{case_id}", due=due)
     return append_event(session, record.station_id, EventType.FOLLOWUP_OPENED, case_id,
                         {"due": due, "rating": rating, "note": note})

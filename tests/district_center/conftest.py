@@ -91,7 +91,8 @@ NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 
 def make_case(station: StationIdentity, *, version: int = 1, item_code: str | None = ITEM,
               attachments: tuple[str, ...] = (), case_id: str | None = None,
-              bundle: tuple[str, tuple[str, ...]] | None = None, at: dt.datetime = NOW) -> dict[str, Any]:
+              bundle: tuple[str, tuple[str, ...]] | None = None, at: dt.datetime = NOW,
+              queued: bool = False) -> dict[str, Any]:
     """A valid, accepted case document as a station would push it (``version`` set as asked)."""
     applicant = Applicant(ApplicantKind.PERSON, "张三", "111", "11010519491231002X", "13800138000")
     case = Case.new(number=f"261120-{station.station_no:03d}-00001", station_id=station.station_id,
@@ -103,6 +104,8 @@ def make_case(station: StationIdentity, *, version: int = 1, item_code: str | No
         case.set_material(MaterialRecord("M1", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, attachments,
                                          verified_by="w-01"), at=at)
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=at)
+    if queued:
+        case.transition(CaseStatus.QUEUED, actor="w-01", at=at)
     doc = case.to_dict()
     doc["version"] = version
     return doc
