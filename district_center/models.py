@@ -205,6 +205,55 @@ class CatalogDelta(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class FollowUp(Base):
+    """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district rule)."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), unique=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime]
+    due_date: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | closed
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class RatingRecord(Base):
+    """好差评: one rating per case (一事一评) as it arrived from the station; ``month`` (YYYY-MM, China time)
+    for statistics."""
+
+    __tablename__ = "ratings"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200))
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime]
+    month: Mapped[str] = mapped_column(String(7), index=True)
+
+
+class ResultDocument(Base):
+    """A result file (办结结果文件) a reviewer uploaded for a case; the bytes are blob ``result:<sha256>``."""
+
+    __tablename__ = "result_documents"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInt)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime]
+
+
 class HolidayCalendar(Base):
     """The holiday calendar (法定节假日与调休) the district published for one year."""
 
