@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import casework.catalog as catalog_module
 from casework.catalog import (
@@ -426,3 +428,51 @@ def test_public_api_is_pinned() -> None:
         assert hasattr(catalog_module, name), name
     core = {"Catalog", "Item", "Material", "Bundle", "CatalogValidationError", "diff"}
     assert core <= set(catalog_module.__all__)
+
+
+# ------------------------------------------------------------------------ property: any catalog round-trips
+
+_text = st.text(alphabet=st.sampled_from("高龄津贴申领民政局证明 ABC123()、《》"), max_size=12)
+_limits = st.builds(TimeLimit, st.integers(0, 60), st.sampled_from(list(TimeUnit)))
+_dates = st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1))
+_materials = st.builds(
+    Material, code=st.sampled_from(["M-1", "M-2", "M-3"]), name=_text,
+    material_type=st.sampled_from(list(catalog_module.MaterialType)),
+    source=st.sampled_from(list(catalog_module.MaterialSource)), form=st.sampled_from(list(MaterialForm)),
+    originals=st.integers(-1, 3), copies=st.integers(-1, 3), necessity=st.sampled_from(list(Necessity)),
+    commitment_allowed=st.booleans(), commitment_text=_text, blank_form=_text, sample_form=_text,
+    acceptance_standard=_text, shared_data=st.booleans(), note=_text,
+)
+
+
+@st.composite
+def _items(draw: st.DrawFn, n: int) -> Item:
+    return make_item(
+        n, name=draw(_text), item_type=draw(st.sampled_from(["01", "05", "20", "99"])),
+        level=draw(st.sampled_from(list(Level))), legal_limit=draw(st.none() | _limits),
+        promised_limit=draw(_limits), case_kind=draw(st.sampled_from(list(CaseKind))),
+        basis=tuple(draw(st.lists(_text, max_size=2))), conditions=tuple(draw(st.lists(_text, max_size=2))),
+        materials=tuple(draw(st.lists(_materials, max_size=3))), visits=draw(st.integers(-1, 3)),
+        charged=draw(st.booleans()), fee_basis=draw(_text),
+        tongban=draw(st.none() | st.sampled_from(list(TongbanScope))),
+        service_objects=tuple(
+            draw(st.lists(st.sampled_from(list(catalog_module.ServiceObject)), max_size=2))
+        ),
+        life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=3))),
+        station_acceptable=draw(st.booleans()), commitment_offered=draw(st.booleans()),
+        status=draw(st.sampled_from(list(ItemStatus))),
+        effective_from=draw(_dates), effective_to=draw(_dates),
+        sample=draw(st.booleans()), note=draw(_text),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_catalog_round_trips_exactly(data: st.DataObject) -> None:
+    items = tuple(data.draw(_items(n)) for n in range(data.draw(st.integers(1, 3))))
+    c = make_catalog(items, (Bundle(code="B", name="b", item_codes=(code(0), code(7))),),
+                     issued_at=data.draw(st.datetimes(timezones=st.just(UTC))).replace(microsecond=0))
+    d = json.loads(json.dumps(c.to_dict(), ensure_ascii=False))
+    back = Catalog.from_dict(d)
+    assert back == c and back.to_dict() == d
+    assert back.problems() == c.problems()
