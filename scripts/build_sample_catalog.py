@@ -172,15 +172,18 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
     return items
 
 
-def community_items(dept_numbers: dict[str, int]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def community_items() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Community items with codes that stay put when items are appended to the data module: the
+    department number comes from ``DEPARTMENTS`` order (from 101), the item number from list order."""
     items: list[dict[str, Any]] = []
     key_to_code: dict[str, str] = {}
+    dept_numbers = {full: 101 + n for n, (full, _) in enumerate(community.DEPARTMENTS.values())}
     for seq, raw in enumerate(community.COMMUNITY_ITEMS, start=101):
         entry = dict(raw)
         key = entry.pop("key")
         type_code = item_type_code(entry.pop("type_name"))
         dept = entry["department"]
-        dept_no = dept_numbers.setdefault(dept, len(dept_numbers) + 1)
+        dept_no = dept_numbers[dept]
         ucc = credit_code(dept, AREA_CODES[community.JURISDICTION])
         basic = f"{type_code}{dept_no:03d}{seq:04d}000"
         code = ucc + basic + "000"
@@ -204,7 +207,7 @@ def build() -> dict[str, Any]:
     """The sample catalog as a dict, validated through the model (raises on any problem)."""
     dept_numbers: dict[str, int] = {}
     items = city_items(dept_numbers)
-    local, key_to_code = community_items(dept_numbers)
+    local, key_to_code = community_items()
     bundles = [
         {
             "code": b["code"], "name": b["name"], "item_codes": [key_to_code[k] for k in b["keys"]],

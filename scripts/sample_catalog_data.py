@@ -6,7 +6,8 @@ guide details (conditions, materials, limits, fees, places, phones) were written
 not copied from a published guide. Every item built from here carries ``"sample": true``.
 
 ``scripts/build_sample_catalog.py`` turns these dicts into catalog items: it adds 基本编码 / 实施编码 and the
-departments' (synthetic) credit codes. Bundles refer to items by the short ``key`` given here.
+departments' (synthetic) credit codes. Bundles refer to items by the short ``key`` given here. Codes
+derive from list positions: append new items and departments at the end so published codes stay put.
 
 Materials with the same ``code`` are the same document across items; that is what lets a bundle ask for
 a material once (``Catalog.materials_for``).
@@ -194,7 +195,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
          case_kind="即办件", result_name="预防接种证", life_events=["出生"],
          place="居住地社区卫生服务中心预防接种门诊;出生一件事可在便民服务站一窗受理"),
     # ---------------------------------------------------------------- 婚育
-    item("sydj", "生育登记", "公共服务", "卫健",
+    item("sydj", "生育登记", "公共服务", "街道",
          basis=["《中华人民共和国人口与计划生育法》", "《陕西省人口与计划生育条例》"],
          conditions=["夫妻一方户籍在本区或在本区居住", "孕前或怀孕后至子女出生前后均可登记"],
          materials=[form("M-SYDJB", "生育登记表"), ID_CARD, variant(MARRIAGE, necessity="容缺后补",
@@ -278,7 +279,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
          legal_limit=None, promised_limit=days(15), result_name="高龄津贴发放确认",
          life_events=["社会保障", "退休"], tongban="全市通办",
          note="补贴自审核通过次月起按月发放至社会保障卡"),
-    item("lnyd", "老年人优待证办理", "公共服务", "民政",
+    item("lnyd", "老年人优待证办理", "公共服务", "街道",
          basis=["《中华人民共和国老年人权益保障法》"],
          conditions=["年满60周岁的本区户籍老年人或在本区居住的外地老年人"],
          materials=[ID_CARD, variant(PHOTO, originals=1, necessity="容缺后补",
