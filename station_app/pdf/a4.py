@@ -15,6 +15,7 @@ LEFT, RIGHT, TOP, BOTTOM = 25.0, 22.0, 16.0, 19.0
 PAGE_W = 210.0
 CONTENT_W = PAGE_W - LEFT - RIGHT
 QR_W = 30.0
+QR_MIN_W = 24.0
 BODY_PT = 10.5
 TABLE_PT = 10.0
 LINE_H = 5.8
@@ -36,9 +37,12 @@ class A4PDF(DocumentPDF):
         self.set_y(10)
         self.size(8.5)
         self.set_text_color(*GREY)
-        self.cell(CONTENT_W * 0.55, 5, doc.station, align=Align.L, new_x=XPos.RIGHT, new_y=YPos.TOP)
-        self.cell(CONTENT_W * 0.45, 5, f"{doc.title}（续）  {doc.case_number}", align=Align.R,
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        right = f"{doc.title}（续）  {doc.case_number}"
+        right_w = self.get_string_width(right) + 1
+        station = wrap(self, doc.station, CONTENT_W - right_w - 4)
+        left = station[0] if len(station) == 1 else wrap(self, doc.station, CONTENT_W - right_w - 8)[0] + "…"
+        self.cell(CONTENT_W - right_w, 5, left, align=Align.L, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.cell(right_w, 5, right, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*GREY)
         self.set_line_width(0.2)
         self.line(LEFT, self.get_y() + 1, PAGE_W - RIGHT, self.get_y() + 1)
@@ -85,16 +89,16 @@ def render_a4(view: DocumentView) -> bytes:
 def _title(pdf: A4PDF, view: DocumentView) -> None:
     doc = view.doc
     pdf.size(12)
-    pdf.multi_cell(CONTENT_W, 6.5, doc.station, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(CONTENT_W, 6.5, doc.station, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.size(22)
     pdf.set_char_spacing(3)
     with pdf.bold(0.35):
-        pdf.multi_cell(CONTENT_W, 10, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(CONTENT_W, 10, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
     pdf.ln(1)
     pdf.size(10.5)
-    pdf.multi_cell(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R,
+    pdf.para(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R,
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_line_width(0.6)
     y = pdf.get_y() + 1.2
@@ -109,7 +113,7 @@ def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float, *, pairs:
     pdf.size(TABLE_PT)
     label_w = max(24.0, min(LABEL_W, max(pdf.get_string_width(label) for label, _ in rows) + 2 * PAD + 2))
     half_value_w = width / 2 - label_w
-    two_up = pairs and len(rows) > 2 and all(
+    two_up = pairs and len(rows) >= 2 and all(
         pdf.get_string_width(value) + 2 * PAD + 1 <= half_value_w for _, value in rows
     )
     ncols = 2 if two_up else 1
@@ -140,11 +144,12 @@ def _head_block(pdf: A4PDF, view: DocumentView) -> None:
     y0 = pdf.get_y()
     _fields(pdf, view.head_fields, CONTENT_W - QR_W - 6, pairs=False)
     y1 = pdf.get_y()
-    qr_x = PAGE_W - RIGHT - QR_W
-    pdf.qr(qr_x, y0 - 1, QR_W)
-    pdf.set_xy(qr_x - 4, y0 - 1 + QR_W)
+    qr_w = min(QR_W, max(QR_MIN_W, y1 - y0 - 3))  # as tall as the table, within limits
+    qr_x = PAGE_W - RIGHT - (QR_W + qr_w) / 2
+    pdf.qr(qr_x, y0 - 1, qr_w)
+    pdf.set_xy(qr_x - 4, y0 - 1 + qr_w)
     pdf.size(7.5)
-    pdf.multi_cell(QR_W + 8, 3.6, "扫码查询办件", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(qr_w + 8, 3.6, "扫码查询办件", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(y1, pdf.get_y()) + 3)
     pdf.size(BODY_PT)
 
@@ -155,7 +160,7 @@ def _heading(pdf: A4PDF, text: str) -> None:
     pdf.ln(0.5)
     pdf.size(11.5)
     with pdf.bold(0.22):
-        pdf.multi_cell(CONTENT_W, 7, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(CONTENT_W, 7, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(0.3)
     pdf.size(BODY_PT)
 
@@ -203,7 +208,7 @@ def _note(pdf: A4PDF, text: str) -> None:
     """A framed note (the provisional promised date)."""
     pdf.size(10)
     pdf.set_draw_color(*GREY)
-    pdf.multi_cell(CONTENT_W, 5.6, text, border=1, align=Align.L, padding=(1.5, 2.5),
+    pdf.para(CONTENT_W, 5.6, text, border=1, align=Align.L, padding=(1.5, 2.5),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*BLACK)
     pdf.ln(2)
@@ -227,18 +232,20 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     """Worker, contact and 申请人签收 on the left; station and date on the right, the stamp circle over
     them as a seal is placed over the date."""
     doc = view.doc
-    r = 16.0
-    block_h = 2 * r + 6
-    if pdf.will_page_break(block_h):
+    r = 15.0
+    block_h = 2 * r + 5
+    if pdf.will_page_break(block_h + 2):
         pdf.add_page()
-    pdf.ln(3)
+        pdf.size(BODY_PT)
+        pdf.cell(CONTENT_W, LINE_H, "（此页无正文）", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
     y = pdf.get_y()
     pdf.size(BODY_PT)
     left_w = CONTENT_W * 0.5
     lines = [f"{view.worker_label}：{doc.worker}"]
     lines += [f"{'联系电话' if label == '电话' else label}：{value}" for label, value in view.contact]
     pdf.set_xy(LEFT, y)
-    pdf.multi_cell(left_w - 4, 6.5, "\n".join(lines), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(left_w - 4, 6.2, "\n".join(lines), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     sign_y = pdf.get_y()
     pdf.cell(26, 7, "申请人签收：")
@@ -253,7 +260,7 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     while pdf.get_string_width(doc.station) > right_w - 1 and sign_pt > 9:
         sign_pt -= 0.5
         pdf.size(sign_pt)
-    text = fit(pdf, doc.station, right_w) + "\n" + format_date(doc.issued_on)
+    text = fit(pdf, doc.station, right_w - 2 * pdf.c_margin) + "\n" + format_date(doc.issued_on)
     text_h = 6.5 * (text.count("\n") + 1)
     cx, cy = right_x + right_w / 2, y + r + 1
     pdf.set_draw_color(*GREY)
@@ -268,5 +275,5 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     pdf.set_text_color(*BLACK)
     pdf.size(sign_pt)
     pdf.set_xy(right_x, cy + r - text_h + 2)
-    pdf.multi_cell(right_w, 6.5, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(right_w, 6.5, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(y_left_end, pdf.get_y(), cy + r) + 2)

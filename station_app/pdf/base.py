@@ -80,6 +80,13 @@ class DocumentPDF(FPDF):
         with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=stroke):
             yield
 
+    def para(self, w: float, h: float, text: str, **kwargs: Any) -> None:
+        """``multi_cell`` with the text pre-broken by :func:`wrap` (Chinese line-breaking rules)."""
+        padding = kwargs.get("padding", 0)
+        pad_x = padding[1] if isinstance(padding, tuple) and len(padding) > 1 else padding
+        inner = w - 2 * max(self.c_margin, float(pad_x or 0))
+        self.multi_cell(w, h, "\n".join(wrap(self, text, inner - 0.3)), **kwargs)
+
     def size(self, pt: float) -> None:
         self.set_font(CJK, size=pt)
 

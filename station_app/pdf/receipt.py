@@ -76,7 +76,7 @@ def _heading(pdf: DocumentPDF, text: str) -> None:
     pdf.ln(0.8)
     pdf.size(9.5)
     with pdf.bold(0.15):
-        pdf.multi_cell(CONTENT_W, 5, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(CONTENT_W, 5, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _content(pdf: DocumentPDF, view: DocumentView) -> None:
@@ -86,13 +86,13 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
     pdf.set_char_spacing(1)
     pdf.size(15)
     with pdf.bold(0.3):
-        pdf.multi_cell(CONTENT_W, 7.5, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(CONTENT_W, 7.5, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
     _text(pdf, f"文书编号：{doc.number}", pt=8, align=Align.C, h=3.8)
     _rule(pdf, dashed=False)
     pdf.size(10)
     with pdf.bold(0.12):
-        pdf.multi_cell(CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L,
+        pdf.para(CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L,
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for section in view.body:
         _rule(pdf)
