@@ -334,10 +334,10 @@ class StationStore:
         with self._mutex:
             changes = [f"{c}/{k}" for c, k, _ in ops]
             case = next((k for c, k, _ in ops if c == "cases"), None)
+            seq, prev = self._audit_seq, self._audit_prev
             audit_ops = [self._audit_op(actor=actor, action=action, case=case, detail={"changes": changes})]
             for e in extra:
                 audit_ops.append(self._audit_op(actor=actor, **e))
-            seq, prev = self._audit_seq, self._audit_prev
             try:
                 self.docs.commit(ops + audit_ops)
             except BaseException:

@@ -1,0 +1,84 @@
+"""Child process for test_crash: accepts cases with a 1 MB scan in a loop until it is killed.
+
+Usage: python -m tests.storage.crash_child DATA_DIR SEED KILL_PROBABILITY, or :func:`run` in a forked child.
+Prints ``BEGIN <id>`` before writing a case, ``OK <id>`` after its commit returned, ``DEL <id>`` before
+deleting an old case, ``GONE <id>`` after. With KILL_PROBABILITY > 0 it SIGKILLs itself at a random fault
+point inside a write (mid-frame, before the head update, mid-blob, before the blob rename, mid-compaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import signal
+import sys
+from collections.abc import Callable
+
+from storage import StationStore, _faults
+
+from .helpers import ADMIN
+
+KEEP = 6  # live cases kept; older ones are deleted (with their scans) so verify stays fast
+
+
+def scan_bytes(case_id: str) -> bytes:
+    body = random.Random(case_id).randbytes(1 << 20)
+    return b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
+
+
+def expected_doc(case_id: str) -> dict[str, object]:
+    data = scan_bytes(case_id)
+    return {"id": case_id, "status": "accepted", "applicant": {"name": f"测试居民{case_id}"},
+            "pad": hashlib.sha256(case_id.encode()).hexdigest() * 40,
+            "scan": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mime": "image/jpeg"}}
+
+
+def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) -> None:
+    """The loop; never returns normally (it runs until killed)."""
+    rng = random.Random(seed)
+    if p_kill > 0:
+        def hook(name: str) -> None:
+            if rng.random() < p_kill:
+                os.kill(os.getpid(), signal.SIGKILL)
+        _faults.hook = hook
+    store = StationStore.open(data_dir)
+    store.unlock_admin(ADMIN)
+    live = sorted(store.keys_of("cases"))
+    emit("READY")
+    n = 0
+    while True:
+        case_id = f"{seed}-{n:04d}"
+        n += 1
+        emit(f"BEGIN {case_id}")
+        ref = store.blobs.put(io.BytesIO(scan_bytes(case_id)))
+        doc = expected_doc(case_id)
+        assert doc["scan"] == ref.to_dict()
+        with store.transaction(actor="worker:crash") as tx:
+            tx.put("cases", case_id, doc)
+            tx.put("outbox", case_id, {"kind": "case", "case_id": case_id})
+        emit(f"OK {case_id}")
+        live.append(case_id)
+        while len(live) > KEEP:
+            old = live.pop(0)
+            emit(f"DEL {old}")
+            sha = str(store.get("cases", old)["scan"]["sha256"])  # type: ignore[index]
+            with store.transaction(actor="worker:crash") as tx:
+                tx.delete("cases", old)
+                tx.delete("outbox", old)
+            store.blobs.delete(sha)
+            emit(f"GONE {old}")
+        if n % 5 == 0:
+            store.compact()
+
+
+def main() -> None:
+    def emit(line: str) -> None:
+        print(line, flush=True)
+
+    run(sys.argv[1], sys.argv[2], float(sys.argv[3]), emit)
+
+
+if __name__ == "__main__":
+    main()
