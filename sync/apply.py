@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.caseparts import CaseResult
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
-from casework.workdays import HolidayTable
 from sync.errors import DocumentRefused
 from sync.protocol import EventType, FeedEvent, JSONObject, SignedEnvelope
+
+if TYPE_CHECKING:  # casework.workdays pulls in the holiday tables: imported when a calendar arrives
+    from casework.workdays import HolidayTable
 
 __all__ = [
     "apply_delta",
@@ -184,6 +186,8 @@ def flag_draft(draft: JSONObject, diff: CatalogDiff) -> JSONObject | None:
 
 def calendar_tables(env: SignedEnvelope) -> list[HolidayTable]:
     """The holiday tables in a verified ``calendar`` envelope (``{"tables": [...]}`` or one table)."""
+    from casework.workdays import HolidayTable
+
     payload = env.payload
     raw = payload.get("tables")
     entries = raw if isinstance(raw, list) else [payload.get("table", payload)]

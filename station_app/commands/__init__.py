@@ -8,4 +8,6 @@ COMMAND_MODULES: list[str] = [
     "serve",
     "init",
     "verify",
+    "enroll",
+    "sync",
 ]
