@@ -151,7 +151,7 @@ def _how(record: MaterialRecord) -> str:
     if record.satisfaction is Satisfaction.DEFERRED and record.due_date:
         return f"容缺后补（{_cn_date(record.due_date)}前补交）"
     if record.satisfaction is Satisfaction.ORIGINAL_VERIFIED and record.attachments:
-        return f"原件已核验，扫描{len(record.attachments)}页"
+        return f"原件已核验，扫描件{len(record.attachments)}份"
     return _HOW[record.satisfaction]
 
 
@@ -249,9 +249,10 @@ def acceptance_receipt(
     owed = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
     paragraphs = [f"您的申请已于{_cn_date(local_date(accepted_at))}受理，承诺办结日期：{promise}。"]
     if owed:
-        paragraphs.append(
-            "以下容缺材料请按期补交，逾期未补交的，将按规定处理：" + "；".join(_how(m) + m.name for m in owed)
+        owed_text = "；".join(
+            m.name + (f"（{_cn_date(m.due_date)}前补交）" if m.due_date else "") for m in owed
         )
+        paragraphs.append(f"以下容缺材料请按期补交，逾期未补交的，将按规定处理：{owed_text}")
     if any(m.satisfaction is Satisfaction.COMMITMENT for m in case.materials):
         paragraphs.append(
             "您已作出告知承诺，请确保承诺内容真实；承诺不实的，将依法撤销相关决定并记入信用记录。"

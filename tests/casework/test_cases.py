@@ -346,7 +346,7 @@ def cases(draw: st.DrawFn) -> Case:
         to = draw(st.sampled_from(options))
         side = draw(st.sampled_from(sorted(TRANSITIONS[case.status][to])))
         at = at + dt.timedelta(microseconds=draw(st.integers(1, 10**11)))
-        case.transition(to, actor=draw(texts) or "a", at=at, reason=draw(texts) or "r", side=side)
+        case.transition(to, actor=draw(texts) or "a", at=at, reason="原因" + draw(texts), side=side)
     if bundle and case.status is CaseStatus.DELIVERED:
         for code in (ITEM_B.code, ITEM_C.code):
             case.transition_sub(code, CaseStatus.IN_REVIEW, actor="r", at=at)

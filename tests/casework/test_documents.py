@@ -73,8 +73,8 @@ def test_acceptance_receipt() -> None:
     body = text(doc)
     assert doc.number == "SL260930-007-00018"
     assert "承诺办结日期：2026年10月10日" in body and "暂定" not in body and not doc.provisional_date
-    assert "原件已核验，扫描2页" in body
-    assert "容缺后补（2026年10月16日前补交）" in body
+    assert "原件已核验，扫描件2份" in body
+    assert "容缺后补（2026年10月16日前补交）" in body and "户口簿（2026年10月16日前补交）" in body
     assert "告知承诺" in body and "记入信用记录" in body
     assert "王芳（帮办代办员）" in body and "与申请人关系：帮办代办" in body
     assert doc.issued_on == dt.date(2026, 9, 30)
