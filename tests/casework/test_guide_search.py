@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casework.catalog import Bundle, Catalog, Item, ItemStatus, Level, LifeEvent, TimeLimit
 from casework.guide_search import GuideIndex, HitKind, MatchKind, pinyin_syllables
@@ -168,3 +170,92 @@ def test_large_synthetic_catalog_answers_correctly() -> None:
     cancelled = [it for it in catalog.items if it.status is ItemStatus.CANCELLED]
     assert cancelled and index.search(cancelled[0].code).hits[0].cancelled
     assert date.fromisoformat("2023-01-01") == cancelled[0].effective_to
+
+
+# ------------------------------------------------------------------------ property: index == brute force
+
+_CHARS = "高龄津贴申领民政低保安全平爱你出生登记证"
+_DEPTS = ("西安市阎良区民政局", "西安市阎良区卫生健康局", "市住建局")
+
+
+def _reference(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
+    """The ranking rules of the module docstring, applied entry by entry."""
+    q = "".join(query.split()).lower()
+    ascii_q = q.isascii() and q.isalnum()
+    catalog = index.catalog
+    rows = []
+    for e in (*catalog.items, *catalog.bundles):
+        name = e.name.lower()
+        syl = pinyin_syllables(e.name)
+        full, ini = "".join(syl), "".join(s[0] for s in syl)
+        starts = [len("".join(syl[:k])) for k in range(1, len(syl))]
+        items = [e] if isinstance(e, Item) else [catalog.item(c) for c in e.item_codes]
+
+        def label_hit(texts: list[str]) -> bool:
+            for text in texts:
+                ts = pinyin_syllables(text)
+                tfull = "".join(ts)
+                suffixes = [tfull[len("".join(ts[:k])):] for k in range(len(ts))]
+                if (q in text) if not ascii_q else (
+                        "".join(s[0] for s in ts).startswith(q) or any(s.startswith(q) for s in suffixes)):
+                    return True
+            return False
+
+        if q in (name, e.code.lower(), full):
+            m = MatchKind.EXACT
+        elif name.startswith(q) or (ascii_q and full.startswith(q)):
+            m = MatchKind.PREFIX
+        elif ascii_q and ini.startswith(q):
+            m = MatchKind.INITIALS
+        elif q in name[1:] or (ascii_q and (any(full[s:].startswith(q) for s in starts) or q in ini[1:])):
+            m = MatchKind.SUBSTRING
+        elif label_hit([it.department for it in items]):
+            m = MatchKind.DEPARTMENT
+        elif label_hit([catalog.item_type_name(it.item_type) for it in items]):
+            m = MatchKind.ITEM_TYPE
+        elif label_hit([ev.value for ev in e.life_events]):
+            m = MatchKind.LIFE_EVENT
+        else:
+            continue
+        rows.append(((m, e.status is ItemStatus.CANCELLED, len(e.name), e.name, e.code), (e.name, m)))
+    return [row for _, row in sorted(rows)]
+
+
+@st.composite
+def _catalogs(draw: st.DrawFn) -> Catalog:
+    names = draw(st.lists(st.text(alphabet=_CHARS, min_size=1, max_size=5), min_size=1, max_size=12))
+    items = tuple(
+        Item(code=f"{CREDIT}{i:012d}000", basic_code=f"{i:012d}", name=name,
+             item_type=draw(st.sampled_from(["01", "05", "20"])), department=draw(st.sampled_from(_DEPTS)),
+             department_credit_code=CREDIT, level=Level.COUNTY, jurisdiction="阎良区",
+             promised_limit=TimeLimit(1), status=draw(st.sampled_from(list(ItemStatus))),
+             life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=2))))
+        for i, name in enumerate(names)
+    )
+    bundles: tuple[Bundle, ...] = ()
+    if len(items) >= 2:
+        name = draw(st.text(alphabet=_CHARS, min_size=1, max_size=4)) + "一件事"
+        bundles = (Bundle(code="YJS-1", name=name, item_codes=(items[0].code, items[1].code),
+                          life_events=(LifeEvent.BIRTH,)),)
+    return Catalog(version=1, district_code="610114", district_name="阎良区",
+                   issued_at=datetime(2023, 1, 1, tzinfo=UTC), items=items, bundles=bundles)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_index_agrees_with_brute_force_ranking(data: st.DataObject) -> None:
+    catalog = data.draw(_catalogs())
+    index = GuideIndex(catalog)
+    some = data.draw(st.sampled_from([*catalog.items, *catalog.bundles]))
+    syl = pinyin_syllables(some.name)
+    full = "".join(syl)
+    candidates = [
+        some.name, some.name[1:], some.name[:2], full, full[:3], full[1:4], "".join(s[0] for s in syl),
+        "".join(s[0] for s in syl)[1:], "minzheng", "wsjk", "zhujian", "出生", "许可", "给付", "gonggong", "",
+    ]
+    query = data.draw(st.sampled_from([c for c in candidates if c] or ["x"]))
+    expected = _reference(index, query)
+    got = [(h.name, h.match) for h in index.search(query, limit=None).hits]
+    assert got == expected
+    top = index.search(query, limit=3)
+    assert [(h.name, h.match) for h in top.hits] == expected[:3] and top.total == len(expected)
