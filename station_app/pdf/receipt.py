@@ -20,6 +20,7 @@ MAX_H = 3000.0  # mm; PDF viewers handle pages up to 5080 mm
 QR_W = 34.0
 BODY_PT = 8.5
 LINE_H = 4.1
+SUB_INDENT = 4.0
 
 
 def render_receipt80(view: DocumentView) -> bytes:
@@ -52,10 +53,13 @@ def _keep(pdf: DocumentPDF, need: float) -> None:
 
 
 def _text(pdf: DocumentPDF, text: str, *, pt: float = BODY_PT, align: Align = Align.L,
-          h: float = LINE_H) -> None:
+          h: float = LINE_H, indent: float = 0.0) -> None:
+    """Wrapped text; ``indent`` mm shifts every line right (sub-lines of a list entry)."""
     pdf.size(pt)
-    for line in wrap(pdf, text, CONTENT_W - 0.3):
-        pdf.cell(CONTENT_W, h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    width = CONTENT_W - indent
+    for line in wrap(pdf, text, width - 0.3 - 2 * pdf.c_margin):
+        pdf.set_x(MARGIN + indent)
+        pdf.cell(width, h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _rule(pdf: DocumentPDF, dashed: bool = True) -> None:
@@ -81,7 +85,12 @@ def _heading(pdf: DocumentPDF, text: str) -> None:
 
 def _content(pdf: DocumentPDF, view: DocumentView) -> None:
     doc = view.doc
-    _text(pdf, doc.station, pt=9.5, align=Align.C, h=4.6)
+    station_pt = 9.5
+    pdf.size(station_pt)
+    while pdf.get_string_width(doc.station) > CONTENT_W - 2 * pdf.c_margin - 0.5 and station_pt > 7.5:
+        station_pt -= 0.5
+        pdf.size(station_pt)
+    _text(pdf, doc.station, pt=station_pt, align=Align.C, h=4.6)
     pdf.ln(1)
     pdf.set_char_spacing(1)
     pdf.size(15)
@@ -129,7 +138,7 @@ def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
         _text(pdf, f"{cells[0] if numbered else n}. {lead}")
         for c in range(first + 1, len(header)):
             if cells[c]:
-                _text(pdf, f"    {header[c]}：{cells[c]}", pt=7.5, h=3.7)
+                _text(pdf, f"{header[c]}：{cells[c]}", pt=7.5, h=3.7, indent=SUB_INDENT)
 
 
 def _stamp_box(pdf: DocumentPDF) -> None:

@@ -83,7 +83,7 @@ class GuideScreen(Screen):
             await self._run()
 
         return ft.Chip(label=ft.Text(label, size=self.ui.size(15)), selected=selected,
-                       on_select=self.ui.wrap(choose), on_click=self.ui.wrap(choose))
+                       on_click=self.ui.wrap(choose))
 
     def _rows(self) -> list[ft.Control]:
         assert self.search is not None

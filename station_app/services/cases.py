@@ -25,7 +25,7 @@ from casework.documents import (
     one_time_notice,
     refusal_notice,
 )
-from casework.workdays import DEFAULT_CALENDAR, WorkCalendar
+from casework.workdays import DEFAULT_CALENDAR, HolidayTable, WorkCalendar
 from station_app.services.station import StationService
 from storage.store import StationStore
 from sync.outbox import OUTBOX, REJECTED, enqueue
@@ -75,16 +75,24 @@ class CaseService:
 
     # -- identity of this station -------------------------------------------------------------------------
     def station_identity(self) -> tuple[str, int]:
-        s = self.station.settings()
-        station_no = int(s.get("station_no") or 0)
-        if station_no < 1:
+        """(station_id, station_no) from enrollment; raises :class:`NotEnrolled` before it."""
+        ident = self.station.identity()
+        if not ident or int(ident.get("station_no") or 0) < 1:
             raise NotEnrolled()
-        return str(s.get("station_id") or ""), station_no
+        return str(ident["station_id"]), int(ident["station_no"])
 
     def station_info(self) -> StationInfo:
-        s = self.station.settings()
-        return StationInfo(name=str(s.get("station_name", "")), district=str(s.get("district_name") or s.get("area", "")),
+        s, ident = self.station.settings(), self.station.identity() or {}
+        return StationInfo(name=str(s.get("station_name", "")),
+                           district=str(ident.get("district_name") or s.get("area", "")),
                            address=str(s.get("address", "")), phone=str(s.get("phone", "")))
+
+    def work_calendar(self) -> WorkCalendar:
+        """The default calendar plus every holiday table the district published (``calendar`` collection)."""
+        calendar = DEFAULT_CALENDAR
+        for _year, doc in self.store.items("calendar"):
+            calendar = calendar.with_table(HolidayTable.from_dict(doc))
+        return calendar
 
     # -- drafts --------------------------------------------------------------------------------------------
     def save_draft(self, draft_id: str, draft: dict[str, Any], *, actor: str) -> None:
@@ -121,25 +129,33 @@ class CaseService:
     # -- the durable commits -------------------------------------------------------------------------------
     def commit_new(self, case: Case, counter: CaseCounter, *, actor: str, action: str,
                    draft_id: str | None = None) -> None:
-        """Write a new case (accepted, collected, notice issued or refused) with its outbox entry, the counter
-        and the draft removal in one transaction."""
+        """Write a new case with the counter and the draft removal in one transaction. An accepted or
+        collected case is moved to ``queued`` (待上报) and enqueued for the center in that same commit; a
+        notice or refusal stays on the station (its paper document is the record)."""
         self.store.check_free_space(MIN_FREE_FOR_CASE)
+        send = case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)
+        if send:
+            case.transition(CaseStatus.QUEUED, actor=actor, at=utcnow(), side=Side.STATION)
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
             tx.put("cases", case.id, doc)
             tx.put("settings", COUNTER_KEY, counter.to_dict())  # type: ignore[arg-type]
-            enqueue(tx, doc)
+            if send:
+                enqueue(tx, doc)
             if draft_id:
                 tx.delete("drafts", draft_id)
             tx.audit(action, case=case.id, detail={"number": case.number, "status": case.status.value})
 
     def save(self, case: Case, *, actor: str, action: str) -> None:
-        """Persist a changed case and queue its new version for the center, in one transaction."""
+        """Persist a changed case and queue its new version for the center, in one transaction. Fields the
+        sync layer keeps on the stored document (``_feed_seq`` …) are carried over."""
         self.store.check_free_space(MIN_FREE_FOR_CASE)
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
+            old = tx.get("cases", case.id) or {}
+            doc = {**{k: v for k, v in old.items() if k.startswith("_")}, **doc}
             tx.put("cases", case.id, doc)
-            enqueue(tx, doc)
+            enqueue(tx, case.to_dict())
             tx.audit(action, case=case.id, detail={"status": case.status.value})
 
     # -- reading -------------------------------------------------------------------------------------------

@@ -5,14 +5,23 @@ Built once per process by ``station-app serve``/``demo`` and shared by every bro
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from station_app.config import REPO_ASSETS, AppConfig
+from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
+from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
+from sync.scheduler import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
+from sync.status import StatusBoard
+
+log = logging.getLogger(__name__)
 
 
 # The prebuilt Flet web client (both its JS and its WasmGC build) loads the Rive animation runtime from a CDN
@@ -51,9 +60,67 @@ class StationRuntime:
     config: AppConfig
     station: StationService
     documents: DocumentOutbox = field(init=False)
+    cases: CaseService = field(init=False)
+    kiosk: KioskService = field(init=False)
+    board: StatusBoard = field(init=False)
+    sync_service: Any = None
+    scheduler: Any = None
+    sync_interval: float = DEFAULT_INTERVAL
+    probe_interval: float = DEFAULT_PROBE_INTERVAL
 
     def __post_init__(self) -> None:
         self.documents = DocumentOutbox(self.config.download_dir)
+        self.cases = CaseService(self.station)
+        self.kiosk = KioskService(self.cases)
+        self.board = StatusBoard()
+        self._sync_lock = threading.Lock()
+        self._catalog_version = -1
+        self.board.subscribe(self._on_status)
+        self.station.on_unlocked(self.start_sync)
+
+    # -- sync ----------------------------------------------------------------------------------------------
+    def start_sync(self) -> bool:
+        """Start the background sync once the store is unlocked and the station is enrolled. Idempotent."""
+        from sync.local import StationSyncStore, load_identity
+        from sync.scheduler import SyncScheduler
+        from sync.service import SyncService
+
+        with self._sync_lock:
+            if self.scheduler is not None:
+                return True
+            store = self.station.store
+            if store is None or not store.is_unlocked or self.station.identity() is None:
+                return False
+            self._catalog_version = self.station.catalog_version()
+            self.sync_service = SyncService(StationSyncStore(store), load_identity(store), board=self.board)
+            self.scheduler = SyncScheduler(self.sync_service, interval=self.sync_interval,
+                                           probe_interval=self.probe_interval)
+            self.scheduler.start()
+            log.info("sync scheduler started")
+            return True
+
+    def sync_now(self) -> Any:
+        if not self.start_sync():
+            return None
+        return self.scheduler.sync_now()
+
+    def enroll(self, center_url: str, code: str, *, actor: str) -> Any:
+        """注册: bind this station to its district center (``sync.enrollment``), then start syncing."""
+        from sync.enrollment import enroll_station, parse_enrollment
+
+        url, code = parse_enrollment(center_url, code)
+        result = enroll_station(self.station.unlocked_store, url, code, station_name=self.station.station_name())
+        self.station.save_settings({"center_url": url}, actor=actor)
+        self.start_sync()
+        return result
+
+    def _on_status(self, status: Any) -> None:
+        # Runs on the sync thread: only invalidate caches here; screens re-read on their own loop.
+        if not status.running and self.station.store is not None and self.station.store.is_unlocked:
+            version = self.station.catalog_version()
+            if version != self._catalog_version:
+                self._catalog_version = version
+                self.station.catalog_changed()
 
     @classmethod
     def open(cls, config: AppConfig) -> StationRuntime:
@@ -84,5 +151,9 @@ class StationRuntime:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.sync_service is not None:
+            self.sync_service.close()
         self.documents.purge_all()
         self.station.close()

@@ -15,8 +15,10 @@ that worker's key slot, and forgets the worker on idle lock.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,7 @@ class StationService:
         self._catalog: Catalog | None = None
         self._index: GuideIndex | None = None
         self.store: StationStore | None = store
+        self._unlock_hooks: list[Callable[[], Any]] = []
         if store is None and (data_dir / KEYS_FILE).exists():
             self.store = StationStore.open(data_dir)
             passphrase = _env_passphrase()
@@ -125,6 +128,17 @@ class StationService:
             }
             i18n.set_language(str(self._settings.get("language", "zh_CN")))
             self._catalog, self._index = None, None
+        for hook in list(self._unlock_hooks):
+            try:
+                hook()
+            except Exception:  # sync failing to start must not stop a worker from signing in
+                logging.getLogger(__name__).exception("unlock hook failed")
+
+    def on_unlocked(self, hook: Callable[[], Any]) -> None:
+        """Call ``hook`` after every unlock (and now, if already unlocked): starts the sync scheduler."""
+        self._unlock_hooks.append(hook)
+        if self.store is not None and self.store.is_unlocked:
+            hook()
 
     # -- workers ---------------------------------------------------------------------------------------------
     def workers(self) -> list[Worker]:
@@ -185,7 +199,7 @@ class StationService:
             if self._catalog is None and self.store is not None and self.store.is_unlocked:
                 doc = self.store.get(CATALOG_COLLECTION, CATALOG_KEY)
                 if doc is not None:
-                    self._catalog = Catalog.from_dict(doc.get("payload", doc))
+                    self._catalog = Catalog.from_dict(doc["catalog"])
             return self._catalog
 
     def guide_index(self) -> GuideIndex | None:
@@ -200,10 +214,26 @@ class StationService:
         """Store a catalog document (used by ``demo`` for the sample catalog; the sync layer does the same)."""
         catalog = Catalog.from_dict(data)
         catalog.validate()
+        # Same document shape as ``sync.local.StationSyncStore.apply_catalog`` (without an envelope: a sample
+        # catalog installed locally is not signed; the first sync replaces it with the district's).
+        doc = {"version": catalog.version, "catalog": data, "applied_at": _now(), "source": "local"}
         with self.unlocked_store.transaction(actor=actor, action="catalog.install") as tx:
-            tx.put(CATALOG_COLLECTION, CATALOG_KEY, data)
+            tx.put(CATALOG_COLLECTION, CATALOG_KEY, doc)
         self.catalog_changed()
         return catalog
+
+    def identity(self) -> dict[str, Any] | None:
+        """What enrollment stored (``sync_state/identity``): station id/no, district, center URL; None before."""
+        if self.store is None or not self.store.is_unlocked:
+            return None
+        doc = self.store.get("sync_state", "identity")
+        if doc is None:
+            return None
+        return {k: v for k, v in doc.items() if k != "station_key"}
+
+    def catalog_version(self) -> int:
+        doc = self.store.get(CATALOG_COLLECTION, CATALOG_KEY) if self.store and self.store.is_unlocked else None
+        return int(doc["version"]) if doc else 0
 
     def catalog_changed(self) -> None:
         with self._lock:
@@ -212,6 +242,12 @@ class StationService:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _env_passphrase() -> str:

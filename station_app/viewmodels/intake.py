@@ -20,9 +20,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from casework.acceptance import AcceptanceRefused, acceptance_problems, accept, issue_notice, local_date
-from casework.catalog import Catalog, Item, Material, Necessity
+from casework.acceptance import AcceptanceRefused, accept, acceptance_problems, issue_notice, local_date
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
+from casework.catalog import Catalog, Item, Material, Necessity
 from casework.identity import (
     ID_TYPES,
     ORGANIZATION_ID_TYPES,
@@ -272,7 +272,7 @@ class IntakeViewModel:
         return out
 
     def build_case(self, number: str, case_id: str | None = None) -> Case:
-        station_id = str(self.cases.station.settings().get("station_id") or "")
+        station_id = str((self.cases.station.identity() or {}).get("station_id") or "")
         now = utcnow()
         kw: dict[str, Any] = {"bundle_code": self.code, "bundle_item_codes": self.catalog.bundle(self.code).item_codes} \
             if self.is_bundle else {"item_code": self.code}
@@ -361,8 +361,7 @@ class IntakeViewModel:
 
     def document_kind(self) -> str:
         assert self.outcome is not None
-        return {CaseStatus.ACCEPTED: "receipt", CaseStatus.COLLECTED: "collection",
-                CaseStatus.NOTICE_ISSUED: "notice"}.get(self.outcome.status, "refusal")
+        return document_kind(self.outcome)
 
     def render_document(self) -> bytes:
         """The PDF of the document this outcome needs (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
@@ -370,6 +369,15 @@ class IntakeViewModel:
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
         self.document_pdf = self.cases.render_pdf(doc)
         return self.document_pdf
+
+
+def document_kind(case: Case) -> str:
+    """Which window document a case's first decision needs (by history: a queued case was accepted first)."""
+    for status, kind in ((CaseStatus.ACCEPTED, "receipt"), (CaseStatus.COLLECTED, "collection"),
+                         (CaseStatus.REFUSED, "refusal"), (CaseStatus.NOTICE_ISSUED, "notice")):
+        if case.entered_at(status) is not None:
+            return kind
+    raise ValueError(f"办件 {case.number} 没有可出具的文书")
 
 
 def id_type_options(kind: str) -> list[tuple[str, str]]:

@@ -43,10 +43,10 @@ def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(s
             vm.attach(r.code, f"{r.code}.png", qr_png("scan of " + r.code))
     assert vm.review_problems() == []
     case = vm.accept(collected=False)
-    assert case.status is CaseStatus.ACCEPTED
+    assert case.status is CaseStatus.QUEUED and case.entered_at(CaseStatus.ACCEPTED)
     assert case.number.startswith(dt.date.today().strftime("%y")) or case.number[:2].isdigit()
     store = station.unlocked_store
-    assert store.get("cases", case.id)["status"] == "accepted"
+    assert store.get("cases", case.id)["status"] == "queued"
     assert store.get(OUTBOX, case.id) is not None, "case and outbox entry are written together"
     assert store.get("drafts", vm.draft["id"]) is None
     pdf = vm.render_document()

@@ -1,0 +1,67 @@
+"""首页: today's work at a glance, each tile one click from the matching case list."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import flet as ft
+
+from casework.acceptance import local_date
+from station_app.i18n import t
+from station_app.screens.base import Screen
+from station_app.screens.sync_page import status_line
+from station_app.services.cases import utcnow
+from station_app.viewmodels.cases import Dashboard
+
+TILES = [
+    ("today", ft.Icons.TODAY, None),
+    ("sync_pending", ft.Icons.CLOUD_UPLOAD_OUTLINED, None),
+    ("overdue", ft.Icons.ALARM, ft.Colors.ERROR),
+    ("due_soon", ft.Icons.HOURGLASS_BOTTOM, ft.Colors.ORANGE_800),
+    ("pickup", ft.Icons.INVENTORY_2_OUTLINED, ft.Colors.GREEN_800),
+    ("deferred_overdue", ft.Icons.ASSIGNMENT_LATE_OUTLINED, ft.Colors.ORANGE_800),
+    ("rejected", ft.Icons.REPORT_OUTLINED, ft.Colors.ERROR),
+]
+
+
+class HomeScreen(Screen):
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.dashboard = Dashboard()
+        self.drafts = 0
+
+    async def load(self) -> None:
+        cases = self.shell.runtime.cases
+        rows = await asyncio.to_thread(cases.rows)
+        calendar = await asyncio.to_thread(cases.work_calendar)
+        self.dashboard = Dashboard.from_rows(rows, local_date(utcnow()), calendar)
+        self.drafts = len(await asyncio.to_thread(cases.drafts))
+
+    def view(self) -> ft.Control:
+        ui = self.ui
+        worker = self.shell.session.worker
+        tiles = []
+        for key, icon, color in TILES:
+            n = self.dashboard.counts.get(key, 0)
+            tiles.append(ui.card(
+                ft.Row([ft.Icon(icon, size=ui.size(30), color=color if n else ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(str(n), size=ui.size(34), weight=ft.FontWeight.BOLD, color=color if n else None)]),
+                ft.Text(t(f"home.{key}"), size=ui.size(17)),
+                ident=f"tile-{key}", width=ui.size(210),
+                on_click=lambda key=key: self.go("cases", preset=key)))
+        sync = ui.card(ft.Row([ft.Icon(ft.Icons.SYNC), ft.Text(status_line(self.shell.runtime), size=ui.size(17),
+                                                                expand=True)]),
+                       ident="tile-sync", on_click=lambda: self.go("sync"))
+        actions = ft.Row([
+            ui.button(t("home.new_intake"), lambda: self.go("intake"), ident="home-intake", icon=ft.Icons.ASSIGNMENT_ADD),
+            ui.button(t("home.guide"), lambda: self.go("guide"), primary=False, icon=ft.Icons.MENU_BOOK_OUTLINED),
+            ui.button(t("home.find_ticket"), lambda: self.go("cases", ticket=True), primary=False,
+                      icon=ft.Icons.CONFIRMATION_NUMBER_OUTLINED, ident="home-ticket"),
+        ], wrap=True)
+        parts: list[ft.Control] = [ui.title(t("home.hello", name=worker.name if worker else "")), actions,
+                                   ft.Row(tiles, wrap=True, spacing=12, run_spacing=12), sync]
+        if self.drafts:
+            parts.append(ui.card(ui.text(t("home.drafts", n=self.drafts)), on_click=lambda: self.go("intake"),
+                                 ident="tile-drafts"))
+        return ft.Column(parts, spacing=16, scroll=ft.ScrollMode.AUTO)

@@ -1,0 +1,221 @@
+"""自助办 (kiosk, tablet): guide by life event, pre-application (预审) with a ticket code, rating a case.
+
+Large text, simple words, no case data on screen. Inactivity wipes the input and returns here; leaving kiosk
+mode needs a worker's number and PIN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import flet as ft
+
+from casework.cases import RatingLevel
+from casework.catalog import LifeEvent
+from station_app.i18n import t
+from station_app.screens.base import Screen
+from station_app.screens.guide import guide_page_view
+from station_app.screens.rating import RatingPanel
+from station_app.services.kiosk import KioskError
+from station_app.viewmodels.auth import UnlockForm
+from station_app.viewmodels.guide import GuideSearch, page_for
+
+
+class KioskScreen(Screen):
+    chrome = False
+
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.ui.scale = max(self.ui.scale, 1.3)  # 适老化: kiosk text is always large
+        self.shell.session.scratch["dirty"] = True
+
+    def big(self, label: str, on_click: Any, icon: Any, ident: str, color: Any = None) -> ft.Control:
+        ui = self.ui
+        box = ft.Container(
+            ft.Row([ft.Icon(icon, size=ui.size(40), color=ft.Colors.ON_PRIMARY_CONTAINER),
+                    ft.Text(label, size=ui.size(24), weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY_CONTAINER)],
+                   spacing=16),
+            bgcolor=color or ft.Colors.PRIMARY_CONTAINER, padding=ft.Padding.symmetric(horizontal=28, vertical=22),
+            border_radius=20, on_click=ui.wrap(on_click), ink=True)
+        return ft.Semantics(identifier=ident, button=True, label=label, content=box)
+
+    def frame(self, *parts: ft.Control, back: str | None = "kiosk") -> ft.Control:
+        top: list[ft.Control] = [ft.Text(t("kiosk.title"), size=self.ui.size(26), weight=ft.FontWeight.BOLD,
+                                         color=ft.Colors.PRIMARY, expand=True)]
+        if back:
+            top.insert(0, self.ui.button(t("kiosk.home"), lambda: self.go(back), primary=False, ident="kiosk-back",
+                                         icon=ft.Icons.HOME))
+        return ft.Column([ft.Row(top), *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+class KioskHome(KioskScreen):
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.shell.session.scratch.pop("dirty", None)  # nothing typed here: no reset needed
+
+    def view(self) -> ft.Control:
+        return self.frame(
+            self.ui.text(t("kiosk.welcome")),
+            self.big(t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"),
+            self.big(t("kiosk.rate"), lambda: self.go("kiosk_rate"), ft.Icons.STAR, "kiosk-rate",
+                     ft.Colors.TERTIARY_CONTAINER),
+            ft.Container(height=40),
+            self.ui.button(t("kiosk.exit"), lambda: self.go("kiosk_exit"), primary=False, ident="kiosk-exit",
+                           icon=ft.Icons.LOGOUT),
+            back=None)
+
+
+class KioskGuide(KioskScreen):
+    def __init__(self, shell: Any, event: str = "", **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.event = LifeEvent(event) if event else None
+        self.search: GuideSearch | None = None
+
+    async def load(self) -> None:
+        index = await asyncio.to_thread(self.station.guide_index)
+        if index is not None and self.event is not None:
+            self.search = GuideSearch(index)
+            self.search.filters.life_event = self.event
+            self.search.filters.include_cancelled = False
+            await asyncio.to_thread(self.search.run)
+
+    def view(self) -> ft.Control:
+        if self.event is None:
+            tiles = [self.big(e.value, lambda e=e: self.go("kiosk_guide", event=e.value), ft.Icons.CHEVRON_RIGHT,
+                              f"event-{e.name.lower()}") for e in LifeEvent]
+            return self.frame(self.ui.text(t("kiosk.choose_event")), ft.Row(tiles, wrap=True, spacing=14, run_spacing=14))
+        hits = self.search.hits if self.search else ()
+        tiles = [self.big(h.name, lambda h=h: self.go("kiosk_item", code=h.code),
+                          ft.Icons.WORKSPACES if h.kind.value == "bundle" else ft.Icons.DESCRIPTION, f"kiosk-hit-{h.code}")
+                 for h in hits]
+        return self.frame(self.ui.heading(self.event.value), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
+
+
+class KioskItem(KioskScreen):
+    def __init__(self, shell: Any, code: str = "", **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.code = code
+
+    async def load(self) -> None:
+        catalog = await asyncio.to_thread(self.station.catalog)
+        self.page = page_for(catalog, self.code) if catalog else None
+
+    def view(self) -> ft.Control:
+        if self.page is None:
+            return self.frame(self.ui.text(t("guide.no_catalog")))
+        parts = guide_page_view(self, self.page)
+        if not self.page.cancelled:
+            parts.insert(1, self.big(t("kiosk.preapply"), lambda: self.go("kiosk_preapply", code=self.code),
+                                     ft.Icons.EDIT_NOTE, "kiosk-preapply"))
+        return self.frame(*parts)
+
+
+class KioskPreapply(KioskScreen):
+    def __init__(self, shell: Any, code: str = "", **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.code = code
+        self.ticket = ""
+        self.error = ""
+
+    def view(self) -> ft.Control:
+        ui = self.ui
+        if self.ticket:
+            return self.frame(
+                ui.text(t("kiosk.ticket_intro")),
+                ft.Semantics(identifier="kiosk-ticket", label=self.ticket, content=ft.Text(
+                    " ".join(self.ticket[i:i + 3] for i in (0, 3)), size=ui.size(64), weight=ft.FontWeight.BOLD,
+                    color=ft.Colors.PRIMARY)),
+                ui.text(t("kiosk.ticket_help")))
+        self.name = ui.field(t("intake.name"))
+        self.id_number = ui.field(t("intake.id_number"))
+        self.phone = ui.field(t("intake.phone"), keyboard=ft.KeyboardType.PHONE)
+        parts: list[ft.Control] = [ui.heading(t("kiosk.preapply")), ui.text(t("kiosk.preapply_help")),
+                                   self.name, self.id_number, self.phone]
+        if self.error:
+            parts.append(ui.error(self.error))
+        parts.append(self.big(t("kiosk.get_ticket"), self.submit, ft.Icons.CONFIRMATION_NUMBER, "kiosk-submit"))
+        return self.frame(*parts)
+
+    async def submit(self) -> None:
+        try:
+            self.ticket = await asyncio.to_thread(
+                self.shell.runtime.kiosk.preapply, self.code, name=self.name.value or "", id_type="111",
+                id_number=self.id_number.value or "", phone=self.phone.value or "")
+        except KioskError as exc:
+            self.error = str(exc)
+        self.refresh()
+
+
+class KioskRate(KioskScreen):
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.case: Any = None
+        self.item_name = ""
+        self.error = ""
+        self.done = False
+        self.panel: RatingPanel | None = None
+
+    def view(self) -> ft.Control:
+        ui = self.ui
+        if self.done:
+            return self.frame(ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
+                              ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))))
+        if self.panel is not None:
+            return self.frame(self.panel.view())
+        self.number = ui.field(t("kiosk.case_number"), keyboard=ft.KeyboardType.NUMBER)
+        self.last4 = ui.field(t("kiosk.phone_last4"), keyboard=ft.KeyboardType.NUMBER)
+        parts: list[ft.Control] = [ui.heading(t("kiosk.rate")), ui.text(t("kiosk.rate_help")), self.number, self.last4]
+        if self.error:
+            parts.append(ui.error(self.error))
+        parts.append(self.big(t("kiosk.find_case"), self.find, ft.Icons.SEARCH, "kiosk-find"))
+        return self.frame(*parts)
+
+    async def find(self) -> None:
+        try:
+            self.case, self.item_name = await asyncio.to_thread(
+                self.shell.runtime.kiosk.find_for_rating, self.number.value or "", self.last4.value or "")
+        except KioskError as exc:
+            self.error = str(exc)
+            self.refresh()
+            return
+        self.panel = RatingPanel(self.ui, t("kiosk.rate_item", name=self.item_name), self.save, self.refresh)
+        self.refresh()
+
+    async def save(self, level: RatingLevel, reasons: list[str], comment: str) -> None:
+        try:
+            await asyncio.to_thread(self.shell.runtime.kiosk.rate, self.case, level, reasons, comment)
+        except KioskError as exc:
+            assert self.panel is not None
+            self.panel.error = str(exc)
+            self.refresh()
+            return
+        self.done = True
+        self.refresh()
+
+
+class KioskExit(KioskScreen):
+    """Leaving kiosk mode needs a worker's number and PIN (the same check as signing in)."""
+
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.form = UnlockForm()
+
+    def view(self) -> ft.Control:
+        ui = self.ui
+        self.wid = ui.field(t("unlock.worker_id"), keyboard=ft.KeyboardType.NUMBER)
+        self.pin = ui.field(t("unlock.pin"), password=True, keyboard=ft.KeyboardType.NUMBER, on_submit=self.submit)
+        parts: list[ft.Control] = [ui.heading(t("kiosk.exit")), ui.text(t("kiosk.exit_help")), self.wid, self.pin]
+        if self.form.error:
+            parts.append(ui.error(self.form.error))
+        parts.append(ui.button(t("kiosk.exit_submit"), self.submit, ident="kiosk-exit-submit"))
+        return self.frame(*parts)
+
+    async def submit(self) -> None:
+        self.form.worker_id, self.form.pin = self.wid.value or "", self.pin.value or ""
+        worker = await asyncio.to_thread(self.form.attempt, self.station)
+        if worker is None:
+            self.refresh()
+            return
+        self.shell.session.leave_kiosk(worker)
+        await self.shell.go("home")

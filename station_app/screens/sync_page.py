@@ -1,0 +1,87 @@
+"""同步: what waits to go to the district center, progress, errors in plain words with the action, sync now,
+offline bundles, and the catalog version."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import flet as ft
+
+from station_app.i18n import t
+from station_app.screens.base import Screen
+from station_app.viewmodels.sync import SyncView, sync_view
+
+
+def status_line(runtime: Any) -> str:
+    return sync_view(runtime).headline
+
+
+class SyncScreen(Screen):
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.view_model: SyncView | None = None
+        self.unsubscribe: Any = None
+
+    async def load(self) -> None:
+        runtime = self.shell.runtime
+        self.view_model = await asyncio.to_thread(sync_view, runtime, True)
+        if self.unsubscribe is None:
+            page = self.shell.page
+
+            def changed(_status: Any) -> None:  # sync thread: hand over to the page's loop
+                page.run_task(self._changed)
+
+            self.unsubscribe = runtime.board.subscribe(changed)
+
+    async def _changed(self) -> None:
+        if self.shell.screen is not self:
+            if self.unsubscribe:
+                self.unsubscribe()
+                self.unsubscribe = None
+            return
+        self.view_model = await asyncio.to_thread(sync_view, self.shell.runtime, True)
+        self.refresh()
+
+    def view(self) -> ft.Control:
+        ui, v = self.ui, self.view_model
+        assert v is not None
+        parts: list[ft.Control] = [ui.title(t("nav.sync")),
+                                   ft.Semantics(identifier="sync-headline", label=v.headline,
+                                                content=ui.heading(v.headline))]
+        if v.running:
+            parts.append(ui.text(v.step))
+            parts.append(ft.ProgressBar(value=v.case_progress, width=480))
+            if v.byte_progress is not None:
+                parts.append(ft.ProgressBar(value=v.byte_progress, width=480))
+        if v.error:
+            parts.append(ui.error(v.error))
+            if v.action:
+                parts.append(ui.note(v.action))
+        facts = [(t("sync.center"), v.center or t("sync.not_enrolled")), (t("sync.last_success"), v.last_success or "-"),
+                 (t("sync.next"), v.next_attempt or "-"), (t("sync.catalog"), t("sync.catalog_version", v=v.catalog_version))]
+        parts.append(ui.card(*[ft.Row([ft.Text(k, width=ui.size(140), size=ui.size(16),
+                                               color=ft.Colors.ON_SURFACE_VARIANT), ft.Text(val, size=ui.size(17))])
+                               for k, val in facts]))
+        parts.append(ft.Row([
+            ui.button(t("sync.now"), self.sync_now, ident="sync-now", icon=ft.Icons.SYNC, disabled=not v.center),
+        ], wrap=True))
+        parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
+        for line in v.pending[:50]:
+            parts.append(ui.text(line))
+        if v.rejected:
+            parts.append(ui.heading(t("sync.rejected", n=len(v.rejected))))
+            for number, reason in v.rejected:
+                parts.append(ui.error(t("common.labelled", label=number, text=reason)))
+            parts.append(ui.small(t("sync.rejected_help")))
+        if v.notices:
+            parts.append(ui.heading(t("sync.notices")))
+            parts += [ui.text(n) for n in v.notices[:20]]
+        return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+    async def sync_now(self) -> None:
+        future = await asyncio.to_thread(self.shell.runtime.sync_now)
+        if future is None:
+            self.shell.toast(t("sync.not_enrolled"), error=True)
+            return
+        self.shell.toast(t("sync.started"))

@@ -1,0 +1,109 @@
+"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk, and resident rating.
+
+The kiosk never reads cases for display: a pre-application only writes a draft and returns its ticket code;
+rating asks for the case number **and** the last four digits of the applicant's phone, and answers with the
+item name only. Blocking: call from a thread.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from casework.acceptance import local_date
+from casework.casenumber import normalize
+from casework.cases import Case, CaseStatus, RatingLevel
+from station_app.i18n import t
+from station_app.services.cases import CaseService, utcnow
+from station_app.viewmodels.case_detail import ActionError, CaseActions
+from station_app.viewmodels.intake import IntakeError, new_draft
+
+TICKET_DIGITS = 6
+
+
+class KioskError(Exception):
+    pass
+
+
+class KioskService:
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+
+    def preapply(self, code: str, *, name: str, id_type: str, id_number: str, phone: str) -> str:
+        """预审: store the resident's pre-application as a draft; returns the ticket code they show at the desk."""
+        from casework.identity import check_id_number, check_phone
+
+        problems = [p for p in (
+            t("kiosk.need_name") if not name.strip() else None,
+            check_id_number(id_type, id_number.strip().upper(), today=local_date(utcnow())),
+            check_phone(phone.strip()),
+        ) if p]
+        if problems:
+            raise KioskError("；".join(problems))
+        catalog = self.cases.station.catalog()
+        if catalog is None:
+            raise KioskError(t("guide.no_catalog"))
+        try:
+            draft = new_draft(catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", "")))
+        except IntakeError as exc:
+            raise KioskError("；".join(exc.problems)) from None
+        ticket = self._new_ticket()
+        draft["applicant"].update({"name": name.strip(), "id_type": id_type, "id_number": id_number.strip().upper(),
+                                   "phone": phone.strip()})
+        draft.update({"ticket": ticket, "source": "kiosk", "step": "materials"})
+        self.cases.save_draft(draft["id"], draft, actor="kiosk")
+        return ticket
+
+    def _new_ticket(self) -> str:
+        used = {d.get("ticket") for d in self.cases.drafts()}
+        while True:
+            ticket = "".join(secrets.choice("23456789") for _ in range(TICKET_DIGITS))
+            if ticket not in used:
+                return ticket
+
+    def claim(self, ticket: str, worker_id: str) -> str | None:
+        """The desk opens a ticket: the draft id, now owned by ``worker_id``; ``None`` when unknown."""
+        ticket = "".join(ch for ch in ticket if ch.isdigit())
+        for draft in self.cases.drafts():
+            if ticket and draft.get("ticket") == ticket:
+                draft["worker"] = worker_id
+                draft.pop("ticket", None)
+                draft["claimed_ticket"] = ticket
+                self.cases.save_draft(draft["id"], draft, actor=f"worker:{worker_id}")
+                return str(draft["id"])
+        return None
+
+    def find_for_rating(self, number: str, phone_last4: str) -> tuple[Case, str]:
+        """The case to rate and its item name, if number and phone digits match and it can still be rated."""
+        try:
+            number = normalize(number)
+        except ValueError:
+            raise KioskError(t("kiosk.rate_not_found")) from None
+        case = self.cases.find_by_number(number)
+        if case is None or not phone_last4 or not case.applicant.phone.endswith(phone_last4.strip()):
+            raise KioskError(t("kiosk.rate_not_found"))
+        if case.rating is not None:
+            raise KioskError(t("rating.already"))
+        if case.status is CaseStatus.DRAFT:
+            raise KioskError(t("kiosk.rate_not_found"))
+        catalog = self.cases.station.catalog()
+        name = ""
+        if catalog is not None:
+            try:
+                name = catalog.item(case.item_code).name if case.item_code else catalog.bundle(case.bundle_code or "").name
+            except KeyError:
+                name = ""
+        return case, name
+
+    def rate(self, case: Case, level: RatingLevel, reasons: list[str], comment: str) -> None:
+        try:
+            CaseActions(self.cases, case, "kiosk").rate(level, reasons, comment)
+        except ActionError as exc:
+            raise KioskError(str(exc)) from None
+
+
+def rating_levels() -> list[RatingLevel]:
+    return list(RatingLevel)
+
+
+__all__: list[Any] = ["KioskError", "KioskService", "rating_levels"]

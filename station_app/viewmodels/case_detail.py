@@ -1,0 +1,135 @@
+"""One case (办件): its timeline and what the window can do next — supplements (补齐补正), hand-over (已送达),
+rating (好差评), withdrawal (撤回). Each action changes the :class:`Case` through ``casework`` rules and is
+saved with a new outbox version in one commit (:meth:`CaseService.save`). Blocking: call from a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from casework.cases import (
+    AlreadyRated,
+    Case,
+    CaseError,
+    CaseStatus,
+    MaterialRecord,
+    Rating,
+    RatingLevel,
+    Satisfaction,
+    Side,
+)
+from station_app.i18n import t
+from station_app.services.cases import CaseService, utcnow
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+RATING_REASONS = ("rating.reason_fast", "rating.reason_attitude", "rating.reason_clear", "rating.reason_slow",
+                  "rating.reason_runs", "rating.reason_unclear")
+HANDOVER_METHODS = ("handover.self", "handover.agent", "handover.post", "handover.locker")
+
+
+class ActionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str  # China local time, minutes
+    label: str
+    side: str
+    actor: str
+    reason: str
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    out = []
+    for h in case.history:
+        out.append(TimelineEntry(h.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), h.to_status.label,
+                                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
+                                 h.actor, h.reason))
+    return out
+
+
+class CaseActions:
+    def __init__(self, cases: CaseService, case: Case, worker_id: str) -> None:
+        self.cases = cases
+        self.case = case
+        self.actor = f"worker:{worker_id}"
+
+    def can_hand_over(self) -> bool:
+        return self.case.status is CaseStatus.RESULT_READY
+
+    def can_rate(self) -> bool:
+        return self.case.rating is None and self.case.status is not CaseStatus.DRAFT
+
+    def can_withdraw(self) -> bool:
+        return CaseStatus.WITHDRAWN in self.case.allowed_transitions(Side.STATION)
+
+    def open_supplement_items(self) -> list[tuple[str, str, str]]:
+        """(code, name, why) of the materials the back office asked for, while the request is open."""
+        req = self.case.open_supplement()
+        if req is None or self.case.status is not CaseStatus.SUPPLEMENT_REQUESTED:
+            return []
+        return [(m.code, m.name, m.reason) for m in req.items]
+
+    def hand_over(self, collector: str, method_key: str, note: str = "") -> Case:
+        """已送达: who collected the result and how; then it is the resident's turn to rate."""
+        if not collector.strip():
+            raise ActionError(t("handover.need_collector"))
+        if method_key not in HANDOVER_METHODS:
+            raise ActionError(t("handover.need_method"))
+        reason = t("handover.reason", who=collector.strip(), how=t(method_key)) + (f"；{note.strip()}" if note.strip() else "")
+        self._transition(CaseStatus.HANDED_OVER, reason)
+        self.cases.save(self.case, actor=self.actor, action="case.hand_over")
+        return self.case
+
+    def rate(self, level: RatingLevel, reasons: list[str], comment: str) -> Case:
+        """好差评, once per case; it travels to the district with the next sync."""
+        try:
+            self.case.rate(Rating(level, utcnow(), tuple(reasons), comment.strip()))
+        except AlreadyRated as exc:
+            raise ActionError(str(exc)) from None
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+        self.cases.save(self.case, actor="resident", action="case.rate")
+        return self.case
+
+    def withdraw(self, reason: str) -> Case:
+        if not reason.strip():
+            raise ActionError(t("case.withdraw_reason_needed"))
+        self._transition(CaseStatus.WITHDRAWN, reason.strip())
+        self.cases.save(self.case, actor=self.actor, action="case.withdraw")
+        return self.case
+
+    def supply(self, code: str, filename: str, data: bytes) -> None:
+        """Attach a scan for a requested supplement (encrypted at once); resend with :meth:`resend`."""
+        name = next((n for c, n, _w in self.open_supplement_items() if c == code), None)
+        if name is None:
+            raise ActionError(t("case.not_requested"))
+        sha = self.cases.put_scan(data)
+        old = self.case.material(code)
+        shas = tuple(dict.fromkeys([*(old.attachments if old else ()), sha]))
+        self.case.set_material(MaterialRecord(code=code, name=name, satisfaction=Satisfaction.ORIGINAL_VERIFIED,
+                                              attachments=shas, verified_by=self.actor.split(":", 1)[1]),
+                               at=utcnow())
+
+    def resend(self) -> Case:
+        """补齐补正 handed in at this window: back to review, and a new version to the center."""
+        req = self.case.open_supplement()
+        missing = [n for c, n, _w in self.open_supplement_items()
+                   if not (m := self.case.material(c)) or not m.attachments]
+        if missing:
+            raise ActionError(t("case.still_missing", names="、".join(missing)))
+        if self.case.is_bundle and req is not None and req.item_code:
+            self.case.transition_sub(req.item_code, CaseStatus.IN_REVIEW, actor=self.actor, at=utcnow(),
+                                     side=Side.STATION, reason=t("case.supplied"))
+        else:
+            self._transition(CaseStatus.IN_REVIEW, t("case.supplied"))
+        self.cases.save(self.case, actor=self.actor, action="case.supplement")
+        return self.case
+
+    def _transition(self, to: CaseStatus, reason: str) -> None:
+        try:
+            self.case.transition(to, actor=self.actor, at=utcnow(), reason=reason, side=Side.STATION)
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None

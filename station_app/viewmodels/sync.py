@@ -1,0 +1,90 @@
+"""The sync page's data: the status board's snapshot in plain words plus the outbox as the worker sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from station_app.i18n import t
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def local_time(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(CHINA).strftime("%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+@dataclass
+class SyncView:
+    headline: str
+    running: bool = False
+    step: str = ""
+    case_progress: float | None = None
+    byte_progress: float | None = None
+    error: str = ""
+    action: str = ""
+    center: str = ""
+    last_success: str = ""
+    next_attempt: str = ""
+    catalog_version: int = 0
+    pending: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
+    station = runtime.station
+    s = runtime.board.current
+    ident = station.identity()
+    store = station.store if station.store is not None and station.store.is_unlocked else None
+    pending_n = store.count("outbox") if store else 0
+    if ident is None:
+        headline = t("sync.headline_not_enrolled", n=pending_n)
+    elif s.running:
+        headline = t("sync.headline_running", step=s.step_label)
+    elif s.last_error:
+        headline = t("sync.headline_error", n=pending_n)
+    elif pending_n:
+        headline = t("sync.headline_pending", n=pending_n)
+    else:
+        headline = t("sync.headline_ok", at=local_time(s.last_success) or "-")
+    v = SyncView(headline=headline, running=s.running, step=s.step_label,
+                 case_progress=(s.cases_done / s.cases_total) if s.cases_total else None,
+                 byte_progress=(s.bytes_done / s.bytes_total) if s.bytes_total else None,
+                 error=s.last_error or "", action=s.last_error_action or "",
+                 center=str(ident.get("center_url", "")) if ident else "",
+                 last_success=local_time(s.last_success), next_attempt=local_time(s.next_attempt),
+                 catalog_version=station.catalog_version() if store else 0)
+    if with_queue and store is not None:
+        for key, doc in store.items("outbox"):
+            case = doc.get("case", {})
+            v.pending.append(t("sync.pending_line", number=case.get("number", key), status=_label(case.get("status")),
+                               n=len(doc.get("attachments", []))))
+        for key, doc in store.items("outbox_rejected"):
+            v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
+        for _key, doc in sorted(store.items("sync_inbox"), reverse=True)[:20]:
+            v.notices.append(t("sync.notice_line", at=local_time(doc.get("at")), type=t(f"feed.{doc.get('type', 'other')}")
+                               if _has(f"feed.{doc.get('type')}") else str(doc.get("type", "")),
+                               case=str(doc.get("case_number") or doc.get("case_id", ""))[:20]))
+    return v
+
+
+def _label(status: Any) -> str:
+    from casework.cases import CaseStatus
+
+    try:
+        return CaseStatus(str(status)).label
+    except ValueError:
+        return str(status)
+
+
+def _has(key: str) -> bool:
+    from station_app.i18n import has
+
+    return has(key)
