@@ -19,7 +19,8 @@ Deadline(date=datetime.date(2026, 2, 14), provisional=False)
 >>> add_working_days(dt.date(2026, 9, 30), 3)        # 国庆 Oct 1–7, Oct 10 (Sat) is a workday
 datetime.date(2026, 10, 10)
 
-The start day is never counted (行政许可法 §82: 期间开始之日不计算在内). The module-level
+The start day is never counted (民法典 §201: 开始的当日不计入; 行政许可法 §82: 期限以工作日计算，不含法定
+节假日). Time excluded by law (检验/检测/鉴定/专家评审/听证) is the caller's to add. The module-level
 :func:`add_working_days` uses the default calendar (no district tables) and **returns the provisional date**
 for unknown years without saying so; code that stores or prints a deadline must use
 :meth:`WorkCalendar.add_working_days` or :func:`deadline_for`, which carry the flag.
