@@ -11,7 +11,9 @@ A case is purged when **all** hold:
 The case document is replaced by a **tombstone** (``doc["purged"] is True``; see :data:`TOMBSTONE_FIELDS`):
 case number, item / bundle code, dates and final status, nothing about the applicant. Code that loads cases
 must check :func:`is_tombstone` before ``Case.from_dict``. Blobs that no remaining document references are
-deleted after the tombstones are committed; quarantined orphan blobs older than ``days`` too.
+deleted after the tombstones are committed, and the journal is compacted so no older record still holds the
+purged data; quarantined orphan blobs older than ``days`` are deleted too. (Freed disk blocks are not wiped:
+they hold only ciphertext.)
 """
 
 from __future__ import annotations
@@ -118,6 +120,9 @@ def purge_expired(store: StationStore, *, now: dt.datetime | None = None, days: 
     for sha in sorted(candidate_blobs - still):
         if store.blobs.delete(sha):
             report.deleted_blobs += 1
+    if report.purged_cases:
+        # old journal records still hold the purged personal data (encrypted); rewrite them away
+        store.compact(actor=actor)
     report.deleted_quarantine = _clean_quarantine(store, now, days)
     if report.purged_cases or report.deleted_blobs or report.deleted_quarantine:
         store.audit("retention.done", actor=actor,
