@@ -2,10 +2,11 @@
 (容缺 and 告知承诺 only where the catalog allows them), accepting with a promised date, and the overdue
 state (限时办结) of a case on a given day.
 
->>> problems = acceptance_problems(case, catalog, today=today)     # [] when 受理 is allowed
->>> deadline = accept(case, catalog, calendar, actor="w-01", at=now) # raises AcceptanceRefused otherwise
->>> overdue_status(case, calendar, today).text
-'还剩3个工作日'
+Use::
+
+    problems = acceptance_problems(case, catalog, today=today)      # [] when 受理 is allowed
+    deadline = accept(case, catalog, calendar, actor="w-01", at=now)  # raises AcceptanceRefused otherwise
+    overdue_status(case, calendar, today).text                       # '还剩3个工作日'
 
 ``catalog`` is duck-typed (:class:`CatalogLike`): ``casework.catalog.Catalog`` fits. Rules (行政许可法 §32,
 seed 001 items 26–27):

@@ -5,12 +5,13 @@ handled (业务属地) and where the result is collected, the promised date, the
 and the full history of status changes. Statuses change only along :data:`TRANSITIONS`; anything else
 raises :class:`IllegalTransition` with a message naming both states in Chinese.
 
->>> case = Case.new(number="261122-007-00421", station_id="st-7", item_code="6101…", catalog_version=3,
-...                 applicant=applicant, jurisdiction="雁塔区", at=now, actor="w-01")
->>> case.transition(CaseStatus.ACCEPTED, actor="w-01", at=now)          # side inferred: only the station
->>> case.transition(CaseStatus.CLOSED, actor="w-01", at=now)
-Traceback (most recent call last):
-IllegalTransition: 不能从“已受理”变为“已办结”（accepted → closed）
+Use::
+
+    case = Case.new(number="261122-007-00421", station_id="st-7", item_code=item.code, catalog_version=3,
+                    applicant=applicant, jurisdiction="雁塔区", at=now)
+    case.transition(CaseStatus.ACCEPTED, actor="w-01", at=now)   # side inferred: only a station accepts
+    case.transition(CaseStatus.CLOSED, actor="w-01", at=now)
+    # IllegalTransition: 不能从“已受理”变为“已办结”（accepted → closed）
 
 The main path::
 

@@ -5,11 +5,10 @@ Each builder takes the :class:`~casework.cases.Case`, the catalog and the issuin
 rows, tables, paragraphs). A renderer lays out :attr:`CaseDocument.sections` (or prints
 :meth:`CaseDocument.lines`); nothing here draws.
 
->>> doc = acceptance_receipt(case, catalog, station=station, worker="王芳", issued_at=now)
->>> print("\\n".join(doc.lines()))
-受理凭证
-文书编号：SL261122-007-00421
-…
+Use::
+
+    doc = acceptance_receipt(case, catalog, station=station, worker="王芳", issued_at=now)
+    doc.lines()   # ['受理凭证', '文书编号：SL261122-007-00421', '办件编号：261122-007-00421', …]
 
 Privacy: ID numbers are always masked (``6101**********1234``); the full number never enters a document.
 Dates are China local dates. A provisional promised date is printed with "（暂定，以当年节假日安排为准）".
