@@ -184,7 +184,8 @@ def _reference(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
     ascii_q = q.isascii() and q.isalnum()
     catalog = index.catalog
     rows = []
-    for e in (*catalog.items, *catalog.bundles):
+    entries: list[Item | Bundle] = [*catalog.items, *catalog.bundles]
+    for e in entries:
         name = e.name.lower()
         syl = pinyin_syllables(e.name)
         full, ini = "".join(syl), "".join(s[0] for s in syl)
@@ -246,7 +247,8 @@ def _catalogs(draw: st.DrawFn) -> Catalog:
 def test_index_agrees_with_brute_force_ranking(data: st.DataObject) -> None:
     catalog = data.draw(_catalogs())
     index = GuideIndex(catalog)
-    some = data.draw(st.sampled_from([*catalog.items, *catalog.bundles]))
+    entries: list[Item | Bundle] = [*catalog.items, *catalog.bundles]
+    some = data.draw(st.sampled_from(entries))
     syl = pinyin_syllables(some.name)
     full = "".join(syl)
     candidates = [
