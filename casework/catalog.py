@@ -906,10 +906,11 @@ class _Reader:
         v = self.data.get(key)
         if v is None:
             return None
-        try:
-            return date.fromisoformat(v) if isinstance(v, str) else None
-        except ValueError:
-            pass
+        if isinstance(v, str) and len(v) == 10:
+            try:
+                return date.fromisoformat(v)
+            except ValueError:
+                pass
         self.fail(key, f"应为 ISO 日期(YYYY-MM-DD),实际为{v!r}")
         return None
 

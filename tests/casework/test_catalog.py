@@ -345,6 +345,14 @@ def test_from_dict_reports_every_format_problem() -> None:
         assert needle in text
 
 
+@pytest.mark.parametrize("bad", [20230101, "2023-13-01", "20230101", "2023-01-01T00:00:00Z"])
+def test_from_dict_rejects_bad_dates(bad: object) -> None:
+    d = full_catalog().to_dict()
+    d["items"][0]["effective_from"] = bad
+    with pytest.raises(CatalogFormatError, match="effective_from"):
+        Catalog.from_dict(d)
+
+
 def test_from_dict_rejects_bad_time_limits() -> None:
     d = full_catalog().to_dict()
     d["items"][0]["promised_limit"] = {"amount": -1, "unit": "工作日"}
