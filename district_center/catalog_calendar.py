@@ -31,14 +31,15 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.workdays import HolidayTable
+from casework.workdays import HolidayTable, WorkCalendar
 from district_center.db import Database, iso_z, utcnow
 from district_center.keys import DistrictKeys
 from district_center.models import HolidayCalendar
 from district_center.services.stations import audit
 from sync.protocol import sign_envelope
 
-__all__ = ["CalendarError", "builtin_tables", "parse_holiday_file", "publish_tables", "published_tables"]
+__all__ = ["CalendarError", "builtin_tables", "district_calendar", "parse_holiday_file", "publish_tables",
+           "published_tables"]
 
 DEFAULT_VALID_DAYS = 400
 _HOLIDAY_WORDS = {"holiday", "放假", "休息", "假日"}
@@ -124,6 +125,11 @@ def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
         return 0, {}
     tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
     return int(newest["version"]), tables
+
+
+def district_calendar(s: Session) -> WorkCalendar:
+    """The working-day calendar with the district's published years (chinesecalendar / provisional beyond)."""
+    return WorkCalendar.of(_published(s)[1].values())
 
 
 def publish_tables(db: Database, keys: DistrictKeys, tables: Sequence[HolidayTable], *, actor: str,

@@ -58,10 +58,12 @@ __all__ = [
     "DistrictKeys",
     "KdfParams",
     "KeyFileError",
+    "configured_key_file",
     "generate_keys",
     "init_keys",
     "load_key_file",
     "load_public_file",
+    "open_district_keys",
     "read_passphrase",
     "write_key_file",
     "write_public_file",
@@ -228,6 +230,19 @@ def load_public_file(data_dir: Path) -> dict[str, str]:
                                              for k in ("signing_key", "recovery_key", "key_id")):
         raise KeyFileError(f"公钥文件格式不正确：{path}")
     return {k: data[k] for k in ("signing_key", "recovery_key", "key_id")}
+
+
+def configured_key_file(data_dir: Path, configured: object = None) -> Path:
+    """The key file: the ``key_file`` setting when given, else ``DATA_DIR/district-keys.key.json``."""
+    return Path(str(configured)) if configured else Path(data_dir) / KEY_FILE_NAME
+
+
+def open_district_keys(data_dir: Path, key_file: Path, passphrase: str) -> DistrictKeys:
+    """Open ``key_file`` and check it holds the keys whose public halves ``data_dir`` hands to stations."""
+    keys = load_key_file(key_file, passphrase)
+    if keys.public_dict() != load_public_file(data_dir):
+        raise KeyFileError("该密钥文件与本区中心的公钥文件（district-keys.pub.json）不符，已停止")
+    return keys
 
 
 def init_keys(data_dir: Path, passphrase: str, *, key_file: Path | None = None,

@@ -22,7 +22,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["cases"])
 def push_cases(station: AuthedStation = Depends(signed_station),
                center: Center = Depends(get_center)) -> dict[str, Any]:
     entries = parse_body(station.body)
-    return Ingest(center.db, station).run(entries).to_dict()
+    return Ingest(center.db, station,
+                  followup_working_days=center.settings.followup_working_days).run(entries).to_dict()
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=problem_responses(401, 403, 404))

@@ -12,9 +12,9 @@ from district_center.keys import (
     PASSPHRASE_ENV,
     DistrictKeys,
     KeyFileError,
+    configured_key_file,
     init_keys,
-    load_key_file,
-    load_public_file,
+    open_district_keys,
     read_passphrase,
 )
 from district_center.settings import Settings
@@ -36,16 +36,13 @@ def add_key_arguments(parser: argparse.ArgumentParser) -> None:
 def key_file_path(args: argparse.Namespace, settings: Settings) -> Path:
     if getattr(args, "key_file", None):
         return Path(args.key_file)
-    configured = settings.extra.get("key_file")
-    return Path(str(configured)) if configured else settings.data_dir / KEY_FILE_NAME
+    return configured_key_file(settings.data_dir, settings.extra.get("key_file"))
 
 
 def open_keys(args: argparse.Namespace, settings: Settings) -> DistrictKeys:
     """Load the district keys for one command, checking they are the ones stations pinned."""
-    keys = load_key_file(key_file_path(args, settings), read_passphrase(args.passphrase_file))
-    if keys.public_dict() != load_public_file(settings.data_dir):
-        raise KeyFileError("该密钥文件与本区中心的公钥文件（district-keys.pub.json）不符，已停止")
-    return keys
+    return open_district_keys(settings.data_dir, key_file_path(args, settings),
+                              read_passphrase(args.passphrase_file))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

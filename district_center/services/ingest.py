@@ -114,10 +114,12 @@ def _validate(entry: BatchCase) -> Case:
 class Ingest:
     """Handles one batch for one station. ``now`` is the receive time written to new rows."""
 
-    def __init__(self, db: Database, station: AuthedStation, now: datetime | None = None) -> None:
+    def __init__(self, db: Database, station: AuthedStation, now: datetime | None = None,
+                 followup_working_days: int = 3) -> None:
         self.db = db
         self.station = station
         self.now = now or utcnow()
+        self.followup_working_days = followup_working_days
 
     def run(self, raw_entries: list[Any]) -> CaseBatchResult:
         receipts: list[CaseReceipt | None] = [None] * len(raw_entries)
@@ -192,4 +194,8 @@ class Ingest:
         else:
             s.execute(update(CaseRecord).where(CaseRecord.id == entry.id, CaseRecord.version < entry.version)
                       .values(**columns))
+        if case.rating is not None:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改)
+            from district_center.backoffice import record_rating
+
+            record_rating(s, entry.id, case, working_days=self.followup_working_days)
         return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, seq, None, digest)

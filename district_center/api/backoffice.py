@@ -1,0 +1,261 @@
+"""Back office (后台审批, roles ``reviewer`` / ``supervisor``) over ``district_center.backoffice``.
+
+    GET  /api/v1/backoffice/cases                       ?department&status&station_no&due_before&limit
+                                                         overdue first, remaining working days per case
+    GET  /api/v1/backoffice/cases/{id}                  detail: document, materials, result files, follow-up
+    GET  /api/v1/backoffice/cases/{id}/files/{sha256}   an attachment or result file (download)
+    POST /api/v1/backoffice/cases/{id}/accept           受理 → in_review  {item_code?}  (routes 通办 cases)
+    POST /api/v1/backoffice/cases/{id}/supplement       补齐补正 {missing: [{code, name, reason, how_to_supply}],
+                                                         due_date?, item_code?}
+    POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?}
+    POST /api/v1/backoffice/cases/{id}/results          multipart ``file``: a result document → {sha256, size}
+    POST /api/v1/backoffice/cases/{id}/decision         办结 {approve, reason, result?, item_code?}
+    POST /api/v1/backoffice/cases/{id}/result-ready     结果待领取 (names the pickup station)
+    POST /api/v1/backoffice/cases/{id}/route            通办 {station_no?, reason}
+    GET  /api/v1/backoffice/followups                   ?status=open|closed|  (supervisor)
+    POST /api/v1/backoffice/followups/{id}/close        {resolution} (supervisor)
+    GET  /api/v1/backoffice/supervision/deadlines       ?soon_days=3 overdue / soon due by department, station
+    GET  /api/v1/backoffice/supervision/ratings         ?group=item|station|month satisfaction rates
+
+A reviewer sees and acts only on their department's cases (403 otherwise); supervisors read everything and
+close follow-ups. Every change appends feed events for the station(s) and an audit record in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel, Field
+from starlette.responses import Response, StreamingResponse
+
+from casework.cases import CaseResult, MissingMaterial
+from district_center.api.deps import Center, CurrentUser, get_center, require_user
+from district_center.backoffice import (
+    BackofficeError,
+    Reviewer,
+    accept_for_review,
+    add_result_document,
+    case_blob_key,
+    case_detail,
+    close_followup,
+    deadline_report,
+    decide,
+    list_cases,
+    list_followups,
+    mark_result_ready,
+    mark_supplied,
+    rating_statistics,
+    request_supplement,
+    route_tongban,
+)
+from district_center.models import CaseRecord
+from district_center.problems import ProblemError, problem_responses
+
+router = APIRouter(prefix="/api/v1/backoffice", tags=["back office"])
+staff = require_user("reviewer", "supervisor")
+reviewer_only = require_user("reviewer")
+supervisor_only = require_user("supervisor")
+T = TypeVar("T")
+ERRORS = problem_responses(400, 401, 403, 404, 409)
+
+
+class ItemIn(BaseModel):
+    item_code: str | None = Field(None, max_length=64)
+
+
+class MissingIn(BaseModel):
+    code: str = Field(max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=1000)
+    how_to_supply: str = Field("", max_length=1000)
+
+
+class SupplementIn(ItemIn):
+    missing: list[MissingIn] = Field(min_length=1, max_length=100)
+    due_date: dt.date | None = None
+
+
+class ResultIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    number: str = Field("", max_length=100)
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    documents: list[str] = Field([], max_length=50)
+
+
+class DecisionIn(ItemIn):
+    approve: bool
+    reason: str = Field("", max_length=2000)
+    result: ResultIn | None = None
+
+
+class RouteIn(BaseModel):
+    station_no: int | None = None
+    reason: str = Field("", max_length=500)
+
+
+class CloseIn(BaseModel):
+    resolution: str = Field(min_length=1, max_length=2000)
+
+
+def _reviewer(user: CurrentUser) -> Reviewer:
+    return Reviewer(f"user:{user.id}", user.roles, user.department)
+
+
+@contextmanager
+def _problems() -> Iterator[None]:
+    try:
+        yield
+    except BackofficeError as exc:
+        raise ProblemError(exc.status, exc.code, exc.detail) from None
+
+
+def _write(center: Center, fn: Callable[..., T]) -> T:
+    with _problems(), center.db.session() as s:
+        return fn(s)
+
+
+def _read(center: Center, fn: Callable[..., T]) -> T:
+    with _problems(), center.db.read_session() as s:
+        return fn(s)
+
+
+def _state(record: CaseRecord) -> dict[str, Any]:
+    return {"id": record.id, "status": record.status, "routed_to": record.routed_to}
+
+
+@router.get("/cases", responses=ERRORS)
+def cases(department: str | None = None, status: list[str] = Query([]), station_no: int | None = None,
+          due_before: dt.date | None = None, limit: int = Query(200, ge=1, le=2000),
+          user: CurrentUser = Depends(staff), center: Center = Depends(get_center)) -> dict[str, Any]:
+    rows = _read(center, lambda s: list_cases(
+        s, _reviewer(user), department=department, status=status, station_no=station_no,
+        due_before=due_before.isoformat() if due_before else None, limit=limit))
+    return {"cases": rows}
+
+
+@router.get("/cases/{case_id}", responses=ERRORS)
+def case(case_id: str, user: CurrentUser = Depends(staff), center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _read(center, lambda s: case_detail(s, _reviewer(user), case_id))
+
+
+@router.get("/cases/{case_id}/files/{sha256}", responses=ERRORS)
+def download(case_id: str, sha256: str, user: CurrentUser = Depends(staff),
+             center: Center = Depends(get_center)) -> Response:
+    key, filename, content_type = _read(center, lambda s: case_blob_key(s, _reviewer(user), case_id, sha256))
+    if not center.blobs.exists(key):
+        raise ProblemError(404, "file_not_found", "区中心尚未收到该文件")
+    from urllib.parse import quote
+
+    return StreamingResponse(center.blobs.read(key), media_type=content_type,
+                             headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@router.post("/cases/{case_id}/accept", responses=ERRORS)
+def accept(case_id: str, body: ItemIn, user: CurrentUser = Depends(reviewer_only),
+           center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _state(_write(center, lambda s: accept_for_review(s, _reviewer(user), case_id,
+                                                             item_code=body.item_code)))
+
+
+@router.post("/cases/{case_id}/supplement", responses=ERRORS)
+def supplement(case_id: str, body: SupplementIn, user: CurrentUser = Depends(reviewer_only),
+               center: Center = Depends(get_center)) -> dict[str, Any]:
+    missing = [MissingMaterial(m.code, m.name, m.reason, m.how_to_supply) for m in body.missing]
+    return _state(_write(center, lambda s: request_supplement(
+        s, _reviewer(user), case_id, missing, due_date=body.due_date, item_code=body.item_code)))
+
+
+@router.post("/cases/{case_id}/supplied", responses=ERRORS)
+def supplied(case_id: str, body: ItemIn, user: CurrentUser = Depends(reviewer_only),
+             center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _state(_write(center, lambda s: mark_supplied(s, _reviewer(user), case_id, item_code=body.item_code)))
+
+
+@router.post("/cases/{case_id}/results", responses=problem_responses(400, 401, 403, 404, 413))
+async def upload_result(case_id: str, file: UploadFile = File(...), user: CurrentUser = Depends(reviewer_only),
+                        center: Center = Depends(get_center)) -> dict[str, Any]:
+    from fastapi.concurrency import run_in_threadpool
+
+    limit = center.settings.max_attachment_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ProblemError(413, "too_large", f"结果文件超过 {limit // (1024 * 1024)} MB 上限", limit=limit)
+    if not data:
+        raise ProblemError(400, "empty_file", "上传的文件是空的")
+    digest = hashlib.sha256(data).hexdigest()
+
+    def store() -> None:
+        with _problems(), center.db.session() as s:
+            add_result_document(s, _reviewer(user), case_id, sha256=digest,
+                                filename=file.filename or f"{digest[:12]}.pdf",
+                                content_type=file.content_type or "application/octet-stream", size=len(data))
+            key = f"result:{digest}"
+            if not center.blobs.exists(key):
+                center.blobs.put(key, data)
+
+    await run_in_threadpool(store)
+    return {"sha256": digest, "size": len(data)}
+
+
+@router.post("/cases/{case_id}/decision", responses=ERRORS)
+def decision(case_id: str, body: DecisionIn, user: CurrentUser = Depends(reviewer_only),
+             center: Center = Depends(get_center)) -> dict[str, Any]:
+    result = None
+    if body.result is not None:
+        r = body.result
+        result = CaseResult(r.name, r.number, r.valid_from, r.valid_until, tuple(r.documents),
+                            issued_by=user.department or "")
+    return _state(_write(center, lambda s: decide(s, _reviewer(user), case_id, approve=body.approve,
+                                                  reason=body.reason, result=result, item_code=body.item_code)))
+
+
+@router.post("/cases/{case_id}/result-ready", responses=ERRORS)
+def result_ready(case_id: str, user: CurrentUser = Depends(reviewer_only),
+                 center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _state(_write(center, lambda s: mark_result_ready(s, _reviewer(user), case_id)))
+
+
+@router.post("/cases/{case_id}/route", responses=ERRORS)
+def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only),
+          center: Center = Depends(get_center)) -> dict[str, Any]:
+    def run(s: Any) -> dict[str, Any]:
+        reviewer = _reviewer(user)
+        from district_center.backoffice import load_case
+
+        load_case(s, reviewer, case_id)
+        record = route_tongban(s, reviewer, case_id, to_station_no=body.station_no, reason=body.reason)
+        if record is None:
+            raise BackofficeError(409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
+        return _state(record)
+
+    return _write(center, run)
+
+
+@router.get("/followups", responses=ERRORS)
+def followups(status: str | None = Query("open", pattern="^(open|closed|)$"),
+              user: CurrentUser = Depends(supervisor_only), center: Center = Depends(get_center)) -> dict[str, Any]:
+    return {"followups": _read(center, lambda s: list_followups(s, _reviewer(user), status=status or None))}
+
+
+@router.post("/followups/{followup_id}/close", responses=ERRORS)
+def close(followup_id: int, body: CloseIn, user: CurrentUser = Depends(supervisor_only),
+          center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _write(center, lambda s: close_followup(s, _reviewer(user), followup_id, body.resolution))
+
+
+@router.get("/supervision/deadlines", responses=ERRORS)
+def deadlines(soon_days: int = Query(3, ge=0, le=60), user: CurrentUser = Depends(supervisor_only),
+              center: Center = Depends(get_center)) -> dict[str, Any]:
+    return _read(center, lambda s: deadline_report(s, _reviewer(user), soon_days=soon_days))
+
+
+@router.get("/supervision/ratings", responses=ERRORS)
+def ratings(group: str = Query("item", pattern="^(item|station|month)$"),
+            user: CurrentUser = Depends(supervisor_only), center: Center = Depends(get_center)) -> dict[str, Any]:
+    return {"group": group, "rows": _read(center, lambda s: rating_statistics(s, _reviewer(user), group=group))}

@@ -1,0 +1,195 @@
+"""Catalog and calendar publishing for the district console (role ``catalog_admin``).
+
+    POST   /api/v1/admin/catalog/import      multipart ``files`` (.xlsx or .csv) → staged + diff, or 422 with
+                                             ``errors: [{sheet, row, column, message}]`` (cell by cell)
+    GET    /api/v1/admin/catalog/staged      the staged catalog's source, counts and diff (404 when none)
+    DELETE /api/v1/admin/catalog/staged      discard it
+    GET    /api/v1/admin/catalog/export      the published (``?staged=true``: staged) catalog as .xlsx
+    POST   /api/v1/admin/catalog/publish     ``{passphrase, valid_days?}`` → the new version
+    GET    /api/v1/admin/catalog/versions    version history
+    GET    /api/v1/admin/calendar            the published holiday tables
+    POST   /api/v1/admin/calendar/{year}     ``{passphrase, holidays, workdays, source}`` (HolidayTable format)
+    POST   /api/v1/admin/calendar/bootstrap  ``{passphrase, from_year}``: the years chinesecalendar knows
+
+The passphrase travels in the request body only (use HTTPS), opens the key file for that one request and is
+neither logged (request logging records method, path and status) nor stored. Stations pull the published
+documents from ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar`` (``district_center.api.pull``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from casework.workdays import HolidayTable
+from district_center.api.deps import Center, CurrentUser, get_center, require_user
+from district_center.catalog_calendar import (
+    CalendarError,
+    builtin_tables,
+    parse_holiday_file,
+    publish_tables,
+    published_tables,
+)
+from district_center.catalog_publish import (
+    DEFAULT_VALID_DAYS,
+    PublishError,
+    discard_staged,
+    publish_staged,
+    published_catalog,
+    read_staged,
+    stage_import,
+    staged_diff,
+    version_history,
+)
+from district_center.catalog_sheets import export_xlsx
+from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
+from district_center.problems import ProblemError, problem_responses
+
+router = APIRouter(prefix="/api/v1/admin", tags=["catalog publishing"])
+admin = require_user("catalog_admin")
+MAX_UPLOAD = 20 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PublishIn(BaseModel):
+    passphrase: str = Field(min_length=1, max_length=1000)
+    valid_days: int = Field(DEFAULT_VALID_DAYS, ge=1, le=3650)
+
+
+class CalendarIn(BaseModel):
+    passphrase: str = Field(min_length=1, max_length=1000)
+    holidays: list[str]
+    workdays: list[str] = []
+    source: str = ""
+
+
+class BootstrapIn(BaseModel):
+    passphrase: str = Field(min_length=1, max_length=1000)
+    from_year: int = Field(2020, ge=2004, le=2100)
+
+
+def _actor(user: CurrentUser) -> str:
+    return f"user:{user.id}"
+
+
+def _keys(center: Center, passphrase: str) -> DistrictKeys:
+    settings = center.settings
+    try:
+        return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
+                                                                         settings.extra.get("key_file")),
+                                  passphrase)
+    except KeyFileError as exc:
+        status = 403 if "口令错误" in str(exc) else 409
+        raise ProblemError(status, "key_refused", str(exc)) from None
+
+
+@router.post("/catalog/import", responses=problem_responses(400, 401, 403, 413, 422))
+async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser = Depends(admin),
+                         center: Center = Depends(get_center)) -> dict[str, Any]:
+    from fastapi.concurrency import run_in_threadpool
+
+    loaded: list[tuple[str, bytes]] = []
+    total = 0
+    for f in files:
+        data = await f.read(MAX_UPLOAD + 1)
+        total += len(data)
+        if total > MAX_UPLOAD:
+            raise ProblemError(413, "too_large", f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限")
+        loaded.append((f.filename or "upload.xlsx", data))
+    settings = center.settings
+    result, changes = await run_in_threadpool(
+        stage_import, center.db, settings.data_dir, loaded, actor=_actor(user),
+        district=(settings.district_code, settings.district_name))
+    if result.catalog is None or changes is None:
+        raise ProblemError(422, "catalog_invalid", f"表格有 {len(result.errors)} 处错误，未导入",
+                           errors=[e.to_dict() for e in result.errors])
+    return {"items": len(result.catalog.items), "bundles": len(result.catalog.bundles),
+            "sheets": list(result.sheets), "diff": changes}
+
+
+@router.get("/catalog/staged", responses=problem_responses(401, 403, 404))
+def staged(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+    current = read_staged(center.settings.data_dir)
+    if current is None:
+        raise ProblemError(404, "nothing_staged", "没有待发布的目录")
+    return {"source": current.source, "staged_at": current.staged_at, "staged_by": current.staged_by,
+            "items": len(current.catalog.items), "bundles": len(current.catalog.bundles),
+            "diff": staged_diff(center.db, center.settings.data_dir)}
+
+
+@router.delete("/catalog/staged", status_code=204, responses=problem_responses(401, 403, 404))
+def discard(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> Response:
+    if not discard_staged(center.settings.data_dir):
+        raise ProblemError(404, "nothing_staged", "没有待发布的目录")
+    return Response(status_code=204)
+
+
+@router.get("/catalog/export", responses=problem_responses(401, 403, 404))
+def export(staged: bool = Query(False), user: CurrentUser = Depends(admin),
+           center: Center = Depends(get_center)) -> Response:
+    if staged:
+        current = read_staged(center.settings.data_dir)
+        catalog = current.catalog if current else None
+    else:
+        with center.db.read_session() as s:
+            catalog = published_catalog(s)
+    if catalog is None:
+        raise ProblemError(404, "no_catalog", "没有可导出的目录")
+    name = f"catalog-v{catalog.version}{'-staged' if staged else ''}.xlsx"
+    return Response(export_xlsx(catalog), media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/catalog/publish", responses=problem_responses(400, 401, 403, 404, 409))
+def publish(body: PublishIn, user: CurrentUser = Depends(admin),
+            center: Center = Depends(get_center)) -> dict[str, Any]:
+    if read_staged(center.settings.data_dir) is None:
+        raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
+    keys = _keys(center, body.passphrase)
+    try:
+        row = publish_staged(center.db, center.settings.data_dir, keys, actor=_actor(user),
+                             valid_days=body.valid_days, expected_public_key=keys.signing_public_b64)
+    except PublishError as exc:
+        raise ProblemError(409, "publish_refused", str(exc)) from None
+    return {"version": row.version, "summary": row.summary["text"], "changes": row.summary["changes"],
+            "key_id": keys.key_id}
+
+
+@router.get("/catalog/versions", responses=problem_responses(401, 403))
+def versions(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+    with center.db.read_session() as s:
+        return {"versions": version_history(s)}
+
+
+@router.get("/calendar", responses=problem_responses(401, 403))
+def calendar(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+    version, tables = published_tables(center.db)
+    return {"version": version, "tables": [tables[y].to_dict() for y in sorted(tables)]}
+
+
+@router.post("/calendar/bootstrap", responses=problem_responses(400, 401, 403, 409))
+def bootstrap(body: BootstrapIn, user: CurrentUser = Depends(admin),
+              center: Center = Depends(get_center)) -> dict[str, Any]:
+    keys = _keys(center, body.passphrase)
+    tables = builtin_tables(body.from_year)
+    envelope = publish_tables(center.db, keys, tables, actor=_actor(user))
+    return {"version": envelope["version"], "years": [t.year for t in tables]}
+
+
+@router.post("/calendar/{year}", responses=problem_responses(400, 401, 403, 409))
+def publish_year(year: int, body: CalendarIn, user: CurrentUser = Depends(admin),
+                 center: Center = Depends(get_center)) -> dict[str, Any]:
+    import json
+
+    document = {"year": year, "holidays": body.holidays, "workdays": body.workdays, "source": body.source}
+    try:
+        table: HolidayTable = parse_holiday_file(year, f"{year}.json", json.dumps(document).encode())
+    except CalendarError as exc:
+        raise ProblemError(400, "bad_calendar", str(exc)) from None
+    keys = _keys(center, body.passphrase)
+    envelope = publish_tables(center.db, keys, [table], actor=_actor(user))
+    return {"version": envelope["version"], "year": year, "holidays": len(table.holidays),
+            "workdays": len(table.workdays)}

@@ -1,0 +1,551 @@
+"""Back office (后台分类审批) and supervision (电子监察): the rules behind ``district_center.api.backoffice``.
+
+Who sees what: a ``reviewer`` works for one department (实施主体) and sees and acts only on cases of that
+department's items (for a 一件事 bundle: the sub-cases of its items); a ``supervisor`` sees every case, the
+deadlines, the ratings and the follow-ups, and closes follow-ups, but does not decide cases.
+
+Every change goes through ``services.feed.update_case`` / ``transition_case`` (the core's), so the case row is
+locked, the feed events for the station(s) are appended and the change audited **in the same transaction**::
+
+    with db.session() as s:
+        case = load_case(s, user, case_id)                       # 404 / 403 as data (BackofficeError)
+        request_supplement(s, user, case_id, missing, due=None)  # supplement_requested on the feeds
+        decide(s, user, case_id, approve=True, reason="", result=CaseResult("许可证", "X-1"))
+
+通办 (全市通办 / 异地代收): a case whose 业务属地 differs from the accepting station's jurisdiction is routed
+to the station of that jurisdiction when a reviewer accepts it (``routed_in`` there, ``routed_out`` at the
+accepting station); later events go to both, and ``result_ready`` names the pickup station the resident chose
+(``Pickup.method``: the accepting window, or the jurisdiction's window).
+
+好差评: :func:`record_rating` runs in the ingest transaction for every case version that carries a rating:
+it stores the rating once (一事一评) and, for 基本满意 and below, opens a follow-up (回访整改) due in
+``Settings.followup_working_days`` working days from the rating day (China date), computed with the district's
+published holiday calendar, and appends ``followup_opened`` to the accepting station's feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from casework.acceptance import local_date, overdue_status
+from casework.cases import (
+    Case,
+    CaseResult,
+    CaseStatus,
+    MissingMaterial,
+    PickupMethod,
+    RatingLevel,
+    Side,
+    SupplementRequest,
+)
+from casework.catalog import Catalog
+from casework.workdays import WorkCalendar
+from district_center.catalog_calendar import district_calendar
+from district_center.db import iso_z, utcnow
+from district_center.models import CaseRecord, FollowUp, RatingRecord, ResultDocument, Station
+from district_center.services.catalog_view import current_catalog
+from district_center.services.feed import FeedError, append_event, route_case, transition_case, update_case
+from district_center.services.stations import audit
+from sync.protocol import EventType
+
+__all__ = [
+    "BackofficeError",
+    "Reviewer",
+    "accept_for_review",
+    "case_detail",
+    "close_followup",
+    "deadline_report",
+    "decide",
+    "list_cases",
+    "list_followups",
+    "load_case",
+    "mark_result_ready",
+    "mark_supplied",
+    "rating_statistics",
+    "record_rating",
+    "request_supplement",
+    "route_tongban",
+]
+
+SATISFIED = (RatingLevel.VERY_SATISFIED.value, RatingLevel.SATISFIED.value)
+BAD = (RatingLevel.DISSATISFIED.value, RatingLevel.VERY_DISSATISFIED.value)
+
+
+class BackofficeError(Exception):
+    """Refused: ``status`` (403/404/409/400), a stable ``code`` and Chinese ``detail``."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status, self.code, self.detail = status, code, detail
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    """The acting back-office user: ``actor`` for audit (``user:<id>``), roles, and the department."""
+
+    actor: str
+    roles: tuple[str, ...]
+    department: str | None
+
+    @property
+    def supervisor(self) -> bool:
+        return "supervisor" in self.roles
+
+    @property
+    def reviewer(self) -> bool:
+        return "reviewer" in self.roles and bool(self.department)
+
+
+# --------------------------------------------------------------------------------------------- visibility
+
+
+def _department_bundles(catalog: Catalog | None, department: str) -> list[str]:
+    if catalog is None:
+        return []
+    return [b.code for b in catalog.bundles
+            if any(catalog.has_item(c) and catalog.item(c).department == department for c in b.item_codes)]
+
+
+def _department_items(catalog: Catalog | None, case: Case, department: str) -> list[str]:
+    """The bundle sub-case items of ``department`` (none when no catalog is published)."""
+    codes = [sub.item_code for sub in case.sub_cases]
+    if catalog is None:
+        return []
+    return [c for c in codes if catalog.has_item(c) and catalog.item(c).department == department]
+
+
+def _visible_filter(user: Reviewer, catalog: Catalog | None) -> Any:
+    if user.supervisor:
+        return None
+    if not user.reviewer:
+        raise BackofficeError(403, "forbidden", "您的账号没有查看办件的权限")
+    assert user.department is not None
+    bundles = _department_bundles(catalog, user.department)
+    if bundles:
+        return or_(CaseRecord.department == user.department, CaseRecord.bundle_code.in_(bundles))
+    return CaseRecord.department == user.department
+
+
+def _may_see(user: Reviewer, record: CaseRecord, catalog: Catalog | None) -> bool:
+    if user.supervisor:
+        return True
+    if not user.reviewer:
+        return False
+    if record.department is not None:
+        return record.department == user.department
+    return bool(record.bundle_code) and record.bundle_code in _department_bundles(catalog, user.department or "")
+
+
+def load_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
+    """The case if ``user`` may see it: 404 when absent, 403 when another department's."""
+    record = s.get(CaseRecord, case_id)
+    if record is None:
+        raise BackofficeError(404, "case_not_found", "没有找到该办件")
+    if not _may_see(user, record, current_catalog(s)):
+        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权查看或办理")
+    return record, Case.from_dict(record.document)
+
+
+def _acting_case(s: Session, user: Reviewer, case_id: str, item_code: str | None) -> tuple[CaseRecord, Case]:
+    """Like :func:`load_case` for a change: only reviewers act, and on a bundle only on their own items."""
+    if not user.reviewer:
+        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
+    record, case = load_case(s, user, case_id)
+    if case.is_bundle:
+        mine = _department_items(current_catalog(s), case, user.department or "")
+        if item_code is None:
+            raise BackofficeError(400, "item_required", "一件事办件请指明要办理的子事项（item_code）")
+        if item_code not in mine:
+            raise BackofficeError(403, "other_department", "该子事项不属于您所在部门，无权办理")
+    elif item_code is not None:
+        raise BackofficeError(400, "not_a_bundle", "单一事项办件没有子事项")
+    return record, case
+
+
+def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
+    try:
+        return action()
+    except FeedError as exc:
+        raise BackofficeError(409, "illegal_transition", str(exc)) from None
+
+
+# --------------------------------------------------------------------------------------------- listing
+
+
+def _calendar(s: Session) -> WorkCalendar:
+    return district_calendar(s)
+
+
+def _station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
+    return {st.id: (st.station_no, st.name, st.jurisdiction)
+            for st in s.scalars(select(Station)).all()}
+
+
+def _summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: WorkCalendar,
+             today: dt.date, stations: dict[str, tuple[int, str, str]]) -> dict[str, Any]:
+    od = overdue_status(case, calendar, today)
+    name = ""
+    if catalog is not None:
+        try:
+            name = (catalog.item(case.item_code).name if case.item_code
+                    else catalog.bundle(case.bundle_code or "").name)
+        except KeyError:
+            name = ""
+    origin = stations.get(record.station_id, (0, "", ""))
+    routed = stations.get(record.routed_to or "", None)
+    return {
+        "id": record.id, "number": record.number, "status": record.status,
+        "status_label": CaseStatus(record.status).label, "item_code": case.item_code,
+        "bundle_code": case.bundle_code, "name": name, "department": record.department,
+        "jurisdiction": record.jurisdiction, "station_no": origin[0], "station_name": origin[1],
+        "routed_to_station_no": routed[0] if routed else None, "promised_date": record.promised_date,
+        "deadline": {"state": od.state.value, "due": od.due.isoformat() if od.due else None,
+                     "working_days": od.working_days, "text": od.text, "provisional": od.provisional},
+        "overdue": od.working_days < 0 and od.state.value == "已超期",
+        "rating": case.rating.level.value if case.rating else None,
+        "updated_at": iso_z(record.updated_at),
+    }
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[int, int, str]:
+    """Overdue first (most overdue first), then by remaining working days, then number."""
+    running = row["deadline"]["due"] is not None and row["deadline"]["state"] in ("已超期", "今日到期", "办理中")
+    return (0 if row["overdue"] else 1 if running else 2, row["deadline"]["working_days"], row["number"])
+
+
+def list_cases(s: Session, user: Reviewer, *, department: str | None = None, status: Sequence[str] = (),
+               station_no: int | None = None, due_before: str | None = None, today: dt.date | None = None,
+               limit: int = 200) -> list[dict[str, Any]]:
+    """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays)."""
+    today = today or local_date(utcnow())
+    catalog = current_catalog(s)
+    query = select(CaseRecord)
+    visible = _visible_filter(user, catalog)
+    if visible is not None:
+        query = query.where(visible)
+    if department:
+        if not user.supervisor and department != user.department:
+            raise BackofficeError(403, "other_department", "只能查看本部门的办件")
+        query = query.where(CaseRecord.department == department)
+    if status:
+        query = query.where(CaseRecord.status.in_(list(status)))
+    if station_no is not None:
+        station_id = s.scalar(select(Station.id).where(Station.station_no == station_no))
+        query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
+    if due_before:
+        query = query.where(CaseRecord.promised_date <= due_before)
+    records = s.scalars(query.order_by(CaseRecord.promised_date, CaseRecord.id).limit(5000)).all()
+    calendar, stations = _calendar(s), _station_labels(s)
+    rows = [_summary(r, Case.from_dict(r.document), catalog, calendar, today, stations) for r in records]
+    rows.sort(key=_sort_key)
+    return rows[:limit]
+
+
+def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None = None) -> dict[str, Any]:
+    record, case = load_case(s, user, case_id)
+    today = today or local_date(utcnow())
+    out = _summary(record, case, current_catalog(s), _calendar(s), today, _station_labels(s))
+    out["case"] = record.document
+    out["materials"] = [dict(m.to_dict(), attachments=list(m.attachments)) for m in case.materials]
+    out["result_documents"] = [
+        {"sha256": d.sha256, "filename": d.filename, "content_type": d.content_type, "size": d.size,
+         "uploaded_by": d.uploaded_by, "uploaded_at": iso_z(d.uploaded_at)}
+        for d in s.scalars(select(ResultDocument).where(ResultDocument.case_id == case_id)).all()]
+    fu = s.scalar(select(FollowUp).where(FollowUp.case_id == case_id))
+    out["followup"] = None if fu is None else _followup_dict(fu)
+    if not user.supervisor:
+        out["my_items"] = _department_items(current_catalog(s), case, user.department or "")
+    return out
+
+
+def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tuple[str, str, str]:
+    """(blob key, download file name, content type) of an attachment or result file of a visible case."""
+    record, case = load_case(s, user, case_id)
+    for m in case.materials:
+        if sha256 in m.attachments:
+            return sha256, f"{m.name}-{sha256[:8]}", "application/octet-stream"
+    doc = s.get(ResultDocument, (case_id, sha256))
+    if doc is not None:
+        return f"result:{sha256}", doc.filename, doc.content_type
+    raise BackofficeError(404, "file_not_found", "该办件没有这个附件")
+
+
+# --------------------------------------------------------------------------------------------- actions
+
+
+def _origin_jurisdiction(s: Session, record: CaseRecord) -> str:
+    station = s.get(Station, record.station_id)
+    return station.jurisdiction if station else ""
+
+
+def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: int | None = None,
+                  reason: str = "") -> CaseRecord | None:
+    """通办: route a case to the station of its 业务属地 (or ``to_station_no``). None when no routing is
+    needed (same jurisdiction, or already routed)."""
+    record = s.get(CaseRecord, case_id)
+    if record is None:
+        raise BackofficeError(404, "case_not_found", "没有找到该办件")
+    if to_station_no is None:
+        if record.routed_to or not record.jurisdiction or record.jurisdiction == _origin_jurisdiction(s, record):
+            return None
+        target = s.scalar(select(Station).where(Station.jurisdiction == record.jurisdiction,
+                                                Station.status == "active", Station.id != record.station_id)
+                          .order_by(Station.station_no).limit(1))
+        if target is None:
+            return None  # no station of that jurisdiction is enrolled: the department handles it alone
+    else:
+        target = s.scalar(select(Station).where(Station.station_no == to_station_no))
+        if target is None or target.status != "active":
+            raise BackofficeError(400, "bad_station", f"服务站 {to_station_no} 不存在或未启用")
+    return _run(lambda: route_case(s, case_id, target.id, actor=user.actor,
+                                   reason=reason or f"全市通办：转{record.jurisdiction}办理"))
+
+
+def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None,
+                      at: dt.datetime | None = None) -> CaseRecord:
+    """受理 (审查中): the case arrives at the department. A queued case is first recorded as delivered;
+    a 通办 case is routed to its jurisdiction's station."""
+    record, case = _acting_case(s, user, case_id, item_code)
+    at = at or utcnow()
+    if case.status is CaseStatus.QUEUED:
+        _run(lambda: transition_case(s, case_id, CaseStatus.DELIVERED, actor=user.actor, at=at))
+    if case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED):
+        raise BackofficeError(409, "not_delivered", "服务站尚未报送该办件，暂不能受理")
+    route_tongban(s, user, case_id)
+    return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
+                                        item_code=item_code))
+
+
+def request_supplement(s: Session, user: Reviewer, case_id: str, missing: Sequence[MissingMaterial], *,
+                       due_date: dt.date | None = None, item_code: str | None = None,
+                       at: dt.datetime | None = None) -> CaseRecord:
+    """补齐补正: one request listing everything missing (一次性告知), to the station(s)."""
+    if not missing:
+        raise BackofficeError(400, "nothing_missing", "请列出需要补齐补正的材料")
+    _acting_case(s, user, case_id, item_code)
+    at = at or utcnow()
+    request = SupplementRequest(tuple(missing), at, user.actor, item_code or "", due_date)
+
+    def change(case: Case) -> None:
+        case.request_supplement(request, actor=user.actor, side=Side.CENTER)
+
+    payload = {"missing": [m.to_dict() for m in missing], "due_date": due_date.isoformat() if due_date else None,
+               **({"item_code": item_code} if item_code else {})}
+    return _run(lambda: update_case(s, case_id, change, actor=user.actor,
+                                    event_type=EventType.SUPPLEMENT_REQUESTED, payload=payload, at=at))
+
+
+def mark_supplied(s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None,
+                  at: dt.datetime | None = None) -> CaseRecord:
+    """补正材料已收到 (at the center's window): back to 审查中; the open request is marked supplied."""
+    _acting_case(s, user, case_id, item_code)
+    return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
+                                        item_code=item_code, payload={"supplied": True}))
+
+
+def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: str = "",
+           result: CaseResult | None = None, item_code: str | None = None,
+           at: dt.datetime | None = None) -> CaseRecord:
+    """办结: 准予 (approve) or 不予 (reject, reason required) with the result; its files must have been
+    uploaded for this case (:func:`add_result_document`)."""
+    _acting_case(s, user, case_id, item_code)
+    at = at or utcnow()
+    if not approve and not reason.strip():
+        raise BackofficeError(400, "reason_required", "不予办理必须填写理由")
+    if result is not None:
+        held = set(s.scalars(select(ResultDocument.sha256).where(ResultDocument.case_id == case_id)))
+        unknown = [d for d in result.documents if d not in held]
+        if unknown:
+            raise BackofficeError(400, "unknown_document", f"有 {len(unknown)} 个结果文件尚未上传")
+    target = CaseStatus.APPROVED if approve else CaseStatus.REJECTED
+
+    def change(case: Case) -> None:
+        if item_code is not None:
+            case.transition_sub(item_code, target, actor=user.actor, at=at, reason=reason, side=Side.CENTER)
+        else:
+            case.transition(target, actor=user.actor, at=at, reason=reason, side=Side.CENTER)
+        if result is not None:
+            case.set_result(result, at=at, item_code=item_code)
+
+    payload: dict[str, Any] = {"decision": target.value, "reason": reason,
+                               "result": result.to_dict() if result else None,
+                               **({"item_code": item_code} if item_code else {})}
+    return _run(lambda: update_case(s, case_id, change, actor=user.actor, event_type=EventType.DECIDED,
+                                    payload=payload, at=at))
+
+
+def pickup_station_no(s: Session, record: CaseRecord, case: Case) -> int | None:
+    """The station where the resident collects the result: the jurisdiction's for 属地窗口领取 of a routed
+    case, else the accepting station."""
+    station_id = record.station_id
+    if case.pickup.method is PickupMethod.JURISDICTION_WINDOW and record.routed_to:
+        station_id = record.routed_to
+    station = s.get(Station, station_id)
+    return station.station_no if station else None
+
+
+def mark_result_ready(s: Session, user: Reviewer, case_id: str, *, at: dt.datetime | None = None
+                      ) -> CaseRecord:
+    """结果待领取: tells both stations and names the pickup station the resident chose."""
+    if _is_bundle(s, case_id):
+        record, case = _bundle_result_case(s, user, case_id)
+    else:
+        record, case = _acting_case(s, user, case_id, None)
+    payload = {"pickup_method": case.pickup.method.value, "pickup_station_no": pickup_station_no(s, record, case)}
+    return _run(lambda: transition_case(s, case_id, CaseStatus.RESULT_READY, actor=user.actor, at=at,
+                                        payload=payload))
+
+
+def _is_bundle(s: Session, case_id: str) -> bool:
+    record = s.get(CaseRecord, case_id)
+    return record is not None and record.bundle_code is not None
+
+
+def _bundle_result_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
+    """A decided bundle's result may be released by a reviewer of any of its items."""
+    if not user.reviewer:
+        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
+    record, case = load_case(s, user, case_id)
+    if not _department_items(current_catalog(s), case, user.department or ""):
+        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权办理")
+    return record, case
+
+
+def add_result_document(s: Session, user: Reviewer, case_id: str, *, sha256: str, filename: str,
+                        content_type: str, size: int) -> None:
+    """Record an uploaded result file (the bytes are already in the blob store as ``result:<sha256>``)."""
+    if not user.reviewer:
+        raise BackofficeError(403, "forbidden", "只有审批人员可以上传结果文件")
+    load_case(s, user, case_id)
+    if s.get(ResultDocument, (case_id, sha256)) is None:
+        s.add(ResultDocument(case_id=case_id, sha256=sha256, filename=filename[:255],
+                             content_type=content_type[:100], size=size, uploaded_by=user.actor[:100],
+                             uploaded_at=utcnow()))
+    audit(s, user.actor, "case.result_document", f"case:{case_id}", sha256=sha256, size=size)
+
+
+# --------------------------------------------------------------------------------------------- ratings
+
+
+def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) -> FollowUp | None:
+    """Store the case's rating once (一事一评) and open a follow-up for 基本满意 and below.
+
+    Called by the ingest in the transaction that stored the case version; idempotent."""
+    if case.rating is None or s.get(RatingRecord, case_id) is not None:
+        return None
+    record = s.get(CaseRecord, case_id)
+    if record is None:
+        return None
+    rated_on = local_date(case.rating.at)
+    s.add(RatingRecord(case_id=case_id, station_id=record.station_id, department=record.department,
+                       item_code=case.item_code or case.bundle_code, level=case.rating.level.value,
+                       rated_at=case.rating.at, month=rated_on.strftime("%Y-%m")))
+    if not case.rating.level.needs_follow_up:
+        return None
+    deadline = district_calendar(s).add_working_days(rated_on, working_days)
+    followup = FollowUp(case_id=case_id, station_id=record.station_id, department=record.department,
+                        item_code=case.item_code or case.bundle_code, rating=case.rating.level.value,
+                        rated_at=case.rating.at, due_date=deadline.date.isoformat(), status="open",
+                        opened_at=utcnow(), resolution="")
+    s.add(followup)
+    s.flush()
+    append_event(s, record.station_id, EventType.FOLLOWUP_OPENED, case_id,
+                 {"followup_id": followup.id, "rating": case.rating.level.value,
+                  "due": followup.due_date, "due_provisional": deadline.provisional,
+                  "reasons": list(case.rating.reasons)})
+    audit(s, "center", "followup.open", f"case:{case_id}", followup=followup.id, due=followup.due_date)
+    return followup
+
+
+def _followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
+    out = {"id": f.id, "case_id": f.case_id, "station_id": f.station_id, "department": f.department,
+           "item_code": f.item_code, "rating": f.rating, "rated_at": iso_z(f.rated_at), "due_date": f.due_date,
+           "status": f.status, "opened_at": iso_z(f.opened_at),
+           "closed_at": iso_z(f.closed_at) if f.closed_at else None, "closed_by": f.closed_by,
+           "resolution": f.resolution}
+    if today is not None:
+        out["overdue"] = f.status == "open" and f.due_date < today.isoformat()
+    return out
+
+
+def list_followups(s: Session, user: Reviewer, *, status: str | None = "open",
+                   today: dt.date | None = None) -> list[dict[str, Any]]:
+    if not user.supervisor:
+        raise BackofficeError(403, "forbidden", "只有监察人员可以查看回访整改")
+    query = select(FollowUp).order_by(FollowUp.due_date, FollowUp.id)
+    if status:
+        query = query.where(FollowUp.status == status)
+    today = today or local_date(utcnow())
+    return [_followup_dict(f, today) for f in s.scalars(query).all()]
+
+
+def close_followup(s: Session, user: Reviewer, followup_id: int, resolution: str) -> dict[str, Any]:
+    """回访整改完成: supervisors close a follow-up with what was done."""
+    if not user.supervisor:
+        raise BackofficeError(403, "forbidden", "只有监察人员可以关闭回访整改")
+    if not resolution.strip():
+        raise BackofficeError(400, "resolution_required", "请填写回访及整改情况")
+    f = s.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
+    if f is None:
+        raise BackofficeError(404, "followup_not_found", "没有找到该回访整改记录")
+    if f.status != "open":
+        raise BackofficeError(409, "followup_closed", "该回访整改已关闭")
+    f.status, f.closed_at, f.closed_by, f.resolution = "closed", utcnow(), user.actor[:100], resolution[:2000]
+    audit(s, user.actor, "followup.close", f"case:{f.case_id}", followup=f.id)
+    return _followup_dict(f)
+
+
+# --------------------------------------------------------------------------------------------- supervision
+
+
+def deadline_report(s: Session, user: Reviewer, *, soon_days: int = 3,
+                    today: dt.date | None = None) -> dict[str, Any]:
+    """限时办结: overdue and soon-due (≤ ``soon_days`` working days left) open cases, by department and
+    by station, plus the cases themselves (overdue first)."""
+    if not user.supervisor:
+        raise BackofficeError(403, "forbidden", "只有监察人员可以查看督办统计")
+    rows = list_cases(s, user, today=today, limit=100_000)
+    watched = [r for r in rows if r["overdue"] or (r["deadline"]["state"] in ("办理中", "今日到期")
+                                                   and r["deadline"]["working_days"] <= soon_days)]
+    by_dept: dict[str, dict[str, int]] = {}
+    by_station: dict[str, dict[str, int]] = {}
+    for r in watched:
+        key = "overdue" if r["overdue"] else "soon_due"
+        for table, name in ((by_dept, r["department"] or "（一件事）"), (by_station, str(r["station_no"]))):
+            bucket = table.setdefault(name, {"overdue": 0, "soon_due": 0})
+            bucket[key] += 1
+    return {"by_department": by_dept, "by_station": by_station, "cases": watched}
+
+
+def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[str, Any]]:
+    """满意率 by ``item``, ``station`` or ``month``: counts per level, the satisfied rate (非常满意 + 满意)
+    and the bad rate (不满意 + 非常不满意), as fractions of all ratings in the group."""
+    if not user.supervisor:
+        raise BackofficeError(403, "forbidden", "只有监察人员可以查看评价统计")
+    column = {"item": RatingRecord.item_code, "station": RatingRecord.station_id,
+              "month": RatingRecord.month}.get(group)
+    if column is None:
+        raise BackofficeError(400, "bad_group", "分组方式应为 item、station 或 month")
+    rows = s.execute(select(column, RatingRecord.level, func.count()).group_by(column, RatingRecord.level)).all()
+    stations = _station_labels(s) if group == "station" else {}
+    groups: dict[str, dict[str, int]] = {}
+    for key, level, count in rows:
+        groups.setdefault(str(key), {})[level] = int(count)
+    out = []
+    for key in sorted(groups):
+        counts = groups[key]
+        total = sum(counts.values())
+        label = key
+        if group == "station" and key in stations:
+            label = f"{stations[key][0]} {stations[key][1]}"
+        out.append({"group": key, "label": label, "total": total,
+                    "levels": {lv.value: counts.get(lv.value, 0) for lv in RatingLevel},
+                    "satisfied_rate": round(sum(counts.get(v, 0) for v in SATISFIED) / total, 4),
+                    "bad_rate": round(sum(counts.get(v, 0) for v in BAD) / total, 4)})
+    return out

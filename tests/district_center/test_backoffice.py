@@ -1,0 +1,180 @@
+"""Back office against a real center (SQLite and PostgreSQL): departments, the case flow, 通办, 好差评."""
+# ruff: noqa: F811  (pytest fixtures)
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from casework.cases import PickupMethod, Rating, RatingLevel
+from district_center.devtools.server import RunningCenter
+from district_center.devtools.station_client import StationIdentity
+from district_center.keys import DistrictKeys
+from district_center.services.catalog_view import latest_catalog_version
+
+from .backoffice_helpers import case_doc, feed, items_by_department, login
+from .conftest import publish_catalog, push, sample_catalog
+
+DEPARTMENTS = items_by_department()
+CITY_A = DEPARTMENTS["市发改委"][0]  # jurisdiction 西安市
+CITY_B = DEPARTMENTS["市民政局"][0]
+
+
+@pytest.fixture(autouse=True)
+def published(center: RunningCenter, district_keys: DistrictKeys) -> None:
+    with center.db.read_session() as s:
+        if latest_catalog_version(s) is not None:
+            return
+    publish_catalog(center, district_keys, sample_catalog(), version=1)
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _ok(resp: httpx.Response) -> dict:
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_reviewer_sees_and_acts_only_on_own_department(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    st = new_station("新城区西一路街道便民服务站", jurisdiction="新城区")
+    http = client(st)
+    case_a = case_doc(st, CITY_A["code"], jurisdiction="新城区")
+    case_b = case_doc(st, CITY_B["code"], jurisdiction="新城区")
+    assert [r["status"] for r in push(http, case_a.to_dict(), case_b.to_dict())] == ["accepted", "accepted"]
+
+    reviewer_a = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    supervisor = login(center, _name("jc"), ["supervisor"])
+    listed = {c["id"] for c in _ok(reviewer_a.get("/api/v1/backoffice/cases"))["cases"]}
+    assert case_a.id in listed and case_b.id not in listed
+    assert reviewer_a.get(f"/api/v1/backoffice/cases/{case_b.id}").status_code == 403
+    refused = reviewer_a.post(f"/api/v1/backoffice/cases/{case_b.id}/accept", json={})
+    assert refused.status_code == 403 and refused.json()["code"] == "other_department"
+    assert reviewer_a.get("/api/v1/backoffice/cases?department=市民政局").status_code == 403
+    assert _ok(supervisor.get(f"/api/v1/backoffice/cases/{case_b.id}"))["department"] == "市民政局"
+    assert supervisor.post(f"/api/v1/backoffice/cases/{case_a.id}/accept", json={}).status_code == 403
+    assert reviewer_a.get("/api/v1/backoffice/followups").status_code == 403
+    assert httpx.get(center.url + "/api/v1/backoffice/cases").status_code == 401
+
+
+def test_supplement_supply_approve_result_feed_in_order(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    st = new_station("新城区长乐中路街道便民服务站", jurisdiction="新城区")
+    http = client(st)
+    case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
+    push(http, case.to_dict())
+    reviewer = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    base = f"/api/v1/backoffice/cases/{case.id}"
+
+    assert _ok(reviewer.post(base + "/accept", json={}))["status"] == "in_review"
+    missing = [{"code": "M9", "name": "户口簿复印件", "reason": "未提供", "how_to_supply": "到服务站补交"},
+               {"code": "M10", "name": "委托书", "reason": "缺少签字"}]
+    early = reviewer.post(base + "/decision", json={"approve": False})
+    assert early.status_code == 400 and early.json()["code"] == "reason_required"
+    assert _ok(reviewer.post(base + "/supplement", json={"missing": missing}))["status"] == "supplement_requested"
+    assert reviewer.post(base + "/supplement", json={"missing": missing}).status_code == 409
+    assert _ok(reviewer.post(base + "/supplied", json={}))["status"] == "in_review"
+    pdf = b"%PDF-1.4 result document"
+    uploaded = _ok(reviewer.post(base + "/results", files={"file": ("批复.pdf", pdf, "application/pdf")}))
+    decision = {"approve": True, "result": {"name": "价格争议调解书", "number": "XA-2026-001",
+                                            "documents": [uploaded["sha256"]]}}
+    assert _ok(reviewer.post(base + "/decision", json=decision))["status"] == "approved"
+    assert _ok(reviewer.post(base + "/result-ready"))["status"] == "result_ready"
+    download = reviewer.get(f"{base}/files/{uploaded['sha256']}")
+    assert download.status_code == 200 and download.content == pdf
+
+    events = [e for e in feed(http) if e["case_id"] == case.id]
+    assert [(e["type"], e["payload"]["status"]) for e in events] == [
+        ("status_changed", "delivered"), ("status_changed", "in_review"),
+        ("supplement_requested", "supplement_requested"), ("status_changed", "in_review"),
+        ("decided", "approved"), ("result_ready", "result_ready"),
+    ]
+    assert [m["name"] for m in events[2]["payload"]["missing"]] == ["户口簿复印件", "委托书"]
+    assert events[4]["payload"]["result"]["documents"] == [uploaded["sha256"]]
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(seqs)
+    detail = _ok(reviewer.get(base))
+    assert detail["case"]["result"]["number"] == "XA-2026-001"
+    assert detail["case"]["supplements"][0]["supplied_at"] is not None
+    assert [d["filename"] for d in detail["result_documents"]] == ["批复.pdf"]
+
+
+def test_tongban_case_is_routed_and_result_goes_to_chosen_station(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    origin = new_station("阎良区振兴街道便民服务站", jurisdiction="阎良区")
+    city = new_station("西安市政务服务中心东厅通办窗口", jurisdiction="西安市")
+    other = new_station("阎良区新兴街道便民服务站", jurisdiction="阎良区")
+    case = case_doc(origin, CITY_A["code"], jurisdiction="西安市", collected=True,
+                    pickup=PickupMethod.JURISDICTION_WINDOW)
+    push(client(origin), case.to_dict())
+    reviewer = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    base = f"/api/v1/backoffice/cases/{case.id}"
+    accepted = _ok(reviewer.post(base + "/accept", json={}))
+    assert accepted["routed_to"] == city.station_id
+    _ok(reviewer.post(base + "/decision", json={"approve": False, "reason": "不符合受理条件"}))
+    _ok(reviewer.post(base + "/result-ready"))
+
+    at_city = [e for e in feed(client(city)) if e["case_id"] == case.id]
+    at_origin = [e for e in feed(client(origin)) if e["case_id"] == case.id]
+    assert at_city[0]["type"] == "routed_in" and at_city[0]["payload"]["case"]["id"] == case.id
+    assert "routed_out" in [e["type"] for e in at_origin]
+    assert [e["type"] for e in at_city[1:]] == ["status_changed", "decided", "result_ready"]
+    for events in (at_city, at_origin):
+        ready = [e for e in events if e["type"] == "result_ready"][0]
+        assert ready["payload"]["pickup_station_no"] == city.station_no
+    assert [e for e in feed(client(other)) if e["case_id"] == case.id] == []
+
+
+def test_bad_rating_opens_followup_with_working_day_deadline(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    st = new_station("新城区太华路街道便民服务站", jurisdiction="新城区")
+    http = client(st)
+    bad = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=dt.date(2026, 9, 1))
+    good = case_doc(st, CITY_B["code"], jurisdiction="新城区")
+    push(http, bad.to_dict(), good.to_dict())
+    rated_at = dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC)  # 国庆前一天: Oct 1–7 off, Oct 10 (Sat) works
+    bad.rate(Rating(RatingLevel.DISSATISFIED, rated_at, ("办理时间长",), "等了很久"))
+    good.rate(Rating(RatingLevel.SATISFIED, rated_at))
+    assert [r["status"] for r in push(http, bad.to_dict(), good.to_dict())] == ["accepted", "accepted"]
+    push(http, bad.to_dict())  # replay: no second follow-up
+
+    supervisor = login(center, _name("jc"), ["supervisor"])
+    open_ = [f for f in _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
+             if f["case_id"] in (bad.id, good.id)]
+    assert len(open_) == 1
+    followup = open_[0]
+    assert followup["case_id"] == bad.id and followup["rating"] == "不满意"
+    assert followup["due_date"] == "2026-10-10"  # 3 working days (the district setting) from 9-30
+    events = [e for e in feed(http) if e["type"] == "followup_opened"]
+    assert [(e["case_id"], e["payload"]["due"]) for e in events] == [(bad.id, "2026-10-10")]
+
+    stats = _ok(supervisor.get("/api/v1/backoffice/supervision/ratings?group=item"))["rows"]
+    row = {r["group"]: r for r in stats}[CITY_A["code"]]
+    assert row["levels"]["不满意"] >= 1 and row["bad_rate"] > 0
+    months = {r["group"] for r in _ok(supervisor.get("/api/v1/backoffice/supervision/ratings?group=month"))["rows"]}
+    assert "2026-09" in months
+
+    deadlines = _ok(supervisor.get("/api/v1/backoffice/supervision/deadlines"))
+    overdue_ids = [c["id"] for c in deadlines["cases"] if c["overdue"]]
+    assert bad.id in overdue_ids and deadlines["by_department"]["市发改委"]["overdue"] >= 1
+    listed = _ok(supervisor.get("/api/v1/backoffice/cases"))["cases"]
+    flags = [c["overdue"] for c in listed]
+    assert flags == sorted(flags, reverse=True)  # overdue first
+
+    assert supervisor.post(f"/api/v1/backoffice/followups/{followup['id']}/close",
+                           json={"resolution": ""}).status_code == 400
+    closed = _ok(supervisor.post(f"/api/v1/backoffice/followups/{followup['id']}/close",
+                                 json={"resolution": "已电话回访，优化了预约流程"}))
+    assert closed["status"] == "closed"
+    remaining = _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
+    assert followup["id"] not in [f["id"] for f in remaining]
