@@ -447,7 +447,10 @@ class Catalog:
 
     def materials_for(self, bundle_code: str) -> tuple[MergedMaterial, ...]:
         """The bundle's materials as one list: a material (same ``Material.code``) needed by several
-        items appears once, first-seen order, with every item that needs it."""
+        items appears once, first-seen order, with every item that needs it.
+
+        Raises ``KeyError`` for an unknown bundle, or for a member item missing from an unvalidated
+        catalog (``validate()`` reports that as ``bundle_missing_item``)."""
         order: list[str] = []
         merged: dict[str, Material] = {}
         needed_by: dict[str, list[str]] = {}
@@ -650,6 +653,8 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
         if b.code in seen_bundles:
             out.append(CatalogProblem("duplicate_bundle_code", w, "一件事编码重复"))
         seen_bundles.add(b.code)
+        if not b.code.strip() or not b.name.strip():
+            out.append(CatalogProblem("bundle_unnamed", w, "一件事的编码和名称不能为空"))
         if len(set(b.item_codes)) < 2:
             out.append(CatalogProblem("bundle_too_small", w, "一件事至少要包含两个不同的事项"))
         if len(set(b.item_codes)) != len(b.item_codes):

@@ -177,6 +177,11 @@ def test_bundle_needs_two_distinct_items() -> None:
     assert problem_kinds(c) == {"bundle_too_small", "bundle_duplicate_item"}
 
 
+def test_bundle_needs_code_and_name() -> None:
+    b = Bundle(code="", name=" ", item_codes=(code(1), code(2)))
+    assert problem_kinds(make_catalog(bundles=(b,))) == {"bundle_unnamed"}
+
+
 def test_duplicate_bundle_code() -> None:
     b = Bundle(code="B1", name="一件事", item_codes=(code(1), code(2)))
     assert problem_kinds(make_catalog(bundles=(b, b))) == {"duplicate_bundle_code"}
