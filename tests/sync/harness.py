@@ -126,6 +126,10 @@ class CenterHandle:
         self.thread.join(15)
 
 
+def sample_catalog() -> Catalog:
+    return Catalog.from_dict(json.loads(SAMPLE_CATALOG.read_text("utf-8")))
+
+
 def start_center(data_dir: Path, *, database_url: str = "", port: int | None = None,
                  keys: DistrictKeys | None = None, publish: bool = True, **overrides: Any) -> CenterHandle:
     port = port or free_port()
@@ -145,7 +149,7 @@ def start_center(data_dir: Path, *, database_url: str = "", port: int | None = N
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("center did not start")
         time.sleep(0.02)
-    catalog = Catalog.from_dict(json.loads(SAMPLE_CATALOG.read_text("utf-8")))
+    catalog = sample_catalog()
     handle = CenterHandle(f"http://127.0.0.1:{port}", port, settings, app, keys, server, thread, catalog)
     if publish:
         handle.publish(catalog)
@@ -181,9 +185,9 @@ class Station:
         now = dt.datetime.now(dt.UTC)
         applicant = Applicant(ApplicantKind.PERSON, "测试申请人", "111", ID_NUMBERS[self.counter % 2],
                               "13800138000", "西安市新城区")
-        case = Case.new(number=f"T{identity.station_no:03d}-{self.counter:06d}", station_id=identity.station_id,
-                        item_code=item_code or self.item_code, catalog_version=self.sync_store.catalog_version(),
-                        applicant=applicant, at=now)
+        case = Case.new(number=f"T{identity.station_no:03d}-{self.counter:06d}",
+                        station_id=identity.station_id, item_code=item_code or self.item_code,
+                        catalog_version=self.sync_store.catalog_version(), applicant=applicant, at=now)
         code, name = self.material
         case.set_material(MaterialRecord(code, name, Satisfaction.ORIGINAL_VERIFIED, tuple(shas),
                                          verified_by="w01"), at=now)
@@ -217,21 +221,23 @@ def open_station_store(data_dir: Path) -> StationStore:
     return store
 
 
-def station_for(center: CenterHandle, store: StationStore, data_dir: Path, *, url: str | None = None,
-                **service_kw: Any) -> Station:
+def station_for(center: CenterHandle | Catalog, store: StationStore, data_dir: Path, *,
+                url: str | None = None, **service_kw: Any) -> Station:
+    catalog = center if isinstance(center, Catalog) else center.catalog
     sync_store = StationSyncStore(store)
     identity = load_identity(store)
     if url is not None:
         identity = type(identity)(url, identity.station_id, identity.station_no, identity.key,
                                   identity.district_signing_key, identity.district_code)
     service = SyncService(sync_store, identity, **service_kw)
-    item = next(i for i in center.catalog.items if i.station_acceptable and i.materials
+    item = next(i for i in catalog.items if i.station_acceptable and i.materials
                 and i.accepts_new_cases)
     return Station(data_dir, store, sync_store, service, item.code, (item.materials[0].code,
                                                                      item.materials[0].name))
 
 
-def new_station(center: CenterHandle, data_dir: Path, *, url: str | None = None, **service_kw: Any) -> Station:
+def new_station(center: CenterHandle, data_dir: Path, *, url: str | None = None,
+                **service_kw: Any) -> Station:
     store = create_station_store(data_dir)
     enroll_station(store, center.url, center.new_code(), station_name="测试社区便民服务站")
     return station_for(center, store, data_dir, url=url, **service_kw)
