@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from casework.catalog import Catalog, CatalogError
 from district_center.models import CatalogDelta, CatalogVersion, HolidayCalendar
 
-_cache: dict[int, Catalog | None] = {}
+_cache: dict[tuple[str, int], Catalog | None] = {}
 _lock = threading.Lock()
 
 
@@ -43,9 +43,11 @@ def current_catalog(session: Session) -> Catalog | None:
     version = latest_catalog_version(session)
     if version is None:
         return None
+    # keyed by database too: several centers (tests, tools) may share one process
+    key = (str(session.get_bind().url), version)
     with _lock:
-        if version in _cache:
-            return _cache[version]
+        if key in _cache:
+            return _cache[key]
     raw = catalog_document(session, version)
     parsed: Catalog | None = None
     try:
@@ -56,7 +58,7 @@ def current_catalog(session: Session) -> Catalog | None:
     except (ValueError, KeyError, TypeError, CatalogError):
         parsed = None
     with _lock:
-        _cache[version] = parsed
+        _cache[key] = parsed
     return parsed
 
 

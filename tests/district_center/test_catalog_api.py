@@ -1,0 +1,87 @@
+"""The catalog_admin HTTP API on a real center (SQLite and PostgreSQL): upload, errors, publish, calendar."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from casework.catalog import Catalog
+from district_center.catalog_import import import_files
+from district_center.catalog_sheets import export_xlsx
+from district_center.devtools.server import RunningCenter
+from district_center.devtools.station_client import StationIdentity
+from district_center.keys import KEY_FILE_NAME, DistrictKeys, KdfParams, write_key_file
+from district_center.models import AuditLog
+from sync.protocol import load_public_key, verify_envelope
+
+from .backoffice_helpers import login
+from .conftest import sample_catalog
+
+PASSPHRASE = "api test passphrase"
+NOW = "2026-12-01T00:00:00Z"
+
+
+@pytest.fixture
+def admin(center: RunningCenter, district_keys: DistrictKeys) -> httpx.Client:
+    key_file = center.settings.data_dir / KEY_FILE_NAME
+    if not key_file.exists():
+        write_key_file(key_file, district_keys, PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost=8192))
+    return login(center, f"admin-{uuid.uuid4().hex[:8]}", ["catalog_admin"])
+
+
+def test_upload_errors_publish_export_and_pull(center: RunningCenter, admin: httpx.Client,
+                                               district_keys: DistrictKeys,
+                                               new_station: Callable[..., StationIdentity],
+                                               client: Callable[[StationIdentity], httpx.Client]) -> None:
+    reviewer = login(center, f"r-{uuid.uuid4().hex[:8]}", ["reviewer"], department="市发改委")
+    xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
+    files = {"files": ("清单.xlsx", xlsx, "application/octet-stream")}
+    assert reviewer.post("/api/v1/admin/catalog/import", files=files).status_code == 403
+
+    broken = "事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n".encode()
+    resp = admin.post("/api/v1/admin/catalog/import", files={"files": ("items.csv", broken, "text/csv")})
+    assert resp.status_code == 422 and resp.json()["code"] == "catalog_invalid"
+    cells = {(e["sheet"], e["row"], e["column"]) for e in resp.json()["errors"]}
+    assert cells == {("事项", 2, "事项类型"), ("事项", 2, "承诺办结时限"), ("事项", 2, "行使层级")}
+
+    staged = admin.post("/api/v1/admin/catalog/import", files=files)
+    assert staged.status_code == 200, staged.text
+    assert staged.json()["diff"]["new_version"] == 1
+    assert len(staged.json()["diff"]["added_items"]) == len(sample_catalog()["items"])
+    assert admin.get("/api/v1/admin/catalog/staged").json()["items"] == len(sample_catalog()["items"])
+
+    wrong = admin.post("/api/v1/admin/catalog/publish", json={"passphrase": "not it"})
+    assert wrong.status_code == 403 and wrong.json()["code"] == "key_refused"
+    published = admin.post("/api/v1/admin/catalog/publish", json={"passphrase": PASSPHRASE, "valid_days": 30})
+    assert published.status_code == 200, published.text
+    version = published.json()["version"]
+    assert admin.get("/api/v1/admin/catalog/staged").status_code == 404
+    assert admin.get("/api/v1/admin/catalog/versions").json()["versions"][0]["version"] == version
+    with center.db.read_session() as s:
+        audit = json.dumps([a.details for a in s.scalars(select(AuditLog)).all()], ensure_ascii=False)
+    assert PASSPHRASE not in audit
+
+    exported = admin.get("/api/v1/admin/catalog/export")
+    assert exported.status_code == 200
+    back = import_files([("x.xlsx", exported.content)], base=None, district=("", ""))
+    assert back.catalog is not None and back.catalog.version == version
+
+    calendar = admin.post("/api/v1/admin/calendar/2027", json={
+        "passphrase": PASSPHRASE, "holidays": ["2027-01-01", "2027-02-06", "2027-02-08"],
+        "workdays": ["2027-02-20"], "source": "测试"})
+    assert calendar.status_code == 200, calendar.text
+    assert admin.post("/api/v1/admin/calendar/2027", json={
+        "passphrase": PASSPHRASE, "holidays": ["2026-01-01"]}).status_code == 400
+
+    key = load_public_key(district_keys.signing_public_b64)
+    http = client(new_station())
+    env = verify_envelope(http.get("/api/v1/catalog").json(), key, kind="catalog", now_iso=NOW,
+                          key_id=district_keys.key_id)
+    assert env.version == version and Catalog.from_dict(env.payload["catalog"]) == back.catalog
+    cal = verify_envelope(http.get("/api/v1/calendar").json(), key, kind="calendar", now_iso=NOW)
+    assert [t["year"] for t in cal.payload["tables"]] == [2027]
