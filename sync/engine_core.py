@@ -22,6 +22,7 @@ complete answers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Generator, Mapping
@@ -187,8 +188,9 @@ def verify_document(
     name = "事项清单" if kinds[0].startswith("catalog") else "节假日安排"
     if not isinstance(data, Mapping) or data.get("kind") not in kinds:
         raise DocumentRefused(f"收到的{name}格式不正确或下载不完整，已拒绝", code="bad_document")
+    pinned_id = "district-" + hashlib.sha256(pinned_key.public_bytes_raw()).hexdigest()[:16]
     try:
-        env = verify_envelope(data, pinned_key, kind=str(data["kind"]), now_iso=now_iso)
+        env = verify_envelope(data, pinned_key, kind=str(data["kind"]), now_iso=now_iso, key_id=pinned_id)
     except ProtocolError as exc:
         raise DocumentRefused(f"收到的{name}未通过校验：{exc.detail}", code=exc.code) from None
     if env.version == current_version:
