@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from casework.documents import Section
 from fpdf.enums import Align, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
+
+from casework.documents import Section
 
 from .base import BLACK, CJK, GREY, LATIN, LIGHT, DocumentPDF, document_font, fit, output_bytes, wrap
 from .model import HEAD_SECTION, PROMISE_LABELS, DocumentView, format_date
@@ -169,7 +170,8 @@ def _paragraph(pdf: A4PDF, text: str) -> None:
     """A body paragraph; ``write`` flows the wrapped lines back to the left margin after the indent."""
     pdf.size(BODY_PT)
     indent = INDENT_EM * pdf.font_size
-    for i, line in enumerate(wrap(pdf, text, CONTENT_W, first_indent=indent)):
+    inner = CONTENT_W - 2 * pdf.c_margin - 0.3  # cell() insets its text by c_margin each side
+    for i, line in enumerate(wrap(pdf, text, inner, first_indent=indent)):
         pdf.set_x(LEFT + (indent if i == 0 else 0))
         pdf.cell(CONTENT_W, LINE_H, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(0.5)

@@ -166,8 +166,9 @@ def wrap(pdf: FPDF, text: str, width: float, first_indent: float = 0.0) -> list[
                 cur, cur_w, avail = [], 0.0, width
                 continue
             carry: list[str] = []
-            if token[0] in NO_LINE_START and len(cur) > 1:
-                carry.insert(0, cur.pop())
+            if token[0] in NO_LINE_START:  # carry the character before it (and any closing run) down
+                while len(cur) > 1 and (not carry or carry[0][0] in NO_LINE_START):
+                    carry.insert(0, cur.pop())
             while len(cur) > 1 and cur[-1] and cur[-1][-1] in NO_LINE_END:
                 carry.insert(0, cur.pop())
             if cur:

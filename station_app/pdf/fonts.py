@@ -15,13 +15,13 @@ import copy
 import functools
 import threading
 from collections.abc import Iterable
-from typing import Any
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
-from fontTools.fontBuilder import FontBuilder
-from fontTools.ttLib import TTFont, newTable
-from fontTools.ttLib.tables._g_l_y_f import Glyph
+from fontTools.fontBuilder import FontBuilder  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
+from fontTools.ttLib.tables._g_l_y_f import Glyph  # type: ignore[import-untyped]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CJK_FONT_PATH = REPO_ROOT / "assets" / "fonts" / "DroidSansFallbackFull.ttf"
