@@ -17,7 +17,8 @@ Policy (one ``tick`` job every ``probe_interval`` seconds, ``max_instances=1``):
   jitter", so a district's stations do not all retry in the same second after an outage);
 * while the center is unreachable each tick probes ``GET /healthz`` (a real round trip; the OS "online"
   flag says nothing about a captive 4G hotspot) and syncs **at once** when it answers again;
-* only one sync runs at a time (the service's lock); ``sync_now`` while one runs queues exactly one more.
+* only one sync runs at a time (the service's lock); ``sync_now`` while one runs queues exactly one more
+  (presses before that one starts share it).
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ class SyncScheduler:
         ``None`` if it failed (the reason is on the status board)."""
         future: Future[SyncReport | None] = Future()
         with self._state_lock:
+            queued = bool(self._pending)  # a run that has not started yet will answer this press too
             self._pending.append(future)
+        if queued:
+            return future
         # max_instances=2: one may run while the next waits on the service lock; a request made during a
         # run is answered by the run that starts after it (see _run), never by the running one.
         self._scheduler.add_job(self._run, "date", id=f"sync-now-{id(future)}", max_instances=2,

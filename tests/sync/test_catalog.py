@@ -19,7 +19,7 @@ CATALOG_PATH = "/api/v1/catalog"
 
 
 class Tamper(httpx.BaseTransport):
-    """Passes everything to the real center, except that ``/api/v1/catalog`` answers what ``forge`` returns."""
+    """Passes everything to the real center, except that ``/api/v1/catalog`` answers ``forge()``."""
 
     def __init__(self) -> None:
         self.inner = httpx.HTTPTransport()
@@ -43,7 +43,8 @@ def _v2(center: CenterHandle) -> tuple[Catalog, str, str]:
     return Catalog.from_dict(doc), changed, cancelled
 
 
-def _envelope(center: CenterHandle, *, version: int, keys: Any = None, expires: timedelta = timedelta(days=30),
+def _envelope(center: CenterHandle, *, version: int, keys: Any = None,
+              expires: timedelta = timedelta(days=30),
               payload: dict[str, Any] | None = None) -> dict[str, Any]:
     keys = keys or center.keys
     now = datetime.now(UTC)
@@ -80,8 +81,8 @@ def test_delta_applies_and_drafts_are_flagged(center: CenterHandle, station: Sta
 
 
 def test_attacks_are_refused_and_the_station_keeps_working(center: CenterHandle, tmp_path: Any) -> None:
-    from tests.sync.harness import create_station_store
     from sync.enrollment import enroll_station
+    from tests.sync.harness import create_station_store
 
     tamper = Tamper()
     store = create_station_store(tmp_path / "st")

@@ -37,7 +37,7 @@ from tests.sync.harness import (
     station_for,
 )
 
-RUNS = int(os.environ.get("SYNC_KILL_RUNS", "120"))
+RUNS = int(os.environ.get("SYNC_KILL_RUNS", "125"))
 
 
 def _sync_in_child(data_dir: Path) -> int:
@@ -90,7 +90,7 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
             station.service.close()
             store.close()
             pid = _sync_in_child(data_dir)
-            time.sleep(rng.uniform(0.0, 0.9))
+            time.sleep(rng.uniform(0.0, 0.5))
             done, _ = os.waitpid(pid, os.WNOHANG)
             if not done:
                 os.kill(pid, signal.SIGKILL)
@@ -113,7 +113,7 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
                     for material in store.get("cases", case_id)["materials"]:
                         assert all(blobs[sha] for sha in material["attachments"])
         print(f"kills={kills} stages at kill time={dict(stages)}")
-        assert kills >= RUNS * 0.6, f"most runs must be killed mid-way: {dict(stages)}"
+        assert kills >= min(100, RUNS * 0.7), f"kills: {kills}, stages: {dict(stages)}"
         mid_sync = set(stages) - {"finished", "before_start"}
         assert len(mid_sync) >= 2, f"kills in several stages: {dict(stages)}"
         store.close()
