@@ -109,7 +109,8 @@ class BlobStore:
                     final = not nxt
                     nonce = os.urandom(NONCE_LEN)
                     aad = self._chunk_aad(file_id, index, final)
-                    out.write(nonce + self._aead.encrypt(nonce, chunk, aad))
+                    out.write(nonce)
+                    out.write(self._aead.encrypt(nonce, chunk, aad))
                     if index == 1:
                         _faults.point("blob.mid")
                     index += 1

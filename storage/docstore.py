@@ -27,6 +27,7 @@ from storage.journal import Head, Journal, read_head, remove_stale_journals, wri
 
 Doc = dict[str, Any]
 Op = tuple[str, str, Doc | None]
+Summary = tuple[str, str, bool, list[str]]  # collection, key, present (False: deleted), blob refs
 RECORD_TARGET = 512 << 10  # bulk loads and compaction pack ops into frames of about this size
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -100,7 +101,7 @@ class DocumentStore:
         self.index, self.refs = {}, {}
         try:
             for rec in journal.scan(head):
-                self._apply(rec.seq, rec.offset, rec.size, self._decode(rec.plaintext, rec.seq))
+                self._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
         except BaseException:
             journal.close()
             raise
@@ -110,23 +111,41 @@ class DocumentStore:
             write_head(self.dir, self._hkey, self.store_id, head)
         return journal
 
+    # A record's plaintext is two canonical JSON lines: a summary ``{"s": [[coll, key, present, refs], ...]}``
+    # and the operations ``{"ops": [[coll, key, doc | null], ...]}``. Opening the store parses only the
+    # summaries (canonical JSON escapes newlines inside strings, so the first b"\n" ends the summary).
+    @staticmethod
+    def _summarise(ops: list[Op]) -> list[Summary]:
+        return [(c, k, d is not None, sorted(blob_refs(d)) if d is not None else []) for c, k, d in ops]
+
+    @staticmethod
+    def _encode(ops: list[Op], summary: list[Summary]) -> bytes:
+        return canonical({"s": summary}) + b"\n" + canonical({"ops": [list(op) for op in ops]})
+
+    @staticmethod
+    def _summary(plaintext: bytes, seq: int) -> list[Summary]:
+        try:
+            head = json.loads(plaintext[: plaintext.index(b"\n")])["s"]
+            return [(str(c), str(k), bool(p), [str(r) for r in refs]) for c, k, p, refs in head]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
+
     @staticmethod
     def _decode(plaintext: bytes, seq: int) -> list[Op]:
         try:
-            ops = json.loads(plaintext)["ops"]
+            ops = json.loads(plaintext[plaintext.index(b"\n") + 1:])["ops"]
             return [(str(c), str(k), d) for c, k, d in ops]
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
 
-    def _apply(self, seq: int, offset: int, size: int, ops: list[Op]) -> None:
-        for coll, key, doc in ops:
+    def _apply(self, seq: int, offset: int, size: int, summary: list[Summary]) -> None:
+        for coll, key, present, refs in summary:
             table = self.index.setdefault(coll, {})
-            if doc is None:
+            if not present:
                 table.pop(key, None)
                 self.refs.pop((coll, key), None)
             else:
                 table[key] = Loc(seq, offset, size)
-                refs = blob_refs(doc)
                 if refs:
                     self.refs[(coll, key)] = frozenset(refs)
                 else:
@@ -146,8 +165,8 @@ class DocumentStore:
                 _check_op(*op)
         j = self.journal
         start_off, start_recs = j.end, j.records
-        frames = [j.frame(start_recs + i, canonical({"ops": [list(op) for op in ops]}))
-                  for i, ops in enumerate(batches)]
+        summaries = [self._summarise(ops) for ops in batches]
+        frames = [j.frame(start_recs + i, self._encode(ops, summaries[i])) for i, ops in enumerate(batches)]
         j.append(frames)
         _faults.point("journal.before_head")
         head = Head(self.head.generation, j.records, j.end, self.head.keys_digest, self.head.keys_pending)
@@ -158,8 +177,8 @@ class DocumentStore:
             raise
         self.head = head
         off = start_off
-        for i, ops in enumerate(batches):
-            self._apply(start_recs + i, off, len(frames[i]), ops)
+        for i in range(len(batches)):
+            self._apply(start_recs + i, off, len(frames[i]), summaries[i])
             off += len(frames[i])
 
     def set_keys_digest(self, digest: str, pending: str) -> None:
@@ -200,8 +219,8 @@ class DocumentStore:
                     if size >= RECORD_TARGET:
                         batches.append([])
                         size = 0
-            frames = [new.frame(i, canonical({"ops": [list(op) for op in b]}))
-                      for i, b in enumerate(b for b in batches if b)]
+            live = [b for b in batches if b]
+            frames = [new.frame(i, self._encode(b, self._summarise(b))) for i, b in enumerate(live)]
             new.append(frames)
             fsync_dir(self.dir)
             _faults.point("compact.before_head")

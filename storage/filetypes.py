@@ -66,7 +66,7 @@ class TypeSniffer:
             self._head += chunk[: _HEAD - len(self._head)]
             if len(self._head) >= _HEAD:
                 self.mime = sniff_head(self._head)
-        self._tail = (self._tail + chunk)[-_TAIL:]
+        self._tail = (self._tail + chunk[-_TAIL:])[-_TAIL:]  # never copy the whole chunk
 
     def finish(self) -> str:
         if self.size == 0:

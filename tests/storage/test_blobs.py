@@ -35,7 +35,8 @@ class Generated(io.RawIOBase):
         reps = (first + n) // k + 1
         out = bytearray((self.block * reps)[first:first + n]) if reps < 4 else bytearray(
             b"".join([self.block] * reps)[first:first + n])
-        for p, byte in list(enumerate(b"\xff\xd8\xff\xe0")) + [(self.size - 2, 0xFF), (self.size - 1, 0xD9)]:
+        marks = [*enumerate(b"\xff\xd8\xff\xe0"), (self.size - 2, 0xFF), (self.size - 1, 0xD9)]
+        for p, byte in marks:
             if self.pos <= p < self.pos + n:
                 out[p - self.pos] = byte
         b[:n] = out
@@ -136,7 +137,7 @@ def test_chunk_reorder_truncation_and_flip_are_detected(store):
         "truncate_mid": raw[:-7],
         "flip": raw[:start + 100] + bytes([raw[start + 100] ^ 1]) + raw[start + 101:],
     }
-    for name, bad in variants.items():
+    for _name, bad in variants.items():
         path.write_bytes(bad)
         with pytest.raises(StoreCorrupted):
             store.blobs.read_bytes(ref.sha256)

@@ -1,4 +1,5 @@
-"""``station-app init`` and ``station-app verify``: headless set-up and a whole-store check with exit codes."""
+"""``station-app init`` and ``station-app verify``: headless set-up and a whole-store check with exit
+codes."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def test_verify_reports_corrupt_journal_and_busy_store(tmp_path, secrets, capsys
 
 
 def test_init_without_secrets_and_without_terminal_fails_clearly(tmp_path, monkeypatch, capsys):
-    for k in ("STATION_PASSPHRASE", "STATION_ADMIN_SECRET", "STATION_PASSPHRASE_FILE", "STATION_ADMIN_SECRET_FILE"):
+    for k in ("STATION_PASSPHRASE", "STATION_ADMIN_SECRET", "STATION_PASSPHRASE_FILE",
+              "STATION_ADMIN_SECRET_FILE"):
         monkeypatch.delenv(k, raising=False)
     assert main(["init", "--data-dir", str(tmp_path / "st")]) == 1
     assert "STATION_ADMIN_SECRET" in capsys.readouterr().err

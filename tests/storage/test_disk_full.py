@@ -1,4 +1,5 @@
-"""A full disk: writes fail with a clear error, earlier commits stay intact, the store works after freeing space.
+"""A full disk: writes fail with a clear error, earlier commits stay intact, the store works after freeing
+space.
 
 The main test fills a real 4 MiB tmpfs (needs root to mount; skipped with the reason otherwise). The second
 test injects ENOSPC at each write step, so the rollback paths run on every machine.
@@ -14,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import DiskFull, DiskSpaceLow, StoreOptions
-from storage import fsutil, journal
+from storage import DiskFull, DiskSpaceLow, StoreOptions, journal
 from storage.verify import verify_store
 
 from .helpers import jpeg, new_store, open_admin
@@ -149,7 +149,8 @@ def test_injected_enospc_at_each_step(tmp_path, monkeypatch, where):
         tx.put("cases", "after", {"v": 3})
     s.close()
     s = open_admin(tmp_path / "st")
-    assert s.get("cases", "before") == {"v": 1, "scan": before_ref.to_dict()} and s.get("cases", "after") == {"v": 3}
+    assert s.get("cases", "before") == {"v": 1, "scan": before_ref.to_dict()}
+    assert s.get("cases", "after") == {"v": 3}
     assert s.get("cases", "failed") is None and s.blobs.has(before_ref.sha256)
     assert verify_store(s).ok
     s.close()

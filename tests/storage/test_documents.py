@@ -150,7 +150,8 @@ def test_bulk_put_and_thread_safety(tmp_path):
     import threading
 
     s = new_store(tmp_path / "st")
-    assert s.bulk_put("catalog", [(f"item{i}", {"name": f"事项{i}", "pad": "x" * 200}) for i in range(5000)]) == 5000
+    items = [(f"item{i}", {"name": f"事项{i}", "pad": "x" * 200}) for i in range(5000)]
+    assert s.bulk_put("catalog", items) == 5000
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:

@@ -184,8 +184,8 @@ def test_recover_with_district_key_rewrites_admin_slot(store_dir):
 
 def test_secret_strength_is_enforced(tmp_path, store_dir):
     with pytest.raises(WeakSecret):
-        StationStore.create(tmp_path / "x", station_name="x", admin_secret="short", station_passphrase=PASSPHRASE,
-                            kdf=KdfParams.insecure_fast())
+        StationStore.create(tmp_path / "x", station_name="x", admin_secret="short",
+                            station_passphrase=PASSPHRASE, kdf=KdfParams.insecure_fast())
     s = open_admin(store_dir)
     with pytest.raises(WeakSecret):
         s.add_worker("w9", "12", actor="admin")

@@ -1,4 +1,5 @@
-"""Nothing in plaintext: names, ID numbers, phones and scan contents never appear in the data directory or logs,
+"""Nothing in plaintext: names, ID numbers, phones and scan contents never appear in the data directory or
+logs,
 in UTF-8, UTF-16LE or UTF-16BE."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from storage.retention import mark_center_confirmed, purge_expired
 from .helpers import jpeg, new_store, open_admin, pdf, png
 
 RESIDENTS = [
-    {"name": "欧阳明华", "id_number": "610102199003071234", "phone": "13912345678", "address": "雁塔区科技路88号"},
-    {"name": "Zhang Weiguo", "id_number": "63010219851212567X", "phone": "18609871234", "address": "城中区南大街7号"},
+    {"name": "欧阳明华", "id_number": "610102199003071234", "phone": "13912345678",
+     "address": "雁塔区科技路88号"},
+    {"name": "Zhang Weiguo", "id_number": "63010219851212567X", "phone": "18609871234",
+     "address": "城中区南大街7号"},
 ]
 SCAN_MARKER = b"SCAN-CONTENT-MARKER-7f3a9c"
 

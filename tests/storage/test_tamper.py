@@ -1,6 +1,7 @@
 """Tampering: every byte flip, truncation, swap and replay of a file is detected with a clear error.
 
-``detect`` = open + admin unlock + full verify. It must raise a :class:`StorageError` (StoreCorrupted, WrongKey,
+``detect`` = open + admin unlock + full verify. It must raise a :class:`StorageError` (StoreCorrupted,
+WrongKey,
 or WrongSecret when the admin slot itself was damaged — a damaged slot is indistinguishable from a wrong
 password) or return a failing report. What cannot be detected is listed in docs/storage.md.
 """
