@@ -139,7 +139,8 @@ def _may_see(user: Reviewer, record: CaseRecord, catalog: Catalog | None) -> boo
         return False
     if record.department is not None:
         return record.department == user.department
-    return bool(record.bundle_code) and record.bundle_code in _department_bundles(catalog, user.department or "")
+    bundles = _department_bundles(catalog, user.department or "")
+    return bool(record.bundle_code) and record.bundle_code in bundles
 
 
 def load_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
@@ -198,7 +199,7 @@ def _summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: 
         except KeyError:
             name = ""
     origin = stations.get(record.station_id, (0, "", ""))
-    routed = stations.get(record.routed_to or "", None)
+    routed = stations.get(record.routed_to or "")
     return {
         "id": record.id, "number": record.number, "status": record.status,
         "status_label": CaseStatus(record.status).label, "item_code": case.item_code,
@@ -215,7 +216,8 @@ def _summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: 
 
 def _sort_key(row: dict[str, Any]) -> tuple[int, int, str]:
     """Overdue first (most overdue first), then by remaining working days, then number."""
-    running = row["deadline"]["due"] is not None and row["deadline"]["state"] in ("已超期", "今日到期", "办理中")
+    deadline = row["deadline"]
+    running = deadline["due"] is not None and deadline["state"] in ("已超期", "今日到期", "办理中")
     return (0 if row["overdue"] else 1 if running else 2, row["deadline"]["working_days"], row["number"])
 
 
@@ -266,7 +268,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
 
 def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tuple[str, str, str]:
     """(blob key, download file name, content type) of an attachment or result file of a visible case."""
-    record, case = load_case(s, user, case_id)
+    _, case = load_case(s, user, case_id)
     for m in case.materials:
         if sha256 in m.attachments:
             return sha256, f"{m.name}-{sha256[:8]}", "application/octet-stream"
@@ -292,7 +294,8 @@ def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: in
     if record is None:
         raise BackofficeError(404, "case_not_found", "没有找到该办件")
     if to_station_no is None:
-        if record.routed_to or not record.jurisdiction or record.jurisdiction == _origin_jurisdiction(s, record):
+        same = record.jurisdiction == _origin_jurisdiction(s, record)
+        if record.routed_to or not record.jurisdiction or same:
             return None
         target = s.scalar(select(Station).where(Station.jurisdiction == record.jurisdiction,
                                                 Station.status == "active", Station.id != record.station_id)
@@ -311,7 +314,7 @@ def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: st
                       at: dt.datetime | None = None) -> CaseRecord:
     """受理 (审查中): the case arrives at the department. A queued case is first recorded as delivered;
     a 通办 case is routed to its jurisdiction's station."""
-    record, case = _acting_case(s, user, case_id, item_code)
+    _, case = _acting_case(s, user, case_id, item_code)
     at = at or utcnow()
     if case.status is CaseStatus.QUEUED:
         _run(lambda: transition_case(s, case_id, CaseStatus.DELIVERED, actor=user.actor, at=at))
@@ -335,7 +338,8 @@ def request_supplement(s: Session, user: Reviewer, case_id: str, missing: Sequen
     def change(case: Case) -> None:
         case.request_supplement(request, actor=user.actor, side=Side.CENTER)
 
-    payload = {"missing": [m.to_dict() for m in missing], "due_date": due_date.isoformat() if due_date else None,
+    payload = {"missing": [m.to_dict() for m in missing],
+               "due_date": due_date.isoformat() if due_date else None,
                **({"item_code": item_code} if item_code else {})}
     return _run(lambda: update_case(s, case_id, change, actor=user.actor,
                                     event_type=EventType.SUPPLEMENT_REQUESTED, payload=payload, at=at))
@@ -397,7 +401,8 @@ def mark_result_ready(s: Session, user: Reviewer, case_id: str, *, at: dt.dateti
         record, case = _bundle_result_case(s, user, case_id)
     else:
         record, case = _acting_case(s, user, case_id, None)
-    payload = {"pickup_method": case.pickup.method.value, "pickup_station_no": pickup_station_no(s, record, case)}
+    payload = {"pickup_method": case.pickup.method.value,
+               "pickup_station_no": pickup_station_no(s, record, case)}
     return _run(lambda: transition_case(s, case_id, CaseStatus.RESULT_READY, actor=user.actor, at=at,
                                         payload=payload))
 
@@ -465,7 +470,8 @@ def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) ->
 
 def _followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
     out = {"id": f.id, "case_id": f.case_id, "station_id": f.station_id, "department": f.department,
-           "item_code": f.item_code, "rating": f.rating, "rated_at": iso_z(f.rated_at), "due_date": f.due_date,
+           "item_code": f.item_code, "rating": f.rating, "rated_at": iso_z(f.rated_at),
+           "due_date": f.due_date,
            "status": f.status, "opened_at": iso_z(f.opened_at),
            "closed_at": iso_z(f.closed_at) if f.closed_at else None, "closed_by": f.closed_by,
            "resolution": f.resolution}
@@ -532,7 +538,8 @@ def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[st
               "month": RatingRecord.month}.get(group)
     if column is None:
         raise BackofficeError(400, "bad_group", "分组方式应为 item、station 或 month")
-    rows = s.execute(select(column, RatingRecord.level, func.count()).group_by(column, RatingRecord.level)).all()
+    rows = s.execute(select(column, RatingRecord.level, func.count())
+                     .group_by(column, RatingRecord.level)).all()
     stations = _station_labels(s) if group == "station" else {}
     groups: dict[str, dict[str, int]] = {}
     for key, level, count in rows:

@@ -23,9 +23,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from casework.catalog import (
     Catalog,
@@ -319,7 +319,7 @@ def _sheet_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
 def export_xlsx(catalog: Catalog) -> bytes:
     """The whole catalog as an xlsx workbook (every sheet of the layout, text cells kept as text)."""
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
     for name, rows in _sheet_rows(catalog).items():

@@ -5,8 +5,8 @@
     GET  /api/v1/backoffice/cases/{id}                  detail: document, materials, result files, follow-up
     GET  /api/v1/backoffice/cases/{id}/files/{sha256}   an attachment or result file (download)
     POST /api/v1/backoffice/cases/{id}/accept           受理 → in_review  {item_code?}  (routes 通办 cases)
-    POST /api/v1/backoffice/cases/{id}/supplement       补齐补正 {missing: [{code, name, reason, how_to_supply}],
-                                                         due_date?, item_code?}
+    POST /api/v1/backoffice/cases/{id}/supplement       补齐补正 {missing: [{code, name, reason,
+                                                         how_to_supply}], due_date?, item_code?}
     POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?}
     POST /api/v1/backoffice/cases/{id}/results          multipart ``file``: a result document → {sha256, size}
     POST /api/v1/backoffice/cases/{id}/decision         办结 {approve, reason, result?, item_code?}
@@ -140,7 +140,8 @@ def cases(department: str | None = None, status: list[str] = Query([]), station_
 
 
 @router.get("/cases/{case_id}", responses=ERRORS)
-def case(case_id: str, user: CurrentUser = Depends(staff), center: Center = Depends(get_center)) -> dict[str, Any]:
+def case(case_id: str, user: CurrentUser = Depends(staff),
+         center: Center = Depends(get_center)) -> dict[str, Any]:
     return _read(center, lambda s: case_detail(s, _reviewer(user), case_id))
 
 
@@ -153,7 +154,8 @@ def download(case_id: str, sha256: str, user: CurrentUser = Depends(staff),
     from urllib.parse import quote
 
     return StreamingResponse(center.blobs.read(key), media_type=content_type,
-                             headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+                             headers={"content-disposition":
+                                      f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 @router.post("/cases/{case_id}/accept", responses=ERRORS)
@@ -174,11 +176,13 @@ def supplement(case_id: str, body: SupplementIn, user: CurrentUser = Depends(rev
 @router.post("/cases/{case_id}/supplied", responses=ERRORS)
 def supplied(case_id: str, body: ItemIn, user: CurrentUser = Depends(reviewer_only),
              center: Center = Depends(get_center)) -> dict[str, Any]:
-    return _state(_write(center, lambda s: mark_supplied(s, _reviewer(user), case_id, item_code=body.item_code)))
+    return _state(_write(center, lambda s: mark_supplied(s, _reviewer(user), case_id,
+                                                         item_code=body.item_code)))
 
 
 @router.post("/cases/{case_id}/results", responses=problem_responses(400, 401, 403, 404, 413))
-async def upload_result(case_id: str, file: UploadFile = File(...), user: CurrentUser = Depends(reviewer_only),
+async def upload_result(case_id: str, file: UploadFile = File(...),
+                        user: CurrentUser = Depends(reviewer_only),
                         center: Center = Depends(get_center)) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
@@ -212,7 +216,8 @@ def decision(case_id: str, body: DecisionIn, user: CurrentUser = Depends(reviewe
         result = CaseResult(r.name, r.number, r.valid_from, r.valid_until, tuple(r.documents),
                             issued_by=user.department or "")
     return _state(_write(center, lambda s: decide(s, _reviewer(user), case_id, approve=body.approve,
-                                                  reason=body.reason, result=result, item_code=body.item_code)))
+                                                  reason=body.reason, result=result,
+                                                  item_code=body.item_code)))
 
 
 @router.post("/cases/{case_id}/result-ready", responses=ERRORS)
@@ -231,7 +236,8 @@ def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only
         load_case(s, reviewer, case_id)
         record = route_tongban(s, reviewer, case_id, to_station_no=body.station_no, reason=body.reason)
         if record is None:
-            raise BackofficeError(409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
+            raise BackofficeError(409, "no_route",
+                                  "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
         return _state(record)
 
     return _write(center, run)
@@ -239,7 +245,8 @@ def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only
 
 @router.get("/followups", responses=ERRORS)
 def followups(status: str | None = Query("open", pattern="^(open|closed|)$"),
-              user: CurrentUser = Depends(supervisor_only), center: Center = Depends(get_center)) -> dict[str, Any]:
+              user: CurrentUser = Depends(supervisor_only),
+              center: Center = Depends(get_center)) -> dict[str, Any]:
     return {"followups": _read(center, lambda s: list_followups(s, _reviewer(user), status=status or None))}
 
 
@@ -257,5 +264,7 @@ def deadlines(soon_days: int = Query(3, ge=0, le=60), user: CurrentUser = Depend
 
 @router.get("/supervision/ratings", responses=ERRORS)
 def ratings(group: str = Query("item", pattern="^(item|station|month)$"),
-            user: CurrentUser = Depends(supervisor_only), center: Center = Depends(get_center)) -> dict[str, Any]:
-    return {"group": group, "rows": _read(center, lambda s: rating_statistics(s, _reviewer(user), group=group))}
+            user: CurrentUser = Depends(supervisor_only),
+            center: Center = Depends(get_center)) -> dict[str, Any]:
+    rows = _read(center, lambda s: rating_statistics(s, _reviewer(user), group=group))
+    return {"group": group, "rows": rows}

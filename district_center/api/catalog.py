@@ -8,7 +8,7 @@
     POST   /api/v1/admin/catalog/publish     ``{passphrase, valid_days?}`` → the new version
     GET    /api/v1/admin/catalog/versions    version history
     GET    /api/v1/admin/calendar            the published holiday tables
-    POST   /api/v1/admin/calendar/{year}     ``{passphrase, holidays, workdays, source}`` (HolidayTable format)
+    POST   /api/v1/admin/calendar/{year}     ``{passphrase, holidays, workdays, source}`` (HolidayTable)
     POST   /api/v1/admin/calendar/bootstrap  ``{passphrase, from_year}``: the years chinesecalendar knows
 
 The passphrase travels in the request body only (use HTTPS), opens the key file for that one request and is

@@ -95,7 +95,9 @@ def _names(data_dir: Path) -> dict[str, str]:
     staged = read_staged(data_dir)
     if staged is None:
         return {}
-    return {e.code: e.name for e in (*staged.catalog.items, *staged.catalog.bundles)}
+    names = {it.code: it.name for it in staged.catalog.items}
+    names.update({b.code: b.name for b in staged.catalog.bundles})
+    return names
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ def entry(case: Case) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "case": doc}
 
 
-def login(center: RunningCenter, username: str, roles: list[str], department: str | None = None) -> httpx.Client:
+def login(center: RunningCenter, username: str, roles: list[str],
+          department: str | None = None) -> httpx.Client:
     password = "correct-horse-battery"
     with center.db.session() as s:
         create_user(s, username, password, roles, department=department)

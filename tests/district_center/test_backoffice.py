@@ -1,5 +1,4 @@
 """Back office against a real center (SQLite and PostgreSQL): departments, the case flow, 通办, 好差评."""
-# ruff: noqa: F811  (pytest fixtures)
 
 from __future__ import annotations
 
@@ -79,7 +78,8 @@ def test_supplement_supply_approve_result_feed_in_order(
                {"code": "M10", "name": "委托书", "reason": "缺少签字"}]
     early = reviewer.post(base + "/decision", json={"approve": False})
     assert early.status_code == 400 and early.json()["code"] == "reason_required"
-    assert _ok(reviewer.post(base + "/supplement", json={"missing": missing}))["status"] == "supplement_requested"
+    asked = _ok(reviewer.post(base + "/supplement", json={"missing": missing}))
+    assert asked["status"] == "supplement_requested"
     assert reviewer.post(base + "/supplement", json={"missing": missing}).status_code == 409
     assert _ok(reviewer.post(base + "/supplied", json={}))["status"] == "in_review"
     pdf = b"%PDF-1.4 result document"
@@ -129,7 +129,7 @@ def test_tongban_case_is_routed_and_result_goes_to_chosen_station(
     assert "routed_out" in [e["type"] for e in at_origin]
     assert [e["type"] for e in at_city[1:]] == ["status_changed", "decided", "result_ready"]
     for events in (at_city, at_origin):
-        ready = [e for e in events if e["type"] == "result_ready"][0]
+        ready = next(e for e in events if e["type"] == "result_ready")
         assert ready["payload"]["pickup_station_no"] == city.station_no
     assert [e for e in feed(client(other)) if e["case_id"] == case.id] == []
 
@@ -161,7 +161,8 @@ def test_bad_rating_opens_followup_with_working_day_deadline(
     stats = _ok(supervisor.get("/api/v1/backoffice/supervision/ratings?group=item"))["rows"]
     row = {r["group"]: r for r in stats}[CITY_A["code"]]
     assert row["levels"]["不满意"] >= 1 and row["bad_rate"] > 0
-    months = {r["group"] for r in _ok(supervisor.get("/api/v1/backoffice/supervision/ratings?group=month"))["rows"]}
+    by_month = _ok(supervisor.get("/api/v1/backoffice/supervision/ratings?group=month"))["rows"]
+    months = {r["group"] for r in by_month}
     assert "2026-09" in months
 
     deadlines = _ok(supervisor.get("/api/v1/backoffice/supervision/deadlines"))

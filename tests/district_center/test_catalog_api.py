@@ -30,7 +30,8 @@ NOW = "2026-12-01T00:00:00Z"
 def admin(center: RunningCenter, district_keys: DistrictKeys) -> httpx.Client:
     key_file = center.settings.data_dir / KEY_FILE_NAME
     if not key_file.exists():
-        write_key_file(key_file, district_keys, PASSPHRASE, KdfParams(iterations=1, lanes=1, memory_cost=8192))
+        fast = KdfParams(iterations=1, lanes=1, memory_cost=8192)
+        write_key_file(key_file, district_keys, PASSPHRASE, fast)
     return login(center, f"admin-{uuid.uuid4().hex[:8]}", ["catalog_admin"])
 
 
