@@ -15,6 +15,7 @@ from typing import Any
 import segno
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from .fonts import LATIN_FONT_PATH, cjk_subset_font
 from .model import DocumentView
@@ -28,11 +29,15 @@ RED = (190, 30, 30)
 MIN_COL = 18.0
 
 
+LAYOUT_MODULES = ("base", "model", "a4", "receipt")  # the modules holding printed labels
+
+
 @functools.lru_cache(maxsize=1)
 def _static_chars() -> str:
     """Every non-ASCII character written in this package's source: the labels the layouts print."""
     chars: set[str] = set()
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    here = Path(__file__).resolve().parent
+    for path in (here / f"{name}.py" for name in LAYOUT_MODULES):
         chars.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) > 0x7F)
     return "".join(sorted(chars))
 
@@ -56,9 +61,14 @@ class DocumentPDF(FPDF):
     def __init__(self, view: DocumentView, *, font_path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.view = view
+        self._widths: dict[tuple[str, str, float], dict[str, float]] = {}
         doc = view.doc
         self.add_font(CJK, fname=font_path)
         self.add_font(LATIN, fname=str(LATIN_FONT_PATH))
+        for font in self.fonts.values():
+            # Glyph bounds in both fonts are already right: without this, embedding re-encodes every glyph.
+            if isinstance(font, TTFFont):
+                font.ttfont.recalcBBoxes = False
         self.set_fallback_fonts([LATIN], exact_match=False)
         self.set_font(CJK, size=10.5)
         self.set_text_color(*BLACK)
@@ -79,6 +89,20 @@ class DocumentPDF(FPDF):
         """
         with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=stroke):
             yield
+
+    def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
+        """Sum of memoized per-character widths (no kerning is applied, so this equals fpdf2's figure);
+        line breaking measures every token, and fpdf2's own measure is slow with fallback fonts."""
+        if markdown or self.char_spacing or self.font_stretching != 100:
+            return super().get_string_width(s, normalized, markdown)
+        table = self._widths.setdefault((self.font_family, self.font_style, self.font_size_pt), {})
+        total = 0.0
+        for ch in s:
+            w = table.get(ch)
+            if w is None:
+                w = table[ch] = super().get_string_width(ch, normalized, markdown)
+            total += w
+        return total
 
     def para(self, w: float, h: float, text: str, **kwargs: Any) -> None:
         """``multi_cell`` with the text pre-broken by :func:`wrap` (Chinese line-breaking rules)."""

@@ -85,10 +85,15 @@ def cjk_subset_font(text: Iterable[str], source_path: Path = CJK_FONT_PATH) -> b
         os2 = src["OS/2"]
         maxp = src["maxp"]
         units_per_em = head.unitsPerEm
+        head_dates = (head.created, head.modified)
         ascent, descent = hhea.ascent, hhea.descent
         panose = copy.deepcopy(os2.panose)
         hinting = {tag: copy.deepcopy(src[tag]) for tag in ("fpgm", "prep", "cvt ") if tag in src}
-        maxp_limits = {k: getattr(maxp, k) for k in _MAXP_HINT_FIELDS}
+        # With bounding-box recalculation off (see below) these keep the full font's values: upper
+        # bounds of the subset's, which is what readers need.
+        maxp_limits = {k: v for k, v in vars(maxp).items() if k.startswith("max")}
+        hhea_extents = {k: getattr(hhea, k) for k in _HHEA_EXTENTS}
+        bbox = {k: getattr(head, k) for k in ("xMin", "yMin", "xMax", "yMax")}
 
     builder = FontBuilder(units_per_em, isTTF=True)
     builder.setupGlyphOrder(order)
@@ -121,27 +126,20 @@ def cjk_subset_font(text: Iterable[str], source_path: Path = CJK_FONT_PATH) -> b
         fsType=0,
     )
     builder.setupPost()
-    builder.setupHead(unitsPerEm=units_per_em, created=head.created, modified=head.modified)
+    builder.setupHead(unitsPerEm=units_per_em, created=head_dates[0], modified=head_dates[1], **bbox)
     for tag, table in hinting.items():
         builder.font[tag] = table
     for key, value in maxp_limits.items():
         setattr(builder.font["maxp"], key, value)
+    for key, value in hhea_extents.items():
+        setattr(builder.font["hhea"], key, value)
+    builder.font.recalcBBoxes = False  # copied glyphs carry their bounds; don't decode them all again
     out = BytesIO()
     builder.save(out)
     return out.getvalue()
 
 
-_MAXP_HINT_FIELDS = (
-    "maxZones",
-    "maxTwilightPoints",
-    "maxStorage",
-    "maxFunctionDefs",
-    "maxInstructionDefs",
-    "maxStackElements",
-    "maxSizeOfInstructions",
-    "maxComponentElements",
-    "maxComponentDepth",
-)
+_HHEA_EXTENTS = ("advanceWidthMax", "minLeftSideBearing", "minRightSideBearing", "xMaxExtent")
 
 
 def _copy_glyph(glyf: Any, name: str) -> Glyph:
