@@ -4,4 +4,4 @@ A command module sets ``func`` on its parser with ``set_defaults(func=...)``; ``
 """
 
 # Modules listed here are imported by ``district_center.cli`` in this order.
-COMMAND_MODULES: list[str] = ["keys", "recover", "serve", "station", "user", "catalog", "calendar"]
+COMMAND_MODULES: list[str] = ["keys", "recover", "serve", "station", "user", "catalog", "calendar", "bundle"]

@@ -6,8 +6,10 @@ A command module sets ``func`` on its parser with ``set_defaults(func=...)``; ``
 # Modules listed here are imported by ``station_app.cli`` in this order.
 COMMAND_MODULES: list[str] = [
     "serve",
+    "demo",
     "init",
     "verify",
     "enroll",
     "sync",
+    "bundle",
 ]

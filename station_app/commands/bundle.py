@@ -1,0 +1,67 @@
+"""``station-app export-bundle FILE`` / ``station-app import-bundle FILE``: sync by USB stick (离线同步包).
+
+``export-bundle`` writes every queued case and its scans into one file encrypted for the district and
+signed by this station; the district runs ``district-center import-bundle FILE --out ANSWER``; the answer
+(receipts, results, catalog, holiday calendar, signed by the district) comes back with ``import-bundle``.
+Importing the same answer twice changes nothing. Needs the admin password like ``station-app init``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from storage import StorageError
+from sync.bundle import BundleError, export_bundle, import_answer
+from sync.errors import SyncError
+from sync.runtime import open_unlocked
+
+DATA_DIR_ENV = "STATION_DATA_DIR"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="bundle file")
+    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
+                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("export-bundle", help="write queued cases and scans to an offline bundle (导出同步包)")
+    _common(p)
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("import-bundle", help="apply the district's answer bundle (导入回执包)")
+    _common(p)
+    p.set_defaults(func=cmd_import)
+
+
+def _run(args: argparse.Namespace, export: bool) -> int:
+    try:
+        store = open_unlocked(args.data_dir, args.admin_secret_file)
+        try:
+            path = Path(args.file)
+            result = export_bundle(store, path) if export else import_answer(store, path)
+        finally:
+            store.close()
+    except (BundleError, StorageError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except SyncError as exc:
+        print(f"错误：{exc.worker_text()}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法读写文件（{exc.strerror}）", file=sys.stderr)
+        return 1
+    print(json.dumps({"ok": True, **result}, ensure_ascii=False))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _run(args, export=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return _run(args, export=False)
