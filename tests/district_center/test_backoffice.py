@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from casework.cases import PickupMethod, Rating, RatingLevel
+from casework.cases import Case, CaseStatus, MaterialRecord, PickupMethod, Rating, RatingLevel, Satisfaction
+from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
 from district_center.services.catalog_view import latest_catalog_version
 
-from .backoffice_helpers import case_doc, feed, items_by_department, login
+from .backoffice_helpers import AT, case_doc, feed, items_by_department, login
 from .conftest import publish_catalog, push, sample_catalog
 
 DEPARTMENTS = items_by_department()
@@ -179,3 +181,47 @@ def test_bad_rating_opens_followup_with_working_day_deadline(
     assert closed["status"] == "closed"
     remaining = _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
     assert followup["id"] not in [f["id"] for f in remaining]
+
+
+def test_bundle_sub_cases_by_department_and_attachment_download(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    bundle = next(b for b in sample_catalog()["bundles"] if b["code"] == "YJS-CS")
+    health, police = bundle["item_codes"][0], bundle["item_codes"][1]
+    st = new_station("阎良区凤凰路街道便民服务站", jurisdiction="阎良区")
+    http = client(st)
+    scan = "居民身份证扫描件".encode() * 50
+    digest = hashlib.sha256(scan).hexdigest()
+    put = http.put(f"/api/v1/attachments/{digest}?offset=0", content=scan,
+                   headers={"X-Total-Size": str(len(scan))})
+    assert put.status_code == 200 and put.json()["complete"], put.text
+
+    case = Case.new(number=f"261120-{st.station_no:03d}-90001", station_id=st.station_id, catalog_version=1,
+                    applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X",
+                                        "13800138000"),
+                    at=AT, bundle_code="YJS-CS", bundle_item_codes=tuple(bundle["item_codes"]),
+                    jurisdiction="阎良区")
+    case.set_material(MaterialRecord("M1", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (digest,),
+                                     verified_by="w-01"), at=AT)
+    case.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
+    case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    assert push(http, case.to_dict())[0]["status"] == "accepted"
+
+    health_reviewer = login(center, _name("wjj"), ["reviewer"], department="西安市阎良区卫生健康局")
+    police_reviewer = login(center, _name("ga"), ["reviewer"], department="西安市公安局阎良分局")
+    other = login(center, _name("mz"), ["reviewer"], department="西安市阎良区民政局")
+    base = f"/api/v1/backoffice/cases/{case.id}"
+    assert other.get(base).status_code == 403
+    assert case.id in {c["id"] for c in _ok(health_reviewer.get("/api/v1/backoffice/cases"))["cases"]}
+    assert health_reviewer.post(base + "/accept", json={}).status_code == 400  # which sub-case?
+    wrong = health_reviewer.post(base + "/accept", json={"item_code": police})
+    assert wrong.status_code == 403
+    assert _ok(health_reviewer.post(base + "/accept", json={"item_code": health}))["status"] == "in_review"
+    assert _ok(police_reviewer.post(base + "/accept", json={"item_code": police}))["status"] == "in_review"
+    detail = _ok(police_reviewer.get(base))
+    assert detail["my_items"] == [police]
+    subs = {s["item_code"]: s["status"] for s in detail["case"]["sub_cases"]}
+    assert subs[health] == subs[police] == "in_review"
+    download = police_reviewer.get(f"{base}/files/{digest}")
+    assert download.status_code == 200 and download.content == scan
+    assert police_reviewer.get(f"{base}/files/{'0' * 64}").status_code == 404
