@@ -84,10 +84,11 @@ class DocumentStore:
         self._jkey = subkey(data_key, "journal")
         self._hkey = subkey(data_key, "head")
         self.head = read_head(docs_dir, self._hkey, store_id)
-        remove_stale_journals(docs_dir, self.head.generation)
         self.index: dict[str, dict[str, Loc]] = {}
         self.refs: dict[tuple[str, str], frozenset[str]] = {}
         self.journal = self._load(self.head)
+        # only once the head's journal has verified: a replayed head must not get a newer journal deleted
+        remove_stale_journals(docs_dir, self.head.generation)
 
     @staticmethod
     def initialise(docs_dir: Path, data_key: bytes, store_id: str) -> None:

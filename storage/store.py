@@ -102,6 +102,10 @@ class StationStore:
         try:
             if (d / KEYS_FILE).exists():
                 raise StoreExists(detail=str(d))
+            if (d / "docs").exists() and any((d / "docs").iterdir()):
+                # a crashed init, or a store whose keys.json was lost: never overwrite data files
+                raise StoreExists("数据目录中已有数据文件但缺少 keys.json，请换一个空目录初始化，"
+                                  "或联系技术人员。", detail="docs/ exists without keys.json")
             kf, data_key, device = KeyFile.create(d / KEYS_FILE, station_name=station_name,
                                                   admin_secret=admin_secret,
                                                   station_passphrase=station_passphrase,

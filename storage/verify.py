@@ -68,6 +68,10 @@ def verify_store(store: StationStore) -> VerifyReport:
     for p in Path(store.data_dir).iterdir():
         if p.name not in _KNOWN_TOP:
             rep.problems.append(f"unknown file in the data directory: {p.name}")
+    expected_docs = {"head.bin", f"journal-{docs.head.generation:08d}.log"}
+    for p in (store.data_dir / "docs").iterdir():
+        if p.name not in expected_docs:
+            rep.problems.append(f"unknown file in docs/: {p.name}")
     q = store.data_dir / "quarantine"
     if q.exists():
         rep.info.append(f"{sum(1 for _ in q.iterdir())} quarantined unreferenced attachments")

@@ -174,3 +174,28 @@ def test_bulk_put_and_thread_safety(tmp_path):
     s = open_admin(tmp_path / "st")
     assert s.count("cases") == 200 and s.get("catalog", "item4999") == {"name": "事项4999", "pad": "x" * 200}
     s.close()
+
+
+def test_init_never_overwrites_data_files_without_keys(tmp_path):
+    from storage import StoreExists
+
+    new_store(tmp_path / "st").close()
+    (tmp_path / "st" / "keys.json").unlink()
+    with pytest.raises(StoreExists) as info:
+        new_store(tmp_path / "st")
+    assert "keys.json" in str(info.value)
+
+
+def test_verify_flags_unknown_files(tmp_path):
+    from storage.verify import verify_store
+
+    new_store(tmp_path / "st").close()
+    (tmp_path / "st" / "docs" / "journal-00000009.log").write_bytes(b"stray")
+    (tmp_path / "st" / "notes.txt").write_text("x")
+    s = StationStore.open(tmp_path / "st")
+    s.unlock_admin("admin-secret-for-tests")
+    # the stale journal generation is removed on unlock; the unknown top-level file is reported
+    rep = verify_store(s)
+    assert not rep.ok and any("notes.txt" in p for p in rep.problems)
+    assert not (tmp_path / "st" / "docs" / "journal-00000009.log").exists()
+    s.close()
