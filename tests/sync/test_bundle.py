@@ -59,7 +59,8 @@ def test_bundle_roundtrip_is_idempotent(center: CenterHandle, station: Station, 
     assert result["feed_events"] == 0
 
 
-def test_tampered_or_truncated_bundles_are_refused(center: CenterHandle, station: Station, tmp_path: Path) -> None:
+def test_tampered_or_truncated_bundles_are_refused(center: CenterHandle, station: Station,
+                                                   tmp_path: Path) -> None:
     station.accept(scans=1, size=50_000)
     bundle = tmp_path / "out.bmzz"
     export_bundle(station.store, bundle)
@@ -120,5 +121,6 @@ def test_bundle_commands(center: CenterHandle, station: Station, tmp_path: Path)
     assert run("district-center", "import-bundle", str(bundle), "--out", str(answer), "--data-dir",
                str(center.settings.data_dir))["accepted"] == 1
     assert case.id in center.cases()
-    assert run("station-app", "import-bundle", str(answer), "--data-dir", str(station.data_dir))["delivered"] == 1
-    assert run("station-app", "import-bundle", str(answer), "--data-dir", str(station.data_dir))["delivered"] == 0
+    station_dir = str(station.data_dir)
+    assert run("station-app", "import-bundle", str(answer), "--data-dir", station_dir)["delivered"] == 1
+    assert run("station-app", "import-bundle", str(answer), "--data-dir", station_dir)["delivered"] == 0
