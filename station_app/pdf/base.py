@@ -27,6 +27,7 @@ GREY = (110, 110, 110)
 LIGHT = (235, 235, 235)
 RED = (190, 30, 30)
 MIN_COL = 18.0
+NARROW_COL = 14.0
 
 
 LAYOUT_MODULES = ("base", "model", "a4", "receipt")  # the modules holding printed labels
@@ -126,8 +127,8 @@ class DocumentPDF(FPDF):
             for c in range(ncols)
         ]
         short = [c for c in range(ncols) if natural[c] <= total * 0.16]
-        if sum(natural) <= total:
-            grow = [c for c in range(ncols) if c not in short] or list(range(ncols))
+        if sum(natural) <= total:  # everything fits: widen all but the narrowest (序号-like) columns
+            grow = [c for c in range(ncols) if natural[c] > NARROW_COL] or list(range(ncols))
             extra = (total - sum(natural)) / sum(natural[c] for c in grow)
             return [w * (1 + extra) if c in grow else w for c, w in enumerate(natural)]
         fixed = sum(natural[c] for c in short)
