@@ -224,7 +224,10 @@ def _sort_key(row: dict[str, Any]) -> tuple[int, int, str]:
 def list_cases(s: Session, user: Reviewer, *, department: str | None = None, status: Sequence[str] = (),
                station_no: int | None = None, due_before: str | None = None, today: dt.date | None = None,
                limit: int = 200) -> list[dict[str, Any]]:
-    """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays)."""
+    """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays).
+
+    Hazard: the deadline state needs the parsed case (补正 pauses the clock), so this parses up to 5,000
+    matching documents per call; filter by status / station / due date on large districts."""
     today = today or local_date(utcnow())
     catalog = current_catalog(s)
     query = select(CaseRecord)

@@ -47,6 +47,7 @@ from district_center.catalog_publish import (
 from district_center.catalog_sheets import export_xlsx
 from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
 from district_center.problems import ProblemError, problem_responses
+from district_center.services.stations import audit
 
 router = APIRouter(prefix="/api/v1/admin", tags=["catalog publishing"])
 admin = require_user("catalog_admin")
@@ -75,13 +76,16 @@ def _actor(user: CurrentUser) -> str:
     return f"user:{user.id}"
 
 
-def _keys(center: Center, passphrase: str) -> DistrictKeys:
+def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
+    """Open the district keys for one request; a refusal is audited (never the passphrase itself)."""
     settings = center.settings
     try:
         return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
                                                                          settings.extra.get("key_file")),
                                   passphrase)
     except KeyFileError as exc:
+        with center.db.session() as s:
+            audit(s, _actor(user), "keys.refused", "district-keys")
         status = 403 if "口令错误" in str(exc) else 409
         raise ProblemError(status, "key_refused", str(exc)) from None
 
@@ -148,7 +152,7 @@ def publish(body: PublishIn, user: CurrentUser = Depends(admin),
             center: Center = Depends(get_center)) -> dict[str, Any]:
     if read_staged(center.settings.data_dir) is None:
         raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
-    keys = _keys(center, body.passphrase)
+    keys = _keys(center, body.passphrase, user)
     try:
         row = publish_staged(center.db, center.settings.data_dir, keys, actor=_actor(user),
                              valid_days=body.valid_days, expected_public_key=keys.signing_public_b64)
@@ -173,7 +177,7 @@ def calendar(user: CurrentUser = Depends(admin), center: Center = Depends(get_ce
 @router.post("/calendar/bootstrap", responses=problem_responses(400, 401, 403, 409))
 def bootstrap(body: BootstrapIn, user: CurrentUser = Depends(admin),
               center: Center = Depends(get_center)) -> dict[str, Any]:
-    keys = _keys(center, body.passphrase)
+    keys = _keys(center, body.passphrase, user)
     tables = builtin_tables(body.from_year)
     envelope = publish_tables(center.db, keys, tables, actor=_actor(user))
     return {"version": envelope["version"], "years": [t.year for t in tables]}
@@ -189,7 +193,7 @@ def publish_year(year: int, body: CalendarIn, user: CurrentUser = Depends(admin)
         table: HolidayTable = parse_holiday_file(year, f"{year}.json", json.dumps(document).encode())
     except CalendarError as exc:
         raise ProblemError(400, "bad_calendar", str(exc)) from None
-    keys = _keys(center, body.passphrase)
+    keys = _keys(center, body.passphrase, user)
     envelope = publish_tables(center.db, keys, [table], actor=_actor(user))
     return {"version": envelope["version"], "year": year, "holidays": len(table.holidays),
             "workdays": len(table.workdays)}
