@@ -58,4 +58,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"district_center.api.{name}")
         app.include_router(module.router)
+    from district_center.console import create_console
+
+    app.mount("/console", create_console(center))
     return app

@@ -1,0 +1,178 @@
+"""What every console page shares: templates, the signed-in user, role checks, CSRF-checked forms, errors.
+
+    user = await signed_in(request, "reviewer")               # 401 -> sign-in page, 403 -> refusal page
+    form = await checked_form(request, user)                  # POST: refuses a missing or foreign CSRF token
+    return render(request, "queue.html", user, title_key="nav.queue", rows=rows)
+
+Database work runs in the thread pool (:func:`db_read` / :func:`db_write`) so a slow query never stalls the
+event loop for other users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from casework.acceptance import local_date
+from casework.cases import CaseStatus
+from district_center.backoffice import Reviewer
+from district_center.context import Center
+from district_center.db import utcnow
+from district_center.services.stations import audit
+
+from .messages import LANGUAGES, is_message, translator
+from .sessions import COOKIE, ConsoleUser, csrf_ok, csrf_token, session_user
+
+T = TypeVar("T")
+HERE = Path(__file__).resolve().parent
+MAX_FORM_BYTES = 25 * 1024 * 1024
+
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                        trim_blocks=True, lstrip_blocks=True)
+
+
+def _status_label(value: object) -> str:
+    try:
+        return CaseStatus(str(value)).label
+    except ValueError:
+        return str(value)
+
+
+templates.filters["status_label"] = _status_label
+
+
+class ConsoleError(Exception):
+    """Refused or failed: shown as an HTML page with ``status`` and a Chinese ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status, self.message = status, message
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page (and back afterwards)."""
+
+    def __init__(self, expired: bool) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def center_of(request: Request) -> Center:
+    center: Center = request.app.state.center
+    return center
+
+
+async def db_read(request: Request, fn: Callable[[Session], T]) -> T:
+    center = center_of(request)
+
+    def run() -> T:
+        with center.db.read_session() as s:
+            return fn(s)
+
+    return await run_in_threadpool(run)
+
+
+async def db_write(request: Request, fn: Callable[[Session], T]) -> T:
+    center = center_of(request)
+
+    def run() -> T:
+        with center.db.session() as s:
+            return fn(s)
+
+    return await run_in_threadpool(run)
+
+
+def csrf_key(request: Request) -> bytes:
+    key: bytes = request.app.state.csrf_key
+    return key
+
+
+async def signed_in(request: Request, *roles: str) -> ConsoleUser:
+    """The session's user, who must hold one of ``roles`` (any role when none are given)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise LoginRequired(expired=False)
+    now = utcnow()
+    user = await db_write(request, lambda s: session_user(s, token, now))
+    if user is None:
+        raise LoginRequired(expired=True)
+    request.state.user = user
+    if roles and not user.has(*roles):
+        await db_write(request, lambda s: audit(s, user.actor, "console.refused", request.url.path,
+                                                method=request.method))
+        raise ConsoleError(403, "您的账号没有访问此页面或执行此操作的权限。")
+    return user
+
+
+async def checked_form(request: Request, user: ConsoleUser) -> FormData:
+    """The POSTed form after its CSRF token matched this session (403 otherwise)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise ConsoleError(413, f"提交的内容超过 {MAX_FORM_BYTES // (1024 * 1024)} MB 上限。")
+    form = await request.form(max_files=20, max_fields=2000)
+    sent = form.get("csrf")
+    if not csrf_ok(csrf_key(request), user.token, sent if isinstance(sent, str) else None):
+        await db_write(request, lambda s: audit(s, user.actor, "console.csrf_refused", request.url.path))
+        raise ConsoleError(403, "表单已失效或来源不明（缺少安全校验码），请刷新页面后重新提交。")
+    return form
+
+
+def reviewer_of(user: ConsoleUser) -> Reviewer:
+    return Reviewer(user.actor, user.roles, user.department)
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get("bmzz_lang", "zh")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def today() -> dt.date:
+    return local_date(utcnow())
+
+
+def render(request: Request, template: str, user: ConsoleUser | None, *, title: str = "",
+           status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    t = translator(lang)
+    notice = request.query_params.get("msg", "")
+    html = templates.get_template(template).render(
+        request=request, user=user, t=t, lang=lang, title=title,
+        csrf=csrf_token(csrf_key(request), user.token) if user else "",
+        notice=t(notice) if notice and is_message(notice) else "",
+        root=request.scope.get("root_path", ""), **context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def redirect(request: Request, path: str, msg: str | None = None) -> RedirectResponse:
+    url = request.scope.get("root_path", "") + path
+    if msg:
+        url += ("&" if "?" in url else "?") + "msg=" + quote(msg)
+    return RedirectResponse(url, status_code=303)
+
+
+def login_redirect(request: Request, expired: bool) -> Response:
+    root = request.scope.get("root_path", "")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = root + "/"
+    url = f"{root}/login?next={quote(target)}" + ("&msg=msg.expired" if expired else "")
+    return RedirectResponse(url, status_code=303)
+
+
+def form_text(form: FormData, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def form_texts(form: FormData, name: str, limit: int = 2000) -> list[str]:
+    return [v.strip()[:limit] for v in form.getlist(name) if isinstance(v, str) and v.strip()]
