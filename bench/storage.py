@@ -99,9 +99,10 @@ def blob_throughput(store: StationStore, mb: int) -> dict[str, float]:
     data[-2:] = b"\xff\xd9"
     raw = bytes(data)
     aead = AESGCM(os.urandom(32))
+    view = memoryview(raw)
     t = time.perf_counter()
     for off in range(0, len(raw), 1 << 20):
-        aead.encrypt(os.urandom(12), raw[off:off + (1 << 20)], b"aad")
+        aead.encrypt(os.urandom(12), view[off:off + (1 << 20)], b"aad")
     gcm = len(raw) / (time.perf_counter() - t) / 1e6
     import hashlib
 

@@ -192,9 +192,15 @@ class KeyFile:
             raise StoreCorrupted(detail="device secret wrap does not open with the data key") from exc
 
     def check_lockout(self, slot_id: str, now: float) -> None:
+        """Raise :class:`SlotLockedOut` while the slot waits; the refused attempt is kept for the audit
+        log."""
         state = self.lockout.get(slot_id)
         if state and float(state.get("locked_until", 0)) > now:
             until = float(state["locked_until"])
+            pending = state.setdefault("pending_audit", [])
+            pending.append({"at": now, "failures": state["failures"], "delay": until - now, "refused": True})
+            del pending[:-MAX_PENDING_AUDIT]
+            self.save()
             raise SlotLockedOut(until, until - now)
 
     def try_slot(self, slot_id: str, secret: str, now: float, device_secret: bytes | None = None) -> bytes:

@@ -40,6 +40,7 @@ from storage.crypto import KdfParams
 from storage.docstore import Doc, DocumentStore, Op
 from storage.errors import (
     DiskSpaceLow,
+    SlotLockedOut,
     StationSecretRequired,
     StorageError,
     StoreCorrupted,
@@ -192,8 +193,8 @@ class StationStore:
                 data_key = self.keys.try_slot(slot_id, secret, self.clock(), self._device)
             except (ValueError, KeyError, TypeError) as exc:
                 raise StoreCorrupted(detail=f"keys.json slot {slot_id} is malformed") from exc
-            except WrongSecret:
-                log.warning("failed unlock of a key slot")
+            except (WrongSecret, SlotLockedOut):
+                log.warning("failed or refused unlock of a key slot")
                 if self._docs is not None:
                     self._flush_pending_failures()
                 raise
@@ -245,7 +246,8 @@ class StationStore:
         if not pending:
             return
         seq, prev = self._audit_seq, self._audit_prev
-        ops = [self._audit_op(actor=slot_id, action="unlock.failed", at=float(p["at"]),
+        ops = [self._audit_op(actor=slot_id, action="unlock.refused" if p.get("refused") else "unlock.failed",
+                              at=float(p["at"]),
                               detail={"failures": p["failures"], "delay_seconds": p["delay"]})
                for slot_id, p in pending]
         try:

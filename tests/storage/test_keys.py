@@ -145,6 +145,8 @@ def test_lockout_grows_and_survives_restart(store_dir):
     failed = [e for e in s.audit_entries() if e["action"] == "unlock.failed"]
     assert len(failed) == FREE_ATTEMPTS + 1
     assert failed[-1]["actor"] == "worker:w0" and failed[-1]["detail"]["delay_seconds"] > 0
+    refused = [e for e in s.audit_entries() if e["action"] == "unlock.refused"]
+    assert len(refused) == 3 and all(e["actor"] == "worker:w0" for e in refused)
     s.close()
 
 
