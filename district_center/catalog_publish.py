@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.catalog import Bundle, Catalog, CatalogError, Item, ItemStatus, diff
@@ -235,6 +236,16 @@ def publish_staged(db: Database, data_dir: Path, keys: DistrictKeys, *, actor: s
     if staged is None:
         raise PublishError("没有待发布的目录：请先导入事项清单")
     now = (now or utcnow()).replace(microsecond=0)
+    try:
+        row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now)
+    except IntegrityError:  # another administrator published the same version number first
+        raise PublishError("另一位管理员刚刚发布了新版本，请重新查看差异后再发布") from None
+    discard_staged(data_dir)
+    return row
+
+
+def _publish(db: Database, staged: StagedCatalog, keys: DistrictKeys, *, actor: str, valid_days: int,
+             now: datetime) -> CatalogVersion:
     with db.session() as s:
         previous_version = latest_catalog_version(s) or 0
         published = _catalog_at(s, previous_version) if previous_version else None
@@ -262,7 +273,6 @@ def publish_staged(db: Database, data_dir: Path, keys: DistrictKeys, *, actor: s
         s.execute(delete(CatalogDelta).where(CatalogDelta.version < version))
         audit(s, actor, "catalog.publish", f"catalog:{version}", summary=changes["summary"],
               key_id=keys.key_id)
-    discard_staged(data_dir)
     return row
 
 
