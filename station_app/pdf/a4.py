@@ -83,6 +83,8 @@ def render_a4(view: DocumentView) -> bytes:
                 continue
             _section(pdf, view, NUMERALS[number % len(NUMERALS)], section)
             number += 1
+        if view.missing_note:
+            _note(pdf, view.missing_note)
         _signature(pdf, view)
         return output_bytes(pdf)
 

@@ -47,6 +47,14 @@ def _latin_codepoints(path: Path) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
+@functools.lru_cache(maxsize=1)
+def printable_codepoints() -> frozenset[int]:
+    """Code points one of the two fonts can draw."""
+    with _source_lock:
+        cjk = frozenset(_source(CJK_FONT_PATH).getBestCmap())
+    return cjk | latin_codepoints()
+
+
 def latin_codepoints() -> frozenset[int]:
     """Code points the Latin font covers (used to route characters between the two fonts)."""
     return _latin_codepoints(LATIN_FONT_PATH)

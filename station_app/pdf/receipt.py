@@ -116,6 +116,9 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
             with pdf.bold(0.1):
                 _text(pdf, view.provisional_note, pt=8, h=3.9)
 
+    if view.missing_note:
+        _rule(pdf)
+        _text(pdf, view.missing_note, pt=7.5, h=3.7)
     _rule(pdf, dashed=False)
     _field(pdf, view.worker_label, doc.worker)
     _field(pdf, "日期", format_date(doc.issued_on))

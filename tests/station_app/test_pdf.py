@@ -222,13 +222,30 @@ def test_every_character_has_a_glyph(rendered: dict[tuple[str, str], Path],
     """fpdf2 logs a warning for each character no embedded font can draw: none while rendering."""
     assert len(rendered) == len(CASES)
     assert render_warnings.messages == []
-    logger = logging.getLogger("fpdf")
-    logger.addHandler(render_warnings)
-    try:  # the check itself works: a character neither font has is reported
-        render(replace(acceptance(), worker="王\U0002a6a5"), "receipt80")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_character_no_font_has_is_marked_not_dropped(layout: str, tmp_path: Path) -> None:
+    """A rare 生僻字 outside the CJK font prints as □ with a note naming it, never silently vanishes."""
+    rare = "\U0002a6a5"  # 𪚥, CJK Extension B: not in DroidSansFallbackFull
+    doc = replace(refusal(), worker=f"王{rare}明")
+    logger, records = logging.getLogger("fpdf"), _Records()
+    logger.addHandler(records)
+    try:
+        data = render(doc, layout)
     finally:
-        logger.removeHandler(render_warnings)
-    assert any("missing" in m for m in render_warnings.messages)
+        logger.removeHandler(records)
+    assert records.messages == []
+    path = tmp_path / "rare.pdf"
+    path.write_bytes(data)
+    text = squash(pdftotext(path))
+    assert "王□明" in text and "U+2A6A5" in text and "手写补正" in text
+    assert "字库未收录" not in squash(pdftotext(_write(tmp_path / "plain.pdf", render(refusal(), layout))))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 def test_unknown_layout_is_refused() -> None:
