@@ -20,7 +20,6 @@ MAX_H = 3000.0  # mm; PDF viewers handle pages up to 5080 mm
 QR_W = 34.0
 BODY_PT = 8.5
 LINE_H = 4.1
-SUB_INDENT = 4.0
 
 
 def render_receipt80(view: DocumentView) -> bytes:
@@ -53,13 +52,15 @@ def _keep(pdf: DocumentPDF, need: float) -> None:
 
 
 def _text(pdf: DocumentPDF, text: str, *, pt: float = BODY_PT, align: Align = Align.L,
-          h: float = LINE_H, indent: float = 0.0) -> None:
-    """Wrapped text; ``indent`` mm shifts every line right (sub-lines of a list entry)."""
+          h: float = LINE_H, indent: float = 0.0, hang: float = 0.0) -> None:
+    """Wrapped text; every line ``indent`` mm in, lines after the first ``hang`` mm further."""
     pdf.size(pt)
     width = CONTENT_W - indent
-    for line in wrap(pdf, text, width - 0.3 - 2 * pdf.c_margin):
-        pdf.set_x(MARGIN + indent)
-        pdf.cell(width, h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    inner = width - 0.3 - 2 * pdf.c_margin
+    for i, line in enumerate(wrap(pdf, text, inner - hang, first_indent=-hang)):
+        shift = indent + (hang if i else 0.0)
+        pdf.set_x(MARGIN + shift)
+        pdf.cell(CONTENT_W - shift, h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _rule(pdf: DocumentPDF, dashed: bool = True) -> None:
@@ -138,10 +139,14 @@ def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
     for n, values in enumerate(rows[1:], 1):
         cells = [values[c] if c < len(values) else "" for c in range(len(header))]
         lead = cells[first] if first < len(cells) else ""
-        _text(pdf, f"{cells[0] if numbered else n}. {lead}")
+        prefix = f"{cells[0] if numbered else n}. "
+        pdf.size(BODY_PT)
+        _text(pdf, prefix + lead, hang=pdf.get_string_width(prefix))
         for c in range(first + 1, len(header)):
             if cells[c]:
-                _text(pdf, f"{header[c]}：{cells[c]}", pt=7.5, h=3.7, indent=SUB_INDENT)
+                pdf.size(BODY_PT)
+                _text(pdf, f"{header[c]}：{cells[c]}", pt=7.5, h=3.7,
+                      indent=pdf.get_string_width(prefix))
 
 
 def _stamp_box(pdf: DocumentPDF) -> None:
