@@ -28,7 +28,7 @@ from district_center.services.stations import audit
 ROLES = ("catalog_admin", "reviewer", "supervisor", "station_admin")
 MAX_FAILED = 5
 LOCK_MINUTES = 15
-_ARGON = {"m": 65536, "t": 3, "p": 1}
+_ARGON = {"m": 19456, "t": 2, "p": 1}  # OWASP minimum for Argon2id (19 MiB, 2 passes)
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 
