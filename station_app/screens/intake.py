@@ -278,16 +278,16 @@ class IntakeScreen(Screen):
                                      ident=f"commit-{r.code}", icon=ft.Icons.HANDSHAKE))
         if r.shared_data:
             actions.append(ui.button(t("intake.shared"), lambda r=r: self._set(r.code, Satisfaction.DATA_SHARING),
-                                     primary=False, icon=ft.Icons.CLOUD_DONE))
+                                     primary=False, icon=ft.Icons.CLOUD_DONE, ident=f"shared-{r.code}"))
         if r.satisfaction is not Satisfaction.MISSING:
             actions.append(ui.button(t("intake.clear"), lambda r=r: self._set(r.code, Satisfaction.MISSING),
                                      primary=False, icon=ft.Icons.UNDO))
         extra: list[ft.Control] = []
-        for a in r.attachments:
-            extra.append(ft.Row([ft.Icon(ft.Icons.IMAGE_OUTLINED, size=ui.size(18)),
+        for i, a in enumerate(r.attachments):
+            extra.append(ft.Semantics(identifier=f"scan-{r.code}-{i}", label=a["name"], content=ft.Row([ft.Icon(ft.Icons.IMAGE_OUTLINED, size=ui.size(18)),
                                  ui.small(t("intake.scan_line", name=a["name"], kb=max(1, a["size"] // 1024))),
                                  ft.IconButton(ft.Icons.CLOSE, tooltip=t("intake.remove_scan"),
-                                               on_click=ui.wrap(lambda a=a, r=r: self._remove(r.code, a["sha256"])))]))
+                                               on_click=ui.wrap(lambda a=a, r=r: self._remove(r.code, a["sha256"])))])))
         if r.satisfaction is Satisfaction.DEFERRED:
             extra.append(ui.small(t("intake.due", date=r.due_date)))
         if r.problem and r.satisfaction is not Satisfaction.MISSING:
@@ -391,14 +391,16 @@ class IntakeScreen(Screen):
                                   options=[ft.DropdownOption(key=m.value, text=m.value) for m in PickupMethod],
                                   on_select=ui.wrap(self._pickup))
         parts: list[ft.Control] = [ui.card(facts)]
-        if vm.draft.get("jurisdiction") and (vm.draft.get("jurisdiction") != own_area or areas):
+        # 代收 only makes sense for another jurisdiction's item (全市通办); the catalog must list that window.
+        if vm.draft.get("jurisdiction") and vm.draft.get("jurisdiction") != own_area and \
+                vm.draft.get("jurisdiction") in areas:
             parts.append(self.collected)
         parts.append(self.pickup)
         if problems:
             parts.append(ui.heading(t("intake.cannot_accept")))
             parts += [ui.error(p) for p in problems]
         accept_label = t("intake.collect") if vm.draft.get("collected") else t("intake.accept")
-        self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True)
+        self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True, width=640)
         parts += [
             ft.Row([
                 ui.button(t("intake.prev"), lambda: self._goto("materials"), primary=False, icon=ft.Icons.ARROW_BACK),
@@ -459,9 +461,11 @@ class IntakeScreen(Screen):
         doc_name = t(f"doc.{vm.document_kind()}")
         rows = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=ui.size(56)),
-            ft.Semantics(identifier="case-number", label=case.number,
-                         content=ui.title(t("intake.done_title", status=case.status.label))),
-            ui.text(t("intake.case_number", number=case.number), selectable=True),
+            ui.title(t(f"intake.done_{vm.document_kind()}")),
+            ft.Semantics(identifier="case-number", label=case.number, content=ft.Row([
+                ui.text(t("cases.number")),
+                ft.Text(case.number, size=ui.size(34), weight=ft.FontWeight.BOLD, selectable=True,
+                        color=ft.Colors.PRIMARY)])),
         ]
         if case.promised_date:
             rows.append(ui.text(t("intake.promised", date=case.promised_date.isoformat())

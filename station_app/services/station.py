@@ -190,6 +190,11 @@ class StationService:
         return float(self._settings.get("font_scale", 1.0))
 
     def idle_lock_seconds(self) -> int:
+        """Idle lock delay: the station setting, unless ``STATION_IDLE_LOCK_SECONDS`` overrides it (tests,
+        or a kiosk-heavy station that wants a shorter one than the settings screen offers)."""
+        override = os.environ.get("STATION_IDLE_LOCK_SECONDS")
+        if override:
+            return max(5, int(override))
         return int(self._settings.get("idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS))
 
     # -- catalog ---------------------------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""Steps of the station's main path, driven through Flutter's accessibility tree (shared by the tests)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import enable_semantics, ident, shot
+
+
+def ids(page: Any) -> list[str]:
+    return page.evaluate("() => Array.from(document.querySelectorAll('[flt-semantics-identifier]'))"
+                         ".map(e => e.getAttribute('flt-semantics-identifier'))")
+
+
+def wait_id(page: Any, name: str, timeout: float = 30_000) -> Any:
+    loc = ident(page, name)
+    loc.first.wait_for(state="attached", timeout=timeout)
+    return loc.first
+
+
+def click_id(page: Any, name: str, timeout: float = 30_000) -> None:
+    wait_id(page, name, timeout).click()
+
+
+def type_into(page: Any, label: str, text: str) -> None:
+    """Type like a person: Flutter's text fields take keyboard input more reliably than ``fill``."""
+    box = page.get_by_role("textbox", name=label).first
+    box.click()
+    page.wait_for_timeout(120)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text, delay=10)
+    deadline = time.monotonic() + 5
+    while box.input_value() != text and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert box.input_value() == text, (label, box.input_value())
+
+
+def open_app(page: Any, url: str, first_id: str) -> None:
+    page.goto(url)
+    enable_semantics(page)
+    wait_id(page, first_id, 90_000)
+    page.wait_for_timeout(1200)  # the first frame paints shortly after the semantics tree exists
+
+
+def sign_in(page: Any, worker_id: str, pin: str) -> None:
+    wait_id(page, "unlock-submit")
+    type_into(page, "工号", worker_id)
+    type_into(page, "工作人员密码", pin)
+    click_id(page, "unlock-submit")
+    wait_id(page, "tile-today")
+
+
+def settle(page: Any, ms: int = 600) -> None:
+    page.wait_for_timeout(ms)
+
+
+def text_of_page(page: Any) -> str:
+    return page.evaluate("() => document.querySelector('flt-semantics-host, flt-glass-pane')?.innerText || "
+                         "document.body.innerText")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    return shot(page, name)
+
+
+CASE_NUMBER = re.compile(r"\d{6}-\d{3}-\d{5}")
+
+
+def attach_scan(page: Any, material: str, path: Path) -> None:
+    with page.expect_file_chooser(timeout=20_000) as fc:
+        click_id(page, f"attach-{material}")
+    fc.value.set_files(str(path))
+    wait_id(page, f"scan-{material}-0", 20_000)
+
+
+def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str]) -> str:
+    """出生一件事: applicant, four scans, three materials from shared data, 结婚证 容缺 → 受理. Returns the number."""
+    click_id(page, "nav-intake")
+    wait_id(page, "guide-search")
+    type_into(page, "搜索事项", "csyjs")
+    settle(page, 800)
+    click_id(page, "hit-YJS-CS")
+    wait_id(page, "intake-next")
+    settle(page)
+    name, id_number, phone = applicant
+    type_into(page, "姓名", name)
+    type_into(page, "身份证号", id_number)
+    type_into(page, "联系电话", phone)
+    screenshot(page, "04-intake-applicant")
+    click_id(page, "intake-next")
+    wait_id(page, "material-M-CSSQ")
+    for code in ("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"):
+        attach_scan(page, code, scan)
+    for code in ("M-FMJL", "M-HKB", "M-CSYXZM"):
+        click_id(page, f"shared-{code}")
+        settle(page, 400)
+    click_id(page, "defer-M-JHZ")
+    click_id(page, "defer-ok")
+    settle(page)
+    screenshot(page, "05-intake-materials")
+    click_id(page, "intake-next")
+    wait_id(page, "intake-accept")
+    settle(page)
+    screenshot(page, "06-intake-review")
+    click_id(page, "intake-accept")
+    number = wait_id(page, "case-number", 60_000).get_attribute("aria-label") or ""
+    settle(page)
+    screenshot(page, "07-intake-accepted")
+    m = CASE_NUMBER.search(number) or CASE_NUMBER.search(text_of_page(page))
+    assert m, number
+    return m.group(0)

@@ -1,0 +1,225 @@
+"""The station's main path in a real browser against ``station-app demo`` (a real district center, real sync).
+
+unlock → guide by pinyin initials → 出生一件事 intake with scans and one 容缺 material → 受理 → receipt PDF →
+sync → back-office decisions through the center's API appear on the case → hand-over → rating; a kiosk
+pre-application opened at the desk; idle lock. Every request the pages make must stay on the station's origin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import BIN, StationProcess, free_port, new_page, start_station
+from tests.e2e.flows import (
+    click_id,
+    intake_birth_bundle,
+    open_app,
+    screenshot,
+    settle,
+    sign_in,
+    type_into,
+    wait_id,
+)
+
+pytestmark = pytest.mark.e2e
+
+GAOLING = "116101148271606872051010115000000"  # 高龄津贴申领 in the sample catalog
+BIRTH_ITEMS = {
+    "116101142105847618200190101000000": "西安市阎良区卫生健康局",
+    "11610114145325255L070200102000000": "西安市公安局阎良分局",
+    "11610114095413788Q200210103000000": "西安市阎良区医疗保障局",
+    "116101142105847618200190104000000": "西安市阎良区卫生健康局",
+}
+APPLICANT = ("张三", "11010519491231002X", "13800138000")
+IDLE_SECONDS = 25
+REVIEWER_PASSWORD = "reviewer-pass-2026"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    base = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    os.environ["STATION_IDLE_LOCK_SECONDS"] = str(IDLE_SECONDS)
+    try:
+        station = start_station(["demo"], base / "data", port, ready_timeout=240)
+    finally:
+        os.environ.pop("STATION_IDLE_LOCK_SECONDS", None)
+    try:
+        out = station.wait_for_line(r"PIN (\d+); station admin is 01 with PIN (\d+)")
+        center = re.search(r"district center (http://127\.0\.0\.1:\d+)", station.output())
+        assert center, station.output()
+        yield {"station": station, "url": station.url, "worker_pin": out.group(1), "admin_pin": out.group(2),
+               "center_url": center.group(1), "center_dir": base / "data" / "center", "base": base}
+    finally:
+        station.stop()
+
+
+def center_cli(demo: dict[str, Any], *args: str) -> str:
+    env = dict(os.environ, CENTER_USER_PASSWORD=REVIEWER_PASSWORD)
+    out = subprocess.run([str(BIN / "district-center"), *args, "--data-dir", str(demo["center_dir"])],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def api(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+def login(center: str, username: str) -> str:
+    return str(api(f"{center}/api/v1/auth/token", "POST", {"username": username, "password": REVIEWER_PASSWORD})
+               ["access_token"])
+
+
+def sync_and_wait(page: Any, station: StationProcess, expect: str) -> None:
+    """Press 立即同步 and wait until the headline reports a finished sync."""
+    click_id(page, "nav-sync")
+    wait_id(page, "sync-now")
+    settle(page, 500)
+    click_id(page, "sync-now")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        label = wait_id(page, "sync-headline").get_attribute("aria-label") or ""
+        if expect in label:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"sync did not finish: {label}\n{station.output()[-2000:]}")
+
+
+def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
+    t0 = time.monotonic()
+    center = demo["center_url"]
+    departments = sorted(set(BIRTH_ITEMS.values()))
+    for n, dept in enumerate(departments):  # back-office reviewers, before the browser (no idle gaps later)
+        center_cli(demo, "user", "add", f"reviewer{n}", "--role", "reviewer", "--department", dept)
+    tokens = {dept: login(center, f"reviewer{n}") for n, dept in enumerate(departments)}
+
+    scan = tmp_path / "scan-birth.png"
+    from station_app.viewmodels.guide import qr_png
+
+    scan.write_bytes(qr_png("出生医学证明首次签发登记表 扫描件", scale=8))
+
+    page, guard = new_page(browser, demo["url"])
+    open_app(page, demo["url"], "unlock-submit")
+    screenshot(page, "01-unlock")
+    sign_in(page, "02", demo["worker_pin"])
+    settle(page)
+    screenshot(page, "02-home")
+
+    # 办事指南 by pinyin initials
+    click_id(page, "nav-guide")
+    wait_id(page, "guide-search")
+    type_into(page, "搜索事项", "gljt")
+    wait_id(page, f"hit-{GAOLING}")
+    settle(page)
+    screenshot(page, "03-guide-search")
+    click_id(page, f"hit-{GAOLING}")
+    wait_id(page, "guide-qr")
+    settle(page)
+    screenshot(page, "03-guide-item")
+
+    # 受理 of a bundle with scans and one 容缺 material
+    number = intake_birth_bundle(page, scan, applicant=APPLICANT)
+
+    # the receipt PDF, served from the station's own origin
+    with page.context.expect_page(timeout=30_000) as popup_info:
+        click_id(page, "open-document")
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url.startswith(demo["url"]), popup.url
+    pdf = page.context.request.get(popup.url)
+    assert pdf.ok and pdf.body().startswith(b"%PDF"), popup.url
+    popup.close()
+
+    # sync: the case reaches the center
+    sync_and_wait(page, demo["station"], "已同步")
+    screenshot(page, "08-sync")
+    listed = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[departments[0]])
+    rows = listed["cases"] if isinstance(listed, dict) else listed
+    case_id = next(r["id"] for r in rows if r.get("number") == number)
+
+    # back office: each department takes its item, approves it; the result is ready
+    for code, dept in BIRTH_ITEMS.items():
+        api(f"{center}/api/v1/backoffice/cases/{case_id}/accept", "POST", {"item_code": code}, tokens[dept])
+    for code, dept in BIRTH_ITEMS.items():
+        api(f"{center}/api/v1/backoffice/cases/{case_id}/decision", "POST",
+            {"item_code": code, "approve": True, "reason": "材料齐全，准予办理"}, tokens[dept])
+    api(f"{center}/api/v1/backoffice/cases/{case_id}/result-ready", "POST", None, tokens[departments[0]])
+
+    sync_and_wait(page, demo["station"], "已同步")
+    click_id(page, "nav-cases")
+    click_id(page, f"case-row-{number}")
+    status = wait_id(page, "case-status")
+    assert "结果待领取" in (status.get_attribute("aria-label") or "")
+    settle(page)
+    screenshot(page, "09-case-result-ready")
+
+    # 已送达 and 好差评
+    click_id(page, "case-handover")
+    wait_id(page, "rate-very_satisfied")
+    settle(page)
+    screenshot(page, "10-rating")
+    click_id(page, "rate-very_satisfied")
+    click_id(page, "rate-submit")
+    wait_id(page, "rate-thanks")
+    screenshot(page, "11-rated")
+
+    # 自助办 on a tablet: guide by life event, pre-application, ticket
+    kiosk, kiosk_guard = new_page(browser, demo["url"], width=1024, height=768)
+    open_app(kiosk, demo["url"], "unlock-submit")
+    type_into(kiosk, "工号", "02")
+    type_into(kiosk, "工作人员密码", demo["worker_pin"])
+    click_id(kiosk, "enter-kiosk")
+    wait_id(kiosk, "kiosk-guide")
+    settle(kiosk)
+    screenshot(kiosk, "12-kiosk-home")
+    click_id(kiosk, "kiosk-guide")
+    click_id(kiosk, "event-birth")
+    click_id(kiosk, "kiosk-hit-YJS-CS")
+    click_id(kiosk, "kiosk-preapply")
+    wait_id(kiosk, "kiosk-submit")
+    type_into(kiosk, "姓名", "李四")
+    type_into(kiosk, "身份证号", "11010519491231002X")
+    type_into(kiosk, "联系电话", "13900139000")
+    click_id(kiosk, "kiosk-submit")
+    ticket = (wait_id(kiosk, "kiosk-ticket").get_attribute("aria-label") or "").strip()
+    assert re.fullmatch(r"\d{6}", ticket), ticket
+    settle(kiosk)
+    screenshot(kiosk, "13-kiosk-ticket")
+    assert kiosk_guard.foreign == []
+    kiosk.context.close()
+
+    # the desk opens the ticket: the pre-application becomes an intake draft
+    click_id(page, "rate-thanks")  # any click counts as activity
+    page.get_by_role("button", name="交还工作人员").click()
+    click_id(page, "nav-home")
+    click_id(page, "home-ticket")
+    wait_id(page, "open-ticket")
+    type_into(page, "自助预审单号", ticket)
+    click_id(page, "open-ticket")
+    wait_id(page, "material-M-CSSQ")
+    settle(page)
+    screenshot(page, "14-ticket-at-desk")
+
+    # idle lock clears the screen
+    page.wait_for_timeout((IDLE_SECONDS + 4) * 1000)
+    wait_id(page, "unlock-notice", 15_000)
+    screenshot(page, "15-idle-locked")
+
+    assert guard.foreign == [], guard.foreign
+    assert time.monotonic() - t0 < 300
+    page.context.close()
