@@ -8,6 +8,7 @@ line or the audit record, and the form field is ``autocomplete=off``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -197,6 +198,8 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         mcode, name = form_text(form, f"m{i}_code", 64), form_text(form, f"m{i}_name", 200)
         if form.get(f"m{i}_remove") or not (mcode or name):
             continue
+        if not mcode:  # a new material: a stable code from its name, like the spreadsheet import
+            mcode = "M-" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
         m = dict(old.get(mcode, {}))
         m.update({"code": mcode, "name": name, "necessity": form_text(form, f"m{i}_necessity", 10),
                   "material_type": form_text(form, f"m{i}_type", 20), "originals": _int(form, f"m{i}_originals"),
