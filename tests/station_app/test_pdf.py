@@ -195,26 +195,25 @@ def test_qr_code_decodes_to_the_case_number(rendered: dict[tuple[str, str], Path
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the printed QR")
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
                    check=True)
     (png,) = tmp_path.glob("p-*.png")
     found = [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
     assert found == [doc.case_number]
 
 
-def test_output_is_deterministic_and_dated_by_the_document() -> None:
+def test_output_is_deterministic_and_dated_by_the_document(rendered: dict[tuple[str, str], Path]) -> None:
     doc = refusal()
-    a, b = render(doc, "a4"), render(doc, "a4")
-    assert a == b
-    assert render(doc, "receipt80") == render(doc, "receipt80")
+    a = render(doc, "a4")  # the same bytes as the fixture's earlier render of the same document
+    assert a == rendered["refusal", "a4"].read_bytes()
+    assert render(doc, "receipt80") == rendered["refusal", "receipt80"].read_bytes()
     assert b"/CreationDate (D:20261123000000+08'00')" in a
     later = replace(doc, issued_on=dt.date(2027, 2, 1))
     assert b"/CreationDate (D:20270201000000+08'00')" in render(later, "a4")
 
 
-def test_rendering_is_fast() -> None:
-    doc = long_materials()
-    render(doc, "a4")  # warm the one-time font load
+def test_rendering_is_fast(rendered: dict[tuple[str, str], Path]) -> None:
+    doc = long_materials()  # the fixture's renders have done the one-time font load
     for layout in LAYOUTS:
         t = time.process_time()
         render(doc, layout)
@@ -308,7 +307,8 @@ def test_documents_from_the_casework_builders_render(out_dir: Path) -> None:
         for layout in LAYOUTS:
             path = out_dir / f"builder-{doc.kind.prefix}-{layout}.pdf"
             path.write_bytes(render(doc, layout))
-            assert to_png(path)
+            if layout == "a4":
+                assert to_png(path)
             text = squash(pdftotext(path))
             assert doc.case_number in text and squash(doc.station) in text and doc.title in text
             for section in doc.sections:
