@@ -266,7 +266,8 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
             for sha in item.attachments:
                 if sha in complete:
                     continue
-                failure = yield from _upload(store, sha, config, report, progress, probe=item.version > 1)
+                failure = yield from _upload(store, sha, config, report, progress,
+                                             probe=item.prior_version > 0)
                 if failure is not None:
                     break
                 complete.add(sha)

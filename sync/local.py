@@ -160,7 +160,7 @@ class StationSyncStore:
             doc = self.store.get(OUTBOX, key)
             if doc is not None:
                 out.append(OutboxItem(str(doc["case_id"]), int(doc["version"]), dict(doc["case"]),
-                                      tuple(doc.get("attachments", ()))))
+                                      tuple(doc.get("attachments", ())), int(doc.get("prior_version", 0))))
         return out
 
     def pending_count(self) -> int:

@@ -110,12 +110,13 @@ def enqueue(tx: DocTx, case_dict: JSONObject, *, attachments: Iterable[str] | No
     if not isinstance(case_id, str) or not case_id:
         raise ValueError("the case document has no id")
     own = case_dict.get("version", 1)
-    version = max(own if isinstance(own, int) and own > 0 else 1, last_wire_version(tx, case_id) + 1)
+    prior = last_wire_version(tx, case_id)
+    version = max(own if isinstance(own, int) and own > 0 else 1, prior + 1)
     shas = sorted(set(attachments)) if attachments is not None else attachments_of(case_dict)
     # the center requires the document's own version to equal the wire version
     snapshot = {k: v for k, v in case_dict.items() if not k.startswith("_")} | {"version": version}
     tx.put(OUTBOX, case_id, {"case_id": case_id, "version": version, "case": snapshot,
-                             "attachments": shas, "enqueued_at": _now()})
+                             "attachments": shas, "enqueued_at": _now(), "prior_version": prior})
     if tx.get(REJECTED, case_id) is not None:
         tx.delete(REJECTED, case_id)
     return version

@@ -25,6 +25,7 @@ class OutboxItem:
     version: int
     case: JSONObject
     attachments: tuple[str, ...] = ()
+    prior_version: int = 0  # the last version of this case ever queued before (0: first send)
 
 
 @dataclass(slots=True)

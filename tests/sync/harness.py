@@ -172,8 +172,10 @@ class Station:
     counter: int = 0
     accepted: list[str] = field(default_factory=list)
 
-    def accept(self, scans: int = 1, size: int = 2048, *, item_code: str | None = None) -> Case:
-        """Accept one case offline (受理): scans first (durable), then case + outbox in one commit."""
+    def accept(self, scans: int = 1, size: int = 2048, *, item_code: str | None = None, pad: int = 0,
+               tx: Any = None) -> Case:
+        """Accept one case offline (受理): scans first (durable), then case + outbox in one commit (or in
+        the caller's ``tx``). ``pad`` lengthens the applicant's address to make bigger documents."""
         self.counter += 1
         shas = []
         for i in range(scans):
@@ -184,7 +186,7 @@ class Station:
         identity = load_identity(self.store)
         now = dt.datetime.now(dt.UTC)
         applicant = Applicant(ApplicantKind.PERSON, "测试申请人", "111", ID_NUMBERS[self.counter % 2],
-                              "13800138000", "西安市新城区")
+                              "13800138000", "西安市新城区" + "某" * pad)
         case = Case.new(number=f"T{identity.station_no:03d}-{self.counter:06d}",
                         station_id=identity.station_id, item_code=item_code or self.item_code,
                         catalog_version=self.sync_store.catalog_version(), applicant=applicant, at=now)
@@ -194,9 +196,13 @@ class Station:
         case.transition(CaseStatus.ACCEPTED, actor="w01", at=now)
         case.transition(CaseStatus.QUEUED, actor="w01", at=now)
         doc = case.to_dict()
-        with self.store.transaction(actor="worker:w01", action="case.accept") as tx:
+        if tx is not None:
             tx.put("cases", case.id, doc)
             enqueue(tx, doc)
+        else:
+            with self.store.transaction(actor="worker:w01", action="case.accept") as own:
+                own.put("cases", case.id, doc)
+                enqueue(own, doc)
         self.accepted.append(case.id)
         return case
 
