@@ -25,9 +25,18 @@ CELL_PAD = (0.8, 1.6)
 LABEL_W = 34.0
 PAD = 1.6
 LABEL_STYLE = FontFace(family=CJK, emphasis=None, fill_color=LIGHT)
-HEAD_STYLE = FontFace(family=CJK, emphasis=None, fill_color=LIGHT)
+HEAD_STYLE = LABEL_STYLE  # table header rows: shaded like the field labels
 INDENT_EM = 2  # a Chinese paragraph opens with a two-character indent
-NUMERALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+
+
+def cn_numeral(n: int) -> str:
+    """Chinese section numeral for 1–99: 一, 十, 十一, 二十, 二十三."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else DIGITS[tens] + "十")
+    return head + (DIGITS[ones] if ones else "")
 
 
 class A4PDF(DocumentPDF):
@@ -81,7 +90,7 @@ def render_a4(view: DocumentView) -> bytes:
         for section in view.body:
             if section.title == HEAD_SECTION:
                 continue
-            _section(pdf, view, NUMERALS[number % len(NUMERALS)], section)
+            _section(pdf, view, cn_numeral(number + 1), section)
             number += 1
         if view.missing_note:
             _note(pdf, view.missing_note)
@@ -220,7 +229,8 @@ def _note(pdf: A4PDF, text: str) -> None:
 
 
 def _section(pdf: A4PDF, view: DocumentView, numeral: str, section: Section) -> None:
-    _heading(pdf, f"{numeral}、{section.title}")
+    if section.title:
+        _heading(pdf, f"{numeral}、{section.title}")
     if section.fields:
         _fields(pdf, section.fields, CONTENT_W)
         pdf.ln(2)

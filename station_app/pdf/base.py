@@ -25,7 +25,6 @@ LATIN = "latin"
 BLACK = (0, 0, 0)
 GREY = (110, 110, 110)
 LIGHT = (235, 235, 235)
-RED = (190, 30, 30)
 MIN_COL = 18.0
 NARROW_COL = 14.0
 
@@ -35,7 +34,7 @@ LAYOUT_MODULES = ("base", "model", "a4", "receipt")  # the modules holding print
 
 @functools.lru_cache(maxsize=1)
 def _static_chars() -> str:
-    """Every non-ASCII character written in this package's source: the labels the layouts print."""
+    """Every non-ASCII character written in the layout modules: the labels they print."""
     chars: set[str] = set()
     here = Path(__file__).resolve().parent
     for path in (here / f"{name}.py" for name in LAYOUT_MODULES):
@@ -44,7 +43,8 @@ def _static_chars() -> str:
 
 
 def qr_png(payload: str, *, scale: int = 8) -> bytes:
-    """PNG of a QR code of ``payload`` (error correction M, 4-module quiet zone, black on white)."""
+    """PNG of a QR code of ``payload``: error correction at least M (segno raises it while the symbol
+    size allows), 4-module quiet zone, black on white."""
     qr = segno.make(payload, error="m", micro=False)
     out = BytesIO()
     qr.save(out, kind="png", scale=scale, border=4)

@@ -251,6 +251,13 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def test_section_numerals() -> None:
+    from station_app.pdf.a4 import cn_numeral
+
+    assert [cn_numeral(n) for n in (1, 9, 10, 11, 20, 23, 99)] == ["一", "九", "十", "十一", "二十", "二十三",
+                                                                   "九十九"]
+
+
 def test_unknown_layout_is_refused() -> None:
     with pytest.raises(ValueError, match="receipt80"):
         render(acceptance(), "letter")  # type: ignore[arg-type]
