@@ -1,0 +1,161 @@
+"""The sans-I/O core driven by hand: each yielded request is answered by the test, no network at all.
+
+The station side is real (an encrypted store); only the center's answers are scripted — the cases the real
+center rarely produces on demand (409 with a held count, 413, missing receipts, a resumed stage)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync.engine_core import Request, Response, SyncConfig, sync_flow
+from sync.errors import CenterError
+from sync.local import StationSyncStore
+from sync.outbox import REJECTED, enqueue
+from sync.protocol import AttachmentStatus, CaseBatch, CaseReceipt, ReceiptStatus, case_digest
+from tests.sync.harness import create_station_store, fake_jpeg
+
+NOW = "2026-11-22T00:00:00Z"
+KEY = Ed25519PrivateKey.generate().public_key()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StationSyncStore]:
+    st = create_station_store(tmp_path / "st")
+    yield StationSyncStore(st)
+    st.close()
+
+
+def _queue(store: StationSyncStore, case_id: str, sha: str | None = None) -> dict:  # type: ignore[type-arg]
+    case = {"id": case_id, "version": 1, "status": "queued"}
+    if sha:
+        case["materials"] = [{"attachments": [sha]}]
+    with store.store.transaction() as tx:
+        enqueue(tx, case)
+    return case
+
+
+def _problem(status: int, code: str, **extra: object) -> Response:
+    return Response(status, json.dumps({"status": status, "code": code, "detail": f"说明 {code}", **extra})
+                    .encode())
+
+
+def _ok(obj: object, status: int = 200) -> Response:
+    return Response(status, json.dumps(obj).encode())
+
+
+def _drive(store: StationSyncStore, answer: Callable[[Request], Response], *, chunk: int = 1024) -> list[Request]:
+    flow = sync_flow(store, pinned_key=KEY, now_iso=lambda: NOW, config=SyncConfig(chunk_size=chunk))
+    seen: list[Request] = []
+    try:
+        request = next(flow)
+        while True:
+            seen.append(request)
+            request = flow.send(answer(request))
+    except StopIteration:
+        return seen
+
+
+def _pulls(request: Request) -> Response | None:
+    if request.path.startswith("/api/v1/catalog"):
+        return Response(204)
+    if request.path.startswith("/api/v1/calendar"):
+        return _problem(404, "calendar_not_published")
+    if request.path.startswith("/api/v1/feed?"):
+        return _ok({"events": [], "next": 0})
+    return None
+
+
+def _receipts(request: Request) -> Response:
+    batch = CaseBatch.from_dict(json.loads(request.body))
+    return _ok({"receipts": [CaseReceipt(c.id, c.version, ReceiptStatus.ACCEPTED, 1, None,
+                                         case_digest(c.case)).to_dict() for c in batch.cases]})
+
+
+def test_conflict_resumes_at_the_held_byte(store: StationSyncStore) -> None:
+    sha = store.store.blobs.put_bytes(fake_jpeg(3000)).sha256
+    _queue(store, "c1", sha)
+    held = {"n": 0}
+    puts: list[str] = []
+
+    def answer(request: Request) -> Response:
+        if request.method == "GET" and "/attachments/" in request.path:
+            return _ok(AttachmentStatus(sha, 3000, 2048, False).to_dict())  # the center holds 2 chunks
+        if request.method == "PUT":
+            puts.append(request.path.split("?")[1])
+            offset = int(request.path.split("offset=")[1])
+            if offset != held["n"] + 2048:
+                return _problem(409, "offset_mismatch", received=held["n"] + 2048)
+            return _ok(AttachmentStatus(sha, 3000, offset + len(request.body), True).to_dict())
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert puts == ["offset=2048"]  # multi-chunk scan: asked first, sent only the missing tail
+    assert store.pending_count() == 0
+
+
+def test_a_409_with_the_held_count_moves_the_offset(store: StationSyncStore) -> None:
+    sha = store.store.blobs.put_bytes(fake_jpeg(800)).sha256
+    _queue(store, "c1", sha)
+    offsets: list[int] = []
+
+    def answer(request: Request) -> Response:
+        if request.method == "PUT":
+            offset = int(request.path.split("offset=")[1])
+            offsets.append(offset)
+            if offset == 0:
+                return _problem(409, "offset_mismatch", received=500)  # a lost answer had landed
+            return _ok(AttachmentStatus(sha, 800, 800, True).to_dict())
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert offsets == [0, 500]
+
+
+def test_too_large_fails_that_case_only(store: StationSyncStore) -> None:
+    big = store.store.blobs.put_bytes(fake_jpeg(900)).sha256
+    _queue(store, "c1", big)
+    _queue(store, "c2")
+
+    def answer(request: Request) -> Response:
+        if request.method == "PUT":
+            return _problem(413, "too_large")
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert store.pending_count() == 0
+    rejected = store.store.get(REJECTED, "c1")
+    assert rejected is not None and rejected["reason"] == "说明 too_large" and rejected["local"]
+    assert store.store.get(REJECTED, "c2") is None
+
+
+def test_missing_receipts_stop_instead_of_looping(store: StationSyncStore) -> None:
+    _queue(store, "c1")
+
+    def answer(request: Request) -> Response:
+        return _pulls(request) or _ok({"receipts": []})
+
+    with pytest.raises(CenterError) as info:
+        _drive(store, answer)
+    assert info.value.code == "missing_receipts"
+    assert store.pending_count() == 1
+
+
+def test_an_interrupted_run_resumes_at_its_stage_then_runs_once_more(store: StationSyncStore) -> None:
+    store.save_run({"id": "r1", "stage": "pull_feed"})
+    _queue(store, "c1")
+    paths: list[str] = []
+
+    def answer(request: Request) -> Response:
+        paths.append(request.path.split("?")[0])
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert paths[0] == "/api/v1/feed"  # resumed where it stopped
+    assert paths[1] == "/api/v1/cases/batch"  # then one fresh run pushes what is queued
+    run = store.load_run()
+    assert run is not None and run["stage"] == "done" and run["id"] != "r1"
