@@ -23,12 +23,14 @@ BIN = Path(sys.executable).parent
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, STATION_ADMIN_SECRET=ADMIN_SECRET)
-    return subprocess.run([str(BIN / "station-app"), *argv], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(BIN / "station-app"), *argv], env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_parse_enrollment_accepts_url_and_code_or_the_qr_payload() -> None:
-    assert parse_enrollment("http://10.0.0.1:8700/", "7KQ2-M9XD") == ("http://10.0.0.1:8700", "7KQ2-M9XD")
-    assert parse_enrollment("bmzz-enroll:http://10.0.0.1:8700#7KQ2-M9XD") == ("http://10.0.0.1:8700", "7KQ2-M9XD")
+    expected = ("http://10.0.0.1:8700", "7KQ2-M9XD")
+    assert parse_enrollment("http://10.0.0.1:8700/", "7KQ2-M9XD") == expected
+    assert parse_enrollment("bmzz-enroll:http://10.0.0.1:8700#7KQ2-M9XD") == expected
 
 
 def test_enroll_then_sync_once(center: CenterHandle, tmp_path: Path) -> None:
@@ -47,7 +49,8 @@ def test_enroll_then_sync_once(center: CenterHandle, tmp_path: Path) -> None:
     identity = load_identity(store)
     assert identity.station_id == enrolled["station_id"]
     assert store.keys.recovery is not None  # the data key is sealed to the district recovery key
-    assert identity.district_signing_key.public_bytes_raw() == center.keys.signing.public_key().public_bytes_raw()
+    pinned = identity.district_signing_key.public_bytes_raw()
+    assert pinned == center.keys.signing.public_key().public_bytes_raw()
     station = station_for(center, store, data_dir)
     case = station.accept(scans=1, size=10_000)
     station.close()

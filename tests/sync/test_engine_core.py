@@ -48,7 +48,8 @@ def _ok(obj: object, status: int = 200) -> Response:
     return Response(status, json.dumps(obj).encode())
 
 
-def _drive(store: StationSyncStore, answer: Callable[[Request], Response], *, chunk: int = 1024) -> list[Request]:
+def _drive(store: StationSyncStore, answer: Callable[[Request], Response], *,
+           chunk: int = 1024) -> list[Request]:
     flow = sync_flow(store, pinned_key=KEY, now_iso=lambda: NOW, config=SyncConfig(chunk_size=chunk))
     seen: list[Request] = []
     try:
