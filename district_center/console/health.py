@@ -4,8 +4,9 @@ What the center records and where it comes from:
 
 * last contact — ``stations.last_seen_at``, written by ``services.station_auth`` on every signed request;
 * backlog — feed events the station has not acknowledged yet (``feed_seq - feed_acked``);
-* app version — sent at enrollment; catalog version — the ``catalog_version`` of the newest case the station
-  pushed (the center records no other per-station catalog state);
+* app version — sent at enrollment; catalog version — the last version the center handed the station
+  (``catalog.served`` audit records written by ``GET /api/v1/catalog``; a station that answered 204 already
+  had the newest);
 * recent sync errors — ``sync.rejected`` audit records written by the ingest for refused case versions.
 """
 
@@ -35,14 +36,17 @@ def station_health(s: Session, now: dt.datetime | None = None) -> list[dict[str,
     errors: dict[str, list[dict[str, Any]]] = {}
     for actor, at, details in error_rows:
         errors.setdefault(actor.removeprefix("station:"), []).append({"at": at, **(details or {})})
+    served: dict[str, int] = {}
+    for target, details in s.execute(select(AuditLog.target, AuditLog.details)
+                                     .where(AuditLog.action == "catalog.served").order_by(AuditLog.id)).all():
+        if target and isinstance(details, dict) and isinstance(details.get("version"), int):
+            served[target] = details["version"]
     open_cases = dict(s.execute(select(CaseRecord.station_id, func.count()).where(
         CaseRecord.status.in_(("queued", "delivered", "in_review", "supplement_requested")))
         .group_by(CaseRecord.station_id)).all())
     out = []
     for st in s.scalars(select(Station).order_by(Station.station_no)):
-        catalog_version = s.scalar(select(CaseRecord.document["catalog_version"].as_integer())
-                                   .where(CaseRecord.station_id == st.id)
-                                   .order_by(CaseRecord.seq.desc()).limit(1))
+        catalog_version = served.get(st.id)
         quiet = st.status == "active" and (st.last_seen_at is None
                                            or now - st.last_seen_at > dt.timedelta(hours=QUIET_HOURS))
         out.append({

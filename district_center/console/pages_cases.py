@@ -38,6 +38,7 @@ from district_center.services.stations import audit
 
 from .queue import STATUS_GROUPS, QueueFilter, queue_page
 from .web import (
+    actor_names,
     ConsoleError,
     center_of,
     checked_form,
@@ -115,10 +116,11 @@ async def case_page(request: Request, case_id: str) -> Response:
     def load(s: Session) -> dict[str, Any]:
         detail = case_detail(s, reviewer_of(user), case_id)
         detail["ask"] = _materials_to_ask(s, detail)
+        detail["actors"] = actor_names(s)
         return detail
 
     detail = await db_read(request, load)
-    return render(request, "case.html", user, title=f"办件 {detail['number']}", d=detail,
+    return render(request, "case.html", user, title=f"办件 {detail['number']}", d=detail, actors=detail["actors"],
                   can_act=user.has("reviewer"))
 
 

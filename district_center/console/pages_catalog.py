@@ -36,6 +36,7 @@ from district_center.keys import KeyFileError, configured_key_file, open_distric
 from district_center.services.stations import audit
 
 from .web import (
+    actor_names,
     ConsoleError,
     center_of,
     checked_form,
@@ -72,12 +73,13 @@ def _page_data(request: Request) -> dict[str, Any]:
     with center.db.read_session() as s:
         published = published_catalog(s)
         history = version_history(s, limit=50)
+        actors = actor_names(s)
     names = {**(item_or_bundle_names(published) if published else {}),
              **(item_or_bundle_names(staged.catalog) if staged else {})}
     current = staged.catalog if staged else published
     items = sorted(current.items, key=lambda i: (i.department, i.name)) if current else []
     return {"staged": staged, "diff": diff, "published": published, "history": history, "names": names,
-            "items": items, "labels": FIELD_LABELS}
+            "items": items, "labels": FIELD_LABELS, "actors": actors}
 
 
 async def _catalog_page(request: Request, user: Any, *, errors: list[dict[str, Any]] | None = None,

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +29,7 @@ from casework.cases import CaseStatus
 from district_center.backoffice import Reviewer
 from district_center.context import Center
 from district_center.db import utcnow
+from district_center.models import User
 from district_center.services.stations import audit
 
 from .messages import LANGUAGES, is_message, translator
@@ -48,7 +50,35 @@ def _status_label(value: object) -> str:
         return str(value)
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
+# From the center's point of view a case the station queued or delivered is waiting for 受理.
+CENTER_LABELS = {CaseStatus.QUEUED.value: "待受理", CaseStatus.DELIVERED.value: "待受理"}
+
+
+def _china_time(value: object) -> str:
+    """A UTC datetime or ISO-8601 ``…Z`` string as Beijing time, to the minute (what staff read)."""
+    if value is None or value == "":
+        return "—"
+    when = value
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(when, dt.datetime):
+        return str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _center_label(status: object, label: object) -> str:
+    return CENTER_LABELS.get(str(status), str(label))
+
+
 templates.filters["status_label"] = _status_label
+templates.filters["cst"] = _china_time
+templates.globals["center_label"] = _center_label
 
 
 class ConsoleError(Exception):
@@ -125,6 +155,12 @@ async def checked_form(request: Request, user: ConsoleUser) -> FormData:
         await db_write(request, lambda s: audit(s, user.actor, "console.csrf_refused", request.url.path))
         raise ConsoleError(403, "表单已失效或来源不明（缺少安全校验码），请刷新页面后重新提交。")
     return form
+
+
+def actor_names(s: Session) -> dict[str, str]:
+    """``user:<id>`` (how services record actors) → the person's display name, for history tables."""
+    rows = s.execute(select(User.id, User.display_name, User.username)).all()
+    return {f"user:{uid}": (display or username) for uid, display, username in rows}
 
 
 def reviewer_of(user: ConsoleUser) -> Reviewer:
