@@ -21,6 +21,7 @@ from district_center.services.catalog_view import (
     delta_document,
     latest_catalog_version,
 )
+from district_center.services.stations import audit
 from sync.protocol import API_PREFIX, canonical_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["documents"])
@@ -38,6 +39,8 @@ def catalog(since: int | None = Query(None, ge=0, le=2**31), station: AuthedStat
         if since is not None and since >= latest:
             return Response(status_code=204)
         document = (since is not None and delta_document(s, latest, since)) or catalog_document(s, latest) or b""
+    with center.db.session() as s:  # which station was handed which version (the console's station health)
+        audit(s, f"station:{station.id}", "catalog.served", station.id, version=latest, since=since)
     return Response(document, media_type="application/json")
 
 

@@ -32,6 +32,7 @@ from district_center.db import Database, utcnow
 from district_center.models import Attachment, CaseReceiptRecord, CaseRecord
 from district_center.services.catalog_view import current_catalog
 from district_center.services.station_auth import AuthedStation
+from district_center.services.stations import audit
 from sync.protocol import (
     BatchCase,
     CaseBatch,
@@ -139,6 +140,10 @@ class Ingest:
             catalog = current_catalog(s)
             for i, entry in parsed:
                 receipts[i] = self._one(s, entry, catalog)
+            refused = [r for r in receipts if r is not None and r.status is ReceiptStatus.REJECTED]
+            if refused:  # recent sync errors per station, for the console (reasons carry no personal data)
+                audit(s, f"station:{self.station.id}", "sync.rejected", self.station.id, count=len(refused),
+                      reason=refused[0].reason, reasons=sorted({str(r.reason) for r in refused})[:3])
         return CaseBatchResult([r for r in receipts if r is not None])
 
     def _one(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
