@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import inspect
 import os
 import shutil
 import sys
@@ -93,7 +94,11 @@ class DirectoryLock:
     """
 
     def __init__(self, data_dir: Path) -> None:
-        self._lock: Any = FileLock(str(data_dir / ".station.lock"), timeout=0)
+        kwargs: dict[str, Any] = {"timeout": 0, "thread_local": False}  # closed from any thread
+        if "fallback_to_soft" in inspect.signature(FileLock.__init__).parameters:
+            # a "soft" lock (a file that exists) would outlive a crash and lock the station out for good
+            kwargs["fallback_to_soft"] = False
+        self._lock: Any = FileLock(str(data_dir / ".station.lock"), **kwargs)
 
     def acquire(self) -> None:
         try:

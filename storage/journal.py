@@ -162,9 +162,10 @@ class Journal:
         self._f.flush()
         os.fsync(self._f.fileno())
 
-    def append(self, frames: list[bytes]) -> int:
-        """Append frames and fsync. On any error the file is truncated back and the error raised
-        (ENOSPC as :class:`DiskFull`). Returns the offset of the first frame."""
+    def append(self, frames: list[bytes], *, sync: bool = True) -> int:
+        """Append frames and fsync (``sync=False``: the caller fsyncs later with :meth:`sync`). On any error
+        the file is truncated back and the error raised (ENOSPC as :class:`DiskFull`). Returns the offset of
+        the first frame."""
         start = self.end
         f = self._f
         try:
@@ -179,7 +180,8 @@ class Journal:
                 else:
                     f.write(fr)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         except OSError as exc:
             with contextlib.suppress(OSError):
                 self._truncate(start)
@@ -189,6 +191,14 @@ class Journal:
         self.end = start + sum(len(fr) for fr in frames)
         self.records += len(frames)
         return start
+
+    def sync(self) -> None:
+        try:
+            os.fsync(self._f.fileno())
+        except OSError as exc:
+            if is_enospc(exc):
+                raise disk_full(exc, "syncing the journal") from exc
+            raise
 
     def rollback(self, offset: int, records: int) -> None:
         """Undo an append whose head update failed."""

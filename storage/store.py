@@ -336,6 +336,18 @@ class StationStore:
             self.docs.compact()
             self.audit("docs.compact", actor=actor)
 
+    def maybe_compact(self, *, threshold: float = 0.6, min_bytes: int = 8 << 20,
+                      actor: str = "system") -> bool:
+        """Compact when more than ``threshold`` of a journal over ``min_bytes`` is dead (old versions of
+        documents). Call at start-up or when idle; it takes about as long as opening. Returns whether it
+        ran."""
+        with self._mutex:
+            docs = self.docs
+            if docs.journal.end < min_bytes or docs.garbage_ratio() < threshold:
+                return False
+            self.compact(actor=actor)
+            return True
+
     def _commit(self, ops: list[Op], actor: str, action: str, extra: list[dict[str, Any]]) -> None:
         with self._mutex:
             changes = [f"{c}/{k}" for c, k, _ in ops]

@@ -199,3 +199,15 @@ def test_verify_flags_unknown_files(tmp_path):
     assert not rep.ok and any("notes.txt" in p for p in rep.problems)
     assert not (tmp_path / "st" / "docs" / "journal-00000009.log").exists()
     s.close()
+
+
+def test_maybe_compact_runs_only_when_mostly_garbage(tmp_path):
+    s = new_store(tmp_path / "st")
+    s.bulk_put("catalog", [(f"i{n}", {"pad": "x" * 500}) for n in range(2000)])
+    assert not s.maybe_compact(min_bytes=0)  # everything live
+    for _ in range(3):
+        s.bulk_put("catalog", [(f"i{n}", {"pad": "y" * 500}) for n in range(2000)])
+    assert s.docs.garbage_ratio() > 0.6
+    assert s.maybe_compact(min_bytes=0)
+    assert s.docs.garbage_ratio() < 0.1 and s.get("catalog", "i1999") == {"pad": "y" * 500}
+    s.close()
