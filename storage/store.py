@@ -153,6 +153,19 @@ class StationStore:
             self.closed = True
             self._lock.release()
 
+    def lock(self, *, keep_station_secret: bool = True) -> None:
+        """Drop the data key (idle timeout, "锁屏"); the directory lock stays. With ``keep_station_secret``
+        workers can unlock again with their PIN; otherwise the passphrase (or the admin) is needed again.
+        Hazard: a kept station secret in memory lets someone who can read this process's memory guess PINs
+        offline."""
+        with self._mutex:
+            if self._docs is not None:
+                self._docs.close()
+            self._docs = self._blobs = None
+            self._data_key = None
+            if not keep_station_secret:
+                self._device = None
+
     def __enter__(self) -> StationStore:
         return self
 

@@ -252,3 +252,20 @@ def test_keys_json_from_another_store_is_refused(tmp_path, store_dir):
     with pytest.raises(StoreCorrupted):
         s.unlock_admin(ADMIN)
     s.close()
+
+
+def test_lock_drops_the_data_key(store_dir):
+    from storage import StoreLocked
+
+    s = StationStore.open(store_dir)
+    s.unlock_station(PASSPHRASE)
+    s.unlock_worker("w0", "111111")
+    s.lock()
+    with pytest.raises(StoreLocked):
+        s.get("settings", "station")
+    s.unlock_worker("w1", "222222")
+    assert s.get("settings", "station") == {"name": "测试站"}
+    s.lock(keep_station_secret=False)
+    with pytest.raises(StationSecretRequired):
+        s.unlock_worker("w1", "222222")
+    s.close()
