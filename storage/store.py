@@ -407,8 +407,12 @@ class StationStore:
         with self._mutex:
             docs = self.docs
             new = self.keys.slot_digest()
-            docs.set_keys_digest(docs.head.keys_digest, new)
-            self.keys.save()
+            try:
+                docs.set_keys_digest(docs.head.keys_digest, new)
+                self.keys.save()
+            except BaseException:
+                self.keys = KeyFile.load(self.keys.path)  # forget the change that did not reach the disk
+                raise
             self.audit(action, actor=actor, detail=detail)
             docs.set_keys_digest(new, "")
 

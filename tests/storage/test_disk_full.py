@@ -154,3 +154,21 @@ def test_injected_enospc_at_each_step(tmp_path, monkeypatch, where):
     assert s.get("cases", "failed") is None and s.blobs.has(before_ref.sha256)
     assert verify_store(s).ok
     s.close()
+
+
+def test_key_change_on_a_full_disk_changes_nothing(tmp_path, monkeypatch):
+    s = new_store(tmp_path / "st")
+
+    def enospc(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("storage.fsutil.replace", enospc)
+    with pytest.raises(DiskFull):
+        s.add_worker("w05", "555555", actor="admin")
+    monkeypatch.undo()
+    assert s.workers() == []
+    s.close()
+    s = open_admin(tmp_path / "st")
+    assert s.workers() == []
+    s.add_worker("w05", "555555", actor="admin")
+    s.close()
