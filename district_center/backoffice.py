@@ -48,7 +48,7 @@ from casework.catalog import Catalog
 from casework.workdays import WorkCalendar
 from district_center.catalog_calendar import district_calendar
 from district_center.db import iso_z, utcnow
-from district_center.models import CaseRecord, FollowUp, RatingRecord, ResultDocument, Station
+from district_center.models import CaseRecord, FollowUp, RatingRecord, ResultDocument, Station, User
 from district_center.services.catalog_view import current_catalog
 from district_center.services.feed import FeedError, append_event, route_case, transition_case, update_case
 from district_center.services.stations import audit
@@ -132,15 +132,69 @@ def _visible_filter(user: Reviewer, catalog: Catalog | None) -> Any:
     return CaseRecord.department == user.department
 
 
-def _may_see(user: Reviewer, record: CaseRecord, catalog: Catalog | None) -> bool:
-    if user.supervisor:
-        return True
+@dataclass(frozen=True, slots=True)
+class _BundleScope:
+    """What a department reviewer sees of a 一件事 case: its own sub-items, the materials they need
+    (the bundle asks each material once, but not every department needs every material), and the result
+    files of its sub-items or uploaded by its department. Supervisors and single-item cases: no scope."""
+
+    items: frozenset[str]
+    materials: frozenset[str]
+
+
+def _bundle_scope(s: Session, user: Reviewer, case: Case) -> _BundleScope | None:
+    if user.supervisor or not case.is_bundle:
+        return None
+    catalog = current_catalog(s)
+    mine = frozenset(_department_items(catalog, case, user.department or ""))
+    materials: set[str] = set()
+    if catalog is not None and case.bundle_code:
+        try:
+            merged = catalog.materials_for(case.bundle_code)
+        except KeyError:  # the bundle left the catalog: show no material rather than all
+            merged = ()
+        materials = {mm.material.code for mm in merged if mine.intersection(mm.item_codes)}
+    return _BundleScope(mine, frozenset(materials))
+
+
+def _scoped_document(document: dict[str, Any], scope: _BundleScope | None) -> dict[str, Any]:
+    """The case document as ``scope`` may see it (other departments' sub-cases, supplement requests and
+    materials removed)."""
+    if scope is None:
+        return document
+    out = dict(document)
+    out["sub_cases"] = [sc for sc in document.get("sub_cases", []) if sc.get("item_code") in scope.items]
+    out["supplements"] = [sp for sp in document.get("supplements", [])
+                          if sp.get("item_code") in scope.items]
+    out["materials"] = [m for m in document.get("materials", []) if m.get("code") in scope.materials]
+    return out
+
+
+def _result_documents(s: Session, user: Reviewer, case_id: str, case: Case,
+                      scope: _BundleScope | None) -> list[ResultDocument]:
+    docs = list(s.scalars(select(ResultDocument).where(ResultDocument.case_id == case_id)
+                          .order_by(ResultDocument.uploaded_at, ResultDocument.sha256)).all())
+    if scope is None:
+        return docs
+    referenced = {d for sub in case.sub_cases if sub.item_code in scope.items and sub.result
+                  for d in sub.result.documents}
+    colleagues = {f"user:{i}" for i in s.scalars(select(User.id).where(User.department == user.department))}
+    return [d for d in docs if d.sha256 in referenced or d.uploaded_by in colleagues]
+
+
+def _in_department(user: Reviewer, record: CaseRecord, catalog: Catalog | None) -> bool:
+    """The case is the reviewer's department's (for a bundle: one of its items is), whatever other roles
+    the user also holds — acting on a case never follows from ``supervisor``."""
     if not user.reviewer:
         return False
     if record.department is not None:
         return record.department == user.department
     bundles = _department_bundles(catalog, user.department or "")
     return bool(record.bundle_code) and record.bundle_code in bundles
+
+
+def _may_see(user: Reviewer, record: CaseRecord, catalog: Catalog | None) -> bool:
+    return user.supervisor or _in_department(user, record, catalog)
 
 
 def load_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
@@ -155,9 +209,7 @@ def load_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Cas
 
 def _acting_case(s: Session, user: Reviewer, case_id: str, item_code: str | None) -> tuple[CaseRecord, Case]:
     """Like :func:`load_case` for a change: only reviewers act, and on a bundle only on their own items."""
-    if not user.reviewer:
-        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
-    record, case = load_case(s, user, case_id)
+    record, case = _department_case(s, user, case_id)
     if case.is_bundle:
         mine = _department_items(current_catalog(s), case, user.department or "")
         if item_code is None:
@@ -166,6 +218,17 @@ def _acting_case(s: Session, user: Reviewer, case_id: str, item_code: str | None
             raise BackofficeError(403, "other_department", "该子事项不属于您所在部门，无权办理")
     elif item_code is not None:
         raise BackofficeError(400, "not_a_bundle", "单一事项办件没有子事项")
+    return record, case
+
+
+def _department_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
+    """The case if it is the reviewer's department's (a bundle: any of its items); 403 otherwise, also
+    for a user who holds ``supervisor`` beside ``reviewer``."""
+    if not user.reviewer:
+        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
+    record, case = load_case(s, user, case_id)
+    if not _in_department(user, record, current_catalog(s)):
+        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权办理")
     return record, case
 
 
@@ -255,13 +318,15 @@ def list_cases(s: Session, user: Reviewer, *, department: str | None = None, sta
 def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None = None) -> dict[str, Any]:
     record, case = load_case(s, user, case_id)
     today = today or local_date(utcnow())
+    scope = _bundle_scope(s, user, case)
     out = _summary(record, case, current_catalog(s), _calendar(s), today, _station_labels(s))
-    out["case"] = record.document
-    out["materials"] = [dict(m.to_dict(), attachments=list(m.attachments)) for m in case.materials]
+    out["case"] = _scoped_document(record.document, scope)
+    out["materials"] = [dict(m.to_dict(), attachments=list(m.attachments)) for m in case.materials
+                        if scope is None or m.code in scope.materials]
     out["result_documents"] = [
         {"sha256": d.sha256, "filename": d.filename, "content_type": d.content_type, "size": d.size,
          "uploaded_by": d.uploaded_by, "uploaded_at": iso_z(d.uploaded_at)}
-        for d in s.scalars(select(ResultDocument).where(ResultDocument.case_id == case_id)).all()]
+        for d in _result_documents(s, user, case_id, case, scope)]
     fu = s.scalar(select(FollowUp).where(FollowUp.case_id == case_id))
     out["followup"] = None if fu is None else _followup_dict(fu)
     if not user.supervisor:
@@ -272,12 +337,13 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
 def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tuple[str, str, str]:
     """(blob key, download file name, content type) of an attachment or result file of a visible case."""
     _, case = load_case(s, user, case_id)
+    scope = _bundle_scope(s, user, case)
     for m in case.materials:
-        if sha256 in m.attachments:
+        if sha256 in m.attachments and (scope is None or m.code in scope.materials):
             return sha256, f"{m.name}-{sha256[:8]}", "application/octet-stream"
-    doc = s.get(ResultDocument, (case_id, sha256))
-    if doc is not None:
-        return f"result:{sha256}", doc.filename, doc.content_type
+    for doc in _result_documents(s, user, case_id, case, scope):
+        if doc.sha256 == sha256:
+            return f"result:{sha256}", doc.filename, doc.content_type
     raise BackofficeError(404, "file_not_found", "该办件没有这个附件")
 
 
@@ -292,10 +358,9 @@ def _origin_jurisdiction(s: Session, record: CaseRecord) -> str:
 def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: int | None = None,
                   reason: str = "") -> CaseRecord | None:
     """通办: route a case to the station of its 业务属地 (or ``to_station_no``). None when no routing is
-    needed (same jurisdiction, or already routed)."""
-    record = s.get(CaseRecord, case_id)
-    if record is None:
-        raise BackofficeError(404, "case_not_found", "没有找到该办件")
+    needed (same jurisdiction, or already routed). Only a reviewer of the case's department (a bundle:
+    of one of its items) may route it."""
+    record, _ = _department_case(s, user, case_id)
     if to_station_no is None:
         same = record.jurisdiction == _origin_jurisdiction(s, record)
         if record.routed_to or not record.jurisdiction or same:
@@ -361,12 +426,13 @@ def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: s
            at: dt.datetime | None = None) -> CaseRecord:
     """办结: 准予 (approve) or 不予 (reject, reason required) with the result; its files must have been
     uploaded for this case (:func:`add_result_document`)."""
-    _acting_case(s, user, case_id, item_code)
+    _, case = _acting_case(s, user, case_id, item_code)
     at = at or utcnow()
     if not approve and not reason.strip():
         raise BackofficeError(400, "reason_required", "不予办理必须填写理由")
     if result is not None:
-        held = set(s.scalars(select(ResultDocument.sha256).where(ResultDocument.case_id == case_id)))
+        scope = _bundle_scope(s, user, case)
+        held = {d.sha256 for d in _result_documents(s, user, case_id, case, scope)}
         unknown = [d for d in result.documents if d not in held]
         if unknown:
             raise BackofficeError(400, "unknown_document", f"有 {len(unknown)} 个结果文件尚未上传")
@@ -417,20 +483,13 @@ def _is_bundle(s: Session, case_id: str) -> bool:
 
 def _bundle_result_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Case]:
     """A decided bundle's result may be released by a reviewer of any of its items."""
-    if not user.reviewer:
-        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
-    record, case = load_case(s, user, case_id)
-    if not _department_items(current_catalog(s), case, user.department or ""):
-        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权办理")
-    return record, case
+    return _department_case(s, user, case_id)
 
 
 def add_result_document(s: Session, user: Reviewer, case_id: str, *, sha256: str, filename: str,
                         content_type: str, size: int) -> None:
     """Record an uploaded result file (the bytes are already in the blob store as ``result:<sha256>``)."""
-    if not user.reviewer:
-        raise BackofficeError(403, "forbidden", "只有审批人员可以上传结果文件")
-    load_case(s, user, case_id)
+    _department_case(s, user, case_id)
     if s.get(ResultDocument, (case_id, sha256)) is None:
         s.add(ResultDocument(case_id=case_id, sha256=sha256, filename=filename[:255],
                              content_type=content_type[:100], size=size, uploaded_by=user.actor[:100],

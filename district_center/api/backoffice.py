@@ -230,11 +230,7 @@ def result_ready(case_id: str, user: CurrentUser = Depends(reviewer_only),
 def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only),
           center: Center = Depends(get_center)) -> dict[str, Any]:
     def run(s: Any) -> dict[str, Any]:
-        reviewer = _reviewer(user)
-        from district_center.backoffice import load_case
-
-        load_case(s, reviewer, case_id)
-        record = route_tongban(s, reviewer, case_id, to_station_no=body.station_no, reason=body.reason)
+        record = route_tongban(s, _reviewer(user), case_id, to_station_no=body.station_no, reason=body.reason)
         if record is None:
             raise BackofficeError(409, "no_route",
                                   "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
