@@ -1,103 +1,11 @@
-"""Catalog deltas (目录增量): what a station holding version ``since`` needs to reach a newer version.
+"""Catalog deltas (目录增量) as the district center publishes them: :mod:`casework.catalog_delta`.
 
-Pure functions over ``casework.catalog`` (no I/O, no database), so the station side can use the same code::
-
-    payload = delta_payload(old, new)            # the ``payload`` of a signed ``catalog_delta`` envelope
-    assert apply_delta(old, payload) == new      # what the station does with it
-
-Payload shape (JSON)::
-
-    {"since": 3, "version": 5,
-     "header": {district_code, district_name, issued_at, item_types, jurisdictions},
-     "items": [full item dicts: new, changed and cancelled ones],
-     "bundles": [full bundle dicts: new, changed and cancelled ones],
-     "removed_items": [codes], "removed_bundles": [codes],
-     "item_order": [every item code of the new version], "bundle_order": [every bundle code],
-     "changes": diff_dict(...)}
-
-Hazard: a delta applies only to exactly version ``since``; :func:`apply_delta` refuses any other base.
-Cancelled items are sent in full with ``status: cancelled`` (清单之外无审批: stations refuse new cases
-for them).
+The code is pure and lives in ``casework`` so the station applies deltas with the very same function
+(stations cannot import ``district_center``); this module keeps the center's import path.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from casework.catalog import Catalog, CatalogDiff, diff
+from casework.catalog_delta import DeltaError, apply_delta, delta_payload, diff_dict
 
 __all__ = ["DeltaError", "apply_delta", "delta_payload", "diff_dict"]
-
-_HEADER_KEYS = ("district_code", "district_name", "issued_at", "item_types", "jurisdictions")
-
-
-class DeltaError(ValueError):
-    """A delta that does not fit the catalog it is applied to (Chinese message)."""
-
-
-def diff_dict(d: CatalogDiff) -> dict[str, Any]:
-    """A :class:`CatalogDiff` as JSON: codes, and for changed entries the changed field names."""
-    return {
-        "old_version": d.old_version,
-        "new_version": d.new_version,
-        "added_items": list(d.added_items),
-        "changed_items": [{"code": c.code, "name": c.name, "fields": list(c.fields)}
-                          for c in d.changed_items],
-        "cancelled_items": list(d.cancelled_items),
-        "removed_items": list(d.removed_items),
-        "added_bundles": list(d.added_bundles),
-        "changed_bundles": [{"code": c.code, "name": c.name, "fields": list(c.fields)}
-                            for c in d.changed_bundles],
-        "cancelled_bundles": list(d.cancelled_bundles),
-        "removed_bundles": list(d.removed_bundles),
-        "summary": d.summary(),
-        "empty": d.is_empty,
-    }
-
-
-def delta_payload(old: Catalog, new: Catalog) -> dict[str, Any]:
-    """The delta from ``old`` to ``new`` (see the module docstring for the shape)."""
-    d = diff(old, new)
-    new_doc = new.to_dict()
-    touched_items = set(d.added_items) | {c.code for c in d.changed_items} | set(d.cancelled_items)
-    touched_bundles = set(d.added_bundles) | {c.code for c in d.changed_bundles} | set(d.cancelled_bundles)
-    return {
-        "since": old.version,
-        "version": new.version,
-        "header": {k: new_doc[k] for k in _HEADER_KEYS},
-        "items": [it for it in new_doc["items"] if it["code"] in touched_items],
-        "bundles": [b for b in new_doc["bundles"] if b["code"] in touched_bundles],
-        "removed_items": list(d.removed_items),
-        "removed_bundles": list(d.removed_bundles),
-        "item_order": [it["code"] for it in new_doc["items"]],
-        "bundle_order": [b["code"] for b in new_doc["bundles"]],
-        "changes": diff_dict(d),
-    }
-
-
-def apply_delta(old: Catalog, payload: dict[str, Any]) -> Catalog:
-    """The catalog ``payload`` leads to from ``old`` (which must be exactly version ``payload['since']``).
-
-    The result is parsed with ``Catalog.from_dict`` and should be validated by the caller like any catalog
-    from outside."""
-    if payload.get("since") != old.version:
-        raise DeltaError(f"目录增量基于第{payload.get('since')}版，本站目录是第{old.version}版，不能合并")
-    doc = old.to_dict()
-    items = {it["code"]: it for it in doc["items"]}
-    bundles = {b["code"]: b for b in doc["bundles"]}
-    for it in payload.get("items", []):
-        items[it["code"]] = it
-    for b in payload.get("bundles", []):
-        bundles[b["code"]] = b
-    for code in payload.get("removed_items", []):
-        items.pop(code, None)
-    for code in payload.get("removed_bundles", []):
-        bundles.pop(code, None)
-    try:
-        ordered_items = [items[c] for c in payload["item_order"]]
-        ordered_bundles = [bundles[c] for c in payload["bundle_order"]]
-    except KeyError as exc:
-        raise DeltaError(f"目录增量不完整：缺少 {exc.args[0]}，请下载完整目录") from None
-    new_doc = dict(doc, **payload["header"], version=payload["version"], items=ordered_items,
-                   bundles=ordered_bundles)
-    return Catalog.from_dict(new_doc)
