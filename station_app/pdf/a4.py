@@ -26,6 +26,7 @@ LABEL_W = 34.0
 PAD = 1.6
 LABEL_STYLE = FontFace(family=CJK, emphasis=None, fill_color=LIGHT)
 HEAD_STYLE = LABEL_STYLE  # table header rows: shaded like the field labels
+MAX_ROW_LINES = 34  # lines of one table row; 34 × CELL_LINE_H fits well inside a page
 INDENT_EM = 2  # a Chinese paragraph opens with a two-character indent
 DIGITS = "零一二三四五六七八九"
 
@@ -143,6 +144,16 @@ def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float, *, pairs:
     ) as table:
         for start in range(0, len(rows), ncols):
             row = table.row()
+            if ncols == 1:  # a value may be long enough to need continuation rows
+                label, value = rows[start]
+                for i, (label_text, value_text) in enumerate(
+                    _row_chunks(pdf, [label, value or "—"], [label_w, value_w])
+                ):
+                    if i:
+                        row = table.row()
+                    row.cell(label_text, style=LABEL_STYLE)
+                    row.cell(value_text)
+                continue
             for label, value in rows[start:start + ncols]:
                 row.cell(fit(pdf, label, label_w - 2 * PAD), style=LABEL_STYLE)
                 row.cell(fit(pdf, value or "—", value_w - 2 * PAD))
@@ -188,9 +199,22 @@ def _paragraph(pdf: A4PDF, text: str) -> None:
     pdf.ln(0.5)
 
 
+def _row_chunks(pdf: A4PDF, cells: Sequence[str], widths: Sequence[float]) -> list[list[str]]:
+    """The cells' text broken to their widths, cut into rows of at most ``MAX_ROW_LINES`` lines: fpdf2
+    cannot split one table row across pages, so an enormous cell continues in the next row."""
+    wrapped = [wrap(pdf, text, w - 2 * PAD - 0.3) for text, w in zip(cells, widths, strict=True)]
+    n = max(len(lines) for lines in wrapped)
+    return [
+        ["\n".join(lines[start:start + MAX_ROW_LINES]) for lines in wrapped]
+        for start in range(0, max(n, 1), MAX_ROW_LINES)
+    ]
+
+
 def _table(pdf: A4PDF, rows: Sequence[Sequence[str]]) -> None:
     """A ruled table; the first row is the header, repeated on every page the table reaches."""
     pdf.size(TABLE_PT)
+    ncols = max(len(r) for r in rows)  # a ragged row keeps every cell: pad the rest with blanks
+    rows = [tuple(r) + ("",) * (ncols - len(r)) for r in rows]
     widths = pdf.column_widths(rows, CONTENT_W, PAD)
     header = rows[0]
     aligns = tuple(Align.C if h in ("序号", "原件", "复印件", "份数") else Align.L for h in header)
@@ -209,10 +233,11 @@ def _table(pdf: A4PDF, rows: Sequence[Sequence[str]]) -> None:
         head = table.row()
         for c, h in enumerate(header):
             head.cell(fit(pdf, h, widths[c] - 2 * PAD), align=Align.C)
-        for values in rows[1:]:
-            row = table.row()
-            for c in range(len(header)):
-                row.cell(fit(pdf, values[c] if c < len(values) else "", widths[c] - 2 * PAD))
+        for cells in rows[1:]:
+            for chunk in _row_chunks(pdf, cells, widths):
+                row = table.row()
+                for text in chunk:
+                    row.cell(text)
     pdf.ln(2.5)
     pdf.size(BODY_PT)
 

@@ -198,9 +198,9 @@ def wrap(pdf: FPDF, text: str, width: float, first_indent: float = 0.0) -> list[
                 carry.insert(0, cur.pop())
             if cur:
                 lines.append("".join(cur).rstrip())
+                avail = width  # only the first line is indented
             cur = [*carry]
             cur_w = sum(pdf.get_string_width(t) for t in cur)
-            avail = width
             if cur_w + w <= avail:
                 cur.append(token)
                 cur_w += w
@@ -209,7 +209,7 @@ def wrap(pdf: FPDF, text: str, width: float, first_indent: float = 0.0) -> list[
                 cw = pdf.get_string_width(ch)
                 if cur and cur_w + cw > avail:
                     lines.append("".join(cur))
-                    cur, cur_w = [], 0.0
+                    cur, cur_w, avail = [], 0.0, width
                 cur.append(ch)
                 cur_w += cw
         lines.append("".join(cur).rstrip())

@@ -133,7 +133,8 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
 def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
     """A table as a numbered list: the first real column after 序号 is the entry, the others follow
     as ``header：value`` lines in small print."""
-    header = rows[0]
+    ncols = max(len(r) for r in rows)  # a ragged row keeps every cell
+    header = tuple(rows[0]) + ("",) * (ncols - len(rows[0]))
     numbered = bool(header) and header[0] == "序号"
     first = 1 if numbered else 0
     for n, values in enumerate(rows[1:], 1):
@@ -145,7 +146,7 @@ def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
         for c in range(first + 1, len(header)):
             if cells[c]:
                 pdf.size(BODY_PT)
-                _text(pdf, f"{header[c]}：{cells[c]}", pt=7.5, h=3.7,
+                _text(pdf, f"{header[c]}：{cells[c]}" if header[c] else cells[c], pt=7.5, h=3.7,
                       indent=pdf.get_string_width(prefix))
 
 

@@ -18,7 +18,14 @@ from xml.etree import ElementTree
 import pytest
 import segno
 
-from casework.documents import CaseDocument, DocumentKind, StationInfo, acceptance_receipt, refusal_notice
+from casework.documents import (
+    CaseDocument,
+    DocumentKind,
+    Section,
+    StationInfo,
+    acceptance_receipt,
+    refusal_notice,
+)
 from station_app.pdf import LAYOUTS, qr_png, render
 from station_app.pdf.base import NO_LINE_END, NO_LINE_START, DocumentPDF, document_font, wrap
 from station_app.pdf.model import PROVISIONAL_NOTE, DocumentView
@@ -140,11 +147,9 @@ def test_text_is_there(rendered: dict[tuple[str, str], Path], name: str, layout:
         assert "预计日期" not in text
 
 
-@pytest.mark.parametrize(("name", "layout"), CASES)
-def test_no_text_outside_the_page_margins(rendered: dict[tuple[str, str], Path], name: str,
-                                          layout: str) -> None:
-    """Every word's box lies inside the page, within the side margins (nothing overflows)."""
-    xml = pdftotext(rendered[name, layout], "-bbox")
+def assert_inside_margins(path: Path, layout: str) -> int:
+    """Every word's box lies inside the page, within the side margins; returns the number of words."""
+    xml = pdftotext(path, "-bbox")
     xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
     root = ElementTree.fromstring(xml)
     side = (22 if layout == "a4" else 4) * MM - 1.5  # right margin, less a little glyph side bearing
@@ -157,7 +162,38 @@ def test_no_text_outside_the_page_margins(rendered: dict[tuple[str, str], Path],
             x0, y0, x1, y1 = (float(word.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax"))
             assert left <= x0 and x1 <= w - side, (word.text, x0, x1, w)
             assert y0 >= 0 and y1 <= h, (word.text, y0, y1, h)
-    assert words > 20
+    return words
+
+
+@pytest.mark.parametrize(("name", "layout"), CASES)
+def test_no_text_outside_the_page_margins(rendered: dict[tuple[str, str], Path], name: str,
+                                          layout: str) -> None:
+    assert assert_inside_margins(rendered[name, layout], layout) > 20
+
+
+EXTREMES = {
+    "cell_taller_than_a_page": Section("已收材料", table=(("序号", "材料名称", "提交方式"),
+                                                       ("1", "超长材料名称" * 400, "原件已核验"))),
+    "field_taller_than_a_page": Section("申请人信息", fields=(("申请人", "很长的名称" * 500),)),
+    "ragged_table": Section("表", table=(("a", "b", "c"), ("1",), ("1", "2", "3", "多出的一格"))),
+    "unbreakable_run": Section("说明", paragraphs=("A" * 500 + "，" + "1" * 300 + "。",)),
+    "empty": Section("", fields=(("", ""),), paragraphs=("",)),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", sorted(EXTREMES))
+def test_extreme_content_renders_inside_the_page(case: str, layout: str, tmp_path: Path) -> None:
+    base = acceptance()
+    doc = replace(base, sections=(EXTREMES[case], base.sections[-1]))
+    path = tmp_path / "x.pdf"
+    path.write_bytes(render(doc, layout))
+    assert_inside_margins(path, layout)
+    text = squash(pdftotext(path))
+    if case == "ragged_table":
+        assert "多出的一格" in text
+    if case == "field_taller_than_a_page":
+        assert text.count("很长的名称") >= 495  # a few may straddle a page break
 
 
 def test_long_material_list_spans_pages_cleanly(rendered: dict[tuple[str, str], Path]) -> None:
