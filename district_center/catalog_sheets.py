@@ -9,7 +9,7 @@ Import (xlsx or CSV, errors cell by cell) is :mod:`district_center.catalog_impor
 
 Round trip holds for every valid catalog whose list cells (设定依据, 受理条件 …) contain no line break
 inside one entry — a list cell holds one entry per line. Text cells are written as text, never as
-formulas, even when they start with "=".
+formulas, even when they start with "=" (and such text carries Excel's quote prefix: :func:`append_text_row`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from casework.catalog import (
 )
 
 __all__ = [
+    "FORMULA_PREFIXES",
     "SHEET_BUNDLES",
     "SHEET_ITEMS",
     "SHEET_ITEM_TYPES",
@@ -45,6 +46,7 @@ __all__ = [
     "XIAN_DEFAULTS",
     "XIAN_HEADER",
     "CellError",
+    "append_text_row",
     "export_xlsx",
     "generated_codes",
 ]
@@ -316,6 +318,29 @@ def _sheet_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
     }
 
 
+#: What Excel, LibreOffice and WPS read as the start of a formula (typed, pasted or saved as CSV).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_text_row(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """Append ``values`` to the openpyxl worksheet ``ws`` with every ``str`` kept as text: stored as a string
+    cell (openpyxl would write text starting with "=" as a formula) in text format, and text starting with
+    one of :data:`FORMULA_PREFIXES` marked ``quotePrefix`` — Excel's own "typed with a leading apostrophe"
+    flag, so editing or re-saving the cell does not turn user-supplied text into a formula (CSV/formula
+    injection). The value itself is unchanged, so an import reads back exactly what was exported.
+    Returns the row's text cells."""
+    ws.append(list(values))
+    text_cells = []
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            cell.number_format = "@"
+            if cell.value.startswith(FORMULA_PREFIXES):
+                cell.quotePrefix = True
+            text_cells.append(cell)
+    return text_cells
+
+
 def export_xlsx(catalog: Catalog) -> bytes:
     """The whole catalog as an xlsx workbook (every sheet of the layout, text cells kept as text)."""
     wb = Workbook()
@@ -331,13 +356,9 @@ def export_xlsx(catalog: Catalog) -> bytes:
             cell.font, cell.fill = header_font, header_fill
             ws.column_dimensions[get_column_letter(i)].width = col.width
         for values in rows:
-            ws.append(values)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, even when the text starts with "="
-                    cell.number_format = "@"
-                    if "\n" in cell.value:
-                        cell.alignment = wrap
+            for cell in append_text_row(ws, values):
+                if "\n" in cell.value:
+                    cell.alignment = wrap
         ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from casework.catalog import Catalog
 from district_center.catalog_import import CellError, import_files
 from district_center.catalog_sheets import (
     SHEET_BUNDLES,
@@ -16,7 +17,7 @@ from district_center.catalog_sheets import (
     generated_codes,
 )
 
-from .catalog_samples import XIAN_CSV, code, rich_catalog, sample_catalog
+from .catalog_samples import XIAN_CSV, code, rich_catalog, rich_catalog_dict, sample_catalog
 
 DISTRICT = ("610102", "新城区")
 
@@ -56,12 +57,22 @@ def test_sample_catalog_round_trips_through_xlsx() -> None:
     assert result.catalog == catalog
 
 
-def test_text_that_looks_like_a_formula_stays_text() -> None:
-    catalog = rich_catalog()
+def test_text_that_looks_like_a_formula_is_neutralised_and_round_trips() -> None:
+    doc = rich_catalog_dict()
+    hostile = {"fee_basis": '=HYPERLINK("http://evil.example/","点击查看")', "note": "+86 29 8744 3256",
+               "place": "-1+1", "hours": "@SUM(1,1)"}
+    doc["items"][1].update(hostile)
+    doc["items"][1]["materials"][0]["note"] = "=1+1"
+    catalog = Catalog.from_dict(doc)
+    catalog.validate()
     data = export_xlsx(catalog)
-    ws = load_workbook(io.BytesIO(data))[SHEET_ITEMS]
-    fee = [c.value for c in ws[3] if isinstance(c.value, str) and c.value.startswith("=")]
-    assert fee == [] or all(v == "不收费=0" for v in fee)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in (wb[SHEET_ITEMS], wb[SHEET_MATERIALS]) for row in ws.iter_rows() for c in row]
+    risky = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert {c.value for c in risky} >= {*hostile.values(), "=1+1"}
+    assert all(c.data_type == "s" and c.quotePrefix for c in risky)
+    plain = [c for c in cells if isinstance(c.value, str) and c not in risky]
+    assert plain and not any(c.quotePrefix for c in plain)
     assert import_files([("c.xlsx", data)], base=None, district=DISTRICT).catalog == catalog
 
 
