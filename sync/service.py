@@ -9,6 +9,7 @@ caller when ``raise_errors=True``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from sync.ports import SyncStore
 from sync.status import StatusBoard
 
 __all__ = ["BoardProgress", "StationIdentity", "SyncService", "utc_now_iso"]
+
+log = logging.getLogger("sync")
 
 
 def utc_now_iso() -> str:
@@ -116,6 +119,15 @@ class SyncService:
                 self.board.update(running=False, step="idle", last_error=exc.message,
                                   last_error_action=exc.action,
                                   center_reachable=not isinstance(exc, NetworkError))
+                if raise_errors:
+                    raise
+                return None
+            except Exception as exc:  # a local failure (disk full, a bug): never leave the board "running"
+                # type name only: messages of lower layers may quote case data
+                log.error("sync failed locally: %s", type(exc).__name__)
+                text = str(exc) if getattr(exc, "detail", None) is not None else "本机同步时出错"
+                self.board.update(running=False, step="idle", last_error=text,
+                                  last_error_action="请重试；如果仍然失败，请联系区中心技术人员并说明出现时间")
                 if raise_errors:
                     raise
                 return None
