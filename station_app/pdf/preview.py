@@ -16,7 +16,7 @@ from . import LAYOUTS, render
 from .samples import ALL
 
 
-def to_png(pdf_path: Path, dpi: int = 110) -> list[Path]:
+def to_png(pdf_path: Path, dpi: int = 96) -> list[Path]:
     """Render every page of ``pdf_path`` next to it as ``<stem>-<n>.png`` (raises if pdftoppm fails)."""
     if shutil.which("pdftoppm") is None:
         raise RuntimeError("pdftoppm not found: install poppler-utils")
