@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,6 +82,9 @@ from district_center.catalog_sheets import (
 
 __all__ = ["CellError", "ImportResult", "import_files"]
 
+
+#: A workbook whose members inflate beyond this is refused unread (a few thousand items take a few MB).
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
@@ -165,7 +169,25 @@ def _check_header(sheet: _Sheet, columns: Sequence[_Col], errors: _Errors) -> bo
     return ok
 
 
+def _unpacked_size(data: bytes) -> int | None:
+    """The workbook's total uncompressed size as its zip directory declares it (``zipfile`` never inflates
+    a member past its declared size), or None when ``data`` is not a zip archive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
 def _read_xlsx(filename: str, data: bytes, errors: _Errors) -> list[_Sheet]:
+    """The known sheets of a workbook. Anything wrong with the file — not a zip, a decompression bomb, XML
+    openpyxl cannot parse, a bad cell reference or number — is one error on the file or the sheet, never an
+    exception (the console and the API show it; nothing half-read is imported)."""
+    unpacked = _unpacked_size(data)
+    if unpacked is not None and unpacked > MAX_UNPACKED_BYTES:
+        errors.add(filename, 0, "", f"工作簿解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，未读取："
+                                    "请只保留目录表格的工作表，删除图片和多余格式")
+        return []
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a non-workbook (zip, xml, key errors)
@@ -177,7 +199,12 @@ def _read_xlsx(filename: str, data: bytes, errors: _Errors) -> list[_Sheet]:
             if ws.title not in LAYOUT:
                 errors.add(ws.title, 0, "", f"未知的工作表；应为：{'、'.join(LAYOUT)}")
                 continue
-            sheet = _table(ws.title, ws.iter_rows(values_only=True), errors)
+            try:
+                sheet = _table(ws.title, ws.iter_rows(values_only=True), errors)
+            except Exception:  # malformed sheet XML: ParseError, ValueError, KeyError … from openpyxl
+                errors.add(ws.title, 0, "", "工作表内容已损坏，无法读取：请在 Excel 或 WPS 中打开后"
+                                            "另存为 xlsx 再导入")
+                continue
             if sheet is not None:
                 sheets.append(sheet)
     finally:
@@ -214,7 +241,11 @@ def _read_csv(filename: str, data: bytes, errors: _Errors) -> _Sheet | None:
     text = _decode_csv(filename, data, errors)
     if text is None:
         return None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:  # a cell over csv.field_size_limit() (128 KiB), a NUL byte …
+        errors.add(filename, 0, "", "CSV 文件格式不正确（可能有超长的单元格或二进制内容），未读取")
+        return None
     header = [_text(h) for h in rows[0]] if rows else []
     kind = _csv_sheet_name(header)
     if kind is None:

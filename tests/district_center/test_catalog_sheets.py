@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from collections.abc import Callable
 
+import pytest
 from openpyxl import load_workbook
 
 from casework.catalog import Catalog
+from district_center import catalog_import
 from district_center.catalog_import import CellError, import_files
 from district_center.catalog_sheets import (
     SHEET_BUNDLES,
@@ -186,3 +190,41 @@ def test_unknown_column_and_unrecognised_csv() -> None:
 def test_not_a_workbook() -> None:
     result = import_files([("bad.xlsx", b"not a zip")], base=None, district=DISTRICT)
     assert result.catalog is None and "xlsx" in result.errors[0].message
+
+
+def _rezip(data: bytes, member: str, edit: Callable[[bytes], bytes]) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, edit(content) if name == member else content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda xml: xml[: len(xml) // 2],  # truncated XML
+    lambda xml: xml.replace(b'r="A2"', b'r="ZZZZZZ9"', 1),  # a cell reference openpyxl refuses
+    lambda xml: xml.replace(b"<v>", b"<v>x", 1),  # a number cell that is not a number
+], ids=["truncated", "bad-reference", "bad-number"])
+def test_corrupt_sheet_is_an_error_on_the_sheet_not_an_exception(edit: Callable[[bytes], bytes]) -> None:
+    data = export_xlsx(rich_catalog())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = {n: archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")}
+    member = next(n for n, xml in sheets.items() if b'r="A2"' in xml and b"<v>" in xml)
+    result = import_files([("c.xlsx", _rezip(data, member, edit))], base=None, district=DISTRICT)
+    assert result.catalog is None
+    assert any("已损坏" in e.message for e in result.errors)
+
+
+def test_workbook_inflating_past_the_limit_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = export_xlsx(rich_catalog())
+    monkeypatch.setattr(catalog_import, "MAX_UNPACKED_BYTES", len(data))  # the XML inflates well past it
+    result = import_files([("c.xlsx", data)], base=None, district=DISTRICT)
+    assert result.catalog is None and len(result.errors) == 1 and "解压后超过" in result.errors[0].message
+
+
+def test_csv_with_an_oversized_cell_is_an_error() -> None:
+    data = ("实施编码,材料编码,材料名称\n1,M1,\"" + "长" * 200_000 + "\"\n").encode()
+    result = import_files([("m.csv", data)], base=None, district=DISTRICT)
+    assert result.catalog is None and "格式不正确" in result.errors[0].message
