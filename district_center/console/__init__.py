@@ -1,4 +1,4 @@
-"""The district console (区政务服务中心管理台): server-rendered pages over the center's services, at ``/console``.
+"""The district console (区政务服务中心管理台): server-rendered pages over the center's services.
 
     app.mount("/console", create_console(center))    # done by district_center.app.create_app
 

@@ -39,7 +39,7 @@ def bar_chart(bars: list[Bar], *, title: str, chart_id: str = "") -> Markup:
              f'{f" data-testid={chr(34)}{escape(chart_id)}{chr(34)}" if chart_id else ""}>',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
              f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
-             f'<g role="list" transform="translate(0,28)">']
+             '<g role="list" transform="translate(0,28)">']
     if not bars:
         parts.append('<text x="0" y="16" class="chart-empty">暂无数据</text>')
     for i, bar in enumerate(bars):
@@ -48,7 +48,8 @@ def bar_chart(bars: list[Bar], *, title: str, chart_id: str = "") -> Markup:
         parts.append(
             f'<g role="listitem" class="bar{" bar-warn" if bar.warn else ""}">'
             f'<title>{escape(bar.label)}：{escape(bar.text)}</title>'
-            f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" class="bar-label">{escape(_clip(bar.label))}</text>'
+            f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" class="bar-label">'
+            f'{escape(_clip(bar.label))}</text>'
             f'<rect x="{LABEL_W}" y="{y + 4}" width="{BAR_W}" height="16" class="bar-track"/>'
             f'<rect x="{LABEL_W}" y="{y + 4}" width="{length:.1f}" height="16" class="bar-fill"/>'
             f'<text x="{LABEL_W + BAR_W + 8}" y="{y + 16}" class="bar-value">{escape(bar.text)}</text></g>')

@@ -1,4 +1,4 @@
-"""Station health for the stations and supervision pages: status, last contact, feed backlog, versions, errors.
+"""Station health for the stations and supervision pages: status, contact, backlog, versions, errors.
 
 What the center records and where it comes from:
 

@@ -67,11 +67,11 @@ async def login_submit(request: Request) -> Response:
     token, error = await run_in_threadpool(run)
     if token is None:
         nonce = new_login_nonce()
-        response = render(request, "login.html", None, title="登录", nonce=nonce, status_code=401,
-                          next=form_text(form, "next"), error=error or "用户名或密码不正确")
-        response.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
-                            secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
-        return response
+        refused = render(request, "login.html", None, title="登录", nonce=nonce, status_code=401,
+                         next=form_text(form, "next"), error=error or "用户名或密码不正确")
+        refused.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
+                           secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
+        return refused
     response = redirect(request, _safe_next(request, form_text(form, "next")))
     response.set_cookie(COOKIE, token, max_age=ABSOLUTE_HOURS * 3600, httponly=True, samesite="strict",
                         secure=_secure(request), path=request.scope.get("root_path", "") or "/")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -38,8 +39,8 @@ from district_center.services.stations import audit
 
 from .queue import STATUS_GROUPS, QueueFilter, queue_page
 from .web import (
-    actor_names,
     ConsoleError,
+    actor_names,
     center_of,
     checked_form,
     db_read,
@@ -120,7 +121,8 @@ async def case_page(request: Request, case_id: str) -> Response:
         return detail
 
     detail = await db_read(request, load)
-    return render(request, "case.html", user, title=f"办件 {detail['number']}", d=detail, actors=detail["actors"],
+    return render(request, "case.html", user, title=f"办件 {detail['number']}", d=detail,
+                  actors=detail["actors"],
                   can_act=user.has("reviewer"))
 
 
@@ -133,14 +135,15 @@ async def case_file(request: Request, case_id: str, sha256: str) -> Response:
     blobs = center_of(request).blobs
     if not await run_in_threadpool(blobs.exists, key):
         raise ConsoleError(404, "区中心尚未收到该文件（服务站可能仍在上传）。")
-    await db_write(request, lambda s: audit(s, user.actor, "case.file_view", f"case:{case_id}", sha256=sha256))
+    await db_write(request, lambda s: audit(s, user.actor, "case.file_view", f"case:{case_id}",
+                                            sha256=sha256))
     chunks = blobs.read(key)
     first = next(chunks, b"")
     if content_type == "application/octet-stream":
         content_type = next((t for magic, t in SNIFF if first.startswith(magic)), content_type)
     inline = content_type in ("application/pdf", "image/png", "image/jpeg")
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[bytes]:
         yield first
         yield from chunks
 
@@ -214,7 +217,8 @@ async def decision(request: Request, case_id: str) -> Response:
             await db_read(request, lambda s: load_case(s, reviewer_of(user), case_id))  # may see it?
             if not await run_in_threadpool(center.blobs.exists, f"result:{digest}"):
                 await run_in_threadpool(center.blobs.put, f"result:{digest}", data)
-            stored = (digest, upload.filename[:255], upload.content_type or "application/octet-stream", len(data))
+            stored = (digest, upload.filename[:255], upload.content_type or "application/octet-stream",
+                      len(data))
     approve = form_text(form, "approve") == "yes"
     reason = form_text(form, "reason", 2000)
     result_name = form_text(form, "result_name", 200)
@@ -230,7 +234,8 @@ async def decision(request: Request, case_id: str) -> Response:
         if approve or result_name or documents:
             result = CaseResult(result_name or ("准予办理" if approve else "不予办理决定"),
                                 form_text(form, "result_number", 100),
-                                _date(form_text(form, "valid_from", 10)), _date(form_text(form, "valid_until", 10)),
+                                _date(form_text(form, "valid_from", 10)),
+                                _date(form_text(form, "valid_until", 10)),
                                 documents, issued_by=user.department or "")
         decide(s, u, case_id, approve=approve, reason=reason, result=result, item_code=_item(form))
 
@@ -249,6 +254,7 @@ async def route(request: Request, case_id: str) -> Response:
         load_case(s, u, case_id)
         if route_tongban(s, u, case_id, to_station_no=_int(form_text(form, "station_no", 10)),
                          reason=form_text(form, "reason", 500)) is None:
-            raise BackofficeError(409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
+            raise BackofficeError(409, "no_route",
+                                  "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
 
     return await _act(request, case_id, "msg.routed", run)

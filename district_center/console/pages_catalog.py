@@ -18,7 +18,12 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from casework.catalog import Catalog, CatalogError, MaterialType, Necessity, TimeUnit
-from district_center.catalog_calendar import CalendarError, parse_holiday_file, publish_tables, published_tables
+from district_center.catalog_calendar import (
+    CalendarError,
+    parse_holiday_file,
+    publish_tables,
+    published_tables,
+)
 from district_center.catalog_publish import (
     PublishError,
     discard_staged,
@@ -36,8 +41,8 @@ from district_center.keys import KeyFileError, configured_key_file, open_distric
 from district_center.services.stations import audit
 
 from .web import (
-    actor_names,
     ConsoleError,
+    actor_names,
     center_of,
     checked_form,
     db_read,
@@ -55,7 +60,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_LABELS = {
     "name": "事项名称", "basic_code": "基本编码", "item_type": "事项类型", "department": "实施主体",
     "department_credit_code": "实施主体信用代码", "level": "行使层级", "jurisdiction": "业务属地",
-    "promised_limit": "承诺办结时限", "legal_limit": "法定办结时限", "case_kind": "办件类型", "basis": "设定依据",
+    "promised_limit": "承诺办结时限", "legal_limit": "法定办结时限", "case_kind": "办件类型",
+    "basis": "设定依据",
     "conditions": "受理条件", "process": "办理流程", "materials": "申请材料", "visits": "到现场次数",
     "charged": "是否收费", "fee_basis": "收费依据", "place": "办理地点", "hours": "办理时间",
     "consult_phone": "咨询电话", "supervise_phone": "监督电话", "tongban": "通办范围",
@@ -118,7 +124,8 @@ async def upload(request: Request) -> Response:
                              district=(settings.district_code, settings.district_name)))
     if result.catalog is None or changes is None:
         return await _catalog_page(request, user, errors=[e.to_dict() for e in result.errors],
-                                   problem=f"表格有 {len(result.errors)} 处错误，未导入。请按下表逐格修改后重新上传。",
+                                   problem=f"表格有 {len(result.errors)} 处错误，未导入。"
+                                           "请按下表逐格修改后重新上传。",
                                    status_code=422)
     return redirect(request, "/catalog", "msg.staged")
 
@@ -193,7 +200,8 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         out[key] = form_text(form, key, 1000)
     out["conditions"] = _lines(form, "conditions")
     out["basis"] = _lines(form, "basis")
-    out["promised_limit"] = {"amount": _int(form, "promised_amount"), "unit": form_text(form, "promised_unit", 10)}
+    out["promised_limit"] = {"amount": _int(form, "promised_amount"),
+                             "unit": form_text(form, "promised_unit", 10)}
     old = {m["code"]: m for m in item.get("materials", [])}
     materials = []
     for i in range(_int(form, "material_rows")):
@@ -204,7 +212,8 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
             mcode = "M-" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
         m = dict(old.get(mcode, {}))
         m.update({"code": mcode, "name": name, "necessity": form_text(form, f"m{i}_necessity", 10),
-                  "material_type": form_text(form, f"m{i}_type", 20), "originals": _int(form, f"m{i}_originals"),
+                  "material_type": form_text(form, f"m{i}_type", 20),
+                  "originals": _int(form, f"m{i}_originals"),
                   "copies": _int(form, f"m{i}_copies"),
                   "acceptance_standard": form_text(form, f"m{i}_standard", 500)})
         materials.append(m)
@@ -226,13 +235,15 @@ async def save_item(request: Request, code: str) -> Response:
     center = center_of(request)
     try:
         new = Catalog.from_dict(doc)
-        await run_in_threadpool(lambda: stage_catalog(center.db, center.settings.data_dir, new, actor=user.actor,
-                                                      source=f"管理台编辑：{edited['name']}"))
+        source = f"管理台编辑：{edited['name']}"
+        await run_in_threadpool(lambda: stage_catalog(center.db, center.settings.data_dir, new,
+                                                      actor=user.actor, source=source))
     except (CatalogError, ValueError, KeyError, TypeError) as exc:
         problems = [str(p) for p in exc.problems] if isinstance(exc, CatalogError) else [str(exc)]
         return render(request, "item_edit.html", user, title=f"编辑 {edited['name']}", item=edited,
                       problems=problems, necessities=[n.value for n in Necessity],
-                      types=[t.value for t in MaterialType], units=[u.value for u in TimeUnit], status_code=422)
+                      types=[t.value for t in MaterialType], units=[u.value for u in TimeUnit],
+                      status_code=422)
     return redirect(request, "/catalog", "msg.item_saved")
 
 

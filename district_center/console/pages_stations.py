@@ -7,16 +7,34 @@ records; the enrollment code is shown once, on the page that answers the POST, a
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import segno
 from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from district_center.services.stations import create_station, enrollment_uri, new_code_for, revoke_station
+from district_center.services.stations import (
+    NewStation,
+    create_station,
+    enrollment_uri,
+    new_code_for,
+    revoke_station,
+)
 
 from .health import station_health
-from .web import ConsoleError, center_of, checked_form, db_read, db_write, form_text, redirect, render, signed_in
+from .sessions import ConsoleUser
+from .web import (
+    ConsoleError,
+    center_of,
+    checked_form,
+    db_read,
+    db_write,
+    form_text,
+    redirect,
+    render,
+    signed_in,
+)
 
 router = APIRouter(prefix="/stations")
 
@@ -37,10 +55,12 @@ async def stations(request: Request) -> Response:
                   manage=user.has("station_admin"), created=None)
 
 
-def _show_code(request: Request, user, new, health):  # type: ignore[no-untyped-def]
+def _show_code(request: Request, user: ConsoleUser, new: NewStation,
+               health: list[dict[str, Any]]) -> Response:
     uri = enrollment_uri(center_of(request).settings.public_url, new.code)
     return render(request, "stations.html", user, title="便民服务站", health=health, manage=True,
-                  created={"no": new.station_no, "name": new.name, "code": new.code, "expires": new.expires_at,
+                  created={"no": new.station_no, "name": new.name, "code": new.code,
+                           "expires": new.expires_at,
                            "uri": uri, "qr": qr_svg(uri)})
 
 

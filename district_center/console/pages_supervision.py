@@ -1,4 +1,4 @@
-"""电子监察 pages (role ``supervisor``): deadlines, 好差评 statistics as SVG, 差评回访, station health, export."""
+"""电子监察 pages (role ``supervisor``): deadlines, 好差评 as SVG, 差评回访, station health, xlsx export."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from district_center.backoffice import _station_labels, close_followup, deadline_report, list_followups, rating_statistics
+from district_center.backoffice import (
+    _station_labels,
+    close_followup,
+    deadline_report,
+    list_followups,
+    rating_statistics,
+)
 from district_center.services.catalog_view import current_catalog
 from district_center.services.stations import audit
 
@@ -97,8 +103,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 def export_workbook(data: dict[str, Any]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "超期与临期办件", ["办件编号", "事项", "部门", "受理服务站", "状态", "承诺办结", "剩余时限", "超期"],
-           [[c["number"], c["name"] or c["item_code"], c["department"], f"{c['station_no']} {c['station_name']}",
+    _sheet(wb, "超期与临期办件",
+           ["办件编号", "事项", "部门", "受理服务站", "状态", "承诺办结", "剩余时限", "超期"],
+           [[c["number"], c["name"] or c["item_code"], c["department"],
+             f"{c['station_no']} {c['station_name']}",
              c["status_label"], c["promised_date"], c["deadline"]["text"], "是" if c["overdue"] else "否"]
             for c in data["deadlines"]["cases"]])
     _sheet(wb, "按部门统计", ["部门", "超期", "临期"],
@@ -106,7 +114,8 @@ def export_workbook(data: dict[str, Any]) -> bytes:
     for group, rows in data["ratings"].items():
         _sheet(wb, f"好差评{GROUP_TITLES[group]}", ["分组", "评价数", "满意率", "差评率",
                                                   "非常满意", "满意", "基本满意", "不满意", "非常不满意"],
-               [[r["label"], r["total"], r["satisfied_rate"], r["bad_rate"], *r["levels"].values()] for r in rows])
+               [[r["label"], r["total"], r["satisfied_rate"], r["bad_rate"], *r["levels"].values()]
+                for r in rows])
     _sheet(wb, "差评回访", ["办件", "评价", "部门", "回访期限", "状态", "是否超期"],
            [[f["case_id"], f["rating"], f["department"], f["due_date"], f["status"],
              "是" if f.get("overdue") else "否"] for f in data["followups"]])

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from casework.cases import Case, CaseStatus
+from casework.workdays import WorkCalendar
 from district_center.backoffice import (
     BackofficeError,
     Reviewer,
@@ -44,6 +45,17 @@ STATUS_GROUPS: dict[str, tuple[str, tuple[CaseStatus, ...]]] = {
     "done": ("已出件 / 已办结", DONE),
     "all": ("全部", ()),
 }
+
+
+class _MemoCalendar(WorkCalendar):
+    """The district calendar, remembering each day's answer for one page: 50 rows count working days over
+    the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call."""
+
+    def is_working_day(self, day: dt.date) -> bool:
+        memo: dict[dt.date, bool] = self.__dict__.setdefault("_memo", {})
+        if day not in memo:
+            memo[day] = super().is_working_day(day)
+        return memo[day]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +130,7 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
     if len(records) < size and n_undated:
         start = max(0, offset - n_dated)
         records += list(s.scalars(undated.order_by(CaseRecord.id).offset(start).limit(size - len(records))))
-    catalog, calendar, stations = current_catalog(s), _calendar(s), _station_labels(s)
+    catalog, calendar, stations = current_catalog(s), _MemoCalendar(_calendar(s).tables), _station_labels(s)
     from casework.acceptance import local_date
     from district_center.db import utcnow
 

@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from casework.cases import Case, CaseStatus, Pickup, PickupMethod
 from casework.caseparts import Rating, RatingLevel
+from casework.cases import Case, CaseStatus, Pickup, PickupMethod
 from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.station_client import StationIdentity, enroll_station, station_http
 from district_center.keys import KdfParams, write_key_file
@@ -84,8 +84,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     other = next(i for i in center.catalog.items if i.department == OTHER_DEPARTMENT and i.accepts_new_cases)
     with center.center.db.session() as s:
         create_user(s, "admin", PASSWORD, ["catalog_admin"], display_name="清单管理员")
-        create_user(s, "reviewer", PASSWORD, ["reviewer"], department=item.department, display_name="审批员甲")
-        create_user(s, "reviewer2", PASSWORD, ["reviewer"], department=OTHER_DEPARTMENT, display_name="审批员乙")
+        create_user(s, "reviewer", PASSWORD, ["reviewer"], department=item.department,
+                    display_name="审批员甲")
+        create_user(s, "reviewer2", PASSWORD, ["reviewer"], department=OTHER_DEPARTMENT,
+                    display_name="审批员乙")
         create_user(s, "super", PASSWORD, ["supervisor"], display_name="监察员")
         create_user(s, "stadmin", PASSWORD, ["station_admin"], display_name="站点管理员")
         create_user(s, "locked", PASSWORD, ["supervisor"])
@@ -101,7 +103,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                    _api_case(api_station, other.code, 2, promised=today + dt.timedelta(days=20))]
         levels = [RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED, RatingLevel.BASICALLY_SATISFIED,
                   RatingLevel.DISSATISFIED]
-        entries += [_api_case(api_station, (item if n % 2 else other).code, n, promised=today + dt.timedelta(days=30),
+        entries += [_api_case(api_station, (item if n % 2 else other).code, n,
+                              promised=today + dt.timedelta(days=30),
                               rating=levels[n % 4] if n % 5 else RatingLevel.VERY_SATISFIED)
                     for n in range(3, 23)]
         with station_http(center.url, api_station) as http:
