@@ -132,14 +132,27 @@ def generate_keys() -> DistrictKeys:
     return DistrictKeys(Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
 
 
+#: Bounds on the stored Argon2id parameters. The parameters are read before the file is authenticated, so an
+#: edited file must not make opening it allocate terabytes or spin for hours; ``length`` is the AES-256 key.
+KDF_LIMITS = {"iterations": (1, 64), "lanes": (1, 64), "memory_cost": (8, 4 * 1024 * 1024),  # KiB: 4 GiB
+              "length": (32, 32)}
+
+
 def _derive(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
     if kdf.get("name") != "argon2id":
         raise KeyFileError(f"密钥文件使用了不支持的密钥派生算法：{kdf.get('name')}")
     try:
-        return Argon2id(salt=salt, length=int(kdf["length"]), iterations=int(kdf["iterations"]),
-                        lanes=int(kdf["lanes"]), memory_cost=int(kdf["memory_cost"])).derive(
-            passphrase.encode("utf-8"))
+        params = {name: int(kdf[name]) for name in KDF_LIMITS}
     except (KeyError, TypeError, ValueError):
+        raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
+    if any(not low <= params[name] <= high for name, (low, high) in KDF_LIMITS.items()) \
+            or params["memory_cost"] < 8 * params["lanes"] or len(salt) < 16:
+        raise KeyFileError("密钥文件的密钥派生参数超出允许范围，文件可能已被改动")
+    try:
+        kdf_fn = Argon2id(salt=salt, length=params["length"], iterations=params["iterations"],
+                          lanes=params["lanes"], memory_cost=params["memory_cost"])
+        return kdf_fn.derive(passphrase.encode("utf-8"))
+    except (TypeError, ValueError):
         raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
 
 
@@ -268,7 +281,7 @@ def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False
     if passphrase_file:
         try:
             text = Path(passphrase_file).read_text("utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             raise KeyFileError(f"无法读取口令文件：{passphrase_file}") from None
         lines = text.splitlines()
         passphrase = lines[0] if lines else ""

@@ -75,6 +75,22 @@ def test_tampered_header_refused(tmp_path: Path) -> None:
         load_key_file(path, PASS)
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("memory_cost", 2**40), ("iterations", 10**9), ("lanes", 0), ("length", 20), ("length", 16),
+    ("memory_cost", "lots"),
+])
+def test_edited_kdf_parameters_refused_before_deriving(tmp_path: Path, field: str, value: object) -> None:
+    """The KDF parameters are used before the file is authenticated: out-of-range ones (a memory or time
+    bomb, a key length AES-256-GCM cannot use) are a KeyFileError at once, not an OOM or a traceback."""
+    path = tmp_path / "k.json"
+    write_key_file(path, generate_keys(), PASS, FAST_KDF)
+    doc = json.loads(path.read_text())
+    doc["kdf"][field] = value
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeyFileError, match="密钥派生参数"):
+        load_key_file(path, PASS)
+
+
 def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
     init_keys(tmp_path, PASS, kdf=FAST_KDF)
     with pytest.raises(KeyFileError, match="已存在"):
