@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,18 @@ from sync.protocol import (
 )
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+
+# Statements built once and run with bound parameters: building them per case (with the document as a
+# literal value) cost more than the database work.
+_CASES = CaseRecord.__table__
+_RECEIPTS = CaseReceiptRecord.__table__
+_SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version).where(
+    _CASES.c.id == bindparam("cid"))
+_SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.station_id).where(
+    _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver"))
+_INSERT_RECEIPT = insert(_RECEIPTS).returning(_RECEIPTS.c.seq)
+_INSERT_CASE = insert(_CASES)
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version < bindparam("b_version"))
 RETRIES = 3
 
 
@@ -160,13 +172,11 @@ class Ingest:
 
     def _upsert(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
         me = self.station.id
-        row = s.execute(select(CaseRecord.station_id, CaseRecord.routed_to, CaseRecord.version)
-                        .where(CaseRecord.id == entry.id)).first()
+        conn = s.connection()
+        row = conn.execute(_SELECT_CASE, {"cid": entry.id}).first()
         if row is not None and me not in (row.station_id, row.routed_to):
             raise Rejected("该办件属于其他服务站，本站无权提交或修改")
-        stored = s.execute(select(CaseReceiptRecord.seq, CaseReceiptRecord.digest, CaseReceiptRecord.station_id)
-                           .where(CaseReceiptRecord.case_id == entry.id,
-                                  CaseReceiptRecord.version == entry.version)).first()
+        stored = conn.execute(_SELECT_RECEIPT, {"cid": entry.id, "ver": entry.version}).first()
         if stored is not None:
             if row is None and stored.station_id != me:
                 raise Rejected("该办件属于其他服务站，本站无权提交或修改")
@@ -183,9 +193,8 @@ class Ingest:
             if missing:
                 raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
         digest = case_digest(entry.case)
-        seq = s.execute(insert(CaseReceiptRecord).values(
-            case_id=entry.id, version=entry.version, station_id=me, digest=digest, received_at=self.now,
-        ).returning(CaseReceiptRecord.seq)).scalar_one()
+        seq = conn.execute(_INSERT_RECEIPT, {"case_id": entry.id, "version": entry.version, "station_id": me,
+                                             "digest": digest, "received_at": self.now}).scalar_one()
         columns: dict[str, Any] = {
             "version": entry.version, "number": case.number[:64], "item_code": case.item_code,
             "bundle_code": case.bundle_code, "status": case.status.value, "document": entry.case,
@@ -194,11 +203,10 @@ class Ingest:
             "updated_at": self.now,
         }
         if row is None:
-            s.execute(insert(CaseRecord).values(id=entry.id, station_id=me, routed_to=None,
-                                                department=department, received_at=self.now, **columns))
+            conn.execute(_INSERT_CASE, {"id": entry.id, "station_id": me, "routed_to": None,
+                                        "department": department, "received_at": self.now, **columns})
         else:
-            s.execute(update(CaseRecord).where(CaseRecord.id == entry.id, CaseRecord.version < entry.version)
-                      .values(**columns))
+            conn.execute(_UPDATE_CASE, {"b_id": entry.id, "b_version": entry.version, **columns})
         if case.rating is not None:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改)
             from district_center.backoffice import record_rating
 
