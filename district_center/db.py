@@ -78,10 +78,10 @@ class Database:
         self.engine = make_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
+        self.read_engine = self.engine.execution_options(center_readonly=True)
+        """Same pool; on SQLite its transactions start with a deferred BEGIN (readers never queue)."""
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(
-            self.engine.execution_options(center_readonly=True), expire_on_commit=False
-        )
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,0 +1,231 @@
+"""District center benchmark: case ingest rate and feed-poll latency, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/center.py [--batches 60] [--stations 500] [--rounds 3] [--quick]
+
+For each backend it starts a real center as a separate process (``district-center serve``, so the load
+generator does not share its GIL) on a fresh database — SQLite in a temporary data directory, PostgreSQL in
+a private cluster started here with fsync on — and measures:
+
+* ``ingest_cases_per_s``: signed ``POST /api/v1/cases/batch`` of 50 valid cases (~2 KB JSON each) from 4
+  stations in parallel, wall-clock over all batches;
+* ``bare_insert_rows_per_s``: the same rows written by a bare SQLAlchemy Core insert loop (50 rows per
+  transaction, one connection) into the same table of a fresh database of the same backend, and
+  ``ingest_vs_bare`` = ingest / bare (what validation, idempotency, receipts and HTTP cost);
+* ``feed_poll_p50_ms`` / ``feed_poll_p99_ms``: ``GET /api/v1/feed`` latency with ``--stations`` enrolled
+  stations (each with a few events) polled round-robin by 32 concurrent clients for ``--rounds`` rounds.
+
+Prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import copy
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from casework.cases import Case, CaseStatus  # noqa: E402
+from casework.identity import Applicant, ApplicantKind  # noqa: E402
+from district_center.db import Database, utcnow  # noqa: E402
+from district_center.devtools.pg import private_postgres  # noqa: E402
+from district_center.devtools.server import free_port  # noqa: E402
+from district_center.devtools.station_client import StationAuth  # noqa: E402
+from district_center.keys import generate_keys, write_public_file  # noqa: E402
+from district_center.models import CaseRecord  # noqa: E402
+from district_center.services import stations as station_service  # noqa: E402
+from district_center.services.feed import append_event  # noqa: E402
+from sync.protocol import canonical_json, case_digest, public_key_b64  # noqa: E402
+
+BATCH = 50
+ITEM = "11610100100933345H200010001000000"
+
+
+def make_case(station_id: str, n: int) -> dict[str, Any]:
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    applicant = Applicant(ApplicantKind.PERSON, "张三", "111", "11010519491231002X", "13800138000",
+                          address="陕西省西安市雁塔区某某街道某某社区" + "某某小区" * 95)
+    case = Case.new(number=f"261120-001-{n:05d}", station_id=station_id, catalog_version=1,
+                    applicant=applicant, at=at, item_code=ITEM, jurisdiction="雁塔区")
+    case.transition(CaseStatus.ACCEPTED, actor="w-01", at=at)
+    doc = case.to_dict()
+    doc["version"] = 1
+    return doc
+
+
+def enroll_direct(db: Database, name: str) -> tuple[str, Ed25519PrivateKey]:
+    key = Ed25519PrivateKey.generate()
+    with db.session() as s:
+        new = station_service.create_station(s, name)
+        station_service.enroll(s, new.code, public_key_b64(key), "bench")
+    return new.station_id, key
+
+
+def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "CENTER_DATABASE_URL": url, "CENTER_LOG_LEVEL": "WARNING",
+           "CENTER_DB_POOL_SIZE": "20"}
+    proc = subprocess.Popen([sys.executable, "-m", "district_center.cli", "serve", "--data-dir", str(data_dir),
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("center did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dict[str, Any]]]:
+    senders = [enroll_direct(db, f"入件站{i}") for i in range(4)]
+    bodies: list[tuple[int, bytes]] = []
+    rows: list[dict[str, Any]] = []
+    for b in range(batches):
+        sender = b % len(senders)
+        docs = [make_case(senders[sender][0], b * BATCH + i) for i in range(BATCH)]
+        rows.extend(docs)
+        body = canonical_json({"cases": [{"id": d["id"], "version": 1, "case": d} for d in docs]})
+        bodies.append((sender, body))
+    size = sum(len(canonical_json(d)) for d in rows) / len(rows)
+    clients = [httpx.Client(base_url=base, auth=StationAuth(sid, key), timeout=120) for sid, key in senders]
+    lock = threading.Lock()
+    queue = list(bodies)
+
+    def worker(idx: int) -> None:
+        while True:
+            with lock:
+                mine = next((q for q in queue if q[0] == idx), None)
+                if mine is None:
+                    return
+                queue.remove(mine)
+            resp = clients[idx].post("/api/v1/cases/batch", content=mine[1])
+            resp.raise_for_status()
+            assert all(r["status"] == "accepted" for r in resp.json()["receipts"]), resp.text[:300]
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(len(senders)) as pool:
+        list(pool.map(worker, range(len(senders))))
+    elapsed = time.perf_counter() - start
+    for c in clients:
+        c.close()
+    print(f"  ingest: {len(rows)} cases of ~{size:.0f} B in {elapsed:.2f}s", file=sys.stderr)
+    return len(rows) / elapsed, rows
+
+
+def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> float:
+    """The same rows through a bare SQLAlchemy Core insert loop (50 rows per transaction)."""
+    db = Database(url)
+    db.upgrade()
+    station_id, _key = enroll_direct(db, "基准站")
+    now = utcnow()
+    values = [{"id": d["id"], "version": 1, "station_id": station_id, "routed_to": None, "number": d["number"],
+               "item_code": d["item_code"], "bundle_code": None, "department": None, "status": d["status"],
+               "promised_date": None, "jurisdiction": d["jurisdiction"], "document": d, "digest": case_digest(d),
+               "seq": i + 1, "received_at": now, "updated_at": now} for i, d in enumerate(rows)]
+    start = time.perf_counter()
+    for i in range(0, len(values), BATCH):
+        with db.engine.begin() as conn:
+            conn.execute(insert(CaseRecord), values[i:i + BATCH])
+    elapsed = time.perf_counter() - start
+    db.dispose()
+    return len(values) / elapsed
+
+
+def bench_feed(base: str, db: Database, n_stations: int, rounds: int) -> dict[str, float]:
+    stations = [enroll_direct(db, f"轮询站{i}") for i in range(n_stations)]
+    with db.session() as s:
+        for sid, _ in stations:
+            for k in range(3):
+                append_event(s, sid, "status_changed", None, {"k": k})
+    local = threading.local()
+
+    def poll(i: int) -> float:
+        sid, key = stations[i % n_stations]
+        if not hasattr(local, "http"):
+            local.http = httpx.Client(base_url=base, timeout=60)
+        after = (i // n_stations) % 3
+        path = f"/api/v1/feed?after={after}&limit=100"
+        request = local.http.build_request("GET", path)
+        auth = StationAuth(sid, key)
+        signed = next(auth.auth_flow(request))
+        t0 = time.perf_counter()
+        resp = local.http.send(signed)
+        took = time.perf_counter() - t0
+        resp.raise_for_status()
+        assert len(resp.json()["events"]) == 3 - after
+        return took
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        list(pool.map(poll, range(min(200, n_stations))))  # warm-up: connections, caches
+        start = time.perf_counter()
+        lat = sorted(pool.map(poll, range(n_stations * rounds)))
+        elapsed = time.perf_counter() - start
+    q = statistics.quantiles(lat, n=100)
+    return {"feed_poll_p50_ms": round(q[49] * 1000, 1), "feed_poll_p99_ms": round(q[98] * 1000, 1),
+            "feed_polls": len(lat), "feed_polls_per_s": round(len(lat) / elapsed, 1),
+            "stations": n_stations, "concurrent_pollers": 32}
+
+
+def run_backend(name: str, url: str, bare_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"== {name}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix=f"center-bench-{name}-") as tmp:
+        data = Path(tmp)
+        write_public_file(data, generate_keys())
+        db = Database(url)
+        db.upgrade()
+        proc, base = start_center(data, url)
+        try:
+            rate, rows = bench_ingest(base, db, args.batches)
+            feed = bench_feed(base, db, args.stations, args.rounds)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            db.dispose()
+        bare = bench_bare(bare_url, rows, None)
+    return {"ingest_cases_per_s": round(rate, 1), "ingest_batch_size": BATCH,
+            "case_json_bytes": round(sum(len(canonical_json(r)) for r in rows) / len(rows)),
+            "bare_insert_rows_per_s": round(bare, 1), "ingest_vs_bare": round(rate / bare, 3), **feed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--stations", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
+    args = parser.parse_args()
+    if args.quick:
+        args.batches, args.stations, args.rounds = 8, 50, 1
+    results: dict[str, Any] = {"bench": "district_center", "machine": {
+        "python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/center.sqlite3",
+                                        f"sqlite:///{tmp}/bare.sqlite3", args)
+    with private_postgres() as pg:
+        results["postgres"] = run_backend("postgres", pg.create_database("bench"), pg.create_database("bare"),
+                                          args)
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
