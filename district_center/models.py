@@ -307,5 +307,6 @@ class AuditLog(Base):
 
 Index("ix_cases_station_status", CaseRecord.station_id, CaseRecord.status)
 # The console's reviewer queue (migration 0004): filter, then walk in 承诺办结日期 order.
-Index("ix_cases_queue_department", CaseRecord.department, CaseRecord.promised_date, CaseRecord.id)
-Index("ix_cases_queue_status", CaseRecord.status, CaseRecord.promised_date, CaseRecord.id)
+Index("ix_cases_queue_department", CaseRecord.department, CaseRecord.promised_date, CaseRecord.id,
+      CaseRecord.status)
+Index("ix_cases_queue_due", CaseRecord.promised_date, CaseRecord.id, CaseRecord.status)

@@ -1,8 +1,9 @@
 """Indexes for the console's reviewer queue: department / status filters in 承诺办结日期 order.
 
-The queue pages by ``ORDER BY promised_date, id`` under ``department = ?`` (a reviewer) or ``status IN (…)``
-(a supervisor's filter); these composite indexes let both backends walk the index in order and stop after one
-page instead of sorting every matching case (``district_center/console/queue.py``, ``bench/console.py``).
+The queue pages by ``ORDER BY promised_date, id`` under ``department = ?`` (a reviewer) or over every case (a
+supervisor), filtered by a status group. Both indexes end with ``status`` so the filter and the page counts are
+answered from the index alone: the backends walk it in order and stop after one page, and never read (or sort)
+the case documents of the rows they skip (``district_center/console/queue.py``, ``bench/console.py``).
 
 Revision ID: 0004
 Revises: 0003
@@ -21,10 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_cases_queue_department", "cases", ["department", "promised_date", "id"])
-    op.create_index("ix_cases_queue_status", "cases", ["status", "promised_date", "id"])
+    op.create_index("ix_cases_queue_department", "cases", ["department", "promised_date", "id", "status"])
+    op.create_index("ix_cases_queue_due", "cases", ["promised_date", "id", "status"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_cases_queue_status", table_name="cases")
+    op.drop_index("ix_cases_queue_due", table_name="cases")
     op.drop_index("ix_cases_queue_department", table_name="cases")
