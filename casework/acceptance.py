@@ -34,6 +34,7 @@ from casework.workdays import Deadline, WorkCalendar
 
 __all__ = [
     "CHINA_TZ",
+    "CLOCK_RUNNING",
     "AcceptanceRefused",
     "CatalogLike",
     "Overdue",
@@ -281,7 +282,9 @@ class Overdue:
     provisional: bool
 
 
-_CLOCK_RUNNING = frozenset(
+#: The statuses whose 办结时限 clock runs: only these can be 办理中, 今日到期 or 已超期 (supervision
+#: filters on them in SQL before parsing case documents).
+CLOCK_RUNNING = frozenset(
     {CaseStatus.ACCEPTED, CaseStatus.QUEUED, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.COLLECTED}
 )
 _DONE = frozenset(
@@ -335,7 +338,7 @@ def overdue_status(case: Case, calendar: WorkCalendar, today: dt.date) -> Overdu
     left = calendar.working_days_between(today, due)
     if status is CaseStatus.SUPPLEMENT_REQUESTED:
         return Overdue(OverdueState.PAUSED, due, left, "补齐补正中，暂停计时", provisional)
-    if status not in _CLOCK_RUNNING:
+    if status not in CLOCK_RUNNING:
         return Overdue(OverdueState.NOT_RUNNING, due, left, "未开始计时", provisional)
     if left > 0:
         return Overdue(OverdueState.RUNNING, due, left, f"还剩{left}个工作日", provisional)

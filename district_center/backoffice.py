@@ -26,6 +26,7 @@ published holiday calendar, and appends ``followup_opened`` to the accepting sta
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from casework.acceptance import local_date, overdue_status
+from casework.acceptance import CLOCK_RUNNING, local_date, overdue_status
 from casework.cases import (
     Case,
     CaseResult,
@@ -284,13 +285,18 @@ def _sort_key(row: dict[str, Any]) -> tuple[int, int, str]:
     return (0 if row["overdue"] else 1 if running else 2, row["deadline"]["working_days"], row["number"])
 
 
+#: How many matching case documents :func:`list_cases` parses at most per call.
+SCAN_LIMIT = 5000
+
+
 def list_cases(s: Session, user: Reviewer, *, department: str | None = None, status: Sequence[str] = (),
                station_no: int | None = None, due_before: str | None = None, today: dt.date | None = None,
-               limit: int = 200) -> list[dict[str, Any]]:
+               limit: int = 200, scan_all: bool = False) -> list[dict[str, Any]]:
     """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays).
 
-    Hazard: the deadline state needs the parsed case (补正 pauses the clock), so this parses up to 5,000
-    matching documents per call; filter by status / station / due date on large districts."""
+    Hazard: the deadline state needs the parsed case (补正 pauses the clock), so this parses up to
+    :data:`SCAN_LIMIT` matching documents per call (every one with ``scan_all``, for supervision); filter
+    by status / station / due date on large districts."""
     today = today or local_date(utcnow())
     catalog = current_catalog(s)
     query = select(CaseRecord)
@@ -308,7 +314,8 @@ def list_cases(s: Session, user: Reviewer, *, department: str | None = None, sta
         query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
     if due_before:
         query = query.where(CaseRecord.promised_date <= due_before)
-    records = s.scalars(query.order_by(CaseRecord.promised_date, CaseRecord.id).limit(5000)).all()
+    query = query.order_by(CaseRecord.promised_date, CaseRecord.id)
+    records = s.scalars(query if scan_all else query.limit(SCAN_LIMIT)).all()
     calendar, stations = _calendar(s), _station_labels(s)
     rows = [_summary(r, Case.from_dict(r.document), catalog, calendar, today, stations) for r in records]
     rows.sort(key=_sort_key)
@@ -578,7 +585,10 @@ def deadline_report(s: Session, user: Reviewer, *, soon_days: int = 3,
     by station, plus the cases themselves (overdue first)."""
     if not user.supervisor:
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看督办统计")
-    rows = list_cases(s, user, today=today, limit=100_000)
+    # only a running clock can be overdue or soon due: filter in SQL, then look at every such case (the
+    # scan cap would silently drop cases from the report once a district has thousands of them)
+    running = [st.value for st in CaseStatus if st in CLOCK_RUNNING]
+    rows = list_cases(s, user, status=running, today=today, limit=sys.maxsize, scan_all=True)
     watched = [r for r in rows if r["overdue"] or (r["deadline"]["state"] in ("办理中", "今日到期")
                                                    and r["deadline"]["working_days"] <= soon_days)]
     by_dept: dict[str, dict[str, int]] = {}

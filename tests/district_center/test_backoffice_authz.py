@@ -3,6 +3,7 @@ roles they hold, and sees of a 一件事 case only its own sub-items, the materi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -10,8 +11,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
+from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction, Side
 from casework.identity import Applicant, ApplicantKind
+from district_center import backoffice
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
@@ -141,3 +143,20 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     everything = supervisor.get(base).json()
     assert len(everything["case"]["sub_cases"]) == 4 and len(everything["case"]["supplements"]) == 1
     assert supervisor.get(f"{base}/files/{birth_form}").status_code == 200
+
+
+def test_deadline_report_sees_every_running_case_past_the_list_scan_cap(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client], monkeypatch: pytest.MonkeyPatch) -> None:
+    st = new_station("新城区胡家庙街道便民服务站", jurisdiction="新城区")
+    early = dt.date(2020, 3, 2)  # before anything else in this module's center: first in promised order
+    done = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early)
+    done.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT, reason="申请人撤回", side=Side.STATION)
+    late = [case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early) for _ in range(2)]
+    push(client(st), done.to_dict(), *(c.to_dict() for c in late))
+    monkeypatch.setattr(backoffice, "SCAN_LIMIT", 1)
+    with center.db.read_session() as s:
+        report = backoffice.deadline_report(s, backoffice.Reviewer("user:0", ("supervisor",), None),
+                                            today=dt.date(2026, 11, 20))
+    overdue = {c["id"] for c in report["cases"] if c["overdue"]}
+    assert {c.id for c in late} <= overdue and done.id not in overdue
