@@ -24,7 +24,7 @@ import uvicorn
 from sqlalchemy import select
 
 from casework.caseparts import MaterialRecord, Satisfaction
-from casework.cases import Case, CaseStatus, Side
+from casework.cases import Case, CaseStatus
 from casework.catalog import Catalog
 from casework.identity import Applicant, ApplicantKind
 from district_center.app import create_app
@@ -35,11 +35,9 @@ from district_center.services import feed as feed_service
 from district_center.services.stations import create_station
 from district_center.settings import Settings
 from storage import KdfParams, StationStore
-from sync.apply import center_path
 from sync.enrollment import enroll_station
 from sync.local import StationSyncStore, load_identity
 from sync.outbox import enqueue
-from sync.protocol import case_digest
 from sync.service import SyncService
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,35 +78,23 @@ class CenterHandle:
         return int(row.version)
 
     def transition(self, case_id: str, to: str, *, reason: str = "") -> None:
-        """A back-office decision (后台审批) through the center's feed service.
-
-        ``feed.transition_case`` is tried first. While it cannot record a change (at the time of writing it
-        passes a plain string where casework expects a ``CaseStatus`` and gives no side), the same steps are
-        done here with the center's own models and ``feed.append_event``: the case document moves through
-        the casework state machine as the center (``Side.CENTER``) and one event per step goes to the
-        station's feed — exactly what the station would receive from a working back office."""
-        try:
-            with self.center.db.session() as s:
-                feed_service.transition_case(s, case_id, to, actor="user:reviewer", reason=reason)
-            return
-        except (AttributeError, ValueError, TypeError):
-            pass
+        """A status change by the back office through the center's feed service (one event per station)."""
         with self.center.db.session() as s:
-            record = s.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
+            feed_service.transition_case(s, case_id, to, actor="user:reviewer", reason=reason)
+
+    def review(self, case_id: str, *, approve: bool, reason: str = "", result: Any = None) -> None:
+        """后台审批 through ``district_center.backoffice``: accept for review, then decide."""
+        from district_center import backoffice
+
+        with self.center.db.read_session() as s:
+            record = s.get(CaseRecord, case_id)
             assert record is not None
-            case = Case.from_dict(record.document)
-            path = center_path(case.status, CaseStatus(to))
-            assert path is not None, f"{case.status} -> {to}"
-            for step in path:
-                before = case.status.value
-                case.transition(step, actor="user:reviewer", at=dt.datetime.now(dt.UTC),
-                                reason=reason or "后台审批", side=Side.CENTER)
-                record.document = case.to_dict()
-                record.status = case.status.value
-                record.digest = case_digest(record.document)
-                feed_service.append_event(s, record.station_id, feed_service._event_for(step.value), case_id,
-                                          {"status": step.value, "from": before, "reason": reason,
-                                           "actor": "user:reviewer"})
+            department = record.department
+        user = backoffice.Reviewer("user:reviewer", ("reviewer",), department)
+        with self.center.db.session() as s:
+            backoffice.accept_for_review(s, user, case_id)
+        with self.center.db.session() as s:
+            backoffice.decide(s, user, case_id, approve=approve, reason=reason, result=result)
 
     def cases(self) -> dict[str, Any]:
         with self.center.db.read_session() as s:

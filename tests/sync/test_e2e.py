@@ -54,15 +54,17 @@ def _offline_then_online(tmp_path: Path, database_url: str = "") -> None:
         assert again is not None and again.cases_delivered == 0 and again.attachment_bytes_sent == 0
 
         # back-office decisions come down as feed events and move the station's cases
+        from casework.caseparts import CaseResult
+
         approved, rejected = cases[0], cases[1]
-        for to in ("delivered", "in_review", "approved"):
-            center.transition(approved.id, to)
-        for to in ("delivered", "in_review", "rejected"):
-            center.transition(rejected.id, to, reason="材料不符合要求")
+        center.review(approved.id, approve=True, result=CaseResult("出生医学证明", "Y610102-0001"))
+        center.review(rejected.id, approve=False, reason="材料不符合要求")
         report = station.service.run_once(raise_errors=True)
         assert report is not None and report.feed_events_applied >= 4
         assert station.case(approved.id)["status"] == "approved"
+        assert station.case(approved.id)["result"]["number"] == "Y610102-0001"
         assert station.case(rejected.id)["status"] == "rejected"
+        assert station.case(rejected.id)["history"][-1]["reason"] == "材料不符合要求"
         assert center.cases()[approved.id][1] == "approved"
         assert station.store.count(OUTBOX) == 0  # feed changes are never pushed back
         cursor = station.sync_store.feed_cursor()
