@@ -177,10 +177,21 @@ def calendar(user: CurrentUser = Depends(admin), center: Center = Depends(get_ce
 @router.post("/calendar/bootstrap", responses=problem_responses(400, 401, 403, 409))
 def bootstrap(body: BootstrapIn, user: CurrentUser = Depends(admin),
               center: Center = Depends(get_center)) -> dict[str, Any]:
-    keys = _keys(center, body.passphrase, user)
     tables = builtin_tables(body.from_year)
-    envelope = publish_tables(center.db, keys, tables, actor=_actor(user))
+    if not tables:
+        raise ProblemError(400, "bad_calendar",
+                           f"内置的国务院节假日安排没有 {body.from_year} 年及以后的年份，请逐年发布")
+    keys = _keys(center, body.passphrase, user)
+    envelope = _publish_tables(center, keys, tables, user)
     return {"version": envelope["version"], "years": [t.year for t in tables]}
+
+
+def _publish_tables(center: Center, keys: DistrictKeys, tables: list[HolidayTable],
+                    user: CurrentUser) -> dict[str, Any]:
+    try:
+        return publish_tables(center.db, keys, tables, actor=_actor(user))
+    except CalendarError as exc:
+        raise ProblemError(400, "bad_calendar", str(exc)) from None
 
 
 @router.post("/calendar/{year}", responses=problem_responses(400, 401, 403, 409))
@@ -194,6 +205,6 @@ def publish_year(year: int, body: CalendarIn, user: CurrentUser = Depends(admin)
     except CalendarError as exc:
         raise ProblemError(400, "bad_calendar", str(exc)) from None
     keys = _keys(center, body.passphrase, user)
-    envelope = publish_tables(center.db, keys, [table], actor=_actor(user))
+    envelope = _publish_tables(center, keys, [table], user)
     return {"version": envelope["version"], "year": year, "holidays": len(table.holidays),
             "workdays": len(table.workdays)}

@@ -86,3 +86,12 @@ def test_upload_errors_publish_export_and_pull(center: RunningCenter, admin: htt
     assert env.version == version and Catalog.from_dict(env.payload["catalog"]) == back.catalog
     cal = verify_envelope(http.get("/api/v1/calendar").json(), key, kind="calendar", now_iso=NOW)
     assert [t["year"] for t in cal.payload["tables"]] == [2027]
+
+
+def test_bootstrap_without_builtin_years_and_a_corrupt_workbook_are_4xx(admin: httpx.Client) -> None:
+    late = admin.post("/api/v1/admin/calendar/bootstrap", json={"passphrase": PASSPHRASE, "from_year": 2090})
+    assert late.status_code == 400 and late.json()["code"] == "bad_calendar", late.text
+    xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
+    corrupt = admin.post("/api/v1/admin/catalog/import",
+                         files={"files": ("清单.xlsx", xlsx[: len(xlsx) // 2], "application/octet-stream")})
+    assert corrupt.status_code == 422 and corrupt.json()["code"] == "catalog_invalid"
