@@ -130,3 +130,22 @@ def _stored_catalog(center: CenterHandle, version: int) -> bytes:
         doc = catalog_document(s, version)
     assert doc is not None
     return doc
+
+
+def test_holiday_calendar_comes_down_once(center: CenterHandle, station: Station) -> None:
+    import datetime as dt
+
+    from casework.workdays import HolidayTable
+    from district_center.catalog_calendar import publish_tables
+
+    station.service.run_once(raise_errors=True)
+    assert station.sync_store.calendar_version() == 0  # nothing published yet: not an error
+    table = HolidayTable(2027, frozenset({dt.date(2027, 1, 1), dt.date(2027, 2, 8)}),
+                         frozenset({dt.date(2027, 2, 20)}), "测试通知")
+    publish_tables(center.center.db, center.keys, [table], actor="test")
+    report = station.service.run_once(raise_errors=True)
+    assert report is not None and report.calendar_version == 1 and report.warnings == []
+    stored = station.store.get("calendar", "2027")
+    assert stored is not None and HolidayTable.from_dict(stored) == table
+    again = station.service.run_once(raise_errors=True)
+    assert again is not None and again.calendar_version == 1
