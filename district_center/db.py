@@ -12,6 +12,7 @@ PostgreSQL under an advisory lock so several center instances may start at once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,12 +83,32 @@ class Database:
         """Same pool; on SQLite its transactions start with a deferred BEGIN (readers never queue)."""
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_lock = threading.RLock() if self.is_sqlite else None
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """On SQLite, queue this process's writers on a lock before ``BEGIN IMMEDIATE``.
+
+        SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms each), which turns a
+        short queue of writers into long tail latencies; a lock hands the database over as soon as it is
+        free. Writers in other processes (CLI commands) still meet ``busy_timeout``."""
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction, committed when the block ends without an exception."""
-        with self._writer() as s, s.begin():
+        with self._write_turn(), self._writer() as s, s.begin():
             yield s
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction (committed at the end), for hot paths."""
+        with self._write_turn(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
