@@ -40,7 +40,9 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
     rng = random.Random(seed)
     if p_kill > 0:
         def hook(name: str) -> None:
-            if rng.random() < p_kill:
+            # compaction passes its one fault point rarely: weight it so every kind of write gets killed
+            if rng.random() < (min(0.5, 6 * p_kill) if name.startswith("compact") else p_kill):
+                emit(f"KILL {name}")
                 os.kill(os.getpid(), signal.SIGKILL)
         _faults.hook = hook
     store = StationStore.open(data_dir)
@@ -69,7 +71,7 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
                 tx.delete("outbox", old)
             store.blobs.delete(sha)
             emit(f"GONE {old}")
-        if n % 5 == 0:
+        if n % 3 == 0:
             store.compact()
 
 

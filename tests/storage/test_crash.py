@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from .helpers import ADMIN, new_store
 REPO = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("STORAGE_CRASH_KILLS", "220"))
 SUBPROCESS_KILLS = 10
+WATCHDOG_SECONDS = 60.0
 
 
 def run_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None) -> list[tuple[str, str]]:
@@ -36,6 +38,9 @@ def run_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     events: list[tuple[str, str]] = []
+    started = time.monotonic()
+    watchdog = threading.Timer(WATCHDOG_SECONDS, proc.kill)  # a hung child is killed too, and fails below
+    watchdog.start()
     if kill_after is not None:
         ready = proc.stdout.readline()
         assert ready.strip() == "READY", (ready, proc.stderr.read() if proc.stderr else "")
@@ -45,6 +50,9 @@ def run_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None
     out = proc.stdout.read()
     err = proc.stderr.read() if proc.stderr else ""
     proc.wait(timeout=120)
+    watchdog.cancel()
+    watchdog.join()
+    assert time.monotonic() - started < WATCHDOG_SECONDS, "child hung until the watchdog killed it"
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2:
@@ -65,6 +73,9 @@ def fork_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | Non
         finally:
             os._exit(3)
     os.close(w)
+    started = time.monotonic()
+    watchdog = threading.Timer(WATCHDOG_SECONDS, os.kill, (pid, signal.SIGKILL))
+    watchdog.start()
     buf = b""
     with os.fdopen(r, "rb") as stream:
         if kill_after is not None:
@@ -76,6 +87,9 @@ def fork_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | Non
             os.kill(pid, signal.SIGKILL)
         buf += stream.read()
     _, status = os.waitpid(pid, 0)
+    watchdog.cancel()
+    watchdog.join()
+    assert time.monotonic() - started < WATCHDOG_SECONDS, "child hung until the watchdog killed it"
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"child status {status}"
     return [(a, b) for a, b in (line.split() for line in buf.decode().splitlines() if " " in line)]
 
@@ -88,10 +102,12 @@ def test_sigkill_at_random_moments(tmp_path):
     committed: set[str] = set()   # commit returned, not being deleted
     maybe: set[str] = set()       # begun or being deleted: may or may not be present
     checked_blobs: set[str] = set()
+    kill_points: dict[str, int] = {}
     total_ok = 0
     for k in range(KILLS):
         # the first kills use a fresh interpreter (the real entry path), the rest fork for speed
-        launch = run_child if k < SUBPROCESS_KILLS else fork_child
+        # forking is only safe while this process has no other threads (they could hold locks)
+        launch = run_child if k < SUBPROCESS_KILLS or threading.active_count() > 1 else fork_child
         if k % 2 == 0:
             events = launch(data_dir, f"s{k}", 0.0, rng.uniform(0.0, 0.12))
         else:
@@ -108,6 +124,8 @@ def test_sigkill_at_random_moments(tmp_path):
                 maybe.add(cid)
             elif ev == "GONE":
                 maybe.discard(cid)
+            elif ev == "KILL":
+                kill_points[cid] = kill_points.get(cid, 0) + 1
 
         s = StationStore.open(data_dir)
         try:
@@ -130,3 +148,9 @@ def test_sigkill_at_random_moments(tmp_path):
         finally:
             s.close()
     assert total_ok >= KILLS // 2, f"only {total_ok} cases committed across {KILLS} kills"
+    # the self-kills landed inside every kind of write
+    if KILLS >= 100:
+        for point in ("journal.torn", "journal.before_head", "blob.mid", "blob.before_rename",
+                      "compact.before_head"):
+            assert kill_points.get(point, 0) >= 1, f"no kill at {point}: {kill_points}"
+    print(f"kills inside writes: {kill_points}; cases committed: {total_ok}")
