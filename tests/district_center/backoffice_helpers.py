@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import httpx
@@ -11,12 +12,27 @@ from casework.cases import Case, CaseStatus, Pickup, PickupMethod
 from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
+from district_center.keys import DistrictKeys
+from district_center.services.catalog_view import latest_catalog_version
 from district_center.services.users import create_user
 
-from .conftest import sample_catalog
+from .conftest import publish_catalog, sample_catalog
 
 AT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 _counter = iter(range(1, 10**6))
+
+
+def ensure_sample_published(center: RunningCenter, keys: DistrictKeys) -> None:
+    """Publish the sample catalog as version 1 unless the (module-scoped) center already has a catalog."""
+    with center.db.read_session() as s:
+        if latest_catalog_version(s) is not None:
+            return
+    publish_catalog(center, keys, sample_catalog(), version=1)
+
+
+def unique(prefix: str) -> str:
+    """A user name no other test of the module-scoped center has taken."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def items_by_department() -> dict[str, list[dict[str, Any]]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Callable
 
 import httpx
@@ -15,10 +14,17 @@ from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
-from district_center.services.catalog_view import latest_catalog_version
 
-from .backoffice_helpers import AT, case_doc, feed, items_by_department, login
-from .conftest import publish_catalog, push, sample_catalog
+from .backoffice_helpers import (
+    AT,
+    case_doc,
+    ensure_sample_published,
+    feed,
+    items_by_department,
+    login,
+    unique,
+)
+from .conftest import push, sample_catalog
 
 DEPARTMENTS = items_by_department()
 CITY_A = DEPARTMENTS["市发改委"][0]  # jurisdiction 西安市
@@ -27,14 +33,7 @@ CITY_B = DEPARTMENTS["市民政局"][0]
 
 @pytest.fixture(autouse=True)
 def published(center: RunningCenter, district_keys: DistrictKeys) -> None:
-    with center.db.read_session() as s:
-        if latest_catalog_version(s) is not None:
-            return
-    publish_catalog(center, district_keys, sample_catalog(), version=1)
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+    ensure_sample_published(center, district_keys)
 
 
 def _ok(resp: httpx.Response) -> dict:
@@ -51,8 +50,8 @@ def test_reviewer_sees_and_acts_only_on_own_department(
     case_b = case_doc(st, CITY_B["code"], jurisdiction="新城区")
     assert [r["status"] for r in push(http, case_a.to_dict(), case_b.to_dict())] == ["accepted", "accepted"]
 
-    reviewer_a = login(center, _name("fgw"), ["reviewer"], department="市发改委")
-    supervisor = login(center, _name("jc"), ["supervisor"])
+    reviewer_a = login(center, unique("fgw"), ["reviewer"], department="市发改委")
+    supervisor = login(center, unique("jc"), ["supervisor"])
     listed = {c["id"] for c in _ok(reviewer_a.get("/api/v1/backoffice/cases"))["cases"]}
     assert case_a.id in listed and case_b.id not in listed
     assert reviewer_a.get(f"/api/v1/backoffice/cases/{case_b.id}").status_code == 403
@@ -72,7 +71,7 @@ def test_supplement_supply_approve_result_feed_in_order(
     http = client(st)
     case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
     push(http, case.to_dict())
-    reviewer = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
     base = f"/api/v1/backoffice/cases/{case.id}"
 
     assert _ok(reviewer.post(base + "/accept", json={}))["status"] == "in_review"
@@ -118,7 +117,7 @@ def test_tongban_case_is_routed_and_result_goes_to_chosen_station(
     case = case_doc(origin, CITY_A["code"], jurisdiction="西安市", collected=True,
                     pickup=PickupMethod.JURISDICTION_WINDOW)
     push(client(origin), case.to_dict())
-    reviewer = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
     base = f"/api/v1/backoffice/cases/{case.id}"
     accepted = _ok(reviewer.post(base + "/accept", json={}))
     assert accepted["routed_to"] == city.station_id
@@ -150,7 +149,7 @@ def test_bad_rating_opens_followup_with_working_day_deadline(
     assert [r["status"] for r in push(http, bad.to_dict(), good.to_dict())] == ["accepted", "accepted"]
     push(http, bad.to_dict())  # replay: no second follow-up
 
-    supervisor = login(center, _name("jc"), ["supervisor"])
+    supervisor = login(center, unique("jc"), ["supervisor"])
     open_ = [f for f in _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
              if f["case_id"] in (bad.id, good.id)]
     assert len(open_) == 1
@@ -207,9 +206,9 @@ def test_bundle_sub_cases_by_department_and_attachment_download(
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     assert push(http, case.to_dict())[0]["status"] == "accepted"
 
-    health_reviewer = login(center, _name("wjj"), ["reviewer"], department="西安市阎良区卫生健康局")
-    police_reviewer = login(center, _name("ga"), ["reviewer"], department="西安市公安局阎良分局")
-    other = login(center, _name("mz"), ["reviewer"], department="西安市阎良区民政局")
+    health_reviewer = login(center, unique("wjj"), ["reviewer"], department="西安市阎良区卫生健康局")
+    police_reviewer = login(center, unique("ga"), ["reviewer"], department="西安市公安局阎良分局")
+    other = login(center, unique("mz"), ["reviewer"], department="西安市阎良区民政局")
     base = f"/api/v1/backoffice/cases/{case.id}"
     assert other.get(base).status_code == 403
     assert case.id in {c["id"] for c in _ok(health_reviewer.get("/api/v1/backoffice/cases"))["cases"]}

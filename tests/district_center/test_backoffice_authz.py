@@ -17,10 +17,9 @@ from district_center import backoffice
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
-from district_center.services.catalog_view import latest_catalog_version
 
-from .backoffice_helpers import AT, case_doc, items_by_department, login
-from .conftest import publish_catalog, push, sample_catalog
+from .backoffice_helpers import AT, case_doc, ensure_sample_published, items_by_department, login, unique
+from .conftest import push, sample_catalog
 
 DEPARTMENTS = items_by_department()
 CITY_A = DEPARTMENTS["市发改委"][0]
@@ -29,14 +28,7 @@ CITY_B = DEPARTMENTS["市民政局"][0]
 
 @pytest.fixture(autouse=True)
 def published(center: RunningCenter, district_keys: DistrictKeys) -> None:
-    with center.db.read_session() as s:
-        if latest_catalog_version(s) is not None:
-            return
-    publish_catalog(center, district_keys, sample_catalog(), version=1)
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+    ensure_sample_published(center, district_keys)
 
 
 def _upload(http: httpx.Client, data: bytes) -> str:
@@ -55,7 +47,7 @@ def test_supervisor_who_is_also_a_reviewer_acts_only_on_own_department(
     case_a = case_doc(st, CITY_A["code"], jurisdiction="新城区")
     case_b = case_doc(st, CITY_B["code"], jurisdiction="新城区")
     push(client(st), case_a.to_dict(), case_b.to_dict())
-    both = login(center, _name("fgw-jc"), ["reviewer", "supervisor"], department="市发改委")
+    both = login(center, unique("fgw-jc"), ["reviewer", "supervisor"], department="市发改委")
     other = f"/api/v1/backoffice/cases/{case_b.id}"
 
     assert both.get(other).status_code == 200  # supervisors read every case
@@ -78,7 +70,7 @@ def test_reviewer_of_another_department_cannot_route(
     target = new_station("新城区韩森寨街道便民服务站", jurisdiction="新城区")
     case = case_doc(st, CITY_B["code"], jurisdiction="新城区")
     push(client(st), case.to_dict())
-    reviewer_a = login(center, _name("fgw"), ["reviewer"], department="市发改委")
+    reviewer_a = login(center, unique("fgw"), ["reviewer"], department="市发改委")
     refused = reviewer_a.post(f"/api/v1/backoffice/cases/{case.id}/route",
                               json={"station_no": target.station_no})
     assert refused.status_code == 403
@@ -107,9 +99,9 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     assert push(http, case.to_dict())[0]["status"] == "accepted"
 
-    health_reviewer = login(center, _name("wjj"), ["reviewer"], department="西安市阎良区卫生健康局")
-    police_reviewer = login(center, _name("ga"), ["reviewer"], department="西安市公安局阎良分局")
-    supervisor = login(center, _name("jc"), ["supervisor"])
+    health_reviewer = login(center, unique("wjj"), ["reviewer"], department="西安市阎良区卫生健康局")
+    police_reviewer = login(center, unique("ga"), ["reviewer"], department="西安市公安局阎良分局")
+    supervisor = login(center, unique("jc"), ["supervisor"])
     base = f"/api/v1/backoffice/cases/{case.id}"
     assert health_reviewer.post(base + "/accept", json={"item_code": health}).status_code == 200
     assert police_reviewer.post(base + "/accept", json={"item_code": police}).status_code == 200
