@@ -256,9 +256,14 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
 ]:
     progress.totals(cases=store.pending_count())
     complete: set[str] = set()
+    held_back: set[str] = set()  # cases the center failed on (500) even alone: retried next sync
     while True:
-        items = store.pending(config.batch_size)
+        items = store.pending(config.batch_size, skip=held_back)
         if not items:
+            if held_back:
+                report.warnings.append(
+                    f"有 {len(held_back)} 件办件区中心暂时无法接收，其余办件已正常上传。"
+                    "系统会在下次同步时重试；如持续出现，请联系区中心")
             return
         ready: list[OutboxItem] = []
         for item in items:
@@ -277,23 +282,39 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
                 store.fail_locally([item], failure)
                 report.cases_rejected += 1
                 progress.advance(cases=1)
-        if not ready:
-            continue
-        batch = CaseBatch([BatchCase(i.case_id, i.version, i.case) for i in ready])
-        resp = yield Request("POST", f"{API_PREFIX}/cases/batch", canonical_json(batch.to_dict()),
-                             {"Content-Type": "application/json"})
-        try:
-            result = CaseBatchResult.from_dict(check_response(resp, "上传办件").json())
-        except ProtocolError as exc:
-            raise CenterError(f"区中心的回执格式不正确：{exc.detail}", code="bad_response") from None
-        outcome = store.record_receipts(ready, result.receipts)
-        report.batches += 1
-        report.cases_delivered += len(outcome.delivered)
-        report.cases_rejected += len(outcome.rejected)
-        report.cases_superseded += len(outcome.superseded)
-        progress.advance(cases=len(outcome.delivered) + len(outcome.rejected))
-        if not (outcome.delivered or outcome.rejected or outcome.superseded):
-            raise CenterError("区中心没有为已上传的办件返回回执", code="missing_receipts")
+        if ready:
+            yield from _send_batch(store, ready, report, progress, held_back)
+
+
+def _send_batch(
+    store: SyncStore, ready: list[OutboxItem], report: SyncReport, progress: Progress, held_back: set[str]
+) -> Generator[Request, Response, None]:
+    """POST one batch and record its receipts. A 500 or 413 on a batch is bisected so that one case the
+    center chokes on cannot hold back the others (that case waits for the next sync); 502/503/504 mean the
+    center is unavailable and stop the sync instead."""
+    batch = CaseBatch([BatchCase(i.case_id, i.version, i.case) for i in ready])
+    resp = yield Request("POST", f"{API_PREFIX}/cases/batch", canonical_json(batch.to_dict()),
+                         {"Content-Type": "application/json"})
+    if resp.status in (500, 413):
+        if len(ready) == 1:
+            held_back.add(ready[0].case_id)
+            return
+        middle = len(ready) // 2
+        yield from _send_batch(store, ready[:middle], report, progress, held_back)
+        yield from _send_batch(store, ready[middle:], report, progress, held_back)
+        return
+    try:
+        result = CaseBatchResult.from_dict(check_response(resp, "上传办件").json())
+    except ProtocolError as exc:
+        raise CenterError(f"区中心的回执格式不正确：{exc.detail}", code="bad_response") from None
+    outcome = store.record_receipts(ready, result.receipts)
+    report.batches += 1
+    report.cases_delivered += len(outcome.delivered)
+    report.cases_rejected += len(outcome.rejected)
+    report.cases_superseded += len(outcome.superseded)
+    progress.advance(cases=len(outcome.delivered) + len(outcome.rejected))
+    if not (outcome.delivered or outcome.rejected or outcome.superseded):
+        raise CenterError("区中心没有为已上传的办件返回回执", code="missing_receipts")
 
 
 def _upload(

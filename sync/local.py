@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -154,9 +154,10 @@ class StationSyncStore:
 
     # -- outbox
 
-    def pending(self, limit: int) -> list[OutboxItem]:
+    def pending(self, limit: int, skip: Collection[str] = ()) -> list[OutboxItem]:
         out: list[OutboxItem] = []
-        for key in sorted(self.store.keys_of(OUTBOX))[:limit]:  # UUIDv7 ids: oldest first
+        keys = [k for k in sorted(self.store.keys_of(OUTBOX)) if k not in skip]  # UUIDv7 ids: oldest first
+        for key in keys[:limit]:
             doc = self.store.get(OUTBOX, key)
             if doc is not None:
                 out.append(OutboxItem(str(doc["case_id"]), int(doc["version"]), dict(doc["case"]),

@@ -8,7 +8,7 @@ next sync resumes from what was committed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,7 +53,9 @@ class SyncStore(Protocol):
     def save_run(self, run: JSONObject | None) -> None: ...
 
     # -- outbox
-    def pending(self, limit: int) -> list[OutboxItem]: ...
+    def pending(self, limit: int, skip: Collection[str] = ()) -> list[OutboxItem]:
+        """Up to ``limit`` queued case versions, oldest first, leaving out the case ids in ``skip``."""
+        ...
 
     def pending_count(self) -> int: ...
 

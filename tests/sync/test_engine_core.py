@@ -160,3 +160,40 @@ def test_an_interrupted_run_resumes_at_its_stage_then_runs_once_more(store: Stat
     assert paths[1] == "/api/v1/cases/batch"  # then one fresh run pushes what is queued
     run = store.load_run()
     assert run is not None and run["stage"] == "done" and run["id"] != "r1"
+
+
+def test_a_case_the_center_chokes_on_does_not_hold_back_the_others(store: StationSyncStore) -> None:
+    for i in range(7):
+        _queue(store, f"c{i}")
+    batches: list[int] = []
+
+    def answer(request: Request) -> Response:
+        if request.path == "/api/v1/cases/batch":
+            ids = [c["id"] for c in json.loads(request.body)["cases"]]
+            batches.append(len(ids))
+            if "c3" in ids:
+                return _problem(500, "internal")
+        return _pulls(request) or _receipts(request)
+
+    flow = sync_flow(store, pinned_key=KEY, now_iso=lambda: NOW)
+    request = next(flow)
+    try:
+        while True:
+            request = flow.send(answer(request))
+    except StopIteration as stop:
+        report = stop.value
+    assert report.cases_delivered == 6 and store.pending_count() == 1
+    assert store.pending(10)[0].case_id == "c3"  # still queued for the next sync, not rejected
+    assert any("暂时无法接收" in w for w in report.warnings)
+    assert batches[0] == 7 and len(batches) <= 2 * 3 + 1  # bisected, not one request per case
+
+
+def test_an_unavailable_center_stops_the_sync(store: StationSyncStore) -> None:
+    _queue(store, "c1")
+
+    def answer(request: Request) -> Response:
+        return _pulls(request) or _problem(503, "unavailable")
+
+    with pytest.raises(CenterError):
+        _drive(store, answer)
+    assert store.pending_count() == 1
