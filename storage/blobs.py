@@ -69,11 +69,15 @@ class _Header:
 class BlobStore:
     """Encrypted blobs under ``blobs_dir``; obtain it as ``StationStore.blobs``."""
 
-    def __init__(self, blobs_dir: Path, data_key: bytes, store_id: str) -> None:
+    def __init__(self, blobs_dir: Path, data_key: bytes, store_id: str,
+                 recent: set[str] | None = None) -> None:
         self.dir = blobs_dir
         self.store_id = store_id
         self._aead = AESGCM(subkey(data_key, "blob"))
         self._name_key = subkey(data_key, "blob-name")
+        # scans put by this process: not yet referenced perhaps (the case is still being filled in), so the
+        # orphan sweep and retention leave them alone
+        self.recent: set[str] = set() if recent is None else recent
 
     # ---- naming ------------------------------------------------------------------------------------------
     def name_for(self, sha256: str) -> str:
@@ -146,6 +150,7 @@ class BlobStore:
             if isinstance(exc, OSError) and is_enospc(exc):
                 raise disk_full(exc, "writing an attachment") from exc
             raise
+        self.recent.add(sha)
         return BlobRef(sha, sniffer.size, mime)
 
     def put_bytes(self, data: bytes) -> BlobRef:

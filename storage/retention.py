@@ -117,7 +117,7 @@ def purge_expired(store: StationStore, *, now: dt.datetime | None = None, days: 
     still: set[str] = set()
     for refs in store.docs.refs.values():
         still |= refs
-    for sha in sorted(candidate_blobs - still):
+    for sha in sorted(candidate_blobs - still - store.blobs.recent):  # recent: a new scan may reuse it
         if store.blobs.delete(sha):
             report.deleted_blobs += 1
     if report.purged_cases:

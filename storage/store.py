@@ -87,6 +87,8 @@ class StationStore:
         self._audit_seq = 0
         self._audit_prev = audit_mod.GENESIS
         self.quarantined_on_open = 0
+        self._swept = False
+        self._recent_blobs: set[str] = set()  # scans put by this process (kept across lock/unlock)
         self.closed = False
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -242,15 +244,18 @@ class StationStore:
             docs.close()
             raise
         self._data_key, self._device, self._docs = data_key, device, docs
-        self._blobs = BlobStore(self.data_dir / "blobs", data_key, kf.store_id)
-        self._blobs.remove_temp_files()
+        self._blobs = BlobStore(self.data_dir / "blobs", data_key, kf.store_id, self._recent_blobs)
+        if not self._swept:  # once per process: later unlocks (after lock()) may have scans in flight
+            self._blobs.remove_temp_files()
         keys = docs.keys(audit_mod.AUDIT)
         if keys:
             last = docs.get(audit_mod.AUDIT, max(keys))
             assert last is not None
             self._audit_seq, self._audit_prev = int(last["seq"]) + 1, str(last["hash"])
         self._flush_pending_failures()
-        self.quarantined_on_open = self._quarantine_orphans()
+        if not self._swept:
+            self.quarantined_on_open = self._quarantine_orphans()
+            self._swept = True
         detail = {"quarantined_blobs": self.quarantined_on_open} if self.quarantined_on_open else None
         self.audit(action, actor=actor, detail=detail)
 

@@ -269,3 +269,16 @@ def test_lock_drops_the_data_key(store_dir):
     with pytest.raises(StationSecretRequired):
         s.unlock_worker("w1", "222222")
     s.close()
+
+
+def test_scan_in_flight_survives_idle_lock(store_dir):
+    from .helpers import jpeg
+
+    s = open_admin(store_dir)
+    ref = s.blobs.put_bytes(jpeg(5000))  # scanned, case not saved yet
+    s.lock()
+    s.unlock_worker("w0", "111111")
+    assert s.blobs.has(ref.sha256)  # not swept as an orphan
+    with s.transaction() as tx:
+        tx.put("cases", "c", {"scan": ref.to_dict()})
+    s.close()

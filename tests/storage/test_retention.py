@@ -7,7 +7,7 @@ import datetime as dt
 from storage.retention import is_tombstone, mark_center_confirmed, purge_expired
 from storage.verify import verify_store
 
-from .helpers import jpeg, new_store
+from .helpers import jpeg, new_store, open_admin
 
 NOW = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
 
@@ -32,6 +32,8 @@ def test_purge_rules_tombstone_and_blobs(tmp_path):
         tx.put("cases", "open", case("accepted", "2026-09-10T00:00:00Z", [own["open"]]))
         for k in ("old", "recent", "open"):
             mark_center_confirmed(tx, k, "2026-09-15T00:00:00Z")
+    s.close()
+    s = open_admin(tmp_path / "st")  # a later run: these scans are no longer "in flight"
     report = purge_expired(s, now=NOW)
     assert report.purged_cases == ["old"]
     t = s.get("cases", "old")
@@ -55,4 +57,19 @@ def test_days_are_configurable(tmp_path):
         mark_center_confirmed(tx, "a", "2026-11-02T00:00:00Z")
     assert purge_expired(s, now=NOW, days=30).purged_cases == []
     assert purge_expired(s, now=NOW, days=7).purged_cases == ["a"]
+    s.close()
+
+
+def test_scan_reused_by_a_new_case_in_flight_is_kept(tmp_path):
+    s = new_store(tmp_path / "st")
+    data = jpeg(5000)
+    sha = s.blobs.put_bytes(data).sha256
+    with s.transaction() as tx:
+        tx.put("cases", "old", case("closed", "2026-09-10T00:00:00Z", [sha]))
+        mark_center_confirmed(tx, "old", "2026-09-15T00:00:00Z")
+    s.close()
+    s = open_admin(tmp_path / "st")
+    assert s.blobs.put_bytes(data).sha256 == sha  # the same scan again, for a case not yet saved
+    assert purge_expired(s, now=NOW).purged_cases == ["old"]
+    assert s.blobs.has(sha)
     s.close()
