@@ -25,7 +25,7 @@ from .helpers import jpeg, new_store, open_admin
 def small_fs(tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    if os.geteuid() != 0:
+    if getattr(os, "geteuid", lambda: 1)() != 0:
         pytest.skip("mounting a tmpfs needs root; the injected-ENOSPC test below covers the logic")
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
     if r.returncode != 0:
