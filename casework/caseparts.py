@@ -319,7 +319,7 @@ class SupplementRequest:
 def str_field(d: Mapping[str, Any], key: str, default: str | None = None) -> str:
     v = d.get(key, default)
     if not isinstance(v, str):
-        raise ValueError(f"{key!r} must be a string, got {v!r}")
+        raise ValueError(f"{key!r} must be a string, got {type(v).__name__}")  # values may be personal data
     return v
 
 
@@ -331,7 +331,7 @@ def opt_str_field(d: Mapping[str, Any], key: str) -> str | None:
 def bool_field(d: Mapping[str, Any], key: str) -> bool:
     v = d.get(key, False)
     if not isinstance(v, bool):
-        raise ValueError(f"{key!r} must be a boolean, got {v!r}")
+        raise ValueError(f"{key!r} must be a boolean, got {type(v).__name__}")
     return v
 
 

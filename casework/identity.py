@@ -120,7 +120,7 @@ def normalize_resident_id(s: str) -> str:
 def resident_id_check_char(first17: str) -> str:
     """The GB 11643 check character for 17 digits. Raises ``ValueError`` on anything else."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise ValueError(f"need exactly 17 digits, got {first17!r}")
+        raise ValueError(f"need exactly 17 digits, got {len(first17)} characters")  # never echo the number
     total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
@@ -174,7 +174,7 @@ def is_valid_resident_id(s: str, *, today: dt.date | None = None) -> bool:
 def birth_date_from_resident_id(s: str) -> dt.date:
     """出生日期 of a valid number. Raises ``ValueError`` if ``s`` is not valid (ignoring the future bound)."""
     if check_resident_id(s, today=dt.date.max) is not None:
-        raise ValueError(f"not a valid resident ID number: {s!r}")
+        raise ValueError(f"not a valid resident ID number: {mask_id_number(s)}")
     born = _birth_date(s)
     assert born is not None  # checked above
     return born
@@ -183,7 +183,7 @@ def birth_date_from_resident_id(s: str) -> dt.date:
 def sex_from_resident_id(s: str) -> Sex:
     """性别 of a valid number. Raises ``ValueError`` if ``s`` is not valid."""
     if check_resident_id(s, today=dt.date.max) is not None:
-        raise ValueError(f"not a valid resident ID number: {s!r}")
+        raise ValueError(f"not a valid resident ID number: {mask_id_number(s)}")
     return Sex.MALE if int(s[16]) % 2 == 1 else Sex.FEMALE
 
 
@@ -316,7 +316,7 @@ class ApplicantKind(StrEnum):
 def _str(data: Mapping[str, Any], key: str, default: str | None = None) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise ValueError(f"field {key!r} must be a string, got {value!r}")
+        raise ValueError(f"field {key!r} must be a string, got {type(value).__name__}")  # no personal data
     return value
 
 
@@ -447,7 +447,7 @@ class Agent:
     def from_dict(cls, data: Mapping[str, Any]) -> Agent:
         flag = data.get("is_station_worker", False)
         if not isinstance(flag, bool):
-            raise ValueError(f"field 'is_station_worker' must be a boolean, got {flag!r}")
+            raise ValueError(f"field 'is_station_worker' must be a boolean, got {type(flag).__name__}")
         return cls(
             name=_str(data, "name"),
             id_type=_str(data, "id_type"),

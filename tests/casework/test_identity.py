@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casework.cases import Case
 from casework.identity import (
     ID_TYPES,
     USCC_ALPHABET,
@@ -254,3 +255,29 @@ def test_agent_cannot_be_the_applicant() -> None:
     a = person()
     agent = Agent("张三", "111", a.id_number, "13800138000", relation="本人")
     assert "代理人不能是申请人本人" in check_applicant_and_agent(a, agent, today=TODAY)
+
+
+def test_errors_never_echo_identity_numbers() -> None:
+    """Exception messages end up in logs and sync error reports: they must not carry a resident's number."""
+    wrong_check = "110105194912310021"  # valid but for the check character
+    for call in (lambda: birth_date_from_resident_id(wrong_check), lambda: sex_from_resident_id(wrong_check),
+                 lambda: resident_id_check_char(wrong_check[:16] + "Y")):
+        with pytest.raises(ValueError) as info:
+            call()
+        assert wrong_check[6:14] not in str(info.value)
+    applicant = Applicant(ApplicantKind.PERSON, "李四", "111", "11010519491231002X", "13800138000")
+    doc = applicant.to_dict()
+    doc["id_number"] = 110105194912310029
+    with pytest.raises(ValueError) as info:
+        Applicant.from_dict(doc)
+    assert "19491231" not in str(info.value)
+    case = Case.new(number="261122-007-00421", station_id="st-7", item_code="X", catalog_version=1,
+                    applicant=applicant,
+                    at=dt.datetime(2026, 11, 22, tzinfo=dt.UTC)).to_dict()
+    case["applicant"]["name"] = ["李四", "11010519491231002X"]
+    case["jurisdiction"] = 11010519491231002
+    fixed_name = {**case["applicant"], "name": "李四"}
+    for broken in ({**case, "jurisdiction": "新城区"}, {**case, "applicant": fixed_name}):
+        with pytest.raises(ValueError) as info:
+            Case.from_dict(broken)
+        assert "19491231" not in str(info.value)
