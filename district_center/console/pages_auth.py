@@ -40,7 +40,7 @@ def _safe_next(request: Request, target: str) -> str:
 @router.get("/login")
 async def login_page(request: Request) -> Response:
     nonce = new_login_nonce()
-    response = render(request, "login.html", None, title="登录", nonce=nonce,
+    response = render(request, "login.html", None, title="登录", nonce=nonce, username="",
                       next=request.query_params.get("next", ""), error="")
     response.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
                         secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
@@ -68,7 +68,7 @@ async def login_submit(request: Request) -> Response:
     if token is None:
         nonce = new_login_nonce()
         refused = render(request, "login.html", None, title="登录", nonce=nonce, status_code=401,
-                         next=form_text(form, "next"), error=error or "用户名或密码不正确")
+                         username=username, next=form_text(form, "next"), error=error or "用户名或密码不正确")
         refused.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
                            secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
         return refused

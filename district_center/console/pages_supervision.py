@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -19,6 +20,7 @@ from district_center.backoffice import (
     list_followups,
     rating_statistics,
 )
+from district_center.models import CaseRecord
 from district_center.services.catalog_view import current_catalog
 from district_center.services.stations import audit
 
@@ -76,8 +78,11 @@ async def followups(request: Request) -> Response:
                                                            status=None if status == "all" else status))
     names = await db_read(request, _names)
     stations = await db_read(request, lambda s: {k: f"{v[0]} {v[1]}" for k, v in _station_labels(s).items()})
+    ids = [f["case_id"] for f in rows]
+    numbers = await db_read(request, lambda s: dict(s.execute(
+        select(CaseRecord.id, CaseRecord.number).where(CaseRecord.id.in_(ids))).all()) if ids else {})
     return render(request, "followups.html", user, title="差评回访", rows=rows, status=status, names=names,
-                  stations=stations)
+                  stations=stations, numbers=numbers)
 
 
 @router.post("/followups/{followup_id}/close")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -11,6 +12,8 @@ import httpx
 from openpyxl import load_workbook
 
 from district_center.catalog_sheets import export_xlsx
+from district_center.devtools.station_client import station_http
+from sync.protocol import canonical_json
 
 from .conftest import PASSPHRASE, PASSWORD, World, sign_in
 
@@ -211,9 +214,17 @@ def test_supervisor_sees_overdue_and_ratings(page: Any, world: World, shoot: Any
 
 
 def test_station_admin_adds_and_revokes_a_station(page: Any, world: World, shoot: Any) -> None:
+    # a case version the center refuses (its scan was never uploaded) shows as a sync error of that station
+    bad = _refused_entry(world)
+    with station_http(world.url, world.api_station) as http:
+        resp = http.post("/api/v1/cases/batch", content=canonical_json({"cases": [bad]}),
+                         headers={"content-type": "application/json"})
+        assert resp.json()["receipts"][0]["status"] == "rejected"
     sign_in(page, world, "stadmin", go="/console/stations")
-    health = page.get_by_test_id("station-health").inner_text()
-    assert "测试社区便民服务站" in health and "运行中" in health
+    health = page.get_by_test_id("station-health")
+    assert "测试社区便民服务站" in health.inner_text() and "运行中" in health.inner_text()
+    second = health.locator("tr", has_text="第二社区便民服务站").inner_text()
+    assert "1：" in second and "附件" in second
     page.get_by_label("名称").fill("雁南社区便民服务站")
     page.get_by_label("业务属地").fill("新城区")
     page.get_by_role("button", name="新增并生成注册码").click()
@@ -229,6 +240,21 @@ def test_station_admin_adds_and_revokes_a_station(page: Any, world: World, shoot
     revoked = page.get_by_test_id("station-health").locator("tr", has_text="雁南社区便民服务站")
     assert "已停用" in revoked.inner_text()
     shoot(page, "15-stations")
+
+
+def _refused_entry(world: World) -> dict[str, Any]:
+    from casework.caseparts import MaterialRecord, Satisfaction
+    from casework.cases import Case, CaseStatus
+    from casework.identity import Applicant, ApplicantKind
+
+    at = dt.datetime.now(dt.UTC)
+    applicant = Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X", "13800138000")
+    case = Case.new(number="261122-002-09999", station_id=world.api_station.station_id, catalog_version=1,
+                    applicant=applicant, at=at, item_code=world.station.item_code)
+    scan = "ab" * 32  # never uploaded
+    case.set_material(MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (scan,)), at=at)
+    case.transition(CaseStatus.ACCEPTED, actor="w-02", at=at)
+    return {"id": case.id, "version": case.version, "case": case.to_dict()}
 
 
 def test_wrong_role_is_refused_with_403_page(page: Any, world: World, shoot: Any) -> None:
