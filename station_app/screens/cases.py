@@ -157,7 +157,7 @@ class CaseScreen(Screen):
         parts: list[ft.Control] = [
             ft.Row([ui.button(t("common.back"), lambda: self.go("cases"), primary=False, icon=ft.Icons.ARROW_BACK)]),
             ui.title(self.name),
-            ft.Semantics(identifier="case-status", label=c.status.label, content=ui.card(*[
+            ft.Semantics(identifier=f"case-status-{c.status.value}", label=c.status.label, content=ui.card(*[
                 ft.Row([ft.Text(k, width=ui.size(120), size=ui.size(16), color=ft.Colors.ON_SURFACE_VARIANT),
                         ft.Text(v, size=ui.size(17), expand=True, selectable=True)]) for k, v in facts])),
         ]

@@ -462,7 +462,7 @@ class IntakeScreen(Screen):
         rows = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=ui.size(56)),
             ui.title(t(f"intake.done_{vm.document_kind()}")),
-            ft.Semantics(identifier="case-number", label=case.number, content=ft.Row([
+            ft.Semantics(identifier=f"case-number-{case.number}", label=case.number, content=ft.Row([
                 ui.text(t("cases.number")),
                 ft.Text(case.number, size=ui.size(34), weight=ft.FontWeight.BOLD, selectable=True,
                         color=ft.Colors.PRIMARY)])),

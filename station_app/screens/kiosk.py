@@ -123,7 +123,7 @@ class KioskPreapply(KioskScreen):
         if self.ticket:
             return self.frame(
                 ui.text(t("kiosk.ticket_intro")),
-                ft.Semantics(identifier="kiosk-ticket", label=self.ticket, content=ft.Text(
+                ft.Semantics(identifier=f"kiosk-ticket-{self.ticket}", label=self.ticket, content=ft.Text(
                     " ".join(self.ticket[i:i + 3] for i in (0, 3)), size=ui.size(64), weight=ft.FontWeight.BOLD,
                     color=ft.Colors.PRIMARY)),
                 ui.text(t("kiosk.ticket_help")))

@@ -46,8 +46,9 @@ class SyncScreen(Screen):
     def view(self) -> ft.Control:
         ui, v = self.ui, self.view_model
         assert v is not None
-        parts: list[ft.Control] = [ui.title(t("nav.sync")),
-                                   ft.Semantics(identifier="sync-headline", label=v.headline,
+        parts: list[ft.Control] = [ft.Semantics(identifier=f"sync-last-{v.last_success_raw or 'never'}",
+                                                content=ui.title(t("nav.sync"))),
+                                   ft.Semantics(identifier=f"sync-headline-{v.state}", label=v.headline,
                                                 content=ui.heading(v.headline))]
         if v.running:
             parts.append(ui.text(v.step))

@@ -18,7 +18,7 @@ from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
 from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
-from sync.scheduler import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
+from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
 from sync.status import StatusBoard
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,7 @@ class StationRuntime:
     cases: CaseService = field(init=False)
     kiosk: KioskService = field(init=False)
     board: StatusBoard = field(init=False)
-    sync_service: Any = None
-    scheduler: Any = None
+    background: Any = None  # sync.runtime.BackgroundSync once enrolled and unlocked
     sync_interval: float = DEFAULT_INTERVAL
     probe_interval: float = DEFAULT_PROBE_INTERVAL
 
@@ -81,28 +80,24 @@ class StationRuntime:
     # -- sync ----------------------------------------------------------------------------------------------
     def start_sync(self) -> bool:
         """Start the background sync once the store is unlocked and the station is enrolled. Idempotent."""
-        from sync.local import StationSyncStore, load_identity
-        from sync.scheduler import SyncScheduler
-        from sync.service import SyncService
+        from sync.runtime import start_background_sync
 
         with self._sync_lock:
-            if self.scheduler is not None:
+            if self.background is not None:
                 return True
             store = self.station.store
             if store is None or not store.is_unlocked or self.station.identity() is None:
                 return False
             self._catalog_version = self.station.catalog_version()
-            self.sync_service = SyncService(StationSyncStore(store), load_identity(store), board=self.board)
-            self.scheduler = SyncScheduler(self.sync_service, interval=self.sync_interval,
-                                           probe_interval=self.probe_interval)
-            self.scheduler.start()
+            self.background = start_background_sync(store, board=self.board, interval=self.sync_interval,
+                                                    probe_interval=self.probe_interval)
             log.info("sync scheduler started")
             return True
 
     def sync_now(self) -> Any:
         if not self.start_sync():
             return None
-        return self.scheduler.sync_now()
+        return self.background.sync_now()
 
     def enroll(self, center_url: str, code: str, *, actor: str) -> Any:
         """注册: bind this station to its district center (``sync.enrollment``), then start syncing."""
@@ -151,9 +146,7 @@ class StationRuntime:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-        if self.sync_service is not None:
-            self.sync_service.close()
+        if self.background is not None:
+            self.background.stop()
         self.documents.purge_all()
         self.station.close()

@@ -23,6 +23,8 @@ def local_time(iso: str | None) -> str:
 @dataclass
 class SyncView:
     headline: str
+    state: str = "ok"  # ok, pending, error, running, not_enrolled (a stable key for tests and styling)
+    last_success_raw: str = ""
     running: bool = False
     step: str = ""
     case_progress: float | None = None
@@ -45,16 +47,16 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
     store = station.store if station.store is not None and station.store.is_unlocked else None
     pending_n = store.count("outbox") if store else 0
     if ident is None:
-        headline = t("sync.headline_not_enrolled", n=pending_n)
+        state, headline = "not_enrolled", t("sync.headline_not_enrolled", n=pending_n)
     elif s.running:
-        headline = t("sync.headline_running", step=s.step_label)
+        state, headline = "running", t("sync.headline_running", step=s.step_label)
     elif s.last_error:
-        headline = t("sync.headline_error", n=pending_n)
+        state, headline = "error", t("sync.headline_error", n=pending_n)
     elif pending_n:
-        headline = t("sync.headline_pending", n=pending_n)
+        state, headline = "pending", t("sync.headline_pending", n=pending_n)
     else:
-        headline = t("sync.headline_ok", at=local_time(s.last_success) or "-")
-    v = SyncView(headline=headline, running=s.running, step=s.step_label,
+        state, headline = "ok", t("sync.headline_ok", at=local_time(s.last_success) or "-")
+    v = SyncView(headline=headline, state=state, last_success_raw=s.last_success or "", running=s.running, step=s.step_label,
                  case_progress=(s.cases_done / s.cases_total) if s.cases_total else None,
                  byte_progress=(s.bytes_done / s.bytes_total) if s.bytes_total else None,
                  error=s.last_error or "", action=s.last_error_action or "",

@@ -121,7 +121,9 @@ class OriginGuard:
     def __call__(self, route: object) -> None:
         url = route.request.url  # type: ignore[attr-defined]
         parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob") or parsed.netloc == self.netloc:
+        # data:/blob: URLs and the browser's own PDF viewer (chrome://, chrome-extension://) never leave the
+        # machine; everything on http(s) must be the station itself.
+        if parsed.scheme in ("data", "blob", "chrome", "chrome-extension") or parsed.netloc == self.netloc:
             route.continue_()  # type: ignore[attr-defined]
         else:
             self.foreign.append(url)

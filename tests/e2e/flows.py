@@ -21,6 +21,27 @@ def wait_id(page: Any, name: str, timeout: float = 30_000) -> Any:
     return loc.first
 
 
+def id_value(page: Any, prefix: str, timeout: float = 30_000) -> str:
+    """The value a screen encodes in an identifier such as ``case-number-261122-001-00015``."""
+    loc = page.locator(f'[flt-semantics-identifier^="{prefix}"]').first
+    loc.wait_for(state="attached", timeout=timeout)
+    return str(loc.get_attribute("flt-semantics-identifier"))[len(prefix):]
+
+
+def first_hit(page: Any, expect: str, timeout: float = 15.0) -> Any:
+    """The top search result once it is ``expect`` (results update as the worker types)."""
+    loc = page.locator('[flt-semantics-identifier^="hit-"]').first
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        if loc.count():
+            text = loc.get_attribute("aria-label") or loc.inner_text()
+            if expect in text:
+                return loc
+        page.wait_for_timeout(200)
+    raise AssertionError(f"top hit is {text!r}, expected {expect!r}")
+
+
 def click_id(page: Any, name: str, timeout: float = 30_000) -> None:
     wait_id(page, name, timeout).click()
 
@@ -76,39 +97,58 @@ def attach_scan(page: Any, material: str, path: Path) -> None:
     wait_id(page, f"scan-{material}-0", 20_000)
 
 
-def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str]) -> str:
-    """出生一件事: applicant, four scans, three materials from shared data, 结婚证 容缺 → 受理. Returns the number."""
+def intake(page: Any, *, query: str, hit: str, applicant: tuple[str, str, str], scan: Path,
+           scans: tuple[str, ...], shared: tuple[str, ...] = (), deferred: tuple[str, ...] = (),
+           shots: str = "") -> str:
+    """Choose an item or bundle in 受理, fill the applicant, satisfy the materials, 受理. Returns the number.
+
+    ``hit`` is the identifier of the entry to choose (``hit-YJS-CS``) or, without the ``hit-`` prefix, the
+    name the top result must have."""
     click_id(page, "nav-intake")
     wait_id(page, "guide-search")
-    type_into(page, "搜索事项", "csyjs")
+    type_into(page, "搜索事项", query)
     settle(page, 800)
-    click_id(page, "hit-YJS-CS")
+    if hit.startswith("hit-"):
+        click_id(page, hit)
+    else:
+        first_hit(page, hit).click()
     wait_id(page, "intake-next")
     settle(page)
     name, id_number, phone = applicant
     type_into(page, "姓名", name)
     type_into(page, "身份证号", id_number)
     type_into(page, "联系电话", phone)
-    screenshot(page, "04-intake-applicant")
+    if shots:
+        screenshot(page, f"{shots}-applicant")
     click_id(page, "intake-next")
-    wait_id(page, "material-M-CSSQ")
-    for code in ("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"):
+    wait_id(page, f"material-{scans[0]}")
+    for code in scans:
         attach_scan(page, code, scan)
-    for code in ("M-FMJL", "M-HKB", "M-CSYXZM"):
+    for code in shared:
         click_id(page, f"shared-{code}")
         settle(page, 400)
-    click_id(page, "defer-M-JHZ")
-    click_id(page, "defer-ok")
-    settle(page)
-    screenshot(page, "05-intake-materials")
+    for code in deferred:
+        click_id(page, f"defer-{code}")
+        click_id(page, "defer-ok")
+        settle(page)
+    if shots:
+        screenshot(page, f"{shots}-materials")
     click_id(page, "intake-next")
     wait_id(page, "intake-accept")
     settle(page)
-    screenshot(page, "06-intake-review")
+    if shots:
+        screenshot(page, f"{shots}-review")
     click_id(page, "intake-accept")
-    number = wait_id(page, "case-number", 60_000).get_attribute("aria-label") or ""
+    number = id_value(page, "case-number-", 60_000)
     settle(page)
-    screenshot(page, "07-intake-accepted")
-    m = CASE_NUMBER.search(number) or CASE_NUMBER.search(text_of_page(page))
-    assert m, number
-    return m.group(0)
+    if shots:
+        screenshot(page, f"{shots}-accepted")
+    assert CASE_NUMBER.fullmatch(number), number
+    return number
+
+
+def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str]) -> str:
+    """出生一件事: four scans, three materials from shared data, 结婚证 容缺 → 受理."""
+    return intake(page, query="csyjs", hit="hit-YJS-CS", applicant=applicant, scan=scan,
+                  scans=("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"), shared=("M-FMJL", "M-HKB", "M-CSYXZM"),
+                  deferred=("M-JHZ",), shots="04-intake")

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,9 @@ import pytest
 from tests.e2e.conftest import BIN, StationProcess, free_port, new_page, start_station
 from tests.e2e.flows import (
     click_id,
+    first_hit,
+    id_value,
+    intake,
     intake_birth_bundle,
     open_app,
     screenshot,
@@ -33,13 +37,10 @@ from tests.e2e.flows import (
 
 pytestmark = pytest.mark.e2e
 
-GAOLING = "116101148271606872051010115000000"  # 高龄津贴申领 in the sample catalog
-BIRTH_ITEMS = {
-    "116101142105847618200190101000000": "西安市阎良区卫生健康局",
-    "11610114145325255L070200102000000": "西安市公安局阎良分局",
-    "11610114095413788Q200210103000000": "西安市阎良区医疗保障局",
-    "116101142105847618200190104000000": "西安市阎良区卫生健康局",
-}
+# The departments of 出生一件事's items in the sample catalog (item codes come from the center's catalog).
+BIRTH_DEPARTMENTS = ("西安市阎良区卫生健康局", "西安市公安局阎良分局", "西安市阎良区医疗保障局")
+CIVIL_AFFAIRS = "西安市阎良区民政局"  # 高龄津贴申领
+ELDER = ("王大爷", "11010519491231002X", "13700137000")
 APPLICANT = ("张三", "11010519491231002X", "13800138000")
 IDLE_SECONDS = 25
 REVIEWER_PASSWORD = "reviewer-pass-2026"
@@ -76,8 +77,11 @@ def api(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={
         "Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read() or b"null")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        raise AssertionError(f"{method} {url}: {exc.code} {exc.read().decode('utf-8', 'replace')}") from None
 
 
 def login(center: str, username: str) -> str:
@@ -85,25 +89,27 @@ def login(center: str, username: str) -> str:
                ["access_token"])
 
 
-def sync_and_wait(page: Any, station: StationProcess, expect: str) -> None:
-    """Press 立即同步 and wait until the headline reports a finished sync."""
+def sync_and_wait(page: Any, station: StationProcess) -> None:
+    """Press 立即同步 and wait until the page reports a finished sync with nothing waiting."""
     click_id(page, "nav-sync")
     wait_id(page, "sync-now")
     settle(page, 500)
+    before = id_value(page, "sync-last-")
     click_id(page, "sync-now")
     deadline = time.monotonic() + 60
+    state = ""
     while time.monotonic() < deadline:
-        label = wait_id(page, "sync-headline").get_attribute("aria-label") or ""
-        if expect in label:
-            return
         page.wait_for_timeout(500)
-    raise AssertionError(f"sync did not finish: {label}\n{station.output()[-2000:]}")
+        state = id_value(page, "sync-headline-")
+        if state == "ok" and id_value(page, "sync-last-") != before:
+            return
+    raise AssertionError(f"sync did not finish: {state}\n{station.output()[-2000:]}")
 
 
 def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     t0 = time.monotonic()
     center = demo["center_url"]
-    departments = sorted(set(BIRTH_ITEMS.values()))
+    departments = sorted({*BIRTH_DEPARTMENTS, CIVIL_AFFAIRS})
     for n, dept in enumerate(departments):  # back-office reviewers, before the browser (no idle gaps later)
         center_cli(demo, "user", "add", f"reviewer{n}", "--role", "reviewer", "--department", dept)
     tokens = {dept: login(center, f"reviewer{n}") for n, dept in enumerate(departments)}
@@ -124,10 +130,10 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     click_id(page, "nav-guide")
     wait_id(page, "guide-search")
     type_into(page, "搜索事项", "gljt")
-    wait_id(page, f"hit-{GAOLING}")
+    top = first_hit(page, "高龄津贴")
     settle(page)
     screenshot(page, "03-guide-search")
-    click_id(page, f"hit-{GAOLING}")
+    top.click()
     wait_id(page, "guide-qr")
     settle(page)
     screenshot(page, "03-guide-item")
@@ -145,26 +151,30 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     assert pdf.ok and pdf.body().startswith(b"%PDF"), popup.url
     popup.close()
 
-    # sync: the case reaches the center
-    sync_and_wait(page, demo["station"], "已同步")
+    # a single item as well: 高龄津贴申领 (two scans, one from shared data, one 容缺)
+    single = intake(page, query="gljt", hit="高龄津贴", applicant=ELDER, scan=scan, scans=("M-GLSQ", "M-SFZ"),
+                    shared=("M-HKB",), deferred=("M-SBK",))
+
+    # sync: both cases reach the center
+    sync_and_wait(page, demo["station"])
     screenshot(page, "08-sync")
-    listed = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[departments[0]])
-    rows = listed["cases"] if isinstance(listed, dict) else listed
-    case_id = next(r["id"] for r in rows if r.get("number") == number)
+    bundle_rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])["cases"]
+    assert any(r.get("number") == number for r in bundle_rows), bundle_rows
+    civil = tokens[CIVIL_AFFAIRS]
+    rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=civil)["cases"]
+    case_id = next(r["id"] for r in rows if r.get("number") == single)
 
-    # back office: each department takes its item, approves it; the result is ready
-    for code, dept in BIRTH_ITEMS.items():
-        api(f"{center}/api/v1/backoffice/cases/{case_id}/accept", "POST", {"item_code": code}, tokens[dept])
-    for code, dept in BIRTH_ITEMS.items():
-        api(f"{center}/api/v1/backoffice/cases/{case_id}/decision", "POST",
-            {"item_code": code, "approve": True, "reason": "材料齐全，准予办理"}, tokens[dept])
-    api(f"{center}/api/v1/backoffice/cases/{case_id}/result-ready", "POST", None, tokens[departments[0]])
+    # back office (民政局): take the case, approve it, result ready
+    url = f"{center}/api/v1/backoffice/cases/{case_id}"
+    api(f"{url}/accept", "POST", {}, civil)
+    api(f"{url}/decision", "POST", {"approve": True, "reason": "符合高龄津贴发放条件，准予发放"}, civil)
+    api(f"{url}/result-ready", "POST", None, civil)
 
-    sync_and_wait(page, demo["station"], "已同步")
+    sync_and_wait(page, demo["station"])
+    number = single
     click_id(page, "nav-cases")
     click_id(page, f"case-row-{number}")
-    status = wait_id(page, "case-status")
-    assert "结果待领取" in (status.get_attribute("aria-label") or "")
+    assert id_value(page, "case-status-") == "result_ready"
     settle(page)
     screenshot(page, "09-case-result-ready")
 
@@ -196,7 +206,7 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     type_into(kiosk, "身份证号", "11010519491231002X")
     type_into(kiosk, "联系电话", "13900139000")
     click_id(kiosk, "kiosk-submit")
-    ticket = (wait_id(kiosk, "kiosk-ticket").get_attribute("aria-label") or "").strip()
+    ticket = id_value(kiosk, "kiosk-ticket-")
     assert re.fullmatch(r"\d{6}", ticket), ticket
     settle(kiosk)
     screenshot(kiosk, "13-kiosk-ticket")
