@@ -240,6 +240,8 @@ def publish_staged(db: Database, data_dir: Path, keys: DistrictKeys, *, actor: s
         row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now)
     except IntegrityError:  # another administrator published the same version number first
         raise PublishError("另一位管理员刚刚发布了新版本，请重新查看差异后再发布") from None
+    except CatalogError as exc:  # the staged file was edited after staging, or the rules changed since
+        raise PublishError(f"待发布的目录不符合规则，请重新导入：{exc}") from None
     discard_staged(data_dir)
     return row
 

@@ -18,6 +18,8 @@ documents from ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar`` (`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -72,6 +74,15 @@ class BootstrapIn(BaseModel):
     from_year: int = Field(2020, ge=2004, le=2100)
 
 
+@contextmanager
+def _publishing() -> Iterator[None]:
+    """A refused publishing step — e.g. a damaged staged-catalog file — is a 409 problem, not a 500."""
+    try:
+        yield
+    except PublishError as exc:
+        raise ProblemError(409, "publish_refused", str(exc)) from None
+
+
 def _actor(user: CurrentUser) -> str:
     return f"user:{user.id}"
 
@@ -90,7 +101,7 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
         raise ProblemError(status, "key_refused", str(exc)) from None
 
 
-@router.post("/catalog/import", responses=problem_responses(400, 401, 403, 413, 422))
+@router.post("/catalog/import", responses=problem_responses(400, 401, 403, 409, 413, 422))
 async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser = Depends(admin),
                          center: Center = Depends(get_center)) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
@@ -104,9 +115,10 @@ async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser 
             raise ProblemError(413, "too_large", f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限")
         loaded.append((f.filename or "upload.xlsx", data))
     settings = center.settings
-    result, changes = await run_in_threadpool(
-        stage_import, center.db, settings.data_dir, loaded, actor=_actor(user),
-        district=(settings.district_code, settings.district_name))
+    with _publishing():
+        result, changes = await run_in_threadpool(
+            stage_import, center.db, settings.data_dir, loaded, actor=_actor(user),
+            district=(settings.district_code, settings.district_name))
     if result.catalog is None or changes is None:
         raise ProblemError(422, "catalog_invalid", f"表格有 {len(result.errors)} 处错误，未导入",
                            errors=[e.to_dict() for e in result.errors])
@@ -114,14 +126,15 @@ async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser 
             "sheets": list(result.sheets), "diff": changes}
 
 
-@router.get("/catalog/staged", responses=problem_responses(401, 403, 404))
+@router.get("/catalog/staged", responses=problem_responses(401, 403, 404, 409))
 def staged(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
-    current = read_staged(center.settings.data_dir)
-    if current is None:
-        raise ProblemError(404, "nothing_staged", "没有待发布的目录")
-    return {"source": current.source, "staged_at": current.staged_at, "staged_by": current.staged_by,
-            "items": len(current.catalog.items), "bundles": len(current.catalog.bundles),
-            "diff": staged_diff(center.db, center.settings.data_dir)}
+    with _publishing():
+        current = read_staged(center.settings.data_dir)
+        if current is None:
+            raise ProblemError(404, "nothing_staged", "没有待发布的目录")
+        return {"source": current.source, "staged_at": current.staged_at, "staged_by": current.staged_by,
+                "items": len(current.catalog.items), "bundles": len(current.catalog.bundles),
+                "diff": staged_diff(center.db, center.settings.data_dir)}
 
 
 @router.delete("/catalog/staged", status_code=204, responses=problem_responses(401, 403, 404))
@@ -131,11 +144,12 @@ def discard(user: CurrentUser = Depends(admin), center: Center = Depends(get_cen
     return Response(status_code=204)
 
 
-@router.get("/catalog/export", responses=problem_responses(401, 403, 404))
+@router.get("/catalog/export", responses=problem_responses(401, 403, 404, 409))
 def export(staged: bool = Query(False), user: CurrentUser = Depends(admin),
            center: Center = Depends(get_center)) -> Response:
     if staged:
-        current = read_staged(center.settings.data_dir)
+        with _publishing():
+            current = read_staged(center.settings.data_dir)
         catalog = current.catalog if current else None
     else:
         with center.db.read_session() as s:
@@ -150,14 +164,12 @@ def export(staged: bool = Query(False), user: CurrentUser = Depends(admin),
 @router.post("/catalog/publish", responses=problem_responses(400, 401, 403, 404, 409))
 def publish(body: PublishIn, user: CurrentUser = Depends(admin),
             center: Center = Depends(get_center)) -> dict[str, Any]:
-    if read_staged(center.settings.data_dir) is None:
-        raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
-    keys = _keys(center, body.passphrase, user)
-    try:
+    with _publishing():
+        if read_staged(center.settings.data_dir) is None:
+            raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
+        keys = _keys(center, body.passphrase, user)
         row = publish_staged(center.db, center.settings.data_dir, keys, actor=_actor(user),
                              valid_days=body.valid_days, expected_public_key=keys.signing_public_b64)
-    except PublishError as exc:
-        raise ProblemError(409, "publish_refused", str(exc)) from None
     return {"version": row.version, "summary": row.summary["text"], "changes": row.summary["changes"],
             "key_id": keys.key_id}
 

@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     his.set_defaults(func=cmd_history)
 
 
+def _refusals(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A refused step (e.g. a damaged staged-catalog file) is an error line and exit status 1, not a
+    traceback."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except PublishError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
 def _district(settings: Any) -> tuple[str, str]:
     return settings.district_code, settings.district_name
 
@@ -100,6 +117,7 @@ def _names(data_dir: Path) -> dict[str, str]:
     return names
 
 
+@_refusals
 def cmd_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     files: list[tuple[str, bytes]] = []
@@ -126,6 +144,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refusals
 def cmd_export(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.staged:
@@ -146,6 +165,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@_refusals
 def cmd_diff(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     db = open_database(settings)

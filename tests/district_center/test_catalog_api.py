@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from casework.catalog import Catalog
 from district_center.catalog_import import import_files
+from district_center.catalog_publish import STAGED_FILE
 from district_center.catalog_sheets import export_xlsx
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
@@ -95,3 +96,20 @@ def test_bootstrap_without_builtin_years_and_a_corrupt_workbook_are_4xx(admin: h
     corrupt = admin.post("/api/v1/admin/catalog/import",
                          files={"files": ("清单.xlsx", xlsx[: len(xlsx) // 2], "application/octet-stream")})
     assert corrupt.status_code == 422 and corrupt.json()["code"] == "catalog_invalid"
+
+
+def test_damaged_staged_file_is_409_on_every_route(center: RunningCenter, admin: httpx.Client) -> None:
+    staged = center.settings.data_dir / STAGED_FILE
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_text("{not json", "utf-8")
+    try:
+        xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
+        for resp in (admin.get("/api/v1/admin/catalog/staged"),
+                     admin.get("/api/v1/admin/catalog/export?staged=true"),
+                     admin.post("/api/v1/admin/catalog/publish", json={"passphrase": PASSPHRASE}),
+                     admin.post("/api/v1/admin/catalog/import",
+                                files={"files": ("清单.xlsx", xlsx, "application/octet-stream")})):
+            assert resp.status_code == 409, resp.text
+            assert resp.json()["code"] == "publish_refused" and "已损坏" in resp.json()["detail"]
+    finally:
+        staged.unlink()

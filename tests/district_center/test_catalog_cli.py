@@ -9,6 +9,7 @@ import pytest
 
 from casework.catalog import Catalog
 from district_center.catalog_import import import_files
+from district_center.catalog_publish import STAGED_FILE
 from district_center.cli import main
 from district_center.devtools.server import running_center
 from district_center.devtools.station_client import enroll_station, station_http
@@ -95,3 +96,15 @@ def _sample_xlsx(tmp_path: Path) -> Path:
     path = tmp_path / "sample.xlsx"
     path.write_bytes(export_xlsx(catalog))
     return path
+
+
+def test_damaged_staged_file_is_an_error_line_not_a_traceback(center_dir: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "import", str(_sample_xlsx(tmp_path))]) == 0
+    staged = center_dir / STAGED_FILE
+    staged.write_text("{not json", "utf-8")
+    capsys.readouterr()
+    for argv in (["catalog", "diff"], ["catalog", "export", "--staged", str(tmp_path / "x.xlsx")],
+                 ["catalog", "import", str(_sample_xlsx(tmp_path))], ["catalog", "publish"]):
+        assert main(argv) == 1, argv
+        assert "已损坏" in capsys.readouterr().err, argv
