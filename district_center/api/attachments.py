@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.deps import CenterDep, StationDep
 from district_center.api.schemas import AttachmentOut
 from district_center.problems import ProblemError, problem_responses
 from district_center.services import attachments
 from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE
 
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"])
-Sha = Path(pattern="^[0-9a-f]{64}$", description="sha256 hex of the whole file")
+Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="sha256 hex of the whole file")]
 
 
-@router.get("/attachments/{sha256}", response_model=AttachmentOut, responses=problem_responses(400, 401, 403, 404))
-def attachment_status(sha256: str = Sha, station: AuthedStation = Depends(signed_station),
-                      center: Center = Depends(get_center)) -> dict[str, Any]:
+@router.get("/attachments/{sha256}", response_model=AttachmentOut,
+            responses=problem_responses(400, 401, 403, 404))
+def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> dict[str, Any]:
     found = attachments.status(center.db, center.blobs, sha256)
     if found is None:
         raise ProblemError(404, "attachment_unknown", "区中心还没有收到这个附件")
@@ -38,8 +38,8 @@ def attachment_status(sha256: str = Sha, station: AuthedStation = Depends(signed
     },
 )
 async def upload_chunk(
-    request: Request, sha256: str = Sha, offset: int = Query(ge=0, le=2**62),
-    station: AuthedStation = Depends(signed_station), center: Center = Depends(get_center),
+    request: Request, sha256: Sha, offset: Annotated[int, Query(ge=0, le=2**62)], station: StationDep,
+    center: CenterDep,
 ) -> dict[str, Any]:
     total_text = request.headers.get(HEADER_TOTAL_SIZE, "")
     if not total_text.isdigit() or len(total_text) > 15:
@@ -47,13 +47,12 @@ async def upload_chunk(
     total = int(total_text)
     limit = center.settings.max_attachment_bytes
     if total > limit:
-        raise ProblemError(413, "too_large",
-                           f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传",
-                           limit=limit)
+        detail = f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传"
+        raise ProblemError(413, "too_large", detail, limit=limit)
     if len(station.body) > center.settings.max_chunk_bytes:
-        raise ProblemError(413, "too_large",
-                           f"单次上传的分块超过 {center.settings.max_chunk_bytes // 2**20} MB 上限，请减小分块",
-                           limit=center.settings.max_chunk_bytes)
+        chunk_limit = center.settings.max_chunk_bytes
+        detail = f"单次上传的分块超过 {chunk_limit / 2**20:g} MB 上限，请减小分块"
+        raise ProblemError(413, "too_large", detail, limit=chunk_limit)
     result = await run_in_threadpool(
         attachments.put_chunk_checked, center.db, center.blobs, sha256, offset, total, station.body,
         station_id=station.id, max_bytes=limit,

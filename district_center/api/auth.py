@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from district_center.api.deps import Center, CurrentUser, get_center, read_body, require_user
+from district_center.api.deps import CenterDep, CurrentUser, read_body, require_user
 from district_center.api.schemas import MeOut, TokenIn, TokenOut, request_body
 from district_center.db import iso_z
 from district_center.models import User
@@ -17,11 +17,12 @@ from district_center.problems import ProblemError, problem_responses
 from district_center.services.users import AuthError, login, logout
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+_bearer = HTTPBearer(auto_error=False)
 
 
 @router.post("/token", response_model=TokenOut, openapi_extra=request_body(TokenIn),
              responses=problem_responses(400, 401, 413))
-async def token(request: Request, center: Center = Depends(get_center)) -> dict[str, Any]:
+async def token(request: Request, center: CenterDep) -> dict[str, Any]:
     try:
         creds = TokenIn.model_validate_json(await read_body(request, 16 * 1024))
     except ValidationError:
@@ -31,7 +32,8 @@ async def token(request: Request, center: Center = Depends(get_center)) -> dict[
         refused: AuthError | None = None
         with center.db.session() as s:
             try:
-                value, expires = login(s, creds.username, creds.password, minutes=center.settings.token_minutes)
+                value, expires = login(s, creds.username, creds.password,
+                                       minutes=center.settings.token_minutes)
             except AuthError as exc:
                 refused = exc  # commit the failed-attempt counter, then refuse
             else:
@@ -44,14 +46,13 @@ async def token(request: Request, center: Center = Depends(get_center)) -> dict[
 
 
 @router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
-def me(user: CurrentUser = Depends(require_user())) -> dict[str, Any]:
+def me(user: Annotated[CurrentUser, Depends(require_user())]) -> dict[str, Any]:
     return {"username": user.username, "roles": list(user.roles), "department": user.department}
 
 
 @router.post("/logout", status_code=204, responses=problem_responses(401, 403))
-def do_logout(user: CurrentUser = Depends(require_user()),
-              creds: HTTPAuthorizationCredentials | None = Depends(HTTPBearer(auto_error=False)),
-              center: Center = Depends(get_center)) -> None:
+def do_logout(user: Annotated[CurrentUser, Depends(require_user())],
+              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], center: CenterDep) -> None:
     if creds is not None:
         with center.db.session() as s:
             logout(s, creds.credentials)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -33,17 +33,21 @@ _signature_scheme = APIKeyHeader(name=HEADER_SIGNATURE, auto_error=False, scheme
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearerToken")
 
 
+def _too_large(limit: int) -> str:
+    return f"请求内容超过 {limit / (1024 * 1024):g} MB 上限"
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) more than ``limit`` bytes before reading them all."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ProblemError(413, "too_large", f"请求内容超过 {limit // (1024 * 1024)} MB 上限", limit=limit)
+        raise ProblemError(413, "too_large", _too_large(limit), limit=limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ProblemError(413, "too_large", f"请求内容超过 {limit // (1024 * 1024)} MB 上限", limit=limit)
+            raise ProblemError(413, "too_large", _too_large(limit), limit=limit)
         chunks.append(chunk)
     body = b"".join(chunks)
     request._body = body  # later request.body() calls return the same bytes
@@ -59,7 +63,8 @@ def request_target(request: Request) -> str:
 
 
 async def signed_station(
-    request: Request, _sig: str | None = Depends(_signature_scheme), center: Center = Depends(get_center),
+    request: Request, _sig: Annotated[str | None, Depends(_signature_scheme)],
+    center: Annotated[Center, Depends(get_center)],
 ) -> AuthedStation:
     body = await read_body(request, center.settings.max_request_bytes)
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -69,6 +74,10 @@ async def signed_station(
     )
     request.state.station_id = station.id
     return station
+
+
+CenterDep = Annotated[Center, Depends(get_center)]
+StationDep = Annotated[AuthedStation, Depends(signed_station)]
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,8 @@ def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, CurrentUser]]
     """
 
     async def dependency(
-        creds: HTTPAuthorizationCredentials | None = Depends(_bearer), center: Center = Depends(get_center),
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        center: Annotated[Center, Depends(get_center)],
     ) -> CurrentUser:
         if creds is None or creds.scheme.lower() != "bearer":
             raise ProblemError(401, "login_required", "请先登录")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from district_center.api.deps import Center, get_center, read_body
+from district_center.api.deps import CenterDep, read_body
 from district_center.api.schemas import EnrollIn, EnrollOut, request_body
 from district_center.db import iso_z, utcnow
 from district_center.keys import KeyFileError, load_public_file
@@ -21,7 +21,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["stations"])
 
 @router.post("/enroll", response_model=EnrollOut, openapi_extra=request_body(EnrollIn),
              responses=problem_responses(400, 403, 413, 503))
-async def enroll(request: Request, center: Center = Depends(get_center)) -> dict[str, Any]:
+async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
     body = await read_body(request, 64 * 1024)
     try:
         msg = EnrollRequest.from_dict(json.loads(body))
@@ -32,8 +32,8 @@ async def enroll(request: Request, center: Center = Depends(get_center)) -> dict
     try:
         keys = load_public_file(center.settings.data_dir)
     except KeyFileError:
-        raise ProblemError(503, "keys_not_initialised",
-                           "区中心尚未生成密钥，暂时无法注册服务站；请联系区中心管理员运行 district-center keys init") from None
+        detail = "区中心尚未生成密钥，暂时无法注册服务站；请联系区中心管理员运行 district-center keys init"
+        raise ProblemError(503, "keys_not_initialised", detail) from None
 
     def run() -> EnrollResponse:
         with center.db.session() as s:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.deps import CenterDep, StationDep
 from district_center.api.schemas import AckIn, AckOut, FeedOut, request_body
 from district_center.problems import ProblemError, problem_responses
 from district_center.services.feed import FeedError, ack_feed, read_feed
@@ -17,9 +17,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["feed"])
 
 
 @router.get("/feed", response_model=FeedOut, responses=problem_responses(400, 401, 403))
-def feed(after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000),
-         station: AuthedStation = Depends(signed_station),
-         center: Center = Depends(get_center)) -> dict[str, Any]:
+def feed(station: StationDep, center: CenterDep, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     limit = min(limit, center.settings.feed_page_limit)
     with center.db.read_session() as s:
         events, nxt = read_feed(s, station.id, after, limit)
@@ -28,8 +27,7 @@ def feed(after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le
 
 @router.post("/feed/ack", response_model=AckOut, openapi_extra=request_body(AckIn),
              responses=problem_responses(400, 401, 403, 409))
-def ack(station: AuthedStation = Depends(signed_station),
-        center: Center = Depends(get_center)) -> dict[str, Any]:
+def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
     try:
         msg = FeedAck.from_dict(json.loads(station.body))
     except ValueError as exc:

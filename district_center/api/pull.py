@@ -8,11 +8,12 @@ else the full current envelope (stations accept ``catalog`` as well as ``catalog
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from district_center.api.deps import AuthedStation, Center, get_center, signed_station
+from district_center.api.deps import CenterDep, StationDep
 from district_center.api.schemas import EnvelopeOut
 from district_center.problems import ProblemError, problem_responses
 from district_center.services.catalog_view import (
@@ -30,22 +31,23 @@ router = APIRouter(prefix=API_PREFIX, tags=["documents"])
 @router.get("/catalog", response_model=EnvelopeOut,
             responses={204: {"description": "the station already has the newest version"},
                        **problem_responses(400, 401, 403, 404)})
-def catalog(since: int | None = Query(None, ge=0, le=2**31), station: AuthedStation = Depends(signed_station),
-            center: Center = Depends(get_center)) -> Response:
+def catalog(station: StationDep, center: CenterDep,
+            since: Annotated[int | None, Query(ge=0, le=2**31)] = None) -> Response:
     with center.db.read_session() as s:
         latest = latest_catalog_version(s)
         if latest is None:
             raise ProblemError(404, "catalog_not_published", "尚未发布事项清单，请联系区中心发布后再同步")
         if since is not None and since >= latest:
             return Response(status_code=204)
-        document = (since is not None and delta_document(s, latest, since)) or catalog_document(s, latest) or b""
+        delta = delta_document(s, latest, since) if since is not None else None
+        document = delta or catalog_document(s, latest) or b""
     with center.db.session() as s:  # which station was handed which version (the console's station health)
         audit(s, f"station:{station.id}", "catalog.served", station.id, version=latest, since=since)
     return Response(document, media_type="application/json")
 
 
 @router.get("/calendar", response_model=EnvelopeOut, responses=problem_responses(401, 403, 404))
-def calendar(station: AuthedStation = Depends(signed_station), center: Center = Depends(get_center)) -> Response:
+def calendar(station: StationDep, center: CenterDep) -> Response:
     with center.db.read_session() as s:
         document = calendar_document(s)
     if document is None:

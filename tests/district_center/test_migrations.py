@@ -49,7 +49,7 @@ def test_concurrent_upgrades_are_serialised(empty_db, tmp_path):
                                str(tmp_path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(3)]
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
     assert current_revision(empty_db.engine) is not None
 

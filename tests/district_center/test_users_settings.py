@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Annotated
 
 import httpx
 import pytest
+from fastapi import Depends
 
+from district_center.api.deps import CurrentUser, require_user
 from district_center.logs import JsonFormatter
 from district_center.models import User
 from district_center.services.users import create_user, hash_password, verify_password
@@ -59,13 +62,10 @@ def test_token_login_roles_lockout_and_logout(center):
 
 
 def test_require_user_enforces_roles(center):
-    from fastapi import Depends
-    from district_center.api.deps import CurrentUser, require_user
-
     app = center.app
 
     @app.get("/test-only/supervise")
-    def supervise(user: CurrentUser = Depends(require_user("supervisor"))) -> dict[str, str]:
+    def supervise(user: Annotated[CurrentUser, Depends(require_user("supervisor"))]) -> dict[str, str]:
         return {"user": user.username}
 
     with center.db.session() as s:
