@@ -196,12 +196,14 @@ class CaseScreen(Screen):
             out.append(ui.button(t("cases.resend"), self.resend, ident="case-resend", icon=ft.Icons.SEND))
         row: list[ft.Control] = []
         if a.can_hand_over():
-            self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=260)
-            self.method = ft.Dropdown(label=t("handover.method"), value=HANDOVER_METHODS[0], width=220,
+            # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
+            # in the Flet 1.0.5 web client (it showed as a grey error box).
+            self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=360)
+            self.method = ft.Dropdown(label=t("handover.method"), value=HANDOVER_METHODS[0], width=360,
                                       options=[ft.DropdownOption(key=k, text=t(k)) for k in HANDOVER_METHODS])
-            out.append(ui.card(ui.heading(t("handover.title")), ft.Row([self.collector, self.method], wrap=True),
-                               ui.button(t("handover.submit"), self.hand_over, ident="case-handover",
-                                         icon=ft.Icons.HANDSHAKE)))
+            out.append(ui.card(ui.heading(t("handover.title")), self.collector, self.method,
+                               ft.Row([ui.button(t("handover.submit"), self.hand_over, ident="case-handover",
+                                                 icon=ft.Icons.HANDSHAKE)])))
         if a.can_rate() and a.case.status in (CaseStatus.HANDED_OVER, CaseStatus.CLOSED):
             row.append(ui.button(t("rating.invite"), lambda: self.go("rate", case_id=a.case.id), ident="case-rate",
                                  icon=ft.Icons.STAR_OUTLINE))

@@ -175,4 +175,4 @@ class ItemScreen(Screen):
             actions.append(ui.button(t("guide.start_intake"), lambda: self.go("intake", code=self.code),
                                      ident="start-intake", icon=ft.Icons.ASSIGNMENT_ADD))
         return ft.Column([ft.Row(actions), *guide_page_view(self, self.page)], scroll=ft.ScrollMode.AUTO,
-                         expand=True, spacing=10)
+                         expand=True, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)

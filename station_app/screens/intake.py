@@ -29,6 +29,9 @@ from station_app.viewmodels.intake import (
 )
 
 
+FIELD_W = 360
+
+
 def case_service(screen: Screen) -> CaseService:
     return screen.shell.runtime.cases
 
@@ -91,6 +94,9 @@ class IntakeScreen(Screen):
                     ui.small(t("intake.bundle_n", n=len(vm.items())) if vm.is_bundle else "")]),
             self._stepper(),
         ]
+        if vm.draft.get("claimed_ticket") and vm.outcome is None:
+            head.append(ui.note(t("intake.from_ticket", ticket=vm.draft["claimed_ticket"],
+                                  name=vm.draft["applicant"].get("name", ""))))
         warning = vm.catalog_warning() if vm.outcome is None else None
         if warning:
             head.append(ft.Semantics(identifier="intake-catalog-warning", content=ui.error(warning)))
@@ -144,19 +150,19 @@ class IntakeScreen(Screen):
             ft.Radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
         ]))
         org = a["kind"] == ApplicantKind.ORGANIZATION.value
-        self.f_name = ui.field(t("intake.org_name") if org else t("intake.name"), value=a["name"])
-        self.f_id_type = ft.Dropdown(label=t("intake.id_type"), value=a["id_type"], width=260,
+        self.f_name = ui.field(t("intake.org_name") if org else t("intake.name"), value=a["name"], width=FIELD_W)
+        self.f_id_type = ft.Dropdown(label=t("intake.id_type"), value=a["id_type"], width=FIELD_W,
                                      options=[ft.DropdownOption(key=k, text=v) for k, v in id_type_options(a["kind"])],
                                      text_size=ui.size(17))
         self.f_id = ui.field(t("intake.uscc") if org else t("intake.id_number"), value=a["id_number"],
-                             on_change=self._live_check)
+                             on_change=self._live_check, width=FIELD_W)
         self.f_id.error = problems.get("id_number")
         self.f_phone = ui.field(t("intake.phone"), value=a["phone"], on_change=self._live_check,
-                                keyboard=ft.KeyboardType.PHONE)
+                                keyboard=ft.KeyboardType.PHONE, width=FIELD_W)
         self.f_phone.error = problems.get("phone")
-        self.f_address = ui.field(t("intake.address"), value=a.get("address", ""))
-        rows: list[ft.Control] = [kind, self.f_name, ft.Row([self.f_id_type, ft.Container(self.f_id, expand=True)]),
-                                  self.f_phone, self.f_address]
+        self.f_address = ui.field(t("intake.address"), value=a.get("address", ""), width=FIELD_W * 2 + 10)
+        rows: list[ft.Control] = [kind, ft.Row([self.f_name, self.f_phone]), ft.Row([self.f_id_type, self.f_id]),
+                                  self.f_address]
         if org:
             self.f_rep = ui.field(t("intake.legal_rep"), value=a.get("legal_representative", ""))
             rows.append(self.f_rep)
