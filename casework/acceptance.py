@@ -62,6 +62,8 @@ def local_date(at: dt.datetime) -> dt.date:
 
 
 class CatalogLike(Protocol):
+    """What acceptance needs of a catalog (``casework.catalog.Catalog`` or a test double)."""
+
     def item(self, code: str) -> Item: ...
     def bundle(self, code: str) -> Bundle: ...
     def materials_for(self, bundle_code: str) -> tuple[MergedMaterial, ...]: ...
@@ -164,6 +166,7 @@ def acceptance_problems(
 
 
 def can_accept(case: Case, catalog: CatalogLike, *, today: dt.date, at_station: bool = True) -> bool:
+    """Whether 受理 may proceed now: :func:`acceptance_problems` finds nothing."""
     return not acceptance_problems(case, catalog, today=today, at_station=at_station)
 
 
@@ -261,6 +264,8 @@ def set_promised_dates(
 
 
 class OverdueState(StrEnum):
+    """限时办结 state of a case; values are the Chinese labels shown in lists and supervision."""
+
     NOT_RUNNING = "未计时"  # draft, notice, 代收 not yet received, no promised date
     RUNNING = "办理中"
     DUE_TODAY = "今日到期"

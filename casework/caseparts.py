@@ -36,6 +36,7 @@ __all__ = [
 
 
 def require_utc(at: dt.datetime, what: str = "time") -> dt.datetime:
+    """``at`` in UTC; ``ValueError`` for a naive datetime (stored times are always UTC)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware (UTC), got naive {at!r}")
     return at.astimezone(dt.UTC)
@@ -196,6 +197,8 @@ class RatingLevel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rating:
+    """好差评: the level, when (UTC), the reasons ticked and a free comment."""
+
     level: RatingLevel
     at: dt.datetime
     reasons: tuple[str, ...] = ()

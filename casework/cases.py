@@ -396,12 +396,14 @@ class Case:
         return None
 
     def sub_case(self, item_code: str) -> SubCase:
+        """The bundle sub-case of ``item_code``; ``KeyError`` when the case has none."""
         for sub in self.sub_cases:
             if sub.item_code == item_code:
                 return sub
         raise KeyError(f"办件 {self.number} 没有事项 {item_code} 的子办件")
 
     def material(self, code: str) -> MaterialRecord | None:
+        """The recorded material ``code``, or None when nothing was recorded for it yet."""
         for m in self.materials:
             if m.code == code:
                 return m

@@ -422,6 +422,7 @@ class Catalog:
             raise KeyError(f"目录中没有实施编码为 {code} 的事项") from None
 
     def bundle(self, code: str) -> Bundle:
+        """The 一件事 with ``code``; ``KeyError`` with a Chinese message when unknown."""
         try:
             return self._bundles_by_code[code]
         except KeyError:
@@ -437,9 +438,11 @@ class Catalog:
         return tuple(b for b in self.bundles if b.status is ItemStatus.ACTIVE)
 
     def bundle_items(self, code: str) -> tuple[Item, ...]:
+        """The items of bundle ``code``, in the bundle's order (``KeyError`` for an unknown one)."""
         return tuple(self.item(c) for c in self.bundle(code).item_codes)
 
     def jurisdiction(self, area: str) -> Jurisdiction:
+        """The 通办 window of 业务属地 ``area``; ``KeyError`` when the catalog lists none."""
         for j in self.jurisdictions:
             if j.area == area:
                 return j

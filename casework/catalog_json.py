@@ -122,6 +122,7 @@ def _material_to_dict(m: Material) -> dict[str, Any]:
 
 
 def item_to_dict(it: Item) -> dict[str, Any]:
+    """One 事项 as the JSON dict of catalog files (every key written)."""
     return {
         "code": it.code,
         "basic_code": it.basic_code,
@@ -160,6 +161,7 @@ def item_to_dict(it: Item) -> dict[str, Any]:
 
 
 def bundle_to_dict(b: Bundle) -> dict[str, Any]:
+    """One 一件事 as the JSON dict of catalog files (every key written)."""
     return {
         "code": b.code,
         "name": b.name,

@@ -44,6 +44,8 @@ __all__ = [
 
 
 class DocumentKind(StrEnum):
+    """The written documents of 受理 (行政许可法 §32); :attr:`prefix` starts their document numbers."""
+
     RECEIPT = "受理凭证"
     COLLECTION_NOTICE = "代收件通知书"
     ONE_TIME_NOTICE = "一次性告知书"
@@ -93,6 +95,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class CaseDocument:
+    """One issued document as data: numbered, dated, in titled sections; the station renders it to PDF."""
+
     kind: DocumentKind
     number: str
     case_number: str

@@ -68,6 +68,8 @@ _MATCH_LABELS = ("名称完全匹配", "名称开头匹配", "拼音首字母", 
 
 
 class HitKind(StrEnum):
+    """What a search hit is: a single 事项 or a 一件事 bundle."""
+
     ITEM = "item"
     BUNDLE = "bundle"
 

@@ -56,9 +56,12 @@ from district_center.services.stations import audit
 from sync.protocol import EventType
 
 __all__ = [
+    "SCAN_LIMIT",
     "BackofficeError",
     "Reviewer",
     "accept_for_review",
+    "add_result_document",
+    "case_blob_key",
     "case_detail",
     "close_followup",
     "deadline_report",
@@ -68,6 +71,7 @@ __all__ = [
     "load_case",
     "mark_result_ready",
     "mark_supplied",
+    "pickup_station_no",
     "rating_statistics",
     "record_rating",
     "request_supplement",
@@ -323,6 +327,8 @@ def list_cases(s: Session, user: Reviewer, *, department: str | None = None, sta
 
 
 def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None = None) -> dict[str, Any]:
+    """The list row plus the case document, materials, result files and follow-up, as ``user`` may see
+    them (a department reviewer on a 一件事: its own sub-items only, with ``my_items``)."""
     record, case = load_case(s, user, case_id)
     today = today or local_date(utcnow())
     scope = _bundle_scope(s, user, case)
@@ -551,6 +557,7 @@ def _followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
 
 def list_followups(s: Session, user: Reviewer, *, status: str | None = "open",
                    today: dt.date | None = None) -> list[dict[str, Any]]:
+    """回访整改 records (supervisors only), earliest due first, each flagged ``overdue`` on ``today``."""
     if not user.supervisor:
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看回访整改")
     query = select(FollowUp).order_by(FollowUp.due_date, FollowUp.id)

@@ -92,6 +92,7 @@ def _staged_path(data_dir: Path) -> Path:
 
 
 def read_staged(data_dir: Path) -> StagedCatalog | None:
+    """The staged catalog, or None when nothing is staged; :class:`PublishError` for a damaged file."""
     path = _staged_path(data_dir)
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -118,6 +119,7 @@ def _write_staged(data_dir: Path, staged: StagedCatalog) -> None:
 
 
 def discard_staged(data_dir: Path) -> bool:
+    """Drop the staged catalog; False when nothing was staged."""
     try:
         _staged_path(data_dir).unlink()
         return True
@@ -126,6 +128,7 @@ def discard_staged(data_dir: Path) -> bool:
 
 
 def published_catalog(session: Session) -> Catalog | None:
+    """The newest published catalog, or None before the first publication."""
     return current_catalog(session)
 
 
@@ -288,6 +291,7 @@ def delta_envelope(session: Session, since_version: int) -> bytes | None:
 
 
 def version_history(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest ``limit`` publications, newest first: who, when, what changed, when they expire."""
     rows = session.scalars(select(CatalogVersion).order_by(CatalogVersion.version.desc()).limit(limit)).all()
     return [{"version": r.version, "published_at": iso_z(r.published_at), "published_by": r.published_by,
              "summary": r.summary.get("text", ""), "changes": r.summary.get("changes", {}),

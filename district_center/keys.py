@@ -129,6 +129,7 @@ class DistrictKeys:
 
 
 def generate_keys() -> DistrictKeys:
+    """Fresh random district keys (nothing written; see :func:`init_keys`)."""
     return DistrictKeys(Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
 
 
