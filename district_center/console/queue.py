@@ -129,13 +129,18 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     offset = (page - 1) * size
-    records: list[CaseRecord] = []
+    # Ids first, from the index alone (skipping ``offset`` rows never touches the wide case rows), then the
+    # page's rows by primary key.
+    ids: list[str] = []
     if offset < n_dated:
-        records = list(s.scalars(dated.order_by(CaseRecord.promised_date, CaseRecord.id)
-                                 .offset(offset).limit(size)))
-    if len(records) < size and n_undated:
+        ids = list(s.scalars(dated.with_only_columns(CaseRecord.id)
+                             .order_by(CaseRecord.promised_date, CaseRecord.id).offset(offset).limit(size)))
+    if len(ids) < size and n_undated:
         start = max(0, offset - n_dated)
-        records += list(s.scalars(undated.order_by(CaseRecord.id).offset(start).limit(size - len(records))))
+        ids += list(s.scalars(undated.with_only_columns(CaseRecord.id).order_by(CaseRecord.id)
+                              .offset(start).limit(size - len(ids))))
+    by_id = {r.id: r for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_(ids)))} if ids else {}
+    records = [by_id[i] for i in ids if i in by_id]
     catalog, calendar, stations = current_catalog(s), _MemoCalendar(_calendar(s).tables), _station_labels(s)
     from casework.acceptance import local_date
     from district_center.db import utcnow
