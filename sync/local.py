@@ -252,8 +252,10 @@ class StationSyncStore:
     # -- catalog
 
     def catalog_version(self) -> int:
+        """The version of the district-signed catalog the station holds; 0 when it holds none, or only a
+        locally installed (unsigned, e.g. sample) catalog — the district's then replaces it."""
         doc = self.store.get(CATALOG, "current")
-        return int(doc["version"]) if doc else 0
+        return int(doc["version"]) if doc and doc.get("envelope") else 0
 
     def current_catalog(self) -> Catalog | None:
         doc = self.store.get(CATALOG, "current")

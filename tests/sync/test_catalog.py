@@ -149,3 +149,15 @@ def test_holiday_calendar_comes_down_once(center: CenterHandle, station: Station
     assert stored is not None and HolidayTable.from_dict(stored) == table
     again = station.service.run_once(raise_errors=True)
     assert again is not None and again.calendar_version == 1
+
+
+def test_a_locally_installed_sample_catalog_is_replaced_by_the_districts(center: CenterHandle,
+                                                                         station: Station) -> None:
+    sample = center.catalog.to_dict() | {"district_name": "本地样例"}
+    with station.store.transaction() as tx:  # what `station-app demo` stores: same shape, no envelope
+        tx.put("catalog", "current", {"version": 1, "catalog": sample, "source": "local"})
+    report = station.service.run_once(raise_errors=True)
+    assert report is not None and report.catalog_updated
+    stored = station.store.get("catalog", "current")
+    assert stored is not None and stored["envelope"]["kind"] == "catalog"
+    assert stored["catalog"]["district_name"] == center.catalog.district_name
