@@ -81,7 +81,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
         code, detail = _HTTP_DETAILS.get(exc.status_code, ("http_error", "请求无法处理"))
-        return problem_response(Problem(exc.status_code, code, detail, code), headers=exc.headers)
+        return problem_response(Problem(exc.status_code, code, detail, code),
+                                headers=dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

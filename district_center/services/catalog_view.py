@@ -44,7 +44,7 @@ def current_catalog(session: Session) -> Catalog | None:
     if version is None:
         return None
     # keyed by database too: several centers (tests, tools) may share one process
-    key = (str(session.get_bind().url), version)
+    key = (str(session.get_bind().engine.url), version)
     with _lock:
         if key in _cache:
             return _cache[key]

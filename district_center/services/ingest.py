@@ -20,9 +20,9 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,8 +47,8 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 # Statements built once and run with bound parameters: building them per case (with the document as a
 # literal value) cost more than the database work.
-_CASES = CaseRecord.__table__
-_RECEIPTS = CaseReceiptRecord.__table__
+_CASES = cast(Table, CaseRecord.__table__)
+_RECEIPTS = cast(Table, CaseReceiptRecord.__table__)
 _SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version).where(
     _CASES.c.id == bindparam("cid"))
 _SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.station_id).where(

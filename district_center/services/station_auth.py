@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from district_center.db import Database
@@ -23,10 +24,10 @@ from sync.protocol import ProtocolError, load_public_key, parse_auth_headers, ve
 PURGE_PROBABILITY = 0.02
 
 # Every station request runs these: Core statements built once, no ORM session (this is the hot path).
-_STATIONS = Station.__table__
+_STATIONS = cast(Table, Station.__table__)
 _SELECT_STATION = select(_STATIONS.c.id, _STATIONS.c.station_no, _STATIONS.c.jurisdiction,
                          _STATIONS.c.public_key, _STATIONS.c.status).where(_STATIONS.c.id == bindparam("sid"))
-_INSERT_NONCE = insert(StationNonce.__table__)
+_INSERT_NONCE = insert(cast(Table, StationNonce.__table__))
 _TOUCH_STATION = (update(_STATIONS).where(_STATIONS.c.id == bindparam("sid"),
                                           or_(_STATIONS.c.last_seen_at.is_(None),
                                               _STATIONS.c.last_seen_at < bindparam("stale")))

@@ -13,8 +13,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from district_center.db import utcnow
@@ -22,6 +23,7 @@ from district_center.models import AuditLog, EnrollmentCode, Station
 from district_center.problems import ProblemError
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
+_LOOKALIKES = str.maketrans("OIL", "011")
 CODE_GROUPS = 5
 GROUP_LEN = 4  # 5 x 4 x 5 bits = 100 bits
 
@@ -33,7 +35,7 @@ def new_enrollment_code() -> str:
 
 def normalize_code(code: str) -> str:
     text = "".join(ch for ch in code.upper() if ch not in "- \t")
-    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return text.translate(_LOOKALIKES)
 
 
 def code_hash(code: str) -> str:
@@ -133,9 +135,9 @@ def enroll(session: Session, code: str, public_key: str, app_version: str,
     if row.expires_at <= now:
         raise ProblemError(403, "enrollment_code_expired", "注册码已过期（有效期 24 小时），请向区中心申请新的注册码")
     # Single use even under concurrent enrollments: only one UPDATE can flip used_at from NULL.
-    claimed = session.execute(update(EnrollmentCode).where(EnrollmentCode.id == row.id,
+    claimed = cast(CursorResult[Any], session.execute(update(EnrollmentCode).where(EnrollmentCode.id == row.id,
                                                            EnrollmentCode.used_at.is_(None))
-                              .values(used_at=now)).rowcount
+                              .values(used_at=now))).rowcount
     if claimed != 1:
         raise ProblemError(403, "enrollment_code_used", "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码")
     station = session.get(Station, row.station_id)
