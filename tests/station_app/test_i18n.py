@@ -31,7 +31,7 @@ def test_chinese_is_the_default_and_english_switches():
     assert i18n.t("nav.intake") == "受理"
     i18n.set_language("en")
     assert i18n.t("nav.intake") == "Intake"
-    assert i18n.t("intake.case_number", number="1") == "Case number: 1"
+    assert i18n.t("intake.promised", date="2026-12-31") == "Promised by: 2026-12-31"
     with pytest.raises(ValueError):
         i18n.set_language("fr")
 

@@ -1,0 +1,112 @@
+"""After 受理: hand-over, rating once, withdrawal, supplements; the kiosk's pre-application and rating."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casework.cases import CaseStatus, MissingMaterial, RatingLevel, Side, SupplementRequest
+from station_app.services.cases import utcnow
+from station_app.services.kiosk import KioskError, KioskService
+from station_app.viewmodels.case_detail import ActionError, CaseActions, timeline
+from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
+from station_app.viewmodels.guide import qr_png
+from sync.outbox import OUTBOX
+from tests.station_app.test_intake import VALID_ID, fill_applicant, start
+
+
+def accepted_single(station, cases):
+    catalog = station.catalog()
+    item = next(i for i in catalog.items if i.accepts_new_cases and i.station_acceptable and "高龄" in i.name)
+    vm = start(station, cases, item.code)
+    fill_applicant(vm)
+    for r in vm.material_rows():
+        if r.necessity.value != "非必要":  # 必要 and 容缺后补 alike: scanned at the window
+            vm.attach(r.code, "scan.png", qr_png(r.code))
+    return vm.accept(collected=False)
+
+
+def center_moves(case, *steps):
+    at = utcnow()
+    for to in steps:
+        case.transition(to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "")
+
+
+def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(station, cases):
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESULT_READY)
+    actions = CaseActions(cases, case, "02")
+    with pytest.raises(ActionError):
+        actions.hand_over("", "handover.self")
+    actions.hand_over("张三", "handover.self")
+    assert cases.get(case.id).status is CaseStatus.HANDED_OVER
+    actions.rate(RatingLevel.BASICALLY_SATISFIED, ["等太久"], "  窗口少  ")
+    stored = cases.get(case.id)
+    assert stored.rating.level is RatingLevel.BASICALLY_SATISFIED and stored.rating.comment == "窗口少"
+    queued = station.unlocked_store.get(OUTBOX, case.id)
+    assert queued["case"]["rating"]["level"] == "基本满意"
+    with pytest.raises(ActionError, match="只能评价一次"):
+        CaseActions(cases, cases.get(case.id), "02").rate(RatingLevel.VERY_SATISFIED, [], "")
+    labels = [e.label for e in timeline(stored)]
+    assert labels[-1] == "已送达" and "结果待领取" in labels
+    assert {e.side for e in timeline(stored)} == {"本站", "区中心"}
+
+
+def test_withdrawal_needs_a_reason(station, cases):
+    case = accepted_single(station, cases)
+    actions = CaseActions(cases, case, "02")
+    assert actions.can_withdraw()
+    with pytest.raises(ActionError):
+        actions.withdraw(" ")
+    actions.withdraw("申请人自愿撤回")
+    assert cases.get(case.id).status is CaseStatus.WITHDRAWN
+
+
+def test_supplement_attach_and_resend(station, cases):
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
+    m = case.materials[0]
+    case.request_supplement(SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), utcnow(), "reviewer"),
+                            actor="reviewer")
+    actions = CaseActions(cases, case, "02")
+    assert [c for c, _n, _w in actions.open_supplement_items()] == [m.code]
+    with pytest.raises(ActionError):
+        actions.supply("M-NOT-ASKED", "x.png", qr_png("x"))
+    actions.supply(m.code, "clear.png", qr_png("clearer scan"))
+    actions.resend()
+    stored = cases.get(case.id)
+    assert stored.status is CaseStatus.IN_REVIEW and len(stored.material(m.code).attachments) == 2
+
+
+def test_case_list_filters_and_dashboard(station, cases):
+    case = accepted_single(station, cases)
+    rows = cases.rows()
+    today = dt.date.today()
+    board = Dashboard.from_rows(rows, today)
+    assert board.counts["sync_pending"] == 1 and board.counts["today"] == 1
+    assert apply(rows, CaseFilter(text=case.number[-5:]), today)[0].id == case.id
+    assert apply(rows, CaseFilter(text="nobody"), today) == []
+    assert apply(rows, CaseFilter(status=CaseStatus.QUEUED, sync="pending"), today)
+    assert apply(rows, CaseFilter(preset="pickup"), today) == []
+
+
+def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_phone(station, cases):
+    kiosk = KioskService(cases)
+    with pytest.raises(KioskError):
+        kiosk.preapply("YJS-CS", name="李四", id_type="111", id_number="110105194912310021", phone="13900139000")
+    ticket = kiosk.preapply("YJS-CS", name="李四", id_type="111", id_number=VALID_ID, phone="13900139000")
+    assert ticket.isdigit() and len(ticket) == 6
+    draft_id = kiosk.claim(ticket, "02")
+    draft = cases.draft(draft_id)
+    assert draft["applicant"]["name"] == "李四" and draft["worker"] == "02" and "ticket" not in draft
+    assert kiosk.claim(ticket, "02") is None, "a ticket opens once"
+
+    case = accepted_single(station, cases)
+    with pytest.raises(KioskError):
+        kiosk.find_for_rating(case.number, "0000")
+    found, name = kiosk.find_for_rating(case.number, "8000")
+    assert found.id == case.id and "高龄" in name
+    kiosk.rate(found, RatingLevel.VERY_SATISFIED, [], "")
+    with pytest.raises(KioskError):
+        kiosk.find_for_rating(case.number, "8000")

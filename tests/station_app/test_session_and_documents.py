@@ -1,0 +1,77 @@
+"""Session routing, idle lock and kiosk reset; the short-lived document directory."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from station_app.services.documents import DocumentOutbox
+from station_app.viewmodels.session import SessionState, Worker
+
+
+@dataclass
+class FakeSettings:  # the two settings SessionState reads; the store-backed service is tested elsewhere
+    set_up: bool = True
+    idle: int = 300
+
+    def is_set_up(self) -> bool:
+        return self.set_up
+
+    def idle_lock_seconds(self) -> int:
+        return self.idle
+
+
+def test_routes_need_a_worker_and_admin_pages_need_an_admin():
+    s = SessionState(FakeSettings())
+    assert s.start_route() == "unlock"
+    assert s.guard("cases") == "unlock"
+    s.sign_in(Worker("02", "王芳"))
+    assert s.guard("cases") == "cases"
+    assert s.guard("workers") == "home"
+    s.sign_in(Worker("01", "管理员", "admin"))
+    assert s.guard("workers") == "workers"
+    assert SessionState(FakeSettings(set_up=False)).guard("home") == "setup"
+
+
+def test_idle_lock_after_the_configured_time_clears_the_worker_and_input():
+    s = SessionState(FakeSettings(idle=120))
+    s.sign_in(Worker("02", "王芳"))
+    s.scratch["guide_query"] = "gljt"
+    assert s.idle_action(119) is None
+    assert s.idle_action(120) == "lock"
+    s.lock()
+    assert s.worker is None and s.scratch == {}
+    assert s.guard("home") == "unlock"
+
+
+def test_kiosk_cannot_reach_desk_screens_and_resets_after_inactivity():
+    s = SessionState(FakeSettings())
+    s.sign_in(Worker("02", "王芳"))
+    s.enter_kiosk()
+    assert s.worker is None, "no worker session behind the kiosk: no case data reachable"
+    for route in ("home", "cases", "case", "intake", "sync", "settings", "workers"):
+        assert s.guard(route) == "kiosk"
+    assert s.guard("kiosk_preapply") == "kiosk_preapply"
+    assert s.idle_action(10_000) is None, "nothing typed: nothing to reset"
+    s.scratch["dirty"] = True
+    assert s.idle_action(s.kiosk_reset_seconds) == "kiosk_reset"
+    s.kiosk_reset()
+    assert s.scratch == {}
+    s.leave_kiosk(Worker("02", "王芳"))
+    assert s.guard("cases") == "cases"
+
+
+def test_documents_get_unguessable_private_paths_and_expire(tmp_path):
+    out = DocumentOutbox(tmp_path / "d")
+    out.purge_all()
+    a, b = out.publish(b"%PDF-1.7 a", "受理凭证 261122.pdf"), out.publish(b"%PDF-1.7 b", "x.pdf")
+    assert a != b and a.startswith("/d/") and len(a.split("/")[2]) >= 20
+    path = tmp_path / a.lstrip("/")
+    assert path.read_bytes() == b"%PDF-1.7 a"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    out.expire(a)
+    assert not path.exists()
+    old = tmp_path / b.lstrip("/")
+    os.utime(old.parent, (time.time() - 1000, time.time() - 1000))
+    assert out.purge_older_than(120) == 1 and not old.exists()
