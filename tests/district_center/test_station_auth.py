@@ -120,3 +120,17 @@ def test_station_cannot_read_or_overwrite_another_stations_case(center, new_stat
     assert got.status_code == 200 and got.json()["routed"] is True
     assert push(client(c), dict(doc, version=3))[0]["status"] == "accepted"
     _problem(client(b).get(f"/api/v1/cases/{doc['id']}"), 404, "case_not_found")
+
+
+def test_replay_refused_across_two_center_instances_sharing_a_database(center, new_station):
+    """Nonces live in the database: a request replayed to another instance of the center is refused too."""
+    from district_center.devtools.server import running_center
+
+    st = new_station()
+    headers = sign_request(st.key, st.station_id, "GET", FEED, b"", now=time.time())
+    with running_center(center.settings) as second:
+        assert httpx.get(center.url + FEED, headers=headers).status_code == 200
+        _problem(httpx.get(second.url + FEED, headers=headers), 401, "nonce_reused")
+        with second.db.session() as s:  # a revocation through one instance cuts the station off at both
+            revoke_station(s, st.station_id)
+        _problem(_get(center, st), 403, "station_revoked")
