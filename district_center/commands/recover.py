@@ -29,16 +29,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _new_secret(path: str | None) -> str:
+    """The new admin secret: the first line of ``path``, else typed twice at a terminal; never empty."""
     if path:
-        lines = Path(path).read_text("utf-8").splitlines()
-        return lines[0] if lines else ""
-    import getpass
+        try:
+            lines = Path(path).read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            raise KeyFileError(f"无法读取新密码文件：{path}") from None
+        secret = lines[0] if lines else ""
+    else:
+        import getpass
 
-    if not sys.stdin.isatty():
-        raise KeyFileError("需要新的管理员密码：请在终端中运行，或使用 --new-secret-file")
-    secret = getpass.getpass("为服务站设置新的管理员密码：")
-    if getpass.getpass("请再次输入新的管理员密码：") != secret:
-        raise KeyFileError("两次输入的管理员密码不一致")
+        if not sys.stdin.isatty():
+            raise KeyFileError("需要新的管理员密码：请在终端中运行，或使用 --new-secret-file")
+        secret = getpass.getpass("为服务站设置新的管理员密码：")
+        if getpass.getpass("请再次输入新的管理员密码：") != secret:
+            raise KeyFileError("两次输入的管理员密码不一致")
+    if not secret.strip():
+        raise KeyFileError("新的管理员密码不能为空")
     return secret
 
 

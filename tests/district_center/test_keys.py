@@ -176,3 +176,19 @@ def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
         store.unlock_admin("brand-new-admin-secret")
     finally:
         store.close()
+
+
+def test_recover_station_refuses_unreadable_or_empty_new_secret(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from district_center.cli import main
+
+    _, key_path, _ = init_keys(tmp_path / "center", PASS, kdf=FAST_KDF)
+    pf = tmp_path / "pass"
+    pf.write_text(PASS + "\n")
+    binary, empty = tmp_path / "binary", tmp_path / "empty"
+    binary.write_bytes(b"\xff\xfe\x00secret")
+    empty.write_text("\n")
+    for secret_file, message in ((binary, "无法读取新密码文件"), (empty, "不能为空")):
+        code = main(["recover-station", "--data-dir", str(tmp_path / "station"), "--key-file", str(key_path),
+                     "--passphrase-file", str(pf), "--new-secret-file", str(secret_file)])
+        assert code == 1 and message in capsys.readouterr().err
