@@ -16,6 +16,7 @@ without decoding documents. The indexes that make it fast are in migration 0004
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,12 +48,25 @@ STATUS_GROUPS: dict[str, tuple[str, tuple[CaseStatus, ...]]] = {
 }
 
 
+_MEMOS: dict[Any, dict[dt.date, bool]] = {}
+_MEMO_LOCK = threading.Lock()
+
+
 class _MemoCalendar(WorkCalendar):
-    """The district calendar, remembering each day's answer for one page: 50 rows count working days over
-    the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call."""
+    """The district calendar, remembering each day's answer: every row of every page counts working days over
+    the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call. The memo is
+    keyed by the published tables, so publishing a calendar starts a fresh one."""
 
     def is_working_day(self, day: dt.date) -> bool:
-        memo: dict[dt.date, bool] = self.__dict__.setdefault("_memo", {})
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            key = frozenset(self.tables.items())
+            with _MEMO_LOCK:
+                if key not in _MEMOS:
+                    if len(_MEMOS) >= 8:
+                        _MEMOS.clear()
+                    _MEMOS[key] = {}
+                memo = self.__dict__["_memo"] = _MEMOS[key]
         if day not in memo:
             memo[day] = super().is_working_day(day)
         return memo[day]
