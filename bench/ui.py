@@ -33,10 +33,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-QUERIES = ["gljt", "gaoling", "高龄", "出生", "csyjs", "hunyin", "dj", "社会保障", "民政", "z", "营业执照",
-           "kxcs", "tuixiu", "不存在的事项"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUERIES = [
+    "gljt",
+    "gaoling",
+    "高龄",
+    "出生",
+    "csyjs",
+    "hunyin",
+    "dj",
+    "社会保障",
+    "民政",
+    "z",
+    "营业执照",
+    "kxcs",
+    "tuixiu",
+    "不存在的事项",
+]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -45,8 +66,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 def ms(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(statistics.median(values) * 1000, 3), "p95_ms": round(pct(values, 95) * 1000, 3),
-            "max_ms": round(max(values) * 1000, 3), "n": len(values)}
+    return {
+        "p50_ms": round(statistics.median(values) * 1000, 3),
+        "p95_ms": round(pct(values, 95) * 1000, 3),
+        "max_ms": round(max(values) * 1000, 3),
+        "n": len(values),
+    }
 
 
 def new_station(data_dir: Path, catalog: dict | None = None):  # type: ignore[no-untyped-def]
@@ -54,8 +79,14 @@ def new_station(data_dir: Path, catalog: dict | None = None):  # type: ignore[no
     from tests.station_app.conftest import enroll_locally
 
     svc = StationService(data_dir)
-    svc.set_up(station_name="基准测试便民服务站", area="阎良区", admin_name="管理员", admin_secret="bench-admin-secret",
-               station_passphrase="bench-passphrase", admin_pin="246810")
+    svc.set_up(
+        station_name="基准测试便民服务站",
+        area="阎良区",
+        admin_name="管理员",
+        admin_secret="bench-admin-secret",
+        station_passphrase="bench-passphrase",
+        admin_pin="246810",
+    )
     enroll_locally(svc)
     svc.install_catalog(catalog or load_sample_catalog(), actor="admin")
     return svc
@@ -97,8 +128,13 @@ def bench_accept(n: int) -> dict[str, object]:
         scan = qr_png("bench scan " * 20, scale=10)
         accept_t, render_t, total_t = [], [], []
         for _ in range(n):
-            vm = IntakeViewModel(cases, catalog, new_draft(catalog, "YJS-CS", worker="01", station_area="阎良区"),
-                                 "01", "管理员")
+            vm = IntakeViewModel(
+                cases,
+                catalog,
+                new_draft(catalog, "YJS-CS", worker="01", station_area="阎良区"),
+                "01",
+                "管理员",
+            )
             vm.set_applicant(name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000")
             for r in vm.material_rows():
                 if r.necessity is Necessity.DEFERRABLE:
@@ -137,9 +173,21 @@ def bench_start(runs: int) -> dict[str, object]:
             env = dict(os.environ, STATION_PASSPHRASE="bench-passphrase")
             env.pop("DISPLAY", None)
             t0 = time.perf_counter()
-            proc = subprocess.Popen([str(Path(sys.executable).parent / "station-app"), "serve", "--data-dir", str(data),
-                                     "--port", str(port), "--no-browser"], env=env, start_new_session=True,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "station-app"),
+                    "serve",
+                    "--data-dir",
+                    str(data),
+                    "--port",
+                    str(port),
+                    "--no-browser",
+                ],
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 page = browser.new_page()
                 url = f"http://127.0.0.1:{port}/"
@@ -168,8 +216,12 @@ def bench_start(runs: int) -> dict[str, object]:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=20)
         browser.close()
-    return {"runs": runs, "median_s": round(statistics.median(results), 2), "max_s": round(max(results), 2),
-            "all_s": [round(r, 2) for r in results]}
+    return {
+        "runs": runs,
+        "median_s": round(statistics.median(results), 2),
+        "max_s": round(max(results), 2),
+        "all_s": [round(r, 2) for r in results],
+    }
 
 
 def main() -> None:

@@ -58,8 +58,13 @@ def _bin(name: str) -> str:
 
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> str:
-    out = subprocess.run([_bin("district-center"), *args], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, **(env or {})})
+    out = subprocess.run(
+        [_bin("district-center"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
     if out.returncode != 0:
         raise SystemExit(f"district-center {' '.join(args[:2])} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
@@ -109,8 +114,21 @@ def prepare_center(center_dir: Path, secret: dict[str, Any]) -> None:
 
 
 def add_station(center_dir: Path) -> str:
-    out = _run(["station", "add", DEMO_STATION, "--jurisdiction", DEMO_AREA, "--no-qr", "--data-dir", str(center_dir)])
-    m = re.search(r"一次性注册码[:：]\s*(\S+)", out) or re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3,})\b", out)
+    out = _run(
+        [
+            "station",
+            "add",
+            DEMO_STATION,
+            "--jurisdiction",
+            DEMO_AREA,
+            "--no-qr",
+            "--data-dir",
+            str(center_dir),
+        ]
+    )
+    m = re.search(r"一次性注册码[:：]\s*(\S+)", out) or re.search(
+        r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3,})\b", out
+    )
     if not m:
         raise SystemExit(f"could not read the enrollment code from:\n{out}")
     return m.group(1)
@@ -118,8 +136,21 @@ def add_station(center_dir: Path) -> str:
 
 def start_center(center_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     fh = open(log, "ab")  # noqa: SIM115 - handed to the child for its lifetime
-    proc = subprocess.Popen([_bin("district-center"), "serve", "--data-dir", str(center_dir), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            _bin("district-center"),
+            "serve",
+            "--data-dir",
+            str(center_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -149,9 +180,14 @@ def prepare_station(runtime: Any, secret: dict[str, Any], center_dir: Path, cent
     station = runtime.station
     if not station.is_set_up():
         print("demo: creating the encrypted station store", flush=True)
-        station.set_up(station_name=DEMO_STATION, area=DEMO_AREA, admin_name=DEMO_ADMIN,
-                       admin_secret=secret["admin_secret"], station_passphrase=secret["station_passphrase"],
-                       admin_pin=secret["admin_pin"])
+        station.set_up(
+            station_name=DEMO_STATION,
+            area=DEMO_AREA,
+            admin_name=DEMO_ADMIN,
+            admin_secret=secret["admin_secret"],
+            station_passphrase=secret["station_passphrase"],
+            admin_pin=secret["admin_pin"],
+        )
         station.add_worker(DEMO_WORKER[0], DEMO_WORKER[1], secret["worker_pin"], "worker", actor="admin")
     else:
         station.unlock_station(secret["admin_secret"])
@@ -177,8 +213,11 @@ def prepare_station(runtime: Any, secret: dict[str, Any], center_dir: Path, cent
 
         print("demo: no catalog from the center yet; installing the sample catalog locally", flush=True)
         station.install_catalog(load_sample_catalog(), actor="admin")
-    print(f"demo: first sync {'done' if report is not None else 'not completed'}; "
-          f"catalog version {station.catalog_version()}", flush=True)
+    print(
+        f"demo: first sync {'done' if report is not None else 'not completed'}; "
+        f"catalog version {station.catalog_version()}",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,15 +233,23 @@ def run(args: argparse.Namespace) -> int:
     center_port = args.center_port or free_port()
     center = start_center(center_dir, center_port, base / "center.log")
     center_url = f"http://127.0.0.1:{center_port}"
-    station_config = type(config)(data_dir=base / "station", host=config.host, port=config.port,
-                                  desktop=config.desktop, open_browser=config.open_browser)
+    station_config = type(config)(
+        data_dir=base / "station",
+        host=config.host,
+        port=config.port,
+        desktop=config.desktop,
+        open_browser=config.open_browser,
+    )
     runtime = StationRuntime.open(station_config)
     runtime.sync_interval, runtime.probe_interval = 30.0, 5.0  # a lively demo
     try:
         prepare_station(runtime, secret, center_dir, center_url)
         print(f"demo: district center {center_url} (data {center_dir})", flush=True)
-        print(f"demo: sign in as worker {DEMO_WORKER[0]} ({DEMO_WORKER[1]}) with PIN {secret['worker_pin']}; "
-              f"station admin is 01 with PIN {secret['admin_pin']}", flush=True)
+        print(
+            f"demo: sign in as worker {DEMO_WORKER[0]} ({DEMO_WORKER[1]}) with PIN {secret['worker_pin']}; "
+            f"station admin is 01 with PIN {secret['admin_pin']}",
+            flush=True,
+        )
         serve(runtime)
     finally:
         runtime.close()

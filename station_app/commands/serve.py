@@ -11,9 +11,13 @@ from station_app.config import AppConfig, default_data_dir
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=None, help="station data directory (default: per-user)")
-    p.add_argument("--host", default="127.0.0.1", help="bind address; 0.0.0.0 lets a kiosk tablet on the LAN in")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="bind address; 0.0.0.0 lets a kiosk tablet on the LAN in"
+    )
     p.add_argument("--port", type=int, default=8550)
-    p.add_argument("--desktop", action="store_true", help="open as a desktop window where flet-desktop is usable")
+    p.add_argument(
+        "--desktop", action="store_true", help="open as a desktop window where flet-desktop is usable"
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
 
 
@@ -48,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
 def browser_available() -> bool:
     """A browser can be opened only where there is a display (Linux) or a desktop OS."""
-    return os.name == "nt" or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or (
-        os.uname().sysname == "Darwin"
+    return (
+        os.name == "nt"
+        or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        or (os.uname().sysname == "Darwin")
     )

@@ -17,10 +17,12 @@ from station_app.viewmodels.cases import PRESETS, CaseFilter, apply
 from station_app.viewmodels.intake import document_kind
 
 ROW = 76
-SYNC_ICONS = {"pending": (ft.Icons.CLOUD_UPLOAD_OUTLINED, ft.Colors.ORANGE_800),
-              "rejected": (ft.Icons.CLOUD_OFF, ft.Colors.ERROR),
-              "synced": (ft.Icons.CLOUD_DONE_OUTLINED, ft.Colors.GREEN_700),
-              "local": (ft.Icons.PHONELINK_LOCK, ft.Colors.ON_SURFACE_VARIANT)}
+SYNC_ICONS = {
+    "pending": (ft.Icons.CLOUD_UPLOAD_OUTLINED, ft.Colors.ORANGE_800),
+    "rejected": (ft.Icons.CLOUD_OFF, ft.Colors.ERROR),
+    "synced": (ft.Icons.CLOUD_DONE_OUTLINED, ft.Colors.GREEN_700),
+    "local": (ft.Icons.PHONELINK_LOCK, ft.Colors.ON_SURFACE_VARIANT),
+}
 
 
 class CasesScreen(Screen):
@@ -41,30 +43,60 @@ class CasesScreen(Screen):
 
     def view(self) -> ft.Control:
         ui = self.ui
-        self.search = ui.field(t("cases.search"), value=self.filter.text, on_change=self.on_search, expand=True)
-        status = ft.Dropdown(label=t("cases.status"), value=self.filter.status.value if self.filter.status else "",
-                             width=200, options=[ft.DropdownOption(key="", text=t("cases.all"))]
-                             + [ft.DropdownOption(key=s.value, text=s.label) for s in CaseStatus],
-                             on_select=ui.wrap(lambda: self._status(status.value)))
-        sync = ft.Dropdown(label=t("cases.sync"), value=self.filter.sync, width=170,
-                           options=[ft.DropdownOption(key="", text=t("cases.all"))]
-                           + [ft.DropdownOption(key=k, text=t(f"cases.sync_{k}")) for k in SYNC_ICONS],
-                           on_select=ui.wrap(lambda: self._sync(sync.value)))
-        chips = ft.Row([ft.Chip(label=ft.Text(t(f"home.{p}"), size=ui.size(15)), selected=self.filter.preset == p,
-                                on_click=ui.wrap(lambda p=p: self._preset(p))) for p in PRESETS], wrap=True)
+        self.search = ui.field(
+            t("cases.search"), value=self.filter.text, on_change=self.on_search, expand=True
+        )
+        status = ft.Dropdown(
+            label=t("cases.status"),
+            value=self.filter.status.value if self.filter.status else "",
+            width=200,
+            options=[ft.DropdownOption(key="", text=t("cases.all"))]
+            + [ft.DropdownOption(key=s.value, text=s.label) for s in CaseStatus],
+            on_select=ui.wrap(lambda: self._status(status.value)),
+        )
+        sync = ft.Dropdown(
+            label=t("cases.sync"),
+            value=self.filter.sync,
+            width=170,
+            options=[ft.DropdownOption(key="", text=t("cases.all"))]
+            + [ft.DropdownOption(key=k, text=t(f"cases.sync_{k}")) for k in SYNC_ICONS],
+            on_select=ui.wrap(lambda: self._sync(sync.value)),
+        )
+        chips = ft.Row(
+            [
+                ft.Chip(
+                    label=ft.Text(t(f"home.{p}"), size=ui.size(15)),
+                    selected=self.filter.preset == p,
+                    on_click=ui.wrap(lambda p=p: self._preset(p)),
+                )
+                for p in PRESETS
+            ],
+            wrap=True,
+        )
         self.list = ft.ListView(controls=[self._row(r) for r in self.rows], item_extent=ROW, expand=True)
         parts: list[ft.Control] = [ui.title(t("nav.cases"))]
         if self.ticket:
-            self.ticket_field = ui.field(t("cases.ticket"), hint=t("cases.ticket_hint"), width=320,
-                                         on_submit=self.open_ticket)
-            parts.append(ft.Row([ft.Semantics(identifier="ticket-field", content=self.ticket_field),
-                                 ui.button(t("cases.open_ticket"), self.open_ticket, ident="open-ticket")]))
+            self.ticket_field = ui.field(
+                t("cases.ticket"), hint=t("cases.ticket_hint"), width=320, on_submit=self.open_ticket
+            )
+            parts.append(
+                ft.Row(
+                    [
+                        ft.Semantics(identifier="ticket-field", content=self.ticket_field),
+                        ui.button(t("cases.open_ticket"), self.open_ticket, ident="open-ticket"),
+                    ]
+                )
+            )
             if self.ticket_error:
                 parts.append(ui.error(self.ticket_error))
-        parts += [ft.Row([self.search, status, sync]), chips,
-                  ui.small(t("cases.count", n=len(self.rows))),
-                  ft.Container(self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                               border_radius=8)]
+        parts += [
+            ft.Row([self.search, status, sync]),
+            chips,
+            ui.small(t("cases.count", n=len(self.rows))),
+            ft.Container(
+                self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=8
+            ),
+        ]
         return ft.Column(parts, expand=True, spacing=10)
 
     def _row(self, r: CaseRow) -> ft.Control:
@@ -72,18 +104,40 @@ class CasesScreen(Screen):
         icon, color = SYNC_ICONS.get(r.sync, SYNC_ICONS["local"])
         due = t("cases.due", date=r.promised_date.isoformat()) if r.promised_date else ""
         late = r.overdue == OverdueState.OVERDUE.value
-        row = ft.Container(ft.Row([
-            ft.Icon(icon, color=color, tooltip=t(f"cases.sync_{r.sync}")),
-            ft.Column([ft.Text(f"{r.name}", size=ui.size(18), weight=ft.FontWeight.W_600, no_wrap=True),
-                       ft.Text(f"{r.number} · {r.applicant} · {due}", size=ui.size(14), no_wrap=True,
-                               color=ft.Colors.ERROR if late else ft.Colors.ON_SURFACE_VARIANT)],
-                      spacing=2, expand=True),
-            ft.Container(ft.Text(r.status.label, size=ui.size(15)), bgcolor=ft.Colors.SECONDARY_CONTAINER,
-                         padding=ft.Padding.symmetric(horizontal=10, vertical=4), border_radius=12),
-        ]), height=ROW, padding=ft.Padding.symmetric(horizontal=12), ink=True,
+        row = ft.Container(
+            ft.Row(
+                [
+                    ft.Icon(icon, color=color, tooltip=t(f"cases.sync_{r.sync}")),
+                    ft.Column(
+                        [
+                            ft.Text(f"{r.name}", size=ui.size(18), weight=ft.FontWeight.W_600, no_wrap=True),
+                            ft.Text(
+                                f"{r.number} · {r.applicant} · {due}",
+                                size=ui.size(14),
+                                no_wrap=True,
+                                color=ft.Colors.ERROR if late else ft.Colors.ON_SURFACE_VARIANT,
+                            ),
+                        ],
+                        spacing=2,
+                        expand=True,
+                    ),
+                    ft.Container(
+                        ft.Text(r.status.label, size=ui.size(15)),
+                        bgcolor=ft.Colors.SECONDARY_CONTAINER,
+                        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+                        border_radius=12,
+                    ),
+                ]
+            ),
+            height=ROW,
+            padding=ft.Padding.symmetric(horizontal=12),
+            ink=True,
             on_click=ui.wrap(lambda: self.go("case", case_id=r.id)),
-            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
-        return ft.Semantics(identifier=f"case-row-{r.number}", button=True, label=f"{r.number} {r.name}", content=row)
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+        )
+        return ft.Semantics(
+            identifier=f"case-row-{r.number}", button=True, label=f"{r.number} {r.name}", content=row
+        )
 
     async def on_search(self) -> None:
         self.filter.text = self.search.value or ""
@@ -133,7 +187,7 @@ class CaseScreen(Screen):
         catalog = self.station.catalog()
         c = self.case
         try:
-            self.name = (catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name)  # type: ignore[union-attr,arg-type]
+            self.name = catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name  # type: ignore[union-attr,arg-type]
         except (KeyError, AttributeError):
             self.name = c.item_code or c.bundle_code or ""
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
@@ -143,42 +197,87 @@ class CaseScreen(Screen):
         ui, c = self.ui, self.case
         assert c is not None
         facts = [
-            (t("cases.number"), c.number), (t("cases.status"), c.status.label),
+            (t("cases.number"), c.number),
+            (t("cases.status"), c.status.label),
             (t("intake.applicant"), c.applicant.name),
-            (t("cases.promised"), (c.promised_date.isoformat() if c.promised_date else "-")
-             + (t("intake.provisional") if c.promised_date_provisional else "")),
+            (
+                t("cases.promised"),
+                (c.promised_date.isoformat() if c.promised_date else "-")
+                + (t("intake.provisional") if c.promised_date_provisional else ""),
+            ),
             (t("cases.pickup"), c.pickup.method.value),
-            (t("cases.sync"), t(f"cases.sync_{self.sync_state}") if self.sync_state else t("cases.sync_synced")),
+            (
+                t("cases.sync"),
+                t(f"cases.sync_{self.sync_state}") if self.sync_state else t("cases.sync_synced"),
+            ),
         ]
         if c.result is not None:
             facts.append((t("cases.result"), f"{c.result.name} {c.result.number}".strip()))
         if c.rating is not None:
             facts.append((t("cases.rating"), c.rating.level.value))
         parts: list[ft.Control] = [
-            ft.Row([ui.button(t("common.back"), lambda: self.go("cases"), primary=False, icon=ft.Icons.ARROW_BACK)]),
+            ft.Row(
+                [
+                    ui.button(
+                        t("common.back"), lambda: self.go("cases"), primary=False, icon=ft.Icons.ARROW_BACK
+                    )
+                ]
+            ),
             ui.title(self.name),
-            ft.Semantics(identifier=f"case-status-{c.status.value}", label=c.status.label, content=ui.card(*[
-                ft.Row([ft.Text(k, width=ui.size(120), size=ui.size(16), color=ft.Colors.ON_SURFACE_VARIANT),
-                        ft.Text(v, size=ui.size(17), expand=True, selectable=True)]) for k, v in facts])),
+            ft.Semantics(
+                identifier=f"case-status-{c.status.value}",
+                label=c.status.label,
+                content=ui.card(
+                    *[
+                        ft.Row(
+                            [
+                                ft.Text(
+                                    k,
+                                    width=ui.size(120),
+                                    size=ui.size(16),
+                                    color=ft.Colors.ON_SURFACE_VARIANT,
+                                ),
+                                ft.Text(v, size=ui.size(17), expand=True, selectable=True),
+                            ]
+                        )
+                        for k, v in facts
+                    ]
+                ),
+            ),
         ]
         if self.error:
             parts.append(ui.error(self.error))
         parts += self._actions()
         parts.append(ui.heading(t("cases.timeline")))
         for e in timeline(c):
-            parts.append(ft.Row([
-                ft.Text(e.at, size=ui.size(15), width=ui.size(150), color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Container(ft.Text(e.side, size=ui.size(13)), bgcolor=ft.Colors.TERTIARY_CONTAINER
-                             if e.side == t("case.side_center") else ft.Colors.SECONDARY_CONTAINER,
-                             padding=ft.Padding.symmetric(horizontal=8, vertical=2), border_radius=8),
-                ft.Text(e.label, size=ui.size(17), weight=ft.FontWeight.W_600),
-                ft.Text(e.reason, size=ui.size(15), expand=True),
-            ]))
+            parts.append(
+                ft.Row(
+                    [
+                        ft.Text(
+                            e.at, size=ui.size(15), width=ui.size(150), color=ft.Colors.ON_SURFACE_VARIANT
+                        ),
+                        ft.Container(
+                            ft.Text(e.side, size=ui.size(13)),
+                            bgcolor=ft.Colors.TERTIARY_CONTAINER
+                            if e.side == t("case.side_center")
+                            else ft.Colors.SECONDARY_CONTAINER,
+                            padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                            border_radius=8,
+                        ),
+                        ft.Text(e.label, size=ui.size(17), weight=ft.FontWeight.W_600),
+                        ft.Text(e.reason, size=ui.size(15), expand=True),
+                    ]
+                )
+            )
         if c.materials:
             parts.append(ui.heading(t("cases.materials")))
             for m in c.materials:
                 due = f" · {t('intake.due', date=m.due_date.isoformat())}" if m.due_date else ""
-                parts.append(ui.text(f"{m.name} · {m.satisfaction.value} · {t('cases.scans', n=len(m.attachments))}{due}"))
+                parts.append(
+                    ui.text(
+                        f"{m.name} · {m.satisfaction.value} · {t('cases.scans', n=len(m.attachments))}{due}"
+                    )
+                )
         return ft.Column(parts, spacing=10, scroll=ft.ScrollMode.AUTO, expand=True)
 
     def _actions(self) -> list[ft.Control]:
@@ -190,32 +289,80 @@ class CaseScreen(Screen):
             for code, name, why in requested:
                 have = a.case.material(code)
                 n = len(have.attachments) if have else 0
-                out.append(ui.card(ui.text(t("common.labelled", label=name, text=why)), ui.small(t("cases.scans", n=n)),
-                                   ui.button(t("intake.attach"), lambda code=code: self.supply(code), primary=False,
-                                             icon=ft.Icons.UPLOAD_FILE, ident=f"supply-{code}")))
+                out.append(
+                    ui.card(
+                        ui.text(t("common.labelled", label=name, text=why)),
+                        ui.small(t("cases.scans", n=n)),
+                        ui.button(
+                            t("intake.attach"),
+                            lambda code=code: self.supply(code),
+                            primary=False,
+                            icon=ft.Icons.UPLOAD_FILE,
+                            ident=f"supply-{code}",
+                        ),
+                    )
+                )
             out.append(ui.button(t("cases.resend"), self.resend, ident="case-resend", icon=ft.Icons.SEND))
         row: list[ft.Control] = []
         if a.can_hand_over():
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
             # in the Flet 1.0.5 web client (it showed as a grey error box).
             self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=360)
-            self.method = ft.Dropdown(label=t("handover.method"), value=HANDOVER_METHODS[0], width=360,
-                                      options=[ft.DropdownOption(key=k, text=t(k)) for k in HANDOVER_METHODS])
-            out.append(ui.card(ui.heading(t("handover.title")), self.collector, self.method,
-                               ft.Row([ui.button(t("handover.submit"), self.hand_over, ident="case-handover",
-                                                 icon=ft.Icons.HANDSHAKE)])))
+            self.method = ft.Dropdown(
+                label=t("handover.method"),
+                value=HANDOVER_METHODS[0],
+                width=360,
+                options=[ft.DropdownOption(key=k, text=t(k)) for k in HANDOVER_METHODS],
+            )
+            out.append(
+                ui.card(
+                    ui.heading(t("handover.title")),
+                    self.collector,
+                    self.method,
+                    ft.Row(
+                        [
+                            ui.button(
+                                t("handover.submit"),
+                                self.hand_over,
+                                ident="case-handover",
+                                icon=ft.Icons.HANDSHAKE,
+                            )
+                        ]
+                    ),
+                )
+            )
         if a.can_rate() and a.case.status in (CaseStatus.HANDED_OVER, CaseStatus.CLOSED):
-            row.append(ui.button(t("rating.invite"), lambda: self.go("rate", case_id=a.case.id), ident="case-rate",
-                                 icon=ft.Icons.STAR_OUTLINE))
+            row.append(
+                ui.button(
+                    t("rating.invite"),
+                    lambda: self.go("rate", case_id=a.case.id),
+                    ident="case-rate",
+                    icon=ft.Icons.STAR_OUTLINE,
+                )
+            )
         try:
             kind = document_kind(a.case)
-            row.append(ui.button(t("cases.reprint", name=t(f"doc.{kind}")), self.reprint, primary=False,
-                                 icon=ft.Icons.PRINT, ident="case-reprint"))
+            row.append(
+                ui.button(
+                    t("cases.reprint", name=t(f"doc.{kind}")),
+                    self.reprint,
+                    primary=False,
+                    icon=ft.Icons.PRINT,
+                    ident="case-reprint",
+                )
+            )
         except ValueError:
             pass
         if a.can_withdraw():
-            row.append(ui.button(t("cases.withdraw"), self.withdraw, primary=False, icon=ft.Icons.UNDO,
-                                 ident="case-withdraw"))
+            row.append(
+                ui.button(
+                    t("cases.withdraw"),
+                    self.withdraw,
+                    primary=False,
+                    icon=ft.Icons.UNDO,
+                    ident="case-withdraw",
+                )
+            )
         if row:
             out.append(ft.Row(row, wrap=True))
         return out
@@ -237,9 +384,12 @@ class CaseScreen(Screen):
             await self.go("rate", case_id=self.case_id)
 
     async def supply(self, code: str) -> None:
-        files = await self.shell.file_picker.pick_files(with_data=True, allow_multiple=True,
-                                                        file_type=ft.FilePickerFileType.CUSTOM,
-                                                        allowed_extensions=["jpg", "jpeg", "png", "pdf"])
+        files = await self.shell.file_picker.pick_files(
+            with_data=True,
+            allow_multiple=True,
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["jpg", "jpeg", "png", "pdf"],
+        )
         for f in files or []:
             if not await self._do(self.actions.supply, code, f.name, bytes(f.bytes or b"")):
                 return
@@ -265,7 +415,14 @@ class CaseScreen(Screen):
         async def cancel() -> None:
             self.shell.page.pop_dialog()
 
-        self.shell.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("cases.withdraw")), content=ft.Column([reason], tight=True, width=420),
-            actions=[self.ui.button(t("common.cancel"), cancel, primary=False),
-                     self.ui.button(t("common.ok"), ok, ident="withdraw-ok", danger=True)]))
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(t("cases.withdraw")),
+                content=ft.Column([reason], tight=True, width=420),
+                actions=[
+                    self.ui.button(t("common.cancel"), cancel, primary=False),
+                    self.ui.button(t("common.ok"), ok, ident="withdraw-ok", danger=True),
+                ],
+            )
+        )

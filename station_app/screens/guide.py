@@ -22,18 +22,38 @@ def hit_row(screen: Screen, hit: SearchHit, on_open: Any) -> ft.Control:
     if hit.cancelled:
         tags.append(t("guide.cancelled_tag"))
     row = ft.Container(
-        content=ft.Row([
-            ft.Icon(ft.Icons.WORKSPACES if hit.kind == HitKind.BUNDLE else ft.Icons.DESCRIPTION_OUTLINED,
-                    color=ft.Colors.ERROR if hit.cancelled else ft.Colors.PRIMARY),
-            ft.Column([
-                ft.Text(hit.name, size=ui.size(19), weight=ft.FontWeight.W_600, no_wrap=True,
-                        color=ft.Colors.ERROR if hit.cancelled else None),
-                ft.Text(" · ".join(tags), size=ui.size(14), color=ft.Colors.ON_SURFACE_VARIANT, no_wrap=True),
-            ], spacing=2, expand=True),
-            ft.Icon(ft.Icons.CHEVRON_RIGHT),
-        ]),
-        height=ROW_HEIGHT, padding=ft.Padding.symmetric(horizontal=12),
-        on_click=ui.wrap(lambda: on_open(hit)), ink=True,
+        content=ft.Row(
+            [
+                ft.Icon(
+                    ft.Icons.WORKSPACES if hit.kind == HitKind.BUNDLE else ft.Icons.DESCRIPTION_OUTLINED,
+                    color=ft.Colors.ERROR if hit.cancelled else ft.Colors.PRIMARY,
+                ),
+                ft.Column(
+                    [
+                        ft.Text(
+                            hit.name,
+                            size=ui.size(19),
+                            weight=ft.FontWeight.W_600,
+                            no_wrap=True,
+                            color=ft.Colors.ERROR if hit.cancelled else None,
+                        ),
+                        ft.Text(
+                            " · ".join(tags),
+                            size=ui.size(14),
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                            no_wrap=True,
+                        ),
+                    ],
+                    spacing=2,
+                    expand=True,
+                ),
+                ft.Icon(ft.Icons.CHEVRON_RIGHT),
+            ]
+        ),
+        height=ROW_HEIGHT,
+        padding=ft.Padding.symmetric(horizontal=12),
+        on_click=ui.wrap(lambda: on_open(hit)),
+        ink=True,
         border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
     )
     return ft.Semantics(identifier=f"hit-{hit.code}", button=True, label=hit.name, content=row)
@@ -58,19 +78,36 @@ class GuideScreen(Screen):
         ui = self.ui
         if self.search is None:
             return ft.Column([ui.title(t("guide.title")), ui.note(t("guide.no_catalog"))])
-        self.query = ui.field(t("guide.search"), value=self.search.query, on_change=self.on_query,
-                              hint=t("guide.search_hint"), autofocus=True, expand=True)
-        chips = ft.Row([self._event_chip(None)] + [self._event_chip(e) for e in LifeEvent], wrap=True, spacing=6)
+        self.query = ui.field(
+            t("guide.search"),
+            value=self.search.query,
+            on_change=self.on_query,
+            hint=t("guide.search_hint"),
+            autofocus=True,
+            expand=True,
+        )
+        chips = ft.Row(
+            [self._event_chip(None)] + [self._event_chip(e) for e in LifeEvent], wrap=True, spacing=6
+        )
         self.count = ui.small(self.search.summary())
         self.list = ft.ListView(controls=self._rows(), item_extent=ROW_HEIGHT, expand=True)
         title = t("intake.choose_title") if self.pick_for else t("guide.title")
-        return ft.Column([
-            ui.title(title),
-            ft.Row([ft.Semantics(identifier="guide-search", content=self.query, expand=True)]),
-            chips, self.count,
-            ft.Container(self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                         border_radius=8),
-        ], expand=True, spacing=10)
+        return ft.Column(
+            [
+                ui.title(title),
+                ft.Row([ft.Semantics(identifier="guide-search", content=self.query, expand=True)]),
+                chips,
+                self.count,
+                ft.Container(
+                    self.list,
+                    expand=True,
+                    border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                    border_radius=8,
+                ),
+            ],
+            expand=True,
+            spacing=10,
+        )
 
     def _event_chip(self, event: LifeEvent | None) -> ft.Control:
         assert self.search is not None
@@ -82,8 +119,9 @@ class GuideScreen(Screen):
             self.search.filters.life_event = event
             await self._run()
 
-        return ft.Chip(label=ft.Text(label, size=self.ui.size(15)), selected=selected,
-                       on_click=self.ui.wrap(choose))
+        return ft.Chip(
+            label=ft.Text(label, size=self.ui.size(15)), selected=selected, on_click=self.ui.wrap(choose)
+        )
 
     def _rows(self) -> list[ft.Control]:
         assert self.search is not None
@@ -122,18 +160,34 @@ def guide_page_view(screen: Screen, page: GuidePage, *, with_qr: bool = True) ->
     out: list[ft.Control] = [ui.title(page.name)]
     if page.cancelled:
         out.append(ui.error(t("guide.cancelled_notice")))
-    facts = ft.Column([
-        ft.Row([ft.Text(k, size=ui.size(16), width=ui.size(150), color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(v, size=ui.size(17), expand=True, selectable=True)], vertical_alignment=ft.CrossAxisAlignment.START)
-        for k, v in page.facts
-    ], spacing=6)
+    facts = ft.Column(
+        [
+            ft.Row(
+                [
+                    ft.Text(k, size=ui.size(16), width=ui.size(150), color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(v, size=ui.size(17), expand=True, selectable=True),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            )
+            for k, v in page.facts
+        ],
+        spacing=6,
+    )
     top: list[ft.Control] = [ft.Container(facts, expand=True)]
     if with_qr:
-        top.append(ft.Column([
-            ft.Semantics(identifier="guide-qr", label=t("guide.qr_label"),
-                         content=ft.Image(src=qr_png(page.qr_text), width=ui.size(200), height=ui.size(200))),
-            ui.small(t("guide.qr_label")),
-        ], horizontal_alignment=ft.CrossAxisAlignment.CENTER))
+        top.append(
+            ft.Column(
+                [
+                    ft.Semantics(
+                        identifier="guide-qr",
+                        label=t("guide.qr_label"),
+                        content=ft.Image(src=qr_png(page.qr_text), width=ui.size(200), height=ui.size(200)),
+                    ),
+                    ui.small(t("guide.qr_label")),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
     out.append(ft.Row(top, vertical_alignment=ft.CrossAxisAlignment.START))
     if page.items:
         out.append(ui.heading(t("guide.bundle_items_heading")))
@@ -146,12 +200,17 @@ def guide_page_view(screen: Screen, page: GuidePage, *, with_qr: bool = True) ->
         flags = [m.necessity, m.form, m.counts]
         if m.commitment:
             flags.append(t("guide.commitment_ok"))
-        out.append(ui.card(
-            ft.Text(f"{n}. {m.name}", size=ui.size(18), weight=ft.FontWeight.W_600),
-            ft.Text(" · ".join(flags), size=ui.size(15),
-                    color=ft.Colors.TERTIARY if m.deferrable else ft.Colors.ON_SURFACE_VARIANT),
-            *([ui.small(m.note)] if m.note else []),
-        ))
+        out.append(
+            ui.card(
+                ft.Text(f"{n}. {m.name}", size=ui.size(18), weight=ft.FontWeight.W_600),
+                ft.Text(
+                    " · ".join(flags),
+                    size=ui.size(15),
+                    color=ft.Colors.TERTIARY if m.deferrable else ft.Colors.ON_SURFACE_VARIANT,
+                ),
+                *([ui.small(m.note)] if m.note else []),
+            )
+        )
     return out
 
 
@@ -170,9 +229,22 @@ class ItemScreen(Screen):
         ui = self.ui
         if self.page is None:
             return ui.note(t("guide.no_catalog"))
-        actions = [ui.button(t("common.back"), lambda: self.go("guide"), primary=False, icon=ft.Icons.ARROW_BACK)]
+        actions = [
+            ui.button(t("common.back"), lambda: self.go("guide"), primary=False, icon=ft.Icons.ARROW_BACK)
+        ]
         if not self.page.cancelled:
-            actions.append(ui.button(t("guide.start_intake"), lambda: self.go("intake", code=self.code),
-                                     ident="start-intake", icon=ft.Icons.ASSIGNMENT_ADD))
-        return ft.Column([ft.Row(actions), *guide_page_view(self, self.page)], scroll=ft.ScrollMode.AUTO,
-                         expand=True, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+            actions.append(
+                ui.button(
+                    t("guide.start_intake"),
+                    lambda: self.go("intake", code=self.code),
+                    ident="start-intake",
+                    icon=ft.Icons.ASSIGNMENT_ADD,
+                )
+            )
+        return ft.Column(
+            [ft.Row(actions), *guide_page_view(self, self.page)],
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+            spacing=10,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )

@@ -44,24 +44,70 @@ class HomeScreen(Screen):
         tiles = []
         for key, icon, color in TILES:
             n = self.dashboard.counts.get(key, 0)
-            tiles.append(ui.card(
-                ft.Row([ft.Icon(icon, size=ui.size(30), color=color if n else ft.Colors.ON_SURFACE_VARIANT),
-                        ft.Text(str(n), size=ui.size(34), weight=ft.FontWeight.BOLD, color=color if n else None)]),
-                ft.Text(t(f"home.{key}"), size=ui.size(17)),
-                ident=f"tile-{key}", width=ui.size(210),
-                on_click=lambda key=key: self.go("cases", preset=key)))
-        sync = ui.card(ft.Row([ft.Icon(ft.Icons.SYNC), ft.Text(status_line(self.shell.runtime), size=ui.size(17),
-                                                                expand=True)]),
-                       ident="tile-sync", on_click=lambda: self.go("sync"))
-        actions = ft.Row([
-            ui.button(t("home.new_intake"), lambda: self.go("intake"), ident="home-intake", icon=ft.Icons.ASSIGNMENT_ADD),
-            ui.button(t("home.guide"), lambda: self.go("guide"), primary=False, icon=ft.Icons.MENU_BOOK_OUTLINED),
-            ui.button(t("home.find_ticket"), lambda: self.go("cases", ticket=True), primary=False,
-                      icon=ft.Icons.CONFIRMATION_NUMBER_OUTLINED, ident="home-ticket"),
-        ], wrap=True)
-        parts: list[ft.Control] = [ui.title(t("home.hello", name=worker.name if worker else "")), actions,
-                                   ft.Row(tiles, wrap=True, spacing=12, run_spacing=12), sync]
+            tiles.append(
+                ui.card(
+                    ft.Row(
+                        [
+                            ft.Icon(
+                                icon, size=ui.size(30), color=color if n else ft.Colors.ON_SURFACE_VARIANT
+                            ),
+                            ft.Text(
+                                str(n),
+                                size=ui.size(34),
+                                weight=ft.FontWeight.BOLD,
+                                color=color if n else None,
+                            ),
+                        ]
+                    ),
+                    ft.Text(t(f"home.{key}"), size=ui.size(17)),
+                    ident=f"tile-{key}",
+                    width=ui.size(210),
+                    on_click=lambda key=key: self.go("cases", preset=key),
+                )
+            )
+        sync = ui.card(
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.SYNC),
+                    ft.Text(status_line(self.shell.runtime), size=ui.size(17), expand=True),
+                ]
+            ),
+            ident="tile-sync",
+            on_click=lambda: self.go("sync"),
+        )
+        actions = ft.Row(
+            [
+                ui.button(
+                    t("home.new_intake"),
+                    lambda: self.go("intake"),
+                    ident="home-intake",
+                    icon=ft.Icons.ASSIGNMENT_ADD,
+                ),
+                ui.button(
+                    t("home.guide"), lambda: self.go("guide"), primary=False, icon=ft.Icons.MENU_BOOK_OUTLINED
+                ),
+                ui.button(
+                    t("home.find_ticket"),
+                    lambda: self.go("cases", ticket=True),
+                    primary=False,
+                    icon=ft.Icons.CONFIRMATION_NUMBER_OUTLINED,
+                    ident="home-ticket",
+                ),
+            ],
+            wrap=True,
+        )
+        parts: list[ft.Control] = [
+            ui.title(t("home.hello", name=worker.name if worker else "")),
+            actions,
+            ft.Row(tiles, wrap=True, spacing=12, run_spacing=12),
+            sync,
+        ]
         if self.drafts:
-            parts.append(ui.card(ui.text(t("home.drafts", n=self.drafts)), on_click=lambda: self.go("intake"),
-                                 ident="tile-drafts"))
+            parts.append(
+                ui.card(
+                    ui.text(t("home.drafts", n=self.drafts)),
+                    on_click=lambda: self.go("intake"),
+                    ident="tile-drafts",
+                )
+            )
         return ft.Column(parts, spacing=16, scroll=ft.ScrollMode.AUTO)

@@ -28,7 +28,6 @@ from station_app.viewmodels.intake import (
     new_draft,
 )
 
-
 FIELD_W = 360
 
 
@@ -70,7 +69,12 @@ class IntakeScreen(Screen):
                     self.errors = [t("intake.draft_missing")]
                     return
             else:
-                draft = new_draft(catalog, self.code, worker=worker.id, station_area=str(self.station.settings().get("area", "")))
+                draft = new_draft(
+                    catalog,
+                    self.code,
+                    worker=worker.id,
+                    station_area=str(self.station.settings().get("area", "")),
+                )
         except IntakeError as exc:
             self.errors = exc.problems
             return
@@ -85,26 +89,50 @@ class IntakeScreen(Screen):
         if self.picker is not None:
             return self._picker_view()
         if self.vm is None:
-            return ft.Column([ui.title(t("nav.intake")), *[ui.error(e) for e in self.errors],
-                              ui.button(t("common.back"), lambda: self.go("intake"), primary=False)])
+            return ft.Column(
+                [
+                    ui.title(t("nav.intake")),
+                    *[ui.error(e) for e in self.errors],
+                    ui.button(t("common.back"), lambda: self.go("intake"), primary=False),
+                ]
+            )
         vm = self.vm
         head: list[ft.Control] = [
-            ft.Row([ui.title(vm.draft["name"]),
+            ft.Row(
+                [
+                    ui.title(vm.draft["name"]),
                     ft.Container(expand=True),
-                    ui.small(t("intake.bundle_n", n=len(vm.items())) if vm.is_bundle else "")]),
+                    ui.small(t("intake.bundle_n", n=len(vm.items())) if vm.is_bundle else ""),
+                ]
+            ),
             self._stepper(),
         ]
         if vm.draft.get("claimed_ticket") and vm.outcome is None:
-            head.append(ui.note(t("intake.from_ticket", ticket=vm.draft["claimed_ticket"],
-                                  name=vm.draft["applicant"].get("name", ""))))
+            head.append(
+                ui.note(
+                    t(
+                        "intake.from_ticket",
+                        ticket=vm.draft["claimed_ticket"],
+                        name=vm.draft["applicant"].get("name", ""),
+                    )
+                )
+            )
         warning = vm.catalog_warning() if vm.outcome is None else None
         if warning:
             head.append(ft.Semantics(identifier="intake-catalog-warning", content=ui.error(warning)))
         if self.errors:
-            head.append(ft.Semantics(identifier="intake-errors", content=ft.Column(
-                [ui.error(e) for e in self.errors], spacing=4)))
-        body = {"applicant": self._applicant, "materials": self._materials, "review": self._review,
-                "done": self._done}[self.step if vm.outcome is None else "done"]()
+            head.append(
+                ft.Semantics(
+                    identifier="intake-errors",
+                    content=ft.Column([ui.error(e) for e in self.errors], spacing=4),
+                )
+            )
+        body = {
+            "applicant": self._applicant,
+            "materials": self._materials,
+            "review": self._review,
+            "done": self._done,
+        }[self.step if vm.outcome is None else "done"]()
         return ft.Column([*head, ft.Container(body, expand=True)], expand=True, spacing=10)
 
     def _picker_view(self) -> ft.Control:
@@ -117,26 +145,45 @@ class IntakeScreen(Screen):
             for d in sorted(self.drafts, key=lambda d: d.get("updated_at", ""), reverse=True)[:6]:
                 who = d.get("applicant", {}).get("name") or t("intake.no_name")
                 flag = " ⚠" if d.get("catalog_flag") else ""
-                row.append(ui.card(ft.Text(d.get("name", ""), size=ui.size(17), weight=ft.FontWeight.W_600),
-                                   ui.small(f"{who} · {d.get('updated_at', '')[:16].replace('T', ' ')}{flag}"),
-                                   ident=f"draft-{d['id']}", width=260,
-                                   on_click=lambda d=d: self.go("intake", draft_id=d["id"])))
+                row.append(
+                    ui.card(
+                        ft.Text(d.get("name", ""), size=ui.size(17), weight=ft.FontWeight.W_600),
+                        ui.small(f"{who} · {d.get('updated_at', '')[:16].replace('T', ' ')}{flag}"),
+                        ident=f"draft-{d['id']}",
+                        width=260,
+                        on_click=lambda d=d: self.go("intake", draft_id=d["id"]),
+                    )
+                )
             parts.append(ft.Row(row, wrap=True))
         inner = self.picker.view()
         return ft.Column([*parts, ft.Container(inner, expand=True)], expand=True)
 
     def _stepper(self) -> ft.Control:
-        ui, names = self.ui, [("applicant", t("intake.step_applicant")), ("materials", t("intake.step_materials")),
-                              ("review", t("intake.step_review"))]
+        ui, names = (
+            self.ui,
+            [
+                ("applicant", t("intake.step_applicant")),
+                ("materials", t("intake.step_materials")),
+                ("review", t("intake.step_review")),
+            ],
+        )
         current = self.step if self.vm and self.vm.outcome is None else "done"
         chips = []
         for n, (key, label) in enumerate(names, 1):
             active = key == current
-            chips.append(ft.Container(
-                ft.Text(f"{n}. {label}", size=ui.size(17), weight=ft.FontWeight.BOLD if active else None,
-                        color=ft.Colors.ON_PRIMARY if active else None),
-                bgcolor=ft.Colors.PRIMARY if active else ft.Colors.SURFACE_CONTAINER_HIGH,
-                padding=ft.Padding.symmetric(horizontal=14, vertical=6), border_radius=20))
+            chips.append(
+                ft.Container(
+                    ft.Text(
+                        f"{n}. {label}",
+                        size=ui.size(17),
+                        weight=ft.FontWeight.BOLD if active else None,
+                        color=ft.Colors.ON_PRIMARY if active else None,
+                    ),
+                    bgcolor=ft.Colors.PRIMARY if active else ft.Colors.SURFACE_CONTAINER_HIGH,
+                    padding=ft.Padding.symmetric(horizontal=14, vertical=6),
+                    border_radius=20,
+                )
+            )
         return ft.Row(chips, spacing=8)
 
     # -- step 1: applicant ---------------------------------------------------------------------------------
@@ -145,65 +192,117 @@ class IntakeScreen(Screen):
         assert vm is not None
         a = vm.draft["applicant"]
         problems = vm.field_problems()
-        kind = ft.RadioGroup(value=a["kind"], on_change=ui.wrap(lambda: self._set_kind(kind.value)), content=ft.Row([
-            ft.Radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
-            ft.Radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
-        ]))
+        kind = ft.RadioGroup(
+            value=a["kind"],
+            on_change=ui.wrap(lambda: self._set_kind(kind.value)),
+            content=ft.Row(
+                [
+                    ft.Radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
+                    ft.Radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
+                ]
+            ),
+        )
         org = a["kind"] == ApplicantKind.ORGANIZATION.value
-        self.f_name = ui.field(t("intake.org_name") if org else t("intake.name"), value=a["name"], width=FIELD_W)
-        self.f_id_type = ft.Dropdown(label=t("intake.id_type"), value=a["id_type"], width=FIELD_W,
-                                     options=[ft.DropdownOption(key=k, text=v) for k, v in id_type_options(a["kind"])],
-                                     text_size=ui.size(17))
-        self.f_id = ui.field(t("intake.uscc") if org else t("intake.id_number"), value=a["id_number"],
-                             on_change=self._live_check, width=FIELD_W)
+        self.f_name = ui.field(
+            t("intake.org_name") if org else t("intake.name"), value=a["name"], width=FIELD_W
+        )
+        self.f_id_type = ft.Dropdown(
+            label=t("intake.id_type"),
+            value=a["id_type"],
+            width=FIELD_W,
+            options=[ft.DropdownOption(key=k, text=v) for k, v in id_type_options(a["kind"])],
+            text_size=ui.size(17),
+        )
+        self.f_id = ui.field(
+            t("intake.uscc") if org else t("intake.id_number"),
+            value=a["id_number"],
+            on_change=self._live_check,
+            width=FIELD_W,
+        )
         self.f_id.error = problems.get("id_number")
-        self.f_phone = ui.field(t("intake.phone"), value=a["phone"], on_change=self._live_check,
-                                keyboard=ft.KeyboardType.PHONE, width=FIELD_W)
+        self.f_phone = ui.field(
+            t("intake.phone"),
+            value=a["phone"],
+            on_change=self._live_check,
+            keyboard=ft.KeyboardType.PHONE,
+            width=FIELD_W,
+        )
         self.f_phone.error = problems.get("phone")
         self.f_address = ui.field(t("intake.address"), value=a.get("address", ""), width=FIELD_W * 2 + 10)
-        rows: list[ft.Control] = [kind, ft.Row([self.f_name, self.f_phone]), ft.Row([self.f_id_type, self.f_id]),
-                                  self.f_address]
+        rows: list[ft.Control] = [
+            kind,
+            ft.Row([self.f_name, self.f_phone]),
+            ft.Row([self.f_id_type, self.f_id]),
+            self.f_address,
+        ]
         if org:
             self.f_rep = ui.field(t("intake.legal_rep"), value=a.get("legal_representative", ""))
             rows.append(self.f_rep)
         agent = vm.draft.get("agent")
         mode = "none" if not agent else ("helper" if agent.get("is_station_worker") else "agent")
-        self.agent_mode = ft.RadioGroup(value=mode, on_change=ui.wrap(self._agent_mode), content=ft.Row([
-            ft.Radio(value="none", label=t("intake.agent_none")),
-            ft.Radio(value="agent", label=t("intake.agent_person")),
-            ft.Radio(value="helper", label=t("intake.agent_helper")),
-        ], wrap=True))
+        self.agent_mode = ft.RadioGroup(
+            value=mode,
+            on_change=ui.wrap(self._agent_mode),
+            content=ft.Row(
+                [
+                    ft.Radio(value="none", label=t("intake.agent_none")),
+                    ft.Radio(value="agent", label=t("intake.agent_person")),
+                    ft.Radio(value="helper", label=t("intake.agent_helper")),
+                ],
+                wrap=True,
+            ),
+        )
         rows += [ui.heading(t("intake.agent_heading")), self.agent_mode]
         if agent:
             self.a_name = ui.field(t("intake.agent_name"), value=agent.get("name", ""))
-            self.a_id = ui.field(t("intake.agent_id"), value=agent.get("id_number", ""), on_change=self._live_check)
+            self.a_id = ui.field(
+                t("intake.agent_id"), value=agent.get("id_number", ""), on_change=self._live_check
+            )
             self.a_id.error = problems.get("agent_id_number")
             self.a_phone = ui.field(t("intake.phone"), value=agent.get("phone", ""))
             self.a_relation = ui.field(t("intake.agent_relation"), value=agent.get("relation", ""))
             rows += [self.a_name, self.a_id, self.a_phone]
             if mode == "agent":
                 rows.append(self.a_relation)
-        rows.append(ft.Row([
-            ui.button(t("intake.cancel_draft"), self.discard, primary=False, icon=ft.Icons.DELETE_OUTLINE),
-            ft.Container(expand=True),
-            ui.button(t("intake.next"), self.to_materials, ident="intake-next", icon=ft.Icons.ARROW_FORWARD),
-        ]))
+        rows.append(
+            ft.Row(
+                [
+                    ui.button(
+                        t("intake.cancel_draft"), self.discard, primary=False, icon=ft.Icons.DELETE_OUTLINE
+                    ),
+                    ft.Container(expand=True),
+                    ui.button(
+                        t("intake.next"), self.to_materials, ident="intake-next", icon=ft.Icons.ARROW_FORWARD
+                    ),
+                ]
+            )
+        )
         return ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO)
 
     def _collect_applicant(self) -> None:
         vm = self.vm
         assert vm is not None
-        fields = {"name": self.f_name.value or "", "id_type": self.f_id_type.value or "111",
-                  "id_number": (self.f_id.value or "").upper(), "phone": self.f_phone.value or "",
-                  "address": self.f_address.value or ""}
+        fields = {
+            "name": self.f_name.value or "",
+            "id_type": self.f_id_type.value or "111",
+            "id_number": (self.f_id.value or "").upper(),
+            "phone": self.f_phone.value or "",
+            "address": self.f_address.value or "",
+        }
         if vm.draft["applicant"]["kind"] == ApplicantKind.ORGANIZATION.value:
             fields["legal_representative"] = self.f_rep.value or ""
         vm.set_applicant(**fields)
         agent = vm.draft.get("agent")
         if agent is not None:
             worker = self.shell.session.worker
-            agent.update({"name": self.a_name.value or "", "id_type": "111", "id_number": (self.a_id.value or "").upper(),
-                          "phone": self.a_phone.value or ""})
+            agent.update(
+                {
+                    "name": self.a_name.value or "",
+                    "id_type": "111",
+                    "id_number": (self.a_id.value or "").upper(),
+                    "phone": self.a_phone.value or "",
+                }
+            )
             if agent.get("is_station_worker"):
                 agent.update({"worker_id": worker.id, "relation": ""})
             else:
@@ -233,11 +332,29 @@ class IntakeScreen(Screen):
         if mode == "none":
             self.vm.set_agent(None)
         elif mode == "helper":
-            self.vm.set_agent({"name": worker.name, "id_type": "111", "id_number": "", "phone": "",
-                               "relation": "", "is_station_worker": True, "worker_id": worker.id})
+            self.vm.set_agent(
+                {
+                    "name": worker.name,
+                    "id_type": "111",
+                    "id_number": "",
+                    "phone": "",
+                    "relation": "",
+                    "is_station_worker": True,
+                    "worker_id": worker.id,
+                }
+            )
         else:
-            self.vm.set_agent({"name": "", "id_type": "111", "id_number": "", "phone": "", "relation": "",
-                               "is_station_worker": False, "worker_id": ""})
+            self.vm.set_agent(
+                {
+                    "name": "",
+                    "id_type": "111",
+                    "id_number": "",
+                    "phone": "",
+                    "relation": "",
+                    "is_station_worker": False,
+                    "worker_id": "",
+                }
+            )
         self.refresh()
 
     async def to_materials(self) -> None:
@@ -253,47 +370,115 @@ class IntakeScreen(Screen):
         ui, vm = self.ui, self.vm
         assert vm is not None
         cards = [self._material_card(r) for r in vm.material_rows()]
-        nav = ft.Row([
-            ui.button(t("intake.prev"), lambda: self._goto("applicant"), primary=False, icon=ft.Icons.ARROW_BACK),
-            ft.Container(expand=True),
-            ui.button(t("intake.next"), lambda: self._goto("review"), ident="intake-next", icon=ft.Icons.ARROW_FORWARD),
-        ])
-        return ft.Column([ui.small(t("intake.materials_help")), *cards, nav], spacing=10, scroll=ft.ScrollMode.AUTO)
+        nav = ft.Row(
+            [
+                ui.button(
+                    t("intake.prev"), lambda: self._goto("applicant"), primary=False, icon=ft.Icons.ARROW_BACK
+                ),
+                ft.Container(expand=True),
+                ui.button(
+                    t("intake.next"),
+                    lambda: self._goto("review"),
+                    ident="intake-next",
+                    icon=ft.Icons.ARROW_FORWARD,
+                ),
+            ]
+        )
+        return ft.Column(
+            [ui.small(t("intake.materials_help")), *cards, nav], spacing=10, scroll=ft.ScrollMode.AUTO
+        )
 
     def _material_card(self, r: MaterialRow) -> ft.Control:
         ui = self.ui
-        status_color = {Satisfaction.ORIGINAL_VERIFIED: ft.Colors.GREEN_700, Satisfaction.DEFERRED: ft.Colors.ORANGE_800,
-                        Satisfaction.COMMITMENT: ft.Colors.BLUE_700, Satisfaction.DATA_SHARING: ft.Colors.TEAL_700}
-        status = ft.Container(ft.Text(r.satisfaction.value if r.satisfaction is not Satisfaction.MISSING
-                                      else (t("intake.optional") if r.necessity is Necessity.OPTIONAL else t("intake.missing")),
-                                      size=ui.size(15), color=ft.Colors.WHITE),
-                              bgcolor=status_color.get(r.satisfaction, ft.Colors.OUTLINE if r.necessity is Necessity.OPTIONAL
-                                                       else ft.Colors.ERROR),
-                              padding=ft.Padding.symmetric(horizontal=10, vertical=4), border_radius=12)
+        status_color = {
+            Satisfaction.ORIGINAL_VERIFIED: ft.Colors.GREEN_700,
+            Satisfaction.DEFERRED: ft.Colors.ORANGE_800,
+            Satisfaction.COMMITMENT: ft.Colors.BLUE_700,
+            Satisfaction.DATA_SHARING: ft.Colors.TEAL_700,
+        }
+        status = ft.Container(
+            ft.Text(
+                r.satisfaction.value
+                if r.satisfaction is not Satisfaction.MISSING
+                else (t("intake.optional") if r.necessity is Necessity.OPTIONAL else t("intake.missing")),
+                size=ui.size(15),
+                color=ft.Colors.WHITE,
+            ),
+            bgcolor=status_color.get(
+                r.satisfaction, ft.Colors.OUTLINE if r.necessity is Necessity.OPTIONAL else ft.Colors.ERROR
+            ),
+            padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+            border_radius=12,
+        )
         head = ft.Row([ft.Text(r.name, size=ui.size(18), weight=ft.FontWeight.W_600, expand=True), status])
         info = ui.small(" · ".join([r.necessity.value, r.form, r.counts]))
         actions: list[ft.Control] = [
-            ui.button(t("intake.attach"), lambda r=r: self.attach(r.code), primary=False, ident=f"attach-{r.code}",
-                      icon=ft.Icons.UPLOAD_FILE),
+            ui.button(
+                t("intake.attach"),
+                lambda r=r: self.attach(r.code),
+                primary=False,
+                ident=f"attach-{r.code}",
+                icon=ft.Icons.UPLOAD_FILE,
+            ),
         ]
         if r.necessity is Necessity.DEFERRABLE:
-            actions.append(ui.button(t("intake.defer"), lambda r=r: self.defer(r.code), primary=False,
-                                     ident=f"defer-{r.code}", icon=ft.Icons.SCHEDULE))
+            actions.append(
+                ui.button(
+                    t("intake.defer"),
+                    lambda r=r: self.defer(r.code),
+                    primary=False,
+                    ident=f"defer-{r.code}",
+                    icon=ft.Icons.SCHEDULE,
+                )
+            )
         if r.commitment_allowed:
-            actions.append(ui.button(t("intake.commit"), lambda r=r: self.commitment(r), primary=False,
-                                     ident=f"commit-{r.code}", icon=ft.Icons.HANDSHAKE))
+            actions.append(
+                ui.button(
+                    t("intake.commit"),
+                    lambda r=r: self.commitment(r),
+                    primary=False,
+                    ident=f"commit-{r.code}",
+                    icon=ft.Icons.HANDSHAKE,
+                )
+            )
         if r.shared_data:
-            actions.append(ui.button(t("intake.shared"), lambda r=r: self._set(r.code, Satisfaction.DATA_SHARING),
-                                     primary=False, icon=ft.Icons.CLOUD_DONE, ident=f"shared-{r.code}"))
+            actions.append(
+                ui.button(
+                    t("intake.shared"),
+                    lambda r=r: self._set(r.code, Satisfaction.DATA_SHARING),
+                    primary=False,
+                    icon=ft.Icons.CLOUD_DONE,
+                    ident=f"shared-{r.code}",
+                )
+            )
         if r.satisfaction is not Satisfaction.MISSING:
-            actions.append(ui.button(t("intake.clear"), lambda r=r: self._set(r.code, Satisfaction.MISSING),
-                                     primary=False, icon=ft.Icons.UNDO))
+            actions.append(
+                ui.button(
+                    t("intake.clear"),
+                    lambda r=r: self._set(r.code, Satisfaction.MISSING),
+                    primary=False,
+                    icon=ft.Icons.UNDO,
+                )
+            )
         extra: list[ft.Control] = []
         for i, a in enumerate(r.attachments):
-            extra.append(ft.Semantics(identifier=f"scan-{r.code}-{i}", label=a["name"], content=ft.Row([ft.Icon(ft.Icons.IMAGE_OUTLINED, size=ui.size(18)),
-                                 ui.small(t("intake.scan_line", name=a["name"], kb=max(1, a["size"] // 1024))),
-                                 ft.IconButton(ft.Icons.CLOSE, tooltip=t("intake.remove_scan"),
-                                               on_click=ui.wrap(lambda a=a, r=r: self._remove(r.code, a["sha256"])))])))
+            extra.append(
+                ft.Semantics(
+                    identifier=f"scan-{r.code}-{i}",
+                    label=a["name"],
+                    content=ft.Row(
+                        [
+                            ft.Icon(ft.Icons.IMAGE_OUTLINED, size=ui.size(18)),
+                            ui.small(t("intake.scan_line", name=a["name"], kb=max(1, a["size"] // 1024))),
+                            ft.IconButton(
+                                ft.Icons.CLOSE,
+                                tooltip=t("intake.remove_scan"),
+                                on_click=ui.wrap(lambda a=a, r=r: self._remove(r.code, a["sha256"])),
+                            ),
+                        ]
+                    ),
+                )
+            )
         if r.satisfaction is Satisfaction.DEFERRED:
             extra.append(ui.small(t("intake.due", date=r.due_date)))
         if r.problem and r.satisfaction is not Satisfaction.MISSING:
@@ -303,8 +488,12 @@ class IntakeScreen(Screen):
     async def attach(self, code: str) -> None:
         """Pick a scan in the browser (with its bytes: the web picker has no path) and store it encrypted."""
         files = await self.shell.file_picker.pick_files(
-            allow_multiple=True, with_data=True, file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=["jpg", "jpeg", "png", "pdf"], dialog_title=t("intake.attach"))
+            allow_multiple=True,
+            with_data=True,
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["jpg", "jpeg", "png", "pdf"],
+            dialog_title=t("intake.attach"),
+        )
         if not files:
             return
         self.errors = []
@@ -331,11 +520,17 @@ class IntakeScreen(Screen):
             self.shell.page.pop_dialog()
             await self._set(code, Satisfaction.DEFERRED, due_date=due.isoformat())
 
-        self.shell.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("intake.defer_title")),
-            content=ft.Column([self.ui.text(t("intake.defer_help")), field], tight=True, width=420),
-            actions=[self.ui.button(t("common.cancel"), lambda: self._close_dialog(), primary=False),
-                     self.ui.button(t("common.ok"), ok, ident="defer-ok")]))
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(t("intake.defer_title")),
+                content=ft.Column([self.ui.text(t("intake.defer_help")), field], tight=True, width=420),
+                actions=[
+                    self.ui.button(t("common.cancel"), lambda: self._close_dialog(), primary=False),
+                    self.ui.button(t("common.ok"), ok, ident="defer-ok"),
+                ],
+            )
+        )
 
     async def commitment(self, r: MaterialRow) -> None:
         """告知承诺: the commitment text is shown in full; the applicant must confirm it."""
@@ -349,12 +544,22 @@ class IntakeScreen(Screen):
             self.shell.page.pop_dialog()
             await self._set(r.code, Satisfaction.COMMITMENT, commitment_confirmed=True)
 
-        self.shell.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("intake.commit_title", name=r.name)),
-            content=ft.Column([self.ui.text(r.commitment_text or t("intake.commit_default", name=r.name)), box],
-                              tight=True, width=520, scroll=ft.ScrollMode.AUTO),
-            actions=[self.ui.button(t("common.cancel"), lambda: self._close_dialog(), primary=False),
-                     self.ui.button(t("common.ok"), ok, ident="commit-ok")]))
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(t("intake.commit_title", name=r.name)),
+                content=ft.Column(
+                    [self.ui.text(r.commitment_text or t("intake.commit_default", name=r.name)), box],
+                    tight=True,
+                    width=520,
+                    scroll=ft.ScrollMode.AUTO,
+                ),
+                actions=[
+                    self.ui.button(t("common.cancel"), lambda: self._close_dialog(), primary=False),
+                    self.ui.button(t("common.ok"), ok, ident="commit-ok"),
+                ],
+            )
+        )
 
     async def _close_dialog(self) -> None:
         self.shell.page.pop_dialog()
@@ -385,21 +590,46 @@ class IntakeScreen(Screen):
         ]
         agent = vm.draft.get("agent")
         if agent:
-            lines.insert(1, (t("intake.agent_heading"), f"{agent.get('name', '')} {agent.get('relation') or t('intake.agent_helper')}"))
-        facts = ft.Column([ft.Row([ft.Text(k, width=ui.size(130), size=ui.size(16), color=ft.Colors.ON_SURFACE_VARIANT),
-                                   ft.Text(v, size=ui.size(17), expand=True)]) for k, v in lines], spacing=6)
+            lines.insert(
+                1,
+                (
+                    t("intake.agent_heading"),
+                    f"{agent.get('name', '')} {agent.get('relation') or t('intake.agent_helper')}",
+                ),
+            )
+        facts = ft.Column(
+            [
+                ft.Row(
+                    [
+                        ft.Text(k, width=ui.size(130), size=ui.size(16), color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(v, size=ui.size(17), expand=True),
+                    ]
+                )
+                for k, v in lines
+            ],
+            spacing=6,
+        )
         areas = [j.area for j in vm.catalog.jurisdictions]
         own_area = str(self.station.settings().get("area", ""))
-        self.collected = ft.Switch(label=t("intake.collected", area=vm.draft.get("jurisdiction", "")),
-                                   value=bool(vm.draft.get("collected")),
-                                   on_change=ui.wrap(self._toggle_collected))
-        self.pickup = ft.Dropdown(label=t("intake.pickup"), value=vm.draft.get("pickup"), width=320,
-                                  options=[ft.DropdownOption(key=m.value, text=m.value) for m in PickupMethod],
-                                  on_select=ui.wrap(self._pickup))
+        self.collected = ft.Switch(
+            label=t("intake.collected", area=vm.draft.get("jurisdiction", "")),
+            value=bool(vm.draft.get("collected")),
+            on_change=ui.wrap(self._toggle_collected),
+        )
+        self.pickup = ft.Dropdown(
+            label=t("intake.pickup"),
+            value=vm.draft.get("pickup"),
+            width=320,
+            options=[ft.DropdownOption(key=m.value, text=m.value) for m in PickupMethod],
+            on_select=ui.wrap(self._pickup),
+        )
         parts: list[ft.Control] = [ui.card(facts)]
         # 代收 only makes sense for another jurisdiction's item (全市通办); the catalog must list that window.
-        if vm.draft.get("jurisdiction") and vm.draft.get("jurisdiction") != own_area and \
-                vm.draft.get("jurisdiction") in areas:
+        if (
+            vm.draft.get("jurisdiction")
+            and vm.draft.get("jurisdiction") != own_area
+            and vm.draft.get("jurisdiction") in areas
+        ):
             parts.append(self.collected)
         parts.append(self.pickup)
         if problems:
@@ -408,20 +638,50 @@ class IntakeScreen(Screen):
         accept_label = t("intake.collect") if vm.draft.get("collected") else t("intake.accept")
         self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True, width=640)
         parts += [
-            ft.Row([
-                ui.button(t("intake.prev"), lambda: self._goto("materials"), primary=False, icon=ft.Icons.ARROW_BACK),
-                ft.Container(expand=True),
-                ui.button(accept_label, self.accept, ident="intake-accept", icon=ft.Icons.CHECK_CIRCLE,
-                          disabled=bool(problems) or self.busy or vm.blocked()),
-            ]),
+            ft.Row(
+                [
+                    ui.button(
+                        t("intake.prev"),
+                        lambda: self._goto("materials"),
+                        primary=False,
+                        icon=ft.Icons.ARROW_BACK,
+                    ),
+                    ft.Container(expand=True),
+                    ui.button(
+                        accept_label,
+                        self.accept,
+                        ident="intake-accept",
+                        icon=ft.Icons.CHECK_CIRCLE,
+                        disabled=bool(problems) or self.busy or vm.blocked(),
+                    ),
+                ]
+            ),
             ft.Divider(),
-            ft.Row([
-                ui.button(t("intake.notice"), self.notice, ident="intake-notice", primary=False,
-                          icon=ft.Icons.LIST_ALT, disabled=not s["missing"] or self.busy),
-            ]),
+            ft.Row(
+                [
+                    ui.button(
+                        t("intake.notice"),
+                        self.notice,
+                        ident="intake-notice",
+                        primary=False,
+                        icon=ft.Icons.LIST_ALT,
+                        disabled=not s["missing"] or self.busy,
+                    ),
+                ]
+            ),
             self.reason,
-            ft.Row([ui.button(t("intake.refuse"), self.refuse, ident="intake-refuse", primary=False,
-                              icon=ft.Icons.BLOCK, disabled=self.busy)]),
+            ft.Row(
+                [
+                    ui.button(
+                        t("intake.refuse"),
+                        self.refuse,
+                        ident="intake-refuse",
+                        primary=False,
+                        icon=ft.Icons.BLOCK,
+                        disabled=self.busy,
+                    )
+                ]
+            ),
         ]
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO)
 
@@ -468,22 +728,45 @@ class IntakeScreen(Screen):
         rows = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=ui.size(56)),
             ui.title(t(f"intake.done_{vm.document_kind()}")),
-            ft.Semantics(identifier=f"case-number-{case.number}", label=case.number, content=ft.Row([
-                ui.text(t("cases.number")),
-                ft.Text(case.number, size=ui.size(34), weight=ft.FontWeight.BOLD, selectable=True,
-                        color=ft.Colors.PRIMARY)])),
+            ft.Semantics(
+                identifier=f"case-number-{case.number}",
+                label=case.number,
+                content=ft.Row(
+                    [
+                        ui.text(t("cases.number")),
+                        ft.Text(
+                            case.number,
+                            size=ui.size(34),
+                            weight=ft.FontWeight.BOLD,
+                            selectable=True,
+                            color=ft.Colors.PRIMARY,
+                        ),
+                    ]
+                ),
+            ),
         ]
         if case.promised_date:
-            rows.append(ui.text(t("intake.promised", date=case.promised_date.isoformat())
-                                + (t("intake.provisional") if case.promised_date_provisional else "")))
+            rows.append(
+                ui.text(
+                    t("intake.promised", date=case.promised_date.isoformat())
+                    + (t("intake.provisional") if case.promised_date_provisional else "")
+                )
+            )
         rows += [
             ui.note(t("intake.saved_note")),
-            ft.Row([
-                ui.button(t("intake.open_document", name=doc_name), self.open_document, ident="open-document",
-                          icon=ft.Icons.PRINT),
-                ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
-                ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
-            ], wrap=True),
+            ft.Row(
+                [
+                    ui.button(
+                        t("intake.open_document", name=doc_name),
+                        self.open_document,
+                        ident="open-document",
+                        icon=ft.Icons.PRINT,
+                    ),
+                    ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
+                    ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
+                ],
+                wrap=True,
+            ),
         ]
         return ft.Column(rows, spacing=14)
 
@@ -507,6 +790,7 @@ class IntakeScreen(Screen):
 
     async def discard(self) -> None:
         assert self.vm is not None
-        await asyncio.to_thread(case_service(self).delete_draft, self.vm.draft["id"],
-                                actor=f"worker:{self.vm.worker_id}")
+        await asyncio.to_thread(
+            case_service(self).delete_draft, self.vm.draft["id"], actor=f"worker:{self.vm.worker_id}"
+        )
         await self.go("intake")

@@ -33,19 +33,47 @@ class KioskScreen(Screen):
     def big(self, label: str, on_click: Any, icon: Any, ident: str, color: Any = None) -> ft.Control:
         ui = self.ui
         box = ft.Container(
-            ft.Row([ft.Icon(icon, size=ui.size(40), color=ft.Colors.ON_PRIMARY_CONTAINER),
-                    ft.Text(label, size=ui.size(24), weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY_CONTAINER)],
-                   spacing=16),
-            bgcolor=color or ft.Colors.PRIMARY_CONTAINER, padding=ft.Padding.symmetric(horizontal=28, vertical=22),
-            border_radius=20, on_click=ui.wrap(on_click), ink=True)
+            ft.Row(
+                [
+                    ft.Icon(icon, size=ui.size(40), color=ft.Colors.ON_PRIMARY_CONTAINER),
+                    ft.Text(
+                        label,
+                        size=ui.size(24),
+                        weight=ft.FontWeight.BOLD,
+                        color=ft.Colors.ON_PRIMARY_CONTAINER,
+                    ),
+                ],
+                spacing=16,
+            ),
+            bgcolor=color or ft.Colors.PRIMARY_CONTAINER,
+            padding=ft.Padding.symmetric(horizontal=28, vertical=22),
+            border_radius=20,
+            on_click=ui.wrap(on_click),
+            ink=True,
+        )
         return ft.Semantics(identifier=ident, button=True, label=label, content=box)
 
     def frame(self, *parts: ft.Control, back: str | None = "kiosk") -> ft.Control:
-        top: list[ft.Control] = [ft.Text(t("kiosk.title"), size=self.ui.size(26), weight=ft.FontWeight.BOLD,
-                                         color=ft.Colors.PRIMARY, expand=True)]
+        top: list[ft.Control] = [
+            ft.Text(
+                t("kiosk.title"),
+                size=self.ui.size(26),
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.PRIMARY,
+                expand=True,
+            )
+        ]
         if back:
-            top.insert(0, self.ui.button(t("kiosk.home"), lambda: self.go(back), primary=False, ident="kiosk-back",
-                                         icon=ft.Icons.HOME))
+            top.insert(
+                0,
+                self.ui.button(
+                    t("kiosk.home"),
+                    lambda: self.go(back),
+                    primary=False,
+                    ident="kiosk-back",
+                    icon=ft.Icons.HOME,
+                ),
+            )
         return ft.Column([ft.Row(top), *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
@@ -57,13 +85,26 @@ class KioskHome(KioskScreen):
     def view(self) -> ft.Control:
         return self.frame(
             self.ui.text(t("kiosk.welcome")),
-            self.big(t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"),
-            self.big(t("kiosk.rate"), lambda: self.go("kiosk_rate"), ft.Icons.STAR, "kiosk-rate",
-                     ft.Colors.TERTIARY_CONTAINER),
+            self.big(
+                t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"
+            ),
+            self.big(
+                t("kiosk.rate"),
+                lambda: self.go("kiosk_rate"),
+                ft.Icons.STAR,
+                "kiosk-rate",
+                ft.Colors.TERTIARY_CONTAINER,
+            ),
             ft.Container(height=40),
-            self.ui.button(t("kiosk.exit"), lambda: self.go("kiosk_exit"), primary=False, ident="kiosk-exit",
-                           icon=ft.Icons.LOGOUT),
-            back=None)
+            self.ui.button(
+                t("kiosk.exit"),
+                lambda: self.go("kiosk_exit"),
+                primary=False,
+                ident="kiosk-exit",
+                icon=ft.Icons.LOGOUT,
+            ),
+            back=None,
+        )
 
 
 class KioskGuide(KioskScreen):
@@ -82,13 +123,28 @@ class KioskGuide(KioskScreen):
 
     def view(self) -> ft.Control:
         if self.event is None:
-            tiles = [self.big(e.value, lambda e=e: self.go("kiosk_guide", event=e.value), ft.Icons.CHEVRON_RIGHT,
-                              f"event-{e.name.lower()}") for e in LifeEvent]
-            return self.frame(self.ui.text(t("kiosk.choose_event")), ft.Row(tiles, wrap=True, spacing=14, run_spacing=14))
+            tiles = [
+                self.big(
+                    e.value,
+                    lambda e=e: self.go("kiosk_guide", event=e.value),
+                    ft.Icons.CHEVRON_RIGHT,
+                    f"event-{e.name.lower()}",
+                )
+                for e in LifeEvent
+            ]
+            return self.frame(
+                self.ui.text(t("kiosk.choose_event")), ft.Row(tiles, wrap=True, spacing=14, run_spacing=14)
+            )
         hits = self.search.hits if self.search else ()
-        tiles = [self.big(h.name, lambda h=h: self.go("kiosk_item", code=h.code),
-                          ft.Icons.WORKSPACES if h.kind.value == "bundle" else ft.Icons.DESCRIPTION, f"kiosk-hit-{h.code}")
-                 for h in hits]
+        tiles = [
+            self.big(
+                h.name,
+                lambda h=h: self.go("kiosk_item", code=h.code),
+                ft.Icons.WORKSPACES if h.kind.value == "bundle" else ft.Icons.DESCRIPTION,
+                f"kiosk-hit-{h.code}",
+            )
+            for h in hits
+        ]
         return self.frame(self.ui.heading(self.event.value), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
 
 
@@ -106,8 +162,15 @@ class KioskItem(KioskScreen):
             return self.frame(self.ui.text(t("guide.no_catalog")))
         parts = guide_page_view(self, self.page)
         if not self.page.cancelled:
-            parts.insert(1, self.big(t("kiosk.preapply"), lambda: self.go("kiosk_preapply", code=self.code),
-                                     ft.Icons.EDIT_NOTE, "kiosk-preapply"))
+            parts.insert(
+                1,
+                self.big(
+                    t("kiosk.preapply"),
+                    lambda: self.go("kiosk_preapply", code=self.code),
+                    ft.Icons.EDIT_NOTE,
+                    "kiosk-preapply",
+                ),
+            )
         return self.frame(*parts)
 
 
@@ -123,25 +186,45 @@ class KioskPreapply(KioskScreen):
         if self.ticket:
             return self.frame(
                 ui.text(t("kiosk.ticket_intro")),
-                ft.Semantics(identifier=f"kiosk-ticket-{self.ticket}", label=self.ticket, content=ft.Text(
-                    " ".join(self.ticket[i:i + 3] for i in (0, 3)), size=ui.size(64), weight=ft.FontWeight.BOLD,
-                    color=ft.Colors.PRIMARY)),
-                ui.text(t("kiosk.ticket_help")))
+                ft.Semantics(
+                    identifier=f"kiosk-ticket-{self.ticket}",
+                    label=self.ticket,
+                    content=ft.Text(
+                        " ".join(self.ticket[i : i + 3] for i in (0, 3)),
+                        size=ui.size(64),
+                        weight=ft.FontWeight.BOLD,
+                        color=ft.Colors.PRIMARY,
+                    ),
+                ),
+                ui.text(t("kiosk.ticket_help")),
+            )
         self.name = ui.field(t("intake.name"))
         self.id_number = ui.field(t("intake.id_number"))
         self.phone = ui.field(t("intake.phone"), keyboard=ft.KeyboardType.PHONE)
-        parts: list[ft.Control] = [ui.heading(t("kiosk.preapply")), ui.text(t("kiosk.preapply_help")),
-                                   self.name, self.id_number, self.phone]
+        parts: list[ft.Control] = [
+            ui.heading(t("kiosk.preapply")),
+            ui.text(t("kiosk.preapply_help")),
+            self.name,
+            self.id_number,
+            self.phone,
+        ]
         if self.error:
             parts.append(ui.error(self.error))
-        parts.append(self.big(t("kiosk.get_ticket"), self.submit, ft.Icons.CONFIRMATION_NUMBER, "kiosk-submit"))
+        parts.append(
+            self.big(t("kiosk.get_ticket"), self.submit, ft.Icons.CONFIRMATION_NUMBER, "kiosk-submit")
+        )
         return self.frame(*parts)
 
     async def submit(self) -> None:
         try:
             self.ticket = await asyncio.to_thread(
-                self.shell.runtime.kiosk.preapply, self.code, name=self.name.value or "", id_type="111",
-                id_number=self.id_number.value or "", phone=self.phone.value or "")
+                self.shell.runtime.kiosk.preapply,
+                self.code,
+                name=self.name.value or "",
+                id_type="111",
+                id_number=self.id_number.value or "",
+                phone=self.phone.value or "",
+            )
         except KioskError as exc:
             self.error = str(exc)
         self.refresh()
@@ -159,13 +242,20 @@ class KioskRate(KioskScreen):
     def view(self) -> ft.Control:
         ui = self.ui
         if self.done:
-            return self.frame(ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
-                              ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))))
+            return self.frame(
+                ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
+                ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))),
+            )
         if self.panel is not None:
             return self.frame(self.panel.view())
         self.number = ui.field(t("kiosk.case_number"), keyboard=ft.KeyboardType.NUMBER)
         self.last4 = ui.field(t("kiosk.phone_last4"), keyboard=ft.KeyboardType.NUMBER)
-        parts: list[ft.Control] = [ui.heading(t("kiosk.rate")), ui.text(t("kiosk.rate_help")), self.number, self.last4]
+        parts: list[ft.Control] = [
+            ui.heading(t("kiosk.rate")),
+            ui.text(t("kiosk.rate_help")),
+            self.number,
+            self.last4,
+        ]
         if self.error:
             parts.append(ui.error(self.error))
         parts.append(self.big(t("kiosk.find_case"), self.find, ft.Icons.SEARCH, "kiosk-find"))
@@ -174,7 +264,8 @@ class KioskRate(KioskScreen):
     async def find(self) -> None:
         try:
             self.case, self.item_name = await asyncio.to_thread(
-                self.shell.runtime.kiosk.find_for_rating, self.number.value or "", self.last4.value or "")
+                self.shell.runtime.kiosk.find_for_rating, self.number.value or "", self.last4.value or ""
+            )
         except KioskError as exc:
             self.error = str(exc)
             self.refresh()
@@ -204,8 +295,15 @@ class KioskExit(KioskScreen):
     def view(self) -> ft.Control:
         ui = self.ui
         self.wid = ui.field(t("unlock.worker_id"), keyboard=ft.KeyboardType.NUMBER)
-        self.pin = ui.field(t("unlock.pin"), password=True, keyboard=ft.KeyboardType.NUMBER, on_submit=self.submit)
-        parts: list[ft.Control] = [ui.heading(t("kiosk.exit")), ui.text(t("kiosk.exit_help")), self.wid, self.pin]
+        self.pin = ui.field(
+            t("unlock.pin"), password=True, keyboard=ft.KeyboardType.NUMBER, on_submit=self.submit
+        )
+        parts: list[ft.Control] = [
+            ui.heading(t("kiosk.exit")),
+            ui.text(t("kiosk.exit_help")),
+            self.wid,
+            self.pin,
+        ]
         if self.form.error:
             parts.append(ui.error(self.form.error))
         parts.append(ui.button(t("kiosk.exit_submit"), self.submit, ident="kiosk-exit-submit"))

@@ -39,29 +39,48 @@ def frame(shell: Shell, content: ft.Control) -> ft.Control:
         tile = ft.Container(
             content=ft.Column(
                 [ft.Icon(icon, size=ui.size(28)), ft.Text(t(key), size=ui.size(16))],
-                horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=2, tight=True,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                spacing=2,
+                tight=True,
             ),
-            padding=ft.Padding.symmetric(vertical=10, horizontal=6), border_radius=12, width=96,
+            padding=ft.Padding.symmetric(vertical=10, horizontal=6),
+            border_radius=12,
+            width=96,
             bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
-            on_click=ui.wrap(go), ink=True,
+            on_click=ui.wrap(go),
+            ink=True,
         )
         buttons.append(ft.Semantics(identifier=f"nav-{route}", button=True, label=t(key), content=tile))
     worker = shell.session.worker
     rail = ft.Container(
         content=ft.Column(
             [
-                ft.Text(shell.runtime.station.station_name(), size=ui.size(15), weight=ft.FontWeight.BOLD,
-                        text_align=ft.TextAlign.CENTER, width=96),
+                ft.Text(
+                    shell.runtime.station.station_name(),
+                    size=ui.size(15),
+                    weight=ft.FontWeight.BOLD,
+                    text_align=ft.TextAlign.CENTER,
+                    width=96,
+                ),
                 ft.Divider(),
                 *buttons,
                 ft.Container(expand=True),
-                ft.Text(worker.name if worker else "", size=ui.size(15), text_align=ft.TextAlign.CENTER, width=96),
-                ui.button(t("nav.lock"), lambda: _lock(shell), ident="nav-lock", primary=False,
-                          icon=ft.Icons.LOCK_OUTLINE),
+                ft.Text(
+                    worker.name if worker else "", size=ui.size(15), text_align=ft.TextAlign.CENTER, width=96
+                ),
+                ui.button(
+                    t("nav.lock"),
+                    lambda: _lock(shell),
+                    ident="nav-lock",
+                    primary=False,
+                    icon=ft.Icons.LOCK_OUTLINE,
+                ),
             ],
-            horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6,
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            spacing=6,
         ),
-        padding=ft.Padding.symmetric(vertical=12, horizontal=8), width=124,
+        padding=ft.Padding.symmetric(vertical=12, horizontal=8),
+        width=124,
         bgcolor=ft.Colors.SURFACE_CONTAINER,
     )
     return ft.Row([rail, body], expand=True, spacing=0, vertical_alignment=ft.CrossAxisAlignment.STRETCH)

@@ -19,15 +19,24 @@ LEVEL_STYLE = {
     RatingLevel.SATISFIED: (ft.Icons.SENTIMENT_SATISFIED, ft.Colors.LIGHT_GREEN_700, "satisfied"),
     RatingLevel.BASICALLY_SATISFIED: (ft.Icons.SENTIMENT_NEUTRAL, ft.Colors.AMBER_800, "basically_satisfied"),
     RatingLevel.DISSATISFIED: (ft.Icons.SENTIMENT_DISSATISFIED, ft.Colors.ORANGE_800, "dissatisfied"),
-    RatingLevel.VERY_DISSATISFIED: (ft.Icons.SENTIMENT_VERY_DISSATISFIED, ft.Colors.RED_700, "very_dissatisfied"),
+    RatingLevel.VERY_DISSATISFIED: (
+        ft.Icons.SENTIMENT_VERY_DISSATISFIED,
+        ft.Colors.RED_700,
+        "very_dissatisfied",
+    ),
 }
 
 
 class RatingPanel:
     """The resident-facing rating form; ``on_submit(level, reasons, comment)`` stores it."""
 
-    def __init__(self, ui: UI, title: str, on_submit: Callable[[RatingLevel, list[str], str], Awaitable[None]],
-                 refresh: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        ui: UI,
+        title: str,
+        on_submit: Callable[[RatingLevel, list[str], str], Awaitable[None]],
+        refresh: Callable[[], None],
+    ) -> None:
         self.ui, self.title, self.on_submit, self.refresh = ui, title, on_submit, refresh
         self.level: RatingLevel | None = None
         self.reasons: set[str] = set()
@@ -40,21 +49,52 @@ class RatingPanel:
         for level, (icon, color, ident) in LEVEL_STYLE.items():
             selected = self.level is level
             box = ft.Container(
-                ft.Column([ft.Icon(icon, size=ui.size(54), color=ft.Colors.WHITE if selected else color),
-                           ft.Text(level.value, size=ui.size(20), weight=ft.FontWeight.BOLD,
-                                   color=ft.Colors.WHITE if selected else color)],
-                          horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6, tight=True),
-                width=ui.size(150), height=ui.size(140), border_radius=16, alignment=ft.Alignment.CENTER,
-                bgcolor=color if selected else ft.Colors.SURFACE_CONTAINER_LOW, border=ft.Border.all(2, color),
-                on_click=ui.wrap(lambda level=level: self._choose(level)), ink=True)
-            buttons.append(ft.Semantics(identifier=f"rate-{ident}", button=True, label=level.value, content=box))
-        parts: list[ft.Control] = [ui.title(self.title), ui.text(t("rating.prompt")),
-                                   ft.Row(buttons, wrap=True, spacing=12, run_spacing=12)]
+                ft.Column(
+                    [
+                        ft.Icon(icon, size=ui.size(54), color=ft.Colors.WHITE if selected else color),
+                        ft.Text(
+                            level.value,
+                            size=ui.size(20),
+                            weight=ft.FontWeight.BOLD,
+                            color=ft.Colors.WHITE if selected else color,
+                        ),
+                    ],
+                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                    spacing=6,
+                    tight=True,
+                ),
+                width=ui.size(150),
+                height=ui.size(140),
+                border_radius=16,
+                alignment=ft.Alignment.CENTER,
+                bgcolor=color if selected else ft.Colors.SURFACE_CONTAINER_LOW,
+                border=ft.Border.all(2, color),
+                on_click=ui.wrap(lambda level=level: self._choose(level)),
+                ink=True,
+            )
+            buttons.append(
+                ft.Semantics(identifier=f"rate-{ident}", button=True, label=level.value, content=box)
+            )
+        parts: list[ft.Control] = [
+            ui.title(self.title),
+            ui.text(t("rating.prompt")),
+            ft.Row(buttons, wrap=True, spacing=12, run_spacing=12),
+        ]
         if self.level is not None:
             parts.append(ui.text(t("rating.reasons")))
-            parts.append(ft.Row([ft.Chip(label=ft.Text(t(k), size=ui.size(17)), selected=k in self.reasons,
-                                         on_click=ui.wrap(lambda k=k: self._toggle(k))) for k in RATING_REASONS],
-                                wrap=True))
+            parts.append(
+                ft.Row(
+                    [
+                        ft.Chip(
+                            label=ft.Text(t(k), size=ui.size(17)),
+                            selected=k in self.reasons,
+                            on_click=ui.wrap(lambda k=k: self._toggle(k)),
+                        )
+                        for k in RATING_REASONS
+                    ],
+                    wrap=True,
+                )
+            )
             self.comment_field = ui.field(t("rating.comment"), value=self.comment, multiline=True)
             parts.append(self.comment_field)
             parts.append(ui.button(t("rating.submit"), self._submit, ident="rate-submit", icon=ft.Icons.SEND))
@@ -96,15 +136,27 @@ class RatingScreen(Screen):
     def view(self) -> ft.Control:
         ui = self.ui
         if self.done:
-            body: ft.Control = ft.Column([
-                ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
-                ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))),
-                ui.button(t("rating.back_to_worker"), lambda: self.go("case", case_id=self.case_id), primary=False),
-            ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=20)
+            body: ft.Control = ft.Column(
+                [
+                    ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
+                    ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))),
+                    ui.button(
+                        t("rating.back_to_worker"),
+                        lambda: self.go("case", case_id=self.case_id),
+                        primary=False,
+                    ),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                spacing=20,
+            )
         else:
-            body = ft.Column([self.panel.view(),
-                              ui.button(t("rating.skip"), lambda: self.go("case", case_id=self.case_id),
-                                        primary=False)], spacing=16)
+            body = ft.Column(
+                [
+                    self.panel.view(),
+                    ui.button(t("rating.skip"), lambda: self.go("case", case_id=self.case_id), primary=False),
+                ],
+                spacing=16,
+            )
         return ft.Container(body, alignment=ft.Alignment.TOP_CENTER, expand=True, padding=24)
 
     async def _save(self, level: RatingLevel, reasons: list[str], comment: str) -> None:

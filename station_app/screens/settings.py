@@ -24,40 +24,84 @@ class SettingsScreen(Screen):
     def view(self) -> ft.Control:
         ui, s = self.ui, self.station.settings()
         admin = self.shell.session.worker.is_admin
-        lang = ft.RadioGroup(value=s.get("language", "zh_CN"), on_change=ui.wrap(lambda: self._save(language=lang.value)),
-                             content=ft.Row([ft.Radio(value=k, label=v) for k, v in LANGUAGES.items()]))
-        font = ft.RadioGroup(value=str(s.get("font_scale", 1.0)),
-                             on_change=ui.wrap(lambda: self._save(font_scale=float(font.value or 1))),
-                             content=ft.Row([ft.Radio(value=str(f), label=t("settings.font_n", pct=int(f * 100)))
-                                             for f in FONT_SCALES], wrap=True))
-        idle = ft.Dropdown(label=t("settings.idle"), value=str(s.get("idle_lock_seconds", 300)), width=220,
-                           options=[ft.DropdownOption(key=str(v), text=t("settings.minutes", n=v // 60)) for v in IDLE_CHOICES],
-                           on_select=ui.wrap(lambda: self._save(idle_lock_seconds=int(idle.value or 300))),
-                           disabled=not admin)
-        self.retention = ui.field(t("settings.retention"), value=str(s.get("retention_days", 365)), width=220,
-                                  keyboard=ft.KeyboardType.NUMBER)
+        lang = ft.RadioGroup(
+            value=s.get("language", "zh_CN"),
+            on_change=ui.wrap(lambda: self._save(language=lang.value)),
+            content=ft.Row([ft.Radio(value=k, label=v) for k, v in LANGUAGES.items()]),
+        )
+        font = ft.RadioGroup(
+            value=str(s.get("font_scale", 1.0)),
+            on_change=ui.wrap(lambda: self._save(font_scale=float(font.value or 1))),
+            content=ft.Row(
+                [ft.Radio(value=str(f), label=t("settings.font_n", pct=int(f * 100))) for f in FONT_SCALES],
+                wrap=True,
+            ),
+        )
+        idle = ft.Dropdown(
+            label=t("settings.idle"),
+            value=str(s.get("idle_lock_seconds", 300)),
+            width=220,
+            options=[
+                ft.DropdownOption(key=str(v), text=t("settings.minutes", n=v // 60)) for v in IDLE_CHOICES
+            ],
+            on_select=ui.wrap(lambda: self._save(idle_lock_seconds=int(idle.value or 300))),
+            disabled=not admin,
+        )
+        self.retention = ui.field(
+            t("settings.retention"),
+            value=str(s.get("retention_days", 365)),
+            width=220,
+            keyboard=ft.KeyboardType.NUMBER,
+        )
         parts: list[ft.Control] = [
             ui.title(t("nav.settings")),
-            ui.heading(t("settings.language")), lang,
-            ui.heading(t("settings.font")), font,
-            ui.heading(t("settings.security")), idle,
-            ft.Row([self.retention, ui.button(t("common.save"), self._retention, primary=False, disabled=not admin)]),
+            ui.heading(t("settings.language")),
+            lang,
+            ui.heading(t("settings.font")),
+            font,
+            ui.heading(t("settings.security")),
+            idle,
+            ft.Row(
+                [
+                    self.retention,
+                    ui.button(t("common.save"), self._retention, primary=False, disabled=not admin),
+                ]
+            ),
             ui.small(t("settings.retention_help")),
         ]
         ident = self.station.identity()
         parts.append(ui.heading(t("settings.center")))
         if ident:
-            parts.append(ui.text(t("settings.enrolled", url=ident.get("center_url", ""), no=ident.get("station_no", ""),
-                                   district=ident.get("district_name", ""))))
+            parts.append(
+                ui.text(
+                    t(
+                        "settings.enrolled",
+                        url=ident.get("center_url", ""),
+                        no=ident.get("station_no", ""),
+                        district=ident.get("district_name", ""),
+                    )
+                )
+            )
         elif admin:
             self.url = ui.field(t("setup.center_url"), hint="http://")
             self.code = ui.field(t("setup.enrollment_code"))
-            parts += [self.url, self.code, ui.button(t("settings.enroll"), self._enroll, ident="settings-enroll")]
+            parts += [
+                self.url,
+                self.code,
+                ui.button(t("settings.enroll"), self._enroll, ident="settings-enroll"),
+            ]
         else:
             parts.append(ui.text(t("settings.ask_admin")))
         if admin:
-            parts.append(ui.button(t("settings.workers"), lambda: self.go("workers"), primary=False,
-                                   icon=ft.Icons.PEOPLE_OUTLINE, ident="settings-workers"))
+            parts.append(
+                ui.button(
+                    t("settings.workers"),
+                    lambda: self.go("workers"),
+                    primary=False,
+                    icon=ft.Icons.PEOPLE_OUTLINE,
+                    ident="settings-workers",
+                )
+            )
         if self.error:
             parts.append(ui.error(self.error))
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
@@ -65,7 +109,9 @@ class SettingsScreen(Screen):
     async def _save(self, **changes: Any) -> None:
         if not self.shell.session.worker.is_admin and set(changes) - {"language", "font_scale"}:
             return
-        await asyncio.to_thread(self.station.save_settings, changes, actor=f"worker:{self.shell.session.worker.id}")
+        await asyncio.to_thread(
+            self.station.save_settings, changes, actor=f"worker:{self.shell.session.worker.id}"
+        )
         await self.go("settings")
 
     async def _retention(self) -> None:
@@ -81,8 +127,12 @@ class SettingsScreen(Screen):
 
     async def _enroll(self) -> None:
         try:
-            await asyncio.to_thread(self.shell.runtime.enroll, self.url.value or "", self.code.value or "",
-                                    actor=f"worker:{self.shell.session.worker.id}")
+            await asyncio.to_thread(
+                self.shell.runtime.enroll,
+                self.url.value or "",
+                self.code.value or "",
+                actor=f"worker:{self.shell.session.worker.id}",
+            )
         except Exception as exc:
             self.error = str(exc)
             self.refresh()
@@ -110,31 +160,55 @@ class WorkersScreen(Screen):
             role = t("workers.admin") if w.is_admin else t("workers.worker")
             actions: list[ft.Control] = []
             if w.id != me.id:
-                actions.append(ui.button(t("workers.remove"), lambda w=w: self._remove(w), primary=False, danger=True))
-            rows.append(ui.card(ft.Row([ft.Text(f"{w.id}  {w.name}", size=ui.size(18), expand=True),
-                                        ui.small(role), *actions])))
+                actions.append(
+                    ui.button(t("workers.remove"), lambda w=w: self._remove(w), primary=False, danger=True)
+                )
+            rows.append(
+                ui.card(
+                    ft.Row(
+                        [
+                            ft.Text(f"{w.id}  {w.name}", size=ui.size(18), expand=True),
+                            ui.small(role),
+                            *actions,
+                        ]
+                    )
+                )
+            )
         self.new_id = ui.field(t("unlock.worker_id"), value=self.station.next_worker_id(), width=140)
         self.new_name = ui.field(t("workers.name"), width=220)
         self.new_pin = ui.field(t("unlock.pin"), password=True, width=220, keyboard=ft.KeyboardType.NUMBER)
         self.new_admin = ft.Checkbox(label=t("workers.make_admin"), value=False)
-        rows += [ui.heading(t("workers.add")), ft.Row([self.new_id, self.new_name, self.new_pin], wrap=True),
-                 self.new_admin, ui.small(t("workers.pin_reset_help"))]
+        rows += [
+            ui.heading(t("workers.add")),
+            ft.Row([self.new_id, self.new_name, self.new_pin], wrap=True),
+            self.new_admin,
+            ui.small(t("workers.pin_reset_help")),
+        ]
         if self.error:
             rows.append(ui.error(self.error))
         rows.append(ui.button(t("workers.save"), self._add, ident="workers-add"))
         return ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 
     async def _add(self) -> None:
-        wid, name, pin = (self.new_id.value or "").strip(), (self.new_name.value or "").strip(), self.new_pin.value or ""
+        wid, name, pin = (
+            (self.new_id.value or "").strip(),
+            (self.new_name.value or "").strip(),
+            self.new_pin.value or "",
+        )
         problem = pin_problem(pin) or (t("workers.need_name") if not name or not wid else None)
         if problem:
             self.error = problem
             self.refresh()
             return
         try:
-            await asyncio.to_thread(self.station.add_worker, wid, name, pin,
-                                    "admin" if self.new_admin.value else "worker",
-                                    actor=f"worker:{self.shell.session.worker.id}")
+            await asyncio.to_thread(
+                self.station.add_worker,
+                wid,
+                name,
+                pin,
+                "admin" if self.new_admin.value else "worker",
+                actor=f"worker:{self.shell.session.worker.id}",
+            )
         except Exception as exc:
             self.error = str(exc)
             self.refresh()
@@ -143,5 +217,7 @@ class WorkersScreen(Screen):
         await self.go("workers")
 
     async def _remove(self, w: Worker) -> None:
-        await asyncio.to_thread(self.station.remove_worker, w.id, actor=f"worker:{self.shell.session.worker.id}")
+        await asyncio.to_thread(
+            self.station.remove_worker, w.id, actor=f"worker:{self.shell.session.worker.id}"
+        )
         await self.go("workers")

@@ -24,14 +24,17 @@ class SetupScreen(Screen):
     def view(self) -> ft.Control:
         ui, f = self.ui, self.form
         self.fields = {
-            "station_name": ui.field(t("setup.station_name"), value=f.station_name, hint=t("setup.station_name_hint")),
+            "station_name": ui.field(
+                t("setup.station_name"), value=f.station_name, hint=t("setup.station_name_hint")
+            ),
             "area": ui.field(t("setup.area"), value=f.area, hint=t("setup.area_hint")),
             "admin_name": ui.field(t("setup.admin_name"), value=f.admin_name),
             "admin_secret": ui.field(t("setup.admin_secret"), password=True),
             "station_passphrase": ui.field(t("setup.passphrase"), password=True),
             "admin_pin": ui.field(t("setup.admin_pin"), password=True, keyboard=ft.KeyboardType.NUMBER),
-            "admin_pin_confirm": ui.field(t("setup.admin_pin_confirm"), password=True,
-                                          keyboard=ft.KeyboardType.NUMBER),
+            "admin_pin_confirm": ui.field(
+                t("setup.admin_pin_confirm"), password=True, keyboard=ft.KeyboardType.NUMBER
+            ),
             "center_url": ui.field(t("setup.center_url"), value=f.center_url, hint="http://"),
             "enrollment_code": ui.field(t("setup.enrollment_code"), value=f.enrollment_code),
         }
@@ -40,22 +43,34 @@ class SetupScreen(Screen):
         rows: list[ft.Control] = [
             ui.title(t("setup.title")),
             ui.text(t("setup.intro"), muted=True),
-            self.fields["station_name"], self.fields["area"],
+            self.fields["station_name"],
+            self.fields["area"],
             ui.heading(t("setup.admin_section")),
-            self.fields["admin_name"], self.fields["admin_secret"],
-            ui.small(t("setup.passphrase_help")), self.fields["station_passphrase"],
-            ui.small(t("setup.pin_help")), self.fields["admin_pin"], self.fields["admin_pin_confirm"],
+            self.fields["admin_name"],
+            self.fields["admin_secret"],
+            ui.small(t("setup.passphrase_help")),
+            self.fields["station_passphrase"],
+            ui.small(t("setup.pin_help")),
+            self.fields["admin_pin"],
+            self.fields["admin_pin_confirm"],
             ui.heading(t("setup.center_section")),
             ui.small(t("setup.center_help")),
-            self.fields["center_url"], self.fields["enrollment_code"],
+            self.fields["center_url"],
+            self.fields["enrollment_code"],
         ]
         if self.error:
             rows.append(ui.error(self.error))
         rows.append(ui.button(t("setup.submit"), self.submit, ident="setup-submit", disabled=self.busy))
         return ft.Container(
-            content=ft.Column(rows, spacing=14, width=560, scroll=ft.ScrollMode.AUTO,
-                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-            alignment=ft.Alignment.TOP_CENTER, expand=True,
+            content=ft.Column(
+                rows,
+                spacing=14,
+                width=560,
+                scroll=ft.ScrollMode.AUTO,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            alignment=ft.Alignment.TOP_CENTER,
+            expand=True,
         )
 
     async def submit(self) -> None:
@@ -69,13 +84,21 @@ class SetupScreen(Screen):
         self.refresh()
         try:
             worker = await asyncio.to_thread(
-                self.station.set_up, station_name=f.station_name.strip(), area=f.area.strip(),
-                admin_name=f.admin_name.strip(), admin_secret=f.admin_secret,
-                station_passphrase=f.station_passphrase, admin_pin=f.admin_pin,
+                self.station.set_up,
+                station_name=f.station_name.strip(),
+                area=f.area.strip(),
+                admin_name=f.admin_name.strip(),
+                admin_secret=f.admin_secret,
+                station_passphrase=f.station_passphrase,
+                admin_pin=f.admin_pin,
             )
             if f.center_url.strip():
-                await asyncio.to_thread(self.shell.runtime.enroll, f.center_url.strip(),
-                                        f.enrollment_code.strip(), actor=worker.id)
+                await asyncio.to_thread(
+                    self.shell.runtime.enroll,
+                    f.center_url.strip(),
+                    f.enrollment_code.strip(),
+                    actor=worker.id,
+                )
         except Exception as exc:
             self.busy, self.error = False, str(exc)
             self.refresh()

@@ -32,6 +32,7 @@ class Shell:
         self.route = ""
         self.screen: Any = None
         self._idle_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.services: list[Any] = []  # strong refs to Flet services (FilePicker, UrlLauncher)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -88,10 +89,13 @@ class Shell:
         self.render()
 
     def toast(self, message: str, *, error: bool = False) -> None:
-        self.page.show_dialog(ft.SnackBar(
-            content=ft.Text(message, size=self.ui.size(18)),
-            bgcolor=ft.Colors.ERROR if error else None, duration=4000,
-        ))
+        self.page.show_dialog(
+            ft.SnackBar(
+                content=ft.Text(message, size=self.ui.size(18)),
+                bgcolor=ft.Colors.ERROR if error else None,
+                duration=4000,
+            )
+        )
 
     async def open_document(self, data: bytes, filename: str) -> str:
         """Serve a generated PDF from the station's own origin and open it in a new tab; deleted later."""
@@ -103,7 +107,9 @@ class Shell:
             await asyncio.sleep(120)
             await asyncio.to_thread(docs.expire, rel)
 
-        asyncio.create_task(expire_later())
+        task = asyncio.create_task(expire_later())
+        self._tasks.add(task)  # keep a reference until done, or the loop may drop it
+        task.add_done_callback(self._tasks.discard)
         return rel
 
     def run_later(self, fn: Callable[[], Any]) -> None:

@@ -46,10 +46,14 @@ class SyncScreen(Screen):
     def view(self) -> ft.Control:
         ui, v = self.ui, self.view_model
         assert v is not None
-        parts: list[ft.Control] = [ft.Semantics(identifier=f"sync-last-{v.last_success_raw or 'never'}",
-                                                content=ui.title(t("nav.sync"))),
-                                   ft.Semantics(identifier=f"sync-headline-{v.state}", label=v.headline,
-                                                content=ui.heading(v.headline))]
+        parts: list[ft.Control] = [
+            ft.Semantics(
+                identifier=f"sync-last-{v.last_success_raw or 'never'}", content=ui.title(t("nav.sync"))
+            ),
+            ft.Semantics(
+                identifier=f"sync-headline-{v.state}", label=v.headline, content=ui.heading(v.headline)
+            ),
+        ]
         if v.running:
             parts.append(ui.text(v.step))
             parts.append(ft.ProgressBar(value=v.case_progress, width=480))
@@ -59,14 +63,41 @@ class SyncScreen(Screen):
             parts.append(ui.error(v.error))
             if v.action:
                 parts.append(ui.note(v.action))
-        facts = [(t("sync.center"), v.center or t("sync.not_enrolled")), (t("sync.last_success"), v.last_success or "-"),
-                 (t("sync.next"), v.next_attempt or "-"), (t("sync.catalog"), t("sync.catalog_version", v=v.catalog_version))]
-        parts.append(ui.card(*[ft.Row([ft.Text(k, width=ui.size(140), size=ui.size(16),
-                                               color=ft.Colors.ON_SURFACE_VARIANT), ft.Text(val, size=ui.size(17))])
-                               for k, val in facts]))
-        parts.append(ft.Row([
-            ui.button(t("sync.now"), self.sync_now, ident="sync-now", icon=ft.Icons.SYNC, disabled=not v.center),
-        ], wrap=True))
+        facts = [
+            (t("sync.center"), v.center or t("sync.not_enrolled")),
+            (t("sync.last_success"), v.last_success or "-"),
+            (t("sync.next"), v.next_attempt or "-"),
+            (t("sync.catalog"), t("sync.catalog_version", v=v.catalog_version)),
+        ]
+        parts.append(
+            ui.card(
+                *[
+                    ft.Row(
+                        [
+                            ft.Text(
+                                k, width=ui.size(140), size=ui.size(16), color=ft.Colors.ON_SURFACE_VARIANT
+                            ),
+                            ft.Text(val, size=ui.size(17)),
+                        ]
+                    )
+                    for k, val in facts
+                ]
+            )
+        )
+        parts.append(
+            ft.Row(
+                [
+                    ui.button(
+                        t("sync.now"),
+                        self.sync_now,
+                        ident="sync-now",
+                        icon=ft.Icons.SYNC,
+                        disabled=not v.center,
+                    ),
+                ],
+                wrap=True,
+            )
+        )
         parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
         for line in v.pending[:50]:
             parts.append(ui.text(line))

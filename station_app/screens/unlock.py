@@ -33,30 +33,46 @@ class UnlockScreen(Screen):
         if self.notice:
             parts.append(ft.Semantics(identifier="unlock-notice", content=ui.note(self.notice)))
         if self.station.needs_station_passphrase():
-            self.secret = ui.field(t("boot.secret"), password=True, on_submit=self.submit_boot, autofocus=True)
+            self.secret = ui.field(
+                t("boot.secret"), password=True, on_submit=self.submit_boot, autofocus=True
+            )
             parts += [ui.text(t("boot.prompt"), muted=True)]
             if self.boot.error:
                 parts.append(ui.error(self.boot.error))
             parts += [self.secret, ui.button(t("boot.submit"), self.submit_boot, ident="boot-submit")]
         else:
-            self.worker_id = ui.field(t("unlock.worker_id"), value=self.form.worker_id,
-                                      keyboard=ft.KeyboardType.NUMBER)
-            self.pin = ui.field(t("unlock.pin"), password=True, on_submit=self.submit, autofocus=True,
-                                keyboard=ft.KeyboardType.NUMBER)
+            self.worker_id = ui.field(
+                t("unlock.worker_id"), value=self.form.worker_id, keyboard=ft.KeyboardType.NUMBER
+            )
+            self.pin = ui.field(
+                t("unlock.pin"),
+                password=True,
+                on_submit=self.submit,
+                autofocus=True,
+                keyboard=ft.KeyboardType.NUMBER,
+            )
             parts.append(ui.text(t("unlock.prompt"), muted=True))
             if self.form.error:
                 parts.append(ft.Semantics(identifier="unlock-error", content=ui.error(self.form.error)))
             parts += [
-                self.worker_id, self.pin,
+                self.worker_id,
+                self.pin,
                 ui.button(t("unlock.submit"), self.submit, ident="unlock-submit", icon=ft.Icons.LOCK_OPEN),
                 ft.Container(height=16),
-                ui.button(t("kiosk.enter"), self.kiosk, ident="enter-kiosk", primary=False,
-                          icon=ft.Icons.TOUCH_APP),
+                ui.button(
+                    t("kiosk.enter"), self.kiosk, ident="enter-kiosk", primary=False, icon=ft.Icons.TOUCH_APP
+                ),
             ]
         return ft.Container(
-            content=ft.Column(parts, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, spacing=16, width=440,
-                              scroll=ft.ScrollMode.AUTO),
-            alignment=ft.Alignment.CENTER, expand=True,
+            content=ft.Column(
+                parts,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                spacing=16,
+                width=440,
+                scroll=ft.ScrollMode.AUTO,
+            ),
+            alignment=ft.Alignment.CENTER,
+            expand=True,
         )
 
     async def submit_boot(self) -> None:

@@ -43,7 +43,9 @@ class UI:
     def heading(self, text: str) -> ft.Text:
         return ft.Text(text, size=self.size(22), weight=ft.FontWeight.W_600)
 
-    def text(self, text: str, *, muted: bool = False, color: str | None = None, selectable: bool = False) -> ft.Text:
+    def text(
+        self, text: str, *, muted: bool = False, color: str | None = None, selectable: bool = False
+    ) -> ft.Text:
         return ft.Text(
             text,
             size=self.size(18),
@@ -55,8 +57,15 @@ class UI:
         return ft.Text(text, size=self.size(15), color=ft.Colors.ON_SURFACE_VARIANT)
 
     def button(
-        self, label: str, on_click: Handler, *, ident: str | None = None, primary: bool = True,
-        icon: ft.IconData | None = None, disabled: bool = False, danger: bool = False,
+        self,
+        label: str,
+        on_click: Handler,
+        *,
+        ident: str | None = None,
+        primary: bool = True,
+        icon: ft.IconData | None = None,
+        disabled: bool = False,
+        danger: bool = False,
     ) -> ft.Control:
         style = ft.ButtonStyle(
             padding=ft.Padding.symmetric(horizontal=self.size(22), vertical=self.size(14)),
@@ -69,40 +78,75 @@ class UI:
         return ft.Semantics(identifier=ident, content=btn) if ident else btn
 
     def field(
-        self, label: str, *, value: str = "", password: bool = False, on_change: Handler | None = None,
-        on_submit: Handler | None = None, hint: str | None = None, width: float | None = None,
-        multiline: bool = False, autofocus: bool = False, keyboard: ft.KeyboardType | None = None,
+        self,
+        label: str,
+        *,
+        value: str = "",
+        password: bool = False,
+        on_change: Handler | None = None,
+        on_submit: Handler | None = None,
+        hint: str | None = None,
+        width: float | None = None,
+        multiline: bool = False,
+        autofocus: bool = False,
+        keyboard: ft.KeyboardType | None = None,
         expand: bool = False,
     ) -> ft.TextField:
         return ft.TextField(
-            label=label, value=value, password=password, can_reveal_password=password,
+            label=label,
+            value=value,
+            password=password,
+            can_reveal_password=password,
             on_change=self.wrap(on_change) if on_change else None,
             on_submit=self.wrap(on_submit) if on_submit else None,
-            hint_text=hint, width=width, multiline=multiline, min_lines=3 if multiline else None,
-            text_size=self.size(18), label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY),
-            autofocus=autofocus, keyboard_type=keyboard, expand=width is None and expand,
+            hint_text=hint,
+            width=width,
+            multiline=multiline,
+            min_lines=3 if multiline else None,
+            text_size=self.size(18),
+            label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY),
+            autofocus=autofocus,
+            keyboard_type=keyboard,
+            expand=width is None and expand,
         )
 
-    def card(self, *controls: ft.Control, ident: str | None = None, on_click: Handler | None = None,
-             width: float | None = None, bgcolor: str | None = None) -> ft.Control:
+    def card(
+        self,
+        *controls: ft.Control,
+        ident: str | None = None,
+        on_click: Handler | None = None,
+        width: float | None = None,
+        bgcolor: str | None = None,
+    ) -> ft.Control:
         box = ft.Container(
             content=ft.Column(list(controls), spacing=8, tight=True),
-            padding=16, border_radius=12, width=width,
+            padding=16,
+            border_radius=12,
+            width=width,
             bgcolor=bgcolor or ft.Colors.SURFACE_CONTAINER_LOW,
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-            on_click=self.wrap(on_click) if on_click else None, ink=on_click is not None,
+            on_click=self.wrap(on_click) if on_click else None,
+            ink=on_click is not None,
         )
         return ft.Semantics(identifier=ident, content=box, button=on_click is not None) if ident else box
 
     def error(self, text: str) -> ft.Control:
         return ft.Container(
-            content=ft.Row([ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR),
-                            ft.Text(text, size=self.size(17), color=ft.Colors.ERROR, expand=True)]),
-            padding=10, border_radius=8, bgcolor=ft.Colors.ERROR_CONTAINER,
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR),
+                    ft.Text(text, size=self.size(17), color=ft.Colors.ERROR, expand=True),
+                ]
+            ),
+            padding=10,
+            border_radius=8,
+            bgcolor=ft.Colors.ERROR_CONTAINER,
         )
 
     def note(self, text: str) -> ft.Control:
         return ft.Container(
             content=ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE), ft.Text(text, size=self.size(17), expand=True)]),
-            padding=10, border_radius=8, bgcolor=ft.Colors.SECONDARY_CONTAINER,
+            padding=10,
+            border_radius=8,
+            bgcolor=ft.Colors.SECONDARY_CONTAINER,
         )

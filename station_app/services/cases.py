@@ -9,6 +9,7 @@ returned. Free disk space is checked first (:meth:`StationStore.check_free_space
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from dataclasses import dataclass
@@ -83,9 +84,12 @@ class CaseService:
 
     def station_info(self) -> StationInfo:
         s, ident = self.station.settings(), self.station.identity() or {}
-        return StationInfo(name=str(s.get("station_name", "")),
-                           district=str(ident.get("district_name") or s.get("area", "")),
-                           address=str(s.get("address", "")), phone=str(s.get("phone", "")))
+        return StationInfo(
+            name=str(s.get("station_name", "")),
+            district=str(ident.get("district_name") or s.get("area", "")),
+            address=str(s.get("address", "")),
+            phone=str(s.get("phone", "")),
+        )
 
     def work_calendar(self) -> WorkCalendar:
         """The default calendar plus every holiday table the district published (``calendar`` collection)."""
@@ -123,12 +127,17 @@ class CaseService:
         """The next case number and the counter state to store with the case in the same commit."""
         _station_id, station_no = self.station_identity()
         doc = self.store.get("settings", COUNTER_KEY)
-        counter = CaseCounter.from_dict(doc) if doc and doc.get("station_no") == station_no else CaseCounter(station_no)
+        counter = (
+            CaseCounter.from_dict(doc)
+            if doc and doc.get("station_no") == station_no
+            else CaseCounter(station_no)
+        )
         return counter.issue(today)
 
     # -- the durable commits -------------------------------------------------------------------------------
-    def commit_new(self, case: Case, counter: CaseCounter, *, actor: str, action: str,
-                   draft_id: str | None = None) -> None:
+    def commit_new(
+        self, case: Case, counter: CaseCounter, *, actor: str, action: str, draft_id: str | None = None
+    ) -> None:
         """Write a new case with the counter and the draft removal in one transaction. An accepted or
         collected case is moved to ``queued`` (待上报) and enqueued for the center in that same commit; a
         notice or refusal stays on the station (its paper document is the record)."""
@@ -193,21 +202,32 @@ class CaseService:
     def row(self, case: Case, today: dt.date, catalog: Any, sync: str) -> CaseRow:
         name = case.item_code or case.bundle_code or ""
         if catalog is not None:
-            try:
-                name = (catalog.item(case.item_code) if case.item_code else catalog.bundle(case.bundle_code)).name
-            except KeyError:
-                pass
+            with contextlib.suppress(KeyError):  # an item since removed from the catalog keeps its code
+                name = (
+                    catalog.item(case.item_code) if case.item_code else catalog.bundle(case.bundle_code)
+                ).name
         try:
             od = overdue_status(case, self.calendar, today).state.value
         except Exception:  # a case without a promised date (代收, draft) has no overdue state
             od = ""
         deferred = any(due is not None and due < today for _code, due in pending_deferred(case))
-        return CaseRow(case.id, case.number, name, case.applicant.name, case.status, case.created_at,
-                       case.promised_date, od, sync, deferred)
+        return CaseRow(
+            case.id,
+            case.number,
+            name,
+            case.applicant.name,
+            case.status,
+            case.created_at,
+            case.promised_date,
+            od,
+            sync,
+            deferred,
+        )
 
     # -- documents -----------------------------------------------------------------------------------------
-    def document(self, case: Case, kind: str, *, worker: str, missing: Any = None,
-                 reason: str = "") -> CaseDocument:
+    def document(
+        self, case: Case, kind: str, *, worker: str, missing: Any = None, reason: str = ""
+    ) -> CaseDocument:
         catalog = self.station.catalog()
         assert catalog is not None
         info, now = self.station_info(), utcnow()

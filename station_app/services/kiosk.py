@@ -33,23 +33,35 @@ class KioskService:
         """预审: store the resident's pre-application as a draft; returns the ticket code they show at the desk."""
         from casework.identity import check_id_number, check_phone
 
-        problems = [p for p in (
-            t("kiosk.need_name") if not name.strip() else None,
-            check_id_number(id_type, id_number.strip().upper(), today=local_date(utcnow())),
-            check_phone(phone.strip()),
-        ) if p]
+        problems = [
+            p
+            for p in (
+                t("kiosk.need_name") if not name.strip() else None,
+                check_id_number(id_type, id_number.strip().upper(), today=local_date(utcnow())),
+                check_phone(phone.strip()),
+            )
+            if p
+        ]
         if problems:
             raise KioskError("；".join(problems))
         catalog = self.cases.station.catalog()
         if catalog is None:
             raise KioskError(t("guide.no_catalog"))
         try:
-            draft = new_draft(catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", "")))
+            draft = new_draft(
+                catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", ""))
+            )
         except IntakeError as exc:
             raise KioskError("；".join(exc.problems)) from None
         ticket = self._new_ticket()
-        draft["applicant"].update({"name": name.strip(), "id_type": id_type, "id_number": id_number.strip().upper(),
-                                   "phone": phone.strip()})
+        draft["applicant"].update(
+            {
+                "name": name.strip(),
+                "id_type": id_type,
+                "id_number": id_number.strip().upper(),
+                "phone": phone.strip(),
+            }
+        )
         draft.update({"ticket": ticket, "source": "kiosk", "step": "materials"})
         self.cases.save_draft(draft["id"], draft, actor="kiosk")
         return ticket
@@ -90,7 +102,11 @@ class KioskService:
         name = ""
         if catalog is not None:
             try:
-                name = catalog.item(case.item_code).name if case.item_code else catalog.bundle(case.bundle_code or "").name
+                name = (
+                    catalog.item(case.item_code).name
+                    if case.item_code
+                    else catalog.bundle(case.bundle_code or "").name
+                )
             except KeyError:
                 name = ""
         return case, name

@@ -89,8 +89,9 @@ class StationRuntime:
             if store is None or not store.is_unlocked or self.station.identity() is None:
                 return False
             self._catalog_version = self.station.catalog_version()
-            self.background = start_background_sync(store, board=self.board, interval=self.sync_interval,
-                                                    probe_interval=self.probe_interval)
+            self.background = start_background_sync(
+                store, board=self.board, interval=self.sync_interval, probe_interval=self.probe_interval
+            )
             log.info("sync scheduler started")
             return True
 
@@ -104,7 +105,9 @@ class StationRuntime:
         from sync.enrollment import enroll_station, parse_enrollment
 
         url, code = parse_enrollment(center_url, code)
-        result = enroll_station(self.station.unlocked_store, url, code, station_name=self.station.station_name())
+        result = enroll_station(
+            self.station.unlocked_store, url, code, station_name=self.station.station_name()
+        )
         self.station.save_settings({"center_url": url}, actor=actor)
         self.start_sync()
         return result

@@ -78,14 +78,28 @@ class StationService:
         return self.store
 
     # -- set-up and unlock -----------------------------------------------------------------------------------
-    def set_up(self, *, station_name: str, area: str, admin_name: str, admin_secret: str,
-               station_passphrase: str, admin_pin: str, admin_id: str = "01",
-               kdf: KdfParams | None = None) -> Worker:
+    def set_up(
+        self,
+        *,
+        station_name: str,
+        area: str,
+        admin_name: str,
+        admin_secret: str,
+        station_passphrase: str,
+        admin_pin: str,
+        admin_id: str = "01",
+        kdf: KdfParams | None = None,
+    ) -> Worker:
         """Create the encrypted store, the admin's key slots and worker record; returns the admin worker.
         ``kdf`` is for tests (``KdfParams.insecure_fast()``); stations use the default (~200 ms per unlock)."""
         with self._lock:
-            store = StationStore.create(self.data_dir, station_name=station_name, admin_secret=admin_secret,
-                                        station_passphrase=station_passphrase, kdf=kdf)
+            store = StationStore.create(
+                self.data_dir,
+                station_name=station_name,
+                admin_secret=admin_secret,
+                station_passphrase=station_passphrase,
+                kdf=kdf,
+            )
             store.add_worker(admin_id, admin_pin, actor="admin")
             worker = Worker(admin_id, admin_name, "admin")
             settings = dict(DEFAULT_SETTINGS, station_name=station_name, area=area)
@@ -237,7 +251,9 @@ class StationService:
         return {k: v for k, v in doc.items() if k != "station_key"}
 
     def catalog_version(self) -> int:
-        doc = self.store.get(CATALOG_COLLECTION, CATALOG_KEY) if self.store and self.store.is_unlocked else None
+        doc = (
+            self.store.get(CATALOG_COLLECTION, CATALOG_KEY) if self.store and self.store.is_unlocked else None
+        )
         return int(doc["version"]) if doc else 0
 
     def catalog_changed(self) -> None:

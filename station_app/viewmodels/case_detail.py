@@ -23,8 +23,14 @@ from station_app.i18n import t
 from station_app.services.cases import CaseService, utcnow
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-RATING_REASONS = ("rating.reason_fast", "rating.reason_attitude", "rating.reason_clear", "rating.reason_slow",
-                  "rating.reason_runs", "rating.reason_unclear")
+RATING_REASONS = (
+    "rating.reason_fast",
+    "rating.reason_attitude",
+    "rating.reason_clear",
+    "rating.reason_slow",
+    "rating.reason_runs",
+    "rating.reason_unclear",
+)
 HANDOVER_METHODS = ("handover.self", "handover.agent", "handover.post", "handover.locker")
 
 
@@ -44,9 +50,15 @@ class TimelineEntry:
 def timeline(case: Case) -> list[TimelineEntry]:
     out = []
     for h in case.history:
-        out.append(TimelineEntry(h.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), h.to_status.label,
-                                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
-                                 h.actor, h.reason))
+        out.append(
+            TimelineEntry(
+                h.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                h.to_status.label,
+                t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
+                h.actor,
+                h.reason,
+            )
+        )
     return out
 
 
@@ -78,7 +90,9 @@ class CaseActions:
             raise ActionError(t("handover.need_collector"))
         if method_key not in HANDOVER_METHODS:
             raise ActionError(t("handover.need_method"))
-        reason = t("handover.reason", who=collector.strip(), how=t(method_key)) + (f"；{note.strip()}" if note.strip() else "")
+        reason = t("handover.reason", who=collector.strip(), how=t(method_key)) + (
+            f"；{note.strip()}" if note.strip() else ""
+        )
         self._transition(CaseStatus.HANDED_OVER, reason)
         self.cases.save(self.case, actor=self.actor, action="case.hand_over")
         return self.case
@@ -109,20 +123,36 @@ class CaseActions:
         sha = self.cases.put_scan(data)
         old = self.case.material(code)
         shas = tuple(dict.fromkeys([*(old.attachments if old else ()), sha]))
-        self.case.set_material(MaterialRecord(code=code, name=name, satisfaction=Satisfaction.ORIGINAL_VERIFIED,
-                                              attachments=shas, verified_by=self.actor.split(":", 1)[1]),
-                               at=utcnow())
+        self.case.set_material(
+            MaterialRecord(
+                code=code,
+                name=name,
+                satisfaction=Satisfaction.ORIGINAL_VERIFIED,
+                attachments=shas,
+                verified_by=self.actor.split(":", 1)[1],
+            ),
+            at=utcnow(),
+        )
 
     def resend(self) -> Case:
         """补齐补正 handed in at this window: back to review, and a new version to the center."""
         req = self.case.open_supplement()
-        missing = [n for c, n, _w in self.open_supplement_items()
-                   if not (m := self.case.material(c)) or not m.attachments]
+        missing = [
+            n
+            for c, n, _w in self.open_supplement_items()
+            if not (m := self.case.material(c)) or not m.attachments
+        ]
         if missing:
             raise ActionError(t("case.still_missing", names="、".join(missing)))
         if self.case.is_bundle and req is not None and req.item_code:
-            self.case.transition_sub(req.item_code, CaseStatus.IN_REVIEW, actor=self.actor, at=utcnow(),
-                                     side=Side.STATION, reason=t("case.supplied"))
+            self.case.transition_sub(
+                req.item_code,
+                CaseStatus.IN_REVIEW,
+                actor=self.actor,
+                at=utcnow(),
+                side=Side.STATION,
+                reason=t("case.supplied"),
+            )
         else:
             self._transition(CaseStatus.IN_REVIEW, t("case.supplied"))
         self.cases.save(self.case, actor=self.actor, action="case.supplement")

@@ -11,8 +11,16 @@ from casework.workdays import DEFAULT_CALENDAR, WorkCalendar
 from station_app.services.cases import CaseRow
 
 ACCEPTED_LIKE = frozenset({CaseStatus.ACCEPTED, CaseStatus.COLLECTED})
-OPEN_STATES = frozenset({CaseStatus.ACCEPTED, CaseStatus.COLLECTED, CaseStatus.QUEUED, CaseStatus.DELIVERED,
-                         CaseStatus.IN_REVIEW, CaseStatus.SUPPLEMENT_REQUESTED})
+OPEN_STATES = frozenset(
+    {
+        CaseStatus.ACCEPTED,
+        CaseStatus.COLLECTED,
+        CaseStatus.QUEUED,
+        CaseStatus.DELIVERED,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.SUPPLEMENT_REQUESTED,
+    }
+)
 
 # Named filters the home tiles open.
 PRESETS = ("today", "sync_pending", "overdue", "due_soon", "pickup", "deferred_overdue", "rejected")
@@ -50,17 +58,21 @@ def due_soon(r: CaseRow, today: dt.date, calendar: WorkCalendar, days: int = 2) 
     return r.promised_date <= limit
 
 
-def preset_matches(preset: str, r: CaseRow, today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> bool:
+def preset_matches(
+    preset: str, r: CaseRow, today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR
+) -> bool:
     if preset == "today":
         return r.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() == today and r.status in (
-            ACCEPTED_LIKE | OPEN_STATES)
+            ACCEPTED_LIKE | OPEN_STATES
+        )
     if preset == "sync_pending":
         return r.sync == "pending"
     if preset == "rejected":
         return r.sync == "rejected"
     if preset == "overdue":
-        return r.overdue == OverdueState.OVERDUE.value or (r.promised_date is not None and r.promised_date < today
-                                           and r.status in OPEN_STATES)
+        return r.overdue == OverdueState.OVERDUE.value or (
+            r.promised_date is not None and r.promised_date < today and r.status in OPEN_STATES
+        )
     if preset == "due_soon":
         return due_soon(r, today, calendar)
     if preset == "pickup":
@@ -75,9 +87,13 @@ class Dashboard:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: list[CaseRow], today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Dashboard:
+    def from_rows(
+        cls, rows: list[CaseRow], today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR
+    ) -> Dashboard:
         return cls({p: sum(preset_matches(p, r, today, calendar) for r in rows) for p in PRESETS})
 
 
-def apply(rows: list[CaseRow], f: CaseFilter, today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[CaseRow]:
+def apply(
+    rows: list[CaseRow], f: CaseFilter, today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR
+) -> list[CaseRow]:
     return [r for r in rows if f.matches(r, today, calendar)]

@@ -37,8 +37,13 @@ class GuideSearch:
     def run(self) -> None:
         f = self.filters
         result = self.index.search(
-            self.query, item_type=f.item_type, life_event=f.life_event, department=f.department,
-            kind=f.kind, include_cancelled=f.include_cancelled, limit=PAGE_SIZE,
+            self.query,
+            item_type=f.item_type,
+            life_event=f.life_event,
+            department=f.department,
+            kind=f.kind,
+            include_cancelled=f.include_cancelled,
+            limit=PAGE_SIZE,
         )
         self.hits, self.total = result.hits, result.total
 
@@ -77,8 +82,12 @@ class GuidePage:
 def material_line(m: Material) -> MaterialLine:
     counts = t("guide.counts", originals=m.originals, copies=m.copies)
     return MaterialLine(
-        name=m.name, necessity=m.necessity.value, form=m.form.value, counts=counts,
-        deferrable=m.necessity == Necessity.DEFERRABLE, commitment=m.commitment_allowed,
+        name=m.name,
+        necessity=m.necessity.value,
+        form=m.form.value,
+        counts=counts,
+        deferrable=m.necessity == Necessity.DEFERRABLE,
+        commitment=m.commitment_allowed,
         note=m.acceptance_standard or m.note,
     )
 
@@ -108,8 +117,14 @@ def item_page(catalog: Catalog, item: Item) -> GuidePage:
         facts.append((t("guide.life_events"), "、".join(e.value for e in item.life_events)))
     materials = [material_line(m) for m in item.materials]
     return GuidePage(
-        code=item.code, name=item.name, is_bundle=False, cancelled=not item.accepts_new_cases,
-        facts=facts, conditions=list(item.conditions), materials=materials, items=[],
+        code=item.code,
+        name=item.name,
+        is_bundle=False,
+        cancelled=not item.accepts_new_cases,
+        facts=facts,
+        conditions=list(item.conditions),
+        materials=materials,
+        items=[],
         qr_text=qr_text(item.name, [m.name for m in item.materials], item.consult_phone, item.place),
     )
 
@@ -126,9 +141,12 @@ def bundle_page(catalog: Catalog, bundle: Bundle) -> GuidePage:
         facts.append((t("guide.life_events"), "、".join(e.value for e in bundle.life_events)))
     phones = next((i.consult_phone for i in items if i.consult_phone), "")
     return GuidePage(
-        code=bundle.code, name=bundle.name, is_bundle=True,
+        code=bundle.code,
+        name=bundle.name,
+        is_bundle=True,
         cancelled=bundle.status.value != "active" or any(not i.accepts_new_cases for i in items),
-        facts=facts, conditions=[bundle.description] if bundle.description else [],
+        facts=facts,
+        conditions=[bundle.description] if bundle.description else [],
         materials=[material_line(mm.material) for mm in merged],
         items=[(i.code, i.name) for i in items],
         qr_text=qr_text(bundle.name, [mm.material.name for mm in merged], phones, ""),

@@ -55,12 +55,19 @@ def fingerprint(catalog: Catalog, code: str) -> str:
     else:
         b = catalog.bundle(code)
         parts = [b.name, b.status.value, list(b.item_codes)] + [_entry(i) for i in catalog.bundle_items(code)]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
 def _entry(item: Item) -> Any:
-    return [item.code, item.name, item.status.value, str(item.promised_limit),
-            [(m.code, m.name, m.necessity.value, m.commitment_allowed) for m in item.materials]]
+    return [
+        item.code,
+        item.name,
+        item.status.value,
+        str(item.promised_limit),
+        [(m.code, m.name, m.necessity.value, m.commitment_allowed) for m in item.materials],
+    ]
 
 
 def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) -> dict[str, Any]:
@@ -78,15 +85,31 @@ def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) ->
             raise IntakeError([t("intake.cancelled", name=bundle.name)])
         key, name, jurisdiction = "bundle_code", bundle.name, items[0].jurisdiction
     return {
-        "id": uuid7(), key: code, "name": name, "catalog_version": catalog.version,
-        "fingerprint": fingerprint(catalog, code), "step": "applicant",
-        "applicant": {"kind": ApplicantKind.PERSON.value, "name": "", "id_type": "111", "id_number": "",
-                      "phone": "", "address": "", "legal_representative": "",
-                      "legal_representative_id_number": ""},
-        "agent": None, "materials": {},
+        "id": uuid7(),
+        key: code,
+        "name": name,
+        "catalog_version": catalog.version,
+        "fingerprint": fingerprint(catalog, code),
+        "step": "applicant",
+        "applicant": {
+            "kind": ApplicantKind.PERSON.value,
+            "name": "",
+            "id_type": "111",
+            "id_number": "",
+            "phone": "",
+            "address": "",
+            "legal_representative": "",
+            "legal_representative_id_number": "",
+        },
+        "agent": None,
+        "materials": {},
         "collected": bool(station_area) and jurisdiction != station_area,
-        "jurisdiction": jurisdiction, "pickup": PickupMethod.STATION_WINDOW.value, "pickup_address": "",
-        "created_at": now, "updated_at": now, "worker": worker,
+        "jurisdiction": jurisdiction,
+        "pickup": PickupMethod.STATION_WINDOW.value,
+        "pickup_address": "",
+        "created_at": now,
+        "updated_at": now,
+        "worker": worker,
     }
 
 
@@ -107,8 +130,9 @@ class MaterialRow:
 
 
 class IntakeViewModel:
-    def __init__(self, cases: CaseService, catalog: Catalog, draft: dict[str, Any], worker_id: str,
-                 worker_name: str) -> None:
+    def __init__(
+        self, cases: CaseService, catalog: Catalog, draft: dict[str, Any], worker_id: str, worker_name: str
+    ) -> None:
         self.cases = cases
         self.catalog = catalog
         self.draft = draft
@@ -199,9 +223,15 @@ class IntakeViewModel:
         return self.catalog.item(self.code).materials
 
     def _state(self, code: str) -> dict[str, Any]:
-        return self.draft["materials"].setdefault(code, {"satisfaction": Satisfaction.MISSING.value,
-                                                         "attachments": [], "due_date": "",
-                                                         "commitment_confirmed": False})
+        return self.draft["materials"].setdefault(
+            code,
+            {
+                "satisfaction": Satisfaction.MISSING.value,
+                "attachments": [],
+                "due_date": "",
+                "commitment_confirmed": False,
+            },
+        )
 
     def material_rows(self) -> list[MaterialRow]:
         case = self.build_case(number="000000-000-00000")
@@ -210,13 +240,23 @@ class IntakeViewModel:
         for m in self.catalog_materials():
             st = self.draft["materials"].get(m.code, {})
             problem = next((p for p in problems if f"“{m.name}”" in p), None)
-            rows.append(MaterialRow(
-                m.code, m.name, m.necessity, m.form.value, t("guide.counts", originals=m.originals, copies=m.copies),
-                m.commitment_allowed and all(i.commitment_offered for i in self.items() if m in i.materials),
-                m.commitment_text, m.shared_data,
-                Satisfaction(st.get("satisfaction", Satisfaction.MISSING.value)),
-                tuple(st.get("attachments", [])), st.get("due_date", ""), problem,
-            ))
+            rows.append(
+                MaterialRow(
+                    m.code,
+                    m.name,
+                    m.necessity,
+                    m.form.value,
+                    t("guide.counts", originals=m.originals, copies=m.copies),
+                    m.commitment_allowed
+                    and all(i.commitment_offered for i in self.items() if m in i.materials),
+                    m.commitment_text,
+                    m.shared_data,
+                    Satisfaction(st.get("satisfaction", Satisfaction.MISSING.value)),
+                    tuple(st.get("attachments", [])),
+                    st.get("due_date", ""),
+                    problem,
+                )
+            )
         return rows
 
     def attach(self, code: str, filename: str, data: bytes) -> str:
@@ -239,8 +279,9 @@ class IntakeViewModel:
         if not st["attachments"] and st["satisfaction"] == Satisfaction.ORIGINAL_VERIFIED.value:
             st["satisfaction"] = Satisfaction.MISSING.value
 
-    def set_satisfaction(self, code: str, how: Satisfaction, *, due_date: str = "",
-                         commitment_confirmed: bool = False) -> None:
+    def set_satisfaction(
+        self, code: str, how: Satisfaction, *, due_date: str = "", commitment_confirmed: bool = False
+    ) -> None:
         st = self._state(code)
         st["satisfaction"] = how.value
         st["due_date"] = due_date if how is Satisfaction.DEFERRED else ""
@@ -261,30 +302,48 @@ class IntakeViewModel:
             if how is Satisfaction.MISSING:
                 continue
             due = dt.date.fromisoformat(st["due_date"]) if st.get("due_date") else None
-            commitment = m.commitment_text if how is Satisfaction.COMMITMENT and st.get("commitment_confirmed") else ""
-            out.append(MaterialRecord(
-                code=code, name=m.name, satisfaction=how,
-                attachments=tuple(a["sha256"] for a in st.get("attachments", [])),
-                verified_by=self.worker_id if how is Satisfaction.ORIGINAL_VERIFIED else "",
-                due_date=due, commitment_text=commitment,
-                source=t("intake.shared_source") if how is Satisfaction.DATA_SHARING else "",
-            ))
+            commitment = (
+                m.commitment_text if how is Satisfaction.COMMITMENT and st.get("commitment_confirmed") else ""
+            )
+            out.append(
+                MaterialRecord(
+                    code=code,
+                    name=m.name,
+                    satisfaction=how,
+                    attachments=tuple(a["sha256"] for a in st.get("attachments", [])),
+                    verified_by=self.worker_id if how is Satisfaction.ORIGINAL_VERIFIED else "",
+                    due_date=due,
+                    commitment_text=commitment,
+                    source=t("intake.shared_source") if how is Satisfaction.DATA_SHARING else "",
+                )
+            )
         return out
 
     def build_case(self, number: str, case_id: str | None = None) -> Case:
         station_id = str((self.cases.station.identity() or {}).get("station_id") or "")
         now = utcnow()
-        kw: dict[str, Any] = {"bundle_code": self.code, "bundle_item_codes": self.catalog.bundle(self.code).item_codes} \
-            if self.is_bundle else {"item_code": self.code}
+        kw: dict[str, Any] = (
+            {"bundle_code": self.code, "bundle_item_codes": self.catalog.bundle(self.code).item_codes}
+            if self.is_bundle
+            else {"item_code": self.code}
+        )
         try:
             applicant = self.applicant()
         except ValueError:
             applicant = Applicant(ApplicantKind.PERSON, "", "111", "", "")
         method = PickupMethod(self.draft.get("pickup", PickupMethod.STATION_WINDOW.value))
-        case = Case.new(number=number, station_id=station_id, catalog_version=self.catalog.version,
-                        applicant=applicant, at=now, jurisdiction=str(self.draft.get("jurisdiction", "")),
-                        agent=self.agent(), pickup=Pickup(method, str(self.draft.get("pickup_address", ""))),
-                        case_id=case_id, **kw)
+        case = Case.new(
+            number=number,
+            station_id=station_id,
+            catalog_version=self.catalog.version,
+            applicant=applicant,
+            at=now,
+            jurisdiction=str(self.draft.get("jurisdiction", "")),
+            agent=self.agent(),
+            pickup=Pickup(method, str(self.draft.get("pickup_address", ""))),
+            case_id=case_id,
+            **kw,
+        )
         for record in self.records():
             case.set_material(record, at=now)
         return case
@@ -292,7 +351,7 @@ class IntakeViewModel:
     def review_problems(self) -> list[str]:
         case = self.build_case(number="000000-000-00000")
         problems = acceptance_problems(case, self.catalog, today=local_date(utcnow()))
-        for code, st in self.draft["materials"].items():
+        for st in self.draft["materials"].values():
             if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
                 problems.append(t("intake.commitment_unconfirmed"))
         return problems
@@ -303,8 +362,11 @@ class IntakeViewModel:
             "verified": sum(r.satisfaction is Satisfaction.ORIGINAL_VERIFIED for r in rows),
             "deferred": [r.name for r in rows if r.satisfaction is Satisfaction.DEFERRED],
             "commitment": [r.name for r in rows if r.satisfaction is Satisfaction.COMMITMENT],
-            "missing": [r.name for r in rows if r.satisfaction is Satisfaction.MISSING
-                        and r.necessity is not Necessity.OPTIONAL],
+            "missing": [
+                r.name
+                for r in rows
+                if r.satisfaction is Satisfaction.MISSING and r.necessity is not Necessity.OPTIONAL
+            ],
         }
 
     # -- persisting and deciding (blocking) ----------------------------------------------------------------
@@ -327,12 +389,23 @@ class IntakeViewModel:
         with self.cases.numbering:
             case, counter = self._new_case()
             try:
-                accept(case, self.catalog, self.cases.calendar, actor=f"worker:{self.worker_id}", at=utcnow(),
-                       collected=collected)
+                accept(
+                    case,
+                    self.catalog,
+                    self.cases.calendar,
+                    actor=f"worker:{self.worker_id}",
+                    at=utcnow(),
+                    collected=collected,
+                )
             except AcceptanceRefused as exc:
                 raise IntakeError(list(exc.problems)) from None
-            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}",
-                                  action="case.collect" if collected else "case.accept", draft_id=self.draft["id"])
+            self.cases.commit_new(
+                case,
+                counter,
+                actor=f"worker:{self.worker_id}",
+                action="case.collect" if collected else "case.accept",
+                draft_id=self.draft["id"],
+            )
         self.outcome = case
         return case
 
@@ -341,8 +414,13 @@ class IntakeViewModel:
         with self.cases.numbering:
             case, counter = self._new_case()
             issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=utcnow())
-            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}", action="case.notice",
-                                  draft_id=self.draft["id"])
+            self.cases.commit_new(
+                case,
+                counter,
+                actor=f"worker:{self.worker_id}",
+                action="case.notice",
+                draft_id=self.draft["id"],
+            )
         self.outcome = case
         return case
 
@@ -352,10 +430,16 @@ class IntakeViewModel:
             raise IntakeError([t("intake.need_reason")])
         with self.cases.numbering:
             case, counter = self._new_case()
-            case.transition(CaseStatus.REFUSED, actor=f"worker:{self.worker_id}", at=utcnow(),
-                            reason=reason.strip())
-            self.cases.commit_new(case, counter, actor=f"worker:{self.worker_id}", action="case.refuse",
-                                  draft_id=self.draft["id"])
+            case.transition(
+                CaseStatus.REFUSED, actor=f"worker:{self.worker_id}", at=utcnow(), reason=reason.strip()
+            )
+            self.cases.commit_new(
+                case,
+                counter,
+                actor=f"worker:{self.worker_id}",
+                action="case.refuse",
+                draft_id=self.draft["id"],
+            )
         self.outcome = case
         return case
 
@@ -373,8 +457,12 @@ class IntakeViewModel:
 
 def document_kind(case: Case) -> str:
     """Which window document a case's first decision needs (by history: a queued case was accepted first)."""
-    for status, kind in ((CaseStatus.ACCEPTED, "receipt"), (CaseStatus.COLLECTED, "collection"),
-                         (CaseStatus.REFUSED, "refusal"), (CaseStatus.NOTICE_ISSUED, "notice")):
+    for status, kind in (
+        (CaseStatus.ACCEPTED, "receipt"),
+        (CaseStatus.COLLECTED, "collection"),
+        (CaseStatus.REFUSED, "refusal"),
+        (CaseStatus.NOTICE_ISSUED, "notice"),
+    ):
         if case.entered_at(status) is not None:
             return kind
     raise ValueError(f"办件 {case.number} 没有可出具的文书")

@@ -86,7 +86,11 @@ class SessionState:
 
     def idle_action(self, idle_seconds: float) -> Literal["lock", "kiosk_reset"] | None:
         if self.kiosk:
-            return "kiosk_reset" if idle_seconds >= self.kiosk_reset_seconds and self.scratch.get("dirty") else None
+            return (
+                "kiosk_reset"
+                if idle_seconds >= self.kiosk_reset_seconds and self.scratch.get("dirty")
+                else None
+            )
         if self.worker is not None:
             limit = self.station.idle_lock_seconds() or DEFAULT_IDLE_LOCK_SECONDS
             if idle_seconds >= limit:

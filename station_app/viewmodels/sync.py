@@ -56,24 +56,45 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
         state, headline = "pending", t("sync.headline_pending", n=pending_n)
     else:
         state, headline = "ok", t("sync.headline_ok", at=local_time(s.last_success) or "-")
-    v = SyncView(headline=headline, state=state, last_success_raw=s.last_success or "", running=s.running, step=s.step_label,
-                 case_progress=(s.cases_done / s.cases_total) if s.cases_total else None,
-                 byte_progress=(s.bytes_done / s.bytes_total) if s.bytes_total else None,
-                 error=s.last_error or "", action=s.last_error_action or "",
-                 center=str(ident.get("center_url", "")) if ident else "",
-                 last_success=local_time(s.last_success), next_attempt=local_time(s.next_attempt),
-                 catalog_version=station.catalog_version() if store else 0)
+    v = SyncView(
+        headline=headline,
+        state=state,
+        last_success_raw=s.last_success or "",
+        running=s.running,
+        step=s.step_label,
+        case_progress=(s.cases_done / s.cases_total) if s.cases_total else None,
+        byte_progress=(s.bytes_done / s.bytes_total) if s.bytes_total else None,
+        error=s.last_error or "",
+        action=s.last_error_action or "",
+        center=str(ident.get("center_url", "")) if ident else "",
+        last_success=local_time(s.last_success),
+        next_attempt=local_time(s.next_attempt),
+        catalog_version=station.catalog_version() if store else 0,
+    )
     if with_queue and store is not None:
         for key, doc in store.items("outbox"):
             case = doc.get("case", {})
-            v.pending.append(t("sync.pending_line", number=case.get("number", key), status=_label(case.get("status")),
-                               n=len(doc.get("attachments", []))))
+            v.pending.append(
+                t(
+                    "sync.pending_line",
+                    number=case.get("number", key),
+                    status=_label(case.get("status")),
+                    n=len(doc.get("attachments", [])),
+                )
+            )
         for key, doc in store.items("outbox_rejected"):
             v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
         for _key, doc in sorted(store.items("sync_inbox"), reverse=True)[:20]:
-            v.notices.append(t("sync.notice_line", at=local_time(doc.get("at")), type=t(f"feed.{doc.get('type', 'other')}")
-                               if _has(f"feed.{doc.get('type')}") else str(doc.get("type", "")),
-                               case=str(doc.get("case_number") or doc.get("case_id", ""))[:20]))
+            v.notices.append(
+                t(
+                    "sync.notice_line",
+                    at=local_time(doc.get("at")),
+                    type=t(f"feed.{doc.get('type', 'other')}")
+                    if _has(f"feed.{doc.get('type')}")
+                    else str(doc.get("type", "")),
+                    case=str(doc.get("case_number") or doc.get("case_id", ""))[:20],
+                )
+            )
     return v
 
 

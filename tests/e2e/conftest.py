@@ -24,8 +24,15 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.e2e
 
@@ -83,14 +90,29 @@ class StationProcess:
                 self.proc.wait()
 
 
-def start_station(args: list[str], data_dir: Path, port: int, *, ready_timeout: float = 180.0) -> StationProcess:
+def start_station(
+    args: list[str], data_dir: Path, port: int, *, ready_timeout: float = 180.0
+) -> StationProcess:
     log = data_dir.parent / f"{data_dir.name}.log"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("DISPLAY", None)
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [str(BIN / "station-app"), *args, "--data-dir", str(data_dir), "--port", str(port), "--no-browser"],
-            stdout=fh, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env, start_new_session=True,
+            [
+                str(BIN / "station-app"),
+                *args,
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
+            env=env,
+            start_new_session=True,
         )
     sp = StationProcess(proc=proc, url=f"http://127.0.0.1:{port}/", data_dir=data_dir, log=log)
     try:
@@ -130,7 +152,9 @@ class OriginGuard:
             route.abort()  # type: ignore[attr-defined]
 
 
-def new_page(browser: object, origin: str, *, width: int = 1280, height: int = 860) -> tuple[object, OriginGuard]:
+def new_page(
+    browser: object, origin: str, *, width: int = 1280, height: int = 860
+) -> tuple[object, OriginGuard]:
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")  # type: ignore[attr-defined]
     guard = OriginGuard(origin)
     ctx.route("**/*", guard)

@@ -11,8 +11,10 @@ from tests.e2e.conftest import enable_semantics, ident, shot
 
 
 def ids(page: Any) -> list[str]:
-    return page.evaluate("() => Array.from(document.querySelectorAll('[flt-semantics-identifier]'))"
-                         ".map(e => e.getAttribute('flt-semantics-identifier'))")
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('[flt-semantics-identifier]'))"
+        ".map(e => e.getAttribute('flt-semantics-identifier'))"
+    )
 
 
 def wait_id(page: Any, name: str, timeout: float = 30_000) -> Any:
@@ -25,7 +27,7 @@ def id_value(page: Any, prefix: str, timeout: float = 30_000) -> str:
     """The value a screen encodes in an identifier such as ``case-number-261122-001-00015``."""
     loc = page.locator(f'[flt-semantics-identifier^="{prefix}"]').first
     loc.wait_for(state="attached", timeout=timeout)
-    return str(loc.get_attribute("flt-semantics-identifier"))[len(prefix):]
+    return str(loc.get_attribute("flt-semantics-identifier"))[len(prefix) :]
 
 
 def first_hit(page: Any, expect: str, timeout: float = 15.0) -> Any:
@@ -79,8 +81,10 @@ def settle(page: Any, ms: int = 600) -> None:
 
 
 def text_of_page(page: Any) -> str:
-    return page.evaluate("() => document.querySelector('flt-semantics-host, flt-glass-pane')?.innerText || "
-                         "document.body.innerText")
+    return page.evaluate(
+        "() => document.querySelector('flt-semantics-host, flt-glass-pane')?.innerText || "
+        "document.body.innerText"
+    )
 
 
 def screenshot(page: Any, name: str) -> Path:
@@ -97,9 +101,18 @@ def attach_scan(page: Any, material: str, path: Path) -> None:
     wait_id(page, f"scan-{material}-0", 20_000)
 
 
-def intake(page: Any, *, query: str, hit: str, applicant: tuple[str, str, str], scan: Path,
-           scans: tuple[str, ...], shared: tuple[str, ...] = (), deferred: tuple[str, ...] = (),
-           shots: str = "") -> str:
+def intake(
+    page: Any,
+    *,
+    query: str,
+    hit: str,
+    applicant: tuple[str, str, str],
+    scan: Path,
+    scans: tuple[str, ...],
+    shared: tuple[str, ...] = (),
+    deferred: tuple[str, ...] = (),
+    shots: str = "",
+) -> str:
     """Choose an item or bundle in 受理, fill the applicant, satisfy the materials, 受理. Returns the number.
 
     ``hit`` is the identifier of the entry to choose (``hit-YJS-CS``) or, without the ``hit-`` prefix, the
@@ -149,6 +162,14 @@ def intake(page: Any, *, query: str, hit: str, applicant: tuple[str, str, str], 
 
 def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str]) -> str:
     """出生一件事: four scans, three materials from shared data, 结婚证 容缺 → 受理."""
-    return intake(page, query="csyjs", hit="hit-YJS-CS", applicant=applicant, scan=scan,
-                  scans=("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"), shared=("M-FMJL", "M-HKB", "M-CSYXZM"),
-                  deferred=("M-JHZ",), shots="04-intake")
+    return intake(
+        page,
+        query="csyjs",
+        hit="hit-YJS-CS",
+        applicant=applicant,
+        scan=scan,
+        scans=("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"),
+        shared=("M-FMJL", "M-HKB", "M-CSYXZM"),
+        deferred=("M-JHZ",),
+        shots="04-intake",
+    )

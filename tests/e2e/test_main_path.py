@@ -59,24 +59,43 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         out = station.wait_for_line(r"PIN (\d+); station admin is 01 with PIN (\d+)")
         center = re.search(r"district center (http://127\.0\.0\.1:\d+)", station.output())
         assert center, station.output()
-        yield {"station": station, "url": station.url, "worker_pin": out.group(1), "admin_pin": out.group(2),
-               "center_url": center.group(1), "center_dir": base / "data" / "center", "base": base}
+        yield {
+            "station": station,
+            "url": station.url,
+            "worker_pin": out.group(1),
+            "admin_pin": out.group(2),
+            "center_url": center.group(1),
+            "center_dir": base / "data" / "center",
+            "base": base,
+        }
     finally:
         station.stop()
 
 
 def center_cli(demo: dict[str, Any], *args: str) -> str:
     env = dict(os.environ, CENTER_USER_PASSWORD=REVIEWER_PASSWORD)
-    out = subprocess.run([str(BIN / "district-center"), *args, "--data-dir", str(demo["center_dir"])],
-                         capture_output=True, text=True, timeout=120, env=env)
+    out = subprocess.run(
+        [str(BIN / "district-center"), *args, "--data-dir", str(demo["center_dir"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
 
 def api(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        "Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read() or b"null")
@@ -85,8 +104,11 @@ def api(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any
 
 
 def login(center: str, username: str) -> str:
-    return str(api(f"{center}/api/v1/auth/token", "POST", {"username": username, "password": REVIEWER_PASSWORD})
-               ["access_token"])
+    return str(
+        api(f"{center}/api/v1/auth/token", "POST", {"username": username, "password": REVIEWER_PASSWORD})[
+            "access_token"
+        ]
+    )
 
 
 def sync_and_wait(page: Any, station: StationProcess) -> None:
@@ -152,13 +174,23 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     popup.close()
 
     # a single item as well: 高龄津贴申领 (two scans, one from shared data, one 容缺)
-    single = intake(page, query="gljt", hit="高龄津贴", applicant=ELDER, scan=scan, scans=("M-GLSQ", "M-SFZ"),
-                    shared=("M-HKB",), deferred=("M-SBK",))
+    single = intake(
+        page,
+        query="gljt",
+        hit="高龄津贴",
+        applicant=ELDER,
+        scan=scan,
+        scans=("M-GLSQ", "M-SFZ"),
+        shared=("M-HKB",),
+        deferred=("M-SBK",),
+    )
 
     # sync: both cases reach the center
     sync_and_wait(page, demo["station"])
     screenshot(page, "08-sync")
-    bundle_rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])["cases"]
+    bundle_rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])[
+        "cases"
+    ]
     assert any(r.get("number") == number for r in bundle_rows), bundle_rows
     civil = tokens[CIVIL_AFFAIRS]
     rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=civil)["cases"]

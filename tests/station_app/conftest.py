@@ -34,16 +34,31 @@ def enroll_locally(svc: StationService) -> None:
     signing = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
     recovery = X25519PrivateKey.generate().public_key().public_bytes_raw()
     with svc.unlocked_store.transaction(actor="admin", action="station.enroll") as tx:
-        save_identity(tx, center_url="http://127.0.0.1:9", station_id="st-test", station_no=7,
-                      key=Ed25519PrivateKey.generate(), district_code="610114", district_name="阎良区",
-                      signing_key=b64encode(signing), recovery_key=b64encode(recovery))
+        save_identity(
+            tx,
+            center_url="http://127.0.0.1:9",
+            station_id="st-test",
+            station_no=7,
+            key=Ed25519PrivateKey.generate(),
+            district_code="610114",
+            district_name="阎良区",
+            signing_key=b64encode(signing),
+            recovery_key=b64encode(recovery),
+        )
 
 
 @pytest.fixture
 def station(tmp_path) -> Iterator[StationService]:
     svc = StationService(tmp_path / "station")
-    svc.set_up(station_name="测试社区便民服务站", area="阎良区", admin_name="王芳", admin_secret=ADMIN_SECRET,
-               station_passphrase=PASSPHRASE, admin_pin=ADMIN_PIN, kdf=KdfParams.insecure_fast())
+    svc.set_up(
+        station_name="测试社区便民服务站",
+        area="阎良区",
+        admin_name="王芳",
+        admin_secret=ADMIN_SECRET,
+        station_passphrase=PASSPHRASE,
+        admin_pin=ADMIN_PIN,
+        kdf=KdfParams.insecure_fast(),
+    )
     enroll_locally(svc)
     svc.install_catalog(load_sample_catalog(), actor="admin")
     yield svc

@@ -35,7 +35,9 @@ def center_moves(case, *steps):
 
 def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(station, cases):
     case = accepted_single(station, cases)
-    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESULT_READY)
+    center_moves(
+        case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESULT_READY
+    )
     actions = CaseActions(cases, case, "02")
     with pytest.raises(ActionError):
         actions.hand_over("", "handover.self")
@@ -67,8 +69,10 @@ def test_supplement_attach_and_resend(station, cases):
     case = accepted_single(station, cases)
     center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
     m = case.materials[0]
-    case.request_supplement(SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), utcnow(), "reviewer"),
-                            actor="reviewer")
+    case.request_supplement(
+        SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), utcnow(), "reviewer"),
+        actor="reviewer",
+    )
     actions = CaseActions(cases, case, "02")
     assert [c for c, _n, _w in actions.open_supplement_items()] == [m.code]
     with pytest.raises(ActionError):
@@ -94,7 +98,9 @@ def test_case_list_filters_and_dashboard(station, cases):
 def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_phone(station, cases):
     kiosk = KioskService(cases)
     with pytest.raises(KioskError):
-        kiosk.preapply("YJS-CS", name="李四", id_type="111", id_number="110105194912310021", phone="13900139000")
+        kiosk.preapply(
+            "YJS-CS", name="李四", id_type="111", id_number="110105194912310021", phone="13900139000"
+        )
     ticket = kiosk.preapply("YJS-CS", name="李四", id_type="111", id_number=VALID_ID, phone="13900139000")
     assert ticket.isdigit() and len(ticket) == 6
     draft_id = kiosk.claim(ticket, "02")

@@ -44,12 +44,22 @@ def test_missing_key_raises():
 @pytest.mark.parametrize("path", sorted(SCREENS.glob("*.py")), ids=lambda p: p.name)
 def test_no_screen_module_has_a_cjk_literal(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    doc_nodes = {id(n.body[0].value) for n in ast.walk(tree)
-                 if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                 and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    bad = [(node.lineno, node.value) for node in ast.walk(tree)
-           if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in doc_nodes
-           and CJK.search(node.value)]
+    doc_nodes = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
+    }
+    bad = [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in doc_nodes
+        and CJK.search(node.value)
+    ]
     assert bad == [], f"{path.name}: user-visible text must come from the catalog: {bad}"
 
 

@@ -101,7 +101,9 @@ def test_draft_survives_restart_encrypted(station, cases, tmp_path):
 def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, cases):
     catalog = station.catalog()
     in_bundles = {c for b in catalog.bundles for c in b.item_codes}
-    loose = [i for i in catalog.items if i.accepts_new_cases and i.code not in in_bundles and i.station_acceptable]
+    loose = [
+        i for i in catalog.items if i.accepts_new_cases and i.code not in in_bundles and i.station_acceptable
+    ]
     cancel, change = loose[0], loose[1]
     vm_cancel, vm_change = start(station, cases, cancel.code), start(station, cases, change.code)
     vm_cancel.save()
