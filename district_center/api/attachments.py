@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from district_center.api.deps import CenterDep, StationDep
@@ -15,6 +15,19 @@ from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE
 
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"])
 Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="sha256 hex of the whole file")]
+
+
+def declared_total_size(request: Request, center: CenterDep) -> int:
+    """``X-Total-Size``, checked against the limit before any byte of the body is read or stored."""
+    total_text = request.headers.get(HEADER_TOTAL_SIZE, "")
+    if not total_text.isdigit() or len(total_text) > 15:
+        raise ProblemError(400, "bad_size", f"缺少或错误的 {HEADER_TOTAL_SIZE} 请求头（附件总字节数）")
+    total = int(total_text)
+    limit = center.settings.max_attachment_bytes
+    if total > limit:
+        detail = f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传"
+        raise ProblemError(413, "too_large", detail, limit=limit)
+    return total
 
 
 @router.get("/attachments/{sha256}", response_model=AttachmentOut,
@@ -38,23 +51,16 @@ def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> di
     },
 )
 async def upload_chunk(
-    request: Request, sha256: Sha, offset: Annotated[int, Query(ge=0, le=2**62)], station: StationDep,
-    center: CenterDep,
+    sha256: Sha, offset: Annotated[int, Query(ge=0, le=2**62)],
+    total: Annotated[int, Depends(declared_total_size)],  # before StationDep: refused before the body is read
+    station: StationDep, center: CenterDep,
 ) -> dict[str, Any]:
-    total_text = request.headers.get(HEADER_TOTAL_SIZE, "")
-    if not total_text.isdigit() or len(total_text) > 15:
-        raise ProblemError(400, "bad_size", f"缺少或错误的 {HEADER_TOTAL_SIZE} 请求头（附件总字节数）")
-    total = int(total_text)
-    limit = center.settings.max_attachment_bytes
-    if total > limit:
-        detail = f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传"
-        raise ProblemError(413, "too_large", detail, limit=limit)
     if len(station.body) > center.settings.max_chunk_bytes:
         chunk_limit = center.settings.max_chunk_bytes
         detail = f"单次上传的分块超过 {chunk_limit / 2**20:g} MB 上限，请减小分块"
         raise ProblemError(413, "too_large", detail, limit=chunk_limit)
     result = await run_in_threadpool(
         attachments.put_chunk_checked, center.db, center.blobs, sha256, offset, total, station.body,
-        station_id=station.id, max_bytes=limit,
+        station_id=station.id, max_bytes=center.settings.max_attachment_bytes,
     )
     return result.to_dict()

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 from district_center.blobstore import MAGIC, BlobError, EncryptedFileBlobStore
@@ -109,6 +110,10 @@ def test_too_large_refused_up_front_naming_the_limit(center, new_station, client
     resp = _put(http, sha, 0, b"x", 3 * 1024 * 1024)
     _problem(resp, 413, "too_large")
     assert "2 MB" in resp.json()["detail"] and resp.json()["limit"] == 2 * 1024 * 1024
+    # refused from the header alone, before the body is read (even before the signature is looked at)
+    early = httpx.put(f"{center.url}/api/v1/attachments/{sha}?offset=0", content=b"x" * 1000,
+                      headers={HEADER_TOTAL_SIZE: str(60 * 1024 * 1024)})
+    _problem(early, 413, "too_large")
     _problem(http.put(f"/api/v1/attachments/{sha}?offset=0", content=b"x"), 400, "bad_size")
     _problem(_put(http, sha, 0, b"xx", 1), 400, "chunk_overflow")
     _problem(http.get("/api/v1/attachments/NOTAHASH"), 400, "bad_request")
