@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from casework.acceptance import CLOCK_RUNNING, local_date, overdue_status
+from casework.acceptance import CLOCK_RUNNING, OverdueState, local_date, overdue_status
 from casework.cases import (
     Case,
     CaseResult,
@@ -276,7 +276,8 @@ def _summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: 
         "routed_to_station_no": routed[0] if routed else None, "promised_date": record.promised_date,
         "deadline": {"state": od.state.value, "due": od.due.isoformat() if od.due else None,
                      "working_days": od.working_days, "text": od.text, "provisional": od.provisional},
-        "overdue": od.working_days < 0 and od.state.value == "已超期",
+        # past the due day even when no working day has passed since (a Saturday after a Friday deadline)
+        "overdue": od.state is OverdueState.OVERDUE,
         "rating": case.rating.level.value if case.rating else None,
         "updated_at": iso_z(record.updated_at),
     }

@@ -152,3 +152,18 @@ def test_deadline_report_sees_every_running_case_past_the_list_scan_cap(
                                             today=dt.date(2026, 11, 20))
     overdue = {c["id"] for c in report["cases"] if c["overdue"]}
     assert {c.id for c in late} <= overdue and done.id not in overdue
+
+
+def test_case_past_its_due_day_over_a_weekend_is_overdue(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    st = new_station("新城区西一路街道第二便民服务站", jurisdiction="新城区")
+    friday = dt.date(2026, 11, 27)
+    case = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=friday)
+    push(client(st), case.to_dict())
+    supervisor = backoffice.Reviewer("user:0", ("supervisor",), None)
+    with center.db.read_session() as s:
+        report = backoffice.deadline_report(s, supervisor, today=friday + dt.timedelta(days=1))
+        row = backoffice.case_detail(s, supervisor, case.id, today=friday + dt.timedelta(days=1))
+    assert row["deadline"]["state"] == "已超期" and row["overdue"]
+    assert case.id in {c["id"] for c in report["cases"] if c["overdue"]}
