@@ -119,8 +119,10 @@ def published_tables(db: Database) -> tuple[int, dict[int, HolidayTable]]:
 
 
 def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
-    documents = [r.document for r in s.scalars(select(HolidayCalendar)).all()]
-    newest = max(documents, key=lambda d: int(d.get("version", 0)), default=None)
+    # every row holds the newest envelope (publish_tables rewrites them all in one transaction), so one row
+    # is enough — this runs on every back-office case list and rating, and each row holds every year
+    newest = s.scalar(select(HolidayCalendar.document)
+                      .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc()).limit(1))
     if newest is None:
         return 0, {}
     tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
