@@ -25,7 +25,7 @@ from district_center.devtools.station_client import StationIdentity
 from sync.protocol import sign_request
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 8
+EXAMPLES = 10
 
 
 class SignAsStation(requests.auth.AuthBase):
