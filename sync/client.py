@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -58,6 +59,7 @@ class SyncClient:
         self._retry_pauses = retry_pauses
         self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
                                   headers={"User-Agent": "bianmin-station-sync/1"})
+        self.clock_offset = 0.0  # seconds to add to our clock when signing (learnt from the center)
         self.bytes_sent = 0
         self.bytes_received = 0
         self.requests = 0
@@ -98,6 +100,8 @@ class SyncClient:
             except httpx.TransportError as exc:  # connect/read/write errors, timeouts, truncated bodies
                 last = exc
                 continue
+            if _clock_skew(response) and self._adjust_clock(response):
+                response = self._send_once(request)  # re-signed on the center's clock
             if response.status in (500, 502, 503, 504) or _nonce_reused(response):
                 last = None
                 final = response
@@ -108,11 +112,28 @@ class SyncClient:
         code = type(last).__name__ if last else "network"
         raise NetworkError("与区中心的连接中断或超时", code=code) from last
 
+    def _adjust_clock(self, response: Response) -> bool:
+        """Follow the center's clock (its ``Date`` header) when ours is off by more than the skew window:
+        community laptops often run minutes or hours wrong, and the signature only needs *its* time. Returns
+        whether the offset changed (so one re-signed retry can help)."""
+        date = {k.lower(): v for k, v in response.headers.items()}.get("date")
+        if not date:
+            return False
+        try:
+            center_now = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            return False
+        offset = center_now - self._clock()
+        if abs(offset - self.clock_offset) < 30:
+            return False
+        self.clock_offset = offset
+        return True
+
     def _send_once(self, request: Request) -> Response:
         headers = dict(request.headers)
         if request.signed:
             headers.update(sign_request(self._key, self.station_id, request.method, request.path,
-                                        request.body, now=self._clock()))
+                                        request.body, now=self._clock() + self.clock_offset))
         self.requests += 1
         self.bytes_sent += len(request.body) + len(request.path) + sum(len(k) + len(v) for k, v in
                                                                         headers.items())
@@ -129,6 +150,13 @@ class SyncClient:
             return resp.status_code == 200 and resp.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError, AttributeError):
             return False
+
+
+def _clock_skew(response: Response) -> bool:
+    if response.status != 401:
+        return False
+    problem = response.problem()
+    return problem is not None and problem.code == "clock_skew"
 
 
 def _nonce_reused(response: Response) -> bool:

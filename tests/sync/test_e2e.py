@@ -140,3 +140,13 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     now = center.cases()[case.id]
     assert now[0] == version and now[2] != first[2]
     assert now[2] == station.store.get(RECEIPTS, case.id)["digest"]
+
+
+def test_a_station_clock_an_hour_wrong_still_syncs(center: CenterHandle, station) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    station.service.client._clock = lambda: time.time() - 3600  # a laptop an hour behind
+    case = station.accept()
+    report = station.service.run_once(raise_errors=True)
+    assert report is not None and report.cases_delivered == 1 and case.id in center.cases()
+    assert 3500 < station.service.client.clock_offset < 3700  # learnt from the center's Date header
