@@ -22,6 +22,7 @@ class SyncScreen(Screen):
         super().__init__(shell, **params)
         self.view_model: SyncView | None = None
         self.unsubscribe: Any = None
+        self.message = ""
 
     async def load(self) -> None:
         runtime = self.shell.runtime
@@ -88,16 +89,23 @@ class SyncScreen(Screen):
             ft.Row(
                 [
                     ui.button(
-                        t("sync.now"),
-                        self.sync_now,
-                        ident="sync-now",
-                        icon=ft.Icons.SYNC,
+                        t("sync.now"), self.sync_now, ident="sync-now", icon=ft.Icons.SYNC, disabled=not v.center
+                    ),
+                    ui.button(
+                        t("sync.export"), self.export, ident="sync-export", primary=False, icon=ft.Icons.USB,
                         disabled=not v.center,
+                    ),
+                    ui.button(
+                        t("sync.import"), self.import_answer, ident="sync-import", primary=False,
+                        icon=ft.Icons.MOVE_TO_INBOX, disabled=not v.center,
                     ),
                 ],
                 wrap=True,
             )
         )
+        parts.append(ui.small(t("sync.bundle_help")))
+        if self.message:
+            parts.append(ui.note(self.message))
         parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
         for line in v.pending[:50]:
             parts.append(ui.text(line))
@@ -117,3 +125,29 @@ class SyncScreen(Screen):
             self.shell.toast(t("sync.not_enrolled"), error=True)
             return
         self.shell.toast(t("sync.started"))
+
+    async def export(self) -> None:
+        """离线同步包: everything waiting, encrypted for the district, downloaded through the browser."""
+        try:
+            data, name, summary = await asyncio.to_thread(self.shell.runtime.bundles.export)
+        except Exception as exc:
+            self.message = str(exc)
+            self.refresh()
+            return
+        await self.shell.open_document(data, name)
+        self.message = t("sync.exported", cases=summary.get("cases", 0), blobs=summary.get("blobs", 0))
+        self.refresh()
+
+    async def import_answer(self) -> None:
+        files = await self.shell.file_picker.pick_files(with_data=True, dialog_title=t("sync.import"))
+        if not files:
+            return
+        runtime = self.shell.runtime
+        try:
+            result = await asyncio.to_thread(runtime.bundles.import_answer, bytes(files[0].bytes or b""))
+        except Exception as exc:
+            self.message = t("sync.import_failed", reason=str(exc))
+        else:
+            self.message = t("sync.imported", summary=", ".join(f"{k}={v}" for k, v in result.items()))
+        self.view_model = await asyncio.to_thread(sync_view, runtime, True)
+        self.refresh()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from station_app.config import REPO_ASSETS, AppConfig
+from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
 from station_app.services.kiosk import KioskService
@@ -62,6 +63,7 @@ class StationRuntime:
     documents: DocumentOutbox = field(init=False)
     cases: CaseService = field(init=False)
     kiosk: KioskService = field(init=False)
+    bundles: BundleService = field(init=False)
     board: StatusBoard = field(init=False)
     background: Any = None  # sync.runtime.BackgroundSync once enrolled and unlocked
     sync_interval: float = DEFAULT_INTERVAL
@@ -71,6 +73,7 @@ class StationRuntime:
         self.documents = DocumentOutbox(self.config.download_dir)
         self.cases = CaseService(self.station)
         self.kiosk = KioskService(self.cases)
+        self.bundles = BundleService(self.station, self.config.data_dir / "tmp")
         self.board = StatusBoard()
         self._sync_lock = threading.Lock()
         self._catalog_version = -1
