@@ -18,6 +18,7 @@ documents from ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar`` (`
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -87,13 +88,19 @@ def _actor(user: CurrentUser) -> str:
     return f"user:{user.id}"
 
 
+#: One key-file opening at a time: each derives the key with Argon2id (64 MiB, ~0.2 s), so parallel publish
+#: requests could exhaust the server's memory, and serialising them also slows guessing the passphrase.
+_KEY_LOCK = threading.Lock()
+
+
 def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
     """Open the district keys for one request; a refusal is audited (never the passphrase itself)."""
     settings = center.settings
     try:
-        return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
-                                                                         settings.extra.get("key_file")),
-                                  passphrase)
+        with _KEY_LOCK:
+            return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
+                                                                             settings.extra.get("key_file")),
+                                      passphrase)
     except KeyFileError as exc:
         with center.db.session() as s:
             audit(s, _actor(user), "keys.refused", "district-keys")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -113,3 +117,30 @@ def test_damaged_staged_file_is_409_on_every_route(center: RunningCenter, admin:
             assert resp.json()["code"] == "publish_refused" and "已损坏" in resp.json()["detail"]
     finally:
         staged.unlink()
+
+
+def test_key_file_is_opened_by_one_request_at_a_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each opening runs Argon2id with 64 MiB: parallel publish requests must not multiply that."""
+    from district_center.api import catalog as api
+
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def slow_open(*_args: object) -> str:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return "keys"
+
+    monkeypatch.setattr(api, "open_district_keys", slow_open)
+    center = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path, extra={}))
+    user = SimpleNamespace(id=1)
+    threads = [threading.Thread(target=api._keys, args=(center, PASSPHRASE, user)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 1
