@@ -106,6 +106,14 @@ class SyncScreen(Screen):
         parts.append(ui.small(t("sync.bundle_help")))
         if self.message:
             parts.append(ui.note(self.message))
+        change = v.catalog_change
+        if change:
+            parts.append(ui.heading(t("sync.catalog_changes", v=change.get("version", ""))))
+            parts.append(ui.text(str(change.get("summary", ""))))
+            for key in ("added", "changed", "cancelled"):
+                if change.get(key):
+                    parts.append(ui.small(t("common.labelled", label=t(f"sync.catalog_{key}"),
+                                            text=t("common.list_sep").join(change[key]))))
         parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
         for line in v.pending[:50]:
             parts.append(ui.text(line))

@@ -121,7 +121,25 @@ class StationRuntime:
             version = self.station.catalog_version()
             if version != self._catalog_version:
                 self._catalog_version = version
+                old = self.station.cached_catalog()
                 self.station.catalog_changed()
+                self.record_catalog_change(old)
+
+    def record_catalog_change(self, old: Any) -> None:
+        """Keep "what changed" in the last catalog update for the sync page (settings/catalog_changes)."""
+        from casework.catalog import diff
+
+        new = self.station.catalog()
+        if old is None or new is None or old.version == new.version:
+            return
+        change = diff(old, new)
+        names = [c.name for c in change.changed_items][:20]
+        cancelled = [new.item(c).name for c in change.cancelled_items if new.has_item(c)][:20]
+        added = [new.item(c).name for c in change.added_items if new.has_item(c)][:20]
+        doc = {"summary": change.summary(), "changed": names, "cancelled": cancelled, "added": added,
+               "version": new.version}
+        with self.station.unlocked_store.transaction(actor="sync", action="catalog.change_noted") as tx:
+            tx.put("settings", "catalog_changes", doc)
 
     @classmethod
     def open(cls, config: AppConfig) -> StationRuntime:

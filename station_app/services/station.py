@@ -256,6 +256,10 @@ class StationService:
         )
         return int(doc["version"]) if doc else 0
 
+    def cached_catalog(self) -> Catalog | None:
+        """The catalog parsed before the latest invalidation (to diff against the new one)."""
+        return self._catalog
+
     def catalog_changed(self) -> None:
         with self._lock:
             self._catalog, self._index = None, None

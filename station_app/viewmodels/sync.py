@@ -38,6 +38,7 @@ class SyncView:
     pending: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    catalog_change: dict[str, Any] = field(default_factory=dict)
 
 
 def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
@@ -71,6 +72,8 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
         next_attempt=local_time(s.next_attempt),
         catalog_version=station.catalog_version() if store else 0,
     )
+    if store is not None:
+        v.catalog_change = store.get("settings", "catalog_changes") or {}
     if with_queue and store is not None:
         for key, doc in store.items("outbox"):
             case = doc.get("case", {})
