@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from casework.caseparts import CaseResult
+from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
 from sync.errors import DocumentRefused
@@ -86,21 +86,44 @@ def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | No
         case = Case.from_dict(case_doc)
     except (ValueError, KeyError, TypeError) as exc:
         return None, f"local case unreadable: {exc}"
-    path = center_path(case.status, target)
+    payload = event.payload
+    item_code = payload.get("item_code") if isinstance(payload.get("item_code"), str) else None
+    sub = None
+    if item_code and case.is_bundle:  # one item of a 一件事: move the sub-case, the parent follows
+        try:
+            sub = case.sub_case(item_code)
+        except KeyError:
+            return None, f"no sub-case {item_code}"
+        decision = payload.get("decision")
+        if isinstance(decision, str) and decision in (CaseStatus.APPROVED.value, CaseStatus.REJECTED.value):
+            target = CaseStatus(decision)
+        elif event.type == EventType.SUPPLEMENT_REQUESTED.value:
+            target = CaseStatus.SUPPLEMENT_REQUESTED
+    path = center_path(sub.status if sub is not None else case.status, target)
     if path is None:
-        return None, f"no center path {case.status.value} -> {target.value}"
+        return None, f"no center path to {target.value}"
     at = max(_parse_at(event.at), case.updated_at)
-    actor = str(event.payload.get("actor") or "district-center")
-    reason = str(event.payload.get("reason") or "")
+    actor = str(payload.get("actor") or "district-center")
+    reason = str(payload.get("reason") or "")
+    missing = payload.get("missing")
     try:
         for step in path:
             why = reason if step == target else reason or "区中心记录"
             if step in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) and not why.strip():
                 why = "区中心决定"
-            case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER)
-        result = event.payload.get("result")
+            if step == CaseStatus.SUPPLEMENT_REQUESTED and isinstance(missing, list) and missing:
+                # keep what is missing (一次性告知) on the local case, not just the status
+                due = payload.get("due_date")
+                request = SupplementRequest(tuple(MissingMaterial.from_dict(m) for m in missing), at, actor,
+                                            item_code or "", dt.date.fromisoformat(due) if due else None)
+                case.request_supplement(request, actor=actor, side=Side.CENTER)
+            elif sub is not None and item_code:
+                case.transition_sub(item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER)
+            else:
+                case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER)
+        result = payload.get("result")
         if isinstance(result, Mapping):
-            case.set_result(CaseResult.from_dict(result), at=at)
+            case.set_result(CaseResult.from_dict(result), at=at, item_code=item_code if sub else None)
     except (CaseError, ValueError, KeyError, TypeError) as exc:
         return None, f"transition refused: {exc}"
     out = {**{k: v for k, v in case_doc.items() if k.startswith("_")}, **case.to_dict()}
