@@ -268,7 +268,11 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
         ready: list[OutboxItem] = []
         for item in items:
             failure: str | None = None
-            for sha in item.attachments:
+            try:
+                canonical_json(item.case)
+            except ProtocolError as exc:  # e.g. a float: it could never be signed alike on both sides
+                failure = f"办件内容无法上传：{exc.detail}"
+            for sha in item.attachments if failure is None else ():
                 if sha in complete:
                     continue
                 failure = yield from _upload(store, sha, config, report, progress,

@@ -197,3 +197,17 @@ def test_an_unavailable_center_stops_the_sync(store: StationSyncStore) -> None:
     with pytest.raises(CenterError):
         _drive(store, answer)
     assert store.pending_count() == 1
+
+
+def test_a_case_that_cannot_be_encoded_is_set_aside(store: StationSyncStore) -> None:
+    with store.store.transaction() as tx:
+        enqueue(tx, {"id": "c0", "version": 1, "fee": 1.5})  # floats are refused in signed documents
+    _queue(store, "c1")
+
+    def answer(request: Request) -> Response:
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert store.pending_count() == 0
+    rejected = store.store.get(REJECTED, "c0")
+    assert rejected is not None and "小数" in rejected["reason"]
