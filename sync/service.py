@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,17 +76,23 @@ class SyncService:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         config: SyncConfig | None = None,
         retry_pauses: tuple[float, ...] | None = None,
-        clock: Callable[[], str] = utc_now_iso,
+        clock: Callable[[], str] | None = None,
     ) -> None:
         self.store = store
         self.identity = identity
         self.board = board or StatusBoard()
         self.config = config or SyncConfig()
         self._lock = threading.Lock()
-        self._clock = clock
+        # times written and compared (expiry of signed documents) follow the center's clock once the client
+        # has learnt how far ours is off; a station whose clock runs years ahead still accepts its catalog
+        self._clock = clock or self._center_now_iso
         self.client = SyncClient(identity.center_url, identity.station_id, identity.key,
                                  transport=transport, timeout=timeout,
                                  retry_pauses=RETRY_PAUSES if retry_pauses is None else retry_pauses)
+
+    def _center_now_iso(self) -> str:
+        now = time.time() + self.client.clock_offset
+        return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def close(self) -> None:
         self.client.close()
