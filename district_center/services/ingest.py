@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -55,7 +56,8 @@ _SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.statio
     _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver"))
 _INSERT_RECEIPT = insert(_RECEIPTS).returning(_RECEIPTS.c.seq)
 _INSERT_CASE = insert(_CASES)
-_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version < bindparam("b_version"))
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id"),
+                                    _CASES.c.version < bindparam("b_version"))
 RETRIES = 3
 
 
@@ -104,7 +106,8 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
         item = catalog.item(code)
     except KeyError:
         raise Rejected(f"事项清单中没有实施编码为 {code} 的事项，请更新事项清单后核对") from None
-    if item.status is ItemStatus.CANCELLED and (item.effective_to is None or accepted_on >= item.effective_to):
+    cancelled_by_then = item.effective_to is None or accepted_on >= item.effective_to
+    if item.status is ItemStatus.CANCELLED and cancelled_by_then:
         raise Rejected(f"事项“{item.name}”已取消（清单之外无审批），不能受理新的办件")
     return item.department, item.jurisdiction
 
@@ -122,6 +125,24 @@ def _validate(entry: BatchCase) -> Case:
     if not case.item_code and not case.bundle_code:
         raise Rejected("办件没有注明事项编码或一件事编码")
     return case
+
+
+@dataclass
+class _Prepared:
+    """What can be worked out about one entry without the database."""
+
+    case: Case | None
+    error: str
+    digest: str
+    refs: list[str]
+
+    @classmethod
+    def of(cls, entry: BatchCase) -> _Prepared:
+        try:
+            case = _validate(entry)
+        except Rejected as exc:
+            return cls(None, str(exc), "", [])
+        return cls(case, "", case_digest(entry.case), sorted(set(_attachment_refs(entry.case))))
 
 
 class Ingest:
@@ -148,21 +169,25 @@ class Ingest:
                                           ReceiptStatus.REJECTED, reason=exc.detail)
         # A fixed lock order (by id, version) keeps concurrent overlapping batches free of deadlocks.
         parsed.sort(key=lambda p: (p[1].id, p[1].version))
-        with self.db.session() as s:
+        # The pure work (casework parsing, digests) happens before the write transaction: on SQLite every
+        # signed request queues for the write lock, so it must be held briefly.
+        prepared = {i: _Prepared.of(entry) for i, entry in parsed}
+        with self.db.read_session() as s:
             catalog = current_catalog(s)
+        with self.db.session() as s:
             for i, entry in parsed:
-                receipts[i] = self._one(s, entry, catalog)
+                receipts[i] = self._one(s, entry, prepared[i], catalog)
             refused = [r for r in receipts if r is not None and r.status is ReceiptStatus.REJECTED]
             if refused:  # recent sync errors per station, for the console (reasons carry no personal data)
                 audit(s, f"station:{self.station.id}", "sync.rejected", self.station.id, count=len(refused),
                       reason=refused[0].reason, reasons=sorted({str(r.reason) for r in refused})[:3])
         return CaseBatchResult([r for r in receipts if r is not None])
 
-    def _one(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
+    def _one(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
         for _attempt in range(RETRIES):
             try:
                 with s.begin_nested():
-                    return self._upsert(s, entry, catalog)
+                    return self._upsert(s, entry, prep, catalog)
             except Rejected as exc:
                 return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc))
             except IntegrityError:
@@ -170,7 +195,7 @@ class Ingest:
         return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED,
                            reason="该办件正被同时重复提交，请稍后重新发送")
 
-    def _upsert(self, s: Session, entry: BatchCase, catalog: Catalog | None) -> CaseReceipt:
+    def _upsert(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
         me = self.station.id
         conn = s.connection()
         row = conn.execute(_SELECT_CASE, {"cid": entry.id}).first()
@@ -180,19 +205,22 @@ class Ingest:
         if stored is not None:
             if row is None and stored.station_id != me:
                 raise Rejected("该办件属于其他服务站，本站无权提交或修改")
-            return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None, stored.digest)
+            return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None,
+                               stored.digest)
         if row is not None and row.version > entry.version:
             raise Rejected(f"区中心已有该办件更新的版本（第 {row.version} 版），此旧版本不再接收")
-        case = _validate(entry)
+        if prep.case is None:
+            raise Rejected(prep.error)
+        case = prep.case
         department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
-        refs = sorted(set(_attachment_refs(entry.case)))
+        refs = prep.refs
         if refs:
             held = set(s.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(refs),
                                                                   Attachment.complete.is_(True))))
             missing = [r for r in refs if r not in held]
             if missing:
                 raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
-        digest = case_digest(entry.case)
+        digest = prep.digest
         seq = conn.execute(_INSERT_RECEIPT, {"case_id": entry.id, "version": entry.version, "station_id": me,
                                              "digest": digest, "received_at": self.now}).scalar_one()
         columns: dict[str, Any] = {
