@@ -33,7 +33,7 @@ class SettingsScreen(Screen):
             value=str(s.get("font_scale", 1.0)),
             on_change=ui.wrap(lambda: self._save(font_scale=float(font.value or 1))),
             content=ft.Row(
-                [ft.Radio(value=str(f), label=t("settings.font_n", pct=int(f * 100))) for f in FONT_SCALES],
+                [ft.Radio(value=str(f), label=t("settings.font_n", pct=round(f * 100))) for f in FONT_SCALES],
                 wrap=True,
             ),
         )
@@ -78,7 +78,7 @@ class SettingsScreen(Screen):
                         "settings.enrolled",
                         url=ident.get("center_url", ""),
                         no=ident.get("station_no", ""),
-                        district=ident.get("district_name", ""),
+                        district=ident.get("district_name") or ident.get("district_code") or s.get("area", ""),
                     )
                 )
             )

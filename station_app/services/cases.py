@@ -29,7 +29,7 @@ from casework.documents import (
 from casework.workdays import DEFAULT_CALENDAR, HolidayTable, WorkCalendar
 from station_app.services.station import StationService
 from storage.store import StationStore
-from sync.outbox import OUTBOX, REJECTED, enqueue
+from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
 COUNTER_KEY = "case_counter"
 MIN_FREE_FOR_CASE = 1 << 20  # the case document, its outbox copy and the audit entry, with room to spare
@@ -182,6 +182,8 @@ class CaseService:
 
     def sync_states(self) -> dict[str, str]:
         states: dict[str, str] = {}
+        for key in self.store.keys_of(RECEIPTS):  # the center's receipt: it holds this case
+            states[key] = "synced"
         for key in self.store.keys_of(OUTBOX):
             states[key] = "pending"
         for key in self.store.keys_of(REJECTED):

@@ -95,10 +95,17 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
                     type=t(f"feed.{doc.get('type', 'other')}")
                     if _has(f"feed.{doc.get('type')}")
                     else str(doc.get("type", "")),
-                    case=str(doc.get("case_number") or doc.get("case_id", ""))[:20],
+                    case=_case_number(store, doc),
                 )
             )
     return v
+
+
+def _case_number(store: Any, event: dict[str, Any]) -> str:
+    """The case number a worker recognises (the event carries the case id)."""
+    case_id = str(event.get("case_id", ""))
+    case = store.get("cases", case_id) if case_id else None
+    return str(case.get("number")) if case else case_id[:13]
 
 
 def _label(status: Any) -> str:

@@ -256,6 +256,17 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     wait_id(page, "material-M-CSSQ")
     settle(page)
     screenshot(page, "14-ticket-at-desk")
+    click_id(page, "nav-cases")
+    wait_id(page, f"case-row-{number}")
+    settle(page)
+    screenshot(page, "16-cases")
+    click_id(page, "nav-settings")
+    settle(page)
+    screenshot(page, "17-settings")
+    click_id(page, "nav-sync")
+    wait_id(page, "sync-export")
+    settle(page)
+    screenshot(page, "18-sync-page")
 
     # idle lock clears the screen
     page.wait_for_timeout((IDLE_SECONDS + 4) * 1000)
