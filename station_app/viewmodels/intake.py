@@ -60,6 +60,39 @@ def fingerprint(catalog: Catalog, code: str) -> str:
     ).hexdigest()
 
 
+def snapshot(catalog: Catalog, code: str) -> dict[str, Any]:
+    """What a draft relied on, per item: name, time limit and materials (to say later what changed)."""
+    items = [catalog.item(code)] if catalog.has_item(code) else list(catalog.bundle_items(code))
+    return {
+        i.code: {"name": i.name, "limit": str(i.promised_limit),
+                 "materials": {m.code: f"{m.name}（{m.necessity.value}）" for m in i.materials}}
+        for i in items
+    }
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Plain-language differences between two :func:`snapshot` s (materials added/removed, limits, names)."""
+    out: list[str] = []
+    for code in old.keys() - new.keys():
+        out.append(t("intake.change_item_removed", name=old[code]["name"]))
+    for code in new.keys() - old.keys():
+        out.append(t("intake.change_item_added", name=new[code]["name"]))
+    for code in old.keys() & new.keys():
+        o, n = old[code], new[code]
+        if o["name"] != n["name"]:
+            out.append(t("intake.change_name", old=o["name"], new=n["name"]))
+        if o["limit"] != n["limit"]:
+            out.append(t("intake.change_limit", name=n["name"], old=o["limit"], new=n["limit"]))
+        for m in n["materials"].keys() - o["materials"].keys():
+            out.append(t("intake.change_material_added", name=n["materials"][m]))
+        for m in o["materials"].keys() - n["materials"].keys():
+            out.append(t("intake.change_material_removed", name=o["materials"][m]))
+        for m in o["materials"].keys() & n["materials"].keys():
+            if o["materials"][m] != n["materials"][m]:
+                out.append(t("intake.change_material", old=o["materials"][m], new=n["materials"][m]))
+    return out
+
+
 def _entry(item: Item) -> Any:
     return [
         item.code,
@@ -90,6 +123,7 @@ def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) ->
         "name": name,
         "catalog_version": catalog.version,
         "fingerprint": fingerprint(catalog, code),
+        "snapshot": snapshot(catalog, code),
         "step": "applicant",
         "applicant": {
             "kind": ApplicantKind.PERSON.value,
@@ -167,7 +201,9 @@ class IntakeViewModel:
         if any(not i.accepts_new_cases for i in self.items()):
             return t("intake.cancelled", name=self.draft.get("name", ""))
         if current != self.draft.get("fingerprint"):
-            return t("intake.changed", version=self.catalog.version)
+            details = describe_changes(self.draft.get("snapshot") or {}, snapshot(self.catalog, self.code))
+            text = t("intake.changed", version=self.catalog.version)
+            return text + (t("common.list_sep").join(details) if details else "")
         return None
 
     def blocked(self) -> bool:

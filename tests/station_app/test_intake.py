@@ -114,7 +114,8 @@ def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, ca
             item["status"] = "cancelled"
             item["effective_to"] = "2099-01-01"
         if item["code"] == change.code:
-            item["name"] = item["name"] + "（新）"
+            item["promised_limit"] = {"amount": item["promised_limit"]["amount"] + 5, "unit": "工作日"}
+            item["materials"] = item["materials"][1:]
     data["version"] = catalog.version + 1
     station.install_catalog(data, actor="admin")
     new_catalog = station.catalog()
@@ -125,4 +126,6 @@ def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, ca
     with pytest.raises(IntakeError):
         reopened.accept()
     changed = IntakeViewModel(cases, new_catalog, cases.draft(vm_change.draft["id"]), "01", "王芳")
-    assert "变化" in changed.catalog_warning()
+    warning = changed.catalog_warning()
+    assert "变化" in warning and "承诺时限" in warning, warning
+    assert "不再需要" + change.materials[0].name in warning, warning

@@ -1,0 +1,30 @@
+"""``station-app`` with no sub-command serves the UI; serve/demo options map onto the app configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from station_app import cli
+from station_app.commands import serve
+
+
+def test_no_subcommand_serves(monkeypatch):
+    seen = []
+    monkeypatch.setattr(serve, "run", lambda args: seen.append(args) or 0)
+    assert cli.main([]) == 0
+    assert seen and seen[0].command == "serve" and seen[0].host == "127.0.0.1"
+
+
+def test_serve_options_become_the_config(tmp_path):
+    args = cli.build_parser().parse_args(
+        ["serve", "--data-dir", str(tmp_path), "--host", "0.0.0.0", "--port", "9001", "--no-browser"]
+    )
+    config = serve.config_from_args(args)
+    assert config.data_dir == Path(tmp_path).resolve() and config.port == 9001 and not config.open_browser
+    assert config.url == "http://127.0.0.1:9001/", "a LAN-wide bind is still opened locally"
+    assert config.web_dir.parent == config.data_dir, "generated files stay out of the source tree"
+
+
+def test_demo_is_registered():
+    args = cli.build_parser().parse_args(["demo", "--data-dir", "/tmp/x", "--center-port", "0"])
+    assert args.command == "demo" and callable(args.func)
