@@ -184,7 +184,7 @@ class CaseScreen(Screen):
     async def load(self) -> None:
         cases = self.shell.runtime.cases
         self.case = await asyncio.to_thread(cases.get, self.case_id)
-        catalog = self.station.catalog()
+        catalog = await asyncio.to_thread(self.station.catalog)
         c = self.case
         try:
             self.name = catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name  # type: ignore[union-attr,arg-type]

@@ -1,4 +1,5 @@
-"""办事指南: search items and bundles (name, pinyin, initials, department, type, life event) and item pages."""
+"""办事指南: search items and bundles (name, pinyin, initials, department,
+type, life event) and item pages."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ class HomeScreen(Screen):
         calendar = await asyncio.to_thread(cases.work_calendar)
         self.dashboard = Dashboard.from_rows(rows, local_date(utcnow()), calendar)
         self.drafts = len(await asyncio.to_thread(cases.drafts))
+        self.sync_line = await asyncio.to_thread(status_line, self.shell.runtime)
 
     def view(self) -> ft.Control:
         ui = self.ui
@@ -69,7 +70,7 @@ class HomeScreen(Screen):
             ft.Row(
                 [
                     ft.Icon(ft.Icons.SYNC),
-                    ft.Text(status_line(self.shell.runtime), size=ui.size(17), expand=True),
+                    ft.Text(self.sync_line, size=ui.size(17), expand=True),
                 ]
             ),
             ident="tile-sync",

@@ -1,4 +1,5 @@
-"""好差评: the screen turns to the resident — five large buttons, optional reasons and comment, once per case."""
+"""好差评: the screen turns to the resident — five large buttons, optional reasons
+and comment, once per case."""
 
 from __future__ import annotations
 

@@ -20,6 +20,10 @@ class SettingsScreen(Screen):
     def __init__(self, shell: Any, **params: Any) -> None:
         super().__init__(shell, **params)
         self.error = ""
+        self.ident: dict[str, Any] | None = None
+
+    async def load(self) -> None:
+        self.ident = await asyncio.to_thread(self.station.identity)  # a store read: off the event loop
 
     def view(self) -> ft.Control:
         ui, s = self.ui, self.station.settings()
@@ -69,7 +73,7 @@ class SettingsScreen(Screen):
             ),
             ui.small(t("settings.retention_help")),
         ]
-        ident = self.station.identity()
+        ident = self.ident
         parts.append(ui.heading(t("settings.center")))
         if ident:
             parts.append(
@@ -78,7 +82,9 @@ class SettingsScreen(Screen):
                         "settings.enrolled",
                         url=ident.get("center_url", ""),
                         no=ident.get("station_no", ""),
-                        district=ident.get("district_name") or ident.get("district_code") or s.get("area", ""),
+                        district=ident.get("district_name")
+                        or ident.get("district_code")
+                        or s.get("area", ""),
                     )
                 )
             )

@@ -89,15 +89,27 @@ class SyncScreen(Screen):
             ft.Row(
                 [
                     ui.button(
-                        t("sync.now"), self.sync_now, ident="sync-now", icon=ft.Icons.SYNC, disabled=not v.center
-                    ),
-                    ui.button(
-                        t("sync.export"), self.export, ident="sync-export", primary=False, icon=ft.Icons.USB,
+                        t("sync.now"),
+                        self.sync_now,
+                        ident="sync-now",
+                        icon=ft.Icons.SYNC,
                         disabled=not v.center,
                     ),
                     ui.button(
-                        t("sync.import"), self.import_answer, ident="sync-import", primary=False,
-                        icon=ft.Icons.MOVE_TO_INBOX, disabled=not v.center,
+                        t("sync.export"),
+                        self.export,
+                        ident="sync-export",
+                        primary=False,
+                        icon=ft.Icons.USB,
+                        disabled=not v.center,
+                    ),
+                    ui.button(
+                        t("sync.import"),
+                        self.import_answer,
+                        ident="sync-import",
+                        primary=False,
+                        icon=ft.Icons.MOVE_TO_INBOX,
+                        disabled=not v.center,
                     ),
                 ],
                 wrap=True,
@@ -112,8 +124,15 @@ class SyncScreen(Screen):
             parts.append(ui.text(str(change.get("summary", ""))))
             for key in ("added", "changed", "cancelled"):
                 if change.get(key):
-                    parts.append(ui.small(t("common.labelled", label=t(f"sync.catalog_{key}"),
-                                            text=t("common.list_sep").join(change[key]))))
+                    parts.append(
+                        ui.small(
+                            t(
+                                "common.labelled",
+                                label=t(f"sync.catalog_{key}"),
+                                text=t("common.list_sep").join(change[key]),
+                            )
+                        )
+                    )
         parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
         for line in v.pending[:50]:
             parts.append(ui.text(line))

@@ -1,4 +1,5 @@
-"""Small building blocks every screen uses: large, legible text (适老化) and buttons with stable semantics ids.
+"""Small building blocks every screen uses: large, legible text (适老化) and buttons
+with stable semantics ids.
 
 Sizes are multiplied by the station's font scale (settings), so one switch makes every screen larger.
 Every clickable control is built here so it can report activity to the idle lock.

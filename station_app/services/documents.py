@@ -24,7 +24,8 @@ class DocumentOutbox:
         self.directory = directory
 
     def publish(self, data: bytes, filename: str) -> str:
-        """Write ``data`` under an unguessable sub-directory and return its URL path (``/d/<token>/<name>``)."""
+        """Write ``data`` under an unguessable sub-directory and return its URL path
+        (``/d/<token>/<name>``)."""
         token = secrets.token_urlsafe(16)
         folder = self.directory / token
         folder.mkdir(parents=True, mode=0o700)

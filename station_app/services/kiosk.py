@@ -1,4 +1,5 @@
-"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk, and resident rating.
+"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk,
+and resident rating.
 
 The kiosk never reads cases for display: a pre-application only writes a draft and returns its ticket code;
 rating asks for the case number **and** the last four digits of the applicant's phone, and answers with the
@@ -30,7 +31,8 @@ class KioskService:
         self.cases = cases
 
     def preapply(self, code: str, *, name: str, id_type: str, id_number: str, phone: str) -> str:
-        """预审: store the resident's pre-application as a draft; returns the ticket code they show at the desk."""
+        """预审: store the resident's pre-application as a draft; returns the ticket code
+        they show at the desk."""
         from casework.identity import check_id_number, check_phone
 
         problems = [

@@ -136,8 +136,13 @@ class StationRuntime:
         names = [c.name for c in change.changed_items][:20]
         cancelled = [new.item(c).name for c in change.cancelled_items if new.has_item(c)][:20]
         added = [new.item(c).name for c in change.added_items if new.has_item(c)][:20]
-        doc = {"summary": change.summary(), "changed": names, "cancelled": cancelled, "added": added,
-               "version": new.version}
+        doc = {
+            "summary": change.summary(),
+            "changed": names,
+            "cancelled": cancelled,
+            "added": added,
+            "version": new.version,
+        }
         with self.station.unlocked_store.transaction(actor="sync", action="catalog.change_noted") as tx:
             tx.put("settings", "catalog_changes", doc)
 

@@ -91,7 +91,8 @@ class StationService:
         kdf: KdfParams | None = None,
     ) -> Worker:
         """Create the encrypted store, the admin's key slots and worker record; returns the admin worker.
-        ``kdf`` is for tests (``KdfParams.insecure_fast()``); stations use the default (~200 ms per unlock)."""
+        ``kdf`` is for tests (``KdfParams.insecure_fast()``); stations use the default
+        (~200 ms per unlock)."""
         with self._lock:
             store = StationStore.create(
                 self.data_dir,
@@ -111,7 +112,8 @@ class StationService:
             return worker
 
     def unlock_station(self, secret: str) -> None:
-        """Boot unlock: the station passphrase, or the admin password (which also yields the device secret)."""
+        """Boot unlock: the station passphrase, or the admin password (which also
+        yields the device secret)."""
         assert self.store is not None
         try:
             self.store.unlock_station(secret)
@@ -230,7 +232,8 @@ class StationService:
             return self._index
 
     def install_catalog(self, data: dict[str, Any], *, actor: str) -> Catalog:
-        """Store a catalog document (used by ``demo`` for the sample catalog; the sync layer does the same)."""
+        """Store a catalog document (used by ``demo`` for the sample catalog; the sync
+        layer does the same)."""
         catalog = Catalog.from_dict(data)
         catalog.validate()
         # Same document shape as ``sync.local.StationSyncStore.apply_catalog`` (without an envelope: a sample
@@ -242,7 +245,8 @@ class StationService:
         return catalog
 
     def identity(self) -> dict[str, Any] | None:
-        """What enrollment stored (``sync_state/identity``): station id/no, district, center URL; None before."""
+        """What enrollment stored (``sync_state/identity``): station id/no, district, center URL;
+        None before."""
         if self.store is None or not self.store.is_unlocked:
             return None
         doc = self.store.get("sync_state", "identity")

@@ -64,8 +64,11 @@ def snapshot(catalog: Catalog, code: str) -> dict[str, Any]:
     """What a draft relied on, per item: name, time limit and materials (to say later what changed)."""
     items = [catalog.item(code)] if catalog.has_item(code) else list(catalog.bundle_items(code))
     return {
-        i.code: {"name": i.name, "limit": str(i.promised_limit),
-                 "materials": {m.code: f"{m.name}（{m.necessity.value}）" for m in i.materials}}
+        i.code: {
+            "name": i.name,
+            "limit": str(i.promised_limit),
+            "materials": {m.code: f"{m.name}（{m.necessity.value}）" for m in i.materials},
+        }
         for i in items
     }
 
@@ -415,7 +418,8 @@ class IntakeViewModel:
         return self.build_case(number, case_id=self.draft["id"]), counter
 
     def accept(self, *, collected: bool | None = None) -> Case:
-        """受理 (or 代收): one durable commit of case + outbox + counter + draft removal, then the document."""
+        """受理 (or 代收): one durable commit of case + outbox + counter + draft removal,
+        then the document."""
         if self.blocked():
             raise IntakeError([t("intake.cancelled", name=self.draft.get("name", ""))])
         problems = self.review_problems()
@@ -484,7 +488,8 @@ class IntakeViewModel:
         return document_kind(self.outcome)
 
     def render_document(self) -> bytes:
-        """The PDF of the document this outcome needs (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
+        """The PDF of the document this outcome needs
+        (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
         assert self.outcome is not None
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
         self.document_pdf = self.cases.render_pdf(doc)

@@ -1,4 +1,5 @@
-"""A real, set-up station store (fast KDF) with the sample catalog and a station number, for view-model tests."""
+"""A real, set-up station store (fast KDF) with the sample catalog and a station number,
+for view-model tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""受理 view-model over a real encrypted store: bundle intake with a scan and a 容缺 material, notices, drafts."""
+"""受理 view-model over a real encrypted store: bundle intake with a scan and a 容缺
+material, notices, drafts."""
 
 from __future__ import annotations
 
