@@ -148,7 +148,7 @@ class CaseService:
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
             tx.put("cases", case.id, doc)
-            tx.put("settings", COUNTER_KEY, counter.to_dict())  # type: ignore[arg-type]
+            tx.put("settings", COUNTER_KEY, counter.to_dict())
             if send:
                 enqueue(tx, doc)
             if draft_id:

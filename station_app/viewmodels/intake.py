@@ -262,7 +262,7 @@ class IntakeViewModel:
         return self.catalog.item(self.code).materials
 
     def _state(self, code: str) -> dict[str, Any]:
-        return self.draft["materials"].setdefault(
+        state: dict[str, Any] = self.draft["materials"].setdefault(
             code,
             {
                 "satisfaction": Satisfaction.MISSING.value,
@@ -271,6 +271,7 @@ class IntakeViewModel:
                 "commitment_confirmed": False,
             },
         )
+        return state
 
     def material_rows(self) -> list[MaterialRow]:
         case = self.build_case(number="000000-000-00000")
