@@ -186,7 +186,8 @@ class WorkersScreen(Screen):
         self.new_admin = ft.Checkbox(label=t("workers.make_admin"), value=False)
         rows += [
             ui.heading(t("workers.add")),
-            ft.Row([self.new_id, self.new_name, self.new_pin], wrap=True),
+            # no wrap: TextFields in a wrapping Row fail to lay out in the Flet 1.0.5 web client
+            ft.Row([self.new_id, self.new_name, self.new_pin]),
             self.new_admin,
             ui.small(t("workers.pin_reset_help")),
         ]

@@ -268,6 +268,23 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     settle(page)
     screenshot(page, "18-sync-page")
 
+    # the station admin: workers, and the interface in English
+    click_id(page, "nav-lock")
+    sign_in(page, "01", demo["admin_pin"])
+    click_id(page, "nav-settings")
+    click_id(page, "settings-workers")
+    wait_id(page, "workers-add")
+    settle(page)
+    screenshot(page, "19-workers")
+    click_id(page, "nav-settings")
+    page.get_by_role("radio", name="English").first.click()
+    wait_id(page, "settings-workers")
+    settle(page, 1000)
+    screenshot(page, "20-settings-english")
+    click_id(page, "nav-home")
+    settle(page)
+    screenshot(page, "21-home-english")
+
     # idle lock clears the screen
     page.wait_for_timeout((IDLE_SECONDS + 4) * 1000)
     wait_id(page, "unlock-notice", 15_000)
