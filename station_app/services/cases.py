@@ -28,6 +28,7 @@ from casework.documents import (
 )
 from casework.workdays import DEFAULT_CALENDAR, HolidayTable, WorkCalendar
 from station_app.services.station import StationService
+from storage.retention import is_tombstone
 from storage.store import StationStore
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
@@ -176,7 +177,7 @@ class CaseService:
 
     def find_by_number(self, number: str) -> Case | None:
         for _k, doc in self.store.iter_items("cases"):
-            if doc.get("number") == number:
+            if doc.get("number") == number and not is_tombstone(doc):
                 return Case.from_dict(doc)
         return None
 
@@ -196,6 +197,8 @@ class CaseService:
         sync = self.sync_states()
         out: list[CaseRow] = []
         for key, doc in self.store.iter_items("cases"):
+            if is_tombstone(doc):  # purged after retention: nothing left to show in the working list
+                continue
             case = Case.from_dict(doc)
             out.append(self.row(case, today, catalog, sync.get(key, "synced" if _sent(case) else "local")))
         out.sort(key=lambda r: r.created_at, reverse=True)

@@ -23,6 +23,7 @@ from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
 from sync.status import StatusBoard
 
 log = logging.getLogger(__name__)
+RETENTION_INTERVAL = 6 * 3600.0
 
 
 # The prebuilt Flet web client (both its JS and its WasmGC build) loads the Rive animation runtime from a CDN
@@ -78,7 +79,10 @@ class StationRuntime:
         self._sync_lock = threading.Lock()
         self._catalog_version = -1
         self.board.subscribe(self._on_status)
+        self._stop = threading.Event()
+        self._retention: threading.Thread | None = None
         self.station.on_unlocked(self.start_sync)
+        self.station.on_unlocked(self.start_retention)
 
     # -- sync ----------------------------------------------------------------------------------------------
     def start_sync(self) -> bool:
@@ -97,6 +101,34 @@ class StationRuntime:
             )
             log.info("sync scheduler started")
             return True
+
+    # -- retention (到期清理) -------------------------------------------------------------------------------
+    def start_retention(self, every_seconds: float = RETENTION_INTERVAL) -> None:
+        """Purge closed cases the district confirmed, after the station's retention days (storage.retention),
+        now and then every few hours, on a daemon thread (never the UI loop)."""
+        if self._retention is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.purge_now()
+                self._stop.wait(every_seconds)
+
+        self._retention = threading.Thread(target=loop, name="retention", daemon=True)
+        self._retention.start()
+
+    def purge_now(self) -> Any:
+        from storage.retention import purge_expired
+
+        store = self.station.store
+        if store is None or not store.is_unlocked:
+            return None
+        days = int(self.station.settings().get("retention_days") or 365)
+        try:
+            return purge_expired(store, days=days)
+        except Exception:  # a failed purge is retried next time; it must never stop the station
+            log.exception("retention purge failed")
+            return None
 
     def sync_now(self) -> Any:
         if not self.start_sync():
@@ -175,6 +207,7 @@ class StationRuntime:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
+        self._stop.set()
         if self.background is not None:
             self.background.stop()
         self.documents.purge_all()

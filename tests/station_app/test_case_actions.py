@@ -116,3 +116,17 @@ def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_p
     kiosk.rate(found, RatingLevel.VERY_SATISFIED, [], "")
     with pytest.raises(KioskError):
         kiosk.find_for_rating(case.number, "8000")
+
+
+def test_purged_cases_leave_the_lists_and_the_station_keeps_working(station, cases, tmp_path):
+    from storage.retention import mark_center_confirmed, purge_expired
+
+    case = accepted_single(station, cases)
+    CaseActions(cases, case, "02").withdraw("申请人自愿撤回")
+    store = station.unlocked_store
+    with store.transaction(actor="sync", action="test.confirm") as tx:
+        mark_center_confirmed(tx, case.id, utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    report = purge_expired(store, days=0, now=utcnow() + dt.timedelta(days=1))
+    assert report.purged_cases == [case.id] and report.deleted_blobs >= 1
+    assert all(r.id != case.id for r in cases.rows())
+    assert cases.find_by_number(case.number) is None
