@@ -40,18 +40,19 @@ def test_upgrade_from_empty_matches_models(empty_db):
     empty_db.upgrade()  # idempotent
 
 
-def test_concurrent_upgrades_are_serialised(empty_db, tmp_path):
-    if empty_db.is_sqlite:
-        pytest.skip("one process owns an embedded database")
-    # several center instances starting at once against one PostgreSQL (separate processes)
-    env = {**os.environ, "CENTER_DATABASE_URL": empty_db.url}
+def test_concurrent_upgrades_are_serialised(postgres_server, tmp_path):
+    # Several center instances starting at once against one PostgreSQL (separate processes). Not run on
+    # SQLite: there one process owns the embedded database.
+    pg_db = Database(postgres_server.create_database("mig"))
+    env = {**os.environ, "CENTER_DATABASE_URL": pg_db.url}
     procs = [subprocess.Popen([sys.executable, "-m", "district_center.cli", "db", "upgrade", "--data-dir",
                                str(tmp_path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(3)]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()
-    assert current_revision(empty_db.engine) is not None
+    assert current_revision(pg_db.engine) is not None
+    pg_db.dispose()
 
 
 def test_downgrade_to_base_and_up_again(empty_db):
