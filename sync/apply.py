@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
+from casework.catalog_delta import DeltaError, apply_delta
 from sync.errors import DocumentRefused
 from sync.protocol import EventType, FeedEvent, JSONObject, SignedEnvelope
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # casework.workdays pulls in the holiday tables: imported whe
     from casework.workdays import HolidayTable
 
 __all__ = [
-    "apply_delta",
+    "adopt_promised_dates",
     "apply_event",
     "calendar_tables",
     "catalog_from_envelope",
@@ -69,10 +70,57 @@ def center_path(frm: CaseStatus, to: CaseStatus) -> list[CaseStatus] | None:
     return None
 
 
-def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | None, str]:
+def adopt_promised_dates(case: Case, payload: Mapping[str, Any], at: dt.datetime) -> bool:
+    """Take the 承诺办结日期 the center set (``promised_date`` / ``promised_date_provisional``, and for a
+    一件事 ``promised_dates: {item_code: {promised_date, promised_date_provisional}}``): a 代收 case gets its
+    dates when the jurisdiction's department receives it. Returns whether anything changed. A payload
+    without the keys changes nothing; ``ValueError`` for a date that is not ISO."""
+    changed = False
+    if "promised_date" in payload:
+        text = payload.get("promised_date")
+        date = dt.date.fromisoformat(text) if isinstance(text, str) else None
+        provisional = payload.get("promised_date_provisional") is True
+        if date is not None and (case.promised_date, case.promised_date_provisional) != (date, provisional):
+            case.set_promised_date(date, provisional, at=at)
+            changed = True
+    per_item = payload.get("promised_dates")
+    if isinstance(per_item, Mapping) and case.is_bundle:
+        for code, entry in per_item.items():
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("promised_date"), str):
+                continue
+            try:
+                sub = case.sub_case(str(code))
+            except KeyError:
+                continue
+            date = dt.date.fromisoformat(str(entry["promised_date"]))
+            provisional = entry.get("promised_date_provisional") is True
+            if (sub.promised_date, sub.promised_date_provisional) != (date, provisional):
+                case.set_promised_date(date, provisional, at=at, item_code=sub.item_code)
+                changed = True
+    return changed
+
+
+def _center_request_time(center_doc: Mapping[str, Any] | None, items: tuple[MissingMaterial, ...],
+                         item_code: str) -> dt.datetime | None:
+    """``requested_at`` of the center's open request listing ``items`` (the center's merge of a resent
+    case recognises the request it marks supplied by that time), when the center's copy is known."""
+    raw = center_doc.get("supplements") if center_doc is not None else None
+    for entry in reversed(raw if isinstance(raw, list) else []):
+        try:
+            request = SupplementRequest.from_dict(entry)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if request.supplied_at is None and request.item_code == item_code and request.items == items:
+            return request.requested_at
+    return None
+
+
+def apply_event(case_doc: JSONObject, event: FeedEvent,
+                center_doc: Mapping[str, Any] | None = None) -> tuple[JSONObject | None, str]:
     """Apply one status event to a case document. Returns ``(new_doc, note)``; ``new_doc`` is ``None``
     when nothing changes (already applied — events are idempotent — or not applicable, with ``note``
-    saying why). Feed events never re-enqueue the case: the change came from the center."""
+    saying why). Feed events never re-enqueue the case: the change came from the center. ``center_doc``
+    is the center's current copy of the case when the engine fetched it (for a 补齐补正 request)."""
     if event.type not in STATUS_EVENTS:
         return None, "not a status event"
     target_text = event.payload.get("status")
@@ -112,10 +160,13 @@ def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | No
             if step in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) and not why.strip():
                 why = "区中心决定"
             if step == CaseStatus.SUPPLEMENT_REQUESTED and isinstance(missing, list) and missing:
-                # keep what is missing (一次性告知) on the local case, not just the status
-                due = payload.get("due_date")
-                request = SupplementRequest(tuple(MissingMaterial.from_dict(m) for m in missing), at, actor,
-                                            item_code or "", dt.date.fromisoformat(due) if due else None)
+                # keep what is missing (一次性告知) on the local case, not just the status; the request keeps
+                # the center's own time when its copy is at hand, so the center matches the resend to it
+                due_text = payload.get("due_date")
+                due = dt.date.fromisoformat(due_text) if isinstance(due_text, str) else None
+                items = tuple(MissingMaterial.from_dict(m) for m in missing)
+                asked_at = _center_request_time(center_doc, items, item_code or "") or at
+                request = SupplementRequest(items, asked_at, actor, item_code or "", due)
                 case.request_supplement(request, actor=actor, side=Side.CENTER)
             elif sub is not None and item_code:
                 case.transition_sub(item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER)
@@ -124,42 +175,12 @@ def apply_event(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | No
         result = payload.get("result")
         if isinstance(result, Mapping):
             case.set_result(CaseResult.from_dict(result), at=at, item_code=item_code if sub else None)
+        adopt_promised_dates(case, payload, at)
     except (CaseError, ValueError, KeyError, TypeError) as exc:
         return None, f"transition refused: {exc}"
     out = {**{k: v for k, v in case_doc.items() if k.startswith("_")}, **case.to_dict()}
     out["_feed_seq"] = event.seq
     return out, "applied"
-
-
-def apply_delta(old: Catalog, payload: Mapping[str, Any]) -> Catalog:
-    """The catalog a ``catalog_delta`` payload leads to from ``old`` (the shape the center publishes, see
-    ``district_center/catalog_delta.py``: ``since``, ``version``, ``header``, ``items``, ``bundles``,
-    ``removed_items``, ``removed_bundles``, ``item_order``, ``bundle_order``). Refuses another base."""
-    if payload.get("since") != old.version:
-        raise DocumentRefused(
-            f"事项清单增量基于第{payload.get('since')}版，本站是第{old.version}版，将重新下载完整清单",
-            code="delta_base",
-        )
-    doc = old.to_dict()
-    items = {it["code"]: it for it in doc["items"]}
-    bundles = {b["code"]: b for b in doc["bundles"]}
-    for it in payload.get("items", []):
-        items[it["code"]] = it
-    for b in payload.get("bundles", []):
-        bundles[b["code"]] = b
-    for code in payload.get("removed_items", []):
-        items.pop(code, None)
-    for code in payload.get("removed_bundles", []):
-        bundles.pop(code, None)
-    try:
-        ordered_items = [items[c] for c in payload["item_order"]]
-        ordered_bundles = [bundles[c] for c in payload["bundle_order"]]
-    except KeyError as exc:
-        raise DocumentRefused(f"事项清单增量不完整（缺少 {exc.args[0]}），将重新下载完整清单",
-                              code="delta_base") from None
-    new_doc = dict(doc, **payload["header"], version=payload["version"], items=ordered_items,
-                   bundles=ordered_bundles)
-    return Catalog.from_dict(new_doc)
 
 
 def catalog_from_envelope(env: SignedEnvelope, current: Catalog | None) -> Catalog:
@@ -173,7 +194,10 @@ def catalog_from_envelope(env: SignedEnvelope, current: Catalog | None) -> Catal
         elif current is None:
             raise DocumentRefused("本站没有可合并增量的事项清单，将重新下载完整清单", code="delta_base")
         else:
-            catalog = apply_delta(current, payload)
+            try:
+                catalog = apply_delta(current, payload)
+            except DeltaError as exc:  # a ValueError: must not be reported as a bad catalog below
+                raise DocumentRefused(f"{exc}，将重新下载完整清单", code="delta_base") from None
         catalog.validate()
     except CatalogError as exc:
         raise DocumentRefused(f"事项清单内容有误，已拒绝：{exc}", code="bad_catalog") from None

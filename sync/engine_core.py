@@ -8,11 +8,12 @@ change is one durable commit.
 
 A sync run walks forward-only **stages**, persisted in ``sync_state`` before each starts::
 
-    push -> pull_catalog -> pull_calendar -> pull_feed -> done
+    push -> pull_catalog -> pull_calendar -> pull_feed -> pull_results -> done
 
 A run killed in a stage resumes there; every stage is itself idempotent (delivered cases leave the outbox
 only on a receipt, attachments resume from the byte the center holds, feed events are applied by cursor in
-the same commit that moves the cursor), so resuming never loses or duplicates anything. After finishing a
+the same commit that moves the cursor, and so are the result documents they list, queued for
+``pull_results``), so resuming never loses or duplicates anything. After finishing a
 resumed run the flow starts one fresh run, so a single call always pushes everything queued.
 
 Transport failures are the shell's business: it raises :class:`sync.errors.NetworkError` into the
@@ -41,6 +42,7 @@ from sync.protocol import (
     CaseBatch,
     CaseBatchResult,
     FeedAck,
+    FeedEvent,
     FeedPage,
     JSONObject,
     Problem,
@@ -68,7 +70,7 @@ __all__ = [
 CHUNK_SIZE = 1024 * 1024  # 1 MiB, as docs/protocol.md states for the station
 BATCH_SIZE = 50
 FEED_PAGE = 500
-STAGES = ("push", "pull_catalog", "pull_calendar", "pull_feed", "done")
+STAGES = ("push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results", "done")
 CATALOG_KINDS = ("catalog", "catalog_delta")
 
 
@@ -151,6 +153,8 @@ class SyncReport:
     calendar_version: int = 0
     feed_events_applied: int = 0
     feed_cursor: int = 0
+    result_files_downloaded: int = 0
+    result_files_pending: int = 0  # queued result documents still to download (retried next sync)
     warnings: list[str] = field(default_factory=list)  # refused documents and similar, in Chinese
 
     def to_dict(self) -> JSONObject:
@@ -232,8 +236,10 @@ def sync_flow(
                 yield from _pull_catalog(store, pinned_key, now_iso, report)
             elif stage == "pull_calendar":
                 yield from _pull_calendar(store, pinned_key, now_iso, report)
-            else:
+            elif stage == "pull_feed":
                 yield from _pull_feed(store, config, report)
+            else:
+                yield from _pull_results(store, report)
             run = {**run, "stage": STAGES[index + 1], "at": now_iso()}
             store.save_run(run)
         if start == 0:
@@ -460,7 +466,8 @@ def _pull_feed(
         if page.next < cursor:
             raise CenterError("区中心的事件游标倒退了", code="bad_response")
         if events or page.next > cursor:
-            applied = store.apply_feed(events, page.next)
+            center_cases = yield from _center_copies(events)
+            applied = store.apply_feed(events, page.next, center_cases)
             report.feed_events_applied += applied.applied
             cursor = page.next
             ack = yield Request("POST", f"{API_PREFIX}/feed/ack", canonical_json(FeedAck(cursor).to_dict()),
@@ -468,3 +475,48 @@ def _pull_feed(
             check_response(ack, "确认办理结果")
         if not events or len(page.events) < config.feed_page:
             return
+
+
+def _center_copies(events: list[FeedEvent]) -> Generator[Request, Response, dict[str, JSONObject]]:
+    """The center's copies of the cases a page asks supplements for (``GET /cases/{id}``): the station
+    records the request under the center's own time, by which the center recognises it when the case comes
+    back supplied. A copy the center does not give is simply not used."""
+    out: dict[str, JSONObject] = {}
+    for case_id in dict.fromkeys(e.case_id for e in events if e.type == "supplement_requested" and e.case_id):
+        assert case_id is not None
+        resp = yield Request("GET", f"{API_PREFIX}/cases/{case_id}")
+        if resp.status in (401, 403):
+            check_response(resp, "查询办件")
+        body = resp.json() if resp.ok else None
+        if isinstance(body, Mapping) and isinstance(body.get("case"), Mapping):
+            out[case_id] = dict(body["case"])
+    return out
+
+
+def _pull_results(store: SyncStore, report: SyncReport) -> Generator[Request, Response, None]:
+    """Download the result documents (结果文书) feed events queued, verify each one's sha256 and keep it in
+    the encrypted blob store. A file the center cannot give (404, another refusal, a wrong hash) or the
+    station cannot keep stays queued with the reason and is tried again next sync; the events are already
+    applied, so nothing else waits for it. A transport failure ends the sync (the scheduler retries)."""
+    failed = 0
+    for item in store.pending_results():
+        resp = yield Request("GET", f"{API_PREFIX}/cases/{item.case_id}/results/{item.sha256}")
+        if resp.status in (401, 403) or resp.status in (408, 425, 429) or resp.status >= 500:
+            check_response(resp, "下载结果文书")  # raises: not this file's fault
+        reason: str | None
+        if not resp.ok:
+            problem = resp.problem()
+            reason = problem.detail if problem else f"区中心未能提供结果文书（{resp.status}）"
+            store.result_failed(item, reason)
+        elif hashlib.sha256(resp.body).hexdigest() != item.sha256:
+            reason = "下载的结果文书不完整或与区中心记录不符，下次同步重新下载"
+            store.result_failed(item, reason)
+        else:
+            reason = store.save_result(item, resp.body)
+        if reason is None:
+            report.result_files_downloaded += 1
+        else:
+            failed += 1
+    report.result_files_pending = failed
+    if failed:
+        report.warnings.append(f"有 {failed} 份结果文书暂未下载成功，系统会在下次同步时重试")

@@ -19,7 +19,7 @@ works for a station that never enrolled, so that case needs a new station entry 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,9 +54,7 @@ class EnrollResult:
     center_url: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"station_id": self.station_id, "station_no": self.station_no,
-                "district_code": self.district_code, "district_name": self.district_name,
-                "center_url": self.center_url}
+        return asdict(self)
 
 
 def parse_enrollment(url_or_qr: str, code: str | None = None) -> tuple[str, str]:

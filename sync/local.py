@@ -10,9 +10,17 @@
 ``catalog``     ``current``: ``{version, catalog, envelope, applied_at}`` — the verified catalog the station
                 works on (``Catalog.to_dict()``) and the signed envelope it came from
 ``calendar``    one published :class:`casework.workdays.HolidayTable` per year (key: the year)
-``sync_inbox``  every feed event, for the worker's notices (key: zero-padded ``seq``)
+``sync_inbox``  every feed event, for the worker's notices (key: zero-padded ``seq``; pruned by
+                :mod:`sync.inbox`, unread notices kept)
 ``cases``       the station's cases (``Case.to_dict()``, key: case id): feed events move them through the
-                casework state machine; a receipt moves ``queued -> delivered``
+                casework state machine (and set the center's promised dates); a receipt moves
+                ``queued -> delivered``; ``_result_files`` lists the downloaded result documents
+                (``[{sha256, name, size, mime, item_code, downloaded_at}]``, blobs in the encrypted store)
+``result_downloads``  result documents (结果文书) a ``decided`` / ``result_ready`` event listed, queued in the
+                commit that applies the event (key ``<case id>:<sha256>``) until downloaded and verified
+``center_confirmations``  written through ``storage.retention.mark_center_confirmed`` when the center is
+                known to hold a case's final version (accepted receipt of a final version, or a feed event
+                that makes the case final): retention may purge it after the retention days
 ``drafts``      drafts flagged when a new catalog changes or cancels their item
 
 Personal data never goes to logs: log lines name case ids and counts only.
@@ -22,18 +30,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from casework.cases import Case, CaseError, CaseStatus, Side
+from casework.cases import FINAL, Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
 from casework.catalog import Catalog, CatalogError, diff
+from storage.errors import StorageError
+from storage.retention import mark_center_confirmed
 from sync import apply as apply_mod
+from sync import inbox
 from sync.errors import NotEnrolled
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
-from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome
+from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome, ResultFile
 from sync.protocol import (
     CaseReceipt,
     FeedEvent,
@@ -46,16 +57,21 @@ from sync.protocol import (
 )
 from sync.service import StationIdentity
 
-__all__ = ["CASES", "CATALOG", "SYNC_STATE", "StationSyncStore", "load_identity", "save_identity"]
+__all__ = ["CASES", "CATALOG", "RESULT_DOWNLOADS", "SYNC_STATE", "StationSyncStore", "load_identity",
+           "save_identity"]
 
 log = logging.getLogger("sync")
 
 SYNC_STATE = "sync_state"
 CATALOG = "catalog"
 CALENDAR = "calendar"
-INBOX = "sync_inbox"
+INBOX = inbox.INBOX
 CASES = "cases"
 DRAFTS = "drafts"
+RESULT_DOWNLOADS = "result_downloads"
+RESULT_EVENTS = ("decided", "result_ready")
+FINAL_VALUES = frozenset(s.value for s in FINAL)
+_HEX64 = frozenset("0123456789abcdef")
 
 
 class _Tx(Protocol):
@@ -97,6 +113,31 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _parse(text: str) -> datetime:
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _with_result_document(doc: JSONObject, sha256: str, item_code: Any) -> JSONObject:
+    """``doc`` whose result (of the case, or of sub-case ``item_code``) names ``sha256`` among its
+    documents; unchanged when it already does or there is no result to add it to."""
+    holder: Any = doc
+    if isinstance(item_code, str):
+        holder = next((s for s in doc.get("sub_cases", []) if isinstance(s, dict)
+                       and s.get("item_code") == item_code), None)
+    result = holder.get("result") if isinstance(holder, dict) else None
+    if not isinstance(result, dict):
+        return doc
+    try:
+        parsed = CaseResult.from_dict(result)
+    except (KeyError, TypeError, ValueError):
+        return doc
+    if sha256 in parsed.documents:
+        return doc
+    holder["result"] = {**result, "documents": [*parsed.documents, sha256]}
+    return doc
+
+
 # --------------------------------------------------------------------------- identity
 
 
@@ -132,10 +173,13 @@ def load_identity(store: Store) -> StationIdentity:
 class StationSyncStore:
     """:class:`sync.ports.SyncStore` over a station store (unlocked). Thread-safe as the store is."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], str] = _now, actor: str = "sync") -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], str] = _now, actor: str = "sync",
+                 inbox_days: int = inbox.KEEP_DAYS, inbox_cap: int = inbox.CAP) -> None:
         self.store = store
         self._clock = clock
         self._actor = actor
+        self._inbox_days = inbox_days
+        self._inbox_cap = inbox_cap
 
     def _tx(self, action: str) -> Any:
         return self.store.transaction(actor=self._actor, action=action)
@@ -199,6 +243,8 @@ class StationSyncStore:
                     tx.delete(OUTBOX, item.case_id)
                     tx.put(RECEIPTS, item.case_id, record)
                     self._mark_delivered(tx, item.case_id, at)
+                    if item.case.get("status") in FINAL_VALUES:  # the center holds the final version
+                        mark_center_confirmed(tx, item.case_id, at)
                     outcome.delivered.append(item.case_id)
                 else:
                     tx.delete(OUTBOX, item.case_id)
@@ -306,11 +352,17 @@ class StationSyncStore:
         doc = self.store.get(SYNC_STATE, "feed")
         return int(doc["cursor"]) if doc else 0
 
-    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int) -> AppliedFeed:
+    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int,
+                   center_cases: Mapping[str, JSONObject] | None = None) -> AppliedFeed:
         result = AppliedFeed()
+        stored = sorted(self.store.keys_of(INBOX))
         with self._tx("sync.feed") as tx:
+            result.pruned = inbox.prune(tx, stored, _parse(self._clock()), days=self._inbox_days,
+                                        cap=self._inbox_cap, adding=len(events))
             for event in events:
                 tx.put(INBOX, f"{event.seq:012d}", {**event.to_dict(), "read": False})
+                if event.type in RESULT_EVENTS and event.case_id:
+                    result.results_queued += self._queue_results(tx, event)
                 if event.type == "routed_in":
                     self._routed_in(tx, event, result)
                     continue
@@ -321,7 +373,7 @@ class StationSyncStore:
                 if doc is None:
                     result.skipped += 1
                     continue
-                new, note = apply_mod.apply_event(doc, event)
+                new, note = apply_mod.apply_event(doc, event, (center_cases or {}).get(event.case_id))
                 if new is None:
                     result.skipped += 1
                     if note != "already applied" and note != "not a status event":
@@ -329,9 +381,84 @@ class StationSyncStore:
                                     note)
                     continue
                 tx.put(CASES, event.case_id, new)
+                if new.get("status") in FINAL_VALUES:  # the center recorded the final state itself
+                    mark_center_confirmed(tx, event.case_id, self._clock())
                 result.applied += 1
             tx.put(SYNC_STATE, "feed", {"cursor": next_cursor, "at": self._clock()})
         return result
+
+    # -- result documents (结果文书)
+
+    def _queue_results(self, tx: Any, event: FeedEvent) -> int:
+        """Queue the files a ``decided`` / ``result_ready`` payload lists (``result_documents``:
+        ``[{sha256, name, size, mime}]``) for a case the station holds, unless already downloaded."""
+        listed = event.payload.get("result_documents")
+        doc = tx.get(CASES, str(event.case_id)) if isinstance(listed, list) else None
+        if doc is None or not isinstance(listed, list):
+            return 0
+        pickup = doc.get("pickup")
+        if doc.get("_routed_in") and not (isinstance(pickup, dict)
+                                          and pickup.get("method") == PickupMethod.JURISDICTION_WINDOW.value):
+            return 0  # 通办 routed here, collected elsewhere: the center gives the files only there
+        have = {f.get("sha256") for f in doc.get("_result_files", []) if isinstance(f, dict)}
+        item_code = event.payload.get("item_code")
+        queued = 0
+        for entry in listed:
+            sha = entry.get("sha256") if isinstance(entry, dict) else None
+            if not isinstance(sha, str) or len(sha) != 64 or not set(sha) <= _HEX64 or sha in have:
+                continue
+            key = f"{event.case_id}:{sha}"
+            if tx.get(RESULT_DOWNLOADS, key) is not None:
+                continue
+            size = entry.get("size")
+            tx.put(RESULT_DOWNLOADS, key, {
+                "case_id": event.case_id, "digest": sha, "name": str(entry.get("name") or ""),
+                "size": size if isinstance(size, int) and not isinstance(size, bool) else 0,
+                "mime": str(entry.get("mime") or ""), "attempts": 0, "queued_at": self._clock(),
+                "feed_seq": event.seq, "item_code": item_code if isinstance(item_code, str) else None})
+            queued += 1
+        return queued
+
+    def pending_results(self) -> list[ResultFile]:
+        out: list[ResultFile] = []
+        for key in sorted(self.store.keys_of(RESULT_DOWNLOADS)):
+            doc = self.store.get(RESULT_DOWNLOADS, key)
+            if doc is not None:
+                out.append(ResultFile(str(doc["case_id"]), str(doc["digest"]), str(doc.get("name", "")),
+                                      int(doc.get("size", 0)), str(doc.get("mime", "")),
+                                      int(doc.get("attempts", 0))))
+        return out
+
+    def save_result(self, item: ResultFile, data: bytes) -> str | None:
+        try:
+            ref = self.store.blobs.put_bytes(data)  # durable (fsynced, renamed) before the commit below
+        except StorageError as exc:  # a type the encrypted store does not keep (JPG/PNG/PDF only), disk full
+            reason = str(getattr(exc, "detail", None) or exc) or "本站无法保存该结果文书"
+            self.result_failed(item, reason)
+            return reason
+        key = f"{item.case_id}:{item.sha256}"
+        at = self._clock()
+        with self._tx("sync.result_document") as tx:
+            queued = tx.get(RESULT_DOWNLOADS, key) or {}
+            tx.delete(RESULT_DOWNLOADS, key)
+            doc = tx.get(CASES, item.case_id)
+            if doc is None:  # the case went meanwhile (purged): nothing to attach the file to
+                return None
+            files = [f for f in doc.get("_result_files", []) if isinstance(f, dict)]
+            if all(f.get("sha256") != ref.sha256 for f in files):
+                files.append({"sha256": ref.sha256, "name": item.name, "size": ref.size,
+                              "mime": ref.mime, "item_code": queued.get("item_code"), "downloaded_at": at})
+            tx.put(CASES, item.case_id, _with_result_document({**doc, "_result_files": files}, ref.sha256,
+                                                              queued.get("item_code")))
+        return None
+
+    def result_failed(self, item: ResultFile, reason: str) -> None:
+        key = f"{item.case_id}:{item.sha256}"
+        with self._tx("sync.result_document_failed") as tx:
+            doc = tx.get(RESULT_DOWNLOADS, key)
+            if doc is not None:
+                tx.put(RESULT_DOWNLOADS, key, {**doc, "attempts": int(doc.get("attempts", 0)) + 1,
+                                               "last_error": reason, "failed_at": self._clock()})
 
     def _routed_in(self, tx: Any, event: FeedEvent, result: AppliedFeed) -> None:
         case_doc = event.payload.get("case")

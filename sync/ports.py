@@ -8,13 +8,13 @@ next sync resumes from what was committed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from sync.protocol import CaseReceipt, FeedEvent, JSONObject, SignedEnvelope
 
-__all__ = ["AppliedFeed", "OutboxItem", "ReceiptOutcome", "SyncStore"]
+__all__ = ["AppliedFeed", "OutboxItem", "ReceiptOutcome", "ResultFile", "SyncStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,18 @@ class OutboxItem:
     case: JSONObject
     attachments: tuple[str, ...] = ()
     prior_version: int = 0  # the last version of this case ever queued before (0: first send)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFile:
+    """A result document (结果文书) a feed event listed, queued durably until it is downloaded."""
+
+    case_id: str
+    sha256: str
+    name: str = ""
+    size: int = 0
+    mime: str = ""
+    attempts: int = 0  # failed downloads so far
 
 
 @dataclass(slots=True)
@@ -42,6 +54,8 @@ class AppliedFeed:
     applied: int = 0
     skipped: int = 0  # already applied (idempotent replay) or not applicable, with a reason logged
     created: int = 0  # cases created by routed_in events
+    results_queued: int = 0  # result documents queued for download
+    pruned: int = 0  # old sync_inbox entries removed
 
 
 class SyncStore(Protocol):
@@ -83,4 +97,18 @@ class SyncStore(Protocol):
 
     def feed_cursor(self) -> int: ...
 
-    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int) -> AppliedFeed: ...
+    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int,
+                   center_cases: Mapping[str, JSONObject] | None = None) -> AppliedFeed:
+        """Apply events, queue the result documents they list and store the cursor, in one commit.
+        ``center_cases``: the center's copies (``case`` of ``GET /cases/{id}``) the engine fetched."""
+        ...
+
+    # -- result documents queued by feed events
+    def pending_results(self) -> list[ResultFile]: ...
+
+    def save_result(self, item: ResultFile, data: bytes) -> str | None:
+        """Store a downloaded file (sha256 already verified) and record it on its case; returns ``None``,
+        or why the station cannot keep it (Chinese; the entry stays queued with the reason)."""
+        ...
+
+    def result_failed(self, item: ResultFile, reason: str) -> None: ...

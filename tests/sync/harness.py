@@ -159,9 +159,10 @@ class Station:
     accepted: list[str] = field(default_factory=list)
 
     def accept(self, scans: int = 1, size: int = 2048, *, item_code: str | None = None, pad: int = 0,
-               tx: Any = None) -> Case:
+               tx: Any = None, collected_for: str = "") -> Case:
         """Accept one case offline (受理): scans first (durable), then case + outbox in one commit (or in
-        the caller's ``tx``). ``pad`` lengthens the applicant's address to make bigger documents."""
+        the caller's ``tx``). ``pad`` lengthens the applicant's address to make bigger documents;
+        ``collected_for`` makes it a 代收 case for that jurisdiction (业务属地)."""
         self.counter += 1
         shas = []
         for i in range(scans):
@@ -175,11 +176,12 @@ class Station:
                               "13800138000", "西安市新城区" + "某" * pad)
         case = Case.new(number=f"T{identity.station_no:03d}-{self.counter:06d}",
                         station_id=identity.station_id, item_code=item_code or self.item_code,
-                        catalog_version=self.sync_store.catalog_version(), applicant=applicant, at=now)
+                        catalog_version=self.sync_store.catalog_version(), applicant=applicant, at=now,
+                        jurisdiction=collected_for)
         code, name = self.material
         case.set_material(MaterialRecord(code, name, Satisfaction.ORIGINAL_VERIFIED, tuple(shas),
                                          verified_by="w01"), at=now)
-        case.transition(CaseStatus.ACCEPTED, actor="w01", at=now)
+        case.transition(CaseStatus.COLLECTED if collected_for else CaseStatus.ACCEPTED, actor="w01", at=now)
         case.transition(CaseStatus.QUEUED, actor="w01", at=now)
         doc = case.to_dict()
         if tx is not None:
