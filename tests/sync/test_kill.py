@@ -82,6 +82,9 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
         rng = random.Random(20261122)
         accepted: list[str] = []
         kills = 0
+        # the kill comes at a random time in (0, span); span follows how long a sync takes on this machine
+        # (shorter after a sync that finished first), so most runs are killed, spread over the stages
+        span = 0.5
         stages: Counter[str] = Counter()
         for run in range(RUNS):
             station = station_for(catalog, store, data_dir)
@@ -90,12 +93,15 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
             station.service.close()
             store.close()
             pid = _sync_in_child(data_dir)
-            time.sleep(rng.uniform(0.0, 0.5))
+            time.sleep(rng.uniform(0.0, span))
             done, _ = os.waitpid(pid, os.WNOHANG)
             if not done:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 kills += 1
+                span *= 1.05
+            else:  # the sync was quicker than the window (a quiet machine): kill sooner from now on
+                span = max(0.02, span * 0.8)
             store = open_station_store(data_dir)  # a restart: the store must open after any kill
             run_doc = store.get("sync_state", "run")
             stages[run_doc["stage"] if run_doc and not done else "finished" if done else "before_start"] += 1
