@@ -31,6 +31,7 @@ __all__ = [
     "catalog_from_envelope",
     "center_path",
     "flag_draft",
+    "utc_time",
 ]
 
 STATUS_EVENTS = {
@@ -41,12 +42,19 @@ STATUS_EVENTS = {
 }
 
 
-def _parse_at(text: str) -> dt.datetime:
+def utc_time(text: object) -> dt.datetime | None:
+    """An ISO-8601 time as sent and stored (``…Z``; a naive one is taken as UTC), or ``None``."""
+    if not isinstance(text, str):
+        return None
     try:
         at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return dt.datetime.now(dt.UTC)
+        return None
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def _parse_at(text: str) -> dt.datetime:
+    return utc_time(text) or dt.datetime.now(dt.UTC)
 
 
 def center_path(frm: CaseStatus, to: CaseStatus) -> list[CaseStatus] | None:

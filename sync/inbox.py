@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from sync.apply import utc_time
+
 __all__ = ["CAP", "INBOX", "KEEP_DAYS", "NOTICE_TYPES", "is_unread_notice", "mark_read", "prune"]
 
 INBOX = "sync_inbox"
@@ -34,17 +36,6 @@ def is_unread_notice(doc: dict[str, Any]) -> bool:
     return doc.get("type") in NOTICE_TYPES and doc.get("read") is not True
 
 
-def _at(doc: dict[str, Any]) -> dt.datetime | None:
-    text = doc.get("at")
-    if not isinstance(text, str):
-        return None
-    try:
-        at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-
-
 def prune(tx: _Tx, keys: Sequence[str], now: dt.datetime, *, days: int = KEEP_DAYS, cap: int = CAP,
           adding: int = 0) -> int:
     """Delete inbox entries (``keys``: the stored ones, oldest first) older than ``days`` or beyond the
@@ -57,7 +48,7 @@ def prune(tx: _Tx, keys: Sequence[str], now: dt.datetime, *, days: int = KEEP_DA
         doc = tx.get(INBOX, key)
         if doc is None:
             continue
-        at = _at(doc)
+        at = utc_time(doc.get("at"))
         old = at is None or at < cutoff
         if not old and index >= excess:
             break

@@ -113,11 +113,6 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse(text: str) -> datetime:
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _with_result_document(doc: JSONObject, sha256: str, item_code: Any) -> JSONObject:
     """``doc`` whose result (of the case, or of sub-case ``item_code``) names ``sha256`` among its
     documents; unchanged when it already does or there is no result to add it to."""
@@ -262,7 +257,7 @@ class StationSyncStore:
             return
         try:
             case = Case.from_dict(doc)
-            when = max(datetime.fromisoformat(at.replace("Z", "+00:00")), case.updated_at)
+            when = max(apply_mod.utc_time(at) or case.updated_at, case.updated_at)
             case.transition(CaseStatus.DELIVERED, actor="sync", at=when, side=Side.STATION)
         except (CaseError, ValueError, KeyError, TypeError):
             log.warning("case %s: could not record delivery locally", case_id)
@@ -357,7 +352,8 @@ class StationSyncStore:
         result = AppliedFeed()
         stored = sorted(self.store.keys_of(INBOX))
         with self._tx("sync.feed") as tx:
-            result.pruned = inbox.prune(tx, stored, _parse(self._clock()), days=self._inbox_days,
+            now = apply_mod.utc_time(self._clock()) or datetime.now(UTC)
+            result.pruned = inbox.prune(tx, stored, now, days=self._inbox_days,
                                         cap=self._inbox_cap, adding=len(events))
             for event in events:
                 tx.put(INBOX, f"{event.seq:012d}", {**event.to_dict(), "read": False})
