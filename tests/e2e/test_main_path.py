@@ -25,6 +25,7 @@ from tests.e2e.flows import (
     click_id,
     first_hit,
     id_value,
+    ids,
     intake,
     intake_birth_bundle,
     open_app,
@@ -142,6 +143,18 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     scan.write_bytes(qr_png("出生医学证明首次签发登记表 扫描件", scale=8))
 
     page, guard = new_page(browser, demo["url"])
+    try:
+        _walk(page, guard, browser, demo, tokens, departments, scan, center, t0)
+    except BaseException:
+        screenshot(page, "zz-failure")  # what the screen showed when it broke, for whoever reads the log
+        print("identifiers on screen:", ids(page))
+        print(demo["station"].output()[-3000:])
+        raise
+    page.context.close()
+
+
+def _walk(page: Any, guard: Any, browser: Any, demo: dict[str, Any], tokens: dict[str, str],
+          departments: list[str], scan: Path, center: str, t0: float) -> None:
     open_app(page, demo["url"], "unlock-submit")
     screenshot(page, "01-unlock")
     sign_in(page, "02", demo["worker_pin"])
@@ -292,4 +305,3 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
 
     assert guard.foreign == [], guard.foreign
     assert time.monotonic() - t0 < 300
-    page.context.close()
