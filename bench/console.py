@@ -16,7 +16,9 @@ Measured over HTTP, server-rendered HTML included (``time.perf_counter``):
 
 * ``first_render_ms`` — the reviewer's first ``GET /console/cases`` after the center started;
 * ``paging`` — random pages of the default (open) queue;
-* ``filtering`` — status groups, a station, a 办件编号 prefix, a due-date bound, and combinations.
+* ``filtering`` — status groups, a station, a 办件编号 prefix, a due-date bound, and combinations;
+* ``api_case_list`` — the back-office API list (``GET /api/v1/backoffice/cases``, 200 rows) as the reviewer;
+* ``deadline_report`` — the supervision deadline report (every overdue or soon-due open case).
 
 Prints one JSON object.
 """
@@ -26,14 +28,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import platform
-import pwd
 import random
 import re
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +51,7 @@ from casework.catalog import Catalog  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
 from district_center.catalog_publish import publish_staged, stage_catalog  # noqa: E402
 from district_center.db import Database, utcnow  # noqa: E402
+from district_center.devtools import pg as devtools_pg  # noqa: E402
 from district_center.devtools.server import running_center  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
 from district_center.models import CaseRecord, Station  # noqa: E402
@@ -67,46 +65,12 @@ OPEN = ("queued", "delivered", "in_review", "supplement_requested")
 OTHER = ("approved", "rejected", "result_ready", "handed_over", "closed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def private_postgres() -> Iterator[str]:
-    """A throw-away PostgreSQL cluster on 127.0.0.1; yields the SQLAlchemy URL of a fresh database."""
-    import glob
-
-    bindir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent
-    base = Path(tempfile.mkdtemp(prefix="pgbench-"))
-    os.chmod(base, 0o755)
-    data, sock, log = base / "data", base / "sock", base / "pg.log"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for p in (base, sock):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                    "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o",
-                    f"-h 127.0.0.1 -p {port} -k {sock} -F -c max_connections=100", "-l", str(log), "-w",
-                    "start"], check=True, capture_output=True)
-    try:
-        import psycopg
-
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
-    finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (fsync off: this measures queries); yields the
+    SQLAlchemy URL of a fresh database."""
+    with devtools_pg.private_postgres(100, fsync=False) as pg:
+        yield pg.create_database("bench")
 
 
 def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[str, Any]:
@@ -130,6 +94,7 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
                           created_at=now, enrolled_at=now, last_seen_at=now, feed_seq=0, feed_acked=0,
                           public_key="x" * 44, app_version="bench"))
         create_user(s, "reviewer", PASSWORD, ["reviewer"], department=mine)
+        create_user(s, "supervisor", PASSWORD, ["supervisor"])
     applicant = Applicant(ApplicantKind.PERSON, "测试申请人", "111", "11010519491231002X", "13800138000")
     template = Case.new(number="T", station_id=station_ids[0], catalog_version=1, applicant=applicant,
                         at=now, item_code=items[0].code, jurisdiction="新城区")
@@ -152,8 +117,8 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
         rows.append({"id": case_id, "version": doc["version"], "station_id": station_ids[station_no],
                      "routed_to": None, "number": number, "item_code": item.code, "bundle_code": None,
                      "department": item.department, "status": status, "promised_date": promised,
-                     "jurisdiction": "新城区", "document": doc, "digest": "0" * 64, "seq": i + 1,
-                     "received_at": now, "updated_at": now})
+                     "due_date": promised, "jurisdiction": "新城区", "document": doc, "digest": "0" * 64,
+                     "seq": i + 1, "received_at": now, "updated_at": now})
         if len(rows) == 5000:
             with db.session() as s:
                 s.execute(insert(CaseRecord), rows)
@@ -184,6 +149,12 @@ def sign_in(url: str) -> httpx.Client:
                                             "password": PASSWORD, "next": "/console/cases"})
     assert resp.status_code == 303, resp.text
     return http
+
+
+def api_client(url: str, username: str) -> httpx.Client:
+    token = httpx.post(url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD},
+                       timeout=120).json()["access_token"]
+    return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=300)
 
 
 def timed(http: httpx.Client, path: str) -> tuple[float, str]:
@@ -222,12 +193,30 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
             ]
             filtering = [timed(http, f"/console/cases?{filters[i % len(filters)]}")[0] for i in range(rounds)]
             http.close()
+            # the back-office API list (200 rows, sorted and filtered in SQL on cases.due_date) and the
+            # supervision deadline report (every overdue / soon-due open case, parsed for its deadline text)
+            api = api_client(center.url, "reviewer")
+            lists = ["/api/v1/backoffice/cases", "/api/v1/backoffice/cases?status=in_review",
+                     f"/api/v1/backoffice/cases?due_before={today.isoformat()}",
+                     f"/api/v1/backoffice/cases?station_no={rng.randint(1, STATIONS)}"]
+            api_list = [timed(api, lists[i % len(lists)])[0] for i in range(rounds)]
+            api.close()
+            sup = api_client(center.url, "supervisor")
+            deadlines = "/api/v1/backoffice/supervision/deadlines"
+            report_ms, body = timed(sup, deadlines)
+            watched = len(json.loads(body)["cases"])
+            report = [report_ms] + [timed(sup, deadlines)[0] for _ in range(2)]
+            sup.close()
         return {"cases": n_cases, "reviewer_department_open_cases": total, "insert_s": info["insert_s"],
                 "first_render_ms": round(first, 1),
                 "paging_ms": {"p50": p(paging, 0.5), "p95": p(paging, 0.95), "max": round(max(paging), 1),
                               "n": len(paging)},
                 "filtering_ms": {"p50": p(filtering, 0.5), "p95": p(filtering, 0.95),
-                                 "max": round(max(filtering), 1), "n": len(filtering)}}
+                                 "max": round(max(filtering), 1), "n": len(filtering)},
+                "api_case_list_ms": {"p50": p(api_list, 0.5), "p95": p(api_list, 0.95),
+                                     "max": round(max(api_list), 1), "n": len(api_list)},
+                "deadline_report_ms": {"p50": p(report, 0.5), "max": round(max(report), 1), "n": len(report),
+                                       "cases_reported": watched}}
 
 
 @contextmanager

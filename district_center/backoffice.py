@@ -31,12 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from casework.acceptance import CLOCK_RUNNING, OverdueState, local_date, overdue_status
+from casework.acceptance import CLOCK_RUNNING, OverdueState, local_date, overdue_status, set_promised_dates
 from casework.cases import (
     Case,
+    CaseError,
     CaseResult,
     CaseStatus,
     MissingMaterial,
@@ -52,17 +54,18 @@ from district_center.db import iso_z, utcnow
 from district_center.models import CaseRecord, FollowUp, RatingRecord, ResultDocument, Station, User
 from district_center.services.catalog_view import current_catalog
 from district_center.services.feed import FeedError, append_event, route_case, transition_case, update_case
+from district_center.services.merge import is_collected
 from district_center.services.stations import audit
 from sync.protocol import EventType
 
 __all__ = [
-    "SCAN_LIMIT",
     "BackofficeError",
     "Reviewer",
     "accept_for_review",
     "add_result_document",
     "case_blob_key",
     "case_detail",
+    "case_summary",
     "close_followup",
     "deadline_report",
     "decide",
@@ -75,7 +78,12 @@ __all__ = [
     "rating_statistics",
     "record_rating",
     "request_supplement",
+    "result_files",
     "route_tongban",
+    "station_labels",
+    "station_result_file",
+    "visible_filter",
+    "work_calendar",
 ]
 
 SATISFIED = (RatingLevel.VERY_SATISFIED.value, RatingLevel.SATISFIED.value)
@@ -125,7 +133,9 @@ def _department_items(catalog: Catalog | None, case: Case, department: str) -> l
     return [c for c in codes if catalog.has_item(c) and catalog.item(c).department == department]
 
 
-def _visible_filter(user: Reviewer, catalog: Catalog | None) -> Any:
+def visible_filter(user: Reviewer, catalog: Catalog | None) -> Any:
+    """The SQL condition on ``cases`` selecting what ``user`` may see (None: everything, a supervisor);
+    ``BackofficeError`` 403 for a user with neither role."""
     if user.supervisor:
         return None
     if not user.reviewer:
@@ -247,17 +257,20 @@ def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
 # --------------------------------------------------------------------------------------------- listing
 
 
-def _calendar(s: Session) -> WorkCalendar:
+def work_calendar(s: Session) -> WorkCalendar:
+    """The district's working-day calendar (its published holiday tables)."""
     return district_calendar(s)
 
 
-def _station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
+def station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
+    """``{station id: (station_no, name, jurisdiction)}`` of every station."""
     return {st.id: (st.station_no, st.name, st.jurisdiction)
             for st in s.scalars(select(Station)).all()}
 
 
-def _summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: WorkCalendar,
-             today: dt.date, stations: dict[str, tuple[int, str, str]]) -> dict[str, Any]:
+def case_summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: WorkCalendar,
+                 today: dt.date, stations: dict[str, tuple[int, str, str]]) -> dict[str, Any]:
+    """One list row: numbers, names, stations and the 限时办结 deadline of ``case`` on ``today``."""
     od = overdue_status(case, calendar, today)
     name = ""
     if catalog is not None:
@@ -290,22 +303,24 @@ def _sort_key(row: dict[str, Any]) -> tuple[int, int, str]:
     return (0 if row["overdue"] else 1 if running else 2, row["deadline"]["working_days"], row["number"])
 
 
-#: How many matching case documents :func:`list_cases` parses at most per call.
-SCAN_LIMIT = 5000
+def _clock_first() -> Any:
+    """0 for a case whose 限时办结 clock runs (it can be due or overdue), else 1: the first sort key."""
+    running = [st.value for st in CaseStatus if st in CLOCK_RUNNING]
+    return sql_case((and_(CaseRecord.status.in_(running), CaseRecord.due_date.is_not(None)), 0), else_=1)
 
 
 def list_cases(s: Session, user: Reviewer, *, department: str | None = None, status: Sequence[str] = (),
                station_no: int | None = None, due_before: str | None = None, today: dt.date | None = None,
-               limit: int = 200, scan_all: bool = False) -> list[dict[str, Any]]:
+               limit: int = 200) -> list[dict[str, Any]]:
     """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays).
 
-    Hazard: the deadline state needs the parsed case (补正 pauses the clock), so this parses up to
-    :data:`SCAN_LIMIT` matching documents per call (every one with ``scan_all``, for supervision); filter
-    by status / station / due date on large districts."""
+    The database sorts and filters on the stored due day (``cases.due_date``, kept by ingest and every
+    back-office change): running clocks first by due day, then the rest by due day, then number. Only the
+    ``limit`` rows returned are parsed (for their deadline text)."""
     today = today or local_date(utcnow())
     catalog = current_catalog(s)
     query = select(CaseRecord)
-    visible = _visible_filter(user, catalog)
+    visible = visible_filter(user, catalog)
     if visible is not None:
         query = query.where(visible)
     if department:
@@ -318,13 +333,14 @@ def list_cases(s: Session, user: Reviewer, *, department: str | None = None, sta
         station_id = s.scalar(select(Station.id).where(Station.station_no == station_no))
         query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
     if due_before:
-        query = query.where(CaseRecord.promised_date <= due_before)
-    query = query.order_by(CaseRecord.promised_date, CaseRecord.id)
-    records = s.scalars(query if scan_all else query.limit(SCAN_LIMIT)).all()
-    calendar, stations = _calendar(s), _station_labels(s)
-    rows = [_summary(r, Case.from_dict(r.document), catalog, calendar, today, stations) for r in records]
+        query = query.where(CaseRecord.due_date <= due_before)
+    query = query.order_by(_clock_first(), CaseRecord.due_date.is_(None), CaseRecord.due_date,
+                           CaseRecord.number, CaseRecord.id)
+    records = s.scalars(query.limit(limit)).all()
+    calendar, stations = work_calendar(s), station_labels(s)
+    rows = [case_summary(r, Case.from_dict(r.document), catalog, calendar, today, stations) for r in records]
     rows.sort(key=_sort_key)
-    return rows[:limit]
+    return rows
 
 
 def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None = None) -> dict[str, Any]:
@@ -333,7 +349,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     record, case = load_case(s, user, case_id)
     today = today or local_date(utcnow())
     scope = _bundle_scope(s, user, case)
-    out = _summary(record, case, current_catalog(s), _calendar(s), today, _station_labels(s))
+    out = case_summary(record, case, current_catalog(s), work_calendar(s), today, station_labels(s))
     out["case"] = _scoped_document(record.document, scope)
     out["materials"] = [dict(m.to_dict(), attachments=list(m.attachments)) for m in case.materials
                         if scope is None or m.code in scope.materials]
@@ -395,7 +411,14 @@ def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: in
 def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None,
                       at: dt.datetime | None = None) -> CaseRecord:
     """受理 (审查中): the case arrives at the department. A queued case is first recorded as delivered;
-    a 通办 case is routed to its jurisdiction's station."""
+    a 通办 case is routed to its jurisdiction's station.
+
+    代收 (a case collected at a station for another jurisdiction) has no promised date until now: seed 004
+    §五(二) counts 受理 from the moment the jurisdiction receives the file
+    (“业务属地通办窗口收到申请材料后计为受理开始”), so the first 受理 of a 代收 case starts its clock —
+    ``casework.acceptance.set_promised_dates``
+    from today's China date on the district's work calendar — and the event carries ``promised_date``,
+    ``promised_date_provisional`` (and ``promised_dates`` per item of a 一件事)."""
     _, case = _acting_case(s, user, case_id, item_code)
     at = at or utcnow()
     if case.status is CaseStatus.QUEUED:
@@ -403,8 +426,39 @@ def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: st
     if case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED):
         raise BackofficeError(409, "not_delivered", "服务站尚未报送该办件，暂不能受理")
     route_tongban(s, user, case_id)
-    return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
-                                        item_code=item_code))
+    catalog = current_catalog(s)
+    if not (is_collected(case) and case.entered_at(CaseStatus.IN_REVIEW) is None and catalog is not None):
+        return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
+                                            item_code=item_code))
+    calendar, start = work_calendar(s), local_date(at)
+
+    def change(c: Case) -> None:
+        if item_code is not None:
+            c.transition_sub(item_code, CaseStatus.IN_REVIEW, actor=user.actor, at=at, side=Side.CENTER)
+        else:
+            c.transition(CaseStatus.IN_REVIEW, actor=user.actor, at=at, side=Side.CENTER)
+        set_promised_dates(c, catalog, calendar, start=start, at=at)
+
+    current = s.get(CaseRecord, case_id)
+    assert current is not None  # _acting_case found it, and the row is never deleted
+    preview = Case.from_dict(current.document)
+    try:
+        change(preview)
+    except (CaseError, KeyError, ValueError) as exc:
+        raise BackofficeError(409, "illegal_transition", str(exc)) from None
+    payload: dict[str, Any] = {
+        "reason": "", "clock_started": "代收件属地收件，开始计算办结时限",
+        "promised_date": preview.promised_date.isoformat() if preview.promised_date else None,
+        "promised_date_provisional": preview.promised_date_provisional,
+        **({"item_code": item_code} if item_code else {}),
+    }
+    if preview.sub_cases:
+        payload["promised_dates"] = {
+            sub.item_code: {"promised_date": sub.promised_date.isoformat() if sub.promised_date else None,
+                            "promised_date_provisional": sub.promised_date_provisional}
+            for sub in preview.sub_cases}
+    return _run(lambda: update_case(s, case_id, change, actor=user.actor, event_type=EventType.STATUS_CHANGED,
+                                    payload=payload, at=at))
 
 
 def request_supplement(s: Session, user: Reviewer, case_id: str, missing: Sequence[MissingMaterial], *,
@@ -462,6 +516,8 @@ def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: s
 
     payload: dict[str, Any] = {"decision": target.value, "reason": reason,
                                "result": result.to_dict() if result else None,
+                               "result_documents": result_files(s, case_id,
+                                                                result.documents if result else ()),
                                **({"item_code": item_code} if item_code else {})}
     return _run(lambda: update_case(s, case_id, change, actor=user.actor, event_type=EventType.DECIDED,
                                     payload=payload, at=at))
@@ -470,11 +526,14 @@ def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: s
 def pickup_station_no(s: Session, record: CaseRecord, case: Case) -> int | None:
     """The station where the resident collects the result: the jurisdiction's for 属地窗口领取 of a routed
     case, else the accepting station."""
-    station_id = record.station_id
-    if case.pickup.method is PickupMethod.JURISDICTION_WINDOW and record.routed_to:
-        station_id = record.routed_to
-    station = s.get(Station, station_id)
+    station = s.get(Station, _pickup_station_id(record, case))
     return station.station_no if station else None
+
+
+def _pickup_station_id(record: CaseRecord, case: Case) -> str:
+    if case.pickup.method is PickupMethod.JURISDICTION_WINDOW and record.routed_to:
+        return record.routed_to
+    return record.station_id
 
 
 def mark_result_ready(s: Session, user: Reviewer, case_id: str, *, at: dt.datetime | None = None
@@ -485,9 +544,46 @@ def mark_result_ready(s: Session, user: Reviewer, case_id: str, *, at: dt.dateti
     else:
         record, case = _acting_case(s, user, case_id, None)
     payload = {"pickup_method": case.pickup.method.value,
-               "pickup_station_no": pickup_station_no(s, record, case)}
+               "pickup_station_no": pickup_station_no(s, record, case),
+               "result_documents": result_files(s, case_id, _result_shas(case))}
     return _run(lambda: transition_case(s, case_id, CaseStatus.RESULT_READY, actor=user.actor, at=at,
                                         payload=payload))
+
+
+def _result_shas(case: Case) -> list[str]:
+    """The result files (结果文书) the case's result and its sub-cases' results name, in order, once each."""
+    shas: list[str] = []
+    for result in (case.result, *(sub.result for sub in case.sub_cases)):
+        for sha in result.documents if result is not None else ():
+            if sha not in shas:
+                shas.append(sha)
+    return shas
+
+
+def result_files(s: Session, case_id: str, shas: Sequence[str]) -> list[dict[str, Any]]:
+    """``[{sha256, name, size, mime}]`` of the uploaded result files ``shas`` of a case (feed payloads of
+    ``decided`` / ``result_ready``: what a station may download from ``/api/v1/cases/{id}/results/{sha}``)."""
+    if not shas:
+        return []
+    rows = {d.sha256: d for d in s.scalars(select(ResultDocument).where(
+        ResultDocument.case_id == case_id, ResultDocument.sha256.in_(list(shas))))}
+    return [{"sha256": sha, "name": rows[sha].filename, "size": rows[sha].size,
+             "mime": rows[sha].content_type} for sha in shas if sha in rows]
+
+
+def station_result_file(s: Session, station_id: str, case_id: str, sha256: str) -> ResultDocument | None:
+    """A result file a station may download: the case's accepting station, or the station it was routed to
+    (通办) when that is where the resident collects the result; only files the result names. None otherwise
+    (the API answers 404 alike for every refusal)."""
+    record = s.get(CaseRecord, case_id)
+    if record is None:
+        return None
+    case = Case.from_dict(record.document)
+    if station_id not in (record.station_id, _pickup_station_id(record, case)):
+        return None
+    if sha256 not in _result_shas(case):
+        return None
+    return s.get(ResultDocument, (case_id, sha256))
 
 
 def _is_bundle(s: Session, case_id: str) -> bool:
@@ -593,10 +689,12 @@ def deadline_report(s: Session, user: Reviewer, *, soon_days: int = 3,
     by station, plus the cases themselves (overdue first)."""
     if not user.supervisor:
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看督办统计")
-    # only a running clock can be overdue or soon due: filter in SQL, then look at every such case (the
-    # scan cap would silently drop cases from the report once a district has thousands of them)
+    # only a running clock can be overdue or soon due, and only with a due day at most ``soon_days`` working
+    # days away: both are filtered in SQL on the stored due day, so only those cases are parsed
+    today = today or local_date(utcnow())
     running = [st.value for st in CaseStatus if st in CLOCK_RUNNING]
-    rows = list_cases(s, user, status=running, today=today, limit=sys.maxsize, scan_all=True)
+    horizon = work_calendar(s).add_working_days(today, soon_days).date.isoformat()
+    rows = list_cases(s, user, status=running, due_before=horizon, today=today, limit=sys.maxsize)
     watched = [r for r in rows if r["overdue"] or (r["deadline"]["state"] in ("办理中", "今日到期")
                                                    and r["deadline"]["working_days"] <= soon_days)]
     by_dept: dict[str, dict[str, int]] = {}
@@ -620,7 +718,7 @@ def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[st
         raise BackofficeError(400, "bad_group", "分组方式应为 item、station 或 month")
     rows = s.execute(select(column, RatingRecord.level, func.count())
                      .group_by(column, RatingRecord.level)).all()
-    stations = _station_labels(s) if group == "station" else {}
+    stations = station_labels(s) if group == "station" else {}
     groups: dict[str, dict[str, int]] = {}
     for key, level, count in rows:
         groups.setdefault(str(key), {})[level] = int(count)

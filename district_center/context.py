@@ -1,4 +1,5 @@
-"""The running center's shared objects (settings, database, blob store, clock), kept on ``app.state.center``."""
+"""The running center's shared objects (settings, database, blob store, clock), kept on
+``app.state.center``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Structured logs: one JSON object per line on stderr.
 
-Log what happened, never who it happened to: request lines carry the route template (``/api/v1/cases/{case_id}``,
-not the ids), status, duration and station number; no bodies, names, ID numbers or phone numbers.
+Log what happened, never who it happened to: request lines carry the route template
+(``/api/v1/cases/{case_id}``, not the ids), status, duration and station number; no bodies, names, ID numbers
+or phone numbers.
 """
 
 from __future__ import annotations

@@ -130,6 +130,8 @@ class CaseRecord(Base):
     department: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     promised_date: Mapped[str | None] = mapped_column(String(10), index=True)
+    #: 限时办结 due day: promised date + working days paused for 补齐补正 (services.deadlines); migration 0005
+    due_date: Mapped[str | None] = mapped_column(String(10))
     jurisdiction: Mapped[str | None] = mapped_column(String(64), index=True)
     document: Mapped[dict[str, Any]]
     digest: Mapped[str] = mapped_column(String(64))
@@ -206,7 +208,8 @@ class CatalogDelta(Base):
 
 
 class FollowUp(Base):
-    """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district rule)."""
+    """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district
+    rule)."""
 
     __tablename__ = "followups"
 
@@ -306,7 +309,9 @@ class AuditLog(Base):
 
 
 Index("ix_cases_station_status", CaseRecord.station_id, CaseRecord.status)
-# The console's reviewer queue (migration 0004): filter, then walk in 承诺办结日期 order.
-Index("ix_cases_queue_department", CaseRecord.department, CaseRecord.promised_date, CaseRecord.id,
+# The reviewer queue and supervision (migration 0005, replacing 0004's promised-date indexes): filter, then
+# walk in due-date (限时办结) order; supervision filters a status group by due date.
+Index("ix_cases_queue_department_due", CaseRecord.department, CaseRecord.due_date, CaseRecord.id,
       CaseRecord.status)
-Index("ix_cases_queue_due", CaseRecord.promised_date, CaseRecord.id, CaseRecord.status)
+Index("ix_cases_queue_due_date", CaseRecord.due_date, CaseRecord.id, CaseRecord.status)
+Index("ix_cases_status_due", CaseRecord.status, CaseRecord.due_date)

@@ -5,4 +5,6 @@ Each module exposes ``router: fastapi.APIRouter``. To plug in a router, append i
 ``district_center.api.deps`` (``signed_station``, ``require_user``, ``center``).
 """
 
-ROUTER_MODULES: list[str] = ["health", "enroll", "cases", "attachments", "feed", "pull", "auth", "catalog", "backoffice"]
+ROUTER_MODULES: list[str] = [
+    "health", "enroll", "cases", "attachments", "feed", "pull", "auth", "catalog", "backoffice",
+]

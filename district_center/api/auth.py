@@ -52,7 +52,8 @@ def me(user: Annotated[CurrentUser, Depends(require_user())]) -> dict[str, Any]:
 
 @router.post("/logout", status_code=204, responses=problem_responses(401, 403))
 def do_logout(user: Annotated[CurrentUser, Depends(require_user())],
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], center: CenterDep) -> None:
+              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+              center: CenterDep) -> None:
     if creds is not None:
         with center.db.session() as s:
             logout(s, creds.credentials)

@@ -27,14 +27,14 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response, StreamingResponse
 
 from casework.cases import CaseResult, MissingMaterial
-from district_center.api.deps import Center, CurrentUser, get_center, require_user
+from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
 from district_center.backoffice import (
     BackofficeError,
     Reviewer,
@@ -58,8 +58,11 @@ from district_center.problems import ProblemError, problem_responses
 
 router = APIRouter(prefix="/api/v1/backoffice", tags=["back office"])
 staff = require_user("reviewer", "supervisor")
+StaffUser = Annotated[CurrentUser, Depends(staff)]
 reviewer_only = require_user("reviewer")
+ReviewerUser = Annotated[CurrentUser, Depends(reviewer_only)]
 supervisor_only = require_user("supervisor")
+SupervisorUser = Annotated[CurrentUser, Depends(supervisor_only)]
 T = TypeVar("T")
 ERRORS = problem_responses(400, 401, 403, 404, 409)
 
@@ -130,24 +133,25 @@ def _state(record: CaseRecord) -> dict[str, Any]:
 
 
 @router.get("/cases", responses=ERRORS)
-def cases(department: str | None = None, status: list[str] = Query([]), station_no: int | None = None,
-          due_before: dt.date | None = None, limit: int = Query(200, ge=1, le=2000),
-          user: CurrentUser = Depends(staff), center: Center = Depends(get_center)) -> dict[str, Any]:
+def cases(*, department: str | None = None, status: Annotated[list[str] | None, Query()] = None,
+          station_no: int | None = None, due_before: dt.date | None = None,
+          limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+          user: StaffUser, center: CenterDep) -> dict[str, Any]:
     rows = _read(center, lambda s: list_cases(
-        s, _reviewer(user), department=department, status=status, station_no=station_no,
+        s, _reviewer(user), department=department, status=status or (), station_no=station_no,
         due_before=due_before.isoformat() if due_before else None, limit=limit))
     return {"cases": rows}
 
 
 @router.get("/cases/{case_id}", responses=ERRORS)
-def case(case_id: str, user: CurrentUser = Depends(staff),
-         center: Center = Depends(get_center)) -> dict[str, Any]:
+def case(case_id: str, user: StaffUser,
+         center: CenterDep) -> dict[str, Any]:
     return _read(center, lambda s: case_detail(s, _reviewer(user), case_id))
 
 
 @router.get("/cases/{case_id}/files/{sha256}", responses=ERRORS)
-def download(case_id: str, sha256: str, user: CurrentUser = Depends(staff),
-             center: Center = Depends(get_center)) -> Response:
+def download(case_id: str, sha256: str, user: StaffUser,
+             center: CenterDep) -> Response:
     key, filename, content_type = _read(center, lambda s: case_blob_key(s, _reviewer(user), case_id, sha256))
     if not center.blobs.exists(key):
         raise ProblemError(404, "file_not_found", "区中心尚未收到该文件")
@@ -159,31 +163,31 @@ def download(case_id: str, sha256: str, user: CurrentUser = Depends(staff),
 
 
 @router.post("/cases/{case_id}/accept", responses=ERRORS)
-def accept(case_id: str, body: ItemIn, user: CurrentUser = Depends(reviewer_only),
-           center: Center = Depends(get_center)) -> dict[str, Any]:
+def accept(case_id: str, body: ItemIn, user: ReviewerUser,
+           center: CenterDep) -> dict[str, Any]:
     return _state(_write(center, lambda s: accept_for_review(s, _reviewer(user), case_id,
                                                              item_code=body.item_code)))
 
 
 @router.post("/cases/{case_id}/supplement", responses=ERRORS)
-def supplement(case_id: str, body: SupplementIn, user: CurrentUser = Depends(reviewer_only),
-               center: Center = Depends(get_center)) -> dict[str, Any]:
+def supplement(case_id: str, body: SupplementIn, user: ReviewerUser,
+               center: CenterDep) -> dict[str, Any]:
     missing = [MissingMaterial(m.code, m.name, m.reason, m.how_to_supply) for m in body.missing]
     return _state(_write(center, lambda s: request_supplement(
         s, _reviewer(user), case_id, missing, due_date=body.due_date, item_code=body.item_code)))
 
 
 @router.post("/cases/{case_id}/supplied", responses=ERRORS)
-def supplied(case_id: str, body: ItemIn, user: CurrentUser = Depends(reviewer_only),
-             center: Center = Depends(get_center)) -> dict[str, Any]:
+def supplied(case_id: str, body: ItemIn, user: ReviewerUser,
+             center: CenterDep) -> dict[str, Any]:
     return _state(_write(center, lambda s: mark_supplied(s, _reviewer(user), case_id,
                                                          item_code=body.item_code)))
 
 
 @router.post("/cases/{case_id}/results", responses=problem_responses(400, 401, 403, 404, 413))
-async def upload_result(case_id: str, file: UploadFile = File(...),
-                        user: CurrentUser = Depends(reviewer_only),
-                        center: Center = Depends(get_center)) -> dict[str, Any]:
+async def upload_result(case_id: str, file: Annotated[UploadFile, File()],
+                        user: ReviewerUser,
+                        center: CenterDep) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
     limit = center.settings.max_attachment_bytes
@@ -208,8 +212,8 @@ async def upload_result(case_id: str, file: UploadFile = File(...),
 
 
 @router.post("/cases/{case_id}/decision", responses=ERRORS)
-def decision(case_id: str, body: DecisionIn, user: CurrentUser = Depends(reviewer_only),
-             center: Center = Depends(get_center)) -> dict[str, Any]:
+def decision(case_id: str, body: DecisionIn, user: ReviewerUser,
+             center: CenterDep) -> dict[str, Any]:
     result = None
     if body.result is not None:
         r = body.result
@@ -221,14 +225,14 @@ def decision(case_id: str, body: DecisionIn, user: CurrentUser = Depends(reviewe
 
 
 @router.post("/cases/{case_id}/result-ready", responses=ERRORS)
-def result_ready(case_id: str, user: CurrentUser = Depends(reviewer_only),
-                 center: Center = Depends(get_center)) -> dict[str, Any]:
+def result_ready(case_id: str, user: ReviewerUser,
+                 center: CenterDep) -> dict[str, Any]:
     return _state(_write(center, lambda s: mark_result_ready(s, _reviewer(user), case_id)))
 
 
 @router.post("/cases/{case_id}/route", responses=ERRORS)
-def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only),
-          center: Center = Depends(get_center)) -> dict[str, Any]:
+def route(case_id: str, body: RouteIn, user: ReviewerUser,
+          center: CenterDep) -> dict[str, Any]:
     def run(s: Any) -> dict[str, Any]:
         record = route_tongban(s, _reviewer(user), case_id, to_station_no=body.station_no, reason=body.reason)
         if record is None:
@@ -240,27 +244,27 @@ def route(case_id: str, body: RouteIn, user: CurrentUser = Depends(reviewer_only
 
 
 @router.get("/followups", responses=ERRORS)
-def followups(status: str | None = Query("open", pattern="^(open|closed|)$"),
-              user: CurrentUser = Depends(supervisor_only),
-              center: Center = Depends(get_center)) -> dict[str, Any]:
+def followups(*, status: Annotated[str | None, Query(pattern="^(open|closed|)$")] = "open",
+              user: SupervisorUser,
+              center: CenterDep) -> dict[str, Any]:
     return {"followups": _read(center, lambda s: list_followups(s, _reviewer(user), status=status or None))}
 
 
 @router.post("/followups/{followup_id}/close", responses=ERRORS)
-def close(followup_id: int, body: CloseIn, user: CurrentUser = Depends(supervisor_only),
-          center: Center = Depends(get_center)) -> dict[str, Any]:
+def close(followup_id: int, body: CloseIn, user: SupervisorUser,
+          center: CenterDep) -> dict[str, Any]:
     return _write(center, lambda s: close_followup(s, _reviewer(user), followup_id, body.resolution))
 
 
 @router.get("/supervision/deadlines", responses=ERRORS)
-def deadlines(soon_days: int = Query(3, ge=0, le=60), user: CurrentUser = Depends(supervisor_only),
-              center: Center = Depends(get_center)) -> dict[str, Any]:
+def deadlines(*, soon_days: Annotated[int, Query(ge=0, le=60)] = 3, user: SupervisorUser,
+              center: CenterDep) -> dict[str, Any]:
     return _read(center, lambda s: deadline_report(s, _reviewer(user), soon_days=soon_days))
 
 
 @router.get("/supervision/ratings", responses=ERRORS)
-def ratings(group: str = Query("item", pattern="^(item|station|month)$"),
-            user: CurrentUser = Depends(supervisor_only),
-            center: Center = Depends(get_center)) -> dict[str, Any]:
+def ratings(*, group: Annotated[str, Query(pattern="^(item|station|month)$")] = "item",
+            user: SupervisorUser,
+            center: CenterDep) -> dict[str, Any]:
     rows = _read(center, lambda s: rating_statistics(s, _reviewer(user), group=group))
     return {"group": group, "rows": rows}

@@ -1,14 +1,18 @@
-"""Case push and read for stations: ``POST /api/v1/cases/batch``, ``GET /api/v1/cases/{id}``."""
+"""Case push and read for stations: ``POST /api/v1/cases/batch``, ``GET /api/v1/cases/{id}``,
+``GET /api/v1/cases/{id}/results/{sha256}`` (result documents)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from district_center.api.deps import CenterDep, StationDep
 from district_center.api.schemas import BatchIn, BatchOut, CaseOut, request_body
+from district_center.backoffice import station_result_file
 from district_center.models import CaseRecord
 from district_center.problems import ProblemError, problem_responses
 from district_center.services.ingest import Ingest, parse_body
@@ -35,3 +39,24 @@ def get_case(case_id: str, station: StationDep, center: CenterDep) -> dict[str, 
             raise ProblemError(404, "case_not_found", "区中心没有本站可查看的这个办件")
         return {"id": row.id, "version": row.version, "seq": row.seq, "status": row.status,
                 "routed": row.routed_to == station.id, "case": row.document}
+
+
+@router.get("/cases/{case_id}/results/{sha256}", response_class=StreamingResponse,
+            responses={200: {"content": {"application/octet-stream": {}}},
+                       **problem_responses(400, 401, 403, 404)})
+def get_result_document(case_id: str, sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+                        station: StationDep, center: CenterDep) -> StreamingResponse:
+    """A result document (结果文书) the department attached, for the case's accepting station or the station
+    it was routed to when the result is collected there; streamed from the blob store. 404 for anything
+    else (another station's case, a file the result does not name, a file not stored)."""
+    with center.db.read_session() as s:
+        doc = station_result_file(s, station.id, case_id, sha256)
+        found = None if doc is None else (doc.filename, doc.content_type, doc.size)
+    key = f"result:{sha256}"
+    if found is None or not center.blobs.exists(key):
+        raise ProblemError(404, "result_not_found", "区中心没有本站可下载的这个结果文书")
+    filename, content_type, size = found
+    return StreamingResponse(center.blobs.read(key), media_type=content_type or "application/octet-stream",
+                             headers={"content-disposition":
+                                      f"attachment; filename*=UTF-8''{quote(filename)}",
+                                      "content-length": str(size)})

@@ -21,14 +21,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from casework.workdays import HolidayTable
-from district_center.api.deps import Center, CurrentUser, get_center, require_user
+from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
 from district_center.catalog_calendar import (
     CalendarError,
     builtin_tables,
@@ -54,6 +54,7 @@ from district_center.services.stations import audit
 
 router = APIRouter(prefix="/api/v1/admin", tags=["catalog publishing"])
 admin = require_user("catalog_admin")
+AdminUser = Annotated[CurrentUser, Depends(admin)]
 MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -109,8 +110,8 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
 
 
 @router.post("/catalog/import", responses=problem_responses(400, 401, 403, 409, 413, 422))
-async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser = Depends(admin),
-                         center: Center = Depends(get_center)) -> dict[str, Any]:
+async def import_catalog(files: Annotated[list[UploadFile], File()], user: AdminUser,
+                         center: CenterDep) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
     loaded: list[tuple[str, bytes]] = []
@@ -134,7 +135,7 @@ async def import_catalog(files: list[UploadFile] = File(...), user: CurrentUser 
 
 
 @router.get("/catalog/staged", responses=problem_responses(401, 403, 404, 409))
-def staged(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+def staged(user: AdminUser, center: CenterDep) -> dict[str, Any]:
     with _publishing():
         current = read_staged(center.settings.data_dir)
         if current is None:
@@ -145,15 +146,15 @@ def staged(user: CurrentUser = Depends(admin), center: Center = Depends(get_cent
 
 
 @router.delete("/catalog/staged", status_code=204, responses=problem_responses(401, 403, 404))
-def discard(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> Response:
+def discard(user: AdminUser, center: CenterDep) -> Response:
     if not discard_staged(center.settings.data_dir):
         raise ProblemError(404, "nothing_staged", "没有待发布的目录")
     return Response(status_code=204)
 
 
 @router.get("/catalog/export", responses=problem_responses(401, 403, 404, 409))
-def export(staged: bool = Query(False), user: CurrentUser = Depends(admin),
-           center: Center = Depends(get_center)) -> Response:
+def export(*, staged: bool = False, user: AdminUser,
+           center: CenterDep) -> Response:
     if staged:
         with _publishing():
             current = read_staged(center.settings.data_dir)
@@ -169,8 +170,8 @@ def export(staged: bool = Query(False), user: CurrentUser = Depends(admin),
 
 
 @router.post("/catalog/publish", responses=problem_responses(400, 401, 403, 404, 409))
-def publish(body: PublishIn, user: CurrentUser = Depends(admin),
-            center: Center = Depends(get_center)) -> dict[str, Any]:
+def publish(body: PublishIn, user: AdminUser,
+            center: CenterDep) -> dict[str, Any]:
     with _publishing():
         if read_staged(center.settings.data_dir) is None:
             raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
@@ -182,20 +183,20 @@ def publish(body: PublishIn, user: CurrentUser = Depends(admin),
 
 
 @router.get("/catalog/versions", responses=problem_responses(401, 403))
-def versions(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+def versions(user: AdminUser, center: CenterDep) -> dict[str, Any]:
     with center.db.read_session() as s:
         return {"versions": version_history(s)}
 
 
 @router.get("/calendar", responses=problem_responses(401, 403))
-def calendar(user: CurrentUser = Depends(admin), center: Center = Depends(get_center)) -> dict[str, Any]:
+def calendar(user: AdminUser, center: CenterDep) -> dict[str, Any]:
     version, tables = published_tables(center.db)
     return {"version": version, "tables": [tables[y].to_dict() for y in sorted(tables)]}
 
 
 @router.post("/calendar/bootstrap", responses=problem_responses(400, 401, 403, 409))
-def bootstrap(body: BootstrapIn, user: CurrentUser = Depends(admin),
-              center: Center = Depends(get_center)) -> dict[str, Any]:
+def bootstrap(body: BootstrapIn, user: AdminUser,
+              center: CenterDep) -> dict[str, Any]:
     tables = builtin_tables(body.from_year)
     if not tables:
         raise ProblemError(400, "bad_calendar",
@@ -214,8 +215,8 @@ def _publish_tables(center: Center, keys: DistrictKeys, tables: list[HolidayTabl
 
 
 @router.post("/calendar/{year}", responses=problem_responses(400, 401, 403, 409))
-def publish_year(year: int, body: CalendarIn, user: CurrentUser = Depends(admin),
-                 center: Center = Depends(get_center)) -> dict[str, Any]:
+def publish_year(year: int, body: CalendarIn, user: AdminUser,
+                 center: CenterDep) -> dict[str, Any]:
     import json
 
     document = {"year": year, "holidays": body.holidays, "workdays": body.workdays, "source": body.source}

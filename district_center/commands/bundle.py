@@ -16,8 +16,8 @@ from pathlib import Path
 from district_center.app import open_center
 from district_center.bundle_import import BundleError, import_bundle
 from district_center.commands.common import add_settings_arguments, settings_from
-from district_center.commands.keys import add_passphrase_argument
-from district_center.keys import KEY_FILE_NAME, KeyFileError, load_key_file, read_passphrase
+from district_center.commands.keys import add_key_arguments, key_file_path
+from district_center.keys import KeyFileError, load_key_file, read_passphrase
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,17 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("file", help="the bundle the station exported (station-app export-bundle)")
     p.add_argument("--out", required=True, metavar="ANSWER", help="where to write the answer bundle")
     add_settings_arguments(p)
-    p.add_argument("--key-file", metavar="FILE",
-                   help=f"district private key file (default DATA_DIR/{KEY_FILE_NAME})")
-    add_passphrase_argument(p)
+    add_key_arguments(p)
     p.set_defaults(func=cmd_import_bundle)
 
 
 def cmd_import_bundle(args: argparse.Namespace) -> int:
     settings = settings_from(args).resolved()
     try:
-        keys = load_key_file(Path(args.key_file or settings.data_dir / KEY_FILE_NAME),
-                             read_passphrase(args.passphrase_file))
+        keys = load_key_file(key_file_path(args, settings), read_passphrase(args.passphrase_file))
         center = open_center(settings)
         try:
             summary = import_bundle(center, keys, Path(args.file), Path(args.out))

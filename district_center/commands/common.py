@@ -9,9 +9,11 @@ from district_center.settings import Settings, SettingsError, load_settings
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="settings file (TOML or JSON; default $CENTER_CONFIG)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (TOML or JSON; default $CENTER_CONFIG)")
     parser.add_argument("--data-dir", metavar="DIR",
-                        help="center data directory (default $CENTER_DATA_DIR or ./.center-data)")
+                        help="center data directory (default: data_dir of --config, else "
+                             "$CENTER_DATA_DIR, else ./.center-data)")
 
 
 def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:

@@ -13,15 +13,27 @@ import argparse
 import sys
 from pathlib import Path
 
+from district_center.commands.common import settings_from
 from district_center.commands.keys import add_passphrase_argument
-from district_center.keys import KeyFileError, load_key_file, read_passphrase
+from district_center.keys import (
+    KEY_FILE_NAME,
+    KeyFileError,
+    configured_key_file,
+    load_key_file,
+    read_passphrase,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("recover-station",
                        help="reset a station's admin secret with the district recovery key (站点恢复)")
-    p.add_argument("--data-dir", required=True, help="the station's data directory (station app closed)")
-    p.add_argument("--key-file", required=True, help="the district private key file")
+    p.add_argument("--data-dir", required=True, metavar="STATION_DIR",
+                   help="the station's data directory (station app closed; not the center's)")
+    p.add_argument("--key-file", metavar="FILE",
+                   help=f"the district private key file (default: the center's, DATA_DIR/{KEY_FILE_NAME} "
+                        "with DATA_DIR from --config / $CENTER_DATA_DIR / ./.center-data)")
+    p.add_argument("--config", metavar="FILE",
+                   help="center settings file, to find the key file (default $CENTER_CONFIG)")
     add_passphrase_argument(p)
     p.add_argument("--new-secret-file", metavar="FILE",
                    help="read the new station admin secret from the first line of FILE (else a prompt)")
@@ -49,12 +61,19 @@ def _new_secret(path: str | None) -> str:
     return secret
 
 
+def _key_file(args: argparse.Namespace) -> Path:
+    if args.key_file:
+        return Path(args.key_file)
+    settings = settings_from(argparse.Namespace(config=args.config, data_dir=None))
+    return configured_key_file(settings.data_dir, settings.extra.get("key_file"))
+
+
 def cmd_recover(args: argparse.Namespace) -> int:
     from storage.errors import StorageError
     from storage.store import recover_with_district_key
 
     try:
-        keys = load_key_file(Path(args.key_file), read_passphrase(args.passphrase_file))
+        keys = load_key_file(_key_file(args), read_passphrase(args.passphrase_file))
         secret = _new_secret(args.new_secret_file)
         recover_with_district_key(args.data_dir, keys.recovery, secret)
     except (KeyFileError, OSError) as exc:

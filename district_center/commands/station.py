@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from district_center.commands.common import add_settings_arguments, open_database, settings_from
 from district_center.db import iso_z
@@ -46,13 +49,13 @@ def _show_code(new: stations.NewStation, public_url: str, qr: bool) -> None:
         segno.make(uri, error="m").terminal(out=sys.stdout, compact=True)
 
 
-def cmd_add(args: argparse.Namespace) -> int:
+def _issue_code(args: argparse.Namespace, issue: Callable[[Session, int], stations.NewStation]) -> int:
+    """Run ``issue(session, code_hours)`` (returns the new code) and print the code (and QR code)."""
     settings = settings_from(args)
     db = open_database(settings)
     try:
         with db.session() as s:
-            new = stations.create_station(s, args.name, jurisdiction=args.jurisdiction,
-                                          hours=settings.enrollment_code_hours)
+            new = issue(s, settings.enrollment_code_hours)
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -60,24 +63,21 @@ def cmd_add(args: argparse.Namespace) -> int:
         db.dispose()
     _show_code(new, settings.public_url, not args.no_qr)
     return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    return _issue_code(args, lambda s, hours: stations.create_station(
+        s, args.name, jurisdiction=args.jurisdiction, hours=hours))
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    db = open_database(settings)
-    try:
-        with db.session() as s:
-            found = stations.find_station(s, args.id)
-            if found is None:
-                raise ValueError(f"没有找到服务站 {args.id}")
-            new = stations.new_code_for(s, found.id, hours=settings.enrollment_code_hours)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
-    _show_code(new, settings.public_url, not args.no_qr)
-    return 0
+    def issue(s: Session, hours: int) -> stations.NewStation:
+        found = stations.find_station(s, args.id)
+        if found is None:
+            raise ValueError(f"没有找到服务站 {args.id}")
+        return stations.new_code_for(s, found.id, hours=hours)
+
+    return _issue_code(args, issue)
 
 
 _STATUS = {"pending": "待注册", "active": "正常", "revoked": "已停用"}
@@ -90,7 +90,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{'编号':>4}  {'状态':<4}  {'ID':<36}  {'最近同步':<20}  名称")
         for st in rows:
             seen = iso_z(st.last_seen_at) if st.last_seen_at else "-"
-            print(f"{st.station_no:>4}  {_STATUS.get(st.status, st.status):<4}  {st.id:<36}  {seen:<20}  {st.name}")
+            state = _STATUS.get(st.status, st.status)
+            print(f"{st.station_no:>4}  {state:<4}  {st.id:<36}  {seen:<20}  {st.name}")
     db.dispose()
     return 0
 

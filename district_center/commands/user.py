@@ -1,4 +1,5 @@
-"""``district-center user add|list``: back-office accounts (password from a prompt or $CENTER_USER_PASSWORD)."""
+"""``district-center user add|list``: back-office accounts (password from a prompt or
+$CENTER_USER_PASSWORD)."""
 
 from __future__ import annotations
 

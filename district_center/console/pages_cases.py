@@ -90,8 +90,9 @@ async def queue(request: Request) -> Response:
 
 
 def _materials_to_ask(s: Session, detail: dict[str, Any]) -> list[dict[str, str]]:
-    """What a reviewer can tick in 补齐补正: the item's (or bundle's) catalog materials, then any the case
-    recorded that the catalog no longer lists."""
+    """What a reviewer can tick in 补齐补正: the item's catalog materials — for a 一件事 bundle only the
+    materials of the reviewer's own sub-items (``my_items``; a supervisor, who does not act, sees all) — then
+    any the case recorded (already scoped by ``case_detail``) that the catalog no longer lists."""
     catalog = current_catalog(s)
     out: dict[str, dict[str, str]] = {}
     if catalog is not None:
@@ -100,7 +101,10 @@ def _materials_to_ask(s: Session, detail: dict[str, Any]) -> list[dict[str, str]
                 for m in catalog.item(detail["item_code"]).materials:
                     out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
             elif detail["bundle_code"]:
+                mine = detail.get("my_items")
                 for mm in catalog.materials_for(detail["bundle_code"]):
+                    if mine is not None and not set(mine).intersection(mm.item_codes):
+                        continue
                     m = mm.material
                     out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
         except (KeyError, AttributeError):

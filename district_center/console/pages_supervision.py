@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from district_center.backoffice import (
-    _station_labels,
     close_followup,
     deadline_report,
     list_followups,
     rating_statistics,
+    station_labels,
 )
+from district_center.catalog_sheets import append_text_row
 from district_center.models import CaseRecord
 from district_center.services.catalog_view import current_catalog
 from district_center.services.stations import audit
@@ -77,7 +78,7 @@ async def followups(request: Request) -> Response:
     rows = await db_read(request, lambda s: list_followups(s, reviewer_of(user),
                                                            status=None if status == "all" else status))
     names = await db_read(request, _names)
-    stations = await db_read(request, lambda s: {k: f"{v[0]} {v[1]}" for k, v in _station_labels(s).items()})
+    stations = await db_read(request, lambda s: {k: f"{v[0]} {v[1]}" for k, v in station_labels(s).items()})
     ids = [f["case_id"] for f in rows]
     numbers = await db_read(request, lambda s: dict(s.execute(
         select(CaseRecord.id, CaseRecord.number).where(CaseRecord.id.in_(ids))).all()) if ids else {})
@@ -95,12 +96,14 @@ async def close(request: Request, followup_id: int) -> Response:
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    """One sheet; every text cell goes through ``catalog_sheets.append_text_row`` (kept as text, never a
+    formula: station, department and item names are user-supplied)."""
     ws = wb.create_sheet(title)
-    ws.append(header)
+    append_text_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row])
+        append_text_row(ws, [v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row])
     for i, _ in enumerate(header, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = 18
 

@@ -2,15 +2,15 @@
 
 ``backoffice.list_cases`` decodes every matching case to sort it, which is right for the API's bounded lists
 but not for a page of 50 out of 100,000. Here the database pages, and ``backoffice`` still decides who sees
-what (``_visible_filter``) and how each row's deadline reads (``_summary``, working days from
+what (``visible_filter``) and how each row's deadline reads (``case_summary``, working days from
 ``casework.workdays``)::
 
     page = queue_page(s, reviewer, QueueFilter(status="open"), page=1)   # rows, total, pages
 
-Order: by 承诺办结日期 ascending, then id; cases without a promised date last. For open cases this *is*
-overdue-first (remaining working days grow with the promised date), so it matches ``list_cases``' order
-without decoding documents. The indexes that make it fast are in migration 0004
-(``ix_cases_queue_department``, ``ix_cases_queue_status``, ``ix_cases_queue_due``).
+Order: by the stored 限时办结 due day (``cases.due_date``: promised date + days paused for 补正)
+ascending, then id; cases without one last. For open cases this *is* overdue-first (remaining working days
+grow with the due day), so it matches ``list_cases``' order without decoding documents. The indexes that
+make it fast are in migration 0005 (``ix_cases_queue_department_due``, ``ix_cases_queue_due_date``).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from casework.workdays import WorkCalendar
 from district_center.backoffice import (
     BackofficeError,
     Reviewer,
-    _calendar,
-    _station_labels,
-    _summary,
-    _visible_filter,
+    case_summary,
+    station_labels,
+    visible_filter,
+    work_calendar,
 )
 from district_center.models import CaseRecord, Station
 from district_center.services.catalog_view import current_catalog
@@ -100,7 +100,7 @@ def _statuses(value: str) -> tuple[str, ...]:
 
 def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
     query = select(CaseRecord)
-    visible = _visible_filter(user, current_catalog(s))
+    visible = visible_filter(user, current_catalog(s))
     if visible is not None:
         query = query.where(visible)
     if f.department:
@@ -113,7 +113,7 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
         walks_due_order = visible is None and not f.department and f.station_no is None and not f.number
         if walks_due_order and s.get_bind().dialect.name == "sqlite":
             # ``status || ''`` hides ix_cases_status from SQLite's planner, which otherwise fetches every case
-            # of the group and sorts it; walking ix_cases_queue_due in order stops after one page.
+            # of the group and sorts it; walking ix_cases_queue_due_date in order stops after one page.
             status = status.concat("")
         query = query.where(status.in_(statuses))
     if f.station_no is not None:
@@ -122,7 +122,7 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
     if f.number:
         query = query.where(CaseRecord.number.startswith(f.number, autoescape=True))
     if f.due_before:
-        query = query.where(CaseRecord.promised_date <= f.due_before)
+        query = query.where(CaseRecord.due_date <= f.due_before)
     return query
 
 
@@ -135,8 +135,8 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
                today: dt.date | None = None) -> QueuePage:
     """One page of the cases ``user`` may see, overdue first, each with its deadline in working days."""
     base = _filtered(s, user, f)
-    dated = base.where(CaseRecord.promised_date.is_not(None))
-    undated = base.where(CaseRecord.promised_date.is_(None))
+    dated = base.where(CaseRecord.due_date.is_not(None))
+    undated = base.where(CaseRecord.due_date.is_(None))
     n_dated = _count(s, dated)
     n_undated = 0 if f.due_before else _count(s, undated)
     total = n_dated + n_undated
@@ -148,17 +148,18 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
     ids: list[str] = []
     if offset < n_dated:
         ids = list(s.scalars(dated.with_only_columns(CaseRecord.id)
-                             .order_by(CaseRecord.promised_date, CaseRecord.id).offset(offset).limit(size)))
+                             .order_by(CaseRecord.due_date, CaseRecord.id).offset(offset).limit(size)))
     if len(ids) < size and n_undated:
         start = max(0, offset - n_dated)
         ids += list(s.scalars(undated.with_only_columns(CaseRecord.id).order_by(CaseRecord.id)
                               .offset(start).limit(size - len(ids))))
     by_id = {r.id: r for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_(ids)))} if ids else {}
     records = [by_id[i] for i in ids if i in by_id]
-    catalog, calendar, stations = current_catalog(s), _MemoCalendar(_calendar(s).tables), _station_labels(s)
+    catalog, stations = current_catalog(s), station_labels(s)
+    calendar = _MemoCalendar(work_calendar(s).tables)
     from casework.acceptance import local_date
     from district_center.db import utcnow
 
     day = today or local_date(utcnow())
-    rows = [_summary(r, Case.from_dict(r.document), catalog, calendar, day, stations) for r in records]
+    rows = [case_summary(r, Case.from_dict(r.document), catalog, calendar, day, stations) for r in records]
     return QueuePage(rows, total, page, pages)

@@ -54,7 +54,9 @@ class PrivatePostgres:
 
 
 @contextmanager
-def private_postgres(max_connections: int = 300) -> Iterator[PrivatePostgres]:
+def private_postgres(max_connections: int = 300, *, fsync: bool = True) -> Iterator[PrivatePostgres]:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (stopped and deleted on exit); ``fsync=False`` for
+    benchmarks that measure queries rather than commits."""
     bindir = pg_bindir()
     base = Path(tempfile.mkdtemp(prefix="pgbench-"))
     os.chmod(base, 0o755)
@@ -69,7 +71,7 @@ def private_postgres(max_connections: int = 300) -> Iterator[PrivatePostgres]:
     port = free_port()
     subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                     "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True)
-    opts = f"-h 127.0.0.1 -p {port} -k {sock} -c max_connections={max_connections}"
+    opts = f"-h 127.0.0.1 -p {port} -k {sock} -c max_connections={max_connections}" + ("" if fsync else " -F")
     subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w",
                     "start"], check=True, capture_output=True)
     try:

@@ -54,7 +54,8 @@ def put_chunk(
 ) -> AttachmentStatus:
     if total > max_bytes:
         raise ProblemError(413, "too_large",
-                           f"附件大小 {_mb(total)} 超过区中心的上限 {_mb(max_bytes)}，请压缩或分成多个文件后再上传",
+                           f"附件大小 {_mb(total)} 超过区中心的上限 {_mb(max_bytes)}，"
+                           "请压缩或分成多个文件后再上传",
                            limit=max_bytes)
     if total <= 0:
         raise ProblemError(400, "bad_size", "附件总大小必须大于 0")

@@ -23,10 +23,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from casework.acceptance import local_date
 from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.workdays import add_working_days
+from district_center.catalog_calendar import district_calendar
 from district_center.db import iso_z, utcnow
 from district_center.models import CaseRecord, FeedEventRecord, Station
+from district_center.services.deadlines import due_date
 from district_center.services.stations import audit
 from sync.protocol import EventType, FeedEvent, case_digest
 
@@ -113,6 +116,8 @@ def update_case(
     before = record.status
     record.document = case.to_dict()
     record.status = case.status.value
+    record.promised_date = case.promised_date.isoformat() if case.promised_date else None
+    record.due_date = due_date(case, district_calendar(session), local_date(at))
     record.digest = case_digest(record.document)
     record.updated_at = at
     body = {"status": record.status, "from": before, "actor": actor, "version": case.version,

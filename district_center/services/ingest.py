@@ -11,7 +11,9 @@ Rules, in order: the entry is well formed; the case belongs to this station (or 
 replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
 document parses as a ``casework.cases.Case`` whose id and version match; a new case's item (or bundle) is
 in the published catalog and not cancelled at acceptance time; every attachment it references is held
-complete.
+complete. A case the center already holds is merged into the center's copy
+(``services.merge.merge_station_push``): the center keeps its back-office status and history unless the
+station moves the status forward along a station-side transition; the station's own data is taken.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework.acceptance import local_date
 from casework.cases import Case, CaseError
 from casework.catalog import Catalog, ItemStatus
+from casework.workdays import WorkCalendar
+from district_center.catalog_calendar import district_calendar
 from district_center.db import Database, utcnow
 from district_center.models import Attachment, CaseReceiptRecord, CaseRecord
 from district_center.services.catalog_view import current_catalog
+from district_center.services.deadlines import due_date
+from district_center.services.merge import merge_station_push
 from district_center.services.station_auth import AuthedStation
 from district_center.services.stations import audit
 from sync.protocol import (
@@ -50,7 +57,7 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 # literal value) cost more than the database work.
 _CASES = cast(Table, CaseRecord.__table__)
 _RECEIPTS = cast(Table, CaseReceiptRecord.__table__)
-_SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version).where(
+_SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version, _CASES.c.document).where(
     _CASES.c.id == bindparam("cid"))
 _SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.station_id).where(
     _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver"))
@@ -154,6 +161,7 @@ class Ingest:
         self.station = station
         self.now = now or utcnow()
         self.followup_working_days = followup_working_days
+        self.calendar: WorkCalendar = WorkCalendar()
 
     def run(self, raw_entries: list[Any]) -> CaseBatchResult:
         receipts: list[CaseReceipt | None] = [None] * len(raw_entries)
@@ -174,6 +182,7 @@ class Ingest:
         prepared = {i: _Prepared.of(entry) for i, entry in parsed}
         with self.db.read_session() as s:
             catalog = current_catalog(s)
+            self.calendar = district_calendar(s)
         with self.db.session() as s:
             for i, entry in parsed:
                 receipts[i] = self._one(s, entry, prepared[i], catalog)
@@ -221,13 +230,22 @@ class Ingest:
             if missing:
                 raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
         digest = prep.digest
+        document, stored_digest = entry.case, digest
+        if row is not None:  # the center may have moved the case since: merge, never roll it back
+            case, ignored = merge_station_push(Case.from_dict(row.document), case)
+            document = case.to_dict()
+            stored_digest = case_digest(document)
+            if ignored:
+                audit(s, f"station:{me}", "case.status_ignored", f"case:{entry.id}", version=entry.version,
+                      station_status=prep.case.status.value, kept=case.status.value)
         seq = conn.execute(_INSERT_RECEIPT, {"case_id": entry.id, "version": entry.version, "station_id": me,
                                              "digest": digest, "received_at": self.now}).scalar_one()
         columns: dict[str, Any] = {
             "version": entry.version, "number": case.number[:64], "item_code": case.item_code,
-            "bundle_code": case.bundle_code, "status": case.status.value, "document": entry.case,
+            "bundle_code": case.bundle_code, "status": case.status.value, "document": document,
             "promised_date": case.promised_date.isoformat() if case.promised_date else None,
-            "jurisdiction": (case.jurisdiction or jurisdiction or None), "digest": digest, "seq": seq,
+            "due_date": due_date(case, self.calendar, local_date(self.now)),
+            "jurisdiction": (case.jurisdiction or jurisdiction or None), "digest": stored_digest, "seq": seq,
             "updated_at": self.now,
         }
         if row is None:

@@ -65,7 +65,8 @@ def authenticate(
     except ProtocolError as exc:
         raise from_protocol_error(exc) from None
     if status == "revoked":
-        raise ProblemError(403, "station_revoked", "本站已被区中心停用，无法再同步数据；如有疑问请联系区政务服务中心")
+        raise ProblemError(403, "station_revoked",
+                           "本站已被区中心停用，无法再同步数据；如有疑问请联系区政务服务中心")
     when = datetime.fromtimestamp(now, UTC)
     try:
         with db.write_connection() as conn:
@@ -79,5 +80,6 @@ def authenticate(
             if random.random() < PURGE_PROBABILITY:
                 conn.execute(delete(StationNonce).where(StationNonce.expires_at < when))
     except IntegrityError:
-        raise ProblemError(401, "nonce_reused", "该请求已经处理过（重复的请求编号），已拒绝；请重新发送") from None
+        raise ProblemError(401, "nonce_reused",
+                           "该请求已经处理过（重复的请求编号），已拒绝；请重新发送") from None
     return info

@@ -122,6 +122,9 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
     return station
 
 
+CODE_USED = "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码"
+
+
 def enroll(session: Session, code: str, public_key: str, app_version: str,
            now: datetime | None = None) -> Station:
     """Consume a code and bind the station's public key. ``ProblemError`` for a bad, used or expired code."""
@@ -131,15 +134,16 @@ def enroll(session: Session, code: str, public_key: str, app_version: str,
     if row is None:
         raise ProblemError(403, "bad_enrollment_code", "注册码不正确，请核对后重新输入（注意区分字母和数字）")
     if row.used_at is not None:
-        raise ProblemError(403, "enrollment_code_used", "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码")
+        raise ProblemError(403, "enrollment_code_used", CODE_USED)
     if row.expires_at <= now:
-        raise ProblemError(403, "enrollment_code_expired", "注册码已过期（有效期 24 小时），请向区中心申请新的注册码")
+        raise ProblemError(403, "enrollment_code_expired",
+                           "注册码已过期（有效期 24 小时），请向区中心申请新的注册码")
     # Single use even under concurrent enrollments: only one UPDATE can flip used_at from NULL.
-    claimed = cast(CursorResult[Any], session.execute(update(EnrollmentCode).where(EnrollmentCode.id == row.id,
-                                                           EnrollmentCode.used_at.is_(None))
-                              .values(used_at=now))).rowcount
+    claim = (update(EnrollmentCode).where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+             .values(used_at=now))
+    claimed = cast(CursorResult[Any], session.execute(claim)).rowcount
     if claimed != 1:
-        raise ProblemError(403, "enrollment_code_used", "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码")
+        raise ProblemError(403, "enrollment_code_used", CODE_USED)
     station = session.get(Station, row.station_id)
     if station is None or station.status != "pending":
         raise ProblemError(403, "station_not_pending", "该服务站已注册或已停用，请向区中心申请新的注册码")

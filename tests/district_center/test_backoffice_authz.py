@@ -137,16 +137,15 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     assert supervisor.get(f"{base}/files/{birth_form}").status_code == 200
 
 
-def test_deadline_report_sees_every_running_case_past_the_list_scan_cap(
+def test_deadline_report_sees_every_running_overdue_case(
         center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client], monkeypatch: pytest.MonkeyPatch) -> None:
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
     st = new_station("新城区胡家庙街道便民服务站", jurisdiction="新城区")
     early = dt.date(2020, 3, 2)  # before anything else in this module's center: first in promised order
     done = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early)
     done.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT, reason="申请人撤回", side=Side.STATION)
     late = [case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early) for _ in range(2)]
     push(client(st), done.to_dict(), *(c.to_dict() for c in late))
-    monkeypatch.setattr(backoffice, "SCAN_LIMIT", 1)
     with center.db.read_session() as s:
         report = backoffice.deadline_report(s, backoffice.Reviewer("user:0", ("supervisor",), None),
                                             today=dt.date(2026, 11, 20))

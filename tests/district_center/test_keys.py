@@ -192,3 +192,34 @@ def test_recover_station_refuses_unreadable_or_empty_new_secret(tmp_path: Path,
         code = main(["recover-station", "--data-dir", str(tmp_path / "station"), "--key-file", str(key_path),
                      "--passphrase-file", str(pf), "--new-secret-file", str(secret_file)])
         assert code == 1 and message in capsys.readouterr().err
+
+
+def test_commands_share_the_data_dir_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from one directory without flags: keys init writes where serve and recover-station look."""
+    from district_center.cli import main
+    from district_center.settings import load_settings
+    from storage.crypto import KdfParams as StationKdf
+    from storage.store import StationStore
+
+    for name in ("CENTER_DATA_DIR", "CENTER_CONFIG", "CENTER_KEY_PASSPHRASE", "CENTER_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    pf, sf = tmp_path / "pass", tmp_path / "secret"
+    pf.write_text(PASS + "\n")
+    sf.write_text("brand-new-admin-secret\n")
+    assert main(["keys", "init", "--passphrase-file", str(pf)]) == 0
+    data_dir = load_settings().data_dir
+    assert data_dir == (tmp_path / ".center-data").resolve()
+    keys = load_key_file(data_dir / "district-keys.key.json", PASS)
+    store = StationStore.create(tmp_path / "station", station_name="幸福社区便民服务站",
+                                admin_secret="old-admin-secret", station_passphrase="station passphrase 1",
+                                kdf=StationKdf.insecure_fast())
+    store.set_recovery_key(keys.recovery_public_b64)
+    store.close()
+    assert main(["recover-station", "--data-dir", str(tmp_path / "station"), "--passphrase-file", str(pf),
+                 "--new-secret-file", str(sf)]) == 0
+    store = StationStore.open(tmp_path / "station")
+    try:
+        store.unlock_admin("brand-new-admin-secret")
+    finally:
+        store.close()

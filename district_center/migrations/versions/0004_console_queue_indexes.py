@@ -1,9 +1,9 @@
 """Indexes for the console's reviewer queue: department / status filters in 承诺办结日期 order.
 
 The queue pages by ``ORDER BY promised_date, id`` under ``department = ?`` (a reviewer) or over every case (a
-supervisor), filtered by a status group. Both indexes end with ``status`` so the filter and the page counts are
-answered from the index alone: the backends walk it in order and stop after one page, and never read (or sort)
-the case documents of the rows they skip (``district_center/console/queue.py``, ``bench/console.py``).
+supervisor), filtered by a status group. Both indexes end with ``status`` so the filter and the page counts
+are answered from the index alone: the backends walk it in order and stop after one page, and never read (or
+sort) the case documents of the rows they skip (``district_center/console/queue.py``, ``bench/console.py``).
 
 Revision ID: 0004
 Revises: 0003

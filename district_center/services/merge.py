@@ -1,0 +1,114 @@
+"""Merging a station's push into the center's copy of a case (ingest of a case the center already holds).
+
+The center records back-office transitions (受理/审查中, 补齐补正, 决定, 结果待领取 …) on its own copy without
+changing the row's ``version`` (that stays the station's last pushed version, so receipts keep their meaning).
+A station may push a newer version before it applied the feed event of such a transition (it added a rating,
+recorded a supplement). Overwriting would roll the center's status and history back, so ingest merges:
+
+* **Status.** The center's status stands unless the station's copy moves it *forward* along transitions
+  the station side may record (``casework.cases.TRANSITIONS``, ``Side.STATION``) starting from the center's
+  current status: the station's new station-side history entries are walked in order, and each one whose
+  ``from`` is the current status and whose move the station may record is applied. Anything else the
+  station says about the status is ignored (not an error: the receipt stays ``accepted``). Bundle sub-cases
+  are merged the same way, one by one.
+* **History.** Center-side entries come from the center's copy (the center is authoritative for them; the
+  station's copies of them, written when it applied the feed, may carry another time); the station-side
+  entries of both copies are kept, deduplicated by ``(to, at, actor, side)``, minus the station's new
+  entries whose move was ignored. Sorted by time (stable).
+* **Station-side data** comes from the station: applicant, agent, materials, pickup, rating, when a
+  supplement was supplied, and withdrawal/hand-over when the status rule above admits them.
+* **Center-side data** comes from the center: supplement requests (what is missing; the station's
+  ``supplied_at`` is carried over), results, and — for a
+  代收 case (collected for another jurisdiction), whose clock starts when the department receives it — the
+  promised dates. Other cases keep the promised dates the accepting station set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from casework.cases import TRANSITIONS, Case, CaseStatus, Side, SubCase, SupplementRequest, Transition
+
+__all__ = ["is_collected", "merge_station_push"]
+
+_Key = tuple[str, str, str, str]
+
+
+def _key(t: Transition) -> _Key:
+    return (t.to_status.value, t.at.isoformat(), t.actor, t.side.value)
+
+
+def is_collected(case: Case) -> bool:
+    """代收 (全市通办): collected at a station for another jurisdiction."""
+    return case.status is CaseStatus.COLLECTED or any(
+        t.to_status is CaseStatus.COLLECTED for t in case.history)
+
+
+def _merge_track(center_status: CaseStatus, center_history: Sequence[Transition],
+                 station_history: Sequence[Transition]) -> tuple[CaseStatus, list[Transition]]:
+    """(status, history) of one status track (the case, or one bundle sub-case)."""
+    known = {_key(t) for t in center_history}
+    status = center_status
+    kept: list[Transition] = []
+    for t in station_history:
+        if t.side is not Side.STATION or _key(t) in known:
+            continue
+        known.add(_key(t))
+        sides = TRANSITIONS[status].get(t.to_status)
+        if t.from_status is status and sides is not None and Side.STATION in sides:
+            kept.append(t)
+            status = t.to_status
+    history = sorted([*center_history, *kept], key=lambda t: t.at)
+    return status, history
+
+
+def _merge_supplements(center: Iterable[SupplementRequest], station: Iterable[SupplementRequest]
+                       ) -> list[SupplementRequest]:
+    """The center's requests (it is authoritative for what is missing), each with ``supplied_at`` from the
+    station's copy of it when the center has none. The station's copy is matched by item and the materials
+    asked, in order: its ``requested_at`` is the time the station applied the feed event, not the center's."""
+    theirs = list(station)
+    out: list[SupplementRequest] = []
+    for req in center:
+        asked = (req.item_code, tuple(m.code for m in req.items))
+        other = next((o for o in theirs if (o.item_code, tuple(m.code for m in o.items)) == asked), None)
+        if other is not None:
+            theirs.remove(other)
+            if req.supplied_at is None and other.supplied_at is not None:
+                req = SupplementRequest(req.items, req.requested_at, req.requested_by, req.item_code,
+                                        req.due_date, other.supplied_at)
+        out.append(req)
+    return out
+
+
+def _merge_sub(center: SubCase, station: SubCase | None, center_owns_dates: bool) -> SubCase:
+    if station is None:
+        return center
+    status, history = _merge_track(center.status, center.history, station.history)
+    date, provisional = ((center.promised_date, center.promised_date_provisional) if center_owns_dates
+                         else (station.promised_date, station.promised_date_provisional))
+    return SubCase(center.item_code, status, history, center.result or station.result, date, provisional)
+
+
+def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
+    """The case to store when ``station`` (a newer version pushed by a station) arrives while the center
+    holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's."""
+    status, history = _merge_track(center.status, center.history, station.history)
+    owns_dates = is_collected(center)
+    theirs = {s.item_code: s for s in station.sub_cases}
+    subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates) for sub in center.sub_cases]
+    date, provisional = ((center.promised_date, center.promised_date_provisional) if owns_dates
+                         else (station.promised_date, station.promised_date_provisional))
+    merged = Case(
+        id=station.id, number=station.number, station_id=station.station_id,
+        catalog_version=station.catalog_version, applicant=station.applicant,
+        created_at=station.created_at, updated_at=max(center.updated_at, station.updated_at),
+        item_code=station.item_code, bundle_code=station.bundle_code, version=station.version,
+        status=status, agent=station.agent, materials=list(station.materials),
+        jurisdiction=station.jurisdiction or center.jurisdiction, pickup=station.pickup,
+        promised_date=date, promised_date_provisional=provisional,
+        rating=station.rating or center.rating, result=center.result or station.result,
+        supplements=_merge_supplements(center.supplements, station.supplements),
+        sub_cases=subs or list(station.sub_cases), history=history,
+    )
+    return merged, status is not station.status

@@ -1,0 +1,66 @@
+"""Console pieces without a browser: the supervision xlsx export, the 补正 material choices, imports."""
+
+from __future__ import annotations
+
+import ast
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from district_center.console.pages_cases import _materials_to_ask
+from district_center.console.pages_supervision import export_workbook
+from district_center.devtools.server import RunningCenter
+from district_center.keys import DistrictKeys
+
+from .backoffice_helpers import ensure_sample_published
+
+CONSOLE = Path(__file__).resolve().parents[2] / "district_center" / "console"
+EVIL = "=HYPERLINK(\"http://x.invalid\",\"点我\")"
+
+
+def _data() -> dict[str, Any]:
+    case = {"number": "+261120-001-00001", "name": EVIL, "item_code": "X", "department": "@SUM(1)",
+            "station_no": 1, "station_name": "-1+1", "status_label": "审查中", "promised_date": "2026-11-27",
+            "deadline": {"text": "还剩2个工作日"}, "overdue": False}
+    return {
+        "deadlines": {"cases": [case], "by_department": {EVIL: {"overdue": 1, "soon_due": 0}}},
+        "ratings": {"month": [], "item": [{"label": EVIL, "total": 1, "satisfied_rate": 1.0, "bad_rate": 0.0,
+                                           "levels": {"非常满意": 1}}], "station": []},
+        "followups": [{"case_id": "c1", "rating": "不满意", "department": EVIL, "due_date": "2026-11-27",
+                       "status": "open", "overdue": False}],
+        "stations": [{"station_no": 1, "name": EVIL, "status": "active", "last_seen_at": None, "backlog": 0,
+                      "open_cases": 0, "app_version": "=1+1", "catalog_version": 1, "error_count": 0}],
+    }
+
+
+def test_supervision_export_keeps_user_text_as_text() -> None:
+    wb = load_workbook(io.BytesIO(export_workbook(_data())))
+    texts = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    dangerous = [c for c in texts if c.value.startswith(("=", "+", "-", "@"))]
+    assert len(dangerous) >= 8
+    for cell in dangerous:
+        assert cell.data_type == "s" and cell.quotePrefix, (cell.coordinate, cell.value)
+    assert EVIL in [c.value for c in texts]  # unchanged value, only marked as text
+
+
+def test_supplement_choices_are_the_reviewers_own_items_materials(
+        center: RunningCenter, district_keys: DistrictKeys) -> None:
+    ensure_sample_published(center, district_keys)
+    police = "11610114145325255L071060102000000"
+    detail = {"item_code": None, "bundle_code": "YJS-CS", "materials": [], "my_items": [police]}
+    with center.db.read_session() as s:
+        mine = {m["code"] for m in _materials_to_ask(s, detail)}
+        everything = {m["code"] for m in _materials_to_ask(s, {**detail, "my_items": None})}
+    assert mine == {"M-SFZ", "M-HKB", "M-CSYXZM", "M-JHZ"}
+    assert {"M-CSSQ", "M-YBDJ", "M-JZJL"} <= everything - mine
+
+
+def test_console_uses_only_the_public_backoffice_api() -> None:
+    private = []
+    for path in CONSOLE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "district_center.backoffice":
+                private += [(path.name, a.name) for a in node.names if a.name.startswith("_")]
+    assert private == []
