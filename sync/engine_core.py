@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from casework.cases import FINAL
 from sync.errors import AuthError, CenterError, DocumentRefused
 from sync.ports import OutboxItem, SyncStore
 from sync.protocol import (
@@ -72,6 +73,7 @@ BATCH_SIZE = 50
 FEED_PAGE = 500
 STAGES = ("push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results", "done")
 CATALOG_KINDS = ("catalog", "catalog_delta")
+FINAL_STATUSES = frozenset(s.value for s in FINAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +320,7 @@ def _send_batch(
     except ProtocolError as exc:
         raise CenterError(f"区中心的回执格式不正确：{exc.detail}", code="bad_response") from None
     outcome = store.record_receipts(ready, result.receipts)
+    yield from _confirm_final(store, [i for i in ready if i.case_id in outcome.delivered])
     report.batches += 1
     report.cases_delivered += len(outcome.delivered)
     report.cases_rejected += len(outcome.rejected)
@@ -325,6 +328,23 @@ def _send_batch(
     progress.advance(cases=len(outcome.delivered) + len(outcome.rejected))
     if not (outcome.delivered or outcome.rejected or outcome.superseded):
         raise CenterError("区中心没有为已上传的办件返回回执", code="missing_receipts")
+
+
+def _confirm_final(store: SyncStore, delivered: list[OutboxItem]) -> Generator[Request, Response, None]:
+    """For each delivered version whose status is final, read the center's copy: its merge keeps its own
+    status when the station's move does not follow from it (撤回 after the department decided), and the
+    receipt says ``accepted`` either way. Only a copy that shows the same final status lets retention purge
+    the case; anything else (another status, a refusal) leaves it unconfirmed."""
+    for item in delivered:
+        status = item.case.get("status")
+        if status not in FINAL_STATUSES:
+            continue
+        resp = yield Request("GET", f"{API_PREFIX}/cases/{item.case_id}")
+        if resp.status in (401, 403):
+            check_response(resp, "查询办件")
+        body = resp.json() if resp.ok else None
+        if isinstance(body, Mapping) and body.get("status") == status:
+            store.confirm_final(item.case_id)
 
 
 def _upload(

@@ -19,8 +19,8 @@
 ``result_downloads``  result documents (结果文书) a ``decided`` / ``result_ready`` event listed, queued in the
                 commit that applies the event (key ``<case id>:<sha256>``) until downloaded and verified
 ``center_confirmations``  written through ``storage.retention.mark_center_confirmed`` when the center is
-                known to hold a case's final version (accepted receipt of a final version, or a feed event
-                that makes the case final): retention may purge it after the retention days
+                known to hold a case's final version (its copy shows the final status the station sent, or
+                a feed event makes the case final): retention may purge it after the retention days
 ``drafts``      drafts flagged when a new catalog changes or cancels their item
 
 Personal data never goes to logs: log lines name case ids and counts only.
@@ -36,12 +36,13 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from casework.cases import FINAL, Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
+from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
 from casework.catalog import Catalog, CatalogError, diff
 from storage.errors import StorageError
 from storage.retention import mark_center_confirmed
 from sync import apply as apply_mod
 from sync import inbox
+from sync.engine_core import FINAL_STATUSES
 from sync.errors import NotEnrolled
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
 from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome, ResultFile
@@ -70,7 +71,6 @@ CASES = "cases"
 DRAFTS = "drafts"
 RESULT_DOWNLOADS = "result_downloads"
 RESULT_EVENTS = ("decided", "result_ready")
-FINAL_VALUES = frozenset(s.value for s in FINAL)
 _HEX64 = frozenset("0123456789abcdef")
 
 
@@ -238,8 +238,6 @@ class StationSyncStore:
                     tx.delete(OUTBOX, item.case_id)
                     tx.put(RECEIPTS, item.case_id, record)
                     self._mark_delivered(tx, item.case_id, at)
-                    if item.case.get("status") in FINAL_VALUES:  # the center holds the final version
-                        mark_center_confirmed(tx, item.case_id, at)
                     outcome.delivered.append(item.case_id)
                 else:
                     tx.delete(OUTBOX, item.case_id)
@@ -266,6 +264,10 @@ class StationSyncStore:
         if "_feed_seq" in doc:
             out["_feed_seq"] = doc["_feed_seq"]
         tx.put(CASES, case_id, out)
+
+    def confirm_final(self, case_id: str) -> None:
+        with self._tx("sync.center_confirmed") as tx:
+            mark_center_confirmed(tx, case_id, self._clock())
 
     def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None:
         at = self._clock()
@@ -377,7 +379,7 @@ class StationSyncStore:
                                     note)
                     continue
                 tx.put(CASES, event.case_id, new)
-                if new.get("status") in FINAL_VALUES:  # the center recorded the final state itself
+                if new.get("status") in FINAL_STATUSES:  # the center recorded the final state itself
                     mark_center_confirmed(tx, event.case_id, self._clock())
                 result.applied += 1
             tx.put(SYNC_STATE, "feed", {"cursor": next_cursor, "at": self._clock()})

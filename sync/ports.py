@@ -79,6 +79,10 @@ class SyncStore(Protocol):
 
     def rejected_count(self) -> int: ...
 
+    def confirm_final(self, case_id: str) -> None:
+        """The center holds this case's final (closed / refused / withdrawn) state: retention may purge it."""
+        ...
+
     def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None: ...
 
     # -- attachments (content-addressed by sha256 hex)

@@ -109,21 +109,17 @@ def test_inbox_is_pruned_but_unread_notices_stay(tmp_path: Path) -> None:
 
 
 def test_a_final_case_is_purged_only_once_the_center_confirmed_it(store: StationSyncStore) -> None:
-    confirmed, unconfirmed, by_feed = _case(CaseStatus.WITHDRAWN), _case(CaseStatus.WITHDRAWN), _case()
+    """Retention purges a final case only with a confirmation: here the feed's (the center withdrew it); a
+    case withdrawn on the station whose final state the center never confirmed stays. (Receipts of final
+    versions: ``test_backoffice_flow.test_a_final_case_is_confirmed_only_when_the_center_holds_it``.)"""
+    unconfirmed, by_feed = _case(CaseStatus.WITHDRAWN), _case()
     with store.store.transaction() as tx:
-        for case in (confirmed, unconfirmed, by_feed):
+        for case in (unconfirmed, by_feed):
             tx.put("cases", case.id, case.to_dict())
             enqueue(tx, case.to_dict())
-    items = store.pending(10)
-    by_id = {i.case_id: i for i in items}
-    # the center receipts the withdrawn version of one case; the other's receipt never arrived
-    sent = by_id[confirmed.id]
-    store.record_receipts([sent], [CaseReceipt(sent.case_id, sent.version, ReceiptStatus.ACCEPTED, 7, "",
-                                               case_digest(sent.case))])
-    # the third is withdrawn by the center (the station only learns it from the feed)
-    queued = by_id[by_feed.id]
-    store.record_receipts([queued], [CaseReceipt(queued.case_id, queued.version, ReceiptStatus.ACCEPTED, 8,
-                                                 "", case_digest(queued.case))])
+    for item in store.pending(10):  # both receipted: a receipt alone confirms nothing
+        store.record_receipts([item], [CaseReceipt(item.case_id, item.version, ReceiptStatus.ACCEPTED, 8, "",
+                                                   case_digest(item.case))])
     store.apply_feed([_event(1, "status_changed", by_feed.id, {"status": "withdrawn", "actor": "user:r",
                                                                "reason": "申请人在区中心撤回"})], 1)
     assert store.store.get("cases", by_feed.id)["status"] == "withdrawn"  # type: ignore[index]
@@ -131,8 +127,8 @@ def test_a_final_case_is_purged_only_once_the_center_confirmed_it(store: Station
     early = purge_expired(store.store, now=dt.datetime(2026, 11, 20, tzinfo=dt.UTC), days=30)  # type: ignore[arg-type]
     assert early.purged_cases == []
     report = purge_expired(store.store, now=dt.datetime(2026, 12, 3, tzinfo=dt.UTC), days=30)  # type: ignore[arg-type]
-    assert sorted(report.purged_cases) == sorted([confirmed.id, by_feed.id])
-    assert store.store.get("cases", confirmed.id)["purged"] is True  # type: ignore[index]
+    assert report.purged_cases == [by_feed.id]
+    assert store.store.get("cases", by_feed.id)["purged"] is True  # type: ignore[index]
     assert "applicant" in store.store.get("cases", unconfirmed.id)  # type: ignore[operator]
 
 

@@ -181,3 +181,29 @@ def test_a_collected_case_gets_its_promised_date_when_the_jurisdiction_receives_
     assert local["status"] == "in_review"
     assert (local["promised_date"], local["promised_date_provisional"]) == (
         held.promised_date.isoformat(), held.promised_date_provisional)
+
+
+def test_a_final_case_is_confirmed_only_when_the_center_holds_it(center: CenterHandle,
+                                                                  station: Station) -> None:
+    """The worker withdraws two delivered cases; the department had already decided one of them, so the
+    center's merge keeps its decision (the receipt still says accepted). Only the other is confirmed, and
+    only it is purged after the retention days."""
+    from storage.retention import purge_expired
+
+    station.service.run_once(raise_errors=True)
+    kept, overruled = station.accept(), station.accept()
+    station.service.run_once(raise_errors=True)
+    center.review(overruled.id, approve=True)
+    now = dt.datetime.now(dt.UTC)
+    for case in (kept, overruled):
+        local = Case.from_dict(station.case(case.id))
+        local.transition(CaseStatus.WITHDRAWN, actor="worker:w01", at=now, reason="申请人撤回",
+                         side=Side.STATION)
+        _save(station, local)
+    report = station.service.run_once(raise_errors=True)
+    assert report is not None and report.cases_delivered == 2
+    assert (center.cases()[kept.id][1], center.cases()[overruled.id][1]) == ("withdrawn", "approved")
+    assert station.store.get("center_confirmations", kept.id) is not None
+    assert station.store.get("center_confirmations", overruled.id) is None
+    purged = purge_expired(station.store, now=now + dt.timedelta(days=31), days=30)
+    assert purged.purged_cases == [kept.id]
