@@ -49,7 +49,7 @@ from casework.cases import (
 )
 from casework.catalog import Catalog
 from casework.workdays import WorkCalendar
-from district_center.catalog_calendar import district_calendar
+from district_center.catalog_calendar import MemoCalendar, district_calendar
 from district_center.db import iso_z, utcnow
 from district_center.models import CaseRecord, FollowUp, RatingRecord, ResultDocument, Station, User
 from district_center.services.catalog_view import current_catalog
@@ -258,8 +258,9 @@ def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
 
 
 def work_calendar(s: Session) -> WorkCalendar:
-    """The district's working-day calendar (its published holiday tables)."""
-    return district_calendar(s)
+    """The district's working-day calendar (its published holiday tables), memoising each day's answer
+    (``catalog_calendar.MemoCalendar``): lists and reports count working days for every row."""
+    return MemoCalendar(district_calendar(s).tables)
 
 
 def station_labels(s: Session) -> dict[str, tuple[int, str, str]]:

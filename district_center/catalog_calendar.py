@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,6 +128,30 @@ def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
         return 0, {}
     tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
     return int(newest["version"]), tables
+
+
+_MEMOS: dict[Any, dict[dt.date, bool]] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+class MemoCalendar(WorkCalendar):
+    """A work calendar remembering each day's answer (process-wide): every row of a list counts working days
+    over the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call. The memo
+    is keyed by the published tables, so publishing a calendar starts a fresh one."""
+
+    def is_working_day(self, day: dt.date) -> bool:
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            key = frozenset(self.tables.items())
+            with _MEMO_LOCK:
+                if key not in _MEMOS:
+                    if len(_MEMOS) >= 8:
+                        _MEMOS.clear()
+                    _MEMOS[key] = {}
+                memo = self.__dict__["_memo"] = _MEMOS[key]
+        if day not in memo:
+            memo[day] = super().is_working_day(day)
+        return memo[day]
 
 
 def district_calendar(s: Session) -> WorkCalendar:

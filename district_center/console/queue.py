@@ -16,7 +16,6 @@ make it fast are in migration 0005 (``ix_cases_queue_department_due``, ``ix_case
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from casework.cases import Case, CaseStatus
-from casework.workdays import WorkCalendar
 from district_center.backoffice import (
     BackofficeError,
     Reviewer,
@@ -46,30 +44,6 @@ STATUS_GROUPS: dict[str, tuple[str, tuple[CaseStatus, ...]]] = {
     "done": ("已出件 / 已办结", DONE),
     "all": ("全部", ()),
 }
-
-
-_MEMOS: dict[Any, dict[dt.date, bool]] = {}
-_MEMO_LOCK = threading.Lock()
-
-
-class _MemoCalendar(WorkCalendar):
-    """The district calendar, remembering each day's answer: every row of every page counts working days over
-    the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call. The memo is
-    keyed by the published tables, so publishing a calendar starts a fresh one."""
-
-    def is_working_day(self, day: dt.date) -> bool:
-        memo = self.__dict__.get("_memo")
-        if memo is None:
-            key = frozenset(self.tables.items())
-            with _MEMO_LOCK:
-                if key not in _MEMOS:
-                    if len(_MEMOS) >= 8:
-                        _MEMOS.clear()
-                    _MEMOS[key] = {}
-                memo = self.__dict__["_memo"] = _MEMOS[key]
-        if day not in memo:
-            memo[day] = super().is_working_day(day)
-        return memo[day]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +130,7 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
     by_id = {r.id: r for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_(ids)))} if ids else {}
     records = [by_id[i] for i in ids if i in by_id]
     catalog, stations = current_catalog(s), station_labels(s)
-    calendar = _MemoCalendar(work_calendar(s).tables)
+    calendar = work_calendar(s)
     from casework.acceptance import local_date
     from district_center.db import utcnow
 
