@@ -1,21 +1,32 @@
 """The Flet entry point: one station process serves every browser (worker desk, kiosk tablet).
 
-``serve(runtime)`` runs the web server; each browser session gets a :class:`~station_app.screens.shell.Shell`
-that owns that session's screens, idle lock and view-models. Shared state (the store, catalog, sync) lives in
-the :class:`~station_app.services.runtime.StationRuntime` built once per process.
+``serve(runtime)`` runs the web server: our own FastAPI application (:func:`build_web_app`) with the Flet app
+mounted at ``/`` through ``flet_web.fastapi`` (no CDN, the station's assets dir with its CDN-free client
+copies, the upload dir) and ``GET /d/{token}/{name}`` answering generated documents from memory
+(``station_app.services.documents``), run with uvicorn on the configured host and port. Each browser session
+gets a :class:`~station_app.screens.shell.Shell` that owns that session's screens, idle lock and view-models.
+Shared state (the store, catalog, sync) lives in the :class:`~station_app.services.runtime.StationRuntime`
+built once per process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import flet as ft
 
 from station_app.config import FONT_ASSET, FONT_FAMILY
+from station_app.services.documents import document_route
 from station_app.services.runtime import StationRuntime
 
 log = logging.getLogger(__name__)
+URL_PREFIX_ENV = "FLET_DISPLAY_URL_PREFIX"
 
 
 def make_main(runtime: StationRuntime):  # type: ignore[no-untyped-def]
@@ -37,20 +48,118 @@ def make_main(runtime: StationRuntime):  # type: ignore[no-untyped-def]
     return main
 
 
+def build_web_app(
+    runtime: StationRuntime, *, on_startup: Callable[[], None] | None = None, flet_ui: bool = True
+) -> Any:
+    """The station's ASGI app: documents from memory at ``/d/…`` and (``flet_ui``) the Flet app at ``/``.
+
+    The outer app is ``flet_web.fastapi.FastAPI``, whose lifespan starts and stops Flet's session manager
+    (a mounted app's own lifespan never runs). Routes are matched in order, so ``/d/…`` wins over Flet's
+    catch-all static files.
+    """
+    import fastapi
+    import flet_web.fastapi as flet_fastapi  # type: ignore[import-untyped]
+
+    cfg = runtime.config
+    # Flet's FastAPI subclass only when the UI is mounted: its lifespan drives Flet's process-wide sessions.
+    factory = flet_fastapi.FastAPI if flet_ui else fastapi.FastAPI
+    app = factory(
+        on_startup=[on_startup] if on_startup else None, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.include_router(document_route(runtime.documents))
+    if flet_ui:
+        app.mount(
+            "/",
+            flet_fastapi.app(
+                make_main(runtime),
+                assets_dir=str(cfg.web_dir),  # fonts and the CDN-free main.dart.js/.wasm shadow Flet's
+                upload_dir=str(runtime.upload_dir),
+                no_cdn=True,
+            ),
+        )
+    return app
+
+
+def _uvicorn_server(app: Any, host: str, port: int) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn re-raises SIGTERM/SIGINT after a graceful shutdown, which would kill the process before
+            # the caller closes the store; stop serving and return instead.
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
+    return Server(config)
+
+
+def _announce(page_url: str, view: ft.AppView, open_browser: bool) -> None:
+    """What ``ft.run`` did at start-up: print ``<prefix> <url> <view>`` when FLET_DISPLAY_URL_PREFIX is set,
+    otherwise open a browser where there is a display."""
+    prefix = os.environ.get(URL_PREFIX_ENV)
+    if prefix is not None:
+        print(prefix, page_url, view.value, flush=True)
+        return
+    log.info("App URL: %s", page_url)
+    from station_app.commands.serve import browser_available
+
+    if open_browser and browser_available():
+        from flet.utils import open_in_browser
+
+        open_in_browser(page_url)
+
+
+def _desktop_window_possible() -> bool:
+    from flet.utils import get_bool_env_var, is_linux_server
+
+    return not (get_bool_env_var("FLET_FORCE_WEB_SERVER") or is_linux_server())  # type: ignore[no-untyped-call]
+
+
 def serve(runtime: StationRuntime) -> None:
     cfg = runtime.config
     runtime.prepare_web_dir()
-    view = ft.AppView.FLET_APP if cfg.desktop else ft.AppView.WEB_BROWSER
     if not cfg.open_browser:
-        # Flet prints "<prefix> <url>" instead of opening a browser when this is set.
-        os.environ.setdefault("FLET_DISPLAY_URL_PREFIX", "station-app URL:")
+        # "<prefix> <url>" is printed instead of opening a browser when this is set.
+        os.environ.setdefault(URL_PREFIX_ENV, "station-app URL:")
     print(f"station-app: serving {cfg.url} (data: {cfg.data_dir})", flush=True)
-    ft.run(
-        make_main(runtime),
-        view=view,
-        host=cfg.host,
-        port=cfg.port,
-        assets_dir=str(cfg.web_dir),
-        upload_dir=str(runtime.upload_dir),
-        no_cdn=True,
+    if cfg.desktop and _desktop_window_possible():
+        serve_desktop(runtime)
+        return
+    url_host = "127.0.0.1" if cfg.host in ("", "*") else cfg.host
+    page_url = f"http://{url_host}:{cfg.port}"
+    app = build_web_app(
+        runtime, on_startup=lambda: _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
     )
+    _uvicorn_server(app, cfg.host, cfg.port).run()
+
+
+def serve_desktop(runtime: StationRuntime) -> None:
+    """A Flet desktop window (``ft.run`` with the FLET_APP view, as before). Documents are then served by a
+    loopback-only server on the configured port and opened by absolute URL in the system browser."""
+    cfg = runtime.config
+    server = _uvicorn_server(build_web_app(runtime, flet_ui=False), "127.0.0.1", cfg.port)
+    runtime.documents.base_url = f"http://127.0.0.1:{cfg.port}"
+    thread = threading.Thread(target=server.run, name="documents-http", daemon=True)
+    thread.start()
+    try:
+        ft.run(
+            make_main(runtime),
+            view=ft.AppView.FLET_APP,
+            host=cfg.host,
+            port=0,
+            assets_dir=str(cfg.web_dir),
+            upload_dir=str(runtime.upload_dir),
+            no_cdn=True,
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

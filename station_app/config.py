@@ -32,15 +32,16 @@ class AppConfig:
 
     @property
     def web_dir(self) -> Path:
-        """The directory Flet serves as assets: the bundled font (symlinked) and short-lived documents.
+        """The directory served as Flet's assets: the bundled font and the CDN-free client copies.
 
-        It lives in the data dir, not the repository, so generated documents never land in the source tree.
+        It lives in the data dir, not the repository. Generated documents are never written here (nor
+        anywhere): they are served from memory (``station_app.services.documents``).
         """
         return self.data_dir / "web"
 
     @property
-    def download_dir(self) -> Path:
-        """Per-session documents (random, unguessable names; deleted after use and at start)."""
+    def legacy_download_dir(self) -> Path:
+        """Where versions before the in-memory document store wrote receipts; purged at start-up."""
         return self.web_dir / "d"
 
     @property

@@ -71,7 +71,7 @@ class StationRuntime:
     probe_interval: float = DEFAULT_PROBE_INTERVAL
 
     def __post_init__(self) -> None:
-        self.documents = DocumentOutbox(self.config.download_dir)
+        self.documents = DocumentOutbox()
         self.cases = CaseService(self.station)
         self.kiosk = KioskService(self.cases)
         self.bundles = BundleService(self.station, self.config.data_dir / "tmp")
@@ -188,7 +188,11 @@ class StationRuntime:
         return self.config.data_dir / "uploads"
 
     def prepare_web_dir(self) -> None:
-        """Create the served assets dir: the bundled fonts (symlink or copy) and an empty document dir."""
+        """Create the served assets dir: the bundled fonts (copied) and the CDN-free client copies.
+
+        Documents are served from memory; a document dir left by an older version (which wrote receipts
+        there) is removed.
+        """
         web = self.config.web_dir
         web.mkdir(parents=True, exist_ok=True)
         # A copy, not a symlink: Starlette's static files refuse to follow symlinks out of the served dir.
@@ -201,7 +205,13 @@ class StationRuntime:
             if not dst.exists() or dst.stat().st_size != src.stat().st_size:
                 shutil.copy2(src, dst)
         offline_client_bundle(web)
-        self.documents.purge_all()
+        legacy = self.config.legacy_download_dir
+        if legacy.exists() or legacy.is_symlink():
+            if legacy.is_dir() and not legacy.is_symlink():
+                shutil.rmtree(legacy, ignore_errors=True)
+            else:
+                legacy.unlink(missing_ok=True)
+            log.info("removed the old on-disk document dir %s", legacy)
         # Uploads are plaintext scans in transit: nothing from a previous run may stay.
         shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -210,5 +220,5 @@ class StationRuntime:
         self._stop.set()
         if self.background is not None:
             self.background.stop()
-        self.documents.purge_all()
+        self.documents.clear()
         self.station.close()

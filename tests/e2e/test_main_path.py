@@ -73,6 +73,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         station.stop()
 
 
+def plaintext_on_disk(root: Path, needles: list[str], document: bytes) -> list[str]:
+    """Files under ``root`` whose path or bytes hold a needle (UTF-8, UTF-16 LE/BE) or a slice of
+    ``document`` (the served PDF's bytes, whatever their text encoding)."""
+    patterns = [enc for n in needles for enc in (n.encode(), n.encode("utf-16-le"), n.encode("utf-16-be"))]
+    middle = len(document) // 2
+    patterns.append(document[middle : middle + 64])
+    found = []
+    for path in root.rglob("*"):
+        if any(n in str(path.relative_to(root)) for n in needles):
+            found.append(f"{path} (name)")
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            found += [f"{path} ({p[:16]!r})" for p in patterns if p in data]
+    return found
+
+
 def center_cli(demo: dict[str, Any], *args: str) -> str:
     env = dict(os.environ, CENTER_USER_PASSWORD=REVIEWER_PASSWORD)
     out = subprocess.run(
@@ -184,7 +200,11 @@ def _walk(page: Any, guard: Any, browser: Any, demo: dict[str, Any], tokens: dic
     assert popup.url.startswith(demo["url"]), popup.url
     pdf = page.context.request.get(popup.url)
     assert pdf.ok and pdf.body().startswith(b"%PDF"), popup.url
+    assert pdf.headers["cache-control"] == "no-store", pdf.headers
     popup.close()
+    # served from memory: no plaintext of it anywhere under the station's data dir (the web dir is inside it)
+    leaks = plaintext_on_disk(demo["base"] / "data" / "station", [number, APPLICANT[0]], pdf.body())
+    assert leaks == [], leaks
 
     # a single item as well: 高龄津贴申领 (two scans, one from shared data, one 容缺)
     single = intake(

@@ -1,12 +1,9 @@
-"""Session routing, idle lock and kiosk reset; the short-lived document directory."""
+"""Session routing, idle lock and kiosk reset (documents: test_documents.py)."""
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
 
-from station_app.services.documents import DocumentOutbox
 from station_app.viewmodels.session import SessionState, Worker
 
 
@@ -61,17 +58,3 @@ def test_kiosk_cannot_reach_desk_screens_and_resets_after_inactivity():
     s.leave_kiosk(Worker("02", "王芳"))
     assert s.guard("cases") == "cases"
 
-
-def test_documents_get_unguessable_private_paths_and_expire(tmp_path):
-    out = DocumentOutbox(tmp_path / "d")
-    out.purge_all()
-    a, b = out.publish(b"%PDF-1.7 a", "受理凭证 261122.pdf"), out.publish(b"%PDF-1.7 b", "x.pdf")
-    assert a != b and a.startswith("/d/") and len(a.split("/")[2]) >= 20
-    path = tmp_path / a.lstrip("/")
-    assert path.read_bytes() == b"%PDF-1.7 a"
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
-    out.expire(a)
-    assert not path.exists()
-    old = tmp_path / b.lstrip("/")
-    os.utime(old.parent, (time.time() - 1000, time.time() - 1000))
-    assert out.purge_older_than(120) == 1 and not old.exists()
