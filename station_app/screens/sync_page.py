@@ -10,7 +10,7 @@ import flet as ft
 
 from station_app.i18n import t
 from station_app.screens.base import Screen
-from station_app.viewmodels.sync import SyncView, sync_view
+from station_app.viewmodels.sync import SyncView, mark_notices_seen, sync_view
 
 
 def status_line(runtime: Any) -> str:
@@ -27,6 +27,12 @@ class SyncScreen(Screen):
     async def load(self) -> None:
         runtime = self.shell.runtime
         self.view_model = await asyncio.to_thread(sync_view, runtime, True)
+        worker = self.shell.session.worker
+        if self.view_model.unread_notices and worker is not None:
+            # Shown now (unread ones marked ●); from here on the engine may prune them as they age.
+            await asyncio.to_thread(
+                mark_notices_seen, runtime, self.view_model.notice_keys, f"worker:{worker.id}"
+            )
         if self.unsubscribe is None:
             page = self.shell.page
 
@@ -142,7 +148,8 @@ class SyncScreen(Screen):
                 parts.append(ui.error(t("common.labelled", label=number, text=reason)))
             parts.append(ui.small(t("sync.rejected_help")))
         if v.notices:
-            parts.append(ui.heading(t("sync.notices")))
+            heading = t("sync.notices_unread", n=v.unread_notices) if v.unread_notices else t("sync.notices")
+            parts.append(ui.heading(heading))
             parts += [ui.text(n) for n in v.notices[:20]]
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 

@@ -38,6 +38,8 @@ class SyncView:
     pending: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    notice_keys: list[str] = field(default_factory=list)
+    unread_notices: int = 0
     catalog_change: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,18 +89,37 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
             )
         for key, doc in store.items("outbox_rejected"):
             v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
-        for _key, doc in sorted(store.items("sync_inbox"), reverse=True)[:20]:
-            v.notices.append(
-                t(
-                    "sync.notice_line",
-                    at=local_time(doc.get("at")),
-                    type=t(f"feed.{doc.get('type', 'other')}")
-                    if _has(f"feed.{doc.get('type')}")
-                    else str(doc.get("type", "")),
-                    case=_case_number(store, doc),
-                )
+        from sync.inbox import is_unread_notice
+
+        inbox = sorted(store.items("sync_inbox"), reverse=True)
+        unread = [(k, d) for k, d in inbox if is_unread_notice(d)]
+        # Unread notices (补正, decisions, results …) first, then the latest of the rest, 20 in all.
+        shown = unread[:20] + [(k, d) for k, d in inbox if not is_unread_notice(d)][: max(0, 20 - len(unread))]
+        v.unread_notices = len(unread)
+        for key, doc in shown:
+            line = t(
+                "sync.notice_line",
+                at=local_time(doc.get("at")),
+                type=t(f"feed.{doc.get('type', 'other')}")
+                if _has(f"feed.{doc.get('type')}")
+                else str(doc.get("type", "")),
+                case=_case_number(store, doc),
             )
+            v.notices.append(t("sync.notice_unread", line=line) if is_unread_notice(doc) else line)
+            v.notice_keys.append(key)
     return v
+
+
+def mark_notices_seen(runtime: Any, keys: list[str], actor: str) -> int:
+    """Record that the worker has seen these notices on the sync page, so the sync engine may prune them
+    once they age (unread 补正/decision/result notices are kept until seen). Returns how many changed."""
+    from sync.inbox import mark_read
+
+    store = runtime.station.store
+    if not keys or store is None or not store.is_unlocked:
+        return 0
+    with store.transaction(actor=actor, action="inbox.read") as tx:
+        return mark_read(tx, keys)
 
 
 def _case_number(store: Any, event: dict[str, Any]) -> str:
