@@ -94,7 +94,8 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
         inbox = sorted(store.items("sync_inbox"), reverse=True)
         unread = [(k, d) for k, d in inbox if is_unread_notice(d)]
         # Unread notices (补正, decisions, results …) first, then the latest of the rest, 20 in all.
-        shown = unread[:20] + [(k, d) for k, d in inbox if not is_unread_notice(d)][: max(0, 20 - len(unread))]
+        seen = [(k, d) for k, d in inbox if not is_unread_notice(d)]
+        shown = unread[:20] + seen[: max(0, 20 - len(unread))]
         v.unread_notices = len(unread)
         for key, doc in shown:
             line = t(
