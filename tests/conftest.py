@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from district_center.devtools.pg import PrivatePostgres, private_postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -56,79 +49,13 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bindir() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if candidates:
-        return Path(candidates[-1]).parent
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    raise RuntimeError("PostgreSQL is not installed: run `bash scripts/test`, which installs it")
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    """A private PostgreSQL cluster on 127.0.0.1 owned by the test session."""
-
-    host: str
-    port: int
-    user: str
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
-
-    def create_database(self, prefix: str = "t") -> str:
-        """Create a fresh, empty database and return its SQLAlchemy URL."""
-        import psycopg
-
-        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(
-            host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
-
-
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """Start a throw-away cluster (initdb + pg_ctl) for this test session; stopped at the end.
+def postgres_server() -> Iterator[PrivatePostgres]:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 for this test session (``initdb`` + ``pg_ctl``, stopped
+    at the end); ``postgres_server.create_database(prefix)`` returns the SQLAlchemy URL of a fresh database.
 
-    PostgreSQL refuses to run as root, so when the tests run as root the cluster runs as the ``postgres``
-    system user created by Debian's package.
+    As root the cluster runs as Debian's ``postgres`` user (PostgreSQL refuses root). Commits skip fsync:
+    the tests check behaviour, not durability of the test cluster.
     """
-    bindir = _pg_bindir()
-    base = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    os.chmod(base, 0o755)
-    data, sock, log = base / "data", base / "sock", base / "pg.log"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for p in (base, sock):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-         "-E", "UTF8", "--locale=C", "--no-sync"],
-        check=True, capture_output=True,
-    )
-    opts = f"-h 127.0.0.1 -p {port} -k {sock} -F -c max_connections=300"
-    subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"],
-        check=True, capture_output=True,
-    )
-    try:
-        yield PostgresServer(host="127.0.0.1", port=port, user="postgres")
-    finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with private_postgres(fsync=False) as server:
+        yield server

@@ -1,5 +1,5 @@
-"""A private, throw-away PostgreSQL cluster on 127.0.0.1 (benchmarks and tools; tests use the same recipe
-in ``tests/conftest.py``).
+"""A private, throw-away PostgreSQL cluster on 127.0.0.1 (benchmarks, tools, and the tests'
+``postgres_server`` fixture in ``tests/conftest.py``).
 
     with private_postgres() as pg:
         url = pg.create_database("bench")      # SQLAlchemy URL of a fresh, empty database
