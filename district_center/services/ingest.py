@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.acceptance import local_date
-from casework.cases import Case, CaseError
+from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
 from casework.workdays import WorkCalendar
 from district_center.catalog_calendar import district_calendar
@@ -238,6 +238,11 @@ class Ingest:
             if ignored:
                 audit(s, f"station:{me}", "case.status_ignored", f"case:{entry.id}", version=entry.version,
                       station_status=prep.case.status.value, kept=case.status.value)
+        if case.status is CaseStatus.QUEUED:  # the receipt is the delivery: record it as the station will
+            case.transition(CaseStatus.DELIVERED, actor="district-center", at=self.now, side=Side.CENTER)
+            case.version = entry.version  # the row (and its document) keep the station's version
+            document = case.to_dict()
+            stored_digest = case_digest(document)
         seq = conn.execute(_INSERT_RECEIPT, {"case_id": entry.id, "version": entry.version, "station_id": me,
                                              "digest": digest, "received_at": self.now}).scalar_one()
         columns: dict[str, Any] = {

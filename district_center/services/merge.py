@@ -26,6 +26,7 @@ recorded a supplement). Overwriting would roll the center's status and history b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from casework.cases import TRANSITIONS, Case, CaseStatus, Side, SubCase, SupplementRequest, Transition
 
@@ -54,6 +55,12 @@ def _merge_track(center_status: CaseStatus, center_history: Sequence[Transition]
         if t.side is not Side.STATION or _key(t) in known:
             continue
         known.add(_key(t))
+        if t.from_status is CaseStatus.QUEUED and status is CaseStatus.DELIVERED:
+            # the center recorded the delivery on ingest; the station's own ``queued → delivered`` is the
+            # same step, and a move it made from ``queued`` before the receipt arrived starts from here
+            if t.to_status is CaseStatus.DELIVERED:
+                continue
+            t = replace(t, from_status=CaseStatus.DELIVERED)
         sides = TRANSITIONS[status].get(t.to_status)
         if t.from_status is status and sides is not None and Side.STATION in sides:
             kept.append(t)

@@ -94,12 +94,12 @@ def test_supplement_supply_approve_result_feed_in_order(
 
     events = [e for e in feed(http) if e["case_id"] == case.id]
     assert [(e["type"], e["payload"]["status"]) for e in events] == [
-        ("status_changed", "delivered"), ("status_changed", "in_review"),
+        ("status_changed", "in_review"),  # delivered on ingest: the station records it from the receipt
         ("supplement_requested", "supplement_requested"), ("status_changed", "in_review"),
         ("decided", "approved"), ("result_ready", "result_ready"),
     ]
-    assert [m["name"] for m in events[2]["payload"]["missing"]] == ["户口簿复印件", "委托书"]
-    assert events[4]["payload"]["result"]["documents"] == [uploaded["sha256"]]
+    assert [m["name"] for m in events[1]["payload"]["missing"]] == ["户口簿复印件", "委托书"]
+    assert events[3]["payload"]["result"]["documents"] == [uploaded["sha256"]]
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
     detail = _ok(reviewer.get(base))
@@ -224,3 +224,59 @@ def test_bundle_sub_cases_by_department_and_attachment_download(
     download = police_reviewer.get(f"{base}/files/{digest}")
     assert download.status_code == 200 and download.content == scan
     assert police_reviewer.get(f"{base}/files/{'0' * 64}").status_code == 404
+
+
+def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    """The receipt is the delivery: the center records ``queued → delivered`` (its side) as the station does
+    when the receipt arrives; the receipt's digest stays that of the document sent, so a replay is the same
+    receipt and changes nothing. A 一件事's sub-cases follow."""
+    from sqlalchemy import select
+
+    from district_center.models import CaseRecord
+    from sync.protocol import case_digest
+
+    bundle = next(b for b in sample_catalog()["bundles"] if b["code"] == "YJS-CS")
+    st = new_station("阎良区北屯街道便民服务站", jurisdiction="阎良区")
+    http = client(st)
+    single = case_doc(st, CITY_A["code"], jurisdiction="阎良区")
+    pair = Case.new(number=f"261120-{st.station_no:03d}-90002", station_id=st.station_id, catalog_version=1,
+                    applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X",
+                                        "13800138000"),
+                    at=AT, bundle_code="YJS-CS", bundle_item_codes=tuple(bundle["item_codes"]),
+                    jurisdiction="阎良区")
+    pair.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
+    pair.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    sent = [single.to_dict(), pair.to_dict()]
+    assert [d["status"] for d in sent] == ["queued", "queued"]
+    receipts = push(http, *sent)
+    assert [r["status"] for r in receipts] == ["accepted", "accepted"]
+    assert [r["digest"] for r in receipts] == [case_digest(d) for d in sent]
+
+    def rows() -> list[tuple[str, int, str, str, dict, object, int]]:
+        with center.db.read_session() as s:
+            return [(r.status, r.version, r.digest, r.document["status"], r.document, r.updated_at, r.seq)
+                    for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_([d["id"] for d in sent]))
+                                       .order_by(CaseRecord.number))]
+
+    before = rows()
+    for (status, version, digest, doc_status, doc, _, _), original in zip(before, sent, strict=True):
+        assert (status, doc_status) == ("delivered", "delivered")
+        assert version == doc["version"] == original["version"]
+        assert digest == case_digest(doc) != case_digest(original)
+        stored = Case.from_dict(doc)
+        last = stored.history[-1]
+        assert (last.from_status, last.to_status, last.side.value, last.actor) == (
+            CaseStatus.QUEUED, CaseStatus.DELIVERED, "center", "district-center")
+    bundle_doc = Case.from_dict(before[1][4])
+    assert [sub.status for sub in bundle_doc.sub_cases] == [CaseStatus.DELIVERED] * len(bundle["item_codes"])
+    assert push(http, *sent) == receipts and rows() == before  # a replay: same receipts, nothing changes
+
+    reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
+    waiting = _ok(reviewer.get("/api/v1/backoffice/cases"))["cases"]
+    assert {c["id"]: c["status"] for c in waiting}.get(single.id) == "delivered"
+    assert _ok(reviewer.post(f"/api/v1/backoffice/cases/{single.id}/accept", json={}))["status"] == "in_review"
+    events = [(e["type"], e["payload"].get("from"), e["payload"]["status"]) for e in feed(http)
+              if e["case_id"] == single.id]
+    assert events == [("status_changed", "delivered", "in_review")]

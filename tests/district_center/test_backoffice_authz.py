@@ -59,7 +59,7 @@ def test_supervisor_who_is_also_a_reviewer_acts_only_on_own_department(
         refused = both.post(other + path, **kwargs)
         assert refused.status_code == 403, (path, refused.text)
         assert refused.json()["code"] == "other_department"
-    assert both.get(other).json()["status"] == "queued"
+    assert both.get(other).json()["status"] == "delivered"  # refused: still waiting for 受理
     assert both.post(f"/api/v1/backoffice/cases/{case_a.id}/accept", json={}).status_code == 200
 
 

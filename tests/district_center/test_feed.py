@@ -13,9 +13,9 @@ from sync.protocol import FeedPage, canonical_json
 from .conftest import make_case, push
 from .test_enrollment import _problem
 
-PATH = ["delivered", "in_review", "supplement_requested", "in_review", "approved", "result_ready"]
-TYPES = ["status_changed", "status_changed", "supplement_requested", "status_changed", "decided",
-         "result_ready"]
+# pushed as queued, the cases are delivered on ingest (no event: the station records it from its receipt)
+PATH = ["in_review", "supplement_requested", "in_review", "approved", "result_ready"]
+TYPES = ["status_changed", "supplement_requested", "status_changed", "decided", "result_ready"]
 
 
 def _poll(http, after, limit=50):
@@ -46,7 +46,7 @@ def test_feed_exactly_once_under_concurrent_transitions(center, new_station, cli
 
     def noise() -> None:  # another station's feed grows at the same time and must not leak in
         with center.db.session() as s:
-            transition_case(s, other_doc["id"], "delivered", actor="user:x")
+            transition_case(s, other_doc["id"], "in_review", actor="user:x")
 
     threads = [threading.Thread(target=writer, args=([d["id"] for d in docs[i::4]],)) for i in range(4)]
     threads.append(threading.Thread(target=noise))
@@ -80,7 +80,7 @@ def test_feed_exactly_once_under_concurrent_transitions(center, new_station, cli
     for events in by_case.values():
         assert [e.payload["status"] for e in events] == PATH
         assert [e.type for e in events] == TYPES
-    assert by_case[docs[0]["id"]][2].payload["reason"] == "材料不齐"
+    assert by_case[docs[0]["id"]][1].payload["reason"] == "材料不齐"
     # nothing more, and the other station saw only its own event
     assert _poll(http, cursor).events == []
     assert [e.case_id for e in _poll(client(other), 0).events] == [other_doc["id"]]
@@ -111,7 +111,7 @@ def test_routing_and_followup_events(center, new_station, client):
     push(client(a), doc)
     with center.db.session() as s:
         route_case(s, doc["id"], b.station_id, actor="user:sup", reason="属地办理")
-        transition_case(s, doc["id"], "delivered", actor="user:r")
+        transition_case(s, doc["id"], "in_review", actor="user:r")
         open_followup(s, doc["id"], actor="user:sup", rating="不满意", working_days=3)
     a_events = _poll(client(a), 0).events
     b_events = _poll(client(b), 0).events

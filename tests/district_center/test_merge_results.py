@@ -290,3 +290,34 @@ def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() 
         (CaseStatus.DELIVERED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.CENTER),
         (CaseStatus.SUPPLEMENT_REQUESTED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.STATION)]
     assert merged.version == station_copy.version
+
+
+def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken() -> None:
+    """The center records ``queued → delivered`` on ingest; a station that withdrew the case while its copy
+    was still ``queued`` (the receipt had not arrived) moves the center's ``delivered`` copy to withdrawn,
+    and its own ``queued → delivered`` (written when the receipt came) is the same step, not an ignored one."""
+    from district_center.services.merge import merge_station_push
+
+    applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
+    sent = Case.new(number="261120-001-00010", station_id="st-1", catalog_version=1,
+                    applicant=applicant, at=AT, item_code=CITY_A["code"])
+    sent.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
+    sent.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    center_copy = Case.from_dict(sent.to_dict())
+    center_copy.transition(CaseStatus.DELIVERED, actor="district-center", at=AT + dt.timedelta(minutes=1),
+                           side=Side.CENTER)
+
+    withdrawn = Case.from_dict(sent.to_dict())
+    withdrawn.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT + dt.timedelta(minutes=2),
+                         reason="申请人撤回", side=Side.STATION)
+    merged, ignored = merge_station_push(center_copy, withdrawn)
+    assert not ignored and merged.status is CaseStatus.WITHDRAWN
+    assert [(t.from_status, t.to_status, t.side) for t in merged.history][-2:] == [
+        (CaseStatus.QUEUED, CaseStatus.DELIVERED, Side.CENTER),
+        (CaseStatus.DELIVERED, CaseStatus.WITHDRAWN, Side.STATION)]
+
+    rated = Case.from_dict(sent.to_dict())
+    rated.transition(CaseStatus.DELIVERED, actor="sync", at=AT + dt.timedelta(minutes=3), side=Side.STATION)
+    merged, ignored = merge_station_push(center_copy, rated)
+    assert not ignored and merged.status is CaseStatus.DELIVERED
+    assert [t.to_status for t in merged.history].count(CaseStatus.DELIVERED) == 1

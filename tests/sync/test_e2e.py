@@ -40,9 +40,9 @@ def _offline_then_online(tmp_path: Path, database_url: str = "") -> None:
         for case in cases:
             receipt = station.store.get(RECEIPTS, case.id)
             assert receipt is not None and receipt["status"] == "accepted"
-            version, _status, digest = held[case.id]
-            assert (version, digest) == (receipt["version"], receipt["digest"])
-            assert station.case(case.id)["status"] == "delivered"
+            version, status, _digest = held[case.id]  # the stored digest is of the center's (delivered) copy
+            assert version == receipt["version"]
+            assert station.case(case.id)["status"] == status == "delivered"
         attachments = center.attachments()
         shas = {sha for c in cases for m in c.materials for sha in m.attachments}
         assert all(attachments[sha][1] for sha in shas)
@@ -139,7 +139,17 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     assert report is not None and report.cases_delivered == 1
     now = center.cases()[case.id]
     assert now[0] == version and now[2] != first[2]
-    assert now[2] == station.store.get(RECEIPTS, case.id)["digest"]
+    # the receipt carries the digest of what was sent; the center stores its merged copy (with its own
+    # queued → delivered entry), which has the new material and the station's status
+    from district_center.models import CaseRecord
+    from sync.protocol import case_digest
+
+    assert station.store.get(RECEIPTS, case.id)["digest"] == case_digest(edited.to_dict() | {"version": version})
+    with center.center.db.read_session() as s:
+        held = s.get(CaseRecord, case.id)
+        assert held is not None and now[2] == case_digest(held.document)
+        assert any(m["code"] == "M-EXTRA" for m in held.document["materials"])
+        assert held.document["status"] == station.case(case.id)["status"] == "delivered"
 
 
 def test_a_station_clock_an_hour_wrong_still_syncs(center: CenterHandle, station) -> None:  # type: ignore[no-untyped-def]
