@@ -47,6 +47,7 @@ from sync.errors import NotEnrolled
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
 from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome, ResultFile
 from sync.protocol import (
+    STATUS_OVERRULED,
     CaseReceipt,
     FeedEvent,
     JSONObject,
@@ -57,6 +58,9 @@ from sync.protocol import (
     load_public_key,
 )
 from sync.service import StationIdentity
+
+#: Station moves the center answers with a ``status_overruled`` rejection when it has moved on.
+OVERRULABLE = frozenset({CaseStatus.WITHDRAWN, CaseStatus.HANDED_OVER, CaseStatus.CLOSED, CaseStatus.REFUSED})
 
 __all__ = ["CASES", "CATALOG", "RESULT_DOWNLOADS", "SYNC_STATE", "StationSyncStore", "load_identity",
            "save_identity"]
@@ -245,9 +249,44 @@ class StationSyncStore:
                     tx.put(REJECTED, item.case_id, {**current, "reason": reason, "rejected_at": at})
                     tx.put(RECEIPTS, item.case_id, record)
                     outcome.rejected.append(item.case_id)
+                    if receipt.code == STATUS_OVERRULED:
+                        self._undo_overruled(tx, item.case_id, item.case)
         if outcome.rejected:
             log.info("center rejected %d case(s): %s", len(outcome.rejected), ", ".join(outcome.rejected))
         return outcome
+
+    def _undo_overruled(self, tx: Any, case_id: str, sent: Mapping[str, Any]) -> None:
+        """The center refused the final or terminal status the station sent (撤回 after the department
+        decided …): take the trailing station-side moves to such statuses off the local case (and its
+        sub-cases) so it stands where the center's events apply again. Only while the local case still has
+        the status that was sent; the refused version stays in the rejected list with its reason."""
+        doc = tx.get(CASES, case_id)
+        if doc is None or doc.get("status") != sent.get("status"):
+            return
+        try:
+            case = Case.from_dict(doc)
+            undone = []
+            while (case.history and case.history[-1].side is Side.STATION
+                   and case.history[-1].to_status in OVERRULABLE):
+                undone.append(case.history.pop())
+            if not undone:
+                return
+            case.status = undone[-1].from_status
+            moves = {(t.to_status, t.at) for t in undone}
+            for sub in case.sub_cases:
+                popped = []
+                while (sub.history and sub.history[-1].side is Side.STATION
+                       and (sub.history[-1].to_status, sub.history[-1].at) in moves):
+                    popped.append(sub.history.pop())
+                if popped:
+                    sub.status = popped[-1].from_status
+            restored = Case.from_dict(case.to_dict()).to_dict()  # it must still read as a case
+            out = {**{k: v for k, v in doc.items() if k.startswith("_")}, **restored}
+        except (CaseError, ValueError, KeyError, TypeError):
+            log.warning("case %s: could not undo the status the center refused", case_id)
+            return
+        tx.put(CASES, case_id, out)
+        log.info("case %s: the center refused %s; back to %s", case_id, sent.get("status"), case.status.value)
 
     def _mark_delivered(self, tx: Any, case_id: str, at: str) -> None:
         doc = tx.get(CASES, case_id)

@@ -44,6 +44,7 @@ __all__ = [
     "MAX_SKEW_SECONDS",
     "PROBLEM_CONTENT_TYPE",
     "SIGNATURE_SCHEME",
+    "STATUS_OVERRULED",
     "AttachmentStatus",
     "BatchCase",
     "CaseBatch",
@@ -437,6 +438,12 @@ class ReceiptStatus(StrEnum):
     REJECTED = "rejected"
 
 
+#: Receipt ``code`` of a case whose final or station-side terminal status (撤回, 已送达 …) the center's merge
+#: would not take because the center has moved on (e.g. the department already decided): the station undoes
+#: that local status change so the center's events apply (``sync.local``).
+STATUS_OVERRULED = "status_overruled"
+
+
 @dataclass(frozen=True, slots=True)
 class CaseReceipt:
     """The center's answer for one ``(id, version)``; replaying the same pair returns the same receipt."""
@@ -447,14 +454,19 @@ class CaseReceipt:
     seq: int | None = None
     reason: str | None = None
     digest: str | None = None
+    #: a rejection's kind when the station acts on it: :data:`STATUS_OVERRULED` (sent only when set)
+    code: str | None = None
 
     @property
     def accepted(self) -> bool:
         return self.status is ReceiptStatus.ACCEPTED
 
     def to_dict(self) -> JSONObject:
-        return {"id": self.id, "version": self.version, "status": self.status.value, "seq": self.seq,
-                "reason": self.reason, "digest": self.digest}
+        out: JSONObject = {"id": self.id, "version": self.version, "status": self.status.value,
+                           "seq": self.seq, "reason": self.reason, "digest": self.digest}
+        if self.code is not None:
+            out["code"] = self.code
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> CaseReceipt:
@@ -464,7 +476,7 @@ class CaseReceipt:
         except ValueError:
             raise ProtocolError("bad_message", "回执状态应为 accepted 或 rejected") from None
         return cls(_str(d, "id", max_len=64), _int(d, "version", minimum=0), status, _opt_int(d, "seq"),
-                   _opt_str(d, "reason"), _opt_str(d, "digest"))
+                   _opt_str(d, "reason"), _opt_str(d, "digest"), _opt_str(d, "code"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ class ReceiptOut(BaseModel):
     seq: int | None
     reason: str | None
     digest: str | None
+    code: str | None = Field(default=None, description="status_overruled: the center refused a final move")
 
 
 class BatchOut(BaseModel):

@@ -13,7 +13,10 @@ document parses as a ``casework.cases.Case`` whose id and version match; a new c
 in the published catalog and not cancelled at acceptance time; every attachment it references is held
 complete. A case the center already holds is merged into the center's copy
 (``services.merge.merge_station_push``): the center keeps its back-office status and history unless the
-station moves the status forward along a station-side transition; the station's own data is taken.
+station moves the status forward along a station-side transition; the station's own data is taken. A
+final or station-side terminal status the merge does not take (撤回 after the decision …) is rejected with
+``code`` ``status_overruled`` and a reason naming the center's status; nothing of that version is stored. A
+new ``queued`` case is recorded ``delivered`` (center side) as it is stored: the receipt is the delivery.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework.acceptance import local_date
-from casework.cases import Case, CaseError, CaseStatus, Side
+from casework.cases import DECIDED, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
 from casework.workdays import WorkCalendar
 from district_center.catalog_calendar import district_calendar
@@ -42,6 +45,7 @@ from district_center.services.merge import merge_station_push
 from district_center.services.station_auth import AuthedStation
 from district_center.services.stations import audit
 from sync.protocol import (
+    STATUS_OVERRULED,
     BatchCase,
     CaseBatch,
     CaseBatchResult,
@@ -69,7 +73,35 @@ RETRIES = 3
 
 
 class Rejected(Exception):
-    """This case is refused; ``str(exc)`` is the Chinese reason on the receipt."""
+    """This case is refused; ``str(exc)`` is the Chinese reason on the receipt, ``code`` its receipt code."""
+
+    def __init__(self, reason: str, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+#: Station moves a worker must hear about when the merge does not take them: the final statuses and 已送达
+#: (the station-side terminal steps of ``TRANSITIONS``). Other ignored moves (a supplement handed in after
+#: the department decided, a ``delivered`` the center already has) stay accepted.
+_MUST_HEAR: dict[CaseStatus, str] = {
+    CaseStatus.WITHDRAWN: "撤回", CaseStatus.HANDED_OVER: "登记送达", CaseStatus.CLOSED: "办结",
+    CaseStatus.REFUSED: "不予受理",
+}
+
+
+def overruled_reason(center: Case, wanted: CaseStatus) -> str | None:
+    """The rejection reason when the station's status ``wanted`` is a move the worker must hear about and
+    the center (whose merged copy is ``center``) did not take it; None otherwise."""
+    verb = _MUST_HEAR.get(wanted)
+    if verb is None or center.status is wanted:
+        return None
+    decided = next((t.to_status for t in reversed(center.history) if t.to_status in DECIDED), None)
+    now = center.status.label
+    if decided is not None and center.status is not decided:
+        now = f"{now}·{decided.label}"
+    if decided is not None:
+        return f"区中心已对该件作出决定（{now}），不能再{verb}；请刷新后按结果办理。"
+    return f"区中心该件当前为“{now}”，不能再{verb}；请刷新后按区中心的状态办理。"
 
 
 def parse_body(body: bytes) -> list[Any]:
@@ -198,7 +230,8 @@ class Ingest:
                 with s.begin_nested():
                     return self._upsert(s, entry, prep, catalog)
             except Rejected as exc:
-                return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc))
+                return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc),
+                                   code=exc.code)
             except IntegrityError:
                 continue  # a concurrent send of the same case won: read its receipt on the next round
         return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED,
@@ -235,6 +268,9 @@ class Ingest:
             case, ignored = merge_station_push(Case.from_dict(row.document), case)
             document = case.to_dict()
             stored_digest = case_digest(document)
+            refusal = overruled_reason(case, prep.case.status) if ignored else None
+            if refusal is not None:  # nothing of this version is stored (savepoint rolled back)
+                raise Rejected(refusal, STATUS_OVERRULED)
             if ignored:
                 audit(s, f"station:{me}", "case.status_ignored", f"case:{entry.id}", version=entry.version,
                       station_status=prep.case.status.value, kept=case.status.value)

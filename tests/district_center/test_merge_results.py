@@ -103,11 +103,12 @@ def test_station_push_before_feed_does_not_roll_back_center_status(
     assert len(keys) == len(set(keys))  # entries the station copied from the feed are not doubled
     assert (CaseStatus.IN_REVIEW, supplied_at, "w-02", Side.STATION) in keys
 
-    # decided at the center; a station withdrawal pushed before the feed arrives is ignored, not an error
+    # decided at the center; a station withdrawal pushed before the feed arrives is refused with the reason
     _ok(reviewer.post(base + "/decision", json={"approve": True}))
     local.transition(CaseStatus.WITHDRAWN, actor="w-02", at=supplied_at + dt.timedelta(hours=2),
                      reason="申请人撤回", side=Side.STATION)
-    assert push(http, local.to_dict())[0]["status"] == "accepted"
+    refused = push(http, local.to_dict())[0]
+    assert (refused["status"], refused["code"]) == ("rejected", "status_overruled")
     row = _stored(center, case.id)
     assert row.status == "approved"
     assert CaseStatus.WITHDRAWN not in [t.to_status for t in Case.from_dict(row.document).history]
@@ -295,7 +296,7 @@ def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() 
 def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken() -> None:
     """The center records ``queued → delivered`` on ingest; a station that withdrew the case while its copy
     was still ``queued`` (the receipt had not arrived) moves the center's ``delivered`` copy to withdrawn,
-    and its own ``queued → delivered`` (written when the receipt came) is the same step, not an ignored one."""
+    and its own ``queued → delivered`` (written when the receipt came) is the same step, not ignored."""
     from district_center.services.merge import merge_station_push
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
@@ -321,3 +322,64 @@ def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken()
     merged, ignored = merge_station_push(center_copy, rated)
     assert not ignored and merged.status is CaseStatus.DELIVERED
     assert [t.to_status for t in merged.history].count(CaseStatus.DELIVERED) == 1
+
+
+def test_a_withdrawal_after_the_decision_is_refused_with_the_centers_status(
+        center: RunningCenter, new_station: Callable[..., StationIdentity],
+        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    """The station withdraws (or rates and withdraws) after the department decided: the merge would ignore
+    the withdrawal, so the receipt is rejected (code ``status_overruled``) naming the center's status, nothing
+    of that version is stored, and a replay gets the same answer. A push that keeps the center's status is
+    accepted as before."""
+    st = new_station("新城区西一路街道便民服务站", jurisdiction="新城区")
+    http = client(st)
+    case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
+    push(http, case.to_dict())
+    reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
+    base = f"/api/v1/backoffice/cases/{case.id}"
+    _ok(reviewer.post(base + "/accept", json={}))
+    _ok(reviewer.post(base + "/decision", json={"approve": True}))
+    before = _stored(center, case.id)
+
+    local = Case.from_dict(case.to_dict())
+    local.transition(CaseStatus.DELIVERED, actor="sync", at=AT + dt.timedelta(minutes=5), side=Side.STATION)
+    local.rate(Rating(RatingLevel.SATISFIED, AT + dt.timedelta(hours=1)))
+    local.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT + dt.timedelta(hours=2), reason="申请人撤回",
+                     side=Side.STATION)
+    receipt = push(http, local.to_dict())[0]
+    assert (receipt["status"], receipt["version"], receipt["code"]) == ("rejected", local.version,
+                                                                        "status_overruled")
+    assert receipt["reason"] == "区中心已对该件作出决定（准予办理），不能再撤回；请刷新后按结果办理。"
+    after = _stored(center, case.id)
+    assert (after.status, after.version, after.digest, after.document) == (
+        "approved", before.version, before.digest, before.document)
+    assert after.document.get("rating") is None
+    assert push(http, local.to_dict())[0] == receipt  # a replay of (id, version): the same answer
+
+    # after applying the decision, the station's rating arrives with its next version and is accepted
+    rated = _apply_feed(http, case)
+    rated.rate(Rating(RatingLevel.SATISFIED, AT + dt.timedelta(hours=1)))
+    rated.version = local.version + 1
+    accepted = push(http, rated.to_dict())[0]
+    assert accepted["status"] == "accepted" and accepted["code"] is None
+    merged = _stored(center, case.id)
+    assert merged.status == "approved" and merged.document["rating"] is not None
+
+
+def test_only_an_overruled_final_move_is_refused() -> None:
+    from district_center.services.ingest import overruled_reason
+
+    applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
+    c = Case.new(number="261120-001-00011", station_id="st-1", catalog_version=1, applicant=applicant, at=AT,
+                 item_code=CITY_A["code"])
+    for step, side in ((CaseStatus.ACCEPTED, Side.STATION), (CaseStatus.QUEUED, Side.STATION),
+                       (CaseStatus.DELIVERED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.CENTER)):
+        c.transition(step, actor="x", at=AT, side=side)
+    assert overruled_reason(c, CaseStatus.IN_REVIEW) is None  # not a final move: ignored, still accepted
+    assert overruled_reason(c, CaseStatus.WITHDRAWN) == (
+        "区中心该件当前为“审查中”，不能再撤回；请刷新后按区中心的状态办理。")
+    c.transition(CaseStatus.REJECTED, actor="x", at=AT, reason="不符合条件", side=Side.CENTER)
+    for step in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER, CaseStatus.CLOSED):
+        c.transition(step, actor="x", at=AT, side=Side.CENTER)
+    assert overruled_reason(c, CaseStatus.HANDED_OVER) == (
+        "区中心已对该件作出决定（已办结·不予办理），不能再登记送达；请刷新后按结果办理。")

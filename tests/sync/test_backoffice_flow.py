@@ -186,9 +186,12 @@ def test_a_collected_case_gets_its_promised_date_when_the_jurisdiction_receives_
 def test_a_final_case_is_confirmed_only_when_the_center_holds_it(center: CenterHandle,
                                                                   station: Station) -> None:
     """The worker withdraws two delivered cases; the department had already decided one of them, so the
-    center's merge keeps its decision (the receipt still says accepted). Only the other is confirmed, and
-    only it is purged after the retention days."""
+    center refuses that withdrawal (rejected, ``status_overruled``, with a reason naming its decision). The
+    station takes its withdrawal back, applies the decision from the feed, and a resend changes nothing:
+    station and center agree. Only the taken withdrawal is confirmed, and only it is purged after the
+    retention days."""
     from storage.retention import purge_expired
+    from sync.outbox import REJECTED, rejected, resend
 
     station.service.run_once(raise_errors=True)
     kept, overruled = station.accept(), station.accept()
@@ -201,8 +204,30 @@ def test_a_final_case_is_confirmed_only_when_the_center_holds_it(center: CenterH
                          side=Side.STATION)
         _save(station, local)
     report = station.service.run_once(raise_errors=True)
-    assert report is not None and report.cases_delivered == 2
+    assert report is not None and report.cases_delivered == 1 and report.cases_rejected == 1
     assert (center.cases()[kept.id][1], center.cases()[overruled.id][1]) == ("withdrawn", "approved")
+    refused = rejected(station.store)
+    assert [r["case_id"] for r in refused] == [overruled.id]
+    assert refused[0]["reason"] == "区中心已对该件作出决定（准予办理），不能再撤回；请刷新后按结果办理。"
+    assert station.store.get("sync_receipts", overruled.id)["status"] == "rejected"
+    # the withdrawal is taken back locally and the decision from the feed applied
+    assert station.case(kept.id)["status"] == "withdrawn"
+    assert station.case(overruled.id)["status"] == "approved"
+    assert _center_case(center, overruled.id).status is CaseStatus.APPROVED
+    history = Case.from_dict(station.case(overruled.id)).history
+    assert all(t.to_status is not CaseStatus.WITHDRAWN for t in history)
+
+    with station.store.transaction(actor="worker:w01", action="case.resend") as tx:
+        resend(tx, overruled.id)  # the worker resends it anyway: refused again, nothing moves
+    report = station.service.run_once(raise_errors=True)
+    assert report is not None and report.cases_rejected == 1
+    assert station.case(overruled.id)["status"] == center.cases()[overruled.id][1] == "approved"
+    with station.store.transaction(actor="worker:w01", action="case.drop") as tx:
+        tx.delete(REJECTED, overruled.id)  # or drops it from the rejected list
+    assert station.service.run_once(raise_errors=True) is not None
+    assert station.case(overruled.id)["status"] == center.cases()[overruled.id][1] == "approved"
+    assert station.store.count(REJECTED) == 0
+
     assert station.store.get("center_confirmations", kept.id) is not None
     assert station.store.get("center_confirmations", overruled.id) is None
     purged = purge_expired(station.store, now=now + dt.timedelta(days=31), days=30)
