@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import flet as ft
@@ -179,6 +180,7 @@ class CaseScreen(Screen):
         self.case: Case | None = None
         self.error = ""
         self.name = ""
+        self.item_names: dict[str, str] = {}
         self.sync_state = ""
 
     async def load(self) -> None:
@@ -190,6 +192,9 @@ class CaseScreen(Screen):
             self.name = catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name  # type: ignore[union-attr,arg-type]
         except (KeyError, AttributeError):
             self.name = c.item_code or c.bundle_code or ""
+        for sub in c.sub_cases:
+            with contextlib.suppress(KeyError, AttributeError):
+                self.item_names[sub.item_code] = catalog.item(sub.item_code).name  # type: ignore[union-attr]
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
         self.actions = CaseActions(cases, c, self.shell.session.worker.id)
 
@@ -213,6 +218,11 @@ class CaseScreen(Screen):
         ]
         if c.result is not None:
             facts.append((t("cases.result"), f"{c.result.name} {c.result.number}".strip()))
+        for sub in c.sub_cases:  # a 一件事: each item's result
+            if sub.result is not None:
+                item = self.item_names.get(sub.item_code, sub.item_code)
+                text = f"{sub.result.name} {sub.result.number}".strip()
+                facts.append((t("cases.result"), t("common.labelled", label=item, text=text)))
         if c.rating is not None:
             facts.append((t("cases.rating"), c.rating.level.value))
         parts: list[ft.Control] = [
@@ -249,7 +259,7 @@ class CaseScreen(Screen):
             parts.append(ui.error(self.error))
         parts += self._actions()
         parts.append(ui.heading(t("cases.timeline")))
-        for e in timeline(c):
+        for e in timeline(c, self.item_names):
             parts.append(
                 ft.Row(
                     [

@@ -6,6 +6,7 @@ saved with a new outbox version in one commit (:meth:`CaseService.save`). Blocki
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from casework.cases import (
@@ -47,13 +48,26 @@ class TimelineEntry:
     reason: str
 
 
-def timeline(case: Case) -> list[TimelineEntry]:
+# what the back office does to one item of a 一件事 (front-desk steps are the parent's, cascaded to each item)
+ITEM_STEPS = frozenset(
+    {CaseStatus.IN_REVIEW, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.APPROVED, CaseStatus.REJECTED}
+)
+
+
+def timeline(case: Case, item_names: Mapping[str, str] | None = None) -> list[TimelineEntry]:
+    """The case's history; for a 一件事 also each item's back-office steps (审查, 补正, 决定 with the
+    department's reason), labelled with the item's name — the parent's own entries only summarise them."""
+    steps = [(h, "") for h in case.history]
+    for sub in case.sub_cases:
+        name = (item_names or {}).get(sub.item_code, sub.item_code)
+        steps += [(h, name) for h in sub.history if h.side is Side.CENTER and h.to_status in ITEM_STEPS]
+    steps.sort(key=lambda s: (s[0].at, not s[1]))  # an item's step before the parent's summary of it
     out = []
-    for h in case.history:
+    for h, item in steps:
         out.append(
             TimelineEntry(
                 h.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                h.to_status.label,
+                t("common.labelled", label=item, text=h.to_status.label) if item else h.to_status.label,
                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
                 h.actor,
                 h.reason,

@@ -26,12 +26,12 @@ from tests.e2e.flows import (
     first_hit,
     id_value,
     ids,
-    intake,
     intake_birth_bundle,
     open_app,
     screenshot,
     settle,
     sign_in,
+    text_of_page,
     type_into,
     wait_id,
 )
@@ -40,8 +40,6 @@ pytestmark = pytest.mark.e2e
 
 # The departments of 出生一件事's items in the sample catalog (item codes come from the center's catalog).
 BIRTH_DEPARTMENTS = ("西安市阎良区卫生健康局", "西安市公安局阎良分局", "西安市阎良区医疗保障局")
-CIVIL_AFFAIRS = "西安市阎良区民政局"  # 高龄津贴申领
-ELDER = ("王大爷", "11010519491231002X", "13700137000")
 APPLICANT = ("张三", "11010519491231002X", "13800138000")
 IDLE_SECONDS = 25
 REVIEWER_PASSWORD = "reviewer-pass-2026"
@@ -148,7 +146,7 @@ def sync_and_wait(page: Any, station: StationProcess) -> None:
 def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     t0 = time.monotonic()
     center = demo["center_url"]
-    departments = sorted({*BIRTH_DEPARTMENTS, CIVIL_AFFAIRS})
+    departments = list(BIRTH_DEPARTMENTS)
     for n, dept in enumerate(departments):  # back-office reviewers, before the browser (no idle gaps later)
         center_cli(demo, "user", "add", f"reviewer{n}", "--role", "reviewer", "--department", dept)
     tokens = {dept: login(center, f"reviewer{n}") for n, dept in enumerate(departments)}
@@ -206,42 +204,57 @@ def _walk(page: Any, guard: Any, browser: Any, demo: dict[str, Any], tokens: dic
     leaks = plaintext_on_disk(demo["base"] / "data" / "station", [number, APPLICANT[0]], pdf.body())
     assert leaks == [], leaks
 
-    # a single item as well: 高龄津贴申领 (two scans, one from shared data, one 容缺)
-    single = intake(
-        page,
-        query="gljt",
-        hit="高龄津贴",
-        applicant=ELDER,
-        scan=scan,
-        scans=("M-GLSQ", "M-SFZ"),
-        shared=("M-HKB",),
-        deferred=("M-SBK",),
-    )
-
-    # sync: both cases reach the center
+    # sync: the bundle reaches the center
     sync_and_wait(page, demo["station"])
     screenshot(page, "08-sync")
-    bundle_rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])[
-        "cases"
-    ]
-    assert any(r.get("number") == number for r in bundle_rows), bundle_rows
-    civil = tokens[CIVIL_AFFAIRS]
-    rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=civil)["cases"]
-    case_id = next(r["id"] for r in rows if r.get("number") == single)
+    rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])["cases"]
+    case_id = next(r["id"] for r in rows if r.get("number") == number)
 
-    # back office (民政局): take the case, approve it, result ready
+    # back office: a reviewer of each item's department takes their sub-item, approves it with a result;
+    # then the result is released for pickup (any of the bundle's departments may)
     url = f"{center}/api/v1/backoffice/cases/{case_id}"
-    api(f"{url}/accept", "POST", {}, civil)
-    api(f"{url}/decision", "POST", {"approve": True, "reason": "符合高龄津贴发放条件，准予发放"}, civil)
-    api(f"{url}/result-ready", "POST", None, civil)
+    decided: dict[str, str] = {}
+    for dept in BIRTH_DEPARTMENTS:
+        token = tokens[dept]
+        mine = api(url, token=token)["my_items"]
+        assert mine, (dept, mine)
+        for code in mine:
+            reason = f"材料齐全，准予办理（{dept}）"
+            api(f"{url}/accept", "POST", {"item_code": code}, token)
+            api(
+                f"{url}/decision",
+                "POST",
+                {
+                    "item_code": code,
+                    "approve": True,
+                    "reason": reason,
+                    "result": {"name": "准予办理决定", "number": f"YL-{code}"},
+                },
+                token,
+            )
+            decided[code] = reason
+    assert len(decided) >= len(BIRTH_DEPARTMENTS), decided
+    state = api(f"{url}/result-ready", "POST", None, tokens[BIRTH_DEPARTMENTS[0]])
+    assert state["status"] == "result_ready", state
 
     sync_and_wait(page, demo["station"])
-    number = single
     click_id(page, "nav-cases")
     click_id(page, f"case-row-{number}")
     assert id_value(page, "case-status-") == "result_ready"
+    wait_id(page, "case-handover")
     settle(page)
+    shown = text_of_page(page)
+    for step in ("审查中", "准予", "结果待领取", "区中心"):
+        assert step in shown, (step, shown)
+    for reason in decided.values():  # each item's decision, with its department's reason, in the timeline
+        assert reason in shown, (reason, shown)
     screenshot(page, "09-case-result-ready")
+    page.mouse.move(700, 500)
+    page.mouse.wheel(0, 3000)  # the timeline below the hand-over card: each item's steps at the center
+    settle(page)
+    screenshot(page, "09-case-timeline")
+    page.mouse.wheel(0, -3000)
+    settle(page)
 
     # 已送达 and 好差评
     click_id(page, "case-handover")
@@ -293,6 +306,9 @@ def _walk(page: Any, guard: Any, browser: Any, demo: dict[str, Any], tokens: dic
     wait_id(page, f"case-row-{number}")
     settle(page)
     screenshot(page, "16-cases")
+    click_id(page, f"case-row-{number}")  # the bundle: handed over, rated
+    assert id_value(page, "case-status-") == "handed_over"
+    assert "case-rate" not in ids(page)  # rated: no invitation to rate it again
     click_id(page, "nav-settings")
     settle(page)
     screenshot(page, "17-settings")

@@ -130,3 +130,28 @@ def test_purged_cases_leave_the_lists_and_the_station_keeps_working(station, cas
     assert report.purged_cases == [case.id]
     assert all(r.id != case.id for r in cases.rows())
     assert cases.find_by_number(case.number) is None
+
+
+def test_bundle_timeline_shows_each_items_back_office_steps_by_name():
+    from tests.casework.test_cases import ITEM_B, ITEM_C, bundle_case_delivered, later
+
+    case = bundle_case_delivered()
+    case.transition_sub(ITEM_B.code, CaseStatus.IN_REVIEW, actor="r1", at=later(4))
+    case.transition_sub(ITEM_C.code, CaseStatus.IN_REVIEW, actor="r2", at=later(4))
+    case.transition_sub(ITEM_B.code, CaseStatus.APPROVED, actor="r1", at=later(5), reason="材料齐全")
+    case.transition_sub(ITEM_C.code, CaseStatus.REJECTED, actor="r2", at=later(6), reason="不符合条件")
+    case.transition(CaseStatus.RESULT_READY, actor="r1", at=later(7), side=Side.CENTER)
+    entries = timeline(case, {ITEM_B.code: "出生医学证明", ITEM_C.code: "预防接种证"})
+    steps = [(e.label, e.reason) for e in entries if e.side == "区中心"]
+    assert steps == [
+        ("出生医学证明：审查中", ""),
+        ("预防接种证：审查中", ""),
+        ("审查中", "由子事项办理状态汇总"),
+        ("出生医学证明：准予办理", "材料齐全"),
+        ("预防接种证：不予办理", "不符合条件"),
+        ("准予办理", "由子事项办理状态汇总"),
+        ("结果待领取", ""),
+    ], steps
+    # front-desk steps cascaded to every item appear once, as the parent's
+    assert [e.label for e in entries if e.side == "本站"] == ["已受理", "待上报", "已报送中心"]
+    assert timeline(case)[3].label.startswith(ITEM_B.code)  # no catalog: the item code
