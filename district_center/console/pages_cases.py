@@ -96,19 +96,19 @@ def _materials_to_ask(s: Session, detail: dict[str, Any]) -> list[dict[str, str]
     catalog = current_catalog(s)
     out: dict[str, dict[str, str]] = {}
     if catalog is not None:
-        try:
-            if detail["item_code"] and catalog.has_item(detail["item_code"]):
-                for m in catalog.item(detail["item_code"]).materials:
-                    out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
-            elif detail["bundle_code"]:
-                mine = detail.get("my_items")
-                for mm in catalog.materials_for(detail["bundle_code"]):
-                    if mine is not None and not set(mine).intersection(mm.item_codes):
-                        continue
-                    m = mm.material
-                    out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
-        except (KeyError, AttributeError):
-            pass
+        item_code, bundle_code = detail["item_code"], detail["bundle_code"]
+        # A case may name an item or bundle the current catalog no longer has: then only what the case
+        # recorded is offered (below). A published catalog is validated, so a known bundle's items exist.
+        if item_code and catalog.has_item(item_code):
+            for m in catalog.item(item_code).materials:
+                out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
+        elif bundle_code and any(b.code == bundle_code for b in catalog.bundles):
+            mine = detail.get("my_items")
+            for mm in catalog.materials_for(bundle_code):
+                if mine is not None and not set(mine).intersection(mm.item_codes):
+                    continue
+                m = mm.material
+                out[m.code] = {"code": m.code, "name": m.name, "necessity": m.necessity.value}
     for m in detail["materials"]:
         out.setdefault(m["code"], {"code": m["code"], "name": m["name"], "necessity": ""})
     return list(out.values())
