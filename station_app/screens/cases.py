@@ -361,7 +361,7 @@ class CaseScreen(Screen):
                     ident="case-reprint",
                 )
             )
-        except ValueError:
+        except ValueError:  # no window document for this case (e.g. routed in from another station)
             pass
         if a.can_withdraw():
             row.append(
