@@ -59,10 +59,23 @@ ITEM = "11610100100933345H200010001000000"
 
 def make_case(station_id: str, n: int) -> dict[str, Any]:
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
-    applicant = Applicant(ApplicantKind.PERSON, "张三", "111", "11010519491231002X", "13800138000",
-                          address="陕西省西安市雁塔区某某街道某某社区" + "某某小区" * 95)
-    case = Case.new(number=f"261120-001-{n:05d}", station_id=station_id, catalog_version=1,
-                    applicant=applicant, at=at, item_code=ITEM, jurisdiction="雁塔区")
+    applicant = Applicant(
+        ApplicantKind.PERSON,
+        "张三",
+        "111",
+        "11010519491231002X",
+        "13800138000",
+        address="陕西省西安市雁塔区某某街道某某社区" + "某某小区" * 95,
+    )
+    case = Case.new(
+        number=f"261120-001-{n:05d}",
+        station_id=station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=at,
+        item_code=ITEM,
+        jurisdiction="雁塔区",
+    )
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=at)
     doc = case.to_dict()
     doc["version"] = 1
@@ -79,10 +92,27 @@ def enroll_direct(db: Database, name: str) -> tuple[str, Ed25519PrivateKey]:
 
 def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "CENTER_DATABASE_URL": url, "CENTER_LOG_LEVEL": "WARNING",
-           "CENTER_DB_POOL_SIZE": "20"}
-    proc = subprocess.Popen([sys.executable, "-m", "district_center.cli", "serve", "--data-dir", str(data_dir),
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "CENTER_DATABASE_URL": url,
+        "CENTER_LOG_LEVEL": "WARNING",
+        "CENTER_DB_POOL_SIZE": "20",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "district_center.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -137,14 +167,31 @@ def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> flo
     db.upgrade()
     station_id, _key = enroll_direct(db, "基准站")
     now = utcnow()
-    values = [{"id": d["id"], "version": 1, "station_id": station_id, "routed_to": None, "number": d["number"],
-               "item_code": d["item_code"], "bundle_code": None, "department": None, "status": d["status"],
-               "promised_date": None, "jurisdiction": d["jurisdiction"], "document": d, "digest": case_digest(d),
-               "seq": i + 1, "received_at": now, "updated_at": now} for i, d in enumerate(rows)]
+    values = [
+        {
+            "id": d["id"],
+            "version": 1,
+            "station_id": station_id,
+            "routed_to": None,
+            "number": d["number"],
+            "item_code": d["item_code"],
+            "bundle_code": None,
+            "department": None,
+            "status": d["status"],
+            "promised_date": None,
+            "jurisdiction": d["jurisdiction"],
+            "document": d,
+            "digest": case_digest(d),
+            "seq": i + 1,
+            "received_at": now,
+            "updated_at": now,
+        }
+        for i, d in enumerate(rows)
+    ]
     start = time.perf_counter()
     for i in range(0, len(values), BATCH):
         with db.engine.begin() as conn:
-            conn.execute(insert(CaseRecord), values[i:i + BATCH])
+            conn.execute(insert(CaseRecord), values[i : i + BATCH])
     elapsed = time.perf_counter() - start
     db.dispose()
     return len(values) / elapsed
@@ -180,9 +227,14 @@ def bench_feed(base: str, db: Database, n_stations: int, rounds: int) -> dict[st
         lat = sorted(pool.map(poll, range(n_stations * rounds)))
         elapsed = time.perf_counter() - start
     q = statistics.quantiles(lat, n=100)
-    return {"feed_poll_p50_ms": round(q[49] * 1000, 1), "feed_poll_p99_ms": round(q[98] * 1000, 1),
-            "feed_polls": len(lat), "feed_polls_per_s": round(len(lat) / elapsed, 1),
-            "stations": n_stations, "concurrent_pollers": 32}
+    return {
+        "feed_poll_p50_ms": round(q[49] * 1000, 1),
+        "feed_poll_p99_ms": round(q[98] * 1000, 1),
+        "feed_polls": len(lat),
+        "feed_polls_per_s": round(len(lat) / elapsed, 1),
+        "stations": n_stations,
+        "concurrent_pollers": 32,
+    }
 
 
 def run_backend(name: str, url: str, bare_url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -201,9 +253,14 @@ def run_backend(name: str, url: str, bare_url: str, args: argparse.Namespace) ->
             proc.wait(timeout=30)
             db.dispose()
         bare = bench_bare(bare_url, rows, None)
-    return {"ingest_cases_per_s": round(rate, 1), "ingest_batch_size": BATCH,
-            "case_json_bytes": round(sum(len(canonical_json(r)) for r in rows) / len(rows)),
-            "bare_insert_rows_per_s": round(bare, 1), "ingest_vs_bare": round(rate / bare, 3), **feed}
+    return {
+        "ingest_cases_per_s": round(rate, 1),
+        "ingest_batch_size": BATCH,
+        "case_json_bytes": round(sum(len(canonical_json(r)) for r in rows) / len(rows)),
+        "bare_insert_rows_per_s": round(bare, 1),
+        "ingest_vs_bare": round(rate / bare, 3),
+        **feed,
+    }
 
 
 def main() -> None:
@@ -215,14 +272,22 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.batches, args.stations, args.rounds = 8, 50, 1
-    results: dict[str, Any] = {"bench": "district_center", "machine": {
-        "python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}}
+    results: dict[str, Any] = {
+        "bench": "district_center",
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/center.sqlite3",
-                                        f"sqlite:///{tmp}/bare.sqlite3", args)
+        results["sqlite"] = run_backend(
+            "sqlite", f"sqlite:///{tmp}/center.sqlite3", f"sqlite:///{tmp}/bare.sqlite3", args
+        )
     with private_postgres() as pg:
-        results["postgres"] = run_backend("postgres", pg.create_database("bench"), pg.create_database("bare"),
-                                          args)
+        results["postgres"] = run_backend(
+            "postgres", pg.create_database("bench"), pg.create_database("bare"), args
+        )
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

@@ -89,15 +89,34 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
     station_ids = [str(uuid.uuid4()) for _ in range(STATIONS)]
     with db.session() as s:
         for n, sid in enumerate(station_ids, start=1):
-            s.add(Station(id=sid, station_no=n, name=f"第{n}便民服务站", jurisdiction="新城区",
-                          status="active",
-                          created_at=now, enrolled_at=now, last_seen_at=now, feed_seq=0, feed_acked=0,
-                          public_key="x" * 44, app_version="bench"))
+            s.add(
+                Station(
+                    id=sid,
+                    station_no=n,
+                    name=f"第{n}便民服务站",
+                    jurisdiction="新城区",
+                    status="active",
+                    created_at=now,
+                    enrolled_at=now,
+                    last_seen_at=now,
+                    feed_seq=0,
+                    feed_acked=0,
+                    public_key="x" * 44,
+                    app_version="bench",
+                )
+            )
         create_user(s, "reviewer", PASSWORD, ["reviewer"], department=mine)
         create_user(s, "supervisor", PASSWORD, ["supervisor"])
     applicant = Applicant(ApplicantKind.PERSON, "测试申请人", "111", "11010519491231002X", "13800138000")
-    template = Case.new(number="T", station_id=station_ids[0], catalog_version=1, applicant=applicant,
-                        at=now, item_code=items[0].code, jurisdiction="新城区")
+    template = Case.new(
+        number="T",
+        station_id=station_ids[0],
+        catalog_version=1,
+        applicant=applicant,
+        at=now,
+        item_code=items[0].code,
+        jurisdiction="新城区",
+    )
     template.transition(CaseStatus.ACCEPTED, actor="w", at=now)
     template.transition(CaseStatus.QUEUED, actor="w", at=now)
     base_doc = template.to_dict()
@@ -111,14 +130,36 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
         promised = (today + dt.timedelta(days=rng.randint(-30, 60))).isoformat()
         number = f"26{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}-{station_no + 1:03d}-{i:06d}"
         case_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        doc = dict(base_doc, id=case_id, number=number, item_code=item.code,
-                   station_id=station_ids[station_no],
-                   promised_date=promised, status=status)
-        rows.append({"id": case_id, "version": doc["version"], "station_id": station_ids[station_no],
-                     "routed_to": None, "number": number, "item_code": item.code, "bundle_code": None,
-                     "department": item.department, "status": status, "promised_date": promised,
-                     "due_date": promised, "jurisdiction": "新城区", "document": doc, "digest": "0" * 64,
-                     "seq": i + 1, "received_at": now, "updated_at": now})
+        doc = dict(
+            base_doc,
+            id=case_id,
+            number=number,
+            item_code=item.code,
+            station_id=station_ids[station_no],
+            promised_date=promised,
+            status=status,
+        )
+        rows.append(
+            {
+                "id": case_id,
+                "version": doc["version"],
+                "station_id": station_ids[station_no],
+                "routed_to": None,
+                "number": number,
+                "item_code": item.code,
+                "bundle_code": None,
+                "department": item.department,
+                "status": status,
+                "promised_date": promised,
+                "due_date": promised,
+                "jurisdiction": "新城区",
+                "document": doc,
+                "digest": "0" * 64,
+                "seq": i + 1,
+                "received_at": now,
+                "updated_at": now,
+            }
+        )
         if len(rows) == 5000:
             with db.session() as s:
                 s.execute(insert(CaseRecord), rows)
@@ -145,15 +186,18 @@ def sign_in(url: str) -> httpx.Client:
     page = http.get("/console/login")
     nonce = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert nonce is not None
-    resp = http.post("/console/login", data={"csrf": nonce.group(1), "username": "reviewer",
-                                            "password": PASSWORD, "next": "/console/cases"})
+    resp = http.post(
+        "/console/login",
+        data={"csrf": nonce.group(1), "username": "reviewer", "password": PASSWORD, "next": "/console/cases"},
+    )
     assert resp.status_code == 303, resp.text
     return http
 
 
 def api_client(url: str, username: str) -> httpx.Client:
-    token = httpx.post(url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD},
-                       timeout=120).json()["access_token"]
+    token = httpx.post(
+        url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD}, timeout=120
+    ).json()["access_token"]
     return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=300)
 
 
@@ -166,12 +210,15 @@ def timed(http: httpx.Client, path: str) -> tuple[float, str]:
 
 
 def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="consolebench-") as tmp, \
-            (private_postgres() if backend == "postgres" else _sqlite_url(Path(tmp))) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="consolebench-") as tmp,
+        private_postgres() if backend == "postgres" else _sqlite_url(Path(tmp)) as url,
+    ):
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        settings = Settings(data_dir=data_dir, database_url=url, district_code="610102",
-                            district_name="新城区")
+        settings = Settings(
+            data_dir=data_dir, database_url=url, district_code="610102", district_name="新城区"
+        )
         db = Database(settings.resolved().database_url, pool_size=2)
         db.upgrade()
         info = populate(db, data_dir, n_cases)
@@ -185,9 +232,16 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
             paging = [timed(http, f"/console/cases?page={rng.randint(1, pages)}")[0] for _ in range(rounds)]
             today = dt.date.today()
             filters = [
-                "status=all", "status=decided", "status=done", "status=in_review",
-                f"station={rng.randint(1, STATIONS)}", f"station={rng.randint(1, STATIONS)}&status=all",
-                "number=2603", "number=2611", "number=2605", f"due_before={today.isoformat()}",
+                "status=all",
+                "status=decided",
+                "status=done",
+                "status=in_review",
+                f"station={rng.randint(1, STATIONS)}",
+                f"station={rng.randint(1, STATIONS)}&status=all",
+                "number=2603",
+                "number=2611",
+                "number=2605",
+                f"due_before={today.isoformat()}",
                 f"due_before={(today + dt.timedelta(days=10)).isoformat()}&status=all",
                 f"status=all&page={rng.randint(1, 300)}",
             ]
@@ -196,9 +250,12 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
             # the back-office API list (200 rows, sorted and filtered in SQL on cases.due_date) and the
             # supervision deadline report (every overdue / soon-due open case, parsed for its deadline text)
             api = api_client(center.url, "reviewer")
-            lists = ["/api/v1/backoffice/cases", "/api/v1/backoffice/cases?status=in_review",
-                     f"/api/v1/backoffice/cases?due_before={today.isoformat()}",
-                     f"/api/v1/backoffice/cases?station_no={rng.randint(1, STATIONS)}"]
+            lists = [
+                "/api/v1/backoffice/cases",
+                "/api/v1/backoffice/cases?status=in_review",
+                f"/api/v1/backoffice/cases?due_before={today.isoformat()}",
+                f"/api/v1/backoffice/cases?station_no={rng.randint(1, STATIONS)}",
+            ]
             api_list = [timed(api, lists[i % len(lists)])[0] for i in range(rounds)]
             api.close()
             sup = api_client(center.url, "supervisor")
@@ -207,16 +264,36 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
             watched = len(json.loads(body)["cases"])
             report = [report_ms] + [timed(sup, deadlines)[0] for _ in range(2)]
             sup.close()
-        return {"cases": n_cases, "reviewer_department_open_cases": total, "insert_s": info["insert_s"],
-                "first_render_ms": round(first, 1),
-                "paging_ms": {"p50": p(paging, 0.5), "p95": p(paging, 0.95), "max": round(max(paging), 1),
-                              "n": len(paging)},
-                "filtering_ms": {"p50": p(filtering, 0.5), "p95": p(filtering, 0.95),
-                                 "max": round(max(filtering), 1), "n": len(filtering)},
-                "api_case_list_ms": {"p50": p(api_list, 0.5), "p95": p(api_list, 0.95),
-                                     "max": round(max(api_list), 1), "n": len(api_list)},
-                "deadline_report_ms": {"p50": p(report, 0.5), "max": round(max(report), 1), "n": len(report),
-                                       "cases_reported": watched}}
+        return {
+            "cases": n_cases,
+            "reviewer_department_open_cases": total,
+            "insert_s": info["insert_s"],
+            "first_render_ms": round(first, 1),
+            "paging_ms": {
+                "p50": p(paging, 0.5),
+                "p95": p(paging, 0.95),
+                "max": round(max(paging), 1),
+                "n": len(paging),
+            },
+            "filtering_ms": {
+                "p50": p(filtering, 0.5),
+                "p95": p(filtering, 0.95),
+                "max": round(max(filtering), 1),
+                "n": len(filtering),
+            },
+            "api_case_list_ms": {
+                "p50": p(api_list, 0.5),
+                "p95": p(api_list, 0.95),
+                "max": round(max(api_list), 1),
+                "n": len(api_list),
+            },
+            "deadline_report_ms": {
+                "p50": p(report, 0.5),
+                "max": round(max(report), 1),
+                "n": len(report),
+                "cases_reported": watched,
+            },
+        }
 
 
 @contextmanager
@@ -230,8 +307,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    out: dict[str, Any] = {"benchmark": "console reviewer queue", "python": platform.python_version(),
-                           "page_size": 50}
+    out: dict[str, Any] = {
+        "benchmark": "console reviewer queue",
+        "python": platform.python_version(),
+        "page_size": 50,
+    }
     for backend in args.backends.split(","):
         out[backend] = run_backend(backend, args.cases, args.rounds)
     print(json.dumps(out, ensure_ascii=False, indent=2))

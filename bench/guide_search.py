@@ -29,11 +29,29 @@ from casework.catalog import Catalog, LifeEvent  # noqa: E402
 from casework.guide_search import GuideIndex  # noqa: E402
 
 QUERIES: list[tuple[str, dict[str, object]]] = [
-    ("高龄", {}), ("高龄津贴", {}), ("残疾人补贴", {}), ("登记", {}), ("证", {}), ("gaoling", {}),
-    ("gljt", {}), ("gl", {}), ("g", {}), ("s", {}), ("shen", {}), ("canjiren", {}), ("minzheng", {}),
-    ("民政", {}), ("许可", {}), ("出生", {}), ("xyz", {}), ("不存在的事项名称", {}), ("", {}),
-    ("", {"life_event": LifeEvent.BIRTH}), ("登记", {"item_type": "20", "include_cancelled": False}),
-    ("j", {"station_only": True}), ("养老", {"department": "西安市阎良区民政局"}),
+    ("高龄", {}),
+    ("高龄津贴", {}),
+    ("残疾人补贴", {}),
+    ("登记", {}),
+    ("证", {}),
+    ("gaoling", {}),
+    ("gljt", {}),
+    ("gl", {}),
+    ("g", {}),
+    ("s", {}),
+    ("shen", {}),
+    ("canjiren", {}),
+    ("minzheng", {}),
+    ("民政", {}),
+    ("许可", {}),
+    ("出生", {}),
+    ("xyz", {}),
+    ("不存在的事项名称", {}),
+    ("", {}),
+    ("", {"life_event": LifeEvent.BIRTH}),
+    ("登记", {"item_type": "20", "include_cancelled": False}),
+    ("j", {"station_only": True}),
+    ("养老", {"department": "西安市阎良区民政局"}),
 ]
 
 
@@ -62,11 +80,15 @@ def main() -> int:
             worst[key] = max(worst.get(key, 0.0), ms)
     samples.sort()
     q = statistics.quantiles(samples, n=100)
-    print(f"python {platform.python_version()} on {platform.machine()}; {len(index)} entries "
-          f"({len(catalog.items)} items, {len(catalog.bundles)} bundles)")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; {len(index)} entries "
+        f"({len(catalog.items)} items, {len(catalog.bundles)} bundles)"
+    )
     print(f"index build: {build_s:.2f} s")
-    print(f"{len(samples)} queries: p50 {q[49]:.3f} ms, p95 {q[94]:.3f} ms, p99 {q[98]:.3f} ms, "
-          f"max {samples[-1]:.3f} ms")
+    print(
+        f"{len(samples)} queries: p50 {q[49]:.3f} ms, p95 {q[94]:.3f} ms, p99 {q[98]:.3f} ms, "
+        f"max {samples[-1]:.3f} ms"
+    )
     print("slowest query kinds:")
     for key, ms in sorted(worst.items(), key=lambda kv: -kv[1])[:5]:
         print(f"  {ms:7.3f} ms  {key}")

@@ -34,18 +34,40 @@ PASS = "bench-passphrase"
 
 def case_doc(i: int) -> dict[str, object]:
     return {
-        "id": f"case-{i:08d}", "number": f"610113-2026-{i:07d}-K", "version": 3, "status": "accepted",
-        "station_id": "st-001", "item_code": "11610100MB2958320Y4000111007000", "bundle_code": None,
+        "id": f"case-{i:08d}",
+        "number": f"610113-2026-{i:07d}-K",
+        "version": 3,
+        "status": "accepted",
+        "station_id": "st-001",
+        "item_code": "11610100MB2958320Y4000111007000",
+        "bundle_code": None,
         "catalog_version": 12,
-        "applicant": {"kind": "person", "name": f"居民{i}", "id_type": "111",
-                      "id_number": "610102199003071234", "phone": "13912345678",
-                      "address": "西安市雁塔区科技路88号3单元502室"},
-        "materials": [{"code": f"m{k}", "name": "居民身份证", "how": "原件核验", "attachments": ["ab" * 32]}
-                      for k in range(4)],
-        "history": [{"from": "draft", "to": "accepted", "actor": "w01", "at": "2026-11-22T02:00:00Z",
-                     "side": "station", "reason": ""}],
-        "created_at": "2026-11-22T02:00:00Z", "updated_at": "2026-11-22T02:00:00Z",
-        "promised_date": "2026-12-05", "jurisdiction": "610113",
+        "applicant": {
+            "kind": "person",
+            "name": f"居民{i}",
+            "id_type": "111",
+            "id_number": "610102199003071234",
+            "phone": "13912345678",
+            "address": "西安市雁塔区科技路88号3单元502室",
+        },
+        "materials": [
+            {"code": f"m{k}", "name": "居民身份证", "how": "原件核验", "attachments": ["ab" * 32]}
+            for k in range(4)
+        ],
+        "history": [
+            {
+                "from": "draft",
+                "to": "accepted",
+                "actor": "w01",
+                "at": "2026-11-22T02:00:00Z",
+                "side": "station",
+                "reason": "",
+            }
+        ],
+        "created_at": "2026-11-22T02:00:00Z",
+        "updated_at": "2026-11-22T02:00:00Z",
+        "promised_date": "2026-12-05",
+        "jurisdiction": "610113",
     }
 
 
@@ -102,7 +124,7 @@ def blob_throughput(store: StationStore, mb: int) -> dict[str, float]:
     view = memoryview(raw)
     t = time.perf_counter()
     for off in range(0, len(raw), 1 << 20):
-        aead.encrypt(os.urandom(12), view[off:off + (1 << 20)], b"aad")
+        aead.encrypt(os.urandom(12), view[off : off + (1 << 20)], b"aad")
     gcm = len(raw) / (time.perf_counter() - t) / 1e6
     import hashlib
 
@@ -119,10 +141,15 @@ def blob_throughput(store: StationStore, mb: int) -> dict[str, float]:
     read = len(raw) / (time.perf_counter() - t) / 1e6
     # the content address needs sha256 of every byte; with AES-NI, sha256 (not AES-GCM) is the ceiling
     ceiling = 1 / (1 / gcm + 1 / sha)
-    return {"blob_mb": mb, "raw_aes_gcm_mb_s": round(gcm), "sha256_mb_s": round(sha),
-            "blob_put_mb_s": round(put), "blob_read_verify_mb_s": round(read),
-            "blob_put_ratio_to_raw_gcm": round(put / gcm, 3),
-            "blob_put_ratio_to_gcm_plus_sha256": round(put / ceiling, 3)}
+    return {
+        "blob_mb": mb,
+        "raw_aes_gcm_mb_s": round(gcm),
+        "sha256_mb_s": round(sha),
+        "blob_put_mb_s": round(put),
+        "blob_read_verify_mb_s": round(read),
+        "blob_put_ratio_to_raw_gcm": round(put / gcm, 3),
+        "blob_put_ratio_to_gcm_plus_sha256": round(put / ceiling, 3),
+    }
 
 
 def main() -> None:
@@ -136,9 +163,14 @@ def main() -> None:
     kdf = KdfParams.default()
     stores = {}
     for n in sizes:
-        stores[n] = StationStore.create(base / f"st{n}", station_name="bench", admin_secret=ADMIN,
-                                        station_passphrase=PASS, kdf=kdf,
-                                        options=StoreOptions(reserve_bytes=0, warning_bytes=0))
+        stores[n] = StationStore.create(
+            base / f"st{n}",
+            station_name="bench",
+            admin_secret=ADMIN,
+            station_passphrase=PASS,
+            kdf=kdf,
+            options=StoreOptions(reserve_bytes=0, warning_bytes=0),
+        )
         fill_to(stores[n], n)
     big = stores[sizes[-1]]
     before = big.docs.journal.end
@@ -154,14 +186,18 @@ def main() -> None:
             lat[n] += measure_commits(stores[n], 1 + i, 1)
         floor += floor_ms(floor_dir, frame_bytes, 1)
     result: dict[str, object] = {"kdf": kdf.to_dict(), "commits_per_size": args.commits}
-    commit = {str(n): {"p50_ms": round(statistics.median(v), 3), "p99_ms": round(pct(v, 99), 3)}
-              for n, v in lat.items()}
+    commit = {
+        str(n): {"p50_ms": round(statistics.median(v), 3), "p99_ms": round(pct(v, 99), 3)}
+        for n, v in lat.items()
+    }
     result["commit_latency"] = commit
     first, last = commit[str(sizes[0])], commit[str(sizes[-1])]
     result[f"ratio_p50_{sizes[-1]}_to_{sizes[0]}"] = round(last["p50_ms"] / first["p50_ms"], 2)
-    result["floor_write_fsync_rename_fsyncdir"] = {"bytes": frame_bytes,
-                                                   "p50_ms": round(statistics.median(floor), 3),
-                                                   "p99_ms": round(pct(floor, 99), 3)}
+    result["floor_write_fsync_rename_fsyncdir"] = {
+        "bytes": frame_bytes,
+        "p50_ms": round(statistics.median(floor), 3),
+        "p99_ms": round(pct(floor, 99), 3),
+    }
     result[f"commit_p50_at_{sizes[-1]}_ratio_to_floor"] = round(last["p50_ms"] / statistics.median(floor), 2)
     result.update(blob_throughput(big, 50))
     for st in stores.values():

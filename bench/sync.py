@@ -54,6 +54,7 @@ def _bare_upload(station: Station, url: str) -> tuple[float, int]:
     scans = {sha: station.store.blobs.read_bytes(sha) for e in entries if e for sha in e["attachments"]}
     payload = 0
     with httpx.Client(base_url=url, timeout=60) as http:
+
         def send(method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
             signed = sign_request(identity.key, identity.station_id, method, path, body, now=time.time())
             http.request(method, path, content=body, headers={**headers, **signed}).raise_for_status()
@@ -63,7 +64,7 @@ def _bare_upload(station: Station, url: str) -> tuple[float, int]:
             send("PUT", f"{API_PREFIX}/attachments/{sha}?offset=0", data, {HEADER_TOTAL_SIZE: str(len(data))})
             payload += len(data)
         for i in range(0, len(entries), 50):
-            part = [e for e in entries[i:i + 50] if e]
+            part = [e for e in entries[i : i + 50] if e]
             batch = CaseBatch([BatchCase(e["case_id"], e["version"], e["case"]) for e in part])
             body = canonical_json(batch.to_dict())
             send("POST", f"{API_PREFIX}/cases/batch", body, {"Content-Type": "application/json"})
@@ -115,13 +116,18 @@ def main() -> None:
                 engine_seconds += time.perf_counter() - start
                 assert report is not None and report.cases_delivered == per_round
             out["push"] = {
-                "cases": per_round * ROUNDS, "rounds": ROUNDS, "case_doc_bytes": doc_bytes,
+                "cases": per_round * ROUNDS,
+                "rounds": ROUNDS,
+                "case_doc_bytes": doc_bytes,
                 "scans": per_round * ROUNDS,
-                "scan_bytes": args.scan_bytes, "payload_bytes": payload,
-                "engine_seconds": round(engine_seconds, 2), "bare_httpx_seconds": round(bare_seconds, 2),
+                "scan_bytes": args.scan_bytes,
+                "payload_bytes": payload,
+                "engine_seconds": round(engine_seconds, 2),
+                "bare_httpx_seconds": round(bare_seconds, 2),
                 "engine_MB_per_s": round(payload / engine_seconds / 1e6, 2),
                 "bare_MB_per_s": round(bare_payload / bare_seconds / 1e6, 2),
-                "ratio": round(bare_seconds / engine_seconds, 3), "target_ratio": 0.5,
+                "ratio": round(bare_seconds / engine_seconds, 3),
+                "target_ratio": 0.5,
             }
             for st in engines + bares:
                 st.close()
@@ -135,9 +141,13 @@ def main() -> None:
             up0, down0 = proxy.upstream_bytes, proxy.downstream_bytes
             wire.service.run_once(raise_errors=True)
             up, down = proxy.upstream_bytes - up0, proxy.downstream_bytes - down0
-            out["wire"] = {"cases": 100, "payload_bytes": wire_payload, "request_bytes": up,
-                           "response_bytes": down,
-                           "bytes_per_payload_byte": round((up + down) / wire_payload, 4)}
+            out["wire"] = {
+                "cases": 100,
+                "payload_bytes": wire_payload,
+                "request_bytes": up,
+                "response_bytes": down,
+                "bytes_per_payload_byte": round((up + down) / wire_payload, 4),
+            }
             wire.close()
             proxy.close()
 
@@ -154,8 +164,12 @@ def main() -> None:
             report = backlog.service.run_once(raise_errors=True)
             drain = time.perf_counter() - start
             assert report is not None and report.cases_delivered == args.backlog
-            out["backlog"] = {"cases": args.backlog, "seconds": round(drain, 2),
-                              "cases_per_s": round(args.backlog / drain, 1), "batches": report.batches}
+            out["backlog"] = {
+                "cases": args.backlog,
+                "seconds": round(drain, 2),
+                "cases_per_s": round(args.backlog / drain, 1),
+                "batches": report.batches,
+            }
             backlog.close()
 
             # resume after a cut at 15 MB of a 20 MB scan
@@ -169,8 +183,12 @@ def main() -> None:
             st.service.run_once()
             cut.cut = False
             st.service.run_once(raise_errors=True)
-            out["resume"] = {"scan_bytes": SIZE, "cut_at": CUT_AT, "chunk_size": CHUNK_SIZE,
-                             "bytes_resent": cut.wire_bytes - SIZE}
+            out["resume"] = {
+                "scan_bytes": SIZE,
+                "cut_at": CUT_AT,
+                "chunk_size": CHUNK_SIZE,
+                "bytes_resent": cut.wire_bytes - SIZE,
+            }
             st.close()
         finally:
             center.stop()

@@ -162,8 +162,11 @@ class LifeEvent(StrEnum):
 
     @property
     def for_companies(self) -> bool:
-        return self in (LifeEvent.COMPANY_ESTABLISHMENT, LifeEvent.COMPANY_OPERATION,
-                        LifeEvent.COMPANY_DEREGISTRATION)
+        return self in (
+            LifeEvent.COMPANY_ESTABLISHMENT,
+            LifeEvent.COMPANY_OPERATION,
+            LifeEvent.COMPANY_DEREGISTRATION,
+        )
 
 
 class ItemStatus(StrEnum):
@@ -554,16 +557,27 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
     if not it.department.strip():
         out.append(CatalogProblem("missing_department", w, "实施主体不能为空"))
     if not _CREDIT_CODE.match(it.department_credit_code):
-        out.append(CatalogProblem("malformed_credit_code", w,
-                                  f"实施主体统一社会信用代码“{it.department_credit_code}”格式不正确"))
+        out.append(
+            CatalogProblem(
+                "malformed_credit_code", w, f"实施主体统一社会信用代码“{it.department_credit_code}”格式不正确"
+            )
+        )
     if areas and it.jurisdiction not in areas:
         out.append(CatalogProblem("unknown_jurisdiction", w, f"业务属地“{it.jurisdiction}”不在属地表中"))
     if it.legal_limit is not None and _limit_exceeds(it.promised_limit, it.legal_limit):
-        out.append(CatalogProblem("promised_exceeds_legal", w,
-                                  f"承诺办结时限({it.promised_limit})长于法定办结时限({it.legal_limit})"))
+        out.append(
+            CatalogProblem(
+                "promised_exceeds_legal",
+                w,
+                f"承诺办结时限({it.promised_limit})长于法定办结时限({it.legal_limit})",
+            )
+        )
     if it.case_kind is CaseKind.IMMEDIATE and it.promised_limit.amount != 0:
-        out.append(CatalogProblem("immediate_with_limit", w,
-                                  f"即办件的承诺办结时限应为即办,而不是{it.promised_limit}"))
+        out.append(
+            CatalogProblem(
+                "immediate_with_limit", w, f"即办件的承诺办结时限应为即办,而不是{it.promised_limit}"
+            )
+        )
     if it.case_kind is CaseKind.PROMISED and it.promised_limit.amount == 0:
         out.append(CatalogProblem("promised_without_limit", w, "承诺件必须有大于0的承诺办结时限"))
     if it.visits < 0:
@@ -585,8 +599,11 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
         if not m.code.strip() or not m.name.strip():
             out.append(CatalogProblem("material_unnamed", mw, "材料编码和材料名称不能为空"))
         if m.originals < 0 or m.copies < 0:
-            out.append(CatalogProblem("negative_count", mw,
-                                      f"原件份数({m.originals})和复印件份数({m.copies})不能为负数"))
+            out.append(
+                CatalogProblem(
+                    "negative_count", mw, f"原件份数({m.originals})和复印件份数({m.copies})不能为负数"
+                )
+            )
         if m.commitment_allowed and not m.commitment_text.strip():
             out.append(CatalogProblem("commitment_text_missing", mw, "可告知承诺的材料必须写明承诺内容"))
         if m.commitment_allowed and not it.commitment_offered:
@@ -609,16 +626,21 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
     material_names: dict[str, tuple[str, str]] = {}
     for it in c.items:
         if it.code in seen_items:
-            out.append(CatalogProblem("duplicate_item_code", f"事项“{it.name}”({it.code})",
-                                      "实施编码与另一事项重复"))
+            out.append(
+                CatalogProblem("duplicate_item_code", f"事项“{it.name}”({it.code})", "实施编码与另一事项重复")
+            )
         seen_items.add(it.code)
         out += _check_item(it, c.item_types, areas)
         for m in it.materials:
             first = material_names.setdefault(m.code, (m.name, it.name))
             if first[0] != m.name:
-                out.append(CatalogProblem(
-                    "material_name_conflict", f"材料编码 {m.code}",
-                    f"事项“{first[1]}”称其为“{first[0]}”,事项“{it.name}”称其为“{m.name}”;同一编码必须是同一材料"))
+                out.append(
+                    CatalogProblem(
+                        "material_name_conflict",
+                        f"材料编码 {m.code}",
+                        f"事项“{first[1]}”称其为“{first[0]}”,事项“{it.name}”称其为“{m.name}”;同一编码必须是同一材料",
+                    )
+                )
     seen_bundles: set[str] = set()
     for b in c.bundles:
         w = f"一件事“{b.name}”({b.code})"
@@ -635,8 +657,11 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
             if not c.has_item(code):
                 out.append(CatalogProblem("bundle_missing_item", w, f"包含的事项 {code} 不在目录中"))
             elif b.status is ItemStatus.ACTIVE and not c.item(code).accepts_new_cases:
-                out.append(CatalogProblem("bundle_cancelled_item", w,
-                                          f"包含的事项“{c.item(code).name}”({code})已取消"))
+                out.append(
+                    CatalogProblem(
+                        "bundle_cancelled_item", w, f"包含的事项“{c.item(code).name}”({code})已取消"
+                    )
+                )
     return out
 
 
@@ -673,15 +698,23 @@ class CatalogDiff:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.added_items or self.changed_items or self.cancelled_items or self.added_bundles
-                    or self.changed_bundles or self.cancelled_bundles)
+        return not (
+            self.added_items
+            or self.changed_items
+            or self.cancelled_items
+            or self.added_bundles
+            or self.changed_bundles
+            or self.cancelled_bundles
+        )
 
     def summary(self) -> str:
         """One Chinese line for the station's "本次目录更新" notice."""
-        return (f"目录由第{self.old_version}版更新为第{self.new_version}版:新增事项{len(self.added_items)}项,"
-                f"变更{len(self.changed_items)}项,取消{len(self.cancelled_items)}项;"
-                f"新增一件事{len(self.added_bundles)}个,变更{len(self.changed_bundles)}个,"
-                f"取消{len(self.cancelled_bundles)}个")
+        return (
+            f"目录由第{self.old_version}版更新为第{self.new_version}版:新增事项{len(self.added_items)}项,"
+            f"变更{len(self.changed_items)}项,取消{len(self.cancelled_items)}项;"
+            f"新增一件事{len(self.added_bundles)}个,变更{len(self.changed_bundles)}个,"
+            f"取消{len(self.cancelled_bundles)}个"
+        )
 
 
 _E = TypeVar("_E", Item, Bundle)

@@ -45,13 +45,15 @@ def diff_dict(d: CatalogDiff) -> dict[str, Any]:
         "old_version": d.old_version,
         "new_version": d.new_version,
         "added_items": list(d.added_items),
-        "changed_items": [{"code": c.code, "name": c.name, "fields": list(c.fields)}
-                          for c in d.changed_items],
+        "changed_items": [
+            {"code": c.code, "name": c.name, "fields": list(c.fields)} for c in d.changed_items
+        ],
         "cancelled_items": list(d.cancelled_items),
         "removed_items": list(d.removed_items),
         "added_bundles": list(d.added_bundles),
-        "changed_bundles": [{"code": c.code, "name": c.name, "fields": list(c.fields)}
-                            for c in d.changed_bundles],
+        "changed_bundles": [
+            {"code": c.code, "name": c.name, "fields": list(c.fields)} for c in d.changed_bundles
+        ],
         "cancelled_bundles": list(d.cancelled_bundles),
         "removed_bundles": list(d.removed_bundles),
         "summary": d.summary(),

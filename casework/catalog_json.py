@@ -290,9 +290,7 @@ class _Reader:
         return None
 
 
-def _parse_list(
-    r: _Reader, key: str, parse: Any, label: str
-) -> list[Any]:
+def _parse_list(r: _Reader, key: str, parse: Any, label: str) -> list[Any]:
     raw = r.get(key, [])
     if not isinstance(raw, list):
         r.fail(key, "应为数组")

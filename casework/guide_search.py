@@ -63,8 +63,16 @@ class MatchKind(IntEnum):
         return _MATCH_LABELS[self.value]
 
 
-_MATCH_LABELS = ("名称完全匹配", "名称开头匹配", "拼音首字母", "名称包含", "实施部门", "事项类型", "生命周期",
-                 "浏览")
+_MATCH_LABELS = (
+    "名称完全匹配",
+    "名称开头匹配",
+    "拼音首字母",
+    "名称包含",
+    "实施部门",
+    "事项类型",
+    "生命周期",
+    "浏览",
+)
 
 
 class HitKind(StrEnum):
@@ -186,9 +194,7 @@ class _Label:
         return self.initials.startswith(q) or any(s.startswith(q) for s in self.pinyin_suffixes)
 
 
-def _label_table(
-    groups: dict[str, set[int]], memo: dict[str, list[str]], nbytes: int
-) -> tuple[_Label, ...]:
+def _label_table(groups: dict[str, set[int]], memo: dict[str, list[str]], nbytes: int) -> tuple[_Label, ...]:
     out = []
     for text, ids in groups.items():
         syl = _cached_syllables(text, memo)
@@ -266,9 +272,11 @@ class GuideIndex:
             initials.append((ini, i))
             initials_suffixes.extend((ini[k:], i) for k in range(1, len(ini)))
 
-            members: Sequence[Item] = (e,) if isinstance(e, Item) else [
-                catalog.item(c) for c in e.item_codes if catalog.has_item(c)
-            ]
+            members: Sequence[Item] = (
+                (e,)
+                if isinstance(e, Item)
+                else [catalog.item(c) for c in e.item_codes if catalog.has_item(c)]
+            )
             for it in members:
                 departments.setdefault(it.department, set()).add(i)
                 by_department.setdefault(it.department, set()).add(i)
@@ -345,8 +353,9 @@ class GuideIndex:
         if ascii_query:
             prefix = self._names.mask(q) | self._pinyin.mask(q)
             initials = self._initials.mask(q)
-            substring = (self._name_suffixes.mask(q) | self._pinyin_suffixes.mask(q)
-                         | self._initials_suffixes.mask(q))
+            substring = (
+                self._name_suffixes.mask(q) | self._pinyin_suffixes.mask(q) | self._initials_suffixes.mask(q)
+            )
         else:
             prefix = self._names.mask(q)
             initials = 0

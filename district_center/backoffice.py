@@ -121,8 +121,11 @@ class Reviewer:
 def _department_bundles(catalog: Catalog | None, department: str) -> list[str]:
     if catalog is None:
         return []
-    return [b.code for b in catalog.bundles
-            if any(catalog.has_item(c) and catalog.item(c).department == department for c in b.item_codes)]
+    return [
+        b.code
+        for b in catalog.bundles
+        if any(catalog.has_item(c) and catalog.item(c).department == department for c in b.item_codes)
+    ]
 
 
 def _department_items(catalog: Catalog | None, case: Case, department: str) -> list[str]:
@@ -179,20 +182,29 @@ def _scoped_document(document: dict[str, Any], scope: _BundleScope | None) -> di
         return document
     out = dict(document)
     out["sub_cases"] = [sc for sc in document.get("sub_cases", []) if sc.get("item_code") in scope.items]
-    out["supplements"] = [sp for sp in document.get("supplements", [])
-                          if sp.get("item_code") in scope.items]
+    out["supplements"] = [sp for sp in document.get("supplements", []) if sp.get("item_code") in scope.items]
     out["materials"] = [m for m in document.get("materials", []) if m.get("code") in scope.materials]
     return out
 
 
-def _result_documents(s: Session, user: Reviewer, case_id: str, case: Case,
-                      scope: _BundleScope | None) -> list[ResultDocument]:
-    docs = list(s.scalars(select(ResultDocument).where(ResultDocument.case_id == case_id)
-                          .order_by(ResultDocument.uploaded_at, ResultDocument.sha256)).all())
+def _result_documents(
+    s: Session, user: Reviewer, case_id: str, case: Case, scope: _BundleScope | None
+) -> list[ResultDocument]:
+    docs = list(
+        s.scalars(
+            select(ResultDocument)
+            .where(ResultDocument.case_id == case_id)
+            .order_by(ResultDocument.uploaded_at, ResultDocument.sha256)
+        ).all()
+    )
     if scope is None:
         return docs
-    referenced = {d for sub in case.sub_cases if sub.item_code in scope.items and sub.result
-                  for d in sub.result.documents}
+    referenced = {
+        d
+        for sub in case.sub_cases
+        if sub.item_code in scope.items and sub.result
+        for d in sub.result.documents
+    }
     colleagues = {f"user:{i}" for i in s.scalars(select(User.id).where(User.department == user.department))}
     return [d for d in docs if d.sha256 in referenced or d.uploaded_by in colleagues]
 
@@ -265,31 +277,52 @@ def work_calendar(s: Session) -> WorkCalendar:
 
 def station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
     """``{station id: (station_no, name, jurisdiction)}`` of every station."""
-    return {st.id: (st.station_no, st.name, st.jurisdiction)
-            for st in s.scalars(select(Station)).all()}
+    return {st.id: (st.station_no, st.name, st.jurisdiction) for st in s.scalars(select(Station)).all()}
 
 
-def case_summary(record: CaseRecord, case: Case, catalog: Catalog | None, calendar: WorkCalendar,
-                 today: dt.date, stations: dict[str, tuple[int, str, str]]) -> dict[str, Any]:
+def case_summary(
+    record: CaseRecord,
+    case: Case,
+    catalog: Catalog | None,
+    calendar: WorkCalendar,
+    today: dt.date,
+    stations: dict[str, tuple[int, str, str]],
+) -> dict[str, Any]:
     """One list row: numbers, names, stations and the 限时办结 deadline of ``case`` on ``today``."""
     od = overdue_status(case, calendar, today)
     name = ""
     if catalog is not None:
         try:
-            name = (catalog.item(case.item_code).name if case.item_code
-                    else catalog.bundle(case.bundle_code or "").name)
+            name = (
+                catalog.item(case.item_code).name
+                if case.item_code
+                else catalog.bundle(case.bundle_code or "").name
+            )
         except KeyError:
             name = ""
     origin = stations.get(record.station_id, (0, "", ""))
     routed = stations.get(record.routed_to or "")
     return {
-        "id": record.id, "number": record.number, "status": record.status,
-        "status_label": CaseStatus(record.status).label, "item_code": case.item_code,
-        "bundle_code": case.bundle_code, "name": name, "department": record.department,
-        "jurisdiction": record.jurisdiction, "station_no": origin[0], "station_name": origin[1],
-        "routed_to_station_no": routed[0] if routed else None, "promised_date": record.promised_date,
-        "deadline": {"state": od.state.value, "due": od.due.isoformat() if od.due else None,
-                     "working_days": od.working_days, "text": od.text, "provisional": od.provisional},
+        "id": record.id,
+        "number": record.number,
+        "status": record.status,
+        "status_label": CaseStatus(record.status).label,
+        "item_code": case.item_code,
+        "bundle_code": case.bundle_code,
+        "name": name,
+        "department": record.department,
+        "jurisdiction": record.jurisdiction,
+        "station_no": origin[0],
+        "station_name": origin[1],
+        "routed_to_station_no": routed[0] if routed else None,
+        "promised_date": record.promised_date,
+        "deadline": {
+            "state": od.state.value,
+            "due": od.due.isoformat() if od.due else None,
+            "working_days": od.working_days,
+            "text": od.text,
+            "provisional": od.provisional,
+        },
         # past the due day even when no working day has passed since (a Saturday after a Friday deadline)
         "overdue": od.state is OverdueState.OVERDUE,
         "rating": case.rating.level.value if case.rating else None,
@@ -310,9 +343,17 @@ def _clock_first() -> Any:
     return sql_case((and_(CaseRecord.status.in_(running), CaseRecord.due_date.is_not(None)), 0), else_=1)
 
 
-def list_cases(s: Session, user: Reviewer, *, department: str | None = None, status: Sequence[str] = (),
-               station_no: int | None = None, due_before: str | None = None, today: dt.date | None = None,
-               limit: int = 200) -> list[dict[str, Any]]:
+def list_cases(
+    s: Session,
+    user: Reviewer,
+    *,
+    department: str | None = None,
+    status: Sequence[str] = (),
+    station_no: int | None = None,
+    due_before: str | None = None,
+    today: dt.date | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """Cases the user may see, filtered; overdue first, with remaining working days (casework.workdays).
 
     The database sorts and filters on the stored due day (``cases.due_date``, kept by ingest and every
@@ -335,8 +376,9 @@ def list_cases(s: Session, user: Reviewer, *, department: str | None = None, sta
         query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
     if due_before:
         query = query.where(CaseRecord.due_date <= due_before)
-    query = query.order_by(_clock_first(), CaseRecord.due_date.is_(None), CaseRecord.due_date,
-                           CaseRecord.number, CaseRecord.id)
+    query = query.order_by(
+        _clock_first(), CaseRecord.due_date.is_(None), CaseRecord.due_date, CaseRecord.number, CaseRecord.id
+    )
     records = s.scalars(query.limit(limit)).all()
     calendar, stations = work_calendar(s), station_labels(s)
     rows = [case_summary(r, Case.from_dict(r.document), catalog, calendar, today, stations) for r in records]
@@ -352,12 +394,22 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     scope = _bundle_scope(s, user, case)
     out = case_summary(record, case, current_catalog(s), work_calendar(s), today, station_labels(s))
     out["case"] = _scoped_document(record.document, scope)
-    out["materials"] = [dict(m.to_dict(), attachments=list(m.attachments)) for m in case.materials
-                        if scope is None or m.code in scope.materials]
+    out["materials"] = [
+        dict(m.to_dict(), attachments=list(m.attachments))
+        for m in case.materials
+        if scope is None or m.code in scope.materials
+    ]
     out["result_documents"] = [
-        {"sha256": d.sha256, "filename": d.filename, "content_type": d.content_type, "size": d.size,
-         "uploaded_by": d.uploaded_by, "uploaded_at": iso_z(d.uploaded_at)}
-        for d in _result_documents(s, user, case_id, case, scope)]
+        {
+            "sha256": d.sha256,
+            "filename": d.filename,
+            "content_type": d.content_type,
+            "size": d.size,
+            "uploaded_by": d.uploaded_by,
+            "uploaded_at": iso_z(d.uploaded_at),
+        }
+        for d in _result_documents(s, user, case_id, case, scope)
+    ]
     fu = s.scalar(select(FollowUp).where(FollowUp.case_id == case_id))
     out["followup"] = None if fu is None else _followup_dict(fu)
     if not user.supervisor:
@@ -386,8 +438,9 @@ def _origin_jurisdiction(s: Session, record: CaseRecord) -> str:
     return station.jurisdiction if station else ""
 
 
-def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: int | None = None,
-                  reason: str = "") -> CaseRecord | None:
+def route_tongban(
+    s: Session, user: Reviewer, case_id: str, *, to_station_no: int | None = None, reason: str = ""
+) -> CaseRecord | None:
     """通办: route a case to the station of its 业务属地 (or ``to_station_no``). None when no routing is
     needed (same jurisdiction, or already routed). Only a reviewer of the case's department (a bundle:
     of one of its items) may route it."""
@@ -396,21 +449,32 @@ def route_tongban(s: Session, user: Reviewer, case_id: str, *, to_station_no: in
         same = record.jurisdiction == _origin_jurisdiction(s, record)
         if record.routed_to or not record.jurisdiction or same:
             return None
-        target = s.scalar(select(Station).where(Station.jurisdiction == record.jurisdiction,
-                                                Station.status == "active", Station.id != record.station_id)
-                          .order_by(Station.station_no).limit(1))
+        target = s.scalar(
+            select(Station)
+            .where(
+                Station.jurisdiction == record.jurisdiction,
+                Station.status == "active",
+                Station.id != record.station_id,
+            )
+            .order_by(Station.station_no)
+            .limit(1)
+        )
         if target is None:
             return None  # no station of that jurisdiction is enrolled: the department handles it alone
     else:
         target = s.scalar(select(Station).where(Station.station_no == to_station_no))
         if target is None or target.status != "active":
             raise BackofficeError(400, "bad_station", f"服务站 {to_station_no} 不存在或未启用")
-    return _run(lambda: route_case(s, case_id, target.id, actor=user.actor,
-                                   reason=reason or f"全市通办：转{record.jurisdiction}办理"))
+    return _run(
+        lambda: route_case(
+            s, case_id, target.id, actor=user.actor, reason=reason or f"全市通办：转{record.jurisdiction}办理"
+        )
+    )
 
 
-def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None,
-                      at: dt.datetime | None = None) -> CaseRecord:
+def accept_for_review(
+    s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None, at: dt.datetime | None = None
+) -> CaseRecord:
     """受理 (审查中): the case arrives at the department. A queued case is first recorded as delivered;
     a 通办 case is routed to its jurisdiction's station.
 
@@ -429,8 +493,11 @@ def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: st
     route_tongban(s, user, case_id)
     catalog = current_catalog(s)
     if not (is_collected(case) and case.entered_at(CaseStatus.IN_REVIEW) is None and catalog is not None):
-        return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
-                                            item_code=item_code))
+        return _run(
+            lambda: transition_case(
+                s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at, item_code=item_code
+            )
+        )
     calendar, start = work_calendar(s), local_date(at)
 
     def change(c: Case) -> None:
@@ -448,23 +515,37 @@ def accept_for_review(s: Session, user: Reviewer, case_id: str, *, item_code: st
     except (CaseError, KeyError, ValueError) as exc:
         raise BackofficeError(409, "illegal_transition", str(exc)) from None
     payload: dict[str, Any] = {
-        "reason": "", "clock_started": "代收件属地收件，开始计算办结时限",
+        "reason": "",
+        "clock_started": "代收件属地收件，开始计算办结时限",
         "promised_date": preview.promised_date.isoformat() if preview.promised_date else None,
         "promised_date_provisional": preview.promised_date_provisional,
         **({"item_code": item_code} if item_code else {}),
     }
     if preview.sub_cases:
         payload["promised_dates"] = {
-            sub.item_code: {"promised_date": sub.promised_date.isoformat() if sub.promised_date else None,
-                            "promised_date_provisional": sub.promised_date_provisional}
-            for sub in preview.sub_cases}
-    return _run(lambda: update_case(s, case_id, change, actor=user.actor, event_type=EventType.STATUS_CHANGED,
-                                    payload=payload, at=at))
+            sub.item_code: {
+                "promised_date": sub.promised_date.isoformat() if sub.promised_date else None,
+                "promised_date_provisional": sub.promised_date_provisional,
+            }
+            for sub in preview.sub_cases
+        }
+    return _run(
+        lambda: update_case(
+            s, case_id, change, actor=user.actor, event_type=EventType.STATUS_CHANGED, payload=payload, at=at
+        )
+    )
 
 
-def request_supplement(s: Session, user: Reviewer, case_id: str, missing: Sequence[MissingMaterial], *,
-                       due_date: dt.date | None = None, item_code: str | None = None,
-                       at: dt.datetime | None = None) -> CaseRecord:
+def request_supplement(
+    s: Session,
+    user: Reviewer,
+    case_id: str,
+    missing: Sequence[MissingMaterial],
+    *,
+    due_date: dt.date | None = None,
+    item_code: str | None = None,
+    at: dt.datetime | None = None,
+) -> CaseRecord:
     """补齐补正: one request listing everything missing (一次性告知), to the station(s)."""
     if not missing:
         raise BackofficeError(400, "nothing_missing", "请列出需要补齐补正的材料")
@@ -475,24 +556,53 @@ def request_supplement(s: Session, user: Reviewer, case_id: str, missing: Sequen
     def change(case: Case) -> None:
         case.request_supplement(request, actor=user.actor, side=Side.CENTER)
 
-    payload = {"missing": [m.to_dict() for m in missing],
-               "due_date": due_date.isoformat() if due_date else None,
-               **({"item_code": item_code} if item_code else {})}
-    return _run(lambda: update_case(s, case_id, change, actor=user.actor,
-                                    event_type=EventType.SUPPLEMENT_REQUESTED, payload=payload, at=at))
+    payload = {
+        "missing": [m.to_dict() for m in missing],
+        "due_date": due_date.isoformat() if due_date else None,
+        **({"item_code": item_code} if item_code else {}),
+    }
+    return _run(
+        lambda: update_case(
+            s,
+            case_id,
+            change,
+            actor=user.actor,
+            event_type=EventType.SUPPLEMENT_REQUESTED,
+            payload=payload,
+            at=at,
+        )
+    )
 
 
-def mark_supplied(s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None,
-                  at: dt.datetime | None = None) -> CaseRecord:
+def mark_supplied(
+    s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None, at: dt.datetime | None = None
+) -> CaseRecord:
     """补正材料已收到 (at the center's window): back to 审查中; the open request is marked supplied."""
     _acting_case(s, user, case_id, item_code)
-    return _run(lambda: transition_case(s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at,
-                                        item_code=item_code, payload={"supplied": True}))
+    return _run(
+        lambda: transition_case(
+            s,
+            case_id,
+            CaseStatus.IN_REVIEW,
+            actor=user.actor,
+            at=at,
+            item_code=item_code,
+            payload={"supplied": True},
+        )
+    )
 
 
-def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: str = "",
-           result: CaseResult | None = None, item_code: str | None = None,
-           at: dt.datetime | None = None) -> CaseRecord:
+def decide(
+    s: Session,
+    user: Reviewer,
+    case_id: str,
+    *,
+    approve: bool,
+    reason: str = "",
+    result: CaseResult | None = None,
+    item_code: str | None = None,
+    at: dt.datetime | None = None,
+) -> CaseRecord:
     """办结: 准予 (approve) or 不予 (reject, reason required) with the result; its files must have been
     uploaded for this case (:func:`add_result_document`)."""
     _, case = _acting_case(s, user, case_id, item_code)
@@ -515,13 +625,18 @@ def decide(s: Session, user: Reviewer, case_id: str, *, approve: bool, reason: s
         if result is not None:
             case.set_result(result, at=at, item_code=item_code)
 
-    payload: dict[str, Any] = {"decision": target.value, "reason": reason,
-                               "result": result.to_dict() if result else None,
-                               "result_documents": result_files(s, case_id,
-                                                                result.documents if result else ()),
-                               **({"item_code": item_code} if item_code else {})}
-    return _run(lambda: update_case(s, case_id, change, actor=user.actor, event_type=EventType.DECIDED,
-                                    payload=payload, at=at))
+    payload: dict[str, Any] = {
+        "decision": target.value,
+        "reason": reason,
+        "result": result.to_dict() if result else None,
+        "result_documents": result_files(s, case_id, result.documents if result else ()),
+        **({"item_code": item_code} if item_code else {}),
+    }
+    return _run(
+        lambda: update_case(
+            s, case_id, change, actor=user.actor, event_type=EventType.DECIDED, payload=payload, at=at
+        )
+    )
 
 
 def pickup_station_no(s: Session, record: CaseRecord, case: Case) -> int | None:
@@ -537,18 +652,22 @@ def _pickup_station_id(record: CaseRecord, case: Case) -> str:
     return record.station_id
 
 
-def mark_result_ready(s: Session, user: Reviewer, case_id: str, *, at: dt.datetime | None = None
-                      ) -> CaseRecord:
+def mark_result_ready(
+    s: Session, user: Reviewer, case_id: str, *, at: dt.datetime | None = None
+) -> CaseRecord:
     """结果待领取: tells both stations and names the pickup station the resident chose."""
     if _is_bundle(s, case_id):
         record, case = _bundle_result_case(s, user, case_id)
     else:
         record, case = _acting_case(s, user, case_id, None)
-    payload = {"pickup_method": case.pickup.method.value,
-               "pickup_station_no": pickup_station_no(s, record, case),
-               "result_documents": result_files(s, case_id, _result_shas(case))}
-    return _run(lambda: transition_case(s, case_id, CaseStatus.RESULT_READY, actor=user.actor, at=at,
-                                        payload=payload))
+    payload = {
+        "pickup_method": case.pickup.method.value,
+        "pickup_station_no": pickup_station_no(s, record, case),
+        "result_documents": result_files(s, case_id, _result_shas(case)),
+    }
+    return _run(
+        lambda: transition_case(s, case_id, CaseStatus.RESULT_READY, actor=user.actor, at=at, payload=payload)
+    )
 
 
 def _result_shas(case: Case) -> list[str]:
@@ -566,10 +685,19 @@ def result_files(s: Session, case_id: str, shas: Sequence[str]) -> list[dict[str
     ``decided`` / ``result_ready``: what a station may download from ``/api/v1/cases/{id}/results/{sha}``)."""
     if not shas:
         return []
-    rows = {d.sha256: d for d in s.scalars(select(ResultDocument).where(
-        ResultDocument.case_id == case_id, ResultDocument.sha256.in_(list(shas))))}
-    return [{"sha256": sha, "name": rows[sha].filename, "size": rows[sha].size,
-             "mime": rows[sha].content_type} for sha in shas if sha in rows]
+    rows = {
+        d.sha256: d
+        for d in s.scalars(
+            select(ResultDocument).where(
+                ResultDocument.case_id == case_id, ResultDocument.sha256.in_(list(shas))
+            )
+        )
+    }
+    return [
+        {"sha256": sha, "name": rows[sha].filename, "size": rows[sha].size, "mime": rows[sha].content_type}
+        for sha in shas
+        if sha in rows
+    ]
 
 
 def station_result_file(s: Session, station_id: str, case_id: str, sha256: str) -> ResultDocument | None:
@@ -597,14 +725,23 @@ def _bundle_result_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseR
     return _department_case(s, user, case_id)
 
 
-def add_result_document(s: Session, user: Reviewer, case_id: str, *, sha256: str, filename: str,
-                        content_type: str, size: int) -> None:
+def add_result_document(
+    s: Session, user: Reviewer, case_id: str, *, sha256: str, filename: str, content_type: str, size: int
+) -> None:
     """Record an uploaded result file (the bytes are already in the blob store as ``result:<sha256>``)."""
     _department_case(s, user, case_id)
     if s.get(ResultDocument, (case_id, sha256)) is None:
-        s.add(ResultDocument(case_id=case_id, sha256=sha256, filename=filename[:255],
-                             content_type=content_type[:100], size=size, uploaded_by=user.actor[:100],
-                             uploaded_at=utcnow()))
+        s.add(
+            ResultDocument(
+                case_id=case_id,
+                sha256=sha256,
+                filename=filename[:255],
+                content_type=content_type[:100],
+                size=size,
+                uploaded_by=user.actor[:100],
+                uploaded_at=utcnow(),
+            )
+        )
     audit(s, user.actor, "case.result_document", f"case:{case_id}", sha256=sha256, size=size)
 
 
@@ -621,40 +758,75 @@ def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) ->
     if record is None:
         return None
     rated_on = local_date(case.rating.at)
-    s.add(RatingRecord(case_id=case_id, station_id=record.station_id, department=record.department,
-                       item_code=case.item_code or case.bundle_code, level=case.rating.level.value,
-                       rated_at=case.rating.at, month=rated_on.strftime("%Y-%m")))
+    s.add(
+        RatingRecord(
+            case_id=case_id,
+            station_id=record.station_id,
+            department=record.department,
+            item_code=case.item_code or case.bundle_code,
+            level=case.rating.level.value,
+            rated_at=case.rating.at,
+            month=rated_on.strftime("%Y-%m"),
+        )
+    )
     if not case.rating.level.needs_follow_up:
         return None
     deadline = district_calendar(s).add_working_days(rated_on, working_days)
-    followup = FollowUp(case_id=case_id, station_id=record.station_id, department=record.department,
-                        item_code=case.item_code or case.bundle_code, rating=case.rating.level.value,
-                        rated_at=case.rating.at, due_date=deadline.date.isoformat(), status="open",
-                        opened_at=utcnow(), resolution="")
+    followup = FollowUp(
+        case_id=case_id,
+        station_id=record.station_id,
+        department=record.department,
+        item_code=case.item_code or case.bundle_code,
+        rating=case.rating.level.value,
+        rated_at=case.rating.at,
+        due_date=deadline.date.isoformat(),
+        status="open",
+        opened_at=utcnow(),
+        resolution="",
+    )
     s.add(followup)
     s.flush()
-    append_event(s, record.station_id, EventType.FOLLOWUP_OPENED, case_id,
-                 {"followup_id": followup.id, "rating": case.rating.level.value,
-                  "due": followup.due_date, "due_provisional": deadline.provisional,
-                  "reasons": list(case.rating.reasons)})
+    append_event(
+        s,
+        record.station_id,
+        EventType.FOLLOWUP_OPENED,
+        case_id,
+        {
+            "followup_id": followup.id,
+            "rating": case.rating.level.value,
+            "due": followup.due_date,
+            "due_provisional": deadline.provisional,
+            "reasons": list(case.rating.reasons),
+        },
+    )
     audit(s, "center", "followup.open", f"case:{case_id}", followup=followup.id, due=followup.due_date)
     return followup
 
 
 def _followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
-    out = {"id": f.id, "case_id": f.case_id, "station_id": f.station_id, "department": f.department,
-           "item_code": f.item_code, "rating": f.rating, "rated_at": iso_z(f.rated_at),
-           "due_date": f.due_date,
-           "status": f.status, "opened_at": iso_z(f.opened_at),
-           "closed_at": iso_z(f.closed_at) if f.closed_at else None, "closed_by": f.closed_by,
-           "resolution": f.resolution}
+    out = {
+        "id": f.id,
+        "case_id": f.case_id,
+        "station_id": f.station_id,
+        "department": f.department,
+        "item_code": f.item_code,
+        "rating": f.rating,
+        "rated_at": iso_z(f.rated_at),
+        "due_date": f.due_date,
+        "status": f.status,
+        "opened_at": iso_z(f.opened_at),
+        "closed_at": iso_z(f.closed_at) if f.closed_at else None,
+        "closed_by": f.closed_by,
+        "resolution": f.resolution,
+    }
     if today is not None:
         out["overdue"] = f.status == "open" and f.due_date < today.isoformat()
     return out
 
 
-def list_followups(s: Session, user: Reviewer, *, status: str | None = "open",
-                   today: dt.date | None = None) -> list[dict[str, Any]]:
+def list_followups(
+    s: Session, user: Reviewer, *, status: str | None = "open", today: dt.date | None = None
+) -> list[dict[str, Any]]:
     """回访整改 records (supervisors only), earliest due first, each flagged ``overdue`` on ``today``."""
     if not user.supervisor:
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看回访整改")
@@ -684,8 +856,9 @@ def close_followup(s: Session, user: Reviewer, followup_id: int, resolution: str
 # --------------------------------------------------------------------------------------------- supervision
 
 
-def deadline_report(s: Session, user: Reviewer, *, soon_days: int = 3,
-                    today: dt.date | None = None) -> dict[str, Any]:
+def deadline_report(
+    s: Session, user: Reviewer, *, soon_days: int = 3, today: dt.date | None = None
+) -> dict[str, Any]:
     """限时办结: overdue and soon-due (≤ ``soon_days`` working days left) open cases, by department and
     by station, plus the cases themselves (overdue first)."""
     if not user.supervisor:
@@ -696,8 +869,12 @@ def deadline_report(s: Session, user: Reviewer, *, soon_days: int = 3,
     running = [st.value for st in CaseStatus if st in CLOCK_RUNNING]
     horizon = work_calendar(s).add_working_days(today, soon_days).date.isoformat()
     rows = list_cases(s, user, status=running, due_before=horizon, today=today, limit=sys.maxsize)
-    watched = [r for r in rows if r["overdue"] or (r["deadline"]["state"] in ("办理中", "今日到期")
-                                                   and r["deadline"]["working_days"] <= soon_days)]
+    watched = [
+        r
+        for r in rows
+        if r["overdue"]
+        or (r["deadline"]["state"] in ("办理中", "今日到期") and r["deadline"]["working_days"] <= soon_days)
+    ]
     by_dept: dict[str, dict[str, int]] = {}
     by_station: dict[str, dict[str, int]] = {}
     for r in watched:
@@ -713,12 +890,16 @@ def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[st
     and the bad rate (不满意 + 非常不满意), as fractions of all ratings in the group."""
     if not user.supervisor:
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看评价统计")
-    column = {"item": RatingRecord.item_code, "station": RatingRecord.station_id,
-              "month": RatingRecord.month}.get(group)
+    column = {
+        "item": RatingRecord.item_code,
+        "station": RatingRecord.station_id,
+        "month": RatingRecord.month,
+    }.get(group)
     if column is None:
         raise BackofficeError(400, "bad_group", "分组方式应为 item、station 或 month")
-    rows = s.execute(select(column, RatingRecord.level, func.count())
-                     .group_by(column, RatingRecord.level)).all()
+    rows = s.execute(
+        select(column, RatingRecord.level, func.count()).group_by(column, RatingRecord.level)
+    ).all()
     stations = station_labels(s) if group == "station" else {}
     groups: dict[str, dict[str, int]] = {}
     for key, level, count in rows:
@@ -730,8 +911,14 @@ def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[st
         label = key
         if group == "station" and key in stations:
             label = f"{stations[key][0]} {stations[key][1]}"
-        out.append({"group": key, "label": label, "total": total,
-                    "levels": {lv.value: counts.get(lv.value, 0) for lv in RatingLevel},
-                    "satisfied_rate": round(sum(counts.get(v, 0) for v in SATISFIED) / total, 4),
-                    "bad_rate": round(sum(counts.get(v, 0) for v in BAD) / total, 4)})
+        out.append(
+            {
+                "group": key,
+                "label": label,
+                "total": total,
+                "levels": {lv.value: counts.get(lv.value, 0) for lv in RatingLevel},
+                "satisfied_rate": round(sum(counts.get(v, 0) for v in SATISFIED) / total, 4),
+                "bad_rate": round(sum(counts.get(v, 0) for v in BAD) / total, 4),
+            }
+        )
     return out

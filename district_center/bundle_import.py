@@ -72,12 +72,19 @@ class _BlobSink:
         start, self.seen = self.seen, self.seen + len(chunk)
         if self.complete or self.rejected is not None or self.seen <= self.skip:
             return
-        part = chunk[max(0, self.skip - start):]
+        part = chunk[max(0, self.skip - start) :]
         offset = max(start, self.skip)
         try:
             status = attachments.put_chunk_checked(
-                self.center.db, self.center.blobs, self.sha256, offset, self.size, part,
-                station_id=self.station_id, max_bytes=self.center.settings.max_attachment_bytes)
+                self.center.db,
+                self.center.blobs,
+                self.sha256,
+                offset,
+                self.size,
+                part,
+                station_id=self.station_id,
+                max_bytes=self.center.settings.max_attachment_bytes,
+            )
         except ProblemError as exc:
             self.rejected = exc.problem.detail
             return
@@ -138,22 +145,42 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
                 raise BundleError("同步包含有未知记录")
     cursor = int(header.get("feed_cursor") or 0)
     _write_answer(center, keys, header, station, receipts, cursor, answer)
-    return {"station_no": station.station_no, "cases": len(receipts), "blobs": blobs_in,
-            "accepted": sum(r.status is ReceiptStatus.ACCEPTED for r in receipts),
-            "rejected": sum(r.status is ReceiptStatus.REJECTED for r in receipts),
-            "blob_problems": len(blob_problems), "answer": str(answer)}
+    return {
+        "station_no": station.station_no,
+        "cases": len(receipts),
+        "blobs": blobs_in,
+        "accepted": sum(r.status is ReceiptStatus.ACCEPTED for r in receipts),
+        "rejected": sum(r.status is ReceiptStatus.REJECTED for r in receipts),
+        "blob_problems": len(blob_problems),
+        "answer": str(answer),
+    }
 
 
-def _write_answer(center: Center, keys: DistrictKeys, header: dict[str, Any], station: AuthedStation,
-                  receipts: list[CaseReceipt], cursor: int, answer: Path) -> None:
+def _write_answer(
+    center: Center,
+    keys: DistrictKeys,
+    header: dict[str, Any],
+    station: AuthedStation,
+    receipts: list[CaseReceipt],
+    cursor: int,
+    answer: Path,
+) -> None:
     reply_key = X25519PublicKey.from_public_bytes(b64decode(str(header.get("reply_key"))))
     tmp = answer.with_name(answer.name + ".part")
     with open(tmp, "wb") as out:
-        writer = BundleWriter(out, header={"kind": KIND_ANSWER, "in_reply_to": header.get("bundle_id"),
-                                           "station_id": station.id, "created_at": iso_z(utcnow())},
-                              recipient=reply_key, signer=keys.signing)
+        writer = BundleWriter(
+            out,
+            header={
+                "kind": KIND_ANSWER,
+                "in_reply_to": header.get("bundle_id"),
+                "station_id": station.id,
+                "created_at": iso_z(utcnow()),
+            },
+            recipient=reply_key,
+            signer=keys.signing,
+        )
         for i in range(0, len(receipts), MAX_BATCH_CASES):
-            part = receipts[i:i + MAX_BATCH_CASES]
+            part = receipts[i : i + MAX_BATCH_CASES]
             writer.record({"t": "receipts", "receipts": [r.to_dict() for r in part]})
         with center.db.session() as s:
             if cursor:

@@ -39,8 +39,14 @@ from district_center.models import HolidayCalendar
 from district_center.services.stations import audit
 from sync.protocol import sign_envelope
 
-__all__ = ["CalendarError", "builtin_tables", "district_calendar", "parse_holiday_file", "publish_tables",
-           "published_tables"]
+__all__ = [
+    "CalendarError",
+    "builtin_tables",
+    "district_calendar",
+    "parse_holiday_file",
+    "publish_tables",
+    "published_tables",
+]
 
 DEFAULT_VALID_DAYS = 400
 _HOLIDAY_WORDS = {"holiday", "放假", "休息", "假日"}
@@ -78,7 +84,8 @@ def parse_holiday_file(year: int, filename: str, data: bytes, *, source: str = "
                     day = dt.date.fromisoformat((row.get("date") or "").strip())
                 except ValueError:
                     raise CalendarError(
-                        f"第{line}行：日期“{row.get('date')}”格式不正确（应为 2027-01-01）") from None
+                        f"第{line}行：日期“{row.get('date')}”格式不正确（应为 2027-01-01）"
+                    ) from None
                 if kind in _HOLIDAY_WORDS:
                     holidays.add(day)
                 elif kind in _WORKDAY_WORDS:
@@ -104,12 +111,15 @@ def builtin_tables(first_year: int | None = None) -> list[HolidayTable]:
     for year in years:
         if first_year is not None and year < first_year:
             continue
-        out.append(HolidayTable(
-            year,
-            frozenset(d for d in chinese_calendar.holidays if d.year == year),
-            frozenset(d for d in chinese_calendar.workdays if d.year == year),
-            f"国务院办公厅关于{year}年部分节假日安排的通知（chinesecalendar {chinese_calendar.__version__}）",
-        ))
+        out.append(
+            HolidayTable(
+                year,
+                frozenset(d for d in chinese_calendar.holidays if d.year == year),
+                frozenset(d for d in chinese_calendar.workdays if d.year == year),
+                f"国务院办公厅关于{year}年部分节假日安排的通知"
+                f"（chinesecalendar {chinese_calendar.__version__}）",
+            )
+        )
     return out
 
 
@@ -122,8 +132,11 @@ def published_tables(db: Database) -> tuple[int, dict[int, HolidayTable]]:
 def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
     # every row holds the newest envelope (publish_tables rewrites them all in one transaction), so one row
     # is enough — this runs on every back-office case list and rating, and each row holds every year
-    newest = s.scalar(select(HolidayCalendar.document)
-                      .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc()).limit(1))
+    newest = s.scalar(
+        select(HolidayCalendar.document)
+        .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc())
+        .limit(1)
+    )
     if newest is None:
         return 0, {}
     tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
@@ -159,8 +172,15 @@ def district_calendar(s: Session) -> WorkCalendar:
     return WorkCalendar.of(_published(s)[1].values())
 
 
-def publish_tables(db: Database, keys: DistrictKeys, tables: Sequence[HolidayTable], *, actor: str,
-                   now: datetime | None = None, valid_days: int = DEFAULT_VALID_DAYS) -> dict[str, Any]:
+def publish_tables(
+    db: Database,
+    keys: DistrictKeys,
+    tables: Sequence[HolidayTable],
+    *,
+    actor: str,
+    now: datetime | None = None,
+    valid_days: int = DEFAULT_VALID_DAYS,
+) -> dict[str, Any]:
     """Publish ``tables`` (replacing those years) together with every year published before; returns the
     signed envelope dict."""
     if not tables:
@@ -171,19 +191,34 @@ def publish_tables(db: Database, keys: DistrictKeys, tables: Sequence[HolidayTab
         for t in tables:
             current[t.year] = t
         payload = {"tables": [current[y].to_dict() for y in sorted(current)]}
-        envelope = sign_envelope(keys.signing, kind="calendar", version=version + 1, payload=payload,
-                                 issued_at=iso_z(now), expires_at=iso_z(now + timedelta(days=valid_days)),
-                                 key_id=keys.key_id).to_dict()
+        envelope = sign_envelope(
+            keys.signing,
+            kind="calendar",
+            version=version + 1,
+            payload=payload,
+            issued_at=iso_z(now),
+            expires_at=iso_z(now + timedelta(days=valid_days)),
+            key_id=keys.key_id,
+        ).to_dict()
         for t in tables:
             row = s.get(HolidayCalendar, t.year)
             if row is None:
-                s.add(HolidayCalendar(year=t.year, document=envelope, published_at=now,
-                                      published_by=actor[:100]))
+                s.add(
+                    HolidayCalendar(
+                        year=t.year, document=envelope, published_at=now, published_by=actor[:100]
+                    )
+                )
             else:
                 row.published_at, row.published_by = now, actor[:100]
         # every row holds the newest envelope, so whichever row the center serves is current
         for row in s.scalars(select(HolidayCalendar)).all():
             row.document = envelope
-        audit(s, actor, "calendar.publish", f"calendar:{version + 1}",
-              years=sorted(t.year for t in tables), key_id=keys.key_id)
+        audit(
+            s,
+            actor,
+            "calendar.publish",
+            f"calendar:{version + 1}",
+            years=sorted(t.year for t in tables),
+            key_id=keys.key_id,
+        )
     return envelope

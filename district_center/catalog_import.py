@@ -86,6 +86,7 @@ __all__ = ["CellError", "ImportResult", "import_files"]
 #: A workbook whose members inflate beyond this is refused unread (a few thousand items take a few MB).
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     """A validated catalog, or the errors (never both). ``sheets`` names the sheets that were read."""
@@ -139,11 +140,12 @@ def _table(name: str, raw_rows: Iterable[Sequence[Any]], errors: _Errors) -> _Sh
             break
         if all(_text(v) == "" for v in values):
             continue
-        extra = [v for v in values[len(header):] if _text(v) != ""]
+        extra = [v for v in values[len(header) :] if _text(v) != ""]
         if extra:
             errors.add(name, number, "", "该行有内容超出了表头范围（表头没有对应的列名）")
-        sheet.rows.append((number, {h: (values[i] if i < len(values) else None)
-                                    for i, h in enumerate(header) if h}))
+        sheet.rows.append(
+            (number, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h})
+        )
     return sheet
 
 
@@ -185,8 +187,13 @@ def _read_xlsx(filename: str, data: bytes, errors: _Errors) -> list[_Sheet]:
     exception (the console and the API show it; nothing half-read is imported)."""
     unpacked = _unpacked_size(data)
     if unpacked is not None and unpacked > MAX_UNPACKED_BYTES:
-        errors.add(filename, 0, "", f"工作簿解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，未读取："
-                                    "请只保留目录表格的工作表，删除图片和多余格式")
+        errors.add(
+            filename,
+            0,
+            "",
+            f"工作簿解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，未读取："
+            "请只保留目录表格的工作表，删除图片和多余格式",
+        )
         return []
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -202,8 +209,12 @@ def _read_xlsx(filename: str, data: bytes, errors: _Errors) -> list[_Sheet]:
             try:
                 sheet = _table(ws.title, ws.iter_rows(values_only=True), errors)
             except Exception:  # malformed sheet XML: ParseError, ValueError, KeyError … from openpyxl
-                errors.add(ws.title, 0, "", "工作表内容已损坏，无法读取：请在 Excel 或 WPS 中打开后"
-                                            "另存为 xlsx 再导入")
+                errors.add(
+                    ws.title,
+                    0,
+                    "",
+                    "工作表内容已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为 xlsx 再导入",
+                )
                 continue
             if sheet is not None:
                 sheets.append(sheet)
@@ -268,8 +279,12 @@ def _xian_sheet(filename: str, rows: list[list[str]], errors: _Errors) -> _Sheet
             note_parts.append(f"进驻市政务服务大厅时限：{_text(values.get('enter_by'))}")
         if _text(values.get("seq")):
             note_parts.append(f"来源：西安市市级进驻事项清单（2020）第{_text(values.get('seq'))}项")
-        row = {"事项名称": values.get("name"), "事项类型": values.get("item_type"),
-               "实施主体": values.get("department"), "备注": "；".join(p for p in note_parts if p)}
+        row = {
+            "事项名称": values.get("name"),
+            "事项类型": values.get("item_type"),
+            "实施主体": values.get("department"),
+            "备注": "；".join(p for p in note_parts if p),
+        }
         row.update(XIAN_DEFAULTS)
         sheet.rows.append((number, row))
     return sheet
@@ -357,8 +372,9 @@ def _item_dict(r: _RowReader, types: Mapping[str, str]) -> dict[str, Any]:
         "consult_phone": r.get("咨询电话"),
         "supervise_phone": r.get("监督电话"),
         "tongban": r.get("通办范围", lambda v: _enum(v, TongbanScope) if _text(v) else None),
-        "service_objects": r.get("服务对象", lambda v: _enum_lines(v, ServiceObject)
-                                 if _text(v) else [ServiceObject.PERSON.value]),
+        "service_objects": r.get(
+            "服务对象", lambda v: _enum_lines(v, ServiceObject) if _text(v) else [ServiceObject.PERSON.value]
+        ),
         "result_name": r.get("结果名称"),
         "life_events": r.get("生命周期", lambda v: _enum_lines(v, LifeEvent)),
         "station_acceptable": r.get("服务站可受理", _bool),
@@ -375,8 +391,9 @@ def _material_dict(r: _RowReader) -> dict[str, Any]:
     return {
         "code": r.required_text("材料编码"),
         "name": r.required_text("材料名称"),
-        "material_type": r.get("材料类型",
-                               lambda v: _enum(v, MaterialType, default=MaterialType.CERTIFICATE)),
+        "material_type": r.get(
+            "材料类型", lambda v: _enum(v, MaterialType, default=MaterialType.CERTIFICATE)
+        ),
         "source": r.get("来源渠道", lambda v: _enum(v, MaterialSource, default=MaterialSource.APPLICANT)),
         "form": r.get("材料形式", lambda v: _enum(v, MaterialForm, default=MaterialForm.PAPER)),
         "originals": r.get("原件份数", lambda v: _int(v, default=1)),
@@ -406,8 +423,13 @@ def _bundle_dict(r: _RowReader) -> dict[str, Any]:
 
 
 def _jurisdiction_dict(r: _RowReader) -> dict[str, Any]:
-    return {"seq": r.get("序号", lambda v: _int(v, default=0)), "area": r.required_text("业务属地"),
-            "area_code": r.get("区划代码"), "phone": r.get("咨询电话"), "window": r.get("通办窗口")}
+    return {
+        "seq": r.get("序号", lambda v: _int(v, default=0)),
+        "area": r.required_text("业务属地"),
+        "area_code": r.get("区划代码"),
+        "phone": r.get("咨询电话"),
+        "window": r.get("通办窗口"),
+    }
 
 
 def _meta(sheet: _Sheet, errors: _Errors) -> dict[str, Any]:
@@ -419,8 +441,9 @@ def _meta(sheet: _Sheet, errors: _Errors) -> dict[str, Any]:
             continue
         values[key] = (number, _text(row.get("值")))
     out: dict[str, Any] = {}
-    for key, field_name in zip(META_KEYS, ("version", "district_code", "district_name", "issued_at"),
-                               strict=True):
+    for key, field_name in zip(
+        META_KEYS, ("version", "district_code", "district_name", "issued_at"), strict=True
+    ):
         if key not in values:
             errors.add(sheet.name, 0, "值", f"缺少“{key}”一行")
             continue
@@ -434,8 +457,12 @@ def _meta(sheet: _Sheet, errors: _Errors) -> dict[str, Any]:
             try:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
-                errors.add(sheet.name, number, "值",
-                           f"发布时间应为 ISO 时间（如 2026-01-01T00:00:00Z），实际为“{text}”")
+                errors.add(
+                    sheet.name,
+                    number,
+                    "值",
+                    f"发布时间应为 ISO 时间（如 2026-01-01T00:00:00Z），实际为“{text}”",
+                )
                 continue
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
@@ -447,24 +474,37 @@ def _meta(sheet: _Sheet, errors: _Errors) -> dict[str, Any]:
 
 # Which column a casework validation problem belongs to (casework.catalog CatalogProblem.kind).
 _ITEM_KIND_COLUMN = {
-    "malformed_code": "实施编码", "duplicate_item_code": "实施编码", "malformed_basic_code": "基本编码",
-    "empty_name": "事项名称", "unknown_item_type": "事项类型", "missing_department": "实施主体",
-    "malformed_credit_code": "实施主体统一社会信用代码", "unknown_jurisdiction": "业务属地",
-    "promised_exceeds_legal": "承诺办结时限", "immediate_with_limit": "承诺办结时限",
-    "promised_without_limit": "承诺办结时限", "negative_visits": "到办事现场次数",
-    "fee_basis_missing": "收费依据", "no_service_object": "服务对象",
+    "malformed_code": "实施编码",
+    "duplicate_item_code": "实施编码",
+    "malformed_basic_code": "基本编码",
+    "empty_name": "事项名称",
+    "unknown_item_type": "事项类型",
+    "missing_department": "实施主体",
+    "malformed_credit_code": "实施主体统一社会信用代码",
+    "unknown_jurisdiction": "业务属地",
+    "promised_exceeds_legal": "承诺办结时限",
+    "immediate_with_limit": "承诺办结时限",
+    "promised_without_limit": "承诺办结时限",
+    "negative_visits": "到办事现场次数",
+    "fee_basis_missing": "收费依据",
+    "no_service_object": "服务对象",
     "cancelled_without_date": "取消生效日期",
     "effective_dates_reversed": "取消生效日期",
 }
 _MATERIAL_KIND_COLUMN = {
-    "duplicate_material": "材料编码", "material_unnamed": "材料名称", "negative_count": "原件份数",
-    "commitment_text_missing": "承诺内容", "commitment_not_offered": "可告知承诺",
+    "duplicate_material": "材料编码",
+    "material_unnamed": "材料名称",
+    "negative_count": "原件份数",
+    "commitment_text_missing": "承诺内容",
+    "commitment_not_offered": "可告知承诺",
     "material_name_conflict": "材料名称",
 }
 _BUNDLE_KIND_COLUMN = {
-    "duplicate_bundle_code": "一件事编码", "bundle_too_small": "包含事项",
+    "duplicate_bundle_code": "一件事编码",
+    "bundle_too_small": "包含事项",
     "bundle_duplicate_item": "包含事项",
-    "bundle_missing_item": "包含事项", "bundle_cancelled_item": "包含事项",
+    "bundle_missing_item": "包含事项",
+    "bundle_cancelled_item": "包含事项",
 }
 
 
@@ -514,8 +554,9 @@ def _locate(problem: CatalogProblem, rows: _Rows) -> CellError:
     return CellError(SHEET_META if problem.where == "目录" else "", 0, "", str(problem))
 
 
-def _from_sheets(sheets: Mapping[str, _Sheet], base: Catalog | None, district: tuple[str, str],
-                 errors: _Errors) -> Catalog | None:
+def _from_sheets(
+    sheets: Mapping[str, _Sheet], base: Catalog | None, district: tuple[str, str], errors: _Errors
+) -> Catalog | None:
     base_doc = base.to_dict() if base is not None else None
     for sheet in sheets.values():
         _check_header(sheet, LAYOUT[sheet.name], errors)
@@ -589,8 +630,10 @@ def _from_sheets(sheets: Mapping[str, _Sheet], base: Catalog | None, district: t
         errors.add(SHEET_ITEMS, 0, "", "缺少“事项”表：首次导入必须包含事项清单")
     by_code = {it["code"]: it for it in items}
 
-    for sheet_name, key, builder in ((SHEET_MATERIALS, "materials", _material_dict),
-                                     (SHEET_PROCESS, "process", _process_dict)):
+    for sheet_name, key, builder in (
+        (SHEET_MATERIALS, "materials", _material_dict),
+        (SHEET_PROCESS, "process", _process_dict),
+    ):
         if sheet_name not in sheets:
             continue
         for number, row in sheets[sheet_name].rows:
@@ -642,8 +685,9 @@ def _process_dict(r: _RowReader) -> dict[str, Any]:
     return {"name": r.required_text("步骤名称"), "description": r.get("步骤说明")}
 
 
-def import_files(files: Sequence[tuple[str, bytes]], *, base: Catalog | None,
-                 district: tuple[str, str]) -> ImportResult:
+def import_files(
+    files: Sequence[tuple[str, bytes]], *, base: Catalog | None, district: tuple[str, str]
+) -> ImportResult:
     """Read one xlsx workbook or one or more CSV sheets into a validated catalog.
 
     ``base`` (the staged or published catalog, or None) supplies what the files do not contain;

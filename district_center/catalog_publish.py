@@ -83,8 +83,12 @@ class StagedCatalog:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"catalog": self.catalog.to_dict(), "staged_at": self.staged_at, "staged_by": self.staged_by,
-                "source": self.source}
+        return {
+            "catalog": self.catalog.to_dict(),
+            "staged_at": self.staged_at,
+            "staged_by": self.staged_by,
+            "source": self.source,
+        }
 
 
 def _staged_path(data_dir: Path) -> Path:
@@ -101,8 +105,9 @@ def read_staged(data_dir: Path) -> StagedCatalog | None:
     except (OSError, ValueError):
         raise PublishError(f"待发布目录文件已损坏：{path}；请重新导入") from None
     try:
-        return StagedCatalog(Catalog.from_dict(data["catalog"]), data["staged_at"], data["staged_by"],
-                             data["source"])
+        return StagedCatalog(
+            Catalog.from_dict(data["catalog"]), data["staged_at"], data["staged_by"], data["source"]
+        )
     except (KeyError, TypeError, CatalogError):
         raise PublishError(f"待发布目录文件已损坏：{path}；请重新导入") from None
 
@@ -142,8 +147,9 @@ def carry_cancellations(published: Catalog | None, staged: Catalog, today: str) 
     pub = published.to_dict()
     for it in pub["items"]:
         if it["code"] not in item_codes:
-            doc["items"].append(dict(it, status=ItemStatus.CANCELLED.value,
-                                     effective_to=it["effective_to"] or today))
+            doc["items"].append(
+                dict(it, status=ItemStatus.CANCELLED.value, effective_to=it["effective_to"] or today)
+            )
     for b in pub["bundles"]:
         if b["code"] not in bundle_codes:
             doc["bundles"].append(dict(b, status=ItemStatus.CANCELLED.value))
@@ -151,12 +157,18 @@ def carry_cancellations(published: Catalog | None, staged: Catalog, today: str) 
 
 
 def _empty_like(c: Catalog) -> Catalog:
-    return Catalog(version=0, district_code=c.district_code, district_name=c.district_name,
-                   issued_at=c.issued_at, item_types=c.item_types)
+    return Catalog(
+        version=0,
+        district_code=c.district_code,
+        district_name=c.district_name,
+        issued_at=c.issued_at,
+        item_types=c.item_types,
+    )
 
 
-def stage_catalog(db: Database, data_dir: Path, catalog: Catalog, *, actor: str, source: str,
-                  now: datetime | None = None) -> StagedCatalog:
+def stage_catalog(
+    db: Database, data_dir: Path, catalog: Catalog, *, actor: str, source: str, now: datetime | None = None
+) -> StagedCatalog:
     """Keep ``catalog`` as the staged version (published entries it omits are carried over as cancelled)."""
     now = now or utcnow()
     with db.session() as s:
@@ -169,8 +181,9 @@ def stage_catalog(db: Database, data_dir: Path, catalog: Catalog, *, actor: str,
     return staged
 
 
-def stage_import(db: Database, data_dir: Path, files: Sequence[tuple[str, bytes]], *, actor: str,
-                 district: tuple[str, str]) -> tuple[ImportResult, dict[str, Any] | None]:
+def stage_import(
+    db: Database, data_dir: Path, files: Sequence[tuple[str, bytes]], *, actor: str, district: tuple[str, str]
+) -> tuple[ImportResult, dict[str, Any] | None]:
     """Import spreadsheets over the staged (else published) catalog; stage it when valid.
 
     Returns the import result (cell errors as data) and, when staged, the diff against the published
@@ -211,10 +224,18 @@ def _with_version(c: Catalog, version: int, issued_at: datetime) -> Catalog:
     return Catalog.from_dict(doc)
 
 
-def _sign(keys: DistrictKeys, kind: str, version: int, payload: dict[str, Any], now: datetime,
-          valid_days: int) -> bytes:
-    env = sign_envelope(keys.signing, kind=kind, version=version, payload=payload, issued_at=iso_z(now),
-                        expires_at=iso_z(now + timedelta(days=valid_days)), key_id=keys.key_id)
+def _sign(
+    keys: DistrictKeys, kind: str, version: int, payload: dict[str, Any], now: datetime, valid_days: int
+) -> bytes:
+    env = sign_envelope(
+        keys.signing,
+        kind=kind,
+        version=version,
+        payload=payload,
+        issued_at=iso_z(now),
+        expires_at=iso_z(now + timedelta(days=valid_days)),
+        key_id=keys.key_id,
+    )
     return canonical_json(env.to_dict())
 
 
@@ -226,9 +247,16 @@ def _catalog_at(session: Session, version: int) -> Catalog | None:
     return Catalog.from_dict(payload.get("catalog", payload))
 
 
-def publish_staged(db: Database, data_dir: Path, keys: DistrictKeys, *, actor: str,
-                   valid_days: int = DEFAULT_VALID_DAYS, now: datetime | None = None,
-                   expected_public_key: str | None = None) -> CatalogVersion:
+def publish_staged(
+    db: Database,
+    data_dir: Path,
+    keys: DistrictKeys,
+    *,
+    actor: str,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    now: datetime | None = None,
+    expected_public_key: str | None = None,
+) -> CatalogVersion:
     """Publish the staged catalog as the next version, signed; store it and the deltas; clear staging.
 
     ``expected_public_key`` (the data dir's ``district-keys.pub.json`` signing key) guards against
@@ -249,8 +277,9 @@ def publish_staged(db: Database, data_dir: Path, keys: DistrictKeys, *, actor: s
     return row
 
 
-def _publish(db: Database, staged: StagedCatalog, keys: DistrictKeys, *, actor: str, valid_days: int,
-             now: datetime) -> CatalogVersion:
+def _publish(
+    db: Database, staged: StagedCatalog, keys: DistrictKeys, *, actor: str, valid_days: int, now: datetime
+) -> CatalogVersion:
     with db.session() as s:
         previous_version = latest_catalog_version(s) or 0
         published = _catalog_at(s, previous_version) if previous_version else None
@@ -258,26 +287,44 @@ def _publish(db: Database, staged: StagedCatalog, keys: DistrictKeys, *, actor: 
         catalog = _with_version(staged.catalog, version, now)
         catalog.validate()
         changes = diff_dict(diff(published or _empty_like(catalog), catalog))
-        document = _sign(keys, "catalog", version, {"catalog": catalog.to_dict(), "changes": changes},
-                         now, valid_days)
-        row = CatalogVersion(version=version, document=document, published_at=now, published_by=actor[:100],
-                             summary={"text": changes["summary"], "changes": changes, "key_id": keys.key_id,
-                                      "items": len(catalog.items), "bundles": len(catalog.bundles),
-                                      "expires_at": iso_z(now + timedelta(days=valid_days)),
-                                      "source": staged.source})
+        document = _sign(
+            keys, "catalog", version, {"catalog": catalog.to_dict(), "changes": changes}, now, valid_days
+        )
+        row = CatalogVersion(
+            version=version,
+            document=document,
+            published_at=now,
+            published_by=actor[:100],
+            summary={
+                "text": changes["summary"],
+                "changes": changes,
+                "key_id": keys.key_id,
+                "items": len(catalog.items),
+                "bundles": len(catalog.bundles),
+                "expires_at": iso_z(now + timedelta(days=valid_days)),
+                "source": staged.source,
+            },
+        )
         s.add(row)
         first_base = max(1, version - DELTA_BASES)
         for since in range(first_base, version):
             old = _catalog_at(s, since)
             if old is None:
                 continue
-            s.add(CatalogDelta(version=version, since_version=since,
-                               document=_sign(keys, "catalog_delta", version, delta_payload(old, catalog),
-                                              now, valid_days)))
+            s.add(
+                CatalogDelta(
+                    version=version,
+                    since_version=since,
+                    document=_sign(
+                        keys, "catalog_delta", version, delta_payload(old, catalog), now, valid_days
+                    ),
+                )
+            )
         # deltas towards older versions are useless now that a newer one exists
         s.execute(delete(CatalogDelta).where(CatalogDelta.version < version))
-        audit(s, actor, "catalog.publish", f"catalog:{version}", summary=changes["summary"],
-              key_id=keys.key_id)
+        audit(
+            s, actor, "catalog.publish", f"catalog:{version}", summary=changes["summary"], key_id=keys.key_id
+        )
     return row
 
 
@@ -293,9 +340,18 @@ def delta_envelope(session: Session, since_version: int) -> bytes | None:
 def version_history(session: Session, limit: int = 100) -> list[dict[str, Any]]:
     """The newest ``limit`` publications, newest first: who, when, what changed, when they expire."""
     rows = session.scalars(select(CatalogVersion).order_by(CatalogVersion.version.desc()).limit(limit)).all()
-    return [{"version": r.version, "published_at": iso_z(r.published_at), "published_by": r.published_by,
-             "summary": r.summary.get("text", ""), "changes": r.summary.get("changes", {}),
-             "items": r.summary.get("items"), "expires_at": r.summary.get("expires_at")} for r in rows]
+    return [
+        {
+            "version": r.version,
+            "published_at": iso_z(r.published_at),
+            "published_by": r.published_by,
+            "summary": r.summary.get("text", ""),
+            "changes": r.summary.get("changes", {}),
+            "items": r.summary.get("items"),
+            "expires_at": r.summary.get("expires_at"),
+        }
+        for r in rows
+    ]
 
 
 def item_or_bundle_names(catalog: Catalog) -> dict[str, str]:

@@ -209,27 +209,73 @@ def _cols(*spec: tuple[str, int] | tuple[str, int, bool]) -> tuple[_Col, ...]:
 
 
 ITEM_COLUMNS = _cols(
-    ("实施编码", 36), ("基本编码", 16), ("事项名称", 30, True), ("事项类型", 12, True),
-    ("实施主体", 16, True), ("实施主体统一社会信用代码", 22), ("行使层级", 10), ("业务属地", 12),
-    ("法定办结时限", 8), ("法定时限单位", 8), ("承诺办结时限", 8), ("承诺时限单位", 8), ("办件类型", 8),
-    ("设定依据", 30), ("受理条件", 30), ("到办事现场次数", 8), ("是否收费", 6), ("收费依据", 20),
-    ("办理地点", 20), ("办理时间", 20), ("咨询电话", 14), ("监督电话", 14), ("通办范围", 10),
-    ("服务对象", 10), ("结果名称", 20), ("生命周期", 10), ("服务站可受理", 8), ("告知承诺制", 8),
-    ("状态", 8), ("生效日期", 12), ("取消生效日期", 12), ("样例数据", 8), ("备注", 30),
+    ("实施编码", 36),
+    ("基本编码", 16),
+    ("事项名称", 30, True),
+    ("事项类型", 12, True),
+    ("实施主体", 16, True),
+    ("实施主体统一社会信用代码", 22),
+    ("行使层级", 10),
+    ("业务属地", 12),
+    ("法定办结时限", 8),
+    ("法定时限单位", 8),
+    ("承诺办结时限", 8),
+    ("承诺时限单位", 8),
+    ("办件类型", 8),
+    ("设定依据", 30),
+    ("受理条件", 30),
+    ("到办事现场次数", 8),
+    ("是否收费", 6),
+    ("收费依据", 20),
+    ("办理地点", 20),
+    ("办理时间", 20),
+    ("咨询电话", 14),
+    ("监督电话", 14),
+    ("通办范围", 10),
+    ("服务对象", 10),
+    ("结果名称", 20),
+    ("生命周期", 10),
+    ("服务站可受理", 8),
+    ("告知承诺制", 8),
+    ("状态", 8),
+    ("生效日期", 12),
+    ("取消生效日期", 12),
+    ("样例数据", 8),
+    ("备注", 30),
 )
 MATERIAL_COLUMNS = _cols(
-    ("实施编码", 36, True), ("材料编码", 14, True), ("材料名称", 30, True), ("材料类型", 14),
-    ("来源渠道", 14), ("材料形式", 10), ("原件份数", 8), ("复印件份数", 8), ("必要性", 10),
-    ("可告知承诺", 8), ("承诺内容", 30), ("空白表格", 16), ("示例样表", 16), ("受理标准", 30),
-    ("可数据共享", 8), ("备注", 20),
+    ("实施编码", 36, True),
+    ("材料编码", 14, True),
+    ("材料名称", 30, True),
+    ("材料类型", 14),
+    ("来源渠道", 14),
+    ("材料形式", 10),
+    ("原件份数", 8),
+    ("复印件份数", 8),
+    ("必要性", 10),
+    ("可告知承诺", 8),
+    ("承诺内容", 30),
+    ("空白表格", 16),
+    ("示例样表", 16),
+    ("受理标准", 30),
+    ("可数据共享", 8),
+    ("备注", 20),
 )
 PROCESS_COLUMNS = _cols(("实施编码", 36, True), ("步骤名称", 14, True), ("步骤说明", 50))
 BUNDLE_COLUMNS = _cols(
-    ("一件事编码", 14, True), ("一件事名称", 24, True), ("包含事项", 36, True), ("生命周期", 10),
-    ("说明", 40), ("承诺办结时限", 8), ("承诺时限单位", 8), ("状态", 8), ("样例数据", 8),
+    ("一件事编码", 14, True),
+    ("一件事名称", 24, True),
+    ("包含事项", 36, True),
+    ("生命周期", 10),
+    ("说明", 40),
+    ("承诺办结时限", 8),
+    ("承诺时限单位", 8),
+    ("状态", 8),
+    ("样例数据", 8),
 )
-JURISDICTION_COLUMNS = _cols(("序号", 6), ("业务属地", 14, True), ("区划代码", 10), ("咨询电话", 16),
-                             ("通办窗口", 50))
+JURISDICTION_COLUMNS = _cols(
+    ("序号", 6), ("业务属地", 14, True), ("区划代码", 10), ("咨询电话", 16), ("通办窗口", 50)
+)
 ITEM_TYPE_COLUMNS = _cols(("代码", 8, True), ("名称", 16, True))
 META_COLUMNS = _cols(("项目", 12, True), ("值", 30, True))
 META_KEYS = ("版本号", "区县代码", "区县名称", "发布时间")
@@ -275,28 +321,72 @@ def _yes(flag: bool) -> str:
 def _item_row(it: Mapping[str, Any], types: Mapping[str, str]) -> list[Any]:
     legal, promised = _limit_cells(it["legal_limit"]), _limit_cells(it["promised_limit"])
     return [
-        it["code"], it["basic_code"], it["name"], types.get(it["item_type"], it["item_type"]),
-        it["department"], it["department_credit_code"], Level(it["level"]).label, it["jurisdiction"],
-        *legal, *promised, it["case_kind"], _join(it["basis"]), _join(it["conditions"]), it["visits"],
-        _yes(it["charged"]), it["fee_basis"], it["place"], it["hours"], it["consult_phone"],
-        it["supervise_phone"], it["tongban"] or "", _join(it["service_objects"]), it["result_name"],
-        _join(it["life_events"]), _yes(it["station_acceptable"]), _yes(it["commitment_offered"]),
-        _STATUS_TEXT[ItemStatus(it["status"])], it["effective_from"] or "", it["effective_to"] or "",
-        _yes(it["sample"]), it["note"],
+        it["code"],
+        it["basic_code"],
+        it["name"],
+        types.get(it["item_type"], it["item_type"]),
+        it["department"],
+        it["department_credit_code"],
+        Level(it["level"]).label,
+        it["jurisdiction"],
+        *legal,
+        *promised,
+        it["case_kind"],
+        _join(it["basis"]),
+        _join(it["conditions"]),
+        it["visits"],
+        _yes(it["charged"]),
+        it["fee_basis"],
+        it["place"],
+        it["hours"],
+        it["consult_phone"],
+        it["supervise_phone"],
+        it["tongban"] or "",
+        _join(it["service_objects"]),
+        it["result_name"],
+        _join(it["life_events"]),
+        _yes(it["station_acceptable"]),
+        _yes(it["commitment_offered"]),
+        _STATUS_TEXT[ItemStatus(it["status"])],
+        it["effective_from"] or "",
+        it["effective_to"] or "",
+        _yes(it["sample"]),
+        it["note"],
     ]
 
 
 def _material_row(item_code: str, m: Mapping[str, Any]) -> list[Any]:
     return [
-        item_code, m["code"], m["name"], m["material_type"], m["source"], m["form"], m["originals"],
-        m["copies"], m["necessity"], _yes(m["commitment_allowed"]), m["commitment_text"], m["blank_form"],
-        m["sample_form"], m["acceptance_standard"], _yes(m["shared_data"]), m["note"],
+        item_code,
+        m["code"],
+        m["name"],
+        m["material_type"],
+        m["source"],
+        m["form"],
+        m["originals"],
+        m["copies"],
+        m["necessity"],
+        _yes(m["commitment_allowed"]),
+        m["commitment_text"],
+        m["blank_form"],
+        m["sample_form"],
+        m["acceptance_standard"],
+        _yes(m["shared_data"]),
+        m["note"],
     ]
 
 
 def _bundle_row(b: Mapping[str, Any]) -> list[Any]:
-    return [b["code"], b["name"], _join(b["item_codes"]), _join(b["life_events"]), b["description"],
-            *_limit_cells(b["promised_limit"]), _STATUS_TEXT[ItemStatus(b["status"])], _yes(b["sample"])]
+    return [
+        b["code"],
+        b["name"],
+        _join(b["item_codes"]),
+        _join(b["life_events"]),
+        b["description"],
+        *_limit_cells(b["promised_limit"]),
+        _STATUS_TEXT[ItemStatus(b["status"])],
+        _yes(b["sample"]),
+    ]
 
 
 def _sheet_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
@@ -305,15 +395,21 @@ def _sheet_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
     if len(set(types.values())) != len(types):  # names must map back to one code; else export codes
         types = {code: code for code in types}
     return {
-        SHEET_META: [["版本号", doc["version"]], ["区县代码", doc["district_code"]],
-                     ["区县名称", doc["district_name"]], ["发布时间", doc["issued_at"]]],
+        SHEET_META: [
+            ["版本号", doc["version"]],
+            ["区县代码", doc["district_code"]],
+            ["区县名称", doc["district_name"]],
+            ["发布时间", doc["issued_at"]],
+        ],
         SHEET_ITEMS: [_item_row(it, types) for it in doc["items"]],
         SHEET_MATERIALS: [_material_row(it["code"], m) for it in doc["items"] for m in it["materials"]],
-        SHEET_PROCESS: [[it["code"], s["name"], s["description"]]
-                        for it in doc["items"] for s in it["process"]],
+        SHEET_PROCESS: [
+            [it["code"], s["name"], s["description"]] for it in doc["items"] for s in it["process"]
+        ],
         SHEET_BUNDLES: [_bundle_row(b) for b in doc["bundles"]],
-        SHEET_JURISDICTIONS: [[j["seq"], j["area"], j["area_code"], j["phone"], j["window"]]
-                              for j in doc["jurisdictions"]],
+        SHEET_JURISDICTIONS: [
+            [j["seq"], j["area"], j["area_code"], j["phone"], j["window"]] for j in doc["jurisdictions"]
+        ],
         SHEET_ITEM_TYPES: [[code, name] for code, name in doc["item_types"].items()],
     }
 

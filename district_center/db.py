@@ -42,8 +42,13 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=60,
-                           connect_args={"timeout": 60, "check_same_thread": False})
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_timeout=60,
+        connect_args={"timeout": 60, "check_same_thread": False},
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -67,8 +72,9 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, pool_size)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True,
-                         pool_timeout=60)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_timeout=60
+    )
 
 
 class Database:

@@ -90,8 +90,14 @@ class KdfParams:
     length: int = 32
 
     def to_dict(self, salt: bytes) -> dict[str, Any]:
-        return {"name": "argon2id", "salt": b64encode(salt), "iterations": self.iterations,
-                "lanes": self.lanes, "memory_cost": self.memory_cost, "length": self.length}
+        return {
+            "name": "argon2id",
+            "salt": b64encode(salt),
+            "iterations": self.iterations,
+            "lanes": self.lanes,
+            "memory_cost": self.memory_cost,
+            "length": self.length,
+        }
 
 
 DEFAULT_KDF = KdfParams()
@@ -124,8 +130,11 @@ class DistrictKeys:
 
     def public_dict(self) -> dict[str, str]:
         """Exactly what ``district-keys.pub.json`` holds (read by the enrollment endpoint)."""
-        return {"signing_key": self.signing_public_b64, "recovery_key": self.recovery_public_b64,
-                "key_id": self.key_id}
+        return {
+            "signing_key": self.signing_public_b64,
+            "recovery_key": self.recovery_public_b64,
+            "key_id": self.key_id,
+        }
 
 
 def generate_keys() -> DistrictKeys:
@@ -135,8 +144,12 @@ def generate_keys() -> DistrictKeys:
 
 #: Bounds on the stored Argon2id parameters. The parameters are read before the file is authenticated, so an
 #: edited file must not make opening it allocate terabytes or spin for hours; ``length`` is the AES-256 key.
-KDF_LIMITS = {"iterations": (1, 64), "lanes": (1, 64), "memory_cost": (8, 4 * 1024 * 1024),  # KiB: 4 GiB
-              "length": (32, 32)}
+KDF_LIMITS = {
+    "iterations": (1, 64),
+    "lanes": (1, 64),
+    "memory_cost": (8, 4 * 1024 * 1024),  # KiB: 4 GiB
+    "length": (32, 32),
+}
 
 
 def _derive(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
@@ -146,21 +159,35 @@ def _derive(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
         params = {name: int(kdf[name]) for name in KDF_LIMITS}
     except (KeyError, TypeError, ValueError):
         raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
-    if any(not low <= params[name] <= high for name, (low, high) in KDF_LIMITS.items()) \
-            or params["memory_cost"] < 8 * params["lanes"] or len(salt) < 16:
+    if (
+        any(not low <= params[name] <= high for name, (low, high) in KDF_LIMITS.items())
+        or params["memory_cost"] < 8 * params["lanes"]
+        or len(salt) < 16
+    ):
         raise KeyFileError("密钥文件的密钥派生参数超出允许范围，文件可能已被改动")
     try:
-        kdf_fn = Argon2id(salt=salt, length=params["length"], iterations=params["iterations"],
-                          lanes=params["lanes"], memory_cost=params["memory_cost"])
+        kdf_fn = Argon2id(
+            salt=salt,
+            length=params["length"],
+            iterations=params["iterations"],
+            lanes=params["lanes"],
+            memory_cost=params["memory_cost"],
+        )
         return kdf_fn.derive(passphrase.encode("utf-8"))
     except (TypeError, ValueError):
         raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
 
 
 def _header(keys: DistrictKeys, created_at: str, kdf: dict[str, Any], nonce: bytes) -> dict[str, Any]:
-    return {"format": KEY_FILE_FORMAT, "key_id": keys.key_id, "created_at": created_at,
-            "signing_public_key": keys.signing_public_b64, "recovery_public_key": keys.recovery_public_b64,
-            "kdf": kdf, "cipher": {"name": "aes-256-gcm", "nonce": b64encode(nonce)}}
+    return {
+        "format": KEY_FILE_FORMAT,
+        "key_id": keys.key_id,
+        "created_at": created_at,
+        "signing_public_key": keys.signing_public_b64,
+        "recovery_public_key": keys.recovery_public_b64,
+        "kdf": kdf,
+        "cipher": {"name": "aes-256-gcm", "nonce": b64encode(nonce)},
+    }
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -185,10 +212,12 @@ def write_key_file(path: Path, keys: DistrictKeys, passphrase: str, kdf: KdfPara
     kdf_dict = kdf.to_dict(salt)
     created_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = _header(keys, created_at, kdf_dict, nonce)
-    secret = canonical_json({
-        "signing_key": b64encode(keys.signing.private_bytes_raw()),
-        "recovery_key": b64encode(keys.recovery.private_bytes_raw()),
-    })
+    secret = canonical_json(
+        {
+            "signing_key": b64encode(keys.signing.private_bytes_raw()),
+            "recovery_key": b64encode(keys.recovery.private_bytes_raw()),
+        }
+    )
     ciphertext = AESGCM(_derive(passphrase, salt, kdf_dict)).encrypt(nonce, secret, canonical_json(header))
     document = dict(header, ciphertext=b64encode(ciphertext))
     _write_private(path, json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
@@ -205,8 +234,18 @@ def load_key_file(path: Path, passphrase: str) -> DistrictKeys:
     if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
         raise KeyFileError(f"{path} 不是区中心密钥文件（格式 {KEY_FILE_FORMAT}）")
     try:
-        header = {k: document[k] for k in ("format", "key_id", "created_at", "signing_public_key",
-                                          "recovery_public_key", "kdf", "cipher")}
+        header = {
+            k: document[k]
+            for k in (
+                "format",
+                "key_id",
+                "created_at",
+                "signing_public_key",
+                "recovery_public_key",
+                "kdf",
+                "cipher",
+            )
+        }
         salt = b64decode(header["kdf"]["salt"])
         nonce = b64decode(header["cipher"]["nonce"])
         ciphertext = b64decode(document["ciphertext"])
@@ -217,8 +256,10 @@ def load_key_file(path: Path, passphrase: str) -> DistrictKeys:
         secret = json.loads(AESGCM(key).decrypt(nonce, ciphertext, canonical_json(header)))
     except InvalidTag:
         raise KeyFileError("口令错误，或密钥文件已被改动，无法打开") from None
-    keys = DistrictKeys(Ed25519PrivateKey.from_private_bytes(b64decode(secret["signing_key"])),
-                        X25519PrivateKey.from_private_bytes(b64decode(secret["recovery_key"])))
+    keys = DistrictKeys(
+        Ed25519PrivateKey.from_private_bytes(b64decode(secret["signing_key"])),
+        X25519PrivateKey.from_private_bytes(b64decode(secret["recovery_key"])),
+    )
     if keys.key_id != header["key_id"]:  # authenticated, so only a bug could get here
         raise KeyFileError("密钥文件内容与其标识不符")
     return keys
@@ -240,8 +281,9 @@ def load_public_file(data_dir: Path) -> dict[str, str]:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise KeyFileError(f"区中心尚未生成密钥（缺少 {path}）。请先运行 district-center keys init") from None
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str)
-                                             for k in ("signing_key", "recovery_key", "key_id")):
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("signing_key", "recovery_key", "key_id")
+    ):
         raise KeyFileError(f"公钥文件格式不正确：{path}")
     return {k: data[k] for k in ("signing_key", "recovery_key", "key_id")}
 
@@ -259,22 +301,25 @@ def open_district_keys(data_dir: Path, key_file: Path, passphrase: str) -> Distr
     return keys
 
 
-def init_keys(data_dir: Path, passphrase: str, *, key_file: Path | None = None,
-              kdf: KdfParams = DEFAULT_KDF) -> tuple[DistrictKeys, Path, Path]:
+def init_keys(
+    data_dir: Path, passphrase: str, *, key_file: Path | None = None, kdf: KdfParams = DEFAULT_KDF
+) -> tuple[DistrictKeys, Path, Path]:
     """Generate the district keys; write the key file (default in ``data_dir``) and the public file."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     key_path = Path(key_file) if key_file else data_dir / KEY_FILE_NAME
     if (data_dir / PUBLIC_FILE_NAME).exists():
         raise KeyFileError(
-            f"区中心密钥已存在（{data_dir / PUBLIC_FILE_NAME}）；更换密钥需要密钥轮换流程，已停止")
+            f"区中心密钥已存在（{data_dir / PUBLIC_FILE_NAME}）；更换密钥需要密钥轮换流程，已停止"
+        )
     keys = generate_keys()
     write_key_file(key_path, keys, passphrase, kdf)
     return keys, key_path, write_public_file(data_dir, keys)
 
 
-def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False,
-                    prompt: str = "区中心密钥口令：") -> str:
+def read_passphrase(
+    passphrase_file: str | None = None, *, confirm: bool = False, prompt: str = "区中心密钥口令："
+) -> str:
     """The passphrase from ``--passphrase-file``, else ``$CENTER_KEY_PASSPHRASE``, else an interactive prompt.
 
     Only the first line of the file counts (trailing newline stripped). Never logged, never stored.
@@ -293,7 +338,8 @@ def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False
 
         if not sys.stdin.isatty():
             raise KeyFileError(
-                f"需要口令：请在终端中运行，或使用 --passphrase-file / 环境变量 {PASSPHRASE_ENV}")
+                f"需要口令：请在终端中运行，或使用 --passphrase-file / 环境变量 {PASSPHRASE_ENV}"
+            )
         passphrase = getpass.getpass(prompt)
         if confirm and getpass.getpass("请再次输入口令：") != passphrase:
             raise KeyFileError("两次输入的口令不一致")

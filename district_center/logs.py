@@ -60,10 +60,13 @@ def install_request_logging(app: FastAPI) -> None:
             return response
         finally:
             route = request.scope.get("route")
-            log.info("request", extra={
-                "method": request.method,
-                "route": getattr(route, "path", "(unmatched)"),
-                "status": status,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
-                "station": getattr(request.state, "station_id", None),
-            })
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": getattr(route, "path", "(unmatched)"),
+                    "status": status,
+                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                    "station": getattr(request.state, "station_id", None),
+                },
+            )

@@ -40,7 +40,6 @@ NAMING = {
 }
 
 
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on both backends (SQLite hands back naive values; they are UTC by construction)."""
 
@@ -59,6 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
 # BigInteger autoincrement is not a rowid alias on SQLite; use INTEGER there.
 BigInt = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -66,7 +66,9 @@ BigInt = BigInteger().with_variant(Integer(), "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
     }
 
 
@@ -108,9 +110,7 @@ class StationNonce(Base):
 
     __tablename__ = "station_nonces"
 
-    station_id: Mapped[str] = mapped_column(
-        ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True
-    )
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -175,9 +175,7 @@ class FeedEventRecord(Base):
 
     __tablename__ = "feed_events"
 
-    station_id: Mapped[str] = mapped_column(
-        ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True
-    )
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -311,7 +309,12 @@ class AuditLog(Base):
 Index("ix_cases_station_status", CaseRecord.station_id, CaseRecord.status)
 # The reviewer queue and supervision (migration 0005, replacing 0004's promised-date indexes): filter, then
 # walk in due-date (限时办结) order; supervision filters a status group by due date.
-Index("ix_cases_queue_department_due", CaseRecord.department, CaseRecord.due_date, CaseRecord.id,
-      CaseRecord.status)
+Index(
+    "ix_cases_queue_department_due",
+    CaseRecord.department,
+    CaseRecord.due_date,
+    CaseRecord.id,
+    CaseRecord.status,
+)
 Index("ix_cases_queue_due_date", CaseRecord.due_date, CaseRecord.id, CaseRecord.status)
 Index("ix_cases_status_due", CaseRecord.status, CaseRecord.due_date)

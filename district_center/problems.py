@@ -39,8 +39,9 @@ class ProblemError(Exception):
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(problem.to_dict(), status_code=problem.status, headers=headers,
-                        media_type=PROBLEM_CONTENT_TYPE)
+    return JSONResponse(
+        problem.to_dict(), status_code=problem.status, headers=headers, media_type=PROBLEM_CONTENT_TYPE
+    )
 
 
 def from_protocol_error(exc: ProtocolError) -> ProblemError:
@@ -81,8 +82,9 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
         code, detail = _HTTP_DETAILS.get(exc.status_code, ("http_error", "请求无法处理"))
-        return problem_response(Problem(exc.status_code, code, detail, code),
-                                headers=dict(exc.headers) if exc.headers else None)
+        return problem_response(
+            Problem(exc.status_code, code, detail, code), headers=dict(exc.headers) if exc.headers else None
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

@@ -61,8 +61,9 @@ class Settings:
         blob_dir = Path(self.blob_dir or data_dir / "blobs").expanduser().resolve()
         url = self.database_url or f"sqlite:///{data_dir / 'center.sqlite3'}"
         public = self.public_url or f"http://{self.host}:{self.port}"
-        return dataclasses.replace(self, data_dir=data_dir, blob_dir=blob_dir, database_url=url,
-                                   public_url=public.rstrip("/"))
+        return dataclasses.replace(
+            self, data_dir=data_dir, blob_dir=blob_dir, database_url=url, public_url=public.rstrip("/")
+        )
 
     @property
     def is_sqlite(self) -> bool:

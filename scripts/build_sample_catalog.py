@@ -52,9 +52,20 @@ ISSUED_AT = "2023-07-01T00:00:00Z"
 
 # GB/T 2260 codes of Xi'an and its districts/counties; the 开发区 in the windows list have none.
 AREA_CODES = {
-    "西安市": "610100", "新城区": "610102", "碑林区": "610103", "莲湖区": "610104", "灞桥区": "610111",
-    "未央区": "610112", "雁塔区": "610113", "阎良区": "610114", "临潼区": "610115", "长安区": "610116",
-    "高陵区": "610117", "鄠邑区": "610118", "蓝田县": "610122", "周至县": "610124",
+    "西安市": "610100",
+    "新城区": "610102",
+    "碑林区": "610103",
+    "莲湖区": "610104",
+    "灞桥区": "610111",
+    "未央区": "610112",
+    "雁塔区": "610113",
+    "阎良区": "610114",
+    "临潼区": "610115",
+    "长安区": "610116",
+    "高陵区": "610117",
+    "鄠邑区": "610118",
+    "蓝田县": "610122",
+    "周至县": "610124",
 }
 
 CITY_PLACE = "西安市政务服务中心;全市各级政务服务中心“全市通办”综合窗口可代收"
@@ -62,16 +73,32 @@ CITY_HOURS = "周一至周五 上午9:00-12:00,下午13:00-17:00(法定节假日
 
 # Sample guide details per 事项类型 for the city items: (legal, promised) working days.
 CITY_LIMITS: dict[str, tuple[int | None, int]] = {
-    "01": (20, 10), "04": (None, 5), "05": (None, 10), "07": (20, 10), "08": (None, 20),
-    "09": (60, 30), "10": (None, 15), "20": (None, 5),
+    "01": (20, 10),
+    "04": (None, 5),
+    "05": (None, 10),
+    "07": (20, 10),
+    "08": (None, 20),
+    "09": (60, 30),
+    "10": (None, 15),
+    "20": (None, 5),
 }
 
 # Keyword → life events for the city items (only where the link is obvious).
 CITY_LIFE_EVENTS: list[tuple[str, list[str]]] = [
-    ("最低生活保障", ["社会救助"]), ("孤儿", ["社会救助"]), ("养老", ["退休"]), ("收养", ["婚育"]),
-    ("教师资格", ["就业"]), ("保安员", ["就业"]), ("法律职业资格", ["就业"]), ("工伤", ["就业", "社会保障"]),
-    ("设立", ["设立"]), ("年审", ["经营"]), ("零售业务", ["经营"]), ("广告发布", ["经营"]),
-    ("运输许可", ["经营"]), ("对外劳务合作", ["经营"]),
+    ("最低生活保障", ["社会救助"]),
+    ("孤儿", ["社会救助"]),
+    ("养老", ["退休"]),
+    ("收养", ["婚育"]),
+    ("教师资格", ["就业"]),
+    ("保安员", ["就业"]),
+    ("法律职业资格", ["就业"]),
+    ("工伤", ["就业", "社会保障"]),
+    ("设立", ["设立"]),
+    ("年审", ["经营"]),
+    ("零售业务", ["经营"]),
+    ("广告发布", ["经营"]),
+    ("运输许可", ["经营"]),
+    ("对外劳务合作", ["经营"]),
 ]
 
 
@@ -89,10 +116,21 @@ def _limit(amount: int | None) -> dict[str, Any] | None:
 
 def _material(code: str, name: str, **kw: Any) -> dict[str, Any]:
     base = {
-        "code": code, "name": name, "material_type": "证件证书证明", "source": "申请人自备", "form": "纸质",
-        "originals": 1, "copies": 0, "necessity": "必要", "commitment_allowed": False,
-        "commitment_text": "", "blank_form": "", "sample_form": "", "acceptance_standard": "",
-        "shared_data": False, "note": "",
+        "code": code,
+        "name": name,
+        "material_type": "证件证书证明",
+        "source": "申请人自备",
+        "form": "纸质",
+        "originals": 1,
+        "copies": 0,
+        "necessity": "必要",
+        "commitment_allowed": False,
+        "commitment_text": "",
+        "blank_form": "",
+        "sample_form": "",
+        "acceptance_standard": "",
+        "shared_data": False,
+        "note": "",
     }
     base.update(kw)
     return base
@@ -119,56 +157,80 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
                 note += f";{row['note'].strip()}"
             materials: list[dict[str, Any]] = []
             if not consult:
-                materials.append(_material(f"M-C{seq:03d}-SQ", f"{name}申请表", material_type="申请表格文书",
-                                           blank_form=f"{name}申请表(空白).pdf",
-                                           acceptance_standard="填写完整,申请人签字(盖章)"))
+                materials.append(
+                    _material(
+                        f"M-C{seq:03d}-SQ",
+                        f"{name}申请表",
+                        material_type="申请表格文书",
+                        blank_form=f"{name}申请表(空白).pdf",
+                        acceptance_standard="填写完整,申请人签字(盖章)",
+                    )
+                )
                 if for_business:
-                    materials.append(_material("M-YYZZ", "营业执照", source="政府部门核发", copies=1,
-                                               acceptance_standard="在有效期内,经营范围包含申请事项",
-                                               shared_data=True, necessity="非必要",
-                                               note="申请人为法人或其他组织时提供"))
-                materials.append(_material("M-SFZ", "居民身份证", copies=1,
-                                           acceptance_standard="在有效期内,与申请人本人一致;可出示电子身份证"))
-            items.append({
-                "code": ucc + basic + "000",
-                "basic_code": basic,
-                "name": name,
-                "item_type": type_code,
-                "department": dept,
-                "department_credit_code": ucc,
-                "level": 3,
-                "jurisdiction": "西安市",
-                "legal_limit": _limit(legal),
-                "promised_limit": {"amount": promised, "unit": "工作日"},
-                "case_kind": "即办件" if promised == 0 else "承诺件",
-                "basis": [],
-                "conditions": [],
-                "process": [
-                    {"name": "申请", "description": "到西安市政务服务中心或任一“全市通办”窗口提交申请"},
-                    {"name": "受理", "description": "窗口核对材料,不全的一次性告知"},
-                    {"name": "审查与决定", "description": f"{dept}审查并作出决定"},
-                    {"name": "送达", "description": "窗口领取、邮寄或电子送达"},
-                ] if not consult else [{"name": "咨询答复", "description": "窗口或电话当场答复"}],
-                "materials": materials,
-                "visits": 0 if consult else 1,
-                "charged": False,
-                "fee_basis": "",
-                "place": CITY_PLACE,
-                "hours": CITY_HOURS,
-                "consult_phone": "029-86785189",
-                "supervise_phone": "12345",
-                "tongban": "全市通办",
-                "service_objects": ["法人", "自然人"] if for_business else ["自然人", "法人"],
-                "result_name": "咨询答复" if consult else f"{name}结果文书",
-                "life_events": events,
-                "station_acceptable": False,
-                "commitment_offered": False,
-                "status": "active",
-                "effective_from": "2021-01-01",
-                "effective_to": None,
-                "sample": True,
-                "note": note,
-            })
+                    materials.append(
+                        _material(
+                            "M-YYZZ",
+                            "营业执照",
+                            source="政府部门核发",
+                            copies=1,
+                            acceptance_standard="在有效期内,经营范围包含申请事项",
+                            shared_data=True,
+                            necessity="非必要",
+                            note="申请人为法人或其他组织时提供",
+                        )
+                    )
+                materials.append(
+                    _material(
+                        "M-SFZ",
+                        "居民身份证",
+                        copies=1,
+                        acceptance_standard="在有效期内,与申请人本人一致;可出示电子身份证",
+                    )
+                )
+            items.append(
+                {
+                    "code": ucc + basic + "000",
+                    "basic_code": basic,
+                    "name": name,
+                    "item_type": type_code,
+                    "department": dept,
+                    "department_credit_code": ucc,
+                    "level": 3,
+                    "jurisdiction": "西安市",
+                    "legal_limit": _limit(legal),
+                    "promised_limit": {"amount": promised, "unit": "工作日"},
+                    "case_kind": "即办件" if promised == 0 else "承诺件",
+                    "basis": [],
+                    "conditions": [],
+                    "process": [
+                        {"name": "申请", "description": "到西安市政务服务中心或任一“全市通办”窗口提交申请"},
+                        {"name": "受理", "description": "窗口核对材料,不全的一次性告知"},
+                        {"name": "审查与决定", "description": f"{dept}审查并作出决定"},
+                        {"name": "送达", "description": "窗口领取、邮寄或电子送达"},
+                    ]
+                    if not consult
+                    else [{"name": "咨询答复", "description": "窗口或电话当场答复"}],
+                    "materials": materials,
+                    "visits": 0 if consult else 1,
+                    "charged": False,
+                    "fee_basis": "",
+                    "place": CITY_PLACE,
+                    "hours": CITY_HOURS,
+                    "consult_phone": "029-86785189",
+                    "supervise_phone": "12345",
+                    "tongban": "全市通办",
+                    "service_objects": ["法人", "自然人"] if for_business else ["自然人", "法人"],
+                    "result_name": "咨询答复" if consult else f"{name}结果文书",
+                    "life_events": events,
+                    "station_acceptable": False,
+                    "commitment_offered": False,
+                    "status": "active",
+                    "effective_from": "2021-01-01",
+                    "effective_to": None,
+                    "sample": True,
+                    "note": note,
+                }
+            )
     return items
 
 
@@ -197,8 +259,13 @@ def community_items() -> tuple[list[dict[str, Any]], dict[str, str]]:
 def jurisdictions() -> list[dict[str, Any]]:
     with WINDOWS_CSV.open(encoding="utf-8", newline="") as f:
         return [
-            {"area": r["area"].strip(), "area_code": AREA_CODES.get(r["area"].strip(), ""),
-             "phone": r["phone"].strip(), "window": r["window"].strip(), "seq": int(r["seq"])}
+            {
+                "area": r["area"].strip(),
+                "area_code": AREA_CODES.get(r["area"].strip(), ""),
+                "phone": r["phone"].strip(),
+                "window": r["window"].strip(),
+                "seq": int(r["seq"]),
+            }
             for r in csv.DictReader(f)
         ]
 
@@ -210,9 +277,14 @@ def build() -> dict[str, Any]:
     local, key_to_code = community_items()
     bundles = [
         {
-            "code": b["code"], "name": b["name"], "item_codes": [key_to_code[k] for k in b["keys"]],
-            "life_events": b["life_events"], "description": b["description"],
-            "promised_limit": b["promised_limit"], "status": "active", "sample": True,
+            "code": b["code"],
+            "name": b["name"],
+            "item_codes": [key_to_code[k] for k in b["keys"]],
+            "life_events": b["life_events"],
+            "description": b["description"],
+            "promised_limit": b["promised_limit"],
+            "status": "active",
+            "sample": True,
         }
         for b in community.BUNDLES
     ]
@@ -240,13 +312,80 @@ def render(data: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------------------- benchmark data
 
-_SYLLABLES = ("申请", "登记", "证明", "补贴", "许可", "备案", "核发", "变更", "注销", "认定", "审批", "年检",
-              "救助", "津贴", "保险", "参保", "迁移", "换领", "补领", "查询", "咨询", "核准", "确认", "奖励")
+_SYLLABLES = (
+    "申请",
+    "登记",
+    "证明",
+    "补贴",
+    "许可",
+    "备案",
+    "核发",
+    "变更",
+    "注销",
+    "认定",
+    "审批",
+    "年检",
+    "救助",
+    "津贴",
+    "保险",
+    "参保",
+    "迁移",
+    "换领",
+    "补领",
+    "查询",
+    "咨询",
+    "核准",
+    "确认",
+    "奖励",
+)
 _SUBJECTS = (
-    "高龄", "残疾人", "居民", "企业", "个体", "食品", "药品", "道路", "建筑", "医疗", "养老", "教师",
-    "导游", "护士", "律师", "出租车", "烟草", "消防", "排水", "燃气", "供热", "林木", "渔业", "种子",
-    "兽药", "农机", "文物", "广播", "出版", "宗教", "社会组织", "慈善", "殡葬", "婚姻", "收养", "户籍",
-    "流动人口", "就业", "失业", "工伤", "生育", "住房", "公积金", "不动产", "税务", "发票", "统计",
+    "高龄",
+    "残疾人",
+    "居民",
+    "企业",
+    "个体",
+    "食品",
+    "药品",
+    "道路",
+    "建筑",
+    "医疗",
+    "养老",
+    "教师",
+    "导游",
+    "护士",
+    "律师",
+    "出租车",
+    "烟草",
+    "消防",
+    "排水",
+    "燃气",
+    "供热",
+    "林木",
+    "渔业",
+    "种子",
+    "兽药",
+    "农机",
+    "文物",
+    "广播",
+    "出版",
+    "宗教",
+    "社会组织",
+    "慈善",
+    "殡葬",
+    "婚姻",
+    "收养",
+    "户籍",
+    "流动人口",
+    "就业",
+    "失业",
+    "工伤",
+    "生育",
+    "住房",
+    "公积金",
+    "不动产",
+    "税务",
+    "发票",
+    "统计",
 )
 
 
@@ -258,10 +397,36 @@ def synthetic_catalog(n: int = 10_000, seed: int = 20231) -> dict[str, Any]:
     """
     rng = random.Random(seed)
     types = list(DEFAULT_ITEM_TYPES)
-    events = ["出生", "教育", "婚育", "就业", "住房", "出行", "社会保障", "社会救助", "退休", "身后",
-              "设立", "经营", "注销"]
-    offices = ("民政", "人社", "卫健", "市场监管", "住建", "交通", "农业农村", "文旅", "教育", "水务",
-               "自然资源", "医保", "应急")
+    events = [
+        "出生",
+        "教育",
+        "婚育",
+        "就业",
+        "住房",
+        "出行",
+        "社会保障",
+        "社会救助",
+        "退休",
+        "身后",
+        "设立",
+        "经营",
+        "注销",
+    ]
+    offices = (
+        "民政",
+        "人社",
+        "卫健",
+        "市场监管",
+        "住建",
+        "交通",
+        "农业农村",
+        "文旅",
+        "教育",
+        "水务",
+        "自然资源",
+        "医保",
+        "应急",
+    )
     departments = [f"西安市阎良区{s}局" for s in offices]
     jur = jurisdictions()
     items: list[dict[str, Any]] = []
@@ -274,30 +439,49 @@ def synthetic_catalog(n: int = 10_000, seed: int = 20231) -> dict[str, Any]:
         name = rng.choice(_SUBJECTS) + rng.choice(_SUBJECTS) + rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES)
         cancelled = rng.random() < 0.02
         promised = rng.choice((0, 1, 3, 5, 10, 15, 20))
-        items.append({
-            "code": ucc + basic + "000", "basic_code": basic, "name": name, "item_type": t,
-            "department": dept, "department_credit_code": ucc, "level": rng.choice((4, 5, 6)),
-            "jurisdiction": rng.choice(jur)["area"],
-            "legal_limit": {"amount": 20, "unit": "工作日"},
-            "promised_limit": {"amount": promised, "unit": "工作日"},
-            "case_kind": "即办件" if promised == 0 else "承诺件",
-            "life_events": rng.sample(events, rng.choice((0, 1, 2))),
-            "status": "cancelled" if cancelled else "active",
-            "effective_to": "2023-01-01" if cancelled else None,
-            "materials": [_material("M-SFZ", "居民身份证")],
-            "sample": True,
-        })
+        items.append(
+            {
+                "code": ucc + basic + "000",
+                "basic_code": basic,
+                "name": name,
+                "item_type": t,
+                "department": dept,
+                "department_credit_code": ucc,
+                "level": rng.choice((4, 5, 6)),
+                "jurisdiction": rng.choice(jur)["area"],
+                "legal_limit": {"amount": 20, "unit": "工作日"},
+                "promised_limit": {"amount": promised, "unit": "工作日"},
+                "case_kind": "即办件" if promised == 0 else "承诺件",
+                "life_events": rng.sample(events, rng.choice((0, 1, 2))),
+                "status": "cancelled" if cancelled else "active",
+                "effective_to": "2023-01-01" if cancelled else None,
+                "materials": [_material("M-SFZ", "居民身份证")],
+                "sample": True,
+            }
+        )
     active = [it["code"] for it in items if it["status"] == "active"]
     bundles = [
-        {"code": f"YJS-{b:05d}", "name": f"{rng.choice(_SUBJECTS)}一件事",
-         "item_codes": rng.sample(active, 3), "life_events": [rng.choice(events)], "description": "",
-         "promised_limit": None,
-         "status": "active", "sample": True}
+        {
+            "code": f"YJS-{b:05d}",
+            "name": f"{rng.choice(_SUBJECTS)}一件事",
+            "item_codes": rng.sample(active, 3),
+            "life_events": [rng.choice(events)],
+            "description": "",
+            "promised_limit": None,
+            "status": "active",
+            "sample": True,
+        }
         for b in range(n // 50)
     ]
     return {
-        "version": 1, "district_code": "610114", "district_name": "阎良区", "issued_at": ISSUED_AT,
-        "item_types": dict(DEFAULT_ITEM_TYPES), "jurisdictions": jur, "items": items, "bundles": bundles,
+        "version": 1,
+        "district_code": "610114",
+        "district_name": "阎良区",
+        "issued_at": ISSUED_AT,
+        "item_types": dict(DEFAULT_ITEM_TYPES),
+        "jurisdictions": jur,
+        "items": items,
+        "bundles": bundles,
     }
 
 
@@ -317,8 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     data = json.loads(text)
-    print(f"wrote {args.output}: {len(data['items'])} items, {len(data['bundles'])} bundles, "
-          f"{len(data['jurisdictions'])} jurisdictions ({datetime.now(UTC):%Y-%m-%d %H:%M}Z)")
+    print(
+        f"wrote {args.output}: {len(data['items'])} items, {len(data['bundles'])} bundles, "
+        f"{len(data['jurisdictions'])} jurisdictions ({datetime.now(UTC):%Y-%m-%d %H:%M}Z)"
+    )
     return 0
 
 

@@ -13,7 +13,9 @@ from station_app.commands import COMMAND_MODULES
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="station-app",
-        description="便民服务站 station app: service guide, offline intake (受理), sync with the district center.",
+        description=(
+            "便民服务站 station app: service guide, offline intake (受理), sync with the district center."
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -41,10 +41,25 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def make_entry(seq: int, prev: str, *, at: float, actor: str, action: str, case: str | None = None,
-               detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"seq": seq, "at": utc_now_iso(at), "actor": actor, "action": action,
-                             "case": case, "detail": detail or {}, "prev": prev}
+def make_entry(
+    seq: int,
+    prev: str,
+    *,
+    at: float,
+    actor: str,
+    action: str,
+    case: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "seq": seq,
+        "at": utc_now_iso(at),
+        "actor": actor,
+        "action": action,
+        "case": case,
+        "detail": detail or {},
+        "prev": prev,
+    }
     entry["hash"] = entry_hash(entry)
     return entry
 

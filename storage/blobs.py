@@ -69,8 +69,9 @@ class _Header:
 class BlobStore:
     """Encrypted blobs under ``blobs_dir``; obtain it as ``StationStore.blobs``."""
 
-    def __init__(self, blobs_dir: Path, data_key: bytes, store_id: str,
-                 recent: set[str] | None = None) -> None:
+    def __init__(
+        self, blobs_dir: Path, data_key: bytes, store_id: str, recent: set[str] | None = None
+    ) -> None:
         self.dir = blobs_dir
         self.store_id = store_id
         self._aead = AESGCM(subkey(data_key, "blob"))
@@ -175,14 +176,15 @@ class BlobStore:
         raw = f.read(len(MAGIC) + HEADER_LEN)
         if len(raw) != len(MAGIC) + HEADER_LEN or raw[: len(MAGIC)] != MAGIC:
             raise StoreCorrupted(detail=f"blob {name[:12]}… has a bad header")
-        sealed = raw[len(MAGIC):]
+        sealed = raw[len(MAGIC) :]
         try:
             hdr = self._aead.decrypt(sealed[:NONCE_LEN], sealed[NONCE_LEN:], self._header_aad(name))
         except InvalidTag as exc:
             raise StoreCorrupted(detail=f"blob {name[:12]}… header fails authentication") from exc
         sha, size, code, file_id, chunk_size, chunks = _HDR.unpack(hdr)
-        return _Header(sha.hex(), size, MIME_BY_CODE.get(code, "application/octet-stream"), file_id,
-                       chunk_size, chunks)
+        return _Header(
+            sha.hex(), size, MIME_BY_CODE.get(code, "application/octet-stream"), file_id, chunk_size, chunks
+        )
 
     def _open(self, sha256: str) -> tuple[BinaryIO, _Header]:
         path = self.path_for(sha256)
@@ -228,8 +230,9 @@ class BlobStore:
                 raw = f.read(NONCE_LEN + TAG_LEN + n)
                 final = index == h.chunks - 1
                 try:
-                    plain = self._aead.decrypt(raw[:NONCE_LEN], raw[NONCE_LEN:],
-                                               self._chunk_aad(h.file_id, index, final))
+                    plain = self._aead.decrypt(
+                        raw[:NONCE_LEN], raw[NONCE_LEN:], self._chunk_aad(h.file_id, index, final)
+                    )
                 except InvalidTag as exc:
                     raise StoreCorrupted(detail=f"blob chunk {index} fails authentication") from exc
                 if whole is not None:

@@ -99,15 +99,23 @@ class KdfParams:
 
     def to_dict(self) -> dict[str, Any]:
         if self.alg == "argon2id":
-            return {"alg": self.alg, "memory_kib": self.memory_kib, "iterations": self.iterations,
-                    "lanes": self.lanes}
+            return {
+                "alg": self.alg,
+                "memory_kib": self.memory_kib,
+                "iterations": self.iterations,
+                "lanes": self.lanes,
+            }
         return {"alg": self.alg, "n": self.n, "r": self.r, "p": self.p}
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> KdfParams:
         if d["alg"] == "argon2id":
-            return KdfParams("argon2id", memory_kib=int(d["memory_kib"]), iterations=int(d["iterations"]),
-                             lanes=int(d["lanes"]))
+            return KdfParams(
+                "argon2id",
+                memory_kib=int(d["memory_kib"]),
+                iterations=int(d["iterations"]),
+                lanes=int(d["lanes"]),
+            )
         if d["alg"] == "scrypt":
             return KdfParams("scrypt", n=int(d["n"]), r=int(d["r"]), p=int(d["p"]))
         raise ValueError(f"unknown KDF {d['alg']!r}")
@@ -117,8 +125,13 @@ class KdfParams:
         if self.alg == "argon2id":
             from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-            return Argon2id(salt=salt, length=KEY_LEN, iterations=self.iterations, lanes=self.lanes,
-                            memory_cost=self.memory_kib).derive(data)
+            return Argon2id(
+                salt=salt,
+                length=KEY_LEN,
+                iterations=self.iterations,
+                lanes=self.lanes,
+                memory_cost=self.memory_kib,
+            ).derive(data)
         return Scrypt(salt=salt, length=KEY_LEN, n=self.n, r=self.r, p=self.p).derive(data)
 
 

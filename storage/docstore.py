@@ -136,7 +136,7 @@ class DocumentStore:
     @staticmethod
     def _decode(plaintext: bytes, seq: int) -> list[Op]:
         try:
-            ops = json.loads(plaintext[plaintext.index(b"\n") + 1:])["ops"]
+            ops = json.loads(plaintext[plaintext.index(b"\n") + 1 :])["ops"]
             return [(str(c), str(k), d) for c, k, d in ops]
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
@@ -220,8 +220,9 @@ class DocumentStore:
                     batch.append((coll, key, doc))
                     size += len(canonical(doc))
                     if size >= RECORD_TARGET:
-                        new.append([new.frame(new.records, self._encode(batch, self._summarise(batch)))],
-                                   sync=False)
+                        new.append(
+                            [new.frame(new.records, self._encode(batch, self._summarise(batch)))], sync=False
+                        )
                         batch, size = [], 0
             if batch:
                 new.append([new.frame(new.records, self._encode(batch, self._summarise(batch)))], sync=False)

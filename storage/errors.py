@@ -61,8 +61,10 @@ class SlotLockedOut(StorageError):
 
     def __init__(self, retry_at: float, wait_seconds: float) -> None:
         minutes = max(1, round(wait_seconds / 60))
-        super().__init__(f"密码错误次数过多，请约 {minutes} 分钟后再试，或请站点管理员处理。",
-                         detail=f"locked out for {wait_seconds:.0f}s")
+        super().__init__(
+            f"密码错误次数过多，请约 {minutes} 分钟后再试，或请站点管理员处理。",
+            detail=f"locked out for {wait_seconds:.0f}s",
+        )
         self.retry_at = retry_at
         self.wait_seconds = wait_seconds
 

@@ -43,8 +43,9 @@ def check_tail(mime: str, tail: bytes) -> None:
         "application/pdf": b"%%EOF" in tail[-_TAIL:],
     }[mime]
     if not ok:
-        raise AttachmentRejected("文件不完整（可能在传输或扫描中断），请重新扫描。",
-                                 detail=f"{mime} without end marker")
+        raise AttachmentRejected(
+            "文件不完整（可能在传输或扫描中断），请重新扫描。", detail=f"{mime} without end marker"
+        )
 
 
 class TypeSniffer:
@@ -60,8 +61,9 @@ class TypeSniffer:
     def update(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
-            raise AttachmentRejected(f"文件超过 {self.limit >> 20} MB，请降低扫描分辨率后重试。",
-                                     detail="attachment too large")
+            raise AttachmentRejected(
+                f"文件超过 {self.limit >> 20} MB，请降低扫描分辨率后重试。", detail="attachment too large"
+            )
         if self.mime is None:
             self._head += chunk[: _HEAD - len(self._head)]
             if len(self._head) >= _HEAD:

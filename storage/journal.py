@@ -56,8 +56,13 @@ class Head:
     keys_pending: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"generation": self.generation, "records": self.records, "length": self.length,
-                "keys_digest": self.keys_digest, "keys_pending": self.keys_pending}
+        return {
+            "generation": self.generation,
+            "records": self.records,
+            "length": self.length,
+            "keys_digest": self.keys_digest,
+            "keys_pending": self.keys_pending,
+        }
 
 
 def _head_aad(store_id: str) -> bytes:
@@ -79,10 +84,16 @@ def read_head(docs_dir: Path, key: bytes, store_id: str) -> Head:
     try:
         d = json.loads(open_sealed(key, raw, _head_aad(store_id)))
     except InvalidTag as exc:
-        raise WrongKey(detail="docs/head.bin does not authenticate (wrong key, or the file was changed)"
-                       ) from exc
-    return Head(int(d["generation"]), int(d["records"]), int(d["length"]), str(d.get("keys_digest", "")),
-                str(d.get("keys_pending", "")))
+        raise WrongKey(
+            detail="docs/head.bin does not authenticate (wrong key, or the file was changed)"
+        ) from exc
+    return Head(
+        int(d["generation"]),
+        int(d["records"]),
+        int(d["length"]),
+        str(d.get("keys_digest", "")),
+        str(d.get("keys_pending", "")),
+    )
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,9 @@ class Journal:
         f = self._f
         size = f.seek(0, os.SEEK_END)
         if size < head.length:
-            raise StoreCorrupted(detail=f"journal is {size} bytes, head says {head.length}: truncated or "
-                                        "replaced")
+            raise StoreCorrupted(
+                detail=f"journal is {size} bytes, head says {head.length}: truncated or replaced"
+            )
         offset, seq = 0, 0
         f.seek(0)
         while offset < size:
@@ -143,16 +155,19 @@ class Journal:
             try:
                 plaintext = open_sealed(self.key, payload, self._aad(seq))
             except InvalidTag as exc:
-                raise StoreCorrupted(detail=f"journal record {seq} at offset {offset} fails authentication "
-                                            "(changed, moved or from another store)") from exc
+                raise StoreCorrupted(
+                    detail=f"journal record {seq} at offset {offset} fails authentication "
+                    "(changed, moved or from another store)"
+                ) from exc
             yield Record(seq, offset, HEADER.size + n, plaintext)
             offset += HEADER.size + n
             seq += 1
         if seq < head.records:
             raise StoreCorrupted(detail=f"journal has {seq} records, head says {head.records}")
         if seq > head.records + 1:
-            raise StoreCorrupted(detail=f"journal has {seq} records, head only {head.records}: head "
-                                        "rolled back")
+            raise StoreCorrupted(
+                detail=f"journal has {seq} records, head only {head.records}: head rolled back"
+            )
         if offset < size:
             self._truncate(offset)
         self.records, self.end = seq, offset
@@ -212,7 +227,7 @@ class Journal:
         if len(raw) != size:
             raise StoreCorrupted(detail=f"journal record {seq} unreadable")
         try:
-            return open_sealed(self.key, raw[HEADER.size:], self._aad(seq))
+            return open_sealed(self.key, raw[HEADER.size :], self._aad(seq))
         except InvalidTag as exc:
             raise StoreCorrupted(detail=f"journal record {seq} fails authentication") from exc
 

@@ -46,8 +46,17 @@ FREE_ATTEMPTS = 5
 LOCKOUT_BASE_SECONDS = 30.0
 LOCKOUT_MAX_SECONDS = 3600.0
 MAX_PENDING_AUDIT = 200
-_FIELDS = {"format", "store_id", "station_name", "kdf", "slots", "device", "device_by_data_key", "recovery",
-           "lockout"}
+_FIELDS = {
+    "format",
+    "store_id",
+    "station_name",
+    "kdf",
+    "slots",
+    "device",
+    "device_by_data_key",
+    "recovery",
+    "lockout",
+}
 
 
 def _passphrase_key(passphrase: str, dev: dict[str, Any]) -> bytes:
@@ -97,15 +106,23 @@ class KeyFile:
 
     # ---- persistence -------------------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, *, station_name: str, admin_secret: str, station_passphrase: str,
-               kdf: KdfParams) -> tuple[KeyFile, bytes, bytes]:
+    def create(
+        cls, path: Path, *, station_name: str, admin_secret: str, station_passphrase: str, kdf: KdfParams
+    ) -> tuple[KeyFile, bytes, bytes]:
         """Fresh data key and device secret (not saved yet). Returns ``(keyfile, data_key,
         device_secret)``."""
         check_admin_secret(admin_secret)
         check_passphrase(station_passphrase)
         data_key, device_secret = os.urandom(32), os.urandom(32)
-        kf = cls(path=path, store_id=os.urandom(16).hex(), station_name=station_name, slots={}, device={},
-                 device_by_data_key="", kdf=kdf)
+        kf = cls(
+            path=path,
+            store_id=os.urandom(16).hex(),
+            station_name=station_name,
+            slots={},
+            device={},
+            device_by_data_key="",
+            kdf=kdf,
+        )
         wrapped = seal(subkey(data_key, "device-wrap"), device_secret, kf._aad("device-dk"))
         kf.device_by_data_key = b64e(wrapped)
         kf._wrap_device(station_passphrase, device_secret)
@@ -118,18 +135,32 @@ class KeyFile:
             d = json.loads(path.read_bytes())
             if d.get("format") != FORMAT or set(d) != _FIELDS:
                 raise ValueError("format or fields")
-            return cls(path=path, store_id=str(d["store_id"]), station_name=str(d["station_name"]),
-                       slots=dict(d["slots"]), device=dict(d["device"]),
-                       device_by_data_key=str(d["device_by_data_key"]), recovery=d.get("recovery"),
-                       lockout=dict(d.get("lockout", {})), kdf=KdfParams.from_dict(d["kdf"]))
+            return cls(
+                path=path,
+                store_id=str(d["store_id"]),
+                station_name=str(d["station_name"]),
+                slots=dict(d["slots"]),
+                device=dict(d["device"]),
+                device_by_data_key=str(d["device_by_data_key"]),
+                recovery=d.get("recovery"),
+                lockout=dict(d.get("lockout", {})),
+                kdf=KdfParams.from_dict(d["kdf"]),
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreCorrupted(detail=f"keys.json unreadable: {type(exc).__name__}") from exc
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "store_id": self.store_id, "station_name": self.station_name,
-                "kdf": self.kdf.to_dict(), "slots": self.slots, "device": self.device,
-                "device_by_data_key": self.device_by_data_key, "recovery": self.recovery,
-                "lockout": self.lockout}
+        return {
+            "format": FORMAT,
+            "store_id": self.store_id,
+            "station_name": self.station_name,
+            "kdf": self.kdf.to_dict(),
+            "slots": self.slots,
+            "device": self.device,
+            "device_by_data_key": self.device_by_data_key,
+            "recovery": self.recovery,
+            "lockout": self.lockout,
+        }
 
     def save(self) -> None:
         atomic_write(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True).encode("utf-8"))
@@ -145,8 +176,9 @@ class KeyFile:
     def _aad(self, slot_id: str, extra: dict[str, Any] | None = None) -> bytes:
         return canonical({"store": self.store_id, "slot": slot_id, **(extra or {})})
 
-    def _slot_key(self, slot: dict[str, Any], slot_id: str, secret: str,
-                  device_secret: bytes | None) -> bytes:
+    def _slot_key(
+        self, slot: dict[str, Any], slot_id: str, secret: str, device_secret: bytes | None
+    ) -> bytes:
         kdf = KdfParams.from_dict(slot["kdf"])
         stretched = kdf.derive(secret, b64d(slot["salt"]))
         if slot["kind"] == "worker":
@@ -158,8 +190,9 @@ class KeyFile:
     def _slot_aad(self, slot_id: str, slot: dict[str, Any]) -> bytes:
         return self._aad(slot_id, {"kind": slot["kind"], "kdf": slot["kdf"], "salt": slot["salt"]})
 
-    def _put_slot(self, slot_id: str, kind: str, secret: str, data_key: bytes,
-                  device_secret: bytes | None) -> None:
+    def _put_slot(
+        self, slot_id: str, kind: str, secret: str, data_key: bytes, device_secret: bytes | None
+    ) -> None:
         slot: dict[str, Any] = {"kind": kind, "kdf": self.kdf.to_dict(), "salt": b64e(os.urandom(16))}
         key = self._slot_key(slot, slot_id, secret, device_secret)
         slot["wrapped"] = b64e(seal(key, data_key, self._slot_aad(slot_id, slot)))
@@ -169,8 +202,9 @@ class KeyFile:
     def _wrap_device(self, passphrase: str, device_secret: bytes) -> None:
         dev: dict[str, Any] = {"kdf": self.kdf.to_dict(), "salt": b64e(os.urandom(16))}
         key = _passphrase_key(passphrase, dev)
-        dev["wrapped"] = b64e(seal(key, device_secret, self._aad("device", {"kdf": dev["kdf"],
-                                                                             "salt": dev["salt"]})))
+        dev["wrapped"] = b64e(
+            seal(key, device_secret, self._aad("device", {"kdf": dev["kdf"], "salt": dev["salt"]}))
+        )
         self.device = dev
 
     # ---- unlocking ---------------------------------------------------------------------------------------
@@ -179,15 +213,17 @@ class KeyFile:
         dev = self.device
         key = _passphrase_key(passphrase, dev)
         try:
-            return open_sealed(key, b64d(dev["wrapped"]),
-                               self._aad("device", {"kdf": dev["kdf"], "salt": dev["salt"]}))
+            return open_sealed(
+                key, b64d(dev["wrapped"]), self._aad("device", {"kdf": dev["kdf"], "salt": dev["salt"]})
+            )
         except InvalidTag as exc:
             raise WrongSecret("站点口令错误。") from exc
 
     def device_from_data_key(self, data_key: bytes) -> bytes:
         try:
-            return open_sealed(subkey(data_key, "device-wrap"), b64d(self.device_by_data_key),
-                               self._aad("device-dk"))
+            return open_sealed(
+                subkey(data_key, "device-wrap"), b64d(self.device_by_data_key), self._aad("device-dk")
+            )
         except InvalidTag as exc:
             raise StoreCorrupted(detail="device secret wrap does not open with the data key") from exc
 

@@ -47,16 +47,23 @@ def public_key_bytes(public_key: bytes | str | X25519PublicKey) -> bytes:
     return raw
 
 
-def seal_recovery_slot(data_key: bytes, store_id: str,
-                       public_key: bytes | str | X25519PublicKey) -> dict[str, Any]:
+def seal_recovery_slot(
+    data_key: bytes, store_id: str, public_key: bytes | str | X25519PublicKey
+) -> dict[str, Any]:
     recipient = public_key_bytes(public_key)
     eph = X25519PrivateKey.generate()
     eph_pub = eph.public_key().public_bytes_raw()
     key = _kek(eph.exchange(X25519PublicKey.from_public_bytes(recipient)), eph_pub, recipient)
     nonce = os.urandom(NONCE_LEN)
     sealed = nonce + AESGCM(key).encrypt(nonce, data_key, _aad(store_id))
-    return {"kind": "recovery", "alg": ALG, "store_id": store_id, "recipient": b64e(recipient),
-            "ephemeral": b64e(eph_pub), "sealed": b64e(sealed)}
+    return {
+        "kind": "recovery",
+        "alg": ALG,
+        "store_id": store_id,
+        "recipient": b64e(recipient),
+        "ephemeral": b64e(eph_pub),
+        "sealed": b64e(sealed),
+    }
 
 
 def open_recovery_slot(slot: bytes | str | dict[str, Any], private_key: X25519PrivateKey | bytes) -> bytes:
@@ -70,8 +77,11 @@ def open_recovery_slot(slot: bytes | str | dict[str, Any], private_key: X25519Pr
         d: dict[str, Any] = json.loads(slot) if isinstance(slot, (bytes, str)) else slot
         if d.get("alg") != ALG:
             raise ValueError("unknown recovery algorithm")
-        priv = private_key if isinstance(private_key, X25519PrivateKey) else \
-            X25519PrivateKey.from_private_bytes(bytes(private_key))
+        priv = (
+            private_key
+            if isinstance(private_key, X25519PrivateKey)
+            else X25519PrivateKey.from_private_bytes(bytes(private_key))
+        )
         recipient, eph_pub, sealed = b64d(d["recipient"]), b64d(d["ephemeral"]), b64d(d["sealed"])
         if priv.public_key().public_bytes_raw() != recipient:
             raise RecoveryFailed("该恢复密钥不是本站登记的区中心恢复密钥。", detail="recipient mismatch")

@@ -31,8 +31,19 @@ log = logging.getLogger("storage.retention")
 CASES = "cases"
 CONFIRMATIONS = "center_confirmations"
 FINAL_STATUSES = frozenset({"closed", "refused", "withdrawn"})
-TOMBSTONE_FIELDS = ("id", "number", "item_code", "bundle_code", "station_id", "catalog_version", "status",
-                    "jurisdiction", "promised_date", "created_at", "updated_at")
+TOMBSTONE_FIELDS = (
+    "id",
+    "number",
+    "item_code",
+    "bundle_code",
+    "station_id",
+    "catalog_version",
+    "status",
+    "jurisdiction",
+    "promised_date",
+    "created_at",
+    "updated_at",
+)
 BATCH = 200
 
 
@@ -65,15 +76,20 @@ def entered(doc: Doc, status: str) -> str | None:
 
 def tombstone(doc: Doc, *, confirmed_at: str, purged_at: str) -> Doc:
     out: Doc = {k: doc.get(k) for k in TOMBSTONE_FIELDS}
-    out.update({
-        "purged": True,
-        "purged_at": purged_at,
-        "confirmed_at": confirmed_at,
-        "accepted_at": entered(doc, "accepted"),
-        "final_at": entered(doc, str(doc.get("status"))) or doc.get("updated_at"),
-        "sub_cases": [{"item_code": s.get("item_code"), "status": s.get("status")}
-                      for s in doc.get("sub_cases") or [] if isinstance(s, dict)],
-    })
+    out.update(
+        {
+            "purged": True,
+            "purged_at": purged_at,
+            "confirmed_at": confirmed_at,
+            "accepted_at": entered(doc, "accepted"),
+            "final_at": entered(doc, str(doc.get("status"))) or doc.get("updated_at"),
+            "sub_cases": [
+                {"item_code": s.get("item_code"), "status": s.get("status")}
+                for s in doc.get("sub_cases") or []
+                if isinstance(s, dict)
+            ],
+        }
+    )
     return out
 
 
@@ -94,8 +110,9 @@ class PurgeReport:
     deleted_quarantine: int = 0
 
 
-def purge_expired(store: StationStore, *, now: dt.datetime | None = None, days: int | None = None,
-                  actor: str = "retention") -> PurgeReport:
+def purge_expired(
+    store: StationStore, *, now: dt.datetime | None = None, days: int | None = None, actor: str = "retention"
+) -> PurgeReport:
     """Purge every due case (see module docstring). Safe to run at any time; a crash part-way leaves some
     cases purged and the rest untouched, and unreferenced blobs are collected by the next run."""
     now = now or dt.datetime.fromtimestamp(store.clock(), dt.UTC)
@@ -107,13 +124,13 @@ def purge_expired(store: StationStore, *, now: dt.datetime | None = None, days: 
     candidate_blobs: set[str] = set()
     for i in range(0, len(due_ids), BATCH):
         with store.transaction(actor=actor, action="retention.purge") as tx:
-            for case_id in due_ids[i:i + BATCH]:
+            for case_id in due_ids[i : i + BATCH]:
                 doc = store.get(CASES, case_id)
                 assert doc is not None
                 candidate_blobs |= blob_refs(doc)
                 confirmed_at = str(confirmations[case_id]["confirmed_at"])
                 tx.put(CASES, case_id, tombstone(doc, confirmed_at=confirmed_at, purged_at=purged_at))
-        report.purged_cases.extend(due_ids[i:i + BATCH])
+        report.purged_cases.extend(due_ids[i : i + BATCH])
     still: set[str] = set()
     for refs in store.docs.refs.values():
         still |= refs
@@ -125,9 +142,15 @@ def purge_expired(store: StationStore, *, now: dt.datetime | None = None, days: 
         store.compact(actor=actor)
     report.deleted_quarantine = _clean_quarantine(store, now, days)
     if report.purged_cases or report.deleted_blobs or report.deleted_quarantine:
-        store.audit("retention.done", actor=actor,
-                    detail={"cases": len(report.purged_cases), "blobs": report.deleted_blobs,
-                            "quarantine": report.deleted_quarantine})
+        store.audit(
+            "retention.done",
+            actor=actor,
+            detail={
+                "cases": len(report.purged_cases),
+                "blobs": report.deleted_blobs,
+                "quarantine": report.deleted_quarantine,
+            },
+        )
     log.info("retention purged %d cases, %d blobs", len(report.purged_cases), report.deleted_blobs)
     return report
 
@@ -145,5 +168,12 @@ def _clean_quarantine(store: StationStore, now: dt.datetime, days: int) -> int:
     return n
 
 
-__all__ = ["CONFIRMATIONS", "FINAL_STATUSES", "PurgeReport", "is_tombstone",
-                      "mark_center_confirmed", "purge_expired", "tombstone"]
+__all__ = [
+    "CONFIRMATIONS",
+    "FINAL_STATUSES",
+    "PurgeReport",
+    "is_tombstone",
+    "mark_center_confirmed",
+    "purge_expired",
+    "tombstone",
+]

@@ -36,8 +36,15 @@ def read_secret_file(path: str | Path) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def get_secret(*, what: str, env_name: str, env_file_name: str, file: str | None = None,
-               confirm: bool = False, env: Mapping[str, str] | None = None) -> str:
+def get_secret(
+    *,
+    what: str,
+    env_name: str,
+    env_file_name: str,
+    file: str | None = None,
+    confirm: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """The secret from ``file``, then ``$env_file_name``, then ``$env_name``, then the terminal (getpass).
 
     ``what`` is the Chinese name used in prompts. Raises :class:`StorageError` when nothing is available and
@@ -50,21 +57,37 @@ def get_secret(*, what: str, env_name: str, env_file_name: str, file: str | None
     if e.get(env_name):
         return e[env_name]
     if not sys.stdin.isatty():
-        raise StorageError(f"没有提供{what}（可用环境变量 {env_name} 或 {env_file_name}）。",
-                           detail=f"{env_name} not set and stdin is not a terminal")
+        raise StorageError(
+            f"没有提供{what}（可用环境变量 {env_name} 或 {env_file_name}）。",
+            detail=f"{env_name} not set and stdin is not a terminal",
+        )
     first = getpass.getpass(f"{what}: ")
     if confirm and getpass.getpass(f"再次输入{what}: ") != first:
         raise StorageError(f"两次输入的{what}不一致。")
     return first
 
 
-def station_passphrase(file: str | None = None, *, confirm: bool = False,
-                       env: Mapping[str, str] | None = None) -> str:
-    return get_secret(what="站点口令", env_name=ENV_PASSPHRASE, env_file_name=ENV_PASSPHRASE_FILE, file=file,
-                      confirm=confirm, env=env)
+def station_passphrase(
+    file: str | None = None, *, confirm: bool = False, env: Mapping[str, str] | None = None
+) -> str:
+    return get_secret(
+        what="站点口令",
+        env_name=ENV_PASSPHRASE,
+        env_file_name=ENV_PASSPHRASE_FILE,
+        file=file,
+        confirm=confirm,
+        env=env,
+    )
 
 
-def admin_secret(file: str | None = None, *, confirm: bool = False,
-                 env: Mapping[str, str] | None = None) -> str:
-    return get_secret(what="管理员密码", env_name=ENV_ADMIN_SECRET, env_file_name=ENV_ADMIN_SECRET_FILE,
-                      file=file, confirm=confirm, env=env)
+def admin_secret(
+    file: str | None = None, *, confirm: bool = False, env: Mapping[str, str] | None = None
+) -> str:
+    return get_secret(
+        what="管理员密码",
+        env_name=ENV_ADMIN_SECRET,
+        env_file_name=ENV_ADMIN_SECRET_FILE,
+        file=file,
+        confirm=confirm,
+        env=env,
+    )

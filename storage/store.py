@@ -72,8 +72,14 @@ class StoreOptions:
 class StationStore:
     """See the module docstring. Thread-safe: one lock serialises commits and journal reads."""
 
-    def __init__(self, data_dir: Path, lock: DirectoryLock, keys: KeyFile, options: StoreOptions,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        lock: DirectoryLock,
+        keys: KeyFile,
+        options: StoreOptions,
+        clock: Callable[[], float],
+    ) -> None:
         self.data_dir = data_dir
         self.options = options
         self.clock = clock
@@ -93,9 +99,17 @@ class StationStore:
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
     @classmethod
-    def create(cls, data_dir: str | Path, *, station_name: str, admin_secret: str, station_passphrase: str,
-               kdf: KdfParams | None = None, options: StoreOptions | None = None,
-               clock: Callable[[], float] = time.time) -> StationStore:
+    def create(
+        cls,
+        data_dir: str | Path,
+        *,
+        station_name: str,
+        admin_secret: str,
+        station_passphrase: str,
+        kdf: KdfParams | None = None,
+        options: StoreOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> StationStore:
         """Initialise a new store in ``data_dir`` (created if missing, must not hold a store) and return it
         unlocked as admin. ``kdf`` defaults to :meth:`KdfParams.default` (~200 ms per unlock)."""
         d = Path(data_dir)
@@ -107,12 +121,17 @@ class StationStore:
                 raise StoreExists(detail=str(d))
             if (d / "docs").exists() and any((d / "docs").iterdir()):
                 # a crashed init, or a store whose keys.json was lost: never overwrite data files
-                raise StoreExists("数据目录中已有数据文件但缺少 keys.json，请换一个空目录初始化，"
-                                  "或联系技术人员。", detail="docs/ exists without keys.json")
-            kf, data_key, device = KeyFile.create(d / KEYS_FILE, station_name=station_name,
-                                                  admin_secret=admin_secret,
-                                                  station_passphrase=station_passphrase,
-                                                  kdf=kdf or KdfParams.default())
+                raise StoreExists(
+                    "数据目录中已有数据文件但缺少 keys.json，请换一个空目录初始化，或联系技术人员。",
+                    detail="docs/ exists without keys.json",
+                )
+            kf, data_key, device = KeyFile.create(
+                d / KEYS_FILE,
+                station_name=station_name,
+                admin_secret=admin_secret,
+                station_passphrase=station_passphrase,
+                kdf=kdf or KdfParams.default(),
+            )
             DocumentStore.initialise(d / "docs", data_key, kf.store_id)
             (d / "blobs").mkdir(exist_ok=True)
             docs = DocumentStore(d / "docs", data_key, kf.store_id)
@@ -129,8 +148,13 @@ class StationStore:
         return store
 
     @classmethod
-    def open(cls, data_dir: str | Path, *, options: StoreOptions | None = None,
-             clock: Callable[[], float] = time.time) -> StationStore:
+    def open(
+        cls,
+        data_dir: str | Path,
+        *,
+        options: StoreOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> StationStore:
         """Take the directory lock and read the key slots. Nothing is decrypted until an ``unlock_*``."""
         d = Path(data_dir)
         if not (d / KEYS_FILE).exists():
@@ -238,8 +262,9 @@ class StationStore:
             if digest == docs.head.keys_pending:
                 docs.set_keys_digest(digest, "")
             elif digest != docs.head.keys_digest:
-                raise StoreCorrupted(detail="keys.json is not the one this store last wrote (replaced or "
-                                            "rolled back)")
+                raise StoreCorrupted(
+                    detail="keys.json is not the one this store last wrote (replaced or rolled back)"
+                )
         except BaseException:
             docs.close()
             raise
@@ -264,10 +289,15 @@ class StationStore:
         if not pending:
             return
         seq, prev = self._audit_seq, self._audit_prev
-        ops = [self._audit_op(actor=slot_id, action="unlock.refused" if p.get("refused") else "unlock.failed",
-                              at=float(p["at"]),
-                              detail={"failures": p["failures"], "delay_seconds": p["delay"]})
-               for slot_id, p in pending]
+        ops = [
+            self._audit_op(
+                actor=slot_id,
+                action="unlock.refused" if p.get("refused") else "unlock.failed",
+                at=float(p["at"]),
+                detail={"failures": p["failures"], "delay_seconds": p["delay"]},
+            )
+            for slot_id, p in pending
+        ]
         try:
             self.docs.commit(ops)
         except BaseException:
@@ -354,8 +384,9 @@ class StationStore:
             self.docs.compact()
             self.audit("docs.compact", actor=actor)
 
-    def maybe_compact(self, *, threshold: float = 0.6, min_bytes: int = 8 << 20,
-                      actor: str = "system") -> bool:
+    def maybe_compact(
+        self, *, threshold: float = 0.6, min_bytes: int = 8 << 20, actor: str = "system"
+    ) -> bool:
         """Compact when more than ``threshold`` of a journal over ``min_bytes`` is dead (old versions of
         documents). Call at start-up or when idle; it takes about as long as opening. Returns whether it
         ran."""
@@ -381,16 +412,31 @@ class StationStore:
                 raise
 
     # ---- audit -------------------------------------------------------------------------------------------
-    def _audit_op(self, *, actor: str, action: str, case: str | None = None,
-                  detail: dict[str, Any] | None = None, at: float | None = None) -> Op:
-        entry = audit_mod.make_entry(self._audit_seq, self._audit_prev, at=self.clock() if at is None else at,
-                                     actor=actor, action=action, case=case, detail=detail)
+    def _audit_op(
+        self,
+        *,
+        actor: str,
+        action: str,
+        case: str | None = None,
+        detail: dict[str, Any] | None = None,
+        at: float | None = None,
+    ) -> Op:
+        entry = audit_mod.make_entry(
+            self._audit_seq,
+            self._audit_prev,
+            at=self.clock() if at is None else at,
+            actor=actor,
+            action=action,
+            case=case,
+            detail=detail,
+        )
         self._audit_seq += 1
         self._audit_prev = entry["hash"]
         return (audit_mod.AUDIT, audit_mod.entry_key(entry["seq"]), entry)
 
-    def audit(self, action: str, *, actor: str, case: str | None = None,
-              detail: dict[str, Any] | None = None) -> None:
+    def audit(
+        self, action: str, *, actor: str, case: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
         """Append one audit entry on its own (exports, prints, logins). Never put personal data in
         ``detail``."""
         with self._mutex:
@@ -458,8 +504,9 @@ class StationStore:
             self.keys.set_passphrase(passphrase, self._need_device())
             self._save_keys(actor, "key.passphrase_changed", {})
 
-    def set_recovery_key(self, public_key: bytes | str | X25519PublicKey, *,
-                         actor: str = "enrollment") -> None:
+    def set_recovery_key(
+        self, public_key: bytes | str | X25519PublicKey, *, actor: str = "enrollment"
+    ) -> None:
         """Seal the data key to the district's X25519 recovery public key (raw 32 bytes or base64)."""
         with self._mutex:
             self.keys.recovery = seal_recovery_slot(self.data_key, self.keys.store_id, public_key)
@@ -481,8 +528,9 @@ class StationStore:
         """Call before accepting a case with ``needed`` bytes of scans: raises :class:`DiskSpaceLow`."""
         st = self.disk_status()
         if st.free_bytes - needed < self.options.reserve_bytes:
-            raise DiskSpaceLow(detail=f"free {st.free_bytes}, needed {needed}, reserve "
-                                      f"{self.options.reserve_bytes}")
+            raise DiskSpaceLow(
+                detail=f"free {st.free_bytes}, needed {needed}, reserve {self.options.reserve_bytes}"
+            )
 
 
 def _check_collection(collection: str) -> None:
@@ -530,14 +578,20 @@ class Transaction:
     def __enter__(self) -> Transaction:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.commit()
 
 
-def recover_with_district_key(data_dir: str | Path, private_key: X25519PrivateKey | bytes,
-                              new_admin_secret: str, *, options: StoreOptions | None = None) -> None:
+def recover_with_district_key(
+    data_dir: str | Path,
+    private_key: X25519PrivateKey | bytes,
+    new_admin_secret: str,
+    *,
+    options: StoreOptions | None = None,
+) -> None:
     """District recovery (区中心恢复): open the recovery slot with the district private key and rewrite the
     admin slot with ``new_admin_secret``. Workers' slots and the station passphrase are unchanged.
     Raises :class:`RecoveryFailed` if the key does not match; needs the directory lock (station closed)."""

@@ -45,8 +45,10 @@ def verify_store(store: StationStore) -> VerifyReport:
             rep.problems.append(f"collection {coll}: {exc.detail or exc}")
     for refs in docs.refs.values():
         referenced |= refs
-    rep.info.append(f"{total} documents in {len(docs.collections())} collections, "
-                    f"journal generation {docs.head.generation}, {docs.head.records} records")
+    rep.info.append(
+        f"{total} documents in {len(docs.collections())} collections, "
+        f"journal generation {docs.head.generation}, {docs.head.records} records"
+    )
     brk = verify_chain(docs.items(AUDIT))
     if brk is not None:
         rep.problems.append(f"audit chain broken at entry {brk.seq}: {brk.reason}")

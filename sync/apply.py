@@ -108,8 +108,9 @@ def adopt_promised_dates(case: Case, payload: Mapping[str, Any], at: dt.datetime
     return changed
 
 
-def _center_request_time(center_doc: Mapping[str, Any] | None, items: tuple[MissingMaterial, ...],
-                         item_code: str) -> dt.datetime | None:
+def _center_request_time(
+    center_doc: Mapping[str, Any] | None, items: tuple[MissingMaterial, ...], item_code: str
+) -> dt.datetime | None:
     """``requested_at`` of the center's open request listing ``items`` (the center's merge of a resent
     case recognises the request it marks supplied by that time), when the center's copy is known."""
     raw = center_doc.get("supplements") if center_doc is not None else None
@@ -123,8 +124,9 @@ def _center_request_time(center_doc: Mapping[str, Any] | None, items: tuple[Miss
     return None
 
 
-def apply_event(case_doc: JSONObject, event: FeedEvent,
-                center_doc: Mapping[str, Any] | None = None) -> tuple[JSONObject | None, str]:
+def apply_event(
+    case_doc: JSONObject, event: FeedEvent, center_doc: Mapping[str, Any] | None = None
+) -> tuple[JSONObject | None, str]:
     """Apply one status event to a case document. Returns ``(new_doc, note)``; ``new_doc`` is ``None``
     when nothing changes (already applied — events are idempotent — or not applicable, with ``note``
     saying why). Feed events never re-enqueue the case: the change came from the center. ``center_doc``
@@ -235,8 +237,10 @@ def flag_draft(draft: JSONObject, diff: CatalogDiff) -> JSONObject | None:
         text = f"事项清单第{diff.new_version}版修改了该事项（材料或时限可能变化），请核对后再受理"
     else:
         return None
-    return {**draft, "catalog_flag": {"version": diff.new_version, "cancelled": bool(cancelled),
-                                      "message": text}}
+    return {
+        **draft,
+        "catalog_flag": {"version": diff.new_version, "cancelled": bool(cancelled), "message": text},
+    }
 
 
 def calendar_tables(env: SignedEnvelope) -> list[HolidayTable]:

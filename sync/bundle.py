@@ -59,13 +59,21 @@ def export_bundle(store: Any, path: Path) -> JSONObject:
     reply = X25519PrivateKey.generate()
     bundle_id = uuid.uuid4().hex
     with store.transaction(actor="sync", action="sync.bundle_export") as tx:
-        tx.put(SYNC_STATE, f"bundle_reply:{bundle_id}", {
-            "private_key": b64encode(reply.private_bytes_raw()), "created_at": _now()})
-    header = {"kind": KIND_OUTBOX, "bundle_id": bundle_id, "station_id": identity.station_id,
-              "created_at": _now(), "feed_cursor": sync_store.feed_cursor(),
-              "catalog_version": sync_store.catalog_version(),
-              "calendar_version": sync_store.calendar_version(),
-              "reply_key": b64encode(reply.public_key().public_bytes_raw())}
+        tx.put(
+            SYNC_STATE,
+            f"bundle_reply:{bundle_id}",
+            {"private_key": b64encode(reply.private_bytes_raw()), "created_at": _now()},
+        )
+    header = {
+        "kind": KIND_OUTBOX,
+        "bundle_id": bundle_id,
+        "station_id": identity.station_id,
+        "created_at": _now(),
+        "feed_cursor": sync_store.feed_cursor(),
+        "catalog_version": sync_store.catalog_version(),
+        "calendar_version": sync_store.calendar_version(),
+        "reply_key": b64encode(reply.public_key().public_bytes_raw()),
+    }
     tmp = path.with_name(path.name + ".part")
     cases = blobs = blob_bytes = 0
     written: set[str] = set()
@@ -83,8 +91,9 @@ def export_bundle(store: Any, path: Path) -> JSONObject:
                 written.add(sha)
                 blobs += 1
                 blob_bytes += size
-            writer.record({"t": "case", "id": entry["case_id"], "version": entry["version"],
-                           "case": entry["case"]})
+            writer.record(
+                {"t": "case", "id": entry["case_id"], "version": entry["version"], "case": entry["case"]}
+            )
             cases += 1
         summary = {"cases": cases, "blobs": blobs, "blob_bytes": blob_bytes}
         writer.finish(summary)
@@ -110,10 +119,17 @@ def import_answer(store: Any, path: Path) -> JSONObject:
         return _apply_answer(sync_store, store, items, identity.district_signing_key)
 
 
-def _apply_answer(sync_store: StationSyncStore, store: Any, items: Iterator[tuple[str, Any]],
-                  pinned: Any) -> JSONObject:
-    result: JSONObject = {"delivered": 0, "rejected": 0, "feed_events": 0, "catalog_updated": False,
-                          "calendar_updated": False, "warnings": []}
+def _apply_answer(
+    sync_store: StationSyncStore, store: Any, items: Iterator[tuple[str, Any]], pinned: Any
+) -> JSONObject:
+    result: JSONObject = {
+        "delivered": 0,
+        "rejected": 0,
+        "feed_events": 0,
+        "catalog_updated": False,
+        "calendar_updated": False,
+        "warnings": [],
+    }
     events: list[FeedEvent] = []
     feed_next = sync_store.feed_cursor()
     ended = False
@@ -128,8 +144,9 @@ def _apply_answer(sync_store: StationSyncStore, store: Any, items: Iterator[tupl
                 for r in receipts:
                     entry = store.get(OUTBOX, r.id)
                     if entry is not None:
-                        sent.append(OutboxItem(r.id, r.version, dict(entry["case"]),
-                                               tuple(entry["attachments"])))
+                        sent.append(
+                            OutboxItem(r.id, r.version, dict(entry["case"]), tuple(entry["attachments"]))
+                        )
                 outcome = sync_store.record_receipts(sent, receipts)
                 result["delivered"] += len(outcome.delivered)
                 result["rejected"] += len(outcome.rejected)
@@ -139,8 +156,9 @@ def _apply_answer(sync_store: StationSyncStore, store: Any, items: Iterator[tupl
             elif t in ("catalog", "calendar"):
                 kinds = CATALOG_KINDS if t == "catalog" else ("calendar",)
                 current = sync_store.catalog_version() if t == "catalog" else sync_store.calendar_version()
-                env = verify_document(value.get("envelope"), pinned, kinds=kinds, now_iso=_now(),
-                                      current_version=current)
+                env = verify_document(
+                    value.get("envelope"), pinned, kinds=kinds, now_iso=_now(), current_version=current
+                )
                 if env is not None and t == "catalog":
                     sync_store.apply_catalog(env)
                     result["catalog_updated"] = True

@@ -40,7 +40,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sync.protocol import JSONObject, b64decode, b64encode, canonical_json
 
 __all__ = [
-    "FRAME_SIZE", "MAGIC", "BundleError", "BundleWriter", "read_bundle", "read_header", "verify_bundle",
+    "FRAME_SIZE",
+    "MAGIC",
+    "BundleError",
+    "BundleWriter",
+    "read_bundle",
+    "read_header",
+    "verify_bundle",
 ]
 
 MAGIC = b"BMZZBDL1"
@@ -72,8 +78,9 @@ def _nonce(index: int) -> bytes:
 class BundleWriter:
     """Write a bundle to ``out`` frame by frame; call :meth:`finish` to add the final frame and signature."""
 
-    def __init__(self, out: BinaryIO, *, header: JSONObject, recipient: X25519PublicKey,
-                 signer: Ed25519PrivateKey) -> None:
+    def __init__(
+        self, out: BinaryIO, *, header: JSONObject, recipient: X25519PublicKey, signer: Ed25519PrivateKey
+    ) -> None:
         self._out = out
         self._signer = signer
         self._hash = hashlib.sha256()
@@ -81,8 +88,12 @@ class BundleWriter:
         eph_pub = eph.public_key().public_bytes_raw()
         recipient_raw = recipient.public_bytes_raw()
         self._aes = AESGCM(_bundle_key(eph.exchange(recipient), eph_pub, recipient_raw))
-        full = {**header, "format": FORMAT, "ephemeral": b64encode(eph_pub),
-                "recipient": b64encode(recipient_raw)}
+        full = {
+            **header,
+            "format": FORMAT,
+            "ephemeral": b64encode(eph_pub),
+            "recipient": b64encode(recipient_raw),
+        }
         head = canonical_json(full)
         self._header_digest = hashlib.sha256(head).digest()
         self._index = 0
@@ -117,7 +128,7 @@ class BundleWriter:
         sent = 0
         for chunk in chunks:
             for i in range(0, len(chunk), FRAME_SIZE):
-                part = chunk[i:i + FRAME_SIZE]
+                part = chunk[i : i + FRAME_SIZE]
                 self._push(b"B" + part)
                 sent += len(part)
         if sent != size:

@@ -57,8 +57,12 @@ class SyncClient:
         self._clock = clock
         self._sleep = sleep
         self._retry_pauses = retry_pauses
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
-                                  headers={"User-Agent": "bianmin-station-sync/1"})
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": "bianmin-station-sync/1"},
+        )
         self.clock_offset = 0.0  # seconds to add to our clock when signing (learnt from the center)
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -132,11 +136,20 @@ class SyncClient:
     def _send_once(self, request: Request) -> Response:
         headers = dict(request.headers)
         if request.signed:
-            headers.update(sign_request(self._key, self.station_id, request.method, request.path,
-                                        request.body, now=self._clock() + self.clock_offset))
+            headers.update(
+                sign_request(
+                    self._key,
+                    self.station_id,
+                    request.method,
+                    request.path,
+                    request.body,
+                    now=self._clock() + self.clock_offset,
+                )
+            )
         self.requests += 1
-        self.bytes_sent += len(request.body) + len(request.path) + sum(len(k) + len(v) for k, v in
-                                                                        headers.items())
+        self.bytes_sent += (
+            len(request.body) + len(request.path) + sum(len(k) + len(v) for k, v in headers.items())
+        )
         resp = self._http.request(request.method, request.path, content=request.body, headers=headers)
         self.bytes_received += len(resp.content)
         return Response(resp.status_code, resp.content, dict(resp.headers))
@@ -167,8 +180,14 @@ def _nonce_reused(response: Response) -> bool:
     return problem is not None and problem.code == "nonce_reused"
 
 
-def unsigned_post(base_url: str, path: str, body: bytes, *, transport: httpx.BaseTransport | None = None,
-                  timeout: float = 30.0) -> Response:
+def unsigned_post(
+    base_url: str,
+    path: str,
+    body: bytes,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 30.0,
+) -> Response:
     """An unsigned POST (enrollment); transport errors become :class:`NetworkError`."""
     try:
         with httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout) as http:
@@ -176,6 +195,7 @@ def unsigned_post(base_url: str, path: str, body: bytes, *, transport: httpx.Bas
     except httpx.TransportError as exc:
         raise NetworkError("无法连接区中心", "请检查区中心地址和网络后重试", code="network") from exc
     except httpx.InvalidURL as exc:
-        raise CenterError("区中心地址格式不正确", "请核对地址（例如 http://10.0.0.1:8000）",
-                          code="bad_url") from exc
+        raise CenterError(
+            "区中心地址格式不正确", "请核对地址（例如 http://10.0.0.1:8000）", code="bad_url"
+        ) from exc
     return Response(resp.status_code, resp.content, dict(resp.headers))

@@ -259,9 +259,9 @@ def sync_flow(
 # --------------------------------------------------------------------------- push
 
 
-def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Progress) -> Generator[
-    Request, Response, None
-]:
+def _push(
+    store: SyncStore, config: SyncConfig, report: SyncReport, progress: Progress
+) -> Generator[Request, Response, None]:
     progress.totals(cases=store.pending_count())
     complete: set[str] = set()
     held_back: set[str] = set()  # cases the center failed on (500) even alone: retried next sync
@@ -271,7 +271,8 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
             if held_back:
                 report.warnings.append(
                     f"有 {len(held_back)} 件办件区中心暂时无法接收，其余办件已正常上传。"
-                    "系统会在下次同步时重试；如持续出现，请联系区中心")
+                    "系统会在下次同步时重试；如持续出现，请联系区中心"
+                )
             return
         ready: list[OutboxItem] = []
         for item in items:
@@ -283,8 +284,9 @@ def _push(store: SyncStore, config: SyncConfig, report: SyncReport, progress: Pr
             for sha in item.attachments if failure is None else ():
                 if sha in complete:
                     continue
-                failure = yield from _upload(store, sha, config, report, progress,
-                                             probe=item.prior_version > 0)
+                failure = yield from _upload(
+                    store, sha, config, report, progress, probe=item.prior_version > 0
+                )
                 if failure is not None:
                     break
                 complete.add(sha)
@@ -305,8 +307,12 @@ def _send_batch(
     center chokes on cannot hold back the others (that case waits for the next sync); 502/503/504 mean the
     center is unavailable and stop the sync instead."""
     batch = CaseBatch([BatchCase(i.case_id, i.version, i.case) for i in ready])
-    resp = yield Request("POST", f"{API_PREFIX}/cases/batch", canonical_json(batch.to_dict()),
-                         {"Content-Type": "application/json"})
+    resp = yield Request(
+        "POST",
+        f"{API_PREFIX}/cases/batch",
+        canonical_json(batch.to_dict()),
+        {"Content-Type": "application/json"},
+    )
     if resp.status in (500, 413):
         if len(ready) == 1:
             held_back.add(ready[0].case_id)
@@ -373,8 +379,12 @@ def _upload(
     limit = 3 * (size // max(config.chunk_size, 1) + 2) + 4
     for _ in range(limit):
         chunk = store.read_blob(sha, offset, min(config.chunk_size, size - offset))
-        resp = yield Request("PUT", f"{path}?offset={offset}", chunk,
-                             {HEADER_TOTAL_SIZE: str(size), "Content-Type": "application/octet-stream"})
+        resp = yield Request(
+            "PUT",
+            f"{path}?offset={offset}",
+            chunk,
+            {HEADER_TOTAL_SIZE: str(size), "Content-Type": "application/octet-stream"},
+        )
         if resp.status == 409:
             problem = resp.problem()
             received = problem.extra.get("received") if problem else None
@@ -435,8 +445,13 @@ def _pull_catalog(
             return
         check_response(resp, "下载事项清单")
         try:
-            env = verify_document(_json_or_refuse(resp, "事项清单"), pinned_key, kinds=CATALOG_KINDS,
-                                  now_iso=now_iso(), current_version=current)
+            env = verify_document(
+                _json_or_refuse(resp, "事项清单"),
+                pinned_key,
+                kinds=CATALOG_KINDS,
+                now_iso=now_iso(),
+                current_version=current,
+            )
             if env is not None:
                 store.apply_catalog(env)
                 report.catalog_updated = True
@@ -457,8 +472,13 @@ def _pull_calendar(
         return
     check_response(resp, "下载节假日安排")
     try:
-        env = verify_document(_json_or_refuse(resp, "节假日安排"), pinned_key, kinds=("calendar",),
-                              now_iso=now_iso(), current_version=store.calendar_version())
+        env = verify_document(
+            _json_or_refuse(resp, "节假日安排"),
+            pinned_key,
+            kinds=("calendar",),
+            now_iso=now_iso(),
+            current_version=store.calendar_version(),
+        )
         if env is not None:
             store.apply_calendar(env)
     except DocumentRefused as exc:
@@ -490,8 +510,12 @@ def _pull_feed(
             applied = store.apply_feed(events, page.next, center_cases)
             report.feed_events_applied += applied.applied
             cursor = page.next
-            ack = yield Request("POST", f"{API_PREFIX}/feed/ack", canonical_json(FeedAck(cursor).to_dict()),
-                                {"Content-Type": "application/json"})
+            ack = yield Request(
+                "POST",
+                f"{API_PREFIX}/feed/ack",
+                canonical_json(FeedAck(cursor).to_dict()),
+                {"Content-Type": "application/json"},
+            )
             check_response(ack, "确认办理结果")
         if not events or len(page.events) < config.feed_page:
             return

@@ -62,7 +62,7 @@ def parse_enrollment(url_or_qr: str, code: str | None = None) -> tuple[str, str]
     ``bmzz-enroll:<center URL>#<code>`` printed by the center (then ``code`` may be omitted)."""
     text = url_or_qr.strip()
     if text.startswith(QR_PREFIX):
-        rest = text[len(QR_PREFIX):]
+        rest = text[len(QR_PREFIX) :]
         url, _, qr_code = rest.partition("#")
         code = code or qr_code
         text = url
@@ -74,15 +74,20 @@ def parse_enrollment(url_or_qr: str, code: str | None = None) -> tuple[str, str]
     return text.rstrip("/"), code.strip()
 
 
-def enroll_station(store: Any, center_url: str, code: str, *, station_name: str,
-                   transport: httpx.BaseTransport | None = None) -> EnrollResult:
+def enroll_station(
+    store: Any, center_url: str, code: str, *, station_name: str, transport: httpx.BaseTransport | None = None
+) -> EnrollResult:
     """Enroll the unlocked ``store`` (admin) with the center; see the module docstring."""
     if store.get(SYNC_STATE, "identity") is not None:
-        raise AuthError("本站已经注册过", "如需更换区中心或重新注册，请联系区中心技术人员",
-                        code="already_enrolled")
+        raise AuthError(
+            "本站已经注册过", "如需更换区中心或重新注册，请联系区中心技术人员", code="already_enrolled"
+        )
     key = Ed25519PrivateKey.generate()
-    body = canonical_json(EnrollRequest(code=code, public_key=public_key_b64(key), station_name=station_name,
-                                        app_version=APP_VERSION).to_dict())
+    body = canonical_json(
+        EnrollRequest(
+            code=code, public_key=public_key_b64(key), station_name=station_name, app_version=APP_VERSION
+        ).to_dict()
+    )
     resp = unsigned_post(center_url, f"{API_PREFIX}/enroll", body, transport=transport)
     check_response(resp, "注册")
     try:
@@ -90,10 +95,19 @@ def enroll_station(store: Any, center_url: str, code: str, *, station_name: str,
     except (ValueError, ProtocolError) as exc:
         raise CenterError("区中心的注册回复格式不正确", code="bad_response") from exc
     with store.transaction(actor="admin", action="station.enroll") as tx:
-        save_identity(tx, center_url=center_url, station_id=answer.station_id, station_no=answer.station_no,
-                      key=key, district_code=answer.district_code, district_name=answer.district_name,
-                      signing_key=answer.catalog_signing_key, recovery_key=answer.recovery_public_key,
-                      station_name=station_name)
+        save_identity(
+            tx,
+            center_url=center_url,
+            station_id=answer.station_id,
+            station_no=answer.station_no,
+            key=key,
+            district_code=answer.district_code,
+            district_name=answer.district_name,
+            signing_key=answer.catalog_signing_key,
+            recovery_key=answer.recovery_public_key,
+            station_name=station_name,
+        )
     store.set_recovery_key(answer.recovery_public_key, actor="enrollment")
-    return EnrollResult(answer.station_id, answer.station_no, answer.district_code, answer.district_name,
-                        center_url)
+    return EnrollResult(
+        answer.station_id, answer.station_no, answer.district_code, answer.district_name, center_url
+    )

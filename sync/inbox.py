@@ -20,8 +20,9 @@ __all__ = ["CAP", "INBOX", "KEEP_DAYS", "NOTICE_TYPES", "is_unread_notice", "mar
 INBOX = "sync_inbox"
 KEEP_DAYS = 90
 CAP = 2000
-NOTICE_TYPES = frozenset({"supplement_requested", "decided", "result_ready", "routed_in", "routed_out",
-                          "followup_opened"})
+NOTICE_TYPES = frozenset(
+    {"supplement_requested", "decided", "result_ready", "routed_in", "routed_out", "followup_opened"}
+)
 
 
 class _Tx(Protocol):
@@ -36,8 +37,9 @@ def is_unread_notice(doc: dict[str, Any]) -> bool:
     return doc.get("type") in NOTICE_TYPES and doc.get("read") is not True
 
 
-def prune(tx: _Tx, keys: Sequence[str], now: dt.datetime, *, days: int = KEEP_DAYS, cap: int = CAP,
-          adding: int = 0) -> int:
+def prune(
+    tx: _Tx, keys: Sequence[str], now: dt.datetime, *, days: int = KEEP_DAYS, cap: int = CAP, adding: int = 0
+) -> int:
     """Delete inbox entries (``keys``: the stored ones, oldest first) older than ``days`` or beyond the
     newest ``cap`` (counting ``adding`` entries about to be written), except unread notices. Reads from the
     oldest end and stops at the first entry that is young and within the cap. Returns how many went."""

@@ -62,8 +62,15 @@ from sync.service import StationIdentity
 #: Station moves the center answers with a ``status_overruled`` rejection when it has moved on.
 OVERRULABLE = frozenset({CaseStatus.WITHDRAWN, CaseStatus.HANDED_OVER, CaseStatus.CLOSED, CaseStatus.REFUSED})
 
-__all__ = ["CASES", "CATALOG", "RESULT_DOWNLOADS", "SYNC_STATE", "StationSyncStore", "load_identity",
-           "save_identity"]
+__all__ = [
+    "CASES",
+    "CATALOG",
+    "RESULT_DOWNLOADS",
+    "SYNC_STATE",
+    "StationSyncStore",
+    "load_identity",
+    "save_identity",
+]
 
 log = logging.getLogger("sync")
 
@@ -122,8 +129,10 @@ def _with_result_document(doc: JSONObject, sha256: str, item_code: Any) -> JSONO
     documents; unchanged when it already does or there is no result to add it to."""
     holder: Any = doc
     if isinstance(item_code, str):
-        holder = next((s for s in doc.get("sub_cases", []) if isinstance(s, dict)
-                       and s.get("item_code") == item_code), None)
+        holder = next(
+            (s for s in doc.get("sub_cases", []) if isinstance(s, dict) and s.get("item_code") == item_code),
+            None,
+        )
     result = holder.get("result") if isinstance(holder, dict) else None
     if not isinstance(result, dict):
         return doc
@@ -140,17 +149,38 @@ def _with_result_document(doc: JSONObject, sha256: str, item_code: Any) -> JSONO
 # --------------------------------------------------------------------------- identity
 
 
-def save_identity(tx: Any, *, center_url: str, station_id: str, station_no: int, key: Ed25519PrivateKey,
-                  district_code: str, district_name: str, signing_key: str, recovery_key: str,
-                  station_name: str = "") -> None:
+def save_identity(
+    tx: Any,
+    *,
+    center_url: str,
+    station_id: str,
+    station_no: int,
+    key: Ed25519PrivateKey,
+    district_code: str,
+    district_name: str,
+    signing_key: str,
+    recovery_key: str,
+    station_name: str = "",
+) -> None:
     """Store what enrollment established (the private key only ever inside the encrypted store)."""
     key_id = "district-" + hashlib.sha256(b64decode(signing_key)).hexdigest()[:16]
-    tx.put(SYNC_STATE, "identity", {
-        "center_url": center_url.rstrip("/"), "station_id": station_id, "station_no": station_no,
-        "station_key": b64encode(key.private_bytes_raw()), "district_code": district_code,
-        "district_name": district_name, "catalog_signing_key": signing_key, "district_key_id": key_id,
-        "recovery_public_key": recovery_key, "station_name": station_name, "enrolled_at": _now(),
-    })
+    tx.put(
+        SYNC_STATE,
+        "identity",
+        {
+            "center_url": center_url.rstrip("/"),
+            "station_id": station_id,
+            "station_no": station_no,
+            "station_key": b64encode(key.private_bytes_raw()),
+            "district_code": district_code,
+            "district_name": district_name,
+            "catalog_signing_key": signing_key,
+            "district_key_id": key_id,
+            "recovery_public_key": recovery_key,
+            "station_name": station_name,
+            "enrolled_at": _now(),
+        },
+    )
 
 
 def load_identity(store: Store) -> StationIdentity:
@@ -158,7 +188,8 @@ def load_identity(store: Store) -> StationIdentity:
     if doc is None:
         raise NotEnrolled("本站尚未在区中心注册")
     return StationIdentity(
-        center_url=str(doc["center_url"]), station_id=str(doc["station_id"]),
+        center_url=str(doc["center_url"]),
+        station_id=str(doc["station_id"]),
         station_no=int(doc["station_no"]),
         key=Ed25519PrivateKey.from_private_bytes(b64decode(str(doc["station_key"]))),
         district_signing_key=load_public_key(str(doc["catalog_signing_key"])),
@@ -172,8 +203,15 @@ def load_identity(store: Store) -> StationIdentity:
 class StationSyncStore:
     """:class:`sync.ports.SyncStore` over a station store (unlocked). Thread-safe as the store is."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], str] = _now, actor: str = "sync",
-                 inbox_days: int = inbox.KEEP_DAYS, inbox_cap: int = inbox.CAP) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], str] = _now,
+        actor: str = "sync",
+        inbox_days: int = inbox.KEEP_DAYS,
+        inbox_cap: int = inbox.CAP,
+    ) -> None:
         self.store = store
         self._clock = clock
         self._actor = actor
@@ -203,8 +241,15 @@ class StationSyncStore:
         for key in keys[:limit]:
             doc = self.store.get(OUTBOX, key)
             if doc is not None:
-                out.append(OutboxItem(str(doc["case_id"]), int(doc["version"]), dict(doc["case"]),
-                                      tuple(doc.get("attachments", ())), int(doc.get("prior_version", 0))))
+                out.append(
+                    OutboxItem(
+                        str(doc["case_id"]),
+                        int(doc["version"]),
+                        dict(doc["case"]),
+                        tuple(doc.get("attachments", ())),
+                        int(doc.get("prior_version", 0)),
+                    )
+                )
         return out
 
     def pending_count(self) -> int:
@@ -223,9 +268,15 @@ class StationSyncStore:
                 if item is None:
                     continue  # not something we sent in this batch
                 current = tx.get(OUTBOX, item.case_id)
-                record = {"case_id": item.case_id, "version": receipt.version,
-                          "status": receipt.status.value, "seq": receipt.seq, "digest": receipt.digest,
-                          "reason": receipt.reason, "at": at}
+                record = {
+                    "case_id": item.case_id,
+                    "version": receipt.version,
+                    "status": receipt.status.value,
+                    "seq": receipt.seq,
+                    "digest": receipt.digest,
+                    "reason": receipt.reason,
+                    "at": at,
+                }
                 if current is None:
                     continue
                 if int(current["version"]) != item.version:
@@ -266,8 +317,11 @@ class StationSyncStore:
         try:
             case = Case.from_dict(doc)
             undone = []
-            while (case.history and case.history[-1].side is Side.STATION
-                   and case.history[-1].to_status in OVERRULABLE):
+            while (
+                case.history
+                and case.history[-1].side is Side.STATION
+                and case.history[-1].to_status in OVERRULABLE
+            ):
                 undone.append(case.history.pop())
             if not undone:
                 return
@@ -275,8 +329,11 @@ class StationSyncStore:
             moves = {(t.to_status, t.at) for t in undone}
             for sub in case.sub_cases:
                 popped = []
-                while (sub.history and sub.history[-1].side is Side.STATION
-                       and (sub.history[-1].to_status, sub.history[-1].at) in moves):
+                while (
+                    sub.history
+                    and sub.history[-1].side is Side.STATION
+                    and (sub.history[-1].to_status, sub.history[-1].at) in moves
+                ):
                     popped.append(sub.history.pop())
                 if popped:
                     sub.status = popped[-1].from_status
@@ -315,8 +372,11 @@ class StationSyncStore:
                 current = tx.get(OUTBOX, item.case_id)
                 if current is not None and int(current["version"]) == item.version:
                     tx.delete(OUTBOX, item.case_id)
-                    tx.put(REJECTED, item.case_id, {**current, "reason": reason, "rejected_at": at,
-                                                    "local": True})
+                    tx.put(
+                        REJECTED,
+                        item.case_id,
+                        {**current, "reason": reason, "rejected_at": at, "local": True},
+                    )
 
     # -- blobs
 
@@ -357,8 +417,16 @@ class StationSyncStore:
         with self._tx("sync.catalog") as tx:
             # ``catalog`` is what the station works on; ``envelope`` the signed document it came from
             # (for a delta, the delta) so that the provenance can be re-verified later
-            tx.put(CATALOG, "current", {"version": new.version, "applied_at": self._clock(),
-                                        "catalog": new.to_dict(), "envelope": envelope.to_dict()})
+            tx.put(
+                CATALOG,
+                "current",
+                {
+                    "version": new.version,
+                    "applied_at": self._clock(),
+                    "catalog": new.to_dict(),
+                    "envelope": envelope.to_dict(),
+                },
+            )
             if old is not None:
                 change = diff(old, new)
                 for key in self.store.keys_of(DRAFTS):
@@ -388,14 +456,19 @@ class StationSyncStore:
         doc = self.store.get(SYNC_STATE, "feed")
         return int(doc["cursor"]) if doc else 0
 
-    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int,
-                   center_cases: Mapping[str, JSONObject] | None = None) -> AppliedFeed:
+    def apply_feed(
+        self,
+        events: Sequence[FeedEvent],
+        next_cursor: int,
+        center_cases: Mapping[str, JSONObject] | None = None,
+    ) -> AppliedFeed:
         result = AppliedFeed()
         stored = sorted(self.store.keys_of(INBOX))
         with self._tx("sync.feed") as tx:
             now = apply_mod.utc_time(self._clock()) or datetime.now(UTC)
-            result.pruned = inbox.prune(tx, stored, now, days=self._inbox_days,
-                                        cap=self._inbox_cap, adding=len(events))
+            result.pruned = inbox.prune(
+                tx, stored, now, days=self._inbox_days, cap=self._inbox_cap, adding=len(events)
+            )
             for event in events:
                 tx.put(INBOX, f"{event.seq:012d}", {**event.to_dict(), "read": False})
                 if event.type in RESULT_EVENTS and event.case_id:
@@ -414,8 +487,9 @@ class StationSyncStore:
                 if new is None:
                     result.skipped += 1
                     if note != "already applied" and note != "not a status event":
-                        log.warning("feed event %d for case %s not applied: %s", event.seq, event.case_id,
-                                    note)
+                        log.warning(
+                            "feed event %d for case %s not applied: %s", event.seq, event.case_id, note
+                        )
                     continue
                 tx.put(CASES, event.case_id, new)
                 if new.get("status") in FINAL_STATUSES:  # the center recorded the final state itself
@@ -434,8 +508,9 @@ class StationSyncStore:
         if doc is None or not isinstance(listed, list):
             return 0
         pickup = doc.get("pickup")
-        if doc.get("_routed_in") and not (isinstance(pickup, dict)
-                                          and pickup.get("method") == PickupMethod.JURISDICTION_WINDOW.value):
+        if doc.get("_routed_in") and not (
+            isinstance(pickup, dict) and pickup.get("method") == PickupMethod.JURISDICTION_WINDOW.value
+        ):
             return 0  # 通办 routed here, collected elsewhere: the center gives the files only there
         have = {f.get("sha256") for f in doc.get("_result_files", []) if isinstance(f, dict)}
         item_code = event.payload.get("item_code")
@@ -448,11 +523,21 @@ class StationSyncStore:
             if tx.get(RESULT_DOWNLOADS, key) is not None:
                 continue
             size = entry.get("size")
-            tx.put(RESULT_DOWNLOADS, key, {
-                "case_id": event.case_id, "digest": sha, "name": str(entry.get("name") or ""),
-                "size": size if isinstance(size, int) and not isinstance(size, bool) else 0,
-                "mime": str(entry.get("mime") or ""), "attempts": 0, "queued_at": self._clock(),
-                "feed_seq": event.seq, "item_code": item_code if isinstance(item_code, str) else None})
+            tx.put(
+                RESULT_DOWNLOADS,
+                key,
+                {
+                    "case_id": event.case_id,
+                    "digest": sha,
+                    "name": str(entry.get("name") or ""),
+                    "size": size if isinstance(size, int) and not isinstance(size, bool) else 0,
+                    "mime": str(entry.get("mime") or ""),
+                    "attempts": 0,
+                    "queued_at": self._clock(),
+                    "feed_seq": event.seq,
+                    "item_code": item_code if isinstance(item_code, str) else None,
+                },
+            )
             queued += 1
         return queued
 
@@ -461,9 +546,16 @@ class StationSyncStore:
         for key in sorted(self.store.keys_of(RESULT_DOWNLOADS)):
             doc = self.store.get(RESULT_DOWNLOADS, key)
             if doc is not None:
-                out.append(ResultFile(str(doc["case_id"]), str(doc["digest"]), str(doc.get("name", "")),
-                                      int(doc.get("size", 0)), str(doc.get("mime", "")),
-                                      int(doc.get("attempts", 0))))
+                out.append(
+                    ResultFile(
+                        str(doc["case_id"]),
+                        str(doc["digest"]),
+                        str(doc.get("name", "")),
+                        int(doc.get("size", 0)),
+                        str(doc.get("mime", "")),
+                        int(doc.get("attempts", 0)),
+                    )
+                )
         return out
 
     def save_result(self, item: ResultFile, data: bytes) -> str | None:
@@ -483,10 +575,21 @@ class StationSyncStore:
                 return None
             files = [f for f in doc.get("_result_files", []) if isinstance(f, dict)]
             if all(f.get("sha256") != ref.sha256 for f in files):
-                files.append({"sha256": ref.sha256, "name": item.name, "size": ref.size,
-                              "mime": ref.mime, "item_code": queued.get("item_code"), "downloaded_at": at})
-            tx.put(CASES, item.case_id, _with_result_document({**doc, "_result_files": files}, ref.sha256,
-                                                              queued.get("item_code")))
+                files.append(
+                    {
+                        "sha256": ref.sha256,
+                        "name": item.name,
+                        "size": ref.size,
+                        "mime": ref.mime,
+                        "item_code": queued.get("item_code"),
+                        "downloaded_at": at,
+                    }
+                )
+            tx.put(
+                CASES,
+                item.case_id,
+                _with_result_document({**doc, "_result_files": files}, ref.sha256, queued.get("item_code")),
+            )
         return None
 
     def result_failed(self, item: ResultFile, reason: str) -> None:
@@ -494,8 +597,16 @@ class StationSyncStore:
         with self._tx("sync.result_document_failed") as tx:
             doc = tx.get(RESULT_DOWNLOADS, key)
             if doc is not None:
-                tx.put(RESULT_DOWNLOADS, key, {**doc, "attempts": int(doc.get("attempts", 0)) + 1,
-                                               "last_error": reason, "failed_at": self._clock()})
+                tx.put(
+                    RESULT_DOWNLOADS,
+                    key,
+                    {
+                        **doc,
+                        "attempts": int(doc.get("attempts", 0)) + 1,
+                        "last_error": reason,
+                        "failed_at": self._clock(),
+                    },
+                )
 
     def _routed_in(self, tx: Any, event: FeedEvent, result: AppliedFeed) -> None:
         case_doc = event.payload.get("case")

@@ -115,8 +115,18 @@ def enqueue(tx: DocTx, case_dict: JSONObject, *, attachments: Iterable[str] | No
     shas = sorted(set(attachments)) if attachments is not None else attachments_of(case_dict)
     # the center requires the document's own version to equal the wire version
     snapshot = {k: v for k, v in case_dict.items() if not k.startswith("_")} | {"version": version}
-    tx.put(OUTBOX, case_id, {"case_id": case_id, "version": version, "case": snapshot,
-                             "attachments": shas, "enqueued_at": _now(), "prior_version": prior})
+    tx.put(
+        OUTBOX,
+        case_id,
+        {
+            "case_id": case_id,
+            "version": version,
+            "case": snapshot,
+            "attachments": shas,
+            "enqueued_at": _now(),
+            "prior_version": prior,
+        },
+    )
     if tx.get(REJECTED, case_id) is not None:
         tx.delete(REJECTED, case_id)
     return version

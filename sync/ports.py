@@ -101,8 +101,12 @@ class SyncStore(Protocol):
 
     def feed_cursor(self) -> int: ...
 
-    def apply_feed(self, events: Sequence[FeedEvent], next_cursor: int,
-                   center_cases: Mapping[str, JSONObject] | None = None) -> AppliedFeed:
+    def apply_feed(
+        self,
+        events: Sequence[FeedEvent],
+        next_cursor: int,
+        center_cases: Mapping[str, JSONObject] | None = None,
+    ) -> AppliedFeed:
         """Apply events, queue the result documents they list and store the cursor, in one commit.
         ``center_cases``: the center's copies (``case`` of ``GET /cases/{id}``) the engine fetched."""
         ...

@@ -348,16 +348,24 @@ class EnrollRequest:
     app_version: str
 
     def to_dict(self) -> JSONObject:
-        return {"code": self.code, "public_key": self.public_key, "station_name": self.station_name,
-                "app_version": self.app_version}
+        return {
+            "code": self.code,
+            "public_key": self.public_key,
+            "station_name": self.station_name,
+            "app_version": self.app_version,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> EnrollRequest:
         d = _obj(data, "注册请求")
         public_key = _str(d, "public_key", max_len=100)
         load_public_key(public_key)
-        return cls(_str(d, "code", max_len=100), public_key, _str(d, "station_name", max_len=200),
-                   _str(d, "app_version", max_len=50))
+        return cls(
+            _str(d, "code", max_len=100),
+            public_key,
+            _str(d, "station_name", max_len=200),
+            _str(d, "app_version", max_len=50),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,10 +381,15 @@ class EnrollResponse:
     server_time: str
 
     def to_dict(self) -> JSONObject:
-        return {"station_id": self.station_id, "station_no": self.station_no,
-                "district_code": self.district_code, "district_name": self.district_name,
-                "catalog_signing_key": self.catalog_signing_key,
-                "recovery_public_key": self.recovery_public_key, "server_time": self.server_time}
+        return {
+            "station_id": self.station_id,
+            "station_no": self.station_no,
+            "district_code": self.district_code,
+            "district_name": self.district_name,
+            "catalog_signing_key": self.catalog_signing_key,
+            "recovery_public_key": self.recovery_public_key,
+            "server_time": self.server_time,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> EnrollResponse:
@@ -386,9 +399,15 @@ class EnrollResponse:
         recovery = _str(d, "recovery_public_key", max_len=100)
         if len(b64decode(recovery, what="恢复公钥")) != 32:
             raise ProtocolError("bad_message", "恢复公钥长度不正确（应为 32 字节的 X25519 公钥）")
-        return cls(_str(d, "station_id", max_len=100), _int(d, "station_no", minimum=1),
-                   _str(d, "district_code", max_len=50, empty=True), _str(d, "district_name", empty=True),
-                   signing, recovery, _str(d, "server_time", max_len=40))
+        return cls(
+            _str(d, "station_id", max_len=100),
+            _int(d, "station_no", minimum=1),
+            _str(d, "district_code", max_len=50, empty=True),
+            _str(d, "district_name", empty=True),
+            signing,
+            recovery,
+            _str(d, "server_time", max_len=40),
+        )
 
 
 # --------------------------------------------------------------------------- case push
@@ -462,8 +481,14 @@ class CaseReceipt:
         return self.status is ReceiptStatus.ACCEPTED
 
     def to_dict(self) -> JSONObject:
-        out: JSONObject = {"id": self.id, "version": self.version, "status": self.status.value,
-                           "seq": self.seq, "reason": self.reason, "digest": self.digest}
+        out: JSONObject = {
+            "id": self.id,
+            "version": self.version,
+            "status": self.status.value,
+            "seq": self.seq,
+            "reason": self.reason,
+            "digest": self.digest,
+        }
         if self.code is not None:
             out["code"] = self.code
         return out
@@ -475,8 +500,15 @@ class CaseReceipt:
             status = ReceiptStatus(str(d.get("status")))
         except ValueError:
             raise ProtocolError("bad_message", "回执状态应为 accepted 或 rejected") from None
-        return cls(_str(d, "id", max_len=64), _int(d, "version", minimum=0), status, _opt_int(d, "seq"),
-                   _opt_str(d, "reason"), _opt_str(d, "digest"), _opt_str(d, "code"))
+        return cls(
+            _str(d, "id", max_len=64),
+            _int(d, "version", minimum=0),
+            status,
+            _opt_int(d, "seq"),
+            _opt_str(d, "reason"),
+            _opt_str(d, "digest"),
+            _opt_str(d, "code"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,8 +534,12 @@ class AttachmentStatus:
     complete: bool
 
     def to_dict(self) -> JSONObject:
-        return {"sha256": self.sha256, "size": self.size, "received": self.received,
-                "complete": self.complete}
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "received": self.received,
+            "complete": self.complete,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> AttachmentStatus:
@@ -535,14 +571,24 @@ class FeedEvent:
     payload: JSONObject = field(default_factory=dict)
 
     def to_dict(self) -> JSONObject:
-        return {"seq": self.seq, "type": self.type, "case_id": self.case_id, "at": self.at,
-                "payload": self.payload}
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "case_id": self.case_id,
+            "at": self.at,
+            "payload": self.payload,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> FeedEvent:
         d = _obj(data, "事件")
-        return cls(_int(d, "seq", minimum=1), _str(d, "type", max_len=64), _opt_str(d, "case_id"),
-                   _str(d, "at", max_len=40), _dict(d, "payload"))
+        return cls(
+            _int(d, "seq", minimum=1),
+            _str(d, "type", max_len=64),
+            _opt_str(d, "case_id"),
+            _str(d, "at", max_len=40),
+            _dict(d, "payload"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,17 +641,29 @@ class Problem:
 
     def to_dict(self) -> JSONObject:
         out: JSONObject = dict(self.extra)
-        out.update({"type": self.type, "title": self.title or self.code, "status": self.status,
-                    "detail": self.detail, "code": self.code})
+        out.update(
+            {
+                "type": self.type,
+                "title": self.title or self.code,
+                "status": self.status,
+                "detail": self.detail,
+                "code": self.code,
+            }
+        )
         return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Problem:
         d = _obj(data, "错误响应")
         known = {"type", "title", "status", "detail", "code"}
-        return cls(_int(d, "status"), _str(d, "code", max_len=100), _str(d, "detail", max_len=10_000),
-                   str(d.get("title") or ""), str(d.get("type") or "about:blank"),
-                   {k: v for k, v in d.items() if k not in known})
+        return cls(
+            _int(d, "status"),
+            _str(d, "code", max_len=100),
+            _str(d, "detail", max_len=10_000),
+            str(d.get("title") or ""),
+            str(d.get("type") or "about:blank"),
+            {k: v for k, v in d.items() if k not in known},
+        )
 
 
 # --------------------------------------------------------------------------- signed envelopes
@@ -624,8 +682,14 @@ class SignedEnvelope:
     signature: str
 
     def unsigned_dict(self) -> JSONObject:
-        return {"kind": self.kind, "version": self.version, "issued_at": self.issued_at,
-                "expires_at": self.expires_at, "key_id": self.key_id, "payload": self.payload}
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+            "key_id": self.key_id,
+            "payload": self.payload,
+        }
 
     def to_dict(self) -> JSONObject:
         out = self.unsigned_dict()
@@ -635,9 +699,15 @@ class SignedEnvelope:
     @classmethod
     def from_dict(cls, data: Any) -> SignedEnvelope:
         d = _obj(data, "签名文档")
-        return cls(_str(d, "kind", max_len=50), _int(d, "version"), _str(d, "issued_at", max_len=40),
-                   _str(d, "expires_at", max_len=40), _str(d, "key_id", max_len=200), _dict(d, "payload"),
-                   _str(d, "signature", max_len=200))
+        return cls(
+            _str(d, "kind", max_len=50),
+            _int(d, "version"),
+            _str(d, "issued_at", max_len=40),
+            _str(d, "expires_at", max_len=40),
+            _str(d, "key_id", max_len=200),
+            _dict(d, "payload"),
+            _str(d, "signature", max_len=200),
+        )
 
 
 def sign_envelope(

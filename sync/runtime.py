@@ -56,8 +56,14 @@ def build_service(store: Any, *, board: StatusBoard | None = None, **kwargs: Any
     return SyncService(StationSyncStore(store), load_identity(store), board=board, **kwargs)
 
 
-def start_background_sync(store: Any, *, board: StatusBoard | None = None, interval: float = DEFAULT_INTERVAL,
-                          probe_interval: float = DEFAULT_PROBE_INTERVAL, **kwargs: Any) -> BackgroundSync:
+def start_background_sync(
+    store: Any,
+    *,
+    board: StatusBoard | None = None,
+    interval: float = DEFAULT_INTERVAL,
+    probe_interval: float = DEFAULT_PROBE_INTERVAL,
+    **kwargs: Any,
+) -> BackgroundSync:
     from sync.scheduler import SyncScheduler
 
     service = build_service(store, board=board, **kwargs)

@@ -77,14 +77,20 @@ class SyncScheduler:
         self._next_due = clock()  # sync as soon as the scheduler starts
         self._unreachable = False
         self._pending: list[Future[SyncReport | None]] = []
-        self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True,
-                                                                           "max_instances": 1})
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        self._scheduler.add_job(self._tick, "interval", seconds=self.probe_interval, id="sync-tick",
-                                next_run_time=datetime.now(UTC))
+        self._scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=self.probe_interval,
+            id="sync-tick",
+            next_run_time=datetime.now(UTC),
+        )
         self._scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
@@ -108,8 +114,9 @@ class SyncScheduler:
             return future
         # max_instances=2: one may run while the next waits on the service lock; a request made during a
         # run is answered by the run that starts after it (see _run), never by the running one.
-        self._scheduler.add_job(self._run, "date", id=f"sync-now-{id(future)}", max_instances=2,
-                                misfire_grace_time=None)
+        self._scheduler.add_job(
+            self._run, "date", id=f"sync-now-{id(future)}", max_instances=2, misfire_grace_time=None
+        )
         return future
 
     # ------------------------------------------------------------------ jobs

@@ -86,9 +86,14 @@ class SyncService:
         # times written and compared (expiry of signed documents) follow the center's clock once the client
         # has learnt how far ours is off; a station whose clock runs years ahead still accepts its catalog
         self._clock = clock or self._center_now_iso
-        self.client = SyncClient(identity.center_url, identity.station_id, identity.key,
-                                 transport=transport, timeout=timeout,
-                                 retry_pauses=RETRY_PAUSES if retry_pauses is None else retry_pauses)
+        self.client = SyncClient(
+            identity.center_url,
+            identity.station_id,
+            identity.key,
+            transport=transport,
+            timeout=timeout,
+            retry_pauses=RETRY_PAUSES if retry_pauses is None else retry_pauses,
+        )
 
     def _center_now_iso(self) -> str:
         now = time.time() + self.client.clock_offset
@@ -116,16 +121,33 @@ class SyncService:
             if on_start is not None:
                 on_start()
             started = self._clock()
-            self.board.update(running=True, step="connecting", cases_done=0, cases_total=0, bytes_done=0,
-                              bytes_total=0, last_attempt=started)
+            self.board.update(
+                running=True,
+                step="connecting",
+                cases_done=0,
+                cases_total=0,
+                bytes_done=0,
+                bytes_total=0,
+                last_attempt=started,
+            )
             try:
-                report = self.client.run(sync_flow(self.store, pinned_key=self.identity.district_signing_key,
-                                                   now_iso=self._clock, progress=BoardProgress(self.board),
-                                                   config=self.config))
+                report = self.client.run(
+                    sync_flow(
+                        self.store,
+                        pinned_key=self.identity.district_signing_key,
+                        now_iso=self._clock,
+                        progress=BoardProgress(self.board),
+                        config=self.config,
+                    )
+                )
             except SyncError as exc:
-                self.board.update(running=False, step="idle", last_error=exc.message,
-                                  last_error_action=exc.action,
-                                  center_reachable=not isinstance(exc, NetworkError))
+                self.board.update(
+                    running=False,
+                    step="idle",
+                    last_error=exc.message,
+                    last_error_action=exc.action,
+                    center_reachable=not isinstance(exc, NetworkError),
+                )
                 if raise_errors:
                     raise
                 return None
@@ -133,13 +155,23 @@ class SyncService:
                 # type name only: messages of lower layers may quote case data
                 log.error("sync failed locally: %s", type(exc).__name__)
                 text = str(exc) if getattr(exc, "detail", None) is not None else "本机同步时出错"
-                self.board.update(running=False, step="idle", last_error=text,
-                                  last_error_action="请重试；如果仍然失败，请联系区中心技术人员并说明出现时间")
+                self.board.update(
+                    running=False,
+                    step="idle",
+                    last_error=text,
+                    last_error_action="请重试；如果仍然失败，请联系区中心技术人员并说明出现时间",
+                )
                 if raise_errors:
                     raise
                 return None
             warning = report.warnings[0] if report.warnings else None
-            self.board.update(running=False, step="done", last_success=self._clock(), last_error=warning,
-                              last_error_action=None, center_reachable=True,
-                              rejected=self.store.rejected_count())
+            self.board.update(
+                running=False,
+                step="done",
+                last_success=self._clock(),
+                last_error=warning,
+                last_error_action=None,
+                center_reachable=True,
+                rejected=self.store.rejected_count(),
+            )
             return report

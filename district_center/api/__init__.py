@@ -6,5 +6,13 @@ Each module exposes ``router: fastapi.APIRouter``. To plug in a router, append i
 """
 
 ROUTER_MODULES: list[str] = [
-    "health", "enroll", "cases", "attachments", "feed", "pull", "auth", "catalog", "backoffice",
+    "health",
+    "enroll",
+    "cases",
+    "attachments",
+    "feed",
+    "pull",
+    "auth",
+    "catalog",
+    "backoffice",
 ]

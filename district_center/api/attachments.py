@@ -30,8 +30,9 @@ def declared_total_size(request: Request, center: CenterDep) -> int:
     return total
 
 
-@router.get("/attachments/{sha256}", response_model=AttachmentOut,
-            responses=problem_responses(400, 401, 403, 404))
+@router.get(
+    "/attachments/{sha256}", response_model=AttachmentOut, responses=problem_responses(400, 401, 403, 404)
+)
 def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> dict[str, Any]:
     found = attachments.status(center.db, center.blobs, sha256)
     if found is None:
@@ -40,27 +41,44 @@ def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> di
 
 
 @router.put(
-    "/attachments/{sha256}", response_model=AttachmentOut,
+    "/attachments/{sha256}",
+    response_model=AttachmentOut,
     responses=problem_responses(400, 401, 403, 409, 413, 422),
     openapi_extra={
-        "parameters": [{"name": HEADER_TOTAL_SIZE, "in": "header", "required": True,
-                        "schema": {"type": "integer", "minimum": 1}}],
-        "requestBody": {"required": True,
-                        "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                            "format": "binary"}}}},
+        "parameters": [
+            {
+                "name": HEADER_TOTAL_SIZE,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
     },
 )
 async def upload_chunk(
-    sha256: Sha, offset: Annotated[int, Query(ge=0, le=2**62)],
+    sha256: Sha,
+    offset: Annotated[int, Query(ge=0, le=2**62)],
     total: Annotated[int, Depends(declared_total_size)],  # before StationDep: refused before the body is read
-    station: StationDep, center: CenterDep,
+    station: StationDep,
+    center: CenterDep,
 ) -> dict[str, Any]:
     if len(station.body) > center.settings.max_chunk_bytes:
         chunk_limit = center.settings.max_chunk_bytes
         detail = f"单次上传的分块超过 {chunk_limit / 2**20:g} MB 上限，请减小分块"
         raise ProblemError(413, "too_large", detail, limit=chunk_limit)
     result = await run_in_threadpool(
-        attachments.put_chunk_checked, center.db, center.blobs, sha256, offset, total, station.body,
-        station_id=station.id, max_bytes=center.settings.max_attachment_bytes,
+        attachments.put_chunk_checked,
+        center.db,
+        center.blobs,
+        sha256,
+        offset,
+        total,
+        station.body,
+        station_id=station.id,
+        max_bytes=center.settings.max_attachment_bytes,
     )
     return result.to_dict()

@@ -20,8 +20,12 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 _bearer = HTTPBearer(auto_error=False)
 
 
-@router.post("/token", response_model=TokenOut, openapi_extra=request_body(TokenIn),
-             responses=problem_responses(400, 401, 413))
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    openapi_extra=request_body(TokenIn),
+    responses=problem_responses(400, 401, 413),
+)
 async def token(request: Request, center: CenterDep) -> dict[str, Any]:
     try:
         creds = TokenIn.model_validate_json(await read_body(request, 16 * 1024))
@@ -32,14 +36,21 @@ async def token(request: Request, center: CenterDep) -> dict[str, Any]:
         refused: AuthError | None = None
         with center.db.session() as s:
             try:
-                value, expires = login(s, creds.username, creds.password,
-                                       minutes=center.settings.token_minutes)
+                value, expires = login(
+                    s, creds.username, creds.password, minutes=center.settings.token_minutes
+                )
             except AuthError as exc:
                 refused = exc  # commit the failed-attempt counter, then refuse
             else:
                 user = s.query(User).filter(User.username == creds.username).one()
-                return {"access_token": value, "token_type": "bearer", "expires_at": iso_z(expires),
-                        "username": user.username, "roles": list(user.roles), "department": user.department}
+                return {
+                    "access_token": value,
+                    "token_type": "bearer",
+                    "expires_at": iso_z(expires),
+                    "username": user.username,
+                    "roles": list(user.roles),
+                    "department": user.department,
+                }
         raise ProblemError(401, "login_failed", str(refused))
 
     return await run_in_threadpool(run)
@@ -51,10 +62,11 @@ def me(user: Annotated[CurrentUser, Depends(require_user())]) -> dict[str, Any]:
 
 
 @router.post("/logout", status_code=204, responses=problem_responses(401, 403))
-def do_logout(user: Annotated[CurrentUser, Depends(require_user())],
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-              center: CenterDep) -> None:
+def do_logout(
+    user: Annotated[CurrentUser, Depends(require_user())],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    center: CenterDep,
+) -> None:
     if creds is not None:
         with center.db.session() as s:
             logout(s, creds.credentials)
-

@@ -133,61 +133,81 @@ def _state(record: CaseRecord) -> dict[str, Any]:
 
 
 @router.get("/cases", responses=ERRORS)
-def cases(*, department: str | None = None, status: Annotated[list[str] | None, Query()] = None,
-          station_no: int | None = None, due_before: dt.date | None = None,
-          limit: Annotated[int, Query(ge=1, le=2000)] = 200,
-          user: StaffUser, center: CenterDep) -> dict[str, Any]:
-    rows = _read(center, lambda s: list_cases(
-        s, _reviewer(user), department=department, status=status or (), station_no=station_no,
-        due_before=due_before.isoformat() if due_before else None, limit=limit))
+def cases(
+    *,
+    department: str | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    station_no: int | None = None,
+    due_before: dt.date | None = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+    user: StaffUser,
+    center: CenterDep,
+) -> dict[str, Any]:
+    rows = _read(
+        center,
+        lambda s: list_cases(
+            s,
+            _reviewer(user),
+            department=department,
+            status=status or (),
+            station_no=station_no,
+            due_before=due_before.isoformat() if due_before else None,
+            limit=limit,
+        ),
+    )
     return {"cases": rows}
 
 
 @router.get("/cases/{case_id}", responses=ERRORS)
-def case(case_id: str, user: StaffUser,
-         center: CenterDep) -> dict[str, Any]:
+def case(case_id: str, user: StaffUser, center: CenterDep) -> dict[str, Any]:
     return _read(center, lambda s: case_detail(s, _reviewer(user), case_id))
 
 
 @router.get("/cases/{case_id}/files/{sha256}", responses=ERRORS)
-def download(case_id: str, sha256: str, user: StaffUser,
-             center: CenterDep) -> Response:
+def download(case_id: str, sha256: str, user: StaffUser, center: CenterDep) -> Response:
     key, filename, content_type = _read(center, lambda s: case_blob_key(s, _reviewer(user), case_id, sha256))
     if not center.blobs.exists(key):
         raise ProblemError(404, "file_not_found", "区中心尚未收到该文件")
     from urllib.parse import quote
 
-    return StreamingResponse(center.blobs.read(key), media_type=content_type,
-                             headers={"content-disposition":
-                                      f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return StreamingResponse(
+        center.blobs.read(key),
+        media_type=content_type,
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 @router.post("/cases/{case_id}/accept", responses=ERRORS)
-def accept(case_id: str, body: ItemIn, user: ReviewerUser,
-           center: CenterDep) -> dict[str, Any]:
-    return _state(_write(center, lambda s: accept_for_review(s, _reviewer(user), case_id,
-                                                             item_code=body.item_code)))
+def accept(case_id: str, body: ItemIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
+    return _state(
+        _write(center, lambda s: accept_for_review(s, _reviewer(user), case_id, item_code=body.item_code))
+    )
 
 
 @router.post("/cases/{case_id}/supplement", responses=ERRORS)
-def supplement(case_id: str, body: SupplementIn, user: ReviewerUser,
-               center: CenterDep) -> dict[str, Any]:
+def supplement(case_id: str, body: SupplementIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     missing = [MissingMaterial(m.code, m.name, m.reason, m.how_to_supply) for m in body.missing]
-    return _state(_write(center, lambda s: request_supplement(
-        s, _reviewer(user), case_id, missing, due_date=body.due_date, item_code=body.item_code)))
+    return _state(
+        _write(
+            center,
+            lambda s: request_supplement(
+                s, _reviewer(user), case_id, missing, due_date=body.due_date, item_code=body.item_code
+            ),
+        )
+    )
 
 
 @router.post("/cases/{case_id}/supplied", responses=ERRORS)
-def supplied(case_id: str, body: ItemIn, user: ReviewerUser,
-             center: CenterDep) -> dict[str, Any]:
-    return _state(_write(center, lambda s: mark_supplied(s, _reviewer(user), case_id,
-                                                         item_code=body.item_code)))
+def supplied(case_id: str, body: ItemIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
+    return _state(
+        _write(center, lambda s: mark_supplied(s, _reviewer(user), case_id, item_code=body.item_code))
+    )
 
 
 @router.post("/cases/{case_id}/results", responses=problem_responses(400, 401, 403, 404, 413))
-async def upload_result(case_id: str, file: Annotated[UploadFile, File()],
-                        user: ReviewerUser,
-                        center: CenterDep) -> dict[str, Any]:
+async def upload_result(
+    case_id: str, file: Annotated[UploadFile, File()], user: ReviewerUser, center: CenterDep
+) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
     limit = center.settings.max_attachment_bytes
@@ -200,9 +220,15 @@ async def upload_result(case_id: str, file: Annotated[UploadFile, File()],
 
     def store() -> None:
         with _problems(), center.db.session() as s:
-            add_result_document(s, _reviewer(user), case_id, sha256=digest,
-                                filename=file.filename or f"{digest[:12]}.pdf",
-                                content_type=file.content_type or "application/octet-stream", size=len(data))
+            add_result_document(
+                s,
+                _reviewer(user),
+                case_id,
+                sha256=digest,
+                filename=file.filename or f"{digest[:12]}.pdf",
+                content_type=file.content_type or "application/octet-stream",
+                size=len(data),
+            )
             key = f"result:{digest}"
             if not center.blobs.exists(key):
                 center.blobs.put(key, data)
@@ -212,59 +238,75 @@ async def upload_result(case_id: str, file: Annotated[UploadFile, File()],
 
 
 @router.post("/cases/{case_id}/decision", responses=ERRORS)
-def decision(case_id: str, body: DecisionIn, user: ReviewerUser,
-             center: CenterDep) -> dict[str, Any]:
+def decision(case_id: str, body: DecisionIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     result = None
     if body.result is not None:
         r = body.result
-        result = CaseResult(r.name, r.number, r.valid_from, r.valid_until, tuple(r.documents),
-                            issued_by=user.department or "")
-    return _state(_write(center, lambda s: decide(s, _reviewer(user), case_id, approve=body.approve,
-                                                  reason=body.reason, result=result,
-                                                  item_code=body.item_code)))
+        result = CaseResult(
+            r.name, r.number, r.valid_from, r.valid_until, tuple(r.documents), issued_by=user.department or ""
+        )
+    return _state(
+        _write(
+            center,
+            lambda s: decide(
+                s,
+                _reviewer(user),
+                case_id,
+                approve=body.approve,
+                reason=body.reason,
+                result=result,
+                item_code=body.item_code,
+            ),
+        )
+    )
 
 
 @router.post("/cases/{case_id}/result-ready", responses=ERRORS)
-def result_ready(case_id: str, user: ReviewerUser,
-                 center: CenterDep) -> dict[str, Any]:
+def result_ready(case_id: str, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     return _state(_write(center, lambda s: mark_result_ready(s, _reviewer(user), case_id)))
 
 
 @router.post("/cases/{case_id}/route", responses=ERRORS)
-def route(case_id: str, body: RouteIn, user: ReviewerUser,
-          center: CenterDep) -> dict[str, Any]:
+def route(case_id: str, body: RouteIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     def run(s: Any) -> dict[str, Any]:
         record = route_tongban(s, _reviewer(user), case_id, to_station_no=body.station_no, reason=body.reason)
         if record is None:
-            raise BackofficeError(409, "no_route",
-                                  "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
+            raise BackofficeError(
+                409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站"
+            )
         return _state(record)
 
     return _write(center, run)
 
 
 @router.get("/followups", responses=ERRORS)
-def followups(*, status: Annotated[str | None, Query(pattern="^(open|closed|)$")] = "open",
-              user: SupervisorUser,
-              center: CenterDep) -> dict[str, Any]:
+def followups(
+    *,
+    status: Annotated[str | None, Query(pattern="^(open|closed|)$")] = "open",
+    user: SupervisorUser,
+    center: CenterDep,
+) -> dict[str, Any]:
     return {"followups": _read(center, lambda s: list_followups(s, _reviewer(user), status=status or None))}
 
 
 @router.post("/followups/{followup_id}/close", responses=ERRORS)
-def close(followup_id: int, body: CloseIn, user: SupervisorUser,
-          center: CenterDep) -> dict[str, Any]:
+def close(followup_id: int, body: CloseIn, user: SupervisorUser, center: CenterDep) -> dict[str, Any]:
     return _write(center, lambda s: close_followup(s, _reviewer(user), followup_id, body.resolution))
 
 
 @router.get("/supervision/deadlines", responses=ERRORS)
-def deadlines(*, soon_days: Annotated[int, Query(ge=0, le=60)] = 3, user: SupervisorUser,
-              center: CenterDep) -> dict[str, Any]:
+def deadlines(
+    *, soon_days: Annotated[int, Query(ge=0, le=60)] = 3, user: SupervisorUser, center: CenterDep
+) -> dict[str, Any]:
     return _read(center, lambda s: deadline_report(s, _reviewer(user), soon_days=soon_days))
 
 
 @router.get("/supervision/ratings", responses=ERRORS)
-def ratings(*, group: Annotated[str, Query(pattern="^(item|station|month)$")] = "item",
-            user: SupervisorUser,
-            center: CenterDep) -> dict[str, Any]:
+def ratings(
+    *,
+    group: Annotated[str, Query(pattern="^(item|station|month)$")] = "item",
+    user: SupervisorUser,
+    center: CenterDep,
+) -> dict[str, Any]:
     rows = _read(center, lambda s: rating_statistics(s, _reviewer(user), group=group))
     return {"group": group, "rows": rows}

@@ -21,12 +21,19 @@ from sync.protocol import API_PREFIX
 router = APIRouter(prefix=API_PREFIX, tags=["cases"])
 
 
-@router.post("/cases/batch", response_model=BatchOut, openapi_extra=request_body(BatchIn),
-             responses=problem_responses(400, 401, 403, 413))
+@router.post(
+    "/cases/batch",
+    response_model=BatchOut,
+    openapi_extra=request_body(BatchIn),
+    responses=problem_responses(400, 401, 403, 413),
+)
 def push_cases(station: StationDep, center: CenterDep) -> dict[str, Any]:
     entries = parse_body(station.body)
-    return Ingest(center.db, station,
-                  followup_working_days=center.settings.followup_working_days).run(entries).to_dict()
+    return (
+        Ingest(center.db, station, followup_working_days=center.settings.followup_working_days)
+        .run(entries)
+        .to_dict()
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=problem_responses(401, 403, 404))
@@ -37,15 +44,27 @@ def get_case(case_id: str, station: StationDep, center: CenterDep) -> dict[str, 
         if row is None or station.id not in (row.station_id, row.routed_to):
             # Same answer for "absent" and "another station's": ids of other stations' cases stay hidden.
             raise ProblemError(404, "case_not_found", "区中心没有本站可查看的这个办件")
-        return {"id": row.id, "version": row.version, "seq": row.seq, "status": row.status,
-                "routed": row.routed_to == station.id, "case": row.document}
+        return {
+            "id": row.id,
+            "version": row.version,
+            "seq": row.seq,
+            "status": row.status,
+            "routed": row.routed_to == station.id,
+            "case": row.document,
+        }
 
 
-@router.get("/cases/{case_id}/results/{sha256}", response_class=StreamingResponse,
-            responses={200: {"content": {"application/octet-stream": {}}},
-                       **problem_responses(400, 401, 403, 404)})
-def get_result_document(case_id: str, sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
-                        station: StationDep, center: CenterDep) -> StreamingResponse:
+@router.get(
+    "/cases/{case_id}/results/{sha256}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, **problem_responses(400, 401, 403, 404)},
+)
+def get_result_document(
+    case_id: str,
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+    station: StationDep,
+    center: CenterDep,
+) -> StreamingResponse:
     """A result document (结果文书) the department attached, for the case's accepting station or the station
     it was routed to when the result is collected there; streamed from the blob store. 404 for anything
     else (another station's case, a file the result does not name, a file not stored)."""
@@ -56,7 +75,11 @@ def get_result_document(case_id: str, sha256: Annotated[str, Path(pattern="^[0-9
     if found is None or not center.blobs.exists(key):
         raise ProblemError(404, "result_not_found", "区中心没有本站可下载的这个结果文书")
     filename, content_type, size = found
-    return StreamingResponse(center.blobs.read(key), media_type=content_type or "application/octet-stream",
-                             headers={"content-disposition":
-                                      f"attachment; filename*=UTF-8''{quote(filename)}",
-                                      "content-length": str(size)})
+    return StreamingResponse(
+        center.blobs.read(key),
+        media_type=content_type or "application/octet-stream",
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "content-length": str(size),
+        },
+    )

@@ -99,9 +99,11 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
     settings = center.settings
     try:
         with _KEY_LOCK:
-            return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
-                                                                             settings.extra.get("key_file")),
-                                      passphrase)
+            return open_district_keys(
+                settings.data_dir,
+                configured_key_file(settings.data_dir, settings.extra.get("key_file")),
+                passphrase,
+            )
     except KeyFileError as exc:
         with center.db.session() as s:
             audit(s, _actor(user), "keys.refused", "district-keys")
@@ -110,8 +112,9 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
 
 
 @router.post("/catalog/import", responses=problem_responses(400, 401, 403, 409, 413, 422))
-async def import_catalog(files: Annotated[list[UploadFile], File()], user: AdminUser,
-                         center: CenterDep) -> dict[str, Any]:
+async def import_catalog(
+    files: Annotated[list[UploadFile], File()], user: AdminUser, center: CenterDep
+) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
     loaded: list[tuple[str, bytes]] = []
@@ -125,13 +128,26 @@ async def import_catalog(files: Annotated[list[UploadFile], File()], user: Admin
     settings = center.settings
     with _publishing():
         result, changes = await run_in_threadpool(
-            stage_import, center.db, settings.data_dir, loaded, actor=_actor(user),
-            district=(settings.district_code, settings.district_name))
+            stage_import,
+            center.db,
+            settings.data_dir,
+            loaded,
+            actor=_actor(user),
+            district=(settings.district_code, settings.district_name),
+        )
     if result.catalog is None or changes is None:
-        raise ProblemError(422, "catalog_invalid", f"表格有 {len(result.errors)} 处错误，未导入",
-                           errors=[e.to_dict() for e in result.errors])
-    return {"items": len(result.catalog.items), "bundles": len(result.catalog.bundles),
-            "sheets": list(result.sheets), "diff": changes}
+        raise ProblemError(
+            422,
+            "catalog_invalid",
+            f"表格有 {len(result.errors)} 处错误，未导入",
+            errors=[e.to_dict() for e in result.errors],
+        )
+    return {
+        "items": len(result.catalog.items),
+        "bundles": len(result.catalog.bundles),
+        "sheets": list(result.sheets),
+        "diff": changes,
+    }
 
 
 @router.get("/catalog/staged", responses=problem_responses(401, 403, 404, 409))
@@ -140,9 +156,14 @@ def staged(user: AdminUser, center: CenterDep) -> dict[str, Any]:
         current = read_staged(center.settings.data_dir)
         if current is None:
             raise ProblemError(404, "nothing_staged", "没有待发布的目录")
-        return {"source": current.source, "staged_at": current.staged_at, "staged_by": current.staged_by,
-                "items": len(current.catalog.items), "bundles": len(current.catalog.bundles),
-                "diff": staged_diff(center.db, center.settings.data_dir)}
+        return {
+            "source": current.source,
+            "staged_at": current.staged_at,
+            "staged_by": current.staged_by,
+            "items": len(current.catalog.items),
+            "bundles": len(current.catalog.bundles),
+            "diff": staged_diff(center.db, center.settings.data_dir),
+        }
 
 
 @router.delete("/catalog/staged", status_code=204, responses=problem_responses(401, 403, 404))
@@ -153,8 +174,7 @@ def discard(user: AdminUser, center: CenterDep) -> Response:
 
 
 @router.get("/catalog/export", responses=problem_responses(401, 403, 404, 409))
-def export(*, staged: bool = False, user: AdminUser,
-           center: CenterDep) -> Response:
+def export(*, staged: bool = False, user: AdminUser, center: CenterDep) -> Response:
     if staged:
         with _publishing():
             current = read_staged(center.settings.data_dir)
@@ -165,21 +185,33 @@ def export(*, staged: bool = False, user: AdminUser,
     if catalog is None:
         raise ProblemError(404, "no_catalog", "没有可导出的目录")
     name = f"catalog-v{catalog.version}{'-staged' if staged else ''}.xlsx"
-    return Response(export_xlsx(catalog), media_type=XLSX,
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+    return Response(
+        export_xlsx(catalog),
+        media_type=XLSX,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/catalog/publish", responses=problem_responses(400, 401, 403, 404, 409))
-def publish(body: PublishIn, user: AdminUser,
-            center: CenterDep) -> dict[str, Any]:
+def publish(body: PublishIn, user: AdminUser, center: CenterDep) -> dict[str, Any]:
     with _publishing():
         if read_staged(center.settings.data_dir) is None:
             raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
         keys = _keys(center, body.passphrase, user)
-        row = publish_staged(center.db, center.settings.data_dir, keys, actor=_actor(user),
-                             valid_days=body.valid_days, expected_public_key=keys.signing_public_b64)
-    return {"version": row.version, "summary": row.summary["text"], "changes": row.summary["changes"],
-            "key_id": keys.key_id}
+        row = publish_staged(
+            center.db,
+            center.settings.data_dir,
+            keys,
+            actor=_actor(user),
+            valid_days=body.valid_days,
+            expected_public_key=keys.signing_public_b64,
+        )
+    return {
+        "version": row.version,
+        "summary": row.summary["text"],
+        "changes": row.summary["changes"],
+        "key_id": keys.key_id,
+    }
 
 
 @router.get("/catalog/versions", responses=problem_responses(401, 403))
@@ -195,19 +227,20 @@ def calendar(user: AdminUser, center: CenterDep) -> dict[str, Any]:
 
 
 @router.post("/calendar/bootstrap", responses=problem_responses(400, 401, 403, 409))
-def bootstrap(body: BootstrapIn, user: AdminUser,
-              center: CenterDep) -> dict[str, Any]:
+def bootstrap(body: BootstrapIn, user: AdminUser, center: CenterDep) -> dict[str, Any]:
     tables = builtin_tables(body.from_year)
     if not tables:
-        raise ProblemError(400, "bad_calendar",
-                           f"内置的国务院节假日安排没有 {body.from_year} 年及以后的年份，请逐年发布")
+        raise ProblemError(
+            400, "bad_calendar", f"内置的国务院节假日安排没有 {body.from_year} 年及以后的年份，请逐年发布"
+        )
     keys = _keys(center, body.passphrase, user)
     envelope = _publish_tables(center, keys, tables, user)
     return {"version": envelope["version"], "years": [t.year for t in tables]}
 
 
-def _publish_tables(center: Center, keys: DistrictKeys, tables: list[HolidayTable],
-                    user: CurrentUser) -> dict[str, Any]:
+def _publish_tables(
+    center: Center, keys: DistrictKeys, tables: list[HolidayTable], user: CurrentUser
+) -> dict[str, Any]:
     try:
         return publish_tables(center.db, keys, tables, actor=_actor(user))
     except CalendarError as exc:
@@ -215,8 +248,7 @@ def _publish_tables(center: Center, keys: DistrictKeys, tables: list[HolidayTabl
 
 
 @router.post("/calendar/{year}", responses=problem_responses(400, 401, 403, 409))
-def publish_year(year: int, body: CalendarIn, user: AdminUser,
-                 center: CenterDep) -> dict[str, Any]:
+def publish_year(year: int, body: CalendarIn, user: AdminUser, center: CenterDep) -> dict[str, Any]:
     import json
 
     document = {"year": year, "holidays": body.holidays, "workdays": body.workdays, "source": body.source}
@@ -226,5 +258,9 @@ def publish_year(year: int, body: CalendarIn, user: AdminUser,
         raise ProblemError(400, "bad_calendar", str(exc)) from None
     keys = _keys(center, body.passphrase, user)
     envelope = _publish_tables(center, keys, [table], user)
-    return {"version": envelope["version"], "year": year, "holidays": len(table.holidays),
-            "workdays": len(table.workdays)}
+    return {
+        "version": envelope["version"],
+        "year": year,
+        "holidays": len(table.holidays),
+        "workdays": len(table.workdays),
+    }

@@ -28,8 +28,12 @@ __all__ = [
     "signed_station",
 ]
 
-_signature_scheme = APIKeyHeader(name=HEADER_SIGNATURE, auto_error=False, scheme_name="stationSignature",
-                                 description="Ed25519 request signature (docs/protocol.md)")
+_signature_scheme = APIKeyHeader(
+    name=HEADER_SIGNATURE,
+    auto_error=False,
+    scheme_name="stationSignature",
+    description="Ed25519 request signature (docs/protocol.md)",
+)
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearerToken")
 
 
@@ -63,14 +67,21 @@ def request_target(request: Request) -> str:
 
 
 async def signed_station(
-    request: Request, _sig: Annotated[str | None, Depends(_signature_scheme)],
+    request: Request,
+    _sig: Annotated[str | None, Depends(_signature_scheme)],
     center: Annotated[Center, Depends(get_center)],
 ) -> AuthedStation:
     body = await read_body(request, center.settings.max_request_bytes)
     headers = {k.lower(): v for k, v in request.headers.items()}
     station = await run_in_threadpool(
-        authenticate, center.db, request.method, request_target(request), headers, body,
-        now=center.clock(), skew_seconds=center.settings.skew_seconds,
+        authenticate,
+        center.db,
+        request.method,
+        request_target(request),
+        headers,
+        body,
+        now=center.clock(),
+        skew_seconds=center.settings.skew_seconds,
     )
     request.state.station_id = station.id
     return station
@@ -94,8 +105,8 @@ class CurrentUser:
 def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, CurrentUser]]:
     """Dependency: a valid bearer token whose user has one of ``roles`` (any role when none given).
 
-        @router.post("/api/v1/admin/…")
-        def publish(user: CurrentUser = Depends(require_user("catalog_admin"))): …
+    @router.post("/api/v1/admin/…")
+    def publish(user: CurrentUser = Depends(require_user("catalog_admin"))): …
     """
 
     async def dependency(

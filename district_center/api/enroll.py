@@ -19,8 +19,12 @@ from sync.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ProtocolErr
 router = APIRouter(prefix=API_PREFIX, tags=["stations"])
 
 
-@router.post("/enroll", response_model=EnrollOut, openapi_extra=request_body(EnrollIn),
-             responses=problem_responses(400, 403, 413, 503))
+@router.post(
+    "/enroll",
+    response_model=EnrollOut,
+    openapi_extra=request_body(EnrollIn),
+    responses=problem_responses(400, 403, 413, 503),
+)
 async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
     body = await read_body(request, 64 * 1024)
     try:
@@ -39,9 +43,12 @@ async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
         with center.db.session() as s:
             station = stations.enroll(s, msg.code, msg.public_key, msg.app_version)
             return EnrollResponse(
-                station_id=station.id, station_no=station.station_no,
-                district_code=center.settings.district_code, district_name=center.settings.district_name,
-                catalog_signing_key=keys["signing_key"], recovery_public_key=keys["recovery_key"],
+                station_id=station.id,
+                station_no=station.station_no,
+                district_code=center.settings.district_code,
+                district_name=center.settings.district_name,
+                catalog_signing_key=keys["signing_key"],
+                recovery_public_key=keys["recovery_key"],
                 server_time=iso_z(utcnow()),
             )
 

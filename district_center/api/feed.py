@@ -17,16 +17,24 @@ router = APIRouter(prefix=API_PREFIX, tags=["feed"])
 
 
 @router.get("/feed", response_model=FeedOut, responses=problem_responses(400, 401, 403))
-def feed(station: StationDep, center: CenterDep, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+def feed(
+    station: StationDep,
+    center: CenterDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
     limit = min(limit, center.settings.feed_page_limit)
     with center.db.read_session() as s:
         events, nxt = read_feed(s, station.id, after, limit)
     return FeedPage(events, nxt).to_dict()
 
 
-@router.post("/feed/ack", response_model=AckOut, openapi_extra=request_body(AckIn),
-             responses=problem_responses(400, 401, 403, 409))
+@router.post(
+    "/feed/ack",
+    response_model=AckOut,
+    openapi_extra=request_body(AckIn),
+    responses=problem_responses(400, 401, 403, 409),
+)
 def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
     try:
         msg = FeedAck.from_dict(json.loads(station.body))

@@ -28,11 +28,17 @@ from sync.protocol import API_PREFIX, canonical_json
 router = APIRouter(prefix=API_PREFIX, tags=["documents"])
 
 
-@router.get("/catalog", response_model=EnvelopeOut,
-            responses={204: {"description": "the station already has the newest version"},
-                       **problem_responses(400, 401, 403, 404)})
-def catalog(station: StationDep, center: CenterDep,
-            since: Annotated[int | None, Query(ge=0, le=2**31)] = None) -> Response:
+@router.get(
+    "/catalog",
+    response_model=EnvelopeOut,
+    responses={
+        204: {"description": "the station already has the newest version"},
+        **problem_responses(400, 401, 403, 404),
+    },
+)
+def catalog(
+    station: StationDep, center: CenterDep, since: Annotated[int | None, Query(ge=0, le=2**31)] = None
+) -> Response:
     with center.db.read_session() as s:
         latest = latest_catalog_version(s)
         if latest is None:
@@ -52,5 +58,7 @@ def calendar(station: StationDep, center: CenterDep) -> Response:
         document = calendar_document(s)
     if document is None:
         raise ProblemError(404, "calendar_not_published", "区中心尚未发布节假日安排，将按国家公布的安排计算")
-    return Response(canonical_json(document) if isinstance(document, dict) else json.dumps(document),
-                    media_type="application/json")
+    return Response(
+        canonical_json(document) if isinstance(document, dict) else json.dumps(document),
+        media_type="application/json",
+    )

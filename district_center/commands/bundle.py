@@ -21,8 +21,9 @@ from district_center.keys import KeyFileError, load_key_file, read_passphrase
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("import-bundle",
-                       help="import a station's offline bundle and write the answer (离线同步包)")
+    p = sub.add_parser(
+        "import-bundle", help="import a station's offline bundle and write the answer (离线同步包)"
+    )
     p.add_argument("file", help="the bundle the station exported (station-app export-bundle)")
     p.add_argument("--out", required=True, metavar="ANSWER", help="where to write the answer bundle")
     add_settings_arguments(p)

@@ -44,8 +44,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except (CalendarError, KeyFileError, OSError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    print(f"已发布 {args.year} 年节假日安排（放假 {len(table.holidays)} 天，"
-          f"调休上班 {len(table.workdays)} 天），节假日文档第{env['version']}版")
+    print(
+        f"已发布 {args.year} 年节假日安排（放假 {len(table.holidays)} 天，"
+        f"调休上班 {len(table.workdays)} 天），节假日文档第{env['version']}版"
+    )
     return 0
 
 

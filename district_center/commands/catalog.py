@@ -1,9 +1,9 @@
 """``district-center catalog import|export|diff|publish|discard|history``: the 事项清单 publishing workflow.
 
-    district-center catalog import 清单.xlsx          # or items.csv [materials.csv bundles.csv]
-    district-center catalog diff                       # what stations will see change
-    district-center catalog publish                    # passphrase asked; signs version N+1
-    district-center catalog export 当前清单.xlsx       # the published (or --staged) catalog
+district-center catalog import 清单.xlsx          # or items.csv [materials.csv bundles.csv]
+district-center catalog diff                       # what stations will see change
+district-center catalog publish                    # passphrase asked; signs version N+1
+district-center catalog export 当前清单.xlsx       # the published (or --staged) catalog
 """
 
 from __future__ import annotations
@@ -62,8 +62,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dif.set_defaults(func=cmd_diff)
 
     pub = csub.add_parser("publish", help="sign and publish the staged catalog as the next version")
-    pub.add_argument("--valid-days", type=int, default=DEFAULT_VALID_DAYS,
-                     help=f"days until the signed document expires (default {DEFAULT_VALID_DAYS})")
+    pub.add_argument(
+        "--valid-days",
+        type=int,
+        default=DEFAULT_VALID_DAYS,
+        help=f"days until the signed document expires (default {DEFAULT_VALID_DAYS})",
+    )
     add_key_arguments(pub)
     add_settings_arguments(pub)
     pub.set_defaults(func=cmd_publish)
@@ -98,8 +102,12 @@ def _district(settings: Any) -> tuple[str, str]:
 
 def print_changes(changes: dict[str, Any], names: dict[str, str]) -> None:
     print(changes["summary"])
-    label = {"added_items": "新增事项", "cancelled_items": "取消事项", "added_bundles": "新增一件事",
-             "cancelled_bundles": "取消一件事"}
+    label = {
+        "added_items": "新增事项",
+        "cancelled_items": "取消事项",
+        "added_bundles": "新增一件事",
+        "cancelled_bundles": "取消一件事",
+    }
     for key, title in label.items():
         for code in changes[key]:
             print(f"  {title}：{names.get(code, '')}（{code}）")
@@ -129,8 +137,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 1
     db = open_database(settings)
     try:
-        result, changes = stage_import(db, settings.data_dir, files, actor=cli_actor(),
-                                       district=_district(settings))
+        result, changes = stage_import(
+            db, settings.data_dir, files, actor=cli_actor(), district=_district(settings)
+        )
     finally:
         db.dispose()
     if result.errors or changes is None:
@@ -188,8 +197,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     db = open_database(settings)
     try:
         keys = open_keys(args, settings)
-        row = publish_staged(db, settings.data_dir, keys, actor=cli_actor(), valid_days=args.valid_days,
-                             expected_public_key=keys.signing_public_b64)
+        row = publish_staged(
+            db,
+            settings.data_dir,
+            keys,
+            actor=cli_actor(),
+            valid_days=args.valid_days,
+            expected_public_key=keys.signing_public_b64,
+        )
     except (KeyFileError, PublishError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

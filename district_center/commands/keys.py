@@ -22,14 +22,16 @@ from district_center.settings import Settings
 
 def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--passphrase-file", metavar="FILE",
+        "--passphrase-file",
+        metavar="FILE",
         help=f"read the key passphrase from the first line of FILE (else ${PASSPHRASE_ENV}, else a prompt)",
     )
 
 
 def add_key_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--key-file", metavar="FILE",
-                        help=f"district private key file (default DATA_DIR/{KEY_FILE_NAME})")
+    parser.add_argument(
+        "--key-file", metavar="FILE", help=f"district private key file (default DATA_DIR/{KEY_FILE_NAME})"
+    )
     add_passphrase_argument(parser)
 
 
@@ -41,8 +43,9 @@ def key_file_path(args: argparse.Namespace, settings: Settings) -> Path:
 
 def open_keys(args: argparse.Namespace, settings: Settings) -> DistrictKeys:
     """Load the district keys for one command, checking they are the ones stations pinned."""
-    return open_district_keys(settings.data_dir, key_file_path(args, settings),
-                              read_passphrase(args.passphrase_file))
+    return open_district_keys(
+        settings.data_dir, key_file_path(args, settings), read_passphrase(args.passphrase_file)
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,8 +61,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
         passphrase = read_passphrase(args.passphrase_file, confirm=True, prompt="为区中心密钥设置口令：")
-        keys, key_path, public_path = init_keys(settings.data_dir, passphrase,
-                                                key_file=key_file_path(args, settings))
+        keys, key_path, public_path = init_keys(
+            settings.data_dir, passphrase, key_file=key_file_path(args, settings)
+        )
     except KeyFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -25,18 +25,30 @@ from district_center.keys import (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("recover-station",
-                       help="reset a station's admin secret with the district recovery key (站点恢复)")
-    p.add_argument("--data-dir", required=True, metavar="STATION_DIR",
-                   help="the station's data directory (station app closed; not the center's)")
-    p.add_argument("--key-file", metavar="FILE",
-                   help=f"the district private key file (default: the center's, DATA_DIR/{KEY_FILE_NAME} "
-                        "with DATA_DIR from --config / $CENTER_DATA_DIR / ./.center-data)")
-    p.add_argument("--config", metavar="FILE",
-                   help="center settings file, to find the key file (default $CENTER_CONFIG)")
+    p = sub.add_parser(
+        "recover-station", help="reset a station's admin secret with the district recovery key (站点恢复)"
+    )
+    p.add_argument(
+        "--data-dir",
+        required=True,
+        metavar="STATION_DIR",
+        help="the station's data directory (station app closed; not the center's)",
+    )
+    p.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help=f"the district private key file (default: the center's, DATA_DIR/{KEY_FILE_NAME} "
+        "with DATA_DIR from --config / $CENTER_DATA_DIR / ./.center-data)",
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help="center settings file, to find the key file (default $CENTER_CONFIG)"
+    )
     add_passphrase_argument(p)
-    p.add_argument("--new-secret-file", metavar="FILE",
-                   help="read the new station admin secret from the first line of FILE (else a prompt)")
+    p.add_argument(
+        "--new-secret-file",
+        metavar="FILE",
+        help="read the new station admin secret from the first line of FILE (else a prompt)",
+    )
     p.set_defaults(func=cmd_recover)
 
 

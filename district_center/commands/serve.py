@@ -37,8 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.is_sqlite:
         raise SystemExit("内嵌 SQLite 数据库只支持单个进程；多进程请配置 PostgreSQL（CENTER_DATABASE_URL）")
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                proxy_headers=False)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False
+    )
     return 0
 
 

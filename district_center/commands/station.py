@@ -66,8 +66,10 @@ def _issue_code(args: argparse.Namespace, issue: Callable[[Session, int], statio
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    return _issue_code(args, lambda s, hours: stations.create_station(
-        s, args.name, jurisdiction=args.jurisdiction, hours=hours))
+    return _issue_code(
+        args,
+        lambda s, hours: stations.create_station(s, args.name, jurisdiction=args.jurisdiction, hours=hours),
+    )
 
 
 def cmd_code(args: argparse.Namespace) -> int:

@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     usub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = usub.add_parser("add", help="create an account")
     add.add_argument("username")
-    add.add_argument("--role", action="append", required=True, choices=ROLES,
-                     help="role (repeat for several)")
+    add.add_argument(
+        "--role", action="append", required=True, choices=ROLES, help="role (repeat for several)"
+    )
     add.add_argument("--department", help="实施主体 the reviewer works for (required for reviewer)")
     add.add_argument("--display-name", default="")
     add_settings_arguments(add)
@@ -48,8 +49,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         password = _password()
         with db.session() as s:
-            created = create_user(s, args.username, password, args.role, department=args.department,
-                                  display_name=args.display_name)
+            created = create_user(
+                s,
+                args.username,
+                password,
+                args.role,
+                department=args.department,
+                display_name=args.display_name,
+            )
             print(f"已创建账号 {created.username}（角色：{', '.join(created.roles)}）")
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -34,9 +34,11 @@ __all__ = ["create_console"]
 
 CSRF_KEY_FILE = "console-csrf.key"
 SECURITY_HEADERS = {
-    "content-security-policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                                "base-uri 'none'; object-src 'none'"),
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; object-src 'none'"
+    ),
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -57,7 +59,8 @@ def create_console(center: Center) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             if name == "cache-control" and request.url.path.startswith(
-                    request.scope.get("root_path", "") + "/static"):
+                request.scope.get("root_path", "") + "/static"
+            ):
                 continue
             response.headers.setdefault(name, value)
         return response
@@ -68,18 +71,39 @@ def create_console(center: Center) -> FastAPI:
 
     @console.exception_handler(ConsoleError)
     async def _refused(request: Request, exc: ConsoleError) -> Response:
-        return render(request, "error.html", getattr(request.state, "user", None), title=f"{exc.status}",
-                      status_code=exc.status, status=exc.status, message=exc.message)
+        return render(
+            request,
+            "error.html",
+            getattr(request.state, "user", None),
+            title=f"{exc.status}",
+            status_code=exc.status,
+            status=exc.status,
+            message=exc.message,
+        )
 
     @console.exception_handler(BackofficeError)
     async def _backoffice(request: Request, exc: BackofficeError) -> Response:
-        return render(request, "error.html", getattr(request.state, "user", None), title=f"{exc.status}",
-                      status_code=exc.status, status=exc.status, message=exc.detail)
+        return render(
+            request,
+            "error.html",
+            getattr(request.state, "user", None),
+            title=f"{exc.status}",
+            status_code=exc.status,
+            status=exc.status,
+            message=exc.detail,
+        )
 
     @console.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = "页面不存在。" if exc.status_code == 404 else "请求无法处理。"
-        return render(request, "error.html", getattr(request.state, "user", None), title=f"{exc.status_code}",
-                      status_code=exc.status_code, status=exc.status_code, message=message)
+        return render(
+            request,
+            "error.html",
+            getattr(request.state, "user", None),
+            title=f"{exc.status_code}",
+            status_code=exc.status_code,
+            status=exc.status_code,
+            message=message,
+        )
 
     return console

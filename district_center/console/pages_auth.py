@@ -33,17 +33,32 @@ def _secure(request: Request) -> bool:
 def _safe_next(request: Request, target: str) -> str:
     root = request.scope.get("root_path", "")
     if target.startswith(root + "/") and not target.startswith("//") and "\\" not in target:
-        return target[len(root):]
+        return target[len(root) :]
     return "/"
 
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
     nonce = new_login_nonce()
-    response = render(request, "login.html", None, title="登录", nonce=nonce, username="",
-                      next=request.query_params.get("next", ""), error="")
-    response.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
-                        secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
+    response = render(
+        request,
+        "login.html",
+        None,
+        title="登录",
+        nonce=nonce,
+        username="",
+        next=request.query_params.get("next", ""),
+        error="",
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=1800,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=request.scope.get("root_path", "") + "/login",
+    )
     return response
 
 
@@ -67,14 +82,37 @@ async def login_submit(request: Request) -> Response:
     token, error = await run_in_threadpool(run)
     if token is None:
         nonce = new_login_nonce()
-        refused = render(request, "login.html", None, title="登录", nonce=nonce, status_code=401,
-                         username=username, next=form_text(form, "next"), error=error or "用户名或密码不正确")
-        refused.set_cookie(LOGIN_COOKIE, nonce, max_age=1800, httponly=True, samesite="strict",
-                           secure=_secure(request), path=request.scope.get("root_path", "") + "/login")
+        refused = render(
+            request,
+            "login.html",
+            None,
+            title="登录",
+            nonce=nonce,
+            status_code=401,
+            username=username,
+            next=form_text(form, "next"),
+            error=error or "用户名或密码不正确",
+        )
+        refused.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            max_age=1800,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path=request.scope.get("root_path", "") + "/login",
+        )
         return refused
     response = redirect(request, _safe_next(request, form_text(form, "next")))
-    response.set_cookie(COOKIE, token, max_age=ABSOLUTE_HOURS * 3600, httponly=True, samesite="strict",
-                        secure=_secure(request), path=request.scope.get("root_path", "") or "/")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=ABSOLUTE_HOURS * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=request.scope.get("root_path", "") or "/",
+    )
     response.delete_cookie(LOGIN_COOKIE, path=request.scope.get("root_path", "") + "/login")
     return response
 
@@ -107,6 +145,12 @@ async def set_language(request: Request, lang: str) -> Response:
     """A display preference only (no state on the server)."""
     response = redirect(request, "/")
     if lang in LANGUAGES:
-        response.set_cookie("bmzz_lang", lang, max_age=365 * 86400, samesite="strict", httponly=True,
-                            path=request.scope.get("root_path", "") or "/")
+        response.set_cookie(
+            "bmzz_lang",
+            lang,
+            max_age=365 * 86400,
+            samesite="strict",
+            httponly=True,
+            path=request.scope.get("root_path", "") or "/",
+        )
     return response

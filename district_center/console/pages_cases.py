@@ -77,16 +77,33 @@ async def queue(request: Request) -> Response:
     user = await signed_in(request, *STAFF)
     q = request.query_params
     status = q.get("status", "open")
-    f = QueueFilter(status=status, station_no=_int(q.get("station")), number=q.get("number", "").strip()[:64],
-                    due_before=(_date(q.get("due_before", "")) or None) and q.get("due_before"),
-                    department=(q.get("department") or None) if user.has("supervisor") else None)
+    f = QueueFilter(
+        status=status,
+        station_no=_int(q.get("station")),
+        number=q.get("number", "").strip()[:64],
+        due_before=(_date(q.get("due_before", "")) or None) and q.get("due_before"),
+        department=(q.get("department") or None) if user.has("supervisor") else None,
+    )
     page_no = _int(q.get("page"), 1) or 1
     page = await db_read(request, lambda s: queue_page(s, reviewer_of(user), f, page=page_no))
-    stations = await db_read(request, lambda s: [(st.station_no, st.name) for st in
-                                                 s.scalars(select(Station).order_by(Station.station_no))])
+    stations = await db_read(
+        request,
+        lambda s: [
+            (st.station_no, st.name) for st in s.scalars(select(Station).order_by(Station.station_no))
+        ],
+    )
     keep = {k: v for k, v in q.items() if k not in ("page", "msg") and v}
-    return render(request, "queue.html", user, title="待办办件", page=page, f=f, groups=STATUS_GROUPS,
-                  stations=stations, keep=keep)
+    return render(
+        request,
+        "queue.html",
+        user,
+        title="待办办件",
+        page=page,
+        f=f,
+        groups=STATUS_GROUPS,
+        stations=stations,
+        keep=keep,
+    )
 
 
 def _materials_to_ask(s: Session, detail: dict[str, Any]) -> list[dict[str, str]]:
@@ -125,9 +142,15 @@ async def case_page(request: Request, case_id: str) -> Response:
         return detail
 
     detail = await db_read(request, load)
-    return render(request, "case.html", user, title=f"办件 {detail['number']}", d=detail,
-                  actors=detail["actors"],
-                  can_act=user.has("reviewer"))
+    return render(
+        request,
+        "case.html",
+        user,
+        title=f"办件 {detail['number']}",
+        d=detail,
+        actors=detail["actors"],
+        can_act=user.has("reviewer"),
+    )
 
 
 @router.get("/cases/{case_id}/files/{sha256}")
@@ -135,12 +158,14 @@ async def case_file(request: Request, case_id: str, sha256: str) -> Response:
     """A scan or result file of a case the user may see, shown in the browser when it is a PDF or image."""
     user = await signed_in(request, *STAFF)
     key, filename, content_type = await db_read(
-        request, lambda s: case_blob_key(s, reviewer_of(user), case_id, sha256))
+        request, lambda s: case_blob_key(s, reviewer_of(user), case_id, sha256)
+    )
     blobs = center_of(request).blobs
     if not await run_in_threadpool(blobs.exists, key):
         raise ConsoleError(404, "区中心尚未收到该文件（服务站可能仍在上传）。")
-    await db_write(request, lambda s: audit(s, user.actor, "case.file_view", f"case:{case_id}",
-                                            sha256=sha256))
+    await db_write(
+        request, lambda s: audit(s, user.actor, "case.file_view", f"case:{case_id}", sha256=sha256)
+    )
     chunks = blobs.read(key)
     first = next(chunks, b"")
     if content_type == "application/octet-stream":
@@ -152,10 +177,15 @@ async def case_file(request: Request, case_id: str, sha256: str) -> Response:
         yield from chunks
 
     disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(body(), media_type=content_type,
-                             headers={"content-disposition": disposition,
-                                      "content-security-policy": "default-src 'none'; img-src 'self'; "
-                                                                 "style-src 'unsafe-inline'; sandbox"})
+    return StreamingResponse(
+        body(),
+        media_type=content_type,
+        headers={
+            "content-disposition": disposition,
+            "content-security-policy": "default-src 'none'; img-src 'self'; "
+            "style-src 'unsafe-inline'; sandbox",
+        },
+    )
 
 
 async def _act(request: Request, case_id: str, msg: str, action) -> Response:  # type: ignore[no-untyped-def]
@@ -172,8 +202,9 @@ def _item(form: Any) -> str | None:
 
 @router.post("/cases/{case_id}/accept")
 async def accept(request: Request, case_id: str) -> Response:
-    return await _act(request, case_id, "msg.accepted",
-                      lambda s, u, f: accept_for_review(s, u, case_id, item_code=_item(f)))
+    return await _act(
+        request, case_id, "msg.accepted", lambda s, u, f: accept_for_review(s, u, case_id, item_code=_item(f))
+    )
 
 
 @router.post("/cases/{case_id}/supplement")
@@ -181,26 +212,39 @@ async def supplement(request: Request, case_id: str) -> Response:
     def run(s: Session, u: Any, form: Any) -> None:
         detail = case_detail(s, u, case_id)
         names = {m["code"]: m["name"] for m in _materials_to_ask(s, detail)}
-        missing = [MissingMaterial(code, names.get(code, code),
-                                   form_text(form, f"reason_{code}", 1000) or "材料缺失或不符合要求",
-                                   form_text(form, "how_to_supply", 1000))
-                   for code in form_texts(form, "missing", 64)]
+        missing = [
+            MissingMaterial(
+                code,
+                names.get(code, code),
+                form_text(form, f"reason_{code}", 1000) or "材料缺失或不符合要求",
+                form_text(form, "how_to_supply", 1000),
+            )
+            for code in form_texts(form, "missing", 64)
+        ]
         other = form_text(form, "other", 200)
         if other:
-            missing.append(MissingMaterial("OTHER", other, form_text(form, "other_reason", 1000) or "需补充",
-                                           form_text(form, "how_to_supply", 1000)))
+            missing.append(
+                MissingMaterial(
+                    "OTHER",
+                    other,
+                    form_text(form, "other_reason", 1000) or "需补充",
+                    form_text(form, "how_to_supply", 1000),
+                )
+            )
         if not missing:
             raise BackofficeError(400, "nothing_missing", "请勾选或填写需要补齐补正的材料")
-        request_supplement(s, u, case_id, missing, due_date=_date(form_text(form, "due_date", 10)),
-                           item_code=_item(form))
+        request_supplement(
+            s, u, case_id, missing, due_date=_date(form_text(form, "due_date", 10)), item_code=_item(form)
+        )
 
     return await _act(request, case_id, "msg.supplement", run)
 
 
 @router.post("/cases/{case_id}/supplied")
 async def supplied(request: Request, case_id: str) -> Response:
-    return await _act(request, case_id, "msg.supplied",
-                      lambda s, u, f: mark_supplied(s, u, case_id, item_code=_item(f)))
+    return await _act(
+        request, case_id, "msg.supplied", lambda s, u, f: mark_supplied(s, u, case_id, item_code=_item(f))
+    )
 
 
 @router.post("/cases/{case_id}/decision")
@@ -221,8 +265,12 @@ async def decision(request: Request, case_id: str) -> Response:
             await db_read(request, lambda s: load_case(s, reviewer_of(user), case_id))  # may see it?
             if not await run_in_threadpool(center.blobs.exists, f"result:{digest}"):
                 await run_in_threadpool(center.blobs.put, f"result:{digest}", data)
-            stored = (digest, upload.filename[:255], upload.content_type or "application/octet-stream",
-                      len(data))
+            stored = (
+                digest,
+                upload.filename[:255],
+                upload.content_type or "application/octet-stream",
+                len(data),
+            )
     approve = form_text(form, "approve") == "yes"
     reason = form_text(form, "reason", 2000)
     result_name = form_text(form, "result_name", 200)
@@ -231,16 +279,20 @@ async def decision(request: Request, case_id: str) -> Response:
         u = reviewer_of(user)
         documents: tuple[str, ...] = ()
         if stored is not None:
-            add_result_document(s, u, case_id, sha256=stored[0], filename=stored[1], content_type=stored[2],
-                                size=stored[3])
+            add_result_document(
+                s, u, case_id, sha256=stored[0], filename=stored[1], content_type=stored[2], size=stored[3]
+            )
             documents = (stored[0],)
         result = None
         if approve or result_name or documents:
-            result = CaseResult(result_name or ("准予办理" if approve else "不予办理决定"),
-                                form_text(form, "result_number", 100),
-                                _date(form_text(form, "valid_from", 10)),
-                                _date(form_text(form, "valid_until", 10)),
-                                documents, issued_by=user.department or "")
+            result = CaseResult(
+                result_name or ("准予办理" if approve else "不予办理决定"),
+                form_text(form, "result_number", 100),
+                _date(form_text(form, "valid_from", 10)),
+                _date(form_text(form, "valid_until", 10)),
+                documents,
+                issued_by=user.department or "",
+            )
         decide(s, u, case_id, approve=approve, reason=reason, result=result, item_code=_item(form))
 
     await db_write(request, run)
@@ -256,9 +308,18 @@ async def result_ready(request: Request, case_id: str) -> Response:
 async def route(request: Request, case_id: str) -> Response:
     def run(s: Session, u: Any, form: Any) -> None:
         load_case(s, u, case_id)
-        if route_tongban(s, u, case_id, to_station_no=_int(form_text(form, "station_no", 10)),
-                         reason=form_text(form, "reason", 500)) is None:
-            raise BackofficeError(409, "no_route",
-                                  "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站")
+        if (
+            route_tongban(
+                s,
+                u,
+                case_id,
+                to_station_no=_int(form_text(form, "station_no", 10)),
+                reason=form_text(form, "reason", 500),
+            )
+            is None
+        ):
+            raise BackofficeError(
+                409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站"
+            )
 
     return await _act(request, case_id, "msg.routed", run)

@@ -58,16 +58,39 @@ ADMIN = "catalog_admin"
 MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELD_LABELS = {
-    "name": "事项名称", "basic_code": "基本编码", "item_type": "事项类型", "department": "实施主体",
-    "department_credit_code": "实施主体信用代码", "level": "行使层级", "jurisdiction": "业务属地",
-    "promised_limit": "承诺办结时限", "legal_limit": "法定办结时限", "case_kind": "办件类型",
+    "name": "事项名称",
+    "basic_code": "基本编码",
+    "item_type": "事项类型",
+    "department": "实施主体",
+    "department_credit_code": "实施主体信用代码",
+    "level": "行使层级",
+    "jurisdiction": "业务属地",
+    "promised_limit": "承诺办结时限",
+    "legal_limit": "法定办结时限",
+    "case_kind": "办件类型",
     "basis": "设定依据",
-    "conditions": "受理条件", "process": "办理流程", "materials": "申请材料", "visits": "到现场次数",
-    "charged": "是否收费", "fee_basis": "收费依据", "place": "办理地点", "hours": "办理时间",
-    "consult_phone": "咨询电话", "supervise_phone": "监督电话", "tongban": "通办范围",
-    "service_objects": "服务对象", "result_name": "结果名称", "life_events": "生命周期", "status": "状态",
-    "station_acceptable": "服务站可受理", "commitment_offered": "告知承诺制", "effective_from": "生效日期",
-    "effective_to": "失效日期", "sample": "样例", "note": "备注", "item_codes": "包含事项",
+    "conditions": "受理条件",
+    "process": "办理流程",
+    "materials": "申请材料",
+    "visits": "到现场次数",
+    "charged": "是否收费",
+    "fee_basis": "收费依据",
+    "place": "办理地点",
+    "hours": "办理时间",
+    "consult_phone": "咨询电话",
+    "supervise_phone": "监督电话",
+    "tongban": "通办范围",
+    "service_objects": "服务对象",
+    "result_name": "结果名称",
+    "life_events": "生命周期",
+    "status": "状态",
+    "station_acceptable": "服务站可受理",
+    "commitment_offered": "告知承诺制",
+    "effective_from": "生效日期",
+    "effective_to": "失效日期",
+    "sample": "样例",
+    "note": "备注",
+    "item_codes": "包含事项",
     "description": "说明",
 }
 
@@ -80,19 +103,43 @@ def _page_data(request: Request) -> dict[str, Any]:
         published = published_catalog(s)
         history = version_history(s, limit=50)
         actors = actor_names(s)
-    names = {**(item_or_bundle_names(published) if published else {}),
-             **(item_or_bundle_names(staged.catalog) if staged else {})}
+    names = {
+        **(item_or_bundle_names(published) if published else {}),
+        **(item_or_bundle_names(staged.catalog) if staged else {}),
+    }
     current = staged.catalog if staged else published
     items = sorted(current.items, key=lambda i: (i.department, i.name)) if current else []
-    return {"staged": staged, "diff": diff, "published": published, "history": history, "names": names,
-            "items": items, "labels": FIELD_LABELS, "actors": actors}
+    return {
+        "staged": staged,
+        "diff": diff,
+        "published": published,
+        "history": history,
+        "names": names,
+        "items": items,
+        "labels": FIELD_LABELS,
+        "actors": actors,
+    }
 
 
-async def _catalog_page(request: Request, user: Any, *, errors: list[dict[str, Any]] | None = None,
-                        problem: str = "", status_code: int = 200) -> Response:
+async def _catalog_page(
+    request: Request,
+    user: Any,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+) -> Response:
     data = await run_in_threadpool(_page_data, request)
-    return render(request, "catalog.html", user, title="事项清单", errors=errors or [], problem=problem,
-                  status_code=status_code, **data)
+    return render(
+        request,
+        "catalog.html",
+        user,
+        title="事项清单",
+        errors=errors or [],
+        problem=problem,
+        status_code=status_code,
+        **data,
+    )
 
 
 @router.get("/catalog")
@@ -115,18 +162,28 @@ async def upload(request: Request) -> Response:
                 raise ConsoleError(413, f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限。")
             files.append((f.filename, data))
     if not files:
-        return await _catalog_page(request, user, problem="请选择要导入的表格文件（.xlsx 或 .csv）。",
-                                   status_code=400)
+        return await _catalog_page(
+            request, user, problem="请选择要导入的表格文件（.xlsx 或 .csv）。", status_code=400
+        )
     center = center_of(request)
     settings = center.settings
     result, changes = await run_in_threadpool(
-        lambda: stage_import(center.db, settings.data_dir, files, actor=user.actor,
-                             district=(settings.district_code, settings.district_name)))
+        lambda: stage_import(
+            center.db,
+            settings.data_dir,
+            files,
+            actor=user.actor,
+            district=(settings.district_code, settings.district_name),
+        )
+    )
     if result.catalog is None or changes is None:
-        return await _catalog_page(request, user, errors=[e.to_dict() for e in result.errors],
-                                   problem=f"表格有 {len(result.errors)} 处错误，未导入。"
-                                           "请按下表逐格修改后重新上传。",
-                                   status_code=422)
+        return await _catalog_page(
+            request,
+            user,
+            errors=[e.to_dict() for e in result.errors],
+            problem=f"表格有 {len(result.errors)} 处错误，未导入。请按下表逐格修改后重新上传。",
+            status_code=422,
+        )
     return redirect(request, "/catalog", "msg.staged")
 
 
@@ -177,9 +234,17 @@ async def edit_item(request: Request, code: str) -> Response:
     if not catalog.has_item(code):
         raise ConsoleError(404, "目录中没有该事项。")
     item = next(i for i in catalog.to_dict()["items"] if i["code"] == code)
-    return render(request, "item_edit.html", user, title=f"编辑 {item['name']}", item=item, problems=[],
-                  necessities=[n.value for n in Necessity], types=[t.value for t in MaterialType],
-                  units=[u.value for u in TimeUnit])
+    return render(
+        request,
+        "item_edit.html",
+        user,
+        title=f"编辑 {item['name']}",
+        item=item,
+        problems=[],
+        necessities=[n.value for n in Necessity],
+        types=[t.value for t in MaterialType],
+        units=[u.value for u in TimeUnit],
+    )
 
 
 def _lines(form: FormData, name: str) -> list[str]:
@@ -200,8 +265,10 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         out[key] = form_text(form, key, 1000)
     out["conditions"] = _lines(form, "conditions")
     out["basis"] = _lines(form, "basis")
-    out["promised_limit"] = {"amount": _int(form, "promised_amount"),
-                             "unit": form_text(form, "promised_unit", 10)}
+    out["promised_limit"] = {
+        "amount": _int(form, "promised_amount"),
+        "unit": form_text(form, "promised_unit", 10),
+    }
     old = {m["code"]: m for m in item.get("materials", [])}
     materials = []
     for i in range(_int(form, "material_rows")):
@@ -211,11 +278,17 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         if not mcode:  # a new material: a stable code from its name, like the spreadsheet import
             mcode = "M-" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
         m = dict(old.get(mcode, {}))
-        m.update({"code": mcode, "name": name, "necessity": form_text(form, f"m{i}_necessity", 10),
-                  "material_type": form_text(form, f"m{i}_type", 20),
-                  "originals": _int(form, f"m{i}_originals"),
-                  "copies": _int(form, f"m{i}_copies"),
-                  "acceptance_standard": form_text(form, f"m{i}_standard", 500)})
+        m.update(
+            {
+                "code": mcode,
+                "name": name,
+                "necessity": form_text(form, f"m{i}_necessity", 10),
+                "material_type": form_text(form, f"m{i}_type", 20),
+                "originals": _int(form, f"m{i}_originals"),
+                "copies": _int(form, f"m{i}_copies"),
+                "acceptance_standard": form_text(form, f"m{i}_standard", 500),
+            }
+        )
         materials.append(m)
     out["materials"] = materials
     return out
@@ -236,23 +309,34 @@ async def save_item(request: Request, code: str) -> Response:
     try:
         new = Catalog.from_dict(doc)
         source = f"管理台编辑：{edited['name']}"
-        await run_in_threadpool(lambda: stage_catalog(center.db, center.settings.data_dir, new,
-                                                      actor=user.actor, source=source))
+        await run_in_threadpool(
+            lambda: stage_catalog(center.db, center.settings.data_dir, new, actor=user.actor, source=source)
+        )
     except (CatalogError, ValueError, KeyError, TypeError) as exc:
         problems = [str(p) for p in exc.problems] if isinstance(exc, CatalogError) else [str(exc)]
-        return render(request, "item_edit.html", user, title=f"编辑 {edited['name']}", item=edited,
-                      problems=problems, necessities=[n.value for n in Necessity],
-                      types=[t.value for t in MaterialType], units=[u.value for u in TimeUnit],
-                      status_code=422)
+        return render(
+            request,
+            "item_edit.html",
+            user,
+            title=f"编辑 {edited['name']}",
+            item=edited,
+            problems=problems,
+            necessities=[n.value for n in Necessity],
+            types=[t.value for t in MaterialType],
+            units=[u.value for u in TimeUnit],
+            status_code=422,
+        )
     return redirect(request, "/catalog", "msg.item_saved")
 
 
 def _keys(request: Request, passphrase: str):  # type: ignore[no-untyped-def]
     settings = center_of(request).settings
     try:
-        return open_district_keys(settings.data_dir, configured_key_file(settings.data_dir,
-                                                                         settings.extra.get("key_file")),
-                                  passphrase)
+        return open_district_keys(
+            settings.data_dir,
+            configured_key_file(settings.data_dir, settings.extra.get("key_file")),
+            passphrase,
+        )
     except KeyFileError as exc:
         raise ConsoleError(403 if "口令错误" in str(exc) else 409, str(exc)) from None
 
@@ -269,8 +353,13 @@ async def publish(request: Request) -> Response:
     def run() -> None:
         keys = _keys(request, passphrase)
         try:
-            publish_staged(center.db, center.settings.data_dir, keys, actor=user.actor,
-                           expected_public_key=keys.signing_public_b64)
+            publish_staged(
+                center.db,
+                center.settings.data_dir,
+                keys,
+                actor=user.actor,
+                expected_public_key=keys.signing_public_b64,
+            )
         except PublishError as exc:
             raise ConsoleError(409, str(exc)) from None
 
@@ -282,8 +371,16 @@ async def publish(request: Request) -> Response:
 async def calendar(request: Request) -> Response:
     user = await signed_in(request, ADMIN)
     version, tables = await run_in_threadpool(published_tables, center_of(request).db)
-    return render(request, "calendar.html", user, title="节假日安排", version=version,
-                  tables=[tables[y] for y in sorted(tables, reverse=True)], problem="", form={})
+    return render(
+        request,
+        "calendar.html",
+        user,
+        title="节假日安排",
+        version=version,
+        tables=[tables[y] for y in sorted(tables, reverse=True)],
+        problem="",
+        form={},
+    )
 
 
 @router.post("/calendar")
@@ -291,16 +388,28 @@ async def publish_calendar(request: Request) -> Response:
     user = await signed_in(request, ADMIN)
     form = await checked_form(request, user)
     year = _int(form, "year")
-    document = {"year": year, "holidays": _lines(form, "holidays"), "workdays": _lines(form, "workdays"),
-                "source": form_text(form, "source", 500)}
+    document = {
+        "year": year,
+        "holidays": _lines(form, "holidays"),
+        "workdays": _lines(form, "workdays"),
+        "source": form_text(form, "source", 500),
+    }
     center = center_of(request)
     try:
         table = parse_holiday_file(year, f"{year}.json", json.dumps(document).encode())
     except CalendarError as exc:
         version, tables = await run_in_threadpool(published_tables, center.db)
-        return render(request, "calendar.html", user, title="节假日安排", version=version,
-                      tables=[tables[y] for y in sorted(tables, reverse=True)], problem=str(exc),
-                      form=document, status_code=400)
+        return render(
+            request,
+            "calendar.html",
+            user,
+            title="节假日安排",
+            version=version,
+            tables=[tables[y] for y in sorted(tables, reverse=True)],
+            problem=str(exc),
+            form=document,
+            status_code=400,
+        )
     passphrase = form.get("passphrase")
     if not isinstance(passphrase, str) or not passphrase:
         raise ConsoleError(400, "请输入签名密钥口令。")

@@ -42,8 +42,18 @@ router = APIRouter(prefix="/stations")
 def qr_svg(text: str) -> Markup:
     """The enrollment QR code as inline SVG (segno), with its content as the accessible name."""
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
-                                     title="注册二维码", desc=text, svgclass="qr", nl=False)
+    segno.make(text, error="m").save(
+        out,
+        kind="svg",
+        scale=4,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="注册二维码",
+        desc=text,
+        svgclass="qr",
+        nl=False,
+    )
     return Markup(out.getvalue().decode("utf-8"))
 
 
@@ -51,17 +61,37 @@ def qr_svg(text: str) -> Markup:
 async def stations(request: Request) -> Response:
     user = await signed_in(request, "station_admin", "supervisor")
     health = await db_read(request, station_health)
-    return render(request, "stations.html", user, title="便民服务站", health=health,
-                  manage=user.has("station_admin"), created=None)
+    return render(
+        request,
+        "stations.html",
+        user,
+        title="便民服务站",
+        health=health,
+        manage=user.has("station_admin"),
+        created=None,
+    )
 
 
-def _show_code(request: Request, user: ConsoleUser, new: NewStation,
-               health: list[dict[str, Any]]) -> Response:
+def _show_code(
+    request: Request, user: ConsoleUser, new: NewStation, health: list[dict[str, Any]]
+) -> Response:
     uri = enrollment_uri(center_of(request).settings.public_url, new.code)
-    return render(request, "stations.html", user, title="便民服务站", health=health, manage=True,
-                  created={"no": new.station_no, "name": new.name, "code": new.code,
-                           "expires": new.expires_at,
-                           "uri": uri, "qr": qr_svg(uri)})
+    return render(
+        request,
+        "stations.html",
+        user,
+        title="便民服务站",
+        health=health,
+        manage=True,
+        created={
+            "no": new.station_no,
+            "name": new.name,
+            "code": new.code,
+            "expires": new.expires_at,
+            "uri": uri,
+            "qr": qr_svg(uri),
+        },
+    )
 
 
 @router.post("")

@@ -48,13 +48,24 @@ def _overview(s: Session, user: Any) -> dict[str, Any]:
     ratings = {g: rating_statistics(s, reviewer, group=g) for g in GROUP_TITLES}
     for row in ratings["item"]:
         row["label"] = names.get(row["group"], row["group"])
-    return {"deadlines": deadline_report(s, reviewer), "ratings": ratings,
-            "followups": list_followups(s, reviewer, status="open"), "stations": station_health(s)}
+    return {
+        "deadlines": deadline_report(s, reviewer),
+        "ratings": ratings,
+        "followups": list_followups(s, reviewer, status="open"),
+        "stations": station_health(s),
+    }
 
 
 def _chart(rows: list[dict[str, Any]], group: str) -> Any:
-    bars = [Bar(r["label"], r["satisfied_rate"], f"{r['satisfied_rate'] * 100:.1f}%（{r['total']} 件）",
-                warn=r["satisfied_rate"] < TARGET_RATE) for r in rows]
+    bars = [
+        Bar(
+            r["label"],
+            r["satisfied_rate"],
+            f"{r['satisfied_rate'] * 100:.1f}%（{r['total']} 件）",
+            warn=r["satisfied_rate"] < TARGET_RATE,
+        )
+        for r in rows
+    ]
     return bar_chart(bars, title=f"满意率（非常满意＋满意）{GROUP_TITLES[group]}", chart_id=f"chart-{group}")
 
 
@@ -66,8 +77,16 @@ async def overview(request: Request) -> Response:
     total = sum(r["total"] for r in all_ratings)
     satisfied = sum(r["satisfied_rate"] * r["total"] for r in all_ratings)
     charts = {g: _chart(rows, g) for g, rows in data["ratings"].items()}
-    return render(request, "supervision.html", user, title="电子监察", d=data, charts=charts,
-                  total_ratings=total, overall_rate=(satisfied / total if total else None))
+    return render(
+        request,
+        "supervision.html",
+        user,
+        title="电子监察",
+        d=data,
+        charts=charts,
+        total_ratings=total,
+        overall_rate=(satisfied / total if total else None),
+    )
 
 
 @router.get("/followups")
@@ -75,15 +94,31 @@ async def followups(request: Request) -> Response:
     user = await signed_in(request, "supervisor")
     status = request.query_params.get("status", "open")
     status = status if status in ("open", "closed", "all") else "open"
-    rows = await db_read(request, lambda s: list_followups(s, reviewer_of(user),
-                                                           status=None if status == "all" else status))
+    rows = await db_read(
+        request, lambda s: list_followups(s, reviewer_of(user), status=None if status == "all" else status)
+    )
     names = await db_read(request, _names)
     stations = await db_read(request, lambda s: {k: f"{v[0]} {v[1]}" for k, v in station_labels(s).items()})
     ids = [f["case_id"] for f in rows]
-    numbers = await db_read(request, lambda s: dict(s.execute(
-        select(CaseRecord.id, CaseRecord.number).where(CaseRecord.id.in_(ids))).all()) if ids else {})
-    return render(request, "followups.html", user, title="差评回访", rows=rows, status=status, names=names,
-                  stations=stations, numbers=numbers)
+    numbers = await db_read(
+        request,
+        lambda s: (
+            dict(s.execute(select(CaseRecord.id, CaseRecord.number).where(CaseRecord.id.in_(ids))).all())
+            if ids
+            else {}
+        ),
+    )
+    return render(
+        request,
+        "followups.html",
+        user,
+        title="差评回访",
+        rows=rows,
+        status=status,
+        names=names,
+        stations=stations,
+        numbers=numbers,
+    )
 
 
 @router.post("/followups/{followup_id}/close")
@@ -111,26 +146,85 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 def export_workbook(data: dict[str, Any]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    _sheet(wb, "超期与临期办件",
-           ["办件编号", "事项", "部门", "受理服务站", "状态", "承诺办结", "剩余时限", "超期"],
-           [[c["number"], c["name"] or c["item_code"], c["department"],
-             f"{c['station_no']} {c['station_name']}",
-             c["status_label"], c["promised_date"], c["deadline"]["text"], "是" if c["overdue"] else "否"]
-            for c in data["deadlines"]["cases"]])
-    _sheet(wb, "按部门统计", ["部门", "超期", "临期"],
-           [[k, v["overdue"], v["soon_due"]] for k, v in sorted(data["deadlines"]["by_department"].items())])
+    _sheet(
+        wb,
+        "超期与临期办件",
+        ["办件编号", "事项", "部门", "受理服务站", "状态", "承诺办结", "剩余时限", "超期"],
+        [
+            [
+                c["number"],
+                c["name"] or c["item_code"],
+                c["department"],
+                f"{c['station_no']} {c['station_name']}",
+                c["status_label"],
+                c["promised_date"],
+                c["deadline"]["text"],
+                "是" if c["overdue"] else "否",
+            ]
+            for c in data["deadlines"]["cases"]
+        ],
+    )
+    _sheet(
+        wb,
+        "按部门统计",
+        ["部门", "超期", "临期"],
+        [[k, v["overdue"], v["soon_due"]] for k, v in sorted(data["deadlines"]["by_department"].items())],
+    )
     for group, rows in data["ratings"].items():
-        _sheet(wb, f"好差评{GROUP_TITLES[group]}", ["分组", "评价数", "满意率", "差评率",
-                                                  "非常满意", "满意", "基本满意", "不满意", "非常不满意"],
-               [[r["label"], r["total"], r["satisfied_rate"], r["bad_rate"], *r["levels"].values()]
-                for r in rows])
-    _sheet(wb, "差评回访", ["办件", "评价", "部门", "回访期限", "状态", "是否超期"],
-           [[f["case_id"], f["rating"], f["department"], f["due_date"], f["status"],
-             "是" if f.get("overdue") else "否"] for f in data["followups"]])
-    _sheet(wb, "服务站运行", ["编号", "名称", "状态", "最近联系(UTC)", "待同步事件", "在办办件", "应用版本",
-                         "目录版本", "近7天同步错误"],
-           [[h["station_no"], h["name"], h["status"], h["last_seen_at"], h["backlog"], h["open_cases"],
-             h["app_version"], h["catalog_version"], h["error_count"]] for h in data["stations"]])
+        _sheet(
+            wb,
+            f"好差评{GROUP_TITLES[group]}",
+            ["分组", "评价数", "满意率", "差评率", "非常满意", "满意", "基本满意", "不满意", "非常不满意"],
+            [
+                [r["label"], r["total"], r["satisfied_rate"], r["bad_rate"], *r["levels"].values()]
+                for r in rows
+            ],
+        )
+    _sheet(
+        wb,
+        "差评回访",
+        ["办件", "评价", "部门", "回访期限", "状态", "是否超期"],
+        [
+            [
+                f["case_id"],
+                f["rating"],
+                f["department"],
+                f["due_date"],
+                f["status"],
+                "是" if f.get("overdue") else "否",
+            ]
+            for f in data["followups"]
+        ],
+    )
+    _sheet(
+        wb,
+        "服务站运行",
+        [
+            "编号",
+            "名称",
+            "状态",
+            "最近联系(UTC)",
+            "待同步事件",
+            "在办办件",
+            "应用版本",
+            "目录版本",
+            "近7天同步错误",
+        ],
+        [
+            [
+                h["station_no"],
+                h["name"],
+                h["status"],
+                h["last_seen_at"],
+                h["backlog"],
+                h["open_cases"],
+                h["app_version"],
+                h["catalog_version"],
+                h["error_count"],
+            ]
+            for h in data["stations"]
+        ],
+    )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -141,5 +235,8 @@ async def export(request: Request) -> Response:
     user = await signed_in(request, "supervisor")
     data = await db_read(request, lambda s: _overview(s, user))
     await db_write(request, lambda s: audit(s, user.actor, "supervision.export", "supervision"))
-    return Response(export_workbook(data), media_type=XLSX,
-                    headers={"content-disposition": 'attachment; filename="supervision.xlsx"'})
+    return Response(
+        export_workbook(data),
+        media_type=XLSX,
+        headers={"content-disposition": 'attachment; filename="supervision.xlsx"'},
+    )

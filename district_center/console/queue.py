@@ -101,12 +101,20 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
 
 
 def _count(s: Session, query: Select[Any]) -> int:
-    return int(s.scalar(select(func.count()).select_from(query.with_only_columns(CaseRecord.id).subquery()))
-               or 0)
+    return int(
+        s.scalar(select(func.count()).select_from(query.with_only_columns(CaseRecord.id).subquery())) or 0
+    )
 
 
-def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, size: int = PAGE_SIZE,
-               today: dt.date | None = None) -> QueuePage:
+def queue_page(
+    s: Session,
+    user: Reviewer,
+    f: QueueFilter,
+    *,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    today: dt.date | None = None,
+) -> QueuePage:
     """One page of the cases ``user`` may see, overdue first, each with its deadline in working days."""
     base = _filtered(s, user, f)
     dated = base.where(CaseRecord.due_date.is_not(None))
@@ -121,12 +129,24 @@ def queue_page(s: Session, user: Reviewer, f: QueueFilter, *, page: int = 1, siz
     # page's rows by primary key.
     ids: list[str] = []
     if offset < n_dated:
-        ids = list(s.scalars(dated.with_only_columns(CaseRecord.id)
-                             .order_by(CaseRecord.due_date, CaseRecord.id).offset(offset).limit(size)))
+        ids = list(
+            s.scalars(
+                dated.with_only_columns(CaseRecord.id)
+                .order_by(CaseRecord.due_date, CaseRecord.id)
+                .offset(offset)
+                .limit(size)
+            )
+        )
     if len(ids) < size and n_undated:
         start = max(0, offset - n_dated)
-        ids += list(s.scalars(undated.with_only_columns(CaseRecord.id).order_by(CaseRecord.id)
-                              .offset(start).limit(size - len(ids))))
+        ids += list(
+            s.scalars(
+                undated.with_only_columns(CaseRecord.id)
+                .order_by(CaseRecord.id)
+                .offset(start)
+                .limit(size - len(ids))
+            )
+        )
     by_id = {r.id: r for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_(ids)))} if ids else {}
     records = [by_id[i] for i in ids if i in by_id]
     catalog, stations = current_catalog(s), station_labels(s)

@@ -39,8 +39,12 @@ T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 MAX_FORM_BYTES = 25 * 1024 * 1024
 
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                        trim_blocks=True, lstrip_blocks=True)
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def _status_label(value: object) -> str:
@@ -138,8 +142,10 @@ async def signed_in(request: Request, *roles: str) -> ConsoleUser:
         raise LoginRequired(expired=True)
     request.state.user = user
     if roles and not user.has(*roles):
-        await db_write(request, lambda s: audit(s, user.actor, "console.refused", request.url.path,
-                                                method=request.method))
+        await db_write(
+            request,
+            lambda s: audit(s, user.actor, "console.refused", request.url.path, method=request.method),
+        )
         raise ConsoleError(403, "您的账号没有访问此页面或执行此操作的权限。")
     return user
 
@@ -176,16 +182,29 @@ def today() -> dt.date:
     return local_date(utcnow())
 
 
-def render(request: Request, template: str, user: ConsoleUser | None, *, title: str = "",
-           status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    user: ConsoleUser | None,
+    *,
+    title: str = "",
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
     lang = lang_of(request)
     t = translator(lang)
     notice = request.query_params.get("msg", "")
     html = templates.get_template(template).render(
-        request=request, user=user, t=t, lang=lang, title=title,
+        request=request,
+        user=user,
+        t=t,
+        lang=lang,
+        title=title,
         csrf=csrf_token(csrf_key(request), user.token) if user else "",
         notice=t(notice) if notice and is_message(notice) else "",
-        root=request.scope.get("root_path", ""), **context)
+        root=request.scope.get("root_path", ""),
+        **context,
+    )
     return HTMLResponse(html, status_code=status_code)
 
 

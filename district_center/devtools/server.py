@@ -1,8 +1,8 @@
 """Run a real district center on loopback in a background thread (tests, benchmarks, station e2e tests).
 
-    with running_center(Settings(data_dir=tmp, database_url=url)) as center:
-        httpx.get(center.url + "/healthz")
-        with center.db.session() as s: ...          # the same Database the server uses
+with running_center(Settings(data_dir=tmp, database_url=url)) as center:
+    httpx.get(center.url + "/healthz")
+    with center.db.session() as s: ...          # the same Database the server uses
 """
 
 from __future__ import annotations
@@ -49,13 +49,26 @@ class RunningCenter:
 
 
 @contextmanager
-def running_center(settings: Settings, *, port: int | None = None, log_level: str = "warning",
-                   limit_concurrency: int | None = None) -> Iterator[RunningCenter]:
+def running_center(
+    settings: Settings,
+    *,
+    port: int | None = None,
+    log_level: str = "warning",
+    limit_concurrency: int | None = None,
+) -> Iterator[RunningCenter]:
     port = port or free_port()
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, access_log=False,
-                            lifespan="on", limit_concurrency=limit_concurrency, timeout_keep_alive=30,
-                            backlog=2048)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        limit_concurrency=limit_concurrency,
+        timeout_keep_alive=30,
+        backlog=2048,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"center-{port}", daemon=True)
     thread.start()

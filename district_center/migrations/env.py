@@ -19,8 +19,12 @@ def run_migrations_online() -> None:
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=engine.dialect.name == "sqlite", compare_type=True)
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=engine.dialect.name == "sqlite",
+                compare_type=True,
+            )
             with context.begin_transaction():
                 if engine.dialect.name == "postgresql":
                     # Several instances may start together against one database: migrate one at a time.

@@ -42,21 +42,38 @@ def _ensure_row(db: Database, sha256: str, size: int, station_id: str, now: date
     try:
         with db.session() as s:
             if s.get(Attachment, sha256) is None:
-                s.add(Attachment(sha256=sha256, size=size, received=0, complete=False, station_id=station_id,
-                                 created_at=now))
+                s.add(
+                    Attachment(
+                        sha256=sha256,
+                        size=size,
+                        received=0,
+                        complete=False,
+                        station_id=station_id,
+                        created_at=now,
+                    )
+                )
     except IntegrityError:
         pass  # created by a concurrent first chunk
 
 
 def put_chunk(
-    db: Database, blobs: BlobStore, sha256: str, offset: int, total: int, chunk: bytes, *, station_id: str,
+    db: Database,
+    blobs: BlobStore,
+    sha256: str,
+    offset: int,
+    total: int,
+    chunk: bytes,
+    *,
+    station_id: str,
     max_bytes: int,
 ) -> AttachmentStatus:
     if total > max_bytes:
-        raise ProblemError(413, "too_large",
-                           f"附件大小 {_mb(total)} 超过区中心的上限 {_mb(max_bytes)}，"
-                           "请压缩或分成多个文件后再上传",
-                           limit=max_bytes)
+        raise ProblemError(
+            413,
+            "too_large",
+            f"附件大小 {_mb(total)} 超过区中心的上限 {_mb(max_bytes)}，请压缩或分成多个文件后再上传",
+            limit=max_bytes,
+        )
     if total <= 0:
         raise ProblemError(400, "bad_size", "附件总大小必须大于 0")
     now = utcnow()
@@ -67,14 +84,22 @@ def put_chunk(
         if row.complete:
             return AttachmentStatus(sha256, row.size, row.size, True)
         if row.size != total:
-            raise ProblemError(409, "size_mismatch",
-                               f"附件总大小与之前上传时不一致（之前 {row.size} 字节，本次 {total} 字节）",
-                               received=row.received, size=row.size)
+            raise ProblemError(
+                409,
+                "size_mismatch",
+                f"附件总大小与之前上传时不一致（之前 {row.size} 字节，本次 {total} 字节）",
+                received=row.received,
+                size=row.size,
+            )
         held = blobs.size(sha256)
         if offset != held:
-            raise ProblemError(409, "offset_mismatch",
-                               f"上传位置不对：区中心已收到 {held} 字节，请从第 {held} 字节继续上传",
-                               received=held, size=row.size)
+            raise ProblemError(
+                409,
+                "offset_mismatch",
+                f"上传位置不对：区中心已收到 {held} 字节，请从第 {held} 字节继续上传",
+                received=held,
+                size=row.size,
+            )
         if offset + len(chunk) > total:
             raise ProblemError(400, "chunk_overflow", "上传的数据超过了声明的附件大小")
         if chunk:
@@ -99,7 +124,14 @@ class _Mismatch(Exception):
 
 
 def put_chunk_checked(
-    db: Database, blobs: BlobStore, sha256: str, offset: int, total: int, chunk: bytes, *, station_id: str,
+    db: Database,
+    blobs: BlobStore,
+    sha256: str,
+    offset: int,
+    total: int,
+    chunk: bytes,
+    *,
+    station_id: str,
     max_bytes: int,
 ) -> AttachmentStatus:
     """:func:`put_chunk`, turning a failed hash check into 422 after the reset is committed."""
@@ -110,6 +142,9 @@ def put_chunk_checked(
             row = s.get(Attachment, sha256)
             if row is not None and not row.complete:
                 row.received = 0
-        raise ProblemError(422, "hash_mismatch",
-                           "附件内容与其 sha256 摘要不符，已丢弃已收到的部分，请重新上传整个文件",
-                           received=0) from None
+        raise ProblemError(
+            422,
+            "hash_mismatch",
+            "附件内容与其 sha256 摘要不符，已丢弃已收到的部分，请重新上传整个文件",
+            received=0,
+        ) from None

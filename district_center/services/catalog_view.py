@@ -64,6 +64,9 @@ def current_catalog(session: Session) -> Catalog | None:
 
 def calendar_document(session: Session) -> dict[str, Any] | None:
     """The most recently published holiday-calendar envelope, or ``None``."""
-    row = session.scalar(select(HolidayCalendar)
-                         .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc()).limit(1))
+    row = session.scalar(
+        select(HolidayCalendar)
+        .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc())
+        .limit(1)
+    )
     return None if row is None else row.document

@@ -39,26 +39,43 @@ class FeedError(ValueError):
 
 
 def append_event(
-    session: Session, station_id: str, type: str | EventType, case_id: str | None,
-    payload: dict[str, Any] | None = None, *, at: datetime | None = None,
+    session: Session,
+    station_id: str,
+    type: str | EventType,
+    case_id: str | None,
+    payload: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> int:
     """Append one event to ``station_id``'s feed in the caller's transaction; returns its ``seq``."""
     seq = session.execute(
-        update(Station).where(Station.id == station_id).values(feed_seq=Station.feed_seq + 1)
+        update(Station)
+        .where(Station.id == station_id)
+        .values(feed_seq=Station.feed_seq + 1)
         .returning(Station.feed_seq)
     ).scalar_one_or_none()
     if seq is None:
         raise FeedError(f"没有找到服务站 {station_id}")
-    session.add(FeedEventRecord(station_id=station_id, seq=seq, type=str(type), case_id=case_id,
-                                at=at or utcnow(), payload=payload or {}))
+    session.add(
+        FeedEventRecord(
+            station_id=station_id,
+            seq=seq,
+            type=str(type),
+            case_id=case_id,
+            at=at or utcnow(),
+            payload=payload or {},
+        )
+    )
     session.flush()
     return int(seq)
 
 
 def read_feed(session: Session, station_id: str, after: int, limit: int) -> tuple[list[FeedEvent], int]:
     rows = session.scalars(
-        select(FeedEventRecord).where(FeedEventRecord.station_id == station_id, FeedEventRecord.seq > after)
-        .order_by(FeedEventRecord.seq).limit(limit)
+        select(FeedEventRecord)
+        .where(FeedEventRecord.station_id == station_id, FeedEventRecord.seq > after)
+        .order_by(FeedEventRecord.seq)
+        .limit(limit)
     ).all()
     events = [FeedEvent(r.seq, r.type, r.case_id, iso_z(r.at), r.payload) for r in rows]
     return events, (events[-1].seq if events else after)
@@ -92,8 +109,14 @@ def _stations_of(case: CaseRecord) -> list[str]:
 
 
 def update_case(
-    session: Session, case_id: str, change: Callable[[Case], object], *, actor: str, event_type: str,
-    payload: dict[str, Any] | None = None, at: datetime | None = None,
+    session: Session,
+    case_id: str,
+    change: Callable[[Case], object],
+    *,
+    actor: str,
+    event_type: str,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> CaseRecord:
     """Apply ``change`` to the center's copy of a case and report it on the feeds, in one transaction.
 
@@ -120,18 +143,37 @@ def update_case(
     record.due_date = due_date(case, district_calendar(session), local_date(at))
     record.digest = case_digest(record.document)
     record.updated_at = at
-    body = {"status": record.status, "from": before, "actor": actor, "version": case.version,
-            **(payload or {})}
+    body = {
+        "status": record.status,
+        "from": before,
+        "actor": actor,
+        "version": case.version,
+        **(payload or {}),
+    }
     for station_id in _stations_of(record):
         append_event(session, station_id, event_type, case_id, body, at=at)
-    audit(session, actor, "case.update", f"case:{case_id}", status=record.status, previous=before,
-          event=event_type)
+    audit(
+        session,
+        actor,
+        "case.update",
+        f"case:{case_id}",
+        status=record.status,
+        previous=before,
+        event=event_type,
+    )
     return record
 
 
 def transition_case(
-    session: Session, case_id: str, to: str | CaseStatus, *, actor: str, reason: str = "",
-    item_code: str | None = None, at: datetime | None = None, payload: dict[str, Any] | None = None,
+    session: Session,
+    case_id: str,
+    to: str | CaseStatus,
+    *,
+    actor: str,
+    reason: str = "",
+    item_code: str | None = None,
+    at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> CaseRecord:
     """后台审批: move a case (or, for a 一件事 bundle, its sub-case ``item_code``) along the casework state
     machine as the district center (``Side.CENTER``) and tell the stations that hold it.
@@ -154,12 +196,14 @@ def transition_case(
             case.transition(target, actor=actor, at=at, reason=reason, side=Side.CENTER)
 
     extra = {"reason": reason, **({"item_code": item_code} if item_code else {}), **(payload or {})}
-    return update_case(session, case_id, change, actor=actor, event_type=event_for(target.value),
-                       payload=extra, at=at)
+    return update_case(
+        session, case_id, change, actor=actor, event_type=event_for(target.value), payload=extra, at=at
+    )
 
 
-def route_case(session: Session, case_id: str, to_station_id: str, *, actor: str,
-               reason: str = "") -> CaseRecord:
+def route_case(
+    session: Session, case_id: str, to_station_id: str, *, actor: str, reason: str = ""
+) -> CaseRecord:
     """通办: hand a case to the station of its jurisdiction (业务属地): ``routed_in`` there (with the case
     document, so that station can work on it) and ``routed_out`` at the accepting station."""
     record = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
@@ -171,17 +215,39 @@ def route_case(session: Session, case_id: str, to_station_id: str, *, actor: str
     record.routed_to = to_station_id
     record.updated_at = utcnow()
     origin = session.get(Station, record.station_id)
-    append_event(session, to_station_id, EventType.ROUTED_IN, case_id,
-                 {"from_station_no": origin.station_no if origin else None, "reason": reason,
-                  "version": record.version, "case": record.document})
-    append_event(session, record.station_id, EventType.ROUTED_OUT, case_id,
-                 {"to_station_no": target.station_no, "reason": reason})
+    append_event(
+        session,
+        to_station_id,
+        EventType.ROUTED_IN,
+        case_id,
+        {
+            "from_station_no": origin.station_no if origin else None,
+            "reason": reason,
+            "version": record.version,
+            "case": record.document,
+        },
+    )
+    append_event(
+        session,
+        record.station_id,
+        EventType.ROUTED_OUT,
+        case_id,
+        {"to_station_no": target.station_no, "reason": reason},
+    )
     audit(session, actor, "case.route", f"case:{case_id}", to_station=to_station_id)
     return record
 
 
-def open_followup(session: Session, case_id: str, *, actor: str, rating: str, working_days: int,
-                  note: str = "", today: date | None = None) -> int:
+def open_followup(
+    session: Session,
+    case_id: str,
+    *,
+    actor: str,
+    rating: str,
+    working_days: int,
+    note: str = "",
+    today: date | None = None,
+) -> int:
     """差评回访: a rating of 基本满意 or below opens a follow-up due ``working_days`` (the district's
     ``Settings.followup_working_days``) working days from ``today``; tells the accepting station."""
     record = session.get(CaseRecord, case_id)
@@ -189,5 +255,10 @@ def open_followup(session: Session, case_id: str, *, actor: str, rating: str, wo
         raise FeedError(f"没有找到办件 {case_id}")
     due = add_working_days(today or utcnow().date(), working_days).isoformat()
     audit(session, actor, "case.followup", f"case:{case_id}", due=due)
-    return append_event(session, record.station_id, EventType.FOLLOWUP_OPENED, case_id,
-                        {"due": due, "rating": rating, "note": note})
+    return append_event(
+        session,
+        record.station_id,
+        EventType.FOLLOWUP_OPENED,
+        case_id,
+        {"due": due, "rating": rating, "note": note},
+    )

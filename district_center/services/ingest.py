@@ -62,13 +62,16 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 _CASES = cast(Table, CaseRecord.__table__)
 _RECEIPTS = cast(Table, CaseReceiptRecord.__table__)
 _SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version, _CASES.c.document).where(
-    _CASES.c.id == bindparam("cid"))
+    _CASES.c.id == bindparam("cid")
+)
 _SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.station_id).where(
-    _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver"))
+    _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver")
+)
 _INSERT_RECEIPT = insert(_RECEIPTS).returning(_RECEIPTS.c.seq)
 _INSERT_CASE = insert(_CASES)
-_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id"),
-                                    _CASES.c.version < bindparam("b_version"))
+_UPDATE_CASE = update(_CASES).where(
+    _CASES.c.id == bindparam("b_id"), _CASES.c.version < bindparam("b_version")
+)
 RETRIES = 3
 
 
@@ -84,7 +87,9 @@ class Rejected(Exception):
 #: (the station-side terminal steps of ``TRANSITIONS``). Other ignored moves (a supplement handed in after
 #: the department decided, a ``delivered`` the center already has) stay accepted.
 _MUST_HEAR: dict[CaseStatus, str] = {
-    CaseStatus.WITHDRAWN: "撤回", CaseStatus.HANDED_OVER: "登记送达", CaseStatus.CLOSED: "办结",
+    CaseStatus.WITHDRAWN: "撤回",
+    CaseStatus.HANDED_OVER: "登记送达",
+    CaseStatus.CLOSED: "办结",
     CaseStatus.REFUSED: "不予受理",
 }
 
@@ -187,8 +192,13 @@ class _Prepared:
 class Ingest:
     """Handles one batch for one station. ``now`` is the receive time written to new rows."""
 
-    def __init__(self, db: Database, station: AuthedStation, now: datetime | None = None,
-                 followup_working_days: int = 3) -> None:
+    def __init__(
+        self,
+        db: Database,
+        station: AuthedStation,
+        now: datetime | None = None,
+        followup_working_days: int = 3,
+    ) -> None:
         self.db = db
         self.station = station
         self.now = now or utcnow()
@@ -204,9 +214,12 @@ class Ingest:
             except ProtocolError as exc:
                 rid = raw.get("id") if isinstance(raw, dict) else None
                 ver = raw.get("version") if isinstance(raw, dict) else None
-                receipts[i] = CaseReceipt(rid if isinstance(rid, str) else "",
-                                          ver if isinstance(ver, int) and not isinstance(ver, bool) else 0,
-                                          ReceiptStatus.REJECTED, reason=exc.detail)
+                receipts[i] = CaseReceipt(
+                    rid if isinstance(rid, str) else "",
+                    ver if isinstance(ver, int) and not isinstance(ver, bool) else 0,
+                    ReceiptStatus.REJECTED,
+                    reason=exc.detail,
+                )
         # A fixed lock order (by id, version) keeps concurrent overlapping batches free of deadlocks.
         parsed.sort(key=lambda p: (p[1].id, p[1].version))
         # The pure work (casework parsing, digests) happens before the write transaction: on SQLite every
@@ -220,8 +233,15 @@ class Ingest:
                 receipts[i] = self._one(s, entry, prepared[i], catalog)
             refused = [r for r in receipts if r is not None and r.status is ReceiptStatus.REJECTED]
             if refused:  # recent sync errors per station, for the console (reasons carry no personal data)
-                audit(s, f"station:{self.station.id}", "sync.rejected", self.station.id, count=len(refused),
-                      reason=refused[0].reason, reasons=sorted({str(r.reason) for r in refused})[:3])
+                audit(
+                    s,
+                    f"station:{self.station.id}",
+                    "sync.rejected",
+                    self.station.id,
+                    count=len(refused),
+                    reason=refused[0].reason,
+                    reasons=sorted({str(r.reason) for r in refused})[:3],
+                )
         return CaseBatchResult([r for r in receipts if r is not None])
 
     def _one(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
@@ -230,12 +250,14 @@ class Ingest:
                 with s.begin_nested():
                     return self._upsert(s, entry, prep, catalog)
             except Rejected as exc:
-                return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc),
-                                   code=exc.code)
+                return CaseReceipt(
+                    entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc), code=exc.code
+                )
             except IntegrityError:
                 continue  # a concurrent send of the same case won: read its receipt on the next round
-        return CaseReceipt(entry.id, entry.version, ReceiptStatus.REJECTED,
-                           reason="该办件正被同时重复提交，请稍后重新发送")
+        return CaseReceipt(
+            entry.id, entry.version, ReceiptStatus.REJECTED, reason="该办件正被同时重复提交，请稍后重新发送"
+        )
 
     def _upsert(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
         me = self.station.id
@@ -247,8 +269,9 @@ class Ingest:
         if stored is not None:
             if row is None and stored.station_id != me:
                 raise Rejected("该办件属于其他服务站，本站无权提交或修改")
-            return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None,
-                               stored.digest)
+            return CaseReceipt(
+                entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None, stored.digest
+            )
         if row is not None and row.version > entry.version:
             raise Rejected(f"区中心已有该办件更新的版本（第 {row.version} 版），此旧版本不再接收")
         if prep.case is None:
@@ -257,8 +280,13 @@ class Ingest:
         department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
         refs = prep.refs
         if refs:
-            held = set(s.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(refs),
-                                                                  Attachment.complete.is_(True))))
+            held = set(
+                s.scalars(
+                    select(Attachment.sha256).where(
+                        Attachment.sha256.in_(refs), Attachment.complete.is_(True)
+                    )
+                )
+            )
             missing = [r for r in refs if r not in held]
             if missing:
                 raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
@@ -272,26 +300,56 @@ class Ingest:
             if refusal is not None:  # nothing of this version is stored (savepoint rolled back)
                 raise Rejected(refusal, STATUS_OVERRULED)
             if ignored:
-                audit(s, f"station:{me}", "case.status_ignored", f"case:{entry.id}", version=entry.version,
-                      station_status=prep.case.status.value, kept=case.status.value)
+                audit(
+                    s,
+                    f"station:{me}",
+                    "case.status_ignored",
+                    f"case:{entry.id}",
+                    version=entry.version,
+                    station_status=prep.case.status.value,
+                    kept=case.status.value,
+                )
         if case.status is CaseStatus.QUEUED:  # the receipt is the delivery: record it as the station will
             case.transition(CaseStatus.DELIVERED, actor="district-center", at=self.now, side=Side.CENTER)
             case.version = entry.version  # the row (and its document) keep the station's version
             document = case.to_dict()
             stored_digest = case_digest(document)
-        seq = conn.execute(_INSERT_RECEIPT, {"case_id": entry.id, "version": entry.version, "station_id": me,
-                                             "digest": digest, "received_at": self.now}).scalar_one()
+        seq = conn.execute(
+            _INSERT_RECEIPT,
+            {
+                "case_id": entry.id,
+                "version": entry.version,
+                "station_id": me,
+                "digest": digest,
+                "received_at": self.now,
+            },
+        ).scalar_one()
         columns: dict[str, Any] = {
-            "version": entry.version, "number": case.number[:64], "item_code": case.item_code,
-            "bundle_code": case.bundle_code, "status": case.status.value, "document": document,
+            "version": entry.version,
+            "number": case.number[:64],
+            "item_code": case.item_code,
+            "bundle_code": case.bundle_code,
+            "status": case.status.value,
+            "document": document,
             "promised_date": case.promised_date.isoformat() if case.promised_date else None,
             "due_date": due_date(case, self.calendar, local_date(self.now)),
-            "jurisdiction": (case.jurisdiction or jurisdiction or None), "digest": stored_digest, "seq": seq,
+            "jurisdiction": (case.jurisdiction or jurisdiction or None),
+            "digest": stored_digest,
+            "seq": seq,
             "updated_at": self.now,
         }
         if row is None:
-            conn.execute(_INSERT_CASE, {"id": entry.id, "station_id": me, "routed_to": None,
-                                        "department": department, "received_at": self.now, **columns})
+            conn.execute(
+                _INSERT_CASE,
+                {
+                    "id": entry.id,
+                    "station_id": me,
+                    "routed_to": None,
+                    "department": department,
+                    "received_at": self.now,
+                    **columns,
+                },
+            )
         else:
             conn.execute(_UPDATE_CASE, {"b_id": entry.id, "b_version": entry.version, **columns})
         if case.rating is not None:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改)

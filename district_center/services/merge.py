@@ -42,11 +42,13 @@ def _key(t: Transition) -> _Key:
 def is_collected(case: Case) -> bool:
     """代收 (全市通办): collected at a station for another jurisdiction."""
     return case.status is CaseStatus.COLLECTED or any(
-        t.to_status is CaseStatus.COLLECTED for t in case.history)
+        t.to_status is CaseStatus.COLLECTED for t in case.history
+    )
 
 
-def _merge_track(center_status: CaseStatus, center_history: Sequence[Transition],
-                 station_history: Sequence[Transition]) -> tuple[CaseStatus, list[Transition]]:
+def _merge_track(
+    center_status: CaseStatus, center_history: Sequence[Transition], station_history: Sequence[Transition]
+) -> tuple[CaseStatus, list[Transition]]:
     """(status, history) of one status track (the case, or one bundle sub-case)."""
     known = {_key(t) for t in center_history}
     status = center_status
@@ -69,8 +71,9 @@ def _merge_track(center_status: CaseStatus, center_history: Sequence[Transition]
     return status, history
 
 
-def _merge_supplements(center: Iterable[SupplementRequest], station: Iterable[SupplementRequest]
-                       ) -> list[SupplementRequest]:
+def _merge_supplements(
+    center: Iterable[SupplementRequest], station: Iterable[SupplementRequest]
+) -> list[SupplementRequest]:
     """The center's requests (it is authoritative for what is missing), each with ``supplied_at`` from the
     station's copy of it when the center has none. The station's copy is matched by item and the materials
     asked, in order: its ``requested_at`` is the time the station applied the feed event, not the center's."""
@@ -82,8 +85,14 @@ def _merge_supplements(center: Iterable[SupplementRequest], station: Iterable[Su
         if other is not None:
             theirs.remove(other)
             if req.supplied_at is None and other.supplied_at is not None:
-                req = SupplementRequest(req.items, req.requested_at, req.requested_by, req.item_code,
-                                        req.due_date, other.supplied_at)
+                req = SupplementRequest(
+                    req.items,
+                    req.requested_at,
+                    req.requested_by,
+                    req.item_code,
+                    req.due_date,
+                    other.supplied_at,
+                )
         out.append(req)
     return out
 
@@ -92,8 +101,11 @@ def _merge_sub(center: SubCase, station: SubCase | None, center_owns_dates: bool
     if station is None:
         return center
     status, history = _merge_track(center.status, center.history, station.history)
-    date, provisional = ((center.promised_date, center.promised_date_provisional) if center_owns_dates
-                         else (station.promised_date, station.promised_date_provisional))
+    date, provisional = (
+        (center.promised_date, center.promised_date_provisional)
+        if center_owns_dates
+        else (station.promised_date, station.promised_date_provisional)
+    )
     return SubCase(center.item_code, status, history, center.result or station.result, date, provisional)
 
 
@@ -104,18 +116,33 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
     owns_dates = is_collected(center)
     theirs = {s.item_code: s for s in station.sub_cases}
     subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates) for sub in center.sub_cases]
-    date, provisional = ((center.promised_date, center.promised_date_provisional) if owns_dates
-                         else (station.promised_date, station.promised_date_provisional))
+    date, provisional = (
+        (center.promised_date, center.promised_date_provisional)
+        if owns_dates
+        else (station.promised_date, station.promised_date_provisional)
+    )
     merged = Case(
-        id=station.id, number=station.number, station_id=station.station_id,
-        catalog_version=station.catalog_version, applicant=station.applicant,
-        created_at=station.created_at, updated_at=max(center.updated_at, station.updated_at),
-        item_code=station.item_code, bundle_code=station.bundle_code, version=station.version,
-        status=status, agent=station.agent, materials=list(station.materials),
-        jurisdiction=station.jurisdiction or center.jurisdiction, pickup=station.pickup,
-        promised_date=date, promised_date_provisional=provisional,
-        rating=station.rating or center.rating, result=center.result or station.result,
+        id=station.id,
+        number=station.number,
+        station_id=station.station_id,
+        catalog_version=station.catalog_version,
+        applicant=station.applicant,
+        created_at=station.created_at,
+        updated_at=max(center.updated_at, station.updated_at),
+        item_code=station.item_code,
+        bundle_code=station.bundle_code,
+        version=station.version,
+        status=status,
+        agent=station.agent,
+        materials=list(station.materials),
+        jurisdiction=station.jurisdiction or center.jurisdiction,
+        pickup=station.pickup,
+        promised_date=date,
+        promised_date_provisional=provisional,
+        rating=station.rating or center.rating,
+        result=center.result or station.result,
         supplements=_merge_supplements(center.supplements, station.supplements),
-        sub_cases=subs or list(station.sub_cases), history=history,
+        sub_cases=subs or list(station.sub_cases),
+        history=history,
     )
     return merged, status is not station.status

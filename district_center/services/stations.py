@@ -30,7 +30,7 @@ GROUP_LEN = 4  # 5 x 4 x 5 bits = 100 bits
 
 def new_enrollment_code() -> str:
     chars = "".join(secrets.choice(ALPHABET) for _ in range(CODE_GROUPS * GROUP_LEN))
-    return "-".join(chars[i:i + GROUP_LEN] for i in range(0, len(chars), GROUP_LEN))
+    return "-".join(chars[i : i + GROUP_LEN] for i in range(0, len(chars), GROUP_LEN))
 
 
 def normalize_code(code: str) -> str:
@@ -61,7 +61,12 @@ def audit(session: Session, actor: str, action: str, target: str | None, **detai
 
 
 def create_station(
-    session: Session, name: str, *, jurisdiction: str = "", hours: int = 24, actor: str = "cli",
+    session: Session,
+    name: str,
+    *,
+    jurisdiction: str = "",
+    hours: int = 24,
+    actor: str = "cli",
     now: datetime | None = None,
 ) -> NewStation:
     """A pending station and its one-time code (the only time the code is visible)."""
@@ -70,14 +75,23 @@ def create_station(
     if not name or len(name) > 200:
         raise ValueError("服务站名称不能为空，且不超过 200 字")
     next_no = (session.scalar(select(func.max(Station.station_no))) or 0) + 1
-    station = Station(id=str(uuid.uuid4()), station_no=next_no, name=name, jurisdiction=jurisdiction,
-                      status="pending", created_at=now, feed_seq=0, feed_acked=0)
+    station = Station(
+        id=str(uuid.uuid4()),
+        station_no=next_no,
+        name=name,
+        jurisdiction=jurisdiction,
+        status="pending",
+        created_at=now,
+        feed_seq=0,
+        feed_acked=0,
+    )
     session.add(station)
     session.flush()
     code = new_enrollment_code()
     expires = now + timedelta(hours=hours)
-    session.add(EnrollmentCode(station_id=station.id, code_hash=code_hash(code), created_at=now,
-                               expires_at=expires))
+    session.add(
+        EnrollmentCode(station_id=station.id, code_hash=code_hash(code), created_at=now, expires_at=expires)
+    )
     audit(session, actor, "station.create", station.id, station_no=next_no)
     session.flush()
     return NewStation(station.id, next_no, name, code, expires)
@@ -90,8 +104,14 @@ def new_code_for(session: Session, station_id: str, *, hours: int = 24, actor: s
         raise ValueError("只有尚未注册的服务站可以重新生成注册码")
     now = utcnow()
     code = new_enrollment_code()
-    session.add(EnrollmentCode(station_id=station.id, code_hash=code_hash(code), created_at=now,
-                               expires_at=now + timedelta(hours=hours)))
+    session.add(
+        EnrollmentCode(
+            station_id=station.id,
+            code_hash=code_hash(code),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     audit(session, actor, "station.new_code", station.id)
     return NewStation(station.id, station.station_no, station.name, code, now + timedelta(hours=hours))
 
@@ -115,9 +135,11 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
     if station.status != "revoked":
         station.status = "revoked"
         station.revoked_at = utcnow()
-        session.execute(update(EnrollmentCode).where(EnrollmentCode.station_id == station.id,
-                                                     EnrollmentCode.used_at.is_(None))
-                        .values(used_at=station.revoked_at))
+        session.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.station_id == station.id, EnrollmentCode.used_at.is_(None))
+            .values(used_at=station.revoked_at)
+        )
         audit(session, actor, "station.revoke", station.id)
     return station
 
@@ -125,22 +147,28 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
 CODE_USED = "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码"
 
 
-def enroll(session: Session, code: str, public_key: str, app_version: str,
-           now: datetime | None = None) -> Station:
+def enroll(
+    session: Session, code: str, public_key: str, app_version: str, now: datetime | None = None
+) -> Station:
     """Consume a code and bind the station's public key. ``ProblemError`` for a bad, used or expired code."""
     now = now or utcnow()
-    row = session.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == code_hash(code))
-                         .with_for_update())
+    row = session.scalar(
+        select(EnrollmentCode).where(EnrollmentCode.code_hash == code_hash(code)).with_for_update()
+    )
     if row is None:
         raise ProblemError(403, "bad_enrollment_code", "注册码不正确，请核对后重新输入（注意区分字母和数字）")
     if row.used_at is not None:
         raise ProblemError(403, "enrollment_code_used", CODE_USED)
     if row.expires_at <= now:
-        raise ProblemError(403, "enrollment_code_expired",
-                           "注册码已过期（有效期 24 小时），请向区中心申请新的注册码")
+        raise ProblemError(
+            403, "enrollment_code_expired", "注册码已过期（有效期 24 小时），请向区中心申请新的注册码"
+        )
     # Single use even under concurrent enrollments: only one UPDATE can flip used_at from NULL.
-    claim = (update(EnrollmentCode).where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
-             .values(used_at=now))
+    claim = (
+        update(EnrollmentCode)
+        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+        .values(used_at=now)
+    )
     claimed = cast(CursorResult[Any], session.execute(claim)).rowcount
     if claimed != 1:
         raise ProblemError(403, "enrollment_code_used", CODE_USED)

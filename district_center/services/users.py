@@ -91,8 +91,14 @@ def check_password_strength(password: str) -> None:
 
 
 def create_user(
-    session: Session, username: str, password: str, roles: list[str], *, department: str | None = None,
-    display_name: str = "", actor: str = "cli",
+    session: Session,
+    username: str,
+    password: str,
+    roles: list[str],
+    *,
+    department: str | None = None,
+    display_name: str = "",
+    actor: str = "cli",
 ) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
@@ -102,16 +108,24 @@ def create_user(
     check_password_strength(password)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"用户名 {username} 已存在")
-    user = User(username=username, password_hash=hash_password(password), display_name=display_name,
-                roles=sorted(set(roles)), department=department, disabled=False, failed_attempts=0)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        display_name=display_name,
+        roles=sorted(set(roles)),
+        department=department,
+        disabled=False,
+        failed_attempts=0,
+    )
     session.add(user)
     session.flush()
     audit(session, actor, "user.create", f"user:{user.id}", roles=user.roles)
     return user
 
 
-def login(session: Session, username: str, password: str, *, minutes: int,
-          now: datetime | None = None) -> tuple[str, datetime]:
+def login(
+    session: Session, username: str, password: str, *, minutes: int, now: datetime | None = None
+) -> tuple[str, datetime]:
     """A new bearer token and its expiry, or ``AuthError``."""
     now = now or utcnow()
     refused = AuthError("用户名或密码不正确，或账号已停用")

@@ -24,8 +24,12 @@ DATA_DIR_ENV = "STATION_DATA_DIR"
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="bundle file")
-    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
-                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get(DATA_DIR_ENV),
+        required=DATA_DIR_ENV not in os.environ,
+        help=f"data directory (or ${DATA_DIR_ENV})",
+    )
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
 
 

@@ -25,8 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("enroll", help="enroll this station with the district center (注册)")
     p.add_argument("url", help="center URL, or the QR payload bmzz-enroll:URL#CODE")
     p.add_argument("code", nargs="?", help="one-time enrollment code (注册码)")
-    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
-                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get(DATA_DIR_ENV),
+        required=DATA_DIR_ENV not in os.environ,
+        help=f"data directory (or ${DATA_DIR_ENV})",
+    )
     p.add_argument("--station-name", help="name sent to the center (default: the store's station name)")
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.set_defaults(func=cmd_enroll)

@@ -22,8 +22,12 @@ DATA_DIR_ENV = "STATION_DATA_DIR"
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="create the station's encrypted local store (加密本地数据)")
-    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
-                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get(DATA_DIR_ENV),
+        required=DATA_DIR_ENV not in os.environ,
+        help=f"data directory (or ${DATA_DIR_ENV})",
+    )
     p.add_argument("--station-name", default="便民服务站", help="station name shown in the app")
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.add_argument("--passphrase-file", metavar="FILE", help="first line of FILE is the station passphrase")
@@ -35,8 +39,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         admin = admin_secret(args.admin_secret_file, confirm=True)
         passphrase = station_passphrase(args.passphrase_file, confirm=True)
-        store = StationStore.create(data_dir, station_name=args.station_name, admin_secret=admin,
-                                    station_passphrase=passphrase)
+        store = StationStore.create(
+            data_dir, station_name=args.station_name, admin_secret=admin, station_passphrase=passphrase
+        )
         store.close()
     except StorageError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -28,8 +28,12 @@ DATA_DIR_ENV = "STATION_DATA_DIR"
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="sync with the district center (同步)")
     p.add_argument("--once", action="store_true", help="run one full sync and print a JSON summary")
-    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
-                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get(DATA_DIR_ENV),
+        required=DATA_DIR_ENV not in os.environ,
+        help=f"data directory (or ${DATA_DIR_ENV})",
+    )
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.add_argument("--interval", type=float, default=300.0, help="seconds between syncs (without --once)")
     p.set_defaults(func=cmd_sync)

@@ -20,8 +20,12 @@ DATA_DIR_ENV = "STATION_DATA_DIR"
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify", help="check that every document, scan and the audit chain are intact")
-    p.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
-                   required=DATA_DIR_ENV not in os.environ, help=f"data directory (or ${DATA_DIR_ENV})")
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get(DATA_DIR_ENV),
+        required=DATA_DIR_ENV not in os.environ,
+        help=f"data directory (or ${DATA_DIR_ENV})",
+    )
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.set_defaults(func=cmd_verify)
 

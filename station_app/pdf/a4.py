@@ -111,8 +111,7 @@ def _title(pdf: A4PDF, view: DocumentView) -> None:
     pdf.set_char_spacing(0)
     pdf.ln(1)
     pdf.size(10.5)
-    pdf.para(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_line_width(0.6)
     y = pdf.get_y() + 1.2
     pdf.line(LEFT, y, PAGE_W - RIGHT, y)
@@ -126,8 +125,10 @@ def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float, *, pairs:
     pdf.size(TABLE_PT)
     label_w = max(24.0, min(LABEL_W, max(pdf.get_string_width(label) for label, _ in rows) + 2 * PAD + 2))
     half_value_w = width / 2 - label_w
-    two_up = pairs and len(rows) >= 2 and all(
-        pdf.get_string_width(value) + 2 * PAD + 1 <= half_value_w for _, value in rows
+    two_up = (
+        pairs
+        and len(rows) >= 2
+        and all(pdf.get_string_width(value) + 2 * PAD + 1 <= half_value_w for _, value in rows)
     )
     ncols = 2 if two_up else 1
     value_w = width / ncols - label_w
@@ -154,10 +155,10 @@ def _fields(pdf: A4PDF, rows: Sequence[tuple[str, str]], width: float, *, pairs:
                     row.cell(label_text, style=LABEL_STYLE)
                     row.cell(value_text)
                 continue
-            for label, value in rows[start:start + ncols]:
+            for label, value in rows[start : start + ncols]:
                 row.cell(fit(pdf, label, label_w - 2 * PAD), style=LABEL_STYLE)
                 row.cell(fit(pdf, value or "—", value_w - 2 * PAD))
-            if len(rows[start:start + ncols]) < ncols:
+            if len(rows[start : start + ncols]) < ncols:
                 row.cell("", colspan=2)
     pdf.size(BODY_PT)
 
@@ -205,7 +206,7 @@ def _row_chunks(pdf: A4PDF, cells: Sequence[str], widths: Sequence[float]) -> li
     wrapped = [wrap(pdf, text, w - 2 * PAD - 0.3) for text, w in zip(cells, widths, strict=True)]
     n = max(len(lines) for lines in wrapped)
     return [
-        ["\n".join(lines[start:start + MAX_ROW_LINES]) for lines in wrapped]
+        ["\n".join(lines[start : start + MAX_ROW_LINES]) for lines in wrapped]
         for start in range(0, max(n, 1), MAX_ROW_LINES)
     ]
 
@@ -246,8 +247,9 @@ def _note(pdf: A4PDF, text: str) -> None:
     """A framed note (the provisional promised date)."""
     pdf.size(10)
     pdf.set_draw_color(*GREY)
-    pdf.para(CONTENT_W, 5.6, text, border=1, align=Align.L, padding=(1.5, 2.5),
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(
+        CONTENT_W, 5.6, text, border=1, align=Align.L, padding=(1.5, 2.5), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_draw_color(*BLACK)
     pdf.ln(2)
     pdf.size(BODY_PT)

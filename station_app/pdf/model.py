@@ -124,12 +124,18 @@ class DocumentView:
     def all_text(self) -> list[str]:
         """Every string the document prints (drives the per-document font subset)."""
         d = self.doc
-        out = [d.title, d.number, d.case_number, d.station, d.worker, self.provisional_note,
-               self.missing_note]
+        out = [
+            d.title,
+            d.number,
+            d.case_number,
+            d.station,
+            d.worker,
+            self.provisional_note,
+            self.missing_note,
+        ]
         for s in d.sections:
             out.append(s.title)
             out += [label + value for label, value in s.fields]
             out += ["".join(row) for row in s.table]
             out += list(s.paragraphs)
         return out
-

@@ -51,8 +51,16 @@ def _keep(pdf: DocumentPDF, need: float) -> None:
         pdf.reach = pdf.get_y() + need
 
 
-def _text(pdf: DocumentPDF, text: str, *, pt: float = BODY_PT, align: Align = Align.L,
-          h: float = LINE_H, indent: float = 0.0, hang: float = 0.0) -> None:
+def _text(
+    pdf: DocumentPDF,
+    text: str,
+    *,
+    pt: float = BODY_PT,
+    align: Align = Align.L,
+    h: float = LINE_H,
+    indent: float = 0.0,
+    hang: float = 0.0,
+) -> None:
     """Wrapped text; every line ``indent`` mm in, lines after the first ``hang`` mm further."""
     pdf.size(pt)
     width = CONTENT_W - indent
@@ -102,8 +110,9 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
     _rule(pdf, dashed=False)
     pdf.size(10)
     with pdf.bold(0.12):
-        pdf.para(CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(
+            CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     for section in view.body:
         _rule(pdf)
         _heading(pdf, f"【{section.title}】")
@@ -146,8 +155,13 @@ def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
         for c in range(first + 1, len(header)):
             if cells[c]:
                 pdf.size(BODY_PT)
-                _text(pdf, f"{header[c]}：{cells[c]}" if header[c] else cells[c], pt=7.5, h=3.7,
-                      indent=pdf.get_string_width(prefix))
+                _text(
+                    pdf,
+                    f"{header[c]}：{cells[c]}" if header[c] else cells[c],
+                    pt=7.5,
+                    h=3.7,
+                    indent=pdf.get_string_width(prefix),
+                )
 
 
 def _stamp_box(pdf: DocumentPDF) -> None:

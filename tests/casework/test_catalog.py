@@ -88,8 +88,10 @@ def problem_kinds(c: Catalog) -> set[str]:
 
 def test_valid_catalog_passes_and_lookups_work() -> None:
     cancelled = make_item(3, status=ItemStatus.CANCELLED, effective_to=date(2023, 1, 1))
-    c = make_catalog((make_item(1), make_item(2), cancelled),
-                     (Bundle(code="B1", name="一件事", item_codes=(code(1), code(2))),))
+    c = make_catalog(
+        (make_item(1), make_item(2), cancelled),
+        (Bundle(code="B1", name="一件事", item_codes=(code(1), code(2))),),
+    )
     c.validate()
     assert c.item(code(2)).name == "测试事项2"
     assert c.bundle("B1").item_codes == (code(1), code(2))
@@ -276,8 +278,13 @@ def test_every_problem_is_reported_at_once_with_chinese_messages() -> None:
     )
     with pytest.raises(CatalogValidationError) as info:
         c.validate()
-    assert info.value.kinds() == {"unknown_item_type", "duplicate_item_code", "negative_visits",
-                                  "malformed_code", "bundle_missing_item"}
+    assert info.value.kinds() == {
+        "unknown_item_type",
+        "duplicate_item_code",
+        "negative_visits",
+        "malformed_code",
+        "bundle_missing_item",
+    }
     text = str(info.value)
     assert "事项类型代码“02”不在代码表中" in text and "出生一件事" in text
     assert len(text.splitlines()) == len(info.value.problems)
@@ -287,21 +294,51 @@ def test_every_problem_is_reported_at_once_with_chinese_messages() -> None:
 
 
 def full_catalog() -> Catalog:
-    m = Material(code="M-CS", name="经营场所使用证明", form=MaterialForm.BOTH, originals=0, copies=2,
-                 necessity=Necessity.OPTIONAL, commitment_allowed=True, commitment_text="本人承诺……",
-                 blank_form="a.pdf", sample_form="b.pdf", acceptance_standard="盖章", shared_data=True,
-                 note="备注")
+    m = Material(
+        code="M-CS",
+        name="经营场所使用证明",
+        form=MaterialForm.BOTH,
+        originals=0,
+        copies=2,
+        necessity=Necessity.OPTIONAL,
+        commitment_allowed=True,
+        commitment_text="本人承诺……",
+        blank_form="a.pdf",
+        sample_form="b.pdf",
+        acceptance_standard="盖章",
+        shared_data=True,
+        note="备注",
+    )
     rich = make_item(
-        1, materials=(ID_CARD, m), commitment_offered=True, tongban=TongbanScope.CITYWIDE, charged=True,
-        fee_basis="发改价格〔2003〕2322号", legal_limit=None, effective_from=date(2021, 1, 1),
-        life_events=(LifeEvent.BIRTH, LifeEvent.COMPANY_ESTABLISHMENT), basis=("某法第1条",),
+        1,
+        materials=(ID_CARD, m),
+        commitment_offered=True,
+        tongban=TongbanScope.CITYWIDE,
+        charged=True,
+        fee_basis="发改价格〔2003〕2322号",
+        legal_limit=None,
+        effective_from=date(2021, 1, 1),
+        life_events=(LifeEvent.BIRTH, LifeEvent.COMPANY_ESTABLISHMENT),
+        basis=("某法第1条",),
         conditions=("条件一", "条件二"),
         process=(catalog_module.ProcessStep(name="受理", description="当场"),),
     )
-    cancelled = make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2023, 1, 1),
-                          level=Level.COMMUNITY, promised_limit=TimeLimit(0), case_kind=CaseKind.IMMEDIATE)
-    bundle = Bundle(code="B1", name="一件事", item_codes=(code(1), code(3)),
-                    life_events=(LifeEvent.BIRTH,), promised_limit=TimeLimit(3), sample=True)
+    cancelled = make_item(
+        2,
+        status=ItemStatus.CANCELLED,
+        effective_to=date(2023, 1, 1),
+        level=Level.COMMUNITY,
+        promised_limit=TimeLimit(0),
+        case_kind=CaseKind.IMMEDIATE,
+    )
+    bundle = Bundle(
+        code="B1",
+        name="一件事",
+        item_codes=(code(1), code(3)),
+        life_events=(LifeEvent.BIRTH,),
+        promised_limit=TimeLimit(3),
+        sample=True,
+    )
     return make_catalog((rich, cancelled, make_item(3)), (bundle,))
 
 
@@ -321,11 +358,23 @@ def test_round_trip_is_exact_through_json() -> None:
 
 def test_from_dict_fills_defaults_for_optional_keys() -> None:
     minimal = {
-        "version": 1, "district_code": "610114", "district_name": "阎良区",
+        "version": 1,
+        "district_code": "610114",
+        "district_name": "阎良区",
         "issued_at": "2023-07-01T00:00:00Z",
-        "items": [{"code": code(1), "basic_code": "0" * 12, "name": "事项", "item_type": "20",
-                   "department": "局", "department_credit_code": CREDIT, "level": 4, "jurisdiction": "阎良区",
-                   "promised_limit": {"amount": 1, "unit": "工作日"}}],
+        "items": [
+            {
+                "code": code(1),
+                "basic_code": "0" * 12,
+                "name": "事项",
+                "item_type": "20",
+                "department": "局",
+                "department_credit_code": CREDIT,
+                "level": 4,
+                "jurisdiction": "阎良区",
+                "promised_limit": {"amount": 1, "unit": "工作日"},
+            }
+        ],
     }
     c = Catalog.from_dict(minimal)
     it = c.items[0]
@@ -400,17 +449,23 @@ def test_bundle_asks_a_shared_material_once_and_keeps_the_strictest_terms() -> N
 def test_diff_reports_new_changed_cancelled_and_removed() -> None:
     old = make_catalog(
         (make_item(1), make_item(2), make_item(3), make_item(4)),
-        (Bundle(code="B1", name="一件事", item_codes=(code(1), code(2))),
-         Bundle(code="B2", name="二件事", item_codes=(code(1), code(3)))),
+        (
+            Bundle(code="B1", name="一件事", item_codes=(code(1), code(2))),
+            Bundle(code="B2", name="二件事", item_codes=(code(1), code(3))),
+        ),
     )
     new = make_catalog(
-        (make_item(1, name="改名后的事项", promised_limit=TimeLimit(3)),
-         make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2023, 7, 1)),
-         make_item(3),
-         make_item(5)),
-        (Bundle(code="B1", name="一件事", item_codes=(code(1), code(3))),
-         Bundle(code="B2", name="二件事", item_codes=(code(1), code(3)), status=ItemStatus.CANCELLED),
-         Bundle(code="B3", name="三件事", item_codes=(code(3), code(5)))),
+        (
+            make_item(1, name="改名后的事项", promised_limit=TimeLimit(3)),
+            make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2023, 7, 1)),
+            make_item(3),
+            make_item(5),
+        ),
+        (
+            Bundle(code="B1", name="一件事", item_codes=(code(1), code(3))),
+            Bundle(code="B2", name="二件事", item_codes=(code(1), code(3)), status=ItemStatus.CANCELLED),
+            Bundle(code="B3", name="三件事", item_codes=(code(3), code(5))),
+        ),
         version=4,
     )
     d = diff(old, new)
@@ -449,33 +504,53 @@ _text = st.text(alphabet=st.sampled_from("高龄津贴申领民政局证明 ABC1
 _limits = st.builds(TimeLimit, st.integers(0, 60), st.sampled_from(list(TimeUnit)))
 _dates = st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1))
 _materials = st.builds(
-    Material, code=st.sampled_from(["M-1", "M-2", "M-3"]), name=_text,
+    Material,
+    code=st.sampled_from(["M-1", "M-2", "M-3"]),
+    name=_text,
     material_type=st.sampled_from(list(catalog_module.MaterialType)),
-    source=st.sampled_from(list(catalog_module.MaterialSource)), form=st.sampled_from(list(MaterialForm)),
-    originals=st.integers(-1, 3), copies=st.integers(-1, 3), necessity=st.sampled_from(list(Necessity)),
-    commitment_allowed=st.booleans(), commitment_text=_text, blank_form=_text, sample_form=_text,
-    acceptance_standard=_text, shared_data=st.booleans(), note=_text,
+    source=st.sampled_from(list(catalog_module.MaterialSource)),
+    form=st.sampled_from(list(MaterialForm)),
+    originals=st.integers(-1, 3),
+    copies=st.integers(-1, 3),
+    necessity=st.sampled_from(list(Necessity)),
+    commitment_allowed=st.booleans(),
+    commitment_text=_text,
+    blank_form=_text,
+    sample_form=_text,
+    acceptance_standard=_text,
+    shared_data=st.booleans(),
+    note=_text,
 )
 
 
 @st.composite
 def _items(draw: st.DrawFn, n: int) -> Item:
     return make_item(
-        n, name=draw(_text), item_type=draw(st.sampled_from(["01", "05", "20", "99"])),
-        level=draw(st.sampled_from(list(Level))), legal_limit=draw(st.none() | _limits),
-        promised_limit=draw(_limits), case_kind=draw(st.sampled_from(list(CaseKind))),
-        basis=tuple(draw(st.lists(_text, max_size=2))), conditions=tuple(draw(st.lists(_text, max_size=2))),
-        materials=tuple(draw(st.lists(_materials, max_size=3))), visits=draw(st.integers(-1, 3)),
-        charged=draw(st.booleans()), fee_basis=draw(_text),
+        n,
+        name=draw(_text),
+        item_type=draw(st.sampled_from(["01", "05", "20", "99"])),
+        level=draw(st.sampled_from(list(Level))),
+        legal_limit=draw(st.none() | _limits),
+        promised_limit=draw(_limits),
+        case_kind=draw(st.sampled_from(list(CaseKind))),
+        basis=tuple(draw(st.lists(_text, max_size=2))),
+        conditions=tuple(draw(st.lists(_text, max_size=2))),
+        materials=tuple(draw(st.lists(_materials, max_size=3))),
+        visits=draw(st.integers(-1, 3)),
+        charged=draw(st.booleans()),
+        fee_basis=draw(_text),
         tongban=draw(st.none() | st.sampled_from(list(TongbanScope))),
         service_objects=tuple(
             draw(st.lists(st.sampled_from(list(catalog_module.ServiceObject)), max_size=2))
         ),
         life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=3))),
-        station_acceptable=draw(st.booleans()), commitment_offered=draw(st.booleans()),
+        station_acceptable=draw(st.booleans()),
+        commitment_offered=draw(st.booleans()),
         status=draw(st.sampled_from(list(ItemStatus))),
-        effective_from=draw(_dates), effective_to=draw(_dates),
-        sample=draw(st.booleans()), note=draw(_text),
+        effective_from=draw(_dates),
+        effective_to=draw(_dates),
+        sample=draw(st.booleans()),
+        note=draw(_text),
     )
 
 
@@ -483,8 +558,11 @@ def _items(draw: st.DrawFn, n: int) -> Item:
 @given(st.data())
 def test_any_catalog_round_trips_exactly(data: st.DataObject) -> None:
     items = tuple(data.draw(_items(n)) for n in range(data.draw(st.integers(1, 3))))
-    c = make_catalog(items, (Bundle(code="B", name="b", item_codes=(code(0), code(7))),),
-                     issued_at=data.draw(st.datetimes(timezones=st.just(UTC))).replace(microsecond=0))
+    c = make_catalog(
+        items,
+        (Bundle(code="B", name="b", item_codes=(code(0), code(7))),),
+        issued_at=data.draw(st.datetimes(timezones=st.just(UTC))).replace(microsecond=0),
+    )
     d = json.loads(json.dumps(c.to_dict(), ensure_ascii=False))
     back = Catalog.from_dict(d)
     assert back == c and back.to_dict() == d

@@ -26,13 +26,28 @@ def sample() -> GuideIndex:
 
 def small_index(*names: str, departments: tuple[str, ...] = ()) -> GuideIndex:
     items = tuple(
-        Item(code=f"{CREDIT}{i:012d}000", basic_code=f"{i:012d}", name=name, item_type="20",
-             department=departments[i] if i < len(departments) else "某某局", department_credit_code=CREDIT,
-             level=Level.COUNTY, jurisdiction="阎良区", promised_limit=TimeLimit(1))
+        Item(
+            code=f"{CREDIT}{i:012d}000",
+            basic_code=f"{i:012d}",
+            name=name,
+            item_type="20",
+            department=departments[i] if i < len(departments) else "某某局",
+            department_credit_code=CREDIT,
+            level=Level.COUNTY,
+            jurisdiction="阎良区",
+            promised_limit=TimeLimit(1),
+        )
         for i, name in enumerate(names)
     )
-    return GuideIndex(Catalog(version=1, district_code="610114", district_name="阎良区",
-                              issued_at=datetime(2023, 1, 1, tzinfo=UTC), items=items))
+    return GuideIndex(
+        Catalog(
+            version=1,
+            district_code="610114",
+            district_name="阎良区",
+            issued_at=datetime(2023, 1, 1, tzinfo=UTC),
+            items=items,
+        )
+    )
 
 
 def names_and_matches(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
@@ -74,12 +89,16 @@ def test_code_lookup_is_exact(sample: GuideIndex) -> None:
 def test_ranking_exact_then_prefix_then_initials_then_substring() -> None:
     index = small_index("平安", "安全", "爱你", "安")
     assert names_and_matches(index, "an") == [
-        ("安", MatchKind.EXACT), ("安全", MatchKind.PREFIX), ("爱你", MatchKind.INITIALS),
+        ("安", MatchKind.EXACT),
+        ("安全", MatchKind.PREFIX),
+        ("爱你", MatchKind.INITIALS),
         ("平安", MatchKind.SUBSTRING),
     ]
     index = small_index("城乡低保", "低保申请", "低保", "民政业务", departments=("x", "x", "x", "低保中心"))
     assert names_and_matches(index, "低保") == [
-        ("低保", MatchKind.EXACT), ("低保申请", MatchKind.PREFIX), ("城乡低保", MatchKind.SUBSTRING),
+        ("低保", MatchKind.EXACT),
+        ("低保申请", MatchKind.PREFIX),
+        ("城乡低保", MatchKind.SUBSTRING),
         ("民政业务", MatchKind.DEPARTMENT),
     ]
 
@@ -106,8 +125,13 @@ def test_department_search(sample: GuideIndex) -> None:
 def test_life_event_search_and_filter(sample: GuideIndex) -> None:
     birth = sample.search("", life_event=LifeEvent.BIRTH, limit=None)
     names = {h.name for h in birth.hits}
-    assert {"出生一件事", "出生医学证明", "新生儿户口登记(出生登记)", "城乡居民医疗保险参保登记",
-            "预防接种证办理"} <= names
+    assert {
+        "出生一件事",
+        "出生医学证明",
+        "新生儿户口登记(出生登记)",
+        "城乡居民医疗保险参保登记",
+        "预防接种证办理",
+    } <= names
     assert all(h.match is MatchKind.BROWSE for h in birth.hits)
     by_text = names_and_matches(sample, "身后")
     assert ("身后一件事", MatchKind.PREFIX) in by_text
@@ -137,9 +161,7 @@ def test_cancelled_items_are_found_but_flagged(sample: GuideIndex) -> None:
 
 def test_station_only_and_kind_filters(sample: GuideIndex) -> None:
     station = sample.search("", station_only=True, limit=None).hits
-    assert station and all(
-        isinstance(h.entry, Bundle) or h.entry.station_acceptable for h in station
-    )
+    assert station and all(isinstance(h.entry, Bundle) or h.entry.station_acceptable for h in station)
     assert "教师资格认定" not in {h.name for h in station}
     bundles = sample.search("", kind=HitKind.BUNDLE, limit=None)
     assert bundles.total == len(sample.catalog.bundles)
@@ -196,9 +218,12 @@ def _reference(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
             for text in texts:
                 ts = pinyin_syllables(text)
                 tfull = "".join(ts)
-                suffixes = [tfull[len("".join(ts[:k])):] for k in range(len(ts))]
-                if (q in text) if not ascii_q else (
-                        "".join(s[0] for s in ts).startswith(q) or any(s.startswith(q) for s in suffixes)):
+                suffixes = [tfull[len("".join(ts[:k])) :] for k in range(len(ts))]
+                if (
+                    (q in text)
+                    if not ascii_q
+                    else ("".join(s[0] for s in ts).startswith(q) or any(s.startswith(q) for s in suffixes))
+                ):
                     return True
             return False
 
@@ -226,20 +251,40 @@ def _reference(index: GuideIndex, query: str) -> list[tuple[str, MatchKind]]:
 def _catalogs(draw: st.DrawFn) -> Catalog:
     names = draw(st.lists(st.text(alphabet=_CHARS, min_size=1, max_size=5), min_size=1, max_size=12))
     items = tuple(
-        Item(code=f"{CREDIT}{i:012d}000", basic_code=f"{i:012d}", name=name,
-             item_type=draw(st.sampled_from(["01", "05", "20"])), department=draw(st.sampled_from(_DEPTS)),
-             department_credit_code=CREDIT, level=Level.COUNTY, jurisdiction="阎良区",
-             promised_limit=TimeLimit(1), status=draw(st.sampled_from(list(ItemStatus))),
-             life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=2))))
+        Item(
+            code=f"{CREDIT}{i:012d}000",
+            basic_code=f"{i:012d}",
+            name=name,
+            item_type=draw(st.sampled_from(["01", "05", "20"])),
+            department=draw(st.sampled_from(_DEPTS)),
+            department_credit_code=CREDIT,
+            level=Level.COUNTY,
+            jurisdiction="阎良区",
+            promised_limit=TimeLimit(1),
+            status=draw(st.sampled_from(list(ItemStatus))),
+            life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=2))),
+        )
         for i, name in enumerate(names)
     )
     bundles: tuple[Bundle, ...] = ()
     if len(items) >= 2:
         name = draw(st.text(alphabet=_CHARS, min_size=1, max_size=4)) + "一件事"
-        bundles = (Bundle(code="YJS-1", name=name, item_codes=(items[0].code, items[1].code),
-                          life_events=(LifeEvent.BIRTH,)),)
-    return Catalog(version=1, district_code="610114", district_name="阎良区",
-                   issued_at=datetime(2023, 1, 1, tzinfo=UTC), items=items, bundles=bundles)
+        bundles = (
+            Bundle(
+                code="YJS-1",
+                name=name,
+                item_codes=(items[0].code, items[1].code),
+                life_events=(LifeEvent.BIRTH,),
+            ),
+        )
+    return Catalog(
+        version=1,
+        district_code="610114",
+        district_name="阎良区",
+        issued_at=datetime(2023, 1, 1, tzinfo=UTC),
+        items=items,
+        bundles=bundles,
+    )
 
 
 @settings(max_examples=80, deadline=None)
@@ -252,8 +297,22 @@ def test_index_agrees_with_brute_force_ranking(data: st.DataObject) -> None:
     syl = pinyin_syllables(some.name)
     full = "".join(syl)
     candidates = [
-        some.name, some.name[1:], some.name[:2], full, full[:3], full[1:4], "".join(s[0] for s in syl),
-        "".join(s[0] for s in syl)[1:], "minzheng", "wsjk", "zhujian", "出生", "许可", "给付", "gonggong", "",
+        some.name,
+        some.name[1:],
+        some.name[:2],
+        full,
+        full[:3],
+        full[1:4],
+        "".join(s[0] for s in syl),
+        "".join(s[0] for s in syl)[1:],
+        "minzheng",
+        "wsjk",
+        "zhujian",
+        "出生",
+        "许可",
+        "给付",
+        "gonggong",
+        "",
     ]
     query = data.draw(st.sampled_from([c for c in candidates if c] or ["x"]))
     expected = _reference(index, query)

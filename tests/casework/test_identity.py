@@ -260,8 +260,11 @@ def test_agent_cannot_be_the_applicant() -> None:
 def test_errors_never_echo_identity_numbers() -> None:
     """Exception messages end up in logs and sync error reports: they must not carry a resident's number."""
     wrong_check = "110105194912310021"  # valid but for the check character
-    for call in (lambda: birth_date_from_resident_id(wrong_check), lambda: sex_from_resident_id(wrong_check),
-                 lambda: resident_id_check_char(wrong_check[:16] + "Y")):
+    for call in (
+        lambda: birth_date_from_resident_id(wrong_check),
+        lambda: sex_from_resident_id(wrong_check),
+        lambda: resident_id_check_char(wrong_check[:16] + "Y"),
+    ):
         with pytest.raises(ValueError) as info:
             call()
         assert wrong_check[6:14] not in str(info.value)
@@ -271,9 +274,14 @@ def test_errors_never_echo_identity_numbers() -> None:
     with pytest.raises(ValueError) as info:
         Applicant.from_dict(doc)
     assert "19491231" not in str(info.value)
-    case = Case.new(number="261122-007-00421", station_id="st-7", item_code="X", catalog_version=1,
-                    applicant=applicant,
-                    at=dt.datetime(2026, 11, 22, tzinfo=dt.UTC)).to_dict()
+    case = Case.new(
+        number="261122-007-00421",
+        station_id="st-7",
+        item_code="X",
+        catalog_version=1,
+        applicant=applicant,
+        at=dt.datetime(2026, 11, 22, tzinfo=dt.UTC),
+    ).to_dict()
     case["applicant"]["name"] = ["李四", "11010519491231002X"]
     case["jurisdiction"] = 11010519491231002
     fixed_name = {**case["applicant"], "name": "李四"}

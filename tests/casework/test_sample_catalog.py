@@ -77,10 +77,22 @@ def test_codes_have_working_system_shapes(catalog: Catalog) -> None:
 
 
 HIGH_FREQUENCY = [
-    "城乡居民养老保险参保登记", "最低生活保障申请", "高龄津贴申领", "残疾人证办理", "居住证申领",
+    "城乡居民养老保险参保登记",
+    "最低生活保障申请",
+    "高龄津贴申领",
+    "残疾人证办理",
+    "居住证申领",
     "就业失业登记",
-    "老年人优待证办理", "生育登记", "城乡居民医疗保险参保登记", "临时救助申请", "特困人员救助供养",
-    "新生儿户口登记(出生登记)", "出生医学证明", "预防接种证办理", "独生子女父母光荣证办理", "婚姻登记预约",
+    "老年人优待证办理",
+    "生育登记",
+    "城乡居民医疗保险参保登记",
+    "临时救助申请",
+    "特困人员救助供养",
+    "新生儿户口登记(出生登记)",
+    "出生医学证明",
+    "预防接种证办理",
+    "独生子女父母光荣证办理",
+    "婚姻登记预约",
 ]
 
 
@@ -109,7 +121,10 @@ def test_community_items_are_complete_samples(catalog: Catalog) -> None:
 def test_birth_bundle_is_exactly_seed_002(catalog: Catalog) -> None:
     birth = next(b for b in catalog.bundles if b.name == "出生一件事")
     assert [catalog.item(c).name for c in birth.item_codes] == [
-        "出生医学证明", "新生儿户口登记(出生登记)", "城乡居民医疗保险参保登记", "预防接种证办理",
+        "出生医学证明",
+        "新生儿户口登记(出生登记)",
+        "城乡居民医疗保险参保登记",
+        "预防接种证办理",
     ]
     merged = {m.material.name: m for m in catalog.materials_for(birth.code)}
     assert len(merged["居民身份证"].item_codes) == 4

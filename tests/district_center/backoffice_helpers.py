@@ -43,14 +43,28 @@ def items_by_department() -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def case_doc(station: StationIdentity, item_code: str, *, jurisdiction: str, collected: bool = False,
-             pickup: PickupMethod = PickupMethod.STATION_WINDOW, promised: dt.date | None = None,
-             at: dt.datetime = AT) -> Case:
+def case_doc(
+    station: StationIdentity,
+    item_code: str,
+    *,
+    jurisdiction: str,
+    collected: bool = False,
+    pickup: PickupMethod = PickupMethod.STATION_WINDOW,
+    promised: dt.date | None = None,
+    at: dt.datetime = AT,
+) -> Case:
     applicant = Applicant(ApplicantKind.PERSON, "李四", "111", "11010519491231002X", "13800138000")
     n = next(_counter)
-    case = Case.new(number=f"261120-{station.station_no:03d}-{n:05d}", station_id=station.station_id,
-                    catalog_version=1, applicant=applicant, at=at, item_code=item_code,
-                    jurisdiction=jurisdiction, pickup=Pickup(pickup))
+    case = Case.new(
+        number=f"261120-{station.station_no:03d}-{n:05d}",
+        station_id=station.station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=at,
+        item_code=item_code,
+        jurisdiction=jurisdiction,
+        pickup=Pickup(pickup),
+    )
     case.transition(CaseStatus.COLLECTED if collected else CaseStatus.ACCEPTED, actor="w-01", at=at)
     case.set_promised_date(promised or dt.date(2026, 11, 27), False, at=at)
     case.transition(CaseStatus.QUEUED, actor="w-01", at=at)
@@ -62,8 +76,9 @@ def entry(case: Case) -> dict[str, Any]:
     return {"id": case.id, "version": case.version, "case": doc}
 
 
-def login(center: RunningCenter, username: str, roles: list[str],
-          department: str | None = None) -> httpx.Client:
+def login(
+    center: RunningCenter, username: str, roles: list[str], department: str | None = None
+) -> httpx.Client:
     password = "correct-horse-battery"
     with center.db.session() as s:
         create_user(s, username, password, roles, department=department)

@@ -52,12 +52,21 @@ def district_keys() -> DistrictKeys:
 
 
 @pytest.fixture(scope="module")
-def center(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-           district_keys: DistrictKeys) -> Iterator[RunningCenter]:
+def center(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    district_keys: DistrictKeys,
+) -> Iterator[RunningCenter]:
     data = tmp_path_factory.mktemp(f"center-{backend}")
     write_public_file(data, district_keys)
-    settings = Settings(data_dir=data, database_url=database_url(backend, request, data),
-                        district_code="610113", district_name="雁塔区", max_attachment_bytes=2 * 1024 * 1024)
+    settings = Settings(
+        data_dir=data,
+        database_url=database_url(backend, request, data),
+        district_code="610113",
+        district_name="雁塔区",
+        max_attachment_bytes=2 * 1024 * 1024,
+    )
     with running_center(settings) as running:
         yield running
 
@@ -89,20 +98,38 @@ def client(center: RunningCenter) -> Iterator[Callable[[StationIdentity], httpx.
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 
 
-def make_case(station: StationIdentity, *, version: int = 1, item_code: str | None = ITEM,
-              attachments: tuple[str, ...] = (), case_id: str | None = None,
-              bundle: tuple[str, tuple[str, ...]] | None = None, at: dt.datetime = NOW,
-              queued: bool = False) -> dict[str, Any]:
+def make_case(
+    station: StationIdentity,
+    *,
+    version: int = 1,
+    item_code: str | None = ITEM,
+    attachments: tuple[str, ...] = (),
+    case_id: str | None = None,
+    bundle: tuple[str, tuple[str, ...]] | None = None,
+    at: dt.datetime = NOW,
+    queued: bool = False,
+) -> dict[str, Any]:
     """A valid, accepted case document as a station would push it (``version`` set as asked)."""
     applicant = Applicant(ApplicantKind.PERSON, "张三", "111", "11010519491231002X", "13800138000")
-    case = Case.new(number=f"261120-{station.station_no:03d}-00001", station_id=station.station_id,
-                    catalog_version=1, applicant=applicant, at=at,
-                    item_code=None if bundle else item_code,
-                    bundle_code=bundle[0] if bundle else None, bundle_item_codes=bundle[1] if bundle else (),
-                    jurisdiction="雁塔区", case_id=case_id)
+    case = Case.new(
+        number=f"261120-{station.station_no:03d}-00001",
+        station_id=station.station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=at,
+        item_code=None if bundle else item_code,
+        bundle_code=bundle[0] if bundle else None,
+        bundle_item_codes=bundle[1] if bundle else (),
+        jurisdiction="雁塔区",
+        case_id=case_id,
+    )
     if attachments:
-        case.set_material(MaterialRecord("M1", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, attachments,
-                                         verified_by="w-01"), at=at)
+        case.set_material(
+            MaterialRecord(
+                "M1", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, attachments, verified_by="w-01"
+            ),
+            at=at,
+        )
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=at)
     if queued:
         case.transition(CaseStatus.QUEUED, actor="w-01", at=at)
@@ -116,7 +143,9 @@ def batch(*docs: dict[str, Any]) -> bytes:
 
 
 def push(http: httpx.Client, *docs: dict[str, Any]) -> list[dict[str, Any]]:
-    resp = http.post("/api/v1/cases/batch", content=batch(*docs), headers={"content-type": "application/json"})
+    resp = http.post(
+        "/api/v1/cases/batch", content=batch(*docs), headers={"content-type": "application/json"}
+    )
     assert resp.status_code == 200, resp.text
     receipts: list[dict[str, Any]] = resp.json()["receipts"]
     return receipts
@@ -124,11 +153,25 @@ def push(http: httpx.Client, *docs: dict[str, Any]) -> list[dict[str, Any]]:
 
 def publish_catalog(center: RunningCenter, keys: DistrictKeys, catalog: dict[str, Any], version: int) -> None:
     """Store a signed catalog envelope the way the publishing side does."""
-    env = sign_envelope(keys.signing, kind="catalog", version=version, payload={"catalog": catalog},
-                        issued_at="2026-11-01T00:00:00Z", expires_at="2099-01-01T00:00:00Z", key_id=keys.key_id)
+    env = sign_envelope(
+        keys.signing,
+        kind="catalog",
+        version=version,
+        payload={"catalog": catalog},
+        issued_at="2026-11-01T00:00:00Z",
+        expires_at="2099-01-01T00:00:00Z",
+        key_id=keys.key_id,
+    )
     with center.db.session() as s:
-        s.add(CatalogVersion(version=version, document=canonical_json(env.to_dict()),
-                             published_at=dt.datetime.now(dt.UTC), published_by="test", summary={}))
+        s.add(
+            CatalogVersion(
+                version=version,
+                document=canonical_json(env.to_dict()),
+                published_at=dt.datetime.now(dt.UTC),
+                published_by="test",
+                summary={},
+            )
+        )
 
 
 def sample_catalog() -> dict[str, Any]:

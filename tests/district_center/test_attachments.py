@@ -21,8 +21,11 @@ from .test_enrollment import _problem
 
 
 def _put(http, sha, offset, chunk, total):
-    return http.put(f"/api/v1/attachments/{sha}?offset={offset}", content=chunk,
-                    headers={HEADER_TOTAL_SIZE: str(total), "content-type": "application/octet-stream"})
+    return http.put(
+        f"/api/v1/attachments/{sha}?offset={offset}",
+        content=chunk,
+        headers={HEADER_TOTAL_SIZE: str(total), "content-type": "application/octet-stream"},
+    )
 
 
 def _cut_connection(center, station, sha, offset, chunk, total):
@@ -30,8 +33,15 @@ def _cut_connection(center, station, sha, offset, chunk, total):
     path = f"/api/v1/attachments/{sha}?offset={offset}"
     headers = sign_request(station.key, station.station_id, "PUT", path, chunk, now=time.time())
     u = urlparse(center.url)
-    head = [f"PUT {path} HTTP/1.1", f"Host: {u.netloc}", f"Content-Length: {len(chunk)}",
-            f"{HEADER_TOTAL_SIZE}: {total}", *[f"{k}: {v}" for k, v in headers.items()], "", ""]
+    head = [
+        f"PUT {path} HTTP/1.1",
+        f"Host: {u.netloc}",
+        f"Content-Length: {len(chunk)}",
+        f"{HEADER_TOTAL_SIZE}: {total}",
+        *[f"{k}: {v}" for k, v in headers.items()],
+        "",
+        "",
+    ]
     with socket.create_connection((u.hostname, u.port)) as sock:
         sock.sendall("\r\n".join(head).encode() + chunk[: len(chunk) // 2])
     time.sleep(0.05)
@@ -47,7 +57,7 @@ def test_upload_cut_at_random_offsets_resumes_to_verified_blob(center, new_stati
     received, cuts = 0, 0
     while True:
         size = rng.randint(1, 120_000)
-        chunk = data[received:received + size]
+        chunk = data[received : received + size]
         fate = rng.random()
         if fate < 0.25:
             _cut_connection(center, st, sha, received, chunk, len(data))
@@ -111,8 +121,11 @@ def test_too_large_refused_up_front_naming_the_limit(center, new_station, client
     _problem(resp, 413, "too_large")
     assert "2 MB" in resp.json()["detail"] and resp.json()["limit"] == 2 * 1024 * 1024
     # refused from the header alone, before the body is read (even before the signature is looked at)
-    early = httpx.put(f"{center.url}/api/v1/attachments/{sha}?offset=0", content=b"x" * 1000,
-                      headers={HEADER_TOTAL_SIZE: str(60 * 1024 * 1024)})
+    early = httpx.put(
+        f"{center.url}/api/v1/attachments/{sha}?offset=0",
+        content=b"x" * 1000,
+        headers={HEADER_TOTAL_SIZE: str(60 * 1024 * 1024)},
+    )
     _problem(early, 413, "too_large")
     _problem(http.put(f"/api/v1/attachments/{sha}?offset=0", content=b"x"), 400, "bad_size")
     _problem(_put(http, sha, 0, b"xx", 1), 400, "chunk_overflow")

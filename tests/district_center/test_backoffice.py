@@ -42,8 +42,10 @@ def _ok(resp: httpx.Response) -> dict:
 
 
 def test_reviewer_sees_and_acts_only_on_own_department(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区西一路街道便民服务站", jurisdiction="新城区")
     http = client(st)
     case_a = case_doc(st, CITY_A["code"], jurisdiction="新城区")
@@ -65,8 +67,10 @@ def test_reviewer_sees_and_acts_only_on_own_department(
 
 
 def test_supplement_supply_approve_result_feed_in_order(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区长乐中路街道便民服务站", jurisdiction="新城区")
     http = client(st)
     case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
@@ -75,8 +79,10 @@ def test_supplement_supply_approve_result_feed_in_order(
     base = f"/api/v1/backoffice/cases/{case.id}"
 
     assert _ok(reviewer.post(base + "/accept", json={}))["status"] == "in_review"
-    missing = [{"code": "M9", "name": "户口簿复印件", "reason": "未提供", "how_to_supply": "到服务站补交"},
-               {"code": "M10", "name": "委托书", "reason": "缺少签字"}]
+    missing = [
+        {"code": "M9", "name": "户口簿复印件", "reason": "未提供", "how_to_supply": "到服务站补交"},
+        {"code": "M10", "name": "委托书", "reason": "缺少签字"},
+    ]
     early = reviewer.post(base + "/decision", json={"approve": False})
     assert early.status_code == 400 and early.json()["code"] == "reason_required"
     asked = _ok(reviewer.post(base + "/supplement", json={"missing": missing}))
@@ -85,8 +91,10 @@ def test_supplement_supply_approve_result_feed_in_order(
     assert _ok(reviewer.post(base + "/supplied", json={}))["status"] == "in_review"
     pdf = b"%PDF-1.4 result document"
     uploaded = _ok(reviewer.post(base + "/results", files={"file": ("批复.pdf", pdf, "application/pdf")}))
-    decision = {"approve": True, "result": {"name": "价格争议调解书", "number": "XA-2026-001",
-                                            "documents": [uploaded["sha256"]]}}
+    decision = {
+        "approve": True,
+        "result": {"name": "价格争议调解书", "number": "XA-2026-001", "documents": [uploaded["sha256"]]},
+    }
     assert _ok(reviewer.post(base + "/decision", json=decision))["status"] == "approved"
     assert _ok(reviewer.post(base + "/result-ready"))["status"] == "result_ready"
     download = reviewer.get(f"{base}/files/{uploaded['sha256']}")
@@ -95,8 +103,10 @@ def test_supplement_supply_approve_result_feed_in_order(
     events = [e for e in feed(http) if e["case_id"] == case.id]
     assert [(e["type"], e["payload"]["status"]) for e in events] == [
         ("status_changed", "in_review"),  # delivered on ingest: the station records it from the receipt
-        ("supplement_requested", "supplement_requested"), ("status_changed", "in_review"),
-        ("decided", "approved"), ("result_ready", "result_ready"),
+        ("supplement_requested", "supplement_requested"),
+        ("status_changed", "in_review"),
+        ("decided", "approved"),
+        ("result_ready", "result_ready"),
     ]
     assert [m["name"] for m in events[1]["payload"]["missing"]] == ["户口簿复印件", "委托书"]
     assert events[3]["payload"]["result"]["documents"] == [uploaded["sha256"]]
@@ -109,13 +119,16 @@ def test_supplement_supply_approve_result_feed_in_order(
 
 
 def test_tongban_case_is_routed_and_result_goes_to_chosen_station(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     origin = new_station("阎良区振兴街道便民服务站", jurisdiction="阎良区")
     city = new_station("西安市政务服务中心东厅通办窗口", jurisdiction="西安市")
     other = new_station("阎良区新兴街道便民服务站", jurisdiction="阎良区")
-    case = case_doc(origin, CITY_A["code"], jurisdiction="西安市", collected=True,
-                    pickup=PickupMethod.JURISDICTION_WINDOW)
+    case = case_doc(
+        origin, CITY_A["code"], jurisdiction="西安市", collected=True, pickup=PickupMethod.JURISDICTION_WINDOW
+    )
     push(client(origin), case.to_dict())
     reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
     base = f"/api/v1/backoffice/cases/{case.id}"
@@ -136,8 +149,10 @@ def test_tongban_case_is_routed_and_result_goes_to_chosen_station(
 
 
 def test_bad_rating_opens_followup_with_working_day_deadline(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区太华路街道便民服务站", jurisdiction="新城区")
     http = client(st)
     bad = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=dt.date(2026, 9, 1))
@@ -150,8 +165,11 @@ def test_bad_rating_opens_followup_with_working_day_deadline(
     push(http, bad.to_dict())  # replay: no second follow-up
 
     supervisor = login(center, unique("jc"), ["supervisor"])
-    open_ = [f for f in _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
-             if f["case_id"] in (bad.id, good.id)]
+    open_ = [
+        f
+        for f in _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
+        if f["case_id"] in (bad.id, good.id)
+    ]
     assert len(open_) == 1
     followup = open_[0]
     assert followup["case_id"] == bad.id and followup["rating"] == "不满意"
@@ -173,35 +191,53 @@ def test_bad_rating_opens_followup_with_working_day_deadline(
     flags = [c["overdue"] for c in listed]
     assert flags == sorted(flags, reverse=True)  # overdue first
 
-    assert supervisor.post(f"/api/v1/backoffice/followups/{followup['id']}/close",
-                           json={"resolution": ""}).status_code == 400
-    closed = _ok(supervisor.post(f"/api/v1/backoffice/followups/{followup['id']}/close",
-                                 json={"resolution": "已电话回访，优化了预约流程"}))
+    assert (
+        supervisor.post(
+            f"/api/v1/backoffice/followups/{followup['id']}/close", json={"resolution": ""}
+        ).status_code
+        == 400
+    )
+    closed = _ok(
+        supervisor.post(
+            f"/api/v1/backoffice/followups/{followup['id']}/close",
+            json={"resolution": "已电话回访，优化了预约流程"},
+        )
+    )
     assert closed["status"] == "closed"
     remaining = _ok(supervisor.get("/api/v1/backoffice/followups"))["followups"]
     assert followup["id"] not in [f["id"] for f in remaining]
 
 
 def test_bundle_sub_cases_by_department_and_attachment_download(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     bundle = next(b for b in sample_catalog()["bundles"] if b["code"] == "YJS-CS")
     health, police = bundle["item_codes"][0], bundle["item_codes"][1]
     st = new_station("阎良区凤凰路街道便民服务站", jurisdiction="阎良区")
     http = client(st)
     scan = "居民身份证扫描件".encode() * 50
     digest = hashlib.sha256(scan).hexdigest()
-    put = http.put(f"/api/v1/attachments/{digest}?offset=0", content=scan,
-                   headers={"X-Total-Size": str(len(scan))})
+    put = http.put(
+        f"/api/v1/attachments/{digest}?offset=0", content=scan, headers={"X-Total-Size": str(len(scan))}
+    )
     assert put.status_code == 200 and put.json()["complete"], put.text
 
-    case = Case.new(number=f"261120-{st.station_no:03d}-90001", station_id=st.station_id, catalog_version=1,
-                    applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X",
-                                        "13800138000"),
-                    at=AT, bundle_code="YJS-CS", bundle_item_codes=tuple(bundle["item_codes"]),
-                    jurisdiction="阎良区")
-    case.set_material(MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (digest,),
-                                     verified_by="w-01"), at=AT)
+    case = Case.new(
+        number=f"261120-{st.station_no:03d}-90001",
+        station_id=st.station_id,
+        catalog_version=1,
+        applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X", "13800138000"),
+        at=AT,
+        bundle_code="YJS-CS",
+        bundle_item_codes=tuple(bundle["item_codes"]),
+        jurisdiction="阎良区",
+    )
+    case.set_material(
+        MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (digest,), verified_by="w-01"),
+        at=AT,
+    )
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     assert push(http, case.to_dict())[0]["status"] == "accepted"
@@ -227,8 +263,10 @@ def test_bundle_sub_cases_by_department_and_attachment_download(
 
 
 def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     """The receipt is the delivery: the center records ``queued → delivered`` (its side) as the station does
     when the receipt arrives; the receipt's digest stays that of the document sent, so a replay is the same
     receipt and changes nothing. A 一件事's sub-cases follow."""
@@ -241,11 +279,16 @@ def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
     st = new_station("阎良区北屯街道便民服务站", jurisdiction="阎良区")
     http = client(st)
     single = case_doc(st, CITY_A["code"], jurisdiction="阎良区")
-    pair = Case.new(number=f"261120-{st.station_no:03d}-90002", station_id=st.station_id, catalog_version=1,
-                    applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X",
-                                        "13800138000"),
-                    at=AT, bundle_code="YJS-CS", bundle_item_codes=tuple(bundle["item_codes"]),
-                    jurisdiction="阎良区")
+    pair = Case.new(
+        number=f"261120-{st.station_no:03d}-90002",
+        station_id=st.station_id,
+        catalog_version=1,
+        applicant=Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X", "13800138000"),
+        at=AT,
+        bundle_code="YJS-CS",
+        bundle_item_codes=tuple(bundle["item_codes"]),
+        jurisdiction="阎良区",
+    )
     pair.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     pair.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     sent = [single.to_dict(), pair.to_dict()]
@@ -256,9 +299,14 @@ def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
 
     def rows() -> list[tuple[str, int, str, str, dict, object, int]]:
         with center.db.read_session() as s:
-            return [(r.status, r.version, r.digest, r.document["status"], r.document, r.updated_at, r.seq)
-                    for r in s.scalars(select(CaseRecord).where(CaseRecord.id.in_([d["id"] for d in sent]))
-                                       .order_by(CaseRecord.number))]
+            return [
+                (r.status, r.version, r.digest, r.document["status"], r.document, r.updated_at, r.seq)
+                for r in s.scalars(
+                    select(CaseRecord)
+                    .where(CaseRecord.id.in_([d["id"] for d in sent]))
+                    .order_by(CaseRecord.number)
+                )
+            ]
 
     before = rows()
     for (status, version, digest, doc_status, doc, _, _), original in zip(before, sent, strict=True):
@@ -268,7 +316,11 @@ def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
         stored = Case.from_dict(doc)
         last = stored.history[-1]
         assert (last.from_status, last.to_status, last.side.value, last.actor) == (
-            CaseStatus.QUEUED, CaseStatus.DELIVERED, "center", "district-center")
+            CaseStatus.QUEUED,
+            CaseStatus.DELIVERED,
+            "center",
+            "district-center",
+        )
     bundle_doc = Case.from_dict(before[1][4])
     assert [sub.status for sub in bundle_doc.sub_cases] == [CaseStatus.DELIVERED] * len(bundle["item_codes"])
     assert push(http, *sent) == receipts and rows() == before  # a replay: same receipts, nothing changes
@@ -276,7 +328,12 @@ def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
     reviewer = login(center, unique("fgw"), ["reviewer"], department="市发改委")
     waiting = _ok(reviewer.get("/api/v1/backoffice/cases"))["cases"]
     assert {c["id"]: c["status"] for c in waiting}.get(single.id) == "delivered"
-    assert _ok(reviewer.post(f"/api/v1/backoffice/cases/{single.id}/accept", json={}))["status"] == "in_review"
-    events = [(e["type"], e["payload"].get("from"), e["payload"]["status"]) for e in feed(http)
-              if e["case_id"] == single.id]
+    assert (
+        _ok(reviewer.post(f"/api/v1/backoffice/cases/{single.id}/accept", json={}))["status"] == "in_review"
+    )
+    events = [
+        (e["type"], e["payload"].get("from"), e["payload"]["status"])
+        for e in feed(http)
+        if e["case_id"] == single.id
+    ]
     assert events == [("status_changed", "delivered", "in_review")]

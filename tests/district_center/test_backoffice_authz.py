@@ -33,15 +33,18 @@ def published(center: RunningCenter, district_keys: DistrictKeys) -> None:
 
 def _upload(http: httpx.Client, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
-    put = http.put(f"/api/v1/attachments/{digest}?offset=0", content=data,
-                   headers={"X-Total-Size": str(len(data))})
+    put = http.put(
+        f"/api/v1/attachments/{digest}?offset=0", content=data, headers={"X-Total-Size": str(len(data))}
+    )
     assert put.status_code == 200 and put.json()["complete"], put.text
     return digest
 
 
 def test_supervisor_who_is_also_a_reviewer_acts_only_on_own_department(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区自强路街道便民服务站", jurisdiction="新城区")
     other_city = new_station("西安市政务服务中心西厅通办窗口", jurisdiction="西安市")
     case_a = case_doc(st, CITY_A["code"], jurisdiction="新城区")
@@ -51,11 +54,13 @@ def test_supervisor_who_is_also_a_reviewer_acts_only_on_own_department(
     other = f"/api/v1/backoffice/cases/{case_b.id}"
 
     assert both.get(other).status_code == 200  # supervisors read every case
-    for path, kwargs in [("/accept", {"json": {}}),
-                         ("/route", {"json": {"station_no": other_city.station_no}}),
-                         ("/results", {"files": {"file": ("x.pdf", b"%PDF-1.4", "application/pdf")}}),
-                         ("/decision", {"json": {"approve": False, "reason": "不符合条件"}}),
-                         ("/result-ready", {})]:
+    for path, kwargs in [
+        ("/accept", {"json": {}}),
+        ("/route", {"json": {"station_no": other_city.station_no}}),
+        ("/results", {"files": {"file": ("x.pdf", b"%PDF-1.4", "application/pdf")}}),
+        ("/decision", {"json": {"approve": False, "reason": "不符合条件"}}),
+        ("/result-ready", {}),
+    ]:
         refused = both.post(other + path, **kwargs)
         assert refused.status_code == 403, (path, refused.text)
         assert refused.json()["code"] == "other_department"
@@ -64,21 +69,26 @@ def test_supervisor_who_is_also_a_reviewer_acts_only_on_own_department(
 
 
 def test_reviewer_of_another_department_cannot_route(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区中山门街道便民服务站", jurisdiction="新城区")
     target = new_station("新城区韩森寨街道便民服务站", jurisdiction="新城区")
     case = case_doc(st, CITY_B["code"], jurisdiction="新城区")
     push(client(st), case.to_dict())
     reviewer_a = login(center, unique("fgw"), ["reviewer"], department="市发改委")
-    refused = reviewer_a.post(f"/api/v1/backoffice/cases/{case.id}/route",
-                              json={"station_no": target.station_no})
+    refused = reviewer_a.post(
+        f"/api/v1/backoffice/cases/{case.id}/route", json={"station_no": target.station_no}
+    )
     assert refused.status_code == 403
 
 
 def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     bundle = next(b for b in sample_catalog()["bundles"] if b["code"] == "YJS-CS")
     health, police = bundle["item_codes"][0], bundle["item_codes"][1]
     st = new_station("阎良区新华路街道便民服务站", jurisdiction="阎良区")
@@ -86,15 +96,30 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     id_card = _upload(http, f"身份证-{uuid.uuid4()}".encode() * 40)  # M-SFZ: every item needs it
     birth_form = _upload(http, f"签发登记表-{uuid.uuid4()}".encode() * 40)  # M-CSSQ: only 出生医学证明
 
-    case = Case.new(number=f"261120-{st.station_no:03d}-91001", station_id=st.station_id, catalog_version=1,
-                    applicant=Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X",
-                                        "13800138000"),
-                    at=AT, bundle_code="YJS-CS", bundle_item_codes=tuple(bundle["item_codes"]),
-                    jurisdiction="阎良区")
-    case.set_material(MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (id_card,),
-                                     verified_by="w-01"), at=AT)
-    case.set_material(MaterialRecord("M-CSSQ", "出生医学证明首次签发登记表", Satisfaction.ORIGINAL_VERIFIED,
-                                     (birth_form,), verified_by="w-01"), at=AT)
+    case = Case.new(
+        number=f"261120-{st.station_no:03d}-91001",
+        station_id=st.station_id,
+        catalog_version=1,
+        applicant=Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X", "13800138000"),
+        at=AT,
+        bundle_code="YJS-CS",
+        bundle_item_codes=tuple(bundle["item_codes"]),
+        jurisdiction="阎良区",
+    )
+    case.set_material(
+        MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (id_card,), verified_by="w-01"),
+        at=AT,
+    )
+    case.set_material(
+        MaterialRecord(
+            "M-CSSQ",
+            "出生医学证明首次签发登记表",
+            Satisfaction.ORIGINAL_VERIFIED,
+            (birth_form,),
+            verified_by="w-01",
+        ),
+        at=AT,
+    )
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     assert push(http, case.to_dict())[0]["status"] == "accepted"
@@ -106,11 +131,14 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     assert health_reviewer.post(base + "/accept", json={"item_code": health}).status_code == 200
     assert police_reviewer.post(base + "/accept", json={"item_code": police}).status_code == 200
     missing = [{"code": "M-CSSQ", "name": "出生医学证明首次签发登记表", "reason": "未签字"}]
-    assert health_reviewer.post(base + "/supplement",
-                                json={"missing": missing, "item_code": health}).status_code == 200
+    assert (
+        health_reviewer.post(base + "/supplement", json={"missing": missing, "item_code": health}).status_code
+        == 200
+    )
     result_pdf = f"%PDF-1.4 出生医学证明 {uuid.uuid4()}".encode()
-    uploaded = health_reviewer.post(base + "/results", files={"file": ("出生医学证明.pdf", result_pdf,
-                                                                       "application/pdf")})
+    uploaded = health_reviewer.post(
+        base + "/results", files={"file": ("出生医学证明.pdf", result_pdf, "application/pdf")}
+    )
     assert uploaded.status_code == 200, uploaded.text
     result_sha = uploaded.json()["sha256"]
 
@@ -123,8 +151,7 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     assert police_reviewer.get(f"{base}/files/{id_card}").status_code == 200
     assert police_reviewer.get(f"{base}/files/{birth_form}").status_code == 404
     assert police_reviewer.get(f"{base}/files/{result_sha}").status_code == 404
-    decision = {"approve": True, "item_code": police,
-                "result": {"name": "户口簿", "documents": [result_sha]}}
+    decision = {"approve": True, "item_code": police, "result": {"name": "户口簿", "documents": [result_sha]}}
     borrowed = police_reviewer.post(base + "/decision", json=decision)
     assert borrowed.status_code == 400 and borrowed.json()["code"] == "unknown_document"
 
@@ -138,8 +165,10 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
 
 
 def test_deadline_report_sees_every_running_overdue_case(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区胡家庙街道便民服务站", jurisdiction="新城区")
     early = dt.date(2020, 3, 2)  # before anything else in this module's center: first in promised order
     done = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early)
@@ -147,15 +176,18 @@ def test_deadline_report_sees_every_running_overdue_case(
     late = [case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early) for _ in range(2)]
     push(client(st), done.to_dict(), *(c.to_dict() for c in late))
     with center.db.read_session() as s:
-        report = backoffice.deadline_report(s, backoffice.Reviewer("user:0", ("supervisor",), None),
-                                            today=dt.date(2026, 11, 20))
+        report = backoffice.deadline_report(
+            s, backoffice.Reviewer("user:0", ("supervisor",), None), today=dt.date(2026, 11, 20)
+        )
     overdue = {c["id"] for c in report["cases"] if c["overdue"]}
     assert {c.id for c in late} <= overdue and done.id not in overdue
 
 
 def test_case_past_its_due_day_over_a_weekend_is_overdue(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区西一路街道第二便民服务站", jurisdiction="新城区")
     friday = dt.date(2026, 11, 27)
     case = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=friday)

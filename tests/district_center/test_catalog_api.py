@@ -40,10 +40,13 @@ def admin(center: RunningCenter, district_keys: DistrictKeys) -> httpx.Client:
     return login(center, f"admin-{uuid.uuid4().hex[:8]}", ["catalog_admin"])
 
 
-def test_upload_errors_publish_export_and_pull(center: RunningCenter, admin: httpx.Client,
-                                               district_keys: DistrictKeys,
-                                               new_station: Callable[..., StationIdentity],
-                                               client: Callable[[StationIdentity], httpx.Client]) -> None:
+def test_upload_errors_publish_export_and_pull(
+    center: RunningCenter,
+    admin: httpx.Client,
+    district_keys: DistrictKeys,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     reviewer = login(center, f"r-{uuid.uuid4().hex[:8]}", ["reviewer"], department="市发改委")
     xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
     files = {"files": ("清单.xlsx", xlsx, "application/octet-stream")}
@@ -77,17 +80,28 @@ def test_upload_errors_publish_export_and_pull(center: RunningCenter, admin: htt
     back = import_files([("x.xlsx", exported.content)], base=None, district=("", ""))
     assert back.catalog is not None and back.catalog.version == version
 
-    calendar = admin.post("/api/v1/admin/calendar/2027", json={
-        "passphrase": PASSPHRASE, "holidays": ["2027-01-01", "2027-02-06", "2027-02-08"],
-        "workdays": ["2027-02-20"], "source": "测试"})
+    calendar = admin.post(
+        "/api/v1/admin/calendar/2027",
+        json={
+            "passphrase": PASSPHRASE,
+            "holidays": ["2027-01-01", "2027-02-06", "2027-02-08"],
+            "workdays": ["2027-02-20"],
+            "source": "测试",
+        },
+    )
     assert calendar.status_code == 200, calendar.text
-    assert admin.post("/api/v1/admin/calendar/2027", json={
-        "passphrase": PASSPHRASE, "holidays": ["2026-01-01"]}).status_code == 400
+    assert (
+        admin.post(
+            "/api/v1/admin/calendar/2027", json={"passphrase": PASSPHRASE, "holidays": ["2026-01-01"]}
+        ).status_code
+        == 400
+    )
 
     key = load_public_key(district_keys.signing_public_b64)
     http = client(new_station())
-    env = verify_envelope(http.get("/api/v1/catalog").json(), key, kind="catalog", now_iso=NOW,
-                          key_id=district_keys.key_id)
+    env = verify_envelope(
+        http.get("/api/v1/catalog").json(), key, kind="catalog", now_iso=NOW, key_id=district_keys.key_id
+    )
     assert env.version == version and Catalog.from_dict(env.payload["catalog"]) == back.catalog
     cal = verify_envelope(http.get("/api/v1/calendar").json(), key, kind="calendar", now_iso=NOW)
     assert [t["year"] for t in cal.payload["tables"]] == [2027]
@@ -97,8 +111,10 @@ def test_bootstrap_without_builtin_years_and_a_corrupt_workbook_are_4xx(admin: h
     late = admin.post("/api/v1/admin/calendar/bootstrap", json={"passphrase": PASSPHRASE, "from_year": 2090})
     assert late.status_code == 400 and late.json()["code"] == "bad_calendar", late.text
     xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
-    corrupt = admin.post("/api/v1/admin/catalog/import",
-                         files={"files": ("清单.xlsx", xlsx[: len(xlsx) // 2], "application/octet-stream")})
+    corrupt = admin.post(
+        "/api/v1/admin/catalog/import",
+        files={"files": ("清单.xlsx", xlsx[: len(xlsx) // 2], "application/octet-stream")},
+    )
     assert corrupt.status_code == 422 and corrupt.json()["code"] == "catalog_invalid"
 
 
@@ -108,11 +124,15 @@ def test_damaged_staged_file_is_409_on_every_route(center: RunningCenter, admin:
     staged.write_text("{not json", "utf-8")
     try:
         xlsx = export_xlsx(Catalog.from_dict(sample_catalog()))
-        for resp in (admin.get("/api/v1/admin/catalog/staged"),
-                     admin.get("/api/v1/admin/catalog/export?staged=true"),
-                     admin.post("/api/v1/admin/catalog/publish", json={"passphrase": PASSPHRASE}),
-                     admin.post("/api/v1/admin/catalog/import",
-                                files={"files": ("清单.xlsx", xlsx, "application/octet-stream")})):
+        for resp in (
+            admin.get("/api/v1/admin/catalog/staged"),
+            admin.get("/api/v1/admin/catalog/export?staged=true"),
+            admin.post("/api/v1/admin/catalog/publish", json={"passphrase": PASSPHRASE}),
+            admin.post(
+                "/api/v1/admin/catalog/import",
+                files={"files": ("清单.xlsx", xlsx, "application/octet-stream")},
+            ),
+        ):
             assert resp.status_code == 409, resp.text
             assert resp.json()["code"] == "publish_refused" and "已损坏" in resp.json()["detail"]
     finally:

@@ -35,8 +35,9 @@ def center_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
-def test_import_diff_publish_export_and_pull(center_dir: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_diff_publish_export_and_pull(
+    center_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text("事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n", "utf-8")
     assert main(["catalog", "import", str(broken)]) == 1
@@ -79,8 +80,9 @@ def test_import_diff_publish_export_and_pull(center_dir: Path, tmp_path: Path,
         with station_http(center.url, station) as http:
             full = http.get("/api/v1/catalog")
             assert full.status_code == 200
-            env = verify_envelope(full.json(), key, kind="catalog", now_iso="2026-12-01T00:00:00Z",
-                                  key_id=public["key_id"])
+            env = verify_envelope(
+                full.json(), key, kind="catalog", now_iso="2026-12-01T00:00:00Z", key_id=public["key_id"]
+            )
             assert Catalog.from_dict(env.payload["catalog"]) == exported.catalog
             delta = http.get("/api/v1/catalog?since=1")
             assert delta.status_code == 200
@@ -98,13 +100,18 @@ def _sample_xlsx(tmp_path: Path) -> Path:
     return path
 
 
-def test_damaged_staged_file_is_an_error_line_not_a_traceback(center_dir: Path, tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_damaged_staged_file_is_an_error_line_not_a_traceback(
+    center_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["catalog", "import", str(_sample_xlsx(tmp_path))]) == 0
     staged = center_dir / STAGED_FILE
     staged.write_text("{not json", "utf-8")
     capsys.readouterr()
-    for argv in (["catalog", "diff"], ["catalog", "export", "--staged", str(tmp_path / "x.xlsx")],
-                 ["catalog", "import", str(_sample_xlsx(tmp_path))], ["catalog", "publish"]):
+    for argv in (
+        ["catalog", "diff"],
+        ["catalog", "export", "--staged", str(tmp_path / "x.xlsx")],
+        ["catalog", "import", str(_sample_xlsx(tmp_path))],
+        ["catalog", "publish"],
+    ):
         assert main(argv) == 1, argv
         assert "已损坏" in capsys.readouterr().err, argv

@@ -33,8 +33,13 @@ LATER = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 
 
 def _verify(document: bytes, keys: DistrictKeys, kind: str) -> dict:
-    env = verify_envelope(json.loads(document), load_public_key(keys.signing_public_b64), kind=kind,
-                          now_iso="2026-06-01T00:00:00Z", key_id=keys.key_id)
+    env = verify_envelope(
+        json.loads(document),
+        load_public_key(keys.signing_public_b64),
+        kind=kind,
+        now_iso="2026-06-01T00:00:00Z",
+        key_id=keys.key_id,
+    )
     return env.payload
 
 
@@ -56,8 +61,9 @@ def test_publish_diff_cancel_and_delta(db: Database, district: tuple[DistrictKey
     stage_catalog(db, data_dir, rich_catalog(), actor="user:1", source="清单.xlsx", now=NOW)
     first = staged_diff(db, data_dir)
     assert first is not None and len(first["added_items"]) == 4 and first["new_version"] == 1
-    row = publish_staged(db, data_dir, keys, actor="user:1", now=NOW,
-                         expected_public_key=keys.signing_public_b64)
+    row = publish_staged(
+        db, data_dir, keys, actor="user:1", now=NOW, expected_public_key=keys.signing_public_b64
+    )
     assert row.version == 1 and read_staged(data_dir) is None
 
     with db.read_session() as s:
@@ -106,6 +112,12 @@ def test_publish_refuses_a_foreign_key(db: Database, district: tuple[DistrictKey
     keys, data_dir, _ = district
     stage_catalog(db, data_dir, rich_catalog(), actor="user:1", source="x", now=NOW)
     with pytest.raises(PublishError, match="不是本区中心"):
-        publish_staged(db, data_dir, generate_keys(), actor="user:1", now=NOW,
-                       expected_public_key=keys.signing_public_b64)
+        publish_staged(
+            db,
+            data_dir,
+            generate_keys(),
+            actor="user:1",
+            now=NOW,
+            expected_public_key=keys.signing_public_b64,
+        )
     assert read_staged(data_dir) is not None

@@ -63,8 +63,12 @@ def test_sample_catalog_round_trips_through_xlsx() -> None:
 
 def test_text_that_looks_like_a_formula_is_neutralised_and_round_trips() -> None:
     doc = rich_catalog_dict()
-    hostile = {"fee_basis": '=HYPERLINK("http://evil.example/","点击查看")', "note": "+86 29 8744 3256",
-               "place": "-1+1", "hours": "@SUM(1,1)"}
+    hostile = {
+        "fee_basis": '=HYPERLINK("http://evil.example/","点击查看")',
+        "note": "+86 29 8744 3256",
+        "place": "-1+1",
+        "hours": "@SUM(1,1)",
+    }
     doc["items"][1].update(hostile)
     doc["items"][1]["materials"][0]["note"] = "=1+1"
     catalog = Catalog.from_dict(doc)
@@ -107,23 +111,35 @@ def test_xian_csv_imports_as_is() -> None:
 
 def test_broken_spreadsheet_reports_every_bad_cell() -> None:
     data = export_xlsx(rich_catalog())
-    data = _edit(data, SHEET_ITEMS, {
-        _column_ref(data, SHEET_ITEMS, "事项类型", 2): "行政许可证",
-        _column_ref(data, SHEET_ITEMS, "行使层级", 3): "省市级",
-        _column_ref(data, SHEET_ITEMS, "承诺办结时限", 4): "三天",
-        _column_ref(data, SHEET_ITEMS, "是否收费", 5): "也许",
-    })
-    data = _edit(data, SHEET_MATERIALS, {
-        _column_ref(data, SHEET_MATERIALS, "实施编码", 2): code(99),
-        _column_ref(data, SHEET_MATERIALS, "原件份数", 3): "两份",
-    })
+    data = _edit(
+        data,
+        SHEET_ITEMS,
+        {
+            _column_ref(data, SHEET_ITEMS, "事项类型", 2): "行政许可证",
+            _column_ref(data, SHEET_ITEMS, "行使层级", 3): "省市级",
+            _column_ref(data, SHEET_ITEMS, "承诺办结时限", 4): "三天",
+            _column_ref(data, SHEET_ITEMS, "是否收费", 5): "也许",
+        },
+    )
+    data = _edit(
+        data,
+        SHEET_MATERIALS,
+        {
+            _column_ref(data, SHEET_MATERIALS, "实施编码", 2): code(99),
+            _column_ref(data, SHEET_MATERIALS, "原件份数", 3): "两份",
+        },
+    )
     data = _edit(data, SHEET_BUNDLES, {_column_ref(data, SHEET_BUNDLES, "状态", 2): "暂停"})
     result = import_files([("broken.xlsx", data)], base=None, district=DISTRICT)
     assert result.catalog is None
     located = {(e.sheet, e.row, e.column) for e in result.errors}
     assert located == {
-        (SHEET_ITEMS, 2, "事项类型"), (SHEET_ITEMS, 3, "行使层级"), (SHEET_ITEMS, 4, "承诺办结时限"),
-        (SHEET_ITEMS, 5, "是否收费"), (SHEET_MATERIALS, 2, "实施编码"), (SHEET_MATERIALS, 3, "原件份数"),
+        (SHEET_ITEMS, 2, "事项类型"),
+        (SHEET_ITEMS, 3, "行使层级"),
+        (SHEET_ITEMS, 4, "承诺办结时限"),
+        (SHEET_ITEMS, 5, "是否收费"),
+        (SHEET_MATERIALS, 2, "实施编码"),
+        (SHEET_MATERIALS, 3, "原件份数"),
         (SHEET_BUNDLES, 2, "状态"),
     }
     messages = {(e.sheet, e.row): e.message for e in result.errors}
@@ -134,11 +150,15 @@ def test_broken_spreadsheet_reports_every_bad_cell() -> None:
 
 def test_validation_problems_land_on_their_cells() -> None:
     data = export_xlsx(rich_catalog())
-    data = _edit(data, SHEET_ITEMS, {
-        _column_ref(data, SHEET_ITEMS, "实施主体统一社会信用代码", 3): "123",
-        _column_ref(data, SHEET_ITEMS, "业务属地", 4): "火星区",
-        _column_ref(data, SHEET_ITEMS, "收费依据", 3): "",
-    })
+    data = _edit(
+        data,
+        SHEET_ITEMS,
+        {
+            _column_ref(data, SHEET_ITEMS, "实施主体统一社会信用代码", 3): "123",
+            _column_ref(data, SHEET_ITEMS, "业务属地", 4): "火星区",
+            _column_ref(data, SHEET_ITEMS, "收费依据", 3): "",
+        },
+    )
     data = _edit(data, SHEET_MATERIALS, {_column_ref(data, SHEET_MATERIALS, "承诺内容", 5): ""})
     bundle_items = _column_ref(data, SHEET_BUNDLES, "包含事项", 2)
     data = _edit(data, SHEET_BUNDLES, {bundle_items: f"{code(1)}\n{code(77)}"})
@@ -146,9 +166,11 @@ def test_validation_problems_land_on_their_cells() -> None:
     assert result.catalog is None
     located = {(e.sheet, e.row, e.column) for e in result.errors}
     assert located == {
-        (SHEET_ITEMS, 3, "实施主体统一社会信用代码"), (SHEET_ITEMS, 3, "收费依据"),
+        (SHEET_ITEMS, 3, "实施主体统一社会信用代码"),
+        (SHEET_ITEMS, 3, "收费依据"),
         (SHEET_ITEMS, 4, "业务属地"),
-        (SHEET_MATERIALS, 5, "承诺内容"), (SHEET_BUNDLES, 2, "包含事项"),
+        (SHEET_MATERIALS, 5, "承诺内容"),
+        (SHEET_BUNDLES, 2, "包含事项"),
     }
 
 
@@ -156,14 +178,39 @@ def test_items_csv_alone_keeps_materials_and_bundles_of_base() -> None:
     base = rich_catalog()
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["实施编码", "基本编码", "事项名称", "事项类型", "实施主体", "实施主体统一社会信用代码",
-                "行使层级",
-                "业务属地", "承诺办结时限", "承诺时限单位", "办件类型", "告知承诺制"])
+    w.writerow(
+        [
+            "实施编码",
+            "基本编码",
+            "事项名称",
+            "事项类型",
+            "实施主体",
+            "实施主体统一社会信用代码",
+            "行使层级",
+            "业务属地",
+            "承诺办结时限",
+            "承诺时限单位",
+            "办件类型",
+            "告知承诺制",
+        ]
+    )
     for it in base.items[:3]:
-        w.writerow([it.code, it.basic_code, it.name + "（新）", base.item_types[it.item_type], it.department,
-                    it.department_credit_code, it.level.label, it.jurisdiction, it.promised_limit.amount,
-                    it.promised_limit.unit.value, it.case_kind.value,
-                    "是" if it.commitment_offered else "否"])
+        w.writerow(
+            [
+                it.code,
+                it.basic_code,
+                it.name + "（新）",
+                base.item_types[it.item_type],
+                it.department,
+                it.department_credit_code,
+                it.level.label,
+                it.jurisdiction,
+                it.promised_limit.amount,
+                it.promised_limit.unit.value,
+                it.case_kind.value,
+                "是" if it.commitment_offered else "否",
+            ]
+        )
     result = import_files([("items.csv", out.getvalue().encode("gb18030"))], base=base, district=DISTRICT)
     assert result.errors == ()
     assert result.catalog is not None
@@ -182,8 +229,9 @@ def test_unknown_column_and_unrecognised_csv() -> None:
     result = import_files([("x.csv", "名字,类型\n甲,乙\n".encode())], base=None, district=DISTRICT)
     assert result.catalog is None and result.errors[0].row == 1
     header = "事项名称,事项类型,实施主体,承诺办结时限,颜色\n"
-    result = import_files([("y.csv", (header + "甲,公共服务,区民政局,5,红\n").encode())], base=None,
-                          district=DISTRICT)
+    result = import_files(
+        [("y.csv", (header + "甲,公共服务,区民政局,5,红\n").encode())], base=None, district=DISTRICT
+    )
     assert [(e.sheet, e.row, e.column) for e in result.errors] == [(SHEET_ITEMS, 1, "颜色")]
 
 
@@ -202,11 +250,15 @@ def _rezip(data: bytes, member: str, edit: Callable[[bytes], bytes]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("edit", [
-    lambda xml: xml[: len(xml) // 2],  # truncated XML
-    lambda xml: xml.replace(b'r="A2"', b'r="ZZZZZZ9"', 1),  # a cell reference openpyxl refuses
-    lambda xml: xml.replace(b"<v>", b"<v>x", 1),  # a number cell that is not a number
-], ids=["truncated", "bad-reference", "bad-number"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda xml: xml[: len(xml) // 2],  # truncated XML
+        lambda xml: xml.replace(b'r="A2"', b'r="ZZZZZZ9"', 1),  # a cell reference openpyxl refuses
+        lambda xml: xml.replace(b"<v>", b"<v>x", 1),  # a number cell that is not a number
+    ],
+    ids=["truncated", "bad-reference", "bad-number"],
+)
 def test_corrupt_sheet_is_an_error_on_the_sheet_not_an_exception(edit: Callable[[bytes], bytes]) -> None:
     data = export_xlsx(rich_catalog())
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -225,6 +277,6 @@ def test_workbook_inflating_past_the_limit_is_refused_unread(monkeypatch: pytest
 
 
 def test_csv_with_an_oversized_cell_is_an_error() -> None:
-    data = ("实施编码,材料编码,材料名称\n1,M1,\"" + "长" * 200_000 + "\"\n").encode()
+    data = ('实施编码,材料编码,材料名称\n1,M1,"' + "长" * 200_000 + '"\n').encode()
     result = import_files([("m.csv", data)], base=None, district=DISTRICT)
     assert result.catalog is None and "格式不正确" in result.errors[0].message

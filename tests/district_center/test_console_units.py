@@ -17,21 +17,54 @@ from district_center.keys import DistrictKeys
 from .backoffice_helpers import ensure_sample_published
 
 CONSOLE = Path(__file__).resolve().parents[2] / "district_center" / "console"
-EVIL = "=HYPERLINK(\"http://x.invalid\",\"点我\")"
+EVIL = '=HYPERLINK("http://x.invalid","点我")'
 
 
 def _data() -> dict[str, Any]:
-    case = {"number": "+261120-001-00001", "name": EVIL, "item_code": "X", "department": "@SUM(1)",
-            "station_no": 1, "station_name": "-1+1", "status_label": "审查中", "promised_date": "2026-11-27",
-            "deadline": {"text": "还剩2个工作日"}, "overdue": False}
+    case = {
+        "number": "+261120-001-00001",
+        "name": EVIL,
+        "item_code": "X",
+        "department": "@SUM(1)",
+        "station_no": 1,
+        "station_name": "-1+1",
+        "status_label": "审查中",
+        "promised_date": "2026-11-27",
+        "deadline": {"text": "还剩2个工作日"},
+        "overdue": False,
+    }
     return {
         "deadlines": {"cases": [case], "by_department": {EVIL: {"overdue": 1, "soon_due": 0}}},
-        "ratings": {"month": [], "item": [{"label": EVIL, "total": 1, "satisfied_rate": 1.0, "bad_rate": 0.0,
-                                           "levels": {"非常满意": 1}}], "station": []},
-        "followups": [{"case_id": "c1", "rating": "不满意", "department": EVIL, "due_date": "2026-11-27",
-                       "status": "open", "overdue": False}],
-        "stations": [{"station_no": 1, "name": EVIL, "status": "active", "last_seen_at": None, "backlog": 0,
-                      "open_cases": 0, "app_version": "=1+1", "catalog_version": 1, "error_count": 0}],
+        "ratings": {
+            "month": [],
+            "item": [
+                {"label": EVIL, "total": 1, "satisfied_rate": 1.0, "bad_rate": 0.0, "levels": {"非常满意": 1}}
+            ],
+            "station": [],
+        },
+        "followups": [
+            {
+                "case_id": "c1",
+                "rating": "不满意",
+                "department": EVIL,
+                "due_date": "2026-11-27",
+                "status": "open",
+                "overdue": False,
+            }
+        ],
+        "stations": [
+            {
+                "station_no": 1,
+                "name": EVIL,
+                "status": "active",
+                "last_seen_at": None,
+                "backlog": 0,
+                "open_cases": 0,
+                "app_version": "=1+1",
+                "catalog_version": 1,
+                "error_count": 0,
+            }
+        ],
     }
 
 
@@ -46,7 +79,8 @@ def test_supervision_export_keeps_user_text_as_text() -> None:
 
 
 def test_supplement_choices_are_the_reviewers_own_items_materials(
-        center: RunningCenter, district_keys: DistrictKeys) -> None:
+    center: RunningCenter, district_keys: DistrictKeys
+) -> None:
     ensure_sample_published(center, district_keys)
     police = "11610114145325255L071060102000000"
     detail = {"item_code": None, "bundle_code": "YJS-CS", "materials": [], "my_items": [police]}

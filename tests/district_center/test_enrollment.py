@@ -62,8 +62,11 @@ def test_wrong_reused_and_expired_codes_are_refused(center):
     assert _enroll(center.url, used).status_code == 200
     _problem(_enroll(center.url, used), 403, "enrollment_code_used")
     with center.db.session() as s:
-        s.execute(update(EnrollmentCode).where(EnrollmentCode.station_id == expired.station_id)
-                  .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        s.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.station_id == expired.station_id)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
     _problem(_enroll(center.url, expired.code), 403, "enrollment_code_expired")
 
 
@@ -77,9 +80,15 @@ def test_concurrent_use_of_one_code_enrolls_once(center):
     assert statuses == [200, 403, 403, 403]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"code": "x"}',
-                                  canonical_json({"code": "x", "public_key": "AAAA", "station_name": "n",
-                                                  "app_version": "1"})])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"code": "x"}',
+        canonical_json({"code": "x", "public_key": "AAAA", "station_name": "n", "app_version": "1"}),
+    ],
+)
 def test_malformed_enrollment_is_a_problem(center, body):
     resp = httpx.post(center.url + "/api/v1/enroll", content=body)
     _problem(resp, 400, "bad_message")

@@ -39,8 +39,13 @@ def test_feed_exactly_once_under_concurrent_transitions(center, new_station, cli
             for step in PATH:
                 for case_id in case_ids:
                     with center.db.session() as s:
-                        transition_case(s, case_id, step, actor="user:reviewer",
-                                        reason="材料不齐" if step == "supplement_requested" else "")
+                        transition_case(
+                            s,
+                            case_id,
+                            step,
+                            actor="user:reviewer",
+                            reason="材料不齐" if step == "supplement_requested" else "",
+                        )
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -65,7 +70,8 @@ def test_feed_exactly_once_under_concurrent_transitions(center, new_station, cli
         if page.events:
             cursor = page.next
             assert http.post("/api/v1/feed/ack", content=canonical_json({"cursor": cursor})).json() == {
-                "cursor": cursor}
+                "cursor": cursor
+            }
         elif done:
             break
         else:

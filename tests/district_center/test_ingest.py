@@ -1,4 +1,5 @@
-"""Case ingest is idempotent by (id, version), rejects bad cases one by one, and survives concurrent resends."""
+"""Case ingest is idempotent by (id, version), rejects bad cases one by one, and survives concurrent
+resends."""
 
 from __future__ import annotations
 
@@ -38,13 +39,21 @@ def test_replayed_batch_changes_nothing_and_returns_same_receipts(center, new_st
     docs = [make_case(st) for _ in range(20)]
     first = push(http, *docs)
     with center.db.read_session() as s:
-        before = [(r.id, r.version, r.seq, r.digest, r.updated_at) for r in
-                  s.scalars(select(CaseRecord).where(CaseRecord.station_id == st.station_id).order_by(CaseRecord.id))]
+        before = [
+            (r.id, r.version, r.seq, r.digest, r.updated_at)
+            for r in s.scalars(
+                select(CaseRecord).where(CaseRecord.station_id == st.station_id).order_by(CaseRecord.id)
+            )
+        ]
     assert push(http, *docs) == first
     assert push(http, *reversed(docs)) == list(reversed(first))
     with center.db.read_session() as s:
-        after = [(r.id, r.version, r.seq, r.digest, r.updated_at) for r in
-                 s.scalars(select(CaseRecord).where(CaseRecord.station_id == st.station_id).order_by(CaseRecord.id))]
+        after = [
+            (r.id, r.version, r.seq, r.digest, r.updated_at)
+            for r in s.scalars(
+                select(CaseRecord).where(CaseRecord.station_id == st.station_id).order_by(CaseRecord.id)
+            )
+        ]
     assert before == after and len(after) == 20
 
 
@@ -62,8 +71,12 @@ def test_higher_version_updates_lower_is_stale_or_old_receipt(center, new_statio
     assert stale["status"] == "rejected" and "第 3 版" in stale["reason"]
     with center.db.read_session() as s:
         row = s.get(CaseRecord, v1["id"])
-        assert (row.version, row.number, row.status, row.station_id) == (3, "261120-001-00009", "accepted",
-                                                                          st.station_id)
+        assert (row.version, row.number, row.status, row.station_id) == (
+            3,
+            "261120-001-00009",
+            "accepted",
+            st.station_id,
+        )
         assert row.promised_date is None and row.jurisdiction == "雁塔区"
 
 
@@ -127,8 +140,12 @@ def test_concurrent_duplicate_sends_from_two_connections_make_one_case(center, n
     with center.db.read_session() as s:
         ids = [d["id"] for d in docs]
         assert s.scalar(select(func.count()).select_from(CaseRecord).where(CaseRecord.id.in_(ids))) == 30
-        assert s.scalar(select(func.count()).select_from(CaseReceiptRecord)
-                        .where(CaseReceiptRecord.case_id.in_(ids))) == 30
+        assert (
+            s.scalar(
+                select(func.count()).select_from(CaseReceiptRecord).where(CaseReceiptRecord.case_id.in_(ids))
+            )
+            == 30
+        )
 
 
 def test_published_catalog_refuses_unknown_and_cancelled_items(center, new_station, client, district_keys):

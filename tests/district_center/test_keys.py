@@ -40,6 +40,7 @@ def test_init_writes_private_file_0600_and_public_file(tmp_path: Path) -> None:
     # neither private key appears in the clear
     assert keys.signing.private_bytes_raw().hex() not in text
     from sync.protocol import b64encode
+
     assert b64encode(keys.signing.private_bytes_raw()) not in text
     assert b64encode(keys.recovery.private_bytes_raw()) not in text
     assert PASS not in text
@@ -75,10 +76,17 @@ def test_tampered_header_refused(tmp_path: Path) -> None:
         load_key_file(path, PASS)
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("memory_cost", 2**40), ("iterations", 10**9), ("lanes", 0), ("length", 20), ("length", 16),
-    ("memory_cost", "lots"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("memory_cost", 2**40),
+        ("iterations", 10**9),
+        ("lanes", 0),
+        ("length", 20),
+        ("length", 16),
+        ("memory_cost", "lots"),
+    ],
+)
 def test_edited_kdf_parameters_refused_before_deriving(tmp_path: Path, field: str, value: object) -> None:
     """The KDF parameters are used before the file is authenticated: out-of-range ones (a memory or time
     bomb, a key length AES-256-GCM cannot use) are a KeyFileError at once, not an OOM or a traceback."""
@@ -101,9 +109,15 @@ def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
 
 def test_envelope_signature_verifies_and_one_byte_change_breaks_it() -> None:
     keys = generate_keys()
-    env = sign_envelope(keys.signing, kind="catalog", version=3,
-                        payload={"items": [{"name": "教师资格认定"}]}, issued_at="2026-01-01T00:00:00Z",
-                        expires_at="2099-01-01T00:00:00Z", key_id=keys.key_id)
+    env = sign_envelope(
+        keys.signing,
+        kind="catalog",
+        version=3,
+        payload={"items": [{"name": "教师资格认定"}]},
+        issued_at="2026-01-01T00:00:00Z",
+        expires_at="2099-01-01T00:00:00Z",
+        key_id=keys.key_id,
+    )
     public = load_public_key(keys.signing_public_b64)
     data = env.to_dict()
     verify_envelope(data, public, kind="catalog", now_iso="2026-06-01T00:00:00Z", key_id=keys.key_id)
@@ -129,8 +143,17 @@ def test_cli_keys_init(tmp_path: Path) -> None:
     pf = tmp_path / "pass"
     pf.write_text(PASS + "\n")
     env = {k: v for k, v in os.environ.items() if k != "CENTER_KEY_PASSPHRASE"}
-    cmd = [sys.executable, "-m", "district_center.cli", "keys", "init", "--data-dir", str(tmp_path / "d"),
-           "--passphrase-file", str(pf)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "district_center.cli",
+        "keys",
+        "init",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--passphrase-file",
+        str(pf),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert PASS not in out.stdout + out.stderr
@@ -149,24 +172,40 @@ def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
 
     keys, key_path, _ = init_keys(tmp_path / "center", PASS, kdf=FAST_KDF)
     station_dir = tmp_path / "station"
-    store = StationStore.create(station_dir, station_name="幸福社区便民服务站",
-                                admin_secret="old-admin-secret",
-                                station_passphrase="station passphrase 1", kdf=StationKdf.insecure_fast())
+    store = StationStore.create(
+        station_dir,
+        station_name="幸福社区便民服务站",
+        admin_secret="old-admin-secret",
+        station_passphrase="station passphrase 1",
+        kdf=StationKdf.insecure_fast(),
+    )
     store.set_recovery_key(keys.recovery_public_b64)
     store.close()
     pf, sf = tmp_path / "pass", tmp_path / "secret"
     pf.write_text(PASS + "\n")
     sf.write_text("brand-new-admin-secret\n")
     env = {k: v for k, v in os.environ.items() if k != "CENTER_KEY_PASSPHRASE"}
-    base = [sys.executable, "-m", "district_center.cli", "recover-station", "--data-dir", str(station_dir),
-            "--key-file", str(key_path), "--new-secret-file", str(sf)]
+    base = [
+        sys.executable,
+        "-m",
+        "district_center.cli",
+        "recover-station",
+        "--data-dir",
+        str(station_dir),
+        "--key-file",
+        str(key_path),
+        "--new-secret-file",
+        str(sf),
+    ]
     wrong = tmp_path / "wrong"
     wrong.write_text("not the passphrase\n")
-    out = subprocess.run([*base, "--passphrase-file", str(wrong)], capture_output=True, text=True, env=env,
-                         timeout=120)
+    out = subprocess.run(
+        [*base, "--passphrase-file", str(wrong)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 1 and "口令错误" in out.stderr
-    out = subprocess.run([*base, "--passphrase-file", str(pf)], capture_output=True, text=True, env=env,
-                         timeout=120)
+    out = subprocess.run(
+        [*base, "--passphrase-file", str(pf)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert "brand-new-admin-secret" not in out.stdout + out.stderr
     store = StationStore.open(station_dir)
@@ -178,8 +217,9 @@ def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
         store.close()
 
 
-def test_recover_station_refuses_unreadable_or_empty_new_secret(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_recover_station_refuses_unreadable_or_empty_new_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from district_center.cli import main
 
     _, key_path, _ = init_keys(tmp_path / "center", PASS, kdf=FAST_KDF)
@@ -189,8 +229,19 @@ def test_recover_station_refuses_unreadable_or_empty_new_secret(tmp_path: Path,
     binary.write_bytes(b"\xff\xfe\x00secret")
     empty.write_text("\n")
     for secret_file, message in ((binary, "无法读取新密码文件"), (empty, "不能为空")):
-        code = main(["recover-station", "--data-dir", str(tmp_path / "station"), "--key-file", str(key_path),
-                     "--passphrase-file", str(pf), "--new-secret-file", str(secret_file)])
+        code = main(
+            [
+                "recover-station",
+                "--data-dir",
+                str(tmp_path / "station"),
+                "--key-file",
+                str(key_path),
+                "--passphrase-file",
+                str(pf),
+                "--new-secret-file",
+                str(secret_file),
+            ]
+        )
         assert code == 1 and message in capsys.readouterr().err
 
 
@@ -211,13 +262,29 @@ def test_commands_share_the_data_dir_default(tmp_path: Path, monkeypatch: pytest
     data_dir = load_settings().data_dir
     assert data_dir == (tmp_path / ".center-data").resolve()
     keys = load_key_file(data_dir / "district-keys.key.json", PASS)
-    store = StationStore.create(tmp_path / "station", station_name="幸福社区便民服务站",
-                                admin_secret="old-admin-secret", station_passphrase="station passphrase 1",
-                                kdf=StationKdf.insecure_fast())
+    store = StationStore.create(
+        tmp_path / "station",
+        station_name="幸福社区便民服务站",
+        admin_secret="old-admin-secret",
+        station_passphrase="station passphrase 1",
+        kdf=StationKdf.insecure_fast(),
+    )
     store.set_recovery_key(keys.recovery_public_b64)
     store.close()
-    assert main(["recover-station", "--data-dir", str(tmp_path / "station"), "--passphrase-file", str(pf),
-                 "--new-secret-file", str(sf)]) == 0
+    assert (
+        main(
+            [
+                "recover-station",
+                "--data-dir",
+                str(tmp_path / "station"),
+                "--passphrase-file",
+                str(pf),
+                "--new-secret-file",
+                str(sf),
+            ]
+        )
+        == 0
+    )
     store = StationStore.open(tmp_path / "station")
     try:
         store.unlock_admin("brand-new-admin-secret")

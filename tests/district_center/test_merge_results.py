@@ -65,8 +65,10 @@ def _apply_feed(http: httpx.Client, case: Case) -> Case:
 
 
 def test_station_push_before_feed_does_not_roll_back_center_status(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区韩森寨街道便民服务站", jurisdiction="新城区")
     http = client(st)
     case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
@@ -83,8 +85,10 @@ def test_station_push_before_feed_does_not_roll_back_center_status(
     assert row.status == "in_review" and row.version == case.version
     merged = Case.from_dict(row.document)
     assert merged.status is CaseStatus.IN_REVIEW and merged.rating is not None
-    assert [t.to_status for t in merged.history if t.side is Side.CENTER] == [CaseStatus.DELIVERED,
-                                                                              CaseStatus.IN_REVIEW]
+    assert [t.to_status for t in merged.history if t.side is Side.CENTER] == [
+        CaseStatus.DELIVERED,
+        CaseStatus.IN_REVIEW,
+    ]
     assert push(http, case.to_dict())[0] == receipt  # replay: same receipt
 
     # 补齐补正 at the center, then the station (after its feed) records the supplement at its window
@@ -105,8 +109,13 @@ def test_station_push_before_feed_does_not_roll_back_center_status(
 
     # decided at the center; a station withdrawal pushed before the feed arrives is refused with the reason
     _ok(reviewer.post(base + "/decision", json={"approve": True}))
-    local.transition(CaseStatus.WITHDRAWN, actor="w-02", at=supplied_at + dt.timedelta(hours=2),
-                     reason="申请人撤回", side=Side.STATION)
+    local.transition(
+        CaseStatus.WITHDRAWN,
+        actor="w-02",
+        at=supplied_at + dt.timedelta(hours=2),
+        reason="申请人撤回",
+        side=Side.STATION,
+    )
     refused = push(http, local.to_dict())[0]
     assert (refused["status"], refused["code"]) == ("rejected", "status_overruled")
     row = _stored(center, case.id)
@@ -115,8 +124,10 @@ def test_station_push_before_feed_does_not_roll_back_center_status(
 
 
 def test_station_hand_over_moves_center_forward(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     st = new_station("新城区自强路街道便民服务站", jurisdiction="新城区")
     http = client(st)
     case = case_doc(st, CITY_A["code"], jurisdiction="新城区")
@@ -137,17 +148,25 @@ def test_station_hand_over_moves_center_forward(
 def _collected_case(station: StationIdentity, item_code: str, jurisdiction: str) -> Case:
     """代收: collected for another jurisdiction, no promised date (the clock has not started)."""
     applicant = Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X", "13800138000")
-    case = Case.new(number=f"261120-{station.station_no:03d}-77001", station_id=station.station_id,
-                    catalog_version=1, applicant=applicant, at=AT, item_code=item_code,
-                    jurisdiction=jurisdiction)
+    case = Case.new(
+        number=f"261120-{station.station_no:03d}-77001",
+        station_id=station.station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=AT,
+        item_code=item_code,
+        jurisdiction=jurisdiction,
+    )
     case.transition(CaseStatus.COLLECTED, actor="w-01", at=AT)
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     return case
 
 
 def test_collected_case_clock_starts_when_the_department_accepts_it(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     origin = new_station("阎良区北屯街道便民服务站", jurisdiction="阎良区")
     http = client(origin)
     case = _collected_case(origin, CITY_A["code"], "西安市")
@@ -155,15 +174,17 @@ def test_collected_case_clock_starts_when_the_department_accepts_it(
     assert _stored(center, case.id).promised_date is None
     received = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # a Monday, China time 10:00
     with center.db.session() as s:
-        backoffice.accept_for_review(s, backoffice.Reviewer("user:0", ("reviewer",), "市发改委"), case.id,
-                                     at=received)
+        backoffice.accept_for_review(
+            s, backoffice.Reviewer("user:0", ("reviewer",), "市发改委"), case.id, at=received
+        )
     with center.db.read_session() as s:
         item = Catalog.from_dict(sample_catalog()).item(CITY_A["code"])
         expected = backoffice.work_calendar(s).deadline_for(dt.date(2026, 11, 23), item.promised_limit)
     row = _stored(center, case.id)
     assert row.promised_date == expected.date.isoformat() and row.due_date == row.promised_date
-    event = next(e for e in feed(http)
-                 if e["case_id"] == case.id and e["payload"].get("status") == "in_review")
+    event = next(
+        e for e in feed(http) if e["case_id"] == case.id and e["payload"].get("status") == "in_review"
+    )
     assert event["payload"]["promised_date"] == expected.date.isoformat()
     assert event["payload"]["promised_date_provisional"] is expected.provisional
 
@@ -176,8 +197,11 @@ def test_collected_case_clock_starts_when_the_department_accepts_it(
 
 
 def test_list_sorts_and_filters_on_stored_due_date_and_parses_one_page(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client], monkeypatch: pytest.MonkeyPatch) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     st = new_station("新城区解放门街道便民服务站", jurisdiction="新城区")
     http = client(st)
     paused = case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=dt.date(2021, 3, 1))
@@ -187,8 +211,9 @@ def test_list_sorts_and_filters_on_stored_due_date_and_parses_one_page(
     with center.db.session() as s:
         backoffice.accept_for_review(s, reviewer, paused.id, at=dt.datetime(2021, 2, 22, 2, tzinfo=dt.UTC))
         missing = [backoffice.MissingMaterial("M9", "户口簿", "未提供")]
-        backoffice.request_supplement(s, reviewer, paused.id, missing,
-                                      at=dt.datetime(2021, 2, 22, 3, tzinfo=dt.UTC))
+        backoffice.request_supplement(
+            s, reviewer, paused.id, missing, at=dt.datetime(2021, 2, 22, 3, tzinfo=dt.UTC)
+        )
         backoffice.mark_supplied(s, reviewer, paused.id, at=dt.datetime(2021, 2, 26, 3, tzinfo=dt.UTC))
     row = _stored(center, paused.id)
     assert row.promised_date == "2021-03-01" and row.due_date == "2021-03-05"  # 4 working days paused
@@ -207,8 +232,11 @@ def test_list_sorts_and_filters_on_stored_due_date_and_parses_one_page(
     with center.db.read_session() as s:
         first = backoffice.list_cases(s, supervisor, status=["in_review", "queued"], limit=1, today=today)
         assert len(parsed) == 1
-        both = [r["id"] for r in backoffice.list_cases(s, supervisor, due_before="2021-03-05", today=today)
-                if r["id"] in (paused.id, plain.id)]
+        both = [
+            r["id"]
+            for r in backoffice.list_cases(s, supervisor, due_before="2021-03-05", today=today)
+            if r["id"] in (paused.id, plain.id)
+        ]
         early = [r["id"] for r in backoffice.list_cases(s, supervisor, due_before="2021-03-04", today=today)]
         report = backoffice.deadline_report(s, supervisor, today=today)
     assert first[0]["overdue"]
@@ -223,8 +251,10 @@ def _upload_result(reviewer: httpx.Client, base: str, data: bytes) -> str:
 
 
 def test_station_downloads_result_documents_listed_in_feed(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     origin = new_station("阎良区新华路街道便民服务站", jurisdiction="阎良区")
     city = new_station("西安市政务服务中心西厅通办窗口", jurisdiction="西安市")
     stranger = new_station("新城区中山门街道便民服务站", jurisdiction="新城区")
@@ -238,8 +268,11 @@ def test_station_downloads_result_documents_listed_in_feed(
         pdf = f"%PDF-1.4 准予许可决定书 {pickup.value}".encode()
         sha = _upload_result(reviewer, base, pdf)
         unused = _upload_result(reviewer, base, b"%PDF-1.4 draft, not the result")
-        _ok(reviewer.post(base + "/decision", json={"approve": True, "result": {"name": "许可证",
-                                                                                "documents": [sha]}}))
+        _ok(
+            reviewer.post(
+                base + "/decision", json={"approve": True, "result": {"name": "许可证", "documents": [sha]}}
+            )
+        )
         _ok(reviewer.post(base + "/result-ready"))
 
         listed = {"sha256": sha, "name": "决定书.pdf", "size": len(pdf), "mime": "application/pdf"}
@@ -265,8 +298,14 @@ def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() 
     from district_center.services.merge import merge_station_push
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
-    center_copy = Case.new(number="261120-001-00009", station_id="st-1", catalog_version=1,
-                           applicant=applicant, at=AT, item_code=CITY_A["code"])
+    center_copy = Case.new(
+        number="261120-001-00009",
+        station_id="st-1",
+        catalog_version=1,
+        applicant=applicant,
+        at=AT,
+        item_code=CITY_A["code"],
+    )
     center_copy.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     center_copy.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     station_copy = Case.from_dict(center_copy.to_dict())
@@ -287,9 +326,13 @@ def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() 
     assert not ignored and merged.status is CaseStatus.IN_REVIEW
     assert [(s.requested_at, s.supplied_at) for s in merged.supplements] == [(asked_at, supplied)]
     assert [(t.to_status, t.side) for t in merged.history] == [
-        (CaseStatus.ACCEPTED, Side.STATION), (CaseStatus.QUEUED, Side.STATION),
-        (CaseStatus.DELIVERED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.CENTER),
-        (CaseStatus.SUPPLEMENT_REQUESTED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.STATION)]
+        (CaseStatus.ACCEPTED, Side.STATION),
+        (CaseStatus.QUEUED, Side.STATION),
+        (CaseStatus.DELIVERED, Side.CENTER),
+        (CaseStatus.IN_REVIEW, Side.CENTER),
+        (CaseStatus.SUPPLEMENT_REQUESTED, Side.CENTER),
+        (CaseStatus.IN_REVIEW, Side.STATION),
+    ]
     assert merged.version == station_copy.version
 
 
@@ -300,22 +343,35 @@ def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken()
     from district_center.services.merge import merge_station_push
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
-    sent = Case.new(number="261120-001-00010", station_id="st-1", catalog_version=1,
-                    applicant=applicant, at=AT, item_code=CITY_A["code"])
+    sent = Case.new(
+        number="261120-001-00010",
+        station_id="st-1",
+        catalog_version=1,
+        applicant=applicant,
+        at=AT,
+        item_code=CITY_A["code"],
+    )
     sent.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     sent.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     center_copy = Case.from_dict(sent.to_dict())
-    center_copy.transition(CaseStatus.DELIVERED, actor="district-center", at=AT + dt.timedelta(minutes=1),
-                           side=Side.CENTER)
+    center_copy.transition(
+        CaseStatus.DELIVERED, actor="district-center", at=AT + dt.timedelta(minutes=1), side=Side.CENTER
+    )
 
     withdrawn = Case.from_dict(sent.to_dict())
-    withdrawn.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT + dt.timedelta(minutes=2),
-                         reason="申请人撤回", side=Side.STATION)
+    withdrawn.transition(
+        CaseStatus.WITHDRAWN,
+        actor="w-01",
+        at=AT + dt.timedelta(minutes=2),
+        reason="申请人撤回",
+        side=Side.STATION,
+    )
     merged, ignored = merge_station_push(center_copy, withdrawn)
     assert not ignored and merged.status is CaseStatus.WITHDRAWN
     assert [(t.from_status, t.to_status, t.side) for t in merged.history][-2:] == [
         (CaseStatus.QUEUED, CaseStatus.DELIVERED, Side.CENTER),
-        (CaseStatus.DELIVERED, CaseStatus.WITHDRAWN, Side.STATION)]
+        (CaseStatus.DELIVERED, CaseStatus.WITHDRAWN, Side.STATION),
+    ]
 
     rated = Case.from_dict(sent.to_dict())
     rated.transition(CaseStatus.DELIVERED, actor="sync", at=AT + dt.timedelta(minutes=3), side=Side.STATION)
@@ -325,8 +381,10 @@ def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken()
 
 
 def test_a_withdrawal_after_the_decision_is_refused_with_the_centers_status(
-        center: RunningCenter, new_station: Callable[..., StationIdentity],
-        client: Callable[[StationIdentity], httpx.Client]) -> None:
+    center: RunningCenter,
+    new_station: Callable[..., StationIdentity],
+    client: Callable[[StationIdentity], httpx.Client],
+) -> None:
     """The station withdraws (or rates and withdraws) after the department decided: the merge would ignore
     the withdrawal, so the receipt is rejected (code ``status_overruled``) naming the center's status, nothing
     of that version is stored, and a replay gets the same answer. A push that keeps the center's status is
@@ -344,15 +402,27 @@ def test_a_withdrawal_after_the_decision_is_refused_with_the_centers_status(
     local = Case.from_dict(case.to_dict())
     local.transition(CaseStatus.DELIVERED, actor="sync", at=AT + dt.timedelta(minutes=5), side=Side.STATION)
     local.rate(Rating(RatingLevel.SATISFIED, AT + dt.timedelta(hours=1)))
-    local.transition(CaseStatus.WITHDRAWN, actor="w-01", at=AT + dt.timedelta(hours=2), reason="申请人撤回",
-                     side=Side.STATION)
+    local.transition(
+        CaseStatus.WITHDRAWN,
+        actor="w-01",
+        at=AT + dt.timedelta(hours=2),
+        reason="申请人撤回",
+        side=Side.STATION,
+    )
     receipt = push(http, local.to_dict())[0]
-    assert (receipt["status"], receipt["version"], receipt["code"]) == ("rejected", local.version,
-                                                                        "status_overruled")
+    assert (receipt["status"], receipt["version"], receipt["code"]) == (
+        "rejected",
+        local.version,
+        "status_overruled",
+    )
     assert receipt["reason"] == "区中心已对该件作出决定（准予办理），不能再撤回；请刷新后按结果办理。"
     after = _stored(center, case.id)
     assert (after.status, after.version, after.digest, after.document) == (
-        "approved", before.version, before.digest, before.document)
+        "approved",
+        before.version,
+        before.digest,
+        before.document,
+    )
     assert after.document.get("rating") is None
     assert push(http, local.to_dict())[0] == receipt  # a replay of (id, version): the same answer
 
@@ -370,16 +440,28 @@ def test_only_an_overruled_final_move_is_refused() -> None:
     from district_center.services.ingest import overruled_reason
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
-    c = Case.new(number="261120-001-00011", station_id="st-1", catalog_version=1, applicant=applicant, at=AT,
-                 item_code=CITY_A["code"])
-    for step, side in ((CaseStatus.ACCEPTED, Side.STATION), (CaseStatus.QUEUED, Side.STATION),
-                       (CaseStatus.DELIVERED, Side.CENTER), (CaseStatus.IN_REVIEW, Side.CENTER)):
+    c = Case.new(
+        number="261120-001-00011",
+        station_id="st-1",
+        catalog_version=1,
+        applicant=applicant,
+        at=AT,
+        item_code=CITY_A["code"],
+    )
+    for step, side in (
+        (CaseStatus.ACCEPTED, Side.STATION),
+        (CaseStatus.QUEUED, Side.STATION),
+        (CaseStatus.DELIVERED, Side.CENTER),
+        (CaseStatus.IN_REVIEW, Side.CENTER),
+    ):
         c.transition(step, actor="x", at=AT, side=side)
     assert overruled_reason(c, CaseStatus.IN_REVIEW) is None  # not a final move: ignored, still accepted
     assert overruled_reason(c, CaseStatus.WITHDRAWN) == (
-        "区中心该件当前为“审查中”，不能再撤回；请刷新后按区中心的状态办理。")
+        "区中心该件当前为“审查中”，不能再撤回；请刷新后按区中心的状态办理。"
+    )
     c.transition(CaseStatus.REJECTED, actor="x", at=AT, reason="不符合条件", side=Side.CENTER)
     for step in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER, CaseStatus.CLOSED):
         c.transition(step, actor="x", at=AT, side=Side.CENTER)
     assert overruled_reason(c, CaseStatus.HANDED_OVER) == (
-        "区中心已对该件作出决定（已办结·不予办理），不能再登记送达；请刷新后按结果办理。")
+        "区中心已对该件作出决定（已办结·不予办理），不能再登记送达；请刷新后按结果办理。"
+    )

@@ -45,9 +45,15 @@ def test_concurrent_upgrades_are_serialised(postgres_server, tmp_path):
     # SQLite: there one process owns the embedded database.
     pg_db = Database(postgres_server.create_database("mig"))
     env = {**os.environ, "CENTER_DATABASE_URL": pg_db.url}
-    procs = [subprocess.Popen([sys.executable, "-m", "district_center.cli", "db", "upgrade", "--data-dir",
-                               str(tmp_path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "district_center.cli", "db", "upgrade", "--data-dir", str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()

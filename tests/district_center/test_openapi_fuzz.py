@@ -36,8 +36,16 @@ class SignAsStation(requests.auth.AuthBase):
         body = r.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        r.headers.update(sign_request(self.station.key, self.station.station_id, r.method or "GET",
-                                      r.path_url, body, now=time.time()))
+        r.headers.update(
+            sign_request(
+                self.station.key,
+                self.station.station_id,
+                r.method or "GET",
+                r.path_url,
+                body,
+                now=time.time(),
+            )
+        )
         return r
 
 
@@ -52,8 +60,14 @@ def test_openapi_fuzz_finds_no_server_errors(center, new_station, mode):
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case: schemathesis.Case) -> None:
             response = case.call(base_url=center.url, session=session, timeout=30)
             case.validate_response(response, checks=CHECKS)

@@ -16,9 +16,22 @@ from district_center.devtools.server import free_port
 def test_serve_from_empty_directory(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTER_")}
-    proc = subprocess.Popen([sys.executable, "-m", "district_center.cli", "serve", "--data-dir",
-                             str(tmp_path / "data"), "--port", str(port)], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "district_center.cli",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -20,8 +20,15 @@ FEED = "/api/v1/feed?after=0&limit=10"
 
 
 def _get(center, station, path=FEED, *, key=None, now=None, nonce=None, station_id=None, mutate=None):
-    headers = sign_request(key or station.key, station_id or station.station_id, "GET", path, b"",
-                           now=time.time() if now is None else now, nonce=nonce)
+    headers = sign_request(
+        key or station.key,
+        station_id or station.station_id,
+        "GET",
+        path,
+        b"",
+        now=time.time() if now is None else now,
+        nonce=nonce,
+    )
     if mutate:
         mutate(headers)
     return httpx.get(center.url + path, headers=headers)
@@ -50,8 +57,11 @@ def test_tampered_body_refused(center, new_station):
     st = new_station()
     body = b'{"cursor": 0}'
     headers = sign_request(st.key, st.station_id, "POST", "/api/v1/feed/ack", body, now=time.time())
-    _problem(httpx.post(center.url + "/api/v1/feed/ack", content=b'{"cursor": 1}', headers=headers),
-             401, "bad_digest")
+    _problem(
+        httpx.post(center.url + "/api/v1/feed/ack", content=b'{"cursor": 1}', headers=headers),
+        401,
+        "bad_digest",
+    )
     headers[HEADER_CONTENT_SHA256] = "0" * 64
     _problem(httpx.post(center.url + "/api/v1/feed/ack", content=body, headers=headers), 401, "bad_digest")
 
@@ -88,8 +98,9 @@ def test_unknown_station_refused(center, new_station):
 def test_garbled_headers_refused(center, new_station):
     st = new_station()
     _problem(_get(center, st, mutate=lambda h: h.update({HEADER_SIGNATURE: "***"})), 400, "bad_message")
-    _problem(_get(center, st, mutate=lambda h: h.update({HEADER_STATION_ID: "x" * 500})), 401,
-             "unknown_station")
+    _problem(
+        _get(center, st, mutate=lambda h: h.update({HEADER_STATION_ID: "x" * 500})), 401, "unknown_station"
+    )
 
 
 def test_revoked_station_is_cut_off_at_once(center, new_station, client):

@@ -51,8 +51,9 @@ def test_token_login_roles_lockout_and_logout(center):
     assert httpx.post(url + "/logout", headers={"authorization": f"Bearer {token}"}).status_code == 204
     _problem(httpx.get(url + "/me", headers={"authorization": f"Bearer {token}"}), 401, "login_expired")
     for _ in range(5):
-        _problem(httpx.post(url + "/token", json={"username": "reviewer1", "password": "bad"}), 401,
-                 "login_failed")
+        _problem(
+            httpx.post(url + "/token", json={"username": "reviewer1", "password": "bad"}), 401, "login_failed"
+        )
     locked = httpx.post(url + "/token", json={"username": "reviewer1", "password": "审批员的长密码123"})
     _problem(locked, 401, "login_failed")
     assert "锁定" in locked.json()["detail"]
@@ -72,21 +73,31 @@ def test_require_user_enforces_roles(center):
         create_user(s, "sup1", "督查员的长密码123", ["supervisor"])
         create_user(s, "cat1", "目录管理员的长密码123", ["catalog_admin"])
     tc = httpx.Client(base_url=center.url)
-    tokens = {u: tc.post("/api/v1/auth/token", json={"username": u, "password": p}).json()["access_token"]
-              for u, p in [("sup1", "督查员的长密码123"), ("cat1", "目录管理员的长密码123")]}
+    tokens = {
+        u: tc.post("/api/v1/auth/token", json={"username": u, "password": p}).json()["access_token"]
+        for u, p in [("sup1", "督查员的长密码123"), ("cat1", "目录管理员的长密码123")]
+    }
     assert tc.get("/test-only/supervise", headers={"authorization": f"Bearer {tokens['sup1']}"}).json() == {
-        "user": "sup1"}
+        "user": "sup1"
+    }
     denied = tc.get("/test-only/supervise", headers={"authorization": f"Bearer {tokens['cat1']}"})
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
 
 
 def test_settings_layering(tmp_path):
     cfg = tmp_path / "center.toml"
-    cfg.write_text('[center]\nport = 9000\nskew_seconds = 120\ndistrict_name = "雁塔区"\nother = 1\n', "utf-8")
+    cfg.write_text(
+        '[center]\nport = 9000\nskew_seconds = 120\ndistrict_name = "雁塔区"\nother = 1\n', "utf-8"
+    )
     env = {"CENTER_PORT": "9100", "CENTER_AUTO_MIGRATE": "false", "CENTER_DATA_DIR": str(tmp_path / "d")}
     s = load_settings(cfg, env=env, host="0.0.0.0")
-    assert (s.port, s.skew_seconds, s.district_name, s.auto_migrate, s.host) == (9100, 120, "雁塔区", False,
-                                                                                  "0.0.0.0")
+    assert (s.port, s.skew_seconds, s.district_name, s.auto_migrate, s.host) == (
+        9100,
+        120,
+        "雁塔区",
+        False,
+        "0.0.0.0",
+    )
     assert s.database_url == f"sqlite:///{tmp_path / 'd' / 'center.sqlite3'}"
     assert s.blob_dir == tmp_path / "d" / "blobs" and s.extra == {"other": 1}
     (tmp_path / "c.json").write_text('{"max_attachment_bytes": 1024}', "utf-8")
@@ -97,7 +108,15 @@ def test_settings_layering(tmp_path):
 
 
 def test_json_log_lines_carry_fields_not_bodies():
-    record = logging.makeLogRecord({"msg": "request", "levelname": "INFO", "name": "district_center.http",
-                                    "route": "/api/v1/cases/{case_id}", "status": 200, "station": "s-1"})
+    record = logging.makeLogRecord(
+        {
+            "msg": "request",
+            "levelname": "INFO",
+            "name": "district_center.http",
+            "route": "/api/v1/cases/{case_id}",
+            "status": 200,
+            "station": "s-1",
+        }
+    )
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "request" and line["route"] == "/api/v1/cases/{case_id}" and line["status"] == 200

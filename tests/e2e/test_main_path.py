@@ -167,8 +167,17 @@ def test_main_path(browser: Any, demo: dict[str, Any], tmp_path: Path) -> None:
     page.context.close()
 
 
-def _walk(page: Any, guard: Any, browser: Any, demo: dict[str, Any], tokens: dict[str, str],
-          departments: list[str], scan: Path, center: str, t0: float) -> None:
+def _walk(
+    page: Any,
+    guard: Any,
+    browser: Any,
+    demo: dict[str, Any],
+    tokens: dict[str, str],
+    departments: list[str],
+    scan: Path,
+    center: str,
+    t0: float,
+) -> None:
     open_app(page, demo["url"], "unlock-submit")
     screenshot(page, "01-unlock")
     sign_in(page, "02", demo["worker_pin"])

@@ -33,8 +33,15 @@ from tests.sync.harness import CenterHandle, Station, new_station, start_center
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-artifacts" / "console"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "correct-horse-battery"
 PASSPHRASE = "district passphrase for console tests"
 FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost=8 * 1024)
@@ -58,13 +65,21 @@ class World:
         return self.center.url
 
 
-def _api_case(station: StationIdentity, item_code: str, n: int, *, promised: dt.date,
-              rating: RatingLevel | None = None) -> dict[str, Any]:
+def _api_case(
+    station: StationIdentity, item_code: str, n: int, *, promised: dt.date, rating: RatingLevel | None = None
+) -> dict[str, Any]:
     at = dt.datetime(2026, 8, 1, 2, 0, tzinfo=dt.UTC) + dt.timedelta(days=5 * n)
     applicant = Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X", "13800138000")
-    case = Case.new(number=f"261102-{station.station_no:03d}-{n:05d}", station_id=station.station_id,
-                    catalog_version=1, applicant=applicant, at=at, item_code=item_code,
-                    jurisdiction="新城区", pickup=Pickup(PickupMethod.STATION_WINDOW))
+    case = Case.new(
+        number=f"261102-{station.station_no:03d}-{n:05d}",
+        station_id=station.station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=at,
+        item_code=item_code,
+        jurisdiction="新城区",
+        pickup=Pickup(PickupMethod.STATION_WINDOW),
+    )
     case.transition(CaseStatus.ACCEPTED, actor="w-02", at=at)
     case.set_promised_date(promised, False, at=at)
     case.transition(CaseStatus.QUEUED, actor="w-02", at=at)
@@ -84,10 +99,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     other = next(i for i in center.catalog.items if i.department == OTHER_DEPARTMENT and i.accepts_new_cases)
     with center.center.db.session() as s:
         create_user(s, "admin", PASSWORD, ["catalog_admin"], display_name="清单管理员")
-        create_user(s, "reviewer", PASSWORD, ["reviewer"], department=item.department,
-                    display_name="审批员甲")
-        create_user(s, "reviewer2", PASSWORD, ["reviewer"], department=OTHER_DEPARTMENT,
-                    display_name="审批员乙")
+        create_user(
+            s, "reviewer", PASSWORD, ["reviewer"], department=item.department, display_name="审批员甲"
+        )
+        create_user(
+            s, "reviewer2", PASSWORD, ["reviewer"], department=OTHER_DEPARTMENT, display_name="审批员乙"
+        )
         create_user(s, "super", PASSWORD, ["supervisor"], display_name="监察员")
         create_user(s, "stadmin", PASSWORD, ["station_admin"], display_name="站点管理员")
         create_user(s, "locked", PASSWORD, ["supervisor"])
@@ -99,21 +116,43 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         assert report is not None and report.cases_delivered == 3
         api_station = enroll_station(center.url, code, name="第二社区便民服务站")
         today = dt.date.today()
-        entries = [_api_case(api_station, item.code, 1, promised=today - dt.timedelta(days=9)),
-                   _api_case(api_station, other.code, 2, promised=today + dt.timedelta(days=20))]
-        levels = [RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED, RatingLevel.BASICALLY_SATISFIED,
-                  RatingLevel.DISSATISFIED]
-        entries += [_api_case(api_station, (item if n % 2 else other).code, n,
-                              promised=today + dt.timedelta(days=30),
-                              rating=levels[n % 4] if n % 5 else RatingLevel.VERY_SATISFIED)
-                    for n in range(3, 23)]
+        entries = [
+            _api_case(api_station, item.code, 1, promised=today - dt.timedelta(days=9)),
+            _api_case(api_station, other.code, 2, promised=today + dt.timedelta(days=20)),
+        ]
+        levels = [
+            RatingLevel.VERY_SATISFIED,
+            RatingLevel.SATISFIED,
+            RatingLevel.BASICALLY_SATISFIED,
+            RatingLevel.DISSATISFIED,
+        ]
+        entries += [
+            _api_case(
+                api_station,
+                (item if n % 2 else other).code,
+                n,
+                promised=today + dt.timedelta(days=30),
+                rating=levels[n % 4] if n % 5 else RatingLevel.VERY_SATISFIED,
+            )
+            for n in range(3, 23)
+        ]
         with station_http(center.url, api_station) as http:
-            resp = http.post("/api/v1/cases/batch", content=canonical_json({"cases": entries}),
-                             headers={"content-type": "application/json"})
+            resp = http.post(
+                "/api/v1/cases/batch",
+                content=canonical_json({"cases": entries}),
+                headers={"content-type": "application/json"},
+            )
             assert resp.status_code == 200, resp.text
             assert all(r["status"] == "accepted" for r in resp.json()["receipts"]), resp.text
-        yield World(center, station, api_station, item.department, [c.id for c in cases],
-                    overdue_case=entries[0]["id"], other_case=entries[1]["id"])
+        yield World(
+            center,
+            station,
+            api_station,
+            item.department,
+            [c.id for c in cases],
+            overdue_case=entries[0]["id"],
+            other_case=entries[1]["id"],
+        )
     finally:
         station.close()
         center.stop()
@@ -128,8 +167,9 @@ def browser(chromium: Any) -> Any:
 def page(browser: Any, world: World) -> Iterator[Any]:
     allowed = urlparse(world.url).netloc
     foreign: list[str] = []
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN",
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
 
     def guard(route: Any) -> None:
         if urlparse(route.request.url).netloc == allowed:

@@ -43,8 +43,9 @@ def _broken_workbook(world: World) -> bytes:
     return out.getvalue()
 
 
-def test_catalog_admin_uploads_reviews_diff_and_publishes(page: Any, world: World, shoot: Any,
-                                                           tmp_path: Any) -> None:
+def test_catalog_admin_uploads_reviews_diff_and_publishes(
+    page: Any, world: World, shoot: Any, tmp_path: Any
+) -> None:
     sign_in(page, world, "admin")
     shoot(page, "01-home-catalog-admin")
     page.goto(world.url + "/console/catalog")
@@ -112,8 +113,9 @@ def test_holiday_calendar_publish(page: Any, world: World, shoot: Any) -> None:
     shoot(page, "06-calendar")
 
 
-def test_reviewer_asks_for_supplement_then_approves(page: Any, world: World, shoot: Any,
-                                                    tmp_path: Any) -> None:
+def test_reviewer_asks_for_supplement_then_approves(
+    page: Any, world: World, shoot: Any, tmp_path: Any
+) -> None:
     case_id = world.station_cases[0]
     sign_in(page, world, "reviewer", go="/console/cases")
     queue = page.get_by_test_id("queue")
@@ -149,8 +151,11 @@ def test_reviewer_asks_for_supplement_then_approves(page: Any, world: World, sho
     with world.center.center.db.read_session() as s:  # what the station's feed carried
         from district_center.models import FeedEventRecord
 
-        event = s.query(FeedEventRecord).filter(FeedEventRecord.case_id == case_id,
-                                                FeedEventRecord.type == "supplement_requested").one()
+        event = (
+            s.query(FeedEventRecord)
+            .filter(FeedEventRecord.case_id == case_id, FeedEventRecord.type == "supplement_requested")
+            .one()
+        )
         assert event.payload["missing"][0]["reason"] == "扫描件不清晰，请提交原件"
 
     page.get_by_role("button", name="补正材料已收到，继续审查").click()
@@ -217,8 +222,11 @@ def test_station_admin_adds_and_revokes_a_station(page: Any, world: World, shoot
     # a case version the center refuses (its scan was never uploaded) shows as a sync error of that station
     bad = _refused_entry(world)
     with station_http(world.url, world.api_station) as http:
-        resp = http.post("/api/v1/cases/batch", content=canonical_json({"cases": [bad]}),
-                         headers={"content-type": "application/json"})
+        resp = http.post(
+            "/api/v1/cases/batch",
+            content=canonical_json({"cases": [bad]}),
+            headers={"content-type": "application/json"},
+        )
         assert resp.json()["receipts"][0]["status"] == "rejected"
     sign_in(page, world, "stadmin", go="/console/stations")
     health = page.get_by_test_id("station-health")
@@ -249,8 +257,14 @@ def _refused_entry(world: World) -> dict[str, Any]:
 
     at = dt.datetime.now(dt.UTC)
     applicant = Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X", "13800138000")
-    case = Case.new(number="261122-002-09999", station_id=world.api_station.station_id, catalog_version=1,
-                    applicant=applicant, at=at, item_code=world.station.item_code)
+    case = Case.new(
+        number="261122-002-09999",
+        station_id=world.api_station.station_id,
+        catalog_version=1,
+        applicant=applicant,
+        at=at,
+        item_code=world.station.item_code,
+    )
     scan = "ab" * 32  # never uploaded
     case.set_material(MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (scan,)), at=at)
     case.transition(CaseStatus.ACCEPTED, actor="w-02", at=at)

@@ -36,11 +36,27 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="popple
 
 MM = 72 / 25.4  # points per mm
 EXPECTED = {  # strings each sample must print (beyond title, numbers and station)
-    "acceptance": ["王秀兰", "出生一件事", "新生儿户口登记", "承诺办结日期", "容缺后补", "告知承诺",
-                   "数据共享获取",
-                   "受理人", "盖章处", "6101**********2148"],
-    "collection": ["赵德明", "阎良区政务服务中心4层民生事务区D16窗口", "029-86868920", "业务属地",
-                   "收到申请材料之日起计为受理开始", "邮寄送达", "受理人"],
+    "acceptance": [
+        "王秀兰",
+        "出生一件事",
+        "新生儿户口登记",
+        "承诺办结日期",
+        "容缺后补",
+        "告知承诺",
+        "数据共享获取",
+        "受理人",
+        "盖章处",
+        "6101**********2148",
+    ],
+    "collection": [
+        "赵德明",
+        "阎良区政务服务中心4层民生事务区D16窗口",
+        "029-86868920",
+        "业务属地",
+        "收到申请材料之日起计为受理开始",
+        "邮寄送达",
+        "受理人",
+    ],
     "one_time_notice": ["陈志远", "需补齐补正的材料", "补正方式", "居民户口簿", "一次性告知", "经办人"],
     "refusal": ["刘建华", "不予受理", "理由", "行政复议", "行政诉讼", "六十日", "六个月", "经办人"],
     "long_materials": ["开小超市一件事", "烟草专卖零售许可证", "代理人证件号码"],
@@ -86,8 +102,9 @@ def rendered(out_dir: Path, render_warnings: _Records) -> dict[tuple[str, str], 
 
 
 def pdftotext(path: Path, *args: str) -> str:
-    return subprocess.run(["pdftotext", *args, str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", *args, str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def squash(text: str) -> str:
@@ -120,8 +137,9 @@ def test_valid_pdf_renders_to_png(rendered: dict[tuple[str, str], Path], name: s
 
 @pytest.mark.parametrize(("name", "layout"), CASES)
 def test_font_embedded_as_subset(rendered: dict[tuple[str, str], Path], name: str, layout: str) -> None:
-    fonts = subprocess.run(["pdffonts", str(rendered[name, layout])], check=True, capture_output=True,
-                           text=True).stdout.splitlines()[2:]
+    fonts = subprocess.run(
+        ["pdffonts", str(rendered[name, layout])], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
     cjk = [line for line in fonts if "DroidSansFallbackStation" in line]
     assert cjk, fonts
     for line in fonts:  # every font: embedded (emb), subset (sub), with a ToUnicode map (uni)
@@ -166,14 +184,16 @@ def assert_inside_margins(path: Path, layout: str) -> int:
 
 
 @pytest.mark.parametrize(("name", "layout"), CASES)
-def test_no_text_outside_the_page_margins(rendered: dict[tuple[str, str], Path], name: str,
-                                          layout: str) -> None:
+def test_no_text_outside_the_page_margins(
+    rendered: dict[tuple[str, str], Path], name: str, layout: str
+) -> None:
     assert assert_inside_margins(rendered[name, layout], layout) > 20
 
 
 EXTREMES = {
-    "cell_taller_than_a_page": Section("已收材料", table=(("序号", "材料名称", "提交方式"),
-                                                       ("1", "超长材料名称" * 400, "原件已核验"))),
+    "cell_taller_than_a_page": Section(
+        "已收材料", table=(("序号", "材料名称", "提交方式"), ("1", "超长材料名称" * 400, "原件已核验"))
+    ),
     "field_taller_than_a_page": Section("申请人信息", fields=(("申请人", "很长的名称" * 500),)),
     "ragged_table": Section("表", table=(("a", "b", "c"), ("1",), ("1", "2", "3", "多出的一格"))),
     "unbreakable_run": Section("说明", paragraphs=("A" * 500 + "，" + "1" * 300 + "。",)),
@@ -219,8 +239,9 @@ def test_long_material_list_spans_pages_cleanly(rendered: dict[tuple[str, str], 
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_qr_code_decodes_to_the_case_number(rendered: dict[tuple[str, str], Path], layout: str,
-                                            tmp_path: Path) -> None:
+def test_qr_code_decodes_to_the_case_number(
+    rendered: dict[tuple[str, str], Path], layout: str, tmp_path: Path
+) -> None:
     doc = collection()
     path = rendered["collection", layout]
     assert b"/Subtype /Image" in path.read_bytes()
@@ -230,8 +251,9 @@ def test_qr_code_decodes_to_the_case_number(rendered: dict[tuple[str, str], Path
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the printed QR")
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True
+    )
     (png,) = tmp_path.glob("p-*.png")
     found = [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
     assert found == [doc.case_number]
@@ -255,8 +277,9 @@ def test_rendering_is_fast(rendered: dict[tuple[str, str], Path]) -> None:
         assert time.process_time() - t < 1.0, layout
 
 
-def test_every_character_has_a_glyph(rendered: dict[tuple[str, str], Path],
-                                     render_warnings: _Records) -> None:
+def test_every_character_has_a_glyph(
+    rendered: dict[tuple[str, str], Path], render_warnings: _Records
+) -> None:
     """fpdf2 logs a warning for each character no embedded font can draw: none while rendering."""
     assert len(rendered) == len(CASES)
     assert render_warnings.messages == []
@@ -289,8 +312,15 @@ def _write(path: Path, data: bytes) -> Path:
 def test_section_numerals() -> None:
     from station_app.pdf.a4 import cn_numeral
 
-    assert [cn_numeral(n) for n in (1, 9, 10, 11, 20, 23, 99)] == ["一", "九", "十", "十一", "二十", "二十三",
-                                                                   "九十九"]
+    assert [cn_numeral(n) for n in (1, 9, 10, 11, 20, 23, 99)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十三",
+        "九十九",
+    ]
 
 
 def test_unknown_layout_is_refused() -> None:
@@ -301,8 +331,10 @@ def test_unknown_layout_is_refused() -> None:
 def test_wrap_keeps_chinese_punctuation_rules_and_width() -> None:
     doc = one_time_notice()
     view = DocumentView.of(doc)
-    text = ("您申请办理的“城乡居民养老保险参保登记”，申请材料不齐全或不符合法定形式。"
-            "现将需要补齐补正的全部材料一次性告知如上，请按上述要求准备材料后再次到任一服务站提交（咨询电话029-81160083），谢谢！")
+    text = (
+        "您申请办理的“城乡居民养老保险参保登记”，申请材料不齐全或不符合法定形式。"
+        "现将需要补齐补正的全部材料一次性告知如上，请按上述要求准备材料后再次到任一服务站提交（咨询电话029-81160083），谢谢！"
+    )
     with document_font(view) as font:
         pdf = DocumentPDF(view, font_path=font)
         pdf.add_page()
@@ -334,10 +366,16 @@ def test_documents_from_the_casework_builders_render(out_dir: Path) -> None:
     for m in (ID_CARD, FORM):
         record = MaterialRecord(m.code, m.name, Satisfaction.ORIGINAL_VERIFIED, scans, "w-01")
         case.set_material(record, at=NOW)
-    case.set_material(MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED,
-                                     due_date=dt.date(2026, 10, 16)), at=NOW)
-    case.set_material(MaterialRecord(INCOME.code, INCOME.name, Satisfaction.COMMITMENT,
-                                     commitment_text=INCOME.commitment_text), at=NOW)
+    case.set_material(
+        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 16)),
+        at=NOW,
+    )
+    case.set_material(
+        MaterialRecord(
+            INCOME.code, INCOME.name, Satisfaction.COMMITMENT, commitment_text=INCOME.commitment_text
+        ),
+        at=NOW,
+    )
     accept(case, CATALOG, WorkCalendar(), actor="w-01", at=NOW)
     receipt = acceptance_receipt(case, CATALOG, station=station, worker="王芳", issued_at=NOW)
     refused_case = new_case(at=NOW)

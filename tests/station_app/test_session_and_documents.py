@@ -57,4 +57,3 @@ def test_kiosk_cannot_reach_desk_screens_and_resets_after_inactivity():
     assert s.scratch == {}
     s.leave_kiosk(Worker("02", "王芳"))
     assert s.guard("cases") == "cases"
-

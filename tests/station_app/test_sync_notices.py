@@ -5,8 +5,18 @@ from __future__ import annotations
 
 def _put_notice(store, seq: int, type_: str, read: bool = False) -> None:
     with store.transaction(actor="sync", action="feed.apply") as tx:
-        tx.put("sync_inbox", f"{seq:012d}", {"seq": seq, "type": type_, "case_id": f"case-{seq}",
-                                            "at": "2026-11-20T02:00:00Z", "payload": {}, "read": read})
+        tx.put(
+            "sync_inbox",
+            f"{seq:012d}",
+            {
+                "seq": seq,
+                "type": type_,
+                "case_id": f"case-{seq}",
+                "at": "2026-11-20T02:00:00Z",
+                "payload": {},
+                "read": read,
+            },
+        )
 
 
 def test_unread_notices_come_first_marked_and_are_marked_read_once_seen(station, tmp_path):

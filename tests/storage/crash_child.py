@@ -30,20 +30,26 @@ def scan_bytes(case_id: str) -> bytes:
 
 def expected_doc(case_id: str) -> dict[str, object]:
     data = scan_bytes(case_id)
-    return {"id": case_id, "status": "accepted", "applicant": {"name": f"测试居民{case_id}"},
-            "pad": hashlib.sha256(case_id.encode()).hexdigest() * 40,
-            "scan": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mime": "image/jpeg"}}
+    return {
+        "id": case_id,
+        "status": "accepted",
+        "applicant": {"name": f"测试居民{case_id}"},
+        "pad": hashlib.sha256(case_id.encode()).hexdigest() * 40,
+        "scan": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mime": "image/jpeg"},
+    }
 
 
 def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) -> None:
     """The loop; never returns normally (it runs until killed)."""
     rng = random.Random(seed)
     if p_kill > 0:
+
         def hook(name: str) -> None:
             # compaction passes its one fault point rarely: weight it so every kind of write gets killed
             if rng.random() < (min(0.5, 6 * p_kill) if name.startswith("compact") else p_kill):
                 emit(f"KILL {name}")
                 os.kill(os.getpid(), signal.SIGKILL)
+
         _faults.hook = hook
     store = StationStore.open(data_dir)
     store.unlock_admin(ADMIN)

@@ -24,8 +24,9 @@ def png(size: int = 4096) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", os.urandom(size))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", os.urandom(size)) + chunk(b"IEND", b"")
+    )
 
 
 def pdf(size: int = 4096) -> bytes:
@@ -34,8 +35,15 @@ def pdf(size: int = 4096) -> bytes:
 
 def new_store(path: Path, **kw: object) -> StationStore:
     opts = kw.pop("options", None) or StoreOptions(reserve_bytes=0, warning_bytes=0)
-    return StationStore.create(path, station_name="测试站", admin_secret=ADMIN, station_passphrase=PASSPHRASE,
-                               kdf=FAST, options=opts, **kw)  # type: ignore[arg-type]
+    return StationStore.create(
+        path,
+        station_name="测试站",
+        admin_secret=ADMIN,
+        station_passphrase=PASSPHRASE,
+        kdf=FAST,
+        options=opts,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def open_admin(path: Path, **kw: object) -> StationStore:

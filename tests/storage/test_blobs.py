@@ -33,8 +33,11 @@ class Generated(io.RawIOBase):
         k = len(self.block)
         first = self.pos % k
         reps = (first + n) // k + 1
-        out = bytearray((self.block * reps)[first:first + n]) if reps < 4 else bytearray(
-            b"".join([self.block] * reps)[first:first + n])
+        out = (
+            bytearray((self.block * reps)[first : first + n])
+            if reps < 4
+            else bytearray(b"".join([self.block] * reps)[first : first + n])
+        )
         marks = [*enumerate(b"\xff\xd8\xff\xe0"), (self.size - 2, 0xFF), (self.size - 1, 0xD9)]
         for p, byte in marks:
             if self.pos <= p < self.pos + n:
@@ -81,9 +84,9 @@ def test_range_reads_and_resume_from_offset(store):
     data = jpeg(5 * CHUNK + 77)
     ref = store.blobs.put_bytes(data)
     for off, n in [(0, 10), (CHUNK - 3, 10), (2 * CHUNK, CHUNK), (len(data) - 5, 100), (len(data), 10)]:
-        assert store.blobs.read_range(ref.sha256, off, n) == data[off:off + n]
+        assert store.blobs.read_range(ref.sha256, off, n) == data[off : off + n]
     pieces = list(store.blobs.iter_chunks(ref.sha256, offset=CHUNK + 5, chunk_size=1 << 20))
-    assert b"".join(pieces) == data[CHUNK + 5:]
+    assert b"".join(pieces) == data[CHUNK + 5 :]
     assert all(len(p) == 1 << 20 for p in pieces[:-1])
 
 
@@ -97,14 +100,17 @@ def test_identical_scans_stored_once_and_names_hide_content(store):
     assert a.sha256 not in str(files[0]) and a.sha256[:16] not in files[0].read_bytes().hex()
 
 
-@pytest.mark.parametrize("data,word", [
-    (b"MZ\x90\x00" + os.urandom(5000), "只能上传"),
-    (b"GIF89a" + os.urandom(5000), "只能上传"),
-    (b"\xff\xd8\xff\xe0" + os.urandom(5000), "不完整"),  # JPEG without end marker: truncated scan
-    (png(5000)[:-12], "不完整"),
-    (b"%PDF-1.7\n" + os.urandom(5000), "不完整"),
-    (b"", "空"),
-])
+@pytest.mark.parametrize(
+    "data,word",
+    [
+        (b"MZ\x90\x00" + os.urandom(5000), "只能上传"),
+        (b"GIF89a" + os.urandom(5000), "只能上传"),
+        (b"\xff\xd8\xff\xe0" + os.urandom(5000), "不完整"),  # JPEG without end marker: truncated scan
+        (png(5000)[:-12], "不完整"),
+        (b"%PDF-1.7\n" + os.urandom(5000), "不完整"),
+        (b"", "空"),
+    ],
+)
 def test_other_files_are_refused_with_chinese_message(store, data, word):
     with pytest.raises(AttachmentRejected) as info:
         store.blobs.put_bytes(data)
@@ -130,12 +136,12 @@ def test_chunk_reorder_truncation_and_flip_are_detected(store):
     raw = path.read_bytes()
     start = len(MAGIC) + HEADER_LEN
     step = CHUNK + 28
-    c0, c1 = raw[start:start + step], raw[start + step:start + 2 * step]
+    c0, c1 = raw[start : start + step], raw[start + step : start + 2 * step]
     variants = {
-        "swap": raw[:start] + c1 + c0 + raw[start + 2 * step:],
+        "swap": raw[:start] + c1 + c0 + raw[start + 2 * step :],
         "truncate_at_chunk": raw[: start + 3 * step],
         "truncate_mid": raw[:-7],
-        "flip": raw[:start + 100] + bytes([raw[start + 100] ^ 1]) + raw[start + 101:],
+        "flip": raw[: start + 100] + bytes([raw[start + 100] ^ 1]) + raw[start + 101 :],
     }
     for _name, bad in variants.items():
         path.write_bytes(bad)

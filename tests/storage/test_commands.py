@@ -22,8 +22,20 @@ def secrets(tmp_path, monkeypatch):
 
 def test_init_then_verify_ok_then_tampered(tmp_path, secrets, capsys):
     d = tmp_path / "st"
-    assert main(["init", "--data-dir", str(d), "--station-name", "某某社区便民服务站",
-                 "--admin-secret-file", str(secrets)]) == 0
+    assert (
+        main(
+            [
+                "init",
+                "--data-dir",
+                str(d),
+                "--station-name",
+                "某某社区便民服务站",
+                "--admin-secret-file",
+                str(secrets),
+            ]
+        )
+        == 0
+    )
     assert "已在" in capsys.readouterr().out
     assert main(["init", "--data-dir", str(d), "--admin-secret-file", str(secrets)]) == 1
     assert "已经初始化" in capsys.readouterr().err
@@ -67,8 +79,12 @@ def test_verify_reports_corrupt_journal_and_busy_store(tmp_path, secrets, capsys
 
 
 def test_init_without_secrets_and_without_terminal_fails_clearly(tmp_path, monkeypatch, capsys):
-    for k in ("STATION_PASSPHRASE", "STATION_ADMIN_SECRET", "STATION_PASSPHRASE_FILE",
-              "STATION_ADMIN_SECRET_FILE"):
+    for k in (
+        "STATION_PASSPHRASE",
+        "STATION_ADMIN_SECRET",
+        "STATION_PASSPHRASE_FILE",
+        "STATION_ADMIN_SECRET_FILE",
+    ):
         monkeypatch.delenv(k, raising=False)
     assert main(["init", "--data-dir", str(tmp_path / "st")]) == 1
     assert "STATION_ADMIN_SECRET" in capsys.readouterr().err

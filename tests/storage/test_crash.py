@@ -99,8 +99,8 @@ def test_sigkill_at_random_moments(tmp_path):
     data_dir = tmp_path / "st"
     new_store(data_dir).close()
     rng = random.Random(20261122)
-    committed: set[str] = set()   # commit returned, not being deleted
-    maybe: set[str] = set()       # begun or being deleted: may or may not be present
+    committed: set[str] = set()  # commit returned, not being deleted
+    maybe: set[str] = set()  # begun or being deleted: may or may not be present
     checked_blobs: set[str] = set()
     kill_points: dict[str, int] = {}
     total_ok = 0
@@ -150,7 +150,12 @@ def test_sigkill_at_random_moments(tmp_path):
     assert total_ok >= KILLS // 2, f"only {total_ok} cases committed across {KILLS} kills"
     # the self-kills landed inside every kind of write
     if KILLS >= 100:
-        for point in ("journal.torn", "journal.before_head", "blob.mid", "blob.before_rename",
-                      "compact.before_head"):
+        for point in (
+            "journal.torn",
+            "journal.before_head",
+            "blob.mid",
+            "blob.before_rename",
+            "compact.before_head",
+        ):
             assert kill_points.get(point, 0) >= 1, f"no kill at {point}: {kill_points}"
     print(f"kills inside writes: {kill_points}; cases committed: {total_ok}")

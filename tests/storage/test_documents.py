@@ -140,9 +140,13 @@ def test_torn_tail_is_cut_and_store_keeps_working(tmp_path):
 
 def test_blob_refs_convention():
     sha = "ab" * 32
-    doc = {"scan": {"sha256": sha, "size": 1, "mime": "image/png"},
-           "materials": [{"attachments": ["cd" * 32, "not-a-hash"]}],
-           "result": {"documents": ["ef" * 32]}, "photo_sha256": "01" * 32, "other": "23" * 32}
+    doc = {
+        "scan": {"sha256": sha, "size": 1, "mime": "image/png"},
+        "materials": [{"attachments": ["cd" * 32, "not-a-hash"]}],
+        "result": {"documents": ["ef" * 32]},
+        "photo_sha256": "01" * 32,
+        "other": "23" * 32,
+    }
     assert blob_refs(doc) == {sha, "cd" * 32, "ef" * 32, "01" * 32}
 
 

@@ -179,15 +179,21 @@ def test_recover_with_district_key_rewrites_admin_slot(store_dir):
     with pytest.raises(WrongSecret):
         s.unlock_admin(ADMIN)
     s.unlock_admin("brand-new-admin-pw")
-    assert any(e["action"] == "key.admin_changed" and e["actor"] == "district-recovery"
-               for e in s.audit_entries())
+    assert any(
+        e["action"] == "key.admin_changed" and e["actor"] == "district-recovery" for e in s.audit_entries()
+    )
     s.close()
 
 
 def test_secret_strength_is_enforced(tmp_path, store_dir):
     with pytest.raises(WeakSecret):
-        StationStore.create(tmp_path / "x", station_name="x", admin_secret="short",
-                            station_passphrase=PASSPHRASE, kdf=KdfParams.insecure_fast())
+        StationStore.create(
+            tmp_path / "x",
+            station_name="x",
+            admin_secret="short",
+            station_passphrase=PASSPHRASE,
+            kdf=KdfParams.insecure_fast(),
+        )
     s = open_admin(store_dir)
     with pytest.raises(WeakSecret):
         s.add_worker("w9", "12", actor="admin")
@@ -196,8 +202,9 @@ def test_secret_strength_is_enforced(tmp_path, store_dir):
 
 def test_kdf_parameters_are_stored_per_slot_and_can_be_raised(store_dir):
     s = open_admin(store_dir)
-    stronger = KdfParams.from_dict({**s.keys.kdf.to_dict(), **(
-        {"iterations": 2} if s.keys.kdf.alg == "argon2id" else {"n": 2**11})})
+    stronger = KdfParams.from_dict(
+        {**s.keys.kdf.to_dict(), **({"iterations": 2} if s.keys.kdf.alg == "argon2id" else {"n": 2**11})}
+    )
     s.keys.kdf = stronger
     s.add_worker("w0", "111111", actor="admin")  # rewrites only w0's slot with the new parameters
     assert s.keys.slots["worker:w0"]["kdf"] == stronger.to_dict()

@@ -11,10 +11,18 @@ from storage.retention import mark_center_confirmed, purge_expired
 from .helpers import jpeg, new_store, open_admin, pdf, png
 
 RESIDENTS = [
-    {"name": "欧阳明华", "id_number": "610102199003071234", "phone": "13912345678",
-     "address": "雁塔区科技路88号"},
-    {"name": "Zhang Weiguo", "id_number": "63010219851212567X", "phone": "18609871234",
-     "address": "城中区南大街7号"},
+    {
+        "name": "欧阳明华",
+        "id_number": "610102199003071234",
+        "phone": "13912345678",
+        "address": "雁塔区科技路88号",
+    },
+    {
+        "name": "Zhang Weiguo",
+        "id_number": "63010219851212567X",
+        "phone": "18609871234",
+        "address": "城中区南大街7号",
+    },
 ]
 SCAN_MARKER = b"SCAN-CONTENT-MARKER-7f3a9c"
 
@@ -29,13 +37,21 @@ def test_no_personal_data_in_files_or_logs(tmp_path, caplog):
     s = new_store(d)
     s.add_worker("w01", "135790", actor="admin")
     scans = [jpeg(200_000, seed=SCAN_MARKER[:16]) + SCAN_MARKER, png(3000), pdf(3000)]
-    scans[0] = scans[0][:-len(SCAN_MARKER)]  # keep the JPEG end marker last
+    scans[0] = scans[0][: -len(SCAN_MARKER)]  # keep the JPEG end marker last
     scans[0] = scans[0][:-2] + SCAN_MARKER + b"\xff\xd9"
     refs = [s.blobs.put_bytes(x) for x in scans]
     for i, r in enumerate(RESIDENTS):
         with s.transaction(actor="worker:w01") as tx:
-            tx.put("cases", f"case{i}", {"status": "closed", "applicant": r, "history": [
-                {"to": "closed", "at": "2026-01-01T00:00:00Z"}], "scans": [x.sha256 for x in refs]})
+            tx.put(
+                "cases",
+                f"case{i}",
+                {
+                    "status": "closed",
+                    "applicant": r,
+                    "history": [{"to": "closed", "at": "2026-01-01T00:00:00Z"}],
+                    "scans": [x.sha256 for x in refs],
+                },
+            )
             tx.put("outbox", f"case{i}", {"kind": "case", "summary": r["name"]})
             tx.audit("case.accepted", case=f"case{i}")
     s.compact()

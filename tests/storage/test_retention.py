@@ -13,12 +13,21 @@ NOW = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
 
 
 def case(status: str, closed_at: str, scans: list[str]) -> dict[str, object]:
-    return {"id": "x", "number": "N-1", "item_code": "1161" * 8 + "0", "bundle_code": None, "status": status,
-            "applicant": {"name": "李四", "id_number": "610102199003071234"},
-            "materials": [{"code": "m1", "attachments": scans}],
-            "history": [{"from": "draft", "to": "accepted", "at": "2026-09-01T01:00:00Z"},
-                        {"from": "accepted", "to": status, "at": closed_at}],
-            "created_at": "2026-09-01T00:00:00Z", "updated_at": closed_at}
+    return {
+        "id": "x",
+        "number": "N-1",
+        "item_code": "1161" * 8 + "0",
+        "bundle_code": None,
+        "status": status,
+        "applicant": {"name": "李四", "id_number": "610102199003071234"},
+        "materials": [{"code": "m1", "attachments": scans}],
+        "history": [
+            {"from": "draft", "to": "accepted", "at": "2026-09-01T01:00:00Z"},
+            {"from": "accepted", "to": status, "at": closed_at},
+        ],
+        "created_at": "2026-09-01T00:00:00Z",
+        "updated_at": closed_at,
+    }
 
 
 def test_purge_rules_tombstone_and_blobs(tmp_path):

@@ -16,8 +16,10 @@ from tests.sync.harness import start_center
 
 def main() -> None:
     handle = start_center(Path(sys.argv[1]))
-    print(json.dumps({"url": handle.url, "port": handle.port,
-                      "database_url": handle.settings.database_url}), flush=True)
+    print(
+        json.dumps({"url": handle.url, "port": handle.port, "database_url": handle.settings.database_url}),
+        flush=True,
+    )
     while handle.thread.is_alive():
         time.sleep(0.5)
 

@@ -76,8 +76,7 @@ class FaultProxy:
 
     def start(self) -> FaultProxy:
         self._thread.start()
-        fut = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._handle, "127.0.0.1", 0), self._loop)
+        fut = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._handle, "127.0.0.1", 0), self._loop)
         self._server = fut.result(10)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -98,6 +97,7 @@ class FaultProxy:
         async def stop() -> None:
             if self._server is not None:
                 self._server.close()
+
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
@@ -165,9 +165,13 @@ class FaultProxy:
             if fault and fault.startswith("status_"):
                 code = fault.split("_")[1]
                 body = b'{"status":' + code.encode() + b',"code":"proxy","detail":"proxy","title":"x"}'
-                writer.write(b"HTTP/1.1 " + code.encode() + b" Proxy\r\nContent-Type: application/"
-                             b"problem+json\r\nConnection: close\r\nContent-Length: "
-                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+                writer.write(
+                    b"HTTP/1.1 " + code.encode() + b" Proxy\r\nContent-Type: application/"
+                    b"problem+json\r\nConnection: close\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
                 await writer.drain()
                 writer.close()
                 return

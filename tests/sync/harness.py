@@ -116,17 +116,31 @@ def sample_catalog() -> Catalog:
     return Catalog.from_dict(json.loads(SAMPLE_CATALOG.read_text("utf-8")))
 
 
-def start_center(data_dir: Path, *, database_url: str = "", port: int | None = None,
-                 keys: DistrictKeys | None = None, publish: bool = True, **overrides: Any) -> CenterHandle:
+def start_center(
+    data_dir: Path,
+    *,
+    database_url: str = "",
+    port: int | None = None,
+    keys: DistrictKeys | None = None,
+    publish: bool = True,
+    **overrides: Any,
+) -> CenterHandle:
     port = port or free_port()
-    settings = Settings(data_dir=data_dir, database_url=database_url, port=port, district_code="610102",
-                        district_name="新城区", **overrides).resolved()
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        port=port,
+        district_code="610102",
+        district_name="新城区",
+        **overrides,
+    ).resolved()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = keys or generate_keys()
     write_public_file(settings.data_dir, keys)
     app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on",
-                            access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", lifespan="on", access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -158,8 +172,16 @@ class Station:
     counter: int = 0
     accepted: list[str] = field(default_factory=list)
 
-    def accept(self, scans: int = 1, size: int = 2048, *, item_code: str | None = None, pad: int = 0,
-               tx: Any = None, collected_for: str = "") -> Case:
+    def accept(
+        self,
+        scans: int = 1,
+        size: int = 2048,
+        *,
+        item_code: str | None = None,
+        pad: int = 0,
+        tx: Any = None,
+        collected_for: str = "",
+    ) -> Case:
         """Accept one case offline (受理): scans first (durable), then case + outbox in one commit (or in
         the caller's ``tx``). ``pad`` lengthens the applicant's address to make bigger documents;
         ``collected_for`` makes it a 代收 case for that jurisdiction (业务属地)."""
@@ -172,15 +194,27 @@ class Station:
             del i
         identity = load_identity(self.store)
         now = dt.datetime.now(dt.UTC)
-        applicant = Applicant(ApplicantKind.PERSON, "测试申请人", "111", ID_NUMBERS[self.counter % 2],
-                              "13800138000", "西安市新城区" + "某" * pad)
-        case = Case.new(number=f"T{identity.station_no:03d}-{self.counter:06d}",
-                        station_id=identity.station_id, item_code=item_code or self.item_code,
-                        catalog_version=self.sync_store.catalog_version(), applicant=applicant, at=now,
-                        jurisdiction=collected_for)
+        applicant = Applicant(
+            ApplicantKind.PERSON,
+            "测试申请人",
+            "111",
+            ID_NUMBERS[self.counter % 2],
+            "13800138000",
+            "西安市新城区" + "某" * pad,
+        )
+        case = Case.new(
+            number=f"T{identity.station_no:03d}-{self.counter:06d}",
+            station_id=identity.station_id,
+            item_code=item_code or self.item_code,
+            catalog_version=self.sync_store.catalog_version(),
+            applicant=applicant,
+            at=now,
+            jurisdiction=collected_for,
+        )
         code, name = self.material
-        case.set_material(MaterialRecord(code, name, Satisfaction.ORIGINAL_VERIFIED, tuple(shas),
-                                         verified_by="w01"), at=now)
+        case.set_material(
+            MaterialRecord(code, name, Satisfaction.ORIGINAL_VERIFIED, tuple(shas), verified_by="w01"), at=now
+        )
         case.transition(CaseStatus.COLLECTED if collected_for else CaseStatus.ACCEPTED, actor="w01", at=now)
         case.transition(CaseStatus.QUEUED, actor="w01", at=now)
         doc = case.to_dict()
@@ -205,8 +239,13 @@ class Station:
 
 
 def create_station_store(data_dir: Path) -> StationStore:
-    return StationStore.create(data_dir, station_name="测试社区便民服务站", admin_secret=ADMIN_SECRET,
-                               station_passphrase=PASSPHRASE, kdf=KdfParams.insecure_fast())
+    return StationStore.create(
+        data_dir,
+        station_name="测试社区便民服务站",
+        admin_secret=ADMIN_SECRET,
+        station_passphrase=PASSPHRASE,
+        kdf=KdfParams.insecure_fast(),
+    )
 
 
 def open_station_store(data_dir: Path) -> StationStore:
@@ -215,23 +254,36 @@ def open_station_store(data_dir: Path) -> StationStore:
     return store
 
 
-def station_for(center: CenterHandle | Catalog, store: StationStore, data_dir: Path, *,
-                url: str | None = None, **service_kw: Any) -> Station:
+def station_for(
+    center: CenterHandle | Catalog,
+    store: StationStore,
+    data_dir: Path,
+    *,
+    url: str | None = None,
+    **service_kw: Any,
+) -> Station:
     catalog = center if isinstance(center, Catalog) else center.catalog
     sync_store = StationSyncStore(store)
     identity = load_identity(store)
     if url is not None:
-        identity = type(identity)(url, identity.station_id, identity.station_no, identity.key,
-                                  identity.district_signing_key, identity.district_code)
+        identity = type(identity)(
+            url,
+            identity.station_id,
+            identity.station_no,
+            identity.key,
+            identity.district_signing_key,
+            identity.district_code,
+        )
     service = SyncService(sync_store, identity, **service_kw)
-    item = next(i for i in catalog.items if i.station_acceptable and i.materials
-                and i.accepts_new_cases)
-    return Station(data_dir, store, sync_store, service, item.code, (item.materials[0].code,
-                                                                     item.materials[0].name))
+    item = next(i for i in catalog.items if i.station_acceptable and i.materials and i.accepts_new_cases)
+    return Station(
+        data_dir, store, sync_store, service, item.code, (item.materials[0].code, item.materials[0].name)
+    )
 
 
-def new_station(center: CenterHandle, data_dir: Path, *, url: str | None = None,
-                **service_kw: Any) -> Station:
+def new_station(
+    center: CenterHandle, data_dir: Path, *, url: str | None = None, **service_kw: Any
+) -> Station:
     store = create_station_store(data_dir)
     enroll_station(store, center.url, center.new_code(), station_name="测试社区便民服务站")
     return station_for(center, store, data_dir, url=url, **service_kw)

@@ -45,7 +45,8 @@ def _save(station: Station, case: Case) -> None:
 
 
 def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
-        center: CenterHandle, station: Station) -> None:
+    center: CenterHandle, station: Station
+) -> None:
     station.service.run_once(raise_errors=True)
     case = station.accept()
     station.service.run_once(raise_errors=True)
@@ -54,8 +55,10 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
     with center.center.db.session() as s:
         backoffice.accept_for_review(s, user, case.id)
     with center.center.db.session() as s:
-        missing = [MissingMaterial(code, name, "复印件不清晰", "请携带原件"),
-                   MissingMaterial("M-EXTRA", "户口簿", "缺少")]
+        missing = [
+            MissingMaterial(code, name, "复印件不清晰", "请携带原件"),
+            MissingMaterial("M-EXTRA", "户口簿", "缺少"),
+        ]
         backoffice.request_supplement(s, user, case.id, missing)
     station.service.run_once(raise_errors=True)
 
@@ -63,8 +66,10 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
     local = Case.from_dict(station.case(case.id))
     request = local.open_supplement()
     assert local.status is CaseStatus.SUPPLEMENT_REQUESTED and request is not None
-    assert [(m.code, m.name, m.reason) for m in request.items] == [(code, name, "复印件不清晰"),
-                                                                   ("M-EXTRA", "户口簿", "缺少")]
+    assert [(m.code, m.name, m.reason) for m in request.items] == [
+        (code, name, "复印件不清晰"),
+        ("M-EXTRA", "户口簿", "缺少"),
+    ]
     assert request.items[0].how_to_supply == "请携带原件"
 
     # the worker attaches the scans and resends: back to review, a new version
@@ -72,10 +77,15 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
     shas = {}
     for m in request.items:
         shas[m.code] = station.store.blobs.put_bytes(fake_jpeg(3000)).sha256
-        local.set_material(MaterialRecord(m.code, m.name, Satisfaction.ORIGINAL_VERIFIED, (shas[m.code],),
-                                          verified_by="w01"), at=now)
-    local.transition(CaseStatus.IN_REVIEW, actor="worker:w01", at=now, side=Side.STATION,
-                     reason="已补齐补正材料")
+        local.set_material(
+            MaterialRecord(
+                m.code, m.name, Satisfaction.ORIGINAL_VERIFIED, (shas[m.code],), verified_by="w01"
+            ),
+            at=now,
+        )
+    local.transition(
+        CaseStatus.IN_REVIEW, actor="worker:w01", at=now, side=Side.STATION, reason="已补齐补正材料"
+    )
     _save(station, local)
     report = station.service.run_once(raise_errors=True)
     assert report is not None and report.cases_delivered == 1 and report.cases_rejected == 0
@@ -126,14 +136,22 @@ def test_result_documents_are_downloaded_verified_and_retried(center: CenterHand
             for filename, data in files.items():
                 sha = hashlib.sha256(data).hexdigest()
                 center.center.blobs.put(f"result:{sha}", data)
-                backoffice.add_result_document(s, user, case.id, sha256=sha, filename=filename,
-                                               content_type="application/pdf", size=len(data))
+                backoffice.add_result_document(
+                    s,
+                    user,
+                    case.id,
+                    sha256=sha,
+                    filename=filename,
+                    content_type="application/pdf",
+                    size=len(data),
+                )
                 shas.append(sha)
         with center.center.db.session() as s:
             backoffice.accept_for_review(s, user, case.id)
         with center.center.db.session() as s:
-            backoffice.decide(s, user, case.id, approve=True,
-                              result=CaseResult("营业执照", "Y-0001", documents=tuple(shas)))
+            backoffice.decide(
+                s, user, case.id, approve=True, result=CaseResult("营业执照", "Y-0001", documents=tuple(shas))
+            )
         center.review(other.id, approve=False, reason="材料不符合要求")
 
         # the first download arrives damaged: it stays queued, everything else is applied
@@ -156,7 +174,8 @@ def test_result_documents_are_downloaded_verified_and_retried(center: CenterHand
         doc = station.case(case.id)
         assert doc["status"] == "result_ready"
         assert sorted((f["sha256"], f["name"], f["size"], f["mime"]) for f in doc["_result_files"]) == sorted(
-            (hashlib.sha256(d).hexdigest(), n, len(d), "application/pdf") for n, d in files.items())
+            (hashlib.sha256(d).hexdigest(), n, len(d), "application/pdf") for n, d in files.items()
+        )
         assert doc["result"]["documents"] == shas
         for (filename, data), sha in zip(files.items(), shas, strict=True):
             assert station.store.blobs.read_range(sha, 0, len(data)) == data, filename  # encrypted, intact
@@ -167,7 +186,8 @@ def test_result_documents_are_downloaded_verified_and_retried(center: CenterHand
 
 
 def test_a_collected_case_gets_its_promised_date_when_the_jurisdiction_receives_it(
-        center: CenterHandle, station: Station) -> None:
+    center: CenterHandle, station: Station
+) -> None:
     station.service.run_once(raise_errors=True)
     case = station.accept(collected_for="碑林区")
     assert case.promised_date is None
@@ -180,11 +200,14 @@ def test_a_collected_case_gets_its_promised_date_when_the_jurisdiction_receives_
     local: dict[str, Any] = station.case(case.id)
     assert local["status"] == "in_review"
     assert (local["promised_date"], local["promised_date_provisional"]) == (
-        held.promised_date.isoformat(), held.promised_date_provisional)
+        held.promised_date.isoformat(),
+        held.promised_date_provisional,
+    )
 
 
-def test_a_final_case_is_confirmed_only_when_the_center_holds_it(center: CenterHandle,
-                                                                  station: Station) -> None:
+def test_a_final_case_is_confirmed_only_when_the_center_holds_it(
+    center: CenterHandle, station: Station
+) -> None:
     """The worker withdraws two delivered cases; the department had already decided one of them, so the
     center refuses that withdrawal (rejected, ``status_overruled``, with a reason naming its decision). The
     station takes its withdrawal back, applies the decision from the feed, and a resend changes nothing:
@@ -200,8 +223,9 @@ def test_a_final_case_is_confirmed_only_when_the_center_holds_it(center: CenterH
     now = dt.datetime.now(dt.UTC)
     for case in (kept, overruled):
         local = Case.from_dict(station.case(case.id))
-        local.transition(CaseStatus.WITHDRAWN, actor="worker:w01", at=now, reason="申请人撤回",
-                         side=Side.STATION)
+        local.transition(
+            CaseStatus.WITHDRAWN, actor="worker:w01", at=now, reason="申请人撤回", side=Side.STATION
+        )
         _save(station, local)
     report = station.service.run_once(raise_errors=True)
     assert report is not None and report.cases_delivered == 1 and report.cases_rejected == 1

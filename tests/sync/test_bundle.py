@@ -60,14 +60,17 @@ def test_bundle_roundtrip_is_idempotent(center: CenterHandle, station: Station, 
     assert result["feed_events"] == 0
 
 
-def test_tampered_or_truncated_bundles_are_refused(center: CenterHandle, station: Station,
-                                                   tmp_path: Path) -> None:
+def test_tampered_or_truncated_bundles_are_refused(
+    center: CenterHandle, station: Station, tmp_path: Path
+) -> None:
     station.accept(scans=1, size=50_000)
     bundle = tmp_path / "out.bmzz"
     export_bundle(station.store, bundle)
     data = bundle.read_bytes()
-    for name, damaged in {"flipped byte": data[:5000] + bytes([data[5000] ^ 1]) + data[5001:],
-                          "truncated": data[: len(data) - 100]}.items():
+    for name, damaged in {
+        "flipped byte": data[:5000] + bytes([data[5000] ^ 1]) + data[5001:],
+        "truncated": data[: len(data) - 100],
+    }.items():
         path = tmp_path / f"{name}.bmzz"
         path.write_bytes(damaged)
         with pytest.raises(BundleError):
@@ -104,23 +107,38 @@ def test_bundle_streams_scans(center: CenterHandle, station: Station, tmp_path: 
 def test_bundle_commands(center: CenterHandle, station: Station, tmp_path: Path) -> None:
     case = station.accept(scans=1, size=20_000)
     passphrase = "district key passphrase for tests"
-    write_key_file(center.settings.data_dir / KEY_FILE_NAME, center.keys, passphrase,
-                   KdfParams(iterations=1, lanes=1, memory_cost=8 * 1024))
+    write_key_file(
+        center.settings.data_dir / KEY_FILE_NAME,
+        center.keys,
+        passphrase,
+        KdfParams(iterations=1, lanes=1, memory_cost=8 * 1024),
+    )
     station.close()
     env = dict(os.environ, STATION_ADMIN_SECRET=ADMIN_SECRET, CENTER_KEY_PASSPHRASE=passphrase)
     bundle, answer = tmp_path / "cli.bmzz", tmp_path / "cli-answer.bmzz"
 
     def run(*argv: str) -> dict:  # type: ignore[type-arg]
-        out = subprocess.run([str(BIN / argv[0]), *argv[1:]], env=env, capture_output=True, text=True,
-                             timeout=120)
+        out = subprocess.run(
+            [str(BIN / argv[0]), *argv[1:]], env=env, capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr
         result: dict = json.loads(out.stdout)  # type: ignore[type-arg]
         assert result["ok"]
         return result
 
     assert run("station-app", "export-bundle", str(bundle), "--data-dir", str(station.data_dir))["cases"] == 1
-    assert run("district-center", "import-bundle", str(bundle), "--out", str(answer), "--data-dir",
-               str(center.settings.data_dir))["accepted"] == 1
+    assert (
+        run(
+            "district-center",
+            "import-bundle",
+            str(bundle),
+            "--out",
+            str(answer),
+            "--data-dir",
+            str(center.settings.data_dir),
+        )["accepted"]
+        == 1
+    )
     assert case.id in center.cases()
     station_dir = str(station.data_dir)
     assert run("station-app", "import-bundle", str(answer), "--data-dir", station_dir)["delivered"] == 1

@@ -43,15 +43,26 @@ def _v2(center: CenterHandle) -> tuple[Catalog, str, str]:
     return Catalog.from_dict(doc), changed, cancelled
 
 
-def _envelope(center: CenterHandle, *, version: int, keys: Any = None,
-              expires: timedelta = timedelta(days=30),
-              payload: dict[str, Any] | None = None) -> dict[str, Any]:
+def _envelope(
+    center: CenterHandle,
+    *,
+    version: int,
+    keys: Any = None,
+    expires: timedelta = timedelta(days=30),
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     keys = keys or center.keys
     now = datetime.now(UTC)
     doc = center.catalog.to_dict() | {"version": version}
-    env = sign_envelope(keys.signing, kind="catalog", version=version,
-                        payload=payload or {"catalog": doc}, issued_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        expires_at=(now + expires).strftime("%Y-%m-%dT%H:%M:%SZ"), key_id=keys.key_id)
+    env = sign_envelope(
+        keys.signing,
+        kind="catalog",
+        version=version,
+        payload=payload or {"catalog": doc},
+        issued_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        expires_at=(now + expires).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        key_id=keys.key_id,
+    )
     return env.to_dict()
 
 
@@ -100,8 +111,10 @@ def test_attacks_are_refused_and_the_station_keeps_working(center: CenterHandle,
         attacks: dict[str, tuple[bytes, str]] = {
             "forged signature": (canonical_json(forged), "签名无效"),
             "replayed older catalog": (canonical_json(v1_envelope), "旧"),
-            "another district's key": (canonical_json(_envelope(center, version=3, keys=generate_keys())),
-                                       "区中心密钥"),
+            "another district's key": (
+                canonical_json(_envelope(center, version=3, keys=generate_keys())),
+                "区中心密钥",
+            ),
             "expired": (canonical_json(_envelope(center, version=3, expires=timedelta(days=-1))), "过期"),
             "truncated download": (canonical_json(_envelope(center, version=3))[:-200], "不完整"),
             "wrong kind": (canonical_json({**_envelope(center, version=3), "kind": "calendar"}), "格式"),
@@ -140,8 +153,12 @@ def test_holiday_calendar_comes_down_once(center: CenterHandle, station: Station
 
     station.service.run_once(raise_errors=True)
     assert station.sync_store.calendar_version() == 0  # nothing published yet: not an error
-    table = HolidayTable(2027, frozenset({dt.date(2027, 1, 1), dt.date(2027, 2, 8)}),
-                         frozenset({dt.date(2027, 2, 20)}), "测试通知")
+    table = HolidayTable(
+        2027,
+        frozenset({dt.date(2027, 1, 1), dt.date(2027, 2, 8)}),
+        frozenset({dt.date(2027, 2, 20)}),
+        "测试通知",
+    )
     publish_tables(center.center.db, center.keys, [table], actor="test")
     report = station.service.run_once(raise_errors=True)
     assert report is not None and report.calendar_version == 1 and report.warnings == []
@@ -151,8 +168,9 @@ def test_holiday_calendar_comes_down_once(center: CenterHandle, station: Station
     assert again is not None and again.calendar_version == 1
 
 
-def test_a_locally_installed_sample_catalog_is_replaced_by_the_districts(center: CenterHandle,
-                                                                         station: Station) -> None:
+def test_a_locally_installed_sample_catalog_is_replaced_by_the_districts(
+    center: CenterHandle, station: Station
+) -> None:
     sample = center.catalog.to_dict() | {"district_name": "本地样例"}
     with station.store.transaction() as tx:  # what `station-app demo` stores: same shape, no envelope
         tx.put("catalog", "current", {"version": 1, "catalog": sample, "source": "local"})

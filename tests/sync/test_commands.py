@@ -23,8 +23,9 @@ BIN = Path(sys.executable).parent
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, STATION_ADMIN_SECRET=ADMIN_SECRET)
-    return subprocess.run([str(BIN / "station-app"), *argv], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(BIN / "station-app"), *argv], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_parse_enrollment_accepts_url_and_code_or_the_qr_payload() -> None:

@@ -28,8 +28,9 @@ def _offline_then_online(tmp_path: Path, database_url: str = "") -> None:
         assert status.center_reachable is False
         assert status.last_error and "连接" in status.last_error and status.last_error_action
 
-        center = start_center(tmp_path / "center", database_url=database_url, port=port, keys=keys,
-                              publish=False)
+        center = start_center(
+            tmp_path / "center", database_url=database_url, port=port, keys=keys, publish=False
+        )
         report = station.service.run_once(raise_errors=True)
         assert report is not None
         assert report.cases_delivered == N_CASES and report.cases_rejected == 0
@@ -129,8 +130,10 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     sha = station.store.blobs.put_bytes(b"\xff\xd8\xff\xe0" + b"x" * 500 + b"\xff\xd9").sha256
     import datetime as dt
 
-    edited.set_material(MaterialRecord("M-EXTRA", "补充材料", Satisfaction.ORIGINAL_VERIFIED, (sha,),
-                                       verified_by="w01"), at=dt.datetime.now(dt.UTC))
+    edited.set_material(
+        MaterialRecord("M-EXTRA", "补充材料", Satisfaction.ORIGINAL_VERIFIED, (sha,), verified_by="w01"),
+        at=dt.datetime.now(dt.UTC),
+    )
     with station.store.transaction() as tx:
         tx.put("cases", edited.id, edited.to_dict())
         version = enqueue(tx, edited.to_dict())
@@ -144,7 +147,9 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     from district_center.models import CaseRecord
     from sync.protocol import case_digest
 
-    assert station.store.get(RECEIPTS, case.id)["digest"] == case_digest(edited.to_dict() | {"version": version})
+    assert station.store.get(RECEIPTS, case.id)["digest"] == case_digest(
+        edited.to_dict() | {"version": version}
+    )
     with center.center.db.read_session() as s:
         held = s.get(CaseRecord, case.id)
         assert held is not None and now[2] == case_digest(held.document)

@@ -40,16 +40,18 @@ def _queue(store: StationSyncStore, case_id: str, sha: str | None = None) -> dic
 
 
 def _problem(status: int, code: str, **extra: object) -> Response:
-    return Response(status, json.dumps({"status": status, "code": code, "detail": f"说明 {code}", **extra})
-                    .encode())
+    return Response(
+        status, json.dumps({"status": status, "code": code, "detail": f"说明 {code}", **extra}).encode()
+    )
 
 
 def _ok(obj: object, status: int = 200) -> Response:
     return Response(status, json.dumps(obj).encode())
 
 
-def _drive(store: StationSyncStore, answer: Callable[[Request], Response], *,
-           chunk: int = 1024) -> list[Request]:
+def _drive(
+    store: StationSyncStore, answer: Callable[[Request], Response], *, chunk: int = 1024
+) -> list[Request]:
     flow = sync_flow(store, pinned_key=KEY, now_iso=lambda: NOW, config=SyncConfig(chunk_size=chunk))
     seen: list[Request] = []
     try:
@@ -73,8 +75,14 @@ def _pulls(request: Request) -> Response | None:
 
 def _receipts(request: Request) -> Response:
     batch = CaseBatch.from_dict(json.loads(request.body))
-    return _ok({"receipts": [CaseReceipt(c.id, c.version, ReceiptStatus.ACCEPTED, 1, None,
-                                         case_digest(c.case)).to_dict() for c in batch.cases]})
+    return _ok(
+        {
+            "receipts": [
+                CaseReceipt(c.id, c.version, ReceiptStatus.ACCEPTED, 1, None, case_digest(c.case)).to_dict()
+                for c in batch.cases
+            ]
+        }
+    )
 
 
 def test_conflict_resumes_at_the_held_byte(store: StationSyncStore) -> None:

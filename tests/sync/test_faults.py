@@ -31,8 +31,12 @@ def _check(center, station: Station, *, blobs: bool) -> None:  # type: ignore[no
         # both record the receipt as the delivery: the center on ingest, the station when the receipt arrives
         assert station.case(case_id)["status"] == held[case_id][1], "station and center agree on the status"
     attachments = center.attachments()
-    shas = {sha for case_id in station.accepted for m in station.case(case_id)["materials"]
-            for sha in m["attachments"]}
+    shas = {
+        sha
+        for case_id in station.accepted
+        for m in station.case(case_id)["materials"]
+        for sha in m["attachments"]
+    }
     for sha in shas:
         assert attachments[sha][1], f"attachment {sha[:12]} complete at the center"
         if blobs:
@@ -43,8 +47,13 @@ def _check(center, station: Station, *, blobs: bool) -> None:  # type: ignore[no
 def test_randomized_faults_converge(tmp_path: Path) -> None:
     center = start_center(tmp_path / "center")
     proxy = FaultProxy(center.port, fault_rate=0.0, stall_seconds=0.8).start()
-    station = new_station(center, tmp_path / "station", url=proxy.url,
-                          timeout=httpx.Timeout(2.0, read=0.5), retry_pauses=(0.01,))
+    station = new_station(
+        center,
+        tmp_path / "station",
+        url=proxy.url,
+        timeout=httpx.Timeout(2.0, read=0.5),
+        retry_pauses=(0.01,),
+    )
     try:
         assert station.service.run_once(raise_errors=True) is not None
         for seed in range(RUNS):

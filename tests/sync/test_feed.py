@@ -25,8 +25,13 @@ def test_supplement_request_comes_down_with_what_is_missing(center: CenterHandle
     with center.center.db.session() as s:
         backoffice.accept_for_review(s, user, case.id)
     with center.center.db.session() as s:
-        backoffice.request_supplement(s, user, case.id, [MissingMaterial("M-HKB", "户口簿", "复印件不清晰")],
-                                      due_date=dt.date(2026, 12, 31))
+        backoffice.request_supplement(
+            s,
+            user,
+            case.id,
+            [MissingMaterial("M-HKB", "户口簿", "复印件不清晰")],
+            due_date=dt.date(2026, 12, 31),
+        )
     report = station.service.run_once(raise_errors=True)
     assert report is not None and report.feed_events_applied >= 2
     local = Case.from_dict(station.case(case.id))
@@ -40,14 +45,22 @@ def test_supplement_request_comes_down_with_what_is_missing(center: CenterHandle
 
 def test_a_bundle_item_decision_moves_the_sub_case(center: CenterHandle, station: Station) -> None:
     station.service.run_once(raise_errors=True)
-    bundle = next(b for b in center.catalog.active_bundles()
-                  if all(center.catalog.item(c).department for c in b.item_codes))
+    bundle = next(
+        b
+        for b in center.catalog.active_bundles()
+        if all(center.catalog.item(c).department for c in b.item_codes)
+    )
     identity = load_identity(station.store)
     now = dt.datetime.now(dt.UTC)
-    case = Case.new(number="B-000001", station_id=identity.station_id, catalog_version=1,
-                    applicant=Applicant(ApplicantKind.PERSON, "测试申请人", "111", "11010519491231002X",
-                                        "13800138000"),
-                    at=now, bundle_code=bundle.code, bundle_item_codes=bundle.item_codes)
+    case = Case.new(
+        number="B-000001",
+        station_id=identity.station_id,
+        catalog_version=1,
+        applicant=Applicant(ApplicantKind.PERSON, "测试申请人", "111", "11010519491231002X", "13800138000"),
+        at=now,
+        bundle_code=bundle.code,
+        bundle_item_codes=bundle.item_codes,
+    )
     case.transition(CaseStatus.ACCEPTED, actor="w01", at=now)
     case.transition(CaseStatus.QUEUED, actor="w01", at=now)
     with station.store.transaction() as tx:

@@ -50,8 +50,9 @@ def _sync_in_child(data_dir: Path) -> int:
             os.dup2(devnull, 2)
             from station_app.commands.sync import cmd_sync
 
-            code = cmd_sync(argparse.Namespace(once=True, data_dir=str(data_dir), admin_secret_file=None,
-                                               interval=300.0))
+            code = cmd_sync(
+                argparse.Namespace(once=True, data_dir=str(data_dir), admin_secret_file=None, interval=300.0)
+            )
         finally:
             os._exit(code)
     return pid
@@ -67,8 +68,12 @@ def _center_state(db: Database) -> tuple[dict[str, int], dict[str, bool]]:
 @pytest.mark.slow
 def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATION_ADMIN_SECRET", ADMIN_SECRET)
-    center = subprocess.Popen([sys.executable, "-m", "tests.sync.center_proc", str(tmp_path / "center")],
-                              cwd=REPO, stdout=subprocess.PIPE, text=True)
+    center = subprocess.Popen(
+        [sys.executable, "-m", "tests.sync.center_proc", str(tmp_path / "center")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert center.stdout is not None
         info = json.loads(center.stdout.readline())

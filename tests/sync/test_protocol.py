@@ -78,11 +78,22 @@ def test_headers_are_case_insensitive():
 def test_messages_roundtrip():
     msgs = [
         p.EnrollRequest("ABCD-EFGH", p.public_key_b64(KEY), "雁塔区某某社区便民服务站", "0.1.0"),
-        p.EnrollResponse("sid", 3, "610113", "雁塔区", p.public_key_b64(OTHER), p.b64encode(b"x" * 32),
-                         "2026-01-01T00:00:00Z"),
+        p.EnrollResponse(
+            "sid",
+            3,
+            "610113",
+            "雁塔区",
+            p.public_key_b64(OTHER),
+            p.b64encode(b"x" * 32),
+            "2026-01-01T00:00:00Z",
+        ),
         p.CaseBatch([p.BatchCase("id1", 2, {"k": "v"})]),
-        p.CaseBatchResult([p.CaseReceipt("id1", 2, p.ReceiptStatus.ACCEPTED, 7, None, "ab"),
-                           p.CaseReceipt("id2", 1, p.ReceiptStatus.REJECTED, None, "事项已取消")]),
+        p.CaseBatchResult(
+            [
+                p.CaseReceipt("id1", 2, p.ReceiptStatus.ACCEPTED, 7, None, "ab"),
+                p.CaseReceipt("id2", 1, p.ReceiptStatus.REJECTED, None, "事项已取消"),
+            ]
+        ),
         p.AttachmentStatus("a" * 64, 10, 5, False),
         p.FeedPage([p.FeedEvent(1, "decided", "c1", "2026-01-01T00:00:00Z", {"x": 1})], 1),
         p.FeedAck(9),
@@ -102,9 +113,16 @@ def test_messages_roundtrip():
         (p.BatchCase, {"id": "a", "version": 1, "case": "x"}),
         (p.CaseBatch, {"cases": [{}] * (p.MAX_BATCH_CASES + 1)}),
         (p.AttachmentStatus, {"sha256": "A" * 64, "size": 1, "received": 0, "complete": False}),
-        (p.FeedPage, {"events": [{"seq": 2, "type": "t", "case_id": None, "at": "t", "payload": {}},
-                                 {"seq": 1, "type": "t", "case_id": None, "at": "t", "payload": {}}],
-                      "next": 2}),
+        (
+            p.FeedPage,
+            {
+                "events": [
+                    {"seq": 2, "type": "t", "case_id": None, "at": "t", "payload": {}},
+                    {"seq": 1, "type": "t", "case_id": None, "at": "t", "payload": {}},
+                ],
+                "next": 2,
+            },
+        ),
         (p.CaseReceipt, {"id": "a", "version": 1, "status": "maybe"}),
     ],
 )
@@ -113,27 +131,48 @@ def test_bad_messages_raise_protocol_error(cls, data):
         cls.from_dict(data)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
-                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3),
-                    max_leaves=10))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(), c, max_size=3),
+        max_leaves=10,
+    )
+)
 def test_parsers_never_raise_anything_but_protocol_error(data):
-    for cls in (p.EnrollRequest, p.BatchCase, p.CaseBatch, p.CaseBatchResult, p.AttachmentStatus,
-                p.FeedPage, p.FeedAck, p.Problem, p.SignedEnvelope, p.EnrollResponse):
+    for cls in (
+        p.EnrollRequest,
+        p.BatchCase,
+        p.CaseBatch,
+        p.CaseBatchResult,
+        p.AttachmentStatus,
+        p.FeedPage,
+        p.FeedAck,
+        p.Problem,
+        p.SignedEnvelope,
+        p.EnrollResponse,
+    ):
         with contextlib.suppress(p.ProtocolError):
             cls.from_dict(data)
 
 
 def _envelope(**kw):
-    args = {"kind": "catalog", "version": 5, "payload": {"items": []}, "issued_at": "2026-01-01T00:00:00Z",
-            "expires_at": "2027-01-01T00:00:00Z", "key_id": "k1"}
+    args = {
+        "kind": "catalog",
+        "version": 5,
+        "payload": {"items": []},
+        "issued_at": "2026-01-01T00:00:00Z",
+        "expires_at": "2027-01-01T00:00:00Z",
+        "key_id": "k1",
+    }
     args.update(kw)
     return p.sign_envelope(KEY, **args).to_dict()
 
 
 def test_envelope_verify_and_refusals():
     now = "2026-06-01T00:00:00Z"
-    env = p.verify_envelope(_envelope(), KEY.public_key(), kind="catalog", now_iso=now, key_id="k1",
-                            min_version=4)
+    env = p.verify_envelope(
+        _envelope(), KEY.public_key(), kind="catalog", now_iso=now, key_id="k1", min_version=4
+    )
     assert env.version == 5
     tampered = _envelope()
     tampered["payload"] = {"items": [1]}

@@ -57,8 +57,9 @@ def test_reconnect_sync_now_and_one_at_a_time(tmp_path: Path) -> None:
 
     station.service.client.run = counting_run  # type: ignore[method-assign]
     # a long backoff: only the /healthz probe can explain a quick recovery
-    scheduler = SyncScheduler(station.service, interval=3600, probe_interval=0.2,
-                              backoff=BackoffPolicy(base=600, cap=3600))
+    scheduler = SyncScheduler(
+        station.service, interval=3600, probe_interval=0.2, backoff=BackoffPolicy(base=600, cap=3600)
+    )
     try:
         center.stop()
         case = station.accept()

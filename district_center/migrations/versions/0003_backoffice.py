@@ -20,8 +20,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "followups",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True,
-                  nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
         sa.Column("case_id", sa.String(length=64), nullable=False),
         sa.Column("station_id", sa.String(length=36), nullable=False),
         sa.Column("department", sa.String(length=200), nullable=True),
@@ -34,8 +35,9 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_by", sa.String(length=100), nullable=True),
         sa.Column("resolution", sa.String(length=2000), nullable=False),
-        sa.ForeignKeyConstraint(["station_id"], ["stations.id"],
-                                name=op.f("fk_followups_station_id_stations")),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_followups_station_id_stations")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followups")),
         sa.UniqueConstraint("case_id", name=op.f("uq_followups_case_id")),
     )
