@@ -43,14 +43,14 @@ sys.path.insert(0, str(REPO))
 
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
-from district_center.db import Database, utcnow  # noqa: E402
+from district_center.db.engine import Database, utcnow  # noqa: E402
+from district_center.db.models import CaseRecord  # noqa: E402
 from district_center.devtools.pg import private_postgres  # noqa: E402
 from district_center.devtools.server import free_port  # noqa: E402
 from district_center.devtools.station_client import StationAuth  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
-from district_center.models import CaseRecord  # noqa: E402
 from district_center.services import stations as station_service  # noqa: E402
-from district_center.services.feed import append_event  # noqa: E402
+from district_center.services.cases.feed import append_event  # noqa: E402
 from sync.protocol import canonical_json, case_digest, public_key_b64  # noqa: E402
 
 BATCH = 50

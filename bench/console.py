@@ -49,13 +49,13 @@ from sqlalchemy import insert  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.catalog import Catalog  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
-from district_center.catalog_publish import publish_staged, stage_catalog  # noqa: E402
-from district_center.db import Database, utcnow  # noqa: E402
+from district_center.db.engine import Database, utcnow  # noqa: E402
+from district_center.db.models import CaseRecord, Station  # noqa: E402
 from district_center.devtools import pg as devtools_pg  # noqa: E402
 from district_center.devtools.server import running_center  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
-from district_center.models import CaseRecord, Station  # noqa: E402
-from district_center.services.users import create_user  # noqa: E402
+from district_center.services.catalog.publishing import publish_staged, stage_catalog  # noqa: E402
+from district_center.services.users.accounts import create_user  # noqa: E402
 from district_center.settings import Settings  # noqa: E402
 
 SAMPLE = ROOT / "assets" / "catalog" / "sample-catalog.json"

@@ -17,11 +17,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from district_center.api import ROUTER_MODULES
-from district_center.blobstore import EncryptedFileBlobStore, load_or_create_key
+from district_center.api.problems import install_handlers
 from district_center.context import Center
-from district_center.db import Database
+from district_center.db.engine import Database
 from district_center.logs import install_request_logging
-from district_center.problems import install_handlers
+from district_center.services.attachments.blobstore import EncryptedFileBlobStore, load_or_create_key
 from district_center.settings import Settings
 
 BLOB_KEY_FILE = "center-blob.key"

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from district_center.blobstore import BlobStore
-from district_center.db import Database
+from district_center.db.engine import Database
+from district_center.services.attachments.blobstore import BlobStore
 from district_center.settings import Settings
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from district_center.api.deps import CenterDep, StationDep
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import AttachmentOut
-from district_center.problems import ProblemError, problem_responses
-from district_center.services import attachments
+from district_center.services.attachments import uploads as attachments
 from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE
 
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"])

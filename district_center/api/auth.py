@@ -10,11 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from district_center.api.deps import CenterDep, CurrentUser, read_body, require_user
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import MeOut, TokenIn, TokenOut, request_body
-from district_center.db import iso_z
-from district_center.models import User
-from district_center.problems import ProblemError, problem_responses
-from district_center.services.users import AuthError, login, logout
+from district_center.db.engine import iso_z
+from district_center.db.models import User
+from district_center.services.users.accounts import AuthError, login, logout
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 _bearer = HTTPBearer(auto_error=False)

@@ -1,4 +1,5 @@
-"""Back office (后台审批, roles ``reviewer`` / ``supervisor``) over ``district_center.backoffice``.
+"""Back office (后台审批, roles ``reviewer`` / ``supervisor``) over
+``district_center.services.cases.backoffice``.
 
     GET  /api/v1/backoffice/cases                       ?department&status&station_no&due_before&limit
                                                          overdue first, remaining working days per case
@@ -35,26 +36,24 @@ from starlette.responses import Response, StreamingResponse
 
 from casework.cases import CaseResult, MissingMaterial
 from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
-from district_center.backoffice import (
+from district_center.api.problems import ProblemError, problem_responses
+from district_center.db.models import CaseRecord
+from district_center.services.cases.backoffice import (
     BackofficeError,
     Reviewer,
     accept_for_review,
     add_result_document,
     case_blob_key,
     case_detail,
-    close_followup,
-    deadline_report,
     decide,
     list_cases,
-    list_followups,
     mark_result_ready,
     mark_supplied,
-    rating_statistics,
     request_supplement,
     route_tongban,
 )
-from district_center.models import CaseRecord
-from district_center.problems import ProblemError, problem_responses
+from district_center.services.supervision.deadlines import deadline_report
+from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
 
 router = APIRouter(prefix="/api/v1/backoffice", tags=["back office"])
 staff = require_user("reviewer", "supervisor")

@@ -11,11 +11,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from district_center.api.deps import CenterDep, StationDep
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import BatchIn, BatchOut, CaseOut, request_body
-from district_center.backoffice import station_result_file
-from district_center.models import CaseRecord
-from district_center.problems import ProblemError, problem_responses
-from district_center.services.ingest import Ingest, parse_body
+from district_center.db.models import CaseRecord
+from district_center.services.cases.backoffice import station_result_file
+from district_center.services.cases.ingest import Ingest, parse_body
 from sync.protocol import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"])

@@ -29,14 +29,17 @@ from starlette.responses import Response
 
 from casework.workdays import HolidayTable
 from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
-from district_center.catalog_calendar import (
+from district_center.api.problems import ProblemError, problem_responses
+from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
+from district_center.services.audit import audit
+from district_center.services.catalog.calendar import (
     CalendarError,
     builtin_tables,
     parse_holiday_file,
     publish_tables,
     published_tables,
 )
-from district_center.catalog_publish import (
+from district_center.services.catalog.publishing import (
     DEFAULT_VALID_DAYS,
     PublishError,
     discard_staged,
@@ -47,10 +50,7 @@ from district_center.catalog_publish import (
     staged_diff,
     version_history,
 )
-from district_center.catalog_sheets import export_xlsx
-from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
-from district_center.problems import ProblemError, problem_responses
-from district_center.services.stations import audit
+from district_center.services.catalog.sheets import export_xlsx
 
 router = APIRouter(prefix="/api/v1/admin", tags=["catalog publishing"])
 admin = require_user("catalog_admin")

@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from district_center.api.problems import ProblemError
 from district_center.context import Center, get_center
-from district_center.db import utcnow
-from district_center.problems import ProblemError
-from district_center.services.station_auth import AuthedStation, authenticate
-from district_center.services.users import user_for_token
+from district_center.db.engine import utcnow
+from district_center.services.stations.auth import AuthedStation, authenticate
+from district_center.services.users.accounts import user_for_token
 from sync.protocol import HEADER_SIGNATURE
 
 __all__ = [

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from district_center.api.deps import CenterDep, read_body
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import EnrollIn, EnrollOut, request_body
-from district_center.db import iso_z, utcnow
+from district_center.db.engine import iso_z, utcnow
 from district_center.keys import KeyFileError, load_public_file
-from district_center.problems import ProblemError, problem_responses
-from district_center.services import stations
+from district_center.services.stations import registry as stations
 from sync.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ProtocolError
 
 router = APIRouter(prefix=API_PREFIX, tags=["stations"])

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from district_center.api.deps import CenterDep, StationDep
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import AckIn, AckOut, FeedOut, request_body
-from district_center.problems import ProblemError, problem_responses
-from district_center.services.feed import FeedError, ack_feed, read_feed
+from district_center.services.cases.feed import FeedError, ack_feed, read_feed
 from sync.protocol import API_PREFIX, FeedAck, FeedPage, ProtocolError
 
 router = APIRouter(prefix=API_PREFIX, tags=["feed"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from district_center.api.schemas import HealthOut
-from district_center.db import iso_z, utcnow
+from district_center.db.engine import iso_z, utcnow
 
 router = APIRouter(tags=["health"])
 

@@ -14,15 +14,15 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from district_center.api.deps import CenterDep, StationDep
+from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import EnvelopeOut
-from district_center.problems import ProblemError, problem_responses
-from district_center.services.catalog_view import (
+from district_center.services.audit import audit
+from district_center.services.catalog.current import (
     calendar_document,
     catalog_document,
     delta_document,
     latest_catalog_version,
 )
-from district_center.services.stations import audit
 from sync.protocol import API_PREFIX, canonical_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["documents"])

@@ -23,9 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from district_center.backoffice import BackofficeError
-from district_center.blobstore import load_or_create_key
 from district_center.context import Center
+from district_center.services.attachments.blobstore import load_or_create_key
+from district_center.services.cases.backoffice import BackofficeError
 
 from . import pages_auth, pages_cases, pages_catalog, pages_stations, pages_supervision
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render

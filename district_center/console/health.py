@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from district_center.db import utcnow
-from district_center.models import AuditLog, CaseRecord, Station
-from district_center.services.catalog_view import latest_catalog_version
+from district_center.db.engine import utcnow
+from district_center.db.models import AuditLog, CaseRecord, Station
+from district_center.services.catalog.current import latest_catalog_version
 
 QUIET_HOURS = 24
 ERROR_DAYS = 7

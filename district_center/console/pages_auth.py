@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from district_center.db import utcnow
-from district_center.services.stations import audit
-from district_center.services.users import AuthError, login, logout
+from district_center.db.engine import utcnow
+from district_center.services.audit import audit
+from district_center.services.users.accounts import AuthError, login, logout
 
 from .messages import LANGUAGES
 from .sessions import ABSOLUTE_HOURS, COOKIE, IDLE_MINUTES, LOGIN_COOKIE, new_login_nonce

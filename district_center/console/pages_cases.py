@@ -1,7 +1,8 @@
 """Back office pages (后台审批): the queue, a case, its scans, and the reviewer's actions.
 
-Every action calls the ``district_center.backoffice`` function the API calls, inside one write transaction,
-so the feed events that carry the change back to the station(s) and the audit record commit with it.
+Every action calls the ``district_center.services.cases.backoffice`` function the API calls, inside one
+write transaction, so the feed events that carry the change back to the station(s) and the audit record
+commit with it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from casework.cases import CaseResult, MissingMaterial
-from district_center.backoffice import (
+from district_center.db.models import Station
+from district_center.services.audit import audit
+from district_center.services.cases.backoffice import (
     BackofficeError,
     accept_for_review,
     add_result_document,
@@ -33,9 +36,7 @@ from district_center.backoffice import (
     request_supplement,
     route_tongban,
 )
-from district_center.models import Station
-from district_center.services.catalog_view import current_catalog
-from district_center.services.stations import audit
+from district_center.services.catalog.current import current_catalog
 
 from .queue import STATUS_GROUPS, QueueFilter, queue_page
 from .web import (

@@ -18,13 +18,15 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from casework.catalog import Catalog, CatalogError, MaterialType, Necessity, TimeUnit
-from district_center.catalog_calendar import (
+from district_center.keys import KeyFileError, configured_key_file, open_district_keys
+from district_center.services.audit import audit
+from district_center.services.catalog.calendar import (
     CalendarError,
     parse_holiday_file,
     publish_tables,
     published_tables,
 )
-from district_center.catalog_publish import (
+from district_center.services.catalog.publishing import (
     PublishError,
     discard_staged,
     item_or_bundle_names,
@@ -36,9 +38,7 @@ from district_center.catalog_publish import (
     staged_diff,
     version_history,
 )
-from district_center.catalog_sheets import export_xlsx
-from district_center.keys import KeyFileError, configured_key_file, open_district_keys
-from district_center.services.stations import audit
+from district_center.services.catalog.sheets import export_xlsx
 
 from .web import (
     ConsoleError,

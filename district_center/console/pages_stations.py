@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from district_center.services.stations import (
+from district_center.services.stations.registry import (
     NewStation,
     create_station,
     enrollment_uri,
@@ -118,7 +118,7 @@ async def new_code(request: Request, station_no: int) -> Response:
     hours = center_of(request).settings.enrollment_code_hours
 
     def run(s):  # type: ignore[no-untyped-def]
-        from district_center.services.stations import find_station
+        from district_center.services.stations.registry import find_station
 
         station = find_station(s, str(station_no))
         if station is None:

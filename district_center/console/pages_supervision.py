@@ -13,17 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from district_center.backoffice import (
-    close_followup,
-    deadline_report,
-    list_followups,
-    rating_statistics,
+from district_center.db.models import CaseRecord
+from district_center.services.audit import audit
+from district_center.services.cases.backoffice import (
     station_labels,
 )
-from district_center.catalog_sheets import append_text_row
-from district_center.models import CaseRecord
-from district_center.services.catalog_view import current_catalog
-from district_center.services.stations import audit
+from district_center.services.catalog.current import current_catalog
+from district_center.services.catalog.sheets import append_text_row
+from district_center.services.supervision.deadlines import deadline_report
+from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
 
 from .charts import Bar, bar_chart
 from .health import station_health

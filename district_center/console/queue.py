@@ -23,7 +23,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from casework.cases import Case, CaseStatus
-from district_center.backoffice import (
+from district_center.db.models import CaseRecord, Station
+from district_center.services.cases.backoffice import (
     BackofficeError,
     Reviewer,
     case_summary,
@@ -31,8 +32,7 @@ from district_center.backoffice import (
     visible_filter,
     work_calendar,
 )
-from district_center.models import CaseRecord, Station
-from district_center.services.catalog_view import current_catalog
+from district_center.services.catalog.current import current_catalog
 
 PAGE_SIZE = 50
 OPEN = (CaseStatus.QUEUED, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.SUPPLEMENT_REQUESTED)
@@ -152,7 +152,7 @@ def queue_page(
     catalog, stations = current_catalog(s), station_labels(s)
     calendar = work_calendar(s)
     from casework.acceptance import local_date
-    from district_center.db import utcnow
+    from district_center.db.engine import utcnow
 
     day = today or local_date(utcnow())
     rows = [case_summary(r, Case.from_dict(r.document), catalog, calendar, day, stations) for r in records]

@@ -1,6 +1,7 @@
 """Console sign-in sessions: server-side, on the users service's tokens, with idle and absolute expiry.
 
-A session *is* a row of ``auth_tokens`` made by :func:`district_center.services.users.login` (so lockout after
+A session *is* a row of ``auth_tokens`` made by
+:func:`district_center.services.users.accounts.login` (so lockout after
 repeated failures, the audit record and password checks are the service's). The browser holds the token in a
 cookie that is ``HttpOnly``, ``SameSite=Strict``, ``Path=/console`` and ``Secure`` when the console is reached
 over TLS; the server keeps only its sha256.
@@ -24,8 +25,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from district_center.models import AuthToken, User
-from district_center.services.users import token_hash
+from district_center.db.models import AuthToken, User
+from district_center.services.users.accounts import token_hash
 
 COOKIE = "bmzz_console"
 LOGIN_COOKIE = "bmzz_console_login"

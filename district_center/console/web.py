@@ -26,11 +26,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from casework.acceptance import local_date
 from casework.cases import CaseStatus
-from district_center.backoffice import Reviewer
 from district_center.context import Center
-from district_center.db import utcnow
-from district_center.models import User
-from district_center.services.stations import audit
+from district_center.db.engine import utcnow
+from district_center.db.models import User
+from district_center.services.audit import audit
+from district_center.services.cases.backoffice import Reviewer
 
 from .messages import LANGUAGES, is_message, translator
 from .sessions import COOKIE, ConsoleUser, csrf_ok, csrf_token, session_user

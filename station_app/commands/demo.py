@@ -102,7 +102,7 @@ def prepare_center(center_dir: Path, secret: dict[str, Any]) -> None:
     marker = center_dir / ".demo-catalog-published"
     if not marker.exists():
         from casework.catalog import Catalog
-        from district_center.catalog_sheets import export_xlsx
+        from district_center.services.catalog.sheets import export_xlsx
         from station_app.services.station import load_sample_catalog
 
         workbook = center_dir.parent / "sample-catalog.xlsx"

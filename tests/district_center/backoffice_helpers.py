@@ -13,8 +13,8 @@ from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
-from district_center.services.catalog_view import latest_catalog_version
-from district_center.services.users import create_user
+from district_center.services.catalog.current import latest_catalog_version
+from district_center.services.users.accounts import create_user
 
 from .conftest import publish_catalog, sample_catalog
 

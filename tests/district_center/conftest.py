@@ -22,11 +22,11 @@ import pytest
 
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
 from casework.identity import Applicant, ApplicantKind
+from district_center.db.models import CatalogVersion
 from district_center.devtools.server import RunningCenter, running_center
 from district_center.devtools.station_client import StationIdentity, enroll_station, station_http
 from district_center.keys import DistrictKeys, generate_keys, write_public_file
-from district_center.models import CatalogVersion
-from district_center.services.stations import create_station
+from district_center.services.stations.registry import create_station
 from district_center.settings import Settings
 from sync.protocol import canonical_json, sign_envelope
 

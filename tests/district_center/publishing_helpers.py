@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from district_center.db import Database
+from district_center.db.engine import Database
 from district_center.keys import DistrictKeys, KdfParams, generate_keys, write_key_file, write_public_file
 
 FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost=8 * 1024)

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from district_center.blobstore import MAGIC, BlobError, EncryptedFileBlobStore
+from district_center.services.attachments.blobstore import MAGIC, BlobError, EncryptedFileBlobStore
 from sync.protocol import HEADER_TOTAL_SIZE, sign_request
 
 from .conftest import make_case, push

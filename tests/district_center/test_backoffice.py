@@ -272,7 +272,7 @@ def test_a_queued_case_is_delivered_on_ingest_and_waits_in_the_reviewers_queue(
     receipt and changes nothing. A 一件事's sub-cases follow."""
     from sqlalchemy import select
 
-    from district_center.models import CaseRecord
+    from district_center.db.models import CaseRecord
     from sync.protocol import case_digest
 
     bundle = next(b for b in sample_catalog()["bundles"] if b["code"] == "YJS-CS")

@@ -13,10 +13,11 @@ import pytest
 
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction, Side
 from casework.identity import Applicant, ApplicantKind
-from district_center import backoffice
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
+from district_center.services.cases import backoffice
+from district_center.services.supervision.deadlines import deadline_report
 
 from .backoffice_helpers import AT, case_doc, ensure_sample_published, items_by_department, login, unique
 from .conftest import push, sample_catalog
@@ -176,7 +177,7 @@ def test_deadline_report_sees_every_running_overdue_case(
     late = [case_doc(st, CITY_A["code"], jurisdiction="新城区", promised=early) for _ in range(2)]
     push(client(st), done.to_dict(), *(c.to_dict() for c in late))
     with center.db.read_session() as s:
-        report = backoffice.deadline_report(
+        report = deadline_report(
             s, backoffice.Reviewer("user:0", ("supervisor",), None), today=dt.date(2026, 11, 20)
         )
     overdue = {c["id"] for c in report["cases"] if c["overdue"]}
@@ -194,7 +195,7 @@ def test_case_past_its_due_day_over_a_weekend_is_overdue(
     push(client(st), case.to_dict())
     supervisor = backoffice.Reviewer("user:0", ("supervisor",), None)
     with center.db.read_session() as s:
-        report = backoffice.deadline_report(s, supervisor, today=friday + dt.timedelta(days=1))
+        report = deadline_report(s, supervisor, today=friday + dt.timedelta(days=1))
         row = backoffice.case_detail(s, supervisor, case.id, today=friday + dt.timedelta(days=1))
     assert row["deadline"]["state"] == "已超期" and row["overdue"]
     assert case.id in {c["id"] for c in report["cases"] if c["overdue"]}

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from casework.workdays import CalendarSource
-from district_center.catalog_calendar import (
+from district_center.cli import main
+from district_center.db.engine import Database
+from district_center.keys import DistrictKeys
+from district_center.services.catalog.calendar import (
     CalendarError,
     builtin_tables,
     district_calendar,
@@ -18,9 +21,6 @@ from district_center.catalog_calendar import (
     publish_tables,
     published_tables,
 )
-from district_center.cli import main
-from district_center.db import Database
-from district_center.keys import DistrictKeys
 from sync.protocol import ProtocolError, load_public_key, verify_envelope
 
 from .publishing_helpers import PASSPHRASE, database_url, db, district  # noqa: F401
@@ -72,7 +72,7 @@ def test_publish_bootstrap_then_a_new_year(db: Database, district: tuple[Distric
         cal = district_calendar(s)
         assert cal.source(2027) is CalendarSource.PUBLISHED
         assert cal.is_working_day(dt.date(2027, 2, 20))  # the 调休 Saturday
-        from district_center.services.catalog_view import calendar_document
+        from district_center.services.catalog.current import calendar_document
 
         assert calendar_document(s) == second  # every row serves the newest envelope
     tampered = json.loads(json.dumps(second).replace("2027-02-20", "2027-02-27"))
@@ -92,7 +92,7 @@ def test_cli_calendar_publish_and_bootstrap(tmp_path: Path, monkeypatch: pytest.
     bad = tmp_path / "bad.csv"
     bad.write_text("date,kind\n2027-01-01,maybe\n", "utf-8")
     assert main(["calendar", "publish", "2027", str(bad)]) == 1
-    from district_center.commands.common import open_database
+    from district_center.cli.common import open_database
     from district_center.settings import load_settings
 
     database = open_database(load_settings())

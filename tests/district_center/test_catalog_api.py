@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from casework.catalog import Catalog
-from district_center.catalog_import import import_files
-from district_center.catalog_publish import STAGED_FILE
-from district_center.catalog_sheets import export_xlsx
+from district_center.db.models import AuditLog
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import KEY_FILE_NAME, DistrictKeys, KdfParams, write_key_file
-from district_center.models import AuditLog
+from district_center.services.catalog.importing import import_files
+from district_center.services.catalog.publishing import STAGED_FILE
+from district_center.services.catalog.sheets import export_xlsx
 from sync.protocol import load_public_key, verify_envelope
 
 from .backoffice_helpers import login

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from casework.catalog import Catalog
-from district_center.catalog_import import import_files
-from district_center.catalog_publish import STAGED_FILE
 from district_center.cli import main
 from district_center.devtools.server import running_center
 from district_center.devtools.station_client import enroll_station, station_http
 from district_center.keys import load_public_file
-from district_center.services.stations import create_station
+from district_center.services.catalog.importing import import_files
+from district_center.services.catalog.publishing import STAGED_FILE
+from district_center.services.stations.registry import create_station
 from district_center.settings import Settings
 from sync.protocol import load_public_key, verify_envelope
 
@@ -92,7 +92,7 @@ def test_import_diff_publish_export_and_pull(
 
 
 def _sample_xlsx(tmp_path: Path) -> Path:
-    from district_center.catalog_sheets import export_xlsx
+    from district_center.services.catalog.sheets import export_xlsx
 
     catalog = Catalog.from_dict(json.loads(SAMPLE_CATALOG.read_text("utf-8")))
     path = tmp_path / "sample.xlsx"

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from casework.catalog import Catalog, ItemStatus
-from district_center.catalog_delta import apply_delta
-from district_center.catalog_publish import (
+from casework.catalog_delta import apply_delta
+from district_center.db.engine import Database
+from district_center.keys import DistrictKeys, generate_keys
+from district_center.services.catalog.current import catalog_document, current_catalog
+from district_center.services.catalog.publishing import (
     PublishError,
     delta_envelope,
     publish_staged,
@@ -20,9 +23,6 @@ from district_center.catalog_publish import (
     staged_diff,
     version_history,
 )
-from district_center.db import Database
-from district_center.keys import DistrictKeys, generate_keys
-from district_center.services.catalog_view import catalog_document, current_catalog
 from sync.protocol import ProtocolError, load_public_key, verify_envelope
 
 from .catalog_samples import code, item, rich_catalog, rich_catalog_dict

@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from casework.catalog import Catalog
-from district_center import catalog_import
-from district_center.catalog_import import CellError, import_files
-from district_center.catalog_sheets import (
+from district_center.services.catalog import importing as catalog_import
+from district_center.services.catalog.importing import CellError, import_files
+from district_center.services.catalog.sheets import (
     SHEET_BUNDLES,
     SHEET_ITEMS,
     SHEET_MATERIALS,

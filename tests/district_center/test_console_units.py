@@ -95,6 +95,9 @@ def test_console_uses_only_the_public_backoffice_api() -> None:
     private = []
     for path in CONSOLE.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "district_center.backoffice":
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "district_center.services.cases.backoffice"
+            ):
                 private += [(path.name, a.name) for a in node.names if a.name.startswith("_")]
     assert private == []

@@ -13,9 +13,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 
 from district_center.cli import main
+from district_center.db.models import EnrollmentCode
 from district_center.devtools.server import running_center
-from district_center.models import EnrollmentCode
-from district_center.services.stations import code_hash, create_station, new_enrollment_code, normalize_code
+from district_center.services.stations.registry import (
+    code_hash,
+    create_station,
+    new_enrollment_code,
+    normalize_code,
+)
 from district_center.settings import Settings
 from sync.protocol import EnrollRequest, EnrollResponse, canonical_json, public_key_b64
 

@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from district_center.services.feed import FeedError, append_event, open_followup, route_case, transition_case
+from district_center.services.cases.feed import (
+    FeedError,
+    append_event,
+    open_followup,
+    route_case,
+    transition_case,
+)
 from sync.protocol import FeedPage, canonical_json
 
 from .conftest import make_case, push

@@ -9,7 +9,7 @@ import json
 
 from sqlalchemy import func, select
 
-from district_center.models import CaseReceiptRecord, CaseRecord
+from district_center.db.models import CaseReceiptRecord, CaseRecord
 from sync.protocol import CaseBatchResult, canonical_json
 
 from .conftest import ITEM, batch, make_case, publish_catalog, push, sample_catalog

@@ -13,11 +13,12 @@ import pytest
 from casework.cases import Case, CaseStatus, PickupMethod, Rating, RatingLevel, Side
 from casework.catalog import Catalog
 from casework.identity import Applicant, ApplicantKind
-from district_center import backoffice
+from district_center.db.models import CaseRecord
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
-from district_center.models import CaseRecord
+from district_center.services.cases import backoffice
+from district_center.services.supervision.deadlines import deadline_report
 from sync.apply import apply_event
 from sync.protocol import FeedEvent
 
@@ -238,7 +239,7 @@ def test_list_sorts_and_filters_on_stored_due_date_and_parses_one_page(
             if r["id"] in (paused.id, plain.id)
         ]
         early = [r["id"] for r in backoffice.list_cases(s, supervisor, due_before="2021-03-04", today=today)]
-        report = backoffice.deadline_report(s, supervisor, today=today)
+        report = deadline_report(s, supervisor, today=today)
     assert first[0]["overdue"]
     assert both == [plain.id, paused.id]  # plain is due first: the paused one's due day moved back
     assert paused.id not in early and plain.id in early
@@ -295,7 +296,7 @@ def test_station_downloads_result_documents_listed_in_feed(
 
 def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() -> None:
     from casework.cases import MissingMaterial, SupplementRequest
-    from district_center.services.merge import merge_station_push
+    from district_center.services.cases.merge import merge_station_push
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
     center_copy = Case.new(
@@ -340,7 +341,7 @@ def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken()
     """The center records ``queued → delivered`` on ingest; a station that withdrew the case while its copy
     was still ``queued`` (the receipt had not arrived) moves the center's ``delivered`` copy to withdrawn,
     and its own ``queued → delivered`` (written when the receipt came) is the same step, not ignored."""
-    from district_center.services.merge import merge_station_push
+    from district_center.services.cases.merge import merge_station_push
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
     sent = Case.new(
@@ -437,7 +438,7 @@ def test_a_withdrawal_after_the_decision_is_refused_with_the_centers_status(
 
 
 def test_only_an_overruled_final_move_is_refused() -> None:
-    from district_center.services.ingest import overruled_reason
+    from district_center.services.cases.ingest import overruled_reason
 
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
     c = Case.new(

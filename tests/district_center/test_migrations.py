@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from district_center.db import Database, alembic_config, current_revision
-from district_center.models import Base
+from district_center.db.engine import Database, alembic_config, current_revision
+from district_center.db.models import Base
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

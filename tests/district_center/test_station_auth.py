@@ -9,8 +9,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from district_center.services.feed import route_case
-from district_center.services.stations import revoke_station
+from district_center.services.cases.feed import route_case
+from district_center.services.stations.registry import revoke_station
 from sync.protocol import HEADER_CONTENT_SHA256, HEADER_SIGNATURE, HEADER_STATION_ID, sign_request
 
 from .conftest import make_case, push

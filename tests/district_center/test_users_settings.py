@@ -11,9 +11,9 @@ import pytest
 from fastapi import Depends
 
 from district_center.api.deps import CurrentUser, require_user
+from district_center.db.models import User
 from district_center.logs import JsonFormatter
-from district_center.models import User
-from district_center.services.users import create_user, hash_password, verify_password
+from district_center.services.users.accounts import create_user, hash_password, verify_password
 from district_center.settings import Settings, SettingsError, load_settings
 
 from .test_enrollment import _problem

@@ -25,8 +25,8 @@ from casework.cases import Case, CaseStatus, Pickup, PickupMethod
 from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.station_client import StationIdentity, enroll_station, station_http
 from district_center.keys import KdfParams, write_key_file
-from district_center.services.stations import create_station
-from district_center.services.users import create_user
+from district_center.services.stations.registry import create_station
+from district_center.services.users.accounts import create_user
 from sync.protocol import canonical_json
 from tests.sync.harness import CenterHandle, Station, new_station, start_center
 

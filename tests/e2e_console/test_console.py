@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from openpyxl import load_workbook
 
-from district_center.catalog_sheets import export_xlsx
 from district_center.devtools.station_client import station_http
+from district_center.services.catalog.sheets import export_xlsx
 from sync.protocol import canonical_json
 
 from .conftest import PASSPHRASE, PASSWORD, World, sign_in
@@ -94,7 +94,7 @@ def test_catalog_admin_uploads_reviews_diff_and_publishes(
     assert world.station.service.run_once(raise_errors=True) is not None
     assert world.station.sync_store.catalog_version() == 2
     with world.center.center.db.read_session() as s:
-        from district_center.models import AuditLog
+        from district_center.db.models import AuditLog
 
         rows = s.query(AuditLog).filter(AuditLog.action == "catalog.publish").all()
         assert rows and all(PASSPHRASE not in str(r.details) for r in rows)
@@ -149,7 +149,7 @@ def test_reviewer_asks_for_supplement_then_approves(
     world.station.service.run_once(raise_errors=True)
     assert world.station.case(case_id)["status"] == "supplement_requested"
     with world.center.center.db.read_session() as s:  # what the station's feed carried
-        from district_center.models import FeedEventRecord
+        from district_center.db.models import FeedEventRecord
 
         event = (
             s.query(FeedEventRecord)
@@ -287,7 +287,7 @@ def test_post_without_csrf_token_is_refused(page: Any, world: World) -> None:
     stolen = page.request.post(world.url + f"/console/cases/{case_id}/accept", form={"csrf": "0" * 64})
     assert stolen.status == 403
     with world.center.center.db.read_session() as s:
-        from district_center.models import CaseRecord
+        from district_center.db.models import CaseRecord
 
         assert s.get(CaseRecord, case_id).status in ("queued", "delivered")
 

@@ -15,8 +15,8 @@ from district_center.console.sessions import (
     csrf_token,
     session_user,
 )
-from district_center.db import Database
-from district_center.services.users import create_user, login
+from district_center.db.engine import Database
+from district_center.services.users.accounts import create_user, login
 
 T0 = dt.datetime(2026, 11, 22, 1, 0, tzinfo=dt.UTC)
 

@@ -28,11 +28,11 @@ from casework.cases import Case, CaseStatus
 from casework.catalog import Catalog
 from casework.identity import Applicant, ApplicantKind
 from district_center.app import create_app
-from district_center.catalog_publish import publish_staged, stage_catalog
+from district_center.db.models import Attachment, CaseRecord
 from district_center.keys import DistrictKeys, generate_keys, write_public_file
-from district_center.models import Attachment, CaseRecord
-from district_center.services import feed as feed_service
-from district_center.services.stations import create_station
+from district_center.services.cases import feed as feed_service
+from district_center.services.catalog.publishing import publish_staged, stage_catalog
+from district_center.services.stations.registry import create_station
 from district_center.settings import Settings
 from storage import KdfParams, StationStore
 from sync.enrollment import enroll_station
@@ -83,8 +83,8 @@ class CenterHandle:
             feed_service.transition_case(s, case_id, to, actor="user:reviewer", reason=reason)
 
     def review(self, case_id: str, *, approve: bool, reason: str = "", result: Any = None) -> None:
-        """后台审批 through ``district_center.backoffice``: accept for review, then decide."""
-        from district_center import backoffice
+        """后台审批 through ``district_center.services.cases.backoffice``: accept for review, then decide."""
+        from district_center.services.cases import backoffice
 
         with self.center.db.read_session() as s:
             record = s.get(CaseRecord, case_id)

@@ -14,7 +14,7 @@ import httpx
 
 from casework.caseparts import CaseResult, MaterialRecord, MissingMaterial, Satisfaction
 from casework.cases import Case, CaseStatus, Side
-from district_center import backoffice
+from district_center.services.cases import backoffice
 from sync.enrollment import enroll_station
 from sync.local import RESULT_DOWNLOADS
 from tests.sync.harness import CenterHandle, Station, create_station_store, fake_jpeg, station_for
@@ -25,7 +25,7 @@ def _reviewer(center: CenterHandle, item_code: str) -> backoffice.Reviewer:
 
 
 def _center_case(center: CenterHandle, case_id: str) -> Case:
-    from district_center.models import CaseRecord
+    from district_center.db.models import CaseRecord
 
     with center.center.db.read_session() as s:
         record = s.get(CaseRecord, case_id)

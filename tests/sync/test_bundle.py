@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from district_center.bundle_import import import_bundle
 from district_center.keys import KEY_FILE_NAME, KdfParams, write_key_file
+from district_center.services.stations.bundle_import import import_bundle
 from sync.bundle import export_bundle, import_answer
 from sync.bundle_format import BundleError
 from sync.outbox import OUTBOX

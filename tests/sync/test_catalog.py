@@ -137,7 +137,7 @@ def test_attacks_are_refused_and_the_station_keeps_working(center: CenterHandle,
 
 
 def _stored_catalog(center: CenterHandle, version: int) -> bytes:
-    from district_center.services.catalog_view import catalog_document
+    from district_center.services.catalog.current import catalog_document
 
     with center.center.db.read_session() as s:
         doc = catalog_document(s, version)
@@ -149,7 +149,7 @@ def test_holiday_calendar_comes_down_once(center: CenterHandle, station: Station
     import datetime as dt
 
     from casework.workdays import HolidayTable
-    from district_center.catalog_calendar import publish_tables
+    from district_center.services.catalog.calendar import publish_tables
 
     station.service.run_once(raise_errors=True)
     assert station.sync_store.calendar_version() == 0  # nothing published yet: not an error

@@ -144,7 +144,7 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     assert now[0] == version and now[2] != first[2]
     # the receipt carries the digest of what was sent; the center stores its merged copy (with its own
     # queued → delivered entry), which has the new material and the station's status
-    from district_center.models import CaseRecord
+    from district_center.db.models import CaseRecord
     from sync.protocol import case_digest
 
     assert station.store.get(RECEIPTS, case.id)["digest"] == case_digest(

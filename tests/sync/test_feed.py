@@ -1,4 +1,5 @@
-"""Back-office work (district_center.backoffice) reaching the station's cases through the feed."""
+"""Back-office work (district_center.services.cases.backoffice) reaching the station's cases through the
+feed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from casework.caseparts import MissingMaterial
 from casework.cases import Case, CaseStatus
 from casework.identity import Applicant, ApplicantKind
-from district_center import backoffice
+from district_center.services.cases import backoffice
 from sync.local import load_identity
 from sync.outbox import enqueue
 from tests.sync.harness import CenterHandle, Station

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from district_center.db import Database
-from district_center.models import Attachment, CaseRecord
-from district_center.services.stations import create_station
+from district_center.db.engine import Database
+from district_center.db.models import Attachment, CaseRecord
+from district_center.services.stations.registry import create_station
 from sync.enrollment import enroll_station
 from sync.outbox import OUTBOX, RECEIPTS
 from tests.sync.harness import (

@@ -1,0 +1,37 @@
+"""Options every center command shares: ``--config`` and ``--data-dir`` layered over ``CENTER_*``."""
+
+from __future__ import annotations
+
+import argparse
+
+from district_center.db.engine import Database
+from district_center.settings import Settings, SettingsError, load_settings
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE", help="settings file (TOML or JSON; default $CENTER_CONFIG)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="center data directory (default: data_dir of --config, else "
+        "$CENTER_DATA_DIR, else ./.center-data)",
+    )
+
+
+def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
+    try:
+        return load_settings(
+            getattr(args, "config", None), data_dir=getattr(args, "data_dir", None), **overrides
+        )
+    except SettingsError as exc:
+        raise SystemExit(f"配置错误：{exc}") from None
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = Database(settings.database_url, pool_size=2)
+    if migrate:
+        db.upgrade()
+    return db

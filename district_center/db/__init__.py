@@ -1,0 +1,1 @@
+"""The center's database: engine and sessions (``engine``), tables (``models``), Alembic migrations."""

@@ -1,0 +1,320 @@
+"""The center's tables as typed SQLAlchemy 2 ORM models.
+
+The schema is created and changed only by the Alembic migrations in ``district_center/migrations`` (a test
+compares these models with the migrated database). Times are timezone-aware UTC. Case documents and feed
+payloads are JSON; the columns beside them exist for querying (办件编号, station, department, status,
+承诺办结日期, 业务属地).
+
+Tables other components fill: ``catalog_versions`` and ``holiday_calendars`` (catalog publishing),
+``users`` / ``auth_tokens`` / ``audit_log`` (back office).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both backends (SQLite hands back naive values; they are UTC by construction)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use district_center.db.engine.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# BigInteger autoincrement is not a rowid alias on SQLite; use INTEGER there.
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Station(Base):
+    """A 便民服务站. ``feed_seq`` is the last feed sequence number allocated (see ``services.feed``)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_no: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active | revoked
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    app_version: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime]
+    enrolled_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    feed_seq: Mapped[int] = mapped_column(BigInt, default=0)
+    feed_acked: Mapped[int] = mapped_column(BigInt, default=0)
+
+
+class EnrollmentCode(Base):
+    """A one-time enrollment code, stored as its sha256 only; single use, expires."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class StationNonce(Base):
+    """Request nonces seen per station, kept for twice the skew window (replay protection)."""
+
+    __tablename__ = "station_nonces"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CaseRecord(Base):
+    """The newest accepted version of a case (办件) as the station sent it, plus query columns."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    routed_to: Mapped[str | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64), index=True)
+    item_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    bundle_code: Mapped[str | None] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    promised_date: Mapped[str | None] = mapped_column(String(10), index=True)
+    #: 限时办结 due day: promised date + working days paused for 补齐补正 (services.deadlines); migration 0005
+    due_date: Mapped[str | None] = mapped_column(String(10))
+    jurisdiction: Mapped[str | None] = mapped_column(String(64), index=True)
+    document: Mapped[dict[str, Any]]
+    digest: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInt)
+    received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseReceiptRecord(Base):
+    """The accepted receipt of each ``(case id, version)``; ``seq`` is the center's sequence number.
+
+    The unique constraint is what makes concurrent duplicate sends produce one case."""
+
+    __tablename__ = "case_receipts"
+    __table_args__ = (UniqueConstraint("case_id", "version", name="uq_case_receipts_case_version"),)
+
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    """An uploaded scan, keyed by its sha256; it counts only when ``complete`` (hash verified)."""
+
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInt)
+    received: Mapped[int] = mapped_column(BigInt, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class FeedEventRecord(Base):
+    """One event of one station's feed; ``seq`` is gap-free and commit-ordered per station."""
+
+    __tablename__ = "feed_events"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+
+
+class CatalogVersion(Base):
+    """A published catalog (事项清单) version; ``document`` is the signed envelope as canonical JSON."""
+
+    __tablename__ = "catalog_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[dict[str, Any]]
+
+
+class CatalogDelta(Base):
+    """A signed ``catalog_delta`` envelope taking a station from ``since_version`` to ``version``."""
+
+    __tablename__ = "catalog_deltas"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    since_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FollowUp(Base):
+    """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district
+    rule)."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), unique=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime]
+    due_date: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | closed
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class RatingRecord(Base):
+    """好差评: one rating per case (一事一评) as it arrived from the station; ``month`` (YYYY-MM, China time)
+    for statistics."""
+
+    __tablename__ = "ratings"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200))
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime]
+    month: Mapped[str] = mapped_column(String(7), index=True)
+
+
+class ResultDocument(Base):
+    """A result file (办结结果文件) a reviewer uploaded for a case; the bytes are blob ``result:<sha256>``."""
+
+    __tablename__ = "result_documents"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInt)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime]
+
+
+class HolidayCalendar(Base):
+    """The holiday calendar (法定节假日与调休) the district published for one year."""
+
+    __tablename__ = "holiday_calendars"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    """A back-office account. ``roles``: catalog_admin, reviewer, supervisor, station_admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    roles: Mapped[list[Any]]
+    department: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class AuthToken(Base):
+    """A bearer token (stored as sha256) with its expiry."""
+
+    __tablename__ = "auth_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditLog(Base):
+    """Center-side audit trail: who did what to which target, when (no personal data in ``details``)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(index=True)
+    details: Mapped[dict[str, Any]]
+
+
+Index("ix_cases_station_status", CaseRecord.station_id, CaseRecord.status)
+# The reviewer queue and supervision (migration 0005, replacing 0004's promised-date indexes): filter, then
+# walk in due-date (限时办结) order; supervision filters a status group by due date.
+Index(
+    "ix_cases_queue_department_due",
+    CaseRecord.department,
+    CaseRecord.due_date,
+    CaseRecord.id,
+    CaseRecord.status,
+)
+Index("ix_cases_queue_due_date", CaseRecord.due_date, CaseRecord.id, CaseRecord.status)
+Index("ix_cases_status_due", CaseRecord.status, CaseRecord.due_date)

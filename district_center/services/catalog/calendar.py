@@ -1,0 +1,224 @@
+"""Holiday calendar publishing (节假日安排): the district signs the years stations compute deadlines with.
+
+One signed ``calendar`` envelope carries every year the district has published; each publication bumps its
+version; every ``holiday_calendars`` row then holds that newest envelope (``published_at`` / ``published_by``
+say when each year was last (re)published). Payload::
+
+    {"tables": [casework.workdays.HolidayTable.to_dict(), ...]}   # sorted by year
+
+Input files for one year (``district-center calendar publish 2027 FILE``):
+
+* JSON — ``HolidayTable.to_dict()``: ``{"year": 2027, "holidays": ["2027-01-01", …], "workdays": [...],
+  "source": "国办发明电〔2026〕N号"}``;
+* CSV — header ``date,kind`` (optionally ``,name``); ``kind`` is ``holiday``/``放假`` or ``workday``/``上班``
+  (调休上班日).
+
+:func:`builtin_tables` gives the years the ``chinesecalendar`` package knows (the State Council notices), for
+the bootstrap publication.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import chinese_calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.workdays import HolidayTable, WorkCalendar
+from district_center.db.engine import Database, iso_z, utcnow
+from district_center.db.models import HolidayCalendar
+from district_center.keys import DistrictKeys
+from district_center.services.audit import audit
+from sync.protocol import sign_envelope
+
+__all__ = [
+    "CalendarError",
+    "builtin_tables",
+    "district_calendar",
+    "parse_holiday_file",
+    "publish_tables",
+    "published_tables",
+]
+
+DEFAULT_VALID_DAYS = 400
+_HOLIDAY_WORDS = {"holiday", "放假", "休息", "假日"}
+_WORKDAY_WORDS = {"workday", "上班", "调休上班", "工作日"}
+
+
+class CalendarError(ValueError):
+    """A holiday file or publication refused; Chinese message."""
+
+
+def parse_holiday_file(year: int, filename: str, data: bytes, *, source: str = "") -> HolidayTable:
+    """One year's table from a JSON (HolidayTable format) or CSV (``date,kind``) file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CalendarError("文件编码无法识别，请使用 UTF-8") from None
+    try:
+        if filename.lower().endswith(".json"):
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise CalendarError("JSON 文件应为对象：{year, holidays, workdays, source}")
+            raw.setdefault("year", year)
+            if source:
+                raw["source"] = source
+            table = HolidayTable.from_dict(raw)
+        else:
+            holidays: set[dt.date] = set()
+            workdays: set[dt.date] = set()
+            reader = csv.DictReader(io.StringIO(text))
+            if not reader.fieldnames or not {"date", "kind"} <= set(reader.fieldnames):
+                raise CalendarError("CSV 文件的表头应为 date,kind（可加 name 列）")
+            for line, row in enumerate(reader, start=2):
+                kind = (row.get("kind") or "").strip()
+                try:
+                    day = dt.date.fromisoformat((row.get("date") or "").strip())
+                except ValueError:
+                    raise CalendarError(
+                        f"第{line}行：日期“{row.get('date')}”格式不正确（应为 2027-01-01）"
+                    ) from None
+                if kind in _HOLIDAY_WORDS:
+                    holidays.add(day)
+                elif kind in _WORKDAY_WORDS:
+                    workdays.add(day)
+                else:
+                    raise CalendarError(f"第{line}行：类型“{kind}”无效，应为 holiday/放假 或 workday/上班")
+            table = HolidayTable(year, frozenset(holidays), frozenset(workdays), source)
+    except CalendarError:
+        raise
+    except ValueError as exc:
+        raise CalendarError(f"节假日安排不正确：{exc}") from None
+    if table.year != year:
+        raise CalendarError(f"文件中的年份 {table.year} 与要发布的年份 {year} 不一致")
+    if not table.holidays:
+        raise CalendarError(f"{year} 年的安排中没有任何放假日期")
+    return table
+
+
+def builtin_tables(first_year: int | None = None) -> list[HolidayTable]:
+    """The State Council arrangements the ``chinesecalendar`` package holds (from ``first_year`` on)."""
+    years = sorted({d.year for d in chinese_calendar.holidays})
+    out = []
+    for year in years:
+        if first_year is not None and year < first_year:
+            continue
+        out.append(
+            HolidayTable(
+                year,
+                frozenset(d for d in chinese_calendar.holidays if d.year == year),
+                frozenset(d for d in chinese_calendar.workdays if d.year == year),
+                f"国务院办公厅关于{year}年部分节假日安排的通知"
+                f"（chinesecalendar {chinese_calendar.__version__}）",
+            )
+        )
+    return out
+
+
+def published_tables(db: Database) -> tuple[int, dict[int, HolidayTable]]:
+    """(newest calendar envelope version, the tables it holds by year); (0, {}) when none published."""
+    with db.read_session() as s:
+        return _published(s)
+
+
+def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
+    # every row holds the newest envelope (publish_tables rewrites them all in one transaction), so one row
+    # is enough — this runs on every back-office case list and rating, and each row holds every year
+    newest = s.scalar(
+        select(HolidayCalendar.document)
+        .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc())
+        .limit(1)
+    )
+    if newest is None:
+        return 0, {}
+    tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
+    return int(newest["version"]), tables
+
+
+_MEMOS: dict[Any, dict[dt.date, bool]] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+class MemoCalendar(WorkCalendar):
+    """A work calendar remembering each day's answer (process-wide): every row of a list counts working days
+    over the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call. The memo
+    is keyed by the published tables, so publishing a calendar starts a fresh one."""
+
+    def is_working_day(self, day: dt.date) -> bool:
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            key = frozenset(self.tables.items())
+            with _MEMO_LOCK:
+                if key not in _MEMOS:
+                    if len(_MEMOS) >= 8:
+                        _MEMOS.clear()
+                    _MEMOS[key] = {}
+                memo = self.__dict__["_memo"] = _MEMOS[key]
+        if day not in memo:
+            memo[day] = super().is_working_day(day)
+        return memo[day]
+
+
+def district_calendar(s: Session) -> WorkCalendar:
+    """The working-day calendar with the district's published years (chinesecalendar / provisional beyond)."""
+    return WorkCalendar.of(_published(s)[1].values())
+
+
+def publish_tables(
+    db: Database,
+    keys: DistrictKeys,
+    tables: Sequence[HolidayTable],
+    *,
+    actor: str,
+    now: datetime | None = None,
+    valid_days: int = DEFAULT_VALID_DAYS,
+) -> dict[str, Any]:
+    """Publish ``tables`` (replacing those years) together with every year published before; returns the
+    signed envelope dict."""
+    if not tables:
+        raise CalendarError("没有要发布的年份")
+    now = (now or utcnow()).replace(microsecond=0)
+    with db.session() as s:
+        version, current = _published(s)
+        for t in tables:
+            current[t.year] = t
+        payload = {"tables": [current[y].to_dict() for y in sorted(current)]}
+        envelope = sign_envelope(
+            keys.signing,
+            kind="calendar",
+            version=version + 1,
+            payload=payload,
+            issued_at=iso_z(now),
+            expires_at=iso_z(now + timedelta(days=valid_days)),
+            key_id=keys.key_id,
+        ).to_dict()
+        for t in tables:
+            row = s.get(HolidayCalendar, t.year)
+            if row is None:
+                s.add(
+                    HolidayCalendar(
+                        year=t.year, document=envelope, published_at=now, published_by=actor[:100]
+                    )
+                )
+            else:
+                row.published_at, row.published_by = now, actor[:100]
+        # every row holds the newest envelope, so whichever row the center serves is current
+        for row in s.scalars(select(HolidayCalendar)).all():
+            row.document = envelope
+        audit(
+            s,
+            actor,
+            "calendar.publish",
+            f"calendar:{version + 1}",
+            years=sorted(t.year for t in tables),
+            key_id=keys.key_id,
+        )
+    return envelope

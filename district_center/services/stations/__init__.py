@@ -1,0 +1,1 @@
+"""Stations (便民服务站): enrollment, request authentication, and offline bundle import."""

@@ -1,0 +1,1 @@
+"""District accounts (admins, reviewers, supervisors): passwords, roles, tokens."""
