@@ -58,7 +58,7 @@ from district_center.services.catalog.publishing import publish_staged, stage_ca
 from district_center.services.users.accounts import create_user  # noqa: E402
 from district_center.settings import Settings  # noqa: E402
 
-SAMPLE = ROOT / "assets" / "catalog" / "sample-catalog.json"
+SAMPLE = ROOT / "casework" / "data" / "sample-catalog.json"
 PASSWORD = "bench-password-123"
 STATIONS = 20
 OPEN = ("queued", "delivered", "in_review", "supplement_requested")

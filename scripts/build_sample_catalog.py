@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build ``assets/catalog/sample-catalog.json`` from the real CSVs and the hand-written community items.
+"""Build ``casework/data/sample-catalog.json`` from the real CSVs and the hand-written community items.
 
 Usage::
 
@@ -8,10 +8,10 @@ Usage::
 
 Sources:
 
-* ``assets/data/xian-city-hall-items-2020.csv`` — the 72 Xi'an city-hall items of seed 000 (name,
+* ``casework/data/xian-city-hall-items-2020.csv`` — the 72 Xi'an city-hall items of seed 000 (name,
   department and 事项类型 are real). The guide details added here (limits, place, materials) are SAMPLE
   data, so these items carry ``sample: true``.
-* ``assets/data/xian-tongban-windows-2023.csv`` — the 22 全市通办 windows of seed 004 → ``jurisdictions``.
+* ``casework/data/xian-tongban-windows-2023.csv`` — the 22 全市通办 windows of seed 004 → ``jurisdictions``.
 * ``scripts/sample_catalog_data.py`` — community items and 一件事 bundles, all sample data.
 
 Codes are synthetic but well-formed: each department gets a 统一社会信用代码 with a valid GB 32100 check
@@ -43,9 +43,9 @@ import sample_catalog_data as community  # noqa: E402
 from casework.catalog import DEFAULT_ITEM_TYPES, Catalog, item_type_code  # noqa: E402
 from casework.identity import USCC_ALPHABET, uscc_check_char  # noqa: E402
 
-CITY_CSV = ROOT / "assets" / "data" / "xian-city-hall-items-2020.csv"
-WINDOWS_CSV = ROOT / "assets" / "data" / "xian-tongban-windows-2023.csv"
-OUTPUT = ROOT / "assets" / "catalog" / "sample-catalog.json"
+CITY_CSV = ROOT / "casework" / "data" / "xian-city-hall-items-2020.csv"
+WINDOWS_CSV = ROOT / "casework" / "data" / "xian-tongban-windows-2023.csv"
+OUTPUT = ROOT / "casework" / "data" / "sample-catalog.json"
 
 CATALOG_VERSION = 1
 ISSUED_AT = "2023-07-01T00:00:00Z"

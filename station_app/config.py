@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FONT_FAMILY = "CJK"
 FONT_ASSET = "fonts/DroidSansFallbackFull.ttf"
 DEFAULT_IDLE_LOCK_SECONDS = 300

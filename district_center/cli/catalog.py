@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from casework.samples import sample_catalog
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.cli.keys import add_key_arguments, open_keys
 from district_center.keys import KeyFileError
@@ -27,6 +28,7 @@ from district_center.services.catalog.publishing import (
     publish_staged,
     published_catalog,
     read_staged,
+    stage_catalog,
     stage_import,
     staged_diff,
     version_history,
@@ -46,7 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     csub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
 
     imp = csub.add_parser("import", help="stage a catalog from an .xlsx workbook or .csv sheets")
-    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("files", nargs="*", metavar="FILE")
+    imp.add_argument(
+        "--sample",
+        action="store_true",
+        help="stage the sample catalog shipped with the software (Xi'an items, details marked as samples)",
+    )
     add_settings_arguments(imp)
     imp.set_defaults(func=cmd_import)
 
@@ -128,6 +135,14 @@ def _names(data_dir: Path) -> dict[str, str]:
 @_refusals
 def cmd_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.sample:
+        if args.files:
+            print("错误：--sample 与文件不能同时使用", file=sys.stderr)
+            return 1
+        return _import_sample(settings)
+    if not args.files:
+        print("错误：请给出要导入的 .xlsx 或 .csv 文件（或使用 --sample 导入示例目录）", file=sys.stderr)
+        return 1
     files: list[tuple[str, bytes]] = []
     for name in args.files:
         try:
@@ -150,6 +165,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     assert result.catalog is not None
     print(f"已导入 {len(result.catalog.items)} 个事项、{len(result.catalog.bundles)} 个一件事，待发布。")
     print_changes(changes, _names(settings.data_dir))
+    return 0
+
+
+def _import_sample(settings: Any) -> int:
+    db = open_database(settings)
+    try:
+        staged = stage_catalog(
+            db, settings.data_dir, sample_catalog(), actor=cli_actor(), source="sample-catalog.json"
+        )
+    finally:
+        db.dispose()
+    catalog = staged.catalog
+    print(f"已导入示例目录：{len(catalog.items)} 个事项、{len(catalog.bundles)} 个一件事，待发布。")
     return 0
 
 

@@ -3,7 +3,7 @@
 What it does (each step is the real thing, not a mock):
 
 1. a district center in ``<data-dir>/center``: ``district-center keys init`` (passphrase from a 0600 file),
-   the sample catalog exported to a workbook, ``catalog import`` + ``catalog publish`` (signed), and
+   ``catalog import --sample`` + ``catalog publish`` (signed), and
    ``district-center station add`` for a one-time enrollment code; then ``district-center serve`` on a free
    loopback port as a subprocess (stopped when the demo stops);
 2. the station store in ``<data-dir>/station`` (``storage``), an admin and a demo worker whose number and PIN
@@ -101,14 +101,8 @@ def prepare_center(center_dir: Path, secret: dict[str, Any]) -> None:
         _run(["keys", "init", "--data-dir", str(center_dir), "--passphrase-file", str(pass_file)])
     marker = center_dir / ".demo-catalog-published"
     if not marker.exists():
-        from casework.catalog import Catalog
-        from district_center.services.catalog.sheets import export_xlsx
-        from station_app.services.station import load_sample_catalog
-
-        workbook = center_dir.parent / "sample-catalog.xlsx"
-        workbook.write_bytes(export_xlsx(Catalog.from_dict(load_sample_catalog())))
-        print("demo: district-center catalog import + publish (sample catalog)", flush=True)
-        _run(["catalog", "import", "--data-dir", str(center_dir), str(workbook)])
+        print("demo: district-center catalog import --sample + publish", flush=True)
+        _run(["catalog", "import", "--sample", "--data-dir", str(center_dir)])
         _run(["catalog", "publish", "--data-dir", str(center_dir), "--passphrase-file", str(pass_file)])
         marker.write_text("1")
 

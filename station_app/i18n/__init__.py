@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
-_HERE = Path(__file__).parent
 _current = DEFAULT_LANGUAGE
 
 
@@ -25,7 +24,9 @@ def catalog(language: str) -> dict[str, str]:
     """The flat ``key -> template`` mapping of one language."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; expected one of {sorted(LANGUAGES)}")
-    data: dict[str, str] = json.loads((_HERE / f"{language}.json").read_text(encoding="utf-8"))
+    data: dict[str, str] = json.loads(
+        resources.files(__name__).joinpath(f"{language}.json").read_text(encoding="utf-8")
+    )
     return data
 
 

@@ -1,6 +1,6 @@
 """Fonts for the printed documents: the bundled CJK font plus a Latin font for digits and letters.
 
-``DroidSansFallbackFull.ttf`` (repo ``assets/fonts``) covers CJK but has no Latin glyphs at all, so
+``DroidSansFallbackFull.ttf`` (``station_app/assets/fonts``) covers CJK but has no Latin glyphs at all, so
 digits, letters and ASCII punctuation come from the bundled DejaVu Sans (``fonts/DejaVuSans.ttf``).
 
 The CJK font has ~49,000 glyphs; letting fpdf2 parse it costs about half a second per document. So each
@@ -23,9 +23,10 @@ from fontTools.fontBuilder import FontBuilder  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
 from fontTools.ttLib.tables._g_l_y_f import Glyph  # type: ignore[import-untyped]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CJK_FONT_PATH = REPO_ROOT / "assets" / "fonts" / "DroidSansFallbackFull.ttf"
-LATIN_FONT_PATH = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+from station_app.resources import CJK_FONT, LATIN_FONT, font_path
+
+CJK_FONT_PATH = font_path(CJK_FONT)
+LATIN_FONT_PATH = font_path(LATIN_FONT)
 
 #: PostScript/family name of the per-document CJK font (fpdf2 prefixes a subset tag when embedding).
 CJK_FAMILY_NAME = "DroidSansFallbackStation"

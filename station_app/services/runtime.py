@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from station_app.config import REPO_ASSETS, AppConfig
+from station_app.config import AppConfig
+from station_app.resources import font_files
 from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
@@ -200,10 +201,11 @@ class StationRuntime:
         if fonts.is_symlink():
             fonts.unlink()
         fonts.mkdir(exist_ok=True)
-        for src in (REPO_ASSETS / "fonts").iterdir():
+        for src in font_files():
             dst = fonts / src.name
-            if not dst.exists() or dst.stat().st_size != src.stat().st_size:
-                shutil.copy2(src, dst)
+            data = src.read_bytes()
+            if not dst.exists() or dst.stat().st_size != len(data):
+                dst.write_bytes(data)
         offline_client_bundle(web)
         legacy = self.config.legacy_download_dir
         if legacy.exists() or legacy.is_symlink():

@@ -14,7 +14,6 @@ that worker's key slot, and forgets the worker on idle lock.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 from casework.catalog import Catalog
 from casework.guide_search import GuideIndex
+from casework.samples import sample_catalog_dict
 from station_app import i18n
 from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
 from station_app.viewmodels.session import Worker
@@ -40,7 +40,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "station_name": "",
     "area": "",
 }
-SAMPLE_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "sample-catalog.json"
 CATALOG_COLLECTION = "catalog"
 CATALOG_KEY = "current"
 
@@ -288,5 +287,4 @@ def _env_passphrase() -> str:
 
 
 def load_sample_catalog() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SAMPLE_CATALOG.read_text(encoding="utf-8"))
-    return data
+    return sample_catalog_dict()

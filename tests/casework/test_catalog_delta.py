@@ -12,7 +12,7 @@ import pytest
 from casework.catalog import Catalog, ItemStatus
 from casework.catalog_delta import DeltaError, apply_delta, delta_payload
 
-SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "catalog" / "sample-catalog.json"
+SAMPLE = Path(__file__).resolve().parents[2] / "casework" / "data" / "sample-catalog.json"
 
 
 def _pair() -> tuple[Catalog, Catalog]:

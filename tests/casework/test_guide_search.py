@@ -20,7 +20,7 @@ CREDIT = "11610114123456789A"
 
 @pytest.fixture(scope="module")
 def sample() -> GuideIndex:
-    path = ROOT / "assets" / "catalog" / "sample-catalog.json"
+    path = ROOT / "casework" / "data" / "sample-catalog.json"
     return GuideIndex(Catalog.from_dict(json.loads(path.read_text(encoding="utf-8"))))
 
 

@@ -22,7 +22,7 @@ from casework.catalog import (
 from casework.identity import is_valid_uscc
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG_PATH = ROOT / "assets" / "catalog" / "sample-catalog.json"
+CATALOG_PATH = ROOT / "casework" / "data" / "sample-catalog.json"
 
 
 def load_script(name: str) -> ModuleType:
@@ -41,7 +41,7 @@ def catalog() -> Catalog:
 
 
 def csv_rows(name: str) -> Iterator[dict[str, str]]:
-    with (ROOT / "assets" / "data" / name).open(encoding="utf-8", newline="") as f:
+    with (ROOT / "casework" / "data" / name).open(encoding="utf-8", newline="") as f:
         yield from csv.DictReader(f)
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from casework.catalog import Catalog
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE_CATALOG = REPO / "assets" / "catalog" / "sample-catalog.json"
-XIAN_CSV = REPO / "assets" / "data" / "xian-city-hall-items-2020.csv"
+SAMPLE_CATALOG = REPO / "casework" / "data" / "sample-catalog.json"
+XIAN_CSV = REPO / "casework" / "data" / "xian-city-hall-items-2020.csv"
 CREDIT = "11610100MB2971046X"  # shape-valid 统一社会信用代码 used by the test items
 
 

@@ -31,7 +31,7 @@ from district_center.settings import Settings
 from sync.protocol import canonical_json, sign_envelope
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE_CATALOG = REPO / "assets" / "catalog" / "sample-catalog.json"
+SAMPLE_CATALOG = REPO / "casework" / "data" / "sample-catalog.json"
 ITEM = "11610100100933345H200010001000000"  # an active item of the sample catalog
 
 

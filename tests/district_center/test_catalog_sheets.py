@@ -54,7 +54,7 @@ def test_rich_catalog_round_trips_through_xlsx() -> None:
 
 def test_sample_catalog_round_trips_through_xlsx() -> None:
     catalog = sample_catalog()
-    assert catalog is not None, "assets/catalog/sample-catalog.json is missing"
+    assert catalog is not None, "casework/data/sample-catalog.json is missing"
     catalog.validate()
     result = import_files([("sample.xlsx", export_xlsx(catalog))], base=None, district=DISTRICT)
     assert result.errors == ()

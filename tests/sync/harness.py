@@ -41,7 +41,7 @@ from sync.outbox import enqueue
 from sync.service import SyncService
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE_CATALOG = REPO / "assets" / "catalog" / "sample-catalog.json"
+SAMPLE_CATALOG = REPO / "casework" / "data" / "sample-catalog.json"
 ADMIN_SECRET = "admin-secret-for-tests-1"
 PASSPHRASE = "station passphrase for tests"
 ID_NUMBERS = ["11010519491231002X", "110105194912310029"]

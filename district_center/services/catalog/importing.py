@@ -16,7 +16,7 @@ department and name (:func:`~district_center.services.catalog.sheets.generated_c
 re-importing the same
 list yields the same codes.
 
-The Xi'an city hall list (``assets/data/xian-city-hall-items-2020.csv``: seq, department, name, item_type,
+The Xi'an city hall list (``casework/data/xian-city-hall-items-2020.csv``: seq, department, name, item_type,
 enter_by, note) is recognised by its English header. It carries names, departments and types only, so every
 item is marked 样例 and the missing guide elements get the placeholders of
 :data:`~district_center.services.catalog.sheets.XIAN_DEFAULTS` — the administrator completes them later.
