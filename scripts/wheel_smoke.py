@@ -127,9 +127,9 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         step(f"station-app demo on port {port}")
         with log.open("wb") as out:
+            demo = [str(base / "venv" / "bin" / "station-app"), "demo", "--data-dir", str(base / "demo")]
             proc = subprocess.Popen(
-                [str(base / "venv" / "bin" / "station-app"), "demo", "--data-dir", str(base / "demo")]
-                + ["--port", str(port), "--no-browser"],
+                [*demo, "--port", str(port), "--no-browser"],
                 cwd=base,
                 stdout=out,
                 stderr=subprocess.STDOUT,
