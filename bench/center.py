@@ -41,9 +41,10 @@ from sqlalchemy import insert
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from casework import clock  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
-from district_center.db.engine import Database, utcnow  # noqa: E402
+from district_center.db.engine import Database  # noqa: E402
 from district_center.db.models import CaseRecord  # noqa: E402
 from district_center.devtools.pg import private_postgres  # noqa: E402
 from district_center.devtools.server import free_port  # noqa: E402
@@ -166,7 +167,7 @@ def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> flo
     db = Database(url)
     db.upgrade()
     station_id, _key = enroll_direct(db, "基准站")
-    now = utcnow()
+    now = clock.now()
     values = [
         {
             "id": d["id"],

@@ -46,10 +46,11 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from casework import clock  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.catalog import Catalog  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
-from district_center.db.engine import Database, utcnow  # noqa: E402
+from district_center.db.engine import Database  # noqa: E402
 from district_center.db.models import CaseRecord, Station  # noqa: E402
 from district_center.devtools import pg as devtools_pg  # noqa: E402
 from district_center.devtools.server import running_center  # noqa: E402
@@ -85,7 +86,7 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
     mine = items[0].department
     my_items = [i for i in items if i.department == mine]
     others = [i for i in items if i.department != mine]
-    now = utcnow()
+    now = clock.now()
     station_ids = [str(uuid.uuid4()) for _ in range(STATIONS)]
     with db.session() as s:
         for n, sid in enumerate(station_ids, start=1):
@@ -120,7 +121,7 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
     template.transition(CaseStatus.ACCEPTED, actor="w", at=now)
     template.transition(CaseStatus.QUEUED, actor="w", at=now)
     base_doc = template.to_dict()
-    today = dt.date.today()
+    today = clock.china_today()
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for i in range(n_cases):
@@ -230,7 +231,7 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
             pages = max(1, -(-total // 50))
             rng = random.Random(11)
             paging = [timed(http, f"/console/cases?page={rng.randint(1, pages)}")[0] for _ in range(rounds)]
-            today = dt.date.today()
+            today = clock.china_today()
             filters = [
                 "status=all",
                 "status=decided",

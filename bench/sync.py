@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from casework import clock
 from sync.engine_core import CHUNK_SIZE
 from sync.local import load_identity
 from sync.outbox import OUTBOX
@@ -56,7 +57,9 @@ def _bare_upload(station: Station, url: str) -> tuple[float, int]:
     with httpx.Client(base_url=url, timeout=60) as http:
 
         def send(method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
-            signed = sign_request(identity.key, identity.station_id, method, path, body, now=time.time())
+            signed = sign_request(
+                identity.key, identity.station_id, method, path, body, now=clock.timestamp()
+            )
             http.request(method, path, content=body, headers={**headers, **signed}).raise_for_status()
 
         start = time.perf_counter()

@@ -16,7 +16,8 @@ seed 001 items 26–27):
 * a 容缺后补 material may in addition be accepted as 容缺 with a due date after today;
 * a 非必要 material may be missing.
 
-Days are China local dates (UTC+8): a case accepted at 2026-11-22T17:00Z was accepted on 11-23.
+Days are China dates (:func:`casework.clock.china_date`): a case accepted at 2026-11-22T17:00Z was
+accepted on 11-23.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, MissingMaterial, Satisfaction, Side
 from casework.catalog import Bundle, Item, Material, MergedMaterial, Necessity
 from casework.identity import check_applicant_and_agent
 from casework.workdays import Deadline, WorkCalendar
 
 __all__ = [
-    "CHINA_TZ",
     "CLOCK_RUNNING",
     "AcceptanceRefused",
     "CatalogLike",
@@ -45,20 +46,12 @@ __all__ = [
     "case_items",
     "case_materials",
     "issue_notice",
-    "local_date",
     "missing_materials",
     "notice_items",
     "overdue_status",
     "pending_deferred",
     "set_promised_dates",
 ]
-
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-
-
-def local_date(at: dt.datetime) -> dt.date:
-    """The China calendar day of a UTC time."""
-    return at.astimezone(CHINA_TZ).date()
 
 
 class CatalogLike(Protocol):
@@ -197,7 +190,7 @@ def notice_items(case: Case, catalog: CatalogLike, *, today: dt.date) -> list[Mi
 def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetime) -> list[MissingMaterial]:
     """一次性告知: move a draft to ``notice_issued`` and return the list the notice must print.
     Raises ``CaseError`` if nothing is missing (then the case should be accepted instead)."""
-    items = notice_items(case, catalog, today=local_date(at))
+    items = notice_items(case, catalog, today=clock.china_date(at))
     if not items:
         raise CaseError("材料齐全，无需一次性告知，请直接受理")
     case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
@@ -222,7 +215,7 @@ def accept(
     ``None`` is returned: the clock starts when the jurisdiction receives the file (seed 004 §五(二)).
     Raises :class:`AcceptanceRefused` with every problem.
     """
-    today = local_date(at)
+    today = clock.china_date(at)
     problems = acceptance_problems(case, catalog, today=today, at_station=at_station)
     if problems:
         raise AcceptanceRefused(problems)
@@ -308,9 +301,9 @@ def _paused_working_days(case: Case, calendar: WorkCalendar, today: dt.date) -> 
     paused, since = 0, None
     for t in case.history:
         if t.to_status is CaseStatus.SUPPLEMENT_REQUESTED:
-            since = since or local_date(t.at)
+            since = since or clock.china_date(t.at)
         elif since is not None:
-            paused += max(calendar.working_days_between(since, local_date(t.at)), 0)
+            paused += max(calendar.working_days_between(since, clock.china_date(t.at)), 0)
             since = None
     if since is not None:
         paused += max(calendar.working_days_between(since, today), 0)
@@ -334,7 +327,7 @@ def overdue_status(case: Case, calendar: WorkCalendar, today: dt.date) -> Overdu
     provisional = case.promised_date_provisional or extended.provisional
     if status in _DONE:
         decided = next((t.at for t in case.history if t.to_status in _DONE), None)
-        day = local_date(decided) if decided else today
+        day = clock.china_date(decided) if decided else today
         late = calendar.working_days_between(due, day)
         if late > 0:
             return Overdue(OverdueState.DONE_LATE, due, -late, f"超期{late}个工作日办结", provisional)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from casework.acceptance import CatalogLike, case_items, local_date, notice_items
+from casework import clock
+from casework.acceptance import CatalogLike, case_items, notice_items
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
 from casework.catalog import Item, Jurisdiction
 from casework.identity import ID_TYPES, mask_id_number
@@ -230,7 +231,7 @@ def _doc(
         case.number,
         station.name,
         worker,
-        local_date(issued_at),
+        clock.china_date(issued_at),
         (*sections, footer),
         provisional,
     )
@@ -250,7 +251,7 @@ def acceptance_receipt(
     items = case_items(case, catalog)
     promise, provisional = _promise_text(case, items)
     owed = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
-    paragraphs = [f"您的申请已于{_cn_date(local_date(accepted_at))}受理，承诺办结日期：{promise}。"]
+    paragraphs = [f"您的申请已于{_cn_date(clock.china_date(accepted_at))}受理，承诺办结日期：{promise}。"]
     if owed:
         owed_text = "；".join(
             m.name + (f"（{_cn_date(m.due_date)}前补交）" if m.due_date else "") for m in owed
@@ -298,7 +299,7 @@ def collection_notice(
         Section("通办窗口", tuple(window_rows)),
         Section(
             "办理说明",
-            (("代收日期", _cn_date(local_date(collected_at))), ("办结时限", promise)),
+            (("代收日期", _cn_date(clock.china_date(collected_at))), ("办结时限", promise)),
             paragraphs=(
                 "本窗口已对您的申请材料进行形式审查和身份核验，并扫描留存电子材料。",
                 "电子材料通过全市通办平台推送至业务属地通办窗口，纸质材料通过邮政快递寄递移交。",
@@ -316,7 +317,7 @@ def one_time_notice(
 ) -> CaseDocument:
     """一次性告知书: **every** material that stops 受理, why, and how to supply it, in one notice
     (行政许可法 §32). Raises ``ValueError`` if nothing is missing."""
-    today = local_date(issued_at)
+    today = clock.china_date(issued_at)
     missing = notice_items(case, catalog, today=today)
     if not missing:
         raise ValueError("材料齐全，无需出具一次性告知书")
@@ -364,7 +365,7 @@ def refusal_notice(
         _received_section(case),
         Section(
             "不予受理决定",
-            (("决定日期", _cn_date(local_date(refusal.at))),),
+            (("决定日期", _cn_date(clock.china_date(refusal.at))),),
             paragraphs=(
                 f"您申请办理的“{names}”，经审查，决定不予受理。",
                 f"理由：{refusal.reason}",

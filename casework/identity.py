@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from casework import clock
+
 __all__ = [
     "ID_TYPES",
     "ORGANIZATION_ID_TYPES",
@@ -191,7 +193,7 @@ def check_resident_id(s: str, *, today: dt.date | None = None) -> str | None:
         return f"身份证号码中的出生日期“{body[6:14]}”不是有效日期"
     if born < _EARLIEST_BIRTH:
         return "身份证号码中的出生日期早于1900年，请核对"
-    if born > (today or dt.date.today()):
+    if born > (today or clock.china_today()):
         return "身份证号码中的出生日期晚于今天，请核对"
     expected = resident_id_check_char(body)
     if check != expected:

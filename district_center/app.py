@@ -10,12 +10,12 @@ encrypted blob store, and includes every router listed in ``district_center.api.
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from casework import clock
 from district_center.api import ROUTER_MODULES
 from district_center.api.problems import install_handlers
 from district_center.context import Center
@@ -27,7 +27,7 @@ from district_center.settings import Settings
 BLOB_KEY_FILE = "center-blob.key"
 
 
-def open_center(settings: Settings, clock: Callable[[], float] = time.time) -> Center:
+def open_center(settings: Settings, clock: Callable[[], float] = clock.timestamp) -> Center:
     settings = settings.resolved()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
@@ -38,7 +38,7 @@ def open_center(settings: Settings, clock: Callable[[], float] = time.time) -> C
     return Center(settings=settings, db=db, blobs=blobs, clock=clock)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> FastAPI:
+def create_app(settings: Settings, *, clock: Callable[[], float] = clock.timestamp) -> FastAPI:
     center = open_center(settings, clock)
 
     @asynccontextmanager

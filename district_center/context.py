@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from casework import clock
 from district_center.db.engine import Database
 from district_center.services.attachments.blobstore import BlobStore
 from district_center.settings import Settings
@@ -19,7 +19,7 @@ class Center:
     settings: Settings
     db: Database
     blobs: BlobStore
-    clock: Callable[[], float] = field(default=time.time)
+    clock: Callable[[], float] = field(default=clock.timestamp)
 
 
 def get_center(request: Request) -> Center:

@@ -37,7 +37,6 @@ import os
 import secrets
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from casework import clock
 from sync.protocol import b64decode, b64encode, canonical_json
 
 __all__ = [
@@ -210,7 +210,7 @@ def write_key_file(path: Path, keys: DistrictKeys, passphrase: str, kdf: KdfPara
         raise KeyFileError(f"口令太短：至少需要 {MIN_PASSPHRASE_LEN} 个字符")
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     kdf_dict = kdf.to_dict(salt)
-    created_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created_at = clock.iso_z(clock.now())
     header = _header(keys, created_at, kdf_dict, nonce)
     secret = canonical_json(
         {

@@ -30,7 +30,6 @@ import hashlib
 import json
 import random
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sample_catalog_data as community  # noqa: E402
 
+from casework import clock  # noqa: E402
 from casework.catalog import DEFAULT_ITEM_TYPES, Catalog, item_type_code  # noqa: E402
 from casework.identity import USCC_ALPHABET, uscc_check_char  # noqa: E402
 
@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads(text)
     print(
         f"wrote {args.output}: {len(data['items'])} items, {len(data['bundles'])} bundles, "
-        f"{len(data['jurisdictions'])} jurisdictions ({datetime.now(UTC):%Y-%m-%d %H:%M}Z)"
+        f"{len(data['jurisdictions'])} jurisdictions ({clock.now():%Y-%m-%d %H:%M}Z)"
     )
     return 0
 

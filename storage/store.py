@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from casework import clock
 from storage import audit as audit_mod
 from storage.blobs import BlobStore
 from storage.crypto import KdfParams
@@ -108,7 +108,7 @@ class StationStore:
         station_passphrase: str,
         kdf: KdfParams | None = None,
         options: StoreOptions | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock.timestamp,
     ) -> StationStore:
         """Initialise a new store in ``data_dir`` (created if missing, must not hold a store) and return it
         unlocked as admin. ``kdf`` defaults to :meth:`KdfParams.default` (~200 ms per unlock)."""
@@ -153,7 +153,7 @@ class StationStore:
         data_dir: str | Path,
         *,
         options: StoreOptions | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock.timestamp,
     ) -> StationStore:
         """Take the directory lock and read the key slots. Nothing is decrypted until an ``unlock_*``."""
         d = Path(data_dir)

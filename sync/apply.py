@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from casework import clock
 from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
@@ -54,7 +55,7 @@ def utc_time(text: object) -> dt.datetime | None:
 
 
 def _parse_at(text: str) -> dt.datetime:
-    return utc_time(text) or dt.datetime.now(dt.UTC)
+    return utc_time(text) or clock.now()
 
 
 def center_path(frm: CaseStatus, to: CaseStatus) -> list[CaseStatus] | None:

@@ -25,12 +25,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from casework import clock
 from sync.bundle_format import BundleError, BundleWriter, read_bundle, verify_bundle
 from sync.engine_core import CATALOG_KINDS, verify_document
 from sync.errors import DocumentRefused
@@ -47,7 +47,7 @@ BLOB_READ = 1024 * 1024
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.iso_z(clock.now())
 
 
 def export_bundle(store: Any, path: Path) -> JSONObject:

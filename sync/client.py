@@ -23,6 +23,7 @@ from typing import TypeVar
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from casework import clock
 from sync.engine_core import Request, Response
 from sync.errors import CenterError, NetworkError
 from sync.protocol import sign_request
@@ -49,7 +50,7 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry_pauses: tuple[float, ...] = RETRY_PAUSES,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock.timestamp,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.station_id = station_id

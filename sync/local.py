@@ -31,11 +31,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from casework import clock
 from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
 from casework.catalog import Catalog, CatalogError, diff
 from storage.errors import StorageError
@@ -121,7 +121,7 @@ class Store(Protocol):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.iso_z(clock.now())
 
 
 def _with_result_document(doc: JSONObject, sha256: str, item_code: Any) -> JSONObject:
@@ -465,7 +465,7 @@ class StationSyncStore:
         result = AppliedFeed()
         stored = sorted(self.store.keys_of(INBOX))
         with self._tx("sync.feed") as tx:
-            now = apply_mod.utc_time(self._clock()) or datetime.now(UTC)
+            now = apply_mod.utc_time(self._clock()) or clock.now()
             result.pruned = inbox.prune(
                 tx, stored, now, days=self._inbox_days, cap=self._inbox_cap, adding=len(events)
             )

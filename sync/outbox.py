@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from casework import clock
 from sync.protocol import JSONObject
 
 __all__ = [
@@ -71,7 +71,7 @@ class DocReader(Protocol):
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.iso_z(clock.now())
 
 
 def attachments_of(doc: Any) -> list[str]:

@@ -7,7 +7,8 @@ contract is ``docs/protocol.md``; this module is its reference.
 Typical station-side use::
 
     body = canonical_json(CaseBatch([BatchCase(case_id, 3, case_dict)]).to_dict())
-    headers = sign_request(station_key, station_id, "POST", "/api/v1/cases/batch", body, now=time.time())
+    path = "/api/v1/cases/batch"
+    headers = sign_request(station_key, station_id, "POST", path, body, now=clock.timestamp())
     ...
     receipts = CaseBatchResult.from_dict(response.json()).receipts
 

@@ -28,10 +28,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from casework import clock
 from sync.engine_core import SyncReport
 from sync.service import SyncService
 
@@ -89,7 +90,7 @@ class SyncScheduler:
             "interval",
             seconds=self.probe_interval,
             id="sync-tick",
-            next_run_time=datetime.now(UTC),
+            next_run_time=clock.now(),
         )
         self._scheduler.start()
 
@@ -161,5 +162,5 @@ class SyncScheduler:
     def _set_next(self, now: float) -> None:
         with self._state_lock:
             wait = max(0.0, self._next_due - now)
-        at = datetime.now(UTC) + timedelta(seconds=wait)
+        at = clock.now() + timedelta(seconds=wait)
         self.service.board.update(next_attempt=at.strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from casework import clock
 from sync.client import DEFAULT_TIMEOUT, RETRY_PAUSES, SyncClient
 from sync.engine_core import SyncConfig, SyncReport, sync_flow
 from sync.errors import NetworkError, SyncError
@@ -31,7 +31,7 @@ log = logging.getLogger("sync")
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.iso_z(clock.now())
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ class SyncService:
         )
 
     def _center_now_iso(self) -> str:
-        now = time.time() + self.client.clock_offset
+        now = clock.timestamp() + self.client.clock_offset
         return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def close(self) -> None:

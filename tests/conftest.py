@@ -1,16 +1,86 @@
-"""Fixtures shared by every test package: artifact directory and a private PostgreSQL cluster."""
+"""Fixtures shared by every test package: the clock, the artifact directory, a private PostgreSQL cluster and
+one shared Chromium.
+
+The clock (``casework.clock``) is the only source of "now" in the code under test, so tests can run at any
+hour of a China day:
+
+* ``at_china_hour`` — a parametrized fixture: the test runs three times, its clock frozen (ticking) at 23:30
+  and at 00:30 Beijing time and at 16:30 UTC (00:30 Beijing the next day, when the UTC and China dates
+  differ) of today's China date. Date-sensitive tests take it.
+* ``BIANMIN_TEST_CLOCK`` — the whole run at one of those hours (``beijing-2330``, ``beijing-0030``,
+  ``utc-1630``) or at any ISO instant: time-machine moves this process's clock (every library's, not only
+  ours), and the child processes tests start (stations, centers) get the same shift through
+  ``BIANMIN_CLOCK_OFFSET_SECONDS``, which ``casework.clock`` reads at import.
+
+CI runs the unit suite under each of those hours and with ``TZ=America/Los_Angeles`` and
+``TZ=Asia/Shanghai`` (``scripts/test``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from casework import clock
 from district_center.devtools.pg import PrivatePostgres, private_postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+TEST_CLOCK_ENV = "BIANMIN_TEST_CLOCK"
+_travel: Any = None
+
+
+def hour_instant(name: str, day: dt.date | None = None) -> dt.datetime:
+    """The instant a named test hour means on ``day`` (default: today in China)."""
+    day = day or clock.china_today()
+    if name == "beijing-2330":
+        return dt.datetime.combine(day, dt.time(23, 30), tzinfo=clock.CHINA).astimezone(clock.UTC)
+    if name == "beijing-0030":
+        return dt.datetime.combine(day, dt.time(0, 30), tzinfo=clock.CHINA).astimezone(clock.UTC)
+    if name == "utc-1630":
+        return dt.datetime.combine(day, dt.time(16, 30), tzinfo=clock.UTC)
+    return clock.parse_instant(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _travel
+    wanted = os.environ.get(TEST_CLOCK_ENV, "").strip()
+    if not wanted or _travel is not None:
+        return
+    import time_machine
+
+    target = hour_instant(wanted)
+    shift = (target - clock.system_clock()).total_seconds()
+    # casework.clock is imported (above) before the offset is set, so this process is moved by time-machine
+    # alone and only child processes read the offset.
+    os.environ[clock.OFFSET_ENV] = str(shift)
+    _travel = time_machine.travel(target, tick=True)
+    _travel.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    wanted = os.environ.get(TEST_CLOCK_ENV, "")
+    now = clock.now()
+    tz = os.environ.get("TZ", "(host default)")
+    clock_line = f"clock: {clock.iso_z(now)} = {clock.format_datetime(now)} Beijing time; TZ={tz}"
+    return clock_line + (f"; {TEST_CLOCK_ENV}={wanted}" if wanted else "")
+
+
+@pytest.fixture(params=["beijing-2330", "beijing-0030", "utc-1630"])
+def at_china_hour(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
+    """Run the test with the clock at 23:30 / 00:30 Beijing time / 16:30 UTC of today (ticking)."""
+    import time_machine
+
+    target = hour_instant(request.param)
+    with time_machine.travel(target, tick=True):
+        yield target
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,10 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
+from casework.clock import iso_z
 from district_center.api.deps import CenterDep, CurrentUser, read_body, require_user
 from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import MeOut, TokenIn, TokenOut, request_body
-from district_center.db.engine import iso_z
 from district_center.db.models import User
 from district_center.services.users.accounts import AuthError, login, logout
 

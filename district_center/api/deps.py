@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from casework import clock
 from district_center.api.problems import ProblemError
 from district_center.context import Center, get_center
-from district_center.db.engine import utcnow
 from district_center.services.stations.auth import AuthedStation, authenticate
 from district_center.services.users.accounts import user_for_token
 from sync.protocol import HEADER_SIGNATURE
@@ -118,7 +118,7 @@ def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, CurrentUser]]
 
         def lookup() -> CurrentUser | None:
             with center.db.read_session() as s:
-                user = user_for_token(s, creds.credentials, utcnow())
+                user = user_for_token(s, creds.credentials, clock.now())
                 if user is None:
                     return None
                 return CurrentUser(user.id, user.username, tuple(user.roles), user.department)

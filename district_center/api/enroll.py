@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
+from casework import clock
+from casework.clock import iso_z
 from district_center.api.deps import CenterDep, read_body
 from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import EnrollIn, EnrollOut, request_body
-from district_center.db.engine import iso_z, utcnow
 from district_center.keys import KeyFileError, load_public_file
 from district_center.services.stations import registry as stations
 from sync.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ProtocolError
@@ -49,7 +50,7 @@ async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
                 district_name=center.settings.district_name,
                 catalog_signing_key=keys["signing_key"],
                 recovery_public_key=keys["recovery_key"],
-                server_time=iso_z(utcnow()),
+                server_time=iso_z(clock.now()),
             )
 
     return (await run_in_threadpool(run)).to_dict()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from casework import clock
+from casework.clock import iso_z
 from district_center.api.schemas import HealthOut
-from district_center.db.engine import iso_z, utcnow
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthOut)
 def healthz() -> HealthOut:
-    return HealthOut(status="ok", time=iso_z(utcnow()))
+    return HealthOut(status="ok", time=iso_z(clock.now()))

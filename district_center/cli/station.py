@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from casework.clock import iso_z
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
-from district_center.db.engine import iso_z
 from district_center.services.stations import registry as stations
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from district_center.db.engine import utcnow
+from casework import clock
 from district_center.db.models import AuditLog, CaseRecord, Station
 from district_center.services.catalog.current import latest_catalog_version
 
@@ -27,7 +27,7 @@ ERROR_DAYS = 7
 
 
 def station_health(s: Session, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    now = now or utcnow()
+    now = now or clock.now()
     published = latest_catalog_version(s)
     errors_since = now - dt.timedelta(days=ERROR_DAYS)
     error_rows = s.execute(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from district_center.db.engine import utcnow
+from casework import clock
 from district_center.services.audit import audit
 from district_center.services.users.accounts import AuthError, login, logout
 
@@ -137,7 +137,7 @@ async def logout_submit(request: Request) -> Response:
 @router.get("/")
 async def home(request: Request) -> Response:
     user = await signed_in(request)
-    return render(request, "home.html", user, title="首页", now=utcnow())
+    return render(request, "home.html", user, title="首页", now=clock.now())
 
 
 @router.get("/lang/{lang}")

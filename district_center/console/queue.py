@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from casework import clock
 from casework.cases import Case, CaseStatus
 from district_center.db.models import CaseRecord, Station
 from district_center.services.cases.backoffice import (
@@ -151,9 +152,7 @@ def queue_page(
     records = [by_id[i] for i in ids if i in by_id]
     catalog, stations = current_catalog(s), station_labels(s)
     calendar = work_calendar(s)
-    from casework.acceptance import local_date
-    from district_center.db.engine import utcnow
 
-    day = today or local_date(utcnow())
+    day = today or clock.china_today()
     rows = [case_summary(r, Case.from_dict(r.document), catalog, calendar, day, stations) for r in records]
     return QueuePage(rows, total, page, pages)

@@ -24,10 +24,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from casework.acceptance import local_date
+from casework import clock
 from casework.cases import CaseStatus
 from district_center.context import Center
-from district_center.db.engine import utcnow
 from district_center.db.models import User
 from district_center.services.audit import audit
 from district_center.services.cases.backoffice import Reviewer
@@ -54,7 +53,6 @@ def _status_label(value: object) -> str:
         return str(value)
 
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
 # From the center's point of view a case the station queued or delivered is waiting for 受理.
 CENTER_LABELS = {CaseStatus.QUEUED.value: "待受理", CaseStatus.DELIVERED.value: "待受理"}
 
@@ -73,7 +71,7 @@ def _china_time(value: object) -> str:
         return str(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return clock.format_datetime(when)
 
 
 def _center_label(status: object, label: object) -> str:
@@ -136,7 +134,7 @@ async def signed_in(request: Request, *roles: str) -> ConsoleUser:
     token = request.cookies.get(COOKIE)
     if not token:
         raise LoginRequired(expired=False)
-    now = utcnow()
+    now = clock.now()
     user = await db_write(request, lambda s: session_user(s, token, now))
     if user is None:
         raise LoginRequired(expired=True)
@@ -179,7 +177,7 @@ def lang_of(request: Request) -> str:
 
 
 def today() -> dt.date:
-    return local_date(utcnow())
+    return clock.china_today()
 
 
 def render(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 0x62_6D_7A_7A  # "bmzz": advisory lock id held while migrating
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso_z(when: datetime) -> str:
-    """UTC ISO-8601 with ``Z`` and whole seconds, as the protocol writes times."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sqlite_engine(url: str, pool_size: int) -> Engine:

@@ -8,7 +8,6 @@ with station_http(base_url, station) as http:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from casework import clock
 from sync.protocol import EnrollRequest, EnrollResponse, canonical_json, public_key_b64, sign_request
 
 
@@ -33,7 +33,7 @@ class StationAuth(httpx.Auth):
     requires_request_body = True
 
     def __init__(
-        self, station_id: str, key: Ed25519PrivateKey, clock: Callable[[], float] = time.time
+        self, station_id: str, key: Ed25519PrivateKey, clock: Callable[[], float] = clock.timestamp
     ) -> None:
         self.station_id = station_id
         self.key = key

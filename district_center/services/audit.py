@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from district_center.db.engine import utcnow
+from casework import clock
 from district_center.db.models import AuditLog
 
 __all__ = ["audit"]
 
 
 def audit(session: Session, actor: str, action: str, target: str | None, **details: object) -> None:
-    session.add(AuditLog(actor=actor, action=action, target=target, at=utcnow(), details=dict(details)))
+    session.add(AuditLog(actor=actor, action=action, target=target, at=clock.now(), details=dict(details)))

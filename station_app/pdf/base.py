@@ -17,6 +17,8 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
+from casework import clock
+
 from .fonts import LATIN_FONT_PATH, cjk_subset_font
 from .model import DocumentView
 
@@ -53,7 +55,7 @@ def qr_png(payload: str, *, scale: int = 8) -> bytes:
 
 def creation_datetime(day: dt.date) -> dt.datetime:
     """The PDF creation date: the document date at 00:00 China Standard Time (UTC+8)."""
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=clock.CHINA)
 
 
 class DocumentPDF(FPDF):

@@ -8,11 +8,12 @@ from typing import Any
 
 import flet as ft
 
-from casework.acceptance import OverdueState, local_date
+from casework import clock
+from casework.acceptance import OverdueState
 from casework.cases import Case, CaseStatus
 from station_app.i18n import t
 from station_app.screens.base import Screen
-from station_app.services.cases import CaseRow, utcnow
+from station_app.services.cases import CaseRow
 from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import PRESETS, CaseFilter, apply
 from station_app.viewmodels.intake import document_kind
@@ -40,7 +41,7 @@ class CasesScreen(Screen):
         self._apply()
 
     def _apply(self) -> None:
-        self.rows = apply(self.all_rows, self.filter, local_date(utcnow()), self.calendar)
+        self.rows = apply(self.all_rows, self.filter, clock.china_today(), self.calendar)
 
     def view(self) -> ft.Control:
         ui = self.ui

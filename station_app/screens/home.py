@@ -7,11 +7,10 @@ from typing import Any
 
 import flet as ft
 
-from casework.acceptance import local_date
+from casework import clock
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.sync_page import status_line
-from station_app.services.cases import utcnow
 from station_app.viewmodels.cases import Dashboard
 
 TILES = [
@@ -35,7 +34,7 @@ class HomeScreen(Screen):
         cases = self.shell.runtime.cases
         rows = await asyncio.to_thread(cases.rows)
         calendar = await asyncio.to_thread(cases.work_calendar)
-        self.dashboard = Dashboard.from_rows(rows, local_date(utcnow()), calendar)
+        self.dashboard = Dashboard.from_rows(rows, clock.china_today(), calendar)
         self.drafts = len(await asyncio.to_thread(cases.drafts))
         self.sync_line = await asyncio.to_thread(status_line, self.shell.runtime)
 

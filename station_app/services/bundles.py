@@ -9,11 +9,11 @@ from a file) and deleted right after. Blocking: call from a thread.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Any
 
+from casework import clock
 from sync.bundle import export_bundle, import_answer
 
 
@@ -35,7 +35,7 @@ class BundleService:
             data = path.read_bytes()
         finally:
             path.unlink(missing_ok=True)
-        name = f"station-{ident.get('station_no', 0):03d}-{dt.date.today():%Y%m%d}.bmzz"
+        name = f"station-{ident.get('station_no', 0):03d}-{clock.china_today():%Y%m%d}.bmzz"
         return data, name, dict(summary)
 
     def import_answer(self, data: bytes) -> dict[str, Any]:

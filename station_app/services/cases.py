@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from casework.acceptance import local_date, overdue_status, pending_deferred
+from casework import clock
+from casework.acceptance import overdue_status, pending_deferred
 from casework.casenumber import CaseCounter
 from casework.cases import Case, CaseStatus, Side
 from casework.documents import (
@@ -41,10 +42,6 @@ class NotEnrolled(Exception):
 
     def __str__(self) -> str:
         return "本站尚未在区政务服务中心注册，不能生成办件编号。请站点管理员在“设置”中连接区中心。"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -145,7 +142,7 @@ class CaseService:
         self.store.check_free_space(MIN_FREE_FOR_CASE)
         send = case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)
         if send:
-            case.transition(CaseStatus.QUEUED, actor=actor, at=utcnow(), side=Side.STATION)
+            case.transition(CaseStatus.QUEUED, actor=actor, at=clock.now(), side=Side.STATION)
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
             tx.put("cases", case.id, doc)
@@ -192,7 +189,7 @@ class CaseService:
         return states
 
     def rows(self, today: dt.date | None = None) -> list[CaseRow]:
-        today = today or local_date(utcnow())
+        today = today or clock.china_today()
         catalog = self.station.catalog()
         sync = self.sync_states()
         out: list[CaseRow] = []
@@ -235,7 +232,7 @@ class CaseService:
     ) -> CaseDocument:
         catalog = self.station.catalog()
         assert catalog is not None
-        info, now = self.station_info(), utcnow()
+        info, now = self.station_info(), clock.now()
         if kind == "receipt":
             return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
         if kind == "collection":

@@ -11,11 +11,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from casework.acceptance import local_date
+from casework import clock
 from casework.casenumber import normalize
 from casework.cases import Case, CaseStatus, RatingLevel
 from station_app.i18n import t
-from station_app.services.cases import CaseService, utcnow
+from station_app.services.cases import CaseService
 from station_app.viewmodels.case_detail import ActionError, CaseActions
 from station_app.viewmodels.intake import IntakeError, new_draft
 
@@ -39,7 +39,7 @@ class KioskService:
             p
             for p in (
                 t("kiosk.need_name") if not name.strip() else None,
-                check_id_number(id_type, id_number.strip().upper(), today=local_date(utcnow())),
+                check_id_number(id_type, id_number.strip().upper(), today=clock.china_today()),
                 check_phone(phone.strip()),
             )
             if p

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from casework import clock
 from casework.catalog import Catalog
 from casework.guide_search import GuideIndex
 from casework.samples import sample_catalog_dict
@@ -273,9 +274,8 @@ class StationService:
 
 
 def _now() -> str:
-    import datetime as dt
 
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.iso_z(clock.now())
 
 
 def _env_passphrase() -> str:

@@ -5,10 +5,10 @@ saved with a new outbox version in one commit (:meth:`CaseService.save`). Blocki
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from casework import clock
 from casework.cases import (
     AlreadyRated,
     Case,
@@ -21,9 +21,8 @@ from casework.cases import (
     Side,
 )
 from station_app.i18n import t
-from station_app.services.cases import CaseService, utcnow
+from station_app.services.cases import CaseService
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 RATING_REASONS = (
     "rating.reason_fast",
     "rating.reason_attitude",
@@ -66,7 +65,7 @@ def timeline(case: Case, item_names: Mapping[str, str] | None = None) -> list[Ti
     for h, item in steps:
         out.append(
             TimelineEntry(
-                h.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                clock.format_datetime(h.at),
                 t("common.labelled", label=item, text=h.to_status.label) if item else h.to_status.label,
                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
                 h.actor,
@@ -114,7 +113,7 @@ class CaseActions:
     def rate(self, level: RatingLevel, reasons: list[str], comment: str) -> Case:
         """好差评, once per case; it travels to the district with the next sync."""
         try:
-            self.case.rate(Rating(level, utcnow(), tuple(reasons), comment.strip()))
+            self.case.rate(Rating(level, clock.now(), tuple(reasons), comment.strip()))
         except AlreadyRated as exc:
             raise ActionError(str(exc)) from None
         except CaseError as exc:
@@ -145,7 +144,7 @@ class CaseActions:
                 attachments=shas,
                 verified_by=self.actor.split(":", 1)[1],
             ),
-            at=utcnow(),
+            at=clock.now(),
         )
 
     def resend(self) -> Case:
@@ -163,7 +162,7 @@ class CaseActions:
                 req.item_code,
                 CaseStatus.IN_REVIEW,
                 actor=self.actor,
-                at=utcnow(),
+                at=clock.now(),
                 side=Side.STATION,
                 reason=t("case.supplied"),
             )
@@ -174,6 +173,6 @@ class CaseActions:
 
     def _transition(self, to: CaseStatus, reason: str) -> None:
         try:
-            self.case.transition(to, actor=self.actor, at=utcnow(), reason=reason, side=Side.STATION)
+            self.case.transition(to, actor=self.actor, at=clock.now(), reason=reason, side=Side.STATION)
         except CaseError as exc:
             raise ActionError(str(exc)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from casework import clock
 from casework.acceptance import OverdueState
 from casework.cases import CaseStatus
 from casework.workdays import DEFAULT_CALENDAR, WorkCalendar
@@ -62,9 +63,7 @@ def preset_matches(
     preset: str, r: CaseRow, today: dt.date, calendar: WorkCalendar = DEFAULT_CALENDAR
 ) -> bool:
     if preset == "today":
-        return r.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() == today and r.status in (
-            ACCEPTED_LIKE | OPEN_STATES
-        )
+        return clock.china_date(r.created_at) == today and r.status in (ACCEPTED_LIKE | OPEN_STATES)
     if preset == "sync_pending":
         return r.sync == "pending"
     if preset == "rejected":

@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from casework.acceptance import AcceptanceRefused, accept, acceptance_problems, issue_notice, local_date
+from casework import clock
+from casework.acceptance import AcceptanceRefused, accept, acceptance_problems, issue_notice
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
 from casework.identity import (
@@ -34,7 +35,7 @@ from casework.identity import (
     check_phone,
 )
 from station_app.i18n import t
-from station_app.services.cases import CaseService, utcnow
+from station_app.services.cases import CaseService
 from storage.errors import StorageError
 
 STEPS = ("applicant", "materials", "review")
@@ -108,7 +109,7 @@ def _entry(item: Item) -> Any:
 
 def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) -> dict[str, Any]:
     """A fresh draft for an item or bundle. Raises :class:`IntakeError` for a cancelled one."""
-    now = utcnow().isoformat()
+    now = clock.now().isoformat()
     if catalog.has_item(code):
         item = catalog.item(code)
         if not item.accepts_new_cases:
@@ -227,7 +228,7 @@ class IntakeViewModel:
     def field_problems(self) -> dict[str, str]:
         """Live checks as the worker types, by field (Chinese reasons from ``casework.identity``)."""
         a, out = self.draft["applicant"], {}
-        today = local_date(utcnow())
+        today = clock.china_today()
         if a.get("id_number"):
             reason = check_id_number(a["id_type"], a["id_number"], today=today)
             if reason:
@@ -253,7 +254,7 @@ class IntakeViewModel:
     def applicant_problems(self) -> list[str]:
         from casework.identity import check_applicant_and_agent
 
-        return check_applicant_and_agent(self.applicant(), self.agent(), today=local_date(utcnow()))
+        return check_applicant_and_agent(self.applicant(), self.agent(), today=clock.china_today())
 
     # -- materials -----------------------------------------------------------------------------------------
     def catalog_materials(self) -> tuple[Material, ...]:
@@ -275,7 +276,7 @@ class IntakeViewModel:
 
     def material_rows(self) -> list[MaterialRow]:
         case = self.build_case(number="000000-000-00000")
-        problems = {p for p in acceptance_problems(case, self.catalog, today=local_date(utcnow()))}
+        problems = {p for p in acceptance_problems(case, self.catalog, today=clock.china_today())}
         rows = []
         for m in self.catalog_materials():
             st = self.draft["materials"].get(m.code, {})
@@ -328,7 +329,7 @@ class IntakeViewModel:
         st["commitment_confirmed"] = commitment_confirmed if how is Satisfaction.COMMITMENT else False
 
     def default_due_date(self, working_days: int = 5) -> str:
-        return self.cases.calendar.add_working_days(local_date(utcnow()), working_days).date.isoformat()
+        return self.cases.calendar.add_working_days(clock.china_today(), working_days).date.isoformat()
 
     # -- building the case ---------------------------------------------------------------------------------
     def records(self) -> list[MaterialRecord]:
@@ -361,7 +362,7 @@ class IntakeViewModel:
 
     def build_case(self, number: str, case_id: str | None = None) -> Case:
         station_id = str((self.cases.station.identity() or {}).get("station_id") or "")
-        now = utcnow()
+        now = clock.now()
         kw: dict[str, Any] = (
             {"bundle_code": self.code, "bundle_item_codes": self.catalog.bundle(self.code).item_codes}
             if self.is_bundle
@@ -390,7 +391,7 @@ class IntakeViewModel:
 
     def review_problems(self) -> list[str]:
         case = self.build_case(number="000000-000-00000")
-        problems = acceptance_problems(case, self.catalog, today=local_date(utcnow()))
+        problems = acceptance_problems(case, self.catalog, today=clock.china_today())
         for st in self.draft["materials"].values():
             if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
                 problems.append(t("intake.commitment_unconfirmed"))
@@ -411,11 +412,11 @@ class IntakeViewModel:
 
     # -- persisting and deciding (blocking) ----------------------------------------------------------------
     def save(self) -> None:
-        self.draft["updated_at"] = utcnow().isoformat()
+        self.draft["updated_at"] = clock.now().isoformat()
         self.cases.save_draft(self.draft["id"], self.draft, actor=f"worker:{self.worker_id}")
 
     def _new_case(self) -> tuple[Case, Any]:
-        counter, number = self.cases.issue_number(local_date(utcnow()))
+        counter, number = self.cases.issue_number(clock.china_today())
         return self.build_case(number, case_id=self.draft["id"]), counter
 
     def accept(self, *, collected: bool | None = None) -> Case:
@@ -435,7 +436,7 @@ class IntakeViewModel:
                     self.catalog,
                     self.cases.calendar,
                     actor=f"worker:{self.worker_id}",
-                    at=utcnow(),
+                    at=clock.now(),
                     collected=collected,
                 )
             except AcceptanceRefused as exc:
@@ -454,7 +455,7 @@ class IntakeViewModel:
         """一次性告知: record the case as notified with everything missing listed at once."""
         with self.cases.numbering:
             case, counter = self._new_case()
-            issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=utcnow())
+            issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=clock.now())
             self.cases.commit_new(
                 case,
                 counter,
@@ -472,7 +473,7 @@ class IntakeViewModel:
         with self.cases.numbering:
             case, counter = self._new_case()
             case.transition(
-                CaseStatus.REFUSED, actor=f"worker:{self.worker_id}", at=utcnow(), reason=reason.strip()
+                CaseStatus.REFUSED, actor=f"worker:{self.worker_id}", at=clock.now(), reason=reason.strip()
             )
             self.cases.commit_new(
                 case,

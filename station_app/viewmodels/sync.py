@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from casework import clock
 from station_app.i18n import t
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def local_time(iso: str | None) -> str:
     if not iso:
         return ""
     try:
-        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(CHINA).strftime("%m-%d %H:%M")
+        return clock.to_china(clock.parse_instant(iso)).strftime("%m-%d %H:%M")
     except ValueError:
         return iso
 

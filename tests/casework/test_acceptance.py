@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from casework import clock
 from casework.acceptance import (
     AcceptanceRefused,
     OverdueState,
@@ -14,7 +15,6 @@ from casework.acceptance import (
     acceptance_problems,
     can_accept,
     issue_notice,
-    local_date,
     missing_materials,
     notice_items,
     overdue_status,
@@ -50,7 +50,7 @@ from .case_helpers import (
 )
 
 SHA = "cd" * 32
-TODAY = local_date(NOW)
+TODAY = clock.china_date(NOW)
 CAL = WorkCalendar()
 
 
@@ -66,7 +66,7 @@ def complete_case() -> Case:
 
 
 def test_local_date_is_china_time() -> None:
-    assert local_date(dt.datetime(2026, 9, 29, 17, 0, tzinfo=dt.UTC)) == dt.date(2026, 9, 30)
+    assert clock.china_date(dt.datetime(2026, 9, 29, 17, 0, tzinfo=dt.UTC)) == dt.date(2026, 9, 30)
     assert dt.date(2026, 9, 30) == TODAY
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from casework import clock
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
 from casework.identity import Applicant, ApplicantKind
 from district_center.db.models import CatalogVersion
@@ -167,7 +168,7 @@ def publish_catalog(center: RunningCenter, keys: DistrictKeys, catalog: dict[str
             CatalogVersion(
                 version=version,
                 document=canonical_json(env.to_dict()),
-                published_at=dt.datetime.now(dt.UTC),
+                published_at=clock.now(),
                 published_by="test",
                 summary={},
             )

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from casework import clock
 from district_center.services.attachments.blobstore import MAGIC, BlobError, EncryptedFileBlobStore
 from sync.protocol import HEADER_TOTAL_SIZE, sign_request
 
@@ -31,7 +32,7 @@ def _put(http, sha, offset, chunk, total):
 def _cut_connection(center, station, sha, offset, chunk, total):
     """Send the headers and only part of the body, then drop the connection (a network cut)."""
     path = f"/api/v1/attachments/{sha}?offset={offset}"
-    headers = sign_request(station.key, station.station_id, "PUT", path, chunk, now=time.time())
+    headers = sign_request(station.key, station.station_id, "PUT", path, chunk, now=clock.timestamp())
     u = urlparse(center.url)
     head = [
         f"PUT {path} HTTP/1.1",

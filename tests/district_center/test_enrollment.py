@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 
+from casework import clock
 from district_center.cli import main
 from district_center.db.models import EnrollmentCode
 from district_center.devtools.server import running_center
@@ -70,7 +71,7 @@ def test_wrong_reused_and_expired_codes_are_refused(center):
         s.execute(
             update(EnrollmentCode)
             .where(EnrollmentCode.station_id == expired.station_id)
-            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+            .values(expires_at=clock.now() - dt.timedelta(seconds=1))
         )
     _problem(_enroll(center.url, expired.code), 403, "enrollment_code_expired")
 

@@ -7,8 +7,6 @@ signs the exact bytes and request target that go on the wire.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 import schemathesis
@@ -21,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from casework import clock
 from district_center.devtools.station_client import StationIdentity
 from sync.protocol import sign_request
 
@@ -43,7 +42,7 @@ class SignAsStation(requests.auth.AuthBase):
                 r.method or "GET",
                 r.path_url,
                 body,
-                now=time.time(),
+                now=clock.timestamp(),
             )
         )
         return r

@@ -3,12 +3,11 @@ stations are refused with problem+json; a station sees only its own (or routed) 
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from casework import clock
 from district_center.services.cases.feed import route_case
 from district_center.services.stations.registry import revoke_station
 from sync.protocol import HEADER_CONTENT_SHA256, HEADER_SIGNATURE, HEADER_STATION_ID, sign_request
@@ -26,7 +25,7 @@ def _get(center, station, path=FEED, *, key=None, now=None, nonce=None, station_
         "GET",
         path,
         b"",
-        now=time.time() if now is None else now,
+        now=clock.timestamp() if now is None else now,
         nonce=nonce,
     )
     if mutate:
@@ -49,14 +48,14 @@ def test_wrong_key_refused(center, new_station):
 
 def test_signature_over_another_path_refused(center, new_station):
     st = new_station()
-    headers = sign_request(st.key, st.station_id, "GET", "/api/v1/feed?after=5", b"", now=time.time())
+    headers = sign_request(st.key, st.station_id, "GET", "/api/v1/feed?after=5", b"", now=clock.timestamp())
     _problem(httpx.get(center.url + FEED, headers=headers), 401, "bad_signature")
 
 
 def test_tampered_body_refused(center, new_station):
     st = new_station()
     body = b'{"cursor": 0}'
-    headers = sign_request(st.key, st.station_id, "POST", "/api/v1/feed/ack", body, now=time.time())
+    headers = sign_request(st.key, st.station_id, "POST", "/api/v1/feed/ack", body, now=clock.timestamp())
     _problem(
         httpx.post(center.url + "/api/v1/feed/ack", content=b'{"cursor": 1}', headers=headers),
         401,
@@ -68,17 +67,17 @@ def test_tampered_body_refused(center, new_station):
 
 @pytest.mark.parametrize("offset", [-301, 301, -3600])
 def test_clock_skew_refused(center, new_station, offset):
-    _problem(_get(center, new_station(), now=time.time() + offset), 401, "clock_skew")
+    _problem(_get(center, new_station(), now=clock.timestamp() + offset), 401, "clock_skew")
 
 
 @pytest.mark.parametrize("offset", [-290, 290])
 def test_skew_inside_window_accepted(center, new_station, offset):
-    assert _get(center, new_station(), now=time.time() + offset).status_code == 200
+    assert _get(center, new_station(), now=clock.timestamp() + offset).status_code == 200
 
 
 def test_replayed_request_refused(center, new_station):
     st = new_station()
-    headers = sign_request(st.key, st.station_id, "GET", FEED, b"", now=time.time())
+    headers = sign_request(st.key, st.station_id, "GET", FEED, b"", now=clock.timestamp())
     assert httpx.get(center.url + FEED, headers=headers).status_code == 200
     _problem(httpx.get(center.url + FEED, headers=headers), 401, "nonce_reused")
 
@@ -138,7 +137,7 @@ def test_replay_refused_across_two_center_instances_sharing_a_database(center, n
     from district_center.devtools.server import running_center
 
     st = new_station()
-    headers = sign_request(st.key, st.station_id, "GET", FEED, b"", now=time.time())
+    headers = sign_request(st.key, st.station_id, "GET", FEED, b"", now=clock.timestamp())
     with running_center(center.settings) as second:
         assert httpx.get(center.url + FEED, headers=headers).status_code == 200
         _problem(httpx.get(second.url + FEED, headers=headers), 401, "nonce_reused")

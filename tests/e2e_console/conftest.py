@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from casework import clock
 from casework.caseparts import Rating, RatingLevel
 from casework.cases import Case, CaseStatus, Pickup, PickupMethod
 from casework.identity import Applicant, ApplicantKind
@@ -115,7 +116,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         report = station.service.run_once(raise_errors=True)
         assert report is not None and report.cases_delivered == 3
         api_station = enroll_station(center.url, code, name="第二社区便民服务站")
-        today = dt.date.today()
+        today = clock.china_today()
         entries = [
             _api_case(api_station, item.code, 1, promised=today - dt.timedelta(days=9)),
             _api_case(api_station, other.code, 2, promised=today + dt.timedelta(days=20)),

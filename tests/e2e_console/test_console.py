@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 from openpyxl import load_workbook
 
+from casework import clock
 from district_center.devtools.station_client import station_http
 from district_center.services.catalog.sheets import export_xlsx
 from sync.protocol import canonical_json
@@ -255,7 +255,7 @@ def _refused_entry(world: World) -> dict[str, Any]:
     from casework.cases import Case, CaseStatus
     from casework.identity import Applicant, ApplicantKind
 
-    at = dt.datetime.now(dt.UTC)
+    at = clock.now()
     applicant = Applicant(ApplicantKind.PERSON, "赵六", "111", "11010519491231002X", "13800138000")
     case = Case.new(
         number="261122-002-09999",

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from casework import clock
 from casework.cases import CaseStatus, MissingMaterial, RatingLevel, Side, SupplementRequest
-from station_app.services.cases import utcnow
 from station_app.services.kiosk import KioskError, KioskService
 from station_app.viewmodels.case_detail import ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
@@ -28,7 +28,7 @@ def accepted_single(station, cases):
 
 
 def center_moves(case, *steps):
-    at = utcnow()
+    at = clock.now()
     for to in steps:
         case.transition(to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "")
 
@@ -70,7 +70,7 @@ def test_supplement_attach_and_resend(station, cases):
     center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
     m = case.materials[0]
     case.request_supplement(
-        SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), utcnow(), "reviewer"),
+        SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), clock.now(), "reviewer"),
         actor="reviewer",
     )
     actions = CaseActions(cases, case, "02")
@@ -83,10 +83,10 @@ def test_supplement_attach_and_resend(station, cases):
     assert stored.status is CaseStatus.IN_REVIEW and len(stored.material(m.code).attachments) == 2
 
 
-def test_case_list_filters_and_dashboard(station, cases):
+def test_case_list_filters_and_dashboard(at_china_hour, station, cases):
     case = accepted_single(station, cases)
     rows = cases.rows()
-    today = dt.date.today()
+    today = clock.china_today()
     board = Dashboard.from_rows(rows, today)
     assert board.counts["sync_pending"] == 1 and board.counts["today"] == 1
     assert apply(rows, CaseFilter(text=case.number[-5:]), today)[0].id == case.id
@@ -125,8 +125,8 @@ def test_purged_cases_leave_the_lists_and_the_station_keeps_working(station, cas
     CaseActions(cases, case, "02").withdraw("申请人自愿撤回")
     store = station.unlocked_store
     with store.transaction(actor="sync", action="test.confirm") as tx:
-        mark_center_confirmed(tx, case.id, utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
-    report = purge_expired(store, days=0, now=utcnow() + dt.timedelta(days=1))
+        mark_center_confirmed(tx, case.id, clock.iso_z(clock.now()))
+    report = purge_expired(store, days=0, now=clock.now() + dt.timedelta(days=1))
     assert report.purged_cases == [case.id]
     assert all(r.id != case.id for r in cases.rows())
     assert cases.find_by_number(case.number) is None

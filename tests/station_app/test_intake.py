@@ -3,10 +3,9 @@ material, notices, drafts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
+from casework import clock
 from casework.cases import CaseStatus, Satisfaction
 from casework.catalog import Necessity
 from station_app.services.cases import CaseService
@@ -45,7 +44,7 @@ def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(s
     assert vm.review_problems() == []
     case = vm.accept(collected=False)
     assert case.status is CaseStatus.QUEUED and case.entered_at(CaseStatus.ACCEPTED)
-    assert case.number.startswith(dt.date.today().strftime("%y")) or case.number[:2].isdigit()
+    assert case.number.startswith(clock.china_today().strftime("%y")) or case.number[:2].isdigit()
     store = station.unlocked_store
     assert store.get("cases", case.id)["status"] == "queued"
     assert store.get(OUTBOX, case.id) is not None, "case and outbox entry are written together"

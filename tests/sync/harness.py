@@ -10,7 +10,6 @@ intake service does: scans into the blob store, then the case and its outbox ent
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import socket
@@ -23,6 +22,7 @@ from typing import Any
 import uvicorn
 from sqlalchemy import select
 
+from casework import clock
 from casework.caseparts import MaterialRecord, Satisfaction
 from casework.cases import Case, CaseStatus
 from casework.catalog import Catalog
@@ -193,7 +193,7 @@ class Station:
             shas.append(ref.sha256)
             del i
         identity = load_identity(self.store)
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         applicant = Applicant(
             ApplicantKind.PERSON,
             "测试申请人",

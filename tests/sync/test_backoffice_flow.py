@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from casework import clock
 from casework.caseparts import CaseResult, MaterialRecord, MissingMaterial, Satisfaction
 from casework.cases import Case, CaseStatus, Side
 from district_center.services.cases import backoffice
@@ -73,7 +74,7 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
     assert request.items[0].how_to_supply == "请携带原件"
 
     # the worker attaches the scans and resends: back to review, a new version
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     shas = {}
     for m in request.items:
         shas[m.code] = station.store.blobs.put_bytes(fake_jpeg(3000)).sha256
@@ -220,7 +221,7 @@ def test_a_final_case_is_confirmed_only_when_the_center_holds_it(
     kept, overruled = station.accept(), station.accept()
     station.service.run_once(raise_errors=True)
     center.review(overruled.id, approve=True)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for case in (kept, overruled):
         local = Case.from_dict(station.case(case.id))
         local.transition(

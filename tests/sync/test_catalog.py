@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from casework import clock
 from casework.catalog import Catalog
 from district_center.keys import generate_keys
 from sync.protocol import canonical_json, sign_envelope
@@ -52,7 +53,7 @@ def _envelope(
     payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     keys = keys or center.keys
-    now = datetime.now(UTC)
+    now = clock.now()
     doc = center.catalog.to_dict() | {"version": version}
     env = sign_envelope(
         keys.signing,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from casework import clock
 from sync.outbox import OUTBOX, RECEIPTS
 from tests.sync.harness import CenterHandle, new_station, start_center
 
@@ -128,11 +129,10 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
     first = center.cases()[case.id]
     edited = Case.from_dict(station.case(case.id))
     sha = station.store.blobs.put_bytes(b"\xff\xd8\xff\xe0" + b"x" * 500 + b"\xff\xd9").sha256
-    import datetime as dt
 
     edited.set_material(
         MaterialRecord("M-EXTRA", "补充材料", Satisfaction.ORIGINAL_VERIFIED, (sha,), verified_by="w01"),
-        at=dt.datetime.now(dt.UTC),
+        at=clock.now(),
     )
     with station.store.transaction() as tx:
         tx.put("cases", edited.id, edited.to_dict())
@@ -158,9 +158,8 @@ def test_edit_after_send_is_a_new_version(center: CenterHandle, station) -> None
 
 
 def test_a_station_clock_an_hour_wrong_still_syncs(center: CenterHandle, station) -> None:  # type: ignore[no-untyped-def]
-    import time
 
-    station.service.client._clock = lambda: time.time() - 3600  # a laptop an hour behind
+    station.service.client._clock = lambda: clock.timestamp() - 3600  # a laptop an hour behind
     case = station.accept()
     report = station.service.run_once(raise_errors=True)
     assert report is not None and report.cases_delivered == 1 and case.id in center.cases()

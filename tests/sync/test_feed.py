@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from casework import clock
 from casework.caseparts import MissingMaterial
 from casework.cases import Case, CaseStatus
 from casework.identity import Applicant, ApplicantKind
@@ -52,7 +53,7 @@ def test_a_bundle_item_decision_moves_the_sub_case(center: CenterHandle, station
         if all(center.catalog.item(c).department for c in b.item_codes)
     )
     identity = load_identity(station.store)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     case = Case.new(
         number="B-000001",
         station_id=identity.station_id,

@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from casework import clock
 from district_center.api.problems import ProblemError
-from district_center.db.engine import Database, utcnow
+from district_center.db.engine import Database
 from district_center.db.models import Attachment
 from district_center.services.attachments.blobstore import BlobStore
 from sync.protocol import AttachmentStatus
@@ -76,7 +77,7 @@ def put_chunk(
         )
     if total <= 0:
         raise ProblemError(400, "bad_size", "附件总大小必须大于 0")
-    now = utcnow()
+    now = clock.now()
     _ensure_row(db, sha256, total, station_id, now)
     with db.session() as s:
         row = s.scalar(select(Attachment).where(Attachment.sha256 == sha256).with_for_update())
@@ -115,7 +116,7 @@ def put_chunk(
                 s.flush()
                 raise _Mismatch()
             row.complete = True
-            row.completed_at = utcnow()
+            row.completed_at = clock.now()
         return AttachmentStatus(sha256, row.size, row.received, row.complete)
 
 

@@ -29,7 +29,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from casework.acceptance import CLOCK_RUNNING, OverdueState, local_date, overdue_status, set_promised_dates
+from casework import clock
+from casework.acceptance import CLOCK_RUNNING, OverdueState, overdue_status, set_promised_dates
 from casework.cases import (
     Case,
     CaseError,
@@ -41,8 +42,8 @@ from casework.cases import (
     SupplementRequest,
 )
 from casework.catalog import Catalog
+from casework.clock import iso_z
 from casework.workdays import WorkCalendar
-from district_center.db.engine import iso_z, utcnow
 from district_center.db.models import CaseRecord, FollowUp, ResultDocument, Station, User
 from district_center.services.audit import audit
 from district_center.services.cases.feed import (
@@ -350,7 +351,7 @@ def list_cases(
     The database sorts and filters on the stored due day (``cases.due_date``, kept by ingest and every
     back-office change): running clocks first by due day, then the rest by due day, then number. Only the
     ``limit`` rows returned are parsed (for their deadline text)."""
-    today = today or local_date(utcnow())
+    today = today or clock.china_today()
     catalog = current_catalog(s)
     query = select(CaseRecord)
     visible = visible_filter(user, catalog)
@@ -381,7 +382,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     """The list row plus the case document, materials, result files and follow-up, as ``user`` may see
     them (a department reviewer on a 一件事: its own sub-items only, with ``my_items``)."""
     record, case = load_case(s, user, case_id)
-    today = today or local_date(utcnow())
+    today = today or clock.china_today()
     scope = _bundle_scope(s, user, case)
     out = case_summary(record, case, current_catalog(s), work_calendar(s), today, station_labels(s))
     out["case"] = _scoped_document(record.document, scope)
@@ -476,7 +477,7 @@ def accept_for_review(
     from today's China date on the district's work calendar — and the event carries ``promised_date``,
     ``promised_date_provisional`` (and ``promised_dates`` per item of a 一件事)."""
     _, case = _acting_case(s, user, case_id, item_code)
-    at = at or utcnow()
+    at = at or clock.now()
     if case.status is CaseStatus.QUEUED:
         _run(lambda: transition_case(s, case_id, CaseStatus.DELIVERED, actor=user.actor, at=at))
     if case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED):
@@ -489,7 +490,7 @@ def accept_for_review(
                 s, case_id, CaseStatus.IN_REVIEW, actor=user.actor, at=at, item_code=item_code
             )
         )
-    calendar, start = work_calendar(s), local_date(at)
+    calendar, start = work_calendar(s), clock.china_date(at)
 
     def change(c: Case) -> None:
         if item_code is not None:
@@ -541,7 +542,7 @@ def request_supplement(
     if not missing:
         raise BackofficeError(400, "nothing_missing", "请列出需要补齐补正的材料")
     _acting_case(s, user, case_id, item_code)
-    at = at or utcnow()
+    at = at or clock.now()
     request = SupplementRequest(tuple(missing), at, user.actor, item_code or "", due_date)
 
     def change(case: Case) -> None:
@@ -597,7 +598,7 @@ def decide(
     """办结: 准予 (approve) or 不予 (reject, reason required) with the result; its files must have been
     uploaded for this case (:func:`add_result_document`)."""
     _, case = _acting_case(s, user, case_id, item_code)
-    at = at or utcnow()
+    at = at or clock.now()
     if not approve and not reason.strip():
         raise BackofficeError(400, "reason_required", "不予办理必须填写理由")
     if result is not None:
@@ -730,7 +731,7 @@ def add_result_document(
                 content_type=content_type[:100],
                 size=size,
                 uploaded_by=user.actor[:100],
-                uploaded_at=utcnow(),
+                uploaded_at=clock.now(),
             )
         )
     audit(s, user.actor, "case.result_document", f"case:{case_id}", sha256=sha256, size=size)

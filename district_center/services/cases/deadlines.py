@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from casework.acceptance import local_date, overdue_status
+from casework import clock
+from casework.acceptance import overdue_status
 from casework.cases import Case, CaseStatus
 from casework.workdays import WorkCalendar
-from district_center.db.engine import utcnow
 
 __all__ = ["due_date"]
 
@@ -25,5 +25,5 @@ def due_date(case: Case, calendar: WorkCalendar, today: dt.date | None = None) -
         return None
     if not any(t.to_status is CaseStatus.SUPPLEMENT_REQUESTED for t in case.history):
         return case.promised_date.isoformat()  # nothing paused the clock: no calendar work
-    due = overdue_status(case, calendar, today or local_date(utcnow())).due
+    due = overdue_status(case, calendar, today or clock.china_today()).due
     return due.isoformat() if due else None

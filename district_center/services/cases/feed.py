@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from casework.acceptance import local_date
+from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, Side
+from casework.clock import iso_z
 from casework.workdays import add_working_days
-from district_center.db.engine import iso_z, utcnow
 from district_center.db.models import CaseRecord, FeedEventRecord, Station
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
@@ -62,7 +62,7 @@ def append_event(
             seq=seq,
             type=str(type),
             case_id=case_id,
-            at=at or utcnow(),
+            at=at or clock.now(),
             payload=payload or {},
         )
     )
@@ -127,7 +127,7 @@ def update_case(
     station applies the event, records its own new version and pushes it, which replaces this copy.
     Use this for back-office changes beyond a plain status move (``case.request_supplement(…)``,
     ``case.set_result(…)``)."""
-    at = at or utcnow()
+    at = at or clock.now()
     record = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
@@ -140,7 +140,7 @@ def update_case(
     record.document = case.to_dict()
     record.status = case.status.value
     record.promised_date = case.promised_date.isoformat() if case.promised_date else None
-    record.due_date = due_date(case, district_calendar(session), local_date(at))
+    record.due_date = due_date(case, district_calendar(session), clock.china_date(at))
     record.digest = case_digest(record.document)
     record.updated_at = at
     body = {
@@ -183,7 +183,7 @@ def transition_case(
             transition_case(s, case_id, "rejected", actor="user:7", reason="不符合受理条件")
 
     ``FeedError`` (Chinese text) when the table does not allow the change from the center's side."""
-    at = at or utcnow()
+    at = at or clock.now()
     try:
         target = CaseStatus(to)
     except ValueError:
@@ -213,7 +213,7 @@ def route_case(
     if target is None or target.status == "revoked":
         raise FeedError("目标服务站不存在或已停用")
     record.routed_to = to_station_id
-    record.updated_at = utcnow()
+    record.updated_at = clock.now()
     origin = session.get(Station, record.station_id)
     append_event(
         session,
@@ -253,7 +253,7 @@ def open_followup(
     record = session.get(CaseRecord, case_id)
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
-    due = add_working_days(today or utcnow().date(), working_days).isoformat()
+    due = add_working_days(today or clock.now().date(), working_days).isoformat()
     audit(session, actor, "case.followup", f"case:{case_id}", due=due)
     return append_event(
         session,

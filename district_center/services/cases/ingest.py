@@ -32,11 +32,11 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casework.acceptance import local_date
+from casework import clock
 from casework.cases import DECIDED, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
 from casework.workdays import WorkCalendar
-from district_center.db.engine import Database, utcnow
+from district_center.db.engine import Database
 from district_center.db.models import Attachment, CaseReceiptRecord, CaseRecord
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
@@ -202,7 +202,7 @@ class Ingest:
     ) -> None:
         self.db = db
         self.station = station
-        self.now = now or utcnow()
+        self.now = now or clock.now()
         self.followup_working_days = followup_working_days
         self.calendar: WorkCalendar = WorkCalendar()
 
@@ -333,7 +333,7 @@ class Ingest:
             "status": case.status.value,
             "document": document,
             "promised_date": case.promised_date.isoformat() if case.promised_date else None,
-            "due_date": due_date(case, self.calendar, local_date(self.now)),
+            "due_date": due_date(case, self.calendar, clock.china_date(self.now)),
             "jurisdiction": (case.jurisdiction or jurisdiction or None),
             "digest": stored_digest,
             "seq": seq,

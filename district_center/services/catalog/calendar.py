@@ -32,8 +32,10 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import clock
+from casework.clock import iso_z
 from casework.workdays import HolidayTable, WorkCalendar
-from district_center.db.engine import Database, iso_z, utcnow
+from district_center.db.engine import Database
 from district_center.db.models import HolidayCalendar
 from district_center.keys import DistrictKeys
 from district_center.services.audit import audit
@@ -185,7 +187,7 @@ def publish_tables(
     signed envelope dict."""
     if not tables:
         raise CalendarError("没有要发布的年份")
-    now = (now or utcnow()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     with db.session() as s:
         version, current = _published(s)
         for t in tables:

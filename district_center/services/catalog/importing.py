@@ -37,6 +37,7 @@ from typing import Any
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+from casework import clock
 from casework.catalog import (
     DEFAULT_ITEM_TYPES,
     CaseKind,
@@ -570,7 +571,7 @@ def _from_sheets(
     elif base_doc is not None:
         meta = {k: base_doc[k] for k in ("version", "district_code", "district_name", "issued_at")}
     else:
-        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        now = clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
         meta = {"version": 1, "district_code": district[0], "district_name": district[1], "issued_at": now}
 
     types: dict[str, str]

@@ -31,7 +31,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from casework import clock
 from casework.catalog import Bundle, Catalog, CatalogError, Item, ItemStatus, diff
 from casework.catalog_delta import delta_payload, diff_dict
-from district_center.db.engine import Database, iso_z, utcnow
+from casework.clock import iso_z
+from district_center.db.engine import Database
 from district_center.db.models import CatalogDelta, CatalogVersion
 from district_center.keys import DistrictKeys
 from district_center.services.audit import audit
@@ -170,10 +172,10 @@ def stage_catalog(
     db: Database, data_dir: Path, catalog: Catalog, *, actor: str, source: str, now: datetime | None = None
 ) -> StagedCatalog:
     """Keep ``catalog`` as the staged version (published entries it omits are carried over as cancelled)."""
-    now = now or utcnow()
+    now = now or clock.now()
     with db.session() as s:
         published = published_catalog(s)
-        merged = carry_cancellations(published, catalog, now.astimezone(UTC).date().isoformat())
+        merged = carry_cancellations(published, catalog, clock.china_date(now).isoformat())
         merged.validate()
         audit(s, actor, "catalog.stage", "catalog:staged", source=source, items=len(merged.items))
     staged = StagedCatalog(merged, iso_z(now), actor, source)
@@ -266,7 +268,7 @@ def publish_staged(
     staged = read_staged(data_dir)
     if staged is None:
         raise PublishError("没有待发布的目录：请先导入事项清单")
-    now = (now or utcnow()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     try:
         row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now)
     except IntegrityError:  # another administrator published the same version number first

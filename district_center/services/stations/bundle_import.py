@@ -32,9 +32,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import select
 
+from casework import clock
+from casework.clock import iso_z
 from district_center.api.problems import ProblemError
 from district_center.context import Center
-from district_center.db.engine import iso_z, utcnow
 from district_center.db.models import Station
 from district_center.keys import DistrictKeys
 from district_center.services.attachments import uploads as attachments
@@ -174,7 +175,7 @@ def _write_answer(
                 "kind": KIND_ANSWER,
                 "in_reply_to": header.get("bundle_id"),
                 "station_id": station.id,
-                "created_at": iso_z(utcnow()),
+                "created_at": iso_z(clock.now()),
             },
             recipient=reply_key,
             signer=keys.signing,

@@ -18,8 +18,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from casework import clock
 from district_center.api.problems import ProblemError
-from district_center.db.engine import utcnow
 from district_center.db.models import EnrollmentCode, Station
 from district_center.services.audit import audit
 
@@ -67,7 +67,7 @@ def create_station(
     now: datetime | None = None,
 ) -> NewStation:
     """A pending station and its one-time code (the only time the code is visible)."""
-    now = now or utcnow()
+    now = now or clock.now()
     name = name.strip()
     if not name or len(name) > 200:
         raise ValueError("服务站名称不能为空，且不超过 200 字")
@@ -99,7 +99,7 @@ def new_code_for(session: Session, station_id: str, *, hours: int = 24, actor: s
     station = session.get(Station, station_id)
     if station is None or station.status != "pending":
         raise ValueError("只有尚未注册的服务站可以重新生成注册码")
-    now = utcnow()
+    now = clock.now()
     code = new_enrollment_code()
     session.add(
         EnrollmentCode(
@@ -131,7 +131,7 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
         raise ValueError(f"没有找到服务站 {ref}")
     if station.status != "revoked":
         station.status = "revoked"
-        station.revoked_at = utcnow()
+        station.revoked_at = clock.now()
         session.execute(
             update(EnrollmentCode)
             .where(EnrollmentCode.station_id == station.id, EnrollmentCode.used_at.is_(None))
@@ -148,7 +148,7 @@ def enroll(
     session: Session, code: str, public_key: str, app_version: str, now: datetime | None = None
 ) -> Station:
     """Consume a code and bind the station's public key. ``ProblemError`` for a bad, used or expired code."""
-    now = now or utcnow()
+    now = now or clock.now()
     row = session.scalar(
         select(EnrollmentCode).where(EnrollmentCode.code_hash == code_hash(code)).with_for_update()
     )

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from casework.acceptance import CLOCK_RUNNING, local_date
+from casework import clock
+from casework.acceptance import CLOCK_RUNNING
 from casework.cases import CaseStatus
-from district_center.db.engine import utcnow
 from district_center.services.cases.backoffice import BackofficeError, Reviewer, list_cases, work_calendar
 
 __all__ = ["deadline_report"]
@@ -25,7 +25,7 @@ def deadline_report(
         raise BackofficeError(403, "forbidden", "只有监察人员可以查看督办统计")
     # only a running clock can be overdue or soon due, and only with a due day at most ``soon_days`` working
     # days away: both are filtered in SQL on the stored due day, so only those cases are parsed
-    today = today or local_date(utcnow())
+    today = today or clock.china_today()
     running = [st.value for st in CaseStatus if st in CLOCK_RUNNING]
     horizon = work_calendar(s).add_working_days(today, soon_days).date.isoformat()
     rows = list_cases(s, user, status=running, due_before=horizon, today=today, limit=sys.maxsize)

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.acceptance import local_date
+from casework import clock
 from casework.cases import Case, RatingLevel
-from district_center.db.engine import utcnow
 from district_center.db.models import CaseRecord, FollowUp, RatingRecord
 from district_center.services.audit import audit
 from district_center.services.cases.backoffice import BackofficeError, Reviewer, followup_dict, station_labels
@@ -40,7 +39,7 @@ def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) ->
     record = s.get(CaseRecord, case_id)
     if record is None:
         return None
-    rated_on = local_date(case.rating.at)
+    rated_on = clock.china_date(case.rating.at)
     s.add(
         RatingRecord(
             case_id=case_id,
@@ -64,7 +63,7 @@ def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) ->
         rated_at=case.rating.at,
         due_date=deadline.date.isoformat(),
         status="open",
-        opened_at=utcnow(),
+        opened_at=clock.now(),
         resolution="",
     )
     s.add(followup)
@@ -95,7 +94,7 @@ def list_followups(
     query = select(FollowUp).order_by(FollowUp.due_date, FollowUp.id)
     if status:
         query = query.where(FollowUp.status == status)
-    today = today or local_date(utcnow())
+    today = today or clock.china_today()
     return [followup_dict(f, today) for f in s.scalars(query).all()]
 
 
@@ -110,7 +109,12 @@ def close_followup(s: Session, user: Reviewer, followup_id: int, resolution: str
         raise BackofficeError(404, "followup_not_found", "没有找到该回访整改记录")
     if f.status != "open":
         raise BackofficeError(409, "followup_closed", "该回访整改已关闭")
-    f.status, f.closed_at, f.closed_by, f.resolution = "closed", utcnow(), user.actor[:100], resolution[:2000]
+    f.status, f.closed_at, f.closed_by, f.resolution = (
+        "closed",
+        clock.now(),
+        user.actor[:100],
+        resolution[:2000],
+    )
     audit(s, user.actor, "followup.close", f"case:{f.case_id}", followup=f.id)
     return followup_dict(f)
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from district_center.db.engine import utcnow
+from casework import clock
 from district_center.db.models import AuthToken, User
 from district_center.services.audit import audit
 
@@ -127,7 +127,7 @@ def login(
     session: Session, username: str, password: str, *, minutes: int, now: datetime | None = None
 ) -> tuple[str, datetime]:
     """A new bearer token and its expiry, or ``AuthError``."""
-    now = now or utcnow()
+    now = now or clock.now()
     refused = AuthError("用户名或密码不正确，或账号已停用")
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or user.disabled:
@@ -157,7 +157,7 @@ def token_hash(token: str) -> str:
 
 
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
-    now = now or utcnow()
+    now = now or clock.now()
     row = session.get(AuthToken, token_hash(token))
     if row is None or row.expires_at <= now:
         return None
