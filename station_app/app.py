@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import flet as ft
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 URL_PREFIX_ENV = "FLET_DISPLAY_URL_PREFIX"
 
 
-def make_main(runtime: StationRuntime):  # type: ignore[no-untyped-def]
+def make_main(runtime: StationRuntime) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
         from station_app.screens.shell import Shell
 
@@ -58,7 +58,7 @@ def build_web_app(
     catch-all static files.
     """
     import fastapi
-    import flet_web.fastapi as flet_fastapi  # type: ignore[import-untyped]
+    import flet_web.fastapi as flet_fastapi  # type: ignore[import-untyped]  # flet-web ships no type information
 
     cfg = runtime.config
     # Flet's FastAPI subclass only when the UI is mounted: its lifespan drives Flet's process-wide sessions.
@@ -121,7 +121,8 @@ def _announce(page_url: str, view: ft.AppView, open_browser: bool) -> None:
 def _desktop_window_possible() -> bool:
     from flet.utils import get_bool_env_var, is_linux_server
 
-    return not (get_bool_env_var("FLET_FORCE_WEB_SERVER") or is_linux_server())  # type: ignore[no-untyped-call]
+    forced = bool(get_bool_env_var("FLET_FORCE_WEB_SERVER"))
+    return not (forced or is_linux_server())  # type: ignore[no-untyped-call]  # flet leaves it untyped
 
 
 def serve(runtime: StationRuntime) -> None:

@@ -65,6 +65,31 @@ def pytest_configure(config: pytest.Config) -> None:
     _travel.start()
 
 
+BROWSER_FIXTURES = {"chromium", "browser", "console_browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers follow from what a test uses, so ``-m`` selections are true:
+
+    * ``e2e`` and ``browser`` — the tests under ``tests/e2e*`` and any test using a browser fixture (``-m "not
+      e2e"`` therefore starts no browser);
+    * ``postgres`` — any test whose fixtures reach the private PostgreSQL cluster, or that runs with the
+      ``postgres`` backend parameter (the center suites run on both databases);
+    * ``slow`` — set by hand on the long crash / fault-injection runs.
+    """
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        path = Path(str(item.path)).resolve()
+        in_e2e = any(part.startswith("e2e") for part in path.relative_to(REPO_ROOT / "tests").parts[:-1])
+        if in_e2e or names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        params = [v for v in callspec.params.values() if isinstance(v, str)] if callspec is not None else []
+        if "postgres_server" in names or "postgres" in item.keywords or "postgres" in params:
+            item.add_marker(pytest.mark.postgres)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     wanted = os.environ.get(TEST_CLOCK_ENV, "")
     now = clock.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from district_center.db.engine import Database
 from district_center.settings import Settings, SettingsError, load_settings
@@ -20,7 +21,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
+def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     try:
         return load_settings(
             getattr(args, "config", None), data_dir=getattr(args, "data_dir", None), **overrides

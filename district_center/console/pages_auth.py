@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from casework import clock
@@ -124,7 +125,7 @@ async def logout_submit(request: Request) -> Response:
     user = await signed_in(request)
     await checked_form(request, user)
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s: Session) -> None:
         logout(s, user.token)
         audit(s, user.actor, "console.logout", f"user:{user.id}")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -189,7 +189,7 @@ async def case_file(request: Request, case_id: str, sha256: str) -> Response:
     )
 
 
-async def _act(request: Request, case_id: str, msg: str, action) -> Response:  # type: ignore[no-untyped-def]
+async def _act(request: Request, case_id: str, msg: str, action: Callable[..., Any]) -> Response:
     """Run one reviewer action (CSRF-checked) in a write transaction and go back to the case."""
     user = await signed_in(request, "reviewer")
     form = await checked_form(request, user)

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from casework.catalog import Catalog, CatalogError, MaterialType, Necessity, TimeUnit
-from district_center.keys import KeyFileError, configured_key_file, open_district_keys
+from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
 from district_center.services.audit import audit
 from district_center.services.catalog.calendar import (
     CalendarError,
@@ -329,7 +329,7 @@ async def save_item(request: Request, code: str) -> Response:
     return redirect(request, "/catalog", "msg.item_saved")
 
 
-def _keys(request: Request, passphrase: str):  # type: ignore[no-untyped-def]
+def _keys(request: Request, passphrase: str) -> DistrictKeys:
     settings = center_of(request).settings
     try:
         return open_district_keys(

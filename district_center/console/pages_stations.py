@@ -12,6 +12,7 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Request
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from district_center.services.stations.registry import (
@@ -101,7 +102,7 @@ async def add(request: Request) -> Response:
     name, jurisdiction = form_text(form, "name", 200), form_text(form, "jurisdiction", 64)
     hours = center_of(request).settings.enrollment_code_hours
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s: Session) -> Any:
         try:
             return create_station(s, name, jurisdiction=jurisdiction, hours=hours, actor=user.actor)
         except ValueError as exc:
@@ -117,7 +118,7 @@ async def new_code(request: Request, station_no: int) -> Response:
     await checked_form(request, user)
     hours = center_of(request).settings.enrollment_code_hours
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s: Session) -> Any:
         from district_center.services.stations.registry import find_station
 
         station = find_station(s, str(station_no))
@@ -137,7 +138,7 @@ async def revoke(request: Request, station_no: int) -> Response:
     user = await signed_in(request, "station_admin")
     await checked_form(request, user)
 
-    def run(s):  # type: ignore[no-untyped-def]
+    def run(s: Session) -> Any:
         try:
             revoke_station(s, str(station_no), actor=user.actor)
         except ValueError as exc:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from district_center.app import create_app
 from district_center.context import Center
+from district_center.db.engine import Database
 from district_center.settings import Settings
 
 
@@ -44,7 +45,7 @@ class RunningCenter:
         return self.center.settings
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         return self.center.db
 
 

@@ -19,9 +19,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from fontTools.fontBuilder import FontBuilder  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
-from fontTools.ttLib.tables._g_l_y_f import Glyph  # type: ignore[import-untyped]
+from fontTools.fontBuilder import FontBuilder  # type: ignore[import-untyped]  # fontTools ships no type information
+from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]  # fontTools ships no type information
+from fontTools.ttLib.tables._g_l_y_f import Glyph  # type: ignore[import-untyped]  # fontTools ships no type information
 
 from station_app.resources import CJK_FONT, LATIN_FONT, font_path
 

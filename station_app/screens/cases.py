@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -69,7 +70,7 @@ class CasesScreen(Screen):
                 ft.Chip(
                     label=ft.Text(t(f"home.{p}"), size=ui.size(15)),
                     selected=self.filter.preset == p,
-                    on_click=ui.wrap(lambda p=p: self._preset(p)),
+                    on_click=ui.wrap(partial(self._preset, p)),
                 )
                 for p in PRESETS
             ],
@@ -166,7 +167,7 @@ class CasesScreen(Screen):
         """A kiosk 预审 ticket: the pre-application becomes an intake draft at this desk."""
         code = (self.ticket_field.value or "").strip()
         kiosk = self.shell.runtime.kiosk
-        draft_id = await asyncio.to_thread(kiosk.claim, code, self.shell.session.worker.id)
+        draft_id = await asyncio.to_thread(kiosk.claim, code, self.shell.session.me.id)
         if draft_id is None:
             self.ticket_error = t("cases.ticket_unknown")
             self.refresh()
@@ -190,14 +191,14 @@ class CaseScreen(Screen):
         catalog = await asyncio.to_thread(self.station.catalog)
         c = self.case
         try:
-            self.name = catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name  # type: ignore[union-attr,arg-type]
+            self.name = catalog.item(c.item_code).name if c.item_code else catalog.bundle(c.bundle_code).name
         except (KeyError, AttributeError):
             self.name = c.item_code or c.bundle_code or ""
         for sub in c.sub_cases:
             with contextlib.suppress(KeyError, AttributeError):
-                self.item_names[sub.item_code] = catalog.item(sub.item_code).name  # type: ignore[union-attr]
+                self.item_names[sub.item_code] = catalog.item(sub.item_code).name
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
-        self.actions = CaseActions(cases, c, self.shell.session.worker.id)
+        self.actions = CaseActions(cases, c, self.shell.session.me.id)
 
     def view(self) -> ft.Control:
         ui, c = self.ui, self.case
@@ -306,7 +307,7 @@ class CaseScreen(Screen):
                         ui.small(t("cases.scans", n=n)),
                         ui.button(
                             t("intake.attach"),
-                            lambda code=code: self.supply(code),
+                            partial(self.supply, code),
                             primary=False,
                             icon=ft.Icons.UPLOAD_FILE,
                             ident=f"supply-{code}",
@@ -412,7 +413,7 @@ class CaseScreen(Screen):
         cases, c = self.shell.runtime.cases, self.case
         assert c is not None
         kind = document_kind(c)
-        doc = await asyncio.to_thread(cases.document, c, kind, worker=self.shell.session.worker.name)
+        doc = await asyncio.to_thread(cases.document, c, kind, worker=self.shell.session.me.name)
         pdf = await asyncio.to_thread(cases.render_pdf, doc)
         await self.shell.open_document(pdf, f"{kind}-{c.number}.pdf")
 

@@ -19,7 +19,7 @@ ROW_HEIGHT = 72
 
 def hit_row(screen: Screen, hit: SearchHit, on_open: Any) -> ft.Control:
     ui = screen.ui
-    tags = [t("guide.bundle_tag") if hit.kind == HitKind.BUNDLE else hit.entry.department]  # type: ignore[union-attr]
+    tags = [t("guide.bundle_tag") if hit.kind == HitKind.BUNDLE else hit.entry.department]  # type: ignore[union-attr]  # a bundle hit takes the first branch
     if hit.cancelled:
         tags.append(t("guide.cancelled_tag"))
     row = ft.Container(

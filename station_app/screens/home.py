@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -62,7 +63,7 @@ class HomeScreen(Screen):
                     ft.Text(t(f"home.{key}"), size=ui.size(17)),
                     ident=f"tile-{key}",
                     width=ui.size(210),
-                    on_click=lambda key=key: self.go("cases", preset=key),
+                    on_click=partial(self.go, "cases", preset=key),
                 )
             )
         sync = ui.card(

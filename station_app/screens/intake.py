@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -53,7 +54,7 @@ class IntakeScreen(Screen):
     async def load(self) -> None:
         cases = case_service(self)
         catalog = await asyncio.to_thread(self.station.catalog)
-        worker = self.shell.session.worker
+        worker = self.shell.session.me
         if not self.code and not self.draft_id:
             self.picker = GuideScreen(self.shell, pick_for="intake")
             await self.picker.load()
@@ -151,7 +152,7 @@ class IntakeScreen(Screen):
                         ui.small(f"{who} · {d.get('updated_at', '')[:16].replace('T', ' ')}{flag}"),
                         ident=f"draft-{d['id']}",
                         width=260,
-                        on_click=lambda d=d: self.go("intake", draft_id=d["id"]),
+                        on_click=partial(self.go, "intake", draft_id=d["id"]),
                     )
                 )
             parts.append(ft.Row(row, wrap=True))
@@ -168,7 +169,7 @@ class IntakeScreen(Screen):
             ],
         )
         current = self.step if self.vm and self.vm.outcome is None else "done"
-        chips = []
+        chips: list[ft.Control] = []
         for n, (key, label) in enumerate(names, 1):
             active = key == current
             chips.append(
@@ -294,7 +295,7 @@ class IntakeScreen(Screen):
         vm.set_applicant(**fields)
         agent = vm.draft.get("agent")
         if agent is not None:
-            worker = self.shell.session.worker
+            worker = self.shell.session.me
             agent.update(
                 {
                     "name": self.a_name.value or "",
@@ -328,7 +329,7 @@ class IntakeScreen(Screen):
         assert self.vm is not None
         self._collect_applicant()
         mode = self.agent_mode.value
-        worker = self.shell.session.worker
+        worker = self.shell.session.me
         if mode == "none":
             self.vm.set_agent(None)
         elif mode == "helper":
@@ -415,7 +416,7 @@ class IntakeScreen(Screen):
         actions: list[ft.Control] = [
             ui.button(
                 t("intake.attach"),
-                lambda r=r: self.attach(r.code),
+                partial(self.attach, r.code),
                 primary=False,
                 ident=f"attach-{r.code}",
                 icon=ft.Icons.UPLOAD_FILE,
@@ -425,7 +426,7 @@ class IntakeScreen(Screen):
             actions.append(
                 ui.button(
                     t("intake.defer"),
-                    lambda r=r: self.defer(r.code),
+                    partial(self.defer, r.code),
                     primary=False,
                     ident=f"defer-{r.code}",
                     icon=ft.Icons.SCHEDULE,
@@ -435,7 +436,7 @@ class IntakeScreen(Screen):
             actions.append(
                 ui.button(
                     t("intake.commit"),
-                    lambda r=r: self.commitment(r),
+                    partial(self.commitment, r),
                     primary=False,
                     ident=f"commit-{r.code}",
                     icon=ft.Icons.HANDSHAKE,
@@ -445,7 +446,7 @@ class IntakeScreen(Screen):
             actions.append(
                 ui.button(
                     t("intake.shared"),
-                    lambda r=r: self._set(r.code, Satisfaction.DATA_SHARING),
+                    partial(self._set, r.code, Satisfaction.DATA_SHARING),
                     primary=False,
                     icon=ft.Icons.CLOUD_DONE,
                     ident=f"shared-{r.code}",
@@ -455,7 +456,7 @@ class IntakeScreen(Screen):
             actions.append(
                 ui.button(
                     t("intake.clear"),
-                    lambda r=r: self._set(r.code, Satisfaction.MISSING),
+                    partial(self._set, r.code, Satisfaction.MISSING),
                     primary=False,
                     icon=ft.Icons.UNDO,
                 )
@@ -473,7 +474,7 @@ class IntakeScreen(Screen):
                             ft.IconButton(
                                 ft.Icons.CLOSE,
                                 tooltip=t("intake.remove_scan"),
-                                on_click=ui.wrap(lambda a=a, r=r: self._remove(r.code, a["sha256"])),
+                                on_click=ui.wrap(partial(self._remove, r.code, a["sha256"])),
                             ),
                         ]
                     ),
@@ -710,14 +711,17 @@ class IntakeScreen(Screen):
         self.refresh()
 
     async def accept(self) -> None:
-        await self._decide(self.vm.accept)  # type: ignore[union-attr]
+        assert self.vm is not None
+        await self._decide(self.vm.accept)
 
     async def notice(self) -> None:
-        await self._decide(self.vm.notice)  # type: ignore[union-attr]
+        assert self.vm is not None
+        await self._decide(self.vm.notice)
 
     async def refuse(self) -> None:
         self.refuse_reason = self.reason.value or ""
-        await self._decide(self.vm.refuse, self.refuse_reason)  # type: ignore[union-attr]
+        assert self.vm is not None
+        await self._decide(self.vm.refuse, self.refuse_reason)
 
     # -- outcome -------------------------------------------------------------------------------------------
     def _done(self) -> ft.Control:
@@ -772,7 +776,9 @@ class IntakeScreen(Screen):
 
     async def open_document(self) -> None:
         assert self.vm is not None and self.vm.outcome is not None
-        pdf = self.vm.document_pdf or await asyncio.to_thread(self.vm.render_document)
+        pdf = self.vm.document_pdf
+        if pdf is None:
+            pdf = await asyncio.to_thread(self.vm.render_document)
         await self.shell.open_document(pdf, f"{self.vm.document_kind()}-{self.vm.outcome.number}.pdf")
 
     # -- navigation within the flow ------------------------------------------------------------------------

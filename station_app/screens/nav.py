@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 import flet as ft
@@ -33,7 +34,7 @@ def frame(shell: Shell, content: ft.Control) -> ft.Control:
     for route, key, icon in SECTIONS:
         selected = route == current
 
-        def go(r: str = route):  # type: ignore[no-untyped-def]
+        def go(r: str = route) -> Awaitable[None]:
             return shell.go(r)
 
         tile = ft.Container(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -46,7 +47,7 @@ class RatingPanel:
 
     def view(self) -> ft.Control:
         ui = self.ui
-        buttons = []
+        buttons: list[ft.Control] = []
         for level, (icon, color, ident) in LEVEL_STYLE.items():
             selected = self.level is level
             box = ft.Container(
@@ -70,7 +71,7 @@ class RatingPanel:
                 alignment=ft.Alignment.CENTER,
                 bgcolor=color if selected else ft.Colors.SURFACE_CONTAINER_LOW,
                 border=ft.Border.all(2, color),
-                on_click=ui.wrap(lambda level=level: self._choose(level)),
+                on_click=ui.wrap(partial(self._choose, level)),
                 ink=True,
             )
             buttons.append(
@@ -89,7 +90,7 @@ class RatingPanel:
                         ft.Chip(
                             label=ft.Text(t(k), size=ui.size(17)),
                             selected=k in self.reasons,
-                            on_click=ui.wrap(lambda k=k: self._toggle(k)),
+                            on_click=ui.wrap(partial(self._toggle, k)),
                         )
                         for k in RATING_REASONS
                     ],
@@ -161,7 +162,7 @@ class RatingScreen(Screen):
         return ft.Container(body, alignment=ft.Alignment.TOP_CENTER, expand=True, padding=24)
 
     async def _save(self, level: RatingLevel, reasons: list[str], comment: str) -> None:
-        actions = CaseActions(self.shell.runtime.cases, self.case, self.shell.session.worker.id)
+        actions = CaseActions(self.shell.runtime.cases, self.case, self.shell.session.me.id)
         try:
             await asyncio.to_thread(actions.rate, level, reasons, comment)
         except ActionError as exc:

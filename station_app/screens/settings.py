@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -27,7 +28,7 @@ class SettingsScreen(Screen):
 
     def view(self) -> ft.Control:
         ui, s = self.ui, self.station.settings()
-        admin = self.shell.session.worker.is_admin
+        admin = self.shell.session.me.is_admin
         lang = ft.RadioGroup(
             value=s.get("language", "zh_CN"),
             on_change=ui.wrap(lambda: self._save(language=lang.value)),
@@ -113,10 +114,10 @@ class SettingsScreen(Screen):
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 
     async def _save(self, **changes: Any) -> None:
-        if not self.shell.session.worker.is_admin and set(changes) - {"language", "font_scale"}:
+        if not self.shell.session.me.is_admin and set(changes) - {"language", "font_scale"}:
             return
         await asyncio.to_thread(
-            self.station.save_settings, changes, actor=f"worker:{self.shell.session.worker.id}"
+            self.station.save_settings, changes, actor=f"worker:{self.shell.session.me.id}"
         )
         await self.go("settings")
 
@@ -137,7 +138,7 @@ class SettingsScreen(Screen):
                 self.shell.runtime.enroll,
                 self.url.value or "",
                 self.code.value or "",
-                actor=f"worker:{self.shell.session.worker.id}",
+                actor=f"worker:{self.shell.session.me.id}",
             )
         except Exception as exc:
             self.error = str(exc)
@@ -161,13 +162,13 @@ class WorkersScreen(Screen):
     def view(self) -> ft.Control:
         ui = self.ui
         rows: list[ft.Control] = [ui.title(t("settings.workers"))]
-        me = self.shell.session.worker
+        me = self.shell.session.me
         for w in self.workers:
             role = t("workers.admin") if w.is_admin else t("workers.worker")
             actions: list[ft.Control] = []
             if w.id != me.id:
                 actions.append(
-                    ui.button(t("workers.remove"), lambda w=w: self._remove(w), primary=False, danger=True)
+                    ui.button(t("workers.remove"), partial(self._remove, w), primary=False, danger=True)
                 )
             rows.append(
                 ui.card(
@@ -214,7 +215,7 @@ class WorkersScreen(Screen):
                 name,
                 pin,
                 "admin" if self.new_admin.value else "worker",
-                actor=f"worker:{self.shell.session.worker.id}",
+                actor=f"worker:{self.shell.session.me.id}",
             )
         except Exception as exc:
             self.error = str(exc)
@@ -224,7 +225,5 @@ class WorkersScreen(Screen):
         await self.go("workers")
 
     async def _remove(self, w: Worker) -> None:
-        await asyncio.to_thread(
-            self.station.remove_worker, w.id, actor=f"worker:{self.shell.session.worker.id}"
-        )
+        await asyncio.to_thread(self.station.remove_worker, w.id, actor=f"worker:{self.shell.session.me.id}")
         await self.go("workers")

@@ -107,7 +107,7 @@ class UI:
             text_size=self.size(18),
             label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY),
             autofocus=autofocus,
-            keyboard_type=keyboard,
+            keyboard_type=keyboard or ft.KeyboardType.TEXT,
             expand=width is None and expand,
         )
 

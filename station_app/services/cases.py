@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework import clock
 from casework.acceptance import overdue_status, pending_deferred
@@ -32,6 +32,9 @@ from station_app.services.station import StationService
 from storage.retention import is_tombstone
 from storage.store import StationStore
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
+
+if TYPE_CHECKING:
+    from station_app.pdf import Layout
 
 COUNTER_KEY = "case_counter"
 MIN_FREE_FOR_CASE = 1 << 20  # the case document, its outbox copy and the audit entry, with room to spare
@@ -241,10 +244,10 @@ class CaseService:
             return one_time_notice(case, catalog, station=info, worker=worker, issued_at=now)
         return refusal_notice(case, catalog, station=info, worker=worker, issued_at=now)
 
-    def render_pdf(self, document: CaseDocument, layout: str = "a4") -> bytes:
+    def render_pdf(self, document: CaseDocument, layout: Layout = "a4") -> bytes:
         from station_app.pdf import render
 
-        return render(document, layout)  # type: ignore[arg-type]
+        return render(document, layout)
 
 
 def _sent(case: Case) -> bool:

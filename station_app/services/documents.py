@@ -19,7 +19,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 DEFAULT_TTL_SECONDS = 120.0
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # offline sync bundles carry encrypted scans: room for a few
@@ -162,7 +166,7 @@ class DocumentOutbox:
             self._bytes -= len(doc.data)
 
 
-def document_route(outbox: DocumentOutbox):  # type: ignore[no-untyped-def]
+def document_route(outbox: DocumentOutbox) -> APIRouter:
     """The FastAPI router answering ``GET /d/{token}/{name}`` from ``outbox``."""
     from fastapi import APIRouter
     from fastapi.responses import Response

@@ -38,7 +38,7 @@ CLIENT_FILES = ("main.dart.js", "main.dart.wasm")
 
 def offline_client_bundle(web_dir: Path) -> list[Path]:
     """Write Flet's client files with the CDN URL replaced into the served dir, where they shadow Flet's."""
-    import flet_web  # type: ignore[import-untyped]
+    import flet_web  # type: ignore[import-untyped]  # flet-web ships no type information
 
     out = []
     for name in CLIENT_FILES:

@@ -27,7 +27,7 @@ from casework.guide_search import GuideIndex
 from casework.samples import sample_catalog_dict
 from station_app import i18n
 from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
-from station_app.viewmodels.session import Worker
+from station_app.services.workers import Worker
 from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
 from storage.store import KEYS_FILE, StationStore

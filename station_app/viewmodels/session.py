@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from station_app.config import DEFAULT_IDLE_LOCK_SECONDS, DEFAULT_KIOSK_RESET_SECONDS
+from station_app.services.workers import Worker
+
+__all__ = ["ADMIN_ROUTES", "KIOSK_ROUTES", "PUBLIC_ROUTES", "NotSignedIn", "SessionState", "Worker"]
 
 # Screens a kiosk (自助办) session may show; everything else needs a worker.
 KIOSK_ROUTES = frozenset({"kiosk", "kiosk_guide", "kiosk_item", "kiosk_preapply", "kiosk_rate", "kiosk_exit"})
@@ -21,15 +24,8 @@ class SettingsSource(Protocol):
     def idle_lock_seconds(self) -> int: ...
 
 
-@dataclass
-class Worker:
-    id: str
-    name: str
-    role: str = "worker"  # "admin" or "worker"
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+class NotSignedIn(Exception):
+    """A screen that needs a signed-in worker ran after the session was locked."""
 
 
 @dataclass
@@ -60,6 +56,14 @@ class SessionState:
         if route in ADMIN_ROUTES and not self.worker.is_admin:
             return "home"
         return route
+
+    @property
+    def me(self) -> Worker:
+        """The signed-in worker. Screens behind the unlock screen use this; raises :class:`NotSignedIn`
+        (the shell sends the browser back to the unlock screen) when the session was locked meanwhile."""
+        if self.worker is None:
+            raise NotSignedIn()
+        return self.worker
 
     def sign_in(self, worker: Worker) -> None:
         self.worker = worker

@@ -1,0 +1,1 @@
+"""View-models: plain-Python screen state and intents over the services, testable without Flet."""
