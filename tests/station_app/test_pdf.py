@@ -33,10 +33,10 @@ from station_app.pdf.preview import to_png
 from station_app.pdf.samples import ALL, acceptance, collection, long_materials, one_time_notice, refusal
 
 
-
 def test_pdftoppm_is_installed() -> None:
     """Rendering needs poppler's pdftoppm (``scripts/test`` installs poppler-utils): fail, never skip."""
     assert shutil.which("pdftoppm"), "install poppler-utils (bash scripts/test does it)"
+
 
 MM = 72 / 25.4  # points per mm
 EXPECTED = {  # strings each sample must print (beyond title, numbers and station)
