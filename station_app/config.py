@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import platformdirs
 
 FONT_FAMILY = "CJK"
 FONT_ASSET = "fonts/DroidSansFallbackFull.ttf"
@@ -12,13 +15,36 @@ DEFAULT_IDLE_LOCK_SECONDS = 300
 DEFAULT_KIOSK_RESET_SECONDS = 90
 
 
+DATA_DIR_ENV = "STATION_DATA_DIR"
+APP_DIR_NAME = "bianmin-station"
+
+
 def default_data_dir() -> Path:
-    """Per-user data dir: ``$STATION_DATA_DIR``, else ``$XDG_DATA_HOME/bianmin-station``."""
-    env = os.environ.get("STATION_DATA_DIR")
+    """The one default for every ``station-app`` subcommand: ``$STATION_DATA_DIR`` if set, else the OS's
+    per-user data directory (``platformdirs``): ``%LOCALAPPDATA%\\bianmin-station`` on Windows,
+    ``~/.local/share/bianmin-station`` (or ``$XDG_DATA_HOME``) on Linux, ``~/Library/Application
+    Support/bianmin-station`` on macOS."""
+    env = os.environ.get(DATA_DIR_ENV)
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
-    return Path(base) / "bianmin-station"
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False, roaming=False))
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser, *, what: str = "station data directory") -> None:
+    """``--data-dir DIR`` with the one default, shown in ``--help``."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"{what} (default: ${DATA_DIR_ENV}, else {default_data_dir()})",
+    )
+
+
+def data_dir_of(args: argparse.Namespace) -> Path:
+    """The data directory a parsed command line names (its ``--data-dir`` or the default), absolute."""
+    given: Path | None = getattr(args, "data_dir", None)
+    return (given or default_data_dir()).expanduser().resolve()
 
 
 @dataclass(frozen=True)

@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from station_app.config import add_data_dir_argument, data_dir_of
 from storage import StorageError
 from sync.bundle import BundleError, export_bundle, import_answer
 from sync.errors import SyncError
 from sync.runtime import open_unlocked
 
-DATA_DIR_ENV = "STATION_DATA_DIR"
-
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="bundle file")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get(DATA_DIR_ENV),
-        required=DATA_DIR_ENV not in os.environ,
-        help=f"data directory (or ${DATA_DIR_ENV})",
-    )
+    add_data_dir_argument(p)
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
 
 
@@ -44,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _run(args: argparse.Namespace, export: bool) -> int:
     try:
-        store = open_unlocked(args.data_dir, args.admin_secret_file)
+        store = open_unlocked(data_dir_of(args), args.admin_secret_file)
         try:
             path = Path(args.file)
             result = export_bundle(store, path) if export else import_answer(store, path)

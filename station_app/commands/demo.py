@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from station_app.commands.serve import add_serve_arguments, config_from_args
+from station_app.config import default_data_dir
 
 DEMO_STATION = "阎良区凤凰路街道示范社区便民服务站"
 DEMO_AREA = "阎良区"
@@ -41,9 +42,22 @@ DEMO_WORKER = ("02", "王芳")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="start a local district center and a demo station that syncs with it")
-    add_serve_arguments(p)
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"demo directory, with the demo center in DIR/center and the demo station in DIR/station "
+        f"(default: {demo_dir_default()})",
+    )
+    add_serve_arguments(p, data_dir=False)
     p.add_argument("--center-port", type=int, default=0, help="district center port (default: a free one)")
     p.set_defaults(func=run)
+
+
+def demo_dir_default() -> Path:
+    """``demo/`` inside the station data directory: the demo never mixes with a real station's store."""
+    return default_data_dir() / "demo"
 
 
 def free_port() -> int:
@@ -218,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
     from station_app.app import serve
     from station_app.services.runtime import StationRuntime
 
+    args.data_dir = args.data_dir or demo_dir_default()
     config = config_from_args(args)
     base = config.data_dir
     base.mkdir(parents=True, exist_ok=True)

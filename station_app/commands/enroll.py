@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
+from station_app.config import add_data_dir_argument, data_dir_of
 from storage import StorageError
 from sync.enrollment import enroll_station, parse_enrollment
 from sync.errors import SyncError
 from sync.runtime import open_unlocked
-
-DATA_DIR_ENV = "STATION_DATA_DIR"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("enroll", help="enroll this station with the district center (注册)")
     p.add_argument("url", help="center URL, or the QR payload bmzz-enroll:URL#CODE")
     p.add_argument("code", nargs="?", help="one-time enrollment code (注册码)")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get(DATA_DIR_ENV),
-        required=DATA_DIR_ENV not in os.environ,
-        help=f"data directory (or ${DATA_DIR_ENV})",
-    )
+    add_data_dir_argument(p)
     p.add_argument("--station-name", help="name sent to the center (default: the store's station name)")
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.set_defaults(func=cmd_enroll)
@@ -39,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_enroll(args: argparse.Namespace) -> int:
     try:
         url, code = parse_enrollment(args.url, args.code)
-        store = open_unlocked(args.data_dir, args.admin_secret_file)
+        store = open_unlocked(data_dir_of(args), args.admin_secret_file)
         try:
             name = args.station_name or str(getattr(store.keys, "station_name", "") or "便民服务站")
             result = enroll_station(store, url, code, station_name=name)

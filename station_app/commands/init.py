@@ -10,24 +10,16 @@ and scripted deployment only (see storage.station_secret).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
+from station_app.config import add_data_dir_argument, data_dir_of
 from storage import StationStore, StorageError
 from storage.station_secret import admin_secret, station_passphrase
-
-DATA_DIR_ENV = "STATION_DATA_DIR"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="create the station's encrypted local store (加密本地数据)")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get(DATA_DIR_ENV),
-        required=DATA_DIR_ENV not in os.environ,
-        help=f"data directory (or ${DATA_DIR_ENV})",
-    )
+    add_data_dir_argument(p)
     p.add_argument("--station-name", default="便民服务站", help="station name shown in the app")
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.add_argument("--passphrase-file", metavar="FILE", help="first line of FILE is the station passphrase")
@@ -35,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    data_dir = Path(args.data_dir)
+    data_dir = data_dir_of(args)
     try:
         admin = admin_secret(args.admin_secret_file, confirm=True)
         passphrase = station_passphrase(args.passphrase_file, confirm=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
-from station_app.config import AppConfig, default_data_dir
+from station_app.config import AppConfig, add_data_dir_argument, data_dir_of
 
 
-def add_serve_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", type=Path, default=None, help="station data directory (default: per-user)")
+def add_serve_arguments(p: argparse.ArgumentParser, *, data_dir: bool = True) -> None:
+    if data_dir:
+        add_data_dir_argument(p)
     p.add_argument(
         "--host", default="127.0.0.1", help="bind address; 0.0.0.0 lets a kiosk tablet on the LAN in"
     )
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def config_from_args(args: argparse.Namespace) -> AppConfig:
     return AppConfig(
-        data_dir=(args.data_dir or default_data_dir()).resolve(),
+        data_dir=data_dir_of(args),
         host=args.host,
         port=args.port,
         desktop=bool(getattr(args, "desktop", False)),

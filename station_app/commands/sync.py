@@ -12,28 +12,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import sys
 import threading
 from typing import Any
 
+from station_app.config import add_data_dir_argument, data_dir_of
 from storage import StorageError
 from sync.errors import SyncError
 from sync.runtime import build_service, open_unlocked, start_background_sync
-
-DATA_DIR_ENV = "STATION_DATA_DIR"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="sync with the district center (同步)")
     p.add_argument("--once", action="store_true", help="run one full sync and print a JSON summary")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get(DATA_DIR_ENV),
-        required=DATA_DIR_ENV not in os.environ,
-        help=f"data directory (or ${DATA_DIR_ENV})",
-    )
+    add_data_dir_argument(p)
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.add_argument("--interval", type=float, default=300.0, help="seconds between syncs (without --once)")
     p.set_defaults(func=cmd_sync)
@@ -45,7 +38,7 @@ def _summary(ok: bool, report: dict[str, Any] | None, status: dict[str, Any]) ->
 
 def cmd_sync(args: argparse.Namespace) -> int:
     try:
-        store = open_unlocked(args.data_dir, args.admin_secret_file)
+        store = open_unlocked(data_dir_of(args), args.admin_secret_file)
     except StorageError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

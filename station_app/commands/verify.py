@@ -7,25 +7,17 @@ document and scan is decrypted and authenticated. The station must not be runnin
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
+from station_app.config import add_data_dir_argument, data_dir_of
 from storage import StationStore, StorageError, StoreBusy
 from storage.station_secret import admin_secret
 from storage.verify import verify_store
 
-DATA_DIR_ENV = "STATION_DATA_DIR"
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("verify", help="check that every document, scan and the audit chain are intact")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get(DATA_DIR_ENV),
-        required=DATA_DIR_ENV not in os.environ,
-        help=f"data directory (or ${DATA_DIR_ENV})",
-    )
+    add_data_dir_argument(p)
     p.add_argument("--admin-secret-file", metavar="FILE", help="first line of FILE is the admin password")
     p.set_defaults(func=cmd_verify)
 
@@ -33,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     try:
         secret = admin_secret(args.admin_secret_file)
-        store = StationStore.open(Path(args.data_dir))
+        store = StationStore.open(data_dir_of(args))
     except StoreBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
