@@ -1,107 +1,106 @@
 """The one exception hierarchy of ``storage``.
 
-Every error a caller can act on derives from :class:`StorageError`. ``str(err)`` is a Chinese message a
-community worker can read; ``err.detail`` (English, no personal data) is for logs and ``station-app verify``.
-Low-level ``OSError`` / ``InvalidTag`` are translated at the boundary of this package.
+Every error a caller can act on derives from :class:`StorageError`, a :class:`casework.errors.DomainError`:
+a stable ``code`` (``storage.*``) whose words are in ``casework/data/messages/*.json``; ``str(err)`` is the
+message for a community worker in the current UI language, ``err.detail`` (English, no personal data) is for
+logs and ``station-app verify``. Low-level ``OSError`` / ``InvalidTag`` are translated at the boundary of
+this package.
 """
 
 from __future__ import annotations
 
+from casework.errors import DomainError
 
-class StorageError(Exception):
-    """Base class. ``str(err)`` is the worker-facing Chinese message, ``err.detail`` the technical one."""
 
-    default_message = "本地数据存储出错"
+class StorageError(DomainError):
+    """Base class: ``code`` for the worker-facing message, ``detail`` for the technical one."""
 
-    def __init__(self, message: str | None = None, *, detail: str = "") -> None:
-        super().__init__(message or self.default_message)
-        self.detail = detail
+    code = "storage.error"
 
 
 class StoreBusy(StorageError):
     """Another process holds the data directory lock."""
 
-    default_message = "该数据目录已被另一个站点程序打开，请先关闭另一个窗口或程序后再试。"
+    code = "storage.busy"
 
 
 class StoreNotFound(StorageError):
-    default_message = "数据目录中没有站点数据，请先运行 station-app init 初始化。"
+    code = "storage.not_found"
 
 
 class StoreExists(StorageError):
-    default_message = "该数据目录已经初始化过，不能重复初始化。"
+    code = "storage.exists"
 
 
 class StoreLocked(StorageError):
     """The data key is not in memory yet: call ``unlock_*`` first."""
 
-    default_message = "数据尚未解锁，请先登录。"
+    code = "storage.locked"
 
 
 class StoreCorrupted(StorageError):
     """A file failed authentication, is truncated, swapped, rolled back or malformed. Refuse to continue."""
 
-    default_message = "本地数据文件已损坏或被改动，程序已停止使用该数据。请联系区中心技术人员。"
+    code = "storage.corrupted"
 
 
 class WrongKey(StoreCorrupted):
     """The data key does not open this store (e.g. key file from another station)."""
 
-    default_message = "密钥与本地数据不匹配，无法打开数据。请联系区中心技术人员。"
+    code = "storage.wrong_key"
 
 
 class WrongSecret(StorageError):
     """A PIN, password or station passphrase did not open its key slot."""
 
-    default_message = "密码错误。"
+    code = "storage.wrong_secret"
 
 
 class SlotLockedOut(StorageError):
     """Too many wrong PINs: the slot waits until ``retry_at`` (epoch seconds)."""
 
+    code = "storage.locked_out"
+
     def __init__(self, retry_at: float, wait_seconds: float) -> None:
         minutes = max(1, round(wait_seconds / 60))
-        super().__init__(
-            f"密码错误次数过多，请约 {minutes} 分钟后再试，或请站点管理员处理。",
-            detail=f"locked out for {wait_seconds:.0f}s",
-        )
+        super().__init__(minutes=minutes, detail=f"locked out for {wait_seconds:.0f}s")
         self.retry_at = retry_at
         self.wait_seconds = wait_seconds
 
 
 class UnknownSlot(StorageError):
-    default_message = "没有这个工作人员账号。"
+    code = "storage.unknown_worker"
 
 
 class StationSecretRequired(StorageError):
     """Worker PINs need the station device secret: the station passphrase has not been entered this boot."""
 
-    default_message = "站点尚未启动解锁：请站点管理员先输入站点口令。"
+    code = "storage.station_passphrase_required"
 
 
 class WeakSecret(StorageError):
-    default_message = "密码太短。"
+    code = "storage.weak_secret"
 
 
 class DiskSpaceLow(StorageError):
-    default_message = "磁盘剩余空间不足，暂不能受理新的办件。请清理磁盘或联系技术人员。"
+    code = "storage.disk_space_low"
 
 
 class DiskFull(StorageError):
     """ENOSPC during a write. Every earlier commit is intact; the failed one left no trace."""
 
-    default_message = "磁盘已满，本次保存没有成功（之前保存的数据完好）。请清理磁盘空间后重试。"
+    code = "storage.disk_full"
 
 
 class AttachmentRejected(StorageError):
     """A scan that is not a well-formed JPEG, PNG or PDF, or is too large."""
 
-    default_message = "只能上传 JPG、PNG 图片或 PDF 文件，且文件须完整。"
+    code = "storage.attachment_rejected"
 
 
 class BlobNotFound(StorageError):
-    default_message = "找不到该附件。"
+    code = "storage.attachment_not_found"
 
 
 class RecoveryFailed(StorageError):
-    default_message = "无法用区中心恢复密钥打开本站数据。"
+    code = "storage.recovery_failed"

@@ -19,8 +19,6 @@ _TAIL = 1024
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
-_REJECT = "只能上传 JPG、PNG 图片或 PDF 文件。"
-
 
 def sniff_head(head: bytes) -> str:
     """MIME type from the first bytes, or :class:`AttachmentRejected`."""
@@ -28,11 +26,11 @@ def sniff_head(head: bytes) -> str:
         return "image/jpeg"
     if head.startswith(_PNG_SIG):
         if len(head) < 16 or struct.unpack(">I", head[8:12])[0] != 13 or head[12:16] != b"IHDR":
-            raise AttachmentRejected("PNG 图片文件头不完整，请重新扫描。", detail="png without IHDR")
+            raise AttachmentRejected("storage.attachment_png_header", detail="png without IHDR")
         return "image/png"
     if head.startswith(b"%PDF-"):
         return "application/pdf"
-    raise AttachmentRejected(_REJECT, detail="unknown magic bytes")
+    raise AttachmentRejected("storage.attachment_type", detail="unknown magic bytes")
 
 
 def check_tail(mime: str, tail: bytes) -> None:
@@ -43,9 +41,7 @@ def check_tail(mime: str, tail: bytes) -> None:
         "application/pdf": b"%%EOF" in tail[-_TAIL:],
     }[mime]
     if not ok:
-        raise AttachmentRejected(
-            "文件不完整（可能在传输或扫描中断），请重新扫描。", detail=f"{mime} without end marker"
-        )
+        raise AttachmentRejected("storage.attachment_truncated", detail=f"{mime} without end marker")
 
 
 class TypeSniffer:
@@ -62,7 +58,7 @@ class TypeSniffer:
         self.size += len(chunk)
         if self.size > self.limit:
             raise AttachmentRejected(
-                f"文件超过 {self.limit >> 20} MB，请降低扫描分辨率后重试。", detail="attachment too large"
+                "storage.attachment_too_large", limit_mb=self.limit >> 20, detail="attachment too large"
             )
         if self.mime is None:
             self._head += chunk[: _HEAD - len(self._head)]
@@ -72,7 +68,7 @@ class TypeSniffer:
 
     def finish(self) -> str:
         if self.size == 0:
-            raise AttachmentRejected("文件是空的，请重新扫描。", detail="empty attachment")
+            raise AttachmentRejected("storage.attachment_empty", detail="empty attachment")
         mime = self.mime or sniff_head(self._head)
         check_tail(mime, self._tail)
         return mime

@@ -76,17 +76,17 @@ def lockout_delay(failures: int) -> float:
 
 def check_admin_secret(secret: str) -> None:
     if len(secret) < MIN_ADMIN_SECRET:
-        raise WeakSecret(f"管理员密码至少需要 {MIN_ADMIN_SECRET} 个字符。")
+        raise WeakSecret("storage.weak_admin_secret", min_length=MIN_ADMIN_SECRET)
 
 
 def check_passphrase(secret: str) -> None:
     if len(secret) < MIN_PASSPHRASE:
-        raise WeakSecret(f"站点口令至少需要 {MIN_PASSPHRASE} 个字符。")
+        raise WeakSecret("storage.weak_passphrase", min_length=MIN_PASSPHRASE)
 
 
 def check_pin(pin: str) -> None:
     if len(pin) < MIN_PIN:
-        raise WeakSecret(f"工作人员密码（PIN）至少需要 {MIN_PIN} 位。")
+        raise WeakSecret("storage.weak_pin", min_length=MIN_PIN)
 
 
 @dataclass
@@ -217,7 +217,7 @@ class KeyFile:
                 key, b64d(dev["wrapped"]), self._aad("device", {"kdf": dev["kdf"], "salt": dev["salt"]})
             )
         except InvalidTag as exc:
-            raise WrongSecret("站点口令错误。") from exc
+            raise WrongSecret("storage.wrong_passphrase") from exc
 
     def device_from_data_key(self, data_key: bytes) -> bytes:
         try:

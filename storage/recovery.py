@@ -84,7 +84,7 @@ def open_recovery_slot(slot: bytes | str | dict[str, Any], private_key: X25519Pr
         )
         recipient, eph_pub, sealed = b64d(d["recipient"]), b64d(d["ephemeral"]), b64d(d["sealed"])
         if priv.public_key().public_bytes_raw() != recipient:
-            raise RecoveryFailed("该恢复密钥不是本站登记的区中心恢复密钥。", detail="recipient mismatch")
+            raise RecoveryFailed("storage.recovery_other_key", detail="recipient mismatch")
         key = _kek(priv.exchange(X25519PublicKey.from_public_bytes(eph_pub)), eph_pub, recipient)
         return AESGCM(key).decrypt(sealed[:NONCE_LEN], sealed[NONCE_LEN:], _aad(str(d["store_id"])))
     except RecoveryFailed:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from casework import messages
 from storage.errors import StorageError
 
 ENV_PASSPHRASE = "STATION_PASSPHRASE"
@@ -32,13 +33,13 @@ def read_secret_file(path: str | Path) -> str:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise StorageError(f"无法读取密码文件：{path}", detail=str(exc)) from exc
+        raise StorageError("storage.secret_file_unreadable", path=str(path), detail=str(exc)) from exc
     return text.splitlines()[0] if text else ""
 
 
 def get_secret(
     *,
-    what: str,
+    what_code: str,
     env_name: str,
     env_file_name: str,
     file: str | None = None,
@@ -47,8 +48,8 @@ def get_secret(
 ) -> str:
     """The secret from ``file``, then ``$env_file_name``, then ``$env_name``, then the terminal (getpass).
 
-    ``what`` is the Chinese name used in prompts. Raises :class:`StorageError` when nothing is available and
-    stdin is not a terminal."""
+    ``what_code`` is the message code naming the secret (prompts and errors). Raises :class:`StorageError`
+    when nothing is available and stdin is not a terminal."""
     e = os.environ if env is None else env
     if file:
         return read_secret_file(file)
@@ -58,12 +59,16 @@ def get_secret(
         return e[env_name]
     if not sys.stdin.isatty():
         raise StorageError(
-            f"没有提供{what}（可用环境变量 {env_name} 或 {env_file_name}）。",
+            "storage.secret_missing",
+            what_code=what_code,
+            env_name=env_name,
+            env_file_name=env_file_name,
             detail=f"{env_name} not set and stdin is not a terminal",
         )
+    what = messages.text(what_code)
     first = getpass.getpass(f"{what}: ")
-    if confirm and getpass.getpass(f"再次输入{what}: ") != first:
-        raise StorageError(f"两次输入的{what}不一致。")
+    if confirm and getpass.getpass(messages.text("storage.secret_again", {"what_code": what_code})) != first:
+        raise StorageError("storage.secret_mismatch", what_code=what_code)
     return first
 
 
@@ -71,7 +76,7 @@ def station_passphrase(
     file: str | None = None, *, confirm: bool = False, env: Mapping[str, str] | None = None
 ) -> str:
     return get_secret(
-        what="站点口令",
+        what_code="storage.what.station_passphrase",
         env_name=ENV_PASSPHRASE,
         env_file_name=ENV_PASSPHRASE_FILE,
         file=file,
@@ -84,7 +89,7 @@ def admin_secret(
     file: str | None = None, *, confirm: bool = False, env: Mapping[str, str] | None = None
 ) -> str:
     return get_secret(
-        what="管理员密码",
+        what_code="storage.what.admin_secret",
         env_name=ENV_ADMIN_SECRET,
         env_file_name=ENV_ADMIN_SECRET_FILE,
         file=file,

@@ -122,7 +122,7 @@ class StationStore:
             if (d / "docs").exists() and any((d / "docs").iterdir()):
                 # a crashed init, or a store whose keys.json was lost: never overwrite data files
                 raise StoreExists(
-                    "数据目录中已有数据文件但缺少 keys.json，请换一个空目录初始化，或联系技术人员。",
+                    "storage.exists_without_keys",
                     detail="docs/ exists without keys.json",
                 )
             kf, data_key, device = KeyFile.create(
@@ -601,7 +601,7 @@ def recover_with_district_key(
         if slot is None:
             from storage.errors import RecoveryFailed
 
-            raise RecoveryFailed("本站尚未登记区中心恢复密钥，无法恢复。", detail="no recovery slot")
+            raise RecoveryFailed("storage.recovery_not_registered", detail="no recovery slot")
         data_key = open_recovery_slot(slot, private_key)
         store.unlock_with_data_key(data_key, "district-recovery")
         store.set_admin_secret(new_admin_secret, actor="district-recovery")
