@@ -64,6 +64,15 @@ def blob_refs(doc: Any) -> set[str]:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """The locations of one collection's documents at one moment (see :meth:`DocumentStore.snapshot`)."""
+
+    collection: str
+    journal: Journal
+    records: list[tuple[Loc, list[str]]]
+
+
+@dataclass(frozen=True)
 class Loc:
     seq: int
     offset: int
@@ -271,19 +280,31 @@ class DocumentStore:
         return [c for c, t in self.index.items() if t]
 
     def items(self, coll: str) -> Iterator[tuple[str, Doc]]:
-        """Every (key, document) of a collection, decrypting records in journal order (each at most once)."""
-        table = self.index.get(coll, {})
-        by_seq: dict[int, list[str]] = {}
-        for key, loc in table.items():
-            by_seq.setdefault(loc.seq, []).append(key)
-        for seq in sorted(by_seq):
-            loc = table[by_seq[seq][0]]
-            ops = self._decode(self.journal.read(loc.offset, loc.size, seq), seq)
-            latest = {k: d for c, k, d in ops if c == coll}
-            for key in by_seq[seq]:
+        """Every (key, document) of a collection, decrypting records in journal order (each at most once).
+
+        Consumes :meth:`snapshot` at once, so the caller must not commit while iterating (the store holds
+        its mutex around it, or iterates a snapshot instead: :meth:`read_snapshot`)."""
+        yield from self.read_snapshot(self.snapshot(coll))
+
+    def snapshot(self, coll: str) -> Snapshot:
+        """Where every document of ``coll`` is now: the journal and the locations grouped by record. Cheap
+        (no decryption); taken under the store's mutex, then read with :meth:`read_snapshot` on any thread
+        while commits and compactions go on."""
+        by_seq: dict[int, tuple[Loc, list[str]]] = {}
+        for key, loc in self.index.get(coll, {}).items():
+            by_seq.setdefault(loc.seq, (loc, []))[1].append(key)
+        return Snapshot(coll, self.journal, [by_seq[seq] for seq in sorted(by_seq)])
+
+    def read_snapshot(self, snap: Snapshot) -> Iterator[tuple[str, Doc]]:
+        """The documents of a snapshot as they were when it was taken. Raises :class:`JournalClosed` when a
+        compaction retired the snapshot's journal meanwhile (the store then reads the rest afresh)."""
+        for loc, keys in snap.records:
+            ops = self._decode(snap.journal.read(loc.offset, loc.size, loc.seq), loc.seq)
+            latest = {k: d for c, k, d in ops if c == snap.collection}
+            for key in keys:
                 doc = latest.get(key)
                 if doc is None:
-                    raise StoreCorrupted(detail=f"index points at record {seq} without the document")
+                    raise StoreCorrupted(detail=f"index points at record {loc.seq} without the document")
                 yield key, doc
 
     def find(self, coll: str, cond: Callable[[Doc], Any]) -> list[Doc]:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,6 +40,7 @@ from storage.errors import StoreCorrupted, WrongKey
 from storage.fsutil import atomic_write, disk_full, fsync_dir, is_enospc
 
 HEADER = struct.Struct(">II")
+_PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)  # POSIX; Windows locks
 MASK = 0xFFFFFFFF
 MAX_FRAME = 256 << 20
 
@@ -104,9 +106,20 @@ class Record:
     plaintext: bytes
 
 
+class JournalClosed(Exception):
+    """The journal was closed (compacted into a new generation) while a reader still held a location in it;
+    the reader looks the document up again in the current index."""
+
+
 class Journal:
-    """One generation's journal file, open for reading and appending. Not thread-safe: the store
-    serialises."""
+    """One generation's journal file, open for reading and appending.
+
+    Writes (append, truncate) are serialised by the store. Reads are **position-independent** and safe from
+    any thread at any time: ``os.pread`` where the OS has it, else (Windows) a seek + read on the same handle
+    under ``self._io``, the lock every write also holds. Nothing shares the file offset, so a reader on one
+    thread can never read at another's position (which once showed up as a false "store corrupted" when the
+    case list and retention read at the same time).
+    """
 
     def __init__(self, docs_dir: Path, key: bytes, store_id: str, generation: int) -> None:
         self.path = journal_path(docs_dir, generation)
@@ -114,9 +127,27 @@ class Journal:
         self.records = 0
         self.end = 0
         self._f: BinaryIO = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
+        self._io = threading.Lock()
+        self.closed = False
 
     def close(self) -> None:
-        self._f.close()
+        with self._io:
+            self.closed = True
+            self._f.close()
+
+    def _pread(self, size: int, offset: int) -> bytes:
+        if _PREAD is not None:
+            try:
+                return _PREAD(self._f.fileno(), size, offset)
+            except (ValueError, OSError):
+                if self.closed:
+                    raise JournalClosed() from None
+                raise
+        with self._io:
+            if self.closed:
+                raise JournalClosed()
+            self._f.seek(offset)
+            return self._f.read(size)
 
     def _aad(self, seq: int) -> bytes:
         return canonical({"store": self.store_id, "file": "journal", "gen": self.generation, "seq": seq})
@@ -173,9 +204,10 @@ class Journal:
         self.records, self.end = seq, offset
 
     def _truncate(self, offset: int) -> None:
-        self._f.truncate(offset)
-        self._f.flush()
-        os.fsync(self._f.fileno())
+        with self._io:
+            self._f.truncate(offset)
+            self._f.flush()
+            os.fsync(self._f.fileno())
 
     def append(self, frames: list[bytes], *, sync: bool = True) -> int:
         """Append frames and fsync (``sync=False``: the caller fsyncs later with :meth:`sync`). On any error
@@ -184,17 +216,18 @@ class Journal:
         start = self.end
         f = self._f
         try:
-            f.seek(start)
-            for fr in frames:
-                if _faults.active():
-                    half = len(fr) // 2
-                    f.write(fr[:half])
-                    f.flush()
-                    _faults.point("journal.torn")
-                    f.write(fr[half:])
-                else:
-                    f.write(fr)
-            f.flush()
+            with self._io:
+                f.seek(start)
+                for fr in frames:
+                    if _faults.active():
+                        half = len(fr) // 2
+                        f.write(fr[:half])
+                        f.flush()
+                        _faults.point("journal.torn")
+                        f.write(fr[half:])
+                    else:
+                        f.write(fr)
+                f.flush()
             if sync:
                 os.fsync(f.fileno())
         except OSError as exc:
@@ -221,14 +254,17 @@ class Journal:
         self.end, self.records = offset, records
 
     def read(self, offset: int, size: int, seq: int) -> bytes:
-        f = self._f
-        f.seek(offset)
-        raw = f.read(size)
+        """The plaintext of frame ``seq`` at ``offset`` (safe from any thread; see the class docstring)."""
+        raw = self._pread(size, offset)
         if len(raw) != size:
+            if self.closed:
+                raise JournalClosed()
             raise StoreCorrupted(detail=f"journal record {seq} unreadable")
         try:
             return open_sealed(self.key, raw[HEADER.size :], self._aad(seq))
         except InvalidTag as exc:
+            if self.closed:  # closed under the reader (its descriptor may already name another file)
+                raise JournalClosed() from None
             raise StoreCorrupted(detail=f"journal record {seq} fails authentication") from exc
 
 

@@ -119,8 +119,9 @@ def purge_expired(
     days = store.options.retention_days if days is None else days
     purged_at = utc_now_iso(now.timestamp())
     report = PurgeReport()
-    confirmations = dict(store.items(CONFIRMATIONS))
-    due_ids = [k for k, d in store.items(CASES) if due(d, confirmations.get(k), now, days)]
+    confirmations = dict(store.iter_items(CONFIRMATIONS))
+    # streamed: one journal record at a time, only the ids of due cases are kept (bounded memory at any size)
+    due_ids = [k for k, d in store.iter_items(CASES) if due(d, confirmations.get(k), now, days)]
     candidate_blobs: set[str] = set()
     for i in range(0, len(due_ids), BATCH):
         with store.transaction(actor=actor, action="retention.purge") as tx:

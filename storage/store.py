@@ -22,6 +22,7 @@ the store records ``actor`` in the audit log but does not decide roles.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -50,6 +51,7 @@ from storage.errors import (
     WrongSecret,
 )
 from storage.fsutil import DirectoryLock, DiskStatus, disk_status, fsync_dir, replace
+from storage.journal import JournalClosed
 from storage.keyslots import ADMIN_SLOT, KeyFile, worker_slot_id
 from storage.recovery import open_recovery_slot, seal_recovery_slot
 
@@ -361,8 +363,23 @@ class StationStore:
             return list(self.docs.items(collection))
 
     def iter_items(self, collection: str) -> Iterator[tuple[str, Doc]]:
-        """Like :meth:`items` but lazy; do not commit from another thread while iterating."""
-        return self.docs.items(collection)
+        """Like :meth:`items` but lazy, one journal record at a time, and safe while other threads commit,
+        read or compact: it yields the documents as they were when iteration started (a document deleted
+        meanwhile may still appear; one added meanwhile does not). A compaction that retires the journal
+        under it is followed by reading the remaining keys afresh."""
+        with self._mutex:
+            snap = self.docs.snapshot(collection)
+        for n, (loc, keys) in enumerate(snap.records):
+            try:
+                part = list(self.docs.read_snapshot(dataclasses.replace(snap, records=[(loc, keys)])))
+            except JournalClosed:
+                for _loc, rest in snap.records[n:]:
+                    for key in rest:
+                        doc = self.get(collection, key)
+                        if doc is not None:
+                            yield key, doc
+                return
+            yield from part
 
     def find(self, collection: str, cond: Callable[[Doc], Any]) -> list[Doc]:
         """Documents for which ``cond(doc)`` is true; a TinyDB ``Query`` works: ``Query().status ==
