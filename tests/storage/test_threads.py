@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from storage.retention import mark_center_confirmed, purge_expired
 from storage.verify import verify_store
 from tests.storage.helpers import jpeg, new_store, open_admin
@@ -37,6 +39,7 @@ def _case(i: int, sha: str, status: str = "queued") -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_four_threads_read_commit_purge_and_compact_without_errors(tmp_path: Path) -> None:
     store = new_store(tmp_path / "s")
     sha = store.blobs.put_bytes(jpeg()).sha256
