@@ -137,6 +137,9 @@ def sync_and_wait(page: Any, station: StationProcess) -> None:
     state = ""
     while time.monotonic() < deadline:
         page.wait_for_timeout(500)
+        # the worker is at the desk watching the sync: a key press is activity, so the short idle lock
+        # of this test (IDLE_SECONDS) does not fire while a sync on a loaded machine takes a while
+        page.keyboard.press("Shift")
         state = id_value(page, "sync-headline-")
         if state == "ok" and id_value(page, "sync-last-") != before:
             return
