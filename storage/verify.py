@@ -6,6 +6,7 @@ Unlocking already checks the head, every journal record and keys.json against th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +32,17 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def verify_store(store: StationStore) -> VerifyReport:
-    """Check an unlocked store. Reports, never repairs."""
+ExtraCheck = Callable[[Path], tuple[list[str], list[str]]]
+
+
+def verify_store(store: StationStore, extra: Mapping[str, ExtraCheck] | None = None) -> VerifyReport:
+    """Check an unlocked store. Reports, never repairs.
+
+    ``extra`` names the other top-level entries the program keeps in the data directory (the station app's
+    ``web``, ``uploads``, ``tmp``) with a check returning (problems, info) for the whole directory; every
+    check runs once, and any other unknown entry is a problem."""
     rep = VerifyReport()
+    extra = extra or {}
     docs = store.docs
     referenced: set[str] = set()
     total = 0
@@ -68,8 +77,12 @@ def verify_store(store: StationStore) -> VerifyReport:
         if p.name not in names:
             rep.problems.append(f"orphan or unknown file in blobs/: {p.parent.name}/{p.name[:12]}…")
     for p in Path(store.data_dir).iterdir():
-        if p.name not in _KNOWN_TOP:
+        if p.name not in _KNOWN_TOP and p.name not in extra:
             rep.problems.append(f"unknown file in the data directory: {p.name}")
+    for check in dict.fromkeys(extra.values()):
+        problems, info = check(Path(store.data_dir))
+        rep.problems += problems
+        rep.info += info
     expected_docs = {"head.bin", f"journal-{docs.head.generation:08d}.log"}
     for p in (store.data_dir / "docs").iterdir():
         if p.name not in expected_docs:

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.services.webdir import RUNTIME_DIRS, check_runtime_dirs
 from storage import StationStore, StorageError, StoreBusy
 from storage.station_secret import admin_secret
 from storage.verify import verify_store
@@ -34,7 +35,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     try:
         store.unlock_admin(secret)
-        report = verify_store(store)
+        report = verify_store(store, extra=dict.fromkeys(RUNTIME_DIRS, check_runtime_dirs))
     except StorageError as exc:
         print(f"问题 PROBLEM: {exc.detail or exc}\n结果：数据校验失败 (FAILED)\n{exc}")
         return 1

@@ -6,7 +6,6 @@ Built once per process by ``station-app serve``/``demo`` and shared by every bro
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -14,48 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from station_app.config import AppConfig
-from station_app.resources import font_files
 from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
 from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
+from station_app.services.webdir import prepare_web_dir
 from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
 from sync.status import StatusBoard
 
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL = 6 * 3600.0
-
-
-# The prebuilt Flet web client (both its JS and its WasmGC build) loads the Rive animation runtime from a CDN
-# at start-up even when no Rive control is used. An offline station must not reach out: serve copies of the
-# client whose Rive base URL points at a path on the station's own origin that does not exist, so that
-# optional load fails locally. The replacement has the same length, so the wasm binary stays valid.
-_RIVE_CDN = b"https://cdn.jsdelivr.net/npm/@rive-app/flutter-native-wasm@44.0.0/"
-_RIVE_LOCAL = (b"/_offline/rive/" + b"_" * len(_RIVE_CDN))[: len(_RIVE_CDN) - 1] + b"/"
-CLIENT_FILES = ("main.dart.js", "main.dart.wasm")
-
-
-def offline_client_bundle(web_dir: Path) -> list[Path]:
-    """Write Flet's client files with the CDN URL replaced into the served dir, where they shadow Flet's."""
-    import flet_web  # type: ignore[import-untyped]  # flet-web ships no type information
-
-    out = []
-    for name in CLIENT_FILES:
-        source = Path(flet_web.__file__).parent / "web" / name
-        target = web_dir / name
-        stamp = web_dir / f"{name}.source"
-        signature = f"{source}:{source.stat().st_size}:{source.stat().st_mtime_ns}"
-        if not (target.exists() and stamp.exists() and stamp.read_text() == signature):
-            data = source.read_bytes()
-            patched = data.replace(_RIVE_CDN, _RIVE_LOCAL)
-            assert len(patched) == len(data)
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(patched)
-            os.replace(tmp, target)
-            stamp.write_text(signature)
-        out.append(target)
-    return out
 
 
 @dataclass
@@ -189,31 +157,10 @@ class StationRuntime:
         return self.config.data_dir / "uploads"
 
     def prepare_web_dir(self) -> None:
-        """Create the served assets dir: the bundled fonts (copied) and the CDN-free client copies.
-
-        Documents are served from memory; a document dir left by an older version (which wrote receipts
-        there) is removed.
-        """
-        web = self.config.web_dir
-        web.mkdir(parents=True, exist_ok=True)
-        # A copy, not a symlink: Starlette's static files refuse to follow symlinks out of the served dir.
-        fonts = web / "fonts"
-        if fonts.is_symlink():
-            fonts.unlink()
-        fonts.mkdir(exist_ok=True)
-        for src in font_files():
-            dst = fonts / src.name
-            data = src.read_bytes()
-            if not dst.exists() or dst.stat().st_size != len(data):
-                dst.write_bytes(data)
-        offline_client_bundle(web)
-        legacy = self.config.legacy_download_dir
-        if legacy.exists() or legacy.is_symlink():
-            if legacy.is_dir() and not legacy.is_symlink():
-                shutil.rmtree(legacy, ignore_errors=True)
-            else:
-                legacy.unlink(missing_ok=True)
-            log.info("removed the old on-disk document dir %s", legacy)
+        """Create the served assets dir (:func:`station_app.services.webdir.prepare_web_dir`) and empty the
+        uploads dir. Documents are served from memory; a document dir left by an older version (which wrote
+        receipts there) goes with every other stray file of ``web/``."""
+        prepare_web_dir(self.config.web_dir)
         # Uploads are plaintext scans in transit: nothing from a previous run may stay.
         shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
