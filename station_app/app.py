@@ -24,6 +24,7 @@ import flet as ft
 from station_app.config import FONT_ASSET, FONT_FAMILY
 from station_app.services.documents import document_route
 from station_app.services.runtime import StationRuntime
+from station_app.services.webdir import clear_serving, write_serving
 
 log = logging.getLogger(__name__)
 URL_PREFIX_ENV = "FLET_DISPLAY_URL_PREFIX"
@@ -132,15 +133,19 @@ def serve(runtime: StationRuntime) -> None:
         # "<prefix> <url>" is printed instead of opening a browser when this is set.
         os.environ.setdefault(URL_PREFIX_ENV, "station-app URL:")
     print(f"station-app: serving {cfg.url} (data: {cfg.data_dir})", flush=True)
-    if cfg.desktop and _desktop_window_possible():
-        serve_desktop(runtime)
-        return
-    url_host = "127.0.0.1" if cfg.host in ("", "*") else cfg.host
-    page_url = f"http://{url_host}:{cfg.port}"
-    app = build_web_app(
-        runtime, on_startup=lambda: _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
-    )
-    _uvicorn_server(app, cfg.host, cfg.port).run()
+    write_serving(cfg.data_dir, cfg.url)
+    try:
+        if cfg.desktop and _desktop_window_possible():
+            serve_desktop(runtime)
+            return
+        url_host = "127.0.0.1" if cfg.host in ("", "*") else cfg.host
+        page_url = f"http://{url_host}:{cfg.port}"
+        app = build_web_app(
+            runtime, on_startup=lambda: _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
+        )
+        _uvicorn_server(app, cfg.host, cfg.port).run()
+    finally:
+        clear_serving(cfg.data_dir)
 
 
 def serve_desktop(runtime: StationRuntime) -> None:

@@ -111,13 +111,18 @@ class StationStore:
         kdf: KdfParams | None = None,
         options: StoreOptions | None = None,
         clock: Callable[[], float] = clock.timestamp,
+        lock: DirectoryLock | None = None,
     ) -> StationStore:
         """Initialise a new store in ``data_dir`` (created if missing, must not hold a store) and return it
-        unlocked as admin. ``kdf`` defaults to :meth:`KdfParams.default` (~200 ms per unlock)."""
+        unlocked as admin. ``kdf`` defaults to :meth:`KdfParams.default` (~200 ms per unlock). ``lock`` is the
+        directory lock when the caller already holds it (a station process owns its directory from start-up,
+        before it is set up); the store then keeps it."""
         d = Path(data_dir)
         d.mkdir(parents=True, exist_ok=True)
-        lock = DirectoryLock(d)
-        lock.acquire()
+        owned = lock is None
+        if lock is None:
+            lock = DirectoryLock(d)
+            lock.acquire()
         try:
             if (d / KEYS_FILE).exists():
                 raise StoreExists(detail=str(d))
@@ -142,7 +147,8 @@ class StationStore:
             kf.save()  # last: a crash before this leaves no keys.json, i.e. no store
             fsync_dir(d)
         except BaseException:
-            lock.release()
+            if owned:
+                lock.release()
             raise
         store = cls(d, lock, kf, options or StoreOptions(), clock)
         store._device = device

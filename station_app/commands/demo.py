@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from station_app.commands.serve import add_serve_arguments, config_from_args
+from station_app.commands.serve import add_serve_arguments, config_from_args, open_runtime
 from station_app.config import default_data_dir
 
 DEMO_STATION = "阎良区凤凰路街道示范社区便民服务站"
@@ -230,18 +230,11 @@ def prepare_station(runtime: Any, secret: dict[str, Any], center_dir: Path, cent
 
 def run(args: argparse.Namespace) -> int:
     from station_app.app import serve
-    from station_app.services.runtime import StationRuntime
 
     args.data_dir = args.data_dir or demo_dir_default()
     config = config_from_args(args)
     base = config.data_dir
     base.mkdir(parents=True, exist_ok=True)
-    secret = _secrets(base)
-    center_dir = base / "center"
-    prepare_center(center_dir, secret)
-    center_port = args.center_port or free_port()
-    center = start_center(center_dir, center_port, base / "center.log")
-    center_url = f"http://127.0.0.1:{center_port}"
     station_config = type(config)(
         data_dir=base / "station",
         host=config.host,
@@ -249,9 +242,18 @@ def run(args: argparse.Namespace) -> int:
         desktop=config.desktop,
         open_browser=config.open_browser,
     )
-    runtime = StationRuntime.open(station_config)
-    runtime.sync_interval, runtime.probe_interval = 30.0, 5.0  # a lively demo
+    runtime = open_runtime(station_config)  # first: a demo already running is told, nothing else started
+    if runtime is None:
+        return 1
+    center = None
     try:
+        secret = _secrets(base)
+        center_dir = base / "center"
+        prepare_center(center_dir, secret)
+        center_port = args.center_port or free_port()
+        center = start_center(center_dir, center_port, base / "center.log")
+        center_url = f"http://127.0.0.1:{center_port}"
+        runtime.sync_interval, runtime.probe_interval = 30.0, 5.0  # a lively demo
         prepare_station(runtime, secret, center_dir, center_url)
         print(f"demo: district center {center_url} (data {center_dir})", flush=True)
         print(
@@ -262,5 +264,6 @@ def run(args: argparse.Namespace) -> int:
         serve(runtime)
     finally:
         runtime.close()
-        stop(center)
+        if center is not None:
+            stop(center)
     return 0

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from typing import TYPE_CHECKING
 
+from casework import messages
 from station_app.config import AppConfig, add_data_dir_argument, data_dir_of
+
+if TYPE_CHECKING:
+    from station_app.services.runtime import StationRuntime
 
 
 def add_serve_arguments(p: argparse.ArgumentParser, *, data_dir: bool = True) -> None:
@@ -39,15 +45,34 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
 
 def run(args: argparse.Namespace) -> int:
     from station_app.app import serve
-    from station_app.services.runtime import StationRuntime
 
     config = config_from_args(args)
-    runtime = StationRuntime.open(config)
+    runtime = open_runtime(config)
+    if runtime is None:
+        return 1
     try:
         serve(runtime)
     finally:
         runtime.close()
     return 0
+
+
+def open_runtime(config: AppConfig) -> StationRuntime | None:
+    """The station runtime, or ``None`` after telling the person at the terminal that this data directory is
+    already in use — and where its UI is served, when the other process is a ``serve``."""
+    from station_app.services.runtime import StationRuntime
+    from station_app.services.webdir import read_serving
+    from storage.errors import StoreBusy
+
+    try:
+        return StationRuntime.open(config)
+    except StoreBusy:
+        url = read_serving(config.data_dir)
+        if url:
+            print(messages.text("station.already_serving", {"url": url, "data_dir": str(config.data_dir)}))
+        else:
+            print(messages.text("storage.busy"), file=sys.stderr)
+        return None
 
 
 def browser_available() -> bool:

@@ -30,6 +30,7 @@ from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
 from station_app.services.workers import Worker
 from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
+from storage.fsutil import DirectoryLock
 from storage.store import KEYS_FILE, StationStore
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -55,6 +56,13 @@ class StationService:
         self._index: GuideIndex | None = None
         self.store: StationStore | None = store
         self._unlock_hooks: list[Callable[[], Any]] = []
+        # One process owns the data directory from start-up, set up or not: a second one is refused at once
+        # (StoreBusy), never a second set-up of the same directory.
+        self._dir_lock: DirectoryLock | None = None
+        if store is None and not (data_dir / KEYS_FILE).exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self._dir_lock = DirectoryLock(data_dir)
+            self._dir_lock.acquire()
         if store is None and (data_dir / KEYS_FILE).exists():
             self.store = StationStore.open(data_dir)
             passphrase = _env_passphrase()
@@ -100,7 +108,9 @@ class StationService:
                 admin_secret=admin_secret,
                 station_passphrase=station_passphrase,
                 kdf=kdf,
+                lock=self._dir_lock,
             )
+            self._dir_lock = None  # the store holds it now
             store.add_worker(admin_id, admin_pin, actor="admin")
             worker = Worker(admin_id, admin_name, "admin")
             settings = dict(DEFAULT_SETTINGS, station_name=station_name, area=area)
@@ -271,6 +281,9 @@ class StationService:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+        if self._dir_lock is not None:
+            self._dir_lock.release()
+            self._dir_lock = None
 
 
 def _now() -> str:

@@ -6,7 +6,9 @@
   (:func:`prepare_web_dir`); any file that differs from what this version would write is replaced, so a
   tampered client script is never served;
 * ``uploads/`` — scans in transit from the browser (plaintext for a moment): emptied at every start;
-* ``tmp/`` — offline bundles being written or read (``<random>.bmzz``), removed when done.
+* ``tmp/`` — offline bundles being written or read (``<random>.bmzz``), removed when done;
+* ``.station.serving`` — the URL of the running ``station-app serve`` (JSON ``{"url", "pid"}``), so a second
+  ``serve`` on the same data directory can say where the first one runs; removed at exit.
 
 :func:`check_runtime_dirs` is what ``station-app verify`` checks of them while the station is not running:
 ``web/`` holds exactly the expected files with the expected bytes, ``uploads/`` is empty, ``tmp/`` holds at
@@ -15,6 +17,7 @@ most bundle files left by an interrupted export (reported, not a fault), and not
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,7 +26,17 @@ from pathlib import Path
 
 from station_app.resources import font_files
 
-__all__ = ["CLIENT_FILES", "RUNTIME_DIRS", "check_runtime_dirs", "expected_web_files", "prepare_web_dir"]
+__all__ = [
+    "CLIENT_FILES",
+    "RUNTIME_DIRS",
+    "SERVING_FILE",
+    "check_runtime_dirs",
+    "clear_serving",
+    "expected_web_files",
+    "prepare_web_dir",
+    "read_serving",
+    "write_serving",
+]
 
 # The prebuilt Flet web client (both its JS and its WasmGC build) loads the Rive animation runtime from a CDN
 # at start-up even when no Rive control is used. An offline station must not reach out: serve copies of the
@@ -32,7 +45,8 @@ __all__ = ["CLIENT_FILES", "RUNTIME_DIRS", "check_runtime_dirs", "expected_web_f
 _RIVE_CDN = b"https://cdn.jsdelivr.net/npm/@rive-app/flutter-native-wasm@44.0.0/"
 _RIVE_LOCAL = (b"/_offline/rive/" + b"_" * len(_RIVE_CDN))[: len(_RIVE_CDN) - 1] + b"/"
 CLIENT_FILES = ("main.dart.js", "main.dart.wasm")
-RUNTIME_DIRS = ("web", "uploads", "tmp")
+SERVING_FILE = ".station.serving"
+RUNTIME_DIRS = ("web", "uploads", "tmp", SERVING_FILE)
 _BUNDLE_TMP = re.compile(r"^[0-9a-f]{16}\.bmzz$")
 
 
@@ -99,6 +113,26 @@ def prepare_web_dir(web: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def write_serving(data_dir: Path, url: str) -> None:
+    """Record where this process serves the station UI (read by a second ``serve`` on the same dir)."""
+    tmp = data_dir / (SERVING_FILE + ".tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
+    os.replace(tmp, data_dir / SERVING_FILE)
+
+
+def clear_serving(data_dir: Path) -> None:
+    (data_dir / SERVING_FILE).unlink(missing_ok=True)
+
+
+def read_serving(data_dir: Path) -> str | None:
+    """The URL the station process that holds ``data_dir`` serves, if it is a ``serve`` that said so."""
+    try:
+        url = json.loads((data_dir / SERVING_FILE).read_text(encoding="utf-8")).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith("http") else None
+
+
 def check_runtime_dirs(data_dir: Path) -> tuple[list[str], list[str]]:
     """(problems, info) about ``web/``, ``uploads/`` and ``tmp/`` of a station that is not running."""
     problems: list[str] = []
@@ -142,6 +176,8 @@ def check_runtime_dirs(data_dir: Path) -> tuple[list[str], list[str]]:
                 problems.append(f"unknown file tmp/{p.name}")
     elif tmp.exists():
         problems.append("tmp is not a directory")
+    if (data_dir / SERVING_FILE).exists():
+        info.append(f"{SERVING_FILE}: left by a station process that did not stop cleanly (harmless)")
     return problems, info
 
 

@@ -28,3 +28,39 @@ def test_serve_options_become_the_config(tmp_path):
 def test_demo_is_registered():
     args = cli.build_parser().parse_args(["demo", "--data-dir", "/tmp/x", "--center-port", "0"])
     assert args.command == "demo" and callable(args.func)
+
+
+def test_a_second_serve_on_a_served_data_dir_says_where_the_first_runs(tmp_path):
+    """Not a traceback: the worker who double-clicks the station twice is told where it already runs."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.conftest import free_port, start_station
+
+    port = free_port()
+    first = start_station(["serve"], tmp_path / "station", port)
+    try:
+        env = {**os.environ, "STATION_DATA_DIR": str(tmp_path / "station")}
+        t0 = time.monotonic()
+        second = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "station-app"),
+                "serve",
+                "--no-browser",
+                "--port",
+                str(free_port()),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert second.returncode == 1, second.stderr
+        assert "Traceback" not in second.stdout + second.stderr
+        assert f"http://127.0.0.1:{port}/" in second.stdout and "已在运行" in second.stdout
+        assert time.monotonic() - t0 < 60
+    finally:
+        first.stop()
+    assert not (tmp_path / "station" / ".station.serving").exists(), "removed when the first one stops"
