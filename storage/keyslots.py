@@ -28,15 +28,17 @@ audit log writable.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from storage.crypto import InvalidTag, KdfParams, b64d, b64e, canonical, open_sealed, seal, subkey
-from storage.errors import SlotLockedOut, StoreCorrupted, UnknownSlot, WeakSecret, WrongSecret
+from storage.errors import DiskFull, SlotLockedOut, StoreCorrupted, UnknownSlot, WeakSecret, WrongSecret
 from storage.fsutil import atomic_write
 
+log = logging.getLogger("storage.keyslots")
 FORMAT = "bianmin-station-keys/v1"
 ADMIN_SLOT = "admin"
 MIN_ADMIN_SECRET = 12
@@ -165,6 +167,14 @@ class KeyFile:
     def save(self) -> None:
         atomic_write(self.path, json.dumps(self.to_dict(), indent=1, sort_keys=True).encode("utf-8"))
 
+    def save_quietly(self) -> None:
+        """Save the lockout bookkeeping, but on a full disk keep it in memory only (for this process) and go
+        on: a worker must still be able to sign in and read on a full disk. Key changes use :meth:`save`."""
+        try:
+            self.save()
+        except DiskFull:
+            log.warning("disk full: sign-in counters kept in memory until the next save")
+
     def slot_digest(self) -> str:
         """Digest of everything in keys.json except the lockout counters; pinned in the journal head on every
         key change, so an edited or older keys.json is refused once any slot has opened."""
@@ -236,7 +246,7 @@ class KeyFile:
             pending = state.setdefault("pending_audit", [])
             pending.append({"at": now, "failures": state["failures"], "delay": until - now, "refused": True})
             del pending[:-MAX_PENDING_AUDIT]
-            self.save()
+            self.save_quietly()
             raise SlotLockedOut(until, until - now)
 
     def try_slot(self, slot_id: str, secret: str, now: float, device_secret: bytes | None = None) -> bytes:
@@ -257,7 +267,7 @@ class KeyFile:
         if slot_id in self.lockout and int(self.lockout[slot_id].get("failures", 0)):
             self.lockout[slot_id]["failures"] = 0
             self.lockout[slot_id]["locked_until"] = 0
-            self.save()
+            self.save_quietly()
         return data_key
 
     def _record_failure(self, slot_id: str, now: float) -> None:
@@ -268,7 +278,7 @@ class KeyFile:
         pending = state.setdefault("pending_audit", [])
         pending.append({"at": now, "failures": state["failures"], "delay": delay})
         del pending[:-MAX_PENDING_AUDIT]
-        self.save()
+        self.save_quietly()
 
     def take_pending_audit(self) -> list[tuple[str, dict[str, Any]]]:
         """Failed attempts not yet in the audit log; clears them (caller writes them to the log, then

@@ -40,6 +40,7 @@ from storage.blobs import BlobStore
 from storage.crypto import KdfParams
 from storage.docstore import Doc, DocumentStore, Op
 from storage.errors import (
+    DiskFull,
     DiskSpaceLow,
     SlotLockedOut,
     StationSecretRequired,
@@ -97,6 +98,9 @@ class StationStore:
         self.quarantined_on_open = 0
         self._swept = False
         self._recent_blobs: set[str] = set()  # scans put by this process (kept across lock/unlock)
+        # audit entries of sign-ins a full disk kept from being written: they go first into the next commit
+        # (the chain stays in time order); lost only if the process dies before any write succeeds
+        self._deferred_audit: list[dict[str, Any]] = []
         self.closed = False
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -249,7 +253,7 @@ class StationStore:
                 self._activate(data_key, slot_id, "unlock")
             else:
                 self._flush_pending_failures()
-                self.audit("login", actor=slot_id)
+                self.audit("login", actor=slot_id, deferrable=True)
 
     def unlock_with_data_key(self, data_key: bytes, actor: str) -> None:
         """Unlock with a data key obtained elsewhere (the district recovery flow)."""
@@ -290,28 +294,34 @@ class StationStore:
             self.quarantined_on_open = self._quarantine_orphans()
             self._swept = True
         detail = {"quarantined_blobs": self.quarantined_on_open} if self.quarantined_on_open else None
-        self.audit(action, actor=actor, detail=detail)
+        self.audit(action, actor=actor, detail=detail, deferrable=True)
 
     def _flush_pending_failures(self) -> None:
         pending = self.keys.take_pending_audit()
         if not pending:
             return
         seq, prev = self._audit_seq, self._audit_prev
-        ops = [
-            self._audit_op(
-                actor=slot_id,
-                action="unlock.refused" if p.get("refused") else "unlock.failed",
-                at=float(p["at"]),
-                detail={"failures": p["failures"], "delay_seconds": p["delay"]},
-            )
+        entries: list[dict[str, Any]] = [
+            {
+                "actor": slot_id,
+                "action": "unlock.refused" if p.get("refused") else "unlock.failed",
+                "at": float(p["at"]),
+                "case": None,
+                "detail": {"failures": p["failures"], "delay_seconds": p["delay"]},
+            }
             for slot_id, p in pending
         ]
         try:
-            self.docs.commit(ops)
+            self.docs.commit([*self._deferred_ops(), *(self._audit_op(**e) for e in entries)])
+        except DiskFull:
+            self._audit_seq, self._audit_prev = seq, prev
+            self._deferred_audit.extend(entries)  # written with the next commit that succeeds
+            return
         except BaseException:
             self._audit_seq, self._audit_prev = seq, prev
             raise
-        self.keys.save()
+        self._deferred_audit.clear()
+        self.keys.save_quietly()
 
     def _quarantine_orphans(self) -> int:
         """Blobs no document references (a crash between ``blobs.put`` and the commit) move to
@@ -425,7 +435,10 @@ class StationStore:
             changes = [f"{c}/{k}" for c, k, _ in ops]
             case = next((k for c, k, _ in ops if c == "cases"), None)
             seq, prev = self._audit_seq, self._audit_prev
-            audit_ops = [self._audit_op(actor=actor, action=action, case=case, detail={"changes": changes})]
+            audit_ops = self._deferred_ops()
+            audit_ops.append(
+                self._audit_op(actor=actor, action=action, case=case, detail={"changes": changes})
+            )
             for e in extra:
                 audit_ops.append(self._audit_op(actor=actor, **e))
             try:
@@ -433,6 +446,10 @@ class StationStore:
             except BaseException:
                 self._audit_seq, self._audit_prev = seq, prev
                 raise
+            self._deferred_audit.clear()
+
+    def _deferred_ops(self) -> list[Op]:
+        return [self._audit_op(**e) for e in self._deferred_audit]
 
     # ---- audit -------------------------------------------------------------------------------------------
     def _audit_op(
@@ -458,17 +475,39 @@ class StationStore:
         return (audit_mod.AUDIT, audit_mod.entry_key(entry["seq"]), entry)
 
     def audit(
-        self, action: str, *, actor: str, case: str | None = None, detail: dict[str, Any] | None = None
+        self,
+        action: str,
+        *,
+        actor: str,
+        case: str | None = None,
+        detail: dict[str, Any] | None = None,
+        deferrable: bool = False,
     ) -> None:
         """Append one audit entry on its own (exports, prints, logins). Never put personal data in
-        ``detail``."""
+        ``detail``. A ``deferrable`` entry (sign-in, unlock) that a full disk refuses is kept and written
+        first with the next commit that succeeds, so a worker can still sign in and read on a full disk."""
         with self._mutex:
             seq, prev = self._audit_seq, self._audit_prev
+            entry: dict[str, Any] = {
+                "actor": actor,
+                "action": action,
+                "case": case,
+                "detail": detail,
+                "at": self.clock(),
+            }
             try:
-                self.docs.commit([self._audit_op(actor=actor, action=action, case=case, detail=detail)])
+                self.docs.commit([*self._deferred_ops(), self._audit_op(**entry)])
+            except DiskFull:
+                self._audit_seq, self._audit_prev = seq, prev
+                if not deferrable:
+                    raise
+                log.warning("disk full: audit entry %s kept for the next write", action)
+                self._deferred_audit.append(entry)
+                return
             except BaseException:
                 self._audit_seq, self._audit_prev = seq, prev
                 raise
+            self._deferred_audit.clear()
 
     def audit_entries(self) -> list[dict[str, Any]]:
         with self._mutex:

@@ -108,6 +108,35 @@ def at_china_hour(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
         yield target
 
 
+@pytest.fixture
+def small_filesystem(tmp_path: Path) -> Iterator[Any]:
+    """``small_filesystem(megabytes)`` mounts a real tmpfs of that size and returns its path (unmounted at
+    the end): a disk that really fills up. Needs root (CI runs as root); elsewhere the test is skipped with
+    that reason."""
+    import subprocess
+
+    mounts: list[Path] = []
+
+    def mount(megabytes: int) -> Path:
+        if getattr(os, "geteuid", lambda: 1)() != 0:
+            pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+        mnt = tmp_path / f"fs{len(mounts)}"
+        mnt.mkdir()
+        r = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(mnt)], capture_output=True
+        )
+        if r.returncode != 0:
+            pytest.fail(f"cannot mount a tmpfs as root: {r.stderr.decode(errors='replace')}")
+        mounts.append(mnt)
+        return mnt
+
+    try:
+        yield mount
+    finally:
+        for mnt in mounts:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -101,6 +101,8 @@ class CaseService:
 
     # -- drafts --------------------------------------------------------------------------------------------
     def save_draft(self, draft_id: str, draft: dict[str, Any], *, actor: str) -> None:
+        """Keep an intake draft (the same free-space check as a case: a draft leads to one)."""
+        self.store.check_free_space(MIN_FREE_FOR_CASE)
         with self.store.transaction(actor=actor, action="draft.save") as tx:
             tx.put("drafts", draft_id, draft)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,8 @@ from .helpers import jpeg, new_store, open_admin
 
 
 @pytest.fixture
-def small_fs(tmp_path):
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if getattr(os, "geteuid", lambda: 1)() != 0:
-        pytest.skip("mounting a tmpfs needs root; the injected-ENOSPC test below covers the logic")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs: {r.stderr.decode(errors='replace')}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+def small_fs(small_filesystem):
+    return small_filesystem(4)
 
 
 def test_filling_a_real_small_filesystem(small_fs):
