@@ -504,6 +504,9 @@ class IntakeScreen(Screen):
                 await asyncio.to_thread(self.vm.attach, code, f.name, bytes(f.bytes or b""))
             except IntakeError as exc:
                 self.errors += exc.problems
+            else:
+                if self.vm.attach_notice:
+                    self.errors.append(self.vm.attach_notice)
         await self._save()
 
     async def defer(self, code: str) -> None:

@@ -107,6 +107,22 @@ def _entry(item: Item) -> Any:
     ]
 
 
+def safe_file_name(filename: str, sha256: str) -> tuple[str, str | None]:
+    """(the name to keep, a notice for the worker or ``None``). A name from a USB stick written in another
+    encoding can hold undecodable bytes (lone surrogates once decoded), which no document can store: the scan
+    is kept under ``扫描件-<digest>.<ext>`` and the notice shows the original name escaped."""
+    try:
+        filename.encode("utf-8")
+    except UnicodeEncodeError:
+        escaped = filename.encode("utf-8", "backslashreplace").decode("utf-8")
+        ext = (
+            filename.rsplit(".", 1)[-1].encode("ascii", "ignore").decode().lower() if "." in filename else ""
+        )
+        safe = f"{t('intake.scan_name')}-{sha256[:8]}" + (f".{ext}" if ext.isalnum() else "")
+        return safe, t("intake.bad_file_name", name=escaped, safe=safe)
+    return filename, None
+
+
 def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) -> dict[str, Any]:
     """A fresh draft for an item or bundle. Raises :class:`IntakeError` for a cancelled one."""
     now = clock.now().isoformat()
@@ -178,6 +194,7 @@ class IntakeViewModel:
         self.worker_name = worker_name
         self.outcome: Case | None = None
         self.document_pdf: bytes | None = None
+        self.attach_notice: str | None = None  # what the last attach changed (an undecodable file name)
 
     # -- what the draft is about ---------------------------------------------------------------------------
     @property
@@ -309,8 +326,9 @@ class IntakeViewModel:
         except StorageError as exc:  # wrong file type, too large, disk full: the message says what to do
             raise IntakeError([str(exc)]) from None
         st = self._state(code)
+        name, self.attach_notice = safe_file_name(filename, sha)
         if not any(a["sha256"] == sha for a in st["attachments"]):
-            st["attachments"].append({"sha256": sha, "name": filename, "size": len(data)})
+            st["attachments"].append({"sha256": sha, "name": name, "size": len(data)})
         st["satisfaction"] = Satisfaction.ORIGINAL_VERIFIED.value
         return sha
 

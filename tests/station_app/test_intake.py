@@ -129,3 +129,18 @@ def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, ca
     warning = changed.catalog_warning()
     assert "变化" in warning and "承诺时限" in warning, warning
     assert "不再需要" + change.materials[0].name in warning, warning
+
+
+def test_a_scan_with_an_undecodable_file_name_is_kept_under_a_safe_name(station, cases):
+    """A name from a USB stick in another encoding (lone surrogates after decoding) is not a crash."""
+    from station_app.viewmodels.guide import qr_png
+
+    vm = start(station, cases, "YJS-CS")
+    code = vm.material_rows()[0].code
+    bad = "出生证明\udcb3\udcf6.png"
+    sha = vm.attach(code, bad, qr_png("x"))
+    assert vm.attach_notice and "\\udcb3\\udcf6" in vm.attach_notice, "the name is shown escaped"
+    kept = vm.draft["materials"][code]["attachments"][0]
+    assert kept["sha256"] == sha and kept["name"].endswith(".png") and "\udcb3" not in kept["name"]
+    vm.save()  # the draft stores fine
+    assert cases.draft(vm.draft["id"])["materials"][code]["attachments"][0]["name"] == kept["name"]
