@@ -7,7 +7,7 @@ Public API (see :mod:`storage.store` for a worked example and docs/storage.md fo
 
 from storage.blobs import BlobRef, BlobStore
 from storage.crypto import KdfParams
-from storage.docstore import blob_refs
+from storage.docstore import Summarizer, blob_refs
 from storage.errors import (
     AttachmentRejected,
     BlobNotFound,
@@ -51,6 +51,7 @@ __all__ = [
     "StoreLocked",
     "StoreNotFound",
     "StoreOptions",
+    "Summarizer",
     "Transaction",
     "UnknownSlot",
     "WeakSecret",

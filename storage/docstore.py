@@ -12,9 +12,11 @@ the collection: fine for small collections (settings, outbox, sync_state), O(n) 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,24 @@ from storage.journal import Head, Journal, read_head, remove_stale_journals, wri
 
 Doc = dict[str, Any]
 Op = tuple[str, str, Doc | None]
-Summary = tuple[str, str, bool, list[str]]  # collection, key, present (False: deleted), blob refs
+# collection, key, present (False: deleted), blob refs, and the document's summary (see Summarizer) or None
+Summary = tuple[str, str, bool, list[str], "dict[str, Any] | None"]
+#: ``summarise(doc, token) -> dict``: what lists need of one document (a case's number, status, dates …),
+#: computed at commit and stored in the record's summary line, so opening the store yields every summary
+#: without decrypting a single document. ``token(text)`` is a keyed HMAC for search terms (no plaintext).
+SummariseFn = Callable[[Doc, Callable[[str], str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Summarizer:
+    """A collection's summary function and its version: a summary stored by another version is stale and
+    recomputed from its document on first use (and rewritten at the next compaction)."""
+
+    collection: str
+    version: int
+    summarise: SummariseFn
+
+
 # Bulk loads and compaction pack documents into frames of about this size: big enough to make opening fast,
 # small enough that ``get`` (which decrypts and parses one whole frame) stays well under a millisecond.
 RECORD_TARGET = 64 << 10
@@ -89,14 +108,23 @@ def _check_op(coll: str, key: str, doc: Doc | None) -> None:
 class DocumentStore:
     """Collections of JSON documents in ``docs_dir``. Use through :class:`storage.store.StationStore`."""
 
-    def __init__(self, docs_dir: Path, data_key: bytes, store_id: str) -> None:
+    def __init__(
+        self,
+        docs_dir: Path,
+        data_key: bytes,
+        store_id: str,
+        summarizers: Mapping[str, Summarizer] | None = None,
+    ) -> None:
         self.dir = docs_dir
         self.store_id = store_id
         self._jkey = subkey(data_key, "journal")
         self._hkey = subkey(data_key, "head")
+        self._tkey = subkey(data_key, "search-token")
+        self.summarizers: dict[str, Summarizer] = dict(summarizers or {})
         self.head = read_head(docs_dir, self._hkey, store_id)
         self.index: dict[str, dict[str, Loc]] = {}
         self.refs: dict[tuple[str, str], frozenset[str]] = {}
+        self.meta: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> key -> stored summary
         self.journal = self._load(self.head)
         # only once the head's journal has verified: a replayed head must not get a newer journal deleted
         remove_stale_journals(docs_dir, self.head.generation)
@@ -110,7 +138,7 @@ class DocumentStore:
 
     def _load(self, head: Head) -> Journal:
         journal = Journal(self.dir, self._jkey, self.store_id, head.generation)
-        self.index, self.refs = {}, {}
+        self.index, self.refs, self.meta = {}, {}, {}
         try:
             for rec in journal.scan(head):
                 self._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
@@ -123,22 +151,48 @@ class DocumentStore:
             write_head(self.dir, self._hkey, self.store_id, head)
         return journal
 
-    # A record's plaintext is two canonical JSON lines: a summary ``{"s": [[coll, key, present, refs], ...]}``
-    # and the operations ``{"ops": [[coll, key, doc | null], ...]}``. Opening the store parses only the
-    # summaries (canonical JSON escapes newlines inside strings, so the first b"\n" ends the summary).
-    @staticmethod
-    def _summarise(ops: list[Op]) -> list[Summary]:
-        return [(c, k, d is not None, sorted(blob_refs(d)) if d is not None else []) for c, k, d in ops]
+    # A record's plaintext is two canonical JSON lines: a summary ``{"s": [[coll, key, present, refs(,
+    # summary)], ...]}`` and the operations ``{"ops": [[coll, key, doc | null], ...]}``. Opening the store
+    # parses only the summaries (canonical JSON escapes newlines inside strings, so the first b"\n" ends the
+    # summary line).
+    def token(self, text: str) -> str:
+        """A keyed search token for ``text`` (HMAC-SHA256 under the data key, 16 bytes as hex): equal texts
+        give equal tokens, and the token says nothing about the text to whoever lacks the key."""
+        return hmac.new(self._tkey, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def summary_of(self, coll: str, doc: Doc) -> dict[str, Any] | None:
+        sz = self.summarizers.get(coll)
+        if sz is None:
+            return None
+        return {"v": sz.version, **sz.summarise(doc, self.token)}
+
+    def _summarise(self, ops: list[Op]) -> list[Summary]:
+        return [
+            (
+                c,
+                k,
+                d is not None,
+                sorted(blob_refs(d)) if d is not None else [],
+                self.summary_of(c, d) if d else None,
+            )
+            for c, k, d in ops
+        ]
 
     @staticmethod
     def _encode(ops: list[Op], summary: list[Summary]) -> bytes:
-        return canonical({"s": summary}) + b"\n" + canonical({"ops": [list(op) for op in ops]})
+        lines = [
+            [c, k, p, refs] if meta is None else [c, k, p, refs, meta] for c, k, p, refs, meta in summary
+        ]
+        return canonical({"s": lines}) + b"\n" + canonical({"ops": [list(op) for op in ops]})
 
     @staticmethod
     def _summary(plaintext: bytes, seq: int) -> list[Summary]:
         try:
             head = json.loads(plaintext[: plaintext.index(b"\n")])["s"]
-            return [(str(c), str(k), bool(p), [str(r) for r in refs]) for c, k, p, refs in head]
+            return [
+                (str(e[0]), str(e[1]), bool(e[2]), [str(r) for r in e[3]], e[4] if len(e) > 4 else None)
+                for e in head
+            ]
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
 
@@ -151,13 +205,18 @@ class DocumentStore:
             raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
 
     def _apply(self, seq: int, offset: int, size: int, summary: list[Summary]) -> None:
-        for coll, key, present, refs in summary:
+        for coll, key, present, refs, meta in summary:
             table = self.index.setdefault(coll, {})
             if not present:
                 table.pop(key, None)
                 self.refs.pop((coll, key), None)
+                self.meta.get(coll, {}).pop(key, None)
             else:
                 table[key] = Loc(seq, offset, size)
+                if isinstance(meta, dict):
+                    self.meta.setdefault(coll, {})[key] = meta
+                else:
+                    self.meta.get(coll, {}).pop(key, None)
                 if refs:
                     self.refs[(coll, key)] = frozenset(refs)
                 else:
@@ -306,6 +365,20 @@ class DocumentStore:
                 if doc is None:
                     raise StoreCorrupted(detail=f"index points at record {loc.seq} without the document")
                 yield key, doc
+
+    def summaries(self, coll: str) -> dict[str, dict[str, Any]]:
+        """key -> summary of every document of ``coll`` (which must have a summarizer). Summaries stored by
+        an older summarizer version, or by a version that had none, are recomputed from their documents
+        (one decryption each, once per process) and kept in memory; the next compaction stores them."""
+        sz = self.summarizers[coll]
+        stored = self.meta.setdefault(coll, {})
+        stale = [k for k in self.index.get(coll, {}) if stored.get(k, {}).get("v") != sz.version]
+        if stale:
+            for key in stale:
+                doc = self.get(coll, key)
+                if doc is not None:
+                    stored[key] = {"v": sz.version, **sz.summarise(doc, self.token)}
+        return stored
 
     def find(self, coll: str, cond: Callable[[Doc], Any]) -> list[Doc]:
         return [doc for _, doc in self.items(coll) if cond(doc)]

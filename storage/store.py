@@ -38,7 +38,7 @@ from casework import clock
 from storage import audit as audit_mod
 from storage.blobs import BlobStore
 from storage.crypto import KdfParams
-from storage.docstore import Doc, DocumentStore, Op
+from storage.docstore import Doc, DocumentStore, Op, Summarizer
 from storage.errors import (
     DiskFull,
     DiskSpaceLow,
@@ -101,6 +101,8 @@ class StationStore:
         # audit entries of sign-ins a full disk kept from being written: they go first into the next commit
         # (the chain stays in time order); lost only if the process dies before any write succeeds
         self._deferred_audit: list[dict[str, Any]] = []
+        self._summarizers: dict[str, Summarizer] = {}
+        self._listeners: list[Callable[[list[tuple[str, str]]], None]] = []
         self.closed = False
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ class StationStore:
     def _activate(self, data_key: bytes, actor: str, action: str) -> None:
         kf = self.keys
         device = kf.device_from_data_key(data_key)
-        docs = DocumentStore(self.data_dir / "docs", data_key, kf.store_id)
+        docs = DocumentStore(self.data_dir / "docs", data_key, kf.store_id, self._summarizers)
         try:
             digest = kf.slot_digest()
             if digest == docs.head.keys_pending:
@@ -397,6 +399,29 @@ class StationStore:
                 return
             yield from part
 
+    # ---- summaries (what lists need, without decrypting documents) ---------------------------------------
+    def register_summarizer(self, summarizer: Summarizer) -> None:
+        """Keep a summary of every document of ``summarizer.collection``, computed at each commit and stored
+        with it (see :class:`storage.docstore.Summarizer`). Register before or after unlocking."""
+        with self._mutex:
+            self._summarizers[summarizer.collection] = summarizer
+            if self._docs is not None:
+                self._docs.summarizers[summarizer.collection] = summarizer
+
+    def summaries(self, collection: str) -> dict[str, dict[str, Any]]:
+        """key -> summary for every document of a summarized collection: from memory (built while opening);
+        stale ones are recomputed once. A snapshot copy: safe to iterate while others commit."""
+        with self._mutex:
+            return dict(self.docs.summaries(collection))
+
+    def summary(self, collection: str, key: str) -> dict[str, Any] | None:
+        with self._mutex:
+            return self.docs.summaries(collection).get(key)
+
+    def search_token(self, text: str) -> str:
+        """The keyed token a summarizer stored for ``text`` (compare to search without plaintext)."""
+        return self.docs.token(text)
+
     def find(self, collection: str, cond: Callable[[Doc], Any]) -> list[Doc]:
         """Documents for which ``cond(doc)`` is true; a TinyDB ``Query`` works: ``Query().status ==
         "closed"``."""
@@ -408,7 +433,9 @@ class StationStore:
         :meth:`DocumentStore.bulk_put`."""
         _check_collection(collection)
         with self._mutex:
+            items = list(items)
             n = self.docs.bulk_put(collection, items)
+            self._notify([(collection, k) for k, _ in items])
             self.audit("docs.bulk_put", actor=actor, detail={"collection": collection, "count": n})
             return n
 
@@ -447,6 +474,20 @@ class StationStore:
                 self._audit_seq, self._audit_prev = seq, prev
                 raise
             self._deferred_audit.clear()
+            self._notify([(c, k) for c, k, _ in ops])
+
+    def on_commit(self, listener: Callable[[list[tuple[str, str]]], None]) -> None:
+        """Call ``listener(changes)`` with the (collection, key) pairs of every successful commit, under the
+        store's mutex: it must be quick and must not touch the store (mark, then work later)."""
+        with self._mutex:
+            self._listeners.append(listener)
+
+    def _notify(self, changes: list[tuple[str, str]]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(changes)
+            except Exception:  # a broken listener must not fail a commit that is already durable
+                log.exception("commit listener failed")
 
     def _deferred_ops(self) -> list[Op]:
         return [self._audit_op(**e) for e in self._deferred_audit]

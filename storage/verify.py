@@ -58,6 +58,21 @@ def verify_store(store: StationStore, extra: Mapping[str, ExtraCheck] | None = N
         f"{total} documents in {len(docs.collections())} collections, "
         f"journal generation {docs.head.generation}, {docs.head.records} records"
     )
+    for coll, sz in sorted(docs.summarizers.items()):
+        stored = dict(docs.meta.get(coll, {}))
+        stale = wrong = 0
+        for key, doc in docs.items(coll):
+            meta = stored.get(key)
+            if meta is None or meta.get("v") != sz.version:
+                stale += 1
+            elif meta != docs.summary_of(coll, doc):
+                wrong += 1
+                if wrong <= 5:
+                    rep.problems.append(f"summary of {coll}/{key[:12]} does not match its document")
+        if wrong > 5:
+            rep.problems.append(f"{wrong} summaries of {coll} do not match their documents")
+        if stale:
+            rep.info.append(f"{stale} summaries of {coll} from an older version (rewritten at compaction)")
     brk = verify_chain(docs.items(AUDIT))
     if brk is not None:
         rep.problems.append(f"audit chain broken at entry {brk.seq}: {brk.reason}")

@@ -32,6 +32,7 @@ from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
 from storage.fsutil import DirectoryLock
 from storage.store import KEYS_FILE, StationStore
+from storage.tinydb_layer import StationTables
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "language": "zh_CN",
@@ -44,6 +45,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 CATALOG_COLLECTION = "catalog"
 CATALOG_KEY = "current"
+SMALL_COLLECTIONS = ("settings", "workers")
 
 
 class StationService:
@@ -56,6 +58,7 @@ class StationService:
         self._index: GuideIndex | None = None
         self.store: StationStore | None = store
         self._unlock_hooks: list[Callable[[], Any]] = []
+        self._tables_: StationTables | None = None  # settings and workers through TinyDB, from unlock on
         # One process owns the data directory from start-up, set up or not: a second one is refused at once
         # (StoreBusy), never a second set-up of the same directory.
         self._dir_lock: DirectoryLock | None = None
@@ -70,6 +73,12 @@ class StationService:
                 self.store.unlock_station(passphrase)
         if self.store is not None and self.store.is_unlocked:
             self._after_unlock()
+
+    @property
+    def _tables(self) -> StationTables:
+        if self._tables_ is None:
+            raise StationSecretRequired()
+        return self._tables_
 
     # -- state ---------------------------------------------------------------------------------------------
     def is_set_up(self) -> bool:
@@ -146,11 +155,13 @@ class StationService:
     def _after_unlock(self) -> None:
         store = self.unlocked_store
         with self._lock:
-            saved = store.get("settings", "station") or {}
+            # settings and workers are small collections: read and written through TinyDB tables
+            self._tables_ = StationTables(store, SMALL_COLLECTIONS)
+            saved = self._tables.get("settings", "station") or {}
             self._settings = dict(DEFAULT_SETTINGS) | saved
             self._names = {
                 k: Worker(k, str(d.get("name", k)), str(d.get("role", "worker")))
-                for k, d in store.items("workers")
+                for k, d in self._tables.all("workers").items()
             }
             i18n.set_language(str(self._settings.get("language", "zh_CN")))
             self._catalog, self._index = None, None
@@ -175,8 +186,8 @@ class StationService:
     def add_worker(self, worker_id: str, name: str, pin: str, role: str, *, actor: str) -> Worker:
         store = self.unlocked_store
         store.add_worker(worker_id, pin, actor=actor)
-        with store.transaction(actor=actor, action="worker.save") as tx:
-            tx.put("workers", worker_id, {"id": worker_id, "name": name, "role": role})
+        with self._tables.acting(actor, "worker.save"):
+            self._tables.put("workers", worker_id, {"id": worker_id, "name": name, "role": role})
         worker = Worker(worker_id, name, role)
         self._names[worker_id] = worker
         return worker
@@ -184,8 +195,8 @@ class StationService:
     def remove_worker(self, worker_id: str, *, actor: str) -> None:
         store = self.unlocked_store
         store.remove_worker(worker_id, actor=actor)
-        with store.transaction(actor=actor, action="worker.remove") as tx:
-            tx.delete("workers", worker_id)
+        with self._tables.acting(actor, "worker.remove"):
+            self._tables.delete("workers", worker_id)
         self._names.pop(worker_id, None)
 
     def next_worker_id(self) -> str:
@@ -201,11 +212,11 @@ class StationService:
             return dict(self._settings)
 
     def save_settings(self, changes: dict[str, Any], *, actor: str) -> None:
-        store = self.unlocked_store
+        self.unlocked_store  # noqa: B018  # refuses before anything changes when the store is locked
         with self._lock:
             new = self._settings | changes
-            with store.transaction(actor=actor, action="settings.save") as tx:
-                tx.put("settings", "station", new)
+            with self._tables.acting(actor, "settings.save"):
+                self._tables.put("settings", "station", new)
             self._settings = new
             i18n.set_language(str(new.get("language", "zh_CN")))
 

@@ -83,6 +83,7 @@ def test_public_api_is_pinned():
         "StoreLocked",
         "StoreNotFound",
         "StoreOptions",
+        "Summarizer",
         "Transaction",
         "UnknownSlot",
         "WeakSecret",

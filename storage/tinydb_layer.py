@@ -1,0 +1,203 @@
+"""TinyDB as the station's query layer over the encrypted store — and exactly what it does and does not do.
+
+TinyDB is not on the durable path: its storages rewrite a whole file per write (torn by a crash, lost on a
+full disk) and its tables copy every document per write (``Table._update_table``), so a growing table on the
+commit path grows the commit's cost with the store. The encrypted journal (:mod:`storage.docstore`) is the
+durable layer; TinyDB sits on top of it in two places:
+
+* :class:`JournalStorage` — a TinyDB ``Storage`` whose tables are store collections. Every TinyDB write
+  becomes **one** store transaction with only the documents that changed (encrypted, fsynced, audited,
+  atomic), every read decrypts the collections' current documents. Use it for small collections (the
+  station's settings and workers): TinyDB's whole-database read/write costs grow with them.
+  :func:`station_tables` opens one with :class:`KeyedTable`, whose document ids are the store keys.
+* :class:`SummaryIndex` — the in-memory TinyDB table of a summarized collection (the cases' list summaries,
+  :meth:`StationStore.register_summarizer`), queried with TinyDB ``Query``:
+  ``index.search(Query().status.one_of(["queued", "delivered"]))``. It is filled once from the summaries the
+  store read while opening (no document decrypted) and follows commits by applying their changes in one
+  batch at the next query, so a commit never pays TinyDB's per-write copy; the first query after a batch of
+  commits does (milliseconds at 50,000 cases). TinyDB's query cache makes a repeated query free until then.
+
+What TinyDB does **not** do here: store anything on disk, hold the only copy of anything, lock, or see a
+plaintext file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.queries import QueryLike
+from tinydb.storages import MemoryStorage, Storage
+from tinydb.table import Document, Table
+
+from storage.store import StationStore
+
+__all__ = ["JournalStorage", "KeyedTable", "StationTables", "SummaryIndex", "station_tables"]
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are the store's string keys (``"01"``, ``"station"``): insert with
+    ``Document(doc, doc_id=key)``; ``table.get(doc_id="01")``."""
+
+    document_id_class = str  # type: ignore[assignment]  # TinyDB types document ids as int; KeyedTable's are the store's str keys
+
+
+class JournalStorage(Storage):
+    """TinyDB ``Storage`` over store collections (see the module docstring): ``read`` gives
+    ``{collection: {key: document}}``, ``write`` commits the difference in one transaction."""
+
+    def __init__(self, store: StationStore, collections: Iterable[str], *, actor: str = "system") -> None:
+        self.store = store
+        self.collections = tuple(collections)
+        self.actor, self.action = actor, "tinydb.write"
+        self._acting = threading.RLock()
+
+    @contextmanager
+    def acting(self, actor: str, action: str) -> Iterator[None]:
+        """Writes inside the block are audited as ``action`` by ``actor`` (one writer at a time)."""
+        with self._acting:
+            before = self.actor, self.action
+            self.actor, self.action = actor, action
+            try:
+                yield
+            finally:
+                self.actor, self.action = before
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return {c: dict(self.store.items(c)) for c in self.collections}
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        unknown = set(data) - set(self.collections)
+        if unknown:
+            raise ValueError(f"tables not backed by this storage: {sorted(unknown)}")
+        current = self.read()
+        with self.store.transaction(actor=self.actor, action=self.action) as tx:
+            for coll in self.collections:
+                new, old = data.get(coll, {}), current.get(coll, {})
+                for key, doc in new.items():
+                    if old.get(key) != doc:
+                        tx.put(coll, str(key), dict(doc))
+                for key in old.keys() - new.keys():
+                    tx.delete(coll, key)
+
+    def close(self) -> None:
+        pass
+
+
+def station_tables(store: StationStore, collections: Iterable[str], *, actor: str = "system") -> TinyDB:
+    """A TinyDB database over small store collections, keyed by the store keys (:class:`KeyedTable`)."""
+    db = TinyDB(storage=JournalStorage, store=store, collections=collections, actor=actor)
+    db.table_class = KeyedTable
+    return db
+
+
+_IDS = "TinyDB types document ids as int; KeyedTable's are the store's str keys"
+
+
+class StationTables:
+    """Small store collections as TinyDB tables, by store key: what the station's settings and workers go
+    through. Every write is one store transaction audited as the ``acting`` block says."""
+
+    def __init__(self, store: StationStore, collections: Iterable[str]) -> None:
+        self.db = station_tables(store, collections)
+        storage = self.db.storage
+        assert isinstance(storage, JournalStorage)
+        self._storage = storage
+
+    def acting(self, actor: str, action: str) -> AbstractContextManager[None]:
+        return self._storage.acting(actor, action)
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        row = self.db.table(table).get(doc_id=key)  # type: ignore[call-overload]  # see _IDS
+        return dict(row) if row is not None else None
+
+    def put(self, table: str, key: str, doc: Mapping[str, Any]) -> None:
+        self.db.table(table).upsert(Document(dict(doc), doc_id=key))  # type: ignore[arg-type]  # see _IDS
+
+    def delete(self, table: str, key: str) -> None:
+        self.db.table(table).remove(doc_ids=[key])  # type: ignore[list-item]  # see _IDS
+
+    def all(self, table: str) -> dict[str, dict[str, Any]]:
+        return {str(row.doc_id): dict(row) for row in self.db.table(table).all()}
+
+    def search(self, table: str, cond: QueryLike) -> dict[str, dict[str, Any]]:
+        return {str(row.doc_id): dict(row) for row in self.db.table(table).search(cond)}
+
+
+class SummaryIndex:
+    """The summaries of one collection as an in-memory TinyDB table, following the store's commits.
+
+    Each row is the summary with ``_key`` (the document's store key) added. Thread-safe: queries and the
+    store's commit notifications may come from any thread (a commit only marks keys, under a lock of its
+    own, so the store's mutex and the table's lock are never taken in opposite orders).
+    """
+
+    def __init__(self, store: StationStore, collection: str) -> None:
+        self.store = store
+        self.collection = collection
+        self._lock = threading.Lock()  # the TinyDB table (held while syncing and querying)
+        self._dirty_lock = threading.Lock()  # only the set of changed keys: taken inside the store's commit
+        self._db = TinyDB(storage=MemoryStorage)
+        self._db.table_class = KeyedTable
+        self._table: Table = self._db.table(collection, cache_size=64)
+        self._dirty: set[str] = set()
+        self._loaded = False
+        store.on_commit(self._changed)
+
+    def _changed(self, changes: Iterable[tuple[str, str]]) -> None:
+        keys = {k for c, k in changes if c == self.collection}
+        if keys:
+            with self._dirty_lock:
+                self._dirty |= keys
+
+    def _sync(self) -> None:
+        """(Under the lock.) Load everything once, then apply the keys changed since in one batch."""
+        if not self._loaded:
+            with self._dirty_lock:
+                self._dirty = set()  # everything is read now, and later commits mark again
+            rows = self.store.summaries(self.collection)
+            self._table.truncate()
+            docs = [Document({**m, "_key": k}, doc_id=k) for k, m in rows.items()]  # type: ignore[arg-type]
+            self._table.insert_multiple(docs)
+            self._loaded = True
+            return
+        with self._dirty_lock:
+            dirty, self._dirty = self._dirty, set()
+        if not dirty:
+            return
+        fresh = {k: self.store.summary(self.collection, k) for k in dirty}
+
+        def apply(table: dict[str, Mapping[str, Any]]) -> None:
+            for key, meta in fresh.items():
+                if meta is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = {**meta, "_key": key}
+
+        # one copy of the table for the whole batch (TinyDB types the ids as int; ours are the str keys)
+        self._table._update_table(apply)  # type: ignore[arg-type]
+
+    def search(self, cond: QueryLike) -> list[Document]:
+        """Rows matching a TinyDB ``Query`` (or any ``row -> bool``)."""
+        with self._lock:
+            self._sync()
+            return list(self._table.search(cond))
+
+    def all(self) -> list[Document]:
+        with self._lock:
+            self._sync()
+            return list(self._table.all())
+
+    def get(self, key: str) -> Document | None:
+        with self._lock:
+            self._sync()
+            row = self._table.get(doc_id=key)  # type: ignore[call-overload]  # TinyDB types document ids as int; KeyedTable's are the store's str keys
+            return row if isinstance(row, Document) else None
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._sync()
+            return len(self._table)
