@@ -42,7 +42,8 @@ def test_import_diff_publish_export_and_pull(
     broken.write_text("事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n", "utf-8")
     assert main(["catalog", "import", str(broken)]) == 1
     err = capsys.readouterr().err
-    assert "事项 第2行“事项类型”列" in err and "事项 第2行“承诺办结时限”列" in err
+    assert "broken.csv 第2行 B列“事项类型”" in err and "broken.csv 第2行 D列“承诺办结时限”" in err
+    assert "改正方法" in err and "未导入任何内容" in err
 
     assert main(["catalog", "import", str(XIAN_CSV)]) == 0
     assert "新增事项72项" in capsys.readouterr().out
