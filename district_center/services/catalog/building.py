@@ -11,7 +11,8 @@ column letter). What a district's list leaves out is filled in, never refused, a
 * 事项类型 — from a section row ("一、行政许可");
 * 统一社会信用代码 — the department's code from another row or the current catalog, else a placeholder;
 * 行使层级 — from the district code (``610000`` province, ``610100`` city, else county);
-* 业务属地 — the district's name; 办件类型 — 即办件 when the promised limit is 0;
+* 业务属地 — the district's name, when the list has no such column; 办件类型 — 即办件 when the promised
+  limit is 0;
 * 承诺办结时限 — when the list has no such column: 20 工作日 and the item is marked 样例数据.
 """
 
@@ -212,7 +213,7 @@ def item_dict(
         level = defaults.level
         filled.fields.append("level")
     jurisdiction = _text(r.raw("业务属地"))
-    if not jurisdiction:
+    if not r.has("业务属地"):  # an empty cell stays empty: the item is the district's own
         jurisdiction = defaults.jurisdiction
         filled.fields.append("jurisdiction")
     sample = r.get("样例数据", _bool)

@@ -78,7 +78,7 @@ _REPORTING_UNIT = re.compile(
     r"(?:填报单位|报送单位|填报部门|报送部门|实施部门|部门名称|单位名称|单位)\s*[：:]\s*(\S+?)(?=\s|日期|时间|联系|$)"
 )
 _LABEL_TEXT = re.compile(r"^[^：:]{1,12}[：:]")
-_TOTALS = ("合计", "小计", "总计", "共计")
+_TOTAL = re.compile(r"^(?:合计|小计|总计|共计)(?:[:：\s(（]|\d|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class _Cells:
                 continue
             area += (r1 - r0 + 1) * (c1 - c0 + 1)
             if area > MAX_MERGED_CELLS:
-                raise ImportRefused("catalog_import.too_many_merged", sheet=grid.name)
+                raise ImportRefused("catalog_import.too_many_merged", name=grid.name)
             value = self.get_raw(r0, c0)
             self.origin[(r0, c0)] = (r0, c0, r1, c1)
             for r in range(r0, r1 + 1):
@@ -423,11 +423,10 @@ def _read_rows(
         if matches >= 2 and matches * 2 >= len(raw):
             skipped.setdefault("header", []).append(number)
             continue
-        first = raw[0][1]
-        if name.startswith(_TOTALS) or (not name and first.startswith(_TOTALS)):
+        if _TOTAL.match(name) or _TOTAL.match(raw[0][1]):
             skipped.setdefault("total", []).append(number)
             continue
-        if not name and all(_LABEL_TEXT.match(t) or _FOOTNOTE.match(t) for _, t in raw):
+        if all(_LABEL_TEXT.match(t) or _FOOTNOTE.match(t) for _, t in raw):  # 填表人：… 审核人：…
             skipped.setdefault("footnote", []).append(number)
             continue
         if len(table.rows) >= max_rows:

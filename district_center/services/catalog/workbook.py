@@ -154,7 +154,7 @@ def _read_xls(filename: str, data: bytes) -> tuple[list[Grid], list[CellError]]:
                 continue
             cells = sum(sheet.row_len(r) for r in range(sheet.nrows))
             if cells > MAX_CELLS:
-                raise ImportRefused("catalog_import.sheet_too_large", sheet=name, extent=f"{sheet.nrows} 行")
+                raise ImportRefused("catalog_import.sheet_too_large", name=name, extent=f"{sheet.nrows} 行")
             rows = [[_xls_value(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
             merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
             hidden_rows = frozenset(r for r, info in sheet.rowinfo_map.items() if info.hidden)

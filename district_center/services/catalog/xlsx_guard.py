@@ -131,7 +131,7 @@ def inspect_xlsx(data: bytes) -> dict[str, SheetExtent]:
     inflates to at most :data:`MAX_UNPACKED_BYTES` and no sheet exceeds :data:`MAX_CELLS`.
 
     Raises :class:`ImportRefused` with ``catalog_import.not_a_workbook``, ``.too_large_unpacked`` or
-    ``.sheet_too_large`` (parameters ``sheet``, ``extent``)."""
+    ``.sheet_too_large`` (parameters ``name``, ``extent``)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -169,6 +169,6 @@ def inspect_xlsx(data: bytes) -> dict[str, SheetExtent]:
             ext = scan.extent
             if ext.rows * ext.cols > MAX_CELLS:
                 last = f"{get_column_letter(min(ext.cols, 18278))}{ext.rows}"
-                raise ImportRefused("catalog_import.sheet_too_large", sheet=name, extent=f"A1:{last}")
+                raise ImportRefused("catalog_import.sheet_too_large", name=name, extent=f"A1:{last}")
             found[name] = ext
     return found
