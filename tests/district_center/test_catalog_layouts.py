@@ -47,7 +47,7 @@ def test_notice_layout_title_rows_merged_departments_and_footnotes(fmt: str) -> 
     (table,) = result.tables
     assert (table.sheet, table.kind, table.header_row) == ("附件1", "事项", 3)
     mapping = {c.letter: (c.label, c.header) for c in table.columns}
-    assert mapping["B"] == ("部门\n名称", "实施主体") and mapping["E"] == ("事项　类型", "事项类型")
+    assert mapping["B"] == ("部门名称", "实施主体") and mapping["E"] == ("事项　类型", "事项类型")
     assert "D" not in mapping  # the blank spacer column
     assert mapping["F"] == ("进驻时限", None)  # kept as a note
     assert table.skipped["footnote"] and table.skipped["title"]

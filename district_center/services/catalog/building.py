@@ -58,7 +58,7 @@ from district_center.services.catalog.sheets import (
 )
 from district_center.services.catalog.tables import Row, Table
 
-__all__ = ["Filled", "ItemDefaults", "RowReader", "bundle_dict", "item_dict", "material_dict"]
+__all__ = ["Filled", "ItemDefaults", "RowReader", "bundle_dict", "item_dict", "keep_absent", "material_dict"]
 
 _Conv = Callable[[Any], Any]
 _KEYWORD_SPLIT = re.compile(r"[；;，,、\n]+")
@@ -269,6 +269,63 @@ def item_dict(
     if keywords_field:
         out["keywords"] = _keywords(r.raw(KEYWORDS))
     return out
+
+
+#: Item fields by the column that carries them (besides the item's identity: code, name, department, type).
+COLUMN_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "基本编码": ("basic_code",),
+    "实施主体统一社会信用代码": ("department_credit_code",),
+    "行使层级": ("level",),
+    "业务属地": ("jurisdiction",),
+    "法定办结时限": ("legal_limit",),
+    "承诺办结时限": ("promised_limit", "case_kind", "sample"),
+    "办件类型": ("case_kind",),
+    "设定依据": ("basis",),
+    "受理条件": ("conditions",),
+    "到办事现场次数": ("visits",),
+    "是否收费": ("charged",),
+    "收费依据": ("fee_basis",),
+    "办理地点": ("place",),
+    "办理时间": ("hours",),
+    "咨询电话": ("consult_phone",),
+    "监督电话": ("supervise_phone",),
+    "通办范围": ("tongban",),
+    "服务对象": ("service_objects",),
+    "结果名称": ("result_name",),
+    "生命周期": ("life_events",),
+    "服务站可受理": ("station_acceptable",),
+    "告知承诺制": ("commitment_offered",),
+    "状态": ("status",),
+    "生效日期": ("effective_from",),
+    "取消生效日期": ("effective_to",),
+    "样例数据": ("sample",),
+    KEYWORDS: ("keywords",),
+}
+_FILLED_BY = {
+    "basic_code": "基本编码",
+    "department_credit_code": "实施主体统一社会信用代码",
+    "level": "行使层级",
+    "jurisdiction": "业务属地",
+    "promised_limit": "承诺办结时限",
+}
+
+
+def keep_absent(item: dict[str, Any], base: Mapping[str, Any], table: Table, filled: Filled) -> None:
+    """An item already in the catalog keeps what the sheet has no column for (a list of names and
+    departments does not wipe the guide), and is no longer reported as filled in for those fields."""
+    present = {c.header for c in table.columns if c.imported}
+    absent = [h for h in COLUMN_FIELDS if h not in present]
+    kept = {f for h in absent for f in COLUMN_FIELDS[h]}
+    if "办件类型" in present:
+        kept.discard("case_kind")
+    if "样例数据" in present:
+        kept.discard("sample")
+    for key in kept:
+        if key in base:
+            item[key] = base[key]
+    if "备注" not in present and not any(c.header is None for c in table.columns):
+        item["note"] = base.get("note", item["note"])
+    filled.fields = [f for f in filled.fields if _FILLED_BY.get(f) not in absent]
 
 
 def material_code(name: str) -> str:

@@ -17,10 +17,13 @@ named "附件1", several sheets one per department (their items are joined), or 
 A sheet without a recognisable header is skipped with a notice.
 
 What the files do not contain comes from ``base`` (the staged or published catalog): an items sheet alone
-replaces the items, keeping 业务属地, 事项类型, 一件事 and, for items whose 实施编码 is already there, their
-materials and 办理流程. The catalog header (district code and name) comes from a 目录信息 sheet, else
-``base``, else ``district`` — a first import without a district code is refused with
-``catalog_import.district_missing``, whose message names the ``--district`` option and the settings.
+replaces the list of items, keeping 业务属地, 事项类型 and 一件事; an item whose 实施编码 is already there
+keeps its materials and 办理流程 and every field the sheet has no column for (a list of names and
+departments updates those and leaves the guide alone).
+
+The catalog header (district code and name) comes from a 目录信息 sheet, else ``base``, else
+``district`` — a first import without a district code is refused with ``catalog_import.district_missing``,
+whose message names the ``--district`` option and the settings.
 
 Validation problems of ``casework.catalog`` are put back on the cell they are about
 (``catalog_import.rule.<kind>``); one with no cell has ``row == 0``.
@@ -43,6 +46,7 @@ from district_center.services.catalog.building import (
     bundle_dict,
     item_dict,
     jurisdiction_dict,
+    keep_absent,
     level_for_district,
     material_dict,
     process_dict,
@@ -419,6 +423,8 @@ class _Builder:
                 if r.failed:
                     self.unreadable.add(item["code"])
                     continue
+                if item["code"] in base_items:
+                    keep_absent(item, base_items[item["code"]], table, filled)
                 for kind, key in ((SHEET_MATERIALS, "materials"), (SHEET_PROCESS, "process")):
                     if not self.tables(kind) and item["code"] in base_items:
                         item[key] = list(base_items[item["code"]][key])

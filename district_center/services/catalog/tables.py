@@ -77,6 +77,7 @@ _DEPARTMENT = re.compile(
 _REPORTING_UNIT = re.compile(
     r"(?:填报单位|报送单位|填报部门|报送部门|实施部门|部门名称|单位名称|单位)\s*[：:]\s*(\S+?)(?=\s|日期|时间|联系|$)"
 )
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 _LABEL_TEXT = re.compile(r"^[^：:]{1,12}[：:]")
 _TOTAL = re.compile(r"^(?:合计|小计|总计|共计)(?:[:：\s(（]|\d|$)")
 
@@ -282,6 +283,7 @@ def _columns(
         if child == parent:
             child = ""
         label = f"{parent}/{child}" if parent and child else (child or parent)
+        label = _LINE_BREAK.sub("", label)  # "部门\n名称" is shown (and reported) as 部门名称
         override = overrides.get(letter)
         hint = note_label = ""
         how: How

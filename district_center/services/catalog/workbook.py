@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import python_calamine
-import xlrd  # type: ignore[import-untyped]
+import xlrd
 
 from district_center.services.catalog.problems import CellError, ImportRefused
 from district_center.services.catalog.xlsx_guard import MAX_CELLS, SheetExtent, inspect_xlsx
