@@ -231,7 +231,7 @@ async def upload(request: Request) -> Response:
         return preview
 
     preview = await run_in_threadpool(run)
-    return redirect(request, "/catalog#preview", "msg.previewed" if preview["ok"] else "msg.preview_errors")
+    return redirect(request, "/catalog", "msg.previewed" if preview["ok"] else "msg.preview_errors")
 
 
 def _posted_overrides(
@@ -256,7 +256,7 @@ async def remap(request: Request) -> Response:
     data_dir = center_of(request).settings.data_dir
     pending = await run_in_threadpool(read_pending, data_dir)
     if pending is None or form_text(form, "token", 64) != pending.token:
-        return redirect(request, "/catalog#preview", "msg.pending_replaced")
+        return redirect(request, "/catalog", "msg.pending_replaced")
     overrides = _posted_overrides(form, pending.preview, pending.overrides)
     district = tuple(pending.preview.get("district") or _district(request, form))
     save = form.get("save_mapping") == "1"
@@ -275,8 +275,8 @@ async def remap(request: Request) -> Response:
     preview = await run_in_threadpool(run)
     if save:
         await db_write(request, lambda s: audit(s, user.actor, "catalog.mapping_saved", "catalog:mapping"))
-        return redirect(request, "/catalog#preview", "msg.mapping_saved")
-    return redirect(request, "/catalog#preview", "msg.previewed" if preview["ok"] else "msg.preview_errors")
+        return redirect(request, "/catalog", "msg.mapping_saved")
+    return redirect(request, "/catalog", "msg.previewed" if preview["ok"] else "msg.preview_errors")
 
 
 @router.post("/catalog/confirm")
@@ -287,7 +287,7 @@ async def confirm(request: Request) -> Response:
     data_dir = center.settings.data_dir
     pending = await run_in_threadpool(read_pending, data_dir)
     if pending is None or form_text(form, "token", 64) != pending.token:
-        return redirect(request, "/catalog#preview", "msg.pending_replaced")
+        return redirect(request, "/catalog", "msg.pending_replaced")
     district = pending.preview.get("district") or list(_district(request, form))
 
     def run() -> bool:
@@ -308,7 +308,7 @@ async def confirm(request: Request) -> Response:
         return True
 
     if not await run_in_threadpool(run):
-        return redirect(request, "/catalog#preview", "msg.preview_errors")
+        return redirect(request, "/catalog", "msg.preview_errors")
     return redirect(request, "/catalog", "msg.staged")
 
 

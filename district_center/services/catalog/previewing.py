@@ -135,6 +135,7 @@ def _table_dict(t: Table) -> dict[str, Any]:
             }
             for c in t.columns
         ],
+        "review": any(c.how not in ("exact", "spacer") for c in t.columns),  # anything but our own names
         "skipped": {SKIP_LABELS[k]: v for k, v in t.skipped.items() if k in SKIP_LABELS},
         "skipped_count": sum(len(v) for v in t.skipped.values()),
     }

@@ -119,7 +119,7 @@ class Table:
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> row numbers
-    department: str = ""  # from a "填报单位：…" title line, else the sheet's name when it names one
+    department: str = ""  # no 实施主体 column: a "填报单位：…" title line, else the sheet's name
     department_from: Literal["", "title", "sheet"] = ""
 
     def column(self, header: str) -> Column | None:
@@ -373,7 +373,7 @@ def find_table(
     sub = _has_subheader(cells, h, width)
     columns = _columns(cells, kind, h, sub, width, saved.get(kind, {}), overrides, problems, grid.name)
     table = Table(grid.source, grid.name, kind, h + 1, 2 if sub else 1, columns)
-    if kind == SHEET_ITEMS:
+    if kind == SHEET_ITEMS and table.column("实施主体") is None:
         table.department = _title_department(cells, h)
         if table.department:
             table.department_from = "title"
