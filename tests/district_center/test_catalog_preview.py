@@ -164,3 +164,17 @@ def test_every_import_code_has_words_in_both_languages() -> None:
         r'CatalogProblem\(\s*"([a-z_]+)"', (REPO / "casework" / "catalog.py").read_text("utf-8")
     ):
         assert f"catalog_import.rule.{kind}" in zh, kind
+
+
+def test_the_admin_guide_lists_every_alias_and_every_message() -> None:
+    from district_center.services.catalog.aliases import ALIASES
+
+    guide = (REPO / "docs" / "catalog-spreadsheet.md").read_text("utf-8")
+    for kind in ("事项", "材料"):
+        for spec in ALIASES[kind]:
+            for name in (spec.header, *spec.aliases):
+                assert name in guide, name
+    for code in messages.catalog("zh_CN"):
+        own = code.startswith("catalog_import.") and not code.startswith("catalog_import.rule.")
+        if own and not code.endswith(".fix"):
+            assert f"`{code.removeprefix('catalog_import.')}`" in guide, code
