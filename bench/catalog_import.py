@@ -47,7 +47,7 @@ def _rows(n: int) -> list[list[Any]]:
 
 
 def build_xlsx(n: int) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active

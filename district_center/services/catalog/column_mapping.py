@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from district_center.services.catalog.aliases import ALIASES, normalize_header
+from district_center.services.catalog.atomic import write_atomic
 from district_center.services.catalog.tables import IGNORE, NOTE
-from storage.fsutil import atomic_write
 
 __all__ = ["MAPPING_FILE", "load_mapping", "save_mapping", "targets"]
 
@@ -63,5 +63,5 @@ def save_mapping(data_dir: Path, kind: str, entries: Mapping[str, str]) -> dict[
     path = Path(data_dir) / MAPPING_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"version": 1, "kinds": current}
-    atomic_write(path, json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode())
+    write_atomic(path, json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode())
     return current

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from casework import clock
-from storage.fsutil import atomic_write
+from district_center.services.catalog.atomic import write_atomic
 
 __all__ = [
     "PENDING_DIR",
@@ -63,7 +63,7 @@ def _write_manifest(data_dir: Path, p: PendingImport) -> None:
         "overrides": p.overrides,
         "preview": p.preview,
     }
-    atomic_write(_dir(data_dir) / _MANIFEST, json.dumps(manifest, ensure_ascii=False).encode())
+    write_atomic(_dir(data_dir) / _MANIFEST, json.dumps(manifest, ensure_ascii=False).encode())
 
 
 def save_pending(data_dir: Path, files: Sequence[tuple[str, bytes]], *, actor: str) -> PendingImport:
@@ -72,7 +72,7 @@ def save_pending(data_dir: Path, files: Sequence[tuple[str, bytes]], *, actor: s
     folder = _dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for i, (_, data) in enumerate(files):
-        atomic_write(folder / f"file-{i}.bin", data)
+        write_atomic(folder / f"file-{i}.bin", data)
     pending = PendingImport(secrets.token_urlsafe(16), list(files), actor, clock.iso_z(clock.now()))
     _write_manifest(data_dir, pending)
     return pending

@@ -29,7 +29,6 @@ the expiry).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +47,7 @@ from district_center.db.engine import Database
 from district_center.db.models import CatalogDelta, CatalogVersion
 from district_center.keys import DistrictKeys
 from district_center.services.audit import audit
+from district_center.services.catalog.atomic import write_atomic
 from district_center.services.catalog.column_mapping import load_mapping
 from district_center.services.catalog.current import current_catalog, delta_document, latest_catalog_version
 from district_center.services.catalog.importing import Overrides, import_files
@@ -120,14 +120,7 @@ def read_staged(data_dir: Path) -> StagedCatalog | None:
 
 
 def _write_staged(data_dir: Path, staged: StagedCatalog) -> None:
-    path = _staged_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(staged.to_dict(), f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(_staged_path(data_dir), json.dumps(staged.to_dict(), ensure_ascii=False).encode())
 
 
 def discard_staged(data_dir: Path) -> bool:

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter
 
 from district_center.services.catalog.aliases import (
     ALIASES,

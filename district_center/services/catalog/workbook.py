@@ -28,6 +28,7 @@ from typing import Any
 
 import python_calamine
 import xlrd
+from openpyxl.utils import get_column_letter
 
 from district_center.services.catalog.problems import CellError, ImportRefused
 from district_center.services.catalog.xlsx_guard import MAX_CELLS, SheetExtent, inspect_xlsx
@@ -154,7 +155,8 @@ def _read_xls(filename: str, data: bytes) -> tuple[list[Grid], list[CellError]]:
                 continue
             cells = sum(sheet.row_len(r) for r in range(sheet.nrows))
             if cells > MAX_CELLS:
-                raise ImportRefused("catalog_import.sheet_too_large", name=name, extent=f"{sheet.nrows} 行")
+                extent = f"A1:{get_column_letter(max(1, sheet.ncols))}{sheet.nrows}"
+                raise ImportRefused("catalog_import.sheet_too_large", name=name, extent=extent)
             rows = [[_xls_value(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
             merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
             hidden_rows = frozenset(r for r, info in sheet.rowinfo_map.items() if info.hidden)

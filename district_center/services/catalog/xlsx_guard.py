@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
 from xml.etree import ElementTree
 
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter
 
 from district_center.services.catalog.problems import ImportRefused
 
