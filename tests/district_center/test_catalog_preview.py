@@ -178,3 +178,20 @@ def test_the_admin_guide_lists_every_alias_and_every_message() -> None:
         own = code.startswith("catalog_import.") and not code.startswith("catalog_import.rule.")
         if own and not code.endswith(".fix"):
             assert f"`{code.removeprefix('catalog_import.')}`" in guide, code
+
+
+def test_keywords_column_feeds_the_catalog_field_or_is_kept_as_a_note() -> None:
+    from district_center.services.catalog.aliases import keywords_supported
+
+    data = _sheet(
+        ["部门名称", "事项名称", "事项类型", "俗称"],
+        [["区民政局", "最低生活保障审批", "行政给付", "低保；救助"]],
+    )
+    result = import_files([("区.xlsx", data)], base=None, district=DISTRICT)
+    assert result.errors == () and result.catalog is not None
+    item = result.catalog.items[0]
+    assert {c.letter: c.header for c in result.tables[0].columns}["D"] == "关键词"
+    if keywords_supported():  # the catalog model has Item.keywords
+        assert tuple(item.keywords) == ("低保", "救助") and "低保" not in item.note  # type: ignore[attr-defined]
+    else:
+        assert item.note == "关键词：低保；救助"
