@@ -399,6 +399,7 @@ def _read_rows(
     width = len(table.columns)
     name_col = _key_column(table)
     header_norm = {c.index: normalize_header(c.label) for c in table.columns if c.label}
+    name_label = header_norm.get(name_col, "\0") if name_col is not None else "\0"
     section: dict[str, str] = {}
     skipped = table.skipped
     for r in range(start, cells.height):
@@ -421,10 +422,11 @@ def _read_rows(
                 else:
                     skipped.setdefault("title", []).append(number)
                 continue
-        matches = sum(1 for c, t in raw if header_norm.get(c) == normalize_header(t))
-        if matches >= 2 and matches * 2 >= len(raw):
-            skipped.setdefault("header", []).append(number)
-            continue
+        if name_col is not None and name and len(name) <= 20 and normalize_header(name) == name_label:
+            matches = sum(1 for c, t in raw if header_norm.get(c) == normalize_header(t))
+            if matches >= 2 and matches * 2 >= len(raw):  # the header again, after a page break
+                skipped.setdefault("header", []).append(number)
+                continue
         if _TOTAL.match(name) or _TOTAL.match(raw[0][1]):
             skipped.setdefault("total", []).append(number)
             continue
