@@ -1,7 +1,9 @@
 """Catalog and calendar publishing for the district console (role ``catalog_admin``).
 
-    POST   /api/v1/admin/catalog/import      multipart ``files`` (.xlsx or .csv) → staged + diff, or 422 with
-                                             ``errors: [{sheet, row, column, message}]`` (cell by cell)
+    POST   /api/v1/admin/catalog/import      multipart ``files`` (.xlsx, .xls, .csv) → staged, diff, preview,
+                                             or 422 with ``errors: [{sheet, row, column, letter, code,
+                                             params, message, fix}]`` (cell by cell); ``?dry_run=true``
+                                             answers the preview and stages nothing
     GET    /api/v1/admin/catalog/staged      the staged catalog's source, counts and diff (404 when none)
     DELETE /api/v1/admin/catalog/staged      discard it
     GET    /api/v1/admin/catalog/export      the published (``?staged=true``: staged) catalog as .xlsx
@@ -43,6 +45,7 @@ from district_center.services.catalog.publishing import (
     DEFAULT_VALID_DAYS,
     PublishError,
     discard_staged,
+    preview_files,
     publish_staged,
     published_catalog,
     read_staged,
@@ -113,7 +116,7 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
 
 @router.post("/catalog/import", responses=problem_responses(400, 401, 403, 409, 413, 422))
 async def import_catalog(
-    files: Annotated[list[UploadFile], File()], user: AdminUser, center: CenterDep
+    files: Annotated[list[UploadFile], File()], user: AdminUser, center: CenterDep, dry_run: bool = False
 ) -> dict[str, Any]:
     from fastapi.concurrency import run_in_threadpool
 
@@ -126,27 +129,33 @@ async def import_catalog(
             raise ProblemError(413, "too_large", f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限")
         loaded.append((f.filename or "upload.xlsx", data))
     settings = center.settings
+    district = (settings.district_code, settings.district_name)
+    changes: dict[str, Any] | None = None
     with _publishing():
-        result, changes = await run_in_threadpool(
-            stage_import,
-            center.db,
-            settings.data_dir,
-            loaded,
-            actor=_actor(user),
-            district=(settings.district_code, settings.district_name),
-        )
-    if result.catalog is None or changes is None:
+        if dry_run:
+            preview = await run_in_threadpool(
+                preview_files, center.db, settings.data_dir, loaded, district=district
+            )
+        else:
+            preview, changes = await run_in_threadpool(
+                stage_import, center.db, settings.data_dir, loaded, actor=_actor(user), district=district
+            )
+    result = preview.result
+    if not preview.ok or result.catalog is None:
         raise ProblemError(
             422,
             "catalog_invalid",
-            f"表格有 {len(result.errors)} 处错误，未导入",
+            f"表格有 {result.error_count} 处错误，未导入",
             errors=[e.to_dict() for e in result.errors],
+            preview=preview.to_dict(),
         )
     return {
         "items": len(result.catalog.items),
         "bundles": len(result.catalog.bundles),
         "sheets": list(result.sheets),
-        "diff": changes,
+        "staged": not dry_run,
+        "diff": changes if changes is not None else preview.changes,
+        "preview": preview.to_dict(),
     }
 
 

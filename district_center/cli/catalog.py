@@ -1,6 +1,8 @@
 """``district-center catalog import|export|diff|publish|discard|history``: the 事项清单 publishing workflow.
 
-district-center catalog import 清单.xlsx          # or items.csv [materials.csv bundles.csv]
+district-center catalog import 清单.xlsx          # or .xls, or items.csv [materials.csv bundles.csv]
+district-center catalog import 清单.xls --dry-run  # the preview only: header found, mapping, diff, problems
+district-center catalog import x.csv --district 610100 --district-name 西安市   # first import, no settings
 district-center catalog diff                       # what stations will see change
 district-center catalog publish                    # passphrase asked; signs version N+1
 district-center catalog export 当前清单.xlsx       # the published (or --staged) catalog
@@ -21,10 +23,12 @@ from casework.samples import sample_catalog
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.cli.keys import add_key_arguments, open_keys
 from district_center.keys import KeyFileError
+from district_center.services.catalog.previewing import render_text
 from district_center.services.catalog.publishing import (
     DEFAULT_VALID_DAYS,
     PublishError,
     discard_staged,
+    preview_files,
     publish_staged,
     published_catalog,
     read_staged,
@@ -47,8 +51,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cat = sub.add_parser("catalog", help="service catalog (事项清单): import, diff, publish, export")
     csub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
 
-    imp = csub.add_parser("import", help="stage a catalog from an .xlsx workbook or .csv sheets")
+    imp = csub.add_parser("import", help="stage a catalog from .xlsx / .xls workbooks or .csv sheets")
     imp.add_argument("files", nargs="*", metavar="FILE")
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the preview (sheets, header rows, column mapping, changes, problems); stage nothing",
+    )
+    imp.add_argument(
+        "--district", metavar="CODE", help="district code (区县代码) for a first import, e.g. 610100"
+    )
+    imp.add_argument("--district-name", metavar="NAME", help="district name (区县名称), e.g. 西安市")
     imp.add_argument(
         "--sample",
         action="store_true",
@@ -141,7 +154,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 1
         return _import_sample(settings)
     if not args.files:
-        print("错误：请给出要导入的 .xlsx 或 .csv 文件（或使用 --sample 导入示例目录）", file=sys.stderr)
+        print(
+            "错误：请给出要导入的 .xlsx、.xls 或 .csv 文件（或使用 --sample 导入示例目录）", file=sys.stderr
+        )
         return 1
     files: list[tuple[str, bytes]] = []
     for name in args.files:
@@ -150,20 +165,31 @@ def cmd_import(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"错误：无法读取 {name}：{exc.strerror}", file=sys.stderr)
             return 1
+    district = (args.district or settings.district_code, args.district_name or settings.district_name)
     db = open_database(settings)
     try:
-        result, changes = stage_import(
-            db, settings.data_dir, files, actor=cli_actor(), district=_district(settings)
-        )
+        if args.dry_run:
+            preview = preview_files(db, settings.data_dir, files, district=district)
+            changes = None
+        else:
+            preview, changes = stage_import(
+                db, settings.data_dir, files, actor=cli_actor(), district=district
+            )
     finally:
         db.dispose()
-    if result.errors or changes is None:
-        print(f"导入失败，共 {len(result.errors)} 处错误：", file=sys.stderr)
-        for e in result.errors:
-            print(f"  {e}", file=sys.stderr)
+    text = render_text(preview.to_dict())
+    if not preview.ok:
+        print(text, file=sys.stderr)
+        print(f"导入失败，共 {preview.result.error_count} 处错误，未导入任何内容。", file=sys.stderr)
         return 1
-    assert result.catalog is not None
-    print(f"已导入 {len(result.catalog.items)} 个事项、{len(result.catalog.bundles)} 个一件事，待发布。")
+    print(text)
+    catalog = preview.result.catalog
+    assert catalog is not None
+    if args.dry_run:
+        print(f"预览：可导入 {len(catalog.items)} 个事项、{len(catalog.bundles)} 个一件事（未导入）。")
+        return 0
+    assert changes is not None
+    print(f"已导入 {len(catalog.items)} 个事项、{len(catalog.bundles)} 个一件事，待发布。")
     print_changes(changes, _names(settings.data_dir))
     return 0
 

@@ -8,8 +8,8 @@ line or the audit record, and the form field is ``autocomplete=off``.
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,19 +17,29 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
+from casework import messages
 from casework.catalog import Catalog, CatalogError, MaterialType, Necessity, TimeUnit
 from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
 from district_center.services.audit import audit
+from district_center.services.catalog.building import material_code
 from district_center.services.catalog.calendar import (
     CalendarError,
     parse_holiday_file,
     publish_tables,
     published_tables,
 )
+from district_center.services.catalog.column_mapping import save_mapping, targets
+from district_center.services.catalog.pending import (
+    discard_pending,
+    read_pending,
+    save_pending,
+    update_pending,
+)
 from district_center.services.catalog.publishing import (
     PublishError,
     discard_staged,
     item_or_bundle_names,
+    preview_files,
     publish_staged,
     published_catalog,
     read_staged,
@@ -38,7 +48,8 @@ from district_center.services.catalog.publishing import (
     staged_diff,
     version_history,
 )
-from district_center.services.catalog.sheets import export_xlsx
+from district_center.services.catalog.sheets import LAYOUT, export_xlsx
+from district_center.services.catalog.tables import IGNORE, NOTE
 
 from .web import (
     ConsoleError,
@@ -48,6 +59,7 @@ from .web import (
     db_read,
     db_write,
     form_text,
+    lang_of,
     redirect,
     render,
     signed_in,
@@ -93,6 +105,21 @@ FIELD_LABELS = {
     "item_codes": "包含事项",
     "description": "说明",
 }
+#: How the preview's mapping form names the two targets that are not catalog columns.
+TARGET_LABELS = {NOTE: "保留为备注", IGNORE: "不导入"}
+
+
+def _say(request: Request) -> Callable[[Mapping[str, Any], str], str]:
+    """A problem's message (or its fix) in the console's language, from its code and parameters."""
+    language = "en" if lang_of(request) == "en" else "zh_CN"
+
+    def say(problem: Mapping[str, Any], part: str = "message") -> str:
+        code = problem["code"] + (".fix" if part == "fix" else "")
+        if part == "fix" and not messages.has(code, language):
+            return ""
+        return messages.text(code, problem.get("params") or {}, language)
+
+    return say
 
 
 def _page_data(request: Request) -> dict[str, Any]:
@@ -109,6 +136,7 @@ def _page_data(request: Request) -> dict[str, Any]:
     }
     current = staged.catalog if staged else published
     items = sorted(current.items, key=lambda i: (i.department, i.name)) if current else []
+    pending = read_pending(center.settings.data_dir)
     return {
         "staged": staged,
         "diff": diff,
@@ -118,6 +146,12 @@ def _page_data(request: Request) -> dict[str, Any]:
         "items": items,
         "labels": FIELD_LABELS,
         "actors": actors,
+        "pending": pending,
+        "preview": pending.preview if pending else None,
+        "targets": {kind: targets(kind) for kind in LAYOUT},
+        "target_labels": TARGET_LABELS,
+        "say": _say(request),
+        "district_configured": bool(center.settings.district_code and center.settings.district_name),
     }
 
 
@@ -125,7 +159,6 @@ async def _catalog_page(
     request: Request,
     user: Any,
     *,
-    errors: list[dict[str, Any]] | None = None,
     problem: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -135,7 +168,6 @@ async def _catalog_page(
         "catalog.html",
         user,
         title="事项清单",
-        errors=errors or [],
         problem=problem,
         status_code=status_code,
         **data,
@@ -146,6 +178,30 @@ async def _catalog_page(
 async def catalog(request: Request) -> Response:
     user = await signed_in(request, ADMIN)
     return await _catalog_page(request, user)
+
+
+def _district(request: Request, form: FormData) -> tuple[str, str]:
+    """The district code and name: the settings', else what the upload form gives (first import)."""
+    settings = center_of(request).settings
+    return (
+        settings.district_code or form_text(form, "district_code", 12),
+        settings.district_name or form_text(form, "district_name", 50),
+    )
+
+
+def _run_preview(
+    request: Request,
+    files: list[tuple[str, bytes]],
+    overrides: Mapping[str, Mapping[str, str]],
+    district: tuple[str, str],
+) -> dict[str, Any]:
+    center = center_of(request)
+    preview = preview_files(
+        center.db, center.settings.data_dir, files, district=district, overrides=overrides
+    )
+    data = preview.to_dict()
+    data["district"] = list(district)
+    return data
 
 
 @router.post("/catalog/upload")
@@ -163,28 +219,105 @@ async def upload(request: Request) -> Response:
             files.append((f.filename, data))
     if not files:
         return await _catalog_page(
-            request, user, problem="请选择要导入的表格文件（.xlsx 或 .csv）。", status_code=400
+            request, user, problem="请选择要导入的表格文件（.xlsx、.xls 或 .csv）。", status_code=400
         )
+    data_dir = center_of(request).settings.data_dir
+    district = _district(request, form)
+
+    def run() -> dict[str, Any]:
+        pending = save_pending(data_dir, files, actor=user.actor)
+        preview = _run_preview(request, files, {}, district)
+        update_pending(data_dir, pending.token, preview=preview)
+        return preview
+
+    preview = await run_in_threadpool(run)
+    return redirect(request, "/catalog", "msg.previewed" if preview["ok"] else "msg.preview_errors")
+
+
+def _posted_overrides(
+    form: FormData, preview: Mapping[str, Any], current: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """This import's mapping from the preview form: every column whose choice differs from what the preview
+    showed, plus the columns already chosen by hand. Only targets valid for the sheet kind are taken."""
+    out = {sheet: dict(cols) for sheet, cols in current.items()}
+    for ti, table in enumerate(preview.get("tables", [])):
+        allowed = set(targets(table["kind"]))
+        for col in table["columns"]:
+            chosen = form_text(form, f"map-{ti}-{col['letter']}", 40)
+            if chosen and chosen in allowed and chosen != col["target"]:
+                out.setdefault(table["sheet"], {})[col["letter"]] = chosen
+    return out
+
+
+@router.post("/catalog/preview")
+async def remap(request: Request) -> Response:
+    user = await signed_in(request, ADMIN)
+    form = await checked_form(request, user)
+    data_dir = center_of(request).settings.data_dir
+    pending = await run_in_threadpool(read_pending, data_dir)
+    if pending is None or form_text(form, "token", 64) != pending.token:
+        return redirect(request, "/catalog", "msg.pending_replaced")
+    overrides = _posted_overrides(form, pending.preview, pending.overrides)
+    district = tuple(pending.preview.get("district") or _district(request, form))
+    save = form.get("save_mapping") == "1"
+
+    def run() -> dict[str, Any]:
+        preview = _run_preview(request, pending.files, overrides, (str(district[0]), str(district[1])))
+        update_pending(data_dir, pending.token, overrides=overrides, preview=preview)
+        if save:
+            for table in preview["tables"]:
+                chosen = overrides.get(table["sheet"], {})
+                entries = {c["label"]: chosen[c["letter"]] for c in table["columns"] if c["letter"] in chosen}
+                if entries:
+                    save_mapping(data_dir, table["kind"], entries)
+        return preview
+
+    preview = await run_in_threadpool(run)
+    if save:
+        await db_write(request, lambda s: audit(s, user.actor, "catalog.mapping_saved", "catalog:mapping"))
+        return redirect(request, "/catalog", "msg.mapping_saved")
+    return redirect(request, "/catalog", "msg.previewed" if preview["ok"] else "msg.preview_errors")
+
+
+@router.post("/catalog/confirm")
+async def confirm(request: Request) -> Response:
+    user = await signed_in(request, ADMIN)
+    form = await checked_form(request, user)
     center = center_of(request)
-    settings = center.settings
-    result, changes = await run_in_threadpool(
-        lambda: stage_import(
+    data_dir = center.settings.data_dir
+    pending = await run_in_threadpool(read_pending, data_dir)
+    if pending is None or form_text(form, "token", 64) != pending.token:
+        return redirect(request, "/catalog", "msg.pending_replaced")
+    district = pending.preview.get("district") or list(_district(request, form))
+
+    def run() -> bool:
+        preview, changes = stage_import(
             center.db,
-            settings.data_dir,
-            files,
+            data_dir,
+            pending.files,
             actor=user.actor,
-            district=(settings.district_code, settings.district_name),
+            district=(str(district[0]), str(district[1])),
+            overrides=pending.overrides,
         )
-    )
-    if result.catalog is None or changes is None:
-        return await _catalog_page(
-            request,
-            user,
-            errors=[e.to_dict() for e in result.errors],
-            problem=f"表格有 {len(result.errors)} 处错误，未导入。请按下表逐格修改后重新上传。",
-            status_code=422,
-        )
+        if changes is None:
+            data = preview.to_dict()
+            data["district"] = list(district)
+            update_pending(data_dir, pending.token, preview=data)
+            return False
+        discard_pending(data_dir)
+        return True
+
+    if not await run_in_threadpool(run):
+        return redirect(request, "/catalog", "msg.preview_errors")
     return redirect(request, "/catalog", "msg.staged")
+
+
+@router.post("/catalog/pending/discard")
+async def discard_upload(request: Request) -> Response:
+    user = await signed_in(request, ADMIN)
+    await checked_form(request, user)
+    await run_in_threadpool(discard_pending, center_of(request).settings.data_dir)
+    return redirect(request, "/catalog", "msg.pending_discarded")
 
 
 @router.post("/catalog/discard")
@@ -276,7 +409,7 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         if form.get(f"m{i}_remove") or not (mcode or name):
             continue
         if not mcode:  # a new material: a stable code from its name, like the spreadsheet import
-            mcode = "M-" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
+            mcode = material_code(name)
         m = dict(old.get(mcode, {}))
         m.update(
             {

@@ -55,8 +55,16 @@ def test_upload_errors_publish_export_and_pull(
     broken = "事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n".encode()
     resp = admin.post("/api/v1/admin/catalog/import", files={"files": ("items.csv", broken, "text/csv")})
     assert resp.status_code == 422 and resp.json()["code"] == "catalog_invalid"
-    cells = {(e["sheet"], e["row"], e["column"]) for e in resp.json()["errors"]}
-    assert cells == {("事项", 2, "事项类型"), ("事项", 2, "承诺办结时限"), ("事项", 2, "行使层级")}
+    cells = {(e["sheet"], e["row"], e["letter"], e["column"], e["code"]) for e in resp.json()["errors"]}
+    assert cells == {
+        ("items.csv", 2, "B", "事项类型", "catalog_import.unknown_item_type"),
+        ("items.csv", 2, "D", "承诺办结时限", "catalog_import.bad_limit"),
+    }
+    assert all(e["message"] and e["fix"] for e in resp.json()["errors"])
+    dry = admin.post("/api/v1/admin/catalog/import?dry_run=true", files=files)
+    assert dry.status_code == 200 and dry.json()["staged"] is False
+    assert dry.json()["preview"]["tables"][0]["header_row"] == 1
+    assert admin.get("/api/v1/admin/catalog/staged").status_code == 404
 
     staged = admin.post("/api/v1/admin/catalog/import", files=files)
     assert staged.status_code == 200, staged.text

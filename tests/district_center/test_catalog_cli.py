@@ -42,7 +42,8 @@ def test_import_diff_publish_export_and_pull(
     broken.write_text("事项名称,事项类型,实施主体,承诺办结时限\n低保申请,许可证,区民政局,五天\n", "utf-8")
     assert main(["catalog", "import", str(broken)]) == 1
     err = capsys.readouterr().err
-    assert "事项 第2行“事项类型”列" in err and "事项 第2行“承诺办结时限”列" in err
+    assert "broken.csv 第2行 B列“事项类型”" in err and "broken.csv 第2行 D列“承诺办结时限”" in err
+    assert "改正方法" in err and "未导入任何内容" in err
 
     assert main(["catalog", "import", str(XIAN_CSV)]) == 0
     assert "新增事项72项" in capsys.readouterr().out
@@ -115,3 +116,29 @@ def test_damaged_staged_file_is_an_error_line_not_a_traceback(
     ):
         assert main(argv) == 1, argv
         assert "已损坏" in capsys.readouterr().err, argv
+
+
+def test_first_import_in_a_fresh_data_directory_names_the_district_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .sheet_fixtures import notice, to_xls
+
+    for name in ("CENTER_DISTRICT_CODE", "CENTER_DISTRICT_NAME", "CENTER_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CENTER_DATA_DIR", str(tmp_path / "fresh"))
+    workbook = tmp_path / "附件1.xls"
+    workbook.write_bytes(to_xls(notice()[0]))
+    assert main(["catalog", "import", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert "--district 610100 --district-name 西安市" in err and "CENTER_DISTRICT_CODE" in err
+
+    argv = ["catalog", "import", str(workbook), "--district", "610100", "--district-name", "西安市"]
+    assert main([*argv, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "工作表“附件1”" in out and "表头在第 3 行" in out and "B“部门名称”→实施主体" in out
+    assert "共 72 个事项、18 个部门" in out and "未导入" in out
+    assert not (tmp_path / "fresh" / STAGED_FILE).exists()
+
+    assert main(argv) == 0
+    assert "已导入 72 个事项" in capsys.readouterr().out
+    assert (tmp_path / "fresh" / STAGED_FILE).exists()

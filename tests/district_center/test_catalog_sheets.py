@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from casework.catalog import Catalog
-from district_center.services.catalog import importing as catalog_import
+from district_center.services.catalog import xlsx_guard
 from district_center.services.catalog.importing import CellError, import_files
 from district_center.services.catalog.sheets import (
     SHEET_BUNDLES,
@@ -221,18 +221,23 @@ def test_items_csv_alone_keeps_materials_and_bundles_of_base() -> None:
     # a kept material that breaks a rule is reported on its item's row
     out2 = out.getvalue().replace(",是\r\n", ",否\r\n")
     result = import_files([("items.csv", out2.encode())], base=base, district=DISTRICT)
-    assert [(e.sheet, e.row, e.column) for e in result.errors] == [(SHEET_ITEMS, 3, "")]
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [("items.csv", 3, "")]
+    assert result.errors[0].code == "catalog_import.rule.commitment_not_offered"
     assert "结婚证" in result.errors[0].message
 
 
-def test_unknown_column_and_unrecognised_csv() -> None:
+def test_unknown_column_is_kept_as_a_note_and_an_unrecognised_csv_is_refused() -> None:
     result = import_files([("x.csv", "名字,类型\n甲,乙\n".encode())], base=None, district=DISTRICT)
-    assert result.catalog is None and result.errors[0].row == 1
+    assert result.catalog is None and [e.code for e in result.errors] == ["catalog_import.no_table"]
+    assert result.errors[0].fix  # says which headers are looked for
     header = "事项名称,事项类型,实施主体,承诺办结时限,颜色\n"
     result = import_files(
         [("y.csv", (header + "甲,公共服务,区民政局,5,红\n").encode())], base=None, district=DISTRICT
     )
-    assert [(e.sheet, e.row, e.column) for e in result.errors] == [(SHEET_ITEMS, 1, "颜色")]
+    assert result.errors == () and result.catalog is not None
+    assert result.catalog.items[0].note == "颜色：红"
+    notes = [(e.sheet, e.row, e.letter, e.column, e.code) for e in result.notices]
+    assert ("y.csv", 1, "E", "颜色", "catalog_import.note_column") in notes
 
 
 def test_not_a_workbook() -> None:
@@ -271,12 +276,12 @@ def test_corrupt_sheet_is_an_error_on_the_sheet_not_an_exception(edit: Callable[
 
 def test_workbook_inflating_past_the_limit_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
     data = export_xlsx(rich_catalog())
-    monkeypatch.setattr(catalog_import, "MAX_UNPACKED_BYTES", len(data))  # the XML inflates well past it
+    monkeypatch.setattr(xlsx_guard, "MAX_UNPACKED_BYTES", len(data))  # the XML inflates well past it
     result = import_files([("c.xlsx", data)], base=None, district=DISTRICT)
-    assert result.catalog is None and len(result.errors) == 1 and "解压后超过" in result.errors[0].message
+    assert result.catalog is None and [e.code for e in result.errors] == ["catalog_import.too_large_unpacked"]
 
 
 def test_csv_with_an_oversized_cell_is_an_error() -> None:
     data = ('实施编码,材料编码,材料名称\n1,M1,"' + "长" * 200_000 + '"\n').encode()
     result = import_files([("m.csv", data)], base=None, district=DISTRICT)
-    assert result.catalog is None and "格式不正确" in result.errors[0].message
+    assert result.catalog is None and [e.code for e in result.errors] == ["catalog_import.csv_malformed"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from casework import clock
 from district_center.devtools.station_client import station_http
@@ -17,17 +17,45 @@ from sync.protocol import canonical_json
 
 from .conftest import PASSPHRASE, PASSWORD, World, sign_in
 
+NEW_PLACE = "新城区政务服务中心二楼 12 号窗口"
 
-def _changed_workbook(world: World) -> tuple[bytes, str, str]:
-    """The published catalog exported to xlsx with one item's 办理地点 and 承诺办结时限 changed."""
-    item = next(i for i in world.center.catalog.items if i.code == world.station.item_code)
-    wb = load_workbook(io.BytesIO(export_xlsx(world.center.catalog)))
-    ws = wb["事项"]
-    header = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2):
-        if row[header.index("实施编码")].value == item.code:
-            row[header.index("办理地点")].value = "新城区政务服务中心二楼 12 号窗口"
-            row[header.index("承诺办结时限")].value = 3
+
+def _district_workbook(world: World) -> tuple[bytes, str, str]:
+    """The published catalog as a district keeps it: one sheet "附件1", a merged banner and a 填报单位 line
+    above the header, notice-style headers (部门名称, 承诺时限, 办理地址 — which no alias knows), each
+    department merged over its rows, and a footnote. One item's address and promised limit changed."""
+    catalog = world.center.catalog
+    item = next(i for i in catalog.items if i.code == world.station.item_code)
+    items = sorted(catalog.items, key=lambda i: i.department)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "附件1"
+    ws.append(["新城区政务服务事项清单"])
+    ws.merge_cells("A1:G1")
+    ws.append(["填报单位：新城区政务服务中心　　日期：2026年12月"])
+    ws.merge_cells("A2:G2")
+    ws.append(["序号", "实施编码", "部门\n名称", "事项名称", "事项类型", "办理地址", "承诺时限"])
+    first_row: dict[str, int] = {}
+    for n, it in enumerate(items, start=1):
+        row = n + 3
+        changed = it.code == item.code
+        limit = it.promised_limit
+        ws.append(
+            [
+                n,
+                it.code,
+                it.department if it.department not in first_row else None,
+                it.name,
+                catalog.item_type_name(it.item_type),
+                NEW_PLACE if changed else it.place,
+                f"3个{limit.unit.value}" if changed else f"{limit.amount}个{limit.unit.value}",
+            ]
+        )
+        first_row.setdefault(it.department, row)
+        if n == len(items) or items[n].department != it.department:
+            ws.merge_cells(start_row=first_row[it.department], start_column=3, end_row=row, end_column=3)
+    ws.append([])
+    ws.append(["注：本清单由区政务服务中心汇总。"])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), item.code, item.name
@@ -52,21 +80,59 @@ def test_catalog_admin_uploads_reviews_diff_and_publishes(
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(_broken_workbook(world))
     page.get_by_label(re.compile("事项清单表格")).set_input_files(str(bad))
-    page.get_by_role("button", name="导入并核对").click()
+    page.get_by_role("button", name="读取并预览").click()
     errors = page.get_by_test_id("cell-errors")
     assert errors.is_visible()
-    assert "承诺办结时限" in errors.inner_text() and "事项" in errors.inner_text()
+    text = errors.inner_text()
+    assert (
+        "承诺办结时限" in text and "事项" in text and "时限“五天”无法识别" in text and "即办件填“0”" in text
+    )
+    assert page.get_by_role("button", name="确认导入到待发布目录").count() == 0
     shoot(page, "02-catalog-cell-errors")
 
-    good = tmp_path / "changed.xlsx"
-    data, code, name = _changed_workbook(world)
+    # the district's own layout: previewed, nothing staged yet
+    good = tmp_path / "附件1.xlsx"
+    data, code, name = _district_workbook(world)
     good.write_bytes(data)
     page.get_by_label(re.compile("事项清单表格")).set_input_files(str(good))
-    page.get_by_role("button", name="导入并核对").click()
+    page.get_by_role("button", name="读取并预览").click()
+    assert "尚未导入" in page.get_by_role("status").inner_text()
+    preview = page.get_by_test_id("import-preview")
+    table = preview.get_by_test_id("preview-table").inner_text()
+    assert (
+        "附件1" in table
+        and "表头在第 3 行" in table
+        and f"数据 {len(world.center.catalog.items)} 行" in table
+    )
+    counts = preview.get_by_test_id("preview-counts").inner_text()
+    assert f"可导入 {len(world.center.catalog.items)} 个事项" in counts
+    address = page.get_by_label("F列“办理地址”对应到")
+    assert address.input_value() == "#note"  # no alias knows it: kept as a note until mapped
+    assert page.get_by_label("C列“部门名称”对应到").input_value() == "实施主体"
+    assert "变更" in preview.get_by_test_id("preview-summary").inner_text()
+    assert world.center.center.settings.data_dir.joinpath("catalog", "staged.json").exists() is False
+    shoot(page, "03-catalog-preview")
+
+    # map 办理地址 to 办理地点 by hand, save it for next time, preview again
+    address.select_option("办理地点")
+    page.get_by_label(re.compile("保存为本区默认对应")).check()
+    page.get_by_role("button", name="按所选对应重新核对").click()
+    assert "列对应已保存" in page.get_by_role("status").inner_text()
+    assert page.get_by_label("F列“办理地址”对应到").input_value() == "办理地点"
+    changed = page.get_by_test_id("preview-changed").inner_text()
+    assert name in changed and "办理地点" in changed and "承诺办结时限" in changed
+    assert "新增事项0项,变更1项,取消0项" in page.get_by_test_id("preview-summary").inner_text()
+    saved = world.center.center.settings.data_dir / "catalog" / "column-mapping.json"
+    assert "办理地址" in saved.read_text("utf-8")
+    shoot(page, "03b-catalog-preview-remapped")
+
+    page.get_by_role("button", name="确认导入到待发布目录").click()
+    assert "表格已导入" in page.get_by_role("status").inner_text()
+    assert page.get_by_test_id("import-preview").count() == 0
     changed = page.get_by_test_id("diff-changed").inner_text()
     assert name in changed and "办理地点" in changed and "承诺办结时限" in changed
     assert "新增事项0项,变更1项,取消0项" in page.get_by_test_id("diff-summary").inner_text()
-    shoot(page, "03-catalog-diff")
+    shoot(page, "03c-catalog-staged-diff")
 
     # edit the item's guide and materials in the form (into the staged catalog)
     page.goto(world.url + f"/console/catalog/items/{code}")

@@ -2,7 +2,8 @@
 
 Workflow (CLI ``district-center catalog …`` and the catalog_admin HTTP API both call these)::
 
-    result, changes = stage_import(db, data_dir, [("清单.xlsx", data)], actor="user:3", district=(code, name))
+    preview = preview_files(db, data_dir, [("清单.xlsx", data)], district=(code, name))   # stages nothing
+    preview, changes = stage_import(db, data_dir, files, actor="user:3", district=(code, name))
     changes = staged_diff(db, data_dir)              # new / changed (with fields) / cancelled vs published
     row = publish_staged(db, data_dir, keys, actor="user:3")   # version + 1, signed, stored, staging cleared
     envelope = delta_envelope(session, since_version=3)        # pre-signed delta, or None -> full snapshot
@@ -28,7 +29,6 @@ the expiry).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,8 +47,11 @@ from district_center.db.engine import Database
 from district_center.db.models import CatalogDelta, CatalogVersion
 from district_center.keys import DistrictKeys
 from district_center.services.audit import audit
+from district_center.services.catalog.atomic import write_atomic
+from district_center.services.catalog.column_mapping import load_mapping
 from district_center.services.catalog.current import current_catalog, delta_document, latest_catalog_version
-from district_center.services.catalog.importing import ImportResult, import_files
+from district_center.services.catalog.importing import Overrides, import_files
+from district_center.services.catalog.previewing import ImportPreview, build_preview
 from sync.protocol import canonical_json, sign_envelope
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "carry_cancellations",
     "delta_envelope",
     "discard_staged",
+    "empty_like",
+    "preview_files",
     "publish_staged",
     "published_catalog",
     "read_staged",
@@ -115,14 +120,7 @@ def read_staged(data_dir: Path) -> StagedCatalog | None:
 
 
 def _write_staged(data_dir: Path, staged: StagedCatalog) -> None:
-    path = _staged_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(staged.to_dict(), f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(_staged_path(data_dir), json.dumps(staged.to_dict(), ensure_ascii=False).encode())
 
 
 def discard_staged(data_dir: Path) -> bool:
@@ -158,7 +156,8 @@ def carry_cancellations(published: Catalog | None, staged: Catalog, today: str) 
     return Catalog.from_dict(doc)
 
 
-def _empty_like(c: Catalog) -> Catalog:
+def empty_like(c: Catalog) -> Catalog:
+    """Version 0 of ``c``'s district: what a first publication is compared with."""
     return Catalog(
         version=0,
         district_code=c.district_code,
@@ -183,27 +182,47 @@ def stage_catalog(
     return staged
 
 
-def stage_import(
-    db: Database, data_dir: Path, files: Sequence[tuple[str, bytes]], *, actor: str, district: tuple[str, str]
-) -> tuple[ImportResult, dict[str, Any] | None]:
-    """Import spreadsheets over the staged (else published) catalog; stage it when valid.
-
-    Returns the import result (cell errors as data) and, when staged, the diff against the published
-    version as :func:`~casework.catalog_delta.diff_dict`."""
+def preview_files(
+    db: Database,
+    data_dir: Path,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    district: tuple[str, str],
+    overrides: Overrides | None = None,
+    now: datetime | None = None,
+) -> ImportPreview:
+    """Import ``files`` over the staged (else published) catalog and compare with the published one,
+    staging nothing (``catalog import --dry-run``, the console's preview). The district's saved column
+    mapping applies; ``overrides`` is this import's own (sheet -> {column letter: target})."""
     staged = read_staged(data_dir)
     with db.read_session() as s:
-        base = staged.catalog if staged else published_catalog(s)
-    result = import_files(files, base=base, district=district)
-    if result.catalog is None:
-        return result, None
-    try:
-        stage_catalog(db, data_dir, result.catalog, actor=actor, source=", ".join(n for n, _ in files))
-    except CatalogError as exc:  # carried-over cancellations broke a rule (e.g. a bundle of a cancelled item)
-        from district_center.services.catalog.importing import CellError
+        published = published_catalog(s)
+    base = staged.catalog if staged else published
+    result = import_files(
+        files, base=base, district=district, saved=load_mapping(data_dir), overrides=overrides
+    )
+    today = clock.china_date(now or clock.now()).isoformat()
+    return build_preview(result, published=published, today=today)
 
-        errors = tuple(CellError("", 0, "", str(p)) for p in exc.problems)
-        return ImportResult(None, errors, result.sheets), None
-    return result, staged_diff(db, data_dir)
+
+def stage_import(
+    db: Database,
+    data_dir: Path,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    actor: str,
+    district: tuple[str, str],
+    overrides: Overrides | None = None,
+) -> tuple[ImportPreview, dict[str, Any] | None]:
+    """Import spreadsheets over the staged (else published) catalog; stage it when valid.
+
+    Returns the preview (problems as data) and, when staged, the diff against the published version as
+    :func:`~casework.catalog_delta.diff_dict`."""
+    preview = preview_files(db, data_dir, files, district=district, overrides=overrides)
+    if not preview.ok or preview.result.catalog is None:
+        return preview, None
+    stage_catalog(db, data_dir, preview.result.catalog, actor=actor, source=", ".join(n for n, _ in files))
+    return preview, staged_diff(db, data_dir)
 
 
 def staged_diff(db: Database, data_dir: Path) -> dict[str, Any] | None:
@@ -213,7 +232,7 @@ def staged_diff(db: Database, data_dir: Path) -> dict[str, Any] | None:
         return None
     with db.read_session() as s:
         published = published_catalog(s)
-    old = published or _empty_like(staged.catalog)
+    old = published or empty_like(staged.catalog)
     new_version = (published.version if published else 0) + 1
     d = diff(old, _with_version(staged.catalog, new_version, staged.catalog.issued_at))
     return diff_dict(d)
@@ -288,7 +307,7 @@ def _publish(
         version = previous_version + 1
         catalog = _with_version(staged.catalog, version, now)
         catalog.validate()
-        changes = diff_dict(diff(published or _empty_like(catalog), catalog))
+        changes = diff_dict(diff(published or empty_like(catalog), catalog))
         document = _sign(
             keys, "catalog", version, {"catalog": catalog.to_dict(), "changes": changes}, now, valid_days
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,9 +34,13 @@ from casework.catalog import (
     Level,
     TimeUnit,
 )
+from casework.errors import DomainError
+from district_center.services.catalog.problems import CellError
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "PLACEHOLDER_CREDIT_CODE",
+    "PLACEHOLDER_PROMISED_DAYS",
     "SHEET_BUNDLES",
     "SHEET_ITEMS",
     "SHEET_ITEM_TYPES",
@@ -43,8 +48,6 @@ __all__ = [
     "SHEET_MATERIALS",
     "SHEET_META",
     "SHEET_PROCESS",
-    "XIAN_DEFAULTS",
-    "XIAN_HEADER",
     "CellError",
     "append_text_row",
     "export_xlsx",
@@ -59,46 +62,30 @@ SHEET_BUNDLES = "一件事"
 SHEET_JURISDICTIONS = "业务属地"
 SHEET_ITEM_TYPES = "事项类型"
 
-MAX_ROWS = 20_000  # per sheet; a district lists a few thousand items
-MAX_ERRORS = 500  # stop collecting after this many, the console cannot show more anyway
-
-
-@dataclass(frozen=True, slots=True)
-class CellError:
-    """One problem at one cell. ``row`` is the spreadsheet row (header = 1; 0 = the whole sheet/file),
-    ``column`` the column header ("" = the whole row), ``message`` Chinese text for the administrator."""
-
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-    def __str__(self) -> str:
-        where = self.sheet
-        if self.row:
-            where += f" 第{self.row}行"
-        if self.column:
-            where += f"“{self.column}”列"
-        return f"{where}：{self.message}"
+MAX_ROWS = 100_000  # data rows per import; a district lists a few thousand items
 
 
 # --------------------------------------------------------------------------------------------- cell codecs
 
 
-class _Bad(ValueError):
-    """A cell value that cannot be converted; the message is Chinese."""
+class _Bad(DomainError):
+    """A cell value that cannot be converted: a ``catalog_import.*`` code and its parameters."""
+
+    code = "catalog_import.bad_value"
 
 
-_TRUE = {"是", "true", "yes", "y", "1", "√", "✓"}
-_FALSE = {"否", "false", "no", "n", "0", ""}
+_TRUE = {"是", "true", "yes", "y", "1", "√", "✓", "有"}
+_FALSE = {"否", "false", "no", "n", "0", "", "无", "×"}
 _STATUS_TEXT = {ItemStatus.ACTIVE: "有效", ItemStatus.CANCELLED: "已取消"}
+_IMMEDIATE = {"即办", "即时办结", "即时", "当场办结", "立即办结", "即办件", "当场"}
+_NO_LIMIT = {"", "无", "/", "—", "-", "——", "无法定时限", "不适用"}
+_LIMIT = re.compile(r"^(\d{1,5})(?:\.0+)?\s*(?:个)?\s*(工作日|自然日|日|天)?$")
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 
 def _text(value: Any) -> str:
-    """A cell as text: None -> "", integral floats without ".0", dates ISO, CRLF -> LF, stripped."""
+    """A cell as text: None -> "", integral floats without ".0", dates ISO, CRLF -> LF, stripped
+    (also of full-width spaces)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -112,37 +99,58 @@ def _text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def _plain(value: Any) -> str:
+    """A cell compared as a value: NFKC (full-width letters and digits to ASCII), no spaces."""
+    return "".join(unicodedata.normalize("NFKC", _text(value)).split())
+
+
+def _code(value: Any) -> str:
+    """A code cell (实施编码, 信用代码, 区划代码 …): NFKC, no spaces, upper case, "610102.0" -> "610102".
+    A code Excel turned into scientific notation ("6.10102E+11") has lost digits: an error."""
+    text = _plain(value).upper()
+    if _SCIENTIFIC.match(text):
+        raise _Bad("catalog_import.code_scientific", value=text)
+    if re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".")[0]
+    return text
+
+
 def _lines(value: Any) -> list[str]:
     return [line.strip() for line in _text(value).split("\n") if line.strip()]
 
 
 def _int(value: Any, *, default: int | None = None) -> int:
-    text = _text(value)
+    text = _plain(value)
+    if re.fullmatch(r"-?\d+\.0+", text):
+        text = text.split(".")[0]
     if text == "" and default is not None:
         return default
     if not re.fullmatch(r"-?\d{1,9}", text):
-        raise _Bad(f"应为整数，实际为“{text}”" if text else "不能为空，应为整数")
+        raise _Bad("catalog_import.bad_int", value=text) if text else _Bad("catalog_import.required_int")
     return int(text)
 
 
 def _bool(value: Any) -> bool:
-    text = _text(value).lower()
+    text = _plain(value).lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise _Bad(f"应填“是”或“否”，实际为“{text}”")
+    raise _Bad("catalog_import.bad_bool", value=_text(value))
 
 
 def _enum(value: Any, enum: type[StrEnum], *, default: StrEnum | None = None) -> str:
     text = _text(value)
     if text == "" and default is not None:
         return default.value
+    plain = _plain(value)
     for e in enum:
-        if text == e.value:
+        if plain == e.value:
             return e.value
-    allowed = "、".join(e.value for e in enum)
-    raise _Bad(f"取值“{text}”无效，应为：{allowed}" if text else f"不能为空，应为：{allowed}")
+    allowed = [e.value for e in enum]
+    if not text:
+        raise _Bad("catalog_import.required_enum", allowed=allowed)
+    raise _Bad("catalog_import.bad_enum", value=text, allowed=allowed)
 
 
 def _enum_lines(value: Any, enum: type[StrEnum]) -> list[str]:
@@ -150,7 +158,7 @@ def _enum_lines(value: Any, enum: type[StrEnum]) -> list[str]:
 
 
 def _status(value: Any) -> str:
-    text = _text(value)
+    text = _plain(value)
     for status, label in _STATUS_TEXT.items():
         if text in (label, status.value):
             return status.value
@@ -158,40 +166,49 @@ def _status(value: Any) -> str:
         return ItemStatus.ACTIVE.value
     if text == "取消":
         return ItemStatus.CANCELLED.value
-    raise _Bad(f"状态“{text}”无效，应为“有效”或“已取消”")
+    raise _Bad("catalog_import.bad_status", value=_text(value))
 
 
 def _level(value: Any) -> int:
-    text = _text(value)
+    text = _plain(value)
     for lv in Level:
-        if text in (str(lv.value), lv.label):
+        if text in (str(lv.value), lv.label, lv.label.replace("(", "（").replace(")", "）")):
             return int(lv)
-    labels = "、".join(f"{lv.value} {lv.label}" for lv in Level)
-    raise _Bad(f"行使层级“{text}”无效，应为：{labels}" if text else f"不能为空，应为：{labels}")
+    labels = [f"{lv.value} {lv.label}" for lv in Level]
+    if not text:
+        raise _Bad("catalog_import.required_level", allowed=labels)
+    raise _Bad("catalog_import.bad_level", value=_text(value), allowed=labels)
 
 
 def _date(value: Any) -> str | None:
-    text = _text(value)
+    text = _plain(value)
     if text == "":
         return None
     try:
         return date.fromisoformat(text[:10] if "T" in text else text).isoformat()
     except ValueError:
-        raise _Bad(f"应为日期（如 2026-01-31），实际为“{text}”") from None
+        raise _Bad("catalog_import.bad_date", value=_text(value)) from None
 
 
-def _limit(amount: Any, unit: Any, *, required: bool) -> dict[str, Any] | None:
-    amount_text, unit_text = _text(amount), _text(unit)
-    if amount_text == "" and unit_text == "":
-        if required:
-            raise _Bad("不能为空：填写天数（即办填 0）")
-        return None
-    if amount_text in ("即办", "即时办结"):
+def parse_limit(amount: Any, unit: Any, *, hint: str = "") -> tuple[dict[str, Any] | None, bool]:
+    """A time limit from its cells: (``{"amount", "unit"}`` or None when both are empty, whether the unit
+    was assumed). The amount cell may carry the unit ("5个工作日", "20 自然日"), or be 即办 (0); a unit of
+    天 or 日 is taken as 工作日 (行政许可法 §82) and reported as assumed. ``hint`` is the header's unit
+    ("承诺时限（工作日）"). Raises ``catalog_import.bad_limit``."""
+    amount_text, unit_text = _plain(amount), _plain(unit)
+    if amount_text in _NO_LIMIT and unit_text == "":
+        return None, False
+    if amount_text in _IMMEDIATE:
         amount_text = "0"
-    n = _int(amount_text)
-    if n < 0:
-        raise _Bad(f"时限不能为负数（{n}）")
-    return {"amount": n, "unit": _enum(unit_text, TimeUnit, default=TimeUnit.WORKING_DAY)}
+    m = _LIMIT.match(amount_text)
+    if m is None:
+        raise _Bad("catalog_import.bad_limit", value=_text(amount))
+    word = m.group(2) or unit_text or _plain(hint)
+    assumed = word in ("日", "天", "")
+    if word in ("日", "天"):
+        word = TimeUnit.WORKING_DAY.value
+    unit_value = _enum(word, TimeUnit, default=TimeUnit.WORKING_DAY)
+    return {"amount": int(m.group(1)), "unit": unit_value}, assumed and word != "" and int(m.group(1)) > 0
 
 
 # --------------------------------------------------------------------------------------------- layout
@@ -290,17 +307,12 @@ LAYOUT: dict[str, tuple[_Col, ...]] = {
     SHEET_ITEM_TYPES: ITEM_TYPE_COLUMNS,
 }
 
-#: The Xi'an city hall list's English header and the sheet columns its fields fill.
-XIAN_HEADER = ("seq", "department", "name", "item_type", "enter_by", "note")
-#: Placeholders for the guide elements the Xi'an list does not have (every such item is marked 样例).
-XIAN_DEFAULTS: Mapping[str, str] = {
-    "实施主体统一社会信用代码": "000000000000000000",  # checksum-valid, obviously not a real organisation
-    "行使层级": str(int(Level.CITY)),
-    "业务属地": "西安市",
-    "承诺办结时限": "20",  # 行政许可法 §42's general limit, as a placeholder
-    "承诺时限单位": TimeUnit.WORKING_DAY.value,
-    "样例数据": "是",
-}
+#: What an item without 实施主体统一社会信用代码 gets (the catalog requires 18 characters): checksum-valid,
+#: obviously not a real organisation; the preview lists every item that got it.
+PLACEHOLDER_CREDIT_CODE = "000000000000000000"
+#: The 承诺办结时限 of an item from a list without that column (行政许可法 §42's general limit); such items
+#: are marked 样例数据 until the administrator completes them.
+PLACEHOLDER_PROMISED_DAYS = 20
 
 
 # --------------------------------------------------------------------------------------------- export
