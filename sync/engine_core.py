@@ -198,7 +198,7 @@ def verify_document(
     try:
         env = verify_envelope(data, pinned_key, kind=str(data["kind"]), now_iso=now_iso, key_id=pinned_id)
     except ProtocolError as exc:
-        raise DocumentRefused(f"收到的{name}未通过校验：{exc.detail}", code=exc.code) from None
+        raise DocumentRefused(f"收到的{name}未通过校验：{exc.text()}", code=exc.wire_code) from None
     if env.version == current_version:
         return None
     if env.version < current_version:
@@ -280,7 +280,7 @@ def _push(
             try:
                 canonical_json(item.case)
             except ProtocolError as exc:  # e.g. a float: it could never be signed alike on both sides
-                failure = f"办件内容无法上传：{exc.detail}"
+                failure = f"办件内容无法上传：{exc.text()}"
             for sha in item.attachments if failure is None else ():
                 if sha in complete:
                     continue
@@ -324,7 +324,7 @@ def _send_batch(
     try:
         result = CaseBatchResult.from_dict(check_response(resp, "上传办件").json())
     except ProtocolError as exc:
-        raise CenterError(f"区中心的回执格式不正确：{exc.detail}", code="bad_response") from None
+        raise CenterError(f"区中心的回执格式不正确：{exc.text()}", code="bad_response") from None
     outcome = store.record_receipts(ready, result.receipts)
     yield from _confirm_final(store, [i for i in ready if i.case_id in outcome.delivered])
     report.batches += 1
@@ -425,7 +425,7 @@ def _attachment_status(resp: Response) -> AttachmentStatus:
     try:
         return AttachmentStatus.from_dict(resp.json())
     except ProtocolError as exc:
-        raise CenterError(f"区中心的附件状态格式不正确：{exc.detail}", code="bad_response") from None
+        raise CenterError(f"区中心的附件状态格式不正确：{exc.text()}", code="bad_response") from None
 
 
 # --------------------------------------------------------------------------- pull
@@ -501,7 +501,7 @@ def _pull_feed(
         try:
             page = FeedPage.from_dict(check_response(resp, "接收办理结果").json())
         except ProtocolError as exc:
-            raise CenterError(f"区中心的事件列表格式不正确：{exc.detail}", code="bad_response") from None
+            raise CenterError(f"区中心的事件列表格式不正确：{exc.text()}", code="bad_response") from None
         events = [e for e in page.events if e.seq > cursor]
         if page.next < cursor:
             raise CenterError("区中心的事件游标倒退了", code="bad_response")

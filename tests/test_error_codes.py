@@ -63,6 +63,23 @@ def _raised_codes() -> Iterator[tuple[str, str]]:
                         and CODE.match(stmt.value.value)  # type: ignore[union-attr]
                     ):
                         yield where, stmt.value.value  # type: ignore[union-attr]
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "ProtocolError"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                variant = next(
+                    (
+                        k.value.value
+                        for k in node.keywords
+                        if k.arg == "variant" and isinstance(k.value, ast.Constant)
+                    ),
+                    "",
+                )
+                yield where, f"protocol.{node.args[0].value}" + (f".{variant}" if variant else "")
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
                 first = node.exc.args[0]
                 if (

@@ -9,9 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from district_center.api.deps import CenterDep, StationDep
 from district_center.api.problems import ProblemError, problem_responses
-from district_center.api.schemas import AttachmentOut
 from district_center.services.attachments import uploads as attachments
-from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE
+from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE, AttachmentStatus
 
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"])
 Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="sha256 hex of the whole file")]
@@ -31,7 +30,7 @@ def declared_total_size(request: Request, center: CenterDep) -> int:
 
 
 @router.get(
-    "/attachments/{sha256}", response_model=AttachmentOut, responses=problem_responses(400, 401, 403, 404)
+    "/attachments/{sha256}", response_model=AttachmentStatus, responses=problem_responses(400, 401, 403, 404)
 )
 def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> dict[str, Any]:
     found = attachments.status(center.db, center.blobs, sha256)
@@ -42,7 +41,7 @@ def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> di
 
 @router.put(
     "/attachments/{sha256}",
-    response_model=AttachmentOut,
+    response_model=AttachmentStatus,
     responses=problem_responses(400, 401, 403, 409, 413, 422),
     openapi_extra={
         "parameters": [

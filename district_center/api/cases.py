@@ -12,19 +12,19 @@ from sqlalchemy import select
 
 from district_center.api.deps import CenterDep, StationDep
 from district_center.api.problems import ProblemError, problem_responses
-from district_center.api.schemas import BatchIn, BatchOut, CaseOut, request_body
+from district_center.api.schemas import request_body
 from district_center.db.models import CaseRecord
 from district_center.services.cases.backoffice import station_result_file
 from district_center.services.cases.ingest import Ingest, parse_body
-from sync.protocol import API_PREFIX
+from sync.protocol import API_PREFIX, CaseBatch, CaseBatchResult, StationCase
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"])
 
 
 @router.post(
     "/cases/batch",
-    response_model=BatchOut,
-    openapi_extra=request_body(BatchIn),
+    response_model=CaseBatchResult,
+    openapi_extra=request_body(CaseBatch),
     responses=problem_responses(400, 401, 403, 413),
 )
 def push_cases(station: StationDep, center: CenterDep) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def push_cases(station: StationDep, center: CenterDep) -> dict[str, Any]:
     )
 
 
-@router.get("/cases/{case_id}", response_model=CaseOut, responses=problem_responses(401, 403, 404))
+@router.get("/cases/{case_id}", response_model=StationCase, responses=problem_responses(401, 403, 404))
 def get_case(case_id: str, station: StationDep, center: CenterDep) -> dict[str, Any]:
     """The center's copy of a case this station accepted or that was routed to it (通办)."""
     with center.db.read_session() as s:

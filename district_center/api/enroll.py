@@ -12,7 +12,7 @@ from casework import clock
 from casework.clock import iso_z
 from district_center.api.deps import CenterDep, read_body
 from district_center.api.problems import ProblemError, problem_responses
-from district_center.api.schemas import EnrollIn, EnrollOut, request_body
+from district_center.api.schemas import request_body
 from district_center.keys import KeyFileError, load_public_file
 from district_center.services.stations import registry as stations
 from sync.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ProtocolError
@@ -22,8 +22,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["stations"])
 
 @router.post(
     "/enroll",
-    response_model=EnrollOut,
-    openapi_extra=request_body(EnrollIn),
+    response_model=EnrollResponse,
+    openapi_extra=request_body(EnrollRequest),
     responses=problem_responses(400, 403, 413, 503),
 )
 async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
@@ -33,7 +33,7 @@ async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
     except ValueError as exc:
         if isinstance(exc, ProtocolError):
             raise
-        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+        raise ProtocolError("bad_message", variant="json") from None
     try:
         keys = load_public_file(center.settings.data_dir)
     except KeyFileError:

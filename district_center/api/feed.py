@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 
 from district_center.api.deps import CenterDep, StationDep
 from district_center.api.problems import ProblemError, problem_responses
-from district_center.api.schemas import AckIn, AckOut, FeedOut, request_body
+from district_center.api.schemas import request_body
 from district_center.services.cases.feed import FeedError, ack_feed, read_feed
 from sync.protocol import API_PREFIX, FeedAck, FeedPage, ProtocolError
 
 router = APIRouter(prefix=API_PREFIX, tags=["feed"])
 
 
-@router.get("/feed", response_model=FeedOut, responses=problem_responses(400, 401, 403))
+@router.get("/feed", response_model=FeedPage, responses=problem_responses(400, 401, 403))
 def feed(
     station: StationDep,
     center: CenterDep,
@@ -31,8 +31,8 @@ def feed(
 
 @router.post(
     "/feed/ack",
-    response_model=AckOut,
-    openapi_extra=request_body(AckIn),
+    response_model=FeedAck,
+    openapi_extra=request_body(FeedAck),
     responses=problem_responses(400, 401, 403, 409),
 )
 def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
     except ValueError as exc:
         if isinstance(exc, ProtocolError):
             raise
-        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+        raise ProtocolError("bad_message", variant="json") from None
     try:
         with center.db.session() as s:
             cursor = ack_feed(s, station.id, msg.cursor)

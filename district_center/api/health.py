@@ -6,11 +6,11 @@ from fastapi import APIRouter
 
 from casework import clock
 from casework.clock import iso_z
-from district_center.api.schemas import HealthOut
+from sync.protocol import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthOut)
-def healthz() -> HealthOut:
-    return HealthOut(status="ok", time=iso_z(clock.now()))
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok", time=iso_z(clock.now()))

@@ -33,9 +33,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 class ProblemError(Exception):
     """Raise anywhere in a request to answer with problem+json."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, *, params: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
         super().__init__(f"{status} {code}")
-        self.problem = Problem(status=status, code=code, detail=detail, title=code, extra=extra)
+        self.problem = Problem(
+            status=status, code=code, detail=detail, title=code, params=dict(params or {}), extra=extra
+        )
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
@@ -45,11 +49,10 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 def from_protocol_error(exc: ProtocolError) -> ProblemError:
-    if exc.code in _AUTH_CODES:
-        return ProblemError(401, exc.code, exc.detail)
-    if exc.code == "too_large":
-        return ProblemError(413, exc.code, exc.detail)
-    return ProblemError(400, exc.code, exc.detail)
+    """The problem answering a protocol error: its wire code, its words in the district's language (Chinese)
+    and its parameters, so a station can say it in its own UI language."""
+    status = 401 if exc.wire_code in _AUTH_CODES else 413 if exc.wire_code == "too_large" else 400
+    return ProblemError(status, exc.wire_code, exc.text("zh_CN"), params={"code": exc.code, **exc.params})
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from district_center.api.deps import CenterDep, StationDep
 from district_center.api.problems import ProblemError, problem_responses
-from district_center.api.schemas import EnvelopeOut
 from district_center.services.audit import audit
 from district_center.services.catalog.current import (
     calendar_document,
@@ -23,14 +22,14 @@ from district_center.services.catalog.current import (
     delta_document,
     latest_catalog_version,
 )
-from sync.protocol import API_PREFIX, canonical_json
+from sync.protocol import API_PREFIX, SignedEnvelope, canonical_json
 
 router = APIRouter(prefix=API_PREFIX, tags=["documents"])
 
 
 @router.get(
     "/catalog",
-    response_model=EnvelopeOut,
+    response_model=SignedEnvelope,
     responses={
         204: {"description": "the station already has the newest version"},
         **problem_responses(400, 401, 403, 404),
@@ -52,7 +51,7 @@ def catalog(
     return Response(document, media_type="application/json")
 
 
-@router.get("/calendar", response_model=EnvelopeOut, responses=problem_responses(401, 403, 404))
+@router.get("/calendar", response_model=SignedEnvelope, responses=problem_responses(401, 403, 404))
 def calendar(station: StationDep, center: CenterDep) -> Response:
     with center.db.read_session() as s:
         document = calendar_document(s)

@@ -1,108 +1,37 @@
-"""Pydantic shapes of the protocol messages, for the OpenAPI document only.
+"""OpenAPI helpers and the back-office API's own shapes.
 
-Requests are parsed by ``sync.protocol`` (one source of truth, ``ProtocolError`` → problem+json); these
-models describe them for clients and for the schemathesis fuzz test. Request models stay flat because
-they are inlined into the OpenAPI ``requestBody``.
+The station protocol's messages are defined once, in :mod:`sync.protocol.messages` (typed pydantic
+dataclasses); the routes use them as ``response_model`` and document request bodies with
+:func:`request_body`, so the OpenAPI document is made from the same definitions the station and the center
+parse with. What is here is only the back office's sign-in (``/api/v1/auth``), which stations never use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 
-def request_body(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
-    schema = model.model_json_schema()
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with every ``#/$defs/X`` reference replaced by its definition (an inlined request body
+    cannot refer to the schema's own ``$defs``)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def request_body(model: type[Any], media_type: str = "application/json") -> dict[str, Any]:
+    """An OpenAPI ``requestBody`` for a pydantic model or a protocol message, with its schema inlined."""
+    schema = TypeAdapter(model).json_schema()
+    schema = _inline(schema, schema.get("$defs", {}))
     schema.pop("title", None)
     return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
-
-
-class EnrollIn(BaseModel):
-    code: str = Field(max_length=100)
-    public_key: str = Field(description="base64 of the raw 32-byte Ed25519 public key", max_length=100)
-    station_name: str = Field(max_length=200)
-    app_version: str = Field(max_length=50)
-
-
-class EnrollOut(BaseModel):
-    station_id: str
-    station_no: int
-    district_code: str
-    district_name: str
-    catalog_signing_key: str
-    recovery_public_key: str
-    server_time: str
-
-
-class BatchIn(BaseModel):
-    cases: list[dict[str, Any]] = Field(max_length=500, description="[{id, version, case}]")
-
-
-class ReceiptOut(BaseModel):
-    id: str
-    version: int
-    status: str = Field(pattern="^(accepted|rejected)$")
-    seq: int | None
-    reason: str | None
-    digest: str | None
-    code: str | None = Field(default=None, description="status_overruled: the center refused a final move")
-
-
-class BatchOut(BaseModel):
-    receipts: list[ReceiptOut]
-
-
-class AttachmentOut(BaseModel):
-    sha256: str
-    size: int
-    received: int
-    complete: bool
-
-
-class FeedEventOut(BaseModel):
-    seq: int
-    type: str
-    case_id: str | None
-    at: str
-    payload: dict[str, Any]
-
-
-class FeedOut(BaseModel):
-    events: list[FeedEventOut]
-    next: int
-
-
-class AckIn(BaseModel):
-    cursor: int = Field(ge=0)
-
-
-class AckOut(BaseModel):
-    cursor: int
-
-
-class CaseOut(BaseModel):
-    id: str
-    version: int
-    seq: int
-    status: str
-    routed: bool
-    case: dict[str, Any]
-
-
-class EnvelopeOut(BaseModel):
-    kind: str
-    version: int
-    issued_at: str
-    expires_at: str
-    key_id: str
-    payload: dict[str, Any]
-    signature: str
-
-
-class HealthOut(BaseModel):
-    status: str
-    time: str
 
 
 class TokenIn(BaseModel):

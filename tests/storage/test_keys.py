@@ -216,14 +216,20 @@ def test_kdf_parameters_are_stored_per_slot_and_can_be_raised(store_dir):
     s.close()
 
 
-def test_default_kdf_costs_100_to_500_ms():
+def test_default_kdf_is_memory_hard_and_costly():
+    """What a guess costs is a property of the parameters (the time is measured by bench/storage.py, about
+    200 ms here): Argon2id with 64 MiB and 3 passes, or scrypt with N = 2^17 where Argon2id is missing. The CPU
+    time of one derivation (not wall time, which a loaded machine inflates) is a sanity floor."""
     import time
 
     p = KdfParams.default()
-    t = time.perf_counter()
+    if p.alg == "argon2id":
+        assert p.memory_kib >= 64 * 1024 and p.iterations >= 3
+    else:
+        assert p.alg == "scrypt" and p.n >= 2**17
+    t = time.process_time()
     p.derive("123456", b"0" * 16)
-    elapsed = time.perf_counter() - t
-    assert 0.05 < elapsed < 1.5, elapsed  # 100-500 ms on the reference machine; CI noise allowed
+    assert time.process_time() - t > 0.05
 
 
 def test_kdf_downgrade_in_keys_json_is_refused(store_dir):

@@ -53,6 +53,9 @@ def _event(
     return FeedEvent(seq, type_, case_id, at, payload)
 
 
+_HEADER = ("2026-11-02T00:00:00Z", "2027-11-02T00:00:00Z", "district-test")
+
+
 def test_a_delta_that_does_not_fit_asks_for_the_snapshot_not_refuses_the_catalog() -> None:
     """``DeltaError`` is a ValueError: it must come out as ``delta_base`` (fetch the full catalog), not
     ``bad_catalog`` (refuse and keep the old one)."""
@@ -60,9 +63,7 @@ def test_a_delta_that_does_not_fit_asks_for_the_snapshot_not_refuses_the_catalog
     env = SignedEnvelope(
         "catalog_delta",
         current.version + 1,
-        "",
-        "",
-        "",
+        *_HEADER,
         {
             "since": current.version,
             "version": current.version + 1,
@@ -71,12 +72,12 @@ def test_a_delta_that_does_not_fit_asks_for_the_snapshot_not_refuses_the_catalog
             "item_order": [i.code for i in current.items],
             "bundle_order": [b.code for b in current.bundles],
         },
-        "",
-    )  # no header: incomplete
+        "c2ln",
+    )  # a delta whose items are missing: incomplete
     with pytest.raises(DocumentRefused) as info:
         catalog_from_envelope(env, current)
     assert info.value.code == "delta_base" and "完整清单" in info.value.message
-    wrong_base = SignedEnvelope("catalog_delta", 9, "", "", "", {"since": current.version + 5}, "")
+    wrong_base = SignedEnvelope("catalog_delta", 9, *_HEADER, {"since": current.version + 5}, "c2ln")
     with pytest.raises(DocumentRefused) as info:
         catalog_from_envelope(wrong_base, current)
     assert info.value.code == "delta_base"

@@ -23,7 +23,7 @@ def test_canonical_json_sorted_compact_utf8():
 def test_canonical_json_refuses_floats_anywhere():
     with pytest.raises(p.ProtocolError) as e:
         p.canonical_json({"a": [1, {"b": 1.5}]})
-    assert e.value.code == "bad_message"
+    assert e.value.wire_code == "bad_message"
 
 
 def test_signature_input_layout():
@@ -53,7 +53,7 @@ def test_verify_refuses_tampering(mutate, code):
     h, b = mutate(p.sign_request(KEY, "st-1", "GET", "/api/v1/feed", body, now=NOW), body)
     with pytest.raises(p.ProtocolError) as e:
         p.verify_request(KEY.public_key(), "GET", "/api/v1/feed", h, b, now=NOW)
-    assert e.value.code == code
+    assert e.value.wire_code == code
 
 
 def test_verify_refuses_other_key_other_path_and_skew():
@@ -66,7 +66,7 @@ def test_verify_refuses_other_key_other_path_and_skew():
     ]:
         with pytest.raises(p.ProtocolError) as e:
             p.verify_request(key, "GET", path, h, b"", now=now)
-        assert e.value.code == code
+        assert e.value.wire_code == code
         assert e.value.detail  # Chinese text for the worker
 
 
@@ -187,4 +187,4 @@ def test_envelope_verify_and_refusals():
     for data, key, extra, code in cases:
         with pytest.raises(p.ProtocolError) as e:
             p.verify_envelope(data, key, kind="catalog", now_iso=now, **extra)
-        assert e.value.code == code
+        assert e.value.wire_code == code

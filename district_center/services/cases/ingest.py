@@ -114,7 +114,7 @@ def parse_body(body: bytes) -> list[Any]:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("bad_message", "请求内容不是有效的 JSON") from None
+        raise ProtocolError("bad_message", variant="json") from None
     return CaseBatch.raw_entries(data)
 
 
@@ -215,11 +215,13 @@ class Ingest:
             except ProtocolError as exc:
                 rid = raw.get("id") if isinstance(raw, dict) else None
                 ver = raw.get("version") if isinstance(raw, dict) else None
+                # the receipt echoes what it can of a malformed entry: a usable id and version, else blanks
+                usable_ver = isinstance(ver, int) and not isinstance(ver, bool) and 0 <= ver < 2**31
                 receipts[i] = CaseReceipt(
-                    rid if isinstance(rid, str) else "",
-                    ver if isinstance(ver, int) and not isinstance(ver, bool) else 0,
+                    rid if isinstance(rid, str) and len(rid) <= 64 else "",
+                    ver if usable_ver and isinstance(ver, int) else 0,
                     ReceiptStatus.REJECTED,
-                    reason=exc.detail,
+                    reason=exc.text("zh_CN"),
                 )
         # A fixed lock order (by id, version) keeps concurrent overlapping batches free of deadlocks.
         parsed.sort(key=lambda p: (p[1].id, p[1].version))
