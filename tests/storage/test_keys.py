@@ -218,8 +218,8 @@ def test_kdf_parameters_are_stored_per_slot_and_can_be_raised(store_dir):
 
 def test_default_kdf_is_memory_hard_and_costly():
     """What a guess costs is a property of the parameters (the time is measured by bench/storage.py, about
-    200 ms here): Argon2id with 64 MiB and 3 passes, or scrypt with N = 2^17 where Argon2id is missing. The CPU
-    time of one derivation (not wall time, which a loaded machine inflates) is a sanity floor."""
+    200 ms here): Argon2id with 64 MiB and 3 passes, or scrypt with N = 2^17 where Argon2id is missing. The
+    CPU time of one derivation (not wall time, which a loaded machine inflates) is a sanity floor."""
     import time
 
     p = KdfParams.default()
