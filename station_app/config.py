@@ -43,8 +43,8 @@ def add_data_dir_argument(parser: argparse.ArgumentParser, *, what: str = "stati
 
 def data_dir_of(args: argparse.Namespace) -> Path:
     """The data directory a parsed command line names (its ``--data-dir`` or the default), absolute."""
-    given: Path | None = getattr(args, "data_dir", None)
-    return (given or default_data_dir()).expanduser().resolve()
+    given: str | Path | None = getattr(args, "data_dir", None)
+    return (Path(given) if given else default_data_dir()).expanduser().resolve()
 
 
 @dataclass(frozen=True)

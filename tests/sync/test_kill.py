@@ -1,4 +1,4 @@
-"""Kill test: the station's sync process is SIGKILLed at random points (>= 100 times); after a restart the
+"""Kill test: the station's sync process is SIGKILLed (>= 100 times) in every stage; after a restart the
 station converges with no loss and no duplicate.
 
 The center runs in its own process; each station sync runs in a process forked from the test (the same
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import select as io_select
 import signal
 import subprocess
 import sys
@@ -37,10 +38,10 @@ from tests.sync.harness import (
     station_for,
 )
 
-RUNS = int(os.environ.get("SYNC_KILL_RUNS", "125"))
+RUNS = int(os.environ.get("SYNC_KILL_RUNS", "150"))
 
 
-def _sync_in_child(data_dir: Path) -> int:
+def _sync_in_child(data_dir: Path, progress_fd: int) -> int:
     pid = os.fork()
     if pid == 0:  # the station's sync process
         code = 1
@@ -49,13 +50,38 @@ def _sync_in_child(data_dir: Path) -> int:
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
             from station_app.commands.sync import cmd_sync
+            from sync.local import StationSyncStore
 
+            real_save = StationSyncStore.save_run
+
+            def save_run(self: StationSyncStore, run: dict[str, object] | None) -> None:
+                real_save(self, run)  # durable first: the parent may kill the moment it reads the stage
+                os.write(progress_fd, f"{(run or {}).get('stage', 'none')}\n".encode())
+
+            StationSyncStore.save_run = save_run  # type: ignore[method-assign]  # this child only
             code = cmd_sync(
                 argparse.Namespace(once=True, data_dir=str(data_dir), admin_secret_file=None, interval=300.0)
             )
         finally:
             os._exit(code)
     return pid
+
+
+def _wait_for_stage(read_fd: int, pid: int, stage: str, timeout: float = 60.0) -> bool:
+    """Read the child's stage reports until it records ``stage`` (True) or exits / times out (False)."""
+    buffer, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = io_select.select([read_fd], [], [], 0.05)
+        if ready:
+            chunk = os.read(read_fd, 4096)
+            if not chunk:
+                return False
+            buffer += chunk
+            if stage.encode() in buffer.split(b"\n"):
+                return True
+        elif os.waitpid(pid, os.WNOHANG)[0]:
+            return False
+    return False
 
 
 def _center_state(db: Database) -> tuple[dict[str, int], dict[str, bool]]:
@@ -87,8 +113,8 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
         rng = random.Random(20261122)
         accepted: list[str] = []
         kills = 0
-        # the kill comes at a random time in (0, span); span follows how long a sync takes on this machine
-        # (shorter after a sync that finished first), so most runs are killed, spread over the stages
+        # the kill comes at a random time in (0, span); span follows where the previous kills landed, so most
+        # runs are killed, spread over the stages
         span = 0.5
         stages: Counter[str] = Counter()
         for run in range(RUNS):
@@ -96,20 +122,42 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
             for _ in range(rng.randint(1, 2)):
                 accepted.append(station.accept(scans=rng.randint(1, 3), size=rng.randint(20_000, 250_000)).id)
             station.service.close()
+            before = (store.get("sync_state", "run") or {}).get("id")
             store.close()
-            pid = _sync_in_child(data_dir)
-            time.sleep(rng.uniform(0.0, span))
+            read_fd, write_fd = os.pipe()
+            pid = _sync_in_child(data_dir, write_fd)
+            os.close(write_fd)
+            # two kinds of kill: after the child records a chosen stage (plus a few ms: mid-upload,
+            # mid-commit …), so every stage gets kills however loaded the machine is; or at a random time,
+            # which also lands while it opens and unlocks the store
+            if run % 3:
+                target = rng.choice(["push", "push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results"])
+                if _wait_for_stage(read_fd, pid, target):
+                    time.sleep(rng.uniform(0.0, 0.02))
+            else:
+                time.sleep(rng.uniform(0.0, span))
+            os.close(read_fd)
             done, _ = os.waitpid(pid, os.WNOHANG)
             if not done:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 kills += 1
-                span *= 1.05
-            else:  # the sync was quicker than the window (a quiet machine): kill sooner from now on
-                span = max(0.02, span * 0.8)
             store = open_station_store(data_dir)  # a restart: the store must open after any kill
             run_doc = store.get("sync_state", "run")
-            stages[run_doc["stage"] if run_doc and not done else "finished" if done else "before_start"] += 1
+            if done:
+                stage = "finished"
+            elif run_doc is None or (run_doc.get("id") == before and run_doc.get("stage") == "done"):
+                stage = "before_start"  # still opening the store and unlocking: the previous run's record
+            else:
+                stage = str(run_doc["stage"])
+            stages[stage] += 1
+            # steer the random window by where those kills landed: after the work → sooner; before → later
+            if run % 3:
+                pass
+            elif stage in ("finished", "done"):
+                span = max(0.02, span * 0.85)
+            elif stage == "before_start":
+                span *= 1.15
             if run % 10 == 9 or run == RUNS - 1:
                 station = station_for(catalog, store, data_dir)
                 report = station.service.run_once(raise_errors=True)
