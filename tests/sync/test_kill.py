@@ -39,6 +39,8 @@ from tests.sync.harness import (
 )
 
 RUNS = int(os.environ.get("SYNC_KILL_RUNS", "150"))
+# the stage after which a targeted kill comes (push twice: uploads take the longest)
+TARGETS = ("push", "push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results")
 
 
 def _sync_in_child(data_dir: Path, progress_fd: int) -> int:
@@ -131,7 +133,7 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
             # mid-commit …), so every stage gets kills however loaded the machine is; or at a random time,
             # which also lands while it opens and unlocks the store
             if run % 3:
-                target = rng.choice(["push", "push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results"])
+                target = rng.choice(TARGETS)
                 if _wait_for_stage(read_fd, pid, target):
                     time.sleep(rng.uniform(0.0, 0.02))
             else:
