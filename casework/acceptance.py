@@ -36,6 +36,7 @@ from casework.workdays import Deadline, WorkCalendar
 
 __all__ = [
     "CLOCK_RUNNING",
+    "DONE",
     "AcceptanceRefused",
     "CatalogLike",
     "Overdue",
@@ -294,6 +295,8 @@ _DONE = frozenset(
         CaseStatus.CLOSED,
     }
 )
+#: Decided or later: such a case's 限时办结 is judged on the China day of its decision.
+DONE = _DONE
 
 
 def _paused_working_days(case: Case, calendar: WorkCalendar, today: dt.date) -> int:
