@@ -12,6 +12,7 @@ from casework import clock
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.sync_page import status_line
+from station_app.viewmodels.case_query import CaseQuery
 from station_app.viewmodels.cases import Dashboard
 
 TILES = [
@@ -33,9 +34,10 @@ class HomeScreen(Screen):
 
     async def load(self) -> None:
         cases = self.shell.runtime.cases
-        rows = await asyncio.to_thread(cases.rows)
         calendar = await asyncio.to_thread(cases.work_calendar)
-        self.dashboard = Dashboard.from_rows(rows, clock.china_today(), calendar)
+        query = CaseQuery(cases.index)  # the tiles count in the summary index: no case is decrypted
+        counts = await asyncio.to_thread(query.dashboard, clock.china_today(), calendar)
+        self.dashboard = Dashboard(counts)
         self.drafts = len(await asyncio.to_thread(cases.drafts))
         self.sync_line = await asyncio.to_thread(status_line, self.shell.runtime)
 

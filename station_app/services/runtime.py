@@ -50,8 +50,10 @@ class StationRuntime:
         self.board.subscribe(self._on_status)
         self._stop = threading.Event()
         self._retention: threading.Thread | None = None
+        self.compactor: Any = None  # storage.compactor.BackgroundCompactor once unlocked
         self.station.on_unlocked(self.start_sync)
         self.station.on_unlocked(self.start_retention)
+        self.station.on_unlocked(self.start_compactor)
 
     # -- sync ----------------------------------------------------------------------------------------------
     def start_sync(self) -> bool:
@@ -85,6 +87,19 @@ class StationRuntime:
 
         self._retention = threading.Thread(target=loop, name="retention", daemon=True)
         self._retention.start()
+
+    # -- compaction and index checkpoints (storage.compactor) ---------------------------------------------
+    def start_compactor(self) -> None:
+        """Keep the journal compact and the index checkpoint fresh on a daemon thread, off the UI's path;
+        before a compaction, tombstones past their horizon are dropped. Idempotent."""
+        from storage.compactor import BackgroundCompactor
+        from storage.retention import drop_old_tombstones
+
+        store = self.station.store
+        if self.compactor is not None or store is None or not store.is_unlocked:
+            return
+        self.compactor = BackgroundCompactor(store, prepare=lambda: drop_old_tombstones(store))
+        self.compactor.start()
 
     def purge_now(self) -> Any:
         from storage.retention import purge_expired
@@ -167,6 +182,8 @@ class StationRuntime:
 
     def close(self) -> None:
         self._stop.set()
+        if self.compactor is not None:
+            self.compactor.stop()
         if self.background is not None:
             self.background.stop()
         self.documents.clear()

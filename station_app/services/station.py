@@ -32,7 +32,7 @@ from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
 from storage.fsutil import DirectoryLock
 from storage.store import KEYS_FILE, StationStore
-from storage.tinydb_layer import StationTables
+from storage.tinydb_layer import StationTables, SummaryIndex
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "language": "zh_CN",
@@ -59,6 +59,7 @@ class StationService:
         self.store: StationStore | None = store
         self._unlock_hooks: list[Callable[[], Any]] = []
         self._tables_: StationTables | None = None  # settings and workers through TinyDB, from unlock on
+        self._summaries: SummaryIndex | None = None  # the cases' summaries as a TinyDB table, from unlock on
         # One process owns the data directory from start-up, set up or not: a second one is refused at once
         # (StoreBusy), never a second set-up of the same directory.
         self._dir_lock: DirectoryLock | None = None
@@ -68,6 +69,7 @@ class StationService:
             self._dir_lock.acquire()
         if store is None and (data_dir / KEYS_FILE).exists():
             self.store = StationStore.open(data_dir)
+            _register_summarizers(self.store)  # before unlocking: every commit from here on stores them
             passphrase = _env_passphrase()
             if passphrase:
                 self.store.unlock_station(passphrase)
@@ -120,6 +122,7 @@ class StationService:
                 lock=self._dir_lock,
             )
             self._dir_lock = None  # the store holds it now
+            _register_summarizers(store)
             store.add_worker(admin_id, admin_pin, actor="admin")
             worker = Worker(admin_id, admin_name, "admin")
             settings = dict(DEFAULT_SETTINGS, station_name=station_name, area=area)
@@ -154,7 +157,12 @@ class StationService:
 
     def _after_unlock(self) -> None:
         store = self.unlocked_store
+        _register_summarizers(store)
         with self._lock:
+            if self._summaries is None or self._summaries.store is not store:
+                self._summaries = SummaryIndex(store, "cases")
+            else:
+                self._summaries.reload()  # locked and unlocked again: read the summaries afresh
             # settings and workers are small collections: read and written through TinyDB tables
             self._tables_ = StationTables(store, SMALL_COLLECTIONS)
             saved = self._tables.get("settings", "station") or {}
@@ -170,6 +178,12 @@ class StationService:
                 hook()
             except Exception:  # sync failing to start must not stop a worker from signing in
                 logging.getLogger(__name__).exception("unlock hook failed")
+
+    def case_summaries(self) -> SummaryIndex:
+        """The cases' summaries as an in-memory TinyDB table (what lists, tiles and search read)."""
+        self.unlocked_store  # noqa: B018  # refuses while locked
+        assert self._summaries is not None
+        return self._summaries
 
     def on_unlocked(self, hook: Callable[[], Any]) -> None:
         """Call ``hook`` after every unlock (and now, if already unlocked): starts the sync scheduler."""
@@ -300,6 +314,12 @@ class StationService:
 def _now() -> str:
 
     return clock.iso_z(clock.now())
+
+
+def _register_summarizers(store: StationStore) -> None:
+    from station_app.services.case_index import register_summarizers
+
+    register_summarizers(store)
 
 
 def _env_passphrase() -> str:
