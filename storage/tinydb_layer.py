@@ -151,6 +151,7 @@ class SummaryIndex:
         self._table: Table = self._db.table(collection, cache_size=0)
         self._dirty: set[str] = set()
         self._loaded = False
+        self._version = 0
         store.on_commit(self._changed)
 
     def _changed(self, changes: Iterable[tuple[str, str]]) -> None:
@@ -177,6 +178,7 @@ class SummaryIndex:
             self._db.storage.write({self.collection: self.store.summaries(self.collection)})
             self._table.clear_cache()
             self._loaded = True
+            self._version += 1
             return
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
@@ -190,6 +192,14 @@ class SummaryIndex:
             else:
                 rows[key] = meta
         self._table.clear_cache()
+        self._version += 1
+
+    def version(self) -> int:
+        """A number that changes whenever a row does (after applying the commits made since the last
+        query): what a caller keys a derived structure by (a sorted order, a count)."""
+        with self._lock:
+            self._sync()
+            return self._version
 
     def select(
         self, cond: QueryLike | None = None, keys: Iterable[str] | None = None

@@ -106,6 +106,7 @@ class CaseIndex:
         self._memo: OverdueMemo | None = None
         self._lock = threading.Lock()
         self._names: dict[tuple[int, str | None, str | None], str] = {}
+        self._orders: dict[str, tuple[int, list[tuple[str, Row]]]] = {}
 
     @property
     def store(self) -> StationStore:
@@ -119,6 +120,20 @@ class CaseIndex:
     ) -> list[tuple[str, Row]]:
         """(key, summary) pairs matching a TinyDB query, among ``keys`` when given (read-only rows)."""
         return self.index.select(cond, keys)
+
+    def ordered(self, sort: str = "newest") -> list[tuple[str, Row]]:
+        """Every (key, summary) in the order ``sort`` names, sorted once per change of the index (a list's
+        query then only filters: the first page of 50,000 needs no sort). Do not change the list."""
+        version = self.index.version()
+        with self._lock:
+            cached = self._orders.get(sort)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+        pairs = self.index.select()
+        sort_pairs(pairs, sort)
+        with self._lock:
+            self._orders[sort] = (version, pairs)
+        return pairs
 
     def sync_sets(self) -> SyncSets:
         store = self.store

@@ -131,24 +131,33 @@ def _reference_days() -> list[dt.date]:
     return [dt.date(2026, 3, 9) + dt.timedelta(days=d) for d in range(5)]
 
 
-def _accept(cases: Any, catalog: Any, code: str, outcome: str) -> Case:
-    from station_app.viewmodels.guide import qr_png
+def intake(cases: Any, catalog: Any, code: str, scan: bytes | None, *, name: str = "张三") -> Any:
+    """An intake view-model for ``code`` filled as a window does it: the applicant, every required
+    material scanned (``scan``), every 容缺 material deferred to the default date. ``scan`` None: nothing
+    attached (for 一次性告知 or 不予受理)."""
     from station_app.viewmodels.intake import IntakeViewModel, new_draft
 
     draft = new_draft(catalog, code, worker=WORKER, station_area="阎良区")
     vm = IntakeViewModel(cases, catalog, draft, WORKER, "王芳")
-    vm.set_applicant(name="模板", id_type="111", id_number="11010519491231002X", phone="13800138000")
-    if outcome == "notice":
-        return vm.notice()
-    if outcome == "refused":
-        return vm.refuse("不符合受理条件")
+    vm.set_applicant(name=name, id_type="111", id_number="11010519491231002X", phone="13800138000")
+    if scan is not None:
+        for r in vm.material_rows():
+            if r.necessity is Necessity.DEFERRABLE:
+                vm.set_satisfaction(r.code, r.satisfaction.DEFERRED, due_date=vm.default_due_date())
+            elif r.necessity is Necessity.REQUIRED:
+                vm.attach(r.code, "scan.png", scan)
+    return vm
+
+
+def _accept(cases: Any, catalog: Any, code: str, outcome: str) -> Case:
+    from station_app.viewmodels.guide import qr_png
+
+    if outcome in ("notice", "refused"):
+        vm = intake(cases, catalog, code, None, name="模板")
+        return vm.notice() if outcome == "notice" else vm.refuse("不符合受理条件")
     scan = qr_png(f"{code} {clock.china_today()}", scale=4)  # one scan per template, shared by its clones
-    for r in vm.material_rows():
-        if r.necessity is Necessity.DEFERRABLE:
-            vm.set_satisfaction(r.code, r.satisfaction.DEFERRED, due_date=vm.default_due_date())
-        elif r.necessity is Necessity.REQUIRED:
-            vm.attach(r.code, "scan.png", scan)
-    return vm.accept(collected=False)
+    accepted: Case = intake(cases, catalog, code, scan, name="模板").accept(collected=False)
+    return accepted
 
 
 def _center(case: Case, to: CaseStatus, at: dt.datetime, reason: str = "") -> None:
