@@ -129,9 +129,12 @@ class CasesScreen(Screen):
             if self.ticket_error:
                 parts.append(ui.error(self.ticket_error))
         parts += [
-            ft.Row([self.search, status, sync, order], wrap=True),
+            # no wrapping Row around the fields: an expanding TextField or a Dropdown in one fails to lay out
+            # in the Flet 1.0.5 web client (a grey error box)
+            ft.Row([self.search]),
+            ft.Row([status, sync, order]),
             chips,
-            ft.Row([self.count, self.pager], alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True),
+            ft.Row([self.count, self.pager], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
             ft.Container(
                 self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=8
             ),
@@ -157,7 +160,6 @@ class CasesScreen(Screen):
             ),
             ft.Semantics(
                 identifier="cases-page",
-                label=t("cases.page", page=r.page + 1, pages=r.pages),
                 content=ft.Text(t("cases.page", page=r.page + 1, pages=r.pages), size=ui.size(16)),
             ),
             ui.button(
@@ -183,7 +185,7 @@ class CasesScreen(Screen):
                         [
                             ft.Text(f"{r.name}", size=ui.size(18), weight=ft.FontWeight.W_600, no_wrap=True),
                             ft.Text(
-                                f"{r.number} · {r.applicant} · {due}",
+                                " · ".join(part for part in (r.number, r.applicant, due) if part),
                                 size=ui.size(14),
                                 no_wrap=True,
                                 color=ft.Colors.ERROR if late else ft.Colors.ON_SURFACE_VARIANT,

@@ -27,7 +27,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class VolumeInfo:
     n: int
     seed: int
     built_at: str  # the instant the cases were placed before (UTC ISO)
+    #: a few clones to look for: clone index -> (case number, status)
+    probes: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def resident(self, i: int) -> tuple[str, str, str]:
         return resident(self.seed, i)
@@ -343,8 +345,8 @@ def _creation_times(n: int, end: dt.datetime, rng: random.Random) -> list[dt.dat
 
 def _clones(
     n: int, seed: int, end: dt.datetime, templates: dict[tuple[int, str, str], _Template]
-) -> Iterator[tuple[dict[str, Any], str, dt.datetime]]:
-    """(case document, path, 受理 instant) of each clone, oldest first."""
+) -> Iterator[tuple[int, dict[str, Any], str, dt.datetime]]:
+    """(clone index, case document, path, 受理 instant) of each clone, oldest first."""
     rng = random.Random(seed)
     per_day: dict[str, int] = {}
     refs = _reference_days()
@@ -362,7 +364,7 @@ def _clones(
         doc["id"] = uuid7(int(created.timestamp() * 1000), rng.randbytes(10))
         doc["number"] = f"{stamp}-{STATION_NO:03d}-{per_day[stamp]:05d}"
         doc["applicant"].update(name=name, id_number=id_number, phone=phone)
-        yield doc, path, created
+        yield i, doc, path, created
 
 
 def build_volume_station(
@@ -385,12 +387,18 @@ def build_volume_station(
         store.blobs.put_bytes(data)
     end = clock.now()
     with gc_paused():
-        _fill(store, _clones(n, seed, end, templates))
+        probes = _fill(store, _clones(n, seed, end, templates), n)
     svc.close()
-    return VolumeInfo(data_dir, n, seed, clock.iso_z(end))
+    return VolumeInfo(data_dir, n, seed, clock.iso_z(end), probes)
 
 
-def _fill(store: Any, clones: Iterator[tuple[dict[str, Any], str, dt.datetime]]) -> None:
+def probe_indices(n: int) -> tuple[int, ...]:
+    return tuple(sorted({n // 7, n // 3, n // 2, max(n - 5, 0)}))
+
+
+def _fill(
+    store: Any, clones: Iterator[tuple[int, dict[str, Any], str, dt.datetime]], n: int
+) -> dict[int, tuple[str, str]]:
     from storage.retention import CONFIRMATIONS
     from sync.outbox import OUTBOX, RECEIPTS
 
@@ -406,8 +414,12 @@ def _fill(store: Any, clones: Iterator[tuple[dict[str, Any], str, dt.datetime]])
                 store.bulk_put(coll, items, actor="volume-builder")
                 items.clear()
 
-    for doc, path, created in clones:
+    probes: dict[int, tuple[str, str]] = {}
+    wanted = set(probe_indices(n))
+    for i, doc, path, created in clones:
         key = doc["id"]
+        if i in wanted:
+            probes[i] = (doc["number"], doc["status"])
         batch.append((key, doc))
         if path == "queued":
             outbox.append(
@@ -445,6 +457,7 @@ def _fill(store: Any, clones: Iterator[tuple[dict[str, Any], str, dt.datetime]])
         if len(batch) >= 2000:
             flush()
     flush()
+    return probes
 
 
 def source_digest() -> str:
@@ -461,11 +474,14 @@ def cached_volume_station(cache_root: Path, n: int, *, seed: int = 20261203) -> 
     info_file = root / "info.json"
     if info_file.exists():
         d = json.loads(info_file.read_text())
-        return VolumeInfo(root / "station", int(d["n"]), int(d["seed"]), str(d["built_at"]))
+        probes = {int(i): (str(num), str(st)) for i, (num, st) in d["probes"].items()}
+        return VolumeInfo(root / "station", int(d["n"]), int(d["seed"]), str(d["built_at"]), probes)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     info = build_volume_station(root / "station", n, seed=seed)
-    info_file.write_text(json.dumps({"n": n, "seed": seed, "built_at": info.built_at}))
+    # case numbers and statuses only: the made-up applicants are derived again from the seed
+    meta = {"n": n, "seed": seed, "built_at": info.built_at, "probes": info.probes}
+    info_file.write_text(json.dumps(meta))
     for stale in cache_root.iterdir():  # older builds of this size
         if stale != root and stale.name.endswith(f"-{n}"):
             shutil.rmtree(stale, ignore_errors=True)
