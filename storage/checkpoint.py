@@ -161,24 +161,27 @@ def _decode(d: dict[str, Any]) -> State:
     seqs, offsets, sizes = d["frames"]
     frames = list(zip(seqs, offsets, sizes, strict=True))
     collections: list[tuple[str, list[str], list[int]]] = []
-    refs: dict[tuple[str, str], list[str]] = {}
+    refs: dict[tuple[str, str], tuple[str, ...]] = {}
     summaries: dict[str, dict[str, dict[str, Any]]] = {}
     for c in d["collections"]:
         name, keys, positions = str(c["name"]), c["keys"], c["frames"]
-        if len(keys) != len(positions) or any(not 0 <= p < len(frames) for p in positions):
+        if len(keys) != len(positions) or (
+            positions and not 0 <= min(positions) <= max(positions) < len(frames)
+        ):
             raise CheckpointUnusable(f"collection {name} does not fit its frames")
         collections.append((name, keys, positions))
-        sets = [list(s) for s in c["refs"]["sets"]]
+        sets = [tuple(s) for s in c["refs"]["sets"]]  # one tuple per distinct set, shared by its documents
         for i, s in zip(c["refs"]["pos"], c["refs"]["set"], strict=True):
             refs[(name, keys[i])] = sets[s]
         rows: dict[str, dict[str, Any]] = {}
         for shape in c["summaries"]:
-            fields = shape["fields"]
+            fields, pos = shape["fields"], shape["pos"]
             columns = [_decode_column(col) for col in shape["columns"]]
-            if len(columns) != len(fields):
+            if len(columns) != len(fields) or any(len(col) != len(pos) for col in columns):
                 raise CheckpointUnusable(f"summaries of {name} are malformed")
-            for p, values in zip(shape["pos"], zip(*columns, strict=True), strict=True):
-                rows[keys[p]] = dict(zip(fields, values, strict=True))
+            # the hot loop of opening a big store: lengths are checked above, so no strict zips here
+            for p, values in zip(pos, zip(*columns)):  # noqa: B905
+                rows[keys[p]] = dict(zip(fields, values))  # noqa: B905
         if rows:
             summaries[name] = rows
     generation, records, length = int(d["generation"]), int(d["records"]), int(d["length"])

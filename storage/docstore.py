@@ -12,6 +12,7 @@ the collection: fine for small collections (settings, outbox, sync_state), O(n) 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import hashlib
@@ -108,15 +109,22 @@ class Loc:
 
 
 @contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     """Build many long-lived objects (opening: an index entry and a summary per document) without the
     cyclic garbage collector re-walking them every few thousand allocations — that tripled the time to open
-    a 100,000-case store. Nothing built here forms cycles; the previous setting comes back on exit."""
+    a 100,000-case store. Nothing built here forms cycles; the previous setting comes back on exit.
+
+    ``freeze``: then move everything alive into the collector's permanent generation (``gc.freeze``), so
+    the next collections do not walk the millions of objects just built either (the first ones after
+    opening a 50,000-case store took a few hundred milliseconds of the home screen's time). Hazard: it is
+    process-wide; cyclic garbage alive at that moment is never collected (there is next to none)."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was:
             gc.enable()
 
@@ -181,7 +189,7 @@ class DocumentStore:
         journal = Journal(self.dir, self._jkey, self.store_id, head.generation)
         self._reset()
         try:
-            with gc_paused():
+            with gc_paused(freeze=True):
                 start = self._restore_checkpoint(head)
                 for rec in journal.scan(head, start):
                     self._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
@@ -213,15 +221,19 @@ class DocumentStore:
 
     def _restore_state(self, state: checkpoint.State) -> None:
         locs = [Loc(*f) for f in state.frames]
+        used: collections.Counter[int] = collections.Counter()
         for coll, keys, frames in state.collections:
-            self.index[coll] = dict(zip(keys, (locs[i] for i in frames), strict=True))
-        for (coll, key), refs in state.refs.items():
-            self.refs[(coll, key)] = tuple(self._sha(r) for r in refs)
+            self.index[coll] = dict(zip(keys, [locs[i] for i in frames]))  # noqa: B905  # lengths checked
+            used.update(frames)
+        interned: dict[int, tuple[str, ...]] = {}  # a set of scans shared by many documents: interned once
+        for key, refs in state.refs.items():
+            shared = interned.get(id(refs))
+            if shared is None:
+                shared = interned[id(refs)] = tuple(self._sha(r) for r in refs)
+            self.refs[key] = shared
         self.meta = state.summaries
-        for table in self.index.values():
-            for loc in table.values():
-                self._live[loc.seq] = self._live.get(loc.seq, 0) + 1
-        self._dead = state.length - sum(loc.size for loc in locs if loc.seq in self._live)
+        self._live = {locs[i].seq: n for i, n in used.items()}
+        self._dead = state.length - sum(locs[i].size for i in used)
 
     def verify_checkpoint(self) -> str | None:
         """``verify``'s check of the pinned checkpoint: it opens, and the index it gives with the records

@@ -23,6 +23,7 @@ from sync.status import StatusBoard
 
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL = 6 * 3600.0
+RETENTION_FIRST_DELAY = 20.0
 BOOT_DELAY = 0.5
 WARM_UP_DELAY = 5.0
 #: what :meth:`StationRuntime.warm_up` loads after the first screen is shown
@@ -113,11 +114,13 @@ class StationRuntime:
     # -- retention (到期清理) -------------------------------------------------------------------------------
     def start_retention(self, every_seconds: float = RETENTION_INTERVAL) -> None:
         """Purge closed cases the district confirmed, after the station's retention days (storage.retention),
-        now and then every few hours, on a daemon thread (never the UI loop)."""
+        soon after unlocking and then every few hours, on a daemon thread (never the UI loop)."""
         if self._retention is not None:
             return
 
         def loop() -> None:
+            # not at the very moment of the sign-in: the home screen is being counted then
+            self._stop.wait(RETENTION_FIRST_DELAY)
             while not self._stop.is_set():
                 self.purge_now()
                 self._stop.wait(every_seconds)

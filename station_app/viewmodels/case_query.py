@@ -220,13 +220,17 @@ class CaseQuery:
             for preset, test in tests.items():
                 if test(s):
                     hits[preset].append((key, s))
+        # 已超期 and 即将到期 judge the same candidates (open, with a promised date): rows built once
+        judged = {p: hits[p] for p in CALENDAR_PRESETS}
+        shared = dict(pair for pairs in judged.values() for pair in pairs)
+        rows = {r.id: r for r in index.rows(shared.items(), today, calendar, sets)}
         counts: dict[str, int] = {}
         for preset in PRESETS:
             if preset in ("sync_pending", "rejected"):
                 counts[preset] = len(index.select(LIVE, sets[0] if preset == "sync_pending" else sets[1]))
             elif preset in CALENDAR_PRESETS:
-                rows = index.rows(hits[preset], today, calendar, sets)
-                counts[preset] = sum(preset_matches(preset, r, today, calendar) for r in rows)
+                candidates = [rows[k] for k, _s in judged[preset] if k in rows]
+                counts[preset] = sum(preset_matches(preset, r, today, calendar) for r in candidates)
             else:
                 counts[preset] = len(hits[preset])
         return counts
