@@ -457,7 +457,7 @@ class DocumentStore:
             summaries={c: dict(m) for c, m in self.meta.items() if m},
         )
 
-    def encode_checkpoint(self, state: checkpoint.State) -> bytes:
+    def encode_checkpoint(self, state: checkpoint.State) -> Iterator[bytes]:
         return checkpoint.encode(state, self._ikey, self.store_id)
 
     def pin_checkpoint(self, state: checkpoint.State) -> bool:

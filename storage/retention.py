@@ -29,7 +29,7 @@ from typing import Any
 
 from casework.case_summary import summarise_case
 from storage.audit import utc_now_iso
-from storage.docstore import Doc, Summarizer, blob_refs
+from storage.docstore import Doc, blob_refs
 from storage.store import StationStore, Transaction
 
 log = logging.getLogger("storage.retention")
@@ -119,18 +119,10 @@ class PurgeReport:
     deleted_quarantine: int = 0
 
 
-#: what retention keeps of each center confirmation, so finding due cases decrypts none of them
-CONFIRMATION_SUMMARY = Summarizer(
-    CONFIRMATIONS, 1, lambda doc, _token: {"confirmed_at": str(doc.get("confirmed_at") or "")}
-)
-
-
-def _confirmations(store: StationStore) -> dict[str, str]:
-    """case id -> confirmed_at of every center confirmation, from the summaries (the first run after an
-    upgrade computes them once; the next compaction stores them)."""
-    if store.summarizer(CONFIRMATIONS) is None:
-        store.register_summarizer(CONFIRMATION_SUMMARY)
-    return {k: str(m.get("confirmed_at") or "") for k, m in store.summaries(CONFIRMATIONS).items()}
+def _confirmed_at(store: StationStore, key: str) -> str | None:
+    doc = store.get(CONFIRMATIONS, key)
+    at = doc.get("confirmed_at") if doc else None
+    return at if isinstance(at, str) else None
 
 
 def _case_summaries(store: StationStore) -> dict[str, dict[str, Any]] | None:
@@ -142,19 +134,30 @@ def _case_summaries(store: StationStore) -> dict[str, dict[str, Any]] | None:
     return store.summaries(CASES)
 
 
-def _due_ids(store: StationStore, confirmed: dict[str, str], now: dt.datetime, days: int) -> list[str]:
+def _due_ids(store: StationStore, now: dt.datetime, days: int) -> list[tuple[str, str]]:
+    """(case id, confirmed_at) of every due case. Which cases have a confirmation is in the index (no
+    decryption); a confirmation is read only for a case already final for ``days``."""
     limit = dt.timedelta(days=days)
+    confirmed = set(store.keys_of(CONFIRMATIONS))
+    out: list[tuple[str, str]] = []
     summaries = _case_summaries(store)
     if summaries is None:  # streamed: one journal record at a time, only the ids of due cases are kept
-        wrapped = {k: {"confirmed_at": v} for k, v in confirmed.items()}
-        return [k for k, d in store.iter_items(CASES) if due(d, wrapped.get(k), now, days)]
-    out = []
+        for key, doc in store.iter_items(CASES):
+            if key in confirmed and due(doc, {"confirmed_at": "0001-01-01T00:00:00Z"}, now, days):
+                at = _confirmed_at(store, key)
+                if at is not None and due(doc, {"confirmed_at": at}, now, days):
+                    out.append((key, at))
+        return out
     for key, m in summaries.items():
         if m.get("purged") or m.get("status") not in FINAL_STATUSES or key not in confirmed:
             continue
-        final_at, at = _parse(m.get("final_at")), _parse(confirmed[key])
-        if final_at is not None and at is not None and now - max(final_at, at) >= limit:
-            out.append(key)
+        final_at = _parse(m.get("final_at"))
+        if final_at is None or now - final_at < limit:
+            continue
+        at = _confirmed_at(store, key)
+        parsed = _parse(at)
+        if at is not None and parsed is not None and now - parsed >= limit:
+            out.append((key, at))
     return out
 
 
@@ -208,21 +211,19 @@ def purge_expired(
     store's mutex only to begin and to finish); a crash part-way leaves some cases purged and the rest
     untouched, and unreferenced blobs are collected by the next run. Memory stays bounded at any store
     size: candidates come from the summaries (or, without them, one journal record at a time), and only
-    their ids are kept."""
+    their ids are kept; a center confirmation is read only for a case that has been final long enough."""
     now = now or dt.datetime.fromtimestamp(store.clock(), dt.UTC)
     days = store.options.retention_days if days is None else days
     purged_at = utc_now_iso(now.timestamp())
     report = PurgeReport()
-    confirmed = _confirmations(store)
-    due_ids = _due_ids(store, confirmed, now, days)
+    due_cases = _due_ids(store, now, days)
     candidate_blobs: set[str] = set()
-    for i in range(0, len(due_ids), BATCH):
+    for i in range(0, len(due_cases), BATCH):
         done = []
         with store.transaction(actor=actor, action="retention.purge") as tx:
-            for case_id in due_ids[i : i + BATCH]:
+            for case_id, at in due_cases[i : i + BATCH]:
                 doc = store.get(CASES, case_id)
-                at = confirmed.get(case_id)
-                if doc is None or at is None or not due(doc, {"confirmed_at": at}, now, days):
+                if doc is None or not due(doc, {"confirmed_at": at}, now, days):
                     continue  # changed since it was found
                 candidate_blobs |= blob_refs(doc)
                 tx.put(CASES, case_id, tombstone(doc, confirmed_at=at, purged_at=purged_at))

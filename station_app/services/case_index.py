@@ -36,7 +36,6 @@ from casework.catalog import Catalog
 from casework.workdays import WorkCalendar
 from station_app.services.cases import CaseRow
 from storage.docstore import Summarizer
-from storage.retention import CONFIRMATION_SUMMARY
 from storage.store import StationStore
 from storage.tinydb_layer import SummaryIndex
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
@@ -57,10 +56,9 @@ CASE_SUMMARIZER = Summarizer(case_summary.COLLECTION, case_summary.VERSION, case
 
 
 def register_summarizers(store: StationStore) -> None:
-    """What every station process registers before unlocking: the case summaries (lists, tiles, search)
-    and the center confirmations' (retention). ``verify`` then checks them against the documents."""
+    """What every station process registers before unlocking: the case summaries (lists, tiles, search,
+    retention). ``verify`` then checks them against the documents."""
     store.register_summarizer(CASE_SUMMARIZER)
-    store.register_summarizer(CONFIRMATION_SUMMARY)
 
 
 Row = Mapping[str, Any]

@@ -85,13 +85,11 @@ def test_scan_reused_by_a_new_case_in_flight_is_kept(tmp_path):
 
 
 def register_summarizers(store) -> None:
-    """The station's case summaries (and retention's own confirmation summaries)."""
+    """The station's case summaries."""
     from casework.case_summary import VERSION, summarise_case
     from storage import Summarizer
-    from storage.retention import CONFIRMATION_SUMMARY
 
     store.register_summarizer(Summarizer("cases", VERSION, summarise_case))
-    store.register_summarizer(CONFIRMATION_SUMMARY)
 
 
 def _station_case(i: int, status: str, closed_at: str) -> dict[str, object]:
@@ -137,8 +135,13 @@ def test_summaries_find_the_same_due_cases_as_reading_every_case(tmp_path):
 
             s.docs.get = counting  # type: ignore[method-assign]
         results[mode] = purge_expired(s, now=NOW).purged_cases
-        if mode == "summaries":
+        if mode == "summaries":  # only what is purged, and the confirmations of cases final long enough
             assert {r for r in reads if r.startswith("cases/")} == {"cases/k0", "cases/k3"}
+            assert {r for r in reads if r.startswith("center_confirmations/")} <= {
+                "center_confirmations/k0",
+                "center_confirmations/k3",
+                "center_confirmations/k1",
+            }
         assert verify_store(s).ok
         s.close()
     assert sorted(results["streamed"]) == sorted(results["summaries"]) == ["k0", "k3"]
