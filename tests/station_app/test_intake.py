@@ -38,7 +38,7 @@ def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(s
     assert deferrable, "the 出生一件事 sample has a 容缺 material"
     for r in rows:
         if r.necessity is Necessity.DEFERRABLE:
-            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date())
+            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date(r.code))
         elif r.necessity is Necessity.REQUIRED:
             vm.attach(r.code, f"{r.code}.png", qr_png("scan of " + r.code))
     assert vm.review_problems() == []
@@ -98,7 +98,7 @@ def test_draft_survives_restart_encrypted(station, cases, tmp_path):
     again.close()
 
 
-def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, cases):
+def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(at_china_hour, station, cases):
     catalog = station.catalog()
     in_bundles = {c for b in catalog.bundles for c in b.item_codes}
     loose = [
@@ -112,7 +112,7 @@ def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, ca
     for item in data["items"]:
         if item["code"] == cancel.code:
             item["status"] = "cancelled"
-            item["effective_to"] = "2099-01-01"
+            item["effective_to"] = clock.china_today().isoformat()  # cancelled from today on
         if item["code"] == change.code:
             item["promised_limit"] = {"amount": item["promised_limit"]["amount"] + 5, "unit": "工作日"}
             item["materials"] = item["materials"][1:]
