@@ -436,8 +436,6 @@ def correction_receipt(
     rows = tuple(_change_row(case, catalog, c) for c in correction.dates)
     table = (("事项", "原承诺办结日期", "更正后承诺办结日期"), *rows)
     provisional = any(c.new_provisional for c in correction.dates)
-    own = correction.promised
-    now_text = _dated(own.new, own.new_provisional) if own is not None else rows[0][2]
     fields = (
         ("原受理凭证编号", document_number(DocumentKind.RECEIPT, case.number)),
         ("原受理日期", _cn_date(clock.china_date(accepted_at))),
@@ -445,7 +443,6 @@ def correction_receipt(
             "更正原因",
             f"区政务服务中心发布节假日安排（第{correction.to_version}版），承诺办结日期按工作日重新计算",
         ),
-        ("更正后承诺办结日期", now_text),
     )
     paragraphs = [
         "本凭证为更正凭证，仅更正上表所列承诺办结日期；原受理凭证的其他内容不变，请与原受理凭证一并保存。",

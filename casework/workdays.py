@@ -218,7 +218,7 @@ class WorkCalendar:
     count), and every calendar built from the same tables shares it process-wide. After that
     :meth:`is_working_day` is a lookup, :meth:`working_days_between` a subtraction and
     :meth:`add_working_days` a binary search, so a list that counts working days for every row of a year's
-    cases costs little more than reading them (``bench/calendar.py``).
+    cases costs little more than reading them (``bench/workdays.py``).
     """
 
     tables: Mapping[int, HolidayTable] = field(default_factory=dict)

@@ -262,9 +262,6 @@ class CaseScreen(Screen):
         ]
         if self.error:
             parts.append(ui.error(self.error))
-        if c.promised_date is not None:
-            promised = c.promised_date.isoformat()
-            parts.append(ft.Semantics(identifier=f"case-promised-{promised}", label=promised))
         if self.corrections:
             parts.append(self._correction_card())
         parts += self._actions()
@@ -429,8 +426,9 @@ class CaseScreen(Screen):
             )
             new = change.new.isoformat() + (t("cases.provisional_tag") if change.new_provisional else "")
             lines.append(ui.text(t("cases.correction_line", name=label, old=old, new=new)))
+        now = self.case.promised_date.isoformat() if self.case and self.case.promised_date else "none"
         return ft.Semantics(
-            identifier=f"case-corrected-{latest.to_version}",
+            identifier=f"case-corrected-{latest.to_version}-{now}",
             content=ui.card(
                 ui.heading(t("cases.correction_heading", v=latest.to_version)),
                 *lines,

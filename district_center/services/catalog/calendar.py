@@ -182,10 +182,12 @@ def publish_tables(
     actor: str,
     now: datetime | None = None,
     valid_days: int = DEFAULT_VALID_DAYS,
+    moved: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Publish ``tables`` (replacing those years) together with every year published before; returns the
     signed envelope dict. In the same transaction every open case gets its promised dates recomputed under
-    the new calendar (one audit entry and one ``deadline_changed`` feed event per case whose dates moved)."""
+    the new calendar (one audit entry and one ``deadline_changed`` feed event per case whose dates moved);
+    ``moved``, when given, receives their ``casework.deadlines.Recomputed`` changes."""
     from district_center.services.cases.recompute import recompute_open_cases  # cases import this module
 
     if not tables:
@@ -220,7 +222,9 @@ def publish_tables(
         for row in s.scalars(select(HolidayCalendar)).all():
             row.document = envelope
         calendar = WorkCalendar.of(current.values(), version + 1)
-        moved = recompute_open_cases(s, calendar, previous=previous, actor=actor, at=now)
+        changes = recompute_open_cases(s, calendar, previous=previous, actor=actor, at=now)
+        if moved is not None:
+            moved.extend(changes)
         audit(
             s,
             actor,
@@ -228,6 +232,6 @@ def publish_tables(
             f"calendar:{version + 1}",
             years=sorted(t.year for t in tables),
             key_id=keys.key_id,
-            cases_moved=len(moved),
+            cases_moved=len(changes),
         )
     return envelope
