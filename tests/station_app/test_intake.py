@@ -29,7 +29,7 @@ def fill_applicant(vm: IntakeViewModel) -> None:
     vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="阎良区")
 
 
-def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(station, cases):
+def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(at_china_hour, station, cases):
     vm = start(station, cases, "YJS-CS")
     fill_applicant(vm)
     assert vm.applicant_problems() == []
