@@ -360,9 +360,8 @@ class StationSyncStore:
         except (CaseError, ValueError, KeyError, TypeError):
             log.warning("case %s: could not record delivery locally", case_id)
             return
-        out = case.to_dict()
-        if "_feed_seq" in doc:
-            out["_feed_seq"] = doc["_feed_seq"]
+        # the fields the sync layer keeps on the stored document (_feed_seq, _deadline_corrections …) stay
+        out = {**{k: v for k, v in doc.items() if k.startswith("_")}, **case.to_dict()}
         tx.put(CASES, case_id, out)
 
     def confirm_final(self, case_id: str) -> None:
