@@ -13,9 +13,9 @@ seed 001 items 26–27):
 
 * a 必要 material must be verified in the original (原件核验), obtained by 数据共享 when the catalog says it
   can be, or replaced by 告知承诺 when both the material and the item allow it;
-* a 容缺后补 material may in addition be accepted as 容缺 with a due date from today up to the promised date
-  of the items that need it (:func:`deferral_window`; the default is the earlier of five working days and
-  that promised date, :func:`default_deferral_due`);
+* a 容缺后补 material may in addition be accepted as 容缺 with a due date from today up to the case's
+  promised date (:func:`deferral_window`; the default is the earlier of five working days and that date,
+  :func:`default_deferral_due`);
 * a 非必要 material may be missing;
 * every item must be in force on the day (:meth:`casework.catalog.Item.in_force`): not before its 生效日期,
   and up to the day before a cancellation takes effect. The district center checks the same rule on the
@@ -108,26 +108,25 @@ DEFERRAL_WORKING_DAYS = 5
 
 
 def deferral_window(
-    case: Case, catalog: CatalogLike, calendar: WorkCalendar, material_code: str, today: dt.date
+    case: Case, catalog: CatalogLike, calendar: WorkCalendar, today: dt.date
 ) -> tuple[dt.date, dt.date]:
-    """(earliest, latest) 容缺 due date of a material accepted today: from today to the promised date of the
-    items that need it (the earliest of them, for a 一件事), counted from today on ``calendar``. For 代收 the
-    real clock starts later at the jurisdiction; counting from today keeps the date safely inside it."""
-    limits = [
-        it.promised_limit
-        for it in case_items(case, catalog)
-        if any(m.code == material_code for m in it.materials)
-    ] or [it.promised_limit for it in case_items(case, catalog)]
-    latest = min(calendar.deadline_for(today, limit).date for limit in limits)
-    return today, latest
+    """(earliest, latest) 容缺 due date of a material accepted today: from today to the case's promised date
+    counted from today on ``calendar`` (a 一件事: the bundle's own promise, else the latest of its items, as
+    :func:`set_promised_dates` would set it). For 代收 the real clock starts later at the jurisdiction;
+    counting from today keeps the date safely inside it."""
+    if case.item_code is not None:
+        basis = DeadlineBasis(today, catalog.item(case.item_code).promised_limit)
+    else:
+        assert case.bundle_code is not None
+        limits = {it.code: it.promised_limit for it in case_items(case, catalog)}
+        basis = DeadlineBasis(today, catalog.bundle(case.bundle_code).promised_limit, limits)
+    return today, promised_dates(basis, calendar)[0].date
 
 
-def default_deferral_due(
-    case: Case, catalog: CatalogLike, calendar: WorkCalendar, material_code: str, today: dt.date
-) -> dt.date:
+def default_deferral_due(case: Case, catalog: CatalogLike, calendar: WorkCalendar, today: dt.date) -> dt.date:
     """The 容缺 due date the form proposes: the earlier of :data:`DEFERRAL_WORKING_DAYS` working days and the
     latest date :func:`deferral_window` allows (a 即办件: today)."""
-    _, latest = deferral_window(case, catalog, calendar, material_code, today)
+    _, latest = deferral_window(case, catalog, calendar, today)
     return min(calendar.add_working_days(today, DEFERRAL_WORKING_DAYS).date, latest)
 
 
@@ -147,7 +146,7 @@ def _deferral_problem(
             {"name": m.name, "due": due.isoformat(), "today": today.isoformat()},
         )
     if calendar is not None:
-        _, latest = deferral_window(case, catalog, calendar, m.code, today)
+        _, latest = deferral_window(case, catalog, calendar, today)
         if due > latest:
             params = {"name": m.name, "due": due.isoformat(), "promised": latest.isoformat()}
             return messages.text("acceptance.deferred_due_after_promise", params)

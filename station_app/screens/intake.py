@@ -513,8 +513,8 @@ class IntakeScreen(Screen):
     async def defer(self, code: str) -> None:
         assert self.vm is not None
         vm = self.vm
-        default = await asyncio.to_thread(vm.default_due_date, code)
-        earliest, latest = await asyncio.to_thread(vm.deferral_window, code)
+        default = await asyncio.to_thread(vm.default_due_date)
+        earliest, latest = await asyncio.to_thread(vm.deferral_window)
         field = self.ui.field(t("intake.due_label"), value=default, hint="YYYY-MM-DD")
         window = t("intake.defer_window", earliest=earliest.isoformat(), latest=latest.isoformat())
 

@@ -238,7 +238,11 @@ class CaseService:
                 name = (
                     catalog.item(case.item_code) if case.item_code else catalog.bundle(case.bundle_code)
                 ).name
-        status = overdue_status(case, calendar or self.calendar, today)
+        try:
+            status = overdue_status(case, calendar or self.calendar, today)
+            state, due = status.state.value, status.due
+        except ValueError:  # a date no calendar can count from: the row still shows, without a state
+            state, due = "", None
         deferred = any(due is not None and due < today for _code, due in pending_deferred(case))
         taken = case.entered_at(CaseStatus.ACCEPTED) or case.entered_at(CaseStatus.COLLECTED)
         return CaseRow(
@@ -249,11 +253,11 @@ class CaseService:
             case.status,
             case.created_at,
             case.promised_date,
-            status.state.value,
+            state,
             sync,
             deferred,
             acceptance_day(case) if taken else None,
-            status.due,
+            due,
             case.promised_date_provisional,
             corrected,
         )

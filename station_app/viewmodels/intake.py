@@ -370,22 +370,21 @@ class IntakeViewModel:
         st["due_date"] = due_date if how is Satisfaction.DEFERRED else ""
         st["commitment_confirmed"] = commitment_confirmed if how is Satisfaction.COMMITMENT else False
 
-    def deferral_window(self, code: str) -> tuple[dt.date, dt.date]:
-        """(earliest, latest) 容缺 due date of material ``code`` accepted today: today up to the promised
-        date of the items that need it, on the station's (district's) calendar."""
+    def deferral_window(self) -> tuple[dt.date, dt.date]:
+        """(earliest, latest) 容缺 due date of a material accepted today: today up to the case's promised
+        date, on the station's (district's) calendar."""
         case = self.build_case(number="000000-000-00000")
-        return deferral_window(case, self.catalog, self.cases.calendar, code, clock.china_today())
+        return deferral_window(case, self.catalog, self.cases.calendar, clock.china_today())
 
-    def default_due_date(self, code: str) -> str:
+    def default_due_date(self) -> str:
         """The 容缺 due date the form proposes: five working days, or the promised date if that is earlier
         (a 即办件: today)."""
         case = self.build_case(number="000000-000-00000")
-        due = default_deferral_due(case, self.catalog, self.cases.calendar, code, clock.china_today())
-        return due.isoformat()
+        return default_deferral_due(case, self.catalog, self.cases.calendar, clock.china_today()).isoformat()
 
     def deferral_problem(self, code: str, due: dt.date) -> str | None:
         """What is wrong with ``due`` as the 容缺 due date of ``code`` (a message for the form), or None."""
-        earliest, latest = self.deferral_window(code)
+        earliest, latest = self.deferral_window()
         name = next((m.name for m in self.catalog_materials() if m.code == code), code)
         if due < earliest:
             params = {"name": name, "due": due.isoformat(), "today": earliest.isoformat()}

@@ -234,16 +234,13 @@ def test_deferral_dates_run_from_today_to_the_promised_date(at_china_hour: dt.da
     today, at = clock.china_today(), clock.now()
     catalog = with_limit(CATALOG, ITEM_A.code, 3)
     case = new_case(at=at)
-    earliest, latest = deferral_window(case, catalog, BUILTIN, HOUSEHOLD.code, today)
+    earliest, latest = deferral_window(case, catalog, BUILTIN, today)
     assert earliest == today and latest == BUILTIN.add_working_days(today, 3).date
-    assert default_deferral_due(case, catalog, BUILTIN, HOUSEHOLD.code, today) == latest  # 3 < 5 days
+    assert default_deferral_due(case, catalog, BUILTIN, today) == latest  # 3 < 5 days
     long = with_limit(CATALOG, ITEM_A.code, 20)
-    assert (
-        default_deferral_due(case, long, BUILTIN, HOUSEHOLD.code, today)
-        == BUILTIN.add_working_days(today, 5).date
-    )
+    assert default_deferral_due(case, long, BUILTIN, today) == BUILTIN.add_working_days(today, 5).date
     instant = with_limit(CATALOG, ITEM_A.code, 0)
-    assert default_deferral_due(case, instant, BUILTIN, HOUSEHOLD.code, today) == today  # 即办件
+    assert default_deferral_due(case, instant, BUILTIN, today) == today  # 即办件
 
     def problems(due: dt.date) -> list[str]:
         c = complete(new_case(at=at), at, deferred_due=due)

@@ -38,7 +38,7 @@ def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(a
     assert deferrable, "the 出生一件事 sample has a 容缺 material"
     for r in rows:
         if r.necessity is Necessity.DEFERRABLE:
-            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date(r.code))
+            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date())
         elif r.necessity is Necessity.REQUIRED:
             vm.attach(r.code, f"{r.code}.png", qr_png("scan of " + r.code))
     assert vm.review_problems() == []
