@@ -53,6 +53,7 @@ __all__ = [
     "can_accept",
     "case_items",
     "case_materials",
+    "catalog_basis",
     "default_deferral_due",
     "deferral_window",
     "issue_notice",
@@ -114,13 +115,17 @@ def deferral_window(
     counted from today on ``calendar`` (a 一件事: the bundle's own promise, else the latest of its items, as
     :func:`set_promised_dates` would set it). For 代收 the real clock starts later at the jurisdiction;
     counting from today keeps the date safely inside it."""
+    return today, promised_dates(catalog_basis(case, catalog, today), calendar)[0].date
+
+
+def catalog_basis(case: Case, catalog: CatalogLike, start: dt.date) -> DeadlineBasis:
+    """What the case's promised dates count from ``start`` by the catalog: the item's 承诺办结时限, or the
+    bundle's own (``None``: the latest of its items) and each item's."""
     if case.item_code is not None:
-        basis = DeadlineBasis(today, catalog.item(case.item_code).promised_limit)
-    else:
-        assert case.bundle_code is not None
-        limits = {it.code: it.promised_limit for it in case_items(case, catalog)}
-        basis = DeadlineBasis(today, catalog.bundle(case.bundle_code).promised_limit, limits)
-    return today, promised_dates(basis, calendar)[0].date
+        return DeadlineBasis(start, catalog.item(case.item_code).promised_limit)
+    assert case.bundle_code is not None
+    limits = {it.code: it.promised_limit for it in case_items(case, catalog)}
+    return DeadlineBasis(start, catalog.bundle(case.bundle_code).promised_limit, limits)
 
 
 def default_deferral_due(case: Case, catalog: CatalogLike, calendar: WorkCalendar, today: dt.date) -> dt.date:
@@ -340,12 +345,7 @@ def set_promised_dates(
     received a 代收 file), with what they count (``start``, the catalog's 承诺办结时限 of the item, or of the
     bundle and each of its items) and ``calendar.version``. A newer calendar later moves them through
     :func:`casework.deadlines.recompute_deadlines`, from that same basis."""
-    if case.item_code is not None:
-        basis = DeadlineBasis(start, catalog.item(case.item_code).promised_limit)
-    else:
-        assert case.bundle_code is not None
-        limits = {it.code: it.promised_limit for it in case_items(case, catalog)}
-        basis = DeadlineBasis(start, catalog.bundle(case.bundle_code).promised_limit, limits)
+    basis = catalog_basis(case, catalog, start)
     deadline, items = promised_dates(basis, calendar)
     for code, d in items.items():
         case.set_promised_date(d.date, d.provisional, at=at, item_code=code)
