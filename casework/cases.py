@@ -67,6 +67,7 @@ from casework.caseparts import (
     uuid7,
 )
 from casework.identity import Agent, Applicant
+from casework.timelimit import TimeLimit
 
 __all__ = [
     "DECIDED",
@@ -271,6 +272,7 @@ class SubCase:
     result: CaseResult | None = None
     promised_date: dt.date | None = None
     promised_date_provisional: bool = False
+    promised_limit: TimeLimit | None = None  # the item's 承诺办结时限 the date counts (set at 受理)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -280,6 +282,7 @@ class SubCase:
             "result": None if self.result is None else self.result.to_dict(),
             "promised_date": date_out(self.promised_date),
             "promised_date_provisional": self.promised_date_provisional,
+            "promised_limit": limit_out(self.promised_limit),
         }
 
     @classmethod
@@ -292,7 +295,27 @@ class SubCase:
             None if result is None else CaseResult.from_dict(result),
             date_in(d.get("promised_date")),
             bool_field(d, "promised_date_provisional"),
+            limit_in(d.get("promised_limit")),
         )
+
+
+def limit_out(limit: TimeLimit | None) -> dict[str, int | str] | None:
+    return None if limit is None else limit.to_dict()
+
+
+def limit_in(value: object) -> TimeLimit | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a time limit {{amount, unit}}, got {value!r}")
+    return TimeLimit.from_dict(value)
+
+
+def _int_field(d: Mapping[str, Any], key: str, default: int = 0) -> int:
+    v = d.get(key, default)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ValueError(f"{key!r} must be an integer, got {type(v).__name__}")
+    return v
 
 
 # ------------------------------------------------------------------------------------------------ the case
@@ -300,7 +323,15 @@ class SubCase:
 
 @dataclass(slots=True)
 class Case:
-    """办件. Create with :meth:`new`; change status only with :meth:`transition` / :meth:`transition_sub`."""
+    """办件. Create with :meth:`new`; change status only with :meth:`transition` / :meth:`transition_sub`.
+
+    The promised date carries what it was computed from (:mod:`casework.deadlines`): ``clock_start`` (the 受理
+    day, or for 代收 the day the jurisdiction received the file), ``promised_limit`` (the 承诺办结时限
+    counted; ``None`` on a 一件事 without its own promise: the latest of its items' dates) and
+    ``calendar_version``
+    (the district calendar version it was computed with; ``0``: the built-in tables). Documents written
+    before these fields existed load with ``None`` / ``0``.
+    """
 
     id: str
     number: str
@@ -319,6 +350,9 @@ class Case:
     pickup: Pickup = field(default_factory=Pickup)
     promised_date: dt.date | None = None
     promised_date_provisional: bool = False
+    clock_start: dt.date | None = None
+    promised_limit: TimeLimit | None = None
+    calendar_version: int = 0
     rating: Rating | None = None
     result: CaseResult | None = None
     supplements: list[SupplementRequest] = field(default_factory=list)
@@ -572,6 +606,25 @@ class Case:
             sub.promised_date, sub.promised_date_provisional = date, provisional
         self._touch(at)
 
+    def set_deadline_basis(
+        self,
+        *,
+        start: dt.date,
+        limit: TimeLimit | None,
+        item_limits: Mapping[str, TimeLimit] | None = None,
+        calendar_version: int,
+        at: dt.datetime,
+    ) -> None:
+        """Record what the promised dates count from: the clock start, the 承诺办结时限 of the case (and of
+        each sub-case, ``item_limits``) and the calendar version the dates are computed with. Use
+        :func:`casework.deadlines.recompute_deadlines` (or ``acceptance.set_promised_dates``) rather than
+        calling this directly: it keeps the dates and their basis together."""
+        at = require_utc(at, "at")
+        self.clock_start, self.promised_limit, self.calendar_version = start, limit, calendar_version
+        for code, item_limit in (item_limits or {}).items():
+            self.sub_case(code).promised_limit = item_limit
+        self._touch(at)
+
     def set_result(self, result: CaseResult, *, at: dt.datetime, item_code: str | None = None) -> None:
         """Attach the 办结结果 once the case (or sub-case) is decided."""
         at = require_utc(at, "at")
@@ -615,6 +668,9 @@ class Case:
             "pickup": self.pickup.to_dict(),
             "promised_date": date_out(self.promised_date),
             "promised_date_provisional": self.promised_date_provisional,
+            "clock_start": date_out(self.clock_start),
+            "promised_limit": limit_out(self.promised_limit),
+            "calendar_version": self.calendar_version,
             "rating": None if self.rating is None else self.rating.to_dict(),
             "result": None if self.result is None else self.result.to_dict(),
             "supplements": [s.to_dict() for s in self.supplements],
@@ -649,6 +705,9 @@ class Case:
             pickup=Pickup.from_dict(d["pickup"]),
             promised_date=date_in(d.get("promised_date")),
             promised_date_provisional=bool_field(d, "promised_date_provisional"),
+            clock_start=date_in(d.get("clock_start")),
+            promised_limit=limit_in(d.get("promised_limit")),
+            calendar_version=_int_field(d, "calendar_version"),
             rating=None if rating is None else Rating.from_dict(rating),
             result=None if result is None else CaseResult.from_dict(result),
             supplements=[SupplementRequest.from_dict(s) for s in list_field(d, "supplements")],

@@ -39,6 +39,10 @@ class SyncView:
     notice_keys: list[str] = field(default_factory=list)
     unread_notices: int = 0
     catalog_change: dict[str, Any] = field(default_factory=dict)
+    calendar_version: int = 0
+    calendar_years: str = ""
+    calendar_moved: list[tuple[str, str, str]] = field(default_factory=list)  # (case id, number, line)
+    calendar_moved_count: int = 0
 
 
 def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
@@ -74,6 +78,7 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
     )
     if store is not None:
         v.catalog_change = store.get("settings", "catalog_changes") or {}
+        calendar_notice(v, store.get("sync_state", "calendar_notice") or {})
     if with_queue and store is not None:
         for key, doc in store.items("outbox"):
             case = doc.get("case", {})
@@ -107,6 +112,39 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
             v.notices.append(t("sync.notice_unread", line=line) if is_unread_notice(doc) else line)
             v.notice_keys.append(key)
     return v
+
+
+def _moved_line(entry: dict[str, Any]) -> str:
+    """ "2026-12-31（暂定）→ 2027-01-04" for the case's own date (else its first moved item, else the 限时
+    due day)."""
+    from casework.deadlines import Recomputed
+
+    change = Recomputed.from_dict(entry)
+    first = change.promised or (change.dates[0] if change.dates else None)
+    if first is None:
+        before = change.due_before.isoformat() if change.due_before else "-"
+        after = change.due_after.isoformat() if change.due_after else "-"
+        return t("sync.calendar_due_line", old=before, new=after)
+    old = (first.old.isoformat() if first.old else "-") + (
+        t("cases.provisional_tag") if first.old_provisional else ""
+    )
+    new = first.new.isoformat() + (t("cases.provisional_tag") if first.new_provisional else "")
+    return t("sync.calendar_line", old=old, new=new)
+
+
+def calendar_notice(v: SyncView, notice: dict[str, Any]) -> None:
+    """The last calendar's notice (``sync_state/calendar_notice``, written in the commit that applied it):
+    its version and years, and every open case whose promised date moved."""
+    if not notice:
+        return
+    v.calendar_version = int(notice.get("version", 0))
+    v.calendar_years = "、".join(str(y) for y in notice.get("years", []))
+    v.calendar_moved_count = int(notice.get("moved_count", 0))
+    for entry in notice.get("moved", []):
+        if isinstance(entry, dict):
+            v.calendar_moved.append(
+                (str(entry.get("case_id", "")), str(entry.get("number", "")), _moved_line(entry))
+            )
 
 
 def mark_notices_seen(runtime: Any, keys: list[str], actor: str) -> int:

@@ -161,7 +161,7 @@ def test_published_catalog_refuses_unknown_and_cancelled_items(center, new_stati
     unknown = push(http, make_case(st, item_code="9" * 33))[0]
     assert unknown["status"] == "rejected" and "事项清单中没有" in unknown["reason"]
     gone = push(http, make_case(st, item_code=cancelled["code"]))[0]
-    assert gone["status"] == "rejected" and "已取消" in gone["reason"]
+    assert gone["status"] == "rejected" and "2026-11-01 起取消" in gone["reason"]
     import datetime as dt
 
     before_cancel = make_case(st, item_code=cancelled["code"], at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC))

@@ -43,6 +43,7 @@ from casework.cases import (
 )
 from casework.catalog import Catalog
 from casework.clock import iso_z
+from casework.deadlines import deadline_payload
 from casework.workdays import WorkCalendar
 from district_center.db.models import CaseRecord, FollowUp, ResultDocument, Station, User
 from district_center.services.audit import audit
@@ -53,7 +54,7 @@ from district_center.services.cases.feed import (
     update_case,
 )
 from district_center.services.cases.merge import is_collected
-from district_center.services.catalog.calendar import MemoCalendar, district_calendar
+from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
 from sync.protocol import EventType
 
@@ -262,9 +263,10 @@ def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
 
 
 def work_calendar(s: Session) -> WorkCalendar:
-    """The district's working-day calendar (its published holiday tables), memoising each day's answer
-    (``catalog_calendar.MemoCalendar``): lists and reports count working days for every row."""
-    return MemoCalendar(district_calendar(s).tables)
+    """The district's working-day calendar (its newest published holiday tables, with their version):
+    lists and reports count working days for every row, which ``WorkCalendar`` memoises per calendar and
+    per day."""
+    return district_calendar(s)
 
 
 def station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
@@ -509,18 +511,11 @@ def accept_for_review(
     payload: dict[str, Any] = {
         "reason": "",
         "clock_started": "代收件属地收件，开始计算办结时限",
-        "promised_date": preview.promised_date.isoformat() if preview.promised_date else None,
-        "promised_date_provisional": preview.promised_date_provisional,
+        **deadline_payload(preview),  # the dates, what they count and the calendar version (the center's)
         **({"item_code": item_code} if item_code else {}),
     }
-    if preview.sub_cases:
-        payload["promised_dates"] = {
-            sub.item_code: {
-                "promised_date": sub.promised_date.isoformat() if sub.promised_date else None,
-                "promised_date_provisional": sub.promised_date_provisional,
-            }
-            for sub in preview.sub_cases
-        }
+    if not preview.sub_cases:
+        payload.pop("promised_dates")
     return _run(
         lambda: update_case(
             s, case_id, change, actor=user.actor, event_type=EventType.STATUS_CHANGED, payload=payload, at=at

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.clock import iso_z
-from casework.workdays import add_working_days
 from district_center.db.models import CaseRecord, FeedEventRecord, Station
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
@@ -253,7 +252,11 @@ def open_followup(
     record = session.get(CaseRecord, case_id)
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
-    due = add_working_days(today or clock.now().date(), working_days).isoformat()
+    due = (
+        district_calendar(session)
+        .add_working_days(today or clock.china_today(), working_days)
+        .date.isoformat()
+    )
     audit(session, actor, "case.followup", f"case:{case_id}", due=due)
     return append_event(
         session,

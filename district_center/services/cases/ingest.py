@@ -10,13 +10,16 @@ the attachment is uploaded).
 Rules, in order: the entry is well formed; the case belongs to this station (or was routed to it); a
 replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
 document parses as a ``casework.cases.Case`` whose id and version match; a new case's item (or bundle) is
-in the published catalog and not cancelled at acceptance time; every attachment it references is held
-complete. A case the center already holds is merged into the center's copy
+in the published catalog and in force on the China day the station accepted it
+(``casework.acceptance.not_in_force``, the rule the station's intake applies); every attachment it
+references is held complete. A case the center already holds is merged into the center's copy
 (``services.merge.merge_station_push``): the center keeps its back-office status and history unless the
 station moves the status forward along a station-side transition; the station's own data is taken. A
 final or station-side terminal status the merge does not take (撤回 after the decision …) is rejected with
 ``code`` ``status_overruled`` and a reason naming the center's status; nothing of that version is stored. A
-new ``queued`` case is recorded ``delivered`` (center side) as it is stored: the receipt is the delivery.
+new ``queued`` case is recorded ``delivered`` (center side) as it is stored: the receipt is the delivery. A
+case whose promised dates were computed under an older calendar than the district's newest is brought to it
+(``casework.deadlines.recompute_deadlines``, as on publication).
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework import clock
+from casework.acceptance import acceptance_day, not_in_force
 from casework.cases import DECIDED, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
+from casework.deadlines import recompute_deadlines
 from casework.workdays import WorkCalendar
 from district_center.db.engine import Database
 from district_center.db.models import Attachment, CaseReceiptRecord, CaseRecord
@@ -137,7 +142,7 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
     """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases."""
     if catalog is None:
         return None, None
-    accepted_on = case.created_at.date()
+    accepted_on = acceptance_day(case)  # the China day of 受理 at the station, not the day it arrives here
     if case.bundle_code:
         try:
             bundle = catalog.bundle(case.bundle_code)
@@ -145,15 +150,18 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
             raise Rejected(f"事项清单中没有编码为 {case.bundle_code} 的一件事，无法接收") from None
         if bundle.status is ItemStatus.CANCELLED:
             raise Rejected(f"一件事“{bundle.name}”已取消（清单之外无审批），不能受理新的办件")
+        refused = not_in_force(case, catalog, accepted_on)
+        if refused:
+            raise Rejected(refused[0])
         return None, None
     code = case.item_code or ""
     try:
         item = catalog.item(code)
     except KeyError:
         raise Rejected(f"事项清单中没有实施编码为 {code} 的事项，请更新事项清单后核对") from None
-    cancelled_by_then = item.effective_to is None or accepted_on >= item.effective_to
-    if item.status is ItemStatus.CANCELLED and cancelled_by_then:
-        raise Rejected(f"事项“{item.name}”已取消（清单之外无审批），不能受理新的办件")
+    refused = not_in_force(case, catalog, accepted_on)
+    if refused:
+        raise Rejected(refused[0])
     return item.department, item.jurisdiction
 
 
@@ -312,6 +320,13 @@ class Ingest:
                     station_status=prep.case.status.value,
                     kept=case.status.value,
                 )
+        today = clock.china_date(self.now)
+        if recompute_deadlines(case, self.calendar, at=self.now, today=today, catalog=catalog):
+            case.version = (
+                entry.version
+            )  # dates computed under an older calendar: the district's newest counts
+            document = case.to_dict()
+            stored_digest = case_digest(document)
         if case.status is CaseStatus.QUEUED:  # the receipt is the delivery: record it as the station will
             case.transition(CaseStatus.DELIVERED, actor="district-center", at=self.now, side=Side.CENTER)
             case.version = entry.version  # the row (and its document) keep the station's version
