@@ -304,7 +304,7 @@ def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetim
     Raises ``CaseError`` if nothing is missing (then the case should be accepted instead)."""
     items = notice_items(case, catalog, today=clock.china_date(at))
     if not items:
-        raise CaseError("材料齐全，无需一次性告知，请直接受理")
+        raise CaseError("case.notice_not_needed")
     case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
     return items
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from casework import clock
 from casework.caseparts import (
     CaseResult,
     MaterialRecord,
@@ -66,6 +67,7 @@ from casework.caseparts import (
     str_field,
     uuid7,
 )
+from casework.errors import DomainError
 from casework.identity import Agent, Applicant
 from casework.timelimit import TimeLimit
 
@@ -99,16 +101,23 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------ errors
 
 
-class CaseError(Exception):
-    """Base of case-rule errors; ``str(e)`` is a Chinese message a worker can act on."""
+class CaseError(DomainError):
+    """Base of case-rule errors: a ``case.*`` code with parameters (statuses as ``*_code`` parameters, so each
+    language words them); ``str(e)`` is the message in the current UI language."""
+
+    code = "case.error"
 
 
 class IllegalTransition(CaseError):
     """A status change the table does not allow (or allows only for the other side)."""
 
+    code = "case.transition.not_allowed"
+
 
 class AlreadyRated(CaseError):
     """好差评 is one rating per case (一事一评)."""
+
+    code = "case.already_rated"
 
 
 # ------------------------------------------------------------------------------------------------ statuses
@@ -135,7 +144,14 @@ class CaseStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status in Chinese (documents and the district's records); the UI words it per language with
+        :attr:`code` (``casework.messages.text(status.code)``)."""
         return _LABELS[self]
+
+    @property
+    def code(self) -> str:
+        """The message-catalog code of the status's name: ``case.status.<value>``."""
+        return f"case.status.{self.value}"
 
 
 _LABELS: dict[CaseStatus, str] = {
@@ -215,17 +231,25 @@ _NEEDS_REASON = frozenset({CaseStatus.REFUSED, CaseStatus.REJECTED, CaseStatus.W
 def _check_transition(frm: CaseStatus, to: CaseStatus, side: Side | None, reason: str) -> Side:
     allowed = TRANSITIONS[frm]
     if to not in allowed:
-        raise IllegalTransition(f"不能从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+        raise IllegalTransition(
+            "case.transition.not_allowed", frm_code=frm.code, to_code=to.code, frm=frm.value, to=to.value
+        )
     sides = allowed[to]
     if side is None:
         if len(sides) != 1:
             raise ValueError(f"side is required for {frm.value} → {to.value} (either side may record it)")
         (side,) = sides
     elif side not in sides:
-        who = "服务站" if side is Side.STATION else "区中心"
-        raise IllegalTransition(f"{who}不能将办件从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+        raise IllegalTransition(
+            "case.transition.side",
+            side_code=f"case.side.{side.value}",
+            frm_code=frm.code,
+            to_code=to.code,
+            frm=frm.value,
+            to=to.value,
+        )
     if to in _NEEDS_REASON and not reason.strip():
-        raise IllegalTransition(f"变为“{to.label}”必须填写原因")
+        raise IllegalTransition("case.transition.reason_required", to_code=to.code)
     return side
 
 
@@ -434,7 +458,7 @@ class Case:
         for sub in self.sub_cases:
             if sub.item_code == item_code:
                 return sub
-        raise KeyError(f"办件 {self.number} 没有事项 {item_code} 的子办件")
+        raise KeyError(f"case {self.number} has no sub-case for item {item_code}")
 
     def material(self, code: str) -> MaterialRecord | None:
         """The recorded material ``code``, or None when nothing was recorded for it yet."""
@@ -470,14 +494,11 @@ class Case:
             raise ValueError("actor is required")
         if self.is_bundle and to in _REVIEW:
             raise IllegalTransition(
-                f"一件事办件的“{to.label}”状态由各子事项决定，请对子事项办理"
-                f"（{self.status.value} → {to.value}）"
+                "case.bundle.decided_by_items", to_code=to.code, frm=self.status.value, to=to.value
             )
         side = _check_transition(self.status, to, side, reason)
         if to is CaseStatus.WITHDRAWN and any(s.status in DECIDED for s in self.sub_cases):
-            raise IllegalTransition(
-                "部分子事项已作出决定，不能撤回整个一件事办件，请对未决定的子事项分别撤回"
-            )
+            raise IllegalTransition("case.bundle.partly_decided")
         record = Transition(self.status, to, actor, at, side, reason)
         if to is CaseStatus.IN_REVIEW and self.status is CaseStatus.SUPPLEMENT_REQUESTED:
             self._mark_supplied(at)
@@ -505,9 +526,9 @@ class Case:
         follows (see the module docstring). Only review states and ``withdrawn`` are allowed here."""
         at = require_utc(at, "at")
         if not self.is_bundle:
-            raise IllegalTransition("单一事项办件没有子办件")
+            raise IllegalTransition("case.bundle.no_sub_cases")
         if to not in _REVIEW and to is not CaseStatus.WITHDRAWN:
-            raise IllegalTransition(f"子办件不能单独变为“{to.label}”，请对整个一件事办件办理")
+            raise IllegalTransition("case.bundle.whole_case_only", to_code=to.code)
         sub = self.sub_case(item_code)
         side = _check_transition(sub.status, to, side, reason)
         record = Transition(sub.status, to, actor, at, side, reason)
@@ -584,7 +605,7 @@ class Case:
             or self.is_final
             or self.status in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER)
         ):
-            raise CaseError(f"办件已“{self.status.label}”，不能再修改材料")
+            raise CaseError("case.materials_locked", status_code=self.status.code)
         at = require_utc(at, "at")
         for i, m in enumerate(self.materials):
             if m.code == record.code:
@@ -630,7 +651,7 @@ class Case:
         at = require_utc(at, "at")
         status = self.status if item_code is None else self.sub_case(item_code).status
         if status not in DECIDED and status not in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER):
-            raise CaseError(f"办件“{status.label}”，尚未作出决定，不能登记结果")
+            raise CaseError("case.result_before_decision", status_code=status.code)
         if item_code is None:
             self.result = result
         else:
@@ -641,9 +662,9 @@ class Case:
         """好差评, once per case (一事一评). Raises :class:`AlreadyRated` the second time and
         :class:`CaseError` for a draft (nothing to rate yet)."""
         if self.rating is not None:
-            raise AlreadyRated(f"办件 {self.number} 已于{self.rating.at:%Y-%m-%d}评价，每件只能评价一次")
+            raise AlreadyRated(number=self.number, day=clock.china_date(self.rating.at).isoformat())
         if self.status is CaseStatus.DRAFT:
-            raise CaseError("办件尚未提交，不能评价")
+            raise CaseError("case.rate_not_submitted")
         at = require_utc(rating.at, "rating.at")
         self.rating = Rating(rating.level, at, rating.reasons, rating.comment)
         self._touch(rating.at)

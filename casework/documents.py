@@ -31,6 +31,7 @@ from casework.acceptance import CatalogLike, case_items, notice_items
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
 from casework.catalog import Item, Jurisdiction
 from casework.deadlines import DateChange, Recomputed
+from casework.errors import DomainError
 from casework.identity import ID_TYPES, mask_id_number
 
 __all__ = [
@@ -45,6 +46,12 @@ __all__ = [
     "one_time_notice",
     "refusal_notice",
 ]
+
+
+class DocumentNotIssuable(DomainError, ValueError):
+    """The case is not in a state this document can be issued for (a ``document.*`` code)."""
+
+    code = "document.not_issuable"
 
 
 class DocumentKind(StrEnum):
@@ -258,7 +265,7 @@ def acceptance_receipt(
     告知承诺 ones marked), the promised date, pickup. Raises ``ValueError`` unless the case was accepted."""
     accepted_at = case.entered_at(CaseStatus.ACCEPTED)
     if accepted_at is None:
-        raise ValueError(f"办件 {case.number} 尚未受理，不能出具受理凭证")
+        raise DocumentNotIssuable("document.receipt_not_accepted", number=case.number)
     items = case_items(case, catalog)
     promise, provisional = _promise_text(case, items)
     owed = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
@@ -297,7 +304,7 @@ def collection_notice(
     ``ValueError`` unless the case was collected."""
     collected_at = case.entered_at(CaseStatus.COLLECTED)
     if collected_at is None:
-        raise ValueError(f"办件 {case.number} 不是代收件，不能出具代收件通知书")
+        raise DocumentNotIssuable("document.collection_not_collected", number=case.number)
     items = case_items(case, catalog)
     promise, provisional = _promise_text(case, items)
     window_rows = [("业务受理通办窗口", station.name), ("业务属地", case.jurisdiction)]
@@ -331,7 +338,7 @@ def one_time_notice(
     today = clock.china_date(issued_at)
     missing = notice_items(case, catalog, today=today)
     if not missing:
-        raise ValueError("材料齐全，无需出具一次性告知书")
+        raise DocumentNotIssuable("document.notice_not_needed")
     names = "、".join(it.name for it in case_items(case, catalog))
     rows = [(str(i), m.name, m.reason, m.how_to_supply) for i, m in enumerate(missing, 1)]
     table = (("序号", "材料名称", "原因", "补正方式"), *rows)
@@ -367,7 +374,7 @@ def refusal_notice(
     within 6 months (行政诉讼法 §46). Raises ``ValueError`` unless the case was refused."""
     refusal = next((t for t in reversed(case.history) if t.to_status is CaseStatus.REFUSED), None)
     if refusal is None:
-        raise ValueError(f"办件 {case.number} 未作不予受理处理，不能出具不予受理通知书")
+        raise DocumentNotIssuable("document.refusal_not_refused", number=case.number)
     body = reconsideration_body or f"{station.district}人民政府"
     names = "、".join(it.name for it in case_items(case, catalog))
     sections = [
@@ -430,9 +437,9 @@ def correction_receipt(
     was accepted and a promised date changed."""
     accepted_at = case.entered_at(CaseStatus.ACCEPTED)
     if accepted_at is None:
-        raise ValueError(f"办件 {case.number} 尚未受理，没有可更正的受理凭证")
+        raise DocumentNotIssuable("document.correction_not_accepted", number=case.number)
     if not correction.dates:
-        raise ValueError(f"办件 {case.number} 的承诺办结日期没有变化，无需更正")
+        raise DocumentNotIssuable("document.correction_unchanged", number=case.number)
     rows = tuple(_change_row(case, catalog, c) for c in correction.dates)
     table = (("事项", "原承诺办结日期", "更正后承诺办结日期"), *rows)
     provisional = any(c.new_provisional for c in correction.dates)
