@@ -22,6 +22,8 @@ from district_center.context import Center
 from district_center.db.engine import Database
 from district_center.logs import install_request_logging
 from district_center.services.attachments.blobstore import EncryptedFileBlobStore, load_or_create_key
+from district_center.services.vault import open_vault
+from district_center.services.vault.legacy import seal_legacy_rows
 from district_center.settings import Settings
 
 BLOB_KEY_FILE = "center-blob.key"
@@ -33,6 +35,8 @@ def open_center(settings: Settings, clock: Callable[[], float] = clock.timestamp
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     if settings.auto_migrate:
         db.upgrade()
+    db.vault = open_vault(settings, db)
+    seal_legacy_rows(db)
     assert settings.blob_dir is not None
     blobs = EncryptedFileBlobStore(settings.blob_dir, load_or_create_key(settings.data_dir / BLOB_KEY_FILE))
     return Center(settings=settings, db=db, blobs=blobs, clock=clock)

@@ -52,6 +52,14 @@ class Settings:
     auto_migrate: bool = True
     log_level: str = "INFO"
     db_pool_size: int = 10
+    kek: str = ""
+    """The key-encryption key as base64 (usually ``CENTER_KEK``); empty: the KEK file."""
+    kek_file: Path | None = None
+    """Default ``<data_dir>/center-kek.key`` (created 0600 on first start)."""
+    kek_previous: str = ""
+    """Comma-separated KEK files retired by a rotation, still accepted until the re-wrap job ran."""
+    kms_hook: str = ""
+    """``module:callable`` returning a KEK object (wrap/unwrap/key_id), e.g. a KMS client adapter."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Unknown keys from the settings file, kept for other components."""
 

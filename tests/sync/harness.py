@@ -203,7 +203,7 @@ class Station:
             "西安市新城区" + "某" * pad,
         )
         case = Case.new(
-            number=f"T{identity.station_no:03d}-{self.counter:06d}",
+            number=f"261120-{identity.station_no:03d}-{self.counter % 100000:05d}",
             station_id=identity.station_id,
             item_code=item_code or self.item_code,
             catalog_version=self.sync_store.catalog_version(),
