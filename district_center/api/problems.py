@@ -55,6 +55,9 @@ DOMAIN_PROBLEMS: dict[str, tuple[int, str]] = {
     "center.upload.chunk_overflow": (400, "chunk_overflow"),
     "center.upload.hash_mismatch": (422, "hash_mismatch"),
     "center.upload.unknown": (404, "attachment_unknown"),
+    "center.publish.validity_not_positive": (400, "bad_validity"),
+    "center.publish.validity_too_long": (400, "bad_validity"),
+    "center.publish.effective_in_past": (400, "bad_validity"),
 }
 _EXTRA_FIELDS = ("received", "size", "limit")
 
