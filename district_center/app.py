@@ -21,10 +21,15 @@ from district_center.api.problems import install_handlers
 from district_center.context import Center
 from district_center.db.engine import Database
 from district_center.logs import install_request_logging
-from district_center.services.attachments.blobstore import EncryptedFileBlobStore, load_or_create_key
-from district_center.services.vault import open_vault
+from district_center.services.attachments.blobstore import (
+    BlobStore,
+    EncryptedFileBlobStore,
+    load_or_create_key,
+)
+from district_center.services.attachments.s3store import open_s3_store
+from district_center.services.vault import Vault, open_vault
 from district_center.services.vault.legacy import seal_legacy_rows
-from district_center.settings import Settings
+from district_center.settings import Settings, SettingsError
 
 BLOB_KEY_FILE = "center-blob.key"
 
@@ -37,9 +42,26 @@ def open_center(settings: Settings, clock: Callable[[], float] = clock.timestamp
         db.upgrade()
     db.vault = open_vault(settings, db)
     seal_legacy_rows(db)
+    return Center(settings=settings, db=db, blobs=open_blob_store(settings, db.vault), clock=clock)
+
+
+def open_blob_store(settings: Settings, vault: Vault, *, kind: str | None = None) -> BlobStore:
+    """The blob store the settings name (``blob_store``: ``local`` or ``s3``; ``kind`` overrides)."""
+    kind = kind or settings.blob_store
+    if kind == "s3":
+        return open_s3_store(
+            vault,
+            endpoint=settings.s3_endpoint,
+            bucket=settings.s3_bucket,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            region=settings.s3_region,
+            prefix=settings.s3_prefix,
+        )
+    if kind != "local":
+        raise SettingsError(f"setting blob_store: cannot use {kind!r} (local or s3)")
     assert settings.blob_dir is not None
-    blobs = EncryptedFileBlobStore(settings.blob_dir, load_or_create_key(settings.data_dir / BLOB_KEY_FILE))
-    return Center(settings=settings, db=db, blobs=blobs, clock=clock)
+    return EncryptedFileBlobStore(settings.blob_dir, load_or_create_key(settings.data_dir / BLOB_KEY_FILE))
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = clock.timestamp) -> FastAPI:
