@@ -9,7 +9,10 @@ encrypted blob store, and includes every router listed in ``district_center.api.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -64,12 +67,29 @@ def open_blob_store(settings: Settings, vault: Vault, *, kind: str | None = None
     return EncryptedFileBlobStore(settings.blob_dir, load_or_create_key(settings.data_dir / BLOB_KEY_FILE))
 
 
+async def _tick_jobs(center: Center) -> None:
+    """Every ``jobs_tick_seconds``: the periodic jobs due now, in a worker thread (``services.jobs``)."""
+    from district_center.services.jobs import run_due_jobs
+
+    while True:
+        await asyncio.sleep(center.settings.jobs_tick_seconds)
+        try:
+            await asyncio.to_thread(run_due_jobs, center)
+        except Exception:  # the database may be briefly unavailable: try again next tick
+            logging.getLogger("district_center.jobs").exception("periodic jobs failed")
+
+
 def create_app(settings: Settings, *, clock: Callable[[], float] = clock.timestamp) -> FastAPI:
     center = open_center(settings, clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(_tick_jobs(center)) if settings.jobs_tick_seconds > 0 else None
         yield
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
         center.db.dispose()
 
     app = FastAPI(

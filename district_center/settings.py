@@ -66,6 +66,12 @@ class Settings:
     s3_secret_key: str = ""
     s3_region: str = "us-east-1"
     s3_prefix: str = ""
+    jobs_tick_seconds: int = 60
+    """How often this instance looks for due periodic jobs (0: never; ``services.jobs``)."""
+    upload_session_days: int = 7
+    """An upload not completed for this many days is dropped by the blob GC job."""
+    instance_name: str = ""
+    """Names this process in ``job_runs`` and logs (default host:pid)."""
     kms_hook: str = ""
     """``module:callable`` returning a KEK object (wrap/unwrap/key_id), e.g. a KMS client adapter."""
     extra: Mapping[str, Any] = field(default_factory=dict)

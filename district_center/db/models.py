@@ -245,6 +245,21 @@ class DataKey(Base):
     rewrapped_at: Mapped[datetime | None]
 
 
+class JobRun(Base):
+    """The last run of one periodic job (migration 0008): several center instances tick, the first to claim
+    a due job runs it (``services.jobs``); ``instance`` says which one, ``result`` what it did (no personal
+    data)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    instance: Mapped[str] = mapped_column(String(100))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]]
+
+
 class FeedEventRecord(Base):
     """One event of one station's feed; ``seq`` is gap-free and commit-ordered per station."""
 
