@@ -45,20 +45,20 @@ from casework import clock  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
 from district_center.db.engine import Database  # noqa: E402
-from district_center.db.models import CaseRecord  # noqa: E402
+from district_center.db.models import CaseReceiptRecord, CaseRecord  # noqa: E402
 from district_center.devtools.pg import private_postgres  # noqa: E402
 from district_center.devtools.server import free_port  # noqa: E402
 from district_center.devtools.station_client import StationAuth  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
-from district_center.services import stations as station_service  # noqa: E402
 from district_center.services.cases.feed import append_event  # noqa: E402
+from district_center.services.stations import registry as station_service  # noqa: E402
 from sync.protocol import canonical_json, case_digest, public_key_b64  # noqa: E402
 
 BATCH = 50
 ITEM = "11610100100933345H200010001000000"
 
 
-def make_case(station_id: str, n: int) -> dict[str, Any]:
+def make_case(station_id: str, n: int, station_no: int = 1) -> dict[str, Any]:
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
     applicant = Applicant(
         ApplicantKind.PERSON,
@@ -69,7 +69,7 @@ def make_case(station_id: str, n: int) -> dict[str, Any]:
         address="陕西省西安市雁塔区某某街道某某社区" + "某某小区" * 95,
     )
     case = Case.new(
-        number=f"261120-001-{n:05d}",
+        number=f"261120-{station_no:03d}-{n % 100000:05d}",
         station_id=station_id,
         catalog_version=1,
         applicant=applicant,
@@ -84,11 +84,16 @@ def make_case(station_id: str, n: int) -> dict[str, Any]:
 
 
 def enroll_direct(db: Database, name: str) -> tuple[str, Ed25519PrivateKey]:
+    sid, key, _no = enroll_numbered(db, name)
+    return sid, key
+
+
+def enroll_numbered(db: Database, name: str) -> tuple[str, Ed25519PrivateKey, int]:
     key = Ed25519PrivateKey.generate()
     with db.session() as s:
         new = station_service.create_station(s, name)
         station_service.enroll(s, new.code, public_key_b64(key), "bench")
-    return new.station_id, key
+    return new.station_id, key, new.station_no
 
 
 def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -127,12 +132,13 @@ def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str
 
 
 def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dict[str, Any]]]:
-    senders = [enroll_direct(db, f"入件站{i}") for i in range(4)]
+    numbered = [enroll_numbered(db, f"入件站{i}") for i in range(4)]
+    senders = [(sid, key) for sid, key, _no in numbered]
     bodies: list[tuple[int, bytes]] = []
     rows: list[dict[str, Any]] = []
     for b in range(batches):
         sender = b % len(senders)
-        docs = [make_case(senders[sender][0], b * BATCH + i) for i in range(BATCH)]
+        docs = [make_case(senders[sender][0], b * BATCH + i, numbered[sender][2]) for i in range(BATCH)]
         rows.extend(docs)
         body = canonical_json({"cases": [{"id": d["id"], "version": 1, "case": d} for d in docs]})
         bodies.append((sender, body))
@@ -163,7 +169,8 @@ def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dic
 
 
 def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> float:
-    """The same rows through a bare SQLAlchemy Core insert loop (50 rows per transaction)."""
+    """The same case rows **and their receipt rows** through a bare SQLAlchemy Core loop: per batch of 50,
+    one transaction with one multi-row insert into each table (plaintext documents, no checks)."""
     db = Database(url)
     db.upgrade()
     station_id, _key = enroll_direct(db, "基准站")
@@ -189,9 +196,20 @@ def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> flo
         }
         for i, d in enumerate(rows)
     ]
+    receipts = [
+        {
+            "case_id": v["id"],
+            "version": 1,
+            "station_id": station_id,
+            "digest": v["digest"],
+            "received_at": now,
+        }
+        for v in values
+    ]
     start = time.perf_counter()
     for i in range(0, len(values), BATCH):
         with db.engine.begin() as conn:
+            conn.execute(insert(CaseReceiptRecord), receipts[i : i + BATCH])
             conn.execute(insert(CaseRecord), values[i : i + BATCH])
     elapsed = time.perf_counter() - start
     db.dispose()

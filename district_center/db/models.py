@@ -136,7 +136,9 @@ class CaseRecord(Base):
     #: 限时办结 due day: promised date + working days paused for 补齐补正 (services.deadlines); migration 0005
     due_date: Mapped[str | None] = mapped_column(String(10))
     jurisdiction: Mapped[str | None] = mapped_column(String(64), index=True)
-    plain_document: Mapped[dict[str, Any] | None] = mapped_column("document", JSON, nullable=True)
+    plain_document: Mapped[dict[str, Any] | None] = mapped_column(
+        "document", JSON(none_as_null=True), nullable=True
+    )
     """Only rows from before migration 0007, until sealed at start-up; read :attr:`document`."""
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     """The case document, sealed (``district_center.db.sealing``)."""

@@ -39,6 +39,8 @@ BLIND_COLUMNS = {
 
 
 class SealingVault(Protocol):
+    def seal(self, data: bytes, *, context: bytes) -> bytes: ...
+
     def seal_json(self, value: Any, *, context: bytes) -> bytes: ...
 
     def open_json(self, sealed: bytes, *, context: bytes) -> Any: ...
@@ -70,8 +72,14 @@ def blind_indexes(vault: SealingVault, doc: dict[str, Any]) -> dict[str, str | N
     }
 
 
-def document_columns(vault: SealingVault, case_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """The column values that store ``doc`` for case ``case_id``."""
+def document_columns(
+    vault: SealingVault, case_id: str, doc: dict[str, Any], *, raw: bytes | None = None
+) -> dict[str, Any]:
+    """The column values that store ``doc`` for case ``case_id``; ``raw``: ``doc`` already encoded as JSON
+    (ingest has its canonical bytes), sealed as is."""
+    if raw is not None:
+        sealed = vault.seal(raw, context=_context(case_id))
+        return {"sealed": sealed, "document": None, **blind_indexes(vault, doc)}
     return {
         "sealed": vault.seal_json(doc, context=_context(case_id)),
         "document": None,

@@ -97,11 +97,15 @@ def _ensure_session(db: Database, station_id: str, sha256: str, size: int, now: 
         pass  # created by a concurrent first chunk of the same station
 
 
-def _share(s: Session, blobs: BlobStore, session: UploadSession, now: datetime) -> None:
-    """The session's bytes hashed right: make them the shared blob (first time) or drop the copy."""
+def _share(
+    s: Session, blobs: BlobStore, session: UploadSession, now: datetime, *, staged_already: bool = True
+) -> None:
+    """The session's bytes hashed right: make them the shared blob (first time) or drop the copy.
+    ``staged_already=False``: the caller already wrote the shared blob (a one-request upload)."""
     staged = upload_key(session.station_id, session.sha256)
     if s.get(Attachment, session.sha256) is None:
-        promote(blobs, staged, session.sha256)
+        if staged_already:
+            promote(blobs, staged, session.sha256)
         try:
             with s.begin_nested():
                 s.add(
@@ -117,7 +121,7 @@ def _share(s: Session, blobs: BlobStore, session: UploadSession, now: datetime) 
                 )
         except IntegrityError:
             pass  # another station's session got there at the same time, with the same bytes
-    else:
+    elif staged_already:
         blobs.delete(staged)
 
 
@@ -167,6 +171,14 @@ def put_chunk(
             raise UploadRefused("center.upload.offset_mismatch", received=held, size=row.size)
         if offset + len(chunk) > total:
             raise UploadRefused("center.upload.chunk_overflow")
+        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
+            if hashlib.sha256(chunk).hexdigest() != sha256:
+                raise _Mismatch()
+            if s.get(Attachment, sha256) is None:
+                blobs.put(sha256, chunk)
+            _share(s, blobs, row, now, staged_already=False)
+            row.received, row.complete, row.completed_at = total, True, clock.now()
+            return AttachmentStatus(sha256, row.size, row.size, True)
         if chunk:
             held = blobs.append(staged, chunk)
         row.received = held

@@ -29,9 +29,9 @@ Documents are stored sealed with the applicant's blind indexes (``district_cente
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -69,7 +69,9 @@ from sync.protocol import (
 )
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_NUMBER = re.compile(r"^\d{6}-(\d{3})-\d{5}$")  # YYMMDD-SSS-NNNNC (casework.casenumber)
+# YYMMDD-SSS-NNNNC (casework.casenumber); a 4-digit station segment is accepted for districts (or a city)
+# with more than 999 stations, which the 3-digit numbers cannot name
+_NUMBER = re.compile(r"^\d{6}-(\d{3,4})-\d{5}$")
 _MAX_FIELD = 64  # the query columns' width
 
 _CASES = cast(Table, CaseRecord.__table__)
@@ -131,19 +133,31 @@ def parse_body(body: bytes) -> list[Any]:
     return CaseBatch.raw_entries(data)
 
 
-def _attachment_refs(value: Any) -> Iterator[str]:
-    """Every sha256 the case document references (materials' scans, results' documents)."""
-    if isinstance(value, dict):
-        for key, v in value.items():
-            if key in ("attachments", "documents") and isinstance(v, list):
-                yield from (x for x in v if isinstance(x, str) and _SHA.match(x))
-            elif key == "sha256" and isinstance(v, str) and _SHA.match(v):
-                yield v
-            else:
-                yield from _attachment_refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _attachment_refs(v)
+def _attachment_refs(value: Any) -> set[str]:
+    """Every sha256 the case document references (materials' scans, results' documents); refuses a float
+    anywhere (signed documents carry none), in the same single walk."""
+    refs: set[str] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is dict:
+            for key, item in v.items():
+                if key in ("attachments", "documents") and type(item) is list:
+                    refs.update(x for x in item if type(x) is str and _SHA.match(x))
+                elif key == "sha256" and type(item) is str and _SHA.match(item):
+                    refs.add(item)
+                elif type(item) in (dict, list):
+                    stack.append(item)
+                elif type(item) is float:
+                    raise IngestRefused("center.ingest.float_value", field=key)
+        elif kind is list:
+            for item in v:
+                if type(item) in (dict, list):
+                    stack.append(item)
+                elif type(item) is float:
+                    raise IngestRefused("center.ingest.float_value", field="[]")
+    return refs
 
 
 def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
@@ -214,10 +228,12 @@ class _Prepared:
     error: str
     digest: str
     refs: list[str]
+    canonical: bytes = b""  # the document as canonical JSON (digest input; sealed as is when unchanged)
 
     @classmethod
     def of(cls, entry: BatchCase) -> _Prepared:
         try:
+            refs = _attachment_refs(entry.case)
             case = _validate(entry)
             for name in ("item_code", "bundle_code", "jurisdiction", "number"):
                 if len(getattr(case, name) or "") > _MAX_FIELD:
@@ -226,7 +242,9 @@ class _Prepared:
             return cls(None, str(exc), "", [])
         except IngestRefused as exc:
             return cls(None, exc.text("zh_CN"), "", [])
-        return cls(case, "", case_digest(entry.case), sorted(set(_attachment_refs(entry.case))))
+        # canonical_json without its float walk: _attachment_refs just refused floats
+        canonical = json.dumps(entry.case, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return cls(case, "", hashlib.sha256(canonical).hexdigest(), sorted(refs), canonical)
 
 
 @dataclass
@@ -490,7 +508,9 @@ class Ingest:
             "item_code": case.item_code,
             "bundle_code": case.bundle_code,
             "status": case.status.value,
-            **document_columns(self.db.vault, entry.id, document),
+            **document_columns(
+                self.db.vault, entry.id, document, raw=prep.canonical if document is entry.case else None
+            ),
             "promised_date": case.promised_date.isoformat() if case.promised_date else None,
             "due_date": due_date(case, self.calendar, self.today),
             "jurisdiction": (case.jurisdiction or jurisdiction or None),

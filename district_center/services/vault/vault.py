@@ -60,6 +60,7 @@ class Vault:
         self._aes: dict[int, AESGCM] = {}
         self._lock = threading.Lock()
         self._index_key: bytes | None = None
+        self._index_mac: hmac.HMAC | None = None
 
     def prepare(self) -> Vault:
         """Load (creating on first start) the active data keys. Call before serving: creating a key
@@ -111,7 +112,10 @@ class Vault:
         norm = normalise(kind, value)
         if not norm:
             return None
-        key = self._index_key
-        if key is None:
-            key = self._index_key = self.keyring.active("index")[1]
-        return hmac.new(key, f"{kind}\x00{norm}".encode(), hashlib.sha256).hexdigest()[:32]
+        base = self._index_mac
+        if base is None:
+            key = self._index_key or self.keyring.active("index")[1]
+            base = self._index_mac = hmac.new(key, digestmod=hashlib.sha256)
+        mac = base.copy()
+        mac.update(f"{kind}\x00{norm}".encode())
+        return mac.hexdigest()[:32]
