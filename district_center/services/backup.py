@@ -20,6 +20,7 @@ hour or from the streaming replica (docs/deployment.md).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import shutil
@@ -60,12 +61,14 @@ def _pg_args(url: str) -> tuple[list[str], str]:
 
 
 def _pg_tool(name: str) -> str:
-    from district_center.devtools.pg import pg_bindir
-
+    """``pg_dump`` / ``pg_restore`` on PATH, else the newest Debian PostgreSQL's."""
     found = shutil.which(name)
     if found:
         return found
-    return str(pg_bindir() / name)
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not candidates:
+        raise BackupError("center.backup.no_pg_tools", tool=name)
+    return candidates[-1]
 
 
 def _s3(settings: Settings) -> Any:
