@@ -19,6 +19,7 @@ import asyncio
 import base64
 import datetime as dt
 import hashlib
+import json
 import os
 import random
 import statistics
@@ -268,9 +269,11 @@ def run_load(
         gen = Generator(bases, sched)
         took = asyncio.run(gen.schedule(sims, duration, period, seed=1))
         schedule = sched.summary(took)
+        print(f"  schedule: {json.dumps(schedule, ensure_ascii=False)}", file=sys.stderr, flush=True)
         print(f"  saturation: {workers} closed-loop clients for {saturate:.0f}s", file=sys.stderr)
         sat = Tally()
         gen2 = Generator(bases, sat)
         took = asyncio.run(gen2.saturate(sims, saturate, workers, seed=2))
         saturation = sat.summary(took)
+        print(f"  saturation: {json.dumps(saturation, ensure_ascii=False)}", file=sys.stderr, flush=True)
     return {"instances": instances, "schedule": schedule, "saturation": saturation}
