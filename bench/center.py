@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -369,6 +370,9 @@ def main() -> None:
     parser.add_argument("--blob-mb", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
     args = parser.parse_args()
+    # a SIGTERM (timeout, Ctrl-C in a CI runner) still runs the finally blocks that stop the center
+    # processes, PostgreSQL and SeaweedFS
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.batches, args.stations, args.rounds = 8, 50, 1
         args.load_stations, args.load_seconds, args.saturate_seconds, args.workers = 100, 30, 15, 16
