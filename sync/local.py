@@ -368,6 +368,16 @@ class StationSyncStore:
         with self._tx("sync.center_confirmed") as tx:
             mark_center_confirmed(tx, case_id, self._clock())
 
+    def hold(self, items: Sequence[OutboxItem], reason: str) -> None:
+        """Mark these queued versions held (``held: {reason, at}`` on the outbox entry, shown on the sync
+        page); they stay queued and are tried again next sync. The mark goes with the entry on receipt."""
+        at = self._clock()
+        with self._tx("sync.held") as tx:
+            for item in items:
+                current = tx.get(OUTBOX, item.case_id)
+                if current is not None and int(current["version"]) == item.version:
+                    tx.put(OUTBOX, item.case_id, {**current, "held": {"reason": reason, "at": at}})
+
     def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None:
         at = self._clock()
         with self._tx("sync.undeliverable") as tx:

@@ -34,6 +34,7 @@ class SyncView:
     next_attempt: str = ""
     catalog_version: int = 0
     pending: list[str] = field(default_factory=list)
+    held: int = 0  # queued cases held back by a failed scan (their line says why)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     notice_keys: list[str] = field(default_factory=list)
@@ -82,14 +83,17 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
     if with_queue and store is not None:
         for key, doc in store.items("outbox"):
             case = doc.get("case", {})
-            v.pending.append(
-                t(
-                    "sync.pending_line",
-                    number=case.get("number", key),
-                    status=_label(case.get("status")),
-                    n=len(doc.get("attachments", [])),
-                )
+            line = t(
+                "sync.pending_line",
+                number=case.get("number", key),
+                status=_label(case.get("status")),
+                n=len(doc.get("attachments", [])),
             )
+            held = doc.get("held")
+            if isinstance(held, dict):  # one of its scans failed last sync: it waits, the rest went on
+                line = t("sync.pending_held", line=line, reason=str(held.get("reason", "")))
+                v.held += 1
+            v.pending.append(line)
         for key, doc in store.items("outbox_rejected"):
             v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
         from sync.inbox import is_unread_notice

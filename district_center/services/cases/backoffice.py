@@ -46,6 +46,7 @@ from casework.clock import iso_z
 from casework.deadlines import deadline_payload
 from casework.workdays import WorkCalendar
 from district_center.db.models import CaseRecord, FollowUp, ResultDocument, Station, User
+from district_center.db.sealing import vault_of
 from district_center.services.audit import audit
 from district_center.services.cases.feed import (
     FeedError,
@@ -53,6 +54,7 @@ from district_center.services.cases.feed import (
     transition_case,
     update_case,
 )
+from district_center.services.cases.lookup import ApplicantQuery, applicant_clause
 from district_center.services.cases.merge import is_collected
 from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
@@ -345,6 +347,7 @@ def list_cases(
     status: Sequence[str] = (),
     station_no: int | None = None,
     due_before: str | None = None,
+    applicant: ApplicantQuery | None = None,
     today: dt.date | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
@@ -352,7 +355,8 @@ def list_cases(
 
     The database sorts and filters on the stored due day (``cases.due_date``, kept by ingest and every
     back-office change): running clocks first by due day, then the rest by due day, then number. Only the
-    ``limit`` rows returned are parsed (for their deadline text)."""
+    ``limit`` rows returned are parsed (for their deadline text). ``applicant`` finds a person by exact
+    name, ID number or phone through the blind indexes (``services.cases.lookup``)."""
     today = today or clock.china_today()
     catalog = current_catalog(s)
     query = select(CaseRecord)
@@ -370,6 +374,8 @@ def list_cases(
         query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
     if due_before:
         query = query.where(CaseRecord.due_date <= due_before)
+    if applicant:
+        query = query.where(applicant_clause(vault_of(s), applicant))
     query = query.order_by(
         _clock_first(), CaseRecord.due_date.is_(None), CaseRecord.due_date, CaseRecord.number, CaseRecord.id
     )

@@ -27,6 +27,7 @@ from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.clock import iso_z
 from district_center.db.models import CaseRecord, FeedEventRecord, Station
+from district_center.db.sealing import open_payload, seal_payload, vault_of
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
 from district_center.services.catalog.calendar import district_calendar
@@ -62,7 +63,9 @@ def append_event(
             type=str(type),
             case_id=case_id,
             at=at or clock.now(),
-            payload=payload or {},
+            payload=seal_payload(vault_of(session), case_id, payload)
+            if payload and "case" in payload
+            else payload or {},
         )
     )
     session.flush()
@@ -76,7 +79,11 @@ def read_feed(session: Session, station_id: str, after: int, limit: int) -> tupl
         .order_by(FeedEventRecord.seq)
         .limit(limit)
     ).all()
-    events = [FeedEvent(r.seq, r.type, r.case_id, iso_z(r.at), r.payload) for r in rows]
+    vault = session.info.get("vault")
+    events = [
+        FeedEvent(r.seq, r.type, r.case_id, iso_z(r.at), open_payload(vault, r.case_id, r.payload))
+        for r in rows
+    ]
     return events, (events[-1].seq if events else after)
 
 
