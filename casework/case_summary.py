@@ -22,7 +22,8 @@ What a summary holds (keys are stable; ``None`` / absent where the case has noth
   it, the first decision — as ``"status day|status day"`` (China days: the state only looks at days);
 * ``deferred_due``: the earliest due date of a 容缺 material still owed (not once the case is over);
 * ``final_at``: when the case entered its final status (retention counts from it);
-* ``sent``: the center has recorded a step of it;
+* ``sent``: the center has recorded a step of it; ``corrected``: a newer district calendar moved its
+  promised date (a 受理凭证（更正） can be printed);
 * ``tokens``: keyed tokens of the 身份证号 (full, last 4, 5 and 6) and of the phone's last 4 digits;
 * ``purged``, ``purged_at``: a tombstone left by retention (no name, no tokens).
 
@@ -61,13 +62,15 @@ __all__ = [
 
 COLLECTION = "cases"
 #: Bump when :func:`summarise_case` gives anything different: stored summaries of another version are stale.
-VERSION = 1
+VERSION = 2
 
 Token = Callable[[str], str]
 #: Tokens are the first 16 hex digits (64 bits) of the store's keyed HMAC: plenty to tell a station's cases
 #: apart, and a quarter of the memory of the full digest across 100,000 summaries.
 TOKEN_HEX = 16
 
+#: where the sync layer keeps the changes a newer calendar made to a case's dates (``sync.apply.CORRECTIONS``)
+CORRECTED_FIELD = "_deadline_corrections"
 _TAKEN = frozenset({CaseStatus.ACCEPTED.value, CaseStatus.COLLECTED.value})
 _SUPPLEMENT = CaseStatus.SUPPLEMENT_REQUESTED.value
 _FINAL = frozenset(s.value for s in FINAL)
@@ -203,6 +206,8 @@ def summarise_case(doc: Mapping[str, Any], token: Token) -> dict[str, Any]:
     out["provisional"] = doc.get("promised_date_provisional") is True
     taken = next((t for t in history if isinstance(t, Mapping) and t.get("to") in _TAKEN), None)
     out["accepted_day"] = _day_of(taken.get("at")) if taken is not None else None
+    # a newer district calendar moved its promised date (the sync layer's record of it, ``sync.apply``)
+    out["corrected"] = bool(doc.get(CORRECTED_FIELD))
     out["sent"] = any(isinstance(t, Mapping) and t.get("side") == Side.CENTER.value for t in history)
     steps = _steps(history)
     if steps:

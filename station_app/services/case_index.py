@@ -69,6 +69,13 @@ LIVE = ~Query().purged.exists()
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=clock.UTC)
 
 
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _instant_key(value: Any) -> tuple[str, str]:
     """Stored instants sort as text, except that a whole second is written without ``.ffffff``."""
     text = value if isinstance(value, str) else ""
@@ -200,10 +207,14 @@ class CaseIndex:
             str(summary.get("name") or ""),
             status,
             created_at,
-            dt.date.fromisoformat(promised) if isinstance(promised, str) else None,
+            _date(promised),
             state.state.value if state is not None else "",
             sync,
             isinstance(deferred, str) and deferred < today.isoformat(),
+            _date(summary.get("accepted_day")),
+            state.due if state is not None else None,
+            summary.get("provisional") is True,
+            summary.get("corrected") is True,
         )
 
     def rows(

@@ -113,7 +113,10 @@ class CaseQuery:
         """The index part of a home tile's rule (all of it, but for 已超期 / 即将到期)."""
         day = today.isoformat()
         if preset == "today":
-            return lambda r: r.get("created_day") == day and r.get("status") in _TODAY
+            # accepted (受理/代收) on today's China date; a case never accepted: created today
+            return lambda r: (
+                (r.get("accepted_day") or r.get("created_day")) == day and r.get("status") in _TODAY
+            )
         if preset in CALENDAR_PRESETS:
             return lambda r: r.get("status") in _OPEN and r.get("promised") is not None
         if preset == "pickup":

@@ -20,6 +20,7 @@ from station_app.viewmodels.cases import PRESETS, CaseFilter, Dashboard, apply
 from storage.crypto import KdfParams
 from storage.journal import Journal
 from storage.retention import is_tombstone
+from sync.apply import CORRECTIONS
 from tests.station_app.volume import PASSPHRASE, PIN, VolumeInfo, build_volume_station
 
 N = 400
@@ -54,7 +55,8 @@ def rows_the_old_way(cases: CaseService, today: dt.date) -> list[Any]:
             continue
         case = Case.from_dict(doc)
         sent = case.status is not CaseStatus.DRAFT and any(h.side.value == "center" for h in case.history)
-        out.append(cases.row(case, today, catalog, sync.get(key, "synced" if sent else "local")))
+        state = sync.get(key, "synced" if sent else "local")
+        out.append(cases.row(case, today, catalog, state, corrected=bool(doc.get(CORRECTIONS))))
     out.sort(key=lambda r: r.created_at, reverse=True)
     return out
 
@@ -145,3 +147,19 @@ def test_the_list_follows_commits(cases: CaseService) -> None:
     assert case.id in {
         r.id for r in query.page(CaseFilter(sync="pending"), today, calendar, page_size=999).rows
     }
+
+
+def test_a_case_a_newer_calendar_moved_is_marked_corrected(cases: CaseService) -> None:
+    from casework.case_summary import CORRECTED_FIELD
+
+    assert CORRECTED_FIELD == CORRECTIONS  # the summary reads the field the sync layer writes
+    query, today, calendar = CaseQuery(cases.index), clock.china_today(), cases.work_calendar()
+    target = query.page(CaseFilter(status=CaseStatus.IN_REVIEW), today, calendar).rows[0]
+    assert not target.corrected
+    doc = cases.store.get("cases", target.id)
+    assert doc is not None
+    with cases.store.transaction(actor="sync", action="case.deadline_changed") as tx:
+        tx.put("cases", target.id, {**doc, CORRECTIONS: [{"at": clock.iso_z(clock.now()), "dates": []}]})
+    (row,) = [r for r in query.all_rows(today, calendar) if r.id == target.id]
+    assert row.corrected
+    assert row == cases.row(cases.get(target.id), today, cases.station.catalog(), row.sync, corrected=True)
