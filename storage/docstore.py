@@ -19,12 +19,12 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.blobref import blob_refs
 from storage import _faults, checkpoint
 from storage.crypto import canonical, subkey
 from storage.errors import StorageError, StoreCorrupted
@@ -55,38 +55,6 @@ class Summarizer:
 # Bulk loads and compaction pack documents into frames of about this size: big enough to make opening fast,
 # small enough that ``get`` (which decrypts and parses one whole frame) stays well under a millisecond.
 RECORD_TARGET = 64 << 10
-
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-BLOB_LIST_KEYS = frozenset({"attachments", "documents", "scans", "blobs"})
-
-
-def blob_refs(doc: Any) -> set[str]:
-    """sha256 digests of attachments a document references. The convention (shared with ``casework``):
-    a 64-hex string that is the value of a key named ``sha256`` or ending in ``_sha256``
-    (``BlobRef.to_dict()``),
-    or an element of a list under a key in :data:`BLOB_LIST_KEYS` (``MaterialRecord.attachments``,
-    ``CaseResult.documents``). Retention and the orphan sweep keep every blob matched here."""
-    found: set[str] = set()
-    stack = [doc]
-    while stack:  # hot at commit and bulk load: cheap tests first (type, then length, then the key)
-        cur = stack.pop()
-        if type(cur) is dict:
-            for k, v in cur.items():
-                t = type(v)
-                if t is str:
-                    if len(v) == 64 and (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
-                        found.add(v)
-                elif t is list:
-                    if k in BLOB_LIST_KEYS:
-                        found.update(x for x in v if type(x) is str and len(x) == 64 and _HEX64.match(x))
-                    stack.extend(x for x in v if type(x) is dict or type(x) is list)
-                elif t is dict:
-                    stack.append(v)
-        elif type(cur) is list:
-            stack.extend(x for x in cur if type(x) is dict or type(x) is list)
-    return found
 
 
 @dataclass(frozen=True)

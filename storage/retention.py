@@ -27,9 +27,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from casework.blobref import blob_refs
 from casework.case_summary import summarise_case
 from storage.audit import utc_now_iso
-from storage.docstore import Doc, blob_refs
+from storage.docstore import Doc
 from storage.store import StationStore, Transaction
 
 log = logging.getLogger("storage.retention")

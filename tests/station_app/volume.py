@@ -48,6 +48,7 @@ STATION_NO = 7
 #: what a cached store depends on: if any of these changes, the cache is rebuilt
 SOURCES = (
     "tests/station_app/volume.py",
+    "casework/blobref.py",
     "casework/case_summary.py",
     "casework/cases.py",
     "casework/caseparts.py",
@@ -295,7 +296,7 @@ def _template(doc: dict[str, Any], t0: dt.datetime) -> _Template:
             slots.append(("date", dt.date.fromisoformat(value)))
         pos = m.end()
     parts.append(text[pos:])
-    from storage.docstore import blob_refs
+    from casework.blobref import blob_refs
 
     return _Template(parts, slots, sorted(blob_refs(doc)))
 
