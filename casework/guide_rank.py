@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from casework.catalog import Bundle, Catalog, Item, ItemStatus
 from casework.guide_text import (
@@ -82,6 +83,8 @@ WEAK_SCORE = 6.0  # below this best score, typo matching (rapidfuzz) runs too
 FUZZY_HIT = 84.0  # rapidfuzz ratio that counts as a hit ("similar")
 FUZZY_SUGGEST = 62.0  # … and that is still offered as a suggestion when nothing else matched
 FUZZY_SCORE = 7.0
+FUZZY_ONE_CHARACTER = 90.0  # what one wrong character in a word of three or more counts as
+_PREFIX_LENGTHS = tuple(range(7, 17))  # typed pinyin of 6–15 letters is also compared with name starts
 MAX_PHRASE = 14
 COMMON_TERM = 300  # postings beyond which a term only re-scores entries other terms found
 _STOPWORD_TEXT = (
@@ -239,8 +242,11 @@ class RelevanceIndex:
         self._max_word = min(MAX_PHRASE, max((len(w) for w in vocabulary), default=1))
         self._spelled = {k: tuple(sorted(v)) for k, v in spelled.items()}
         self._max_spelled = max((len(k) for k in spelled), default=1)
-        self._fuzzy_keys = list(fuzzy)
-        self._fuzzy_docs = [tuple(sorted(fuzzy[k])) for k in self._fuzzy_keys]
+        self._fuzzy_han = [k for k in fuzzy if not k.isascii()]
+        self._fuzzy_han_docs = [tuple(sorted(fuzzy[k])) for k in self._fuzzy_han]
+        self._fuzzy_py = [k for k in fuzzy if k.isascii()]
+        self._fuzzy_py_docs = [tuple(sorted(fuzzy[k])) for k in self._fuzzy_py]
+        self._fuzzy_py_prefixes = {n: [k[:n] for k in self._fuzzy_py] for n in _PREFIX_LENGTHS}
         self._postings, self._weak = self._bm25(fields_by_doc)
         self._common = max(COMMON_TERM, self._n // 20)
         self._lookups: dict[str, dict[int, float]] = {}  # term -> {doc: score}, built on first use
@@ -361,7 +367,8 @@ class RelevanceIndex:
         if any(t not in self._postings for c in cores for t in bigrams(c)):
             for t in _pinyin_terms(core_syllables):  # a bigram the catalog never uses: maybe 同音字
                 terms[t] = max(terms.get(t, 0.0), W_PINYIN_TERMS)
-        fuzzy_keys = [k for k in (core, "".join(core_syllables), "".join(syllables)) if len(k) >= 2]
+        typed = "".join(words)
+        fuzzy_keys = [k for k in (core, "".join(core_syllables), typed) if len(k) >= 2]
         return QueryPlan(core, tuple(phrases), terms, raw_han, tuple(dict.fromkeys(fuzzy_keys)))
 
     def _spelled_words(self, syllables: Sequence[str]) -> list[tuple[str, int]]:
@@ -478,15 +485,42 @@ class RelevanceIndex:
         self, plan: QueryPlan, out: Scored, allowed: bytes | None, totals: Mapping[int, float]
     ) -> None:
         """rapidfuzz over the characters and pinyin of names and keywords: strong matches become
-        ``similar`` hits, weaker ones suggestions (only when nothing else passed)."""
+        ``similar`` hits, weaker ones suggestions (only when nothing else passed).
+
+        Strong: one wrong, missing or extra character in a word of three or more ("居往证" → 居住证); pinyin
+        within :data:`FUZZY_HIT` (a dropped or swapped letter, "dibo" → dibao), also against the start of a
+        longer name's pinyin ("gaolingjintei" → gaolingjintie…)."""
         best: dict[int, float] = {}
-        for key in plan.fuzzy_keys:
-            for _word, ratio, index in process.extract(
-                key, self._fuzzy_keys, scorer=fuzz.ratio, limit=12, score_cutoff=FUZZY_SUGGEST
+
+        def note(index: int, ratio: float, docs: Sequence[tuple[int, ...]]) -> None:
+            for doc in docs[index]:
+                if (allowed is None or allowed[doc >> 3] >> (doc & 7) & 1) and ratio > best.get(doc, 0.0):
+                    best[doc] = ratio
+
+        core = plan.core
+        if core:
+            if len(core) >= 3:
+                for _w, _distance, index in process.extract(
+                    core, self._fuzzy_han, scorer=Levenshtein.distance, score_cutoff=1, limit=12
+                ):
+                    note(index, FUZZY_ONE_CHARACTER, self._fuzzy_han_docs)
+            for _w, ratio, index in process.extract(
+                core, self._fuzzy_han, scorer=fuzz.ratio, score_cutoff=FUZZY_SUGGEST, limit=12
             ):
-                for doc in self._fuzzy_docs[index]:
-                    if (allowed is None or allowed[doc >> 3] >> (doc & 7) & 1) and ratio > best.get(doc, 0.0):
-                        best[doc] = ratio
+                note(index, min(ratio, FUZZY_HIT - 1), self._fuzzy_han_docs)  # suggestions only
+        for key in plan.fuzzy_keys:
+            if not key.isascii():
+                continue
+            for _w, ratio, index in process.extract(
+                key, self._fuzzy_py, scorer=fuzz.ratio, score_cutoff=FUZZY_SUGGEST, limit=12
+            ):
+                note(index, ratio, self._fuzzy_py_docs)
+            prefixes = self._fuzzy_py_prefixes.get(min(len(key) + 1, _PREFIX_LENGTHS[-1]))
+            if prefixes is not None:  # typed pinyin is the start of a longer name: compare with starts
+                for _w, ratio, index in process.extract(
+                    key, prefixes, scorer=fuzz.ratio, score_cutoff=FUZZY_HIT, limit=12
+                ):
+                    note(index, ratio, self._fuzzy_py_docs)
         for doc, ratio in best.items():
             if ratio >= FUZZY_HIT and doc not in out.scores:
                 value = FUZZY_SCORE * ratio / 100 * (CANCELLED_FACTOR if self._cancelled[doc] else 1.0)

@@ -100,7 +100,7 @@ _WHOLE_QUERY_BONUS = {
     MatchKind.ITEM_TYPE: 6.0,
     MatchKind.LIFE_EVENT: 6.0,
 }
-_LABELLED_CANDIDATES = 2000  # larger label matches ("证" in half the names) follow in id order
+_LABELLED_CANDIDATES = 300  # larger label matches ("证" in half the names) follow in id order
 
 
 class HitKind(StrEnum):
@@ -421,8 +421,8 @@ class GuideIndex:
         # words: those entries get a bonus on top of their relevance
         label_bytes = [(m.to_bytes(self._nbytes, "little"), _WHOLE_QUERY_BONUS[k]) for k, m in labelled if m]
         scores = dict(scored.scores)
-        for _kind, mask in labelled:  # a few entries with the whole query in a label compete on relevance
-            fresh = mask & allowed & ~seen
+        for _kind, mask in labelled if scores else ():  # a few entries with the whole query in a label
+            fresh = mask & allowed & ~seen  # compete on relevance; more follow in id order below
             if fresh and fresh.bit_count() <= _LABELLED_CANDIDATES:
                 for doc in _lowest_ids(fresh, None):
                     scores.setdefault(doc, 0.0)

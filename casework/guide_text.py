@@ -242,7 +242,7 @@ def segment_pinyin(token: str) -> list[str] | None:
 
 # Runs of five or more digits (ID card, phone, bank card and case numbers), possibly broken by spaces or
 # dashes and ending in the ID check character X: personal data that must not reach the failed-query log.
-_DIGIT_RUN = re.compile(r"\d(?:[\s\-]*\d){4,}[\s\-]*[xX]?")
+_DIGIT_RUN = re.compile(r"\d(?:[\s\-]*\d){4,}(?:[\s\-]*[xX])?")
 MAX_LOGGED_QUERY = 60
 
 
