@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from casework.catalog import Bundle, Item
 from casework.guide_search import GuideIndex
 
 __all__ = ["EvalQuery", "EvalReport", "QueryResult", "evaluate", "load_queries", "unknown_answers"]
@@ -92,8 +93,8 @@ def load_queries(data: Mapping[str, Any]) -> list[EvalQuery]:
 
 def unknown_answers(index: GuideIndex, queries: Sequence[EvalQuery]) -> list[tuple[str, str]]:
     """(query, answer) pairs whose answer names no entry of the index's catalog."""
-    known = {e.name for e in (*index.catalog.items, *index.catalog.bundles)}
-    known |= {e.code for e in (*index.catalog.items, *index.catalog.bundles)}
+    entries: list[Item | Bundle] = [*index.catalog.items, *index.catalog.bundles]
+    known = {e.name for e in entries} | {e.code for e in entries}
     return [(q.query, a) for q in queries for a in q.accept if a not in known]
 
 
