@@ -140,8 +140,20 @@ class SearchResult:
 
     @property
     def miss(self) -> bool:
-        """A non-empty query that found nothing: the case for the failed-query log."""
+        """A non-empty query that found nothing."""
         return self.total == 0 and bool(self.query.strip())
+
+    @property
+    def outcome(self) -> str:
+        """``"empty"`` (no query), ``"none"`` (nothing found), ``"weak"`` (every hit only related or
+        similar) or ``"found"``. The station logs ``none`` and ``weak`` (:mod:`casework.search_log`)."""
+        if not self.query.strip():
+            return "empty"
+        if self.total == 0:
+            return "none"
+        if self.hits and all(h.match in (MatchKind.RELATED, MatchKind.SIMILAR) for h in self.hits):
+            return "weak"
+        return "found"
 
 
 def _mask_of(ids: Iterable[int], nbytes: int) -> int:

@@ -7,7 +7,6 @@ resident typed::
     han_runs("开个小超市2个")                 == ["开个小超市", "个"]  (digits and Latin split runs)
     bigrams("小超市")                         == ["小超", "超市"]
     segment_pinyin("shanghukou")              == ["shang", "hu", "kou"]
-    scrub_query("身份证610114199001011234丢了") == "身份证…丢了"
 
 Why bigrams and not a dictionary segmenter (jieba): residents run words together and add words of their own
 ("开个小超市", "孩子上户口要带啥"); overlapping character pairs match the catalog's names and keywords
@@ -33,7 +32,6 @@ __all__ = [
     "is_han",
     "normalize",
     "pinyin_syllables",
-    "scrub_query",
     "segment_pinyin",
     "strip_fillers",
 ]
@@ -238,20 +236,6 @@ def segment_pinyin(token: str) -> list[str] | None:
                 if current is None or len(prefix) + 1 < len(current):
                     best[i + k] = [*prefix, syl]
     return best[n]
-
-
-# Runs of five or more digits (ID card, phone, bank card and case numbers), possibly broken by spaces or
-# dashes and ending in the ID check character X: personal data that must not reach the failed-query log.
-_DIGIT_RUN = re.compile(r"\d(?:[\s\-]*\d){4,}(?:[\s\-]*[xX])?")
-MAX_LOGGED_QUERY = 60
-
-
-def scrub_query(text: str) -> str:
-    """``text`` as it may be logged: NFKC, ID-like and phone-like digit runs (five digits or more) replaced by
-    "…", whitespace collapsed, cut to 60 characters. Short numbers ("80岁") stay: they help find the item."""
-    folded = unicodedata.normalize("NFKC", text)
-    scrubbed = _DIGIT_RUN.sub("…", folded)
-    return " ".join(scrubbed.split())[:MAX_LOGGED_QUERY]
 
 
 def unique(values: Iterable[str]) -> list[str]:

@@ -17,6 +17,7 @@ from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
 from station_app.services.kiosk import KioskService
+from station_app.services.search_log import SearchLogService
 from station_app.services.station import StationService
 from station_app.services.webdir import prepare_web_dir
 from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
@@ -33,6 +34,7 @@ class StationRuntime:
     documents: DocumentOutbox = field(init=False)
     cases: CaseService = field(init=False)
     kiosk: KioskService = field(init=False)
+    search_log: SearchLogService = field(init=False)
     bundles: BundleService = field(init=False)
     board: StatusBoard = field(init=False)
     background: Any = None  # sync.runtime.BackgroundSync once enrolled and unlocked
@@ -43,6 +45,7 @@ class StationRuntime:
         self.documents = DocumentOutbox()
         self.cases = CaseService(self.station)
         self.kiosk = KioskService(self.cases)
+        self.search_log = SearchLogService(self.station)
         self.bundles = BundleService(self.station, self.config.data_dir / "tmp")
         self.board = StatusBoard()
         self._sync_lock = threading.Lock()

@@ -14,7 +14,9 @@ from station_app.services.workers import Worker
 __all__ = ["ADMIN_ROUTES", "KIOSK_ROUTES", "PUBLIC_ROUTES", "NotSignedIn", "SessionState", "Worker"]
 
 # Screens a kiosk (自助办) session may show; everything else needs a worker.
-KIOSK_ROUTES = frozenset({"kiosk", "kiosk_guide", "kiosk_item", "kiosk_preapply", "kiosk_rate", "kiosk_exit"})
+KIOSK_ROUTES = frozenset(
+    {"kiosk", "kiosk_guide", "kiosk_search", "kiosk_item", "kiosk_preapply", "kiosk_rate", "kiosk_exit"}
+)
 PUBLIC_ROUTES = frozenset({"setup", "unlock"})
 ADMIN_ROUTES = frozenset({"workers"})
 

@@ -1,4 +1,4 @@
-"""casework.guide_text: normalisation, fillers inside catalog words, pinyin segmentation, log scrubbing."""
+"""casework.guide_text (normalising, fillers inside catalog words, pinyin) and failed-query scrubbing."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from casework.guide_text import (
     han_runs,
     normalize,
     pinyin_syllables,
-    scrub_query,
     segment_pinyin,
     strip_fillers,
 )
+from casework.search_log import scrub_query
 
 VOCAB = {"小超市", "个体户", "开小超市", "孩子上户口", "丢了工作", "上户口"}
 
