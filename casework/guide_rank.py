@@ -35,6 +35,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -82,11 +83,13 @@ RELATIVE_CUTOFF = 0.3
 WEAK_SCORE = 6.0  # below this best score, typo matching (rapidfuzz) runs too
 FUZZY_HIT = 84.0  # rapidfuzz ratio that counts as a hit ("similar")
 FUZZY_SUGGEST = 62.0  # … and that is still offered as a suggestion when nothing else matched
+FUZZY_SUGGEST_PINYIN = 72.0  # pinyin strings share letters by chance: a higher bar for suggestions
 FUZZY_SCORE = 7.0
 FUZZY_ONE_CHARACTER = 90.0  # what one wrong character in a word of three or more counts as
 _PREFIX_LENGTHS = tuple(range(7, 17))  # typed pinyin of 6–15 letters is also compared with name starts
 MAX_PHRASE = 14
 COMMON_TERM = 300  # postings beyond which a term only re-scores entries other terms found
+WEAK_RESCORE = 500  # department / type / material words re-score at most this many leading entries
 _STOPWORD_TEXT = (
     "a an the to of for my i we want wanna how do does get apply need what is are where can in on at and me "
     "please with about"
@@ -111,6 +114,7 @@ class QueryPlan:
     core: str  # the query's Chinese words without fillers, joined
     phrases: tuple[Phrase, ...]
     terms: Mapping[str, float]  # term -> query weight
+    literal: frozenset[str]  # the terms only the query's own characters produced (no synonym, no pinyin)
     raw_han: tuple[str, ...]  # Chinese runs as typed (fillers kept), for keywords that contain a filler
     fuzzy_keys: tuple[str, ...]  # what typo matching compares: the core and the query's pinyin
 
@@ -127,20 +131,6 @@ class Scored:
     matched: dict[int, tuple[str, str, float]] = field(default_factory=dict)
     similar: set[int] = field(default_factory=set)
     suggestions: list[int] = field(default_factory=list)
-
-
-class _Fields:
-    """Per-document term counts by field, accumulated while indexing."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, dict[str, int]] = {}
-        self.lengths: dict[str, int] = {}
-
-    def add(self, name: str, terms: Sequence[str]) -> None:
-        bucket = self.counts.setdefault(name, {})
-        for t in terms:
-            bucket[t] = bucket.get(t, 0) + 1
-        self.lengths[name] = self.lengths.get(name, 0) + len(terms)
 
 
 _Postings = Mapping[str, tuple[tuple[int, float], ...]]
@@ -185,7 +175,10 @@ class RelevanceIndex:
         phrases: dict[str, list[tuple[int, float]]] = {}  # word -> (doc, phrase weight)
         spelled: dict[str, set[str]] = {}  # pinyin spelling -> catalog words
         fuzzy: dict[str, set[int]] = {}  # typo matching: characters and pinyin of names and keywords
-        fields_by_doc: list[_Fields] = []
+        strong_fields: list[dict[str, list[str]]] = []  # per doc: field -> terms
+        weak_keys: dict[tuple[tuple[str, ...], ...], int] = {}  # (departments, types, materials) -> id
+        weak_fields: list[dict[str, list[str]]] = []  # per signature: field -> terms
+        doc_signature: list[int] = []
         terms_memo: dict[str, list[str]] = {}
 
         def terms(text: str) -> list[str]:
@@ -204,33 +197,45 @@ class RelevanceIndex:
 
         type_names = {code: catalog.item_type_name(code) for code in catalog.item_types}
         for doc, e in enumerate(entries):
-            f = _Fields()
-            syl = self._syllables(e.name)  # keyed like GuideIndex's memo: one pypinyin call per name
-            f.add("name", terms(e.name))
-            f.add("name_py", _pinyin_terms(syl))
+            syl = self._syllables(e.name)  # keyed like GuideIndex's memo: one conversion per name
+            f: dict[str, list[str]] = {"name": terms(e.name), "name_py": _pinyin_terms(syl)}
             word(doc, normalize(e.name), syl, PHRASE_NAME)
+            kw_terms: list[str] = []
+            kw_py: list[str] = []
             for kw in e.keywords:
                 k = normalize(kw)
                 if not k:
                     continue
                 ksyl = self._syllables(k)
-                f.add("keywords", terms(k))
-                f.add("keywords_py", _pinyin_terms(ksyl))
+                kw_terms += terms(k)
+                kw_py += _pinyin_terms(ksyl)
                 word(doc, k, ksyl, PHRASE_KEYWORD)
-            f.add("events", [t for ev in e.life_events for t in terms(ev.value)])
+            f["keywords"], f["keywords_py"] = kw_terms, kw_py
+            f["events"] = [t for ev in e.life_events for t in terms(ev.value)]
             members: Sequence[Item]
+            materials: tuple[str, ...] = ()
             if isinstance(e, Item):
                 members = (e,)
-                f.add("materials", [t for m in e.materials for t in terms(m.name)])
+                materials = tuple(m.name for m in e.materials)
             else:
                 members = [catalog.item(c) for c in e.item_codes if catalog.has_item(c)]
-                f.add("members", [t for m in members for t in terms(m.name)])
-            f.add("department", [t for d in {m.department for m in members} for t in terms(d)])
-            f.add("type", [t for c in {m.item_type for m in members} for t in terms(type_names.get(c, c))])
-            fields_by_doc.append(f)
+                f["members"] = [t for m in members for t in terms(m.name)]
+            strong_fields.append({k: v for k, v in f.items() if v})
+            departments = tuple(sorted({m.department for m in members}))
+            types = tuple(sorted({m.item_type for m in members}))
+            sig = weak_keys.get((departments, types, materials))
+            if sig is None:
+                sig = weak_keys[(departments, types, materials)] = len(weak_fields)
+                weak = {
+                    "department": [t for d in departments for t in terms(d)],
+                    "type": [t for c in types for t in terms(type_names.get(c, c))],
+                    "materials": [t for name in materials for t in terms(name)],
+                }
+                weak_fields.append({k: v for k, v in weak.items() if v})
+            doc_signature.append(sig)
         vocabulary = {w for w in phrases if is_han(w)}
-        for key, words in synonyms.items():
-            for w in (key, *words):
+        for head, words in synonyms.items():
+            for w in (head, *words):
                 if is_han(w) and w not in vocabulary:
                     vocabulary.add(w)
                     wsyl = self._syllables(w)
@@ -242,12 +247,18 @@ class RelevanceIndex:
         self._max_word = min(MAX_PHRASE, max((len(w) for w in vocabulary), default=1))
         self._spelled = {k: tuple(sorted(v)) for k, v in spelled.items()}
         self._max_spelled = max((len(k) for k in spelled), default=1)
-        self._fuzzy_han = [k for k in fuzzy if not k.isascii()]
-        self._fuzzy_han_docs = [tuple(sorted(fuzzy[k])) for k in self._fuzzy_han]
-        self._fuzzy_py = [k for k in fuzzy if k.isascii()]
-        self._fuzzy_py_docs = [tuple(sorted(fuzzy[k])) for k in self._fuzzy_py]
-        self._fuzzy_py_prefixes = {n: [k[:n] for k in self._fuzzy_py] for n in _PREFIX_LENGTHS}
-        self._postings, self._weak = self._bm25(fields_by_doc)
+        self._fuzzy_han = _Buckets({k: v for k, v in fuzzy.items() if not k.isascii()})
+        self._fuzzy_py = _Buckets({k: v for k, v in fuzzy.items() if k.isascii()})
+        starts: dict[str, set[int]] = {}  # the first 7–16 letters of every longer pinyin spelling
+        for k, v in fuzzy.items():
+            if k.isascii():
+                for n in _PREFIX_LENGTHS:
+                    if len(k) > n:
+                        starts.setdefault(k[:n], set()).update(v)
+        self._fuzzy_py_prefixes = _Buckets(starts)
+        self._postings, self._weak = self._bm25(strong_fields, weak_fields, doc_signature)
+        self._doc_signature = doc_signature
+        self._weak_terms = frozenset(t for scores in self._weak for t in scores)
         self._common = max(COMMON_TERM, self._n // 20)
         self._lookups: dict[str, dict[int, float]] = {}  # term -> {doc: score}, built on first use
         event_bundles: dict[str, list[int]] = {}
@@ -265,34 +276,52 @@ class RelevanceIndex:
             found = self._memo[text] = pinyin_syllables(text)
         return found
 
-    def _bm25(self, docs: Sequence[_Fields]) -> tuple[_Postings, _Postings]:
-        """BM25F postings (term -> ((doc, score), …)), split into the strong fields, which find entries,
-        and the weak ones (department, type, materials), which only re-score entries found otherwise."""
-        n = max(len(docs), 1)
-        avg = {name: max(sum(d.lengths.get(name, 0) for d in docs) / n, 1.0) for name in FIELD_WEIGHTS}
+    def _bm25(
+        self,
+        strong: Sequence[dict[str, list[str]]],
+        weak: Sequence[dict[str, list[str]]],
+        doc_signature: Sequence[int],
+    ) -> tuple[_Postings, list[dict[str, float]]]:
+        """BM25F: postings (term -> ((doc, score), …)) over the strong fields, which find entries, and per
+        distinct (department, type, materials) signature the scores of the weak fields, which only
+        re-score entries found otherwise (thousands of items share one department)."""
+        n = max(len(strong), 1)
+        uses = [0] * len(weak)
+        for sig in doc_signature:
+            uses[sig] += 1
+        total: dict[str, int] = {}
+        for f in strong:
+            for name, ts in f.items():
+                total[name] = total.get(name, 0) + len(ts)
+        for sig, f in enumerate(weak):
+            for name, ts in f.items():
+                total[name] = total.get(name, 0) + len(ts) * uses[sig]
+        avg = {name: max(count / n, 1.0) for name, count in total.items()}
+        weak_sets = [{t for ts in f.values() for t in ts} for f in weak]
         df: dict[str, int] = {}
-        for d in docs:
-            for t in {t for bucket in d.counts.values() for t in bucket}:
+        for doc, f in enumerate(strong):
+            mine = {t for ts in f.values() for t in ts}
+            for t in mine:
+                df[t] = df.get(t, 0) + 1
+            for t in weak_sets[doc_signature[doc]] - mine:
                 df[t] = df.get(t, 0) + 1
         idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        strong: dict[str, list[tuple[int, float]]] = {}
-        weak: dict[str, list[tuple[int, float]]] = {}
-        for doc, d in enumerate(docs):
-            for table, names in ((strong, _STRONG_FIELDS), (weak, _WEAK_FIELDS)):
-                weighted: dict[str, float] = {}
-                for name in names:
-                    bucket = d.counts.get(name)
-                    if not bucket:
-                        continue
-                    weight = FIELD_WEIGHTS[name]
-                    if name == "events" and self._is_bundle[doc]:
-                        weight = BUNDLE_EVENT_WEIGHT
-                    scale = weight / (1 - B + B * d.lengths[name] / avg[name])
-                    for t, tf in bucket.items():
-                        weighted[t] = weighted.get(t, 0.0) + tf * scale
-                for t, tfw in weighted.items():
-                    table.setdefault(t, []).append((doc, idf[t] * tfw * (K1 + 1) / (K1 + tfw)))
-        return {t: tuple(p) for t, p in strong.items()}, {t: tuple(p) for t, p in weak.items()}
+
+        def scores(fields: dict[str, list[str]], bundle: bool) -> dict[str, float]:
+            weighted: dict[str, float] = {}
+            for name, ts in fields.items():
+                weight = BUNDLE_EVENT_WEIGHT if bundle and name == "events" else FIELD_WEIGHTS[name]
+                scale = weight / (1 - B + B * len(ts) / avg[name])
+                for t in ts:
+                    weighted[t] = weighted.get(t, 0.0) + scale
+            return {t: idf[t] * w * (K1 + 1) / (K1 + w) for t, w in weighted.items()}
+
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for doc, f in enumerate(strong):
+            for t, value in scores(f, self._is_bundle[doc]).items():
+                postings.setdefault(t, []).append((doc, value))
+        weak_scores = [scores(f, False) for f in weak]
+        return {t: tuple(p) for t, p in postings.items()}, weak_scores
 
     # ------------------------------------------------------------------------------------- queries
 
@@ -355,10 +384,13 @@ class RelevanceIndex:
         phrases += expanded
 
         terms: dict[str, float] = {}
+        derived: set[str] = set()
         for p in phrases:
             for run in han_runs(p.text):
                 for t in bigrams(run):
                     terms[t] = max(terms.get(t, 0.0), p.weight)
+                    if p.origin != "query":
+                        derived.add(t)
             for w in ascii_tokens(p.text):
                 if not w.isdigit() and w not in ENGLISH_STOPWORDS:
                     terms[w] = max(terms.get(w, 0.0), p.weight)
@@ -369,7 +401,8 @@ class RelevanceIndex:
                 terms[t] = max(terms.get(t, 0.0), W_PINYIN_TERMS)
         typed = "".join(words)
         fuzzy_keys = [k for k in (core, "".join(core_syllables), typed) if len(k) >= 2]
-        return QueryPlan(core, tuple(phrases), terms, raw_han, tuple(dict.fromkeys(fuzzy_keys)))
+        literal = frozenset(t for t in terms if t not in derived and not t.startswith("p:"))
+        return QueryPlan(core, tuple(phrases), terms, literal, raw_han, tuple(dict.fromkeys(fuzzy_keys)))
 
     def _spelled_words(self, syllables: Sequence[str]) -> list[tuple[str, int]]:
         """Catalog words whose pinyin equals a run of two or more of ``syllables``, with the run's length."""
@@ -410,13 +443,20 @@ class RelevanceIndex:
             ((term, weight) for term, weight in plan.terms.items() if term in self._postings),
             key=lambda tw: len(self._postings[tw[0]]),
         )
+        # how many of the query's terms each entry shares: characters and pinyin counted apart, since the
+        # pinyin of a word repeats the evidence of its characters
+        shared: dict[int, int] = {}
+        shared_py: dict[int, int] = {}
+        curated: dict[int, int] = {}  # terms from a synonym or a catalog word the query's pinyin spells
         for term, weight in terms:
             postings = self._postings[term]
+            counts = shared_py if term.startswith("p:") else shared if term in plan.literal else curated
             if acc and len(postings) > self._common:
-                self._rescore(acc, term, weight, self._postings)
+                self._rescore(acc, term, weight, self._postings, counts)
                 continue
             for doc, s in postings:
                 acc[doc] = acc.get(doc, 0.0) + weight * s
+                counts[doc] = counts.get(doc, 0) + 1
         # whole keywords and names found in the query: the best one's weight, scaled by how much of the
         # query the entry's words cover together
         best_word: dict[int, float] = {}
@@ -441,11 +481,33 @@ class RelevanceIndex:
         }
         for doc in {d for label in self._named_events(plan) for d in self._event_bundles[label]}:
             bonus[doc] = bonus.get(doc, 0.0) + EVENT_BUNDLE_BONUS
+        # an entry found only by the query's own characters must share two of its words when the query has
+        # several: one common word such as 办证 is not a match for "给家里的狗办证". A synonym the district
+        # wrote, or a catalog word the pinyin spells, is deliberate evidence and counts alone.
+        if len(bigrams(plan.core)) >= 3:
+            weak = [
+                d
+                for d in acc
+                if d not in bonus and d not in curated and shared.get(d, 0) < 2 and shared_py.get(d, 0) < 2
+            ]
+            for doc in weak:
+                del acc[doc]
         for doc in bonus.keys() - acc.keys():
             acc[doc] = 0.0
-        for term, weight in plan.terms.items():  # department, type, materials: re-score only
-            if term in self._weak:
-                self._rescore(acc, term, weight, self._weak)
+        weak_terms = [(t, w) for t, w in plan.terms.items() if t in self._weak_terms]
+        if weak_terms:  # department, type, materials: re-score only, the leading entries at most
+            leading = (
+                acc if len(acc) <= WEAK_RESCORE else heapq.nlargest(WEAK_RESCORE, acc, key=acc.__getitem__)
+            )
+            signatures, weak_scores = self._doc_signature, self._weak
+            for doc in leading:
+                signature = weak_scores[signatures[doc]]
+                extra = 0.0
+                for t, w in weak_terms:
+                    found = signature.get(t)
+                    if found is not None:
+                        extra += w * found
+                acc[doc] += extra
         totals: dict[int, float] = {}
         for doc in acc:
             if allowed is not None and not allowed[doc >> 3] >> (doc & 7) & 1:
@@ -465,68 +527,95 @@ class RelevanceIndex:
     def _named_events(self, plan: QueryPlan) -> frozenset[str]:
         return frozenset(label for p in plan.phrases for label in self._event_bundles if label in p.text)
 
-    def _rescore(self, acc: dict[int, float], term: str, weight: float, table: _Postings) -> None:
-        """Add ``term``'s scores to the entries in ``acc`` only."""
-        key = ("w:" if table is self._weak else "s:") + term
-        lookup = self._lookups.get(key)
+    def _rescore(
+        self, acc: dict[int, float], term: str, weight: float, table: _Postings, shared: dict[int, int]
+    ) -> None:
+        """Add a common ``term``'s scores to the entries in ``acc`` only (counting shared terms)."""
+        lookup = self._lookups.get(term)
         if lookup is None:
-            lookup = self._lookups[key] = dict(table[term])
-        if len(lookup) < len(acc):
-            for doc, s in lookup.items():
-                if doc in acc:
-                    acc[doc] += weight * s
-            return
-        for doc in acc:
-            found = lookup.get(doc)
-            if found is not None:
-                acc[doc] += weight * found
+            lookup = self._lookups[term] = dict(table[term])
+        pairs = (
+            [(doc, s) for doc, s in lookup.items() if doc in acc]
+            if len(lookup) < len(acc)
+            else [(doc, lookup[doc]) for doc in acc if doc in lookup]
+        )
+        for doc, s in pairs:
+            acc[doc] += weight * s
+            shared[doc] = shared.get(doc, 0) + 1
 
     def _typos(
         self, plan: QueryPlan, out: Scored, allowed: bytes | None, totals: Mapping[int, float]
     ) -> None:
         """rapidfuzz over the characters and pinyin of names and keywords: strong matches become
-        ``similar`` hits, weaker ones suggestions (only when nothing else passed).
+        ``similar`` hits; when nothing matched at all, weaker ones become suggestions.
 
         Strong: one wrong, missing or extra character in a word of three or more ("居往证" → 居住证); pinyin
         within :data:`FUZZY_HIT` (a dropped or swapped letter, "dibo" → dibao), also against the start of a
         longer name's pinyin ("gaolingjintei" → gaolingjintie…)."""
         best: dict[int, float] = {}
 
-        def note(index: int, ratio: float, docs: Sequence[tuple[int, ...]]) -> None:
-            for doc in docs[index]:
+        def note(docs: Sequence[int], ratio: float) -> None:
+            for doc in docs:
                 if (allowed is None or allowed[doc >> 3] >> (doc & 7) & 1) and ratio > best.get(doc, 0.0):
                     best[doc] = ratio
 
         core = plan.core
-        if core:
-            if len(core) >= 3:
-                for _w, _distance, index in process.extract(
-                    core, self._fuzzy_han, scorer=Levenshtein.distance, score_cutoff=1, limit=12
-                ):
-                    note(index, FUZZY_ONE_CHARACTER, self._fuzzy_han_docs)
-            for _w, ratio, index in process.extract(
-                core, self._fuzzy_han, scorer=fuzz.ratio, score_cutoff=FUZZY_SUGGEST, limit=12
-            ):
-                note(index, min(ratio, FUZZY_HIT - 1), self._fuzzy_han_docs)  # suggestions only
-        for key in plan.fuzzy_keys:
-            if not key.isascii():
-                continue
-            for _w, ratio, index in process.extract(
-                key, self._fuzzy_py, scorer=fuzz.ratio, score_cutoff=FUZZY_SUGGEST, limit=12
-            ):
-                note(index, ratio, self._fuzzy_py_docs)
-            prefixes = self._fuzzy_py_prefixes.get(min(len(key) + 1, _PREFIX_LENGTHS[-1]))
-            if prefixes is not None:  # typed pinyin is the start of a longer name: compare with starts
-                for _w, ratio, index in process.extract(
-                    key, prefixes, scorer=fuzz.ratio, score_cutoff=FUZZY_HIT, limit=12
-                ):
-                    note(index, ratio, self._fuzzy_py_docs)
+        pinyin = [k for k in plan.fuzzy_keys if k.isascii()]
+        if len(core) >= 3:
+            for docs, _distance in self._fuzzy_han.match(core, Levenshtein.distance, 1, lower_is_better=True):
+                note(docs, FUZZY_ONE_CHARACTER)
+        for key in pinyin:
+            for docs, ratio in self._fuzzy_py.match(key, fuzz.ratio, FUZZY_HIT):
+                note(docs, ratio)
+            for docs, ratio in self._fuzzy_py_prefixes.match(key, fuzz.ratio, FUZZY_HIT):
+                note(docs, ratio)  # typed pinyin is the start of a longer name's
         for doc, ratio in best.items():
             if ratio >= FUZZY_HIT and doc not in out.scores:
                 value = FUZZY_SCORE * ratio / 100 * (CANCELLED_FACTOR if self._cancelled[doc] else 1.0)
                 out.scores[doc] = max(value, totals.get(doc, 0.0))
                 out.similar.add(doc)
-        if not out.scores:
-            ranked = heapq.nlargest(5, best.items(), key=lambda kv: (kv[1], -kv[0]))
-            partial = heapq.nlargest(5, totals.items(), key=lambda kv: (kv[1], -kv[0]))
-            out.suggestions = list(dict.fromkeys([d for d, _ in ranked] + [d for d, _ in partial]))[:5]
+        if out.scores:
+            return
+        if core:  # nothing matched: the closest names and keywords become suggestions
+            for docs, ratio in self._fuzzy_han.match(core, fuzz.ratio, FUZZY_SUGGEST):
+                note(docs, ratio)
+        for key in pinyin:
+            for docs, ratio in self._fuzzy_py.match(key, fuzz.ratio, FUZZY_SUGGEST_PINYIN):
+                note(docs, ratio)
+        ranked = heapq.nlargest(5, best.items(), key=lambda kv: (kv[1], -kv[0]))
+        partial = heapq.nlargest(5, totals.items(), key=lambda kv: (kv[1], -kv[0]))
+        out.suggestions = list(dict.fromkeys([d for d, _ in ranked] + [d for d, _ in partial]))[:5]
+
+
+class _Buckets:
+    """Strings (with the entries each belongs to) grouped by length, so that typo matching hands rapidfuzz
+    only the strings whose length can reach the cut-off (a ratio of 84 allows about ±30 % length)."""
+
+    def __init__(self, strings: Mapping[str, set[int]]) -> None:
+        by_length: dict[int, dict[str, set[int]]] = {}
+        for text, docs in strings.items():
+            by_length.setdefault(len(text), {})[text] = docs
+        self._keys = {n: list(b) for n, b in by_length.items()}
+        self._docs = {n: [tuple(sorted(b[k])) for k in b] for n, b in by_length.items()}
+
+    def match(
+        self, query: str, scorer: Any, cutoff: float, *, lower_is_better: bool = False
+    ) -> list[tuple[tuple[int, ...], float]]:
+        """(entries, score) of the strings within ``cutoff`` of ``query`` (a distance when
+        ``lower_is_better``, else a 0–100 ratio), best 12 per length."""
+        n = len(query)
+        if lower_is_better:
+            lengths = range(max(1, n - int(cutoff)), n + int(cutoff) + 1)
+        else:
+            share = cutoff / (200 - cutoff)  # ratio ≥ cutoff needs min/max length ≥ this
+            lengths = range(max(1, math.ceil(n * share)), math.floor(n / share) + 1)
+        out: list[tuple[tuple[int, ...], float]] = []
+        for length in lengths:
+            keys = self._keys.get(length)
+            if not keys:
+                continue
+            for _text, value, index in process.extract(
+                query, keys, scorer=scorer, score_cutoff=cutoff, limit=12
+            ):
+                out.append((self._docs[length][index], float(value)))
+        return out

@@ -438,15 +438,24 @@ class GuideIndex:
             if fresh and fresh.bit_count() <= _LABELLED_CANDIDATES:
                 for doc in _lowest_ids(fresh, None):
                     scores.setdefault(doc, 0.0)
-        candidates = []
-        for doc, score in scores.items():
-            byte, bit = doc >> 3, doc & 7
-            if seen_bytes[byte] >> bit & 1:
-                continue
-            extra = max((bonus for data, bonus in label_bytes if data[byte] >> bit & 1), default=0.0)
-            candidates.append((score + extra, doc))
-        scored_mask = _mask_of((doc for _, doc in candidates), self._nbytes)
+        fresh_scores = [
+            (score, doc) for doc, score in scores.items() if not seen_bytes[doc >> 3] >> (doc & 7) & 1
+        ]
+        scored_mask = _mask_of((doc for _, doc in fresh_scores), self._nbytes)
         room = None if limit is None else limit - len(ranked)
+        top_bonus = max(_WHOLE_QUERY_BONUS.values())
+        if room is not None and len(fresh_scores) > 4 * room + 50:
+            # only entries within the largest bonus of the room-th best can still make the page
+            kth = heapq.nlargest(max(room, 1), fresh_scores)[-1][0]
+            fresh_scores = [c for c in fresh_scores if c[0] + top_bonus >= kth]
+        candidates = []
+        for score, doc in fresh_scores:
+            byte, bit = doc >> 3, doc & 7
+            extra = 0.0
+            for data, bonus in label_bytes:
+                if bonus > extra and data[byte] >> bit & 1:
+                    extra = bonus
+            candidates.append((score + extra, doc))
         best = (
             sorted(candidates, key=lambda c: (-c[0], c[1]))
             if room is None

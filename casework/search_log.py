@@ -33,6 +33,7 @@ from casework.errors import DomainError
 
 __all__ = [
     "MAX_LOGGED_QUERY",
+    "NUMBER_PLACEHOLDER",
     "RESULTS",
     "SOURCES",
     "SearchLogError",
@@ -109,7 +110,7 @@ def new_miss(
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
     scrubbed = scrub_query(query)
-    if not scrubbed.replace("…", "").strip():
+    if not scrubbed.replace(NUMBER_PLACEHOLDER, "").strip():
         return None
     return SearchMiss(uuid7(int(at.timestamp() * 1000)), at, scrubbed, source, outcome, catalog_version)
 
@@ -118,11 +119,15 @@ def new_miss(
 # dashes and ending in the ID check character X: personal data that must not reach the failed-query log.
 _DIGIT_RUN = re.compile(r"\d(?:[\s\-]*\d){4,}(?:[\s\-]*[xX])?")
 MAX_LOGGED_QUERY = 60
+#: What a removed number becomes; NFKC leaves it alone, so scrubbing twice (station, then center) changes
+#: nothing more.
+NUMBER_PLACEHOLDER = "[号码]"
 
 
 def scrub_query(text: str) -> str:
     """``text`` as it may be logged: NFKC, ID-like and phone-like digit runs (five digits or more) replaced by
-    "…", whitespace collapsed, cut to 60 characters. Short numbers ("80岁") stay: they help find the item."""
+    :data:`NUMBER_PLACEHOLDER`, whitespace collapsed, cut to 60 characters. Short numbers ("80岁") stay:
+    they help find the item. Idempotent."""
     folded = unicodedata.normalize("NFKC", text)
-    scrubbed = _DIGIT_RUN.sub("…", folded)
+    scrubbed = _DIGIT_RUN.sub(NUMBER_PLACEHOLDER, folded)
     return " ".join(scrubbed.split())[:MAX_LOGGED_QUERY]

@@ -82,8 +82,6 @@ class GuideSearch:
         return result
 
     def summary(self) -> str:
-        if self.miss:
-            return t("guide.no_results", query=self.query.strip())
         if self.total > len(self.hits):
             return t("guide.count_more", shown=len(self.hits), total=self.total)
         return t("guide.count", total=self.total)
