@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from casework import clock
-from casework.catalog import Catalog, CatalogError
+from casework.catalog import Bundle, Catalog, CatalogError, Item
 from casework.messages import text as message_text
 from casework.synonyms import DEFAULT_SYNONYMS, format_synonym_text, parse_synonym_text
 from district_center.services.catalog.publishing import (
@@ -173,9 +173,8 @@ async def search_misses(request: Request) -> Response:
         except ConsoleError:
             return {"groups": groups, "answers": {}, "entries": [], "working": ""}
         answers = current_answers(guide_index(catalog, key), [g.query for g in groups])
-        entries = sorted(
-            [(e.name, e.code) for e in (*catalog.items, *catalog.bundles) if e.status.value == "active"]
-        )
+        offered: list[Item | Bundle] = [*catalog.active_items(), *catalog.active_bundles()]
+        entries = sorted((e.name, e.code) for e in offered)
         return {"groups": groups, "answers": answers, "entries": entries, "working": key}
 
     data = await run_in_threadpool(load)
@@ -197,6 +196,7 @@ async def add_keyword(request: Request) -> Response:
     user = await signed_in(request, ADMIN)
     form = await checked_form(request, user)
     query, target = form_text(form, "query", 60), form_text(form, "entry", 200)
+    query = " ".join(query.split())
     catalog, _ = await run_in_threadpool(_working, request)
     doc = catalog.to_dict()
     entry = next(

@@ -157,7 +157,7 @@ def test_residents_words_at_the_desk_and_the_kiosk_and_the_failed_query_list(
         console.screenshot(path=str(screenshot_dir() / "guide-06-console-search-misses.png"), full_page=True)
         # one step from the list: the query becomes a keyword of the entry that should answer it (staged)
         row = console.locator(f'tr[data-query="{DESK_UNKNOWN}"]')
-        row.get_by_role("combobox").fill("居住证申领")
+        row.get_by_label(re.compile("加给哪个事项")).fill("居住证申领")
         row.get_by_role("button", name="添加").click()
         console.wait_for_load_state()
         assert "已加为关键词" in console.content()
