@@ -35,6 +35,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -90,6 +91,7 @@ _PREFIX_LENGTHS = tuple(range(7, 17))  # typed pinyin of 6–15 letters is also 
 MAX_PHRASE = 14
 COMMON_TERM = 300  # postings beyond which a term only re-scores entries other terms found
 WEAK_RESCORE = 500  # department / type / material words re-score at most this many leading entries
+TOP_POSTINGS = 1000  # entries a term brings in at most (its best); the worker-path masks list the rest
 _STOPWORD_TEXT = (
     "a an the to of for my i we want wanna how do does get apply need what is are where can in on at and me "
     "please with about"
@@ -248,6 +250,12 @@ class RelevanceIndex:
         self._spelled = {k: tuple(sorted(v)) for k, v in spelled.items()}
         self._max_spelled = max((len(k) for k in spelled), default=1)
         self._fuzzy_han = _Buckets({k: v for k, v in fuzzy.items() if not k.isascii()})
+        han_starts: dict[str, set[int]] = {}  # the first 3–8 characters of every longer name or keyword
+        for k, v in fuzzy.items():
+            if not k.isascii():
+                for n in range(3, min(len(k), 9)):
+                    han_starts.setdefault(k[:n], set()).update(v)
+        self._fuzzy_han_starts = _Buckets(han_starts)
         self._fuzzy_py = _Buckets({k: v for k, v in fuzzy.items() if k.isascii()})
         starts: dict[str, set[int]] = {}  # the first 7–16 letters of every longer pinyin spelling
         for k, v in fuzzy.items():
@@ -321,7 +329,8 @@ class RelevanceIndex:
             for t, value in scores(f, self._is_bundle[doc]).items():
                 postings.setdefault(t, []).append((doc, value))
         weak_scores = [scores(f, False) for f in weak]
-        return {t: tuple(p) for t, p in postings.items()}, weak_scores
+        ordered = {t: tuple(sorted(p, key=lambda ds: (-ds[1], ds[0]))) for t, p in postings.items()}
+        return ordered, weak_scores
 
     # ------------------------------------------------------------------------------------- queries
 
@@ -454,7 +463,7 @@ class RelevanceIndex:
             if acc and len(postings) > self._common:
                 self._rescore(acc, term, weight, self._postings, counts)
                 continue
-            for doc, s in postings:
+            for doc, s in postings[:TOP_POSTINGS]:  # best first: a common first term brings its best only
                 acc[doc] = acc.get(doc, 0.0) + weight * s
                 counts[doc] = counts.get(doc, 0) + 1
         # whole keywords and names found in the query: the best one's weight, scaled by how much of the
@@ -497,7 +506,9 @@ class RelevanceIndex:
         weak_terms = [(t, w) for t, w in plan.terms.items() if t in self._weak_terms]
         if weak_terms:  # department, type, materials: re-score only, the leading entries at most
             leading = (
-                acc if len(acc) <= WEAK_RESCORE else heapq.nlargest(WEAK_RESCORE, acc, key=acc.__getitem__)
+                list(acc)
+                if len(acc) <= WEAK_RESCORE
+                else [d for d, _ in sorted(acc.items(), key=itemgetter(1), reverse=True)[:WEAK_RESCORE]]
             )
             signatures, weak_scores = self._doc_signature, self._weak
             for doc in leading:
@@ -549,7 +560,8 @@ class RelevanceIndex:
         """rapidfuzz over the characters and pinyin of names and keywords: strong matches become
         ``similar`` hits; when nothing matched at all, weaker ones become suggestions.
 
-        Strong: one wrong, missing or extra character in a word of three or more ("居往证" → 居住证); pinyin
+        Strong: one wrong, missing or extra character in a word of three or more, or one wrong character in
+        the start of a longer name ("居往证" → 居住证, "临时求助" → 临时救助申请); pinyin
         within :data:`FUZZY_HIT` (a dropped or swapped letter, "dibo" → dibao), also against the start of a
         longer name's pinyin ("gaolingjintei" → gaolingjintie…)."""
         best: dict[int, float] = {}
@@ -561,14 +573,26 @@ class RelevanceIndex:
 
         core = plan.core
         pinyin = [k for k in plan.fuzzy_keys if k.isascii()]
-        if len(core) >= 3:
+        if len(core) >= 3:  # one wrong character in a name or keyword, or in the start of one
             for docs, _distance in self._fuzzy_han.match(core, Levenshtein.distance, 1, lower_is_better=True):
                 note(docs, FUZZY_ONE_CHARACTER)
-        for key in pinyin:
+            if len(core) <= 8:
+                for docs, distance in self._fuzzy_han_starts.match(
+                    core, Levenshtein.distance, 1, lower_is_better=True, lengths=(len(core),)
+                ):
+                    if distance == 1:  # the exact start is a prefix match the worker paths already have
+                        note(docs, FUZZY_ONE_CHARACTER)
+        # pinyin typos for typed pinyin; a Chinese query's 同音字 are already spelled words, its wrong
+        # characters the rule above
+        typed = [k for k in pinyin if not core or len(core) < 3]
+        for key in typed:
             for docs, ratio in self._fuzzy_py.match(key, fuzz.ratio, FUZZY_HIT):
                 note(docs, ratio)
-            for docs, ratio in self._fuzzy_py_prefixes.match(key, fuzz.ratio, FUZZY_HIT):
-                note(docs, ratio)  # typed pinyin is the start of a longer name's
+            if len(key) + 1 in _PREFIX_LENGTHS:  # typed pinyin is the start of a longer name's
+                for docs, ratio in self._fuzzy_py_prefixes.match(
+                    key, fuzz.ratio, FUZZY_HIT, lengths=(len(key) + 1,)
+                ):
+                    note(docs, ratio)
         for doc, ratio in best.items():
             if ratio >= FUZZY_HIT and doc not in out.scores:
                 value = FUZZY_SCORE * ratio / 100 * (CANCELLED_FACTOR if self._cancelled[doc] else 1.0)
@@ -576,11 +600,14 @@ class RelevanceIndex:
                 out.similar.add(doc)
         if out.scores:
             return
-        if core:  # nothing matched: the closest names and keywords become suggestions
-            for docs, ratio in self._fuzzy_han.match(core, fuzz.ratio, FUZZY_SUGGEST):
+        # nothing matched: the closest names and keywords (of about the query's length) become suggestions
+        if core:
+            near = range(max(2, len(core) - 2), len(core) + 4)
+            for docs, ratio in self._fuzzy_han.match(core, fuzz.ratio, FUZZY_SUGGEST, lengths=near):
                 note(docs, ratio)
-        for key in pinyin:
-            for docs, ratio in self._fuzzy_py.match(key, fuzz.ratio, FUZZY_SUGGEST_PINYIN):
+        for key in typed:
+            near = range(max(2, len(key) * 3 // 4), len(key) * 5 // 4 + 2)
+            for docs, ratio in self._fuzzy_py.match(key, fuzz.ratio, FUZZY_SUGGEST_PINYIN, lengths=near):
                 note(docs, ratio)
         ranked = heapq.nlargest(5, best.items(), key=lambda kv: (kv[1], -kv[0]))
         partial = heapq.nlargest(5, totals.items(), key=lambda kv: (kv[1], -kv[0]))
@@ -599,12 +626,21 @@ class _Buckets:
         self._docs = {n: [tuple(sorted(b[k])) for k in b] for n, b in by_length.items()}
 
     def match(
-        self, query: str, scorer: Any, cutoff: float, *, lower_is_better: bool = False
+        self,
+        query: str,
+        scorer: Any,
+        cutoff: float,
+        *,
+        lower_is_better: bool = False,
+        lengths: Sequence[int] | None = None,
     ) -> list[tuple[tuple[int, ...], float]]:
         """(entries, score) of the strings within ``cutoff`` of ``query`` (a distance when
-        ``lower_is_better``, else a 0–100 ratio), best 12 per length."""
+        ``lower_is_better``, else a 0–100 ratio), best 12 per length; only strings of ``lengths`` when
+        given, else of every length that can reach the cut-off."""
         n = len(query)
-        if lower_is_better:
+        if lengths is not None:
+            pass
+        elif lower_is_better:
             lengths = range(max(1, n - int(cutoff)), n + int(cutoff) + 1)
         else:
             share = cutoff / (200 - cutoff)  # ratio ≥ cutoff needs min/max length ≥ this

@@ -40,10 +40,12 @@ Hazards:
 
 from __future__ import annotations
 
+import gc
 import heapq
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -187,6 +189,21 @@ def _lowest_ids(mask: int, limit: int | None) -> list[int]:
     return out
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an index is built: it allocates millions of small acyclic objects
+    (postings, masks), each of which would make the collector walk everything built so far again — about a
+    third of the build time at 10,000 items. Reference counting still frees everything; the previous state
+    is restored. Hazard: process-wide for the duration of the build (a second or two)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _take_tiers(
     tiers: Sequence[tuple[MatchKind, int]],
     allowed: int,
@@ -287,6 +304,10 @@ class GuideIndex:
     """
 
     def __init__(self, catalog: Catalog) -> None:
+        with _cyclic_gc_paused():
+            self._build(catalog)
+
+    def _build(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
         def secondary(e: Item | Bundle) -> tuple[bool, int, str, str]:
@@ -456,11 +477,8 @@ class GuideIndex:
                 if bonus > extra and data[byte] >> bit & 1:
                     extra = bonus
             candidates.append((score + extra, doc))
-        best = (
-            sorted(candidates, key=lambda c: (-c[0], c[1]))
-            if room is None
-            else heapq.nsmallest(max(room, 0), candidates, key=lambda c: (-c[0], c[1]))
-        )
+        ordered = [(-score, doc) for score, doc in candidates]  # best first, then id order
+        best = sorted(ordered) if room is None else heapq.nsmallest(max(room, 0), ordered)
         label_masks = dict(labelled)
         ranked.extend((self._label(doc, label_masks, scored), doc) for _, doc in best)
         rest = 0
