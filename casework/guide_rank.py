@@ -14,14 +14,21 @@ How a query is read (:meth:`RelevanceIndex.plan`):
 How an entry is scored (:meth:`RelevanceIndex.score`):
 
 * BM25 over weighted fields — name 3, keywords (俗称) 2.5, life events 1.5 (a 一件事: 3), member items of a
-  一件事 0.6, department 0.6, type 0.4, material names 0.3, and the pinyin of name and keywords;
-* plus a phrase bonus when a whole keyword or name occurs in the query (longer matches count more);
+  一件事 0.6, and the pinyin of name and keywords; department 0.6, type 0.4 and material names 0.3 only
+  re-score entries found otherwise (they are shared by thousands of items);
+* plus a phrase bonus when a whole keyword or name occurs in the query, scaled by how much of the query the
+  entry's words cover;
 * plus a bonus for a 一件事 whose life event the query names ("去世" → 身后 → 身后一件事);
-* when nothing scores well, rapidfuzz over the pinyin and characters of names and keywords (one wrong
-  character, a dropped letter) — those hits are flagged ``similar``; weaker ones become ``suggestions``.
+* an entry found only by the query's own characters must share two of its words when the query has several
+  (a synonym or a spelled catalog word counts alone), so one common word is not a match;
+* when nothing scores well, rapidfuzz over the characters and pinyin of names and keywords (one wrong
+  character, also in the start of a longer name; a pinyin spelling a letter off) — those hits are flagged
+  ``similar``; when nothing matched at all, the closest strings become ``suggestions``.
 
-Index build is linear in the catalog (pinyin of every name and keyword is the main cost; about 1–2 s for
-10,000 items); a query costs well under 5 ms at that size (``bench/guide_search.py``).
+Index build is linear in the catalog (about 2 s for 10,000 items on the shared machine; pinyin is
+remembered per word, the weak fields scored per distinct value); a query costs well under 5 ms at that size
+(``bench/guide_search.py``): terms are walked rarest first, a common first term brings in only its best
+:data:`TOP_POSTINGS` entries, typo matching only sees strings whose length can reach the cut-off.
 
 Hazards: weights and cut-offs are tuned on ``tests/casework/guide_eval.json`` against the sample catalog;
 change them only with the evaluation test and the held-out set in view. Scores are not comparable across
