@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 SOURCES = ("desk", "kiosk")
+MAX_VERSION = 2**31 - 1  # catalog versions are 32-bit where the center stores them
 RESULTS = ("none", "weak")  # nothing found / only related or similar entries (``SearchResult.outcome``)
 _ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -94,7 +95,7 @@ class SearchMiss:
             raise SearchLogError(field="source")
         if result not in RESULTS:
             raise SearchLogError(field="result")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
             raise SearchLogError(field="catalog_version")
         return cls(miss_id, when, scrub_query(query), source, result, version)
 

@@ -61,6 +61,7 @@ def test_ids_sort_by_time() -> None:
         ("source", "phone"),
         ("result", "found"),
         ("catalog_version", -1),
+        ("catalog_version", 2**31),
         ("catalog_version", True),
     ],
 )
