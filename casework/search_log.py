@@ -127,8 +127,10 @@ NUMBER_PLACEHOLDER = "[号码]"
 
 def scrub_query(text: str) -> str:
     """``text`` as it may be logged: NFKC, ID-like and phone-like digit runs (five digits or more) replaced by
-    :data:`NUMBER_PLACEHOLDER`, whitespace collapsed, cut to 60 characters. Short numbers ("80岁") stay:
-    they help find the item. Idempotent."""
-    folded = unicodedata.normalize("NFKC", text)
+    :data:`NUMBER_PLACEHOLDER`, control characters dropped, whitespace collapsed, cut to 60 characters. Short
+    numbers ("80岁") stay: they help find the item. Idempotent."""
+    folded = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in unicodedata.normalize("NFKC", text)
+    )  # control and format characters (NUL, zero-width …) are not text a person typed; PostgreSQL refuses NUL
     scrubbed = _DIGIT_RUN.sub(NUMBER_PLACEHOLDER, folded)
     return " ".join(scrubbed.split())[:MAX_LOGGED_QUERY]

@@ -84,6 +84,7 @@ def test_segmentation_reads_back_what_it_was_given(syllables: list[str]) -> None
         ("座机029-86868920", "座机[号码]"),
         ("80岁老人补贴", "80岁老人补贴"),  # short numbers stay
         ("６１０１１４１９９００１０１１２３４", "[号码]"),  # full-width digits too
+        ("狗\x00证\u200b办理", "狗 证 办理"),  # control and zero-width characters are not text
     ],
 )
 def test_scrub_removes_id_and_phone_like_digits(typed: str, logged: str) -> None:
@@ -101,3 +102,4 @@ def test_scrubbed_text_never_holds_five_digits_in_a_row(text: str) -> None:
             digits = 0
         assert digits < 5, out
     assert len(out) <= 60 and scrub_query(out) == out  # scrubbing twice changes nothing
+    assert "\x00" not in out

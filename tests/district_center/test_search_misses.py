@@ -68,15 +68,16 @@ def test_malformed_entries_are_refused_alone_and_queries_scrubbed_again(
     client: Callable[[StationIdentity], httpx.Client],
 ) -> None:
     http = client(new_station())
-    good, bad = _misses("身份证丢了", "坏的")
+    good, bad, nul = _misses("身份证丢了", "坏的", "狗证")
     good["query"] = "身份证110105194912310029丢了"  # a station that did not scrub
     bad["result"] = "found"
-    resp = _post(http, [good, bad, {"no": "id"}])
+    nul["query"] = "狗\x00证"  # PostgreSQL text cannot hold NUL (the fuzzer found it)
+    resp = _post(http, [good, bad, nul, {"no": "id"}])
     assert resp.status_code == 200, resp.text
-    assert resp.json() == {"accepted": [good["id"]], "rejected": [bad["id"]]}
+    assert resp.json() == {"accepted": [good["id"], nul["id"]], "rejected": [bad["id"]]}
     with center.db.read_session() as s:
         queries = {g.query for g in miss_groups(s, since=clock.now() - dt.timedelta(days=1))}
-    assert f"身份证{NUMBER_PLACEHOLDER}丢了" in queries
+    assert f"身份证{NUMBER_PLACEHOLDER}丢了" in queries and "狗 证" in queries
     assert not any("110105194912310029" in q for q in queries)
 
 
