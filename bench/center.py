@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,25 +41,26 @@ from sqlalchemy import insert
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO / "bench"))
 
 from casework import clock  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
 from district_center.db.engine import Database  # noqa: E402
-from district_center.db.models import CaseRecord  # noqa: E402
+from district_center.db.models import CaseReceiptRecord, CaseRecord  # noqa: E402
 from district_center.devtools.pg import private_postgres  # noqa: E402
 from district_center.devtools.server import free_port  # noqa: E402
 from district_center.devtools.station_client import StationAuth  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
-from district_center.services import stations as station_service  # noqa: E402
 from district_center.services.cases.feed import append_event  # noqa: E402
+from district_center.services.stations import registry as station_service  # noqa: E402
 from sync.protocol import canonical_json, case_digest, public_key_b64  # noqa: E402
 
 BATCH = 50
 ITEM = "11610100100933345H200010001000000"
 
 
-def make_case(station_id: str, n: int) -> dict[str, Any]:
+def make_case(station_id: str, n: int, station_no: int = 1) -> dict[str, Any]:
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
     applicant = Applicant(
         ApplicantKind.PERSON,
@@ -69,7 +71,7 @@ def make_case(station_id: str, n: int) -> dict[str, Any]:
         address="陕西省西安市雁塔区某某街道某某社区" + "某某小区" * 95,
     )
     case = Case.new(
-        number=f"261120-001-{n:05d}",
+        number=f"261120-{station_no:03d}-{n % 100000:05d}",
         station_id=station_id,
         catalog_version=1,
         applicant=applicant,
@@ -84,11 +86,16 @@ def make_case(station_id: str, n: int) -> dict[str, Any]:
 
 
 def enroll_direct(db: Database, name: str) -> tuple[str, Ed25519PrivateKey]:
+    sid, key, _no = enroll_numbered(db, name)
+    return sid, key
+
+
+def enroll_numbered(db: Database, name: str) -> tuple[str, Ed25519PrivateKey, int]:
     key = Ed25519PrivateKey.generate()
     with db.session() as s:
         new = station_service.create_station(s, name)
         station_service.enroll(s, new.code, public_key_b64(key), "bench")
-    return new.station_id, key
+    return new.station_id, key, new.station_no
 
 
 def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -127,12 +134,13 @@ def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str
 
 
 def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dict[str, Any]]]:
-    senders = [enroll_direct(db, f"入件站{i}") for i in range(4)]
+    numbered = [enroll_numbered(db, f"入件站{i}") for i in range(4)]
+    senders = [(sid, key) for sid, key, _no in numbered]
     bodies: list[tuple[int, bytes]] = []
     rows: list[dict[str, Any]] = []
     for b in range(batches):
         sender = b % len(senders)
-        docs = [make_case(senders[sender][0], b * BATCH + i) for i in range(BATCH)]
+        docs = [make_case(senders[sender][0], b * BATCH + i, numbered[sender][2]) for i in range(BATCH)]
         rows.extend(docs)
         body = canonical_json({"cases": [{"id": d["id"], "version": 1, "case": d} for d in docs]})
         bodies.append((sender, body))
@@ -163,7 +171,8 @@ def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dic
 
 
 def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> float:
-    """The same rows through a bare SQLAlchemy Core insert loop (50 rows per transaction)."""
+    """The same case rows **and their receipt rows** through a bare SQLAlchemy Core loop: per batch of 50,
+    one transaction with one multi-row insert into each table (plaintext documents, no checks)."""
     db = Database(url)
     db.upgrade()
     station_id, _key = enroll_direct(db, "基准站")
@@ -189,9 +198,20 @@ def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> flo
         }
         for i, d in enumerate(rows)
     ]
+    receipts = [
+        {
+            "case_id": v["id"],
+            "version": 1,
+            "station_id": station_id,
+            "digest": v["digest"],
+            "received_at": now,
+        }
+        for v in values
+    ]
     start = time.perf_counter()
     for i in range(0, len(values), BATCH):
         with db.engine.begin() as conn:
+            conn.execute(insert(CaseReceiptRecord), receipts[i : i + BATCH])
             conn.execute(insert(CaseRecord), values[i : i + BATCH])
     elapsed = time.perf_counter() - start
     db.dispose()
@@ -264,15 +284,102 @@ def run_backend(name: str, url: str, bare_url: str, args: argparse.Namespace) ->
     }
 
 
+def bench_blobs(s3: Any, megabytes: int) -> dict[str, Any]:
+    """Blob store throughput, local encrypted files vs S3 (SeaweedFS), and ``blobs migrate`` MB/s: scans of
+    1.5 MB appended in 1 MiB chunks, promoted to their content address (as an upload does), read back."""
+    import hashlib
+    import uuid
+
+    from district_center.app import open_blob_store
+    from district_center.services.attachments.blobstore import promote, upload_key
+    from district_center.services.attachments.migrate import migrate_blobs
+    from district_center.services.vault import open_vault
+    from district_center.settings import Settings
+
+    out: dict[str, Any] = {}
+    scans = [os.urandom(1_500_000) for _ in range(max(1, megabytes * 2 // 3))]
+    total_mb = sum(map(len, scans)) / 2**20
+    with tempfile.TemporaryDirectory(prefix="blob-bench-") as tmp:
+        settings = Settings(
+            data_dir=Path(tmp), **s3.settings(bucket=f"bench-{uuid.uuid4().hex[:8]}")
+        ).resolved()
+        db = Database(settings.database_url, pool_size=2)
+        db.upgrade()
+        db.vault = open_vault(settings, db)
+        for kind in ("local", "s3"):
+            store = open_blob_store(settings, db.vault, kind=kind)
+            t0 = time.perf_counter()
+            for scan in scans:
+                sha = hashlib.sha256(scan).hexdigest()
+                staged = upload_key("bench", sha)
+                for i in range(0, len(scan), 1 << 20):
+                    store.append(staged, scan[i : i + (1 << 20)])
+                promote(store, staged, sha)
+            write = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for scan in scans:
+                assert sum(len(p) for p in store.read(hashlib.sha256(scan).hexdigest())) == len(scan)
+            read = time.perf_counter() - t0
+            out[kind] = {
+                "upload_mb_per_s": round(total_mb / write, 1),
+                "read_mb_per_s": round(total_mb / read, 1),
+            }
+        out["s3_vs_local_upload"] = round(out["s3"]["upload_mb_per_s"] / out["local"]["upload_mb_per_s"], 3)
+        out["s3_vs_local_read"] = round(out["s3"]["read_mb_per_s"] / out["local"]["read_mb_per_s"], 3)
+        # migrate: the local store's blobs (registered as attachments) to a fresh bucket
+        from district_center.db.models import Attachment
+
+        with db.session() as s:
+            sid, _key = enroll_direct(db, "迁移基准站")
+            for scan in scans:
+                sha = hashlib.sha256(scan).hexdigest()
+                s.add(
+                    Attachment(
+                        sha256=sha,
+                        size=len(scan),
+                        received=len(scan),
+                        complete=True,
+                        station_id=sid,
+                        created_at=clock.now(),
+                    )
+                )
+        target = open_blob_store(
+            Settings(data_dir=Path(tmp), **s3.settings(bucket=f"mig-{uuid.uuid4().hex[:8]}")).resolved(),
+            db.vault,
+        )
+        report = migrate_blobs(db, open_blob_store(settings, db.vault, kind="local"), target)
+        out["migrate"] = {k: v for k, v in report.to_dict().items() if k != "failed"} | {
+            "failed": len(report.failed)
+        }
+        out["scans"], out["megabytes"] = len(scans), round(total_mb, 1)
+        db.dispose()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--stations", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="p6,load,blobs", help="comma-separated parts: p6, load, blobs")
+    parser.add_argument("--load-stations", type=int, default=2000)
+    parser.add_argument("--load-seconds", type=float, default=600, help="the compressed day (one phase)")
+    parser.add_argument("--load-period", type=float, default=0, help="seconds between a station's syncs")
+    parser.add_argument("--saturate-seconds", type=float, default=90)
+    parser.add_argument("--workers", type=int, default=48, help="closed-loop clients at saturation")
+    parser.add_argument("--blob-mb", type=int, default=60)
     parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
     args = parser.parse_args()
+    # a SIGTERM (timeout, Ctrl-C in a CI runner) still runs the finally blocks that stop the center
+    # processes, PostgreSQL and SeaweedFS
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.batches, args.stations, args.rounds = 8, 50, 1
+        args.load_stations, args.load_seconds, args.saturate_seconds, args.workers = 100, 30, 15, 16
+        args.blob_mb = 10
+    # 5 minutes between syncs in life; the compressed run keeps two syncs per station by default
+    args.load_period = args.load_period or args.load_seconds / 2
+    parts = set(args.only.split(","))
     results: dict[str, Any] = {
         "bench": "district_center",
         "machine": {
@@ -281,14 +388,54 @@ def main() -> None:
             "platform": platform.platform(),
         },
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = run_backend(
-            "sqlite", f"sqlite:///{tmp}/center.sqlite3", f"sqlite:///{tmp}/bare.sqlite3", args
-        )
-    with private_postgres() as pg:
-        results["postgres"] = run_backend(
-            "postgres", pg.create_database("bench"), pg.create_database("bare"), args
-        )
+    if "p6" in parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            results["sqlite"] = run_backend(
+                "sqlite", f"sqlite:///{tmp}/center.sqlite3", f"sqlite:///{tmp}/bare.sqlite3", args
+            )
+        with private_postgres() as pg:
+            results["postgres"] = run_backend(
+                "postgres", pg.create_database("bench"), pg.create_database("bare"), args
+            )
+        results["p6"] = {
+            "sqlite": results["sqlite"]["ingest_vs_bare"],
+            "postgres": results["postgres"]["ingest_vs_bare"],
+            "target": 0.5,
+        }
+    if parts & {"load", "blobs"}:
+        from center_load import run_load
+
+        from district_center.devtools.seaweed import running_seaweed
+
+        with (
+            tempfile.TemporaryDirectory(prefix="center-load-") as tmp,
+            running_seaweed(Path(tmp) / "s3") as s3,
+        ):
+            if "blobs" in parts:
+                print("== blobs", file=sys.stderr)
+                results["blobs"] = bench_blobs(s3, args.blob_mb)
+            if "load" in parts:
+                with private_postgres(max_connections=400) as pg:
+                    load = {}
+                    for n in (1, 3):
+                        print(f"== load, {n} instance(s)", file=sys.stderr)
+                        load[str(n)] = run_load(
+                            pg,
+                            s3,
+                            Path(tmp) / "work",
+                            instances=n,
+                            stations=args.load_stations,
+                            duration=args.load_seconds,
+                            period=args.load_period,
+                            saturate=args.saturate_seconds,
+                            workers=args.workers,
+                        )
+                one, three = load["1"]["saturation"], load["3"]["saturation"]
+                load["saturation_3_vs_1"] = round(
+                    three["requests_per_s"] / max(one["requests_per_s"], 1e-9), 3
+                )
+                load["stations"], load["period_s"] = args.load_stations, args.load_period
+                results["load"] = load
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

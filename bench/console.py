@@ -52,11 +52,13 @@ from casework.catalog import Catalog  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
 from district_center.db.engine import Database  # noqa: E402
 from district_center.db.models import CaseRecord, Station  # noqa: E402
+from district_center.db.sealing import document_columns  # noqa: E402
 from district_center.devtools import pg as devtools_pg  # noqa: E402
 from district_center.devtools.server import running_center  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
 from district_center.services.catalog.publishing import publish_staged, stage_catalog  # noqa: E402
 from district_center.services.users.accounts import create_user  # noqa: E402
+from district_center.services.vault import open_vault  # noqa: E402
 from district_center.settings import Settings  # noqa: E402
 
 SAMPLE = ROOT / "casework" / "data" / "sample-catalog.json"
@@ -154,7 +156,10 @@ def populate(db: Database, data_dir: Path, n_cases: int, seed: int = 7) -> dict[
                 "promised_date": promised,
                 "due_date": promised,
                 "jurisdiction": "新城区",
-                "document": doc,
+                **{
+                    "plain_document" if k == "document" else k: v
+                    for k, v in document_columns(db.vault, case_id, doc).items()
+                },
                 "digest": "0" * 64,
                 "seq": i + 1,
                 "received_at": now,
@@ -222,6 +227,7 @@ def run_backend(backend: str, n_cases: int, rounds: int) -> dict[str, Any]:
         )
         db = Database(settings.resolved().database_url, pool_size=2)
         db.upgrade()
+        db.vault = open_vault(settings.resolved(), db)  # rows sealed as ingest seals them
         info = populate(db, data_dir, n_cases)
         db.dispose()
         with running_center(settings) as center:

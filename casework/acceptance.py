@@ -13,11 +13,17 @@ seed 001 items 26–27):
 
 * a 必要 material must be verified in the original (原件核验), obtained by 数据共享 when the catalog says it
   can be, or replaced by 告知承诺 when both the material and the item allow it;
-* a 容缺后补 material may in addition be accepted as 容缺 with a due date after today;
-* a 非必要 material may be missing.
+* a 容缺后补 material may in addition be accepted as 容缺 with a due date from today up to the case's
+  promised date (:func:`deferral_window`; the default is the earlier of five working days and that date,
+  :func:`default_deferral_due`);
+* a 非必要 material may be missing;
+* every item must be in force on the day (:meth:`casework.catalog.Item.in_force`): not before its 生效日期,
+  and up to the day before a cancellation takes effect. The district center checks the same rule on the
+  China date the station accepted the case (:func:`not_in_force`).
 
 Days are China dates (:func:`casework.clock.china_date`): a case accepted at 2026-11-22T17:00Z was
-accepted on 11-23.
+accepted on 11-23. Problems are sentences for the worker; the newer ones come from the message catalogs
+(``casework/data/messages``) in the process's language, by code (``acceptance.*``).
 """
 
 from __future__ import annotations
@@ -28,9 +34,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from casework import clock
+from casework import clock, messages
 from casework.cases import Case, CaseError, CaseStatus, MissingMaterial, Satisfaction, Side
-from casework.catalog import Bundle, Item, Material, MergedMaterial, Necessity
+from casework.catalog import Bundle, Item, ItemStatus, Material, MergedMaterial, Necessity
+from casework.deadlines import DeadlineBasis, due_day, promised_dates
 from casework.identity import check_applicant_and_agent
 from casework.workdays import Deadline, WorkCalendar
 
@@ -41,12 +48,18 @@ __all__ = [
     "Overdue",
     "OverdueState",
     "accept",
+    "acceptance_day",
     "acceptance_problems",
     "can_accept",
     "case_items",
     "case_materials",
+    "catalog_basis",
+    "default_deferral_due",
+    "deferral_window",
     "issue_notice",
+    "item_force_problem",
     "missing_materials",
+    "not_in_force",
     "notice_items",
     "overdue_status",
     "pending_deferred",
@@ -91,7 +104,63 @@ def _commitment_offered(case: Case, catalog: CatalogLike, material: Material) ->
     return bool(items) and all(it.commitment_offered for it in items)
 
 
-def _material_problem(case: Case, catalog: CatalogLike, m: Material, today: dt.date) -> str | None:
+#: 容缺 default: this many working days to hand the material in, unless the promised date comes first.
+DEFERRAL_WORKING_DAYS = 5
+
+
+def deferral_window(
+    case: Case, catalog: CatalogLike, calendar: WorkCalendar, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """(earliest, latest) 容缺 due date of a material accepted today: from today to the case's promised date
+    counted from today on ``calendar`` (a 一件事: the bundle's own promise, else the latest of its items, as
+    :func:`set_promised_dates` would set it). For 代收 the real clock starts later at the jurisdiction;
+    counting from today keeps the date safely inside it."""
+    return today, promised_dates(catalog_basis(case, catalog, today), calendar)[0].date
+
+
+def catalog_basis(case: Case, catalog: CatalogLike, start: dt.date) -> DeadlineBasis:
+    """What the case's promised dates count from ``start`` by the catalog: the item's 承诺办结时限, or the
+    bundle's own (``None``: the latest of its items) and each item's."""
+    if case.item_code is not None:
+        return DeadlineBasis(start, catalog.item(case.item_code).promised_limit)
+    assert case.bundle_code is not None
+    limits = {it.code: it.promised_limit for it in case_items(case, catalog)}
+    return DeadlineBasis(start, catalog.bundle(case.bundle_code).promised_limit, limits)
+
+
+def default_deferral_due(case: Case, catalog: CatalogLike, calendar: WorkCalendar, today: dt.date) -> dt.date:
+    """The 容缺 due date the form proposes: the earlier of :data:`DEFERRAL_WORKING_DAYS` working days and the
+    latest date :func:`deferral_window` allows (a 即办件: today)."""
+    _, latest = deferral_window(case, catalog, calendar, today)
+    return min(calendar.add_working_days(today, DEFERRAL_WORKING_DAYS).date, latest)
+
+
+def _deferral_problem(
+    case: Case,
+    catalog: CatalogLike,
+    m: Material,
+    due: dt.date | None,
+    today: dt.date,
+    calendar: WorkCalendar | None,
+) -> str | None:
+    if due is None:
+        return None  # MaterialRecord.problems() says a date is needed
+    if due < today:
+        return messages.text(
+            "acceptance.deferred_due_past",
+            {"name": m.name, "due": due.isoformat(), "today": today.isoformat()},
+        )
+    if calendar is not None:
+        _, latest = deferral_window(case, catalog, calendar, today)
+        if due > latest:
+            params = {"name": m.name, "due": due.isoformat(), "promised": latest.isoformat()}
+            return messages.text("acceptance.deferred_due_after_promise", params)
+    return None
+
+
+def _material_problem(
+    case: Case, catalog: CatalogLike, m: Material, today: dt.date, calendar: WorkCalendar | None = None
+) -> str | None:
     record = case.material(m.code)
     how = record.satisfaction if record else Satisfaction.MISSING
     if how is Satisfaction.MISSING:
@@ -100,8 +169,9 @@ def _material_problem(case: Case, catalog: CatalogLike, m: Material, today: dt.d
         if m.necessity is Necessity.REQUIRED:
             return f"材料“{m.name}”为必要材料，不能容缺受理"
         assert record is not None
-        if record.due_date is not None and record.due_date <= today:
-            return f"材料“{m.name}”的容缺补交日期应晚于今天"
+        problem = _deferral_problem(case, catalog, m, record.due_date, today, calendar)
+        if problem:
+            return problem
     if how is Satisfaction.COMMITMENT and not (
         m.commitment_allowed and _commitment_offered(case, catalog, m)
     ):
@@ -129,26 +199,68 @@ def pending_deferred(case: Case) -> list[tuple[str, dt.date | None]]:
     return sorted(owed, key=lambda x: x[1] or dt.date.max)
 
 
-def acceptance_problems(
-    case: Case, catalog: CatalogLike, *, today: dt.date, at_station: bool = True
-) -> list[str]:
-    """Every reason 受理 (or 代收) is not allowed now, in Chinese; empty when it is.
+def acceptance_day(case: Case) -> dt.date:
+    """The China date the station accepted (受理) or collected (代收) the case; its creation day before."""
+    at = next(
+        (t.at for t in case.history if t.to_status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)),
+        case.created_at,
+    )
+    return clock.china_date(at)
 
-    Checks the items are in force (清单之外无审批) and, with ``at_station``, acceptable at a community
-    station; the applicant and agent; every catalog material against its necessity; and the records
-    themselves (scans, due dates, commitment text).
-    """
+
+def item_force_problem(item: Item, day: dt.date) -> str | None:
+    """Why ``item`` takes no new case on ``day`` (not yet in force, cancelled from a day on), or None."""
+    if item.in_force(day):
+        return None
+    if item.effective_from is not None and day < item.effective_from:
+        params = {"name": item.name, "date": item.effective_from.isoformat()}
+        return messages.text("acceptance.item_not_yet_in_force", params)
+    if item.effective_to is not None:
+        params = {"name": item.name, "date": item.effective_to.isoformat()}
+        return messages.text("acceptance.item_cancelled_from", params)
+    return messages.text("acceptance.item_cancelled", {"name": item.name})
+
+
+def not_in_force(case: Case, catalog: CatalogLike, day: dt.date) -> list[str]:
+    """Why the case's items (a bundle: the bundle itself and each of its items) may not take a new case on
+    ``day`` — not yet in force (生效日期 later), or cancelled from that day on; empty when all may. The
+    station asks on the day it accepts; the center on :func:`acceptance_day` of the case it receives."""
     problems: list[str] = []
+    if case.bundle_code is not None:
+        bundle = catalog.bundle(case.bundle_code)
+        if bundle.status is not ItemStatus.ACTIVE:
+            problems.append(messages.text("acceptance.item_cancelled", {"name": bundle.name}))
     for it in case_items(case, catalog):
-        if not it.accepts_new_cases:
-            problems.append(f"事项“{it.name}”已取消，不能受理新的申请")
-        elif at_station and not it.station_acceptable:
+        problem = item_force_problem(it, day)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def acceptance_problems(
+    case: Case,
+    catalog: CatalogLike,
+    *,
+    today: dt.date,
+    at_station: bool = True,
+    calendar: WorkCalendar | None = None,
+) -> list[str]:
+    """Every reason 受理 (or 代收) is not allowed now, for the worker; empty when it is.
+
+    Checks the items are in force on ``today`` (生效日期, 清单之外无审批) and, with ``at_station``, acceptable
+    at a community station; the applicant and agent; every catalog material against its necessity (with
+    ``calendar``, a 容缺 due date no later than the promised date); and the records themselves (scans, due
+    dates, commitment text).
+    """
+    problems = not_in_force(case, catalog, today)
+    for it in case_items(case, catalog):
+        if it.in_force(today) and at_station and not it.station_acceptable:
             problems.append(f"事项“{it.name}”不在便民服务站可受理范围内")
     problems += check_applicant_and_agent(case.applicant, case.agent, today=today)
     known: set[str] = set()
     for m in case_materials(case, catalog):
         known.add(m.code)
-        problem = _material_problem(case, catalog, m, today)
+        problem = _material_problem(case, catalog, m, today, calendar)
         if problem:
             problems.append(problem)
     for record in case.materials:
@@ -192,7 +304,7 @@ def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetim
     Raises ``CaseError`` if nothing is missing (then the case should be accepted instead)."""
     items = notice_items(case, catalog, today=clock.china_date(at))
     if not items:
-        raise CaseError("材料齐全，无需一次性告知，请直接受理")
+        raise CaseError("case.notice_not_needed")
     case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
     return items
 
@@ -216,7 +328,7 @@ def accept(
     Raises :class:`AcceptanceRefused` with every problem.
     """
     today = clock.china_date(at)
-    problems = acceptance_problems(case, catalog, today=today, at_station=at_station)
+    problems = acceptance_problems(case, catalog, today=today, at_station=at_station, calendar=calendar)
     if problems:
         raise AcceptanceRefused(problems)
     to = CaseStatus.COLLECTED if collected else CaseStatus.ACCEPTED
@@ -230,26 +342,21 @@ def set_promised_dates(
     case: Case, catalog: CatalogLike, calendar: WorkCalendar, *, start: dt.date, at: dt.datetime
 ) -> Deadline:
     """Compute and store the promised date(s) counted from ``start`` (受理 day, or the day the jurisdiction
-    received a 代收 file). Call again after a district publishes a year's holidays to replace a
-    provisional date."""
-    if case.item_code is not None:
-        deadline = calendar.deadline_for(start, catalog.item(case.item_code).promised_limit)
-        case.set_promised_date(deadline.date, deadline.provisional, at=at)
-        return deadline
-    assert case.bundle_code is not None
-    latest: Deadline | None = None
-    for it in case_items(case, catalog):
-        d = calendar.deadline_for(start, it.promised_limit)
-        case.set_promised_date(d.date, d.provisional, at=at, item_code=it.code)
-        if latest is None or d.date > latest.date:
-            latest = d
-    own = catalog.bundle(case.bundle_code).promised_limit
-    if own is not None:
-        deadline = calendar.deadline_for(start, own)
-    else:
-        assert latest is not None  # a bundle has at least one item
-        deadline = latest
+    received a 代收 file), with what they count (``start``, the catalog's 承诺办结时限 of the item, or of the
+    bundle and each of its items) and ``calendar.version``. A newer calendar later moves them through
+    :func:`casework.deadlines.recompute_deadlines`, from that same basis."""
+    basis = catalog_basis(case, catalog, start)
+    deadline, items = promised_dates(basis, calendar)
+    for code, d in items.items():
+        case.set_promised_date(d.date, d.provisional, at=at, item_code=code)
     case.set_promised_date(deadline.date, deadline.provisional, at=at)
+    case.set_deadline_basis(
+        start=start,
+        limit=basis.limit,
+        item_limits=basis.item_limits,
+        calendar_version=calendar.version,
+        at=at,
+    )
     return deadline
 
 
@@ -296,35 +403,21 @@ _DONE = frozenset(
 )
 
 
-def _paused_working_days(case: Case, calendar: WorkCalendar, today: dt.date) -> int:
-    """Working days spent waiting for 补齐补正, which do not count against the limit."""
-    paused, since = 0, None
-    for t in case.history:
-        if t.to_status is CaseStatus.SUPPLEMENT_REQUESTED:
-            since = since or clock.china_date(t.at)
-        elif since is not None:
-            paused += max(calendar.working_days_between(since, clock.china_date(t.at)), 0)
-            since = None
-    if since is not None:
-        paused += max(calendar.working_days_between(since, today), 0)
-    return paused
-
-
 def overdue_status(case: Case, calendar: WorkCalendar, today: dt.date) -> Overdue:
     """限时办结 state for supervision and the worker's list ("还剩2个工作日", "已超期3个工作日").
 
-    The due date is the promised date pushed back by the working days spent in 补齐补正; a decided case
-    is judged by the China date of its decision.
+    The due date is the promised date pushed back by the working days spent in 补齐补正
+    (:func:`casework.deadlines.due_day`); a decided case is judged by the China date of its decision. A
+    即办件 (0 working days) is due on its 受理 day: 今天到期 that day, 已超期 from the next day while open.
     """
     status = case.status
     if status in (CaseStatus.REFUSED, CaseStatus.WITHDRAWN):
         return Overdue(OverdueState.STOPPED, None, 0, status.label, False)
     if case.promised_date is None:
         return Overdue(OverdueState.NOT_RUNNING, None, 0, "未开始计时", False)
-    paused = _paused_working_days(case, calendar, today)
-    extended = calendar.add_working_days(case.promised_date, paused)
-    due = extended.date
-    provisional = case.promised_date_provisional or extended.provisional
+    extended = due_day(case, calendar, today)
+    assert extended is not None  # promised_date is set
+    due, provisional = extended.date, extended.provisional
     if status in _DONE:
         decided = next((t.at for t in case.history if t.to_status in _DONE), None)
         day = clock.china_date(decided) if decided else today

@@ -25,11 +25,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from casework.errors import DomainError
+
 __all__ = [
     "MAX_SEQ",
     "MAX_STATION_NO",
     "CaseCounter",
     "CaseNumber",
+    "CaseNumberError",
+    "CaseNumbersExhausted",
     "damm_check_digit",
     "damm_is_valid",
     "generate",
@@ -37,6 +41,19 @@ __all__ = [
     "normalize",
     "parse",
 ]
+
+
+class CaseNumberError(DomainError, ValueError):
+    """A typed case number that is not one: wrong length, failed check character, impossible date."""
+
+    code = "case_number.format"
+
+
+class CaseNumbersExhausted(DomainError, OverflowError):
+    """A station used up its numbers for the day (at most ``MAX_SEQ``)."""
+
+    code = "case_number.exhausted"
+
 
 MAX_STATION_NO = 999
 MAX_SEQ = 9999
@@ -114,27 +131,27 @@ def _digits(s: str) -> str:
 
 def normalize(s: str) -> str:
     """The canonical ``YYMMDD-SSS-NNNNC`` form of a number typed with spaces, other dashes, full-width
-    digits or no hyphens. Raises ``ValueError`` (message in Chinese) if it is not 14 digits or the check
-    fails."""
+    digits or no hyphens. Raises :class:`CaseNumberError` (a ``ValueError``) if it is not 14 digits or the
+    check fails."""
     digits = _digits(s)
     if not (digits.isascii() and digits.isdigit()) or len(digits) != _DIGITS:
-        raise ValueError(f"办件编号应为{_DIGITS}位数字（如 261122-007-00421），请核对：{s}")
+        raise CaseNumberError("case_number.format", digits=_DIGITS, number=s)
     if not damm_is_valid(digits):
-        raise ValueError(f"办件编号校验不通过，可能有数字输错或前后颠倒，请核对：{s}")
+        raise CaseNumberError("case_number.check", number=s)
     return f"{digits[:6]}-{digits[6:9]}-{digits[9:]}"
 
 
 def parse(s: str) -> CaseNumber:
-    """Parse (after :func:`normalize`) into day, station and sequence. Raises ``ValueError`` in Chinese."""
+    """Parse (after :func:`normalize`) into day, station and sequence. Raises :class:`CaseNumberError`."""
     canonical = normalize(s)
     digits = canonical.replace("-", "")
     try:
         day = dt.date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:6]))
     except ValueError:
-        raise ValueError(f"办件编号中的日期不正确：{s}") from None
+        raise CaseNumberError("case_number.date", number=s) from None
     station_no, seq = int(digits[6:9]), int(digits[9:13])
     if station_no == 0 or seq == 0:
-        raise ValueError(f"办件编号中的服务站号或序号不正确：{s}")
+        raise CaseNumberError("case_number.parts", number=s)
     return CaseNumber(day, station_no, seq)
 
 
@@ -171,7 +188,7 @@ class CaseCounter:
         else:
             day, seq = self.day, self.seq + 1
         if seq > MAX_SEQ:
-            raise OverflowError(f"服务站{self.station_no:03d}在{day}的办件编号已用完（每日最多{MAX_SEQ}件）")
+            raise CaseNumbersExhausted(station=f"{self.station_no:03d}", day=day.isoformat(), limit=MAX_SEQ)
         state = CaseCounter(self.station_no, day, seq)
         return state, generate(self.station_no, day, seq)
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from casework import clock
 from casework.caseparts import (
     CaseResult,
     MaterialRecord,
@@ -66,7 +67,9 @@ from casework.caseparts import (
     str_field,
     uuid7,
 )
+from casework.errors import DomainError
 from casework.identity import Agent, Applicant
+from casework.timelimit import TimeLimit
 
 __all__ = [
     "DECIDED",
@@ -98,16 +101,23 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------ errors
 
 
-class CaseError(Exception):
-    """Base of case-rule errors; ``str(e)`` is a Chinese message a worker can act on."""
+class CaseError(DomainError):
+    """Base of case-rule errors: a ``case.*`` code with parameters (statuses as ``*_code`` parameters, so each
+    language words them); ``str(e)`` is the message in the current UI language."""
+
+    code = "case.error"
 
 
 class IllegalTransition(CaseError):
     """A status change the table does not allow (or allows only for the other side)."""
 
+    code = "case.transition.not_allowed"
+
 
 class AlreadyRated(CaseError):
     """好差评 is one rating per case (一事一评)."""
+
+    code = "case.already_rated"
 
 
 # ------------------------------------------------------------------------------------------------ statuses
@@ -134,7 +144,14 @@ class CaseStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status in Chinese (documents and the district's records); the UI words it per language with
+        :attr:`code` (``casework.messages.text(status.code)``)."""
         return _LABELS[self]
+
+    @property
+    def code(self) -> str:
+        """The message-catalog code of the status's name: ``case.status.<value>``."""
+        return f"case.status.{self.value}"
 
 
 _LABELS: dict[CaseStatus, str] = {
@@ -214,17 +231,25 @@ _NEEDS_REASON = frozenset({CaseStatus.REFUSED, CaseStatus.REJECTED, CaseStatus.W
 def _check_transition(frm: CaseStatus, to: CaseStatus, side: Side | None, reason: str) -> Side:
     allowed = TRANSITIONS[frm]
     if to not in allowed:
-        raise IllegalTransition(f"不能从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+        raise IllegalTransition(
+            "case.transition.not_allowed", frm_code=frm.code, to_code=to.code, frm=frm.value, to=to.value
+        )
     sides = allowed[to]
     if side is None:
         if len(sides) != 1:
             raise ValueError(f"side is required for {frm.value} → {to.value} (either side may record it)")
         (side,) = sides
     elif side not in sides:
-        who = "服务站" if side is Side.STATION else "区中心"
-        raise IllegalTransition(f"{who}不能将办件从“{frm.label}”变为“{to.label}”（{frm.value} → {to.value}）")
+        raise IllegalTransition(
+            "case.transition.side",
+            side_code=f"case.side.{side.value}",
+            frm_code=frm.code,
+            to_code=to.code,
+            frm=frm.value,
+            to=to.value,
+        )
     if to in _NEEDS_REASON and not reason.strip():
-        raise IllegalTransition(f"变为“{to.label}”必须填写原因")
+        raise IllegalTransition("case.transition.reason_required", to_code=to.code)
     return side
 
 
@@ -271,6 +296,7 @@ class SubCase:
     result: CaseResult | None = None
     promised_date: dt.date | None = None
     promised_date_provisional: bool = False
+    promised_limit: TimeLimit | None = None  # the item's 承诺办结时限 the date counts (set at 受理)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -280,6 +306,7 @@ class SubCase:
             "result": None if self.result is None else self.result.to_dict(),
             "promised_date": date_out(self.promised_date),
             "promised_date_provisional": self.promised_date_provisional,
+            "promised_limit": limit_out(self.promised_limit),
         }
 
     @classmethod
@@ -292,7 +319,27 @@ class SubCase:
             None if result is None else CaseResult.from_dict(result),
             date_in(d.get("promised_date")),
             bool_field(d, "promised_date_provisional"),
+            limit_in(d.get("promised_limit")),
         )
+
+
+def limit_out(limit: TimeLimit | None) -> dict[str, int | str] | None:
+    return None if limit is None else limit.to_dict()
+
+
+def limit_in(value: object) -> TimeLimit | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a time limit {{amount, unit}}, got {value!r}")
+    return TimeLimit.from_dict(value)
+
+
+def _int_field(d: Mapping[str, Any], key: str, default: int = 0) -> int:
+    v = d.get(key, default)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ValueError(f"{key!r} must be an integer, got {type(v).__name__}")
+    return v
 
 
 # ------------------------------------------------------------------------------------------------ the case
@@ -300,7 +347,15 @@ class SubCase:
 
 @dataclass(slots=True)
 class Case:
-    """办件. Create with :meth:`new`; change status only with :meth:`transition` / :meth:`transition_sub`."""
+    """办件. Create with :meth:`new`; change status only with :meth:`transition` / :meth:`transition_sub`.
+
+    The promised date carries what it was computed from (:mod:`casework.deadlines`): ``clock_start`` (the 受理
+    day, or for 代收 the day the jurisdiction received the file), ``promised_limit`` (the 承诺办结时限
+    counted; ``None`` on a 一件事 without its own promise: the latest of its items' dates) and
+    ``calendar_version``
+    (the district calendar version it was computed with; ``0``: the built-in tables). Documents written
+    before these fields existed load with ``None`` / ``0``.
+    """
 
     id: str
     number: str
@@ -319,6 +374,9 @@ class Case:
     pickup: Pickup = field(default_factory=Pickup)
     promised_date: dt.date | None = None
     promised_date_provisional: bool = False
+    clock_start: dt.date | None = None
+    promised_limit: TimeLimit | None = None
+    calendar_version: int = 0
     rating: Rating | None = None
     result: CaseResult | None = None
     supplements: list[SupplementRequest] = field(default_factory=list)
@@ -400,7 +458,7 @@ class Case:
         for sub in self.sub_cases:
             if sub.item_code == item_code:
                 return sub
-        raise KeyError(f"办件 {self.number} 没有事项 {item_code} 的子办件")
+        raise KeyError(f"case {self.number} has no sub-case for item {item_code}")
 
     def material(self, code: str) -> MaterialRecord | None:
         """The recorded material ``code``, or None when nothing was recorded for it yet."""
@@ -436,14 +494,11 @@ class Case:
             raise ValueError("actor is required")
         if self.is_bundle and to in _REVIEW:
             raise IllegalTransition(
-                f"一件事办件的“{to.label}”状态由各子事项决定，请对子事项办理"
-                f"（{self.status.value} → {to.value}）"
+                "case.bundle.decided_by_items", to_code=to.code, frm=self.status.value, to=to.value
             )
         side = _check_transition(self.status, to, side, reason)
         if to is CaseStatus.WITHDRAWN and any(s.status in DECIDED for s in self.sub_cases):
-            raise IllegalTransition(
-                "部分子事项已作出决定，不能撤回整个一件事办件，请对未决定的子事项分别撤回"
-            )
+            raise IllegalTransition("case.bundle.partly_decided")
         record = Transition(self.status, to, actor, at, side, reason)
         if to is CaseStatus.IN_REVIEW and self.status is CaseStatus.SUPPLEMENT_REQUESTED:
             self._mark_supplied(at)
@@ -471,9 +526,9 @@ class Case:
         follows (see the module docstring). Only review states and ``withdrawn`` are allowed here."""
         at = require_utc(at, "at")
         if not self.is_bundle:
-            raise IllegalTransition("单一事项办件没有子办件")
+            raise IllegalTransition("case.bundle.no_sub_cases")
         if to not in _REVIEW and to is not CaseStatus.WITHDRAWN:
-            raise IllegalTransition(f"子办件不能单独变为“{to.label}”，请对整个一件事办件办理")
+            raise IllegalTransition("case.bundle.whole_case_only", to_code=to.code)
         sub = self.sub_case(item_code)
         side = _check_transition(sub.status, to, side, reason)
         record = Transition(sub.status, to, actor, at, side, reason)
@@ -550,7 +605,7 @@ class Case:
             or self.is_final
             or self.status in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER)
         ):
-            raise CaseError(f"办件已“{self.status.label}”，不能再修改材料")
+            raise CaseError("case.materials_locked", status_code=self.status.code)
         at = require_utc(at, "at")
         for i, m in enumerate(self.materials):
             if m.code == record.code:
@@ -572,12 +627,31 @@ class Case:
             sub.promised_date, sub.promised_date_provisional = date, provisional
         self._touch(at)
 
+    def set_deadline_basis(
+        self,
+        *,
+        start: dt.date,
+        limit: TimeLimit | None,
+        item_limits: Mapping[str, TimeLimit] | None = None,
+        calendar_version: int,
+        at: dt.datetime,
+    ) -> None:
+        """Record what the promised dates count from: the clock start, the 承诺办结时限 of the case (and of
+        each sub-case, ``item_limits``) and the calendar version the dates are computed with. Use
+        :func:`casework.deadlines.recompute_deadlines` (or ``acceptance.set_promised_dates``) rather than
+        calling this directly: it keeps the dates and their basis together."""
+        at = require_utc(at, "at")
+        self.clock_start, self.promised_limit, self.calendar_version = start, limit, calendar_version
+        for code, item_limit in (item_limits or {}).items():
+            self.sub_case(code).promised_limit = item_limit
+        self._touch(at)
+
     def set_result(self, result: CaseResult, *, at: dt.datetime, item_code: str | None = None) -> None:
         """Attach the 办结结果 once the case (or sub-case) is decided."""
         at = require_utc(at, "at")
         status = self.status if item_code is None else self.sub_case(item_code).status
         if status not in DECIDED and status not in (CaseStatus.RESULT_READY, CaseStatus.HANDED_OVER):
-            raise CaseError(f"办件“{status.label}”，尚未作出决定，不能登记结果")
+            raise CaseError("case.result_before_decision", status_code=status.code)
         if item_code is None:
             self.result = result
         else:
@@ -588,9 +662,9 @@ class Case:
         """好差评, once per case (一事一评). Raises :class:`AlreadyRated` the second time and
         :class:`CaseError` for a draft (nothing to rate yet)."""
         if self.rating is not None:
-            raise AlreadyRated(f"办件 {self.number} 已于{self.rating.at:%Y-%m-%d}评价，每件只能评价一次")
+            raise AlreadyRated(number=self.number, day=clock.china_date(self.rating.at).isoformat())
         if self.status is CaseStatus.DRAFT:
-            raise CaseError("办件尚未提交，不能评价")
+            raise CaseError("case.rate_not_submitted")
         at = require_utc(rating.at, "rating.at")
         self.rating = Rating(rating.level, at, rating.reasons, rating.comment)
         self._touch(rating.at)
@@ -615,6 +689,9 @@ class Case:
             "pickup": self.pickup.to_dict(),
             "promised_date": date_out(self.promised_date),
             "promised_date_provisional": self.promised_date_provisional,
+            "clock_start": date_out(self.clock_start),
+            "promised_limit": limit_out(self.promised_limit),
+            "calendar_version": self.calendar_version,
             "rating": None if self.rating is None else self.rating.to_dict(),
             "result": None if self.result is None else self.result.to_dict(),
             "supplements": [s.to_dict() for s in self.supplements],
@@ -649,6 +726,9 @@ class Case:
             pickup=Pickup.from_dict(d["pickup"]),
             promised_date=date_in(d.get("promised_date")),
             promised_date_provisional=bool_field(d, "promised_date_provisional"),
+            clock_start=date_in(d.get("clock_start")),
+            promised_limit=limit_in(d.get("promised_limit")),
+            calendar_version=_int_field(d, "calendar_version"),
             rating=None if rating is None else Rating.from_dict(rating),
             result=None if result is None else CaseResult.from_dict(result),
             supplements=[SupplementRequest.from_dict(s) for s in list_field(d, "supplements")],

@@ -342,17 +342,19 @@ class Item:
 
     @property
     def accepts_new_cases(self) -> bool:
-        """False for a cancelled item: 清单之外无审批. Ignores dates; see :meth:`in_force`."""
+        """The catalog status: False for a cancelled item (清单之外无审批). Ignores dates — whether the item
+        takes a case on a given day is :meth:`in_force`."""
         return self.status is ItemStatus.ACTIVE
 
     def in_force(self, on: date) -> bool:
-        """Whether a new case may be accepted on ``on`` (a local date): active, on or after
-        ``effective_from`` and before ``effective_to`` when those are set."""
-        if not self.accepts_new_cases:
-            return False
+        """Whether a new case may be accepted on ``on`` (a China date): not before ``effective_from``
+        (生效日期) and before ``effective_to`` (the day a cancellation takes effect), so a cancellation
+        published ahead still accepts cases up to the day before; cancelled without a date: never."""
         if self.effective_from is not None and on < self.effective_from:
             return False
-        return self.effective_to is None or on < self.effective_to
+        if self.effective_to is not None:
+            return on < self.effective_to
+        return self.accepts_new_cases
 
     def material(self, code: str) -> Material:
         for m in self.materials:

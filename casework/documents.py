@@ -1,4 +1,5 @@
-"""The written documents a window issues, as data: 受理凭证, 代收件通知书, 一次性告知书, 不予受理通知书.
+"""The written documents a window issues, as data: 受理凭证, 代收件通知书, 一次性告知书, 不予受理通知书, and
+the 受理凭证（更正） that corrects a receipt's promised date after the district published a calendar.
 
 Each builder takes the :class:`~casework.cases.Case`, the catalog and the issuing station, and returns a
 :class:`CaseDocument`: a title, a deterministic document number, header fields and titled sections (field
@@ -29,6 +30,8 @@ from casework import clock
 from casework.acceptance import CatalogLike, case_items, notice_items
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
 from casework.catalog import Item, Jurisdiction
+from casework.deadlines import DateChange, Recomputed
+from casework.errors import DomainError
 from casework.identity import ID_TYPES, mask_id_number
 
 __all__ = [
@@ -38,10 +41,17 @@ __all__ = [
     "StationInfo",
     "acceptance_receipt",
     "collection_notice",
+    "correction_receipt",
     "document_number",
     "one_time_notice",
     "refusal_notice",
 ]
+
+
+class DocumentNotIssuable(DomainError, ValueError):
+    """The case is not in a state this document can be issued for (a ``document.*`` code)."""
+
+    code = "document.not_issuable"
 
 
 class DocumentKind(StrEnum):
@@ -51,12 +61,20 @@ class DocumentKind(StrEnum):
     COLLECTION_NOTICE = "代收件通知书"
     ONE_TIME_NOTICE = "一次性告知书"
     REFUSAL_NOTICE = "不予受理通知书"
+    CORRECTION = "受理凭证（更正）"
 
     @property
     def prefix(self) -> str:
-        return {"受理凭证": "SL", "代收件通知书": "DS", "一次性告知书": "GZ", "不予受理通知书": "BY"}[
-            self.value
-        ]
+        return _PREFIXES[self.value]
+
+
+_PREFIXES = {
+    "受理凭证": "SL",
+    "代收件通知书": "DS",
+    "一次性告知书": "GZ",
+    "不予受理通知书": "BY",
+    "受理凭证（更正）": "SG",
+}
 
 
 def document_number(kind: DocumentKind, case_number: str) -> str:
@@ -247,7 +265,7 @@ def acceptance_receipt(
     告知承诺 ones marked), the promised date, pickup. Raises ``ValueError`` unless the case was accepted."""
     accepted_at = case.entered_at(CaseStatus.ACCEPTED)
     if accepted_at is None:
-        raise ValueError(f"办件 {case.number} 尚未受理，不能出具受理凭证")
+        raise DocumentNotIssuable("document.receipt_not_accepted", number=case.number)
     items = case_items(case, catalog)
     promise, provisional = _promise_text(case, items)
     owed = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
@@ -286,7 +304,7 @@ def collection_notice(
     ``ValueError`` unless the case was collected."""
     collected_at = case.entered_at(CaseStatus.COLLECTED)
     if collected_at is None:
-        raise ValueError(f"办件 {case.number} 不是代收件，不能出具代收件通知书")
+        raise DocumentNotIssuable("document.collection_not_collected", number=case.number)
     items = case_items(case, catalog)
     promise, provisional = _promise_text(case, items)
     window_rows = [("业务受理通办窗口", station.name), ("业务属地", case.jurisdiction)]
@@ -320,7 +338,7 @@ def one_time_notice(
     today = clock.china_date(issued_at)
     missing = notice_items(case, catalog, today=today)
     if not missing:
-        raise ValueError("材料齐全，无需出具一次性告知书")
+        raise DocumentNotIssuable("document.notice_not_needed")
     names = "、".join(it.name for it in case_items(case, catalog))
     rows = [(str(i), m.name, m.reason, m.how_to_supply) for i, m in enumerate(missing, 1)]
     table = (("序号", "材料名称", "原因", "补正方式"), *rows)
@@ -356,7 +374,7 @@ def refusal_notice(
     within 6 months (行政诉讼法 §46). Raises ``ValueError`` unless the case was refused."""
     refusal = next((t for t in reversed(case.history) if t.to_status is CaseStatus.REFUSED), None)
     if refusal is None:
-        raise ValueError(f"办件 {case.number} 未作不予受理处理，不能出具不予受理通知书")
+        raise DocumentNotIssuable("document.refusal_not_refused", number=case.number)
     body = reconsideration_body or f"{station.district}人民政府"
     names = "、".join(it.name for it in case_items(case, catalog))
     sections = [
@@ -381,3 +399,79 @@ def refusal_notice(
         ),
     ]
     return _doc(DocumentKind.REFUSAL_NOTICE, case, station, worker, issued_at, sections)
+
+
+def _dated(day: dt.date | None, provisional: bool) -> str:
+    if day is None:
+        return "—"
+    return _cn_date(day) + ("（暂定）" if provisional else "")
+
+
+def _change_row(case: Case, catalog: CatalogLike, change: DateChange) -> tuple[str, str, str]:
+    if change.item_code is None:
+        name = (
+            catalog.bundle(case.bundle_code).name if case.bundle_code else case_items(case, catalog)[0].name
+        )
+    else:
+        name = next((it.name for it in case_items(case, catalog) if it.code == change.item_code), "")
+        name = name or change.item_code
+    return name, _dated(change.old, change.old_provisional), _dated(change.new, change.new_provisional)
+
+
+def correction_receipt(
+    case: Case,
+    catalog: CatalogLike,
+    *,
+    station: StationInfo,
+    worker: str,
+    issued_at: dt.datetime,
+    correction: Recomputed,
+    sequence: int = 1,
+) -> CaseDocument:
+    """受理凭证（更正）: the promised date(s) of the case's 受理凭证 moved because the district published a
+    newer holiday calendar (``correction``, from :func:`casework.deadlines.recompute_deadlines`).
+
+    Marked as a correction throughout: the title, the number of the receipt it corrects, a table of every
+    date with its old and new value, the reason, and that the rest of the receipt stands. ``sequence`` counts
+    the corrections of one case (a second one is numbered ``SG…-2``). Raises ``ValueError`` unless the case
+    was accepted and a promised date changed."""
+    accepted_at = case.entered_at(CaseStatus.ACCEPTED)
+    if accepted_at is None:
+        raise DocumentNotIssuable("document.correction_not_accepted", number=case.number)
+    if not correction.dates:
+        raise DocumentNotIssuable("document.correction_unchanged", number=case.number)
+    rows = tuple(_change_row(case, catalog, c) for c in correction.dates)
+    table = (("事项", "原承诺办结日期", "更正后承诺办结日期"), *rows)
+    provisional = any(c.new_provisional for c in correction.dates)
+    fields = (
+        ("原受理凭证编号", document_number(DocumentKind.RECEIPT, case.number)),
+        ("原受理日期", _cn_date(clock.china_date(accepted_at))),
+        (
+            "更正原因",
+            f"区政务服务中心发布节假日安排（第{correction.to_version}版），承诺办结日期按工作日重新计算",
+        ),
+    )
+    paragraphs = [
+        "本凭证为更正凭证，仅更正上表所列承诺办结日期；原受理凭证的其他内容不变，请与原受理凭证一并保存。",
+        "承诺办结时限按工作日计算，不含法定节假日；节假日安排调整后，办结日期随之调整，办理时限本身不变。",
+    ]
+    if provisional:
+        paragraphs.append("更正后的日期仍含尚未公布的节假日安排，为暂定日期，以当年节假日安排为准。")
+    sections = [
+        _items_section(case, catalog),
+        _applicant_section(case),
+        Section("更正事项", fields, table=table, paragraphs=tuple(paragraphs)),
+    ]
+    doc = _doc(DocumentKind.CORRECTION, case, station, worker, issued_at, sections, provisional)
+    if sequence > 1:
+        return CaseDocument(
+            doc.kind,
+            f"{doc.number}-{sequence}",
+            doc.case_number,
+            doc.station,
+            doc.worker,
+            doc.issued_on,
+            doc.sections,
+            doc.provisional_date,
+        )
+    return doc

@@ -36,7 +36,9 @@ class TimeLimit:
         try:
             return cls(amount, TimeUnit(str(unit)))
         except ValueError:
-            raise ValueError(f"unknown time unit {unit!r}; expected 工作日 or 自然日") from None
+            raise ValueError(
+                f"unknown time unit {unit!r}; expected one of {[u.value for u in TimeUnit]}"
+            ) from None
 
     def __str__(self) -> str:
         return "即办" if self.amount == 0 else f"{self.amount}个{self.unit.value}"

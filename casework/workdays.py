@@ -28,7 +28,10 @@ for unknown years without saying so; code that stores or prints a deadline must 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -167,23 +170,71 @@ class Deadline:
         return text + "（暂定，以当年节假日安排为准）" if self.provisional else text
 
 
+@dataclass(frozen=True, slots=True)
+class _Year:
+    """One year of a calendar, computed once: ``flags[i]`` whether day ``i`` (0 = 1 January) is a working
+    day, ``cum[i]`` how many working days there are from 1 January to day ``i`` inclusive."""
+
+    flags: bytes
+    cum: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return self.cum[-1]
+
+
+_MEMO_LOCK = threading.Lock()
+_MEMOS: dict[frozenset[tuple[int, HolidayTable]], dict[int, _Year]] = {}
+_MEMO_CAP = 16
+_MAX_YEARS = 200  # add_working_days gives up rather than loop forever on a calendar with no working day
+
+
+def _memo_for(tables: Mapping[int, HolidayTable]) -> dict[int, _Year]:
+    """The process-wide per-year memo shared by every calendar with these tables (a new publication has
+    other tables, so it starts a fresh memo; the oldest memo goes when more than a few are alive)."""
+    key = frozenset(tables.items())
+    with _MEMO_LOCK:
+        memo = _MEMOS.get(key)
+        if memo is None:
+            if len(_MEMOS) >= _MEMO_CAP:
+                del _MEMOS[next(iter(_MEMOS))]
+            memo = _MEMOS[key] = {}
+        return memo
+
+
+def _day_index(day: dt.date) -> int:
+    return day.toordinal() - dt.date(day.year, 1, 1).toordinal()
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Working-day arithmetic over published tables > chinesecalendar > provisional.
 
     Immutable: :meth:`with_table` returns a new calendar, so a deadline computed before a publication can be
-    recomputed and compared after it.
+    recomputed and compared after it. ``version`` is the district calendar version the tables came from
+    (``0``: none published, the built-in tables only); cases record it with their promised dates.
+
+    Memoised: the first question about a year computes that whole year once (which days work, and a running
+    count), and every calendar built from the same tables shares it process-wide. After that
+    :meth:`is_working_day` is a lookup, :meth:`working_days_between` a subtraction and
+    :meth:`add_working_days` a binary search, so a list that counts working days for every row of a year's
+    cases costs little more than reading them (``bench/workdays.py``).
     """
 
     tables: Mapping[int, HolidayTable] = field(default_factory=dict)
+    version: int = 0
+    _years: dict[int, _Year] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_years", _memo_for(self.tables))
 
     @classmethod
-    def of(cls, tables: Iterable[HolidayTable]) -> WorkCalendar:
+    def of(cls, tables: Iterable[HolidayTable], version: int = 0) -> WorkCalendar:
         """A calendar from published tables; a later table for the same year replaces an earlier one."""
-        return cls({t.year: t for t in tables})
+        return cls({t.year: t for t in tables}, version)
 
-    def with_table(self, table: HolidayTable) -> WorkCalendar:
-        return WorkCalendar({**self.tables, table.year: table})
+    def with_table(self, table: HolidayTable, version: int | None = None) -> WorkCalendar:
+        return WorkCalendar({**self.tables, table.year: table}, self.version if version is None else version)
 
     def source(self, year: int) -> CalendarSource:
         if year in self.tables:
@@ -195,8 +246,7 @@ class WorkCalendar:
     def is_provisional(self, day: dt.date) -> bool:
         return self.source(day.year) is CalendarSource.PROVISIONAL
 
-    def is_working_day(self, day: dt.date) -> bool:
-        """工作日: not a weekend or official holiday, or a 调休 working weekend."""
+    def _compute_working_day(self, day: dt.date) -> bool:
         source = self.source(day.year)
         if source is CalendarSource.PUBLISHED:
             return self.tables[day.year].is_working_day(day)
@@ -204,17 +254,41 @@ class WorkCalendar:
             return bool(chinese_calendar.is_workday(day))
         return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
+    def _year(self, year: int) -> _Year:
+        found = self._years.get(year)
+        if found is None:
+            first = dt.date(year, 1, 1)
+            days = dt.date(year + 1, 1, 1).toordinal() - first.toordinal()
+            flags = bytes(self._compute_working_day(first + dt.timedelta(days=i)) for i in range(days))
+            found = self._years[year] = _Year(flags, tuple(itertools.accumulate(flags)))
+        return found
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """工作日: not a weekend or official holiday, or a 调休 working weekend."""
+        return bool(self._year(day.year).flags[_day_index(day)])
+
     def add_working_days(self, start: dt.date, days: int) -> Deadline:
         """The ``days``-th working day after ``start`` (start not counted); ``days == 0`` gives ``start``
         (即办). Raises ``ValueError`` for negative ``days``."""
         if days < 0:
             raise ValueError(f"days must not be negative: {days}")
-        day, provisional, left = start, False, days
-        while left:
-            day += _ONE_DAY
-            provisional = provisional or self.is_provisional(day)
-            if self.is_working_day(day):
-                left -= 1
+        if days == 0:
+            return Deadline(start, False)
+        year, info = start.year, self._year(start.year)
+        target = info.cum[_day_index(start)] + days
+        for _ in range(_MAX_YEARS):
+            if target <= info.total:
+                day = dt.date(year, 1, 1) + dt.timedelta(days=bisect.bisect_left(info.cum, target))
+                break
+            target -= info.total
+            year += 1
+            info = self._year(year)
+        else:
+            raise ValueError(f"no {days}th working day within {_MAX_YEARS} years of {start}")
+        first = start + _ONE_DAY
+        provisional = any(
+            self.source(y) is CalendarSource.PROVISIONAL for y in range(first.year, day.year + 1)
+        )
         return Deadline(day, provisional)
 
     def add_natural_days(self, start: dt.date, days: int, *, roll_forward: bool = True) -> Deadline:
@@ -247,12 +321,12 @@ class WorkCalendar:
         """
         if b < a:
             return -self.working_days_between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += _ONE_DAY
-            if self.is_working_day(day):
-                count += 1
-        return count
+        first = self._year(a.year)
+        if a.year == b.year:
+            return first.cum[_day_index(b)] - first.cum[_day_index(a)]
+        count = first.total - first.cum[_day_index(a)]
+        count += sum(self._year(y).total for y in range(a.year + 1, b.year))
+        return count + self._year(b.year).cum[_day_index(b)]
 
     def span_is_provisional(self, a: dt.date, b: dt.date) -> bool:
         """Whether any day in ``[min(a,b), max(a,b)]`` lies in a provisional year."""

@@ -52,6 +52,28 @@ class Settings:
     auto_migrate: bool = True
     log_level: str = "INFO"
     db_pool_size: int = 10
+    kek: str = ""
+    """The key-encryption key as base64 (usually ``CENTER_KEK``); empty: the KEK file."""
+    kek_file: Path | None = None
+    """Default ``<data_dir>/center-kek.key`` (created 0600 on first start)."""
+    kek_previous: str = ""
+    """Comma-separated KEK files retired by a rotation, still accepted until the re-wrap job ran."""
+    blob_store: str = "local"
+    """``local`` (encrypted files in ``blob_dir``, one instance) or ``s3`` (instances share a bucket)."""
+    s3_endpoint: str = ""
+    s3_bucket: str = "center-blobs"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+    jobs_tick_seconds: int = 60
+    """How often this instance looks for due periodic jobs (0: never; ``services.jobs``)."""
+    upload_session_days: int = 7
+    """An upload not completed for this many days is dropped by the blob GC job."""
+    instance_name: str = ""
+    """Names this process in ``job_runs`` and logs (default host:pid)."""
+    kms_hook: str = ""
+    """``module:callable`` returning a KEK object (wrap/unwrap/key_id), e.g. a KMS client adapter."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Unknown keys from the settings file, kept for other components."""
 

@@ -1,6 +1,8 @@
 """Applying what comes down from the center to local documents (pure functions, no store, no I/O).
 
-* :func:`apply_event` — one feed event to one local case document, through the casework state machine.
+* :func:`apply_event` — one feed event to one local case document, through the casework state machine;
+  a ``deadline_changed`` event (the center recomputed the case's promised dates under a newer calendar)
+  through :func:`casework.deadlines.adopt_deadlines`.
 * :func:`catalog_from_envelope` — the catalog carried by a verified ``catalog`` / ``catalog_delta``
   envelope, validated before it may replace the station's catalog.
 * :func:`flag_draft` — mark a draft whose item changed or was cancelled by a new catalog.
@@ -19,6 +21,7 @@ from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
 from casework.catalog_delta import DeltaError, apply_delta
+from casework.deadlines import Recomputed, adopt_deadlines
 from sync.errors import DocumentRefused
 from sync.protocol import EventType, FeedEvent, JSONObject, SignedEnvelope
 
@@ -31,9 +34,15 @@ __all__ = [
     "calendar_tables",
     "catalog_from_envelope",
     "center_path",
+    "correction_entry",
     "flag_draft",
     "utc_time",
 ]
+
+#: On a station's case document: every change of its promised dates the worker may print a 更正 receipt for
+#: (``Recomputed.to_dict()`` plus ``at``, oldest first), written by :mod:`sync.deadlines` and by
+#: ``deadline_changed`` events.
+CORRECTIONS = "_deadline_corrections"
 
 STATUS_EVENTS = {
     EventType.STATUS_CHANGED.value,
@@ -81,32 +90,47 @@ def center_path(frm: CaseStatus, to: CaseStatus) -> list[CaseStatus] | None:
 
 def adopt_promised_dates(case: Case, payload: Mapping[str, Any], at: dt.datetime) -> bool:
     """Take the 承诺办结日期 the center set (``promised_date`` / ``promised_date_provisional``, and for a
-    一件事 ``promised_dates: {item_code: {promised_date, promised_date_provisional}}``): a 代收 case gets its
-    dates when the jurisdiction's department receives it. Returns whether anything changed. A payload
-    without the keys changes nothing; ``ValueError`` for a date that is not ISO."""
-    changed = False
-    if "promised_date" in payload:
-        text = payload.get("promised_date")
-        date = dt.date.fromisoformat(text) if isinstance(text, str) else None
-        provisional = payload.get("promised_date_provisional") is True
-        if date is not None and (case.promised_date, case.promised_date_provisional) != (date, provisional):
-            case.set_promised_date(date, provisional, at=at)
-            changed = True
-    per_item = payload.get("promised_dates")
-    if isinstance(per_item, Mapping) and case.is_bundle:
-        for code, entry in per_item.items():
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("promised_date"), str):
-                continue
-            try:
-                sub = case.sub_case(str(code))
-            except KeyError:
-                continue
-            date = dt.date.fromisoformat(str(entry["promised_date"]))
-            provisional = entry.get("promised_date_provisional") is True
-            if (sub.promised_date, sub.promised_date_provisional) != (date, provisional):
-                case.set_promised_date(date, provisional, at=at, item_code=sub.item_code)
-                changed = True
-    return changed
+    一件事 ``promised_dates: {item_code: {promised_date, promised_date_provisional}}``, with the basis and
+    ``calendar_version`` when sent): a 代收 case gets its dates when the jurisdiction's department receives
+    it. Returns whether a date changed. A payload without the keys changes nothing; ``ValueError`` for a
+    date that is not ISO."""
+    return bool(adopt_deadlines(case, payload, at=at))
+
+
+def correction_entry(change: Recomputed, at: str) -> JSONObject:
+    """One :data:`CORRECTIONS` entry: what moved, and when the station learnt it (UTC ``…Z``)."""
+    return {**change.to_dict(), "at": at}
+
+
+def _apply_deadlines(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | None, str]:
+    """A ``deadline_changed`` event: the center's recomputed dates, unless the station already holds these
+    or dates computed with a newer calendar (the station recomputes itself when the calendar arrives, which
+    it pulls before the feed)."""
+    try:
+        case = Case.from_dict(case_doc)
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, f"local case unreadable: {exc}"
+    version = event.payload.get("calendar_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None, "no calendar version"
+    before = case.calendar_version
+    at = max(_parse_at(event.at), case.updated_at)
+    try:
+        changes = adopt_deadlines(case, event.payload, at=at)
+    except (CaseError, ValueError, KeyError, TypeError) as exc:
+        return None, f"dates refused: {exc}"
+    if changes is None:
+        return None, "station holds newer dates"
+    if not changes and before == case.calendar_version:
+        return None, "already applied"
+    out = {**{k: v for k, v in case_doc.items() if k.startswith("_")}, **case.to_dict()}
+    if changes:
+        due = event.payload.get("due_date")
+        due_day = dt.date.fromisoformat(due) if isinstance(due, str) else None
+        change = Recomputed(case.id, case.number, before, version, tuple(changes), None, due_day)
+        out[CORRECTIONS] = [*case_doc.get(CORRECTIONS, []), correction_entry(change, event.at)]
+    out["_feed_seq"] = event.seq
+    return out, "applied"
 
 
 def _center_request_time(
@@ -132,6 +156,10 @@ def apply_event(
     when nothing changes (already applied — events are idempotent — or not applicable, with ``note``
     saying why). Feed events never re-enqueue the case: the change came from the center. ``center_doc``
     is the center's current copy of the case when the engine fetched it (for a 补齐补正 request)."""
+    if event.type == EventType.DEADLINE_CHANGED.value:
+        if int(case_doc.get("_feed_seq", 0)) >= event.seq:
+            return None, "already applied"
+        return _apply_deadlines(case_doc, event)
     if event.type not in STATUS_EVENTS:
         return None, "not a status event"
     target_text = event.payload.get("status")

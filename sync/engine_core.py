@@ -150,6 +150,7 @@ class SyncReport:
     resumed_from: str | None = None
     cases_delivered: int = 0
     cases_rejected: int = 0
+    cases_held: int = 0  # kept queued: one of their scans failed this time (outbox entry ``held``)
     cases_superseded: int = 0
     attachments_uploaded: int = 0
     attachment_bytes_sent: int = 0
@@ -271,7 +272,8 @@ def _push(
 ) -> Generator[Request, Response, None]:
     progress.totals(cases=store.pending_count())
     complete: set[str] = set()
-    held_back: set[str] = set()  # cases the center failed on (500) even alone: retried next sync
+    stuck: dict[str, str] = {}  # scans that failed this run, with the reason: their cases are held
+    held_back: set[str] = set()  # cases the center failed on (500) even alone, or held: retried next sync
     while True:
         items = store.pending(config.batch_size, skip=held_back)
         if not items:
@@ -283,28 +285,47 @@ def _push(
             return
         ready: list[OutboxItem] = []
         for item in items:
-            failure: str | None = None
+            failure: _UploadFailure | None = None
             try:
                 canonical_json(item.case)
             except ProtocolError as exc:  # e.g. a float: it could never be signed alike on both sides
-                failure = f"办件内容无法上传：{exc.text()}"
+                failure = _UploadFailure(f"办件内容无法上传：{exc.text()}")
             for sha in item.attachments if failure is None else ():
                 if sha in complete:
                     continue
+                if sha in stuck:
+                    failure = _UploadFailure(stuck[sha], hold=True)
+                    break
                 failure = yield from _upload(
                     store, sha, config, report, progress, probe=item.prior_version > 0
                 )
                 if failure is not None:
+                    if failure.hold:
+                        stuck[sha] = failure.reason
                     break
                 complete.add(sha)
             if failure is None:
                 ready.append(item)
+            elif failure.hold:  # only the cases of this scan wait; the rest of the push goes on
+                store.hold([item], failure.reason)
+                held_back.add(item.case_id)
+                report.cases_held += 1
+                progress.advance(cases=1)
             else:
-                store.fail_locally([item], failure)
+                store.fail_locally([item], failure.reason)
                 report.cases_rejected += 1
                 progress.advance(cases=1)
         if ready:
             yield from _send_batch(store, ready, report, progress, held_back)
+
+
+@dataclass(frozen=True, slots=True)
+class _UploadFailure:
+    """Why a scan did not reach the center: ``hold`` — try again next sync (the case stays queued, marked
+    held with the reason); otherwise the case cannot be delivered as it is (rejected locally)."""
+
+    reason: str
+    hold: bool = False
 
 
 def _send_batch(
@@ -362,12 +383,14 @@ def _confirm_final(store: SyncStore, delivered: list[OutboxItem]) -> Generator[R
 
 def _upload(
     store: SyncStore, sha: str, config: SyncConfig, report: SyncReport, progress: Progress, *, probe: bool
-) -> Generator[Request, Response, str | None]:
-    """Upload one scan in chunks, resuming from the byte the center holds. Returns a failure reason
-    (Chinese) when the scan cannot be delivered at all, ``None`` when the center holds it complete."""
+) -> Generator[Request, Response, _UploadFailure | None]:
+    """Upload one scan in chunks, resuming from the byte the center holds. ``None`` when the center holds
+    it complete; otherwise why not — to hold its cases for the next sync (the center kept refusing the
+    position or never confirmed the whole file) or to reject them locally (a 4xx the center will give
+    again, e.g. over its size limit)."""
     size = store.blob_size(sha)
     if size is None:
-        return "本地找不到该办件的扫描件，请重新扫描材料后再提交"
+        return _UploadFailure("本地找不到该办件的扫描件，请重新扫描材料后再提交")
     progress.totals(bytes_=size)
     path = f"{API_PREFIX}/attachments/{sha}"
     offset = 0
@@ -395,6 +418,8 @@ def _upload(
         if resp.status == 409:
             problem = resp.problem()
             received = problem.extra.get("received") if problem else None
+            if problem is not None and problem.code == "size_mismatch":
+                received = 0  # our earlier session declared another size: start it again from byte 0
             if isinstance(received, int) and not isinstance(received, bool) and 0 <= received <= size:
                 progress.advance(bytes_=received - offset)
                 offset = received
@@ -408,7 +433,7 @@ def _upload(
             continue
         if resp.status == 413 or (400 <= resp.status < 500 and resp.status not in (401, 403, 408, 429)):
             problem = resp.problem()
-            return problem.detail if problem else f"区中心拒收扫描件（{resp.status}）"
+            return _UploadFailure(problem.detail if problem else f"区中心拒收扫描件（{resp.status}）")
         status = _attachment_status(check_response(resp, "上传扫描件"))
         report.attachment_bytes_sent += len(chunk)
         progress.advance(bytes_=status.received - offset)
@@ -417,8 +442,11 @@ def _upload(
             return None
         offset = status.received
         if offset > size:
-            raise CenterError("区中心记录的扫描件大小与本站不符", code="bad_response")
-    raise CenterError("扫描件上传反复失败，区中心未确认收到完整文件", code="upload_stuck")
+            return _UploadFailure("区中心记录的扫描件大小与本站不符；本件暂缓上传，下次同步时重试", hold=True)
+    return _UploadFailure(
+        "扫描件上传反复失败，区中心未确认收到完整文件；本件暂缓上传，其余办件照常上传，下次同步时重试",
+        hold=True,
+    )
 
 
 def _held(path: str) -> Generator[Request, Response, AttachmentStatus | None]:

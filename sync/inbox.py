@@ -1,10 +1,10 @@
 """The worker's notices from the center (``sync_inbox``): every applied feed event, pruned as it ages.
 
 Each feed event is kept under its zero-padded ``seq`` with ``read: False``. Events the worker must act
-on (:data:`NOTICE_TYPES`: 补齐补正, decisions, results, 通办 in/out, 差评回访) stay until the worker has seen
-them (:func:`mark_read`); everything else — and read notices — is removed once older than
-:data:`KEEP_DAYS` days or beyond the newest :data:`CAP` entries (:func:`prune`, run by the sync engine in the
-commit that applies a feed page). Times compared are the center's event times.
+on (:data:`NOTICE_TYPES`: 补齐补正, decisions, results, 通办 in/out, 差评回访, promised dates the center
+moved) stay until the worker has seen them (:func:`mark_read`); everything else — and read notices — is
+removed once older than :data:`KEEP_DAYS` days or beyond the newest :data:`CAP` entries (:func:`prune`, run
+by the sync engine in the commit that applies a feed page). Times compared are the center's event times.
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ INBOX = "sync_inbox"
 KEEP_DAYS = 90
 CAP = 2000
 NOTICE_TYPES = frozenset(
-    {"supplement_requested", "decided", "result_ready", "routed_in", "routed_out", "followup_opened"}
+    {
+        "supplement_requested",
+        "decided",
+        "result_ready",
+        "routed_in",
+        "routed_out",
+        "followup_opened",
+        "deadline_changed",
+    }
 )
 
 

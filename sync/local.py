@@ -9,7 +9,8 @@
                 ``calendar`` (version), ``bundle_reply`` (key for the answer to an exported bundle)
 ``catalog``     ``current``: ``{version, catalog, envelope, applied_at}`` — the verified catalog the station
                 works on (``Catalog.to_dict()``) and the signed envelope it came from
-``calendar``    one published :class:`casework.workdays.HolidayTable` per year (key: the year)
+``calendar``    one published :class:`casework.workdays.HolidayTable` per year (key: the year); the signed
+                envelope itself is ``sync_state/calendar`` (:func:`sync.deadlines.stored_calendar` reads it)
 ``sync_inbox``  every feed event, for the worker's notices (key: zero-padded ``seq``; pruned by
                 :mod:`sync.inbox`, unread notices kept)
 ``cases``       the station's cases (``Case.to_dict()``, key: case id): feed events move them through the
@@ -40,10 +41,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from casework import clock
 from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
 from casework.catalog import Catalog, CatalogError, diff
+from casework.workdays import WorkCalendar
 from storage.errors import StorageError
 from storage.retention import mark_center_confirmed
 from sync import apply as apply_mod
 from sync import inbox
+from sync.deadlines import recompute_cases, stored_calendar
 from sync.engine_core import FINAL_STATUSES
 from sync.errors import NotEnrolled
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
@@ -51,6 +54,7 @@ from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome, ResultFile
 from sync.protocol import (
     STATUS_OVERRULED,
     CaseReceipt,
+    EventType,
     FeedEvent,
     JSONObject,
     SignedEnvelope,
@@ -359,14 +363,23 @@ class StationSyncStore:
         except (CaseError, ValueError, KeyError, TypeError):
             log.warning("case %s: could not record delivery locally", case_id)
             return
-        out = case.to_dict()
-        if "_feed_seq" in doc:
-            out["_feed_seq"] = doc["_feed_seq"]
+        # the fields the sync layer keeps on the stored document (_feed_seq, _deadline_corrections …) stay
+        out = {**{k: v for k, v in doc.items() if k.startswith("_")}, **case.to_dict()}
         tx.put(CASES, case_id, out)
 
     def confirm_final(self, case_id: str) -> None:
         with self._tx("sync.center_confirmed") as tx:
             mark_center_confirmed(tx, case_id, self._clock())
+
+    def hold(self, items: Sequence[OutboxItem], reason: str) -> None:
+        """Mark these queued versions held (``held: {reason, at}`` on the outbox entry, shown on the sync
+        page); they stay queued and are tried again next sync. The mark goes with the entry on receipt."""
+        at = self._clock()
+        with self._tx("sync.held") as tx:
+            for item in items:
+                current = tx.get(OUTBOX, item.case_id)
+                if current is not None and int(current["version"]) == item.version:
+                    tx.put(OUTBOX, item.case_id, {**current, "held": {"reason": reason, "at": at}})
 
     def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None:
         at = self._clock()
@@ -461,12 +474,31 @@ class StationSyncStore:
         doc = self.store.get(SYNC_STATE, "calendar")
         return int(doc["version"]) if doc else 0
 
+    def work_calendar(self) -> WorkCalendar:
+        """The calendar the station counts with (:func:`sync.deadlines.stored_calendar`)."""
+        return stored_calendar(self.store)
+
     def apply_calendar(self, envelope: SignedEnvelope) -> None:
+        """Store a newer verified calendar and, in the same commit, recompute the promised dates of every
+        open case the station accepted (:func:`sync.deadlines.recompute_cases`: one audit entry per moved
+        case and the worker's notice)."""
         tables = apply_mod.calendar_tables(envelope)
+        previous = self.work_calendar()
+        calendar = WorkCalendar.of(tables, envelope.version)
+        catalog = self.current_catalog()
+        keys = self.store.keys_of(CASES)
         with self._tx("sync.calendar") as tx:
             for table in tables:
                 tx.put(CALENDAR, str(table.year), {**table.to_dict(), "version": envelope.version})
             tx.put(SYNC_STATE, "calendar", {"version": envelope.version, "envelope": envelope.to_dict()})
+            recompute_cases(
+                tx,
+                keys,
+                previous=previous,
+                calendar=calendar,
+                catalog=catalog,
+                years=sorted(t.year for t in tables),
+            )
 
     # -- feed
 
@@ -502,6 +534,10 @@ class StationSyncStore:
                     result.skipped += 1
                     continue
                 new, note = apply_mod.apply_event(doc, event, (center_cases or {}).get(event.case_id))
+                if new is None and event.type == EventType.DEADLINE_CHANGED.value:
+                    # the station recomputed these dates itself when the calendar arrived: nothing new for
+                    # the worker (the calendar notice lists the case), so the entry needs no attention
+                    tx.put(INBOX, f"{event.seq:012d}", {**event.to_dict(), "read": True})
                 if new is None:
                     result.skipped += 1
                     if note != "already applied" and note != "not a status event":

@@ -85,6 +85,11 @@ class SyncStore(Protocol):
 
     def fail_locally(self, items: Sequence[OutboxItem], reason: str) -> None: ...
 
+    def hold(self, items: Sequence[OutboxItem], reason: str) -> None:
+        """These versions could not go this time (one of their attachments failed): keep them queued,
+        with ``reason`` (Chinese) for the worker, and try again next sync."""
+        ...
+
     # -- attachments (content-addressed by sha256 hex)
     def blob_size(self, sha256: str) -> int | None: ...
 

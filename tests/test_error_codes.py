@@ -97,6 +97,29 @@ def test_every_raised_code_has_words_in_both_languages() -> None:
     assert missing == []
 
 
+def test_every_code_put_into_words_has_them_in_both_languages() -> None:
+    """``messages.text("acceptance.…", …)`` with a literal code (problems listed rather than raised)."""
+    used = set()
+    for path, tree in _sources(PACKAGES):
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "text"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "messages"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                used.add((str(path.relative_to(ROOT)), node.args[0].value))
+    assert used, "the scan found nothing: the pattern is out of date"
+    assert (
+        sorted(f"{w}: {c}" for w, c in used if not messages.has(c, "zh_CN") or not messages.has(c, "en"))
+        == []
+    )
+
+
 def _chinese_in_raise(tree: ast.Module) -> Iterator[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and node.exc is not None:

@@ -33,9 +33,9 @@ def declared_total_size(request: Request, center: CenterDep) -> int:
     "/attachments/{sha256}", response_model=AttachmentStatus, responses=problem_responses(400, 401, 403, 404)
 )
 def attachment_status(sha256: Sha, station: StationDep, center: CenterDep) -> dict[str, Any]:
-    found = attachments.status(center.db, center.blobs, sha256)
-    if found is None:
-        raise ProblemError(404, "attachment_unknown", "区中心还没有收到这个附件")
+    found = attachments.status(center.db, center.blobs, sha256, station_id=station.id)
+    if found is None:  # the same answer for "never uploaded" and "another station's": nothing to probe
+        raise attachments.UploadRefused("center.upload.unknown")
     return found.to_dict()
 
 

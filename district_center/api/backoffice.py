@@ -52,6 +52,7 @@ from district_center.services.cases.backoffice import (
     request_supplement,
     route_tongban,
 )
+from district_center.services.cases.lookup import ApplicantQuery
 from district_center.services.supervision.deadlines import deadline_report
 from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
 
@@ -138,10 +139,16 @@ def cases(
     status: Annotated[list[str] | None, Query()] = None,
     station_no: int | None = None,
     due_before: dt.date | None = None,
+    applicant_name: Annotated[str, Query(max_length=100)] = "",
+    applicant_id_number: Annotated[str, Query(max_length=40)] = "",
+    applicant_phone: Annotated[str, Query(max_length=40)] = "",
     limit: Annotated[int, Query(ge=1, le=2000)] = 200,
     user: StaffUser,
     center: CenterDep,
 ) -> dict[str, Any]:
+    """Cases the user may see; ``applicant_*`` find a person exactly (blind indexes: the values are
+    sealed in the database)."""
+    applicant = ApplicantQuery(applicant_name, applicant_id_number, applicant_phone)
     rows = _read(
         center,
         lambda s: list_cases(
@@ -151,6 +158,7 @@ def cases(
             status=status or (),
             station_no=station_no,
             due_before=due_before.isoformat() if due_before else None,
+            applicant=applicant,
             limit=limit,
         ),
     )

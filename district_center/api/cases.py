@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from district_center.api.deps import CenterDep, StationDep
+from district_center.api.deps import CenterDep, StationDep, UnrecordedStationDep
 from district_center.api.problems import ProblemError, problem_responses
 from district_center.api.schemas import request_body
 from district_center.db.models import CaseRecord
@@ -27,13 +27,16 @@ router = APIRouter(prefix=API_PREFIX, tags=["cases"])
     openapi_extra=request_body(CaseBatch),
     responses=problem_responses(400, 401, 403, 413),
 )
-def push_cases(station: StationDep, center: CenterDep) -> dict[str, Any]:
+def push_cases(station: UnrecordedStationDep, center: CenterDep) -> dict[str, Any]:
+    """One batch in one transaction, the request's nonce included (``services.cases.ingest``)."""
     entries = parse_body(station.body)
-    return (
-        Ingest(center.db, station, followup_working_days=center.settings.followup_working_days)
-        .run(entries)
-        .to_dict()
+    ingest = Ingest(
+        center.db,
+        station,
+        followup_working_days=center.settings.followup_working_days,
+        skew_seconds=center.settings.skew_seconds,
     )
+    return ingest.run(entries).to_dict()
 
 
 @router.get("/cases/{case_id}", response_model=StationCase, responses=problem_responses(401, 403, 404))

@@ -20,6 +20,7 @@ documents from ``GET /api/v1/catalog[?since=V]`` and ``GET /api/v1/calendar`` (`
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from casework import clock
 from casework.workdays import HolidayTable
 from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
 from district_center.api.problems import ProblemError, problem_responses
@@ -51,6 +53,7 @@ from district_center.services.catalog.publishing import (
     read_staged,
     stage_import,
     staged_diff,
+    validity_window,
     version_history,
 )
 from district_center.services.catalog.sheets import export_xlsx
@@ -64,7 +67,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class PublishIn(BaseModel):
     passphrase: str = Field(min_length=1, max_length=1000)
-    valid_days: int = Field(DEFAULT_VALID_DAYS, ge=1, le=3650)
+    valid_days: int = Field(DEFAULT_VALID_DAYS, description="1–730 (publishing.MAX_VALID_DAYS)")
+    effective: dt.date | None = Field(
+        None, description="first day of validity (China date, not before today)"
+    )
 
 
 class CalendarIn(BaseModel):
@@ -203,6 +209,7 @@ def export(*, staged: bool = False, user: AdminUser, center: CenterDep) -> Respo
 
 @router.post("/catalog/publish", responses=problem_responses(400, 401, 403, 404, 409))
 def publish(body: PublishIn, user: AdminUser, center: CenterDep) -> dict[str, Any]:
+    validity_window(body.valid_days, body.effective, clock.now())  # before the passphrase is derived
     with _publishing():
         if read_staged(center.settings.data_dir) is None:
             raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
@@ -214,6 +221,7 @@ def publish(body: PublishIn, user: AdminUser, center: CenterDep) -> dict[str, An
             actor=_actor(user),
             valid_days=body.valid_days,
             expected_public_key=keys.signing_public_b64,
+            effective=body.effective,
         )
     return {
         "version": row.version,

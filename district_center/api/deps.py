@@ -71,6 +71,20 @@ async def signed_station(
     _sig: Annotated[str | None, Depends(_signature_scheme)],
     center: Annotated[Center, Depends(get_center)],
 ) -> AuthedStation:
+    return await _authenticate(request, center, record=True)
+
+
+async def signed_station_unrecorded(
+    request: Request,
+    _sig: Annotated[str | None, Depends(_signature_scheme)],
+    center: Annotated[Center, Depends(get_center)],
+) -> AuthedStation:
+    """:func:`signed_station` without the nonce write: the handler records it in its own transaction
+    (``services.stations.auth.record_nonce``)."""
+    return await _authenticate(request, center, record=False)
+
+
+async def _authenticate(request: Request, center: Center, *, record: bool) -> AuthedStation:
     body = await read_body(request, center.settings.max_request_bytes)
     headers = {k.lower(): v for k, v in request.headers.items()}
     station = await run_in_threadpool(
@@ -82,6 +96,7 @@ async def signed_station(
         body,
         now=center.clock(),
         skew_seconds=center.settings.skew_seconds,
+        record=record,
     )
     request.state.station_id = station.id
     return station
@@ -89,6 +104,7 @@ async def signed_station(
 
 CenterDep = Annotated[Center, Depends(get_center)]
 StationDep = Annotated[AuthedStation, Depends(signed_station)]
+UnrecordedStationDep = Annotated[AuthedStation, Depends(signed_station_unrecorded)]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from casework.errors import DomainError
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProtocolError
 
 log = logging.getLogger("district_center")
@@ -42,6 +43,32 @@ class ProblemError(Exception):
         )
 
 
+#: Center service errors (:class:`casework.errors.DomainError` codes) as HTTP problems: status and the
+#: wire ``code`` stations read (protocol.md). The one place a service error meets HTTP; ``detail`` is the
+#: message in Simplified Chinese (``casework/data/messages``), and the parameters named in
+#: ``_EXTRA_FIELDS`` travel as extra fields (e.g. ``received``, the resume point).
+DOMAIN_PROBLEMS: dict[str, tuple[int, str]] = {
+    "center.upload.too_large": (413, "too_large"),
+    "center.upload.bad_size": (400, "bad_size"),
+    "center.upload.size_mismatch": (409, "size_mismatch"),
+    "center.upload.offset_mismatch": (409, "offset_mismatch"),
+    "center.upload.chunk_overflow": (400, "chunk_overflow"),
+    "center.upload.hash_mismatch": (422, "hash_mismatch"),
+    "center.upload.unknown": (404, "attachment_unknown"),
+    "center.publish.validity_not_positive": (400, "bad_validity"),
+    "center.publish.validity_too_long": (400, "bad_validity"),
+    "center.publish.effective_in_past": (400, "bad_validity"),
+}
+_EXTRA_FIELDS = ("received", "size", "limit")
+
+
+def from_domain_error(exc: DomainError) -> ProblemError:
+    """The problem a service error answers with (unmapped codes: 400 with the dotted code)."""
+    status, code = DOMAIN_PROBLEMS.get(exc.code, (400, exc.code))
+    extra = {k: exc.params[k] for k in _EXTRA_FIELDS if k in exc.params}
+    return ProblemError(status, code, exc.text("zh_CN"), **extra)
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(
         problem.to_dict(), status_code=problem.status, headers=headers, media_type=PROBLEM_CONTENT_TYPE
@@ -71,6 +98,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> Response:
         return problem_response(exc.problem)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> Response:
+        return problem_response(from_domain_error(exc).problem)
 
     @app.exception_handler(ProtocolError)
     async def _protocol(_request: Request, exc: ProtocolError) -> Response:

@@ -12,7 +12,18 @@ import sys
 from collections.abc import Sequence
 
 # Sub-command modules, registered in this order.
-COMMAND_MODULES: list[str] = ["keys", "recover", "serve", "station", "user", "catalog", "calendar", "bundle"]
+COMMAND_MODULES: list[str] = [
+    "keys",
+    "recover",
+    "serve",
+    "station",
+    "user",
+    "catalog",
+    "calendar",
+    "bundle",
+    "blobs",
+    "backup",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

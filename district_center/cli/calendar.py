@@ -42,8 +42,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         table = parse_holiday_file(args.year, path.name, path.read_bytes(), source=args.source)
         keys = open_keys(args, settings)
         db = open_database(settings)
+        moved: list[object] = []
         try:
-            env = publish_tables(db, keys, [table], actor=cli_actor())
+            env = publish_tables(db, keys, [table], actor=cli_actor(), moved=moved)
         finally:
             db.dispose()
     except (CalendarError, KeyFileError, OSError) as exc:
@@ -51,7 +52,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 1
     print(
         f"已发布 {args.year} 年节假日安排（放假 {len(table.holidays)} 天，"
-        f"调休上班 {len(table.workdays)} 天），节假日文档第{env['version']}版"
+        f"调休上班 {len(table.workdays)} 天），节假日文档第{env['version']}版；"
+        f"{len(moved)} 件在办办件的承诺办结日期已按新安排重新计算"
     )
     return 0
 

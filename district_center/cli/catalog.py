@@ -11,6 +11,7 @@ district-center catalog export 当前清单.xlsx       # the published (or --sta
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import getpass
 import json
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from casework import clock
 from casework.samples import sample_catalog
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.cli.keys import add_key_arguments, open_keys
@@ -26,7 +28,9 @@ from district_center.keys import KeyFileError
 from district_center.services.catalog.previewing import render_text
 from district_center.services.catalog.publishing import (
     DEFAULT_VALID_DAYS,
+    MAX_VALID_DAYS,
     PublishError,
+    PublishRefused,
     discard_staged,
     preview_files,
     publish_staged,
@@ -35,6 +39,7 @@ from district_center.services.catalog.publishing import (
     stage_catalog,
     stage_import,
     staged_diff,
+    validity_window,
     version_history,
 )
 from district_center.services.catalog.sheets import export_xlsx
@@ -86,7 +91,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--valid-days",
         type=int,
         default=DEFAULT_VALID_DAYS,
-        help=f"days until the signed document expires (default {DEFAULT_VALID_DAYS})",
+        help=f"days until the signed document expires (1–{MAX_VALID_DAYS}, default {DEFAULT_VALID_DAYS})",
+    )
+    pub.add_argument(
+        "--effective",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="first day of the validity window (China date, today or later; default today)",
     )
     add_key_arguments(pub)
     add_settings_arguments(pub)
@@ -246,8 +257,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是有效的日期：{text}（格式 YYYY-MM-DD）") from None
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    try:  # a bad validity window is refused before the key file's passphrase is asked
+        validity_window(args.valid_days, args.effective, clock.now())
+    except PublishRefused as exc:
+        print(f"错误：{exc.text('zh_CN')}", file=sys.stderr)
+        return 2
     db = open_database(settings)
     try:
         keys = open_keys(args, settings)
@@ -258,10 +281,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
             actor=cli_actor(),
             valid_days=args.valid_days,
             expected_public_key=keys.signing_public_b64,
+            effective=args.effective,
         )
     except (KeyFileError, PublishError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    except PublishRefused as exc:
+        print(f"错误：{exc.text('zh_CN')}", file=sys.stderr)
+        return 2
     finally:
         db.dispose()
     print(f"已发布第{row.version}版目录，由 {keys.key_id} 签名。{row.summary['text']}")

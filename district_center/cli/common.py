@@ -35,4 +35,7 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     db = Database(settings.database_url, pool_size=2)
     if migrate:
         db.upgrade()
+    from district_center.services.vault import open_vault
+
+    db.vault = open_vault(settings, db)
     return db

@@ -17,6 +17,8 @@ See ``docs/district-console.md`` for why pages are rendered on the server.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -50,7 +52,14 @@ SECURITY_HEADERS = {
 def create_console(center: Center) -> FastAPI:
     console = FastAPI(title="District console", docs_url=None, redoc_url=None, openapi_url=None)
     console.state.center = center
-    console.state.csrf_key = load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
+    vault = center.db.vault
+    # the same CSRF key on every instance (a form served by one may be posted to another): derived from the
+    # envelope-encryption index key in the shared database; a center without a vault keeps the key file
+    console.state.csrf_key = (
+        hmac.new(vault.keyring.active("index")[1], b"console-csrf", hashlib.sha256).digest()
+        if vault is not None
+        else load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
+    )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_guide, pages_stations):
         console.include_router(module.router)

@@ -36,6 +36,7 @@ from district_center.services.cases.backoffice import (
     request_supplement,
     route_tongban,
 )
+from district_center.services.cases.lookup import ApplicantQuery, lookup_token
 from district_center.services.catalog.current import current_catalog
 
 from .queue import STATUS_GROUPS, QueueFilter, queue_page
@@ -82,6 +83,7 @@ async def queue(request: Request) -> Response:
         status=status,
         station_no=_int(q.get("station")),
         number=q.get("number", "").strip()[:64],
+        who=q.get("who", "").strip()[:64],
         due_before=(_date(q.get("due_before", "")) or None) and q.get("due_before"),
         department=(q.get("department") or None) if user.has("supervisor") else None,
     )
@@ -199,6 +201,20 @@ async def _act(request: Request, case_id: str, msg: str, action: Callable[..., A
 
 def _item(form: Any) -> str | None:
     return form_text(form, "item_code", 64) or None
+
+
+@router.post("/cases/find")
+async def find_applicant(request: Request) -> Response:
+    """申请人查找: the name, 身份证号 or phone arrives in a POST body and leaves as a blind-index token in
+    the queue's URL, so the person's data never appears in a URL, a proxy log or the browser history."""
+    user = await signed_in(request, *STAFF)
+    form = await checked_form(request, user)
+    query = ApplicantQuery.guess(form_text(form, "person", 64))
+    if not query:
+        return redirect(request, "/cases")
+    return redirect(
+        request, f"/cases?status=all&who={quote(lookup_token(center_of(request).db.vault, query))}"
+    )
 
 
 @router.post("/cases/{case_id}/accept")

@@ -33,6 +33,7 @@ from district_center.services.cases.backoffice import (
     visible_filter,
     work_calendar,
 )
+from district_center.services.cases.lookup import token_clause
 from district_center.services.catalog.current import current_catalog
 
 PAGE_SIZE = 50
@@ -52,6 +53,7 @@ class QueueFilter:
     status: str = "open"  # a STATUS_GROUPS key or a single CaseStatus value
     station_no: int | None = None
     number: str = ""  # 办件编号 prefix
+    who: str = ""  # an applicant lookup token (``lookup.lookup_token``: kind + blind index, no plaintext)
     due_before: str | None = None  # ISO date
     department: str | None = None  # supervisors only
 
@@ -85,7 +87,9 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
     statuses = _statuses(f.status)
     if statuses:
         status: Any = CaseRecord.status
-        walks_due_order = visible is None and not f.department and f.station_no is None and not f.number
+        walks_due_order = (
+            visible is None and not f.department and f.station_no is None and not f.number and not f.who
+        )
         if walks_due_order and s.get_bind().dialect.name == "sqlite":
             # ``status || ''`` hides ix_cases_status from SQLite's planner, which otherwise fetches every case
             # of the group and sorts it; walking ix_cases_queue_due_date in order stops after one page.
@@ -98,6 +102,11 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
         query = query.where(CaseRecord.number.startswith(f.number, autoescape=True))
     if f.due_before:
         query = query.where(CaseRecord.due_date <= f.due_before)
+    if f.who:
+        clause = token_clause(f.who)
+        if clause is None:
+            raise BackofficeError(400, "bad_lookup", "申请人查找条件无效，请重新输入")
+        query = query.where(clause)
     return query
 
 

@@ -77,8 +77,10 @@ class Database:
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.read_engine = self.engine.execution_options(center_readonly=True)
         """Same pool; on SQLite its transactions start with a deferred BEGIN (readers never queue)."""
-        self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.info: dict[str, Any] = {}
+        """Copied into every session's ``Session.info``; ``open_center`` puts the vault here (``"vault"``)."""
+        self._writer = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False, info=self.info)
         self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
@@ -114,6 +116,15 @@ class Database:
                 yield s
             finally:
                 s.rollback()
+
+    @property
+    def vault(self) -> Any:
+        """The vault that seals personal data (``district_center.services.vault.Vault``), or None."""
+        return self.info.get("vault")
+
+    @vault.setter
+    def vault(self, vault: Any) -> None:
+        self.info["vault"] = vault
 
     def upgrade(self) -> None:
         upgrade(self.engine)

@@ -27,9 +27,12 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session
+
+from district_center.db.sealing import document_columns, open_document, vault_of
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -133,11 +136,37 @@ class CaseRecord(Base):
     #: 限时办结 due day: promised date + working days paused for 补齐补正 (services.deadlines); migration 0005
     due_date: Mapped[str | None] = mapped_column(String(10))
     jurisdiction: Mapped[str | None] = mapped_column(String(64), index=True)
-    document: Mapped[dict[str, Any]]
+    plain_document: Mapped[dict[str, Any] | None] = mapped_column(
+        "document", JSON(none_as_null=True), nullable=True
+    )
+    """Only rows from before migration 0007, until sealed at start-up; read :attr:`document`."""
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The case document, sealed (``district_center.db.sealing``)."""
+    applicant_name_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
+    applicant_id_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
+    applicant_phone_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
     digest: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInt)
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The case document, opened through the session's vault (cached until the row changes)."""
+        sealed = self.sealed
+        cached = self.__dict__.get("_opened")
+        if cached is not None and cached[0] is sealed:
+            return cached[1]  # type: ignore[no-any-return]
+        session = object_session(self)
+        vault = session.info.get("vault") if session is not None else self.__dict__.get("_vault")
+        doc = open_document(vault, self.id, sealed, self.plain_document)
+        self.__dict__["_opened"] = (sealed, doc)
+        return doc
+
+    @document.setter
+    def document(self, doc: dict[str, Any]) -> None:
+        for column, value in document_columns(vault_of(object_session(self)), self.id, doc).items():
+            setattr(self, "plain_document" if column == "document" else column, value)
 
 
 class CaseReceiptRecord(Base):
@@ -157,7 +186,9 @@ class CaseReceiptRecord(Base):
 
 
 class Attachment(Base):
-    """An uploaded scan, keyed by its sha256; it counts only when ``complete`` (hash verified)."""
+    """A verified scan shared by content address (sha256). Since migration 0006 a row exists only once some
+    station's upload session hashed to it (``complete`` is then always true); ``station_id`` is the first
+    station that proved it. Uploads in progress are :class:`UploadSession` rows."""
 
     __tablename__ = "attachments"
 
@@ -168,6 +199,67 @@ class Attachment(Base):
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class UploadSession(Base):
+    """One station's upload of one digest (migration 0006): chunks, offset and declared size are the
+    station's own until the whole file hashed to ``sha256``; then ``complete`` (the station has proven it
+    holds the file) and the blob is shared in ``attachments``. Another station's session for the same digest
+    never touches this one, so a wrong size or bad bytes from one station cannot block another."""
+
+    __tablename__ = "upload_sessions"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    size: Mapped[int] = mapped_column(BigInt)
+    received: Mapped[int] = mapped_column(BigInt, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class CaseAttachment(Base):
+    """A digest a stored case references (migration 0006): which stations may see an attachment's status
+    (those of the case) and which blobs are still in use (blob GC)."""
+
+    __tablename__ = "case_attachments"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class DataKey(Base):
+    """A data key of the envelope encryption (migration 0007), stored only wrapped by the key-encryption key
+    ``kek_id``. ``purpose``: ``pii`` (sealed case documents), ``index`` (blind-index HMAC key, one
+    generation, never changed), ``blob`` (S3 blobs). The highest ``generation`` of a purpose seals new
+    data; older generations stay to open what they sealed (``services.vault``)."""
+
+    __tablename__ = "data_keys"
+    __table_args__ = (UniqueConstraint("purpose", "generation", name="uq_data_keys_purpose_generation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    generation: Mapped[int] = mapped_column(Integer)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    rewrapped_at: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    """The last run of one periodic job (migration 0008): several center instances tick, the first to claim
+    a due job runs it (``services.jobs``); ``instance`` says which one, ``result`` what it did (no personal
+    data)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    instance: Mapped[str] = mapped_column(String(100))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]]
 
 
 class FeedEventRecord(Base):
@@ -336,3 +428,9 @@ Index(
 )
 Index("ix_cases_queue_due_date", CaseRecord.due_date, CaseRecord.id, CaseRecord.status)
 Index("ix_cases_status_due", CaseRecord.status, CaseRecord.due_date)
+
+
+@event.listens_for(CaseRecord, "load")
+def _keep_vault(target: CaseRecord, context: Any) -> None:
+    """Remember the loading session's vault, so a row read in a closed session still opens."""
+    target.__dict__["_vault"] = context.session.info.get("vault")

@@ -7,13 +7,18 @@ with running_center(Settings(data_dir=tmp, database_url=url)) as center:
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -83,3 +88,51 @@ def running_center(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def center_process(data_dir: Path, env: dict[str, str], *, port: int | None = None) -> Iterator[str]:
+    """``district-center serve`` as a separate process (its own GIL, as in production) on loopback; yields
+    its base URL once ``/healthz`` answers, and terminates it on exit. ``env`` adds ``CENTER_*`` settings."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "district_center.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "CENTER_LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=(data_dir / "serve.log").open("ab"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    "center exited: " + (data_dir / "serve.log").read_text(errors="replace")[-3000:]
+                )
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    "center did not start: " + (data_dir / "serve.log").read_text(errors="replace")[-3000:]
+                )
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

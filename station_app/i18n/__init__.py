@@ -14,6 +14,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from casework import messages
+
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
 _current = DEFAULT_LANGUAGE
@@ -31,9 +33,12 @@ def catalog(language: str) -> dict[str, str]:
 
 
 def set_language(language: str) -> None:
+    """Switch the station's language, for the UI strings here and the error messages of ``casework``
+    (``casework.messages``: acceptance problems, domain errors) alike."""
     global _current
     catalog(language)  # validates
     _current = language
+    messages.set_language(language)
 
 
 def current_language() -> str:

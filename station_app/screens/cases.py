@@ -12,6 +12,7 @@ import flet as ft
 from casework import clock
 from casework.acceptance import OverdueState
 from casework.cases import Case, CaseStatus
+from casework.deadlines import Recomputed
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.services.cases import CaseRow
@@ -26,6 +27,21 @@ SYNC_ICONS = {
     "synced": (ft.Icons.CLOUD_DONE_OUTLINED, ft.Colors.GREEN_700),
     "local": (ft.Icons.PHONELINK_LOCK, ft.Colors.ON_SURFACE_VARIANT),
 }
+
+
+def due_text(r: CaseRow) -> str:
+    """ "承诺 2026-12-28", with 暂定, the 限时 day when 补正 paused the clock, and 已更正 after a calendar
+    moved the date."""
+    if r.promised_date is None:
+        return ""
+    text = t("cases.due", date=r.promised_date.isoformat())
+    if r.provisional:
+        text += t("cases.provisional_tag")
+    if r.due is not None and r.due != r.promised_date:
+        text += t("cases.due_paused", date=r.due.isoformat())
+    if r.corrected:
+        text += t("cases.corrected_tag")
+    return text
 
 
 class CasesScreen(Screen):
@@ -105,7 +121,7 @@ class CasesScreen(Screen):
     def _row(self, r: CaseRow) -> ft.Control:
         ui = self.ui
         icon, color = SYNC_ICONS.get(r.sync, SYNC_ICONS["local"])
-        due = t("cases.due", date=r.promised_date.isoformat()) if r.promised_date else ""
+        due = due_text(r)
         late = r.overdue == OverdueState.OVERDUE.value
         row = ft.Container(
             ft.Row(
@@ -139,7 +155,7 @@ class CasesScreen(Screen):
             border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
         )
         return ft.Semantics(
-            identifier=f"case-row-{r.number}", button=True, label=f"{r.number} {r.name}", content=row
+            identifier=f"case-row-{r.number}", button=True, label=f"{r.number} {r.name} {due}", content=row
         )
 
     async def on_search(self) -> None:
@@ -184,6 +200,7 @@ class CaseScreen(Screen):
         self.name = ""
         self.item_names: dict[str, str] = {}
         self.sync_state = ""
+        self.corrections: list[Recomputed] = []
 
     async def load(self) -> None:
         cases = self.shell.runtime.cases
@@ -198,6 +215,7 @@ class CaseScreen(Screen):
             with contextlib.suppress(KeyError, AttributeError):
                 self.item_names[sub.item_code] = catalog.item(sub.item_code).name
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
+        self.corrections = [x for x in await asyncio.to_thread(cases.corrections, c.id) if x.dates]
         self.actions = CaseActions(cases, c, self.shell.session.me.id)
 
     def view(self) -> ft.Control:
@@ -239,26 +257,13 @@ class CaseScreen(Screen):
             ft.Semantics(
                 identifier=f"case-status-{c.status.value}",
                 label=c.status.label,
-                content=ui.card(
-                    *[
-                        ft.Row(
-                            [
-                                ft.Text(
-                                    k,
-                                    width=ui.size(120),
-                                    size=ui.size(16),
-                                    color=ft.Colors.ON_SURFACE_VARIANT,
-                                ),
-                                ft.Text(v, size=ui.size(17), expand=True, selectable=True),
-                            ]
-                        )
-                        for k, v in facts
-                    ]
-                ),
+                content=ui.facts(facts),
             ),
         ]
         if self.error:
             parts.append(ui.error(self.error))
+        if self.corrections:
+            parts.append(self._correction_card())
         parts += self._actions()
         parts.append(ui.heading(t("cases.timeline")))
         for e in timeline(c, self.item_names):
@@ -408,6 +413,52 @@ class CaseScreen(Screen):
 
     async def resend(self) -> None:
         await self._do(self.actions.resend)
+
+    def _correction_card(self) -> ft.Control:
+        """更正: the promised date moved after the district published a calendar; print the 更正 receipt."""
+        ui = self.ui
+        latest = self.corrections[-1]
+        lines = []
+        for change in latest.dates:
+            label = self.item_names.get(change.item_code, change.item_code) if change.item_code else self.name
+            old = (change.old.isoformat() if change.old else "-") + (
+                t("cases.provisional_tag") if change.old_provisional else ""
+            )
+            new = change.new.isoformat() + (t("cases.provisional_tag") if change.new_provisional else "")
+            lines.append(ui.text(t("cases.correction_line", name=label, old=old, new=new)))
+        now = self.case.promised_date.isoformat() if self.case and self.case.promised_date else "none"
+        return ft.Semantics(
+            identifier=f"case-corrected-{latest.to_version}-{now}",
+            content=ui.card(
+                ui.heading(t("cases.correction_heading", v=latest.to_version)),
+                *lines,
+                ui.small(t("cases.correction_help")),
+                ft.Row(
+                    [
+                        ui.button(
+                            t("cases.print_correction"),
+                            self.print_correction,
+                            icon=ft.Icons.PRINT,
+                            ident="case-correction",
+                        )
+                    ]
+                ),
+            ),
+        )
+
+    async def print_correction(self) -> None:
+        """受理凭证（更正）, A4, served from memory like every document."""
+        cases, c, worker = self.shell.runtime.cases, self.case, self.shell.session.me
+        assert c is not None
+        doc = await asyncio.to_thread(cases.document, c, "correction", worker=worker.name)
+        pdf = await asyncio.to_thread(cases.render_pdf, doc)
+        await asyncio.to_thread(
+            cases.store.audit,
+            "document.correction",
+            actor=f"worker:{worker.id}",
+            case=c.id,
+        )
+        await self.shell.open_document(pdf, f"correction-{c.number}.pdf")
 
     async def reprint(self) -> None:
         cases, c = self.shell.runtime.cases, self.case

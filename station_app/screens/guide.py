@@ -196,7 +196,15 @@ class GuideScreen(Screen):
 def guide_page_view(screen: Screen, page: GuidePage, *, with_qr: bool = True) -> list[ft.Control]:
     ui = screen.ui
     out: list[ft.Control] = [ui.title(page.name)]
-    if page.cancelled:
+    if page.notice:  # 将于 … 起施行 / 已于 … 起取消: an error when it blocks 受理 today, else a note
+        out.append(
+            ft.Semantics(
+                identifier="guide-force-notice",
+                label=page.notice,
+                content=ui.error(page.notice) if page.cancelled else ui.note(page.notice),
+            )
+        )
+    elif page.cancelled:
         out.append(ui.error(t("guide.cancelled_notice")))
     facts = ft.Column(
         [

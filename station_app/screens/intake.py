@@ -25,6 +25,7 @@ from station_app.viewmodels.intake import (
     IntakeError,
     IntakeViewModel,
     MaterialRow,
+    draft_time,
     id_type_options,
     new_draft,
 )
@@ -149,7 +150,7 @@ class IntakeScreen(Screen):
                 row.append(
                     ui.card(
                         ft.Text(d.get("name", ""), size=ui.size(17), weight=ft.FontWeight.W_600),
-                        ui.small(f"{who} · {d.get('updated_at', '')[:16].replace('T', ' ')}{flag}"),
+                        ui.small(f"{who} · {draft_time(d)}{flag}"),
                         ident=f"draft-{d['id']}",
                         width=260,
                         on_click=partial(self.go, "intake", draft_id=d["id"]),
@@ -511,14 +512,22 @@ class IntakeScreen(Screen):
 
     async def defer(self, code: str) -> None:
         assert self.vm is not None
-        default = self.vm.default_due_date()
+        vm = self.vm
+        default = await asyncio.to_thread(vm.default_due_date)
+        earliest, latest = await asyncio.to_thread(vm.deferral_window)
         field = self.ui.field(t("intake.due_label"), value=default, hint="YYYY-MM-DD")
+        window = t("intake.defer_window", earliest=earliest.isoformat(), latest=latest.isoformat())
 
         async def ok() -> None:
             try:
                 due = dt.date.fromisoformat((field.value or "").strip())
             except ValueError:
                 field.error = t("intake.bad_date")
+                self.shell.page.update()
+                return
+            problem = await asyncio.to_thread(vm.deferral_problem, code, due)
+            if problem:  # today or later, and no later than the promised date
+                field.error = problem
                 self.shell.page.update()
                 return
             self.shell.page.pop_dialog()
@@ -528,7 +537,11 @@ class IntakeScreen(Screen):
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text(t("intake.defer_title")),
-                content=ft.Column([self.ui.text(t("intake.defer_help")), field], tight=True, width=420),
+                content=ft.Column(
+                    [self.ui.text(t("intake.defer_help")), self.ui.small(window), field],
+                    tight=True,
+                    width=420,
+                ),
                 actions=[
                     self.ui.button(t("common.cancel"), lambda: self._close_dialog(), primary=False),
                     self.ui.button(t("common.ok"), ok, ident="defer-ok"),

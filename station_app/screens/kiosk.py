@@ -1,7 +1,9 @@
-"""自助办 (kiosk, tablet): guide by life event, pre-application (预审) with a ticket code, rating a case.
+"""自助办 (kiosk, tablet): guide by life event, pre-application (预审) with a ticket code, a case's progress
+(办件进度), rating a case.
 
-Large text, simple words, no case data on screen. Inactivity wipes the input and returns here; leaving kiosk
-mode needs a worker's number and PIN.
+Large text, simple words, no case data on screen without the case number and the phone's last four digits
+(then only the item, the status and the promised date). Inactivity wipes the input and returns here; leaving
+kiosk mode needs a worker's number and PIN.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from typing import Any
 
 import flet as ft
 
+from casework import clock
 from casework.cases import RatingLevel
 from casework.catalog import LifeEvent
 from casework.guide_search import SearchHit
-from station_app.i18n import t
+from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
 from station_app.screens.guide import guide_page_view
 from station_app.screens.rating import RatingPanel
-from station_app.services.kiosk import KioskError
+from station_app.services.kiosk import KioskError, KioskProgress
 from station_app.viewmodels.auth import UnlockForm
 from station_app.viewmodels.guide import GuideSearch, page_for
 
@@ -53,6 +56,17 @@ class KioskScreen(Screen):
             ink=True,
         )
         return ft.Semantics(identifier=ident, button=True, label=label, content=box)
+
+    def case_lookup(self, title: str, error: str, find: Any, ident: str) -> list[ft.Control]:
+        """The case number + last four phone digits form (rating, progress); fields ``number``, ``last4``."""
+        ui = self.ui
+        self.number = ui.field(t("kiosk.case_number"), keyboard=ft.KeyboardType.NUMBER)
+        self.last4 = ui.field(t("kiosk.phone_last4"), keyboard=ft.KeyboardType.NUMBER)
+        parts: list[ft.Control] = [ui.heading(title), ui.text(t("kiosk.rate_help")), self.number, self.last4]
+        if error:
+            parts.append(ui.error(error))
+        parts.append(self.big(t("kiosk.find_case"), find, ft.Icons.SEARCH, ident))
+        return parts
 
     def frame(self, *parts: ft.Control, back: str | None = "kiosk") -> ft.Control:
         top: list[ft.Control] = [
@@ -90,6 +104,13 @@ class KioskHome(KioskScreen):
             self.ask,
             self.big(
                 t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"
+            ),
+            self.big(
+                t("kiosk.progress"),
+                lambda: self.go("kiosk_progress"),
+                ft.Icons.TRAVEL_EXPLORE,
+                "kiosk-progress",
+                ft.Colors.SECONDARY_CONTAINER,
             ),
             self.big(
                 t("kiosk.rate"),
@@ -353,6 +374,56 @@ class KioskPreapply(KioskScreen):
         self.refresh()
 
 
+class KioskProgressScreen(KioskScreen):
+    """办件进度: case number + the phone's last four digits → item, status and promised date."""
+
+    def __init__(self, shell: Any, **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.found: KioskProgress | None = None
+        self.error = ""
+
+    def view(self) -> ft.Control:
+        if self.found is not None:
+            return self.frame(*self._result(self.found))
+        return self.frame(
+            *self.case_lookup(t("kiosk.progress"), self.error, self.find, "kiosk-progress-find")
+        )
+
+    def _result(self, p: KioskProgress) -> list[ft.Control]:
+        ui = self.ui
+        if p.promised_date is None:
+            due = t("kiosk.progress_no_date")
+        else:
+            due = clock.format_date(p.promised_date, current_language())
+            if p.provisional:
+                due += t("intake.provisional")
+        rows = [
+            (t("cases.number"), p.number),
+            (t("kiosk.progress_item"), p.item_name or "-"),
+            (t("cases.status"), p.status),
+            (t("cases.promised"), due),
+        ]
+        promised = p.promised_date.isoformat() if p.promised_date else "none"
+        return [
+            ui.heading(t("kiosk.progress")),
+            ft.Semantics(
+                identifier=f"kiosk-progress-{promised}",
+                label=due,
+                content=ui.facts(rows, label_width=190, label_size=22, value_size=24, bold=True),
+            ),
+            ui.text(t("kiosk.progress_help")),
+        ]
+
+    async def find(self) -> None:
+        try:
+            self.found = await asyncio.to_thread(
+                self.shell.runtime.kiosk.progress, self.number.value or "", self.last4.value or ""
+            )
+        except KioskError as exc:
+            self.error = str(exc)
+        self.refresh()
+
+
 class KioskRate(KioskScreen):
     def __init__(self, shell: Any, **params: Any) -> None:
         super().__init__(shell, **params)
@@ -371,18 +442,7 @@ class KioskRate(KioskScreen):
             )
         if self.panel is not None:
             return self.frame(self.panel.view())
-        self.number = ui.field(t("kiosk.case_number"), keyboard=ft.KeyboardType.NUMBER)
-        self.last4 = ui.field(t("kiosk.phone_last4"), keyboard=ft.KeyboardType.NUMBER)
-        parts: list[ft.Control] = [
-            ui.heading(t("kiosk.rate")),
-            ui.text(t("kiosk.rate_help")),
-            self.number,
-            self.last4,
-        ]
-        if self.error:
-            parts.append(ui.error(self.error))
-        parts.append(self.big(t("kiosk.find_case"), self.find, ft.Icons.SEARCH, "kiosk-find"))
-        return self.frame(*parts)
+        return self.frame(*self.case_lookup(t("kiosk.rate"), self.error, self.find, "kiosk-find"))
 
     async def find(self) -> None:
         try:

@@ -23,6 +23,7 @@ ROUTES: dict[str, str] = {
     "kiosk_search": "station_app.screens.kiosk:KioskSearch",
     "kiosk_item": "station_app.screens.kiosk:KioskItem",
     "kiosk_preapply": "station_app.screens.kiosk:KioskPreapply",
+    "kiosk_progress": "station_app.screens.kiosk:KioskProgressScreen",
     "kiosk_rate": "station_app.screens.kiosk:KioskRate",
     "kiosk_exit": "station_app.screens.kiosk:KioskExit",
 }

@@ -4,6 +4,7 @@ offline bundles, and the catalog version."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import flet as ft
@@ -75,6 +76,12 @@ class SyncScreen(Screen):
             (t("sync.last_success"), v.last_success or "-"),
             (t("sync.next"), v.next_attempt or "-"),
             (t("sync.catalog"), t("sync.catalog_version", v=v.catalog_version)),
+            (
+                t("sync.calendar"),
+                t("sync.calendar_version", v=v.calendar_version)
+                if v.calendar_version
+                else t("sync.calendar_builtin"),
+            ),
         ]
         parts.append(
             ui.card(
@@ -139,6 +146,8 @@ class SyncScreen(Screen):
                             )
                         )
                     )
+        if v.calendar_version:
+            parts += self._calendar_notice(v)
         parts.append(ui.heading(t("sync.queue", n=len(v.pending))))
         for line in v.pending[:50]:
             parts.append(ui.text(line))
@@ -152,6 +161,41 @@ class SyncScreen(Screen):
             parts.append(ui.heading(heading))
             parts += [ui.text(n) for n in v.notices[:20]]
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+    def _calendar_notice(self, v: SyncView) -> list[ft.Control]:
+        """节假日安排: the district's last calendar and every open case whose promised date it moved (each
+        opens the case, where the 更正 receipt is printed)."""
+        ui = self.ui
+        out: list[ft.Control] = [
+            ft.Semantics(
+                identifier=f"calendar-moved-{v.calendar_moved_count}",
+                content=ui.heading(
+                    t(
+                        "sync.calendar_changes",
+                        v=v.calendar_version,
+                        years=v.calendar_years,
+                        n=v.calendar_moved_count,
+                    )
+                ),
+            )
+        ]
+        if not v.calendar_moved:
+            out.append(ui.small(t("sync.calendar_none_moved")))
+            return out
+        out.append(ui.small(t("sync.calendar_help")))
+        for case_id, number, line in v.calendar_moved[:50]:
+            out.append(
+                ui.button(
+                    t("common.labelled", label=number, text=line),
+                    functools.partial(self.go, "case", case_id=case_id),
+                    primary=False,
+                    icon=ft.Icons.EVENT_REPEAT,
+                    ident=f"moved-{number}",
+                )
+            )
+        if v.calendar_moved_count > 50:
+            out.append(ui.small(t("sync.calendar_more", n=v.calendar_moved_count - 50)))
+        return out
 
     async def sync_now(self) -> None:
         future = await asyncio.to_thread(self.shell.runtime.sync_now)

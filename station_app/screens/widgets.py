@@ -131,6 +131,39 @@ class UI:
         )
         return ft.Semantics(identifier=ident, content=box, button=on_click is not None) if ident else box
 
+    def facts(
+        self,
+        rows: list[tuple[str, str]],
+        *,
+        label_width: float = 120,
+        label_size: float = 16,
+        value_size: float = 17,
+        bold: bool = False,
+    ) -> ft.Control:
+        """A card of label/value rows (a case's facts, a kiosk answer); values can be selected and copied."""
+        return self.card(
+            *[
+                ft.Row(
+                    [
+                        ft.Text(
+                            label,
+                            width=self.size(label_width),
+                            size=self.size(label_size),
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                        ),
+                        ft.Text(
+                            value,
+                            size=self.size(value_size),
+                            weight=ft.FontWeight.W_600 if bold else None,
+                            expand=True,
+                            selectable=True,
+                        ),
+                    ]
+                )
+                for label, value in rows
+            ]
+        )
+
     def error(self, text: str) -> ft.Control:
         return ft.Container(
             content=ft.Row(

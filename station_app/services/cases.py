@@ -5,6 +5,9 @@ Every method blocks (encryption, fsync) and is called from the UI with ``asyncio
 The commit that accepts a case writes the case, its outbox entry (:func:`sync.outbox.enqueue`), the case
 counter and the removal of its draft in **one** store transaction; the UI shows the receipt only after it
 returned. Free disk space is checked first (:meth:`StationStore.check_free_space`).
+
+Working days are counted with :attr:`CaseService.calendar`: the district's newest verified calendar in the
+store, else the built-in tables (:mod:`station_app.services.calendar`).
 """
 
 from __future__ import annotations
@@ -16,21 +19,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from casework import clock
-from casework.acceptance import overdue_status, pending_deferred
+from casework.acceptance import acceptance_day, overdue_status, pending_deferred
 from casework.casenumber import CaseCounter
 from casework.cases import Case, CaseStatus, Side
+from casework.deadlines import Recomputed
 from casework.documents import (
     CaseDocument,
     StationInfo,
     acceptance_receipt,
     collection_notice,
+    correction_receipt,
     one_time_notice,
     refusal_notice,
 )
-from casework.workdays import DEFAULT_CALENDAR, HolidayTable, WorkCalendar
+from casework.workdays import WorkCalendar
+from station_app.services.calendar import CalendarProvider
 from station_app.services.station import StationService
 from storage.retention import is_tombstone
 from storage.store import StationStore
+from sync.apply import CORRECTIONS
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
 if TYPE_CHECKING:
@@ -61,12 +68,17 @@ class CaseRow:
     overdue: str  # OverdueState value
     sync: str  # "pending", "rejected", "synced", "local"
     deferred_overdue: bool
+    accepted_on: dt.date | None = None  # China day of 受理 / 代收 (None: notice, refusal, draft)
+    due: dt.date | None = None  # 限时办结 due day: the promised date pushed back by 补正 pauses
+    provisional: bool = False  # the promised date is 暂定
+    corrected: bool = False  # a newer calendar moved its promised date: a 更正 receipt can be printed
 
 
 class CaseService:
-    def __init__(self, station: StationService, calendar: WorkCalendar = DEFAULT_CALENDAR) -> None:
+    def __init__(self, station: StationService, calendar: WorkCalendar | None = None) -> None:
         self.station = station
-        self.calendar = calendar
+        self.calendars = CalendarProvider(station)
+        self._fixed_calendar = calendar  # tests may pin one; the station uses the provider
         # Two browsers (desk and kiosk hand-off) may accept at once: issuing a number and committing the
         # case that uses it must not interleave, or two cases could share a number.
         self.numbering = threading.Lock()
@@ -92,12 +104,14 @@ class CaseService:
             phone=str(s.get("phone", "")),
         )
 
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The calendar the station counts with (the district's newest, else the built-in tables)."""
+        return self._fixed_calendar or self.calendars.current()
+
     def work_calendar(self) -> WorkCalendar:
-        """The default calendar plus every holiday table the district published (``calendar`` collection)."""
-        calendar = DEFAULT_CALENDAR
-        for _year, doc in self.store.items("calendar"):
-            calendar = calendar.with_table(HolidayTable.from_dict(doc))
-        return calendar
+        """:attr:`calendar`, as a call (screens fetch it on a thread)."""
+        return self.calendar
 
     # -- drafts --------------------------------------------------------------------------------------------
     def save_draft(self, draft_id: str, draft: dict[str, Any], *, actor: str) -> None:
@@ -196,17 +210,28 @@ class CaseService:
     def rows(self, today: dt.date | None = None) -> list[CaseRow]:
         today = today or clock.china_today()
         catalog = self.station.catalog()
+        calendar = self.calendar  # one calendar for the whole list
         sync = self.sync_states()
         out: list[CaseRow] = []
         for key, doc in self.store.iter_items("cases"):
             if is_tombstone(doc):  # purged after retention: nothing left to show in the working list
                 continue
             case = Case.from_dict(doc)
-            out.append(self.row(case, today, catalog, sync.get(key, "synced" if _sent(case) else "local")))
+            state = sync.get(key, "synced" if _sent(case) else "local")
+            out.append(self.row(case, today, catalog, state, calendar, corrected=bool(doc.get(CORRECTIONS))))
         out.sort(key=lambda r: r.created_at, reverse=True)
         return out
 
-    def row(self, case: Case, today: dt.date, catalog: Any, sync: str) -> CaseRow:
+    def row(
+        self,
+        case: Case,
+        today: dt.date,
+        catalog: Any,
+        sync: str,
+        calendar: WorkCalendar | None = None,
+        *,
+        corrected: bool = False,
+    ) -> CaseRow:
         name = case.item_code or case.bundle_code or ""
         if catalog is not None:
             with contextlib.suppress(KeyError):  # an item since removed from the catalog keeps its code
@@ -214,10 +239,12 @@ class CaseService:
                     catalog.item(case.item_code) if case.item_code else catalog.bundle(case.bundle_code)
                 ).name
         try:
-            od = overdue_status(case, self.calendar, today).state.value
-        except Exception:  # a case without a promised date (代收, draft) has no overdue state
-            od = ""
+            status = overdue_status(case, calendar or self.calendar, today)
+            state, due = status.state.value, status.due
+        except ValueError:  # a date no calendar can count from: the row still shows, without a state
+            state, due = "", None
         deferred = any(due is not None and due < today for _code, due in pending_deferred(case))
+        taken = case.entered_at(CaseStatus.ACCEPTED) or case.entered_at(CaseStatus.COLLECTED)
         return CaseRow(
             case.id,
             case.number,
@@ -226,10 +253,20 @@ class CaseService:
             case.status,
             case.created_at,
             case.promised_date,
-            od,
+            state,
             sync,
             deferred,
+            acceptance_day(case) if taken else None,
+            due,
+            case.promised_date_provisional,
+            corrected,
         )
+
+    def corrections(self, case_id: str) -> list[Recomputed]:
+        """Every change of the case's promised dates a newer calendar made (oldest first): what a 更正
+        receipt prints."""
+        doc = self.store.get("cases", case_id) or {}
+        return [Recomputed.from_dict(c) for c in doc.get(CORRECTIONS, []) if isinstance(c, dict)]
 
     # -- documents -----------------------------------------------------------------------------------------
     def document(
@@ -238,6 +275,19 @@ class CaseService:
         catalog = self.station.catalog()
         assert catalog is not None
         info, now = self.station_info(), clock.now()
+        if kind == "correction":  # 受理凭证（更正）: the latest change of its promised dates
+            changes = [c for c in self.corrections(case.id) if c.dates]
+            if not changes:
+                raise ValueError(f"办件 {case.number} 的承诺办结日期没有更正")
+            return correction_receipt(
+                case,
+                catalog,
+                station=info,
+                worker=worker,
+                issued_at=now,
+                correction=changes[-1],
+                sequence=len(changes),
+            )
         if kind == "receipt":
             return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
         if kind == "collection":

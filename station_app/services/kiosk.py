@@ -1,14 +1,18 @@
-"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk,
-and resident rating.
+"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk, a case's progress
+(办件进度), and resident rating.
 
-The kiosk never reads cases for display: a pre-application only writes a draft and returns its ticket code;
-rating asks for the case number **and** the last four digits of the applicant's phone, and answers with the
-item name only. Blocking: call from a thread.
+The kiosk shows no case data without proof: a pre-application only writes a draft and returns its ticket
+code; progress and rating ask for the case number **and** the last four digits of the applicant's phone.
+Progress answers with the item name, the status and the promised date as the station holds it now — after
+the district published a calendar that moved it, the new date (marked 暂定 while it still is); never the
+applicant's name or number. Blocking: call from a thread.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from casework import clock
@@ -24,6 +28,17 @@ TICKET_DIGITS = 6
 
 class KioskError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class KioskProgress:
+    """What a resident sees of a case at the kiosk."""
+
+    number: str
+    item_name: str
+    status: str  # the Chinese label (CaseStatus.label)
+    promised_date: dt.date | None
+    provisional: bool
 
 
 class KioskService:
@@ -87,19 +102,39 @@ class KioskService:
                 return str(draft["id"])
         return None
 
-    def find_for_rating(self, number: str, phone_last4: str) -> tuple[Case, str]:
-        """The case to rate and its item name, if number and phone digits match and it can still be rated."""
+    def _find(self, number: str, phone_last4: str) -> Case:
+        """The case with this number whose applicant's phone ends in ``phone_last4`` (four digits)."""
         try:
             number = normalize(number)
         except ValueError:
             raise KioskError(t("kiosk.rate_not_found")) from None
+        last4 = phone_last4.strip()
         case = self.cases.find_by_number(number)
-        if case is None or not phone_last4 or not case.applicant.phone.endswith(phone_last4.strip()):
+        if case is None or len(last4) != 4 or not case.applicant.phone.endswith(last4):
             raise KioskError(t("kiosk.rate_not_found"))
-        if case.rating is not None:
-            raise KioskError(t("rating.already"))
         if case.status is CaseStatus.DRAFT:
             raise KioskError(t("kiosk.rate_not_found"))
+        return case
+
+    def progress(self, number: str, phone_last4: str) -> KioskProgress:
+        """办件进度: status and promised date of the case, if number and phone digits match."""
+        case = self._find(number, phone_last4)
+        return KioskProgress(
+            case.number,
+            self._item_name(case),
+            case.status.label,
+            case.promised_date,
+            case.promised_date_provisional,
+        )
+
+    def find_for_rating(self, number: str, phone_last4: str) -> tuple[Case, str]:
+        """The case to rate and its item name, if number and phone digits match and it can still be rated."""
+        case = self._find(number, phone_last4)
+        if case.rating is not None:
+            raise KioskError(t("rating.already"))
+        return case, self._item_name(case)
+
+    def _item_name(self, case: Case) -> str:
         catalog = self.cases.station.catalog()
         name = ""
         if catalog is not None:
@@ -111,7 +146,7 @@ class KioskService:
                 )
             except KeyError:
                 name = ""
-        return case, name
+        return name
 
     def rate(self, case: Case, level: RatingLevel, reasons: list[str], comment: str) -> None:
         try:
@@ -124,4 +159,4 @@ def rating_levels() -> list[RatingLevel]:
     return list(RatingLevel)
 
 
-__all__: list[Any] = ["KioskError", "KioskService", "rating_levels"]
+__all__: list[Any] = ["KioskError", "KioskProgress", "KioskService", "rating_levels"]

@@ -7,12 +7,14 @@ sections a guide page shows, with every label already translated.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from casework import clock
 from casework.catalog import Bundle, Catalog, Item, LifeEvent, Material, Necessity
 from casework.guide_search import GuideIndex, HitKind, MatchKind, SearchHit, SearchResult
-from station_app.i18n import t
+from station_app.i18n import current_language, t
 
 PAGE_SIZE = 200
 
@@ -118,12 +120,31 @@ class GuidePage:
     code: str
     name: str
     is_bundle: bool
-    cancelled: bool
+    cancelled: bool  # takes no new case today: cancelled, or not yet in force (see ``notice``)
     facts: list[tuple[str, str]]
     conditions: list[str]
     materials: list[MaterialLine]
     items: list[tuple[str, str]]  # for bundles: (code, name) of the member items
     qr_text: str
+    notice: str = ""  # 将于 … 起施行 / 已于 … 起取消 / 将于 … 起取消 (still accepted until the day before)
+
+
+def _day(day: dt.date) -> str:
+    return clock.format_date(day, current_language())
+
+
+def force_notice(item: Item, today: dt.date) -> str:
+    """The line a guide page shows about the item's 生效日期 and cancellation on ``today`` (China date):
+    "将于 2027年01月01日 起施行" before it is in force, the day a cancellation took or takes effect, or ""."""
+    if item.effective_from is not None and today < item.effective_from:
+        return t("guide.not_yet_in_force", date=_day(item.effective_from))
+    if item.effective_to is not None:
+        if today < item.effective_to:
+            return t("guide.cancelling_on", date=_day(item.effective_to))
+        return t("guide.cancelled_from", date=_day(item.effective_to))
+    if not item.accepts_new_cases:
+        return t("guide.cancelled_notice")
+    return ""
 
 
 def material_line(m: Material) -> MaterialLine:
@@ -139,7 +160,9 @@ def material_line(m: Material) -> MaterialLine:
     )
 
 
-def item_page(catalog: Catalog, item: Item) -> GuidePage:
+def item_page(catalog: Catalog, item: Item, today: dt.date | None = None) -> GuidePage:
+    """The guide page of ``item`` as it stands on ``today`` (default: today in China)."""
+    today = today or clock.china_today()
     limit = str(item.promised_limit)
     legal = str(item.legal_limit) if item.legal_limit else t("guide.none")
     facts = [
@@ -162,12 +185,17 @@ def item_page(catalog: Catalog, item: Item) -> GuidePage:
     ]
     if item.life_events:
         facts.append((t("guide.life_events"), "、".join(e.value for e in item.life_events)))
+    if item.effective_from is not None:
+        facts.append((t("guide.effective_from"), _day(item.effective_from)))
+    if item.effective_to is not None:
+        facts.append((t("guide.effective_to"), _day(item.effective_to)))
     materials = [material_line(m) for m in item.materials]
     return GuidePage(
         code=item.code,
         name=item.name,
         is_bundle=False,
-        cancelled=not item.accepts_new_cases,
+        cancelled=not item.in_force(today),
+        notice=force_notice(item, today),
         facts=facts,
         conditions=list(item.conditions),
         materials=materials,
@@ -176,7 +204,8 @@ def item_page(catalog: Catalog, item: Item) -> GuidePage:
     )
 
 
-def bundle_page(catalog: Catalog, bundle: Bundle) -> GuidePage:
+def bundle_page(catalog: Catalog, bundle: Bundle, today: dt.date | None = None) -> GuidePage:
+    today = today or clock.china_today()
     items = catalog.bundle_items(bundle.code)
     merged = catalog.materials_for(bundle.code)
     facts = [
@@ -191,7 +220,10 @@ def bundle_page(catalog: Catalog, bundle: Bundle) -> GuidePage:
         code=bundle.code,
         name=bundle.name,
         is_bundle=True,
-        cancelled=bundle.status.value != "active" or any(not i.accepts_new_cases for i in items),
+        cancelled=bundle.status.value != "active" or any(not i.in_force(today) for i in items),
+        notice=next((n for n in (force_notice(i, today) for i in items) if n), "")
+        if bundle.status.value == "active"
+        else t("guide.cancelled_notice"),
         facts=facts,
         conditions=[bundle.description] if bundle.description else [],
         materials=[material_line(mm.material) for mm in merged],
@@ -200,10 +232,10 @@ def bundle_page(catalog: Catalog, bundle: Bundle) -> GuidePage:
     )
 
 
-def page_for(catalog: Catalog, code: str) -> GuidePage:
+def page_for(catalog: Catalog, code: str, today: dt.date | None = None) -> GuidePage:
     if catalog.has_item(code):
-        return item_page(catalog, catalog.item(code))
-    return bundle_page(catalog, catalog.bundle(code))
+        return item_page(catalog, catalog.item(code), today)
+    return bundle_page(catalog, catalog.bundle(code), today)
 
 
 def qr_text(name: str, materials: list[str], phone: str, place: str) -> str:

@@ -20,8 +20,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from casework import clock
-from casework.acceptance import AcceptanceRefused, accept, acceptance_problems, issue_notice
+from casework import clock, messages
+from casework.acceptance import (
+    AcceptanceRefused,
+    accept,
+    acceptance_problems,
+    default_deferral_due,
+    deferral_window,
+    issue_notice,
+    item_force_problem,
+)
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
 from casework.identity import (
@@ -123,19 +131,32 @@ def safe_file_name(filename: str, sha256: str) -> tuple[str, str | None]:
     return filename, None
 
 
+def force_problems(catalog: Catalog, code: str, today: dt.date) -> list[str]:
+    """Why an item or bundle cannot be accepted on ``today`` (not yet in force, cancelled from a day on),
+    by the rule the district center applies to what it receives (``casework.acceptance``)."""
+    if catalog.has_item(code):
+        items: tuple[Item, ...] = (catalog.item(code),)
+        out: list[str] = []
+    else:
+        bundle = catalog.bundle(code)
+        items = catalog.bundle_items(code)
+        out = [] if bundle.status.value == "active" else [t("intake.cancelled", name=bundle.name)]
+    return out + [p for p in (item_force_problem(i, today) for i in items) if p]
+
+
 def new_draft(catalog: Catalog, code: str, *, worker: str, station_area: str) -> dict[str, Any]:
-    """A fresh draft for an item or bundle. Raises :class:`IntakeError` for a cancelled one."""
+    """A fresh draft for an item or bundle. Raises :class:`IntakeError` for one that is not in force today
+    (cancelled, or with a 生效日期 still to come)."""
     now = clock.now().isoformat()
+    problems = force_problems(catalog, code, clock.china_today())
+    if problems:
+        raise IntakeError(problems)
     if catalog.has_item(code):
         item = catalog.item(code)
-        if not item.accepts_new_cases:
-            raise IntakeError([t("intake.cancelled", name=item.name)])
         key, name, jurisdiction = "item_code", item.name, item.jurisdiction
     else:
         bundle = catalog.bundle(code)
         items = catalog.bundle_items(code)
-        if bundle.status.value != "active" or any(not i.accepts_new_cases for i in items):
-            raise IntakeError([t("intake.cancelled", name=bundle.name)])
         key, name, jurisdiction = "bundle_code", bundle.name, items[0].jurisdiction
     return {
         "id": uuid7(),
@@ -219,8 +240,9 @@ class IntakeViewModel:
             current = fingerprint(self.catalog, self.code)
         except KeyError:
             return t("intake.gone")
-        if any(not i.accepts_new_cases for i in self.items()):
-            return t("intake.cancelled", name=self.draft.get("name", ""))
+        problems = force_problems(self.catalog, self.code, clock.china_today())
+        if problems:
+            return problems[0]
         if current != self.draft.get("fingerprint"):
             details = describe_changes(self.draft.get("snapshot") or {}, snapshot(self.catalog, self.code))
             text = t("intake.changed", version=self.catalog.version)
@@ -228,7 +250,8 @@ class IntakeViewModel:
         return None
 
     def blocked(self) -> bool:
-        return any(not i.accepts_new_cases for i in self.items())
+        """Whether the item (or a bundle item) is not in force today: cancelled, or not yet in force."""
+        return bool(force_problems(self.catalog, self.code, clock.china_today()))
 
     # -- applicant -----------------------------------------------------------------------------------------
     def set_applicant(self, **fields: str) -> None:
@@ -293,7 +316,8 @@ class IntakeViewModel:
 
     def material_rows(self) -> list[MaterialRow]:
         case = self.build_case(number="000000-000-00000")
-        problems = {p for p in acceptance_problems(case, self.catalog, today=clock.china_today())}
+        today, calendar = clock.china_today(), self.cases.calendar
+        problems = set(acceptance_problems(case, self.catalog, today=today, calendar=calendar))
         rows = []
         for m in self.catalog_materials():
             st = self.draft["materials"].get(m.code, {})
@@ -346,8 +370,29 @@ class IntakeViewModel:
         st["due_date"] = due_date if how is Satisfaction.DEFERRED else ""
         st["commitment_confirmed"] = commitment_confirmed if how is Satisfaction.COMMITMENT else False
 
-    def default_due_date(self, working_days: int = 5) -> str:
-        return self.cases.calendar.add_working_days(clock.china_today(), working_days).date.isoformat()
+    def deferral_window(self) -> tuple[dt.date, dt.date]:
+        """(earliest, latest) 容缺 due date of a material accepted today: today up to the case's promised
+        date, on the station's (district's) calendar."""
+        case = self.build_case(number="000000-000-00000")
+        return deferral_window(case, self.catalog, self.cases.calendar, clock.china_today())
+
+    def default_due_date(self) -> str:
+        """The 容缺 due date the form proposes: five working days, or the promised date if that is earlier
+        (a 即办件: today)."""
+        case = self.build_case(number="000000-000-00000")
+        return default_deferral_due(case, self.catalog, self.cases.calendar, clock.china_today()).isoformat()
+
+    def deferral_problem(self, code: str, due: dt.date) -> str | None:
+        """What is wrong with ``due`` as the 容缺 due date of ``code`` (a message for the form), or None."""
+        earliest, latest = self.deferral_window()
+        name = next((m.name for m in self.catalog_materials() if m.code == code), code)
+        if due < earliest:
+            params = {"name": name, "due": due.isoformat(), "today": earliest.isoformat()}
+            return messages.text("acceptance.deferred_due_past", params)
+        if due > latest:
+            params = {"name": name, "due": due.isoformat(), "promised": latest.isoformat()}
+            return messages.text("acceptance.deferred_due_after_promise", params)
+        return None
 
     # -- building the case ---------------------------------------------------------------------------------
     def records(self) -> list[MaterialRecord]:
@@ -409,7 +454,8 @@ class IntakeViewModel:
 
     def review_problems(self) -> list[str]:
         case = self.build_case(number="000000-000-00000")
-        problems = acceptance_problems(case, self.catalog, today=clock.china_today())
+        today = clock.china_today()
+        problems = acceptance_problems(case, self.catalog, today=today, calendar=self.cases.calendar)
         for st in self.draft["materials"].values():
             if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
                 problems.append(t("intake.commitment_unconfirmed"))
@@ -514,6 +560,15 @@ class IntakeViewModel:
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
         self.document_pdf = self.cases.render_pdf(doc)
         return self.document_pdf
+
+
+def draft_time(draft: dict[str, Any]) -> str:
+    """When a draft was last saved, in Beijing time for the drafts list ("2026-11-23 01:00")."""
+    raw = str(draft.get("updated_at") or draft.get("created_at") or "")
+    try:
+        return clock.format_datetime(clock.parse_instant(raw))
+    except ValueError:
+        return ""
 
 
 def document_kind(case: Case) -> str:

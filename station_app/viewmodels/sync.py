@@ -34,11 +34,16 @@ class SyncView:
     next_attempt: str = ""
     catalog_version: int = 0
     pending: list[str] = field(default_factory=list)
+    held: int = 0  # queued cases held back by a failed scan (their line says why)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     notice_keys: list[str] = field(default_factory=list)
     unread_notices: int = 0
     catalog_change: dict[str, Any] = field(default_factory=dict)
+    calendar_version: int = 0
+    calendar_years: str = ""
+    calendar_moved: list[tuple[str, str, str]] = field(default_factory=list)  # (case id, number, line)
+    calendar_moved_count: int = 0
 
 
 def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
@@ -74,17 +79,21 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
     )
     if store is not None:
         v.catalog_change = store.get("settings", "catalog_changes") or {}
+        calendar_notice(v, store.get("sync_state", "calendar_notice") or {})
     if with_queue and store is not None:
         for key, doc in store.items("outbox"):
             case = doc.get("case", {})
-            v.pending.append(
-                t(
-                    "sync.pending_line",
-                    number=case.get("number", key),
-                    status=_label(case.get("status")),
-                    n=len(doc.get("attachments", [])),
-                )
+            line = t(
+                "sync.pending_line",
+                number=case.get("number", key),
+                status=_label(case.get("status")),
+                n=len(doc.get("attachments", [])),
             )
+            held = doc.get("held")
+            if isinstance(held, dict):  # one of its scans failed last sync: it waits, the rest went on
+                line = t("sync.pending_held", line=line, reason=str(held.get("reason", "")))
+                v.held += 1
+            v.pending.append(line)
         for key, doc in store.items("outbox_rejected"):
             v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
         from sync.inbox import is_unread_notice
@@ -107,6 +116,39 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
             v.notices.append(t("sync.notice_unread", line=line) if is_unread_notice(doc) else line)
             v.notice_keys.append(key)
     return v
+
+
+def _moved_line(entry: dict[str, Any]) -> str:
+    """ "2026-12-31（暂定）→ 2027-01-04" for the case's own date (else its first moved item, else the 限时
+    due day)."""
+    from casework.deadlines import Recomputed
+
+    change = Recomputed.from_dict(entry)
+    first = change.promised or (change.dates[0] if change.dates else None)
+    if first is None:
+        before = change.due_before.isoformat() if change.due_before else "-"
+        after = change.due_after.isoformat() if change.due_after else "-"
+        return t("sync.calendar_due_line", old=before, new=after)
+    old = (first.old.isoformat() if first.old else "-") + (
+        t("cases.provisional_tag") if first.old_provisional else ""
+    )
+    new = first.new.isoformat() + (t("cases.provisional_tag") if first.new_provisional else "")
+    return t("sync.calendar_line", old=old, new=new)
+
+
+def calendar_notice(v: SyncView, notice: dict[str, Any]) -> None:
+    """The last calendar's notice (``sync_state/calendar_notice``, written in the commit that applied it):
+    its version and years, and every open case whose promised date moved."""
+    if not notice:
+        return
+    v.calendar_version = int(notice.get("version", 0))
+    v.calendar_years = "、".join(str(y) for y in notice.get("years", []))
+    v.calendar_moved_count = int(notice.get("moved_count", 0))
+    for entry in notice.get("moved", []):
+        if isinstance(entry, dict):
+            v.calendar_moved.append(
+                (str(entry.get("case_id", "")), str(entry.get("number", "")), _moved_line(entry))
+            )
 
 
 def mark_notices_seen(runtime: Any, keys: list[str], actor: str) -> int:

@@ -311,6 +311,8 @@ class EventType(StrEnum):
     ROUTED_IN = "routed_in"
     ROUTED_OUT = "routed_out"
     FOLLOWUP_OPENED = "followup_opened"
+    #: the center recomputed a case's promised dates under a newer holiday calendar (casework.deadlines)
+    DEADLINE_CHANGED = "deadline_changed"
 
 
 @dataclass(config=_CONFIG)

@@ -88,15 +88,17 @@ def test_missing_required_materials_are_listed() -> None:
 @pytest.mark.parametrize(
     ("record", "problem"),
     [
-        # 容缺 only where the catalog says 容缺后补, and only with a future due date
+        # 容缺 only where the catalog says 容缺后补
         (
             MaterialRecord("M-FORM", "申请表", Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 9)),
             "材料“申请表”为必要材料，不能容缺受理",
         ),
         (MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 9)), None),
+        # a 容缺 due date may be today (hand it in before the window closes), never in the past
+        (MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=TODAY), None),
         (
-            MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=TODAY),
-            "材料“户口簿”的容缺补交日期应晚于今天",
+            MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=TODAY - dt.timedelta(days=1)),
+            "材料“户口簿”的容缺补交日期 2026-09-29 已过",
         ),
         (MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED), "材料“户口簿”容缺受理须约定补交日期"),
         # 告知承诺 only where the material allows it and the item offers it
@@ -141,7 +143,7 @@ def test_item_and_applicant_problems() -> None:
     off = new_case(item_code=ITEM_OFF.code)
     off.set_material(verified(ID_CARD.code, ID_CARD.name), at=NOW)
     assert acceptance_problems(off, CATALOG, today=TODAY) == [
-        "事项“已取消事项（样例）”已取消，不能受理新的申请"
+        "事项“已取消事项（样例）”已于 2026-06-01 起取消（清单之外无审批），不能受理新的申请"
     ]
     center = new_case(item_code=ITEM_CENTER.code)
     center.set_material(verified(ID_CARD.code, ID_CARD.name), at=NOW)

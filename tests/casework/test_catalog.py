@@ -109,8 +109,12 @@ def test_in_force_honours_status_and_effective_dates() -> None:
     assert not it.in_force(date(2022, 12, 31))
     assert it.in_force(date(2023, 1, 1)) and it.in_force(date(2023, 12, 31))
     assert not it.in_force(date(2024, 1, 1))
+    # a cancellation published ahead: cases are taken up to the day before it takes effect
     gone = make_item(2, status=ItemStatus.CANCELLED, effective_to=date(2030, 1, 1))
-    assert not gone.in_force(date(2023, 6, 1))
+    assert gone.in_force(date(2023, 6, 1)) and gone.in_force(date(2029, 12, 31))
+    assert not gone.in_force(date(2030, 1, 1))
+    undated = dataclasses.replace(gone, effective_to=None)
+    assert not undated.in_force(date(2023, 6, 1))
 
 
 def test_item_type_names_map_to_codes() -> None:

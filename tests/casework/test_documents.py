@@ -38,7 +38,7 @@ def filled_case(at: dt.datetime = NOW) -> Case:
     case.set_material(verified(ID_CARD.code, ID_CARD.name), at=at)
     case.set_material(verified(FORM.code, FORM.name), at=at)
     case.set_material(
-        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 16)),
+        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 9)),
         at=at,
     )
     case.set_material(
@@ -74,7 +74,7 @@ def test_acceptance_receipt() -> None:
     assert doc.number == "SL260930-007-00018"
     assert "承诺办结日期：2026年10月10日" in body and "暂定" not in body and not doc.provisional_date
     assert "原件已核验，扫描件2份" in body
-    assert "容缺后补（2026年10月16日前补交）" in body and "户口簿（2026年10月16日前补交）" in body
+    assert "容缺后补（2026年10月09日前补交）" in body and "户口簿（2026年10月09日前补交）" in body
     assert "告知承诺" in body and "记入信用记录" in body
     assert "王芳（帮办代办员）" in body and "与申请人关系：帮办代办" in body
     assert doc.issued_on == dt.date(2026, 9, 30)
@@ -86,7 +86,7 @@ def test_receipt_marks_a_provisional_date() -> None:
     at = dt.datetime(2027, 2, 4, 2, 0, tzinfo=dt.UTC)
     case = filled_case(at)
     case.set_material(
-        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2027, 3, 1)),
+        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2027, 2, 10)),
         at=at,
     )
     accept(case, CATALOG, CAL, actor="w-01", at=at)

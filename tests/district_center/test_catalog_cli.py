@@ -142,3 +142,51 @@ def test_first_import_in_a_fresh_data_directory_names_the_district_option(
     assert main(argv) == 0
     assert "已导入 72 个事项" in capsys.readouterr().out
     assert (tmp_path / "fresh" / STAGED_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "code", "words"),
+    [
+        (["--valid-days", "-1"], "center.publish.validity_not_positive", "必须大于 0"),
+        (["--valid-days", "0"], "center.publish.validity_not_positive", "必须大于 0"),
+        (["--valid-days", "731"], "center.publish.validity_too_long", "超过上限 730 天"),
+        (["--effective", "2020-01-01"], "center.publish.effective_in_past", "早于今天"),
+    ],
+)
+def test_publish_refuses_a_window_that_is_expired_or_too_long(
+    center_dir: Path, capsys: pytest.CaptureFixture[str], flags: list[str], code: str, words: str
+) -> None:
+    """``--valid-days -1`` used to publish an already expired catalog; each bad window is refused with its
+    reason before the key file is opened, and nothing is published or unstaged."""
+    assert main(["catalog", "import", str(XIAN_CSV)]) == 0
+    capsys.readouterr()
+    assert main(["catalog", "publish", *flags]) == 2
+    err = capsys.readouterr().err
+    assert words in err, err
+    assert main(["catalog", "history"]) == 0 and capsys.readouterr().out == ""
+    assert (center_dir / STAGED_FILE).exists()
+    from casework.messages import catalog
+
+    assert code in catalog("zh_CN") and code in catalog("en")
+
+
+def test_publish_with_a_future_effective_day_starts_the_window_then(
+    center_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from casework import clock
+
+    day = clock.china_today() + dt.timedelta(days=3)
+    assert main(["catalog", "import", str(XIAN_CSV)]) == 0
+    assert main(["catalog", "publish", "--effective", day.isoformat(), "--valid-days", "10"]) == 0
+    from district_center.db.engine import Database
+    from district_center.db.models import CatalogVersion
+
+    db = Database(f"sqlite:///{center_dir / 'center.sqlite3'}")
+    with db.read_session() as s:
+        env = json.loads(s.get(CatalogVersion, 1).document)
+    db.dispose()
+    start = clock.china_day_bounds(day)[0]
+    assert env["issued_at"] == clock.iso_z(start)
+    assert env["expires_at"] == clock.iso_z(start + dt.timedelta(days=10))

@@ -62,7 +62,9 @@ def test_higher_version_updates_lower_is_stale_or_old_receipt(center, new_statio
     http = client(st)
     v1 = make_case(st)
     r1 = push(http, v1)[0]
-    v3 = dict(copy.deepcopy(v1), version=3, number="261120-001-00009")
+    v3 = copy.deepcopy(v1)
+    v3["version"] = 3
+    v3["applicant"]["address"] = "西安市雁塔区某某路 9 号"
     r3 = push(http, v3)[0]
     assert r3["status"] == "accepted" and r3["seq"] > r1["seq"]
     assert push(http, v1)[0] == r1  # an older version already accepted: its stored receipt
@@ -73,10 +75,11 @@ def test_higher_version_updates_lower_is_stale_or_old_receipt(center, new_statio
         row = s.get(CaseRecord, v1["id"])
         assert (row.version, row.number, row.status, row.station_id) == (
             3,
-            "261120-001-00009",
+            v1["number"],
             "accepted",
             st.station_id,
         )
+        assert row.document["applicant"]["address"] == "西安市雁塔区某某路 9 号"
         assert row.promised_date is None and row.jurisdiction == "雁塔区"
 
 
@@ -161,7 +164,7 @@ def test_published_catalog_refuses_unknown_and_cancelled_items(center, new_stati
     unknown = push(http, make_case(st, item_code="9" * 33))[0]
     assert unknown["status"] == "rejected" and "事项清单中没有" in unknown["reason"]
     gone = push(http, make_case(st, item_code=cancelled["code"]))[0]
-    assert gone["status"] == "rejected" and "已取消" in gone["reason"]
+    assert gone["status"] == "rejected" and "2026-11-01 起取消" in gone["reason"]
     import datetime as dt
 
     before_cancel = make_case(st, item_code=cancelled["code"], at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC))

@@ -13,8 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -120,6 +123,39 @@ def start_station(
         sp.stop()
         raise
     return sp
+
+
+@contextmanager
+def running_demo(base: Path, *, start_env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """``station-app demo`` under ``base``, ready to sign in: the station process, its URL, the worker's and
+    the admin's PINs, the center's URL, data dir and passphrase file. ``start_env`` is set while the demo
+    starts (its processes keep it), then the environment is put back."""
+    saved = {k: os.environ.get(k) for k in start_env or {}}
+    os.environ.update(start_env or {})
+    try:
+        station = start_station(["demo"], base / "data", free_port(), ready_timeout=240)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        out = station.wait_for_line(r"PIN (\d+); station admin is 01 with PIN (\d+)")
+        center = re.search(r"district center (http://127\.0\.0\.1:\d+)", station.output())
+        assert center, station.output()
+        yield {
+            "station": station,
+            "url": station.url,
+            "worker_pin": out.group(1),
+            "admin_pin": out.group(2),
+            "center_url": center.group(1),
+            "center_dir": base / "data" / "center",
+            "passphrase_file": base / "data" / "center-passphrase",
+            "base": base,
+        }
+    finally:
+        station.stop()
 
 
 @pytest.fixture(scope="session")

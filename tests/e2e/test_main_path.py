@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import BIN, StationProcess, free_port, new_page, start_station
+from tests.e2e.conftest import BIN, StationProcess, new_page, running_demo
 from tests.e2e.flows import (
     click_id,
     first_hit,
@@ -47,28 +47,10 @@ REVIEWER_PASSWORD = "reviewer-pass-2026"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    base = tmp_path_factory.mktemp("demo")
-    port = free_port()
-    os.environ["STATION_IDLE_LOCK_SECONDS"] = str(IDLE_SECONDS)
-    try:
-        station = start_station(["demo"], base / "data", port, ready_timeout=240)
-    finally:
-        os.environ.pop("STATION_IDLE_LOCK_SECONDS", None)
-    try:
-        out = station.wait_for_line(r"PIN (\d+); station admin is 01 with PIN (\d+)")
-        center = re.search(r"district center (http://127\.0\.0\.1:\d+)", station.output())
-        assert center, station.output()
-        yield {
-            "station": station,
-            "url": station.url,
-            "worker_pin": out.group(1),
-            "admin_pin": out.group(2),
-            "center_url": center.group(1),
-            "center_dir": base / "data" / "center",
-            "base": base,
-        }
-    finally:
-        station.stop()
+    with running_demo(
+        tmp_path_factory.mktemp("demo"), start_env={"STATION_IDLE_LOCK_SECONDS": str(IDLE_SECONDS)}
+    ) as running:
+        yield running
 
 
 def plaintext_on_disk(root: Path, needles: list[str], document: bytes) -> list[str]:

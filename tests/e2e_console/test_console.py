@@ -382,3 +382,23 @@ def test_sign_in_lockout_logout_and_cookie_flags(page: Any, world: World, shoot:
     assert "/console/login" in page.url
     page.goto(world.url + "/console/supervision")
     assert "/console/login" in page.url
+
+
+def test_supervisor_finds_a_case_by_the_applicants_id_number_without_it_in_the_url(
+    page: Any, world: World, shoot: Any
+) -> None:
+    """The names, 身份证号 and phones are sealed in the database: the lookup goes through blind indexes, and
+    the number travels in a POST body, never in a URL (proxy logs, browser history)."""
+    sign_in(page, world, "super", go="/console/cases")
+    page.get_by_role("textbox", name="申请人").fill("11010519491231002x")  # lower-case x, as typed
+    with page.expect_response(re.compile(r"/console/cases\?status=all&who=")) as answer:
+        page.get_by_role("button", name="查找").click()
+    assert "11010519491231002" not in answer.value.url and "id_number%3A" in answer.value.url
+    assert page.get_by_test_id("applicant-filter").is_visible()
+    rows = page.get_by_test_id("queue").locator("tbody tr")
+    assert rows.count() >= 1 and "261102-" in rows.first.inner_text()
+    shoot(page, "16-applicant-lookup")
+    page.get_by_role("textbox", name="申请人").fill("王五不存在")
+    with page.expect_navigation(url=re.compile(r"who=name%3A")):
+        page.get_by_role("button", name="查找").click()
+    assert "没有符合条件的办件" in page.get_by_test_id("queue").inner_text()

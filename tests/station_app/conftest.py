@@ -4,6 +4,7 @@ for view-model tests."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,15 +25,17 @@ def _chinese() -> Iterator[None]:
     i18n.set_language("zh_CN")
 
 
-def enroll_locally(svc: StationService) -> None:
-    """What ``sync.enrollment.enroll_station`` stores, without a center (the e2e tests enroll for real)."""
+def enroll_locally(svc: StationService, district_key: Any = None) -> None:
+    """What ``sync.enrollment.enroll_station`` stores, without a center (the e2e tests enroll for real).
+    ``district_key`` (an Ed25519 private key) is the district signing key to pin, for tests that sign
+    district documents themselves; a random one otherwise."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     from sync.local import save_identity
     from sync.protocol import b64encode
 
-    signing = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    signing = (district_key or Ed25519PrivateKey.generate()).public_key().public_bytes_raw()
     recovery = X25519PrivateKey.generate().public_key().public_bytes_raw()
     with svc.unlocked_store.transaction(actor="admin", action="station.enroll") as tx:
         save_identity(

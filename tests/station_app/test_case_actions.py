@@ -86,13 +86,14 @@ def test_supplement_attach_and_resend(station, cases):
 def test_case_list_filters_and_dashboard(at_china_hour, station, cases):
     case = accepted_single(station, cases)
     rows = cases.rows()
-    today = clock.china_today()
-    board = Dashboard.from_rows(rows, today)
+    today, cal = clock.china_today(), cases.calendar
+    board = Dashboard.from_rows(rows, today, cal)
     assert board.counts["sync_pending"] == 1 and board.counts["today"] == 1
-    assert apply(rows, CaseFilter(text=case.number[-5:]), today)[0].id == case.id
-    assert apply(rows, CaseFilter(text="nobody"), today) == []
-    assert apply(rows, CaseFilter(status=CaseStatus.QUEUED, sync="pending"), today)
-    assert apply(rows, CaseFilter(preset="pickup"), today) == []
+    assert apply(rows, CaseFilter(text=case.number[-5:]), today, cal)[0].id == case.id
+    assert apply(rows, CaseFilter(text="nobody"), today, cal) == []
+    assert apply(rows, CaseFilter(status=CaseStatus.QUEUED, sync="pending"), today, cal)
+    assert apply(rows, CaseFilter(preset="pickup"), today, cal) == []
+    assert apply(rows, CaseFilter(since=today), today, cal)  # "since" counts China days, like 今日受理
 
 
 def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_phone(station, cases):

@@ -29,7 +29,7 @@ def fill_applicant(vm: IntakeViewModel) -> None:
     vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="阎良区")
 
 
-def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(station, cases):
+def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(at_china_hour, station, cases):
     vm = start(station, cases, "YJS-CS")
     fill_applicant(vm)
     assert vm.applicant_problems() == []
@@ -98,7 +98,7 @@ def test_draft_survives_restart_encrypted(station, cases, tmp_path):
     again.close()
 
 
-def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, cases):
+def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(at_china_hour, station, cases):
     catalog = station.catalog()
     in_bundles = {c for b in catalog.bundles for c in b.item_codes}
     loose = [
@@ -112,7 +112,7 @@ def test_cancelled_item_cannot_be_chosen_and_changed_item_is_flagged(station, ca
     for item in data["items"]:
         if item["code"] == cancel.code:
             item["status"] = "cancelled"
-            item["effective_to"] = "2099-01-01"
+            item["effective_to"] = clock.china_today().isoformat()  # cancelled from today on
         if item["code"] == change.code:
             item["promised_limit"] = {"amount": item["promised_limit"]["amount"] + 5, "unit": "工作日"}
             item["materials"] = item["materials"][1:]

@@ -371,7 +371,7 @@ def test_documents_from_the_casework_builders_render(out_dir: Path) -> None:
         record = MaterialRecord(m.code, m.name, Satisfaction.ORIGINAL_VERIFIED, scans, "w-01")
         case.set_material(record, at=NOW)
     case.set_material(
-        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 16)),
+        MaterialRecord(HOUSEHOLD.code, HOUSEHOLD.name, Satisfaction.DEFERRED, due_date=dt.date(2026, 10, 9)),
         at=NOW,
     )
     case.set_material(

@@ -46,3 +46,27 @@ def test_unread_notices_come_first_marked_and_are_marked_read_once_seen(station,
     assert any(e["action"] == "inbox.read" for e in store.audit_entries())
     if runtime.background is not None:
         runtime.background.stop()
+
+
+def test_a_held_case_shows_which_and_why_in_the_queue(station, tmp_path):
+    """A case whose scan failed last sync stays queued and its line on the sync page says why."""
+    from station_app.config import AppConfig
+    from station_app.services.runtime import StationRuntime
+    from station_app.viewmodels.sync import sync_view
+    from sync.local import StationSyncStore
+    from sync.outbox import enqueue
+    from sync.ports import OutboxItem
+
+    runtime = StationRuntime(config=AppConfig(data_dir=tmp_path), station=station)
+    store = station.unlocked_store
+    with store.transaction(actor="worker:01", action="case.accept") as tx:
+        enqueue(tx, {"id": "c-held", "number": "261120-007-00011", "version": 1, "status": "queued"})
+        enqueue(tx, {"id": "c-fine", "number": "261120-007-00022", "version": 1, "status": "queued"})
+    StationSyncStore(store).hold([OutboxItem("c-held", 1, {})], "扫描件上传反复失败；本件暂缓上传")
+    view = sync_view(runtime, with_queue=True)
+    held = [line for line in view.pending if "261120-007-00011" in line]
+    fine = [line for line in view.pending if "261120-007-00022" in line]
+    assert view.held == 1 and len(view.pending) == 2
+    assert "暂缓上传：扫描件上传反复失败" in held[0] and "暂缓" not in fine[0]
+    if runtime.background is not None:
+        runtime.background.stop()

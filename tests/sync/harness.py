@@ -28,7 +28,7 @@ from casework.cases import Case, CaseStatus
 from casework.catalog import Catalog
 from casework.identity import Applicant, ApplicantKind
 from district_center.app import create_app
-from district_center.db.models import Attachment, CaseRecord
+from district_center.db.models import Attachment, CaseRecord, UploadSession
 from district_center.keys import DistrictKeys, generate_keys, write_public_file
 from district_center.services.cases import feed as feed_service
 from district_center.services.catalog.publishing import publish_staged, stage_catalog
@@ -101,8 +101,10 @@ class CenterHandle:
             return {r.id: (r.version, r.status, r.digest) for r in s.scalars(select(CaseRecord))}
 
     def attachments(self) -> dict[str, tuple[int, bool]]:
+        """sha256 -> (bytes held, verified): the stations' upload sessions, then the verified blobs."""
         with self.center.db.read_session() as s:
-            return {a.sha256: (a.received, a.complete) for a in s.scalars(select(Attachment))}
+            held = {u.sha256: (u.received, u.complete) for u in s.scalars(select(UploadSession))}
+            return held | {a.sha256: (a.size, True) for a in s.scalars(select(Attachment))}
 
     def blob_bytes(self, sha256: str) -> bytes:
         return b"".join(self.center.blobs.read(sha256))
@@ -203,7 +205,7 @@ class Station:
             "西安市新城区" + "某" * pad,
         )
         case = Case.new(
-            number=f"T{identity.station_no:03d}-{self.counter:06d}",
+            number=f"261120-{identity.station_no:03d}-{self.counter % 100000:05d}",
             station_id=identity.station_id,
             item_code=item_code or self.item_code,
             catalog_version=self.sync_store.catalog_version(),

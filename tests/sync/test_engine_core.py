@@ -142,6 +142,43 @@ def test_too_large_fails_that_case_only(store: StationSyncStore) -> None:
     assert store.store.get(REJECTED, "c2") is None
 
 
+def test_a_scan_the_center_never_confirms_holds_only_its_cases(store: StationSyncStore) -> None:
+    """One poisoned scan (the center keeps answering 409 with a held count it never reaches) holds the two
+    cases that reference it, marked with the reason on their outbox entries; the other case is delivered,
+    and the held ones go again (and through) on the next sync."""
+    stuck = store.store.blobs.put_bytes(fake_jpeg(3000)).sha256
+    fine = store.store.blobs.put_bytes(fake_jpeg(500)).sha256
+    _queue(store, "c1", stuck)
+    _queue(store, "c2", fine)
+    _queue(store, "c3", stuck)
+    puts = {"stuck": 0}
+    healed = {"on": False}
+
+    def answer(request: Request) -> Response:
+        if "/attachments/" in request.path:
+            sha = request.path.split("/attachments/")[1].split("?")[0]
+            size = 3000 if sha == stuck else 500
+            if request.method == "GET":
+                return _problem(404, "attachment_unknown")
+            if sha == stuck and not healed["on"]:
+                puts["stuck"] += 1
+                return _problem(409, "offset_mismatch", received=0)
+            return _ok(AttachmentStatus(sha, size, size, True).to_dict())
+        return _pulls(request) or _receipts(request)
+
+    _drive(store, answer)
+    assert puts["stuck"] > 3  # tried, bounded, then gave up on that scan only (asked once, not per case)
+    assert sorted(store.store.keys_of("outbox")) == ["c1", "c3"]
+    for case_id in ("c1", "c3"):
+        held = store.store.get("outbox", case_id)["held"]  # type: ignore[index]
+        assert "暂缓上传" in held["reason"] and held["at"]
+    assert store.store.get("sync_receipts", "c2") is not None
+    tries = puts["stuck"]
+    healed["on"] = True
+    _drive(store, answer)
+    assert store.pending_count() == 0 and puts["stuck"] == tries
+
+
 def test_missing_receipts_stop_instead_of_looping(store: StationSyncStore) -> None:
     _queue(store, "c1")
 

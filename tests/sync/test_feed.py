@@ -55,7 +55,7 @@ def test_a_bundle_item_decision_moves_the_sub_case(center: CenterHandle, station
     identity = load_identity(station.store)
     now = clock.now()
     case = Case.new(
-        number="B-000001",
+        number=f"261120-{identity.station_no:03d}-00001",
         station_id=identity.station_id,
         catalog_version=1,
         applicant=Applicant(ApplicantKind.PERSON, "测试申请人", "111", "11010519491231002X", "13800138000"),

@@ -1,7 +1,10 @@
 """Attachment blobs, encrypted at rest with the center key (AES-256-GCM, chunked, appendable).
 
 :class:`BlobStore` is the small interface the rest of the center uses; :class:`EncryptedFileBlobStore`
-implements it on a directory, and an object store could implement it later (append = multipart part).
+implements it on a directory (the embedded default), ``district_center.services.attachments.s3store``
+on any S3 object store (several center instances share one bucket). Keys are strings: a verified
+attachment is its sha256, a result document ``result:<sha256>``, an upload in progress
+``upload/<station id>/<sha256>`` (:func:`upload_key`).
 
 File layout: ``MAGIC`` then records ``[u32 plaintext length][12-byte nonce][ciphertext + 16-byte tag]``.
 Each record's associated data binds the blob key and the record index, so records cannot be swapped,
@@ -18,11 +21,13 @@ import hashlib
 import hmac
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from district_center.keyfile import SECRET_BYTES, secret_file
 
 MAGIC = b"BMZZBLOB1\n"
 _HEADER = struct.Struct(">I")
@@ -34,8 +39,18 @@ class BlobError(Exception):
     """A blob that is missing or fails authentication (corrupted or tampered with)."""
 
 
+def upload_key(station_id: str, sha256: str) -> str:
+    """The blob key of one station's upload in progress (its own bytes, never shared)."""
+    return f"upload/{station_id}/{sha256}"
+
+
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
+        """Write the whole blob from ``chunks``, atomically (readers see the old blob or the new one);
+        returns the plaintext size."""
+        ...
+
     def append(self, key: str, data: bytes) -> int:
         """Append ``data``; returns the new plaintext size."""
         ...
@@ -49,22 +64,32 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+RECORD_BYTES = 1024 * 1024  # plaintext per record when a whole blob is written (put_stream)
+
+
+def _rechunk(chunks: Iterable[bytes], size: int = RECORD_BYTES) -> Iterator[bytes]:
+    """``chunks`` regrouped into pieces of exactly ``size`` bytes (the last may be shorter; none empty)."""
+    buf = bytearray()
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) >= size:
+            yield bytes(buf[:size])
+            del buf[:size]
+    if buf:
+        yield bytes(buf)
+
+
+def promote(blobs: BlobStore, src: str, dst: str) -> None:
+    """Copy blob ``src`` to ``dst`` (atomically for readers of ``dst``), then delete ``src``."""
+    blobs.put_stream(dst, blobs.read(src))
+    blobs.delete(src)
+
+
 def load_or_create_key(path: Path) -> bytes:
     """Read the 32-byte center key, creating it (mode 0600, exclusive create) when absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise BlobError(f"center key {path} is damaged (expected 32 bytes)") from None
-        return key
-    key = os.urandom(32)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    key = secret_file(path)
+    if key is None or len(key) != SECRET_BYTES:
+        raise BlobError(f"center key {path} is damaged (expected 32 bytes)")
     return key
 
 
@@ -117,6 +142,24 @@ class EncryptedFileBlobStore:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
+        path = self._path(key)
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        size = 0
+        try:
+            with tmp.open("wb") as f:
+                f.write(MAGIC)
+                for index, data in enumerate(_rechunk(chunks)):
+                    f.write(self._encrypt(key, index, data))
+                    size += len(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return size
 
     def append(self, key: str, data: bytes) -> int:
         path = self._path(key)

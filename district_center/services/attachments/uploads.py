@@ -1,10 +1,24 @@
-"""Content-addressed, chunked, resumable attachment upload (docs/protocol.md, "Push").
+"""Chunked, resumable attachment upload, one session per station (docs/protocol.md, "Push").
 
-``PUT /api/v1/attachments/{sha256}?offset=N`` appends one chunk. ``N`` must equal the bytes the center
-holds, which is the blob store's own count (so a crash between the blob write and the commit cannot make
-the two disagree). Writers of one attachment are serialised by the ``attachments`` row lock
-(``SELECT … FOR UPDATE``; ``BEGIN IMMEDIATE`` on SQLite). When the last byte arrives the blob is read back,
-hashed, and only then marked ``complete``; a mismatch discards it so the station starts over.
+An upload session belongs to the station that opened it: ``(station id, sha256)`` with the size that
+station declared. ``PUT /api/v1/attachments/{sha256}?offset=N`` appends one chunk to *that station's*
+bytes (blob key :func:`~district_center.services.attachments.blobstore.upload_key`); ``N`` must equal the
+bytes the blob store holds for the session (the store's own count, so a crash between the blob write and
+the commit cannot make the two disagree). When the last byte arrives the session's bytes are read back and
+hashed; only a match makes the session ``complete`` and, the first time any station gets there, moves the
+bytes to the shared content address (``attachments`` row + blob ``<sha256>``). A mismatch discards that
+station's bytes only. So one station's wrong size or bad bytes never touch another station's upload of the
+same scan, and a complete session is the station's proof that it holds the file.
+
+Status (:func:`status`) answers only for the asking station's own session, or for a digest one of the
+cases it may see references (its own cases and those routed to it): nobody can probe whether a document
+was ever filed elsewhere in the district.
+
+Writers of one session are serialised by its row lock (``SELECT … FOR UPDATE``; ``BEGIN IMMEDIATE`` on
+SQLite), across center instances too.
+
+    put_chunk_checked(db, blobs, sha, 0, len(data), data, station_id=me, max_bytes=limit)
+    status(db, blobs, sha, station_id=me)  # AttachmentStatus | None
 """
 
 from __future__ import annotations
@@ -12,49 +26,103 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from casework import clock
-from district_center.api.problems import ProblemError
+from casework.errors import DomainError
 from district_center.db.engine import Database
-from district_center.db.models import Attachment
-from district_center.services.attachments.blobstore import BlobStore
+from district_center.db.models import Attachment, CaseAttachment, CaseRecord, UploadSession
+from district_center.services.attachments.blobstore import BlobStore, promote, upload_key
 from sync.protocol import AttachmentStatus
+
+__all__ = ["UploadRefused", "put_chunk", "put_chunk_checked", "status", "visible_to"]
 
 MB = 1024 * 1024
 
 
+class UploadRefused(DomainError):
+    """An upload chunk the center does not take; ``code`` says why (mapped to HTTP in ``api.problems``)."""
+
+    code = "center.upload.refused"
+
+
 def _mb(n: int) -> str:
-    return f"{n / MB:g} MB"
+    return f"{n / MB:g}"
 
 
-def status(db: Database, blobs: BlobStore, sha256: str) -> AttachmentStatus | None:
-    """What the center holds; ``received`` is the blob store's count (the resume point)."""
+def visible_to(s: Session, station_id: str, sha256: str) -> bool:
+    """Whether a case this station may see (its own, or routed to it) references ``sha256``."""
+    query = select(
+        exists()
+        .where(CaseAttachment.sha256 == sha256, CaseAttachment.case_id == CaseRecord.id)
+        .where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
+    )
+    return bool(s.scalar(query))
+
+
+def status(db: Database, blobs: BlobStore, sha256: str, *, station_id: str) -> AttachmentStatus | None:
+    """What the center holds *for this station*; ``received`` is the blob store's count (the resume
+    point). ``None`` (answered 404) when the station has no session and none of its cases names it."""
     with db.read_session() as s:
-        row = s.get(Attachment, sha256)
-        if row is None:
-            return None
-        received = row.size if row.complete else min(blobs.size(sha256), row.size)
-        return AttachmentStatus(row.sha256, row.size, received, row.complete)
+        mine = s.get(UploadSession, (station_id, sha256))
+        if mine is not None:
+            if mine.complete:
+                return AttachmentStatus(sha256, mine.size, mine.size, True)
+            held = min(blobs.size(upload_key(station_id, sha256)), mine.size)
+            return AttachmentStatus(sha256, mine.size, held, False)
+        shared = s.get(Attachment, sha256)
+        if shared is not None and visible_to(s, station_id, sha256):
+            return AttachmentStatus(sha256, shared.size, shared.size, True)
+        return None
 
 
-def _ensure_row(db: Database, sha256: str, size: int, station_id: str, now: datetime) -> None:
+def _ensure_session(db: Database, station_id: str, sha256: str, size: int, now: datetime) -> None:
     try:
         with db.session() as s:
-            if s.get(Attachment, sha256) is None:
+            if s.get(UploadSession, (station_id, sha256)) is None:
                 s.add(
-                    Attachment(
+                    UploadSession(
+                        station_id=station_id,
                         sha256=sha256,
                         size=size,
                         received=0,
                         complete=False,
-                        station_id=station_id,
                         created_at=now,
+                        updated_at=now,
                     )
                 )
     except IntegrityError:
-        pass  # created by a concurrent first chunk
+        pass  # created by a concurrent first chunk of the same station
+
+
+def _share(
+    s: Session, blobs: BlobStore, session: UploadSession, now: datetime, *, staged_already: bool = True
+) -> None:
+    """The session's bytes hashed right: make them the shared blob (first time) or drop the copy.
+    ``staged_already=False``: the caller already wrote the shared blob (a one-request upload)."""
+    staged = upload_key(session.station_id, session.sha256)
+    if s.get(Attachment, session.sha256) is None:
+        if staged_already:
+            promote(blobs, staged, session.sha256)
+        try:
+            with s.begin_nested():
+                s.add(
+                    Attachment(
+                        sha256=session.sha256,
+                        size=session.size,
+                        received=session.size,
+                        complete=True,
+                        station_id=session.station_id,
+                        created_at=now,
+                        completed_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass  # another station's session got there at the same time, with the same bytes
+    elif staged_already:
+        blobs.delete(staged)
 
 
 def put_chunk(
@@ -68,53 +136,63 @@ def put_chunk(
     station_id: str,
     max_bytes: int,
 ) -> AttachmentStatus:
+    """Append ``chunk`` at ``offset`` to this station's upload of ``sha256`` (declared size ``total``).
+
+    Raises :class:`UploadRefused` (``center.upload.too_large`` / ``bad_size`` / ``size_mismatch`` /
+    ``offset_mismatch`` / ``chunk_overflow``) and ``_Mismatch`` when the finished bytes do not hash to
+    ``sha256`` (use :func:`put_chunk_checked`, which commits the reset first)."""
     if total > max_bytes:
-        raise ProblemError(
-            413,
-            "too_large",
-            f"附件大小 {_mb(total)} 超过区中心的上限 {_mb(max_bytes)}，请压缩或分成多个文件后再上传",
-            limit=max_bytes,
+        raise UploadRefused(
+            "center.upload.too_large", size_mb=_mb(total), limit_mb=_mb(max_bytes), limit=max_bytes
         )
     if total <= 0:
-        raise ProblemError(400, "bad_size", "附件总大小必须大于 0")
+        raise UploadRefused("center.upload.bad_size")
     now = clock.now()
-    _ensure_row(db, sha256, total, station_id, now)
+    _ensure_session(db, station_id, sha256, total, now)
+    staged = upload_key(station_id, sha256)
     with db.session() as s:
-        row = s.scalar(select(Attachment).where(Attachment.sha256 == sha256).with_for_update())
+        row = s.scalar(
+            select(UploadSession)
+            .where(UploadSession.station_id == station_id, UploadSession.sha256 == sha256)
+            .with_for_update()
+        )
         assert row is not None
         if row.complete:
             return AttachmentStatus(sha256, row.size, row.size, True)
         if row.size != total:
-            raise ProblemError(
-                409,
-                "size_mismatch",
-                f"附件总大小与之前上传时不一致（之前 {row.size} 字节，本次 {total} 字节）",
-                received=row.received,
-                size=row.size,
-            )
-        held = blobs.size(sha256)
+            if offset != 0:
+                raise UploadRefused(
+                    "center.upload.size_mismatch", before=row.size, now=total, received=row.received
+                )
+            blobs.delete(staged)  # a fresh start with another size: only this station's bytes go
+            row.size, row.received = total, 0
+        held = blobs.size(staged)
         if offset != held:
-            raise ProblemError(
-                409,
-                "offset_mismatch",
-                f"上传位置不对：区中心已收到 {held} 字节，请从第 {held} 字节继续上传",
-                received=held,
-                size=row.size,
-            )
+            raise UploadRefused("center.upload.offset_mismatch", received=held, size=row.size)
         if offset + len(chunk) > total:
-            raise ProblemError(400, "chunk_overflow", "上传的数据超过了声明的附件大小")
+            raise UploadRefused("center.upload.chunk_overflow")
+        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
+            if hashlib.sha256(chunk).hexdigest() != sha256:
+                raise _Mismatch()
+            if s.get(Attachment, sha256) is None:
+                blobs.put(sha256, chunk)
+            _share(s, blobs, row, now, staged_already=False)
+            row.received, row.complete, row.completed_at = total, True, clock.now()
+            return AttachmentStatus(sha256, row.size, row.size, True)
         if chunk:
-            held = blobs.append(sha256, chunk)
+            held = blobs.append(staged, chunk)
         row.received = held
+        row.updated_at = now
         if held == total:
             digest = hashlib.sha256()
-            for part in blobs.read(sha256):
+            for part in blobs.read(staged):
                 digest.update(part)
             if digest.hexdigest() != sha256:
-                blobs.delete(sha256)
+                blobs.delete(staged)
                 row.received = 0
                 s.flush()
                 raise _Mismatch()
+            _share(s, blobs, row, now)
             row.complete = True
             row.completed_at = clock.now()
         return AttachmentStatus(sha256, row.size, row.received, row.complete)
@@ -135,17 +213,13 @@ def put_chunk_checked(
     station_id: str,
     max_bytes: int,
 ) -> AttachmentStatus:
-    """:func:`put_chunk`, turning a failed hash check into 422 after the reset is committed."""
+    """:func:`put_chunk`, turning a failed hash check into ``center.upload.hash_mismatch`` after this
+    station's reset is committed."""
     try:
         return put_chunk(db, blobs, sha256, offset, total, chunk, station_id=station_id, max_bytes=max_bytes)
     except _Mismatch:
         with db.session() as s:
-            row = s.get(Attachment, sha256)
+            row = s.get(UploadSession, (station_id, sha256))
             if row is not None and not row.complete:
                 row.received = 0
-        raise ProblemError(
-            422,
-            "hash_mismatch",
-            "附件内容与其 sha256 摘要不符，已丢弃已收到的部分，请重新上传整个文件",
-            received=0,
-        ) from None
+        raise UploadRefused("center.upload.hash_mismatch", received=0) from None

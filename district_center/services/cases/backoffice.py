@@ -43,8 +43,10 @@ from casework.cases import (
 )
 from casework.catalog import Catalog
 from casework.clock import iso_z
+from casework.deadlines import deadline_payload
 from casework.workdays import WorkCalendar
 from district_center.db.models import CaseRecord, FollowUp, ResultDocument, Station, User
+from district_center.db.sealing import vault_of
 from district_center.services.audit import audit
 from district_center.services.cases.feed import (
     FeedError,
@@ -52,8 +54,9 @@ from district_center.services.cases.feed import (
     transition_case,
     update_case,
 )
+from district_center.services.cases.lookup import ApplicantQuery, applicant_clause
 from district_center.services.cases.merge import is_collected
-from district_center.services.catalog.calendar import MemoCalendar, district_calendar
+from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
 from sync.protocol import EventType
 
@@ -262,9 +265,10 @@ def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
 
 
 def work_calendar(s: Session) -> WorkCalendar:
-    """The district's working-day calendar (its published holiday tables), memoising each day's answer
-    (``catalog_calendar.MemoCalendar``): lists and reports count working days for every row."""
-    return MemoCalendar(district_calendar(s).tables)
+    """The district's working-day calendar (its newest published holiday tables, with their version):
+    lists and reports count working days for every row, which ``WorkCalendar`` memoises per calendar and
+    per day."""
+    return district_calendar(s)
 
 
 def station_labels(s: Session) -> dict[str, tuple[int, str, str]]:
@@ -343,6 +347,7 @@ def list_cases(
     status: Sequence[str] = (),
     station_no: int | None = None,
     due_before: str | None = None,
+    applicant: ApplicantQuery | None = None,
     today: dt.date | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
@@ -350,7 +355,8 @@ def list_cases(
 
     The database sorts and filters on the stored due day (``cases.due_date``, kept by ingest and every
     back-office change): running clocks first by due day, then the rest by due day, then number. Only the
-    ``limit`` rows returned are parsed (for their deadline text)."""
+    ``limit`` rows returned are parsed (for their deadline text). ``applicant`` finds a person by exact
+    name, ID number or phone through the blind indexes (``services.cases.lookup``)."""
     today = today or clock.china_today()
     catalog = current_catalog(s)
     query = select(CaseRecord)
@@ -368,6 +374,8 @@ def list_cases(
         query = query.where(or_(CaseRecord.station_id == station_id, CaseRecord.routed_to == station_id))
     if due_before:
         query = query.where(CaseRecord.due_date <= due_before)
+    if applicant:
+        query = query.where(applicant_clause(vault_of(s), applicant))
     query = query.order_by(
         _clock_first(), CaseRecord.due_date.is_(None), CaseRecord.due_date, CaseRecord.number, CaseRecord.id
     )
@@ -509,18 +517,11 @@ def accept_for_review(
     payload: dict[str, Any] = {
         "reason": "",
         "clock_started": "代收件属地收件，开始计算办结时限",
-        "promised_date": preview.promised_date.isoformat() if preview.promised_date else None,
-        "promised_date_provisional": preview.promised_date_provisional,
+        **deadline_payload(preview),  # the dates, what they count and the calendar version (the center's)
         **({"item_code": item_code} if item_code else {}),
     }
-    if preview.sub_cases:
-        payload["promised_dates"] = {
-            sub.item_code: {
-                "promised_date": sub.promised_date.isoformat() if sub.promised_date else None,
-                "promised_date_provisional": sub.promised_date_provisional,
-            }
-            for sub in preview.sub_cases
-        }
+    if not preview.sub_cases:
+        payload.pop("promised_dates")
     return _run(
         lambda: update_case(
             s, case_id, change, actor=user.actor, event_type=EventType.STATUS_CHANGED, payload=payload, at=at

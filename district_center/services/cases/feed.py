@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.clock import iso_z
-from casework.workdays import add_working_days
 from district_center.db.models import CaseRecord, FeedEventRecord, Station
+from district_center.db.sealing import open_payload, seal_payload, vault_of
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
 from district_center.services.catalog.calendar import district_calendar
@@ -63,7 +63,9 @@ def append_event(
             type=str(type),
             case_id=case_id,
             at=at or clock.now(),
-            payload=payload or {},
+            payload=seal_payload(vault_of(session), case_id, payload)
+            if payload and "case" in payload
+            else payload or {},
         )
     )
     session.flush()
@@ -77,7 +79,11 @@ def read_feed(session: Session, station_id: str, after: int, limit: int) -> tupl
         .order_by(FeedEventRecord.seq)
         .limit(limit)
     ).all()
-    events = [FeedEvent(r.seq, r.type, r.case_id, iso_z(r.at), r.payload) for r in rows]
+    vault = session.info.get("vault")
+    events = [
+        FeedEvent(r.seq, r.type, r.case_id, iso_z(r.at), open_payload(vault, r.case_id, r.payload))
+        for r in rows
+    ]
     return events, (events[-1].seq if events else after)
 
 
@@ -253,7 +259,11 @@ def open_followup(
     record = session.get(CaseRecord, case_id)
     if record is None:
         raise FeedError(f"没有找到办件 {case_id}")
-    due = add_working_days(today or clock.now().date(), working_days).isoformat()
+    due = (
+        district_calendar(session)
+        .add_working_days(today or clock.china_today(), working_days)
+        .date.isoformat()
+    )
     audit(session, actor, "case.followup", f"case:{case_id}", due=due)
     return append_event(
         session,

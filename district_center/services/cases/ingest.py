@@ -1,49 +1,66 @@
-"""Case ingest (``POST /api/v1/cases/batch``): idempotent upsert by ``(case id, version)``.
+"""Case ingest (``POST /api/v1/cases/batch``): idempotent upsert by ``(case id, version)``, set-based.
 
-Each case is handled on its own, in its own savepoint, so one bad case is rejected alone and never fails
-the batch. The accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique constraint: when two
-connections send the same case at once, one insert wins and the other hits the constraint, rolls back its
-savepoint and answers with the stored receipt — one case, the same receipt. Rejections are not stored (the
-same input is rejected the same way again, and a case rejected for a missing attachment is accepted once
-the attachment is uploaded).
+A batch is **one transaction** with a fixed handful of statements whatever its size: the request's nonce,
+one read each of the batch's stored cases (locked on PostgreSQL), receipts, the station's verified uploads
+and the digests the stored cases reference; then one multi-row insert each of receipts, new cases and
+case-attachment links, and one executemany of updates. Every decision about a case is made in Python
+between the reads and the writes, so **a bad case is rejected alone** with its reason and writes nothing,
+while the others commit. The accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique
+constraint: when two transactions send the same case at once, the loser's insert fails, its whole
+transaction is rolled back and run again, and the second run finds the winner's receipts — one case, the
+same receipt (exactly once). Rejections are not stored (the same input is rejected the same way again, and
+a case rejected for a missing attachment is accepted once the attachment is uploaded).
 
 Rules, in order: the entry is well formed; the case belongs to this station (or was routed to it); a
 replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
-document parses as a ``casework.cases.Case`` whose id and version match; a new case's item (or bundle) is
-in the published catalog and not cancelled at acceptance time; every attachment it references is held
-complete. A case the center already holds is merged into the center's copy
+document parses as a ``casework.cases.Case`` whose id and version match; every field that names a station
+agrees with the authenticated one (a new case's ``station_id`` and the station number inside its 办件编号;
+an existing case's ``station_id``, number and 业务属地 are those the center holds); a new case's item (or
+bundle) is in the published catalog and in force on the China day the station accepted it
+(``casework.acceptance.not_in_force``, the rule the station's intake applies); every attachment it
+references is verified and this station proved it holds it (its own complete upload) or the stored case
+already referenced it. A case the center already holds is merged into the center's copy
 (``services.merge.merge_station_push``): the center keeps its back-office status and history unless the
 station moves the status forward along a station-side transition; the station's own data is taken. A
 final or station-side terminal status the merge does not take (撤回 after the decision …) is rejected with
 ``code`` ``status_overruled`` and a reason naming the center's status; nothing of that version is stored. A
-new ``queued`` case is recorded ``delivered`` (center side) as it is stored: the receipt is the delivery.
+new ``queued`` case is recorded ``delivered`` (center side) as it is stored: the receipt is the delivery. A
+case whose promised dates were computed under an older calendar than the district's newest is brought to it
+(``casework.deadlines.recompute_deadlines``, as on publication). Documents are stored sealed with the
+applicant's blind indexes (``district_center.db.sealing``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import bindparam
 
 from casework import clock
+from casework.acceptance import acceptance_day, not_in_force
 from casework.cases import DECIDED, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
+from casework.deadlines import recompute_deadlines
+from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from district_center.db.engine import Database
-from district_center.db.models import Attachment, CaseReceiptRecord, CaseRecord
+from district_center.db.models import CaseAttachment, CaseReceiptRecord, CaseRecord, UploadSession
+from district_center.db.sealing import document_columns, open_document
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
 from district_center.services.cases.merge import merge_station_push
 from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
-from district_center.services.stations.auth import AuthedStation
+from district_center.services.stations.auth import AuthedStation, record_nonce
 from district_center.services.supervision.ratings import record_rating
 from sync.protocol import (
     STATUS_OVERRULED,
@@ -57,23 +74,26 @@ from sync.protocol import (
 )
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+# YYMMDD-SSS-NNNNC (casework.casenumber); a 4-digit station segment is accepted for districts (or a city)
+# with more than 999 stations, which the 3-digit numbers cannot name
+_NUMBER = re.compile(r"^\d{6}-(\d{3,4})-\d{5}$")
+_MAX_FIELD = 64  # the query columns' width
 
-# Statements built once and run with bound parameters: building them per case (with the document as a
-# literal value) cost more than the database work.
 _CASES = cast(Table, CaseRecord.__table__)
 _RECEIPTS = cast(Table, CaseReceiptRecord.__table__)
-_SELECT_CASE = select(_CASES.c.station_id, _CASES.c.routed_to, _CASES.c.version, _CASES.c.document).where(
-    _CASES.c.id == bindparam("cid")
-)
-_SELECT_RECEIPT = select(_RECEIPTS.c.seq, _RECEIPTS.c.digest, _RECEIPTS.c.station_id).where(
-    _RECEIPTS.c.case_id == bindparam("cid"), _RECEIPTS.c.version == bindparam("ver")
-)
-_INSERT_RECEIPT = insert(_RECEIPTS).returning(_RECEIPTS.c.seq)
-_INSERT_CASE = insert(_CASES)
+_LINKS = cast(Table, CaseAttachment.__table__)
+_INSERT_RECEIPTS = insert(_RECEIPTS).returning(_RECEIPTS.c.seq, sort_by_parameter_order=True)
+_INSERT_CASES = insert(_CASES)
 _UPDATE_CASE = update(_CASES).where(
     _CASES.c.id == bindparam("b_id"), _CASES.c.version < bindparam("b_version")
 )
 RETRIES = 3
+
+
+class IngestRefused(DomainError):
+    """One case of a batch refused (its receipt says why); the rest of the batch goes on."""
+
+    code = "center.ingest.refused"
 
 
 class Rejected(Exception):
@@ -118,26 +138,38 @@ def parse_body(body: bytes) -> list[Any]:
     return CaseBatch.raw_entries(data)
 
 
-def _attachment_refs(value: Any) -> Iterator[str]:
-    """Every sha256 the case document references (materials' scans, results' documents)."""
-    if isinstance(value, dict):
-        for key, v in value.items():
-            if key in ("attachments", "documents") and isinstance(v, list):
-                yield from (x for x in v if isinstance(x, str) and _SHA.match(x))
-            elif key == "sha256" and isinstance(v, str) and _SHA.match(v):
-                yield v
-            else:
-                yield from _attachment_refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _attachment_refs(v)
+def _attachment_refs(value: Any) -> set[str]:
+    """Every sha256 the case document references (materials' scans, results' documents); refuses a float
+    anywhere (signed documents carry none), in the same single walk."""
+    refs: set[str] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is dict:
+            for key, item in v.items():
+                if key in ("attachments", "documents") and type(item) is list:
+                    refs.update(x for x in item if type(x) is str and _SHA.match(x))
+                elif key == "sha256" and type(item) is str and _SHA.match(item):
+                    refs.add(item)
+                elif type(item) in (dict, list):
+                    stack.append(item)
+                elif type(item) is float:
+                    raise IngestRefused("center.ingest.float_value", field=key)
+        elif kind is list:
+            for item in v:
+                if type(item) in (dict, list):
+                    stack.append(item)
+                elif type(item) is float:
+                    raise IngestRefused("center.ingest.float_value", field="[]")
+    return refs
 
 
 def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
     """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases."""
     if catalog is None:
         return None, None
-    accepted_on = case.created_at.date()
+    accepted_on = acceptance_day(case)  # the China day of 受理 at the station, not the day it arrives here
     if case.bundle_code:
         try:
             bundle = catalog.bundle(case.bundle_code)
@@ -145,15 +177,18 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
             raise Rejected(f"事项清单中没有编码为 {case.bundle_code} 的一件事，无法接收") from None
         if bundle.status is ItemStatus.CANCELLED:
             raise Rejected(f"一件事“{bundle.name}”已取消（清单之外无审批），不能受理新的办件")
+        refused = not_in_force(case, catalog, accepted_on)
+        if refused:
+            raise Rejected(refused[0])
         return None, None
     code = case.item_code or ""
     try:
         item = catalog.item(code)
     except KeyError:
         raise Rejected(f"事项清单中没有实施编码为 {code} 的事项，请更新事项清单后核对") from None
-    cancelled_by_then = item.effective_to is None or accepted_on >= item.effective_to
-    if item.status is ItemStatus.CANCELLED and cancelled_by_then:
-        raise Rejected(f"事项“{item.name}”已取消（清单之外无审批），不能受理新的办件")
+    refused = not_in_force(case, catalog, accepted_on)
+    if refused:
+        raise Rejected(refused[0])
     return item.department, item.jurisdiction
 
 
@@ -172,6 +207,27 @@ def _validate(entry: BatchCase) -> Case:
     return case
 
 
+def _check_station_fields(case: Case, station: AuthedStation, stored: Case | None) -> None:
+    """Every field that names a station agrees with the one that signed the request (F2)."""
+    if stored is not None:  # an existing case keeps who filed it, its number and its 业务属地
+        if case.station_id != stored.station_id:
+            raise IngestRefused("center.ingest.station_changed")
+        if case.number != stored.number:
+            raise IngestRefused("center.ingest.number_changed", number=stored.number)
+        if (case.jurisdiction or "") != (stored.jurisdiction or ""):
+            raise IngestRefused("center.ingest.jurisdiction_changed", jurisdiction=stored.jurisdiction or "")
+        return
+    if case.station_id != station.id:
+        raise IngestRefused("center.ingest.station_mismatch")
+    match = _NUMBER.match(case.number)
+    if match is None:
+        raise IngestRefused("center.ingest.bad_number", number=case.number[:_MAX_FIELD])
+    if int(match.group(1)) != station.station_no:
+        raise IngestRefused(
+            "center.ingest.number_mismatch", number=case.number, station_no=f"{station.station_no:03d}"
+        )
+
+
 @dataclass
 class _Prepared:
     """What can be worked out about one entry without the database."""
@@ -180,18 +236,58 @@ class _Prepared:
     error: str
     digest: str
     refs: list[str]
+    canonical: bytes = b""  # the document as canonical JSON (digest input; sealed as is when unchanged)
 
     @classmethod
     def of(cls, entry: BatchCase) -> _Prepared:
         try:
+            refs = _attachment_refs(entry.case)
             case = _validate(entry)
+            for name in ("item_code", "bundle_code", "jurisdiction", "number"):
+                if len(getattr(case, name) or "") > _MAX_FIELD:
+                    raise IngestRefused("center.ingest.field_too_long", field=name, limit=_MAX_FIELD)
         except Rejected as exc:
             return cls(None, str(exc), "", [])
-        return cls(case, "", case_digest(entry.case), sorted(set(_attachment_refs(entry.case))))
+        except IngestRefused as exc:
+            return cls(None, exc.text("zh_CN"), "", [])
+        # canonical_json without its float walk: _attachment_refs just refused floats
+        canonical = json.dumps(entry.case, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return cls(case, "", hashlib.sha256(canonical).hexdigest(), sorted(refs), canonical)
+
+
+@dataclass
+class _Write:
+    """One accepted case version, waiting for its receipt's ``seq``."""
+
+    index: int
+    entry: BatchCase
+    digest: str
+    columns: dict[str, Any]
+    new: bool
+    refs: list[str]
+    rated: Case | None = None
+
+
+@dataclass
+class _Batch:
+    """What the reads found for one batch."""
+
+    rows: dict[str, Any] = field(default_factory=dict)
+    receipts: dict[tuple[str, int], Any] = field(default_factory=dict)
+    proven: set[str] = field(default_factory=set)  # digests this station's complete uploads hashed to
+    linked: set[tuple[str, str]] = field(default_factory=set)  # (case id, digest) the stored cases name
+
+
+def _insert_ignoring_duplicates(db: Database, table: Table) -> Any:
+    dialect = postgresql if db.is_postgres else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 class Ingest:
-    """Handles one batch for one station. ``now`` is the receive time written to new rows."""
+    """Handles one batch for one station. ``now`` is the receive time written to new rows.
+
+    When ``station.nonce`` is set (``authenticate(…, record=False)``) the request's nonce is recorded in
+    the batch's transaction."""
 
     def __init__(
         self,
@@ -199,12 +295,15 @@ class Ingest:
         station: AuthedStation,
         now: datetime | None = None,
         followup_working_days: int = 3,
+        skew_seconds: int = 300,
     ) -> None:
         self.db = db
         self.station = station
         self.now = now or clock.now()
         self.followup_working_days = followup_working_days
+        self.skew_seconds = skew_seconds
         self.calendar: WorkCalendar = WorkCalendar()
+        self.today = clock.china_date(self.now)
 
     def run(self, raw_entries: list[Any]) -> CaseBatchResult:
         receipts: list[CaseReceipt | None] = [None] * len(raw_entries)
@@ -231,44 +330,142 @@ class Ingest:
         with self.db.read_session() as s:
             catalog = current_catalog(s)
             self.calendar = district_calendar(s)
-        with self.db.session() as s:
-            for i, entry in parsed:
-                receipts[i] = self._one(s, entry, prepared[i], catalog)
-            refused = [r for r in receipts if r is not None and r.status is ReceiptStatus.REJECTED]
-            if refused:  # recent sync errors per station, for the console (reasons carry no personal data)
-                audit(
-                    s,
-                    f"station:{self.station.id}",
-                    "sync.rejected",
-                    self.station.id,
-                    count=len(refused),
-                    reason=refused[0].reason,
-                    reasons=sorted({str(r.reason) for r in refused})[:3],
-                )
-        return CaseBatchResult([r for r in receipts if r is not None])
-
-    def _one(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
         for _attempt in range(RETRIES):
             try:
-                with s.begin_nested():
-                    return self._upsert(s, entry, prep, catalog)
+                with self.db.session() as s:
+                    if self.station.nonce:
+                        record_nonce(s.connection(), self.station, skew_seconds=self.skew_seconds)
+                    decided = self._batch(s, parsed, prepared, catalog)
+                    self._audit_refusals(s, decided)
+                break
+            except IntegrityError:
+                continue  # a concurrent send of the same case won: the next round reads its receipts
+        else:
+            decided = {
+                i: CaseReceipt(
+                    e.id, e.version, ReceiptStatus.REJECTED, reason="该办件正被同时重复提交，请稍后重新发送"
+                )
+                for i, e in parsed
+            }
+        for i, receipt in decided.items():
+            receipts[i] = receipt
+        return CaseBatchResult([r for r in receipts if r is not None])
+
+    def _audit_refusals(self, s: Session, decided: dict[int, CaseReceipt]) -> None:
+        refused = [r for r in decided.values() if r.status is ReceiptStatus.REJECTED]
+        if refused:  # recent sync errors per station, for the console (reasons carry no personal data)
+            audit(
+                s,
+                f"station:{self.station.id}",
+                "sync.rejected",
+                self.station.id,
+                count=len(refused),
+                reason=refused[0].reason,
+                reasons=sorted({str(r.reason) for r in refused})[:3],
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def _read(self, conn: Connection, parsed: list[tuple[int, BatchCase]], refs: set[str]) -> _Batch:
+        ids = sorted({e.id for _, e in parsed})
+        found = _Batch()
+        if not ids:
+            return found
+        query = (
+            select(
+                _CASES.c.id,
+                _CASES.c.station_id,
+                _CASES.c.routed_to,
+                _CASES.c.version,
+                _CASES.c.sealed,
+                _CASES.c.document,
+            )
+            .where(_CASES.c.id.in_(ids))
+            .order_by(_CASES.c.id)
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update()
+        found.rows = {r.id: r for r in conn.execute(query)}
+        pairs = [(e.id, e.version) for _, e in parsed]
+        stored = conn.execute(
+            select(
+                _RECEIPTS.c.case_id,
+                _RECEIPTS.c.version,
+                _RECEIPTS.c.seq,
+                _RECEIPTS.c.digest,
+                _RECEIPTS.c.station_id,
+            )
+            .where(_RECEIPTS.c.case_id.in_(ids))
+            .where(tuple_(_RECEIPTS.c.case_id, _RECEIPTS.c.version).in_(pairs))
+        )
+        found.receipts = {(r.case_id, r.version): r for r in stored}
+        if refs:
+            found.proven = set(
+                conn.scalars(
+                    select(UploadSession.sha256).where(
+                        UploadSession.station_id == self.station.id,
+                        UploadSession.complete.is_(True),
+                        UploadSession.sha256.in_(sorted(refs)),
+                    )
+                )
+            )
+            if found.rows:
+                found.linked = {
+                    (r.case_id, r.sha256)
+                    for r in conn.execute(
+                        select(_LINKS.c.case_id, _LINKS.c.sha256).where(
+                            _LINKS.c.case_id.in_(sorted(found.rows))
+                        )
+                    )
+                }
+        return found
+
+    # ------------------------------------------------------------------ the batch
+
+    def _batch(
+        self,
+        s: Session,
+        parsed: list[tuple[int, BatchCase]],
+        prepared: dict[int, _Prepared],
+        catalog: Catalog | None,
+    ) -> dict[int, CaseReceipt]:
+        conn = s.connection()
+        refs = {r for p in prepared.values() for r in p.refs}
+        found = self._read(conn, parsed, refs)
+        decided: dict[int, CaseReceipt] = {}
+        writes: list[_Write] = []
+        seen: set[str] = set()
+        for i, entry in parsed:
+            try:
+                if entry.id in seen:
+                    raise IngestRefused("center.ingest.duplicate_in_batch")
+                seen.add(entry.id)
+                outcome = self._decide(s, entry, prepared[i], catalog, found)
             except Rejected as exc:
-                return CaseReceipt(
+                outcome = CaseReceipt(
                     entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc), code=exc.code
                 )
-            except IntegrityError:
-                continue  # a concurrent send of the same case won: read its receipt on the next round
-        return CaseReceipt(
-            entry.id, entry.version, ReceiptStatus.REJECTED, reason="该办件正被同时重复提交，请稍后重新发送"
-        )
+            except IngestRefused as exc:
+                outcome = CaseReceipt(
+                    entry.id, entry.version, ReceiptStatus.REJECTED, reason=exc.text("zh_CN"), code=exc.code
+                )
+            if isinstance(outcome, CaseReceipt):
+                decided[i] = outcome
+            else:
+                outcome.index = i
+                writes.append(outcome)
+        if writes:
+            self._write(s, conn, writes, decided)
+        return decided
 
-    def _upsert(self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None) -> CaseReceipt:
+    def _decide(
+        self, s: Session, entry: BatchCase, prep: _Prepared, catalog: Catalog | None, found: _Batch
+    ) -> CaseReceipt | _Write:
         me = self.station.id
-        conn = s.connection()
-        row = conn.execute(_SELECT_CASE, {"cid": entry.id}).first()
+        row = found.rows.get(entry.id)
         if row is not None and me not in (row.station_id, row.routed_to):
             raise Rejected("该办件属于其他服务站，本站无权提交或修改")
-        stored = conn.execute(_SELECT_RECEIPT, {"cid": entry.id, "ver": entry.version}).first()
+        stored = found.receipts.get((entry.id, entry.version))
         if stored is not None:
             if row is None and stored.station_id != me:
                 raise Rejected("该办件属于其他服务站，本站无权提交或修改")
@@ -280,27 +477,23 @@ class Ingest:
         if prep.case is None:
             raise Rejected(prep.error)
         case = prep.case
+        held = (
+            None
+            if row is None
+            else Case.from_dict(open_document(self.db.vault, row.id, row.sealed, row.document))
+        )
+        _check_station_fields(case, self.station, held)
         department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
-        refs = prep.refs
-        if refs:
-            held = set(
-                s.scalars(
-                    select(Attachment.sha256).where(
-                        Attachment.sha256.in_(refs), Attachment.complete.is_(True)
-                    )
-                )
-            )
-            missing = [r for r in refs if r not in held]
-            if missing:
-                raise Rejected(f"区中心尚未收到 {len(missing)} 个附件（扫描件），请先上传附件再提交办件")
-        digest = prep.digest
-        document, stored_digest = entry.case, digest
-        if row is not None:  # the center may have moved the case since: merge, never roll it back
-            case, ignored = merge_station_push(Case.from_dict(row.document), case)
+        unproven = [r for r in prep.refs if r not in found.proven and (entry.id, r) not in found.linked]
+        if unproven:
+            raise Rejected(f"区中心尚未收到 {len(unproven)} 个附件（扫描件），请先上传附件再提交办件")
+        document, stored_digest = entry.case, prep.digest
+        if held is not None:  # the center may have moved the case since: merge, never roll it back
+            case, ignored = merge_station_push(held, case)
             document = case.to_dict()
             stored_digest = case_digest(document)
             refusal = overruled_reason(case, prep.case.status) if ignored else None
-            if refusal is not None:  # nothing of this version is stored (savepoint rolled back)
+            if refusal is not None:  # nothing of this version is stored
                 raise Rejected(refusal, STATUS_OVERRULED)
             if ignored:
                 audit(
@@ -312,49 +505,76 @@ class Ingest:
                     station_status=prep.case.status.value,
                     kept=case.status.value,
                 )
+        today = clock.china_date(self.now)
+        if recompute_deadlines(case, self.calendar, at=self.now, today=today, catalog=catalog):
+            case.version = (
+                entry.version
+            )  # dates computed under an older calendar: the district's newest counts
+            document = case.to_dict()
+            stored_digest = case_digest(document)
         if case.status is CaseStatus.QUEUED:  # the receipt is the delivery: record it as the station will
             case.transition(CaseStatus.DELIVERED, actor="district-center", at=self.now, side=Side.CENTER)
             case.version = entry.version  # the row (and its document) keep the station's version
             document = case.to_dict()
             stored_digest = case_digest(document)
-        seq = conn.execute(
-            _INSERT_RECEIPT,
-            {
-                "case_id": entry.id,
-                "version": entry.version,
-                "station_id": me,
-                "digest": digest,
-                "received_at": self.now,
-            },
-        ).scalar_one()
         columns: dict[str, Any] = {
             "version": entry.version,
-            "number": case.number[:64],
+            "number": case.number,
             "item_code": case.item_code,
             "bundle_code": case.bundle_code,
             "status": case.status.value,
-            "document": document,
+            **document_columns(
+                self.db.vault, entry.id, document, raw=prep.canonical if document is entry.case else None
+            ),
             "promised_date": case.promised_date.isoformat() if case.promised_date else None,
-            "due_date": due_date(case, self.calendar, clock.china_date(self.now)),
+            "due_date": due_date(case, self.calendar, self.today),
             "jurisdiction": (case.jurisdiction or jurisdiction or None),
             "digest": stored_digest,
-            "seq": seq,
             "updated_at": self.now,
         }
         if row is None:
-            conn.execute(
-                _INSERT_CASE,
-                {
-                    "id": entry.id,
-                    "station_id": me,
-                    "routed_to": None,
-                    "department": department,
-                    "received_at": self.now,
-                    **columns,
-                },
+            columns.update(
+                id=entry.id, station_id=me, routed_to=None, department=department, received_at=self.now
             )
-        else:
-            conn.execute(_UPDATE_CASE, {"b_id": entry.id, "b_version": entry.version, **columns})
-        if case.rating is not None:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改)
-            record_rating(s, entry.id, case, working_days=self.followup_working_days)
-        return CaseReceipt(entry.id, entry.version, ReceiptStatus.ACCEPTED, seq, None, digest)
+        rated = case if case.rating is not None else None
+        return _Write(0, entry, prep.digest, columns, row is None, prep.refs, rated)
+
+    def _write(
+        self, s: Session, conn: Connection, writes: list[_Write], decided: dict[int, CaseReceipt]
+    ) -> None:
+        seqs = (
+            conn.execute(
+                _INSERT_RECEIPTS,
+                [
+                    {
+                        "case_id": w.entry.id,
+                        "version": w.entry.version,
+                        "station_id": self.station.id,
+                        "digest": w.digest,
+                        "received_at": self.now,
+                    }
+                    for w in writes
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        for w, seq in zip(writes, seqs, strict=True):
+            w.columns["seq"] = seq
+            decided[w.index] = CaseReceipt(
+                w.entry.id, w.entry.version, ReceiptStatus.ACCEPTED, seq, None, w.digest
+            )
+        new = [w.columns for w in writes if w.new]
+        if new:
+            conn.execute(_INSERT_CASES, new)
+        updated = [
+            {"b_id": w.entry.id, "b_version": w.entry.version, **w.columns} for w in writes if not w.new
+        ]
+        if updated:
+            conn.execute(_UPDATE_CASE, updated)
+        links = [{"case_id": w.entry.id, "sha256": r} for w in writes for r in w.refs]
+        if links:
+            conn.execute(_insert_ignoring_duplicates(self.db, _LINKS), links)
+        for w in writes:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改) — rare
+            if w.rated is not None:
+                record_rating(s, w.entry.id, w.rated, working_days=self.followup_working_days)

@@ -21,6 +21,11 @@ recorded a supplement). Overwriting would roll the center's status and history b
   ``supplied_at`` is carried over), results, and — for a
   代收 case (collected for another jurisdiction), whose clock starts when the department receives it — the
   promised dates. Other cases keep the promised dates the accepting station set.
+* **Promised dates and what they count** (``clock_start``, ``promised_limit``, ``calendar_version``;
+  ``casework.deadlines``) travel together, from the copy computed under the **newer calendar**; at the same
+  calendar version, from the side that owns them (the station; the center for 代收). So a station push of a
+  case it has not yet recomputed never rolls back the dates the center computed when it published a
+  calendar, and after the station has the same calendar both copies hold the same dates.
 """
 
 from __future__ import annotations
@@ -101,26 +106,32 @@ def _merge_sub(center: SubCase, station: SubCase | None, center_owns_dates: bool
     if station is None:
         return center
     status, history = _merge_track(center.status, center.history, station.history)
-    date, provisional = (
-        (center.promised_date, center.promised_date_provisional)
-        if center_owns_dates
-        else (station.promised_date, station.promised_date_provisional)
+    dated = center if center_owns_dates else station
+    return SubCase(
+        center.item_code,
+        status,
+        history,
+        center.result or station.result,
+        dated.promised_date,
+        dated.promised_date_provisional,
+        dated.promised_limit,
     )
-    return SubCase(center.item_code, status, history, center.result or station.result, date, provisional)
+
+
+def _center_owns_dates(center: Case, station: Case) -> bool:
+    if center.calendar_version != station.calendar_version:
+        return center.calendar_version > station.calendar_version
+    return is_collected(center)
 
 
 def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
     """The case to store when ``station`` (a newer version pushed by a station) arrives while the center
     holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's."""
     status, history = _merge_track(center.status, center.history, station.history)
-    owns_dates = is_collected(center)
+    owns_dates = _center_owns_dates(center, station)
     theirs = {s.item_code: s for s in station.sub_cases}
     subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates) for sub in center.sub_cases]
-    date, provisional = (
-        (center.promised_date, center.promised_date_provisional)
-        if owns_dates
-        else (station.promised_date, station.promised_date_provisional)
-    )
+    dated = center if owns_dates else station
     merged = Case(
         id=station.id,
         number=station.number,
@@ -137,8 +148,11 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         materials=list(station.materials),
         jurisdiction=station.jurisdiction or center.jurisdiction,
         pickup=station.pickup,
-        promised_date=date,
-        promised_date_provisional=provisional,
+        promised_date=dated.promised_date,
+        promised_date_provisional=dated.promised_date_provisional,
+        clock_start=dated.clock_start,
+        promised_limit=dated.promised_limit,
+        calendar_version=dated.calendar_version,
         rating=station.rating or center.rating,
         result=center.result or station.result,
         supplements=_merge_supplements(center.supplements, station.supplements),

@@ -15,6 +15,12 @@ Input files for one year (``district-center calendar publish 2027 FILE``):
 
 :func:`builtin_tables` gives the years the ``chinesecalendar`` package knows (the State Council notices), for
 the bootstrap publication.
+
+:func:`district_calendar` is the calendar the center counts with everywhere (ingest's due days, the back
+office lists, supervision, 差评回访 deadlines, 代收 clock starts): the newest publication, as a
+``casework.workdays.WorkCalendar`` carrying its version, parsed once per publication (the working-day
+arithmetic itself is memoised inside ``WorkCalendar``). Publishing recomputes the promised dates of every
+open case in the same transaction (:mod:`district_center.services.cases.recompute`).
 """
 
 from __future__ import annotations
@@ -132,6 +138,20 @@ def published_tables(db: Database) -> tuple[int, dict[int, HolidayTable]]:
 
 
 def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
+    calendar = district_calendar(s)
+    return calendar.version, dict(calendar.tables)
+
+
+# One parsed calendar per publication: keyed by the envelope's signature, which differs whenever the
+# content does (several centers — tests, tools — may share one process).
+_PARSED: dict[str, WorkCalendar] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def district_calendar(s: Session) -> WorkCalendar:
+    """The working-day calendar the center counts with: the district's newest publication, with its
+    ``version`` (chinesecalendar / provisional for the years it leaves out; version 0 and the built-in
+    tables before any publication)."""
     # every row holds the newest envelope (publish_tables rewrites them all in one transaction), so one row
     # is enough — this runs on every back-office case list and rating, and each row holds every year
     newest = s.scalar(
@@ -140,38 +160,18 @@ def _published(s: Session) -> tuple[int, dict[int, HolidayTable]]:
         .limit(1)
     )
     if newest is None:
-        return 0, {}
-    tables = {t["year"]: HolidayTable.from_dict(t) for t in newest["payload"]["tables"]}
-    return int(newest["version"]), tables
-
-
-_MEMOS: dict[Any, dict[dt.date, bool]] = {}
-_MEMO_LOCK = threading.Lock()
-
-
-class MemoCalendar(WorkCalendar):
-    """A work calendar remembering each day's answer (process-wide): every row of a list counts working days
-    over the same few weeks, and ``chinesecalendar.is_workday`` scans its whole table on every call. The memo
-    is keyed by the published tables, so publishing a calendar starts a fresh one."""
-
-    def is_working_day(self, day: dt.date) -> bool:
-        memo = self.__dict__.get("_memo")
-        if memo is None:
-            key = frozenset(self.tables.items())
-            with _MEMO_LOCK:
-                if key not in _MEMOS:
-                    if len(_MEMOS) >= 8:
-                        _MEMOS.clear()
-                    _MEMOS[key] = {}
-                memo = self.__dict__["_memo"] = _MEMOS[key]
-        if day not in memo:
-            memo[day] = super().is_working_day(day)
-        return memo[day]
-
-
-def district_calendar(s: Session) -> WorkCalendar:
-    """The working-day calendar with the district's published years (chinesecalendar / provisional beyond)."""
-    return WorkCalendar.of(_published(s)[1].values())
+        return WorkCalendar()
+    key = str(newest.get("signature", ""))
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+    if found is None:
+        tables = [HolidayTable.from_dict(t) for t in newest["payload"]["tables"]]
+        found = WorkCalendar.of(tables, int(newest["version"]))
+        with _PARSED_LOCK:
+            if len(_PARSED) >= 16:
+                _PARSED.clear()
+            _PARSED[key] = found
+    return found
 
 
 def publish_tables(
@@ -182,14 +182,20 @@ def publish_tables(
     actor: str,
     now: datetime | None = None,
     valid_days: int = DEFAULT_VALID_DAYS,
+    moved: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Publish ``tables`` (replacing those years) together with every year published before; returns the
-    signed envelope dict."""
+    signed envelope dict. In the same transaction every open case gets its promised dates recomputed under
+    the new calendar (one audit entry and one ``deadline_changed`` feed event per case whose dates moved);
+    ``moved``, when given, receives their ``casework.deadlines.Recomputed`` changes."""
+    from district_center.services.cases.recompute import recompute_open_cases  # cases import this module
+
     if not tables:
         raise CalendarError("没有要发布的年份")
     now = (now or clock.now()).replace(microsecond=0)
     with db.session() as s:
-        version, current = _published(s)
+        previous = district_calendar(s)
+        version, current = previous.version, dict(previous.tables)
         for t in tables:
             current[t.year] = t
         payload = {"tables": [current[y].to_dict() for y in sorted(current)]}
@@ -215,6 +221,10 @@ def publish_tables(
         # every row holds the newest envelope, so whichever row the center serves is current
         for row in s.scalars(select(HolidayCalendar)).all():
             row.document = envelope
+        calendar = WorkCalendar.of(current.values(), version + 1)
+        changes = recompute_open_cases(s, calendar, previous=previous, actor=actor, at=now)
+        if moved is not None:
+            moved.extend(changes)
         audit(
             s,
             actor,
@@ -222,5 +232,6 @@ def publish_tables(
             f"calendar:{version + 1}",
             years=sorted(t.year for t in tables),
             key_id=keys.key_id,
+            cases_moved=len(changes),
         )
     return envelope

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from casework import clock
 from casework.catalog import Bundle, Catalog, CatalogError, Item, ItemStatus, diff
 from casework.catalog_delta import delta_payload, diff_dict
 from casework.clock import iso_z
+from casework.errors import DomainError
 from district_center.db.engine import Database
 from district_center.db.models import CatalogDelta, CatalogVersion
 from district_center.keys import DistrictKeys
@@ -74,12 +75,40 @@ __all__ = [
 ]
 
 DEFAULT_VALID_DAYS = 400
+MAX_VALID_DAYS = 730
+"""Longest validity a signed catalog may carry (two years): a district publishes at least this often, so a
+stolen or stale copy cannot stay valid for longer."""
 DELTA_BASES = 20
 STAGED_FILE = Path("catalog") / "staged.json"
 
 
 class PublishError(Exception):
     """Publishing refused; ``str(exc)`` is Chinese text for the administrator."""
+
+
+class PublishRefused(DomainError):
+    """A validity window that cannot be published (``center.publish.*``)."""
+
+    code = "center.publish.refused"
+
+
+def validity_window(valid_days: int, effective: date | None, now: datetime) -> datetime:
+    """When the signed document's validity starts (``issued_at``): ``now``, or the start (China time) of the
+    ``effective`` day when that is later. Refuses a non-positive validity, one over :data:`MAX_VALID_DAYS`
+    and an effective day before today (each would publish a document already expired or valid for too
+    long)."""
+    if valid_days <= 0:
+        raise PublishRefused("center.publish.validity_not_positive", days=valid_days)
+    if valid_days > MAX_VALID_DAYS:
+        raise PublishRefused("center.publish.validity_too_long", days=valid_days, limit=MAX_VALID_DAYS)
+    if effective is None:
+        return now
+    today = clock.china_date(now)
+    if effective < today:
+        raise PublishRefused(
+            "center.publish.effective_in_past", day=effective.isoformat(), today=today.isoformat()
+        )
+    return max(now, clock.china_day_bounds(effective)[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,19 +306,22 @@ def publish_staged(
     valid_days: int = DEFAULT_VALID_DAYS,
     now: datetime | None = None,
     expected_public_key: str | None = None,
+    effective: date | None = None,
 ) -> CatalogVersion:
     """Publish the staged catalog as the next version, signed; store it and the deltas; clear staging.
 
     ``expected_public_key`` (the data dir's ``district-keys.pub.json`` signing key) guards against
-    signing with a key file that is not the one stations pinned."""
+    signing with a key file that is not the one stations pinned. ``effective`` (a China date, default
+    today) starts the validity window; :func:`validity_window` refuses a bad window before anything else."""
+    now = (now or clock.now()).replace(microsecond=0)
+    starts = validity_window(valid_days, effective, now)
     if expected_public_key is not None and keys.signing_public_b64 != expected_public_key:
         raise PublishError("该密钥文件不是本区中心的签名密钥（与服务站注册时下发的公钥不符），已停止发布")
     staged = read_staged(data_dir)
     if staged is None:
         raise PublishError("没有待发布的目录：请先导入事项清单")
-    now = (now or clock.now()).replace(microsecond=0)
     try:
-        row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now)
+        row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now, starts=starts)
     except IntegrityError:  # another administrator published the same version number first
         raise PublishError("另一位管理员刚刚发布了新版本，请重新查看差异后再发布") from None
     except CatalogError as exc:  # the staged file was edited after staging, or the rules changed since
@@ -299,7 +331,14 @@ def publish_staged(
 
 
 def _publish(
-    db: Database, staged: StagedCatalog, keys: DistrictKeys, *, actor: str, valid_days: int, now: datetime
+    db: Database,
+    staged: StagedCatalog,
+    keys: DistrictKeys,
+    *,
+    actor: str,
+    valid_days: int,
+    now: datetime,
+    starts: datetime,
 ) -> CatalogVersion:
     with db.session() as s:
         previous_version = latest_catalog_version(s) or 0
@@ -309,7 +348,7 @@ def _publish(
         catalog.validate()
         changes = diff_dict(diff(published or empty_like(catalog), catalog))
         document = _sign(
-            keys, "catalog", version, {"catalog": catalog.to_dict(), "changes": changes}, now, valid_days
+            keys, "catalog", version, {"catalog": catalog.to_dict(), "changes": changes}, starts, valid_days
         )
         row = CatalogVersion(
             version=version,
@@ -322,7 +361,7 @@ def _publish(
                 "key_id": keys.key_id,
                 "items": len(catalog.items),
                 "bundles": len(catalog.bundles),
-                "expires_at": iso_z(now + timedelta(days=valid_days)),
+                "expires_at": iso_z(starts + timedelta(days=valid_days)),
                 "source": staged.source,
             },
         )
@@ -337,7 +376,7 @@ def _publish(
                     version=version,
                     since_version=since,
                     document=_sign(
-                        keys, "catalog_delta", version, delta_payload(old, catalog), now, valid_days
+                        keys, "catalog_delta", version, delta_payload(old, catalog), starts, valid_days
                     ),
                 )
             )

@@ -9,11 +9,11 @@ several center instances sharing one database: the second insert of a nonce fail
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from district_center.api.problems import ProblemError, from_protocol_error
@@ -45,12 +45,18 @@ _TOUCH_STATION = (
 
 @dataclass(frozen=True)
 class AuthedStation:
-    """The station a request came from, and the exact body bytes it signed."""
+    """The station a request came from, and the exact body bytes it signed.
+
+    ``nonce`` / ``seen_at`` are set when the nonce was *not* recorded yet (``authenticate(…,
+    record=False)``): the handler must call :func:`record_nonce` in its own write transaction (case
+    ingest does, so a batch costs one transaction)."""
 
     id: str
     station_no: int
     jurisdiction: str
     body: bytes
+    nonce: str = ""
+    seen_at: datetime | None = None
 
 
 def authenticate(
@@ -62,6 +68,7 @@ def authenticate(
     *,
     now: float,
     skew_seconds: int,
+    record: bool = True,
 ) -> AuthedStation:
     try:
         station_id = parse_auth_headers(headers)[0]
@@ -85,25 +92,37 @@ def authenticate(
             403, "station_revoked", "本站已被区中心停用，无法再同步数据；如有疑问请联系区政务服务中心"
         )
     when = datetime.fromtimestamp(now, UTC)
+    info = replace(info, nonce=signed.nonce, seen_at=when)
+    if not record:
+        return info
+    with db.write_connection() as conn:
+        if db.is_postgres:
+            # A nonce lost in a crash only reopens a replay window of seconds; not worth a WAL flush
+            # per request (the case data itself is committed with synchronous_commit on).
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        record_nonce(conn, info, skew_seconds=skew_seconds)
+    return replace(info, nonce="", seen_at=None)
+
+
+def record_nonce(conn: Connection, station: AuthedStation, *, skew_seconds: int) -> None:
+    """Insert the request's nonce (refused as ``nonce_reused`` when seen) and touch ``last_seen_at``, in the
+    caller's transaction. A refusal leaves that transaction unusable (PostgreSQL aborts it): let the
+    ``ProblemError`` end it."""
+    when = station.seen_at
+    assert when is not None and station.nonce, "authenticate(..., record=False) gives nonce and time"
     try:
-        with db.write_connection() as conn:
-            if db.is_postgres:
-                # A nonce lost in a crash only reopens a replay window of seconds; not worth a WAL flush
-                # per request (the case data itself is committed with synchronous_commit on).
-                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            conn.execute(
-                _INSERT_NONCE,
-                {
-                    "station_id": info.id,
-                    "nonce": signed.nonce,
-                    "expires_at": when + timedelta(seconds=2 * skew_seconds + 60),
-                },
-            )
-            conn.execute(_TOUCH_STATION, {"sid": info.id, "now": when, "stale": when - timedelta(seconds=60)})
-            if random.random() < PURGE_PROBABILITY:
-                conn.execute(delete(StationNonce).where(StationNonce.expires_at < when))
+        conn.execute(
+            _INSERT_NONCE,
+            {
+                "station_id": station.id,
+                "nonce": station.nonce,
+                "expires_at": when + timedelta(seconds=2 * skew_seconds + 60),
+            },
+        )
     except IntegrityError:
         raise ProblemError(
             401, "nonce_reused", "该请求已经处理过（重复的请求编号），已拒绝；请重新发送"
         ) from None
-    return info
+    conn.execute(_TOUCH_STATION, {"sid": station.id, "now": when, "stale": when - timedelta(seconds=60)})
+    if random.random() < PURGE_PROBABILITY:
+        conn.execute(delete(StationNonce).where(StationNonce.expires_at < when))

@@ -34,7 +34,6 @@ from sqlalchemy import select
 
 from casework import clock
 from casework.clock import iso_z
-from district_center.api.problems import ProblemError
 from district_center.context import Center
 from district_center.db.models import Station
 from district_center.keys import DistrictKeys
@@ -63,7 +62,7 @@ class _BlobSink:
 
     def __init__(self, center: Center, station_id: str, sha256: str, size: int) -> None:
         self.center, self.station_id, self.sha256, self.size = center, station_id, sha256, size
-        held = attachments.status(center.db, center.blobs, sha256)
+        held = attachments.status(center.db, center.blobs, sha256, station_id=station_id)
         self.complete = held is not None and held.complete
         self.skip = 0 if held is None else held.received  # bytes the center already holds
         self.seen = 0
@@ -86,8 +85,8 @@ class _BlobSink:
                 station_id=self.station_id,
                 max_bytes=self.center.settings.max_attachment_bytes,
             )
-        except ProblemError as exc:
-            self.rejected = exc.problem.detail
+        except attachments.UploadRefused as exc:
+            self.rejected = exc.text("zh_CN")
             return
         self.skip = status.received
         self.complete = status.complete
