@@ -100,3 +100,19 @@ def test_a_keyword_that_breaks_a_rule_is_reported_on_its_row() -> None:
     assert any("关键词" in e.message and e.sheet == SHEET_ITEMS and e.row == 2 for e in result.errors), (
         result.errors
     )
+
+
+def test_a_bundle_keyword_cell_and_a_su_cheng_header_are_read() -> None:
+    catalog = _with_keywords()
+    wb = load_workbook(io.BytesIO(export_xlsx(catalog)))
+    items, bundles = wb[SHEET_ITEMS], wb[SHEET_BUNDLES]
+    items.cell(1, [c.value for c in items[1]].index("关键词") + 1).value = "俗称"  # another district's header
+    col = [c.value for c in bundles[1]].index("关键词") + 1
+    bundles.cell(2, col).value = "生娃；添丁"
+    code = bundles.cell(2, [c.value for c in bundles[1]].index("一件事编码") + 1).value
+    out = io.BytesIO()
+    wb.save(out)
+    result = import_files([("edited.xlsx", out.getvalue())], base=catalog, district=DISTRICT)
+    assert result.errors == () and result.catalog is not None
+    assert next(b for b in result.catalog.bundles if b.code == code).keywords == ("生娃", "添丁")
+    assert result.catalog.items == catalog.items  # the 俗称 column still fed every item's keywords
