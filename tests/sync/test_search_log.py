@@ -9,8 +9,11 @@ the station's guide search uses them.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from casework import clock
@@ -123,3 +126,44 @@ def test_synonyms_and_keywords_reach_the_station_signed(center: CenterHandle, st
     index = GuideIndex(local)
     assert index.search("外来人口登记").hits[0].name == "居住证申领"
     assert index.search("娃娃落户").hits[0].name == "新生儿户口登记(出生登记)"
+
+
+def test_failed_searches_travel_by_offline_bundle_once_the_district_says_it_takes_them(
+    center: CenterHandle, station: Station, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from district_center.services.stations import bundle_import
+    from district_center.services.stations.bundle_import import import_bundle
+    from sync.bundle import export_bundle, import_answer
+
+    def roundtrip(name: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        bundle, answer = tmp_path / f"{name}.bmzz", tmp_path / f"{name}-answer.bmzz"
+        exported = export_bundle(station.store, bundle)
+        district = import_bundle(center.center, center.keys, bundle, answer)
+        return exported, district, import_answer(station.store, answer)
+
+    misses = [_miss("给家里的狗办证"), _miss("办个狗证 13800138000", 1, "desk")]
+    for m in misses:
+        search_log.record(station.store, m, actor="kiosk")
+    # the first bundle cannot know whether the district takes the log: an older one would refuse it whole
+    exported, district, applied = roundtrip("first")
+    assert exported["search_misses"] == 0 and district["search_misses"] == 0
+    assert station.store.count(search_log.SEARCH_LOG) == 2 and _center_rows(center) == []
+    # its answer said so; the next bundle carries them, with a malformed record refused alone
+    bad_id = "ffffffff-0000-7000-8000-000000000000"
+    with station.store.transaction(actor="test", action="test.bad_miss") as tx:
+        tx.put(search_log.SEARCH_LOG, bad_id, {**misses[0].to_dict(), "id": bad_id, "source": "phone"})
+    exported, district, applied = roundtrip("second")
+    assert exported["search_misses"] == 3 and district["search_misses"] == 2
+    assert applied["search_misses_delivered"] == 2 and station.store.count(search_log.SEARCH_LOG) == 0
+    rows = _center_rows(center)
+    assert [r[:2] for r in rows] == [("给家里的狗办证", "kiosk"), (f"办个狗证 {NUMBER_PLACEHOLDER}", "desk")]
+    assert not any("13800138000" in r[0] for r in rows)
+    # the same bundle imported twice stores nothing twice
+    import_bundle(center.center, center.keys, tmp_path / "second.bmzz", tmp_path / "again-answer.bmzz")
+    assert len(_center_rows(center)) == 2
+    # an answer from a center that does not list the log turns it off again
+    monkeypatch.setattr(bundle_import, "ACCEPTS", [])
+    roundtrip("older")
+    search_log.record(station.store, _miss("办狗证", 2), actor="kiosk")
+    exported, district, _ = roundtrip("after-older")
+    assert exported["search_misses"] == 0 and station.store.count(search_log.SEARCH_LOG) == 1
