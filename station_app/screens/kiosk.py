@@ -201,26 +201,7 @@ class KioskSearch(KioskScreen):
                 content=ui.heading(t("kiosk.no_results", query=self.query.strip())),
             )
         )
-        if self.search.suggestions:
-            parts.append(ui.text(t("kiosk.suggestions")))
-            parts += [self.tile(h, f"kiosk-suggest-{h.code}") for h in self.search.suggestions]
-        parts.append(ui.text(t("kiosk.or_by_event")))
-        parts.append(
-            ft.Row(
-                [
-                    self.big(
-                        e.value,
-                        lambda e=e: self.go("kiosk_guide", event=e.value),
-                        ft.Icons.CHEVRON_RIGHT,
-                        f"event-{e.name.lower()}",
-                    )
-                    for e in self.search.life_events
-                ],
-                wrap=True,
-                spacing=14,
-                run_spacing=14,
-            )
-        )
+        # help first, where a resident who found nothing looks: the worker at the window
         parts.append(
             ft.Semantics(
                 identifier="kiosk-ask-staff",
@@ -246,6 +227,26 @@ class KioskSearch(KioskScreen):
                     padding=ft.Padding.symmetric(horizontal=28, vertical=22),
                     border_radius=20,
                 ),
+            )
+        )
+        if self.search.suggestions:
+            parts.append(ui.text(t("kiosk.suggestions")))
+            parts += [self.tile(h, f"kiosk-suggest-{h.code}") for h in self.search.suggestions]
+        parts.append(ui.text(t("kiosk.or_by_event")))
+        parts.append(
+            ft.Row(
+                [
+                    self.big(
+                        e.value,
+                        lambda e=e: self.go("kiosk_guide", event=e.value),
+                        ft.Icons.CHEVRON_RIGHT,
+                        f"event-{e.name.lower()}",
+                    )
+                    for e in self.search.life_events
+                ],
+                wrap=True,
+                spacing=14,
+                run_spacing=14,
             )
         )
         return self.frame(*parts)

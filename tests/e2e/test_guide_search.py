@@ -122,8 +122,10 @@ def test_residents_words_at_the_desk_and_the_kiosk_and_the_failed_query_list(
         type_into(kiosk, "说出您要办的事", KIOSK_UNKNOWN)
         click_id(kiosk, "kiosk-search-submit")
         wait_id(kiosk, "kiosk-no-results")
-        wait_id(kiosk, "kiosk-ask-staff")
-        wait_id(kiosk, "event-birth")  # the life events to browse instead
+        staff = wait_id(kiosk, "kiosk-ask-staff")
+        event = wait_id(kiosk, "event-birth")  # the life events to browse instead
+        # 问窗口工作人员 comes first, on the first screenful, before the tiles to browse
+        assert staff.bounding_box()["y"] < min(event.bounding_box()["y"], 768), ids(kiosk)
         settle(kiosk)
         screenshot(kiosk, "guide-05-kiosk-no-results")
         assert desk_guard.foreign == [] and kiosk_guard.foreign == []
