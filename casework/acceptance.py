@@ -195,7 +195,7 @@ def missing_materials(case: Case, catalog: CatalogLike) -> list[Material]:
 
 def pending_deferred(case: Case) -> list[tuple[str, dt.date | None]]:
     """容缺 materials still owed after 受理: (name, due date), earliest first."""
-    owed = [(m.name, m.due_date) for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
+    owed = [(m.name, m.due_date) for m in case.materials if m.outstanding]  # not handed in, not waived
     return sorted(owed, key=lambda x: x[1] or dt.date.max)
 
 

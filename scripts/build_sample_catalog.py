@@ -223,6 +223,8 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
                     "result_name": "咨询答复" if consult else f"{name}结果文书",
                     "life_events": events,
                     "station_acceptable": False,
+                    "on_the_spot": None,
+                    "jurisdictions": [],
                     "commitment_offered": False,
                     "status": "active",
                     "effective_from": "2021-01-01",
