@@ -208,9 +208,12 @@ def apply_event(
                 request = SupplementRequest(items, asked_at, actor, item_code or "", due)
                 case.request_supplement(request, actor=actor, side=Side.CENTER)
             elif sub is not None and item_code:
-                case.transition_sub(item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER)
+                case.transition_sub(
+                    item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER, check_rules=False
+                )
             else:
-                case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER)
+                # the center decided under its own rules (a 容缺 waiver, 补正 received at its window): replay
+                case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER, check_rules=False)
         result = payload.get("result")
         if isinstance(result, Mapping):
             case.set_result(CaseResult.from_dict(result), at=at, item_code=item_code if sub else None)

@@ -8,7 +8,7 @@
     POST /api/v1/backoffice/cases/{id}/accept           受理 → in_review  {item_code?}  (routes 通办 cases)
     POST /api/v1/backoffice/cases/{id}/supplement       补齐补正 {missing: [{code, name, reason,
                                                          how_to_supply}], due_date?, item_code?}
-    POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?}
+    POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?, received}
     POST /api/v1/backoffice/cases/{id}/results          multipart ``file``: a result document → {sha256, size}
     POST /api/v1/backoffice/cases/{id}/decision         办结 {approve, reason, result?, item_code?}
     POST /api/v1/backoffice/cases/{id}/result-ready     结果待领取 (names the pickup station)
@@ -69,6 +69,10 @@ ERRORS = problem_responses(400, 401, 403, 404, 409)
 
 class ItemIn(BaseModel):
     item_code: str | None = Field(None, max_length=64)
+
+
+class SuppliedIn(ItemIn):
+    received: str = Field("", max_length=1000)  # what was handed in at the center's window
 
 
 class MissingIn(BaseModel):
@@ -205,9 +209,14 @@ def supplement(case_id: str, body: SupplementIn, user: ReviewerUser, center: Cen
 
 
 @router.post("/cases/{case_id}/supplied", responses=ERRORS)
-def supplied(case_id: str, body: ItemIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
+def supplied(case_id: str, body: SuppliedIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     return _state(
-        _write(center, lambda s: mark_supplied(s, _reviewer(user), case_id, item_code=body.item_code))
+        _write(
+            center,
+            lambda s: mark_supplied(
+                s, _reviewer(user), case_id, item_code=body.item_code, received=body.received
+            ),
+        )
     )
 
 

@@ -260,7 +260,12 @@ async def supplement(request: Request, case_id: str) -> Response:
 @router.post("/cases/{case_id}/supplied")
 async def supplied(request: Request, case_id: str) -> Response:
     return await _act(
-        request, case_id, "msg.supplied", lambda s, u, f: mark_supplied(s, u, case_id, item_code=_item(f))
+        request,
+        case_id,
+        "msg.supplied",
+        lambda s, u, f: mark_supplied(
+            s, u, case_id, item_code=_item(f), received=str(f.get("received") or "")[:1000]
+        ),
     )
 
 

@@ -14,10 +14,8 @@ from casework.cases import (
     Case,
     CaseError,
     CaseStatus,
-    MaterialRecord,
     Rating,
     RatingLevel,
-    Satisfaction,
     Side,
 )
 from station_app.i18n import t
@@ -129,45 +127,58 @@ class CaseActions:
         return self.case
 
     def supply(self, code: str, filename: str, data: bytes) -> None:
-        """Attach a scan for a requested supplement (encrypted at once); resend with :meth:`resend`."""
+        """Attach a new scan for a requested supplement (encrypted at once); resend with :meth:`resend`. A
+        scan already on the case does not count: 补正 needs new material (``case.supplement_nothing_new``)."""
         name = next((n for c, n, _w in self.open_supplement_items() if c == code), None)
         if name is None:
             raise ActionError(t("case.not_requested"))
+        req = self.case.open_supplement()
         sha = self.cases.put_scan(data)
-        old = self.case.material(code)
-        shas = tuple(dict.fromkeys([*(old.attachments if old else ()), sha]))
-        self.case.set_material(
-            MaterialRecord(
-                code=code,
-                name=name,
-                satisfaction=Satisfaction.ORIGINAL_VERIFIED,
-                attachments=shas,
-                verified_by=self.actor.split(":", 1)[1],
-            ),
-            at=clock.now(),
-        )
+        try:
+            self.case.supply(
+                code,
+                by=self.actor.split(":", 1)[1],
+                at=clock.now(),
+                attachments=(sha,),
+                item_code=req.item_code if req is not None and self.case.is_bundle else None,
+            )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+
+    def unsupplied_names(self) -> list[str]:
+        """The requested materials with no new scan yet (the 补正 cannot go back to review before)."""
+        req = self.case.open_supplement()
+        if req is None or self.case.status is not CaseStatus.SUPPLEMENT_REQUESTED:
+            return []
+        return [m.name for m in req.unsupplied()]
 
     def resend(self) -> Case:
-        """补齐补正 handed in at this window: back to review, and a new version to the center."""
+        """补齐补正 handed in at this window: back to review, and a new version to the center. Every requested
+        material needs a new scan first (:meth:`supply`)."""
         req = self.case.open_supplement()
-        missing = [
-            n
-            for c, n, _w in self.open_supplement_items()
-            if not (m := self.case.material(c)) or not m.attachments
-        ]
+        missing = self.unsupplied_names()
         if missing:
             raise ActionError(t("case.still_missing", names="、".join(missing)))
-        if self.case.is_bundle and req is not None and req.item_code:
-            self.case.transition_sub(
-                req.item_code,
-                CaseStatus.IN_REVIEW,
-                actor=self.actor,
-                at=clock.now(),
-                side=Side.STATION,
-                reason=t("case.supplied"),
-            )
-        else:
-            self._transition(CaseStatus.IN_REVIEW, t("case.supplied"))
+        try:
+            if self.case.is_bundle and req is not None and req.item_code:
+                self.case.transition_sub(
+                    req.item_code,
+                    CaseStatus.IN_REVIEW,
+                    actor=self.actor,
+                    at=clock.now(),
+                    side=Side.STATION,
+                    reason=t("case.supplied"),
+                )
+            else:
+                self.case.transition(
+                    CaseStatus.IN_REVIEW,
+                    actor=self.actor,
+                    at=clock.now(),
+                    reason=t("case.supplied"),
+                    side=Side.STATION,
+                )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
         self.cases.save(self.case, actor=self.actor, action="case.supplement")
         return self.case
 

@@ -224,6 +224,7 @@ def test_reviewer_asks_for_supplement_then_approves(
         )
         assert event.payload["missing"][0]["reason"] == "扫描件不清晰，请提交原件"
 
+    page.get_by_label("收到的补正材料").fill("申请人到窗口补交原件，已核验")
     page.get_by_role("button", name="补正材料已收到，继续审查").click()
     assert page.get_by_test_id("case-status").inner_text() == "审查中"
     result = tmp_path / "决定书.pdf"

@@ -83,6 +83,39 @@ def test_supplement_attach_and_resend(station, cases):
     assert stored.status is CaseStatus.IN_REVIEW and len(stored.material(m.code).attachments) == 2
 
 
+def test_supplement_needs_a_new_scan_and_shows_on_the_home_tiles(at_china_hour, station, cases):
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
+    first, second = case.materials[0], case.materials[1]
+    today = clock.china_today()
+    asked = (
+        MissingMaterial(first.code, first.name, "扫描件不清晰"),
+        MissingMaterial(second.code, second.name, "缺页"),
+    )
+    case.request_supplement(
+        SupplementRequest(asked, clock.now(), "reviewer", due_date=today - dt.timedelta(days=1)),
+        actor="reviewer",
+    )
+    cases.save(case, actor="center", action="test.feed")
+    board = Dashboard.from_rows(cases.rows(), today, cases.calendar)
+    assert (board.counts["supplement"], board.counts["supplement_overdue"]) == (1, 1)
+    actions = CaseActions(cases, cases.get(case.id), "02")
+    with pytest.raises(ActionError, match=first.name):
+        actions.resend()  # nothing handed in yet
+    with pytest.raises(ActionError, match="已在办件中"):
+        actions.supply(first.code, "same.png", qr_png(first.code))  # the scan taken at 受理, again
+    actions.supply(first.code, "clear.png", qr_png("clearer scan"))
+    with pytest.raises(ActionError, match=second.name):
+        actions.resend()  # one material still has nothing new
+    actions.supply(second.code, "page2.png", qr_png("page 2"))
+    actions.resend()
+    stored = cases.get(case.id)
+    assert stored.status is CaseStatus.IN_REVIEW
+    assert [x.code for x in stored.supplements[0].supplied_items] == [first.code, second.code]
+    board = Dashboard.from_rows(cases.rows(), today, cases.calendar)
+    assert (board.counts["supplement"], board.counts["supplement_overdue"]) == (0, 0)
+
+
 def test_case_list_filters_and_dashboard(at_china_hour, station, cases):
     case = accepted_single(station, cases)
     rows = cases.rows()
