@@ -35,6 +35,7 @@ from district_center.services.cases.backoffice import (
     mark_supplied,
     request_supplement,
     route_tongban,
+    waive_deferred,
 )
 from district_center.services.cases.lookup import ApplicantQuery, lookup_token
 from district_center.services.catalog.current import current_catalog
@@ -265,6 +266,19 @@ async def supplied(request: Request, case_id: str) -> Response:
         "msg.supplied",
         lambda s, u, f: mark_supplied(
             s, u, case_id, item_code=_item(f), received=str(f.get("received") or "")[:1000]
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/deferred/{code}/waive")
+async def waive(request: Request, case_id: str, code: str) -> Response:
+    """免于补交 of an owed 容缺 material, with the reason the form states."""
+    return await _act(
+        request,
+        case_id,
+        "msg.waived",
+        lambda s, u, f: waive_deferred(
+            s, u, case_id, code[:64], reason=form_text(f, "reason", 1000), item_code=_item(f)
         ),
     )
 

@@ -5,6 +5,7 @@ saved with a new outbox version in one commit (:meth:`CaseService.save`). Blocki
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -144,6 +145,30 @@ class CaseActions:
             )
         except CaseError as exc:
             raise ActionError(str(exc)) from None
+
+    def supplied_count(self, code: str) -> int:
+        """New scans handed in for ``code`` on the open 补正 request (scans taken at 受理 do not count)."""
+        req = self.case.open_supplement()
+        return 0 if req is None else sum(len(x.attachments) for x in req.supplied_items if x.code == code)
+
+    def owed_deferred(self) -> list[tuple[str, str, dt.date | None]]:
+        """(code, name, due date) of the 容缺 materials still owed, while a late one can still be recorded."""
+        if self.case.is_final or self.case.status is CaseStatus.HANDED_OVER:
+            return []
+        return [(m.code, m.name, m.due_date) for m in self.case.outstanding_deferred()]
+
+    def receive_deferred(self, code: str, filename: str, data: bytes) -> Case:
+        """容缺 follow-through: the resident brought the late material; the worker scanned it and checked the
+        original (原件核验). Saved and queued for the district at once, so the department sees it arrive."""
+        sha = self.cases.put_scan(data)
+        try:
+            self.case.receive_deferred(
+                code, attachments=(sha,), verified_by=self.actor.split(":", 1)[1], at=clock.now()
+            )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+        self.cases.save(self.case, actor=self.actor, action="case.deferred_received")
+        return self.case
 
     def unsupplied_names(self) -> list[str]:
         """The requested materials with no new scan yet (the 补正 cannot go back to review before)."""

@@ -498,3 +498,25 @@ def test_a_stored_rating_is_never_overwritten_by_a_later_push() -> None:
     late = Case.from_dict(hostile.to_dict())
     merged, _ = merge_station_push(unrated, late)
     assert merged.rating == late.rating  # the first rating the center sees is stored
+
+
+def test_a_waiver_stays_while_the_station_copy_still_shows_the_material_owed() -> None:
+    from casework.cases import MaterialRecord, Satisfaction
+    from district_center.services.cases.merge import merge_station_push
+
+    station_copy = _queued("261120-001-00012")
+    owed = MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=dt.date(2026, 12, 1))
+    station_copy.set_material(owed, at=AT)
+    center_copy = Case.from_dict(station_copy.to_dict())
+    center_copy.waive_deferred("M-HH", by="user:1", reason="数据共享已核验", at=AT + dt.timedelta(hours=1))
+    station_copy.rate(Rating(RatingLevel.SATISFIED, AT + dt.timedelta(hours=2)))
+    merged, _ = merge_station_push(center_copy, station_copy)
+    kept = merged.material("M-HH")
+    assert kept is not None and (kept.waived_by, kept.waiver_reason) == ("user:1", "数据共享已核验")
+    # the material handed in at the station later wins over the waiver: it is no longer owed either way
+    station_copy.receive_deferred(
+        "M-HH", attachments=("7" * 64,), verified_by="w-01", at=AT + dt.timedelta(hours=3)
+    )
+    merged, _ = merge_station_push(center_copy, station_copy)
+    got = merged.material("M-HH")
+    assert got is not None and got.satisfaction is Satisfaction.ORIGINAL_VERIFIED and got.waived_at is None

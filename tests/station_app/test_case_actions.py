@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 
 from casework import clock
-from casework.cases import CaseStatus, MissingMaterial, RatingLevel, Side, SupplementRequest
+from casework.cases import (
+    CaseStatus,
+    MaterialRecord,
+    MissingMaterial,
+    RatingLevel,
+    Satisfaction,
+    Side,
+    SupplementRequest,
+)
 from station_app.services.kiosk import KioskError, KioskService
 from station_app.viewmodels.case_detail import ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
@@ -30,7 +38,10 @@ def accepted_single(station, cases):
 def center_moves(case, *steps):
     at = clock.now()
     for to in steps:
-        case.transition(to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "")
+        # the feed replays what the center decided under its rules (as sync.apply does)
+        case.transition(
+            to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "", check_rules=False
+        )
 
 
 def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(station, cases):
@@ -53,6 +64,37 @@ def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(stat
     labels = [e.label for e in timeline(stored)]
     assert labels[-1] == "已送达" and "结果待领取" in labels
     assert {e.side for e in timeline(stored)} == {"本站", "区中心"}
+
+
+def test_late_deferred_material_is_recorded_before_the_result_is_handed_over(at_china_hour, station, cases):
+    case = accepted_single(station, cases)
+    owed = case.materials[0]
+    due = clock.china_today() - dt.timedelta(days=1)
+    case.set_material(
+        MaterialRecord(owed.code, owed.name, Satisfaction.DEFERRED, due_date=due), at=clock.now()
+    )
+    cases.save(case, actor="worker:02", action="test.accept")
+    assert (
+        Dashboard.from_rows(cases.rows(), clock.china_today(), cases.calendar).counts["deferred_overdue"] == 1
+    )
+    center_moves(
+        case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESULT_READY
+    )
+    actions = CaseActions(cases, case, "02")
+    assert [c for c, _n, _d in actions.owed_deferred()] == [owed.code]
+    with pytest.raises(ActionError, match=owed.name):
+        actions.hand_over("张三", "handover.self")  # 送达 waits for the 容缺 material
+    assert case.status is CaseStatus.RESULT_READY
+    actions.receive_deferred(owed.code, "late.png", qr_png("late original"))
+    stored = cases.get(case.id)
+    got = stored.material(owed.code)
+    assert got.satisfaction is Satisfaction.ORIGINAL_VERIFIED and got.supplied_at is not None
+    assert station.unlocked_store.get(OUTBOX, case.id)["case"]["materials"][0]["supplied_at"]  # queued
+    assert (
+        Dashboard.from_rows(cases.rows(), clock.china_today(), cases.calendar).counts["deferred_overdue"] == 0
+    )
+    CaseActions(cases, stored, "02").hand_over("张三", "handover.self")
+    assert cases.get(case.id).status is CaseStatus.HANDED_OVER
 
 
 def test_withdrawal_needs_a_reason(station, cases):

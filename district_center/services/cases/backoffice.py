@@ -82,6 +82,7 @@ __all__ = [
     "station_labels",
     "station_result_file",
     "visible_filter",
+    "waive_deferred",
     "work_calendar",
 ]
 
@@ -612,6 +613,35 @@ def mark_supplied(
             at=at,
         )
     )
+
+
+def waive_deferred(
+    s: Session,
+    user: Reviewer,
+    case_id: str,
+    code: str,
+    *,
+    reason: str,
+    item_code: str | None = None,
+    at: dt.datetime | None = None,
+) -> CaseRecord:
+    """免于补交: the department waives an owed 容缺 material with a reason (in the audit log and on the
+    case), so 办结 and 送达 may go on; the stations holding the case get a ``deferred_waived`` event."""
+    _acting_case(s, user, case_id, item_code)
+    at = at or clock.now()
+    text = reason.strip()
+
+    def change(case: Case) -> None:
+        case.waive_deferred(code, by=user.actor, reason=text, at=at)
+
+    payload = {"code": code, "by": user.actor, "reason": text}
+    record = _run(
+        lambda: update_case(
+            s, case_id, change, actor=user.actor, event_type=EventType.DEFERRED_WAIVED, payload=payload, at=at
+        )
+    )
+    audit(s, user.actor, "case.deferred_waived", f"case:{case_id}", material=code, reason=text)
+    return record
 
 
 def decide(

@@ -19,6 +19,8 @@ recorded a supplement). Overwriting would roll the center's status and history b
   for a supplement and when, and withdrawal/hand-over when the status rule above admits them. A station's
   ``补齐补正 → 审查中`` is ignored while a requested material has nothing new handed in
   (``SupplementRequest.unsupplied``).
+* **A 容缺 waiver** (免于补交) the department recorded stays on the material while the station's copy still
+  shows it owed (it has not applied the ``deferred_waived`` event yet).
 * **Rating** (好差评) is one per case: the first the center stores stands; a later push with another
   rating does not change it.
 * **Center-side data** comes from the center: supplement requests (what is missing; the station's
@@ -37,7 +39,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from casework.cases import TRANSITIONS, Case, CaseStatus, Side, SubCase, SupplementRequest, Transition
+from casework.cases import (
+    TRANSITIONS,
+    Case,
+    CaseStatus,
+    MaterialRecord,
+    Side,
+    SubCase,
+    SupplementRequest,
+    Transition,
+)
 
 __all__ = ["is_collected", "merge_station_push"]
 
@@ -108,6 +119,21 @@ def _merge_supplements(
     return out
 
 
+def _merge_materials(
+    center: Sequence[MaterialRecord], station: Sequence[MaterialRecord]
+) -> list[MaterialRecord]:
+    """The station's material records, except that a 容缺 material the department waived stays waived while
+    the station's copy (which has not applied the ``deferred_waived`` event yet) still shows it owed."""
+    waived = {m.code: m for m in center if m.waived_at is not None}
+    out: list[MaterialRecord] = []
+    for m in station:
+        w = waived.get(m.code)
+        if w is not None and m.outstanding:
+            m = replace(m, waived_at=w.waived_at, waived_by=w.waived_by, waiver_reason=w.waiver_reason)
+        out.append(m)
+    return out
+
+
 def _supplement_refused(
     supplements: Sequence[SupplementRequest], item_code: str
 ) -> Callable[[Transition], bool]:
@@ -173,7 +199,7 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         version=station.version,
         status=status,
         agent=station.agent,
-        materials=list(station.materials),
+        materials=_merge_materials(center.materials, station.materials),
         jurisdiction=station.jurisdiction or center.jurisdiction,
         pickup=station.pickup,
         promised_date=dated.promised_date,
