@@ -32,6 +32,7 @@ from casework.acceptance import (
 )
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
+from casework.errors import DomainError
 from casework.identity import (
     ID_TYPES,
     ORGANIZATION_ID_TYPES,
@@ -44,7 +45,6 @@ from casework.identity import (
 )
 from station_app.i18n import t
 from station_app.services.cases import CaseService
-from storage.errors import StorageError
 
 STEPS = ("applicant", "materials", "review")
 
@@ -347,7 +347,7 @@ class IntakeViewModel:
             raise IntakeError([t("intake.empty_file", name=filename)])
         try:
             sha = self.cases.put_scan(data)
-        except StorageError as exc:  # wrong file type, too large, disk full: the message says what to do
+        except DomainError as exc:  # wrong file type, too large, disk full: the message says what to do
             raise IntakeError([str(exc)]) from None
         st = self._state(code)
         name, self.attach_notice = safe_file_name(filename, sha)
