@@ -313,7 +313,7 @@ class SuppliedMaterial:
     to the department or by 数据共享, a ``note`` saying what was received — by whom and when."""
 
     code: str
-    attachments: tuple[str, ...] = ()
+    attachments: Scans = ()
     note: str = ""
     by: str = ""
     at: dt.datetime | None = None
