@@ -91,9 +91,13 @@ def residence_of(applicant: Applicant, catalog: Any) -> Residence:
     地区码 of a resident ID number; unknown otherwise (a passport, an organisation without an address)."""
     address = applicant.address.strip()
     if address:
-        for name, code in _areas(catalog):
-            if name in address:
-                return Residence(code, "address", name)
+        # addresses run from large to small (西安市阎良区…): the area named last is the most specific
+        found = [
+            (address.rfind(name), len(name), name, code) for name, code in _areas(catalog) if name in address
+        ]
+        if found:
+            _, _, name, code = max(found)
+            return Residence(code, "address", name)
         for name, code in PROVINCES.items():
             if address.startswith(name):
                 return Residence(code, "address", name)
