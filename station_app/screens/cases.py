@@ -318,6 +318,13 @@ class CaseScreen(Screen):
                     )
                 )
             out.append(ui.button(t("cases.resend"), self.resend, ident="case-resend", icon=ft.Icons.SEND))
+        for code, name, when in a.received_deferred():
+            out.append(
+                ft.Semantics(
+                    identifier=f"deferred-received-{code}",
+                    content=ui.small(t("cases.deferred_received", name=name, at=when)),
+                )
+            )
         owed = a.owed_deferred()
         if owed:
             today = clock.china_today()

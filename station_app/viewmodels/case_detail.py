@@ -157,6 +157,14 @@ class CaseActions:
             return []
         return [(m.code, m.name, m.due_date) for m in self.case.outstanding_deferred()]
 
+    def received_deferred(self) -> list[tuple[str, str, str]]:
+        """(code, name, Beijing time) of the 容缺 materials handed in after 受理."""
+        return [
+            (m.code, m.name, clock.format_datetime(m.supplied_at))
+            for m in self.case.materials
+            if m.supplied_at is not None
+        ]
+
     def receive_deferred(self, code: str, filename: str, data: bytes) -> Case:
         """容缺 follow-through: the resident brought the late material; the worker scanned it and checked the
         original (原件核验). Saved and queued for the district at once, so the department sees it arrive."""

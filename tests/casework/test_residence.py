@@ -73,7 +73,10 @@ def test_scope_problems_of_a_case_and_the_chosen_jurisdiction() -> None:
 def test_the_most_specific_area_an_address_names_wins() -> None:
     city = dataclasses.replace(
         CAT,
-        jurisdictions=(*CAT.jurisdictions, Jurisdiction(area="西安市", area_code="610100", phone="", window="")),
+        jurisdictions=(
+            *CAT.jurisdictions,
+            Jurisdiction(area="西安市", area_code="610100", phone="", window=""),
+        ),
     )
     got = residence_of(person("110105194912310021", "陕西省西安市长安区韦曲街道1号"), city)
     assert (got.area_code, got.name) == ("610116", "长安区")
