@@ -157,6 +157,39 @@ async def case_page(request: Request, case_id: str) -> Response:
     )
 
 
+@router.post("/cases/{case_id}/reveal")
+async def reveal_id_number(request: Request, case_id: str) -> Response:
+    """显示完整证件号码: a reviewer who may act on the case states why (e.g. checking it against a scan); the
+    full number is shown on this one response (never in a URL, never cached) and the reveal, with the
+    reason, goes to the audit log. Without a reason nothing is shown."""
+    user = await signed_in(request, "reviewer")
+    form = await checked_form(request, user)
+    reason = form_text(form, "reason", 500)
+    if not reason:
+        raise ConsoleError(400, "请说明查看完整证件号码的理由（例如：与扫描件核对）")
+
+    def load(s: Session) -> dict[str, Any]:
+        detail = case_detail(s, reviewer_of(user), case_id)  # 403 / 404 for a case the user may not see
+        audit(s, user.actor, "case.id_number_revealed", f"case:{case_id}", reason=reason)
+        detail["ask"] = _materials_to_ask(s, detail)
+        detail["actors"] = actor_names(s)
+        return detail
+
+    detail = await db_write(request, load)
+    response = render(
+        request,
+        "case.html",
+        user,
+        title=f"办件 {detail['number']}",
+        d=detail,
+        actors=detail["actors"],
+        can_act=True,
+        revealed=True,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.get("/cases/{case_id}/files/{sha256}")
 async def case_file(request: Request, case_id: str, sha256: str) -> Response:
     """A scan or result file of a case the user may see, shown in the browser when it is a PDF or image."""
