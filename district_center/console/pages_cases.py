@@ -146,6 +146,10 @@ async def case_page(request: Request, case_id: str) -> Response:
         return detail
 
     detail = await db_read(request, load)
+    return _case_response(request, user, detail, can_act=user.has("reviewer"))
+
+
+def _case_response(request: Request, user: Any, detail: dict[str, Any], **context: Any) -> Response:
     return render(
         request,
         "case.html",
@@ -153,7 +157,7 @@ async def case_page(request: Request, case_id: str) -> Response:
         title=f"办件 {detail['number']}",
         d=detail,
         actors=detail["actors"],
-        can_act=user.has("reviewer"),
+        **context,
     )
 
 
@@ -176,16 +180,7 @@ async def reveal_id_number(request: Request, case_id: str) -> Response:
         return detail
 
     detail = await db_write(request, load)
-    response = render(
-        request,
-        "case.html",
-        user,
-        title=f"办件 {detail['number']}",
-        d=detail,
-        actors=detail["actors"],
-        can_act=True,
-        revealed=True,
-    )
+    response = _case_response(request, user, detail, can_act=True, revealed=True)
     response.headers["Cache-Control"] = "no-store"
     return response
 
