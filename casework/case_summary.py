@@ -20,7 +20,8 @@ What a summary holds (keys are stable; ``None`` / absent where the case has noth
 * ``promised`` (承诺办结日期) and ``provisional`` (暂定);
 * ``steps``: the status changes the 限时办结 state depends on — 受理, every 补齐补正 pause and what ended
   it, the first decision — as ``"status day|status day"`` (China days: the state only looks at days);
-* ``deferred_due``: the earliest due date of a 容缺 material still owed (not once the case is over);
+* ``deferred_due``: the earliest due date of a 容缺 material still owed — not handed in, not waived (not once
+  the case is over); ``supplement_due``: while 补齐补正 is requested, the due day of the open request;
 * ``final_at``: when the case entered its final status (retention counts from it);
 * ``sent``: the center has recorded a step of it; ``corrected``: a newer district calendar moved its
   promised date (a 受理凭证（更正） can be printed);
@@ -62,7 +63,7 @@ __all__ = [
 
 COLLECTION = "cases"
 #: Bump when :func:`summarise_case` gives anything different: stored summaries of another version are stale.
-VERSION = 2
+VERSION = 3
 
 Token = Callable[[str], str]
 #: Tokens are the first 16 hex digits (64 bits) of the store's keyed HMAC: plenty to tell a station's cases
@@ -171,9 +172,19 @@ def _earliest_deferred(materials: Any) -> str | None:
         for m in materials or []
         if isinstance(m, Mapping)
         and m.get("satisfaction") == Satisfaction.DEFERRED.value
+        and m.get("waived_at") is None  # owed: neither handed in nor waived (MaterialRecord.outstanding)
         and isinstance(m.get("due_date"), str)
     ]
     return min(owed) if owed else None
+
+
+def _supplement_due(supplements: Any) -> str | None:
+    """The due day of the open 补齐补正 request (the latest not supplied: ``Case.open_supplement``)."""
+    for s in reversed(supplements if isinstance(supplements, list) else []):
+        if isinstance(s, Mapping) and s.get("supplied_at") is None:
+            due = s.get("due_date")
+            return due if isinstance(due, str) else None
+    return None
 
 
 def summarise_case(doc: Mapping[str, Any], token: Token) -> dict[str, Any]:
@@ -215,6 +226,9 @@ def summarise_case(doc: Mapping[str, Any], token: Token) -> dict[str, Any]:
     deferred = _earliest_deferred(doc.get("materials")) if status not in _FINAL else None
     if deferred:
         out["deferred_due"] = deferred
+    supplement_due = _supplement_due(doc.get("supplements")) if status == _SUPPLEMENT else None
+    if supplement_due:
+        out["supplement_due"] = supplement_due
     terms = _identity_terms(_text(applicant.get("id_number")), _text(applicant.get("phone")))
     if terms:
         out["tokens"] = " ".join(_token(token, t) for t in terms)

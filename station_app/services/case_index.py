@@ -215,6 +215,7 @@ class CaseIndex:
             state.due if state is not None else None,
             summary.get("provisional") is True,
             summary.get("corrected") is True,
+            _date(summary.get("supplement_due")),
         )
 
     def rows(

@@ -40,6 +40,7 @@ CALENDAR_PRESETS = frozenset({"overdue", "due_soon"})
 _OPEN = frozenset(s.value for s in OPEN_STATES)
 _TODAY = frozenset(s.value for s in ACCEPTED_LIKE | OPEN_STATES)
 _READY = CaseStatus.RESULT_READY.value
+_SUPPLEMENT = CaseStatus.SUPPLEMENT_REQUESTED.value
 _BUSY = _TODAY | {_READY}  # the statuses any tile counts (besides an owed 容缺 material)
 
 
@@ -123,6 +124,10 @@ class CaseQuery:
             return lambda r: r.get("status") == _READY
         if preset == "deferred_overdue":
             return lambda r: (r.get("deferred_due") or "9") < day
+        if preset == "supplement":  # 待补正
+            return lambda r: r.get("status") == _SUPPLEMENT
+        if preset == "supplement_overdue":  # 补正逾期: past the day the open request gave
+            return lambda r: r.get("status") == _SUPPLEMENT and (r.get("supplement_due") or "9") < day
         if preset in ("sync_pending", "rejected"):
             return lambda r: True  # the outbox's and the refusals' key sets decide
         raise ValueError(f"unknown preset {preset!r}")

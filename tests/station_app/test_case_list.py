@@ -72,6 +72,8 @@ def test_index_rows_and_tiles_are_those_of_the_whole_cases(cases: CaseService, d
     counts = CaseQuery(cases.index).dashboard(today, calendar)
     assert counts == Dashboard.from_rows(old, today, calendar).counts
     assert counts["overdue"] + counts["due_soon"] + counts["pickup"] > 0, "the data set exercises the tiles"
+    if days_ago == 0:  # … and the 补正 / 容缺 ones
+        assert counts["supplement"] and counts["supplement_overdue"] and counts["deferred_overdue"], counts
     for preset in PRESETS:
         want = {r.id for r in apply(old, CaseFilter(preset=preset), today, calendar)}
         page = CaseQuery(cases.index).page(CaseFilter(preset=preset), today, calendar, page_size=1000)

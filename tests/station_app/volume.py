@@ -142,7 +142,14 @@ def intake(cases: Any, catalog: Any, code: str, scan: bytes | None, *, name: str
 
     draft = new_draft(catalog, code, worker=WORKER, station_area="阎良区")
     vm = IntakeViewModel(cases, catalog, draft, WORKER, "王芳")
-    vm.set_applicant(name=name, id_type="111", id_number="11010519491231002X", phone="13800138000")
+    # the ID was issued in Beijing; living in the district puts the applicant inside the items' 通办范围
+    vm.set_applicant(
+        name=name,
+        id_type="111",
+        id_number="11010519491231002X",
+        phone="13800138000",
+        address="西安市阎良区凤凰路1号",
+    )
     if scan is not None:
         for r in vm.material_rows():
             if r.necessity is Necessity.DEFERRABLE:
@@ -191,18 +198,31 @@ def _advance(case: Case, path: str, t0: dt.datetime) -> Case:
     if pause and target >= 3:
         m = case.materials[0]
         item = case.sub_cases[0].item_code if case.is_bundle else ""
+        due = clock.china_date(at["supplement"]) + dt.timedelta(days=7)
         request = SupplementRequest(
-            (MissingMaterial(m.code, m.name, "扫描件不清晰"),), at["supplement"], "reviewer", item
+            (MissingMaterial(m.code, m.name, "扫描件不清晰"),), at["supplement"], "reviewer", item, due
         )
         case.request_supplement(request, actor="reviewer")
-        if target > 3:
+        if target > 3:  # handed in on paper at the window, then back to review
+            case.supply(
+                m.code,
+                by=f"worker:{WORKER}",
+                at=at["supplied"],
+                note="窗口收到纸质材料",
+                item_code=item or None,
+            )
             if case.is_bundle:
                 case.transition_sub(
                     item, CaseStatus.IN_REVIEW, actor="w", at=at["supplied"], side=Side.STATION
                 )
             else:
                 case.transition(CaseStatus.IN_REVIEW, actor="w", at=at["supplied"], side=Side.STATION)
-    if target >= 5:
+    if target >= 5:  # the 容缺 materials came in before the decision (准予办理 waits for them)
+        scan = next(a for r in case.materials for a in r.attachments)
+        for r in case.outstanding_deferred():
+            case.receive_deferred(
+                r.code, attachments=[scan], verified_by=f"worker:{WORKER}", at=at["decided"]
+            )
         _center(case, CaseStatus.APPROVED, at["decided"], "准予")
     if target >= 6:
         case.transition(CaseStatus.RESULT_READY, actor="center", at=at["result_ready"], side=Side.CENTER)
