@@ -44,6 +44,7 @@ from casework.identity import (
 )
 from station_app.i18n import t
 from station_app.services.cases import CaseService
+from station_app.viewmodels.intake_form import IntakeForm, fill_case
 from storage.errors import StorageError
 
 STEPS = ("applicant", "materials", "review")
@@ -216,6 +217,7 @@ class IntakeViewModel:
         self.outcome: Case | None = None
         self.document_pdf: bytes | None = None
         self.attach_notice: str | None = None  # what the last attach changed (an undecodable file name)
+        self.form = IntakeForm(catalog, draft)  # the catalog's 表单字段 and 申请条件 of this draft
 
     # -- what the draft is about ---------------------------------------------------------------------------
     @property
@@ -450,6 +452,7 @@ class IntakeViewModel:
         )
         for record in self.records():
             case.set_material(record, at=now)
+        fill_case(case, self.form, self.worker_id)
         return case
 
     def review_problems(self) -> list[str]:
@@ -459,7 +462,7 @@ class IntakeViewModel:
         for st in self.draft["materials"].values():
             if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
                 problems.append(t("intake.commitment_unconfirmed"))
-        return problems
+        return problems + self.form.review_problems()
 
     def summary(self) -> dict[str, Any]:
         rows = self.material_rows()

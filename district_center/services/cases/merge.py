@@ -115,6 +115,7 @@ def _merge_sub(center: SubCase, station: SubCase | None, center_owns_dates: bool
         dated.promised_date,
         dated.promised_date_provisional,
         dated.promised_limit,
+        dict(station.form_values),  # intake data: the station's
     )
 
 
@@ -158,5 +159,7 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         supplements=_merge_supplements(center.supplements, station.supplements),
         sub_cases=subs or list(station.sub_cases),
         history=history,
+        form_values=dict(station.form_values),
+        eligibility_override=station.eligibility_override,
     )
     return merged, status is not station.status
