@@ -54,8 +54,8 @@ from district_center.services.cases.feed import (
     transition_case,
     update_case,
 )
-from district_center.services.cases.lookup import ApplicantQuery, applicant_clause
 from district_center.services.cases.forms import form_sections
+from district_center.services.cases.lookup import ApplicantQuery, applicant_clause
 from district_center.services.cases.merge import is_collected
 from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
