@@ -22,6 +22,7 @@ import pytest
 
 from tests.e2e.conftest import BIN, StationProcess, new_page, running_demo
 from tests.e2e.flows import (
+    NEWBORN_NAME,
     click_id,
     first_hit,
     id_value,
@@ -210,8 +211,13 @@ def _walk(
     decided: dict[str, str] = {}
     for dept in BIRTH_DEPARTMENTS:
         token = tokens[dept]
-        mine = api(url, token=token)["my_items"]
+        detail = api(url, token=token)
+        mine = detail["my_items"]
         assert mine, (dept, mine)
+        # each department's sub-case shows the newborn's facts typed once on the bundle's form
+        assert {f["item_code"] for f in detail["forms"]} == set(mine), (dept, detail["forms"])
+        for f in detail["forms"]:
+            assert ["新生儿姓名", NEWBORN_NAME] in f["rows"], f
         for code in mine:
             reason = f"材料齐全，准予办理（{dept}）"
             api(f"{url}/accept", "POST", {"item_code": code}, token)
