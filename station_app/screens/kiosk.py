@@ -23,6 +23,7 @@ from station_app.screens.rating import RatingPanel
 from station_app.services.kiosk import KioskError, KioskProgress
 from station_app.viewmodels.auth import UnlockForm
 from station_app.viewmodels.guide import GuideSearch, page_for
+from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
 
 class KioskScreen(Screen):
@@ -201,10 +202,14 @@ class KioskPreapply(KioskScreen):
         self.code = code
         self.ticket = ""
         self.error = ""
+        self.printed: bool | None = None  # the ticket came out of the printer; None: no printer here
 
     def view(self) -> ft.Control:
         ui = self.ui
         if self.ticket:
+            printed = (
+                "" if self.printed is None else t(f"kiosk.ticket_{'' if self.printed else 'not_'}printed")
+            )
             return self.frame(
                 ui.text(t("kiosk.ticket_intro")),
                 ft.Semantics(
@@ -218,6 +223,11 @@ class KioskPreapply(KioskScreen):
                     ),
                 ),
                 ui.text(t("kiosk.ticket_help")),
+                *(
+                    [ft.Semantics(identifier="kiosk-ticket-printed", content=ui.text(printed))]
+                    if printed
+                    else []
+                ),
             )
         self.name = ui.field(t("intake.name"))
         self.id_number = ui.field(t("intake.id_number"))
@@ -248,7 +258,21 @@ class KioskPreapply(KioskScreen):
             )
         except KioskError as exc:
             self.error = str(exc)
+        if self.ticket:
+            self.printed = await asyncio.to_thread(self._print_ticket, self.id_number.value or "")
         self.refresh()
+
+    def _print_ticket(self, id_number: str) -> bool | None:
+        """The 预审 ticket on the station's receipt printer: True printed, False failed, None no printer."""
+        catalog = self.station.catalog()
+        printer = station_printer(self.station.settings())
+        if catalog is None or not printer.prints_slips:
+            return None
+        slip = ticket_slip(catalog, self.code, ticket=self.ticket, id_number=id_number.strip().upper())
+        try:
+            return print_ticket(printer, slip)
+        except PrintError:
+            return False
 
 
 class KioskProgressScreen(KioskScreen):

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,3 +218,25 @@ def test_no_lp_on_the_machine_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, 
     with pytest.raises(PrintError) as err:
         print_pdf(PrinterSettings(kind=PrinterKind.SYSTEM), b"%PDF-1.4\n%%EOF\n")
     assert err.value.code == "print.no_system_printer"
+
+
+def test_the_kiosk_ticket_carries_number_item_materials_masked_id_and_qr(
+    station: Any, listener: tuple[int, list[bytes]]
+) -> None:
+    from station_app.viewmodels.printing import print_ticket, station_printer, ticket_slip
+
+    catalog = station.catalog()
+    item = next(i for i in catalog.items if i.name == "高龄津贴申领")
+    slip = ticket_slip(catalog, item.code, ticket="482193", id_number="610114194001010012")
+    port, got = listener
+    settings = {"printer": {"kind": "escpos_network", "host": "127.0.0.1", "port": port, "paper": "80mm"}}
+    assert print_ticket(station_printer(settings), slip) is True
+    deadline = time.monotonic() + 10
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = "".join(chinese_segments(got[0]))
+    assert "单号：482193" in text and "事项：高龄津贴申领" in text
+    assert "6101**********0012" in text and "610114194001010012" not in text
+    assert all(m.name in text for m in item.materials if m.necessity.value != "非必要")
+    assert qr_payload(got[0]) == "482193"
+    assert print_ticket(station_printer({}), slip) is False  # no receipt printer: shown on screen only
