@@ -31,6 +31,7 @@ from station_app.viewmodels.intake import (
     id_type_options,
     new_draft,
 )
+from station_app.viewmodels.printing import PrinterKind, PrintError, print_document
 
 FIELD_W = 360
 
@@ -822,6 +823,11 @@ class IntakeScreen(Screen):
                         ident="open-document",
                         icon=ft.Icons.PRINT,
                     ),
+                    *(
+                        [ui.button(t("intake.print_direct"), self.print_document, ident="print-document")]
+                        if vm.printer.kind is PrinterKind.SYSTEM
+                        else []
+                    ),
                     ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
                     ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
                 ],
@@ -829,6 +835,19 @@ class IntakeScreen(Screen):
             ),
         ]
         return ft.Column(rows, spacing=14)
+
+    async def print_document(self) -> None:
+        """The document on the system printer (CUPS / the Windows default printer), in the station's paper."""
+        assert self.vm is not None and self.vm.outcome is not None
+        pdf = self.vm.document_pdf
+        if pdf is None:
+            pdf = await asyncio.to_thread(self.vm.render_document)
+        try:
+            await asyncio.to_thread(print_document, self.vm.printer, pdf)
+            self.shell.toast(t("intake.printed"))
+        except PrintError as exc:
+            self.errors = [str(exc)]
+            self.refresh()
 
     async def open_document(self) -> None:
         assert self.vm is not None and self.vm.outcome is not None

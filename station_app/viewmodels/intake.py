@@ -45,6 +45,7 @@ from casework.identity import (
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.intake_form import IntakeForm, fill_case
+from station_app.viewmodels.printing import PrinterSettings, document_layout, station_printer
 from storage.errors import StorageError
 
 STEPS = ("applicant", "materials", "review")
@@ -561,8 +562,13 @@ class IntakeViewModel:
         (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
         assert self.outcome is not None
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
-        self.document_pdf = self.cases.render_pdf(doc)
+        self.document_pdf = self.cases.render_pdf(doc, document_layout(self.printer))  # the station's paper
         return self.document_pdf
+
+    @property
+    def printer(self) -> PrinterSettings:
+        """The station's printer and paper (设置)."""
+        return station_printer(self.cases.station.settings())
 
 
 def draft_time(draft: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ it, or types the number, to open the pre-application). The applicant's ID number
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from casework import clock
 from casework.catalog import Catalog, Necessity
@@ -59,7 +59,7 @@ def station_printer(settings: Mapping[str, Any]) -> PrinterSettings:
         return PrinterSettings()
 
 
-def document_layout(printer: PrinterSettings) -> str:
+def document_layout(printer: PrinterSettings) -> Literal["a4", "receipt80"]:
     """The PDF layout of the station's papers: ``"receipt80"`` on an 80 mm roll, else ``"a4"``."""
     return "receipt80" if printer.paper is Paper.ROLL_80 else "a4"
 

@@ -5,6 +5,7 @@ queue delivers to a socket the test listens on, as a JetDirect printer would).""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -240,3 +241,22 @@ def test_the_kiosk_ticket_carries_number_item_materials_masked_id_and_qr(
     assert all(m.name in text for m in item.materials if m.necessity.value != "非必要")
     assert qr_payload(got[0]) == "482193"
     assert print_ticket(station_printer({}), slip) is False  # no receipt printer: shown on screen only
+
+
+def test_the_station_paper_setting_lays_the_receipt_out_on_an_80mm_roll(station: Any, cases: Any) -> None:
+    from tests.station_app.test_case_actions import accepted_single
+
+    station.save_settings({"printer": {"paper": "80mm", "kind": "system"}}, actor="test")
+    case = accepted_single(station, cases)
+    from station_app.viewmodels.intake import IntakeViewModel
+
+    vm = IntakeViewModel(cases, station.catalog(), {"item_code": case.item_code, "id": case.id}, "01", "王芳")
+    vm.outcome = case
+    pdf = vm.render_document()
+    widths = {round(float(w) * 25.4 / 72) for w in re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ", pdf)}
+    assert widths == {80}, widths
+    station.save_settings({"printer": {"paper": "a4"}}, actor="test")
+    widths = {
+        round(float(w) * 25.4 / 72) for w in re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ", vm.render_document())
+    }
+    assert widths == {210}, widths
