@@ -15,9 +15,9 @@ from casework.cases import Case, CaseStatus
 from casework.deadlines import Recomputed
 from station_app.i18n import t
 from station_app.screens.base import Screen
-from station_app.services.cases import CaseRow
 from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import PRESETS, CaseFilter, apply
+from station_app.viewmodels.context import CaseRow
 from station_app.viewmodels.intake import document_kind
 
 ROW = 76
@@ -182,7 +182,7 @@ class CasesScreen(Screen):
     async def open_ticket(self) -> None:
         """A kiosk 预审 ticket: the pre-application becomes an intake draft at this desk."""
         code = (self.ticket_field.value or "").strip()
-        kiosk = self.shell.runtime.kiosk
+        kiosk = self.shell.kiosk
         draft_id = await asyncio.to_thread(kiosk.claim, code, self.shell.session.me.id)
         if draft_id is None:
             self.ticket_error = t("cases.ticket_unknown")

@@ -16,13 +16,14 @@ import flet as ft
 
 from casework.cases import PickupMethod, Satisfaction
 from casework.catalog import Necessity
+from casework.errors import DomainError
 from casework.identity import ApplicantKind
 from casework.messages import current_language
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.guide import GuideScreen
 from station_app.screens.intake_fields import FormSection
-from station_app.services.cases import CaseService, NotEnrolled
+from station_app.viewmodels.context import CaseService
 from station_app.viewmodels.intake import (
     IntakeError,
     IntakeViewModel,
@@ -760,7 +761,7 @@ class IntakeScreen(Screen):
         try:
             await asyncio.to_thread(fn, *args)
             await asyncio.to_thread(self.vm.render_document)
-        except (IntakeError, NotEnrolled) as exc:
+        except (IntakeError, DomainError) as exc:
             self.errors = exc.problems if isinstance(exc, IntakeError) else [str(exc)]
         except Exception as exc:  # storage errors (disk space …) carry a message for the worker
             self.errors = [str(exc)]

@@ -20,9 +20,9 @@ from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
 from station_app.screens.guide import guide_page_view
 from station_app.screens.rating import RatingPanel
-from station_app.services.kiosk import KioskError, KioskProgress
 from station_app.viewmodels.auth import UnlockForm
 from station_app.viewmodels.guide import GuideSearch, page_for
+from station_app.viewmodels.kiosk import KioskError, KioskProgress
 from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
 
@@ -249,7 +249,7 @@ class KioskPreapply(KioskScreen):
     async def submit(self) -> None:
         try:
             self.ticket = await asyncio.to_thread(
-                self.shell.runtime.kiosk.preapply,
+                self.shell.kiosk.preapply,
                 self.code,
                 name=self.name.value or "",
                 id_type="111",
@@ -318,7 +318,7 @@ class KioskProgressScreen(KioskScreen):
     async def find(self) -> None:
         try:
             self.found = await asyncio.to_thread(
-                self.shell.runtime.kiosk.progress, self.number.value or "", self.last4.value or ""
+                self.shell.kiosk.progress, self.number.value or "", self.last4.value or ""
             )
         except KioskError as exc:
             self.error = str(exc)
@@ -348,7 +348,7 @@ class KioskRate(KioskScreen):
     async def find(self) -> None:
         try:
             self.case, self.item_name = await asyncio.to_thread(
-                self.shell.runtime.kiosk.find_for_rating, self.number.value or "", self.last4.value or ""
+                self.shell.kiosk.find_for_rating, self.number.value or "", self.last4.value or ""
             )
         except KioskError as exc:
             self.error = str(exc)
@@ -359,7 +359,7 @@ class KioskRate(KioskScreen):
 
     async def save(self, level: RatingLevel, reasons: list[str], comment: str) -> None:
         try:
-            await asyncio.to_thread(self.shell.runtime.kiosk.rate, self.case, level, reasons, comment)
+            await asyncio.to_thread(self.shell.kiosk.rate, self.case, level, reasons, comment)
         except KioskError as exc:
             assert self.panel is not None
             self.panel.error = str(exc)

@@ -1,7 +1,8 @@
 """One browser session: which screen shows, the navigation rail, the idle lock.
 
 The shell owns no business logic. It builds a screen object for a route name, puts its ``view()`` on the
-page and re-renders when the screen asks (``shell.refresh()``). Screens call services through the
+page and re-renders when the screen asks (``shell.refresh()``). Screens reach the station's services
+through ``shell.runtime`` (typed :class:`~station_app.viewmodels.context.StationContext`) and the
 view-models; anything blocking runs in ``asyncio.to_thread`` inside those calls.
 """
 
@@ -16,17 +17,19 @@ import flet as ft
 
 from station_app.i18n import t
 from station_app.screens.widgets import UI
-from station_app.services.runtime import StationRuntime
+from station_app.viewmodels.context import StationContext
+from station_app.viewmodels.kiosk import KioskViewModel
 from station_app.viewmodels.session import SessionState
 
 IDLE_CHECK_SECONDS = 1.0
 
 
 class Shell:
-    def __init__(self, page: ft.Page, runtime: StationRuntime) -> None:
+    def __init__(self, page: ft.Page, runtime: StationContext) -> None:
         self.page = page
         self.runtime = runtime
         self.session = SessionState(runtime.station)
+        self.kiosk = KioskViewModel(runtime.cases)
         self.last_activity = time.monotonic()
         self.ui = UI(scale=runtime.station.font_scale(), on_activity=self.touch)
         self.route = ""

@@ -32,6 +32,7 @@ from casework.documents import (
     one_time_notice,
     refusal_notice,
 )
+from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from station_app.services.calendar import CalendarProvider
 from station_app.services.station import StationService
@@ -47,11 +48,10 @@ COUNTER_KEY = "case_counter"
 MIN_FREE_FOR_CASE = 1 << 20  # the case document, its outbox copy and the audit entry, with room to spare
 
 
-class NotEnrolled(Exception):
+class NotEnrolled(DomainError):
     """Case numbers need the station number the district assigns at enrollment."""
 
-    def __str__(self) -> str:
-        return "本站尚未在区政务服务中心注册，不能生成办件编号。请站点管理员在“设置”中连接区中心。"
+    code = "station.not_enrolled_for_numbers"
 
 
 @dataclass(frozen=True)

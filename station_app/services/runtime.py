@@ -16,7 +16,6 @@ from station_app.config import AppConfig
 from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
-from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
 from station_app.services.webdir import prepare_web_dir
 from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
@@ -32,7 +31,6 @@ class StationRuntime:
     station: StationService
     documents: DocumentOutbox = field(init=False)
     cases: CaseService = field(init=False)
-    kiosk: KioskService = field(init=False)
     bundles: BundleService = field(init=False)
     board: StatusBoard = field(init=False)
     background: Any = None  # sync.runtime.BackgroundSync once enrolled and unlocked
@@ -42,7 +40,6 @@ class StationRuntime:
     def __post_init__(self) -> None:
         self.documents = DocumentOutbox()
         self.cases = CaseService(self.station)
-        self.kiosk = KioskService(self.cases)
         self.bundles = BundleService(self.station, self.config.data_dir / "tmp")
         self.board = StatusBoard()
         self._sync_lock = threading.Lock()

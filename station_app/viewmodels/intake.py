@@ -32,6 +32,7 @@ from casework.acceptance import (
 )
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
+from casework.errors import DomainError
 from casework.identity import (
     ID_TYPES,
     ORGANIZATION_ID_TYPES,
@@ -46,7 +47,6 @@ from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.intake_form import IntakeForm, fill_case
 from station_app.viewmodels.printing import PrinterSettings, document_layout, station_printer
-from storage.errors import StorageError
 
 STEPS = ("applicant", "materials", "review")
 
@@ -350,7 +350,7 @@ class IntakeViewModel:
             raise IntakeError([t("intake.empty_file", name=filename)])
         try:
             sha = self.cases.put_scan(data)
-        except StorageError as exc:  # wrong file type, too large, disk full: the message says what to do
+        except DomainError as exc:  # wrong file type, too large, disk full: the message says what to do
             raise IntakeError([str(exc)]) from None
         st = self._state(code)
         name, self.attach_notice = safe_file_name(filename, sha)

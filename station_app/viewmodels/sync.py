@@ -7,6 +7,7 @@ from typing import Any
 
 from casework import clock
 from station_app.i18n import t
+from station_app.services import sync_queue
 
 
 def local_time(iso: str | None) -> str:
@@ -50,8 +51,8 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
     station = runtime.station
     s = runtime.board.current
     ident = station.identity()
-    store = station.store if station.store is not None and station.store.is_unlocked else None
-    pending_n = store.count("outbox") if store else 0
+    snap = sync_queue.snapshot(station, with_queue=with_queue)
+    pending_n = snap.pending
     if ident is None:
         state, headline = "not_enrolled", t("sync.headline_not_enrolled", n=pending_n)
     elif s.running:
@@ -75,46 +76,41 @@ def sync_view(runtime: Any, with_queue: bool = False) -> SyncView:
         center=str(ident.get("center_url", "")) if ident else "",
         last_success=local_time(s.last_success),
         next_attempt=local_time(s.next_attempt),
-        catalog_version=station.catalog_version() if store else 0,
+        catalog_version=snap.catalog_version,
     )
-    if store is not None:
-        v.catalog_change = store.get("settings", "catalog_changes") or {}
-        calendar_notice(v, store.get("sync_state", "calendar_notice") or {})
-    if with_queue and store is not None:
-        for key, doc in store.items("outbox"):
-            case = doc.get("case", {})
-            line = t(
-                "sync.pending_line",
-                number=case.get("number", key),
-                status=_label(case.get("status")),
-                n=len(doc.get("attachments", [])),
-            )
-            held = doc.get("held")
-            if isinstance(held, dict):  # one of its scans failed last sync: it waits, the rest went on
-                line = t("sync.pending_held", line=line, reason=str(held.get("reason", "")))
-                v.held += 1
-            v.pending.append(line)
-        for key, doc in store.items("outbox_rejected"):
-            v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
-        from sync.inbox import is_unread_notice
-
-        inbox = sorted(store.items("sync_inbox"), reverse=True)
-        unread = [(k, d) for k, d in inbox if is_unread_notice(d)]
-        # Unread notices (补正, decisions, results …) first, then the latest of the rest, 20 in all.
-        seen = [(k, d) for k, d in inbox if not is_unread_notice(d)]
-        shown = unread[:20] + seen[: max(0, 20 - len(unread))]
-        v.unread_notices = len(unread)
-        for key, doc in shown:
-            line = t(
-                "sync.notice_line",
-                at=local_time(doc.get("at")),
-                type=t(f"feed.{doc.get('type', 'other')}")
-                if _has(f"feed.{doc.get('type')}")
-                else str(doc.get("type", "")),
-                case=_case_number(store, doc),
-            )
-            v.notices.append(t("sync.notice_unread", line=line) if is_unread_notice(doc) else line)
-            v.notice_keys.append(key)
+    if not snap.unlocked:
+        return v
+    v.catalog_change = snap.catalog_change
+    calendar_notice(v, snap.calendar_notice)
+    for key, doc in snap.outbox:
+        case = doc.get("case", {})
+        line = t(
+            "sync.pending_line",
+            number=case.get("number", key),
+            status=_label(case.get("status")),
+            n=len(doc.get("attachments", [])),
+        )
+        held = doc.get("held")
+        if isinstance(held, dict):  # one of its scans failed last sync: it waits, the rest went on
+            line = t("sync.pending_held", line=line, reason=str(held.get("reason", "")))
+            v.held += 1
+        v.pending.append(line)
+    for key, doc in snap.rejected:
+        v.rejected.append((doc.get("case", {}).get("number", key), str(doc.get("reason", ""))))
+    # Unread notices (补正, decisions, results …) first, then the latest of the rest.
+    v.unread_notices = snap.unread_notices
+    for notice in snap.notices:
+        doc = notice.doc
+        line = t(
+            "sync.notice_line",
+            at=local_time(doc.get("at")),
+            type=t(f"feed.{doc.get('type', 'other')}")
+            if _has(f"feed.{doc.get('type')}")
+            else str(doc.get("type", "")),
+            case=notice.case_number,
+        )
+        v.notices.append(t("sync.notice_unread", line=line) if notice.unread else line)
+        v.notice_keys.append(notice.key)
     return v
 
 
@@ -152,22 +148,9 @@ def calendar_notice(v: SyncView, notice: dict[str, Any]) -> None:
 
 
 def mark_notices_seen(runtime: Any, keys: list[str], actor: str) -> int:
-    """Record that the worker has seen these notices on the sync page, so the sync engine may prune them
-    once they age (unread 补正/decision/result notices are kept until seen). Returns how many changed."""
-    from sync.inbox import mark_read
-
-    store = runtime.station.store
-    if not keys or store is None or not store.is_unlocked:
-        return 0
-    with store.transaction(actor=actor, action="inbox.read") as tx:
-        return mark_read(tx, keys)
-
-
-def _case_number(store: Any, event: dict[str, Any]) -> str:
-    """The case number a worker recognises (the event carries the case id)."""
-    case_id = str(event.get("case_id", ""))
-    case = store.get("cases", case_id) if case_id else None
-    return str(case.get("number")) if case else case_id[:13]
+    """Record that the worker has seen these notices on the sync page (unread 补正/decision/result notices
+    are kept until seen). Returns how many changed."""
+    return sync_queue.mark_notices_seen(runtime.station, keys, actor)
 
 
 def _label(status: Any) -> str:

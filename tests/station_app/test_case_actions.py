@@ -8,10 +8,10 @@ import pytest
 
 from casework import clock
 from casework.cases import CaseStatus, MissingMaterial, RatingLevel, Side, SupplementRequest
-from station_app.services.kiosk import KioskError, KioskService
 from station_app.viewmodels.case_detail import ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
 from station_app.viewmodels.guide import qr_png
+from station_app.viewmodels.kiosk import KioskError, KioskViewModel
 from sync.outbox import OUTBOX
 from tests.station_app.test_intake import VALID_ID, fill_applicant, start
 
@@ -97,7 +97,7 @@ def test_case_list_filters_and_dashboard(at_china_hour, station, cases):
 
 
 def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_phone(station, cases):
-    kiosk = KioskService(cases)
+    kiosk = KioskViewModel(cases)
     with pytest.raises(KioskError):
         kiosk.preapply(
             "YJS-CS", name="李四", id_type="111", id_number="110105194912310021", phone="13900139000"

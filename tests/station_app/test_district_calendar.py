@@ -22,11 +22,11 @@ from casework.cases import CaseStatus
 from casework.workdays import HolidayTable
 from station_app.pdf import LAYOUTS, render
 from station_app.services.cases import CaseService
-from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
 from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
 from station_app.viewmodels.guide import page_for, qr_png
 from station_app.viewmodels.intake import draft_time
+from station_app.viewmodels.kiosk import KioskViewModel
 from station_app.viewmodels.sync import SyncView, calendar_notice
 from sync.local import StationSyncStore
 from sync.protocol import SignedEnvelope, sign_envelope
@@ -145,7 +145,7 @@ def test_a_newer_calendar_moves_open_cases_and_the_worker_can_print_a_correction
     with pytest.raises(ValueError):
         cases.document(cases.get(short.id), "correction", worker="王芳")
 
-    kiosk = KioskService(cases)
+    kiosk = KioskViewModel(cases)
     progress = kiosk.progress(long.number, PHONE_LAST4)
     assert progress.promised_date == dt.date(2027, 1, 9) and not progress.provisional
     assert progress.status == CaseStatus.QUEUED.label
@@ -163,8 +163,8 @@ def test_a_stored_calendar_that_does_not_verify_is_not_used(station, cases, dist
 
 def test_closed_days_and_the_kiosk_need_number_and_phone(station, cases, district, monday):
     case = accept(station, cases, "失业保险金申领")
-    kiosk = KioskService(cases)
-    from station_app.services.kiosk import KioskError
+    kiosk = KioskViewModel(cases)
+    from station_app.viewmodels.kiosk import KioskError
 
     for wrong in ("0000", "", "800", "38000"):
         with pytest.raises(KioskError):

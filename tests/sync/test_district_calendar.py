@@ -28,8 +28,8 @@ from district_center.services.cases import backoffice
 from district_center.services.catalog.calendar import publish_tables
 from district_center.services.stations.bundle_import import import_bundle
 from station_app.services.cases import CaseService
-from station_app.services.kiosk import KioskService
 from station_app.services.station import StationService
+from station_app.viewmodels.kiosk import KioskViewModel
 from sync.bundle import export_bundle, import_answer
 from tests.casework.calendar_samples import TEST_2027, moved_2026
 from tests.station_app.test_intake import fill_applicant
@@ -122,7 +122,7 @@ def test_district_calendar_counts_at_intake_in_the_list_and_after_a_new_year_is_
     inbox = [d for _k, d in station.store.items("sync_inbox") if d.get("type") == "deadline_changed"]
     assert len(inbox) == 1 and inbox[0]["read"] is True
     assert cases.document(here, "correction", worker="王芳").number == f"SG{long.number}"
-    assert KioskService(cases).progress(long.number, "8000").promised_date == dt.date(2027, 1, 9)
+    assert KioskViewModel(cases).progress(long.number, "8000").promised_date == dt.date(2027, 1, 9)
     sync(station)  # the next push of the station's copy changes nothing at the center
     assert row(center, long.id).promised_date == "2027-01-09"
 

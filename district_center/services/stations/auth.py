@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from district_center.api.problems import ProblemError, from_protocol_error
+from casework.errors import DomainError
 from district_center.db.engine import Database
 from district_center.db.models import Station, StationNonce
 from sync.protocol import ProtocolError, load_public_key, parse_auth_headers, verify_request
@@ -70,27 +70,19 @@ def authenticate(
     skew_seconds: int,
     record: bool = True,
 ) -> AuthedStation:
-    try:
-        station_id = parse_auth_headers(headers)[0]
-    except ProtocolError as exc:
-        raise from_protocol_error(exc) from None
+    station_id = parse_auth_headers(headers)[0]
     with db.read_engine.connect() as conn:
         station = conn.execute(_SELECT_STATION, {"sid": station_id[:36]}).first()
         conn.rollback()
     if station is None or station.public_key is None:
-        raise ProblemError(401, "unknown_station", "区中心没有这个服务站的注册信息，请重新注册本站")
+        raise DomainError("center.auth.unknown_station")
     public_key, status = station.public_key, station.status
     info = AuthedStation(station.id, station.station_no, station.jurisdiction, body)
-    try:
-        signed = verify_request(
-            load_public_key(public_key), method, target, headers, body, now=now, window=skew_seconds
-        )
-    except ProtocolError as exc:
-        raise from_protocol_error(exc) from None
+    signed = verify_request(
+        load_public_key(public_key), method, target, headers, body, now=now, window=skew_seconds
+    )
     if status == "revoked":
-        raise ProblemError(
-            403, "station_revoked", "本站已被区中心停用，无法再同步数据；如有疑问请联系区政务服务中心"
-        )
+        raise DomainError("center.auth.station_revoked")
     when = datetime.fromtimestamp(now, UTC)
     info = replace(info, nonce=signed.nonce, seen_at=when)
     if not record:
@@ -107,7 +99,7 @@ def authenticate(
 def record_nonce(conn: Connection, station: AuthedStation, *, skew_seconds: int) -> None:
     """Insert the request's nonce (refused as ``nonce_reused`` when seen) and touch ``last_seen_at``, in the
     caller's transaction. A refusal leaves that transaction unusable (PostgreSQL aborts it): let the
-    ``ProblemError`` end it."""
+    error end it."""
     when = station.seen_at
     assert when is not None and station.nonce, "authenticate(..., record=False) gives nonce and time"
     try:
@@ -120,9 +112,7 @@ def record_nonce(conn: Connection, station: AuthedStation, *, skew_seconds: int)
             },
         )
     except IntegrityError:
-        raise ProblemError(
-            401, "nonce_reused", "该请求已经处理过（重复的请求编号），已拒绝；请重新发送"
-        ) from None
+        raise ProtocolError("nonce_reused") from None
     conn.execute(_TOUCH_STATION, {"sid": station.id, "now": when, "stale": when - timedelta(seconds=60)})
     if random.random() < PURGE_PROBABILITY:
         conn.execute(delete(StationNonce).where(StationNonce.expires_at < when))

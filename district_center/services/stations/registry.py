@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from casework import clock
-from district_center.api.problems import ProblemError
+from casework.errors import DomainError
 from district_center.db.models import EnrollmentCode, Station
 from district_center.services.audit import audit
 
@@ -141,25 +141,23 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
     return station
 
 
-CODE_USED = "该注册码已经使用过，每个注册码只能用一次；请向区中心申请新的注册码"
-
-
 def enroll(
     session: Session, code: str, public_key: str, app_version: str, now: datetime | None = None
 ) -> Station:
-    """Consume a code and bind the station's public key. ``ProblemError`` for a bad, used or expired code."""
+    """Consume a code and bind the station's public key.
+
+    ``DomainError`` (``center.enroll.*``) for a bad, used or expired code.
+    """
     now = now or clock.now()
     row = session.scalar(
         select(EnrollmentCode).where(EnrollmentCode.code_hash == code_hash(code)).with_for_update()
     )
     if row is None:
-        raise ProblemError(403, "bad_enrollment_code", "注册码不正确，请核对后重新输入（注意区分字母和数字）")
+        raise DomainError("center.enroll.bad_code")
     if row.used_at is not None:
-        raise ProblemError(403, "enrollment_code_used", CODE_USED)
+        raise DomainError("center.enroll.code_used")
     if row.expires_at <= now:
-        raise ProblemError(
-            403, "enrollment_code_expired", "注册码已过期（有效期 24 小时），请向区中心申请新的注册码"
-        )
+        raise DomainError("center.enroll.code_expired", hours=24)
     # Single use even under concurrent enrollments: only one UPDATE can flip used_at from NULL.
     claim = (
         update(EnrollmentCode)
@@ -168,10 +166,10 @@ def enroll(
     )
     claimed = cast(CursorResult[Any], session.execute(claim)).rowcount
     if claimed != 1:
-        raise ProblemError(403, "enrollment_code_used", CODE_USED)
+        raise DomainError("center.enroll.code_used")
     station = session.get(Station, row.station_id)
     if station is None or station.status != "pending":
-        raise ProblemError(403, "station_not_pending", "该服务站已注册或已停用，请向区中心申请新的注册码")
+        raise DomainError("center.enroll.station_not_pending")
     station.status = "active"
     station.public_key = public_key
     station.app_version = app_version

@@ -1,4 +1,4 @@
-"""自助办 (kiosk) back end: pre-applications (预审) that become intake drafts at the desk, a case's progress
+"""自助办 (kiosk) view-model: pre-applications (预审) that become intake drafts at the desk, a case's progress
 (办件进度), and resident rating.
 
 The kiosk shows no case data without proof: a pre-application only writes a draft and returns its ticket
@@ -41,7 +41,7 @@ class KioskProgress:
     provisional: bool
 
 
-class KioskService:
+class KioskViewModel:
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
 
@@ -159,4 +159,4 @@ def rating_levels() -> list[RatingLevel]:
     return list(RatingLevel)
 
 
-__all__: list[Any] = ["KioskError", "KioskProgress", "KioskService", "rating_levels"]
+__all__: list[Any] = ["KioskError", "KioskProgress", "KioskViewModel", "rating_levels"]
