@@ -343,6 +343,14 @@ def _override_in(value: object) -> dict[str, Any] | None:
     return dict(value)
 
 
+def _handover_in(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not isinstance(value.get("collector"), str):
+        raise ValueError("handover must be an object with a collector")
+    return dict(value)
+
+
 def limit_out(limit: TimeLimit | None) -> dict[str, int | str] | None:
     return None if limit is None else limit.to_dict()
 
@@ -407,6 +415,8 @@ class Case:
     form_values: dict[str, Any] = field(default_factory=dict)
     # 申请条件 not met and accepted anyway: {"reason", "codes": {item_code: [code, …]}, "by"}; None if none.
     eligibility_override: dict[str, Any] | None = None
+    # 送达: who collected the result, how they were checked (casework.handover.handover_record); None before.
+    handover: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if (self.item_code is None) == (self.bundle_code is None):
@@ -724,6 +734,7 @@ class Case:
             "history": [t.to_dict() for t in self.history],
             "form_values": dict(self.form_values),
             "eligibility_override": self.eligibility_override,
+            "handover": self.handover,
             "created_at": format_utc(self.created_at),
             "updated_at": format_utc(self.updated_at),
         }
@@ -763,4 +774,5 @@ class Case:
             history=[Transition.from_dict(t) for t in list_field(d, "history")],
             form_values=form_values_in(d.get("form_values")),
             eligibility_override=_override_in(d.get("eligibility_override")),
+            handover=_handover_in(d.get("handover")),
         )

@@ -256,7 +256,8 @@ def _walk(
     page.mouse.wheel(0, -3000)
     settle(page)
 
-    # 已送达 and 好差评
+    # 已送达 (the collector's card checked against the applicant) and 好差评
+    type_into(page, "领取人身份证号码", APPLICANT[1])
     click_id(page, "case-handover")
     wait_id(page, "rate-very_satisfied")
     settle(page)

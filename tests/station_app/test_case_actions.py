@@ -41,8 +41,23 @@ def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(stat
     actions = CaseActions(cases, case, "02")
     with pytest.raises(ActionError):
         actions.hand_over("", "handover.self")
-    actions.hand_over("张三", "handover.self")
-    assert cases.get(case.id).status is CaseStatus.HANDED_OVER
+    with pytest.raises(ActionError, match="身份证号码"):  # at the window the card is checked
+        actions.hand_over("张三", "handover.self")
+    with pytest.raises(ActionError, match="授权委托书"):  # someone else, without a letter
+        actions.hand_over("李四", "handover.agent", collector_id="11010519491231002X")
+    with pytest.raises(ActionError, match="最后一位应为"):  # a mistyped number says why
+        actions.hand_over("张三", "handover.self", collector_id=VALID_ID[:-1] + "3")
+    actions.hand_over("张三", "handover.self", collector_id=VALID_ID.lower())
+    stored = cases.get(case.id)
+    assert stored.status is CaseStatus.HANDED_OVER
+    assert stored.handover == {
+        "collector": "张三",
+        "id_number": "6101**********0012",
+        "match": "applicant",
+        "method": "handover.self",
+        "by": "worker:02",
+    }
+    assert "申请人本人领取" in stored.history[-1].reason
     actions.rate(RatingLevel.BASICALLY_SATISFIED, ["等太久"], "  窗口少  ")
     stored = cases.get(case.id)
     assert stored.rating.level is RatingLevel.BASICALLY_SATISFIED and stored.rating.comment == "窗口少"

@@ -161,5 +161,6 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         history=history,
         form_values=dict(station.form_values),
         eligibility_override=station.eligibility_override,
+        handover=station.handover or center.handover,
     )
     return merged, status is not station.status
