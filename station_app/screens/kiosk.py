@@ -22,7 +22,7 @@ from station_app.screens.guide import guide_page_view
 from station_app.screens.rating import RatingPanel
 from station_app.viewmodels.auth import UnlockForm
 from station_app.viewmodels.guide import GuideSearch, page_for
-from station_app.viewmodels.kiosk import KioskError, KioskProgress
+from station_app.viewmodels.kiosk import KioskError, KioskProgress, resident_problems
 from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
 
@@ -202,6 +202,8 @@ class KioskPreapply(KioskScreen):
         self.code = code
         self.ticket = ""
         self.error = ""
+        self.values = {"name": "", "id_number": "", "phone": ""}  # kept when a box is wrong
+        self.problems: dict[str, str] = {}
         self.printed: bool | None = None  # the ticket came out of the printer; None: no printer here
 
     def view(self) -> ft.Control:
@@ -229,9 +231,17 @@ class KioskPreapply(KioskScreen):
                     else []
                 ),
             )
-        self.name = ui.field(t("intake.name"))
-        self.id_number = ui.field(t("intake.id_number"))
-        self.phone = ui.field(t("intake.phone"), keyboard=ft.KeyboardType.PHONE)
+        self.name = ui.field(t("intake.name"), value=self.values["name"], on_change=self._recheck)
+        self.id_number = ui.field(
+            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck
+        )
+        self.phone = ui.field(
+            t("intake.phone"),
+            value=self.values["phone"],
+            keyboard=ft.KeyboardType.PHONE,
+            on_change=self._recheck,
+        )
+        self._show_problems()
         parts: list[ft.Control] = [
             ui.heading(t("kiosk.preapply")),
             ui.text(t("kiosk.preapply_help")),
@@ -246,20 +256,38 @@ class KioskPreapply(KioskScreen):
         )
         return self.frame(*parts)
 
+    def _keep(self) -> None:
+        self.values = {
+            "name": self.name.value or "",
+            "id_number": self.id_number.value or "",
+            "phone": self.phone.value or "",
+        }
+
+    def _show_problems(self) -> None:
+        self.name.error = self.problems.get("name")
+        self.id_number.error = self.problems.get("id_number")
+        self.phone.error = self.problems.get("phone")
+
+    async def _recheck(self) -> None:
+        """After a failed submit, each box's message goes away as soon as that box is right."""
+        self._keep()
+        if self.problems:
+            now = resident_problems(id_type="111", **self.values)
+            self.problems = {k: v for k, v in now.items() if k in self.problems}
+            self._show_problems()
+            self.shell.page.update()
+
     async def submit(self) -> None:
+        self._keep()
         try:
             self.ticket = await asyncio.to_thread(
-                self.shell.kiosk.preapply,
-                self.code,
-                name=self.name.value or "",
-                id_type="111",
-                id_number=self.id_number.value or "",
-                phone=self.phone.value or "",
+                self.shell.kiosk.preapply, self.code, id_type="111", **self.values
             )
         except KioskError as exc:
-            self.error = str(exc)
+            self.problems = exc.fields
+            self.error = "" if exc.fields else str(exc)  # box messages show under their boxes
         if self.ticket:
-            self.printed = await asyncio.to_thread(self._print_ticket, self.id_number.value or "")
+            self.printed = await asyncio.to_thread(self._print_ticket, self.values["id_number"])
         self.refresh()
 
     def _print_ticket(self, id_number: str) -> bool | None:

@@ -113,10 +113,15 @@ def test_case_list_filters_and_dashboard(at_china_hour, station, cases):
 
 def test_kiosk_preapplication_becomes_a_desk_draft_and_rating_needs_number_and_phone(station, cases):
     kiosk = KioskViewModel(cases)
-    with pytest.raises(KioskError):
-        kiosk.preapply(
-            "YJS-CS", name="李四", id_type="111", id_number="110105194912310021", phone="13900139000"
-        )
+    with pytest.raises(KioskError) as err:
+        kiosk.preapply("YJS-CS", name="", id_type="111", id_number="110105194912310021", phone="1390013900")
+    # plain words for a resident, by box: no "校验位"
+    assert err.value.fields == {
+        "name": "请填写姓名",
+        "id_number": "身份证号码最后一位不对，请核对",
+        "phone": "电话号码不对，请输入11位手机号，或带区号的座机号",
+    }
+    assert "校验位" not in str(err.value)
     ticket = kiosk.preapply("YJS-CS", name="李四", id_type="111", id_number=VALID_ID, phone="13900139000")
     assert ticket.isdigit() and len(ticket) == 6
     draft_id = kiosk.claim(ticket, "02")
