@@ -98,7 +98,7 @@ def test_late_deferred_material_is_recorded_before_the_result_is_handed_over(at_
     actions = CaseActions(cases, case, "02")
     assert [c for c, _n, _d in actions.owed_deferred()] == [owed.code]
     with pytest.raises(ActionError, match=owed.name):
-        actions.hand_over("张三", "handover.self")  # 送达 waits for the 容缺 material
+        actions.hand_over("张三", "handover.self", collector_id=VALID_ID)  # 送达 waits for the 容缺 material
     assert case.status is CaseStatus.RESULT_READY
     actions.receive_deferred(owed.code, "late.png", qr_png("late original"))
     stored = cases.get(case.id)
@@ -108,7 +108,7 @@ def test_late_deferred_material_is_recorded_before_the_result_is_handed_over(at_
     assert (
         Dashboard.from_rows(cases.rows(), clock.china_today(), cases.calendar).counts["deferred_overdue"] == 0
     )
-    CaseActions(cases, stored, "02").hand_over("张三", "handover.self")
+    CaseActions(cases, stored, "02").hand_over("张三", "handover.self", collector_id=VALID_ID)
     assert cases.get(case.id).status is CaseStatus.HANDED_OVER
 
 

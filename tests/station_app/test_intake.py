@@ -170,7 +170,9 @@ def test_district_only_item_is_refused_for_a_resident_of_another_district_with_t
 ):
     enrol = "11610114637719807A201100108000000"  # 义务教育阶段入学报名, 区内通办 in 阎良区
     vm = start(station, cases, enrol)
-    vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="")
+    vm.set_applicant(
+        name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000", address=""
+    )  # issued in Beijing
     refused = [p for p in vm.review_problems() if "区内通办" in p]
     assert len(refused) == 1 and "110105" in refused[0] and "住所地址" in refused[0]
     with pytest.raises(IntakeError):
