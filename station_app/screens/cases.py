@@ -439,6 +439,8 @@ class CaseScreen(Screen):
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
             # in the Flet 1.0.5 web client (it showed as a grey error box).
             self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=360)
+            self.collector_id = ui.field(t("handover.collector_id"), width=360)
+            self.letter = ft.Checkbox(label=t("handover.letter"), value=False)
             self.method = ft.Dropdown(
                 label=t("handover.method"),
                 value=HANDOVER_METHODS[0],
@@ -449,7 +451,9 @@ class CaseScreen(Screen):
                 ui.card(
                     ui.heading(t("handover.title")),
                     self.collector,
+                    ft.Semantics(identifier="handover-id", content=self.collector_id),
                     self.method,
+                    self.letter,
                     ft.Row(
                         [
                             ui.button(
@@ -511,7 +515,15 @@ class CaseScreen(Screen):
         return True
 
     async def hand_over(self) -> None:
-        if await self._do(self.actions.hand_over, self.collector.value or "", self.method.value or ""):
+        if await self._do(
+            partial(
+                self.actions.hand_over,
+                collector_id=(self.collector_id.value or "").strip().upper(),
+                letter=bool(self.letter.value),
+            ),
+            self.collector.value or "",
+            self.method.value or "",
+        ):
             await self.go("rate", case_id=self.case_id)
 
     async def _pick_scans(self, *, multiple: bool) -> list[Any]:
