@@ -54,8 +54,9 @@ def test_round_trip_and_wrong_passphrase_refused(tmp_path: Path) -> None:
     assert opened.signing.private_bytes_raw() == keys.signing.private_bytes_raw()
     assert opened.recovery.private_bytes_raw() == keys.recovery.private_bytes_raw()
     assert opened.key_id == keys.key_id
-    with pytest.raises(KeyFileError, match="口令错误"):
+    with pytest.raises(KeyFileError) as wrong:
         load_key_file(path, PASS + "x")
+    assert wrong.value.code == "center.keys.wrong_passphrase"
 
 
 def test_default_kdf_parameters_are_stored(tmp_path: Path) -> None:
@@ -95,16 +96,19 @@ def test_edited_kdf_parameters_refused_before_deriving(tmp_path: Path, field: st
     doc = json.loads(path.read_text())
     doc["kdf"][field] = value
     path.write_text(json.dumps(doc))
-    with pytest.raises(KeyFileError, match="密钥派生参数"):
+    with pytest.raises(KeyFileError) as refused:
         load_key_file(path, PASS)
+    assert refused.value.code in {"center.keys.bad_kdf_params", "center.keys.kdf_out_of_range"}
 
 
 def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
     init_keys(tmp_path, PASS, kdf=FAST_KDF)
-    with pytest.raises(KeyFileError, match="已存在"):
+    with pytest.raises(KeyFileError) as exists:
         init_keys(tmp_path, PASS, kdf=FAST_KDF)
-    with pytest.raises(KeyFileError, match="太短"):
+    assert exists.value.code == "center.keys.already_exist"
+    with pytest.raises(KeyFileError) as short:
         write_key_file(tmp_path / "other.json", generate_keys(), "short")
+    assert short.value.code == "center.keys.passphrase_too_short"
 
 
 def test_envelope_signature_verifies_and_one_byte_change_breaks_it() -> None:
@@ -135,8 +139,9 @@ def test_read_passphrase_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CENTER_KEY_PASSPHRASE")
     with open(os.devnull) as devnull:
         monkeypatch.setattr(sys, "stdin", devnull)
-        with pytest.raises(KeyFileError, match="需要口令"):
+        with pytest.raises(KeyFileError) as needed:
             read_passphrase(None)
+        assert needed.value.code == "center.keys.passphrase_needed"
 
 
 def test_cli_keys_init(tmp_path: Path) -> None:
