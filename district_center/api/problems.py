@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from casework.errors import DomainError
+from district_center.services.cases.backoffice import BACKOFFICE_REFUSALS
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProtocolError
 
 log = logging.getLogger("district_center")
@@ -64,6 +65,7 @@ DOMAIN_PROBLEMS: dict[str, tuple[int, str]] = {
     "center.publish.validity_not_positive": (400, "bad_validity"),
     "center.publish.validity_too_long": (400, "bad_validity"),
     "center.publish.effective_in_past": (400, "bad_validity"),
+    **BACKOFFICE_REFUSALS,
 }
 _EXTRA_FIELDS = ("received", "size", "limit")
 
