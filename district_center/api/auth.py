@@ -51,7 +51,7 @@ async def token(request: Request, center: CenterDep) -> dict[str, Any]:
                     "roles": list(user.roles),
                     "department": user.department,
                 }
-        raise ProblemError(401, "login_failed", str(refused))
+        raise ProblemError(401, "login_failed", refused.text("zh_CN") if refused else "")
 
     return await run_in_threadpool(run)
 

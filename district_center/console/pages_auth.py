@@ -77,7 +77,7 @@ async def login_submit(request: Request) -> Response:
             try:
                 token, _expires = login(s, username, password, minutes=IDLE_MINUTES)
             except AuthError as exc:
-                return None, str(exc)  # the failed-attempt counter commits with this transaction
+                return None, exc.text("zh_CN")  # the failed-attempt counter commits with this transaction
             return token, ""
 
     token, error = await run_in_threadpool(run)

@@ -112,12 +112,21 @@ BACKOFFICE_REFUSALS: dict[str, tuple[int, str]] = {
     "center.backoffice.unknown_document": (400, "unknown_document"),
     "center.backoffice.result_too_large": (413, "too_large"),
     "center.backoffice.empty_file": (400, "empty_file"),
+    "center.deadlines.supervisors_only": (403, "forbidden"),
+    "center.ratings.followups_supervisors_only": (403, "forbidden"),
+    "center.ratings.close_supervisors_only": (403, "forbidden"),
+    "center.ratings.stats_supervisors_only": (403, "forbidden"),
+    "center.ratings.resolution_required": (400, "resolution_required"),
+    "center.ratings.followup_not_found": (404, "followup_not_found"),
+    "center.ratings.followup_closed": (409, "followup_closed"),
+    "center.ratings.bad_group": (400, "bad_group"),
 }
 
 
 class BackofficeError(DomainError):
-    """Refused (``center.backoffice.*``): ``status`` (403/404/409/400) and ``wire_code`` from
-    :data:`BACKOFFICE_REFUSALS`; the words are the catalog's (``exc.text("zh_CN")``)."""
+    """Refused (``center.backoffice.*``; supervision's ``center.deadlines.*``, ``center.ratings.*``):
+    ``status`` (403/404/409/400) and ``wire_code`` from :data:`BACKOFFICE_REFUSALS`; the words are the
+    catalog's (``exc.text("zh_CN")``)."""
 
     code = "center.backoffice.refused"
 
