@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from casework import messages
 from district_center.keys import (
     PUBLIC_FILE_NAME,
     KdfParams,
@@ -167,7 +168,8 @@ def test_cli_keys_init(tmp_path: Path) -> None:
     keys = load_key_file(tmp_path / "d" / "district-keys.key.json", PASS)
     assert keys.public_dict() == public
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-    assert again.returncode == 1 and "已存在" in again.stderr
+    exists = messages.text("center.keys.already_exist", {"path": tmp_path / "d" / PUBLIC_FILE_NAME}, "zh_CN")
+    assert again.returncode == 1 and exists in again.stderr
 
 
 def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
@@ -207,7 +209,7 @@ def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
     out = subprocess.run(
         [*base, "--passphrase-file", str(wrong)], capture_output=True, text=True, env=env, timeout=120
     )
-    assert out.returncode == 1 and "口令错误" in out.stderr
+    assert out.returncode == 1 and messages.text("center.keys.wrong_passphrase", {}, "zh_CN") in out.stderr
     out = subprocess.run(
         [*base, "--passphrase-file", str(pf)], capture_output=True, text=True, env=env, timeout=120
     )
