@@ -156,7 +156,8 @@ class CaseRecord(Base):
         sealed = self.sealed
         cached = self.__dict__.get("_opened")
         if cached is not None and cached[0] is sealed:
-            return cached[1]  # type: ignore[no-any-return]
+            opened: dict[str, Any] = cached[1]  # (sealed bytes, opened document), set below
+            return opened
         session = object_session(self)
         vault = session.info.get("vault") if session is not None else self.__dict__.get("_vault")
         doc = open_document(vault, self.id, sealed, self.plain_document)
@@ -295,6 +296,24 @@ class CatalogDelta(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     since_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchMissRecord(Base):
+    """A failed guide search a station reported (``casework.search_log.SearchMiss``): the scrubbed query,
+    where it was typed and when. Keyed by station and the station's record id, so a resent batch stores
+    nothing twice. The console lists them grouped by ``query`` (``services/catalog/search_misses.py``)."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (Index("ix_search_misses_at", "at"),)
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    miss_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at: Mapped[datetime]
+    query: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(10))
+    result: Mapped[str] = mapped_column(String(10))
+    catalog_version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
 
 
 class FollowUp(Base):
