@@ -170,7 +170,7 @@ async def reveal_id_number(request: Request, case_id: str) -> Response:
     form = await checked_form(request, user)
     reason = form_text(form, "reason", 500)
     if not reason:
-        raise ConsoleError(400, "请说明查看完整证件号码的理由（例如：与扫描件核对）")
+        raise ConsoleError("center.console.reveal_reason_required", status=400)
 
     def load(s: Session) -> dict[str, Any]:
         detail = case_detail(s, reviewer_of(user), case_id)  # 403 / 404 for a case the user may not see
