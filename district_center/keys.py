@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from casework import clock
+from casework.errors import DomainError
 from sync.protocol import b64decode, b64encode, canonical_json
 
 __all__ = [
@@ -76,8 +77,11 @@ PASSPHRASE_ENV = "CENTER_KEY_PASSPHRASE"
 MIN_PASSPHRASE_LEN = 12
 
 
-class KeyFileError(Exception):
-    """A key file that cannot be created or opened; ``str()`` is Chinese text for the administrator."""
+class KeyFileError(DomainError):
+    """A key file that cannot be created or opened (``center.keys.*``); ``str()`` is the message for the
+    administrator in the process's language."""
+
+    code = "center.keys.unusable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,17 +158,17 @@ KDF_LIMITS = {
 
 def _derive(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
     if kdf.get("name") != "argon2id":
-        raise KeyFileError(f"密钥文件使用了不支持的密钥派生算法：{kdf.get('name')}")
+        raise KeyFileError("center.keys.unsupported_kdf", name=str(kdf.get("name")))
     try:
         params = {name: int(kdf[name]) for name in KDF_LIMITS}
     except (KeyError, TypeError, ValueError):
-        raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
+        raise KeyFileError("center.keys.bad_kdf_params") from None
     if (
         any(not low <= params[name] <= high for name, (low, high) in KDF_LIMITS.items())
         or params["memory_cost"] < 8 * params["lanes"]
         or len(salt) < 16
     ):
-        raise KeyFileError("密钥文件的密钥派生参数超出允许范围，文件可能已被改动")
+        raise KeyFileError("center.keys.kdf_out_of_range")
     try:
         kdf_fn = Argon2id(
             salt=salt,
@@ -175,7 +179,7 @@ def _derive(passphrase: str, salt: bytes, kdf: dict[str, Any]) -> bytes:
         )
         return kdf_fn.derive(passphrase.encode("utf-8"))
     except (TypeError, ValueError):
-        raise KeyFileError("密钥文件的密钥派生参数不完整或不正确") from None
+        raise KeyFileError("center.keys.bad_kdf_params") from None
 
 
 def _header(keys: DistrictKeys, created_at: str, kdf: dict[str, Any], nonce: bytes) -> dict[str, Any]:
@@ -195,7 +199,7 @@ def _write_private(path: Path, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyFileError(f"密钥文件已存在：{path}。为防止覆盖现有密钥，已停止") from None
+        raise KeyFileError("center.keys.file_exists", path=str(path)) from None
     try:
         os.fchmod(fd, 0o600)  # the umask may have removed bits only, but be explicit
         os.write(fd, data)
@@ -207,7 +211,7 @@ def _write_private(path: Path, data: bytes) -> None:
 def write_key_file(path: Path, keys: DistrictKeys, passphrase: str, kdf: KdfParams = DEFAULT_KDF) -> None:
     """Encrypt both private keys under ``passphrase`` into a new file ``path`` (mode 0600)."""
     if len(passphrase) < MIN_PASSPHRASE_LEN:
-        raise KeyFileError(f"口令太短：至少需要 {MIN_PASSPHRASE_LEN} 个字符")
+        raise KeyFileError("center.keys.passphrase_too_short", min_len=MIN_PASSPHRASE_LEN)
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     kdf_dict = kdf.to_dict(salt)
     created_at = clock.iso_z(clock.now())
@@ -228,11 +232,11 @@ def load_key_file(path: Path, passphrase: str) -> DistrictKeys:
     try:
         document = json.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
-        raise KeyFileError(f"找不到密钥文件：{path}。请先运行 district-center keys init") from None
+        raise KeyFileError("center.keys.file_missing", path=str(path)) from None
     except (OSError, ValueError):
-        raise KeyFileError(f"无法读取密钥文件：{path}") from None
+        raise KeyFileError("center.keys.file_unreadable", path=str(path)) from None
     if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
-        raise KeyFileError(f"{path} 不是区中心密钥文件（格式 {KEY_FILE_FORMAT}）")
+        raise KeyFileError("center.keys.not_a_key_file", path=str(path), format=KEY_FILE_FORMAT)
     try:
         header = {
             k: document[k]
@@ -250,18 +254,18 @@ def load_key_file(path: Path, passphrase: str) -> DistrictKeys:
         nonce = b64decode(header["cipher"]["nonce"])
         ciphertext = b64decode(document["ciphertext"])
     except (KeyError, TypeError, ValueError):
-        raise KeyFileError(f"密钥文件不完整：{path}") from None
+        raise KeyFileError("center.keys.file_incomplete", path=str(path)) from None
     key = _derive(passphrase, salt, header["kdf"])
     try:
         secret = json.loads(AESGCM(key).decrypt(nonce, ciphertext, canonical_json(header)))
     except InvalidTag:
-        raise KeyFileError("口令错误，或密钥文件已被改动，无法打开") from None
+        raise KeyFileError("center.keys.wrong_passphrase") from None
     keys = DistrictKeys(
         Ed25519PrivateKey.from_private_bytes(b64decode(secret["signing_key"])),
         X25519PrivateKey.from_private_bytes(b64decode(secret["recovery_key"])),
     )
     if keys.key_id != header["key_id"]:  # authenticated, so only a bug could get here
-        raise KeyFileError("密钥文件内容与其标识不符")
+        raise KeyFileError("center.keys.id_mismatch")
     return keys
 
 
@@ -280,11 +284,11 @@ def load_public_file(data_dir: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise KeyFileError(f"区中心尚未生成密钥（缺少 {path}）。请先运行 district-center keys init") from None
+        raise KeyFileError("center.keys.not_generated", path=str(path)) from None
     if not isinstance(data, dict) or not all(
         isinstance(data.get(k), str) for k in ("signing_key", "recovery_key", "key_id")
     ):
-        raise KeyFileError(f"公钥文件格式不正确：{path}")
+        raise KeyFileError("center.keys.bad_public_file", path=str(path))
     return {k: data[k] for k in ("signing_key", "recovery_key", "key_id")}
 
 
@@ -297,7 +301,7 @@ def open_district_keys(data_dir: Path, key_file: Path, passphrase: str) -> Distr
     """Open ``key_file`` and check it holds the keys whose public halves ``data_dir`` hands to stations."""
     keys = load_key_file(key_file, passphrase)
     if keys.public_dict() != load_public_file(data_dir):
-        raise KeyFileError("该密钥文件与本区中心的公钥文件（district-keys.pub.json）不符，已停止")
+        raise KeyFileError("center.keys.public_mismatch")
     return keys
 
 
@@ -309,9 +313,7 @@ def init_keys(
     data_dir.mkdir(parents=True, exist_ok=True)
     key_path = Path(key_file) if key_file else data_dir / KEY_FILE_NAME
     if (data_dir / PUBLIC_FILE_NAME).exists():
-        raise KeyFileError(
-            f"区中心密钥已存在（{data_dir / PUBLIC_FILE_NAME}）；更换密钥需要密钥轮换流程，已停止"
-        )
+        raise KeyFileError("center.keys.already_exist", path=str(data_dir / PUBLIC_FILE_NAME))
     keys = generate_keys()
     write_key_file(key_path, keys, passphrase, kdf)
     return keys, key_path, write_public_file(data_dir, keys)
@@ -328,7 +330,7 @@ def read_passphrase(
         try:
             text = Path(passphrase_file).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
-            raise KeyFileError(f"无法读取口令文件：{passphrase_file}") from None
+            raise KeyFileError("center.keys.passphrase_file_unreadable", path=str(passphrase_file)) from None
         lines = text.splitlines()
         passphrase = lines[0] if lines else ""
     elif os.environ.get(PASSPHRASE_ENV):
@@ -337,12 +339,10 @@ def read_passphrase(
         import getpass
 
         if not sys.stdin.isatty():
-            raise KeyFileError(
-                f"需要口令：请在终端中运行，或使用 --passphrase-file / 环境变量 {PASSPHRASE_ENV}"
-            )
+            raise KeyFileError("center.keys.passphrase_needed", env=PASSPHRASE_ENV)
         passphrase = getpass.getpass(prompt)
         if confirm and getpass.getpass("请再次输入口令：") != passphrase:
-            raise KeyFileError("两次输入的口令不一致")
+            raise KeyFileError("center.keys.passphrase_mismatch")
     if not passphrase:
-        raise KeyFileError("口令不能为空")
+        raise KeyFileError("center.keys.passphrase_empty")
     return passphrase

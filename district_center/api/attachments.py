@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from district_center.api.deps import CenterDep, StationDep
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import Refused, problem_responses
 from district_center.services.attachments import uploads as attachments
 from sync.protocol import API_PREFIX, HEADER_TOTAL_SIZE, AttachmentStatus
 
@@ -20,12 +20,16 @@ def declared_total_size(request: Request, center: CenterDep) -> int:
     """``X-Total-Size``, checked against the limit before any byte of the body is read or stored."""
     total_text = request.headers.get(HEADER_TOTAL_SIZE, "")
     if not total_text.isdigit() or len(total_text) > 15:
-        raise ProblemError(400, "bad_size", f"缺少或错误的 {HEADER_TOTAL_SIZE} 请求头（附件总字节数）")
+        raise Refused("center.upload.bad_size_header", header=HEADER_TOTAL_SIZE)
     total = int(total_text)
     limit = center.settings.max_attachment_bytes
     if total > limit:
-        detail = f"附件大小 {total / 2**20:.1f} MB 超过区中心的上限 {limit / 2**20:g} MB，请压缩后再上传"
-        raise ProblemError(413, "too_large", detail, limit=limit)
+        raise Refused(
+            "center.upload.declared_too_large",
+            size_mb=f"{total / 2**20:.1f}",
+            limit_mb=f"{limit / 2**20:g}",
+            limit=limit,
+        )
     return total
 
 
@@ -67,8 +71,7 @@ async def upload_chunk(
 ) -> dict[str, Any]:
     if len(station.body) > center.settings.max_chunk_bytes:
         chunk_limit = center.settings.max_chunk_bytes
-        detail = f"单次上传的分块超过 {chunk_limit / 2**20:g} MB 上限，请减小分块"
-        raise ProblemError(413, "too_large", detail, limit=chunk_limit)
+        raise Refused("center.upload.chunk_too_large", limit_mb=f"{chunk_limit / 2**20:g}", limit=chunk_limit)
     result = await run_in_threadpool(
         attachments.put_chunk_checked,
         center.db,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from casework.clock import iso_z
 from district_center.api.deps import CenterDep, CurrentUser, read_body, require_user
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import ProblemError, Refused, problem_responses
 from district_center.api.schemas import MeOut, TokenIn, TokenOut, request_body
 from district_center.db.models import User
 from district_center.services.users.accounts import AuthError, login, logout
@@ -30,7 +30,7 @@ async def token(request: Request, center: CenterDep) -> dict[str, Any]:
     try:
         creds = TokenIn.model_validate_json(await read_body(request, 16 * 1024))
     except ValidationError:
-        raise ProblemError(400, "bad_request", "请填写用户名和密码") from None
+        raise Refused("center.users.credentials_required") from None
 
     def run() -> dict[str, Any]:
         refused: AuthError | None = None
@@ -51,7 +51,7 @@ async def token(request: Request, center: CenterDep) -> dict[str, Any]:
                     "roles": list(user.roles),
                     "department": user.department,
                 }
-        raise ProblemError(401, "login_failed", str(refused))
+        raise ProblemError(401, "login_failed", refused.text("zh_CN") if refused else "")
 
     return await run_in_threadpool(run)
 

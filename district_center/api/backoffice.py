@@ -37,7 +37,7 @@ from starlette.responses import Response, StreamingResponse
 
 from casework.cases import CaseResult, MissingMaterial
 from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import from_domain_error, problem_responses
 from district_center.db.models import CaseRecord
 from district_center.services.cases.backoffice import (
     BackofficeError,
@@ -125,7 +125,7 @@ def _problems() -> Iterator[None]:
     try:
         yield
     except BackofficeError as exc:
-        raise ProblemError(exc.status, exc.code, exc.detail) from None
+        raise from_domain_error(exc) from None
 
 
 def _write(center: Center, fn: Callable[..., T]) -> T:
@@ -184,7 +184,7 @@ def case(case_id: str, user: StaffUser, center: CenterDep) -> dict[str, Any]:
 def download(case_id: str, sha256: str, user: StaffUser, center: CenterDep) -> Response:
     key, filename, content_type = _read(center, lambda s: case_blob_key(s, _reviewer(user), case_id, sha256))
     if not center.blobs.exists(key):
-        raise ProblemError(404, "file_not_found", "区中心尚未收到该文件")
+        raise BackofficeError("center.backoffice.file_not_received")
     from urllib.parse import quote
 
     return StreamingResponse(
@@ -248,9 +248,11 @@ async def upload_result(
     limit = center.settings.max_attachment_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise ProblemError(413, "too_large", f"结果文件超过 {limit // (1024 * 1024)} MB 上限", limit=limit)
+        raise BackofficeError(
+            "center.backoffice.result_too_large", limit_mb=limit // (1024 * 1024), limit=limit
+        )
     if not data:
-        raise ProblemError(400, "empty_file", "上传的文件是空的")
+        raise BackofficeError("center.backoffice.empty_file")
     digest = hashlib.sha256(data).hexdigest()
 
     def store() -> None:
@@ -306,9 +308,7 @@ def route(case_id: str, body: RouteIn, user: ReviewerUser, center: CenterDep) ->
     def run(s: Any) -> dict[str, Any]:
         record = route_tongban(s, _reviewer(user), case_id, to_station_no=body.station_no, reason=body.reason)
         if record is None:
-            raise BackofficeError(
-                409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站"
-            )
+            raise BackofficeError("center.backoffice.no_route")
         return _state(record)
 
     return _write(center, run)

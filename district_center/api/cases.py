@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from district_center.api.deps import CenterDep, StationDep, UnrecordedStationDep
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import Refused, problem_responses
 from district_center.api.schemas import request_body
 from district_center.db.models import CaseRecord
 from district_center.services.cases.backoffice import station_result_file
@@ -46,7 +46,7 @@ def get_case(case_id: str, station: StationDep, center: CenterDep) -> dict[str, 
         row = s.scalar(select(CaseRecord).where(CaseRecord.id == case_id))
         if row is None or station.id not in (row.station_id, row.routed_to):
             # Same answer for "absent" and "another station's": ids of other stations' cases stay hidden.
-            raise ProblemError(404, "case_not_found", "区中心没有本站可查看的这个办件")
+            raise Refused("center.cases.not_visible")
         return {
             "id": row.id,
             "version": row.version,
@@ -76,7 +76,7 @@ def get_result_document(
         found = None if doc is None else (doc.filename, doc.content_type, doc.size)
     key = f"result:{sha256}"
     if found is None or not center.blobs.exists(key):
-        raise ProblemError(404, "result_not_found", "区中心没有本站可下载的这个结果文书")
+        raise Refused("center.cases.result_not_visible")
     filename, content_type, size = found
     return StreamingResponse(
         center.blobs.read(key),

@@ -33,7 +33,7 @@ from starlette.responses import Response
 from casework import clock
 from casework.workdays import HolidayTable
 from district_center.api.deps import Center, CenterDep, CurrentUser, require_user
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import ProblemError, Refused, from_domain_error, problem_responses
 from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
 from district_center.services.audit import audit
 from district_center.services.catalog.calendar import (
@@ -91,7 +91,7 @@ def _publishing() -> Iterator[None]:
     try:
         yield
     except PublishError as exc:
-        raise ProblemError(409, "publish_refused", str(exc)) from None
+        raise ProblemError(409, "publish_refused", exc.text("zh_CN")) from None
 
 
 def _actor(user: CurrentUser) -> str:
@@ -116,8 +116,8 @@ def _keys(center: Center, passphrase: str, user: CurrentUser) -> DistrictKeys:
     except KeyFileError as exc:
         with center.db.session() as s:
             audit(s, _actor(user), "keys.refused", "district-keys")
-        status = 403 if "口令错误" in str(exc) else 409
-        raise ProblemError(status, "key_refused", str(exc)) from None
+        status = 403 if exc.code == "center.keys.wrong_passphrase" else 409
+        raise ProblemError(status, "key_refused", exc.text("zh_CN")) from None
 
 
 @router.post("/catalog/import", responses=problem_responses(400, 401, 403, 409, 413, 422))
@@ -132,7 +132,7 @@ async def import_catalog(
         data = await f.read(MAX_UPLOAD + 1)
         total += len(data)
         if total > MAX_UPLOAD:
-            raise ProblemError(413, "too_large", f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限")
+            raise Refused("center.catalog.upload_too_large", limit_mb=MAX_UPLOAD // (1024 * 1024))
         loaded.append((f.filename or "upload.xlsx", data))
     settings = center.settings
     district = (settings.district_code, settings.district_name)
@@ -148,10 +148,8 @@ async def import_catalog(
             )
     result = preview.result
     if not preview.ok or result.catalog is None:
-        raise ProblemError(
-            422,
-            "catalog_invalid",
-            f"表格有 {result.error_count} 处错误，未导入",
+        raise from_domain_error(
+            Refused("center.catalog.invalid", error_count=result.error_count),
             errors=[e.to_dict() for e in result.errors],
             preview=preview.to_dict(),
         )
@@ -170,7 +168,7 @@ def staged(user: AdminUser, center: CenterDep) -> dict[str, Any]:
     with _publishing():
         current = read_staged(center.settings.data_dir)
         if current is None:
-            raise ProblemError(404, "nothing_staged", "没有待发布的目录")
+            raise Refused("center.publish.nothing_staged")
         return {
             "source": current.source,
             "staged_at": current.staged_at,
@@ -184,7 +182,7 @@ def staged(user: AdminUser, center: CenterDep) -> dict[str, Any]:
 @router.delete("/catalog/staged", status_code=204, responses=problem_responses(401, 403, 404))
 def discard(user: AdminUser, center: CenterDep) -> Response:
     if not discard_staged(center.settings.data_dir):
-        raise ProblemError(404, "nothing_staged", "没有待发布的目录")
+        raise Refused("center.publish.nothing_staged")
     return Response(status_code=204)
 
 
@@ -198,7 +196,7 @@ def export(*, staged: bool = False, user: AdminUser, center: CenterDep) -> Respo
         with center.db.read_session() as s:
             catalog = published_catalog(s)
     if catalog is None:
-        raise ProblemError(404, "no_catalog", "没有可导出的目录")
+        raise Refused("center.catalog.nothing_to_export")
     name = f"catalog-v{catalog.version}{'-staged' if staged else ''}.xlsx"
     return Response(
         export_xlsx(catalog),
@@ -212,7 +210,7 @@ def publish(body: PublishIn, user: AdminUser, center: CenterDep) -> dict[str, An
     validity_window(body.valid_days, body.effective, clock.now())  # before the passphrase is derived
     with _publishing():
         if read_staged(center.settings.data_dir) is None:
-            raise ProblemError(404, "nothing_staged", "没有待发布的目录：请先导入事项清单")
+            raise Refused("center.publish.nothing_staged_import_first")
         keys = _keys(center, body.passphrase, user)
         row = publish_staged(
             center.db,
@@ -247,9 +245,7 @@ def calendar(user: AdminUser, center: CenterDep) -> dict[str, Any]:
 def bootstrap(body: BootstrapIn, user: AdminUser, center: CenterDep) -> dict[str, Any]:
     tables = builtin_tables(body.from_year)
     if not tables:
-        raise ProblemError(
-            400, "bad_calendar", f"内置的国务院节假日安排没有 {body.from_year} 年及以后的年份，请逐年发布"
-        )
+        raise Refused("center.calendar.no_builtin_years", year=body.from_year)
     keys = _keys(center, body.passphrase, user)
     envelope = _publish_tables(center, keys, tables, user)
     return {"version": envelope["version"], "years": [t.year for t in tables]}
@@ -261,7 +257,7 @@ def _publish_tables(
     try:
         return publish_tables(center.db, keys, tables, actor=_actor(user))
     except CalendarError as exc:
-        raise ProblemError(400, "bad_calendar", str(exc)) from None
+        raise ProblemError(400, "bad_calendar", exc.text("zh_CN")) from None
 
 
 @router.post("/calendar/{year}", responses=problem_responses(400, 401, 403, 409))
@@ -272,7 +268,7 @@ def publish_year(year: int, body: CalendarIn, user: AdminUser, center: CenterDep
     try:
         table: HolidayTable = parse_holiday_file(year, f"{year}.json", json.dumps(document).encode())
     except CalendarError as exc:
-        raise ProblemError(400, "bad_calendar", str(exc)) from None
+        raise ProblemError(400, "bad_calendar", exc.text("zh_CN")) from None
     keys = _keys(center, body.passphrase, user)
     envelope = _publish_tables(center, keys, [table], user)
     return {

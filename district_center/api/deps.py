@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from casework import clock
-from district_center.api.problems import ProblemError
+from district_center.api.problems import Refused
 from district_center.context import Center, get_center
 from district_center.services.stations.auth import AuthedStation, authenticate
 from district_center.services.users.accounts import user_for_token
@@ -37,21 +37,21 @@ _signature_scheme = APIKeyHeader(
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearerToken")
 
 
-def _too_large(limit: int) -> str:
-    return f"请求内容超过 {limit / (1024 * 1024):g} MB 上限"
+def _too_large(limit: int) -> Refused:
+    return Refused("center.request.too_large", limit_mb=f"{limit / (1024 * 1024):g}", limit=limit)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) more than ``limit`` bytes before reading them all."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ProblemError(413, "too_large", _too_large(limit), limit=limit)
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ProblemError(413, "too_large", _too_large(limit), limit=limit)
+            raise _too_large(limit)
         chunks.append(chunk)
     body = b"".join(chunks)
     request._body = body  # later request.body() calls return the same bytes
@@ -130,7 +130,7 @@ def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, CurrentUser]]
         center: Annotated[Center, Depends(get_center)],
     ) -> CurrentUser:
         if creds is None or creds.scheme.lower() != "bearer":
-            raise ProblemError(401, "login_required", "请先登录")
+            raise Refused("center.users.login_required")
 
         def lookup() -> CurrentUser | None:
             with center.db.read_session() as s:
@@ -141,9 +141,9 @@ def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, CurrentUser]]
 
         user = await run_in_threadpool(lookup)
         if user is None:
-            raise ProblemError(401, "login_expired", "登录已过期或无效，请重新登录")
+            raise Refused("center.users.login_expired")
         if roles and not any(user.has(r) for r in roles):
-            raise ProblemError(403, "forbidden", "您的账号没有执行此操作的权限")
+            raise Refused("center.users.forbidden")
         return user
 
     return dependency

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from casework import clock
 from casework.clock import iso_z
 from district_center.api.deps import CenterDep, read_body
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import Refused, problem_responses
 from district_center.api.schemas import request_body
 from district_center.keys import KeyFileError, load_public_file
 from district_center.services.stations import registry as stations
@@ -37,8 +37,7 @@ async def enroll(request: Request, center: CenterDep) -> dict[str, Any]:
     try:
         keys = load_public_file(center.settings.data_dir)
     except KeyFileError:
-        detail = "区中心尚未生成密钥，暂时无法注册服务站；请联系区中心管理员运行 district-center keys init"
-        raise ProblemError(503, "keys_not_initialised", detail) from None
+        raise Refused("center.enroll.keys_not_initialised") from None
 
     def run() -> EnrollResponse:
         with center.db.session() as s:

@@ -46,5 +46,5 @@ def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
         with center.db.session() as s:
             cursor = ack_feed(s, station.id, msg.cursor)
     except FeedError as exc:
-        raise ProblemError(409, "bad_cursor", str(exc)) from None
+        raise ProblemError(409, "bad_cursor", exc.text("zh_CN")) from None
     return {"cursor": cursor}

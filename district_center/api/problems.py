@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from casework.errors import DomainError
+from district_center.services.cases.backoffice import BACKOFFICE_REFUSALS
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProtocolError
 
 log = logging.getLogger("district_center")
@@ -32,7 +33,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 
 class ProblemError(Exception):
-    """Raise anywhere in a request to answer with problem+json."""
+    """Raise anywhere in a request to answer with problem+json. ``detail`` is words already put together
+    (a :class:`DomainError`'s ``text("zh_CN")``); to refuse in words of our own, raise :class:`Refused`
+    with a code mapped in :data:`DOMAIN_PROBLEMS` instead."""
 
     def __init__(
         self, status: int, code: str, detail: str, *, params: dict[str, Any] | None = None, **extra: Any
@@ -41,6 +44,19 @@ class ProblemError(Exception):
         self.problem = Problem(
             status=status, code=code, detail=detail, title=code, params=dict(params or {}), extra=extra
         )
+
+
+class Refused(DomainError):
+    """A request the HTTP edge refuses itself, with a ``center.*`` code mapped in :data:`DOMAIN_PROBLEMS`::
+
+        raise Refused("center.users.login_required")  # -> 401 problem, code "login_required", Chinese detail
+
+    This is how the API says no in words: the message is the catalog's, never a literal in a ``raise``.
+    A problem that carries structured extras words its code the same way:
+    ``raise from_domain_error(Refused("center.catalog.invalid", error_count=n), errors=[...])``.
+    """
+
+    code = "center.request.refused"
 
 
 #: Center service errors (:class:`casework.errors.DomainError` codes) as HTTP problems: status and the
@@ -64,15 +80,36 @@ DOMAIN_PROBLEMS: dict[str, tuple[int, str]] = {
     "center.publish.validity_not_positive": (400, "bad_validity"),
     "center.publish.validity_too_long": (400, "bad_validity"),
     "center.publish.effective_in_past": (400, "bad_validity"),
+    "center.upload.bad_size_header": (400, "bad_size"),
+    "center.upload.declared_too_large": (413, "too_large"),
+    "center.upload.chunk_too_large": (413, "too_large"),
+    "center.request.too_large": (413, "too_large"),
+    "center.enroll.keys_not_initialised": (503, "keys_not_initialised"),
+    "center.users.credentials_required": (400, "bad_request"),
+    "center.users.login_required": (401, "login_required"),
+    "center.users.login_expired": (401, "login_expired"),
+    "center.users.forbidden": (403, "forbidden"),
+    "center.cases.not_visible": (404, "case_not_found"),
+    "center.cases.result_not_visible": (404, "result_not_found"),
+    "center.catalog.upload_too_large": (413, "too_large"),
+    "center.catalog.invalid": (422, "catalog_invalid"),
+    "center.catalog.nothing_to_export": (404, "no_catalog"),
+    "center.publish.nothing_staged": (404, "nothing_staged"),
+    "center.publish.nothing_staged_import_first": (404, "nothing_staged"),
+    "center.publish.not_published": (404, "catalog_not_published"),
+    "center.calendar.no_builtin_years": (400, "bad_calendar"),
+    "center.calendar.not_published": (404, "calendar_not_published"),
+    **BACKOFFICE_REFUSALS,
 }
 _EXTRA_FIELDS = ("received", "size", "limit")
 
 
-def from_domain_error(exc: DomainError) -> ProblemError:
-    """The problem a service error answers with (unmapped codes: 400 with the dotted code)."""
+def from_domain_error(exc: DomainError, **extra: Any) -> ProblemError:
+    """The problem a service error answers with (unmapped codes: 400 with the dotted code); ``extra`` adds
+    structured fields to the problem (e.g. the list of cell errors of a refused sheet)."""
     status, code = DOMAIN_PROBLEMS.get(exc.code, (400, exc.code))
-    extra = {k: exc.params[k] for k in _EXTRA_FIELDS if k in exc.params}
-    return ProblemError(status, code, exc.text("zh_CN"), **extra)
+    fields = {k: exc.params[k] for k in _EXTRA_FIELDS if k in exc.params}
+    return ProblemError(status, code, exc.text("zh_CN"), **fields, **extra)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:

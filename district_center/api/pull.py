@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from district_center.api.deps import CenterDep, StationDep
-from district_center.api.problems import ProblemError, problem_responses
+from district_center.api.problems import Refused, problem_responses
 from district_center.services.audit import audit
 from district_center.services.catalog.current import (
     calendar_document,
@@ -41,7 +41,7 @@ def catalog(
     with center.db.read_session() as s:
         latest = latest_catalog_version(s)
         if latest is None:
-            raise ProblemError(404, "catalog_not_published", "尚未发布事项清单，请联系区中心发布后再同步")
+            raise Refused("center.publish.not_published")
         if since is not None and since >= latest:
             return Response(status_code=204)
         delta = delta_document(s, latest, since) if since is not None else None
@@ -56,7 +56,7 @@ def calendar(station: StationDep, center: CenterDep) -> Response:
     with center.db.read_session() as s:
         document = calendar_document(s)
     if document is None:
-        raise ProblemError(404, "calendar_not_published", "区中心尚未发布节假日安排，将按国家公布的安排计算")
+        raise Refused("center.calendar.not_published")
     return Response(
         canonical_json(document) if isinstance(document, dict) else json.dumps(document),
         media_type="application/json",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from district_center.cli.common import add_settings_arguments, open_database, settings_from
+from district_center.cli.common import add_settings_arguments, open_database, refusal, settings_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +30,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     source_kind = args.source or ("local" if args.to == "s3" else "s3")
     if source_kind == args.to:
-        raise SystemExit("错误：源和目标不能是同一个存储")
+        raise refusal("center.cli.same_store")
     db = open_database(settings)
     try:
         source = open_blob_store(settings, db.vault, kind=source_kind)

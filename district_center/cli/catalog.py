@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from casework import clock
+from casework import clock, messages
 from casework.samples import sample_catalog
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.cli.keys import add_key_arguments, open_keys
@@ -261,7 +261,9 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"不是有效的日期：{text}（格式 YYYY-MM-DD）") from None
+        raise argparse.ArgumentTypeError(
+            messages.text("center.cli.bad_date", {"text": text}, "zh_CN")
+        ) from None
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from casework import messages
 from district_center.db.engine import Database
 from district_center.settings import Settings, SettingsError, load_settings
 
@@ -21,13 +22,22 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def refusal(code: str, /, **params: Any) -> SystemExit:
+    """The exit of a refused command: status 1 with the message of ``code`` (Simplified Chinese, the
+    district's language) on stderr::
+
+        raise refusal("center.cli.same_store")
+    """
+    return SystemExit(messages.text(code, params, "zh_CN"))
+
+
 def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     try:
         return load_settings(
             getattr(args, "config", None), data_dir=getattr(args, "data_dir", None), **overrides
         )
     except SettingsError as exc:
-        raise SystemExit(f"配置错误：{exc}") from None
+        raise refusal("center.cli.bad_settings", problem=str(exc)) from None
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:

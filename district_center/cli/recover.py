@@ -58,18 +58,18 @@ def _new_secret(path: str | None) -> str:
         try:
             lines = Path(path).read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
-            raise KeyFileError(f"无法读取新密码文件：{path}") from None
+            raise KeyFileError("center.recover.secret_file_unreadable", path=str(path)) from None
         secret = lines[0] if lines else ""
     else:
         import getpass
 
         if not sys.stdin.isatty():
-            raise KeyFileError("需要新的管理员密码：请在终端中运行，或使用 --new-secret-file")
+            raise KeyFileError("center.recover.secret_needed")
         secret = getpass.getpass("为服务站设置新的管理员密码：")
         if getpass.getpass("请再次输入新的管理员密码：") != secret:
-            raise KeyFileError("两次输入的管理员密码不一致")
+            raise KeyFileError("center.recover.secret_mismatch")
     if not secret.strip():
-        raise KeyFileError("新的管理员密码不能为空")
+        raise KeyFileError("center.recover.secret_empty")
     return secret
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from district_center.cli.common import add_settings_arguments, open_database, settings_from
+from district_center.cli.common import add_settings_arguments, open_database, refusal, settings_from
 from district_center.db.engine import current_revision
 
 
@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args, host=args.host, port=args.port)
     configure_logging(settings.log_level)
     if args.workers > 1 and settings.is_sqlite:
-        raise SystemExit("内嵌 SQLite 数据库只支持单个进程；多进程请配置 PostgreSQL（CENTER_DATABASE_URL）")
+        raise refusal("center.cli.sqlite_single_process")
     app = create_app(settings)
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False

@@ -76,7 +76,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     def issue(s: Session, hours: int) -> stations.NewStation:
         found = stations.find_station(s, args.id)
         if found is None:
-            raise ValueError(f"没有找到服务站 {args.id}")
+            raise stations.StationError("center.stations.not_found", ref=args.id)
         return stations.new_code_for(s, found.id, hours=hours)
 
     return _issue_code(args, issue)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.db.models import User
-from district_center.services.users.accounts import ROLES, create_user
+from district_center.services.users.accounts import ROLES, AccountError, create_user
 
 PASSWORD_ENV = "CENTER_USER_PASSWORD"
 
@@ -40,7 +40,7 @@ def _password() -> str:
         return from_env
     first = getpass.getpass("新账号密码：")
     if getpass.getpass("再次输入密码：") != first:
-        raise ValueError("两次输入的密码不一致")
+        raise AccountError("center.users.password_mismatch")
     return first
 
 

@@ -100,7 +100,7 @@ def create_console(center: Center) -> FastAPI:
             title=f"{exc.status}",
             status_code=exc.status,
             status=exc.status,
-            message=exc.detail,
+            message=exc.text("zh_CN"),
         )
 
     @console.exception_handler(StarletteHTTPException)

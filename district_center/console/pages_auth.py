@@ -68,7 +68,7 @@ async def login_submit(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     sent, expected = form_text(form, "csrf"), request.cookies.get(LOGIN_COOKIE, "")
     if not sent or not expected or sent != expected:
-        raise ConsoleError(403, "登录表单已失效或来源不明，请刷新登录页后重试。")
+        raise ConsoleError("center.console.login_form_stale", status=403)
     username, password = form_text(form, "username", 100), form_text(form, "password", 1000)
     center = center_of(request)
 
@@ -77,7 +77,7 @@ async def login_submit(request: Request) -> Response:
             try:
                 token, _expires = login(s, username, password, minutes=IDLE_MINUTES)
             except AuthError as exc:
-                return None, str(exc)  # the failed-attempt counter commits with this transaction
+                return None, exc.text("zh_CN")  # the failed-attempt counter commits with this transaction
             return token, ""
 
     token, error = await run_in_threadpool(run)

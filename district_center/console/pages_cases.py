@@ -72,7 +72,7 @@ def _date(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
-        raise ConsoleError(400, f"日期格式不正确：{value}（应为 年-月-日）") from None
+        raise ConsoleError("center.console.bad_date", status=400, value=value) from None
 
 
 @router.get("/cases")
@@ -181,7 +181,7 @@ async def reveal_id_number(request: Request, case_id: str) -> Response:
     form = await checked_form(request, user)
     reason = form_text(form, "reason", 500)
     if not reason:
-        raise ConsoleError(400, "请说明查看完整证件号码的理由（例如：与扫描件核对）")
+        raise ConsoleError("center.console.reveal_reason_required", status=400)
 
     def load(s: Session) -> dict[str, Any]:
         detail = case_detail(s, reviewer_of(user), case_id)  # 403 / 404 for a case the user may not see
@@ -205,7 +205,7 @@ async def case_file(request: Request, case_id: str, sha256: str) -> Response:
     )
     blobs = center_of(request).blobs
     if not await run_in_threadpool(blobs.exists, key):
-        raise ConsoleError(404, "区中心尚未收到该文件（服务站可能仍在上传）。")
+        raise ConsoleError("center.console.file_not_received", status=404)
     await db_write(
         request, lambda s: audit(s, user.actor, "case.file_view", f"case:{case_id}", sha256=sha256)
     )
@@ -289,7 +289,7 @@ async def supplement(request: Request, case_id: str) -> Response:
                 )
             )
         if not missing:
-            raise BackofficeError(400, "nothing_missing", "请勾选或填写需要补齐补正的材料")
+            raise BackofficeError("center.backoffice.nothing_ticked")
         request_supplement(
             s, u, case_id, missing, due_date=_date(form_text(form, "due_date", 10)), item_code=_item(form)
         )
@@ -334,7 +334,7 @@ async def decision(request: Request, case_id: str) -> Response:
         limit = center.settings.max_attachment_bytes
         data = await upload.read(limit + 1)
         if len(data) > limit:
-            raise ConsoleError(413, f"结果文件超过 {limit // (1024 * 1024)} MB 上限。")
+            raise ConsoleError("center.console.result_too_large", status=413, limit_mb=limit // (1024 * 1024))
         if data:
             digest = hashlib.sha256(data).hexdigest()
             await db_read(request, lambda s: load_case(s, reviewer_of(user), case_id))  # may see it?
@@ -393,8 +393,6 @@ async def route(request: Request, case_id: str) -> Response:
             )
             is None
         ):
-            raise BackofficeError(
-                409, "no_route", "该办件属地与受理服务站相同、已转办，或属地尚无注册的服务站"
-            )
+            raise BackofficeError("center.backoffice.no_route")
 
     return await _act(request, case_id, "msg.routed", run)

@@ -221,7 +221,9 @@ async def upload(request: Request) -> Response:
             data = await f.read(MAX_UPLOAD + 1)
             total += len(data)
             if total > MAX_UPLOAD:
-                raise ConsoleError(413, f"上传的表格超过 {MAX_UPLOAD // (1024 * 1024)} MB 上限。")
+                raise ConsoleError(
+                    "center.console.upload_too_large", status=413, limit_mb=MAX_UPLOAD // (1024 * 1024)
+                )
             files.append((f.filename, data))
     if not files:
         return await _catalog_page(
@@ -347,7 +349,7 @@ async def export(request: Request) -> Response:
     else:
         catalog = await db_read(request, published_catalog)
     if catalog is None:
-        raise ConsoleError(404, "没有可导出的目录。")
+        raise ConsoleError("center.console.nothing_to_export", status=404)
     data = await run_in_threadpool(export_xlsx, catalog)
     name = f"catalog-v{catalog.version}{'-staged' if staged else ''}.xlsx"
     await db_write(request, lambda s: audit(s, user.actor, "catalog.export", f"catalog:{catalog.version}"))
@@ -362,7 +364,7 @@ def _working_catalog(request: Request) -> Catalog:
     with center.db.read_session() as s:
         published = published_catalog(s)
     if published is None:
-        raise ConsoleError(404, "尚无目录：请先导入事项清单表格。")
+        raise ConsoleError("center.console.no_catalog", status=404)
     return published
 
 
@@ -375,7 +377,7 @@ async def edit_item(request: Request, code: str) -> Response:
     user = await signed_in(request, ADMIN)
     catalog = await run_in_threadpool(_working_catalog, request)
     if not catalog.has_item(code):
-        raise ConsoleError(404, "目录中没有该事项。")
+        raise ConsoleError("center.console.item_not_found", status=404)
     item = next(i for i in catalog.to_dict()["items"] if i["code"] == code)
     return render(
         request,
@@ -399,7 +401,7 @@ def _int(form: FormData, name: str, default: int = 0) -> int:
     try:
         return int(form_text(form, name, 10) or default)
     except ValueError:
-        raise ConsoleError(400, f"“{name}”应为整数。") from None
+        raise ConsoleError("center.console.not_an_integer", status=400, name=name) from None
 
 
 def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
@@ -485,7 +487,7 @@ async def save_item(request: Request, code: str) -> Response:
     doc = catalog.to_dict()
     index = next((n for n, i in enumerate(doc["items"]) if i["code"] == code), None)
     if index is None:
-        raise ConsoleError(404, "目录中没有该事项。")
+        raise ConsoleError("center.console.item_not_found", status=404)
     edited = _edited(doc["items"][index], form)
     doc["items"][index] = edited
     center = center_of(request)
@@ -522,7 +524,9 @@ def _keys(request: Request, passphrase: str) -> DistrictKeys:
             passphrase,
         )
     except KeyFileError as exc:
-        raise ConsoleError(403 if "口令错误" in str(exc) else 409, str(exc)) from None
+        raise ConsoleError(
+            status=403 if exc.code == "center.keys.wrong_passphrase" else 409, cause=exc
+        ) from None
 
 
 @router.post("/catalog/publish")
@@ -531,7 +535,7 @@ async def publish(request: Request) -> Response:
     form = await checked_form(request, user)
     passphrase = form.get("passphrase")
     if not isinstance(passphrase, str) or not passphrase:
-        raise ConsoleError(400, "请输入签名密钥口令。")
+        raise ConsoleError("center.console.passphrase_required", status=400)
     center = center_of(request)
 
     def run() -> None:
@@ -545,7 +549,7 @@ async def publish(request: Request) -> Response:
                 expected_public_key=keys.signing_public_b64,
             )
         except PublishError as exc:
-            raise ConsoleError(409, str(exc)) from None
+            raise ConsoleError(status=409, cause=exc) from None
 
     await run_in_threadpool(run)
     return redirect(request, "/catalog", "msg.published")
@@ -596,7 +600,7 @@ async def publish_calendar(request: Request) -> Response:
         )
     passphrase = form.get("passphrase")
     if not isinstance(passphrase, str) or not passphrase:
-        raise ConsoleError(400, "请输入签名密钥口令。")
+        raise ConsoleError("center.console.passphrase_required", status=400)
 
     def run() -> None:
         publish_tables(center.db, _keys(request, passphrase), [table], actor=user.actor)

@@ -48,7 +48,7 @@ def _working(request: Request) -> tuple[Catalog, str]:
     with center.db.read_session() as s:
         published = published_catalog(s)
     if published is None:
-        raise ConsoleError(404, "尚无目录：请先导入事项清单表格。")
+        raise ConsoleError("center.console.no_catalog", status=404)
     return published, "published"
 
 
@@ -119,7 +119,7 @@ async def edit_bundle(request: Request, code: str) -> Response:
     catalog, _ = await run_in_threadpool(_working, request)
     bundle = next((b for b in catalog.to_dict()["bundles"] if b["code"] == code), None)
     if bundle is None:
-        raise ConsoleError(404, "目录中没有该一件事。")
+        raise ConsoleError("center.console.bundle_not_found", status=404)
     return render(
         request, "bundle_edit.html", user, title=f"编辑 {bundle['name']}", bundle=bundle, problems=[]
     )
@@ -133,7 +133,7 @@ async def save_bundle(request: Request, code: str) -> Response:
     doc = catalog.to_dict()
     bundle = next((b for b in doc["bundles"] if b["code"] == code), None)
     if bundle is None:
-        raise ConsoleError(404, "目录中没有该一件事。")
+        raise ConsoleError("center.console.bundle_not_found", status=404)
     bundle["keywords"] = split_keywords(form_text(form, "keywords", 5000))
     bundle["description"] = form_text(form, "description", 2000)
     failed = await _stage(request, user, doc, f"管理台编辑：{bundle['name']}")
@@ -203,12 +203,13 @@ async def add_keyword(request: Request) -> Response:
         (e for e in (*doc["items"], *doc["bundles"]) if target in (e["code"], e["name"]) and target), None
     )
     if entry is None:
-        raise ConsoleError(400, f"目录中没有名为“{target}”的事项或一件事，请从列表中选择。")
+        raise ConsoleError("center.console.no_such_entry", status=400, name=target)
     if not query:
-        raise ConsoleError(400, "要添加的关键词为空。")
+        raise ConsoleError("center.console.keyword_empty", status=400)
     if query not in entry["keywords"]:
         entry["keywords"] = [*entry["keywords"], query]
     failed = await _stage(request, user, doc, f"管理台编辑：{entry['name']} 增加关键词“{query}”")
     if failed:
-        raise ConsoleError(422, "未保存：" + "；".join(failed))
+        listed = "；".join(failed)  # the rule breaks, already worded in Chinese by the catalog's checks
+        raise ConsoleError("center.console.not_saved", status=422, problems=listed)
     return redirect(request, "/catalog/search-misses", "msg.keyword_added")

@@ -106,7 +106,7 @@ async def add(request: Request) -> Response:
         try:
             return create_station(s, name, jurisdiction=jurisdiction, hours=hours, actor=user.actor)
         except ValueError as exc:
-            raise ConsoleError(400, str(exc)) from None
+            raise ConsoleError(status=400, cause=exc) from None
 
     new = await db_write(request, run)
     return _show_code(request, user, new, await db_read(request, station_health))
@@ -123,11 +123,11 @@ async def new_code(request: Request, station_no: int) -> Response:
 
         station = find_station(s, str(station_no))
         if station is None:
-            raise ConsoleError(404, "没有找到该服务站。")
+            raise ConsoleError("center.console.station_not_found", status=404)
         try:
             return new_code_for(s, station.id, hours=hours, actor=user.actor)
         except ValueError as exc:
-            raise ConsoleError(409, str(exc)) from None
+            raise ConsoleError(status=409, cause=exc) from None
 
     new = await db_write(request, run)
     return _show_code(request, user, new, await db_read(request, station_health))
@@ -142,7 +142,7 @@ async def revoke(request: Request, station_no: int) -> Response:
         try:
             revoke_station(s, str(station_no), actor=user.actor)
         except ValueError as exc:
-            raise ConsoleError(404, str(exc)) from None
+            raise ConsoleError(status=404, cause=exc) from None
 
     await db_write(request, run)
     return redirect(request, "/stations", "msg.station_revoked")

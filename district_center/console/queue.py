@@ -72,7 +72,7 @@ def _statuses(value: str) -> tuple[str, ...]:
     try:
         return (CaseStatus(value).value,)
     except ValueError:
-        raise BackofficeError(400, "bad_status", "未知的办件状态筛选") from None
+        raise BackofficeError("center.backoffice.bad_status_filter") from None
 
 
 def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
@@ -82,7 +82,7 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
         query = query.where(visible)
     if f.department:
         if not user.supervisor and f.department != user.department:
-            raise BackofficeError(403, "other_department", "只能查看本部门的办件")
+            raise BackofficeError("center.backoffice.own_department_only")
         query = query.where(CaseRecord.department == f.department)
     statuses = _statuses(f.status)
     if statuses:
@@ -105,7 +105,7 @@ def _filtered(s: Session, user: Reviewer, f: QueueFilter) -> Select[Any]:
     if f.who:
         clause = token_clause(f.who)
         if clause is None:
-            raise BackofficeError(400, "bad_lookup", "申请人查找条件无效，请重新输入")
+            raise BackofficeError("center.backoffice.bad_lookup")
         query = query.where(clause)
     return query
 

@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from casework import clock
 from casework.cases import CaseStatus
+from casework.errors import DomainError
 from district_center.context import Center
 from district_center.db.models import User
 from district_center.services.audit import audit
@@ -83,12 +84,38 @@ templates.filters["cst"] = _china_time
 templates.globals["center_label"] = _center_label
 
 
-class ConsoleError(Exception):
-    """Refused or failed: shown as an HTML page with ``status`` and a Chinese ``message``."""
+class ConsoleError(DomainError):
+    """Refused or failed (``center.console.*``): shown as an HTML page with ``status`` and ``message``, the
+    code's words in Chinese put together at the edge::
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status, self.message = status, message
+        raise ConsoleError("center.console.item_not_found", status=404)
+        raise ConsoleError(status=409, cause=exc)  # a service's own refusal (a DomainError), in its words
+    """
+
+    code = "center.console.refused"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        /,
+        *,
+        status: int,
+        cause: Exception | None = None,
+        detail: str = "",
+        **params: Any,
+    ) -> None:
+        super().__init__(code, detail=detail or (type(cause).__name__ if cause else ""), **params)
+        self.status, self.cause = status, cause
+
+    def text(self, language: str | None = None) -> str:
+        if isinstance(self.cause, DomainError):
+            return self.cause.text(language)
+        return super().text(language)
+
+    @property
+    def message(self) -> str:
+        """The words on the error page (Simplified Chinese, the district's language)."""
+        return self.text("zh_CN")
 
 
 class LoginRequired(Exception):
@@ -144,7 +171,7 @@ async def signed_in(request: Request, *roles: str) -> ConsoleUser:
             request,
             lambda s: audit(s, user.actor, "console.refused", request.url.path, method=request.method),
         )
-        raise ConsoleError(403, "您的账号没有访问此页面或执行此操作的权限。")
+        raise ConsoleError("center.console.forbidden", status=403)
     return user
 
 
@@ -152,12 +179,14 @@ async def checked_form(request: Request, user: ConsoleUser) -> FormData:
     """The POSTed form after its CSRF token matched this session (403 otherwise)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise ConsoleError(413, f"提交的内容超过 {MAX_FORM_BYTES // (1024 * 1024)} MB 上限。")
+        raise ConsoleError(
+            "center.console.form_too_large", status=413, limit_mb=MAX_FORM_BYTES // (1024 * 1024)
+        )
     form = await request.form(max_files=20, max_fields=2000)
     sent = form.get("csrf")
     if not csrf_ok(csrf_key(request), user.token, sent if isinstance(sent, str) else None):
         await db_write(request, lambda s: audit(s, user.actor, "console.csrf_refused", request.url.path))
-        raise ConsoleError(403, "表单已失效或来源不明（缺少安全校验码），请刷新页面后重新提交。")
+        raise ConsoleError("center.console.csrf_refused", status=403)
     return form
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from casework import clock
+from casework import clock, messages
 from district_center.services.attachments.blobstore import MAGIC, BlobError, EncryptedFileBlobStore
 from sync.protocol import HEADER_TOTAL_SIZE, sign_request
 
@@ -120,7 +120,8 @@ def test_too_large_refused_up_front_naming_the_limit(center, new_station, client
     sha = "ab" * 32
     resp = _put(http, sha, 0, b"x", 3 * 1024 * 1024)
     _problem(resp, 413, "too_large")
-    assert "2 MB" in resp.json()["detail"] and resp.json()["limit"] == 2 * 1024 * 1024
+    worded = messages.text("center.upload.declared_too_large", {"size_mb": "3.0", "limit_mb": "2"}, "zh_CN")
+    assert resp.json()["detail"] == worded and resp.json()["limit"] == 2 * 1024 * 1024
     # refused from the header alone, before the body is read (even before the signature is looked at)
     early = httpx.put(
         f"{center.url}/api/v1/attachments/{sha}?offset=0",

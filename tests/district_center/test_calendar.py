@@ -43,12 +43,15 @@ def test_parse_csv_and_json() -> None:
     assert dt.date(2027, 2, 20) in table.workdays and len(table.holidays) == 8
     again = parse_holiday_file(2027, "2027.json", json.dumps(table.to_dict()).encode())
     assert again == table
-    with pytest.raises(CalendarError, match="第3行"):
+    with pytest.raises(CalendarError) as bad_date:
         parse_holiday_file(2027, "x.csv", b"date,kind\n2027-01-01,holiday\n2027-13-01,holiday\n")
-    with pytest.raises(CalendarError, match="类型"):
+    assert bad_date.value.code == "center.calendar.bad_date" and bad_date.value.params["line"] == 3
+    with pytest.raises(CalendarError) as bad_kind:
         parse_holiday_file(2027, "x.csv", b"date,kind\n2027-01-01,maybe\n")
-    with pytest.raises(CalendarError, match="不一致"):
+    assert bad_kind.value.code == "center.calendar.bad_kind"
+    with pytest.raises(CalendarError) as other_year:
         parse_holiday_file(2028, "2027.json", json.dumps(table.to_dict()).encode())
+    assert other_year.value.code == "center.calendar.year_mismatch"
     with pytest.raises(CalendarError):  # a weekday cannot be a 调休 workday
         parse_holiday_file(2027, "x.csv", b"date,kind\n2027-01-01,holiday\n2027-01-04,workday\n")
 

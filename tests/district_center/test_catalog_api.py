@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from casework import messages
 from casework.catalog import Catalog
 from district_center.db.models import AuditLog
 from district_center.devtools.server import RunningCenter
@@ -142,7 +143,8 @@ def test_damaged_staged_file_is_409_on_every_route(center: RunningCenter, admin:
             ),
         ):
             assert resp.status_code == 409, resp.text
-            assert resp.json()["code"] == "publish_refused" and "已损坏" in resp.json()["detail"]
+            worded = messages.text("center.publish.staged_damaged", {"path": str(staged)}, "zh_CN")
+            assert resp.json()["code"] == "publish_refused" and resp.json()["detail"] == worded
     finally:
         staged.unlink()
 

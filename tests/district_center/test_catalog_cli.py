@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from casework import messages
 from casework.catalog import Catalog
 from district_center.cli import main
 from district_center.devtools.server import running_center
@@ -53,7 +54,7 @@ def test_import_diff_publish_export_and_pull(
     monkey_wrong = tmp_path / "wrong"
     monkey_wrong.write_text("not the passphrase\n")
     assert main(["catalog", "publish", "--passphrase-file", str(monkey_wrong)]) == 1
-    assert "口令错误" in capsys.readouterr().err
+    assert messages.text("center.keys.wrong_passphrase", {}, "zh_CN") in capsys.readouterr().err
     assert main(["catalog", "publish"]) == 0
     assert "第1版" in capsys.readouterr().out
 
@@ -115,7 +116,8 @@ def test_damaged_staged_file_is_an_error_line_not_a_traceback(
         ["catalog", "publish"],
     ):
         assert main(argv) == 1, argv
-        assert "已损坏" in capsys.readouterr().err, argv
+        damaged = messages.text("center.publish.staged_damaged", {"path": staged}, "zh_CN")
+        assert damaged in capsys.readouterr().err, argv
 
 
 def test_first_import_in_a_fresh_data_directory_names_the_district_option(

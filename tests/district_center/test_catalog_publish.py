@@ -55,8 +55,9 @@ def _second_version() -> Catalog:
 
 def test_publish_diff_cancel_and_delta(db: Database, district: tuple[DistrictKeys, Path, Path]) -> None:
     keys, data_dir, _ = district
-    with pytest.raises(PublishError, match="没有待发布"):
+    with pytest.raises(PublishError) as nothing:
         publish_staged(db, data_dir, keys, actor="user:1", now=NOW)
+    assert nothing.value.code == "center.publish.nothing_staged_import_first"
 
     stage_catalog(db, data_dir, rich_catalog(), actor="user:1", source="清单.xlsx", now=NOW)
     first = staged_diff(db, data_dir)
@@ -111,7 +112,7 @@ def test_publish_diff_cancel_and_delta(db: Database, district: tuple[DistrictKey
 def test_publish_refuses_a_foreign_key(db: Database, district: tuple[DistrictKeys, Path, Path]) -> None:
     keys, data_dir, _ = district
     stage_catalog(db, data_dir, rich_catalog(), actor="user:1", source="x", now=NOW)
-    with pytest.raises(PublishError, match="不是本区中心"):
+    with pytest.raises(PublishError) as foreign:
         publish_staged(
             db,
             data_dir,
@@ -120,4 +121,5 @@ def test_publish_refuses_a_foreign_key(db: Database, district: tuple[DistrictKey
             now=NOW,
             expected_public_key=keys.signing_public_b64,
         )
+    assert foreign.value.code == "center.publish.foreign_key"
     assert read_staged(data_dir) is not None

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from casework.errors import DomainError
 from district_center.services.cases.feed import (
     FeedError,
     append_event,
@@ -112,8 +113,10 @@ def test_illegal_transition_is_refused_without_event(center, new_station, client
     st = new_station()
     doc = make_case(st)  # accepted, not yet queued: the center cannot review it
     push(client(st), doc)
-    with pytest.raises(FeedError, match="不能"), center.db.session() as s:
+    with pytest.raises(FeedError) as refused, center.db.session() as s:
         transition_case(s, doc["id"], "approved", actor="user:r")
+    assert isinstance(refused.value.cause, DomainError)
+    assert refused.value.cause.code.startswith("case.transition.")
     assert _poll(client(st), 0).events == []
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from casework import clock
+from casework import clock, messages
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.services.cases.feed import append_event
@@ -127,7 +127,8 @@ def test_a_case_cannot_claim_a_scan_the_station_never_uploaded(
     a, b = new_station("甲站"), new_station("乙站")
     sha = _upload(client(a), os.urandom(3000))
     receipt = push(client(b), make_case(b, attachments=(sha,)))[0]
-    assert receipt["status"] == "rejected" and "附件" in receipt["reason"]
+    assert receipt["status"] == "rejected"
+    assert receipt["reason"] == messages.text("center.ingest.attachments_missing", {"count": 1}, "zh_CN")
 
 
 # --------------------------------------------------------------------------- cases
@@ -170,7 +171,8 @@ def test_a_station_cannot_overwrite_read_or_replay_another_stations_case(
     stolen["applicant"]["name"] = "冒名"
     for attempt in (stolen, doc):  # a newer version, and a replay of A's exact (id, version)
         receipt = push(client(b), attempt)[0]
-        assert receipt["status"] == "rejected" and "其他服务站" in receipt["reason"]
+        assert receipt["status"] == "rejected"
+        assert receipt["reason"] == messages.text("center.ingest.other_station", {}, "zh_CN")
         assert receipt.get("seq") is None and receipt.get("digest") is None  # A's receipt is not leaked
     assert client(a).get(f"/api/v1/cases/{doc['id']}").json()["case"]["applicant"]["name"] == "张三"
 

@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import func, select
 
+from casework import messages
 from district_center.db.models import CaseReceiptRecord, CaseRecord
 from sync.protocol import CaseBatchResult, canonical_json
 
@@ -70,7 +71,8 @@ def test_higher_version_updates_lower_is_stale_or_old_receipt(center, new_statio
     assert push(http, v1)[0] == r1  # an older version already accepted: its stored receipt
     v2 = dict(copy.deepcopy(v1), version=2)
     stale = push(http, v2)[0]
-    assert stale["status"] == "rejected" and "第 3 版" in stale["reason"]
+    assert stale["status"] == "rejected"
+    assert stale["reason"] == messages.text("center.ingest.newer_version_held", {"version": 3}, "zh_CN")
     with center.db.read_session() as s:
         row = s.get(CaseRecord, v1["id"])
         assert (row.version, row.number, row.status, row.station_id) == (
@@ -109,12 +111,16 @@ def test_semantic_checks_reject_with_chinese_reasons(center, new_station, client
     mismatched["version"] = 4
     entry = {"id": mismatched["id"], "version": 5, "case": mismatched}
     resp = http.post("/api/v1/cases/batch", content=canonical_json({"cases": [entry]}))
-    assert "版本号" in resp.json()["receipts"][0]["reason"]
+    assert resp.json()["receipts"][0]["reason"] == messages.text(
+        "center.ingest.version_mismatch", {}, "zh_CN"
+    )
     no_item = make_case(st)
     no_item["item_code"] = None
-    assert "办件内容不完整" in push(http, no_item)[0]["reason"]
+    malformed = messages.text("center.ingest.malformed", {"problem": ""}, "zh_CN")
+    assert push(http, no_item)[0]["reason"].startswith(malformed)
     missing_scan = make_case(st, attachments=("ab" * 32,))
-    assert "附件" in push(http, missing_scan)[0]["reason"]
+    missing = messages.text("center.ingest.attachments_missing", {"count": 1}, "zh_CN")
+    assert push(http, missing_scan)[0]["reason"] == missing
 
 
 def test_batch_envelope_errors_are_problems(center, new_station, client):
@@ -162,7 +168,8 @@ def test_published_catalog_refuses_unknown_and_cancelled_items(center, new_stati
     http = client(st)
     assert push(http, make_case(st))[0]["status"] == "accepted"
     unknown = push(http, make_case(st, item_code="9" * 33))[0]
-    assert unknown["status"] == "rejected" and "事项清单中没有" in unknown["reason"]
+    assert unknown["status"] == "rejected"
+    assert unknown["reason"] == messages.text("center.ingest.unknown_item", {"item_code": "9" * 33}, "zh_CN")
     gone = push(http, make_case(st, item_code=cancelled["code"]))[0]
     assert gone["status"] == "rejected" and "2026-11-01 起取消" in gone["reason"]
     import datetime as dt

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from casework import messages
 from district_center.keys import (
     PUBLIC_FILE_NAME,
     KdfParams,
@@ -54,8 +55,9 @@ def test_round_trip_and_wrong_passphrase_refused(tmp_path: Path) -> None:
     assert opened.signing.private_bytes_raw() == keys.signing.private_bytes_raw()
     assert opened.recovery.private_bytes_raw() == keys.recovery.private_bytes_raw()
     assert opened.key_id == keys.key_id
-    with pytest.raises(KeyFileError, match="口令错误"):
+    with pytest.raises(KeyFileError) as wrong:
         load_key_file(path, PASS + "x")
+    assert wrong.value.code == "center.keys.wrong_passphrase"
 
 
 def test_default_kdf_parameters_are_stored(tmp_path: Path) -> None:
@@ -95,16 +97,19 @@ def test_edited_kdf_parameters_refused_before_deriving(tmp_path: Path, field: st
     doc = json.loads(path.read_text())
     doc["kdf"][field] = value
     path.write_text(json.dumps(doc))
-    with pytest.raises(KeyFileError, match="密钥派生参数"):
+    with pytest.raises(KeyFileError) as refused:
         load_key_file(path, PASS)
+    assert refused.value.code in {"center.keys.bad_kdf_params", "center.keys.kdf_out_of_range"}
 
 
 def test_refuses_overwrite_and_short_passphrase(tmp_path: Path) -> None:
     init_keys(tmp_path, PASS, kdf=FAST_KDF)
-    with pytest.raises(KeyFileError, match="已存在"):
+    with pytest.raises(KeyFileError) as exists:
         init_keys(tmp_path, PASS, kdf=FAST_KDF)
-    with pytest.raises(KeyFileError, match="太短"):
+    assert exists.value.code == "center.keys.already_exist"
+    with pytest.raises(KeyFileError) as short:
         write_key_file(tmp_path / "other.json", generate_keys(), "short")
+    assert short.value.code == "center.keys.passphrase_too_short"
 
 
 def test_envelope_signature_verifies_and_one_byte_change_breaks_it() -> None:
@@ -135,8 +140,9 @@ def test_read_passphrase_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CENTER_KEY_PASSPHRASE")
     with open(os.devnull) as devnull:
         monkeypatch.setattr(sys, "stdin", devnull)
-        with pytest.raises(KeyFileError, match="需要口令"):
+        with pytest.raises(KeyFileError) as needed:
             read_passphrase(None)
+        assert needed.value.code == "center.keys.passphrase_needed"
 
 
 def test_cli_keys_init(tmp_path: Path) -> None:
@@ -162,7 +168,8 @@ def test_cli_keys_init(tmp_path: Path) -> None:
     keys = load_key_file(tmp_path / "d" / "district-keys.key.json", PASS)
     assert keys.public_dict() == public
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-    assert again.returncode == 1 and "已存在" in again.stderr
+    exists = messages.text("center.keys.already_exist", {"path": tmp_path / "d" / PUBLIC_FILE_NAME}, "zh_CN")
+    assert again.returncode == 1 and exists in again.stderr
 
 
 def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
@@ -202,7 +209,7 @@ def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
     out = subprocess.run(
         [*base, "--passphrase-file", str(wrong)], capture_output=True, text=True, env=env, timeout=120
     )
-    assert out.returncode == 1 and "口令错误" in out.stderr
+    assert out.returncode == 1 and messages.text("center.keys.wrong_passphrase", {}, "zh_CN") in out.stderr
     out = subprocess.run(
         [*base, "--passphrase-file", str(pf)], capture_output=True, text=True, env=env, timeout=120
     )

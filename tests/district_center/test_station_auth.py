@@ -7,7 +7,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from casework import clock
+from casework import clock, messages
 from district_center.services.cases.feed import route_case
 from district_center.services.stations.registry import revoke_station
 from sync.protocol import HEADER_CONTENT_SHA256, HEADER_SIGNATURE, HEADER_STATION_ID, sign_request
@@ -120,7 +120,8 @@ def test_station_cannot_read_or_overwrite_another_stations_case(center, new_stat
     _problem(client(b).get(f"/api/v1/cases/{doc['id']}"), 404, "case_not_found")
     stolen = dict(doc, version=2, number="forged")
     receipt = push(client(b), stolen)[0]
-    assert receipt["status"] == "rejected" and "其他服务站" in receipt["reason"]
+    assert receipt["status"] == "rejected"
+    assert receipt["reason"] == messages.text("center.ingest.other_station", {}, "zh_CN")
     replay = push(client(b), doc)[0]  # even a replay of a's exact (id, version) reveals nothing
     assert replay["status"] == "rejected"
     # 通办: once routed to c, c may read and update it; b still may not.

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from fastapi import Depends
 
+from casework import messages
+from casework.errors import DomainError
 from district_center.api.deps import CurrentUser, require_user
 from district_center.db.models import User
 from district_center.logs import JsonFormatter
@@ -29,12 +31,16 @@ def test_password_hash_is_argon2id_and_verifies():
 
 def test_create_user_checks_roles_department_and_password(center):
     with center.db.session() as s:
-        with pytest.raises(ValueError, match="未知角色"):
+        with pytest.raises(ValueError) as unknown:
             create_user(s, "a", "long enough pw", ["root"])
-        with pytest.raises(ValueError, match="部门"):
+        assert isinstance(unknown.value, DomainError) and unknown.value.code == "center.users.unknown_roles"
+        with pytest.raises(ValueError) as no_department:
             create_user(s, "a", "long enough pw", ["reviewer"])
-        with pytest.raises(ValueError, match="10"):
+        assert isinstance(no_department.value, DomainError)
+        assert no_department.value.code == "center.users.department_required"
+        with pytest.raises(ValueError) as short:
             create_user(s, "a", "short", ["supervisor"])
+        assert isinstance(short.value, DomainError) and short.value.params == {"min_len": 10}
 
 
 def test_token_login_roles_lockout_and_logout(center):
@@ -56,7 +62,11 @@ def test_token_login_roles_lockout_and_logout(center):
         )
     locked = httpx.post(url + "/token", json={"username": "reviewer1", "password": "审批员的长密码123"})
     _problem(locked, 401, "login_failed")
-    assert "锁定" in locked.json()["detail"]
+    with center.db.read_session() as s:
+        until = s.query(User).filter_by(username="reviewer1").one().locked_until
+    assert locked.json()["detail"] == messages.text(
+        "center.users.locked", {"until": f"{until:%H:%M}"}, "zh_CN"
+    )
     with center.db.read_session() as s:
         assert s.query(User).filter_by(username="reviewer1").one().locked_until is not None
     _problem(httpx.post(url + "/token", content=b"{}"), 400, "bad_request")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from casework import clock
+from casework import clock, messages
 from sync.outbox import OUTBOX, RECEIPTS
 from tests.sync.harness import CenterHandle, new_station, start_center
 
@@ -98,7 +98,9 @@ def test_rejected_case_does_not_block_and_can_be_fixed(center: CenterHandle, sta
     assert report is not None and report.cases_delivered == 2 and report.cases_rejected == 1
     listed = rejected(station.store)
     assert [d["case_id"] for d in listed] == [bad.id]
-    assert "事项清单" in listed[0]["reason"]
+    assert listed[0]["reason"] == messages.text(
+        "center.ingest.unknown_item", {"item_code": "9" * 33}, "zh_CN"
+    )
     assert station.service.board.current.rejected == 1
     assert set(center.cases()) == {good1.id, good2.id}
 

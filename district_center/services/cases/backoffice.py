@@ -44,6 +44,7 @@ from casework.cases import (
 from casework.catalog import Catalog
 from casework.clock import iso_z
 from casework.deadlines import deadline_payload
+from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from district_center.db.models import CaseRecord, FollowUp, ResultDocument, Station, User
 from district_center.db.sealing import vault_of
@@ -63,7 +64,9 @@ from district_center.services.catalog.current import current_catalog
 from sync.protocol import EventType
 
 __all__ = [
+    "BACKOFFICE_REFUSALS",
     "BackofficeError",
+    "IllegalTransition",
     "Reviewer",
     "accept_for_review",
     "add_result_document",
@@ -88,12 +91,73 @@ __all__ = [
 ]
 
 
-class BackofficeError(Exception):
-    """Refused: ``status`` (403/404/409/400), a stable ``code`` and Chinese ``detail``."""
+#: Each refusal's HTTP status and the wire ``code`` clients read, by message code. The API's
+#: ``DOMAIN_PROBLEMS`` includes this table; the console shows ``status`` on its error page.
+BACKOFFICE_REFUSALS: dict[str, tuple[int, str]] = {
+    "center.backoffice.refused": (400, "refused"),
+    "center.backoffice.no_view_role": (403, "forbidden"),
+    "center.backoffice.reviewers_only": (403, "forbidden"),
+    "center.backoffice.case_not_found": (404, "case_not_found"),
+    "center.backoffice.other_department": (403, "other_department"),
+    "center.backoffice.other_department_act": (403, "other_department"),
+    "center.backoffice.item_other_department": (403, "other_department"),
+    "center.backoffice.own_department_only": (403, "other_department"),
+    "center.backoffice.item_required": (400, "item_required"),
+    "center.backoffice.not_a_bundle": (400, "not_a_bundle"),
+    "center.backoffice.illegal_transition": (409, "illegal_transition"),
+    "center.backoffice.file_not_found": (404, "file_not_found"),
+    "center.backoffice.file_not_received": (404, "file_not_found"),
+    "center.backoffice.bad_station": (400, "bad_station"),
+    "center.backoffice.no_route": (409, "no_route"),
+    "center.backoffice.not_delivered": (409, "not_delivered"),
+    "center.backoffice.nothing_missing": (400, "nothing_missing"),
+    "center.backoffice.nothing_ticked": (400, "nothing_missing"),
+    "center.backoffice.bad_status_filter": (400, "bad_status"),
+    "center.backoffice.bad_lookup": (400, "bad_lookup"),
+    "center.backoffice.reason_required": (400, "reason_required"),
+    "center.backoffice.unknown_document": (400, "unknown_document"),
+    "center.backoffice.result_too_large": (413, "too_large"),
+    "center.backoffice.empty_file": (400, "empty_file"),
+    "center.deadlines.supervisors_only": (403, "forbidden"),
+    "center.ratings.followups_supervisors_only": (403, "forbidden"),
+    "center.ratings.close_supervisors_only": (403, "forbidden"),
+    "center.ratings.stats_supervisors_only": (403, "forbidden"),
+    "center.ratings.resolution_required": (400, "resolution_required"),
+    "center.ratings.followup_not_found": (404, "followup_not_found"),
+    "center.ratings.followup_closed": (409, "followup_closed"),
+    "center.ratings.bad_group": (400, "bad_group"),
+}
 
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        super().__init__(f"{status} {code}: {detail}")
-        self.status, self.code, self.detail = status, code, detail
+
+class BackofficeError(DomainError):
+    """Refused (``center.backoffice.*``; supervision's ``center.deadlines.*``, ``center.ratings.*``):
+    ``status`` (403/404/409/400) and ``wire_code`` from :data:`BACKOFFICE_REFUSALS`; the words are the
+    catalog's (``exc.text("zh_CN")``)."""
+
+    code = "center.backoffice.refused"
+
+    @property
+    def status(self) -> int:
+        return BACKOFFICE_REFUSALS.get(self.code, (400, ""))[0]
+
+    @property
+    def wire_code(self) -> str:
+        return BACKOFFICE_REFUSALS.get(self.code, (400, self.code))[1]
+
+
+class IllegalTransition(BackofficeError):
+    """The case cannot take this step now; worded as the case's own refusal when it is a coded one."""
+
+    code = "center.backoffice.illegal_transition"
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(detail=type(cause).__name__)
+        self.cause = cause
+
+    def text(self, language: str | None = None) -> str:
+        if isinstance(self.cause, DomainError):
+            return self.cause.text(language)
+        return super().text(language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +204,7 @@ def visible_filter(user: Reviewer, catalog: Catalog | None) -> Any:
     if user.supervisor:
         return None
     if not user.reviewer:
-        raise BackofficeError(403, "forbidden", "您的账号没有查看办件的权限")
+        raise BackofficeError("center.backoffice.no_view_role")
     assert user.department is not None
     bundles = _department_bundles(catalog, user.department)
     if bundles:
@@ -226,9 +290,9 @@ def load_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseRecord, Cas
     """The case if ``user`` may see it: 404 when absent, 403 when another department's."""
     record = s.get(CaseRecord, case_id)
     if record is None:
-        raise BackofficeError(404, "case_not_found", "没有找到该办件")
+        raise BackofficeError("center.backoffice.case_not_found")
     if not _may_see(user, record, current_catalog(s)):
-        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权查看或办理")
+        raise BackofficeError("center.backoffice.other_department")
     return record, Case.from_dict(record.document)
 
 
@@ -238,11 +302,11 @@ def _acting_case(s: Session, user: Reviewer, case_id: str, item_code: str | None
     if case.is_bundle:
         mine = _department_items(current_catalog(s), case, user.department or "")
         if item_code is None:
-            raise BackofficeError(400, "item_required", "一件事办件请指明要办理的子事项（item_code）")
+            raise BackofficeError("center.backoffice.item_required")
         if item_code not in mine:
-            raise BackofficeError(403, "other_department", "该子事项不属于您所在部门，无权办理")
+            raise BackofficeError("center.backoffice.item_other_department")
     elif item_code is not None:
-        raise BackofficeError(400, "not_a_bundle", "单一事项办件没有子事项")
+        raise BackofficeError("center.backoffice.not_a_bundle")
     return record, case
 
 
@@ -250,10 +314,10 @@ def _department_case(s: Session, user: Reviewer, case_id: str) -> tuple[CaseReco
     """The case if it is the reviewer's department's (a bundle: any of its items); 403 otherwise, also
     for a user who holds ``supervisor`` beside ``reviewer``."""
     if not user.reviewer:
-        raise BackofficeError(403, "forbidden", "只有审批人员可以办理办件")
+        raise BackofficeError("center.backoffice.reviewers_only")
     record, case = load_case(s, user, case_id)
     if not _in_department(user, record, current_catalog(s)):
-        raise BackofficeError(403, "other_department", "该办件不属于您所在部门，无权办理")
+        raise BackofficeError("center.backoffice.other_department_act")
     return record, case
 
 
@@ -261,7 +325,7 @@ def _run(action: Callable[[], CaseRecord]) -> CaseRecord:
     try:
         return action()
     except FeedError as exc:
-        raise BackofficeError(409, "illegal_transition", str(exc)) from None
+        raise IllegalTransition(exc) from None
 
 
 # --------------------------------------------------------------------------------------------- listing
@@ -368,7 +432,7 @@ def list_cases(
         query = query.where(visible)
     if department:
         if not user.supervisor and department != user.department:
-            raise BackofficeError(403, "other_department", "只能查看本部门的办件")
+            raise BackofficeError("center.backoffice.own_department_only")
         query = query.where(CaseRecord.department == department)
     if status:
         query = query.where(CaseRecord.status.in_(list(status)))
@@ -431,7 +495,7 @@ def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tupl
     for doc in _result_documents(s, user, case_id, case, scope):
         if doc.sha256 == sha256:
             return f"result:{sha256}", doc.filename, doc.content_type
-    raise BackofficeError(404, "file_not_found", "该办件没有这个附件")
+    raise BackofficeError("center.backoffice.file_not_found")
 
 
 # --------------------------------------------------------------------------------------------- actions
@@ -468,7 +532,7 @@ def route_tongban(
     else:
         target = s.scalar(select(Station).where(Station.station_no == to_station_no))
         if target is None or target.status != "active":
-            raise BackofficeError(400, "bad_station", f"服务站 {to_station_no} 不存在或未启用")
+            raise BackofficeError("center.backoffice.bad_station", station_no=to_station_no)
     return _run(
         lambda: route_case(
             s, case_id, target.id, actor=user.actor, reason=reason or f"全市通办：转{record.jurisdiction}办理"
@@ -493,7 +557,7 @@ def accept_for_review(
     if case.status is CaseStatus.QUEUED:
         _run(lambda: transition_case(s, case_id, CaseStatus.DELIVERED, actor=user.actor, at=at))
     if case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED):
-        raise BackofficeError(409, "not_delivered", "服务站尚未报送该办件，暂不能受理")
+        raise BackofficeError("center.backoffice.not_delivered")
     route_tongban(s, user, case_id)
     catalog = current_catalog(s)
     if not (is_collected(case) and case.entered_at(CaseStatus.IN_REVIEW) is None and catalog is not None):
@@ -517,7 +581,7 @@ def accept_for_review(
     try:
         change(preview)
     except (CaseError, KeyError, ValueError) as exc:
-        raise BackofficeError(409, "illegal_transition", str(exc)) from None
+        raise IllegalTransition(exc) from None
     payload: dict[str, Any] = {
         "reason": "",
         "clock_started": "代收件属地收件，开始计算办结时限",
@@ -545,7 +609,7 @@ def request_supplement(
 ) -> CaseRecord:
     """补齐补正: one request listing everything missing (一次性告知), to the station(s)."""
     if not missing:
-        raise BackofficeError(400, "nothing_missing", "请列出需要补齐补正的材料")
+        raise BackofficeError("center.backoffice.nothing_missing")
     _acting_case(s, user, case_id, item_code)
     at = at or clock.now()
     request = SupplementRequest(tuple(missing), at, user.actor, item_code or "", due_date)
@@ -662,13 +726,13 @@ def decide(
     _, case = _acting_case(s, user, case_id, item_code)
     at = at or clock.now()
     if not approve and not reason.strip():
-        raise BackofficeError(400, "reason_required", "不予办理必须填写理由")
+        raise BackofficeError("center.backoffice.reason_required")
     if result is not None:
         scope = _bundle_scope(s, user, case)
         held = {d.sha256 for d in _result_documents(s, user, case_id, case, scope)}
         unknown = [d for d in result.documents if d not in held]
         if unknown:
-            raise BackofficeError(400, "unknown_document", f"有 {len(unknown)} 个结果文件尚未上传")
+            raise BackofficeError("center.backoffice.unknown_document", count=len(unknown))
     target = CaseStatus.APPROVED if approve else CaseStatus.REJECTED
 
     def change(case: Case) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from casework import clock
 from casework.cases import Case, CaseError, CaseStatus, Side
 from casework.clock import iso_z
+from casework.errors import DomainError
 from district_center.db.models import CaseRecord, FeedEventRecord, Station
 from district_center.db.sealing import open_payload, seal_payload, vault_of
 from district_center.services.audit import audit
@@ -34,8 +35,22 @@ from district_center.services.catalog.calendar import district_calendar
 from sync.protocol import EventType, FeedEvent, case_digest
 
 
-class FeedError(ValueError):
-    """A transition or event that cannot be applied; ``str(exc)`` is Chinese text."""
+class FeedError(DomainError, ValueError):
+    """A transition or event that cannot be applied (``center.feed.*``). With ``cause`` (the casework
+    model's own refusal) it is worded as that refusal."""
+
+    code = "center.feed.refused"
+
+    def __init__(
+        self, code: str | None = None, /, *, cause: Exception | None = None, detail: str = "", **params: Any
+    ) -> None:
+        super().__init__(code, detail=detail, **params)
+        self.cause = cause
+
+    def text(self, language: str | None = None) -> str:
+        if isinstance(self.cause, DomainError):
+            return self.cause.text(language)
+        return super().text(language)
 
 
 def append_event(
@@ -55,7 +70,7 @@ def append_event(
         .returning(Station.feed_seq)
     ).scalar_one_or_none()
     if seq is None:
-        raise FeedError(f"没有找到服务站 {station_id}")
+        raise FeedError("center.feed.station_not_found", station_id=station_id)
     session.add(
         FeedEventRecord(
             station_id=station_id,
@@ -91,9 +106,9 @@ def ack_feed(session: Session, station_id: str, cursor: int) -> int:
     """Record how far the station applied its feed (never moves backwards)."""
     station = session.scalar(select(Station).where(Station.id == station_id).with_for_update())
     if station is None:
-        raise FeedError(f"没有找到服务站 {station_id}")
+        raise FeedError("center.feed.station_not_found", station_id=station_id)
     if cursor > station.feed_seq:
-        raise FeedError(f"确认位置 {cursor} 超出了本站事件的最大序号 {station.feed_seq}")
+        raise FeedError("center.feed.cursor_beyond", cursor=cursor, max_seq=station.feed_seq)
     station.feed_acked = max(station.feed_acked, cursor)
     return station.feed_acked
 
@@ -127,7 +142,7 @@ def update_case(
     """Apply ``change`` to the center's copy of a case and report it on the feeds, in one transaction.
 
     The case row is locked (``FOR UPDATE``) while ``change`` runs; a ``CaseError`` / ``ValueError`` from it
-    becomes :class:`FeedError` with the casework model's Chinese message. The event goes to the accepting
+    becomes :class:`FeedError` worded as the casework model's refusal. The event goes to the accepting
     station and, for a 通办 case, to the station it was routed to. ``payload`` is merged into
     ``{status, from, actor, version}``. The row's ``version`` stays the station's last pushed version: the
     station applies the event, records its own new version and pushes it, which replaces this copy.
@@ -136,12 +151,12 @@ def update_case(
     at = at or clock.now()
     record = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
     if record is None:
-        raise FeedError(f"没有找到办件 {case_id}")
+        raise FeedError("center.feed.case_not_found", case_id=case_id)
     try:
         case = Case.from_dict(record.document)
         change(case)
     except (CaseError, ValueError, KeyError) as exc:
-        raise FeedError(str(exc)) from None
+        raise FeedError(cause=exc, detail=type(exc).__name__) from None
     before = record.status
     record.document = case.to_dict()
     record.status = case.status.value
@@ -188,12 +203,12 @@ def transition_case(
             transition_case(s, case_id, "in_review", actor="user:7")
             transition_case(s, case_id, "rejected", actor="user:7", reason="不符合受理条件")
 
-    ``FeedError`` (Chinese text) when the table does not allow the change from the center's side."""
+    ``FeedError`` (``center.feed.*``) when the table does not allow the change from the center's side."""
     at = at or clock.now()
     try:
         target = CaseStatus(to)
     except ValueError:
-        raise FeedError(f"未知的办件状态：{to}") from None
+        raise FeedError("center.feed.unknown_status", status=to) from None
 
     def change(case: Case) -> None:
         if item_code is not None:
@@ -214,10 +229,10 @@ def route_case(
     document, so that station can work on it) and ``routed_out`` at the accepting station."""
     record = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id).with_for_update())
     if record is None:
-        raise FeedError(f"没有找到办件 {case_id}")
+        raise FeedError("center.feed.case_not_found", case_id=case_id)
     target = session.get(Station, to_station_id)
     if target is None or target.status == "revoked":
-        raise FeedError("目标服务站不存在或已停用")
+        raise FeedError("center.feed.target_station_unusable")
     record.routed_to = to_station_id
     record.updated_at = clock.now()
     origin = session.get(Station, record.station_id)
@@ -258,7 +273,7 @@ def open_followup(
     ``Settings.followup_working_days``) working days from ``today``; tells the accepting station."""
     record = session.get(CaseRecord, case_id)
     if record is None:
-        raise FeedError(f"没有找到办件 {case_id}")
+        raise FeedError("center.feed.case_not_found", case_id=case_id)
     due = (
         district_calendar(session)
         .add_working_days(today or clock.china_today(), working_days)

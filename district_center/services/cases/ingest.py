@@ -96,12 +96,28 @@ class IngestRefused(DomainError):
     code = "center.ingest.refused"
 
 
-class Rejected(Exception):
-    """This case is refused; ``str(exc)`` is the Chinese reason on the receipt, ``code`` its receipt code."""
+class Rejected(DomainError):
+    """This case is refused (``center.ingest.*``): the receipt's reason is ``text("zh_CN")`` and its code is
+    ``receipt_code`` (``None``, or ``STATUS_OVERRULED`` for a move the station must take back). ``reason``
+    carries words already put together elsewhere (``not_in_force``, ``overruled_reason``)."""
 
-    def __init__(self, reason: str, code: str | None = None) -> None:
-        super().__init__(reason)
-        self.code = code
+    code = "center.ingest.refused"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        /,
+        *,
+        reason: str = "",
+        receipt_code: str | None = None,
+        detail: str = "",
+        **params: Any,
+    ) -> None:
+        super().__init__(code, detail=detail, **params)
+        self.reason, self.receipt_code = reason, receipt_code
+
+    def text(self, language: str | None = None) -> str:
+        return self.reason or super().text(language)
 
 
 #: Station moves a worker must hear about when the merge does not take them: the final statuses and 已送达
@@ -157,36 +173,37 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
         try:
             bundle = catalog.bundle(case.bundle_code)
         except KeyError:
-            raise Rejected(f"事项清单中没有编码为 {case.bundle_code} 的一件事，无法接收") from None
+            raise Rejected("center.ingest.unknown_bundle", bundle_code=case.bundle_code) from None
         if bundle.status is ItemStatus.CANCELLED:
-            raise Rejected(f"一件事“{bundle.name}”已取消（清单之外无审批），不能受理新的办件")
+            raise Rejected("center.ingest.bundle_cancelled", name=bundle.name)
         refused = not_in_force(case, catalog, accepted_on)
         if refused:
-            raise Rejected(refused[0])
+            raise Rejected(reason=refused[0])
         return None, None
     code = case.item_code or ""
     try:
         item = catalog.item(code)
     except KeyError:
-        raise Rejected(f"事项清单中没有实施编码为 {code} 的事项，请更新事项清单后核对") from None
+        raise Rejected("center.ingest.unknown_item", item_code=code) from None
     refused = not_in_force(case, catalog, accepted_on)
     if refused:
-        raise Rejected(refused[0])
+        raise Rejected(reason=refused[0])
     return item.department, item.jurisdiction
 
 
 def _validate(entry: BatchCase) -> Case:
     if entry.case.get("id") != entry.id:
-        raise Rejected("办件内容中的编号与批量请求中的编号不一致")
+        raise Rejected("center.ingest.id_mismatch")
     if entry.case.get("version") != entry.version:
-        raise Rejected("办件内容中的版本号与批量请求中的版本号不一致")
+        raise Rejected("center.ingest.version_mismatch")
     try:
         case = Case.from_dict(entry.case)
     except (CaseError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        text = str(exc) if isinstance(exc, CaseError | ValueError) else f"缺少或错误的字段 {exc}"
-        raise Rejected(f"办件内容不完整或格式不正确：{text}") from None
+        if isinstance(exc, CaseError | ValueError):
+            raise Rejected("center.ingest.malformed", problem=str(exc)) from None
+        raise Rejected("center.ingest.malformed_field", field=str(exc)) from None
     if not case.item_code and not case.bundle_code:
-        raise Rejected("办件没有注明事项编码或一件事编码")
+        raise Rejected("center.ingest.no_item")
     return case
 
 
@@ -230,7 +247,7 @@ class _Prepared:
                 if len(getattr(case, name) or "") > _MAX_FIELD:
                     raise IngestRefused("center.ingest.field_too_long", field=name, limit=_MAX_FIELD)
         except Rejected as exc:
-            return cls(None, str(exc), "", [])
+            return cls(None, exc.text("zh_CN"), "", [])
         except IngestRefused as exc:
             return cls(None, exc.text("zh_CN"), "", [])
         # canonical_json without its float walk: _attachment_refs just refused floats
@@ -426,7 +443,11 @@ class Ingest:
                 outcome = self._decide(s, entry, prepared[i], catalog, found)
             except Rejected as exc:
                 outcome = CaseReceipt(
-                    entry.id, entry.version, ReceiptStatus.REJECTED, reason=str(exc), code=exc.code
+                    entry.id,
+                    entry.version,
+                    ReceiptStatus.REJECTED,
+                    reason=exc.text("zh_CN"),
+                    code=exc.receipt_code,
                 )
             except IngestRefused as exc:
                 outcome = CaseReceipt(
@@ -447,18 +468,18 @@ class Ingest:
         me = self.station.id
         row = found.rows.get(entry.id)
         if row is not None and me not in (row.station_id, row.routed_to):
-            raise Rejected("该办件属于其他服务站，本站无权提交或修改")
+            raise Rejected("center.ingest.other_station")
         stored = found.receipts.get((entry.id, entry.version))
         if stored is not None:
             if row is None and stored.station_id != me:
-                raise Rejected("该办件属于其他服务站，本站无权提交或修改")
+                raise Rejected("center.ingest.other_station")
             return CaseReceipt(
                 entry.id, entry.version, ReceiptStatus.ACCEPTED, stored.seq, None, stored.digest
             )
         if row is not None and row.version > entry.version:
-            raise Rejected(f"区中心已有该办件更新的版本（第 {row.version} 版），此旧版本不再接收")
+            raise Rejected("center.ingest.newer_version_held", version=row.version)
         if prep.case is None:
-            raise Rejected(prep.error)
+            raise Rejected(reason=prep.error)
         case = prep.case
         held = (
             None
@@ -469,7 +490,7 @@ class Ingest:
         department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
         unproven = [r for r in prep.refs if r not in found.proven and (entry.id, r) not in found.linked]
         if unproven:
-            raise Rejected(f"区中心尚未收到 {len(unproven)} 个附件（扫描件），请先上传附件再提交办件")
+            raise Rejected("center.ingest.attachments_missing", count=len(unproven))
         document, stored_digest = entry.case, prep.digest
         if held is not None:  # the center may have moved the case since: merge, never roll it back
             case, ignored = merge_station_push(held, case)
@@ -477,7 +498,7 @@ class Ingest:
             stored_digest = case_digest(document)
             refusal = overruled_reason(case, prep.case.status) if ignored else None
             if refusal is not None:  # nothing of this version is stored
-                raise Rejected(refusal, STATUS_OVERRULED)
+                raise Rejected(reason=refusal, receipt_code=STATUS_OVERRULED)
             if ignored:
                 audit(
                     s,

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from casework import clock
 from casework.clock import iso_z
+from casework.errors import DomainError
 from casework.workdays import HolidayTable, WorkCalendar
 from district_center.db.engine import Database
 from district_center.db.models import HolidayCalendar
@@ -61,8 +62,10 @@ _HOLIDAY_WORDS = {"holiday", "放假", "休息", "假日"}
 _WORKDAY_WORDS = {"workday", "上班", "调休上班", "工作日"}
 
 
-class CalendarError(ValueError):
-    """A holiday file or publication refused; Chinese message."""
+class CalendarError(DomainError, ValueError):
+    """A holiday file or publication refused (``center.calendar.*``)."""
+
+    code = "center.calendar.refused"
 
 
 def parse_holiday_file(year: int, filename: str, data: bytes, *, source: str = "") -> HolidayTable:
@@ -70,12 +73,12 @@ def parse_holiday_file(year: int, filename: str, data: bytes, *, source: str = "
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CalendarError("文件编码无法识别，请使用 UTF-8") from None
+        raise CalendarError("center.calendar.not_utf8") from None
     try:
         if filename.lower().endswith(".json"):
             raw = json.loads(text)
             if not isinstance(raw, dict):
-                raise CalendarError("JSON 文件应为对象：{year, holidays, workdays, source}")
+                raise CalendarError("center.calendar.json_not_object")
             raw.setdefault("year", year)
             if source:
                 raw["source"] = source
@@ -85,30 +88,30 @@ def parse_holiday_file(year: int, filename: str, data: bytes, *, source: str = "
             workdays: set[dt.date] = set()
             reader = csv.DictReader(io.StringIO(text))
             if not reader.fieldnames or not {"date", "kind"} <= set(reader.fieldnames):
-                raise CalendarError("CSV 文件的表头应为 date,kind（可加 name 列）")
+                raise CalendarError("center.calendar.csv_header")
             for line, row in enumerate(reader, start=2):
                 kind = (row.get("kind") or "").strip()
                 try:
                     day = dt.date.fromisoformat((row.get("date") or "").strip())
                 except ValueError:
                     raise CalendarError(
-                        f"第{line}行：日期“{row.get('date')}”格式不正确（应为 2027-01-01）"
+                        "center.calendar.bad_date", line=line, value=str(row.get("date"))
                     ) from None
                 if kind in _HOLIDAY_WORDS:
                     holidays.add(day)
                 elif kind in _WORKDAY_WORDS:
                     workdays.add(day)
                 else:
-                    raise CalendarError(f"第{line}行：类型“{kind}”无效，应为 holiday/放假 或 workday/上班")
+                    raise CalendarError("center.calendar.bad_kind", line=line, kind=kind)
             table = HolidayTable(year, frozenset(holidays), frozenset(workdays), source)
     except CalendarError:
         raise
     except ValueError as exc:
-        raise CalendarError(f"节假日安排不正确：{exc}") from None
+        raise CalendarError("center.calendar.invalid", problem=str(exc)) from None
     if table.year != year:
-        raise CalendarError(f"文件中的年份 {table.year} 与要发布的年份 {year} 不一致")
+        raise CalendarError("center.calendar.year_mismatch", file_year=table.year, year=year)
     if not table.holidays:
-        raise CalendarError(f"{year} 年的安排中没有任何放假日期")
+        raise CalendarError("center.calendar.no_holidays", year=year)
     return table
 
 
@@ -191,7 +194,7 @@ def publish_tables(
     from district_center.services.cases.recompute import recompute_open_cases  # cases import this module
 
     if not tables:
-        raise CalendarError("没有要发布的年份")
+        raise CalendarError("center.calendar.no_years")
     now = (now or clock.now()).replace(microsecond=0)
     with db.session() as s:
         previous = district_calendar(s)

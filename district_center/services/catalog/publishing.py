@@ -82,8 +82,10 @@ DELTA_BASES = 20
 STAGED_FILE = Path("catalog") / "staged.json"
 
 
-class PublishError(Exception):
-    """Publishing refused; ``str(exc)`` is Chinese text for the administrator."""
+class PublishError(DomainError):
+    """Publishing refused (``center.publish.*``); ``str(exc)`` is the message for the administrator."""
+
+    code = "center.publish.failed"
 
 
 class PublishRefused(DomainError):
@@ -139,13 +141,13 @@ def read_staged(data_dir: Path) -> StagedCatalog | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        raise PublishError(f"待发布目录文件已损坏：{path}；请重新导入") from None
+        raise PublishError("center.publish.staged_damaged", path=str(path)) from None
     try:
         return StagedCatalog(
             Catalog.from_dict(data["catalog"]), data["staged_at"], data["staged_by"], data["source"]
         )
     except (KeyError, TypeError, CatalogError):
-        raise PublishError(f"待发布目录文件已损坏：{path}；请重新导入") from None
+        raise PublishError("center.publish.staged_damaged", path=str(path)) from None
 
 
 def _write_staged(data_dir: Path, staged: StagedCatalog) -> None:
@@ -316,16 +318,16 @@ def publish_staged(
     now = (now or clock.now()).replace(microsecond=0)
     starts = validity_window(valid_days, effective, now)
     if expected_public_key is not None and keys.signing_public_b64 != expected_public_key:
-        raise PublishError("该密钥文件不是本区中心的签名密钥（与服务站注册时下发的公钥不符），已停止发布")
+        raise PublishError("center.publish.foreign_key")
     staged = read_staged(data_dir)
     if staged is None:
-        raise PublishError("没有待发布的目录：请先导入事项清单")
+        raise PublishError("center.publish.nothing_staged_import_first")
     try:
         row = _publish(db, staged, keys, actor=actor, valid_days=valid_days, now=now, starts=starts)
     except IntegrityError:  # another administrator published the same version number first
-        raise PublishError("另一位管理员刚刚发布了新版本，请重新查看差异后再发布") from None
+        raise PublishError("center.publish.raced") from None
     except CatalogError as exc:  # the staged file was edited after staging, or the rules changed since
-        raise PublishError(f"待发布的目录不符合规则，请重新导入：{exc}") from None
+        raise PublishError("center.publish.staged_invalid", problem=str(exc)) from None
     discard_staged(data_dir)
     return row
 

@@ -39,6 +39,7 @@ from sqlalchemy import select
 
 from casework import clock
 from casework.clock import iso_z
+from casework.errors import DomainError
 from district_center.context import Center
 from district_center.db.models import Station
 from district_center.keys import DistrictKeys
@@ -65,7 +66,14 @@ from sync.protocol import (
 )
 from sync.search_log import MAX_PENDING as MAX_SEARCH_MISSES
 
-__all__ = ["BundleError", "import_bundle"]
+__all__ = ["BundleError", "BundleRefused", "import_bundle"]
+
+
+class BundleRefused(BundleError, DomainError):
+    """A sync bundle the center will not import (``center.bundle.*``); still a :class:`BundleError`."""
+
+    code = "center.bundle.refused"
+
 
 KIND_OUTBOX = "station-outbox"
 KIND_ANSWER = "district-answer"
@@ -112,9 +120,9 @@ def _station(center: Center, station_id: str) -> tuple[AuthedStation, str]:
     with center.db.read_session() as s:
         row = s.scalar(select(Station).where(Station.id == station_id))
         if row is None or row.public_key is None:
-            raise BundleError("区中心没有这个服务站的注册信息，不能导入它的同步包")
+            raise BundleRefused("center.bundle.unknown_station")
         if row.status == "revoked":
-            raise BundleError("该服务站已被停用，不能导入它的同步包")
+            raise BundleRefused("center.bundle.station_revoked")
         return AuthedStation(row.id, row.station_no, row.jurisdiction or "", b""), row.public_key
 
 
@@ -123,7 +131,7 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
     with open(bundle, "rb") as f:
         header = read_header(f).data
         if header.get("kind") != KIND_OUTBOX:
-            raise BundleError("这不是服务站导出的同步包")
+            raise BundleRefused("center.bundle.not_outbox")
         station, public_key = _station(center, str(header.get("station_id")))
         verify_bundle(f, load_public_key(public_key))
         _, items = read_bundle(f, keys.recovery)
@@ -142,7 +150,7 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
         for kind, value in items:
             if kind == "bytes":
                 if sink is None:
-                    raise BundleError("同步包格式错误：扫描件数据前没有说明")
+                    raise BundleRefused("center.bundle.bytes_without_header")
                 sink.feed(value)
                 continue
             t = value.get("t") if isinstance(value, dict) else None
@@ -158,12 +166,12 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
                     flush()
             elif t == "search_miss":
                 if len(misses) >= MAX_SEARCH_MISSES:
-                    raise BundleError("同步包中未找到的搜索记录过多")
+                    raise BundleRefused("center.bundle.too_many_misses")
                 misses.append(value.get("miss"))
             elif t == "end":
                 flush()
             else:
-                raise BundleError("同步包含有未知记录")
+                raise BundleRefused("center.bundle.unknown_record")
     logged = _record_misses(center, station.id, misses) if misses else None
     cursor = int(header.get("feed_cursor") or 0)
     _write_answer(center, keys, header, station, receipts, logged, cursor, answer)

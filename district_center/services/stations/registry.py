@@ -48,6 +48,12 @@ def enrollment_uri(public_url: str, code: str) -> str:
     return f"bmzz-enroll:{public_url}#{code}"
 
 
+class StationError(DomainError, ValueError):
+    """A station operation refused (``center.stations.*``); still a ``ValueError`` for callers."""
+
+    code = "center.stations.refused"
+
+
 @dataclass(frozen=True)
 class NewStation:
     station_id: str
@@ -70,7 +76,7 @@ def create_station(
     now = now or clock.now()
     name = name.strip()
     if not name or len(name) > 200:
-        raise ValueError("服务站名称不能为空，且不超过 200 字")
+        raise StationError("center.stations.bad_name", limit=200)
     next_no = (session.scalar(select(func.max(Station.station_no))) or 0) + 1
     station = Station(
         id=str(uuid.uuid4()),
@@ -98,7 +104,7 @@ def new_code_for(session: Session, station_id: str, *, hours: int = 24, actor: s
     """A fresh code for a station that has not enrolled yet (the old code was lost or expired)."""
     station = session.get(Station, station_id)
     if station is None or station.status != "pending":
-        raise ValueError("只有尚未注册的服务站可以重新生成注册码")
+        raise StationError("center.stations.not_pending")
     now = clock.now()
     code = new_enrollment_code()
     session.add(
@@ -128,7 +134,7 @@ def revoke_station(session: Session, ref: str, *, actor: str = "cli") -> Station
     """Cut a station off at once: its next signed request is refused (403)."""
     station = find_station(session, ref)
     if station is None:
-        raise ValueError(f"没有找到服务站 {ref}")
+        raise StationError("center.stations.not_found", ref=ref)
     if station.status != "revoked":
         station.status = "revoked"
         station.revoked_at = clock.now()

@@ -22,7 +22,7 @@ def deadline_report(
     """限时办结: overdue and soon-due (≤ ``soon_days`` working days left) open cases, by department and
     by station, plus the cases themselves (overdue first)."""
     if not user.supervisor:
-        raise BackofficeError(403, "forbidden", "只有监察人员可以查看督办统计")
+        raise BackofficeError("center.deadlines.supervisors_only")
     # only a running clock can be overdue or soon due, and only with a due day at most ``soon_days`` working
     # days away: both are filtered in SQL on the stored due day, so only those cases are parsed
     today = today or clock.china_today()

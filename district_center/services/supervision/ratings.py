@@ -90,7 +90,7 @@ def list_followups(
 ) -> list[dict[str, Any]]:
     """回访整改 records (supervisors only), earliest due first, each flagged ``overdue`` on ``today``."""
     if not user.supervisor:
-        raise BackofficeError(403, "forbidden", "只有监察人员可以查看回访整改")
+        raise BackofficeError("center.ratings.followups_supervisors_only")
     query = select(FollowUp).order_by(FollowUp.due_date, FollowUp.id)
     if status:
         query = query.where(FollowUp.status == status)
@@ -101,14 +101,14 @@ def list_followups(
 def close_followup(s: Session, user: Reviewer, followup_id: int, resolution: str) -> dict[str, Any]:
     """回访整改完成: supervisors close a follow-up with what was done."""
     if not user.supervisor:
-        raise BackofficeError(403, "forbidden", "只有监察人员可以关闭回访整改")
+        raise BackofficeError("center.ratings.close_supervisors_only")
     if not resolution.strip():
-        raise BackofficeError(400, "resolution_required", "请填写回访及整改情况")
+        raise BackofficeError("center.ratings.resolution_required")
     f = s.scalar(select(FollowUp).where(FollowUp.id == followup_id).with_for_update())
     if f is None:
-        raise BackofficeError(404, "followup_not_found", "没有找到该回访整改记录")
+        raise BackofficeError("center.ratings.followup_not_found")
     if f.status != "open":
-        raise BackofficeError(409, "followup_closed", "该回访整改已关闭")
+        raise BackofficeError("center.ratings.followup_closed")
     f.status, f.closed_at, f.closed_by, f.resolution = (
         "closed",
         clock.now(),
@@ -123,14 +123,14 @@ def rating_statistics(s: Session, user: Reviewer, *, group: str) -> list[dict[st
     """满意率 by ``item``, ``station`` or ``month``: counts per level, the satisfied rate (非常满意 + 满意)
     and the bad rate (不满意 + 非常不满意), as fractions of all ratings in the group."""
     if not user.supervisor:
-        raise BackofficeError(403, "forbidden", "只有监察人员可以查看评价统计")
+        raise BackofficeError("center.ratings.stats_supervisors_only")
     column = {
         "item": RatingRecord.item_code,
         "station": RatingRecord.station_id,
         "month": RatingRecord.month,
     }.get(group)
     if column is None:
-        raise BackofficeError(400, "bad_group", "分组方式应为 item、station 或 month")
+        raise BackofficeError("center.ratings.bad_group")
     rows = s.execute(
         select(column, RatingRecord.level, func.count()).group_by(column, RatingRecord.level)
     ).all()

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from casework import clock
+from casework.errors import DomainError
 from district_center.db.models import AuthToken, User
 from district_center.services.audit import audit
 
@@ -32,8 +33,17 @@ _ARGON = {"m": 19456, "t": 2, "p": 1}  # OWASP minimum for Argon2id (19 MiB, 2 p
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 
-class AuthError(Exception):
-    """Login refused; ``str(exc)`` is Chinese text for the user (never says which part was wrong)."""
+class AuthError(DomainError):
+    """Login refused (``center.users.login_failed`` / ``center.users.locked``); never says which part was
+    wrong."""
+
+    code = "center.users.login_failed"
+
+
+class AccountError(DomainError, ValueError):
+    """An account that cannot be created as asked (``center.users.*``); still a ``ValueError``."""
+
+    code = "center.users.refused"
 
 
 def _b64(data: bytes) -> str:
@@ -87,7 +97,7 @@ def verify_password(password: str, encoded: str) -> bool:
 
 def check_password_strength(password: str) -> None:
     if len(password) < 10:
-        raise ValueError("密码至少 10 位")
+        raise AccountError("center.users.password_too_short", min_len=10)
 
 
 def create_user(
@@ -102,12 +112,14 @@ def create_user(
 ) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise ValueError(f"未知角色：{', '.join(unknown) or '（空）'}；可选 {', '.join(ROLES)}")
+        if not unknown:
+            raise AccountError("center.users.no_roles", roles=", ".join(ROLES))
+        raise AccountError("center.users.unknown_roles", unknown=", ".join(unknown), roles=", ".join(ROLES))
     if "reviewer" in roles and not department:
-        raise ValueError("审批人员（reviewer）必须指定所属部门 --department")
+        raise AccountError("center.users.department_required")
     check_password_strength(password)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise ValueError(f"用户名 {username} 已存在")
+        raise AccountError("center.users.username_taken", username=username)
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -128,13 +140,13 @@ def login(
 ) -> tuple[str, datetime]:
     """A new bearer token and its expiry, or ``AuthError``."""
     now = now or clock.now()
-    refused = AuthError("用户名或密码不正确，或账号已停用")
+    refused = AuthError("center.users.login_failed")
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or user.disabled:
         hash_password(password)  # same work either way: no timing oracle for unknown names
         raise refused
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthError(f"密码错误次数过多，账号已锁定至 {user.locked_until:%H:%M}（UTC），请稍后再试")
+        raise AuthError("center.users.locked", until=f"{user.locked_until:%H:%M}")
     if not verify_password(password, user.password_hash):
         user.failed_attempts += 1
         if user.failed_attempts >= MAX_FAILED:
