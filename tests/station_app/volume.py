@@ -134,6 +134,9 @@ def _reference_days() -> list[dt.date]:
     return [dt.date(2026, 3, 9) + dt.timedelta(days=d) for d in range(5)]
 
 
+TEMPLATE_ID = "610114194001010012"
+
+
 def intake(cases: Any, catalog: Any, code: str, scan: bytes | None, *, name: str = "张三") -> Any:
     """An intake view-model for ``code`` filled as a window does it: the applicant, every required
     material scanned (``scan``), every 容缺 material deferred to the default date. ``scan`` None: nothing
@@ -142,14 +145,15 @@ def intake(cases: Any, catalog: Any, code: str, scan: bytes | None, *, name: str
 
     draft = new_draft(catalog, code, worker=WORKER, station_area="阎良区")
     vm = IntakeViewModel(cases, catalog, draft, WORKER, "王芳")
-    # the ID was issued in Beijing; living in the district puts the applicant inside the items' 通办范围
+    # born 1940 in 阎良区 and living there: inside every sample item's 通办范围 and 申请条件 (高龄津贴 …)
     vm.set_applicant(
         name=name,
         id_type="111",
-        id_number="11010519491231002X",
+        id_number=TEMPLATE_ID,
         phone="13800138000",
         address="西安市阎良区凤凰路1号",
     )
+    fill_form(vm)
     if scan is not None:
         for r in vm.material_rows():
             if r.necessity is Necessity.DEFERRABLE:
@@ -157,6 +161,23 @@ def intake(cases: Any, catalog: Any, code: str, scan: bytes | None, *, name: str
             elif r.necessity is Necessity.REQUIRED:
                 vm.attach(r.code, "scan.png", scan)
     return vm
+
+
+def fill_form(vm: Any) -> None:
+    """Answer every question of the item's form (出生一件事's newborn, …) with a value of its kind."""
+    from casework.formfields import FieldKind
+
+    born = (clock.china_today() - dt.timedelta(days=10)).isoformat()
+    by_kind: dict[FieldKind, Any] = {
+        FieldKind.TEXT: "阎良区人民医院",
+        FieldKind.DATE: born,
+        FieldKind.ID_NUMBER: "11010519491231002X",
+        FieldKind.PHONE: "13800138000",
+        FieldKind.ADDRESS: "西安市阎良区凤凰路1号",
+        FieldKind.PERSON: {"name": "李芳", "id_number": "11010519491231002X"},
+    }
+    for f in vm.form.fields():
+        vm.form.set(f.key, f.choices[0] if f.kind is FieldKind.CHOICE else by_kind[f.kind])
 
 
 def _accept(cases: Any, catalog: Any, code: str, outcome: str) -> Case:
