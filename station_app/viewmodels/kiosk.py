@@ -18,6 +18,7 @@ from typing import Any
 from casework import clock
 from casework.casenumber import normalize
 from casework.cases import Case, CaseStatus, RatingLevel
+from casework.errors import DomainError
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.case_detail import ActionError, CaseActions
@@ -26,8 +27,12 @@ from station_app.viewmodels.intake import IntakeError, new_draft
 TICKET_DIGITS = 6
 
 
-class KioskError(Exception):
-    pass
+class KioskError(DomainError):
+    """A kiosk request refused, for the resident to read. ``station.kiosk.problems`` lists the problems of a
+    pre-application (``problem_codes``: codes, or sentences already worded); some raises still pass a
+    sentence worded with :func:`station_app.i18n.t` as the code, which ``str()`` shows as it is."""
+
+    code = "station.kiosk.refused"
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class KioskViewModel:
             if p
         ]
         if problems:
-            raise KioskError("；".join(problems))
+            raise KioskError("station.kiosk.problems", problem_codes=problems)
         catalog = self.cases.station.catalog()
         if catalog is None:
             raise KioskError(t("guide.no_catalog"))
@@ -69,7 +74,7 @@ class KioskViewModel:
                 catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", ""))
             )
         except IntakeError as exc:
-            raise KioskError("；".join(exc.problems)) from None
+            raise KioskError("station.kiosk.problems", problem_codes=exc.problems) from None
         ticket = self._new_ticket()
         draft["applicant"].update(
             {
