@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from casework.blobref import Scans
+
 __all__ = [
     "CaseResult",
     "MaterialRecord",
@@ -100,7 +102,7 @@ class MaterialRecord:
     code: str
     name: str
     satisfaction: Satisfaction = Satisfaction.MISSING
-    attachments: tuple[str, ...] = ()
+    attachments: Scans = ()
     verified_by: str = ""
     due_date: dt.date | None = None
     commitment_text: str = ""
@@ -230,7 +232,7 @@ class CaseResult:
     number: str = ""
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None  # None: 长期有效
-    documents: tuple[str, ...] = ()
+    documents: Scans = ()
     issued_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:

@@ -53,6 +53,20 @@ def run(cmd: list[str], **kw: object) -> None:
     subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
 
 
+def fetch(url: str, proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """GET ``url`` once the server listens (the demo announces its URL while it starts)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                body: bytes = r.read()
+                return body
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def wait_for(log: Path, proc: subprocess.Popen[bytes], pattern: str, timeout: float) -> re.Match[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,8 +154,7 @@ def main() -> int:
             url = f"http://127.0.0.1:{port}/"
             site = base / "venv" / "lib"
             font = next(site.glob("python*/site-packages/station_app/assets/fonts/DroidSansFallbackFull.ttf"))
-            with urllib.request.urlopen(url + "fonts/DroidSansFallbackFull.ttf", timeout=30) as r:
-                body = r.read()
+            body = fetch(url + "fonts/DroidSansFallbackFull.ttf", proc, timeout=120)
             if body != font.read_bytes():
                 raise SystemExit("wheel-smoke: the served font differs from the installed one")
             step(f"font served ({len(body)} bytes)")

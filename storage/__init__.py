@@ -5,9 +5,10 @@ Public API (see :mod:`storage.store` for a worked example and docs/storage.md fo
     from storage import StationStore, KdfParams, BlobRef, open_recovery_slot, recover_with_district_key
 """
 
-from storage.blobs import BlobRef, BlobStore
+from casework.blobref import BlobRef, blob_refs
+from storage.blobs import BlobStore
 from storage.crypto import KdfParams
-from storage.docstore import Summarizer, blob_refs
+from storage.docstore import Summarizer
 from storage.errors import (
     AttachmentRejected,
     BlobNotFound,

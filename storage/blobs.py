@@ -27,10 +27,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from casework.blobref import BlobRef
 from storage import _faults
 from storage.crypto import NONCE_LEN, TAG_LEN, InvalidTag, canonical, subkey
 from storage.errors import BlobNotFound, StoreCorrupted
@@ -41,19 +42,6 @@ MAGIC = b"BMBLOB1\0"
 CHUNK = 1 << 20
 _HDR = struct.Struct(">32sQB16sIQ")
 HEADER_LEN = NONCE_LEN + _HDR.size + TAG_LEN
-
-
-@dataclass(frozen=True)
-class BlobRef:
-    """What a document stores about a scan: ``{"sha256", "size", "mime"}`` (see
-    :func:`docstore.blob_refs`)."""
-
-    sha256: str
-    size: int
-    mime: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, "mime": self.mime}
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.blobref import blob_refs
 from storage import _faults
 from storage.crypto import canonical, subkey
 from storage.errors import StorageError, StoreCorrupted
@@ -50,36 +50,6 @@ class Summarizer:
 # Bulk loads and compaction pack documents into frames of about this size: big enough to make opening fast,
 # small enough that ``get`` (which decrypts and parses one whole frame) stays well under a millisecond.
 RECORD_TARGET = 64 << 10
-
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-BLOB_LIST_KEYS = frozenset({"attachments", "documents", "scans", "blobs"})
-
-
-def blob_refs(doc: Any) -> set[str]:
-    """sha256 digests of attachments a document references. The convention (shared with ``casework``):
-    a 64-hex string that is the value of a key named ``sha256`` or ending in ``_sha256``
-    (``BlobRef.to_dict()``),
-    or an element of a list under a key in :data:`BLOB_LIST_KEYS` (``MaterialRecord.attachments``,
-    ``CaseResult.documents``). Retention and the orphan sweep keep every blob matched here."""
-    found: set[str] = set()
-    stack = [doc]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            for k, v in cur.items():
-                if isinstance(v, str):
-                    if (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
-                        found.add(v)
-                elif isinstance(v, list) and k in BLOB_LIST_KEYS:
-                    found.update(x for x in v if isinstance(x, str) and _HEX64.match(x))
-                    stack.extend(x for x in v if isinstance(x, (dict, list)))
-                elif isinstance(v, (dict, list)):
-                    stack.append(v)
-        elif isinstance(cur, list):
-            stack.extend(x for x in cur if isinstance(x, (dict, list)))
-    return found
 
 
 @dataclass(frozen=True)

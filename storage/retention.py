@@ -22,8 +22,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from casework.blobref import blob_refs
 from storage.audit import utc_now_iso
-from storage.docstore import Doc, blob_refs
+from storage.docstore import Doc
 from storage.store import StationStore, Transaction
 
 log = logging.getLogger("storage.retention")

@@ -19,19 +19,18 @@ case edited (or re-sent) after any send attempt is always a *new* version the ce
 the one it may already hold; an entry is replaced in place while waiting, so only the newest content goes.
 A case leaves ``outbox`` only on the center's receipt (:class:`sync.local.StationSyncStore`).
 
-Attachments are the sha256 values found under keys ``sha256`` / ``*_sha256`` (the storage convention, see
-``storage.docstore.blob_refs``) and in lists under ``attachments`` / ``documents`` (what the center's ingest
-checks) anywhere in the case document; they are uploaded before the case. Keys starting with ``_`` are
-station-local bookkeeping and are not sent.
+Attachments are the blobs the case document references by the one rule of :mod:`casework.blobref` (the
+same rule retention keeps scans by and the center's ingest links them by); they are uploaded before the
+case. Keys starting with ``_`` are station-local bookkeeping and are not sent.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from casework import clock
+from casework.blobref import blob_refs
 from casework.errors import DomainError
 from sync.protocol import JSONObject
 
@@ -52,8 +51,6 @@ __all__ = [
 OUTBOX = "outbox"
 REJECTED = "outbox_rejected"
 RECEIPTS = "sync_receipts"
-
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class NotRejected(DomainError, KeyError):
@@ -83,22 +80,8 @@ def _now() -> str:
 
 
 def attachments_of(doc: Any) -> list[str]:
-    """sha256 hex values under keys ``sha256`` / ``*_sha256`` anywhere in ``doc`` (sorted, unique)."""
-    found: set[str] = set()
-    stack = [doc]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            for k, v in cur.items():
-                if isinstance(v, str) and (k == "sha256" or k.endswith("_sha256")) and _HEX64.match(v):
-                    found.add(v)
-                elif k in ("attachments", "documents") and isinstance(v, list):
-                    found.update(x for x in v if isinstance(x, str) and _HEX64.match(x))
-                elif isinstance(v, dict | list):
-                    stack.append(v)
-        elif isinstance(cur, list):
-            stack.extend(x for x in cur if isinstance(x, dict | list))
-    return sorted(found)
+    """The digests ``doc`` references (:func:`casework.blobref.blob_refs`), sorted."""
+    return sorted(blob_refs(doc))
 
 
 def last_wire_version(tx: DocReader | DocTx, case_id: str) -> int:

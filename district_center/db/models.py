@@ -156,7 +156,8 @@ class CaseRecord(Base):
         sealed = self.sealed
         cached = self.__dict__.get("_opened")
         if cached is not None and cached[0] is sealed:
-            return cached[1]  # type: ignore[no-any-return]
+            opened: dict[str, Any] = cached[1]  # (sealed bytes, opened document), set below
+            return opened
         session = object_session(self)
         vault = session.info.get("vault") if session is not None else self.__dict__.get("_vault")
         doc = open_document(vault, self.id, sealed, self.plain_document)

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 from tinydb import Query
 
+from casework.blobref import blob_refs
 from storage import StationStore, StorageError, StoreBusy, StoreLocked
-from storage.docstore import blob_refs
 
 from .helpers import new_store, open_admin
 

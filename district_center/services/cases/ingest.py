@@ -47,6 +47,7 @@ from sqlalchemy.sql.expression import bindparam
 
 from casework import clock
 from casework.acceptance import acceptance_day, not_in_force
+from casework.blobref import walk_refs
 from casework.cases import DECIDED, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, ItemStatus
 from casework.deadlines import recompute_deadlines
@@ -73,7 +74,6 @@ from sync.protocol import (
     case_digest,
 )
 
-_SHA = re.compile(r"^[0-9a-f]{64}$")
 # YYMMDD-SSS-NNNNC (casework.casenumber); a 4-digit station segment is accepted for districts (or a city)
 # with more than 999 stations, which the 3-digit numbers cannot name
 _NUMBER = re.compile(r"^\d{6}-(\d{3,4})-\d{5}$")
@@ -139,30 +139,13 @@ def parse_body(body: bytes) -> list[Any]:
 
 
 def _attachment_refs(value: Any) -> set[str]:
-    """Every sha256 the case document references (materials' scans, results' documents); refuses a float
-    anywhere (signed documents carry none), in the same single walk."""
-    refs: set[str] = set()
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        kind = type(v)
-        if kind is dict:
-            for key, item in v.items():
-                if key in ("attachments", "documents") and type(item) is list:
-                    refs.update(x for x in item if type(x) is str and _SHA.match(x))
-                elif key == "sha256" and type(item) is str and _SHA.match(item):
-                    refs.add(item)
-                elif type(item) in (dict, list):
-                    stack.append(item)
-                elif type(item) is float:
-                    raise IngestRefused("center.ingest.float_value", field=key)
-        elif kind is list:
-            for item in v:
-                if type(item) in (dict, list):
-                    stack.append(item)
-                elif type(item) is float:
-                    raise IngestRefused("center.ingest.float_value", field="[]")
-    return refs
+    """Every blob the case document references (:mod:`casework.blobref`: materials' scans, results'
+    documents, any ``BlobRef``); refuses a float anywhere (signed documents carry none), in the same walk."""
+
+    def refuse(key: str) -> None:
+        raise IngestRefused("center.ingest.float_value", field=key)
+
+    return walk_refs(value, on_float=refuse)
 
 
 def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
