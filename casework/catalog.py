@@ -38,10 +38,13 @@ from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
 from casework.errors import DomainError
+from casework.synonyms import DEFAULT_SYNONYMS, fold, synonym_issues
 from casework.timelimit import TimeLimit, TimeUnit
 
 __all__ = [
     "DEFAULT_ITEM_TYPES",
+    "MAX_KEYWORDS",
+    "MAX_KEYWORD_LENGTH",
     "Bundle",
     "CaseKind",
     "Catalog",
@@ -214,6 +217,11 @@ class Necessity(StrEnum):
 # Strictest first: when two items ask for one material, the merged request keeps the strictest.
 _NECESSITY_RANK = {Necessity.REQUIRED: 0, Necessity.DEFERRABLE: 1, Necessity.OPTIONAL: 2}
 
+#: Limits of 俗称 / 关键词 per item or bundle: a keyword is a word or short phrase residents use.
+MAX_KEYWORDS = 30
+MAX_KEYWORD_LENGTH = 20
+KEYWORD_SEPARATORS = ("；", ";", "\n")  # the spreadsheet cell joins keywords with "；"
+
 _CODE_CHARS = re.compile(r"^[0-9A-Z]+$")
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 BASIC_CODE_LENGTH = 12
@@ -332,6 +340,7 @@ class Item:
     service_objects: tuple[ServiceObject, ...] = (ServiceObject.PERSON,)
     result_name: str = ""  # 结果名称
     life_events: tuple[LifeEvent, ...] = ()
+    keywords: tuple[str, ...] = ()  # 俗称 / 关键词: how residents name it ("低保", "上户口")
     station_acceptable: bool = False  # may be accepted at a community station (便民服务站)
     commitment_offered: bool = False  # 告知承诺制 offered for this item
     status: ItemStatus = ItemStatus.ACTIVE
@@ -371,6 +380,7 @@ class Bundle:
     name: str
     item_codes: tuple[str, ...]
     life_events: tuple[LifeEvent, ...] = ()
+    keywords: tuple[str, ...] = ()  # 俗称 / 关键词 ("生孩子", "开店")
     description: str = ""
     promised_limit: TimeLimit | None = None  # the bundle's own promise, e.g. 7 工作日 for 开小超市
     status: ItemStatus = ItemStatus.ACTIVE
@@ -413,6 +423,8 @@ class Catalog:
     bundles: tuple[Bundle, ...] = ()
     jurisdictions: tuple[Jurisdiction, ...] = ()
     item_types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ITEM_TYPES))
+    #: 同义词表 (word -> words) the guide search expands queries with; see :mod:`casework.synonyms`.
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SYNONYMS))
     _items_by_code: dict[str, Item] = field(init=False, repr=False, compare=False)
     _bundles_by_code: dict[str, Bundle] = field(init=False, repr=False, compare=False)
 
@@ -601,6 +613,7 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
         out.append(CatalogProblem("cancelled_without_date", w, "已取消的事项必须写明取消生效日期"))
     if it.effective_from and it.effective_to and it.effective_to < it.effective_from:
         out.append(CatalogProblem("effective_dates_reversed", w, "失效日期早于生效日期"))
+    out += _check_keywords(it.keywords, w)
     seen: set[str] = set()
     for m in it.materials:
         mw = f"{w} 材料“{m.name}”({m.code})"
@@ -619,6 +632,33 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
             out.append(CatalogProblem("commitment_text_missing", mw, "可告知承诺的材料必须写明承诺内容"))
         if m.commitment_allowed and not it.commitment_offered:
             out.append(CatalogProblem("commitment_not_offered", mw, "材料可告知承诺,但事项未开通告知承诺制"))
+    return out
+
+
+def _problem(kind: str, where: str, **params: Any) -> CatalogProblem:
+    """A problem whose words come from the message catalogs (code ``catalog.<kind>``)."""
+    from casework.messages import text
+
+    return CatalogProblem(kind, where, text(f"catalog.{kind}", params))
+
+
+def _check_keywords(keywords: Sequence[str], where: str) -> list[CatalogProblem]:
+    out: list[CatalogProblem] = []
+    if len(keywords) > MAX_KEYWORDS:
+        out.append(_problem("too_many_keywords", where, count=len(keywords), limit=MAX_KEYWORDS))
+    seen: set[str] = set()
+    for kw in keywords:
+        if not kw.strip():
+            out.append(_problem("keyword_blank", where))
+            continue
+        if any(sep in kw for sep in KEYWORD_SEPARATORS):
+            out.append(_problem("keyword_separator", where, keyword=kw[:40]))
+        if len(kw) > MAX_KEYWORD_LENGTH:
+            out.append(_problem("keyword_too_long", where, keyword=kw[:40], limit=MAX_KEYWORD_LENGTH))
+        key = fold(kw)
+        if key in seen:
+            out.append(_problem("duplicate_keyword", where, keyword=kw))
+        seen.add(key)
     return out
 
 
@@ -660,6 +700,7 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
         seen_bundles.add(b.code)
         if not b.code.strip() or not b.name.strip():
             out.append(CatalogProblem("bundle_unnamed", w, "一件事的编码和名称不能为空"))
+        out += _check_keywords(b.keywords, w)
         if len(set(b.item_codes)) < 2:
             out.append(CatalogProblem("bundle_too_small", w, "一件事至少要包含两个不同的事项"))
         if len(set(b.item_codes)) != len(b.item_codes):
@@ -673,6 +714,8 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
                         "bundle_cancelled_item", w, f"包含的事项“{c.item(code).name}”({code})已取消"
                     )
                 )
+    for kind, word, params in synonym_issues(c.synonyms):
+        out.append(_problem(kind, f"同义词“{word}”" if word else "同义词表", **params))
     return out
 
 
@@ -706,11 +749,13 @@ class CatalogDiff:
     changed_bundles: tuple[ItemChange, ...] = ()
     cancelled_bundles: tuple[str, ...] = ()
     removed_bundles: tuple[str, ...] = ()
+    synonyms_changed: bool = False  # the 同义词表 differs
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.added_items
+            self.synonyms_changed
+            or self.added_items
             or self.changed_items
             or self.cancelled_items
             or self.added_bundles
@@ -724,7 +769,7 @@ class CatalogDiff:
             f"目录由第{self.old_version}版更新为第{self.new_version}版:新增事项{len(self.added_items)}项,"
             f"变更{len(self.changed_items)}项,取消{len(self.cancelled_items)}项;"
             f"新增一件事{len(self.added_bundles)}个,变更{len(self.changed_bundles)}个,"
-            f"取消{len(self.cancelled_bundles)}个"
+            f"取消{len(self.cancelled_bundles)}个" + (";同义词表已更新" if self.synonyms_changed else "")
         )
 
 
@@ -759,4 +804,5 @@ def diff(old: Catalog, new: Catalog) -> CatalogDiff:
 
     ai, ci, xi, ri = _diff_entries(old.items, new.items, item_to_dict)
     ab, cb, xb, rb = _diff_entries(old.bundles, new.bundles, bundle_to_dict)
-    return CatalogDiff(old.version, new.version, ai, ci, xi, ri, ab, cb, xb, rb)
+    synonyms_changed = dict(old.synonyms) != dict(new.synonyms)
+    return CatalogDiff(old.version, new.version, ai, ci, xi, ri, ab, cb, xb, rb, synonyms_changed)

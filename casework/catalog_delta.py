@@ -9,7 +9,7 @@ Pure code over :mod:`casework.catalog`, shared by the district center (which wri
 Payload shape (JSON)::
 
     {"since": 3, "version": 5,
-     "header": {district_code, district_name, issued_at, item_types, jurisdictions},
+     "header": {district_code, district_name, issued_at, item_types, jurisdictions, synonyms},
      "items": [full item dicts: new, changed and cancelled ones],
      "bundles": [full bundle dicts: new, changed and cancelled ones],
      "removed_items": [codes], "removed_bundles": [codes],
@@ -32,7 +32,9 @@ from casework.errors import DomainError
 
 __all__ = ["DeltaError", "apply_delta", "delta_payload", "diff_dict"]
 
-_HEADER_KEYS = ("district_code", "district_name", "issued_at", "item_types", "jurisdictions")
+_HEADER_KEYS = ("district_code", "district_name", "issued_at", "item_types", "jurisdictions", "synonyms")
+#: Header keys a delta from an older district center may lack; the station keeps its own value then.
+_OPTIONAL_HEADER_KEYS = frozenset({"synonyms"})
 
 
 class DeltaError(DomainError, ValueError):
@@ -59,6 +61,7 @@ def diff_dict(d: CatalogDiff) -> dict[str, Any]:
         ],
         "cancelled_bundles": list(d.cancelled_bundles),
         "removed_bundles": list(d.removed_bundles),
+        "synonyms_changed": d.synonyms_changed,
         "summary": d.summary(),
         "empty": d.is_empty,
     }
@@ -104,7 +107,11 @@ def apply_delta(old: Catalog, payload: Mapping[str, Any]) -> Catalog:
             items.pop(code, None)
         for code in payload.get("removed_bundles", []):
             bundles.pop(code, None)
-        header = {k: payload["header"][k] for k in _HEADER_KEYS}
+        header = {
+            k: payload["header"][k]
+            for k in _HEADER_KEYS
+            if k in payload["header"] or k not in _OPTIONAL_HEADER_KEYS
+        }
         ordered_items = [items[c] for c in payload["item_order"]]
         ordered_bundles = [bundles[c] for c in payload["bundle_order"]]
         version = payload["version"]

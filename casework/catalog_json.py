@@ -34,6 +34,7 @@ from casework.catalog import (
     ServiceObject,
     TongbanScope,
 )
+from casework.synonyms import DEFAULT_SYNONYMS
 from casework.timelimit import TimeLimit
 
 __all__ = ["bundle_to_dict", "catalog_from_dict", "catalog_to_dict", "item_to_dict"]
@@ -50,6 +51,7 @@ def catalog_to_dict(c: Catalog) -> dict[str, Any]:
         "jurisdictions": [_jurisdiction_to_dict(j) for j in c.jurisdictions],
         "items": [item_to_dict(it) for it in c.items],
         "bundles": [bundle_to_dict(b) for b in c.bundles],
+        "synonyms": {word: list(words) for word, words in c.synonyms.items()},
     }
 
 
@@ -73,6 +75,7 @@ def catalog_from_dict(data: Mapping[str, Any], cls: type[Catalog] = Catalog) -> 
     jurisdictions = _parse_list(r, "jurisdictions", _jurisdiction_from_dict, "业务属地")
     items = _parse_list(r, "items", _item_from_dict, "事项")
     bundles = _parse_list(r, "bundles", _bundle_from_dict, "一件事")
+    synonyms = _synonyms(r)
     if problems:
         raise CatalogFormatError(problems)
     assert version is not None and issued_at is not None  # guaranteed when no problems
@@ -85,7 +88,23 @@ def catalog_from_dict(data: Mapping[str, Any], cls: type[Catalog] = Catalog) -> 
         bundles=tuple(bundles),
         jurisdictions=tuple(jurisdictions),
         item_types=item_types,
+        synonyms=synonyms,
     )
+
+
+def _synonyms(r: _Reader) -> dict[str, tuple[str, ...]]:
+    """``synonyms``: word -> [words]; a catalog without the key (written before synonyms existed) gets the
+    default table."""
+    raw = r.get("synonyms")
+    if raw is None:
+        return dict(DEFAULT_SYNONYMS)
+    if isinstance(raw, Mapping) and all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(w, str) for w in v)
+        for k, v in raw.items()
+    ):
+        return {k: tuple(v) for k, v in raw.items()}
+    r.fail("synonyms", "同义词表必须是“词: [同义词, …]”的映射")
+    return {}
 
 
 # --------------------------------------------------------------------------------------------- to_dict
@@ -150,6 +169,7 @@ def item_to_dict(it: Item) -> dict[str, Any]:
         "service_objects": [s.value for s in it.service_objects],
         "result_name": it.result_name,
         "life_events": [e.value for e in it.life_events],
+        "keywords": list(it.keywords),
         "station_acceptable": it.station_acceptable,
         "commitment_offered": it.commitment_offered,
         "status": it.status.value,
@@ -167,6 +187,7 @@ def bundle_to_dict(b: Bundle) -> dict[str, Any]:
         "name": b.name,
         "item_codes": list(b.item_codes),
         "life_events": [e.value for e in b.life_events],
+        "keywords": list(b.keywords),
         "description": b.description,
         "promised_limit": _limit_to_dict(b.promised_limit),
         "status": b.status.value,
@@ -368,6 +389,7 @@ def _item_from_dict(r: _Reader) -> Item:
         service_objects=r.enums("service_objects", ServiceObject, (ServiceObject.PERSON,)),
         result_name=r.text("result_name", ""),
         life_events=r.enums("life_events", LifeEvent),
+        keywords=r.strs("keywords"),
         station_acceptable=r.flag("station_acceptable", False),
         commitment_offered=r.flag("commitment_offered", False),
         status=r.enum("status", ItemStatus, ItemStatus.ACTIVE),
@@ -384,6 +406,7 @@ def _bundle_from_dict(r: _Reader) -> Bundle:
         name=r.text("name"),
         item_codes=r.strs("item_codes"),
         life_events=r.enums("life_events", LifeEvent),
+        keywords=r.strs("keywords"),
         description=r.text("description", ""),
         promised_limit=r.limit("promised_limit", required=False),
         status=r.enum("status", ItemStatus, ItemStatus.ACTIVE),

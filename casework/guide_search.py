@@ -1,62 +1,79 @@
-"""Search the service guide (办事指南) by name, pinyin, initials, department, type and life event.
+"""Search the service guide (办事指南) the way workers and residents type: names, codes, pinyin and initials
+first, then what residents actually say (智能导办).
 
-Workers and residents at a kiosk type "gljt", "gaoling" or "高龄" and expect 高龄津贴申领 on top. The
-index is built once per catalog (pinyin precomputed with pypinyin) and answers queries from sorted
-tables with binary search, with document sets held as bitmasks; at 10,000 items a query takes a
-fraction of a millisecond (p95 about 0.3 ms; measure with ``bench/guide_search.py``).
-
-Use::
+Workers type "gljt", "gaoling" or "高龄" and expect 高龄津贴申领 on top; residents say "低保", "孩子上户口",
+"开个小超市要办什么", "dibao" or "底保". The index answers both (build once per catalog, pinyin precomputed;
+``bench/guide_search.py`` measures it at 10,000 items)::
 
     index = GuideIndex(catalog)                      # build once; 1–2 s for 10,000 items
     result = index.search("gljt")                    # items and bundles, best first
     for hit in result.hits:
-        print(hit.name, hit.match, "已取消" if hit.cancelled else "")
+        print(hit.name, hit.match.label, hit.matched, "已取消" if hit.cancelled else "")
     index.search("", life_event=LifeEvent.BIRTH)     # browse by 全生命周期
     index.search("民政", item_type="05", include_cancelled=False, limit=None)
+    miss = index.search("我想养只狗")                 # miss.total == 0: miss.suggestions, miss.life_events
 
-Ranking (best first): exact name or code > name prefix > pinyin initials prefix > substring (a name
-substring, or pinyin / initials starting at a syllable) > department > 事项类型 > life event. Within a
-rank: active before cancelled, then shorter names, then name and code order.
+Ranking (best first):
+
+1. the paths workers rely on, in this order: exact name, full pinyin or code > name or full-pinyin prefix >
+   pinyin-initials prefix (within one: active before cancelled, then shorter names, then name and code);
+2. everything else by relevance (:mod:`casework.guide_rank`: BM25 over name, 俗称/关键词, life event,
+   department, type and material names; keywords and names found whole in the query; the district's
+   同义词表; same-sounding characters and typed pinyin; a 一件事 for a life-event query; typo matching when
+   nothing scores well). Entries the worker paths of old found — a name containing the query (or its
+   pinyin from a syllable start), a department, type or life event containing it — are always among the
+   hits, after the scored ones when their score is low.
+
+``SearchHit.match`` says how an entry matched (:class:`MatchKind`); ``SearchHit.matched`` names the keyword
+or word that explains a relevance hit ("低保" for 最低生活保障申请), for the screen to show.
 
 Hazards:
 
 * The index is a snapshot of one catalog; build a new one when the catalog is updated.
-* Whitespace in the query is ignored ("gao ling" == "gaoling"); there is no AND of several terms.
+* Whitespace is ignored by the worker paths ("gao ling" == "gaoling"); relevance reads words.
 * Pinyin comes from pypinyin's phrase-aware reading; a rarely used reading of a 多音字 is not indexed.
 * Cancelled items (清单之外无审批) are found and flagged (``SearchHit.cancelled``) so a worker can tell a
   resident the item no longer exists; pass ``include_cancelled=False`` when offering items to apply for.
+* A miss (``total == 0``) is what the station logs for the district (:mod:`casework.search_log`); log the
+  query only after the person stopped typing, not every keystroke.
 """
 
 from __future__ import annotations
 
+import gc
+import heapq
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from pypinyin import lazy_pinyin
-
 from casework.catalog import Bundle, Catalog, Item, ItemStatus, LifeEvent
+from casework.guide_rank import PHRASE_NAME, RelevanceIndex, Scored
+from casework.guide_text import pinyin_syllables
 
 __all__ = ["GuideIndex", "HitKind", "MatchKind", "SearchHit", "SearchResult", "pinyin_syllables"]
 
-_ALNUM = re.compile(r"[a-z0-9]+")
 _ASCII_QUERY = re.compile(r"^[a-z0-9]+$")
 _MAX_CHAR = "\U0010ffff"
 
 
 class MatchKind(IntEnum):
-    """How a hit matched; lower is better. The value is the rank."""
+    """How a hit matched. EXACT, PREFIX and INITIALS rank first in that order; the others are ordered by
+    relevance, and their value only says which label wins when several apply (lower first)."""
 
     EXACT = 0  # name, full pinyin or code equals the query
     PREFIX = 1  # name or full pinyin starts with the query
     INITIALS = 2  # pinyin initials start with the query ("gljt", "glj")
-    SUBSTRING = 3  # name contains it, or pinyin / initials contain it from a syllable start
-    DEPARTMENT = 4  # 实施主体 matches
-    ITEM_TYPE = 5  # 事项类型 name matches
-    LIFE_EVENT = 6  # a 全生命周期 tag matches
+    SUBSTRING = 3  # name contains the query (or its pinyin / initials from a syllable start), or the reverse
+    DEPARTMENT = 4  # 实施主体 contains it
+    ITEM_TYPE = 5  # 事项类型 name contains it
+    LIFE_EVENT = 6  # a 全生命周期 tag contains it
     BROWSE = 7  # empty query: everything that passes the filters
+    KEYWORD = 8  # a 俗称 / 关键词 (or a synonym or the pinyin of one) occurs in the query
+    RELATED = 9  # shares words with the query (BM25 relevance)
+    SIMILAR = 10  # sounds alike (同音字) or is one typo away; also the kind of every suggestion
 
     @property
     def label(self) -> str:
@@ -72,7 +89,20 @@ _MATCH_LABELS = (
     "事项类型",
     "生命周期",
     "浏览",
+    "俗称",
+    "相关",
+    "相近",
 )
+_STRUCTURAL = (MatchKind.EXACT, MatchKind.PREFIX, MatchKind.INITIALS)
+# The whole query inside a name / department / type / life event (what the worker paths matched) outranks
+# entries that only share some words with it.
+_WHOLE_QUERY_BONUS = {
+    MatchKind.SUBSTRING: 8.0,
+    MatchKind.DEPARTMENT: 6.0,
+    MatchKind.ITEM_TYPE: 6.0,
+    MatchKind.LIFE_EVENT: 6.0,
+}
+_LABELLED_CANDIDATES = 300  # larger label matches ("证" in half the names) follow in id order
 
 
 class HitKind(StrEnum):
@@ -84,7 +114,8 @@ class HitKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One result. ``entry`` is the catalog's :class:`Item` or :class:`Bundle` itself."""
+    """One result. ``entry`` is the catalog's :class:`Item` or :class:`Bundle` itself; ``matched`` the
+    keyword or word that explains a KEYWORD / SIMILAR hit ("" otherwise)."""
 
     kind: HitKind
     code: str
@@ -92,25 +123,39 @@ class SearchHit:
     match: MatchKind
     cancelled: bool
     entry: Item | Bundle
+    matched: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """The best ``hits`` (at most ``limit``) and how many entries matched in all (``total``)."""
+    """The best ``hits`` (at most ``limit``) and how many entries matched in all (``total``).
+
+    When nothing matched a non-empty query (:attr:`miss`), ``suggestions`` holds the closest entries (may be
+    empty) and ``life_events`` the life events the catalog can be browsed by — what a screen offers instead
+    of an empty list."""
 
     hits: tuple[SearchHit, ...]
     total: int
+    suggestions: tuple[SearchHit, ...] = ()
+    life_events: tuple[LifeEvent, ...] = ()
+    query: str = ""
 
+    @property
+    def miss(self) -> bool:
+        """A non-empty query that found nothing."""
+        return self.total == 0 and bool(self.query.strip())
 
-def pinyin_syllables(text: str) -> list[str]:
-    """Lower-case toneless pinyin syllables of ``text``; runs of Latin letters/digits count as one
-    syllable each, punctuation is dropped.
-
-    ``pinyin_syllables("高龄津贴") == ["gao", "ling", "jin", "tie"]``."""
-    out: list[str] = []
-    for chunk in lazy_pinyin(text):
-        out.extend(_ALNUM.findall(str(chunk).lower().replace("ü", "v")))
-    return out
+    @property
+    def outcome(self) -> str:
+        """``"empty"`` (no query), ``"none"`` (nothing found), ``"weak"`` (every hit only related or
+        similar) or ``"found"``. The station logs ``none`` and ``weak`` (:mod:`casework.search_log`)."""
+        if not self.query.strip():
+            return "empty"
+        if self.total == 0:
+            return "none"
+        if self.hits and all(h.match in (MatchKind.RELATED, MatchKind.SIMILAR) for h in self.hits):
+            return "weak"
+        return "found"
 
 
 def _mask_of(ids: Iterable[int], nbytes: int) -> int:
@@ -142,6 +187,41 @@ def _lowest_ids(mask: int, limit: int | None) -> list[int]:
                 if limit is not None and len(out) >= limit:
                     return out
     return out
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an index is built: it allocates millions of small acyclic objects
+    (postings, masks), each of which would make the collector walk everything built so far again — about a
+    third of the build time at 10,000 items. Reference counting still frees everything; the previous state
+    is restored. Hazard: process-wide for the duration of the build (a second or two)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _take_tiers(
+    tiers: Sequence[tuple[MatchKind, int]],
+    allowed: int,
+    ranked: list[tuple[MatchKind, int]],
+    limit: int | None,
+) -> int:
+    """Append each tier's allowed entries not taken by an earlier tier to ``ranked`` (id order, up to
+    ``limit`` in all); returns the set of every entry the tiers hold (bitmask)."""
+    seen = 0
+    for match, mask in tiers:
+        fresh = mask & allowed & ~seen
+        if not fresh:
+            continue
+        seen |= fresh
+        room = None if limit is None else limit - len(ranked)
+        if room is None or room > 0:
+            ranked.extend((match, i) for i in _lowest_ids(fresh, room))
+    return seen
 
 
 class _PrefixTable:
@@ -224,6 +304,10 @@ class GuideIndex:
     """
 
     def __init__(self, catalog: Catalog) -> None:
+        with _cyclic_gc_paused():
+            self._build(catalog)
+
+    def _build(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
         def secondary(e: Item | Bundle) -> tuple[bool, int, str, str]:
@@ -307,6 +391,8 @@ class GuideIndex:
         self._by_kind = {k: _mask_of(v, n) for k, v in by_kind.items()}
         self._station = _mask_of(station, n)
         self._cancelled = _mask_of(cancelled, n)
+        self._relevance = RelevanceIndex(entries, catalog, memo=memo)
+        self._life_events = tuple(ev for ev in LifeEvent if ev in by_event)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -331,19 +417,109 @@ class GuideIndex:
         """
         allowed = self._allowed(item_type, life_event, department, kind, station_only, include_cancelled)
         q = _normalize(query)
-        tiers = self._tiers(q) if q else [(MatchKind.BROWSE, self._all)]
-        seen = 0
+        if not q:
+            return self._collect([(MatchKind.BROWSE, self._all)], allowed, limit, query)
+        tiers = self._tiers(q)
+        structural = [(m, mask) for m, mask in tiers if m in _STRUCTURAL]
+        labelled = [(m, mask) for m, mask in tiers if m not in _STRUCTURAL]
+        if len(q) == 1 and _ASCII_QUERY.match(q):  # one letter: the worker is still typing initials
+            return self._collect(tiers, allowed, limit, query)
+        allowed_bytes = allowed.to_bytes(self._nbytes, "little")
+        literal = any(mask & allowed for _, mask in tiers)
+        scored = self._relevance.score(self._relevance.plan(query), allowed_bytes, literal=literal)
+        return self._merge(structural, labelled, scored, allowed, limit, query)
+
+    def _collect(
+        self, tiers: Sequence[tuple[MatchKind, int]], allowed: int, limit: int | None, query: str
+    ) -> SearchResult:
+        """Hits tier by tier (each tier in id order), as the worker paths rank them."""
         ranked: list[tuple[MatchKind, int]] = []
-        for match, mask in tiers:
-            fresh = mask & allowed & ~seen
-            if not fresh:
-                continue
-            seen |= fresh
-            room = None if limit is None else limit - len(ranked)
-            if room is None or room > 0:
-                ranked.extend((match, i) for i in _lowest_ids(fresh, room))
+        seen = _take_tiers(tiers, allowed, ranked, limit)
         hits = tuple(self._hit(i, match) for match, i in ranked)
-        return SearchResult(hits, seen.bit_count())
+        return self._result(hits, seen.bit_count(), query, allowed)
+
+    def _merge(
+        self,
+        structural: Sequence[tuple[MatchKind, int]],
+        labelled: Sequence[tuple[MatchKind, int]],
+        scored: Scored,
+        allowed: int,
+        limit: int | None,
+        query: str,
+    ) -> SearchResult:
+        ranked: list[tuple[MatchKind, int]] = []
+        seen = _take_tiers(structural, allowed, ranked, limit)
+        seen_bytes = seen.to_bytes(self._nbytes, "little")
+        # the whole query inside a name / department / type / life event is stronger evidence than shared
+        # words: those entries get a bonus on top of their relevance
+        label_bytes = [(m.to_bytes(self._nbytes, "little"), _WHOLE_QUERY_BONUS[k]) for k, m in labelled if m]
+        scores = dict(scored.scores)
+        for _kind, mask in labelled if scores else ():  # a few entries with the whole query in a label
+            fresh = mask & allowed & ~seen  # compete on relevance; more follow in id order below
+            if fresh and fresh.bit_count() <= _LABELLED_CANDIDATES:
+                for doc in _lowest_ids(fresh, None):
+                    scores.setdefault(doc, 0.0)
+        fresh_scores = [
+            (score, doc) for doc, score in scores.items() if not seen_bytes[doc >> 3] >> (doc & 7) & 1
+        ]
+        scored_mask = _mask_of((doc for _, doc in fresh_scores), self._nbytes)
+        room = None if limit is None else limit - len(ranked)
+        top_bonus = max(_WHOLE_QUERY_BONUS.values())
+        if room is not None and len(fresh_scores) > 4 * room + 50:
+            # only entries within the largest bonus of the room-th best can still make the page
+            kth = heapq.nlargest(max(room, 1), fresh_scores)[-1][0]
+            fresh_scores = [c for c in fresh_scores if c[0] + top_bonus >= kth]
+        candidates = []
+        for score, doc in fresh_scores:
+            byte, bit = doc >> 3, doc & 7
+            extra = 0.0
+            for data, bonus in label_bytes:
+                if bonus > extra and data[byte] >> bit & 1:
+                    extra = bonus
+            candidates.append((score + extra, doc))
+        ordered = [(-score, doc) for score, doc in candidates]  # best first, then id order
+        best = sorted(ordered) if room is None else heapq.nsmallest(max(room, 0), ordered)
+        label_masks = dict(labelled)
+        ranked.extend((self._label(doc, label_masks, scored), doc) for _, doc in best)
+        rest = 0
+        for _match, mask in labelled:
+            rest |= mask
+        rest &= allowed & ~seen & ~scored_mask
+        total = (seen | scored_mask | rest).bit_count()
+        _take_tiers(labelled, rest, ranked, limit)
+        hits = tuple(self._hit(i, match, self._explained(i, match, scored)) for match, i in ranked)
+        result = self._result(hits, total, query, allowed)
+        if total == 0 and scored.suggestions:
+            suggestions = tuple(self._hit(i, MatchKind.SIMILAR) for i in scored.suggestions)
+            result = SearchResult((), 0, suggestions, result.life_events, query)
+        return result
+
+    def _label(self, doc: int, masks: dict[MatchKind, int], scored: Scored) -> MatchKind:
+        """Which :class:`MatchKind` describes a relevance hit (the first that applies)."""
+        if masks.get(MatchKind.SUBSTRING, 0) >> doc & 1:
+            return MatchKind.SUBSTRING
+        found = scored.matched.get(doc)
+        if found is not None and found[1] != "sound":
+            return MatchKind.SUBSTRING if found[2] == PHRASE_NAME else MatchKind.KEYWORD
+        for kind in (MatchKind.DEPARTMENT, MatchKind.ITEM_TYPE, MatchKind.LIFE_EVENT):
+            if masks.get(kind, 0) >> doc & 1:
+                return kind
+        if found is not None or doc in scored.similar:
+            return MatchKind.SIMILAR
+        return MatchKind.RELATED
+
+    @staticmethod
+    def _explained(doc: int, match: MatchKind, scored: Scored) -> str:
+        found = scored.matched.get(doc)
+        if found is None or match not in (MatchKind.KEYWORD, MatchKind.SIMILAR):
+            return ""
+        return found[0]
+
+    def _result(self, hits: tuple[SearchHit, ...], total: int, query: str, allowed: int) -> SearchResult:
+        if total:
+            return SearchResult(hits, total, query=query)
+        events = tuple(ev for ev in self._life_events if self._by_event[ev] & allowed)
+        return SearchResult((), 0, (), events, query)
 
     # ------------------------------------------------------------------ internals
 
@@ -402,6 +578,6 @@ class GuideIndex:
             allowed &= ~self._cancelled
         return allowed
 
-    def _hit(self, i: int, match: MatchKind) -> SearchHit:
+    def _hit(self, i: int, match: MatchKind, matched: str = "") -> SearchHit:
         e = self._entries[i]
-        return SearchHit(self._kinds[i], e.code, e.name, match, bool(self._cancelled >> i & 1), e)
+        return SearchHit(self._kinds[i], e.code, e.name, match, bool(self._cancelled >> i & 1), e, matched)

@@ -42,6 +42,7 @@ import sample_catalog_data as community  # noqa: E402
 from casework import clock  # noqa: E402
 from casework.catalog import DEFAULT_ITEM_TYPES, Catalog, item_type_code  # noqa: E402
 from casework.identity import USCC_ALPHABET, uscc_check_char  # noqa: E402
+from casework.synonyms import DEFAULT_SYNONYMS  # noqa: E402
 
 CITY_CSV = ROOT / "casework" / "data" / "xian-city-hall-items-2020.csv"
 WINDOWS_CSV = ROOT / "casework" / "data" / "xian-tongban-windows-2023.csv"
@@ -152,6 +153,8 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
                 legal, promised = None, 0
             for_business = type_code in ("01", "10", "04") and not consult
             events = sorted({e for kw, evs in CITY_LIFE_EVENTS if kw in name for e in evs})
+            if name not in community.CITY_KEYWORDS:
+                raise KeyError(f"no keywords for city item {name!r} in sample_catalog_data.CITY_KEYWORDS")
             note = f"进驻市政务服务中心时限:{row['enter_by'].strip()}"
             if row["note"].strip():
                 note += f";{row['note'].strip()}"
@@ -222,6 +225,7 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
                     "service_objects": ["法人", "自然人"] if for_business else ["自然人", "法人"],
                     "result_name": "咨询答复" if consult else f"{name}结果文书",
                     "life_events": events,
+                    "keywords": community.CITY_KEYWORDS[name],
                     "station_acceptable": False,
                     "commitment_offered": False,
                     "status": "active",
@@ -251,6 +255,7 @@ def community_items() -> tuple[list[dict[str, Any]], dict[str, str]]:
         code = ucc + basic + "000"
         key_to_code[key] = code
         entry.update(code=code, basic_code=basic, item_type=type_code, department_credit_code=ucc)
+        entry["keywords"] = community.KEYWORDS[key]  # KeyError: every item needs its everyday names
         entry["materials"] = [_material(**m) for m in entry["materials"]]
         items.append(entry)
     return items, key_to_code
@@ -281,6 +286,7 @@ def build() -> dict[str, Any]:
             "name": b["name"],
             "item_codes": [key_to_code[k] for k in b["keys"]],
             "life_events": b["life_events"],
+            "keywords": community.BUNDLE_KEYWORDS[b["code"]],
             "description": b["description"],
             "promised_limit": b["promised_limit"],
             "status": "active",
@@ -297,6 +303,7 @@ def build() -> dict[str, Any]:
         "jurisdictions": jurisdictions(),
         "items": items + local,
         "bundles": bundles,
+        "synonyms": {word: list(words) for word, words in DEFAULT_SYNONYMS.items()},
     }
     catalog = Catalog.from_dict(data)
     catalog.validate()

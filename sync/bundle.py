@@ -6,13 +6,20 @@
     # … the USB stick goes to the district: district-center import-bundle FILE --out ANSWER …
     result = import_answer(store, Path("/media/usb/answer.bmzz"))          # receipts, feed, catalog, calendar
 
-The export carries the same messages as the network push (every queued case version with its scans) plus the
-station's feed cursor and catalog/calendar versions, in the container of :mod:`sync.bundle_format`:
+The export carries the same messages as the network push (every queued case version with its scans, and the
+failed-query log once the district has said it takes it) plus the station's feed cursor and catalog/calendar
+versions, in the container of :mod:`sync.bundle_format`:
 encrypted to the district's **X25519 recovery public key** pinned at enrollment (the district already keeps
 that key offline behind a passphrase; a separate transport key would be one more key to rotate and lose —
 the HKDF label keeps the two uses apart), signed by the station's Ed25519 key. The export also carries a
 fresh X25519 **reply key**; its private half stays in the station store (``sync_state/bundle_reply:<id>``) and
 the district encrypts the answer to it, signed with the district signing key the station pinned.
+
+The failed-query log (未找到的搜索, :mod:`sync.search_log`) travels as ``search_miss`` records only after an
+answer's header listed ``"search_miss"`` in ``accepts`` (kept as ``sync_state/bundle_accepts``): a center
+that predates the log refuses a bundle with a record it does not know, so a station never risks its cases for
+it. The first answer from a current center turns it on; its ``search_log`` record names the ids stored or
+refused, which the station then forgets, as after ``push_search_log``.
 
 Idempotency: the district ingests through the same services as the network path (replayed ``(id, version)``
 pairs get their stored receipts; complete attachments are skipped), and applying an answer twice changes
@@ -38,11 +45,14 @@ from sync.local import SYNC_STATE, StationSyncStore, load_identity
 from sync.outbox import OUTBOX
 from sync.ports import OutboxItem
 from sync.protocol import CaseReceipt, FeedEvent, JSONObject, ProtocolError, b64decode, b64encode
+from sync.search_log import MAX_PENDING as MAX_PENDING_SEARCH_LOG
+from sync.search_log import SEARCH_LOG
 
 __all__ = ["KIND_ANSWER", "KIND_OUTBOX", "BundleError", "export_bundle", "import_answer"]
 
 KIND_OUTBOX = "station-outbox"
 KIND_ANSWER = "district-answer"
+ACCEPTS_SEARCH_MISS = "search_miss"  # in an answer header's ``accepts``: the district takes the log by bundle
 BLOB_READ = 1024 * 1024
 
 
@@ -95,7 +105,12 @@ def export_bundle(store: Any, path: Path) -> JSONObject:
                 {"t": "case", "id": entry["case_id"], "version": entry["version"], "case": entry["case"]}
             )
             cases += 1
-        summary = {"cases": cases, "blobs": blobs, "blob_bytes": blob_bytes}
+        misses = 0
+        if ACCEPTS_SEARCH_MISS in _accepted_kinds(store):
+            for miss in sync_store.pending_search_misses(MAX_PENDING_SEARCH_LOG):
+                writer.record({"t": "search_miss", "miss": miss})
+                misses += 1
+        summary = {"cases": cases, "blobs": blobs, "blob_bytes": blob_bytes, "search_misses": misses}
         writer.finish(summary)
         out.flush()
         os.fsync(out.fileno())
@@ -116,7 +131,20 @@ def import_answer(store: Any, path: Path) -> JSONObject:
             raise BundleError("sync.bundle.answer_unknown_export")
         key = X25519PrivateKey.from_private_bytes(b64decode(str(reply["private_key"])))
         _, items = read_bundle(f, key)
-        return _apply_answer(sync_store, store, items, identity.district_signing_key)
+        result = _apply_answer(sync_store, store, items, identity.district_signing_key)
+    accepts = header.get("accepts")
+    kinds = sorted({str(k) for k in accepts}) if isinstance(accepts, list) else []
+    if kinds != _accepted_kinds(store):
+        with store.transaction(actor="sync", action="sync.bundle_accepts") as tx:
+            tx.put(SYNC_STATE, "bundle_accepts", {"kinds": kinds, "updated_at": _now()})
+    return result
+
+
+def _accepted_kinds(store: Any) -> list[str]:
+    """What the district said, in its last answer, it takes by bundle beyond cases and scans."""
+    doc = store.get(SYNC_STATE, "bundle_accepts")
+    kinds = doc.get("kinds") if isinstance(doc, dict) else None
+    return sorted(str(k) for k in kinds) if isinstance(kinds, list) else []
 
 
 def _apply_answer(
@@ -128,6 +156,7 @@ def _apply_answer(
         "feed_events": 0,
         "catalog_updated": False,
         "calendar_updated": False,
+        "search_misses_delivered": 0,
         "warnings": [],
     }
     events: list[FeedEvent] = []
@@ -165,6 +194,13 @@ def _apply_answer(
                 elif env is not None:
                     sync_store.apply_calendar(env)
                     result["calendar_updated"] = True
+            elif t == "search_log":
+                held = set(store.keys_of(SEARCH_LOG))
+                stored = {str(i) for i in value["accepted"]}
+                answered = held & (stored | {str(i) for i in value["rejected"]})
+                if answered:
+                    sync_store.search_misses_delivered(sorted(answered))
+                result["search_misses_delivered"] += len(answered & stored)
             elif t == "end":
                 ended = True
         except DocumentRefused as exc:

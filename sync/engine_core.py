@@ -8,7 +8,7 @@ change is one durable commit.
 
 A sync run walks forward-only **stages**, persisted in ``sync_state`` before each starts::
 
-    push -> pull_catalog -> pull_calendar -> pull_feed -> pull_results -> done
+    push -> push_search_log -> pull_catalog -> pull_calendar -> pull_feed -> pull_results -> done
 
 A run killed in a stage resumes there; every stage is itself idempotent (delivered cases leave the outbox
 only on a receipt, attachments resume from the byte the center holds, feed events are applied by cursor in
@@ -49,10 +49,13 @@ from sync.protocol import (
     JSONObject,
     Problem,
     ProtocolError,
+    SearchMissBatch,
+    SearchMissResult,
     SignedEnvelope,
     canonical_json,
     verify_envelope,
 )
+from sync.search_log import MAX_PENDING as MAX_PENDING_SEARCH_LOG
 
 __all__ = [
     "CHUNK_SIZE",
@@ -72,7 +75,8 @@ __all__ = [
 CHUNK_SIZE = 1024 * 1024  # 1 MiB, as docs/protocol.md states for the station
 BATCH_SIZE = 50
 FEED_PAGE = 500
-STAGES = ("push", "pull_catalog", "pull_calendar", "pull_feed", "pull_results", "done")
+STAGES = ("push", "push_search_log", "pull_catalog", "pull_calendar", "pull_feed", "pull_results", "done")
+SEARCH_LOG_BATCH = 200
 CATALOG_KINDS = ("catalog", "catalog_delta")
 FINAL_STATUSES = frozenset(s.value for s in FINAL)
 
@@ -159,6 +163,7 @@ class SyncReport:
     feed_cursor: int = 0
     result_files_downloaded: int = 0
     result_files_pending: int = 0  # queued result documents still to download (retried next sync)
+    search_misses_sent: int = 0  # failed guide searches the center now holds
     warnings: list[str] = field(default_factory=list)  # refused documents and similar, in Chinese
 
     def to_dict(self) -> JSONObject:
@@ -266,6 +271,8 @@ def sync_flow(
             progress.step(stage)
             if stage == "push":
                 yield from _push(store, config, report, progress)
+            elif stage == "push_search_log":
+                yield from _push_search_log(store, report)
             elif stage == "pull_catalog":
                 yield from _pull_catalog(store, pinned_key, now_iso, report)
             elif stage == "pull_calendar":
@@ -487,6 +494,41 @@ def _attachment_status(resp: Response) -> AttachmentStatus:
         raise CenterError(
             "sync.engine.bad_attachment_status", wire_code="bad_response", reason=exc.text()
         ) from None
+
+
+def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request, Response, None]:
+    """Send the failed guide searches waiting in the station's log, in batches; forget what the center
+    answered for. A center that predates the log (404/405) keeps them waiting; a center error here is a
+    warning, not a failed sync — cases and the catalog matter more than the log."""
+    for _ in range(1 + MAX_PENDING_SEARCH_LOG // SEARCH_LOG_BATCH):
+        misses = store.pending_search_misses(SEARCH_LOG_BATCH)
+        if not misses:
+            return
+        resp = yield Request(
+            "POST",
+            f"{API_PREFIX}/search-misses",
+            canonical_json(SearchMissBatch(misses).to_dict()),
+            {"Content-Type": "application/json"},
+        )
+        if resp.status in (404, 405):
+            return
+        try:
+            result = SearchMissResult.from_dict(check_response(resp, "sync.step.upload_search_misses").json())
+        except ProtocolError as exc:
+            report.warnings.append(f"区中心对未找到的搜索记录的回复格式不正确：{exc.detail}")
+            return
+        except AuthError:
+            raise
+        except CenterError as exc:
+            report.warnings.append(exc.worker_text())
+            return
+        sent = {str(m.get("id")) for m in misses}
+        answered = sent & (set(result.accepted) | set(result.rejected))
+        if not answered:
+            report.warnings.append("区中心没有确认收到未找到的搜索记录，下次同步再发送")
+            return
+        store.search_misses_delivered(sorted(answered))
+        report.search_misses_sent += len(sent & set(result.accepted))
 
 
 # --------------------------------------------------------------------------- pull

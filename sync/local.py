@@ -23,6 +23,8 @@
                 known to hold a case's final version (its copy shows the final status the station sent, or
                 a feed event makes the case final): retention may purge it after the retention days
 ``drafts``      drafts flagged when a new catalog changes or cancels their item
+``search_log``  failed guide searches waiting for the center (:mod:`sync.search_log`); deleted when the
+                center answers for them
 
 Personal data never goes to logs: log lines name case ids and counts only.
 """
@@ -61,6 +63,7 @@ from sync.protocol import (
     case_digest,
     load_public_key,
 )
+from sync.search_log import SEARCH_LOG
 from sync.service import StationIdentity
 
 #: Station moves the center answers with a ``status_overruled`` rejection when it has moved on.
@@ -403,6 +406,21 @@ class StationSyncStore:
         if length == 0:
             return b""
         return bytes(self.store.blobs.read_range(sha256, offset, length))
+
+    # -- failed guide searches
+
+    def pending_search_misses(self, limit: int) -> list[JSONObject]:
+        out: list[JSONObject] = []
+        for key in sorted(self.store.keys_of(SEARCH_LOG))[:limit]:  # UUIDv7 ids: oldest first
+            doc = self.store.get(SEARCH_LOG, key)
+            if doc is not None:
+                out.append(dict(doc))
+        return out
+
+    def search_misses_delivered(self, ids: Sequence[str]) -> None:
+        with self._tx("sync.search_log") as tx:
+            for key in ids:
+                tx.delete(SEARCH_LOG, key)
 
     # -- catalog
 

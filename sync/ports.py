@@ -95,6 +95,15 @@ class SyncStore(Protocol):
 
     def read_blob(self, sha256: str, offset: int, length: int) -> bytes: ...
 
+    # -- failed guide searches (sync.search_log)
+    def pending_search_misses(self, limit: int) -> list[JSONObject]:
+        """Up to ``limit`` waiting records (``SearchMiss.to_dict()``), oldest first."""
+        ...
+
+    def search_misses_delivered(self, ids: Sequence[str]) -> None:
+        """Forget the records the center answered for."""
+        ...
+
     # -- pull
     def catalog_version(self) -> int: ...
 

@@ -26,6 +26,7 @@ STEP_LABELS = {
     "waiting": "等待网络",
     "connecting": "正在连接区中心",
     "push": "正在上传办件和扫描件",
+    "push_search_log": "正在上传未找到的搜索记录",
     "pull_catalog": "正在更新事项清单",
     "pull_calendar": "正在更新节假日安排",
     "pull_feed": "正在接收办理结果",

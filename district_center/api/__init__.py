@@ -11,6 +11,7 @@ ROUTER_MODULES: list[str] = [
     "cases",
     "attachments",
     "feed",
+    "search_misses",
     "pull",
     "auth",
     "catalog",

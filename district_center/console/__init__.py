@@ -9,6 +9,7 @@ and its security headers (CSP without any external source, no framing) cover onl
 * reviewer queue, case detail, scans, 受理 / 补齐补正 / 办结 / 结果待领取 / 通办 (``pages_cases``);
 * 电子监察: deadlines, 好差评 charts, 差评回访, station health, xlsx export (``pages_supervision``);
 * 事项清单 import / diff / edit / publish / history and the holiday calendar (``pages_catalog``);
+* 智能导办: the synonym table, bundle keywords, the failed-query list (``pages_guide``);
 * 便民服务站: add with one-time code and QR, revoke, health (``pages_stations``).
 
 See ``docs/district-console.md`` for why pages are rendered on the server.
@@ -29,7 +30,7 @@ from district_center.context import Center
 from district_center.services.attachments.blobstore import load_or_create_key
 from district_center.services.cases.backoffice import BackofficeError
 
-from . import pages_auth, pages_cases, pages_catalog, pages_stations, pages_supervision
+from . import pages_auth, pages_cases, pages_catalog, pages_guide, pages_stations, pages_supervision
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render
 
 __all__ = ["create_console"]
@@ -60,7 +61,7 @@ def create_console(center: Center) -> FastAPI:
         else load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
     )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_stations):
+    for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_guide, pages_stations):
         console.include_router(module.router)
 
     @console.middleware("http")

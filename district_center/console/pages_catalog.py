@@ -48,7 +48,7 @@ from district_center.services.catalog.publishing import (
     staged_diff,
     version_history,
 )
-from district_center.services.catalog.sheets import LAYOUT, export_xlsx
+from district_center.services.catalog.sheets import LAYOUT, export_xlsx, split_keywords
 from district_center.services.catalog.tables import IGNORE, NOTE
 
 from .web import (
@@ -104,6 +104,7 @@ FIELD_LABELS = {
     "note": "备注",
     "item_codes": "包含事项",
     "description": "说明",
+    "keywords": "关键词",
 }
 #: How the preview's mapping form names the two targets that are not catalog columns.
 TARGET_LABELS = {NOTE: "保留为备注", IGNORE: "不导入"}
@@ -137,6 +138,7 @@ def _page_data(request: Request) -> dict[str, Any]:
     current = staged.catalog if staged else published
     items = sorted(current.items, key=lambda i: (i.department, i.name)) if current else []
     pending = read_pending(center.settings.data_dir)
+    bundles = list(current.bundles) if current else []
     return {
         "staged": staged,
         "diff": diff,
@@ -144,6 +146,8 @@ def _page_data(request: Request) -> dict[str, Any]:
         "history": history,
         "names": names,
         "items": items,
+        "bundles": bundles,
+        "synonym_count": len(current.synonyms) if current else 0,
         "labels": FIELD_LABELS,
         "actors": actors,
         "pending": pending,
@@ -396,6 +400,7 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
     out = dict(item)
     for key in ("place", "hours", "consult_phone", "supervise_phone", "fee_basis", "result_name", "note"):
         out[key] = form_text(form, key, 1000)
+    out["keywords"] = split_keywords(form_text(form, "keywords", 5000))
     out["conditions"] = _lines(form, "conditions")
     out["basis"] = _lines(form, "basis")
     out["promised_limit"] = {

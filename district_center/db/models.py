@@ -298,6 +298,24 @@ class CatalogDelta(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class SearchMissRecord(Base):
+    """A failed guide search a station reported (``casework.search_log.SearchMiss``): the scrubbed query,
+    where it was typed and when. Keyed by station and the station's record id, so a resent batch stores
+    nothing twice. The console lists them grouped by ``query`` (``services/catalog/search_misses.py``)."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (Index("ix_search_misses_at", "at"),)
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    miss_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at: Mapped[datetime]
+    query: Mapped[str] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(10))
+    result: Mapped[str] = mapped_column(String(10))
+    catalog_version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+
+
 class FollowUp(Base):
     """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district
     rule)."""

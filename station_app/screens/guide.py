@@ -12,16 +12,15 @@ from casework.catalog import LifeEvent
 from casework.guide_search import HitKind, SearchHit
 from station_app.i18n import t
 from station_app.screens.base import Screen
-from station_app.viewmodels.guide import GuidePage, GuideSearch, page_for, qr_png
+from station_app.viewmodels.guide import GuidePage, GuideSearch, hit_tags, page_for, qr_png
 
 ROW_HEIGHT = 72
+LOG_AFTER_SECONDS = 2.5  # a query unchanged this long is a finished search (for the failed-query log)
 
 
-def hit_row(screen: Screen, hit: SearchHit, on_open: Any) -> ft.Control:
+def hit_row(screen: Screen, hit: SearchHit, on_open: Any, *, prefix: str = "hit") -> ft.Control:
     ui = screen.ui
-    tags = [t("guide.bundle_tag") if hit.kind == HitKind.BUNDLE else hit.entry.department]  # type: ignore[union-attr]  # a bundle hit takes the first branch
-    if hit.cancelled:
-        tags.append(t("guide.cancelled_tag"))
+    tags = hit_tags(hit)
     row = ft.Container(
         content=ft.Row(
             [
@@ -57,11 +56,15 @@ def hit_row(screen: Screen, hit: SearchHit, on_open: Any) -> ft.Control:
         ink=True,
         border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
     )
-    return ft.Semantics(identifier=f"hit-{hit.code}", button=True, label=hit.name, content=row)
+    return ft.Semantics(identifier=f"{prefix}-{hit.code}", button=True, label=hit.name, content=row)
 
 
 class GuideScreen(Screen):
-    """Search box, life-event chips and a virtualised result list (ListView with a fixed item extent)."""
+    """Search box, life-event chips and a virtualised result list (ListView with a fixed item extent).
+
+    A query that finds nothing shows the closest entries and a hint to browse by life event instead of an
+    empty list; it (or one with only loose matches) goes to the failed-query log once the worker stopped
+    typing for :data:`LOG_AFTER_SECONDS` or pressed Enter."""
 
     def __init__(self, shell: Any, pick_for: str = "", **params: Any) -> None:
         super().__init__(shell, **params)
@@ -83,6 +86,7 @@ class GuideScreen(Screen):
             t("guide.search"),
             value=self.search.query,
             on_change=self.on_query,
+            on_submit=self.on_submit,
             hint=t("guide.search_hint"),
             autofocus=True,
             expand=True,
@@ -90,8 +94,9 @@ class GuideScreen(Screen):
         chips = ft.Row(
             [self._event_chip(None)] + [self._event_chip(e) for e in LifeEvent], wrap=True, spacing=6
         )
-        self.count = ui.small(self.search.summary())
+        self.count = ft.Semantics(identifier="guide-count", content=ui.small(self.search.summary()))
         self.list = ft.ListView(controls=self._rows(), item_extent=ROW_HEIGHT, expand=True)
+        self.results = ft.Container(self._results(), expand=True)
         title = t("intake.choose_title") if self.pick_for else t("guide.title")
         return ft.Column(
             [
@@ -99,16 +104,31 @@ class GuideScreen(Screen):
                 ft.Row([ft.Semantics(identifier="guide-search", content=self.query, expand=True)]),
                 chips,
                 self.count,
-                ft.Container(
-                    self.list,
-                    expand=True,
-                    border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                    border_radius=8,
-                ),
+                self.results,
             ],
             expand=True,
             spacing=10,
         )
+
+    def _results(self) -> ft.Control:
+        """The result list, or — when nothing matched — the closest entries and where else to look."""
+        assert self.search is not None
+        if not self.search.miss:
+            return ft.Container(
+                self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=8
+            )
+        ui = self.ui
+        parts: list[ft.Control] = [
+            ft.Semantics(
+                identifier="guide-no-results",
+                content=ui.text(t("guide.no_results_help", query=self.search.query.strip())),
+            )
+        ]
+        if self.search.suggestions:
+            parts.append(ui.heading(t("guide.suggestions")))
+            parts += [hit_row(self, h, self.open, prefix="suggest") for h in self.search.suggestions]
+        parts.append(ui.small(t("guide.try_life_events")))
+        return ft.Column(parts, spacing=8, scroll=ft.ScrollMode.AUTO, expand=True)
 
     def _event_chip(self, event: LifeEvent | None) -> ft.Control:
         assert self.search is not None
@@ -132,22 +152,39 @@ class GuideScreen(Screen):
         assert self.search is not None
         self.search.query = self.query.value or ""
         self.shell.session.scratch["guide_query"] = self.search.query
-        await self._run(rebuild=False)
+        seq = await self._run(rebuild=False)
+        if seq == self._seq:
+            await asyncio.sleep(LOG_AFTER_SECONDS)
+            if seq == self._seq:  # no keystroke since: the worker stopped typing
+                await self._log()
 
-    async def _run(self, rebuild: bool = True) -> None:
+    async def on_submit(self) -> None:
+        await self._log()
+
+    async def _log(self) -> None:
+        assert self.search is not None
+        result = self.search.to_log()
+        if result is not None:
+            worker = self.shell.session.worker
+            actor = f"worker:{worker.id}" if worker else "desk"
+            await asyncio.to_thread(self.shell.runtime.search_log.record, result, source="desk", actor=actor)
+
+    async def _run(self, rebuild: bool = True) -> int:
         assert self.search is not None
         self._seq += 1
         seq = self._seq
         await asyncio.to_thread(self.search.run)
         if seq != self._seq:
-            return  # a newer keystroke already started another search
+            return seq  # a newer keystroke already started another search
         if rebuild:
             self.refresh()
-            return
+            return seq
         self.list.controls = self._rows()
-        self.count.value = self.search.summary()
-        self.list.update()
+        self.count.content = self.ui.small(self.search.summary())
+        self.results.content = self._results()
+        self.results.update()
         self.count.update()
+        return seq
 
     async def open(self, hit: SearchHit) -> None:
         if self.pick_for == "intake":

@@ -16,6 +16,7 @@ import flet as ft
 from casework import clock
 from casework.cases import RatingLevel
 from casework.catalog import LifeEvent
+from casework.guide_search import SearchHit
 from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
 from station_app.screens.guide import guide_page_view
@@ -97,8 +98,10 @@ class KioskHome(KioskScreen):
         self.shell.session.scratch.pop("dirty", None)  # nothing typed here: no reset needed
 
     def view(self) -> ft.Control:
+        self.ask = search_box(self, "", self.search)
         return self.frame(
             self.ui.text(t("kiosk.welcome")),
+            self.ask,
             self.big(
                 t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"
             ),
@@ -126,6 +129,127 @@ class KioskHome(KioskScreen):
             ),
             back=None,
         )
+
+    async def search(self, query: str) -> None:
+        if query.strip():
+            await self.go("kiosk_search", query=query)
+
+
+def search_box(screen: KioskScreen, query: str, on_search: Any) -> ft.Control:
+    """ "说出您要办的事": a large field and a large 搜索 button (Enter works too)."""
+    ui = screen.ui
+    field = ui.field(t("kiosk.ask"), value=query, hint=t("kiosk.ask_hint"), expand=True)
+
+    async def submit() -> None:
+        await on_search(field.value or "")
+
+    field.on_submit = ui.wrap(submit)
+    field.text_size = ui.size(24)
+    button = screen.big(t("kiosk.search"), submit, ft.Icons.SEARCH, "kiosk-search-submit")
+    return ft.Row(
+        [ft.Semantics(identifier="kiosk-ask", content=field, expand=True), button],
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        spacing=14,
+    )
+
+
+class KioskSearch(KioskScreen):
+    """Results for what the resident typed, as large tiles; a 一件事 for a life event comes first. When
+    nothing matches: the closest entries, the life events, and 问窗口工作人员. The search goes to the
+    failed-query log when it found nothing or only loose matches (the query only, scrubbed)."""
+
+    RESULTS = 8
+
+    def __init__(self, shell: Any, query: str = "", **params: Any) -> None:
+        super().__init__(shell, **params)
+        self.query = query
+        self.search: GuideSearch | None = None
+
+    async def load(self) -> None:
+        index = await asyncio.to_thread(self.station.guide_index)
+        if index is None:
+            return
+        self.search = GuideSearch(index, query=self.query, limit=self.RESULTS)
+        self.search.filters.include_cancelled = False
+        await asyncio.to_thread(self.search.run)
+        result = self.search.to_log()
+        if result is not None:
+            await asyncio.to_thread(
+                self.shell.runtime.search_log.record, result, source="kiosk", actor="kiosk"
+            )
+
+    async def again(self, query: str) -> None:
+        if query.strip():
+            await self.go("kiosk_search", query=query)
+
+    def tile(self, hit: SearchHit, ident: str) -> ft.Control:
+        icon = ft.Icons.WORKSPACES if hit.kind.value == "bundle" else ft.Icons.DESCRIPTION
+        return self.big(hit.name, lambda h=hit: self.go("kiosk_item", code=h.code), icon, ident)
+
+    def view(self) -> ft.Control:
+        ui = self.ui
+        if self.search is None:
+            return self.frame(ui.text(t("guide.no_catalog")))
+        parts: list[ft.Control] = [search_box(self, self.query, self.again)]
+        if not self.search.miss:
+            parts.append(ui.text(t("kiosk.results", query=self.query.strip())))
+            parts += [self.tile(h, f"kiosk-hit-{h.code}") for h in self.search.hits]
+            return self.frame(*parts)
+        parts.append(
+            ft.Semantics(
+                identifier="kiosk-no-results",
+                content=ui.heading(t("kiosk.no_results", query=self.query.strip())),
+            )
+        )
+        # help first, where a resident who found nothing looks: the worker at the window
+        parts.append(
+            ft.Semantics(
+                identifier="kiosk-ask-staff",
+                content=ft.Container(
+                    ft.Row(
+                        [
+                            ft.Icon(
+                                ft.Icons.SUPPORT_AGENT,
+                                size=ui.size(40),
+                                color=ft.Colors.ON_TERTIARY_CONTAINER,
+                            ),
+                            ft.Text(
+                                t("kiosk.ask_staff"),
+                                size=ui.size(24),
+                                weight=ft.FontWeight.BOLD,
+                                color=ft.Colors.ON_TERTIARY_CONTAINER,
+                                expand=True,
+                            ),
+                        ],
+                        spacing=16,
+                    ),
+                    bgcolor=ft.Colors.TERTIARY_CONTAINER,
+                    padding=ft.Padding.symmetric(horizontal=28, vertical=22),
+                    border_radius=20,
+                ),
+            )
+        )
+        if self.search.suggestions:
+            parts.append(ui.text(t("kiosk.suggestions")))
+            parts += [self.tile(h, f"kiosk-suggest-{h.code}") for h in self.search.suggestions]
+        parts.append(ui.text(t("kiosk.or_by_event")))
+        parts.append(
+            ft.Row(
+                [
+                    self.big(
+                        e.value,
+                        lambda e=e: self.go("kiosk_guide", event=e.value),
+                        ft.Icons.CHEVRON_RIGHT,
+                        f"event-{e.name.lower()}",
+                    )
+                    for e in self.search.life_events
+                ],
+                wrap=True,
+                spacing=14,
+                run_spacing=14,
+            )
+        )
+        return self.frame(*parts)
 
 
 class KioskGuide(KioskScreen):

@@ -20,6 +20,7 @@ ROUTES: dict[str, str] = {
     "workers": "station_app.screens.settings:WorkersScreen",
     "kiosk": "station_app.screens.kiosk:KioskHome",
     "kiosk_guide": "station_app.screens.kiosk:KioskGuide",
+    "kiosk_search": "station_app.screens.kiosk:KioskSearch",
     "kiosk_item": "station_app.screens.kiosk:KioskItem",
     "kiosk_preapply": "station_app.screens.kiosk:KioskPreapply",
     "kiosk_progress": "station_app.screens.kiosk:KioskProgressScreen",

@@ -16,6 +16,7 @@ from station_app.config import AppConfig
 from station_app.services.bundles import BundleService
 from station_app.services.cases import CaseService
 from station_app.services.documents import DocumentOutbox
+from station_app.services.search_log import SearchLogService
 from station_app.services.station import StationService
 from station_app.services.webdir import prepare_web_dir
 from sync.runtime import DEFAULT_INTERVAL, DEFAULT_PROBE_INTERVAL
@@ -31,6 +32,7 @@ class StationRuntime:
     station: StationService
     documents: DocumentOutbox = field(init=False)
     cases: CaseService = field(init=False)
+    search_log: SearchLogService = field(init=False)
     bundles: BundleService = field(init=False)
     board: StatusBoard = field(init=False)
     background: Any = None  # sync.runtime.BackgroundSync once enrolled and unlocked
@@ -40,6 +42,7 @@ class StationRuntime:
     def __post_init__(self) -> None:
         self.documents = DocumentOutbox()
         self.cases = CaseService(self.station)
+        self.search_log = SearchLogService(self.station)
         self.bundles = BundleService(self.station, self.config.data_dir / "tmp")
         self.board = StatusBoard()
         self._sync_lock = threading.Lock()

@@ -16,6 +16,7 @@ from station_app.services.cases import CaseService as CaseService
 if TYPE_CHECKING:
     from station_app.services.bundles import BundleService
     from station_app.services.documents import DocumentOutbox
+    from station_app.services.search_log import SearchLogService
     from station_app.services.station import StationService
 
 
@@ -30,6 +31,8 @@ class StationContext(Protocol):
     def bundles(self) -> BundleService: ...
     @property
     def documents(self) -> DocumentOutbox: ...
+    @property
+    def search_log(self) -> SearchLogService: ...  # 未找到的搜索: record a search that found nothing
     @property
     def board(self) -> Any: ...  # sync.status.StatusBoard: current snapshot, subscribe(callback)
 

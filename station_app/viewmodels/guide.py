@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from casework import clock
 from casework.catalog import Bundle, Catalog, Item, LifeEvent, Material, Necessity
-from casework.guide_search import GuideIndex, HitKind, SearchHit
+from casework.guide_search import GuideIndex, HitKind, MatchKind, SearchHit, SearchResult
 from station_app.i18n import current_language, t
 
 PAGE_SIZE = 200
@@ -30,11 +30,20 @@ class GuideFilters:
 
 @dataclass
 class GuideSearch:
+    """The query, filters and last result of one guide screen.
+
+    ``to_log()`` says which finished search belongs in the failed-query log (未找到的搜索): one that found
+    nothing or only loose matches, each query once per screen — the screen calls it when the person
+    stopped typing (desk) or pressed 搜索 (kiosk), never on every keystroke."""
+
     index: GuideIndex
     query: str = ""
     filters: GuideFilters = field(default_factory=GuideFilters)
     hits: tuple[SearchHit, ...] = ()
     total: int = 0
+    result: SearchResult | None = None
+    limit: int = PAGE_SIZE
+    logged: set[str] = field(default_factory=set)
 
     def run(self) -> None:
         f = self.filters
@@ -45,14 +54,52 @@ class GuideSearch:
             department=f.department,
             kind=f.kind,
             include_cancelled=f.include_cancelled,
-            limit=PAGE_SIZE,
+            limit=self.limit,
         )
+        self.result = result
         self.hits, self.total = result.hits, result.total
+
+    @property
+    def suggestions(self) -> tuple[SearchHit, ...]:
+        return self.result.suggestions if self.result else ()
+
+    @property
+    def life_events(self) -> tuple[LifeEvent, ...]:
+        return self.result.life_events if self.result else ()
+
+    @property
+    def miss(self) -> bool:
+        """The query found nothing: the screen shows suggestions and life events instead."""
+        return self.result is not None and self.result.miss
+
+    def to_log(self) -> SearchResult | None:
+        """The current result if it should be logged now (and was not logged from this screen before)."""
+        result = self.result
+        if result is None or result.outcome not in ("none", "weak") or self.filters.life_event is not None:
+            return None
+        key = " ".join(result.query.split())
+        if key in self.logged:
+            return None
+        self.logged.add(key)
+        return result
 
     def summary(self) -> str:
         if self.total > len(self.hits):
             return t("guide.count_more", shown=len(self.hits), total=self.total)
         return t("guide.count", total=self.total)
+
+
+def hit_tags(hit: SearchHit) -> list[str]:
+    """What a result row says under the name: bundle or department, why it matched, cancelled."""
+    entry = hit.entry
+    tags = [t("guide.bundle_tag") if hit.kind == HitKind.BUNDLE else getattr(entry, "department", "")]
+    if hit.matched and hit.match is MatchKind.KEYWORD:
+        tags.append(t("guide.matched_keyword", word=hit.matched))
+    elif hit.matched and hit.match is MatchKind.SIMILAR:
+        tags.append(t("guide.matched_similar", word=hit.matched))
+    if hit.cancelled:
+        tags.append(t("guide.cancelled_tag"))
+    return tags
 
 
 @dataclass(frozen=True)

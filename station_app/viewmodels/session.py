@@ -15,7 +15,16 @@ __all__ = ["ADMIN_ROUTES", "KIOSK_ROUTES", "PUBLIC_ROUTES", "NotSignedIn", "Sess
 
 # Screens a kiosk (自助办) session may show; everything else needs a worker.
 KIOSK_ROUTES = frozenset(
-    {"kiosk", "kiosk_guide", "kiosk_item", "kiosk_preapply", "kiosk_progress", "kiosk_rate", "kiosk_exit"}
+    {
+        "kiosk",
+        "kiosk_guide",
+        "kiosk_search",
+        "kiosk_item",
+        "kiosk_preapply",
+        "kiosk_progress",
+        "kiosk_rate",
+        "kiosk_exit",
+    }
 )
 PUBLIC_ROUTES = frozenset({"setup", "unlock"})
 ADMIN_ROUTES = frozenset({"workers"})

@@ -552,6 +552,7 @@ def _items(draw: st.DrawFn, n: int) -> Item:
             draw(st.lists(st.sampled_from(list(catalog_module.ServiceObject)), max_size=2))
         ),
         life_events=tuple(draw(st.lists(st.sampled_from(list(LifeEvent)), max_size=3))),
+        keywords=tuple(draw(st.lists(_text, max_size=3))),
         station_acceptable=draw(st.booleans()),
         commitment_offered=draw(st.booleans()),
         status=draw(st.sampled_from(list(ItemStatus))),
@@ -568,10 +569,69 @@ def test_any_catalog_round_trips_exactly(data: st.DataObject) -> None:
     items = tuple(data.draw(_items(n)) for n in range(data.draw(st.integers(1, 3))))
     c = make_catalog(
         items,
-        (Bundle(code="B", name="b", item_codes=(code(0), code(7))),),
+        (
+            Bundle(
+                code="B", name="b", item_codes=(code(0), code(7)), keywords=tuple(data.draw(st.lists(_text)))
+            ),
+        ),
         issued_at=data.draw(st.datetimes(timezones=st.just(UTC))).replace(microsecond=0),
+        synonyms=data.draw(st.dictionaries(_text, st.lists(_text, max_size=2).map(tuple), max_size=3)),
     )
     d = json.loads(json.dumps(c.to_dict(), ensure_ascii=False))
     back = Catalog.from_dict(d)
     assert back == c and back.to_dict() == d
     assert back.problems() == c.problems()
+
+
+# ------------------------------------------------------------------------ keywords (俗称) and synonyms
+
+
+def test_keywords_and_synonyms_round_trip_and_default() -> None:
+    item = make_item(1, keywords=("低保", "吃低保"))
+    bundle = Bundle(code="B", name="救助一件事", item_codes=(code(1), code(2)), keywords=("家庭困难",))
+    c = make_catalog((item, make_item(2)), (bundle,), synonyms={"孩子": ("小孩", "宝宝")})
+    d = c.to_dict()
+    assert d["items"][0]["keywords"] == ["低保", "吃低保"] and d["bundles"][0]["keywords"] == ["家庭困难"]
+    assert d["synonyms"] == {"孩子": ["小孩", "宝宝"]}
+    assert Catalog.from_dict(d) == c
+    # a catalog written before keywords and synonyms existed: no keywords, the default synonym table
+    for key in ("synonyms",):
+        del d[key]
+    for entry in (*d["items"], *d["bundles"]):
+        del entry["keywords"]
+    old = Catalog.from_dict(d)
+    assert old.items[0].keywords == () and dict(old.synonyms) == dict(catalog_module.DEFAULT_SYNONYMS)
+
+
+def test_keyword_rules() -> None:
+    long = "长" * (catalog_module.MAX_KEYWORD_LENGTH + 1)
+    bad = make_item(1, keywords=("低保", " ", "低保", "a；b", long))
+    kinds = problem_kinds(make_catalog((bad, make_item(2))))
+    assert {"keyword_blank", "duplicate_keyword", "keyword_separator", "keyword_too_long"} <= kinds
+    many = make_item(1, keywords=tuple(f"词{i}" for i in range(catalog_module.MAX_KEYWORDS + 1)))
+    assert "too_many_keywords" in problem_kinds(make_catalog((many, make_item(2))))
+    bundle = Bundle(code="B", name="b", item_codes=(code(1), code(2)), keywords=("",))
+    assert "keyword_blank" in problem_kinds(make_catalog(bundles=(bundle,)))
+
+
+def test_synonym_rules_and_messages_in_both_languages() -> None:
+    c = make_catalog(synonyms={"孩子": ("",), "ＡＢ": ("x",)})
+    with pytest.raises(CatalogValidationError) as info:
+        c.validate()
+    assert info.value.kinds() == {"synonym_blank", "synonym_unfolded"}
+    from casework.messages import catalog as messages
+
+    for kind in ("synonym_blank", "synonym_unfolded", "keyword_blank", "too_many_synonyms"):
+        assert f"catalog.{kind}" in messages("zh_CN") and f"catalog.{kind}" in messages("en")
+
+
+def test_diff_reports_keyword_and_synonym_changes() -> None:
+    old = make_catalog()
+    new = make_catalog(
+        (make_item(1, keywords=("低保",)), make_item(2)), synonyms={"孩子": ("小孩",)}, version=4
+    )
+    d = diff(old, new)
+    assert [(c.code, c.fields) for c in d.changed_items] == [(code(1), ("keywords",))]
+    assert d.synonyms_changed and not d.is_empty and "同义词表已更新" in d.summary()
+    same = diff(old, make_catalog(version=4))
+    assert same.is_empty and not same.synonyms_changed

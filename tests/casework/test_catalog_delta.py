@@ -59,3 +59,24 @@ def test_incomplete_or_malformed_delta_is_a_delta_error(broken: str) -> None:
         del payload[broken]
     with pytest.raises(DeltaError):
         apply_delta(old, payload)
+
+
+def test_delta_carries_keywords_and_the_synonym_table() -> None:
+    old, _ = _pair()
+    doc = old.to_dict()
+    doc["version"] = old.version + 1
+    doc["items"][5]["keywords"] = ["新俗称"]
+    doc["synonyms"] = {"娃娃": ["孩子"]}
+    new = Catalog.from_dict(doc)
+    payload = delta_payload(old, new)
+    assert [it["code"] for it in payload["items"]] == [old.items[5].code]
+    assert payload["header"]["synonyms"] == {"娃娃": ["孩子"]} and payload["changes"]["synonyms_changed"]
+    assert apply_delta(old, json.loads(json.dumps(payload))) == new
+
+
+def test_a_delta_without_synonyms_keeps_the_stations_table() -> None:
+    """A center that predates synonym tables sends headers without them: nothing is lost."""
+    old, new = _pair()
+    payload = delta_payload(old, new)
+    del payload["header"]["synonyms"]
+    assert apply_delta(old, payload).synonyms == old.synonyms

@@ -38,7 +38,7 @@ from typing import Any
 
 from casework import clock
 from casework.catalog import DEFAULT_ITEM_TYPES, Catalog, CatalogError, CatalogProblem
-from district_center.services.catalog.aliases import bundle_keywords_supported
+from district_center.services.catalog.aliases import KEYWORDS, bundle_keywords_supported
 from district_center.services.catalog.building import (
     Filled,
     ItemDefaults,
@@ -497,9 +497,13 @@ class _Builder:
         if not _check_columns(table, self.problems):
             return out
         with_keywords = bundle_keywords_supported()
+        has_keywords = KEYWORDS in {c.header for c in table.columns if c.imported}
+        base = {b["code"]: b for b in self.base_doc["bundles"]} if self.base_doc else {}
         for row in table.rows:
             r = RowReader(table, row, self.problems)
             b = bundle_dict(r, with_keywords=with_keywords)
+            if with_keywords and not has_keywords and b["code"] in base:  # an older sheet: keep them
+                b["keywords"] = list(base[b["code"]].get("keywords", []))
             if not r.failed:
                 out.append(b)
                 self.rows.bundles.setdefault(f"一件事“{b['name']}”({b['code']})", (table, row.number))
@@ -526,6 +530,8 @@ def _build(
     if p.has_errors() or meta is None or items is None:
         return None, b.filled
     document = dict(meta, item_types=types, jurisdictions=jurisdictions, items=items, bundles=bundles)
+    if b.base_doc is not None and "synonyms" in b.base_doc:  # edited in the console, not in the workbook
+        document["synonyms"] = b.base_doc["synonyms"]
     try:
         catalog = Catalog.from_dict(document)
     except CatalogError as exc:  # a shape our readers let through: report it without a cell

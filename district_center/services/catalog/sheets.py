@@ -52,6 +52,8 @@ __all__ = [
     "append_text_row",
     "export_xlsx",
     "generated_codes",
+    "join_keywords",
+    "split_keywords",
 ]
 
 SHEET_META = "目录信息"
@@ -153,6 +155,20 @@ def _enum(value: Any, enum: type[StrEnum], *, default: StrEnum | None = None) ->
     raise _Bad("catalog_import.bad_enum", value=text, allowed=allowed)
 
 
+#: A 关键词 cell holds keywords (俗称) separated by "；" (";" and line breaks are read too).
+KEYWORD_SEPARATOR = "；"
+_KEYWORD_SPLIT = re.compile(r"[；;\n]+")
+
+
+def split_keywords(value: Any) -> list[str]:
+    """The keywords of a 关键词 cell (or a console field), stripped, blanks and repeats dropped."""
+    return list(dict.fromkeys(k.strip() for k in _KEYWORD_SPLIT.split(_text(value)) if k.strip()))
+
+
+def join_keywords(keywords: Iterable[str]) -> str:
+    return KEYWORD_SEPARATOR.join(keywords)
+
+
 def _enum_lines(value: Any, enum: type[StrEnum]) -> list[str]:
     return [_enum(v, enum) for v in _lines(value)]
 
@@ -229,6 +245,7 @@ ITEM_COLUMNS = _cols(
     ("实施编码", 36),
     ("基本编码", 16),
     ("事项名称", 30, True),
+    ("关键词", 30),
     ("事项类型", 12, True),
     ("实施主体", 16, True),
     ("实施主体统一社会信用代码", 22),
@@ -282,6 +299,7 @@ PROCESS_COLUMNS = _cols(("实施编码", 36, True), ("步骤名称", 14, True), 
 BUNDLE_COLUMNS = _cols(
     ("一件事编码", 14, True),
     ("一件事名称", 24, True),
+    ("关键词", 30),
     ("包含事项", 36, True),
     ("生命周期", 10),
     ("说明", 40),
@@ -336,6 +354,7 @@ def _item_row(it: Mapping[str, Any], types: Mapping[str, str]) -> list[Any]:
         it["code"],
         it["basic_code"],
         it["name"],
+        join_keywords(it["keywords"]),
         types.get(it["item_type"], it["item_type"]),
         it["department"],
         it["department_credit_code"],
@@ -392,6 +411,7 @@ def _bundle_row(b: Mapping[str, Any]) -> list[Any]:
     return [
         b["code"],
         b["name"],
+        join_keywords(b["keywords"]),
         _join(b["item_codes"]),
         _join(b["life_events"]),
         b["description"],

@@ -16,9 +16,14 @@ station side). Order of work:
    resume at the byte held), so a bundle with many scans never sits in memory;
 3. ingest cases in batches through :class:`district_center.services.cases.ingest.Ingest` — the network path's
    idempotent upsert, so importing the same bundle twice gives the same receipts and changes nothing;
-4. record the station's feed cursor from the header as acknowledged (it applied those events), and write
-   the answer: receipts, the feed after that cursor, the newest catalog (delta when one is pre-signed) and
-   the holiday calendar, encrypted to the bundle's reply key and signed with the district signing key.
+4. store the failed-query records (``search_miss``, :func:`~district_center.services.catalog.search_misses.
+   record_misses`, as ``POST /search-misses`` does: idempotent per record, a malformed one refused alone);
+5. record the station's feed cursor from the header as acknowledged (it applied those events), and write
+   the answer: receipts, which failed-query records were stored or refused, the feed after that cursor, the
+   newest catalog (delta when one is pre-signed) and the holiday calendar, encrypted to the bundle's reply
+   key and signed with the district signing key. Its header lists ``accepts: ["search_miss"]``: a station
+   puts its failed-query log into a bundle only after an answer said so (an older center would refuse the
+   whole bundle for a record kind it does not know).
 """
 
 from __future__ import annotations
@@ -46,15 +51,26 @@ from district_center.services.catalog.current import (
     delta_document,
     latest_catalog_version,
 )
+from district_center.services.catalog.search_misses import record_misses
 from district_center.services.stations.auth import AuthedStation
 from sync.bundle_format import BundleError, BundleWriter, read_bundle, read_header, verify_bundle
-from sync.protocol import MAX_BATCH_CASES, CaseReceipt, ReceiptStatus, b64decode, load_public_key
+from sync.protocol import (
+    MAX_BATCH_CASES,
+    MAX_BATCH_SEARCH_MISSES,
+    CaseReceipt,
+    ReceiptStatus,
+    SearchMissResult,
+    b64decode,
+    load_public_key,
+)
+from sync.search_log import MAX_PENDING as MAX_SEARCH_MISSES
 
 __all__ = ["BundleError", "import_bundle"]
 
 KIND_OUTBOX = "station-outbox"
 KIND_ANSWER = "district-answer"
 FEED_PAGE = 500
+ACCEPTS = ["search_miss"]  # record kinds beyond cases and scans this center takes (answer header)
 
 
 class _BlobSink:
@@ -116,6 +132,7 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
         sink: _BlobSink | None = None
         blobs_in = 0
         blob_problems: dict[str, str] = {}
+        misses: list[Any] = []
 
         def flush() -> None:
             if batch:
@@ -139,12 +156,17 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
                 batch.append({k: value.get(k) for k in ("id", "version", "case")})
                 if len(batch) >= MAX_BATCH_CASES:
                     flush()
+            elif t == "search_miss":
+                if len(misses) >= MAX_SEARCH_MISSES:
+                    raise BundleError("同步包中未找到的搜索记录过多")
+                misses.append(value.get("miss"))
             elif t == "end":
                 flush()
             else:
                 raise BundleError("同步包含有未知记录")
+    logged = _record_misses(center, station.id, misses) if misses else None
     cursor = int(header.get("feed_cursor") or 0)
-    _write_answer(center, keys, header, station, receipts, cursor, answer)
+    _write_answer(center, keys, header, station, receipts, logged, cursor, answer)
     return {
         "station_no": station.station_no,
         "cases": len(receipts),
@@ -152,8 +174,18 @@ def import_bundle(center: Center, keys: DistrictKeys, bundle: Path, answer: Path
         "accepted": sum(r.status is ReceiptStatus.ACCEPTED for r in receipts),
         "rejected": sum(r.status is ReceiptStatus.REJECTED for r in receipts),
         "blob_problems": len(blob_problems),
+        "search_misses": sum(len(r.accepted) for r in logged) if logged else 0,
         "answer": str(answer),
     }
+
+
+def _record_misses(center: Center, station_id: str, misses: list[Any]) -> list[SearchMissResult]:
+    """Store the bundle's failed-query records in the network path's batches (one answer record each)."""
+    now = clock.now()
+    return [
+        record_misses(center.db, station_id, misses[i : i + MAX_BATCH_SEARCH_MISSES], now=now)
+        for i in range(0, len(misses), MAX_BATCH_SEARCH_MISSES)
+    ]
 
 
 def _write_answer(
@@ -162,6 +194,7 @@ def _write_answer(
     header: dict[str, Any],
     station: AuthedStation,
     receipts: list[CaseReceipt],
+    logged: list[SearchMissResult] | None,
     cursor: int,
     answer: Path,
 ) -> None:
@@ -175,6 +208,7 @@ def _write_answer(
                 "in_reply_to": header.get("bundle_id"),
                 "station_id": station.id,
                 "created_at": iso_z(clock.now()),
+                "accepts": ACCEPTS,
             },
             recipient=reply_key,
             signer=keys.signing,
@@ -182,6 +216,10 @@ def _write_answer(
         for i in range(0, len(receipts), MAX_BATCH_CASES):
             part = receipts[i : i + MAX_BATCH_CASES]
             writer.record({"t": "receipts", "receipts": [r.to_dict() for r in part]})
+        for logged_part in logged or ():
+            writer.record(
+                {"t": "search_log", "accepted": logged_part.accepted, "rejected": logged_part.rejected}
+            )
         with center.db.session() as s:
             if cursor:
                 # a cursor beyond the feed is ignored: the station gets everything after it anyway
