@@ -195,7 +195,7 @@ def missing_materials(case: Case, catalog: CatalogLike) -> list[Material]:
 
 def pending_deferred(case: Case) -> list[tuple[str, dt.date | None]]:
     """容缺 materials still owed after 受理: (name, due date), earliest first."""
-    owed = [(m.name, m.due_date) for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
+    owed = [(m.name, m.due_date) for m in case.materials if m.outstanding]  # not handed in, not waived
     return sorted(owed, key=lambda x: x[1] or dt.date.max)
 
 
@@ -248,7 +248,8 @@ def acceptance_problems(
     """Every reason 受理 (or 代收) is not allowed now, for the worker; empty when it is.
 
     Checks the items are in force on ``today`` (生效日期, 清单之外无审批) and, with ``at_station``, acceptable
-    at a community station; the applicant and agent; every catalog material against its necessity (with
+    at a community station, for an applicant inside each item's 通办范围, with a 业务属地 the item offers
+    (:mod:`casework.residence`); the applicant and agent; every catalog material against its necessity (with
     ``calendar``, a 容缺 due date no later than the promised date); and the records themselves (scans, due
     dates, commitment text).
     """
@@ -257,6 +258,10 @@ def acceptance_problems(
         if it.in_force(today) and at_station and not it.station_acceptable:
             problems.append(f"事项“{it.name}”不在便民服务站可受理范围内")
     problems += check_applicant_and_agent(case.applicant, case.agent, today=today)
+    if at_station:  # 通办范围 against where the applicant lives, and the 业务属地 chosen
+        from casework.residence import jurisdiction_problems, scope_problems
+
+        problems += scope_problems(case, catalog) + jurisdiction_problems(case, catalog)
     known: set[str] = set()
     for m in case_materials(case, catalog):
         known.add(m.code)

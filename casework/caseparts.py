@@ -28,6 +28,7 @@ __all__ = [
     "RatingLevel",
     "Satisfaction",
     "SupplementRequest",
+    "SuppliedMaterial",
     "format_utc",
     "parse_utc",
     "require_utc",
@@ -97,6 +98,11 @@ class MaterialRecord:
 
     ``problems()`` lists what is inconsistent (a verified material without a scan, 容缺 without a due date,
     a commitment without its text).
+
+    容缺 follow-through: a 容缺 material handed in later becomes ``ORIGINAL_VERIFIED`` with its scans and
+    ``supplied_at`` (``due_date`` stays the date agreed at 受理, so a late arrival shows); the department may
+    instead waive it (``waived_at``, ``waived_by``, ``waiver_reason``). :attr:`outstanding` is a 容缺
+    material neither handed in nor waived: 办结 and 送达 wait for it (:meth:`Case.transition`).
     """
 
     code: str
@@ -108,6 +114,15 @@ class MaterialRecord:
     commitment_text: str = ""
     source: str = ""  # 数据共享: where it came from (e.g. 电子证照库)
     note: str = ""
+    supplied_at: dt.datetime | None = None  # a 容缺 material handed in after 受理
+    waived_at: dt.datetime | None = None  # the department waived a 容缺 material (免于补交)
+    waived_by: str = ""
+    waiver_reason: str = ""
+
+    @property
+    def outstanding(self) -> bool:
+        """A 容缺 material still owed: neither handed in nor waived by the department."""
+        return self.satisfaction is Satisfaction.DEFERRED and self.waived_at is None
 
     def problems(self) -> list[str]:
         out: list[str] = []
@@ -136,6 +151,10 @@ class MaterialRecord:
             "commitment_text": self.commitment_text,
             "source": self.source,
             "note": self.note,
+            "supplied_at": _utc_out(self.supplied_at),
+            "waived_at": _utc_out(self.waived_at),
+            "waived_by": self.waived_by,
+            "waiver_reason": self.waiver_reason,
         }
 
     @classmethod
@@ -150,6 +169,10 @@ class MaterialRecord:
             str_field(d, "commitment_text", ""),
             str_field(d, "source", ""),
             str_field(d, "note", ""),
+            _utc_in(d.get("supplied_at")),
+            _utc_in(d.get("waived_at")),
+            str_field(d, "waived_by", ""),
+            str_field(d, "waiver_reason", ""),
         )
 
 
@@ -285,8 +308,41 @@ class MissingMaterial:
 
 
 @dataclass(frozen=True, slots=True)
+class SuppliedMaterial:
+    """One material handed in for a 补齐补正 request: new scans (sha256) or, where the material came on paper
+    to the department or by 数据共享, a ``note`` saying what was received — by whom and when."""
+
+    code: str
+    attachments: Scans = ()
+    note: str = ""
+    by: str = ""
+    at: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "attachments": list(self.attachments),
+            "note": self.note,
+            "by": self.by,
+            "at": _utc_out(self.at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SuppliedMaterial:
+        return cls(
+            str_field(d, "code"),
+            strs_field(d, "attachments"),
+            str_field(d, "note", ""),
+            str_field(d, "by", ""),
+            _utc_in(d.get("at")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SupplementRequest:
-    """补齐补正 requested by the back office; ``supplied_at`` is set when the case returns to review."""
+    """补齐补正 requested by the back office; ``supplied_at`` is set when the case returns to review, which
+    needs a :class:`SuppliedMaterial` (a new scan or a record of what was received) for every requested
+    material (:meth:`unsupplied`)."""
 
     items: tuple[MissingMaterial, ...]
     requested_at: dt.datetime
@@ -294,6 +350,24 @@ class SupplementRequest:
     item_code: str = ""  # for a bundle: which sub-case asked
     due_date: dt.date | None = None
     supplied_at: dt.datetime | None = None
+    supplied_items: tuple[SuppliedMaterial, ...] = ()
+
+    def unsupplied(self) -> list[MissingMaterial]:
+        """The requested materials with nothing handed in yet."""
+        have = {s.code for s in self.supplied_items}
+        return [m for m in self.items if m.code not in have]
+
+    def with_supplied(self, supplied: SuppliedMaterial) -> SupplementRequest:
+        """This request with ``supplied`` recorded (a second hand-in of one material adds to the first)."""
+        return SupplementRequest(
+            self.items,
+            self.requested_at,
+            self.requested_by,
+            self.item_code,
+            self.due_date,
+            self.supplied_at,
+            (*self.supplied_items, supplied),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -303,6 +377,7 @@ class SupplementRequest:
             "item_code": self.item_code,
             "due_date": date_out(self.due_date),
             "supplied_at": None if self.supplied_at is None else format_utc(self.supplied_at),
+            "supplied_items": [x.to_dict() for x in self.supplied_items],
         }
 
     @classmethod
@@ -315,6 +390,7 @@ class SupplementRequest:
             str_field(d, "item_code", ""),
             date_in(d.get("due_date")),
             None if supplied is None else parse_utc(str(supplied)),
+            tuple(SuppliedMaterial.from_dict(x) for x in list_field(d, "supplied_items")),
         )
 
 
@@ -352,6 +428,18 @@ def strs_field(d: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not all(isinstance(x, str) for x in v):
         raise ValueError(f"{key!r} must be a list of strings")
     return tuple(v)
+
+
+def _utc_out(at: dt.datetime | None) -> str | None:
+    return None if at is None else format_utc(at)
+
+
+def _utc_in(v: object) -> dt.datetime | None:
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ValueError(f"expected a UTC time, got {type(v).__name__}")
+    return parse_utc(v)
 
 
 def date_out(d: dt.date | None) -> str | None:

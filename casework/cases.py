@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +56,7 @@ from casework.caseparts import (
     RatingLevel,
     Satisfaction,
     SupplementRequest,
+    SuppliedMaterial,
     bool_field,
     date_in,
     date_out,
@@ -80,6 +81,7 @@ __all__ = [
     "CaseError",
     "CaseResult",
     "CaseStatus",
+    "DeferredOutstanding",
     "IllegalTransition",
     "MaterialRecord",
     "MissingMaterial",
@@ -90,7 +92,9 @@ __all__ = [
     "Satisfaction",
     "Side",
     "SubCase",
+    "SupplementIncomplete",
     "SupplementRequest",
+    "SuppliedMaterial",
     "Transition",
     "format_utc",
     "parse_utc",
@@ -118,6 +122,18 @@ class AlreadyRated(CaseError):
     """好差评 is one rating per case (一事一评)."""
 
     code = "case.already_rated"
+
+
+class DeferredOutstanding(CaseError):
+    """办结 or 送达 while a 容缺 material is still owed (neither handed in nor waived by the department)."""
+
+    code = "case.deferred_outstanding"
+
+
+class SupplementIncomplete(CaseError):
+    """补齐补正 marked complete before every requested material has a new scan or a record of receipt."""
+
+    code = "case.supplement_incomplete"
 
 
 # ------------------------------------------------------------------------------------------------ statuses
@@ -467,10 +483,11 @@ class Case:
                 return m
         return None
 
-    def open_supplement(self) -> SupplementRequest | None:
-        """The 补齐补正 request not yet supplied, if any (the latest one)."""
+    def open_supplement(self, item_code: str | None = None) -> SupplementRequest | None:
+        """The 补齐补正 request not yet supplied, if any (the latest one; of one item of a 一件事 with
+        ``item_code``)."""
         for s in reversed(self.supplements):
-            if s.supplied_at is None:
+            if s.supplied_at is None and (item_code is None or s.item_code == item_code):
                 return s
         return None
 
@@ -481,13 +498,25 @@ class Case:
         self.updated_at = max(self.updated_at, at)
 
     def transition(
-        self, to: CaseStatus, *, actor: str, at: dt.datetime, reason: str = "", side: Side | None = None
+        self,
+        to: CaseStatus,
+        *,
+        actor: str,
+        at: dt.datetime,
+        reason: str = "",
+        side: Side | None = None,
+        check_rules: bool = True,
     ) -> Transition:
         """Move the case to ``to``. ``side`` may be omitted when only one side may record this change.
 
         Raises :class:`IllegalTransition` for a change not in :data:`TRANSITIONS`, one recorded by the
         wrong side, a refusal/rejection/withdrawal without a reason, or a review state set directly on a
-        bundle parent. Front-desk changes and withdrawal cascade to the sub-cases.
+        bundle parent; :class:`DeferredOutstanding` for 准予办理 or 送达 of an approved case while a 容缺
+        material is owed; :class:`SupplementIncomplete` for leaving 补齐补正 before every requested material
+        was handed in (:meth:`supply`). Front-desk changes and withdrawal cascade to the sub-cases.
+
+        ``check_rules=False`` replays a change the other side already recorded under these rules (a station
+        applying the center's feed): only the transition table is checked then.
         """
         at = require_utc(at, "at")
         if not actor:
@@ -497,6 +526,8 @@ class Case:
                 "case.bundle.decided_by_items", to_code=to.code, frm=self.status.value, to=to.value
             )
         side = _check_transition(self.status, to, side, reason)
+        if check_rules:
+            self._check_rules(self.status, to)
         if to is CaseStatus.WITHDRAWN and any(s.status in DECIDED for s in self.sub_cases):
             raise IllegalTransition("case.bundle.partly_decided")
         record = Transition(self.status, to, actor, at, side, reason)
@@ -521,9 +552,11 @@ class Case:
         at: dt.datetime,
         reason: str = "",
         side: Side | None = None,
+        check_rules: bool = True,
     ) -> Transition:
         """Back-office change of one bundle sub-case (审查, 补正, 决定, 撤回 of one item); the parent status
-        follows (see the module docstring). Only review states and ``withdrawn`` are allowed here."""
+        follows (see the module docstring). Only review states and ``withdrawn`` are allowed here. The
+        容缺 and 补正 rules of :meth:`transition` apply (a 一件事's 容缺 materials hold every item)."""
         at = require_utc(at, "at")
         if not self.is_bundle:
             raise IllegalTransition("case.bundle.no_sub_cases")
@@ -531,6 +564,8 @@ class Case:
             raise IllegalTransition("case.bundle.whole_case_only", to_code=to.code)
         sub = self.sub_case(item_code)
         side = _check_transition(sub.status, to, side, reason)
+        if check_rules:
+            self._check_rules(sub.status, to, item_code)
         record = Transition(sub.status, to, actor, at, side, reason)
         sub.history.append(record)
         sub.status = to
@@ -539,6 +574,128 @@ class Case:
         self._follow_subs(actor, at, side)
         self._touch(at)
         return record
+
+    # ---- 容缺 and 补正 rules
+
+    def outstanding_deferred(self) -> list[MaterialRecord]:
+        """容缺 materials still owed (neither handed in nor waived), earliest due first."""
+        owed = [m for m in self.materials if m.outstanding]
+        return sorted(owed, key=lambda m: m.due_date or dt.date.max)
+
+    def was_approved(self) -> bool:
+        """Whether the case (or an item of a 一件事) was approved: there is a result to hand over."""
+        tracks = [self.history, *(sub.history for sub in self.sub_cases)]
+        return any(t.to_status is CaseStatus.APPROVED for track in tracks for t in track)
+
+    def _check_rules(self, frm: CaseStatus, to: CaseStatus, item_code: str = "") -> None:
+        handing_over = to is CaseStatus.HANDED_OVER and self.was_approved()
+        if to is CaseStatus.APPROVED or handing_over:
+            owed = self.outstanding_deferred()
+            if owed:
+                raise DeferredOutstanding(names=[m.name for m in owed], number=self.number)
+        if frm is CaseStatus.SUPPLEMENT_REQUESTED and to is CaseStatus.IN_REVIEW:
+            request = self.open_supplement(item_code)
+            if request is not None and request.unsupplied():
+                raise SupplementIncomplete(names=[m.name for m in request.unsupplied()])
+
+    def supply(
+        self,
+        code: str,
+        *,
+        by: str,
+        at: dt.datetime,
+        attachments: Sequence[str] = (),
+        note: str = "",
+        item_code: str | None = None,
+    ) -> SuppliedMaterial:
+        """Hand in one material a 补齐补正 request asked for: new scans (sha256 of scans not yet on the case)
+        or a ``note`` of what was received (paper at the department, 数据共享). The scans are added to the
+        case's material record of ``code`` as 原件核验 by ``by``. Raises :class:`CaseError`
+        (``case.supplement_not_requested``, ``case.supplement_nothing_new``)."""
+        at = require_utc(at, "at")
+        index = next(
+            (
+                i
+                for i in range(len(self.supplements) - 1, -1, -1)
+                if self.supplements[i].supplied_at is None
+                and (item_code is None or self.supplements[i].item_code == item_code)
+                and any(m.code == code for m in self.supplements[i].items)
+            ),
+            None,
+        )
+        if index is None:
+            raise CaseError("case.supplement_not_requested", code=code)
+        request = self.supplements[index]
+        name = next(m.name for m in request.items if m.code == code)
+        known = {a for m in self.materials for a in m.attachments}
+        known |= {a for x in request.supplied_items for a in x.attachments}
+        new = tuple(dict.fromkeys(a for a in attachments if a not in known))
+        if not new and not note.strip():
+            raise CaseError("case.supplement_nothing_new", name=name)
+        supplied = SuppliedMaterial(code, new, note.strip(), by, at)
+        self.supplements[index] = request.with_supplied(supplied)
+        if new:
+            old = self.material(code)
+            self._put_material(
+                MaterialRecord(
+                    code=code,
+                    name=old.name if old else name,
+                    satisfaction=Satisfaction.ORIGINAL_VERIFIED,
+                    attachments=tuple(dict.fromkeys([*(old.attachments if old else ()), *new])),
+                    verified_by=by,
+                    due_date=old.due_date if old else None,
+                )
+            )
+        self._touch(at)
+        return supplied
+
+    def receive_deferred(
+        self, code: str, *, attachments: Sequence[str], verified_by: str, at: dt.datetime
+    ) -> None:
+        """容缺 follow-through: the late material arrived — scans taken and the original checked (原件核验) by
+        ``verified_by``. The record keeps the agreed ``due_date`` and gains ``supplied_at``. Allowed until
+        the result is handed over. Raises :class:`CaseError` (``case.deferred_not_owed``,
+        ``case.deferred_needs_scan``, ``case.closed_for_materials``)."""
+        at = require_utc(at, "at")
+        old = self.material(code)
+        if old is None or not old.outstanding:
+            raise CaseError("case.deferred_not_owed", code=code, name=old.name if old else code)
+        if not attachments:
+            raise CaseError("case.deferred_needs_scan", name=old.name)
+        if self.is_final or self.status is CaseStatus.HANDED_OVER:
+            raise CaseError("case.closed_for_materials", status_code=self.status.code)
+        self._put_material(
+            MaterialRecord(
+                code=code,
+                name=old.name,
+                satisfaction=Satisfaction.ORIGINAL_VERIFIED,
+                attachments=tuple(dict.fromkeys(attachments)),
+                verified_by=verified_by,
+                due_date=old.due_date,
+                note=old.note,
+                supplied_at=at,
+            )
+        )
+        self._touch(at)
+
+    def waive_deferred(self, code: str, *, by: str, reason: str, at: dt.datetime) -> None:
+        """The department waives an owed 容缺 material (免于补交) with a reason; 办结 and 送达 may go on.
+        Raises :class:`CaseError` (``case.deferred_not_owed``, ``case.waiver_reason_required``)."""
+        at = require_utc(at, "at")
+        old = self.material(code)
+        if old is None or not old.outstanding:
+            raise CaseError("case.deferred_not_owed", code=code, name=old.name if old else code)
+        if not reason.strip():
+            raise CaseError("case.waiver_reason_required", name=old.name)
+        self._put_material(replace(old, waived_at=at, waived_by=by, waiver_reason=reason.strip()))
+        self._touch(at)
+
+    def _put_material(self, record: MaterialRecord) -> None:
+        for i, m in enumerate(self.materials):
+            if m.code == record.code:
+                self.materials[i] = record
+                return
+        self.materials.append(record)
 
     def _follow_subs(self, actor: str, at: dt.datetime, side: Side) -> None:
         states = [s.status for s in self.sub_cases]
@@ -564,9 +721,7 @@ class Case:
         for i in range(len(self.supplements) - 1, -1, -1):
             s = self.supplements[i]
             if s.supplied_at is None and s.item_code == item_code:
-                self.supplements[i] = SupplementRequest(
-                    s.items, s.requested_at, s.requested_by, s.item_code, s.due_date, at
-                )
+                self.supplements[i] = replace(s, supplied_at=at)
                 return
 
     def request_supplement(

@@ -68,6 +68,7 @@ __all__ = [
     "NotInCatalog",
     "ProcessStep",
     "ServiceObject",
+    "SpotResult",
     "TimeLimit",
     "TimeUnit",
     "TongbanScope",
@@ -130,13 +131,24 @@ class CaseKind(StrEnum):
 
 
 class TongbanScope(StrEnum):
-    """通办范围: where else than the 业务属地 an application may be taken."""
+    """通办范围: where else than the 业务属地 an application may be taken, and so whose applications a window
+    may take: :mod:`casework.residence` checks it against the applicant's 户籍/住所 district. ``DISTRICT``
+    (区内通办) takes only residents of the catalog's district; an item without a scope is not checked."""
 
     NATIONWIDE = "全国通办"
     CROSS_PROVINCE = "跨省通办"
     CROSS_CITY = "跨市通办"
     CROSS_COUNTY = "跨县通办"
     CITYWIDE = "全市通办"
+    DISTRICT = "区内通办"
+
+
+class SpotResult(StrEnum):
+    """当场办结: what a station hands over when it decides an item itself (the catalog flag's result type)."""
+
+    CERTIFICATE = "证明"  # a 证明 printed at the station
+    RECEIPT = "回执"  # a 回执 printed at the station
+    CARD = "证件"  # a card or 证 made at the station, with a printed 办结通知
 
 
 class ServiceObject(StrEnum):
@@ -342,6 +354,11 @@ class Item:
     life_events: tuple[LifeEvent, ...] = ()
     keywords: tuple[str, ...] = ()  # 俗称 / 关键词: how residents name it ("低保", "上户口")
     station_acceptable: bool = False  # may be accepted at a community station (便民服务站)
+    #: 当场办结: a station may decide the item itself and hand over this kind of result in the same visit
+    on_the_spot: SpotResult | None = None
+    #: further 业务属地 the worker may choose at intake (the district that owns the case); ``jurisdiction``
+    #: is always the first choice
+    jurisdictions: tuple[str, ...] = ()
     commitment_offered: bool = False  # 告知承诺制 offered for this item
     status: ItemStatus = ItemStatus.ACTIVE
     effective_from: date | None = None
@@ -364,6 +381,11 @@ class Item:
         if self.effective_to is not None:
             return on < self.effective_to
         return self.accepts_new_cases
+
+    @property
+    def jurisdiction_choices(self) -> tuple[str, ...]:
+        """The 业务属地 a case of this item may belong to: ``jurisdiction`` first, then ``jurisdictions``."""
+        return tuple(dict.fromkeys((self.jurisdiction, *self.jurisdictions)))
 
     def material(self, code: str) -> Material:
         for m in self.materials:
@@ -585,8 +607,13 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
                 "malformed_credit_code", w, f"实施主体统一社会信用代码“{it.department_credit_code}”格式不正确"
             )
         )
-    if areas and it.jurisdiction not in areas:
-        out.append(CatalogProblem("unknown_jurisdiction", w, f"业务属地“{it.jurisdiction}”不在属地表中"))
+    for area in it.jurisdiction_choices:
+        if areas and area not in areas:
+            out.append(CatalogProblem("unknown_jurisdiction", w, f"业务属地“{area}”不在属地表中"))
+    if it.on_the_spot is not None and not (it.station_acceptable and it.case_kind is CaseKind.IMMEDIATE):
+        out.append(
+            CatalogProblem("on_the_spot_not_immediate", w, "当场办结的事项须为便民服务站可受理的即办件")
+        )
     if it.legal_limit is not None and _limit_exceeds(it.promised_limit, it.legal_limit):
         out.append(
             CatalogProblem(

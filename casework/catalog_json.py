@@ -32,6 +32,7 @@ from casework.catalog import (
     Necessity,
     ProcessStep,
     ServiceObject,
+    SpotResult,
     TongbanScope,
 )
 from casework.synonyms import DEFAULT_SYNONYMS
@@ -171,6 +172,8 @@ def item_to_dict(it: Item) -> dict[str, Any]:
         "life_events": [e.value for e in it.life_events],
         "keywords": list(it.keywords),
         "station_acceptable": it.station_acceptable,
+        "on_the_spot": None if it.on_the_spot is None else it.on_the_spot.value,
+        "jurisdictions": list(it.jurisdictions),
         "commitment_offered": it.commitment_offered,
         "status": it.status.value,
         "effective_from": None if it.effective_from is None else it.effective_from.isoformat(),
@@ -361,6 +364,8 @@ def _item_from_dict(r: _Reader) -> Item:
             r.fail("level", f"行使层级应为1(国家级)至6(村/社区级),实际为{level_raw}")
     tongban_raw = r.get("tongban")
     tongban = None if tongban_raw is None else r.enum("tongban", TongbanScope)
+    spot_raw = r.get("on_the_spot")
+    on_the_spot = None if spot_raw is None else r.enum("on_the_spot", SpotResult)
     promised = r.limit("promised_limit", required=True)
     return Item(
         code=r.text("code"),
@@ -391,6 +396,8 @@ def _item_from_dict(r: _Reader) -> Item:
         life_events=r.enums("life_events", LifeEvent),
         keywords=r.strs("keywords"),
         station_acceptable=r.flag("station_acceptable", False),
+        on_the_spot=on_the_spot,
+        jurisdictions=r.strs("jurisdictions"),
         commitment_offered=r.flag("commitment_offered", False),
         status=r.enum("status", ItemStatus, ItemStatus.ACTIVE),
         effective_from=r.date("effective_from"),

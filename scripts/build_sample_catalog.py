@@ -227,6 +227,8 @@ def city_items(dept_numbers: dict[str, int]) -> list[dict[str, Any]]:
                     "life_events": events,
                     "keywords": community.CITY_KEYWORDS[name],
                     "station_acceptable": False,
+                    "on_the_spot": None,
+                    "jurisdictions": [],
                     "commitment_offered": False,
                     "status": "active",
                     "effective_from": "2021-01-01",

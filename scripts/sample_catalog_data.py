@@ -235,6 +235,8 @@ def item(key: str, name: str, type_name: str, dept: str, **kw: Any) -> dict[str,
         "tongban": None,
         "service_objects": ["自然人"],
         "station_acceptable": True,
+        "on_the_spot": None,
+        "jurisdictions": [],
         "commitment_offered": False,
         "status": "active",
         "effective_from": "2021-01-01",
@@ -395,6 +397,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         case_kind="即办件",
         visits=0,
         result_name="婚姻登记预约回执",
+        on_the_spot="回执",
         life_events=["婚育"],
         place="社区便民服务站自助终端、陕西政务服务网;登记在阎良区婚姻登记处",
         tongban="全市通办",
@@ -422,6 +425,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         promised_limit=days(10),
         result_name="入学通知书",
         life_events=["教育"],
+        tongban="区内通办",
     ),
     item(
         "gzf",
@@ -444,6 +448,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         visits=1,
         result_name="公共租赁住房资格确认通知",
         life_events=["住房"],
+        tongban="区内通办",
     ),
     item(
         "jzz",
@@ -472,6 +477,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         result_name="居住证",
         life_events=["住房", "出行"],
         tongban="全市通办",
+        jurisdictions=["临潼区", "高陵区"],  # 业务属地: the district the applicant lives in
         fee_basis="首次申领免费",
     ),
     item(
@@ -588,6 +594,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         ],
         case_kind="即办件",
         result_name="老年人优待证",
+        on_the_spot="证件",
         life_events=["退休", "社会保障"],
         tongban="全市通办",
     ),

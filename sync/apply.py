@@ -133,6 +133,25 @@ def _apply_deadlines(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject
     return out, "applied"
 
 
+def _apply_waiver(case_doc: JSONObject, event: FeedEvent) -> tuple[JSONObject | None, str]:
+    """A ``deferred_waived`` event: the department waived an owed 容缺 material, so 送达 may go on here."""
+    try:
+        case = Case.from_dict(case_doc)
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, f"local case unreadable: {exc}"
+    code, by, reason = (str(event.payload.get(k) or "") for k in ("code", "by", "reason"))
+    owed = case.material(code)
+    if owed is None or not owed.outstanding:
+        return None, "already applied"  # handed in here meanwhile, or waived before
+    try:
+        case.waive_deferred(code, by=by or "district-center", reason=reason, at=_parse_at(event.at))
+    except (CaseError, ValueError) as exc:
+        return None, f"waiver refused: {exc}"
+    out = {**{k: v for k, v in case_doc.items() if k.startswith("_")}, **case.to_dict()}
+    out["_feed_seq"] = event.seq
+    return out, "applied"
+
+
 def _center_request_time(
     center_doc: Mapping[str, Any] | None, items: tuple[MissingMaterial, ...], item_code: str
 ) -> dt.datetime | None:
@@ -160,6 +179,10 @@ def apply_event(
         if int(case_doc.get("_feed_seq", 0)) >= event.seq:
             return None, "already applied"
         return _apply_deadlines(case_doc, event)
+    if event.type == EventType.DEFERRED_WAIVED.value:
+        if int(case_doc.get("_feed_seq", 0)) >= event.seq:
+            return None, "already applied"
+        return _apply_waiver(case_doc, event)
     if event.type not in STATUS_EVENTS:
         return None, "not a status event"
     target_text = event.payload.get("status")
@@ -208,9 +231,12 @@ def apply_event(
                 request = SupplementRequest(items, asked_at, actor, item_code or "", due)
                 case.request_supplement(request, actor=actor, side=Side.CENTER)
             elif sub is not None and item_code:
-                case.transition_sub(item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER)
+                case.transition_sub(
+                    item_code, step, actor=actor, at=at, reason=why, side=Side.CENTER, check_rules=False
+                )
             else:
-                case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER)
+                # the center decided under its own rules (a 容缺 waiver, 补正 received at its window): replay
+                case.transition(step, actor=actor, at=at, reason=why, side=Side.CENTER, check_rules=False)
         result = payload.get("result")
         if isinstance(result, Mapping):
             case.set_result(CaseResult.from_dict(result), at=at, item_code=item_code if sub else None)

@@ -8,7 +8,8 @@
     POST /api/v1/backoffice/cases/{id}/accept           受理 → in_review  {item_code?}  (routes 通办 cases)
     POST /api/v1/backoffice/cases/{id}/supplement       补齐补正 {missing: [{code, name, reason,
                                                          how_to_supply}], due_date?, item_code?}
-    POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?}
+    POST /api/v1/backoffice/cases/{id}/supplied         补正材料已收到 → in_review {item_code?, received}
+    POST /api/v1/backoffice/cases/{id}/deferred/{code}/waive  容缺免于补交 {reason, item_code?}
     POST /api/v1/backoffice/cases/{id}/results          multipart ``file``: a result document → {sha256, size}
     POST /api/v1/backoffice/cases/{id}/decision         办结 {approve, reason, result?, item_code?}
     POST /api/v1/backoffice/cases/{id}/result-ready     结果待领取 (names the pickup station)
@@ -51,6 +52,7 @@ from district_center.services.cases.backoffice import (
     mark_supplied,
     request_supplement,
     route_tongban,
+    waive_deferred,
 )
 from district_center.services.cases.lookup import ApplicantQuery
 from district_center.services.supervision.deadlines import deadline_report
@@ -69,6 +71,14 @@ ERRORS = problem_responses(400, 401, 403, 404, 409)
 
 class ItemIn(BaseModel):
     item_code: str | None = Field(None, max_length=64)
+
+
+class SuppliedIn(ItemIn):
+    received: str = Field("", max_length=1000)  # what was handed in at the center's window
+
+
+class WaiverIn(ItemIn):
+    reason: str = Field(min_length=1, max_length=1000)  # why the department waives the material
 
 
 class MissingIn(BaseModel):
@@ -205,9 +215,27 @@ def supplement(case_id: str, body: SupplementIn, user: ReviewerUser, center: Cen
 
 
 @router.post("/cases/{case_id}/supplied", responses=ERRORS)
-def supplied(case_id: str, body: ItemIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
+def supplied(case_id: str, body: SuppliedIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
     return _state(
-        _write(center, lambda s: mark_supplied(s, _reviewer(user), case_id, item_code=body.item_code))
+        _write(
+            center,
+            lambda s: mark_supplied(
+                s, _reviewer(user), case_id, item_code=body.item_code, received=body.received
+            ),
+        )
+    )
+
+
+@router.post("/cases/{case_id}/deferred/{code}/waive", responses=ERRORS)
+def waive(case_id: str, code: str, body: WaiverIn, user: ReviewerUser, center: CenterDep) -> dict[str, Any]:
+    """免于补交: waive an owed 容缺 material with a reason; 办结 and 送达 may then go on."""
+    return _state(
+        _write(
+            center,
+            lambda s: waive_deferred(
+                s, _reviewer(user), case_id, code[:64], reason=body.reason, item_code=body.item_code
+            ),
+        )
     )
 
 

@@ -35,6 +35,7 @@ from district_center.services.cases.backoffice import (
     mark_supplied,
     request_supplement,
     route_tongban,
+    waive_deferred,
 )
 from district_center.services.cases.lookup import ApplicantQuery, lookup_token
 from district_center.services.catalog.current import current_catalog
@@ -145,6 +146,10 @@ async def case_page(request: Request, case_id: str) -> Response:
         return detail
 
     detail = await db_read(request, load)
+    return _case_response(request, user, detail, can_act=user.has("reviewer"))
+
+
+def _case_response(request: Request, user: Any, detail: dict[str, Any], **context: Any) -> Response:
     return render(
         request,
         "case.html",
@@ -152,8 +157,32 @@ async def case_page(request: Request, case_id: str) -> Response:
         title=f"办件 {detail['number']}",
         d=detail,
         actors=detail["actors"],
-        can_act=user.has("reviewer"),
+        **context,
     )
+
+
+@router.post("/cases/{case_id}/reveal")
+async def reveal_id_number(request: Request, case_id: str) -> Response:
+    """显示完整证件号码: a reviewer who may act on the case states why (e.g. checking it against a scan); the
+    full number is shown on this one response (never in a URL, never cached) and the reveal, with the
+    reason, goes to the audit log. Without a reason nothing is shown."""
+    user = await signed_in(request, "reviewer")
+    form = await checked_form(request, user)
+    reason = form_text(form, "reason", 500)
+    if not reason:
+        raise ConsoleError(400, "请说明查看完整证件号码的理由（例如：与扫描件核对）")
+
+    def load(s: Session) -> dict[str, Any]:
+        detail = case_detail(s, reviewer_of(user), case_id)  # 403 / 404 for a case the user may not see
+        audit(s, user.actor, "case.id_number_revealed", f"case:{case_id}", reason=reason)
+        detail["ask"] = _materials_to_ask(s, detail)
+        detail["actors"] = actor_names(s)
+        return detail
+
+    detail = await db_write(request, load)
+    response = _case_response(request, user, detail, can_act=True, revealed=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/cases/{case_id}/files/{sha256}")
@@ -260,7 +289,25 @@ async def supplement(request: Request, case_id: str) -> Response:
 @router.post("/cases/{case_id}/supplied")
 async def supplied(request: Request, case_id: str) -> Response:
     return await _act(
-        request, case_id, "msg.supplied", lambda s, u, f: mark_supplied(s, u, case_id, item_code=_item(f))
+        request,
+        case_id,
+        "msg.supplied",
+        lambda s, u, f: mark_supplied(
+            s, u, case_id, item_code=_item(f), received=str(f.get("received") or "")[:1000]
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/deferred/{code}/waive")
+async def waive(request: Request, case_id: str, code: str) -> Response:
+    """免于补交 of an owed 容缺 material, with the reason the form states."""
+    return await _act(
+        request,
+        case_id,
+        "msg.waived",
+        lambda s, u, f: waive_deferred(
+            s, u, case_id, code[:64], reason=form_text(f, "reason", 1000), item_code=_item(f)
+        ),
     )
 
 

@@ -106,6 +106,7 @@ def running_seaweed(base: Path, *, ready_timeout: float = 90.0) -> Iterator[S3Se
         f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={ports['s3_grpc']}",
         "-s3.port.iceberg=0",
+        "-s3.port.lance=0",  # its default port (9101) is shared by every weed on the machine
         f"-s3.localSocket={base / 's3.sock'}",
         f"-s3.config={config}",
     ]

@@ -304,12 +304,10 @@ class CaseScreen(Screen):
         if requested:
             out.append(ui.heading(t("cases.supplement_heading")))
             for code, name, why in requested:
-                have = a.case.material(code)
-                n = len(have.attachments) if have else 0
                 out.append(
                     ui.card(
                         ui.text(t("common.labelled", label=name, text=why)),
-                        ui.small(t("cases.scans", n=n)),
+                        ui.small(t("cases.new_scans", n=a.supplied_count(code))),
                         ui.button(
                             t("intake.attach"),
                             partial(self.supply, code),
@@ -320,6 +318,33 @@ class CaseScreen(Screen):
                     )
                 )
             out.append(ui.button(t("cases.resend"), self.resend, ident="case-resend", icon=ft.Icons.SEND))
+        for code, name, when in a.received_deferred():
+            out.append(
+                ft.Semantics(
+                    identifier=f"deferred-received-{code}",
+                    content=ui.small(t("cases.deferred_received", name=name, at=when)),
+                )
+            )
+        owed = a.owed_deferred()
+        if owed:
+            today = clock.china_today()
+            out.append(ui.heading(t("cases.deferred_heading")))
+            for code, name, due in owed:
+                late = due is not None and due < today
+                when = t("cases.deferred_due", due=due.isoformat()) if due else t("cases.deferred_no_due")
+                out.append(
+                    ui.card(
+                        ui.text(name),
+                        ui.small(t("cases.deferred_late", due=due.isoformat()) if late and due else when),
+                        ui.button(
+                            t("cases.deferred_receive"),
+                            partial(self.receive_deferred, code),
+                            primary=False,
+                            icon=ft.Icons.UPLOAD_FILE,
+                            ident=f"deferred-{code}",
+                        ),
+                    )
+                )
         row: list[ft.Control] = []
         if a.can_hand_over():
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
@@ -400,19 +425,27 @@ class CaseScreen(Screen):
         if await self._do(self.actions.hand_over, self.collector.value or "", self.method.value or ""):
             await self.go("rate", case_id=self.case_id)
 
-    async def supply(self, code: str) -> None:
+    async def _pick_scans(self, *, multiple: bool) -> list[Any]:
         files = await self.shell.file_picker.pick_files(
             with_data=True,
-            allow_multiple=True,
+            allow_multiple=multiple,
             file_type=ft.FilePickerFileType.CUSTOM,
             allowed_extensions=["jpg", "jpeg", "png", "pdf"],
         )
-        for f in files or []:
+        return list(files or [])
+
+    async def supply(self, code: str) -> None:
+        for f in await self._pick_scans(multiple=True):
             if not await self._do(self.actions.supply, code, f.name, bytes(f.bytes or b"")):
                 return
 
     async def resend(self) -> None:
         await self._do(self.actions.resend)
+
+    async def receive_deferred(self, code: str) -> None:
+        """登记补交: scan the late 容缺 material (the original is checked at the window)."""
+        for f in await self._pick_scans(multiple=False):
+            await self._do(self.actions.receive_deferred, code, f.name, bytes(f.bytes or b""))
 
     def _correction_card(self) -> ft.Control:
         """更正: the promised date moved after the district published a calendar; print the 更正 receipt."""

@@ -21,6 +21,8 @@ TILES = [
     ("due_soon", ft.Icons.HOURGLASS_BOTTOM, ft.Colors.ORANGE_800),
     ("pickup", ft.Icons.INVENTORY_2_OUTLINED, ft.Colors.GREEN_800),
     ("deferred_overdue", ft.Icons.ASSIGNMENT_LATE_OUTLINED, ft.Colors.ORANGE_800),
+    ("supplement", ft.Icons.NOTE_ADD_OUTLINED, ft.Colors.BLUE_800),
+    ("supplement_overdue", ft.Icons.RUNNING_WITH_ERRORS, ft.Colors.ERROR),
     ("rejected", ft.Icons.REPORT_OUTLINED, ft.Colors.ERROR),
 ]
 

@@ -642,6 +642,16 @@ class IntakeScreen(Screen):
             on_select=ui.wrap(self._pickup),
         )
         parts: list[ft.Control] = [ui.card(facts)]
+        choices = vm.jurisdiction_choices()
+        if len(choices) > 1:  # 业务属地: the item lets the worker choose the district that owns the case
+            self.jurisdiction = ft.Dropdown(
+                label=t("intake.jurisdiction"),
+                value=str(vm.draft.get("jurisdiction", "")),
+                width=320,
+                options=[ft.DropdownOption(key=a, text=a) for a in choices],
+                on_select=ui.wrap(self._jurisdiction),
+            )
+            parts.append(ft.Semantics(identifier="intake-jurisdiction", content=self.jurisdiction))
         # 代收 only makes sense for another jurisdiction's item (全市通办); the catalog must list that window.
         if (
             vm.draft.get("jurisdiction")
@@ -702,6 +712,15 @@ class IntakeScreen(Screen):
             ),
         ]
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    async def _jurisdiction(self) -> None:
+        assert self.vm is not None
+        own_area = str(self.station.settings().get("area", ""))
+        try:
+            self.vm.choose_jurisdiction(self.jurisdiction.value or "", station_area=own_area)
+        except IntakeError as exc:
+            self.errors = exc.problems
+        await self._save()
 
     async def _toggle_collected(self) -> None:
         assert self.vm is not None

@@ -78,6 +78,14 @@ class CaseRow:
     due: dt.date | None = None  # 限时办结 due day: the promised date pushed back by 补正 pauses
     provisional: bool = False  # the promised date is 暂定
     corrected: bool = False  # a newer calendar moved its promised date: a 更正 receipt can be printed
+    supplement_due: dt.date | None = (
+        None  # 待补正: the open 补齐补正 request's due day (None: none or no date)
+    )
+
+
+def _supplement_due(case: Case) -> dt.date | None:
+    request = case.open_supplement() if case.status is CaseStatus.SUPPLEMENT_REQUESTED else None
+    return request.due_date if request is not None else None
 
 
 class CaseService:
@@ -266,6 +274,7 @@ class CaseService:
             due,
             case.promised_date_provisional,
             corrected,
+            _supplement_due(case),
         )
 
     def corrections(self, case_id: str) -> list[Recomputed]:

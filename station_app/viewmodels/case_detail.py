@@ -5,6 +5,7 @@ saved with a new outbox version in one commit (:meth:`CaseService.save`). Blocki
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,10 +15,8 @@ from casework.cases import (
     Case,
     CaseError,
     CaseStatus,
-    MaterialRecord,
     Rating,
     RatingLevel,
-    Satisfaction,
     Side,
 )
 from casework.errors import DomainError
@@ -134,45 +133,90 @@ class CaseActions:
         return self.case
 
     def supply(self, code: str, filename: str, data: bytes) -> None:
-        """Attach a scan for a requested supplement (encrypted at once); resend with :meth:`resend`."""
+        """Attach a new scan for a requested supplement (encrypted at once); resend with :meth:`resend`. A
+        scan already on the case does not count: 补正 needs new material (``case.supplement_nothing_new``)."""
         name = next((n for c, n, _w in self.open_supplement_items() if c == code), None)
         if name is None:
             raise ActionError(t("case.not_requested"))
+        req = self.case.open_supplement()
         sha = self.cases.put_scan(data)
-        old = self.case.material(code)
-        shas = tuple(dict.fromkeys([*(old.attachments if old else ()), sha]))
-        self.case.set_material(
-            MaterialRecord(
-                code=code,
-                name=name,
-                satisfaction=Satisfaction.ORIGINAL_VERIFIED,
-                attachments=shas,
-                verified_by=self.actor.split(":", 1)[1],
-            ),
-            at=clock.now(),
-        )
+        try:
+            self.case.supply(
+                code,
+                by=self.actor.split(":", 1)[1],
+                at=clock.now(),
+                attachments=(sha,),
+                item_code=req.item_code if req is not None and self.case.is_bundle else None,
+            )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+
+    def supplied_count(self, code: str) -> int:
+        """New scans handed in for ``code`` on the open 补正 request (scans taken at 受理 do not count)."""
+        req = self.case.open_supplement()
+        return 0 if req is None else sum(len(x.attachments) for x in req.supplied_items if x.code == code)
+
+    def owed_deferred(self) -> list[tuple[str, str, dt.date | None]]:
+        """(code, name, due date) of the 容缺 materials still owed, while a late one can still be recorded."""
+        if self.case.is_final or self.case.status is CaseStatus.HANDED_OVER:
+            return []
+        return [(m.code, m.name, m.due_date) for m in self.case.outstanding_deferred()]
+
+    def received_deferred(self) -> list[tuple[str, str, str]]:
+        """(code, name, Beijing time) of the 容缺 materials handed in after 受理."""
+        return [
+            (m.code, m.name, clock.format_datetime(m.supplied_at))
+            for m in self.case.materials
+            if m.supplied_at is not None
+        ]
+
+    def receive_deferred(self, code: str, filename: str, data: bytes) -> Case:
+        """容缺 follow-through: the resident brought the late material; the worker scanned it and checked the
+        original (原件核验). Saved and queued for the district at once, so the department sees it arrive."""
+        sha = self.cases.put_scan(data)
+        try:
+            self.case.receive_deferred(
+                code, attachments=(sha,), verified_by=self.actor.split(":", 1)[1], at=clock.now()
+            )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+        self.cases.save(self.case, actor=self.actor, action="case.deferred_received")
+        return self.case
+
+    def unsupplied_names(self) -> list[str]:
+        """The requested materials with no new scan yet (the 补正 cannot go back to review before)."""
+        req = self.case.open_supplement()
+        if req is None or self.case.status is not CaseStatus.SUPPLEMENT_REQUESTED:
+            return []
+        return [m.name for m in req.unsupplied()]
 
     def resend(self) -> Case:
-        """补齐补正 handed in at this window: back to review, and a new version to the center."""
+        """补齐补正 handed in at this window: back to review, and a new version to the center. Every requested
+        material needs a new scan first (:meth:`supply`)."""
         req = self.case.open_supplement()
-        missing = [
-            n
-            for c, n, _w in self.open_supplement_items()
-            if not (m := self.case.material(c)) or not m.attachments
-        ]
+        missing = self.unsupplied_names()
         if missing:
             raise ActionError("station.case.still_missing", names=missing)
-        if self.case.is_bundle and req is not None and req.item_code:
-            self.case.transition_sub(
-                req.item_code,
-                CaseStatus.IN_REVIEW,
-                actor=self.actor,
-                at=clock.now(),
-                side=Side.STATION,
-                reason=t("case.supplied"),
-            )
-        else:
-            self._transition(CaseStatus.IN_REVIEW, t("case.supplied"))
+        try:
+            if self.case.is_bundle and req is not None and req.item_code:
+                self.case.transition_sub(
+                    req.item_code,
+                    CaseStatus.IN_REVIEW,
+                    actor=self.actor,
+                    at=clock.now(),
+                    side=Side.STATION,
+                    reason=t("case.supplied"),
+                )
+            else:
+                self.case.transition(
+                    CaseStatus.IN_REVIEW,
+                    actor=self.actor,
+                    at=clock.now(),
+                    reason=t("case.supplied"),
+                    side=Side.STATION,
+                )
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
         self.cases.save(self.case, actor=self.actor, action="case.supplement")
         return self.case
 

@@ -30,7 +30,17 @@ OPEN_STATES = frozenset(
 )
 
 # Named filters the home tiles open.
-PRESETS = ("today", "sync_pending", "overdue", "due_soon", "pickup", "deferred_overdue", "rejected")
+PRESETS = (
+    "today",
+    "sync_pending",
+    "overdue",
+    "due_soon",
+    "pickup",
+    "deferred_overdue",
+    "supplement",
+    "supplement_overdue",
+    "rejected",
+)
 
 
 @dataclass
@@ -89,6 +99,11 @@ def preset_matches(preset: str, r: CaseRow, today: dt.date, calendar: WorkCalend
         return r.status is CaseStatus.RESULT_READY
     if preset == "deferred_overdue":
         return r.deferred_overdue
+    if preset == "supplement":  # 待补正: the back office asked for materials, not handed in yet
+        return r.status is CaseStatus.SUPPLEMENT_REQUESTED
+    if preset == "supplement_overdue":  # …and past the day the request gave
+        due = r.supplement_due
+        return r.status is CaseStatus.SUPPLEMENT_REQUESTED and due is not None and due < today
     raise ValueError(f"unknown preset {preset!r}")
 
 

@@ -254,6 +254,18 @@ class IntakeViewModel:
         return bool(force_problems(self.catalog, self.code, clock.china_today()))
 
     # -- applicant -----------------------------------------------------------------------------------------
+    def jurisdiction_choices(self) -> tuple[str, ...]:
+        """The 业务属地 the worker may pick for this case (the item's own first); one means no choice."""
+        return tuple(dict.fromkeys(area for it in self.items() for area in it.jurisdiction_choices))
+
+    def choose_jurisdiction(self, area: str, *, station_area: str) -> None:
+        """Pick the 业务属地 (the district that owns the case) among :meth:`jurisdiction_choices`; another
+        district than the station's makes it 代收 for that district."""
+        if area not in self.jurisdiction_choices():
+            raise IntakeError([t("intake.jurisdiction_not_offered", area=area)])
+        self.draft["jurisdiction"] = area
+        self.draft["collected"] = bool(station_area) and area != station_area
+
     def set_applicant(self, **fields: str) -> None:
         self.draft["applicant"].update({k: v.strip() if isinstance(v, str) else v for k, v in fields.items()})
         if "kind" in fields:

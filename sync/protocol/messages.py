@@ -313,6 +313,8 @@ class EventType(StrEnum):
     FOLLOWUP_OPENED = "followup_opened"
     #: the center recomputed a case's promised dates under a newer holiday calendar (casework.deadlines)
     DEADLINE_CHANGED = "deadline_changed"
+    #: the department waived an owed 容缺 material (免于补交) with a reason: ``code``, ``by``, ``reason``
+    DEFERRED_WAIVED = "deferred_waived"
 
 
 @dataclass(config=_CONFIG)

@@ -260,6 +260,7 @@ def test_supplement_pauses_the_clock() -> None:
     paused = overdue_status(case, CAL, dt.date(2026, 10, 13))
     assert (paused.state, paused.due) == (OverdueState.PAUSED, dt.date(2026, 10, 15))
     supplied = dt.datetime(2026, 10, 12, 2, 0, tzinfo=dt.UTC)
+    case.supply("M-FORM", by="w", at=supplied, attachments=("f" * 64,))
     case.transition(CaseStatus.IN_REVIEW, actor="w", at=supplied, side=Side.STATION)
     # waited 9, 10, 12: due moves three working days to 10-14
     resumed = overdue_status(case, CAL, dt.date(2026, 10, 12))

@@ -152,6 +152,7 @@ def test_supplement_round_trip_and_supplied_time() -> None:
     )
     case.request_supplement(request, actor="r-1")
     assert case.status is CaseStatus.SUPPLEMENT_REQUESTED and case.open_supplement() == request
+    case.supply("M-INC", by="w-01", at=later(2), attachments=("e" * 64,))
     case.transition(CaseStatus.IN_REVIEW, actor="w", at=later(2), side=Side.STATION)
     assert case.open_supplement() is None and case.supplements[0].supplied_at == later(2)
     case.transition(CaseStatus.APPROVED, actor="r-1", at=later(3))
@@ -245,6 +246,7 @@ def test_bundle_parent_follows_sub_cases_and_is_decided_when_all_are() -> None:
     assert case.status is CaseStatus.SUPPLEMENT_REQUESTED
     case.transition_sub(ITEM_C.code, CaseStatus.IN_REVIEW, actor="r2", at=later(6))
     assert case.status is CaseStatus.SUPPLEMENT_REQUESTED  # still waiting for B's supplement
+    case.supply("M-HH", by="w-01", at=later(7), attachments=("d" * 64,), item_code=ITEM_B.code)
     case.transition_sub(ITEM_B.code, CaseStatus.IN_REVIEW, actor="w", at=later(7), side=Side.STATION)
     assert case.status is CaseStatus.IN_REVIEW and case.supplements[0].supplied_at == later(7)
     case.transition_sub(ITEM_C.code, CaseStatus.APPROVED, actor="r2", at=later(8))

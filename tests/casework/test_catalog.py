@@ -245,6 +245,19 @@ def test_commitment_needs_text_and_an_item_offering_it() -> None:
     assert problem_kinds(make_catalog((make_item(1, materials=(m,)),))) == {"commitment_not_offered"}
 
 
+def test_on_the_spot_only_on_a_station_immediate_item_and_chosen_jurisdictions_are_known() -> None:
+    from casework.catalog import CaseKind, SpotResult
+
+    spot = {"on_the_spot": SpotResult.CERTIFICATE, "station_acceptable": True}
+    ok = make_item(1, case_kind=CaseKind.IMMEDIATE, promised_limit=TimeLimit(0), legal_limit=None, **spot)
+    make_catalog((ok, make_item(2))).validate()
+    promised = make_item(1, case_kind=CaseKind.PROMISED, **spot)
+    assert problem_kinds(make_catalog((promised, make_item(2)))) == {"on_the_spot_not_immediate"}
+    elsewhere = make_item(1, jurisdictions=("阎良区", "火星区"))
+    assert problem_kinds(make_catalog((elsewhere, make_item(2)))) == {"unknown_jurisdiction"}
+    assert elsewhere.jurisdiction_choices == ("阎良区", "火星区")
+
+
 def test_unknown_jurisdiction() -> None:
     assert problem_kinds(make_catalog((make_item(1, jurisdiction="火星区"),))) == {"unknown_jurisdiction"}
 

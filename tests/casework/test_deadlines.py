@@ -170,6 +170,7 @@ def test_the_paused_due_day_moves_with_the_calendar() -> None:
     asked = dt.datetime(2026, 12, 23, 2, 0, tzinfo=UTC)
     request = SupplementRequest((MissingMaterial("M-X", "补充材料", "不清晰"),), asked, "c")
     case.request_supplement(request, actor="c")
+    case.supply("M-X", by="w", at=dt.datetime(2026, 12, 29, 2, 0, tzinfo=UTC), attachments=("d" * 64,))
     case.transition(
         CaseStatus.IN_REVIEW, actor="w", at=dt.datetime(2026, 12, 29, 2, 0, tzinfo=UTC), side=Side.STATION
     )

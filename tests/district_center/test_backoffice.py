@@ -11,6 +11,7 @@ import pytest
 
 from casework.cases import Case, CaseStatus, MaterialRecord, PickupMethod, Rating, RatingLevel, Satisfaction
 from casework.identity import Applicant, ApplicantKind
+from district_center.db.models import CaseRecord
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
@@ -88,7 +89,18 @@ def test_supplement_supply_approve_result_feed_in_order(
     asked = _ok(reviewer.post(base + "/supplement", json={"missing": missing}))
     assert asked["status"] == "supplement_requested"
     assert reviewer.post(base + "/supplement", json={"missing": missing}).status_code == 409
-    assert _ok(reviewer.post(base + "/supplied", json={}))["status"] == "in_review"
+    # nothing handed in yet: the supplement cannot go back to review, and the words say what is missing
+    empty = reviewer.post(base + "/supplied", json={})
+    assert empty.status_code == 409 and "户口簿复印件" in empty.text and "委托书" in empty.text
+    received = "申请人到区中心窗口补交户口簿复印件和签字的委托书，已核验原件"
+    assert _ok(reviewer.post(base + "/supplied", json={"received": received}))["status"] == "in_review"
+    with center.db.read_session() as s:
+        row = s.get(CaseRecord, case.id)
+        assert row is not None
+        stored = Case.from_dict(row.document)
+    request = stored.supplements[0]
+    assert request.supplied_at is not None and request.unsupplied() == []
+    assert [(x.code, x.note) for x in request.supplied_items] == [("M9", received), ("M10", received)]
     pdf = b"%PDF-1.4 result document"
     uploaded = _ok(reviewer.post(base + "/results", files={"file": ("批复.pdf", pdf, "application/pdf")}))
     decision = {

@@ -99,6 +99,16 @@ def test_station_push_before_feed_does_not_roll_back_center_status(
     local = _apply_feed(http, case)
     assert local.status is CaseStatus.SUPPLEMENT_REQUESTED
     supplied_at = AT + dt.timedelta(days=1)
+    # a push that claims the supplement back in review with nothing handed in does not move the center
+    hostile = Case.from_dict(local.to_dict())
+    hostile.transition(
+        CaseStatus.IN_REVIEW, actor="w-02", at=supplied_at, side=Side.STATION, check_rules=False
+    )
+    assert push(http, hostile.to_dict())[0]["status"] == "accepted"
+    held = Case.from_dict(_stored(center, case.id).document)
+    assert held.status is CaseStatus.SUPPLEMENT_REQUESTED and held.supplements[0].supplied_at is None
+    local.version = hostile.version
+    local.supply("M9", by="w-02", at=supplied_at, note="申请人当场出示户口簿原件，已复印留存")
     local.transition(CaseStatus.IN_REVIEW, actor="w-02", at=supplied_at, side=Side.STATION)
     assert push(http, local.to_dict())[0]["status"] == "accepted"
     row = _stored(center, case.id)
@@ -215,7 +225,13 @@ def test_list_sorts_and_filters_on_stored_due_date_and_parses_one_page(
         backoffice.request_supplement(
             s, reviewer, paused.id, missing, at=dt.datetime(2021, 2, 22, 3, tzinfo=dt.UTC)
         )
-        backoffice.mark_supplied(s, reviewer, paused.id, at=dt.datetime(2021, 2, 26, 3, tzinfo=dt.UTC))
+        backoffice.mark_supplied(
+            s,
+            reviewer,
+            paused.id,
+            received="户口簿已到窗口补交",
+            at=dt.datetime(2021, 2, 26, 3, tzinfo=dt.UTC),
+        )
     row = _stored(center, paused.id)
     assert row.promised_date == "2021-03-01" and row.due_date == "2021-03-05"  # 4 working days paused
     assert _stored(center, plain.id).due_date == "2021-03-03"
@@ -294,21 +310,27 @@ def test_station_downloads_result_documents_listed_in_feed(
     assert at_origin.get(f"/api/v1/cases/no-such-case/results/{digest}").status_code == 404
 
 
-def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() -> None:
-    from casework.cases import MissingMaterial, SupplementRequest
-    from district_center.services.cases.merge import merge_station_push
-
+def _queued(number: str) -> Case:
+    """A case of station st-1 accepted and queued at ``AT`` (the center's copy before it is delivered)."""
     applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
-    center_copy = Case.new(
-        number="261120-001-00009",
+    case = Case.new(
+        number=number,
         station_id="st-1",
         catalog_version=1,
         applicant=applicant,
         at=AT,
         item_code=CITY_A["code"],
     )
-    center_copy.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
-    center_copy.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    case.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
+    case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    return case
+
+
+def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() -> None:
+    from casework.cases import MissingMaterial, SupplementRequest
+    from district_center.services.cases.merge import merge_station_push
+
+    center_copy = _queued("261120-001-00009")
     station_copy = Case.from_dict(center_copy.to_dict())
     asked_at = AT + dt.timedelta(hours=1)
     center_copy.transition(CaseStatus.DELIVERED, actor="user:1", at=asked_at, side=Side.CENTER)
@@ -321,11 +343,13 @@ def test_merge_matches_the_station_copy_of_a_supplement_request_applied_later() 
         station_copy.transition(step, actor="user:1", at=later, side=Side.CENTER)
     station_copy.request_supplement(SupplementRequest(missing, later, "user:1"), actor="user:1")
     supplied = later + dt.timedelta(hours=2)
+    station_copy.supply("M9", by="w-01", at=supplied, attachments=("9" * 64,))
     station_copy.transition(CaseStatus.IN_REVIEW, actor="w-01", at=supplied, side=Side.STATION)
 
     merged, ignored = merge_station_push(center_copy, station_copy)
     assert not ignored and merged.status is CaseStatus.IN_REVIEW
     assert [(s.requested_at, s.supplied_at) for s in merged.supplements] == [(asked_at, supplied)]
+    assert [(x.code, x.attachments) for x in merged.supplements[0].supplied_items] == [("M9", ("9" * 64,))]
     assert [(t.to_status, t.side) for t in merged.history] == [
         (CaseStatus.ACCEPTED, Side.STATION),
         (CaseStatus.QUEUED, Side.STATION),
@@ -343,17 +367,7 @@ def test_a_withdrawal_the_station_recorded_before_its_receipt_arrived_is_taken()
     and its own ``queued → delivered`` (written when the receipt came) is the same step, not ignored."""
     from district_center.services.cases.merge import merge_station_push
 
-    applicant = Applicant(ApplicantKind.PERSON, "钱七", "111", "11010519491231002X", "13800138000")
-    sent = Case.new(
-        number="261120-001-00010",
-        station_id="st-1",
-        catalog_version=1,
-        applicant=applicant,
-        at=AT,
-        item_code=CITY_A["code"],
-    )
-    sent.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
-    sent.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
+    sent = _queued("261120-001-00010")
     center_copy = Case.from_dict(sent.to_dict())
     center_copy.transition(
         CaseStatus.DELIVERED, actor="district-center", at=AT + dt.timedelta(minutes=1), side=Side.CENTER
@@ -466,3 +480,43 @@ def test_only_an_overruled_final_move_is_refused() -> None:
     assert overruled_reason(c, CaseStatus.HANDED_OVER) == (
         "区中心已对该件作出决定（已办结·不予办理），不能再登记送达；请刷新后按结果办理。"
     )
+
+
+def test_a_stored_rating_is_never_overwritten_by_a_later_push() -> None:
+    """好差评 is one rating per case (一事一评): a station push with another rating keeps the stored one."""
+    from district_center.services.cases.merge import merge_station_push
+
+    center_copy = _queued("261120-001-00011")
+    first = Rating(RatingLevel.VERY_DISSATISFIED, AT + dt.timedelta(hours=1), (), "等了很久")
+    center_copy.rate(first)
+    hostile = Case.from_dict(center_copy.to_dict())
+    hostile.rating = Rating(RatingLevel.VERY_SATISFIED, AT + dt.timedelta(hours=2))
+    hostile.version += 1
+    merged, _ = merge_station_push(center_copy, hostile)
+    assert merged.rating == first
+    unrated = Case.from_dict({**center_copy.to_dict(), "rating": None})
+    late = Case.from_dict(hostile.to_dict())
+    merged, _ = merge_station_push(unrated, late)
+    assert merged.rating == late.rating  # the first rating the center sees is stored
+
+
+def test_a_waiver_stays_while_the_station_copy_still_shows_the_material_owed() -> None:
+    from casework.cases import MaterialRecord, Satisfaction
+    from district_center.services.cases.merge import merge_station_push
+
+    station_copy = _queued("261120-001-00012")
+    owed = MaterialRecord("M-HH", "户口簿", Satisfaction.DEFERRED, due_date=dt.date(2026, 12, 1))
+    station_copy.set_material(owed, at=AT)
+    center_copy = Case.from_dict(station_copy.to_dict())
+    center_copy.waive_deferred("M-HH", by="user:1", reason="数据共享已核验", at=AT + dt.timedelta(hours=1))
+    station_copy.rate(Rating(RatingLevel.SATISFIED, AT + dt.timedelta(hours=2)))
+    merged, _ = merge_station_push(center_copy, station_copy)
+    kept = merged.material("M-HH")
+    assert kept is not None and (kept.waived_by, kept.waiver_reason) == ("user:1", "数据共享已核验")
+    # the material handed in at the station later wins over the waiver: it is no longer owed either way
+    station_copy.receive_deferred(
+        "M-HH", attachments=("7" * 64,), verified_by="w-01", at=AT + dt.timedelta(hours=3)
+    )
+    merged, _ = merge_station_push(center_copy, station_copy)
+    got = merged.material("M-HH")
+    assert got is not None and got.satisfaction is Satisfaction.ORIGINAL_VERIFIED and got.waived_at is None

@@ -131,6 +131,8 @@ def intake(
     type_into(page, "姓名", name)
     type_into(page, "身份证号", id_number)
     type_into(page, "联系电话", phone)
+    # the ID was issued in Beijing; the home address puts the applicant inside the items' 通办范围
+    type_into(page, "住址", "西安市阎良区凤凰路街道1号")
     if shots:
         screenshot(page, f"{shots}-applicant")
     click_id(page, "intake-next")

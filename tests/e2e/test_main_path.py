@@ -204,17 +204,44 @@ def _walk(
     rows = api(f"{center}/api/v1/backoffice/cases?limit=50", token=tokens[BIRTH_DEPARTMENTS[0]])["cases"]
     case_id = next(r["id"] for r in rows if r.get("number") == number)
 
-    # back office: a reviewer of each item's department takes their sub-item, approves it with a result;
-    # then the result is released for pickup (any of the bundle's departments may)
+    # back office: a reviewer of each item's department takes their sub-item; approving waits while the
+    # 结婚证 accepted with 容缺 is owed
     url = f"{center}/api/v1/backoffice/cases/{case_id}"
+    mine_of = {dept: api(url, token=tokens[dept])["my_items"] for dept in BIRTH_DEPARTMENTS}
+    for dept, mine in mine_of.items():
+        assert mine, (dept, mine)
+        for code in mine:
+            api(f"{url}/accept", "POST", {"item_code": code}, tokens[dept])
+    first_dept, first_code = BIRTH_DEPARTMENTS[0], mine_of[BIRTH_DEPARTMENTS[0]][0]
+    early = {"item_code": first_code, "approve": True, "result": {"name": "准予办理决定"}}
+    with pytest.raises(AssertionError, match="409") as held:
+        api(f"{url}/decision", "POST", early, tokens[first_dept])
+    assert "结婚证" in str(held.value), held.value
+
+    # 容缺 follow-through at the window: the resident brings the 结婚证; the worker scans it (原件核验)
+    sync_and_wait(page, demo["station"])
+    click_id(page, "nav-cases")
+    click_id(page, f"case-row-{number}")
+    wait_id(page, "deferred-M-JHZ")
+    settle(page)
+    screenshot(page, "08-case-deferred-owed")
+    with page.expect_file_chooser(timeout=20_000) as fc:
+        click_id(page, "deferred-M-JHZ")
+    fc.value.set_files(str(scan))
+    wait_id(page, "deferred-received-M-JHZ", 20_000)
+    assert "deferred-M-JHZ" not in ids(page)
+    screenshot(page, "08-case-deferred-received")
+    sync_and_wait(page, demo["station"])
+    arrived = {m["code"]: m for dept in BIRTH_DEPARTMENTS for m in api(url, token=tokens[dept])["materials"]}
+    assert arrived["M-JHZ"]["supplied_at"] and arrived["M-JHZ"]["satisfaction"] == "原件核验", arrived
+
+    # now each department approves its sub-item with a result; then the result is released for pickup (any
+    # of the bundle's departments may)
     decided: dict[str, str] = {}
     for dept in BIRTH_DEPARTMENTS:
         token = tokens[dept]
-        mine = api(url, token=token)["my_items"]
-        assert mine, (dept, mine)
-        for code in mine:
+        for code in mine_of[dept]:
             reason = f"材料齐全，准予办理（{dept}）"
-            api(f"{url}/accept", "POST", {"item_code": code}, token)
             api(
                 f"{url}/decision",
                 "POST",

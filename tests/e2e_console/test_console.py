@@ -202,6 +202,26 @@ def test_reviewer_asks_for_supplement_then_approves(
     scan.wait_for_load_state()
     scan.close()
 
+    # the ID number is masked; showing it in full needs a stated reason and is audited
+    full_id = world.station.case(case_id)["applicant"]["id_number"]
+    assert full_id not in page.content()
+    reveal = page.get_by_test_id("reveal-form")
+    reveal.get_by_role("button", name="显示完整号码").click()  # no reason: the browser keeps the form
+    assert page.get_by_test_id("id-number-full").count() == 0
+    reveal.get_by_label("查看理由").fill("与身份证扫描件核对")
+    reveal.get_by_role("button", name="显示完整号码").click()
+    assert page.get_by_test_id("id-number-full").inner_text() == full_id
+    shoot(page, "08-case-id-revealed")
+    with world.center.center.db.read_session() as s:
+        from district_center.db.models import AuditLog
+
+        logged = [
+            a.details
+            for a in s.query(AuditLog).filter(AuditLog.action == "case.id_number_revealed")
+            if a.target == f"case:{case_id}"
+        ]
+    assert logged == [{"reason": "与身份证扫描件核对"}]
+
     page.get_by_role("button", name="受理").click()
     assert page.get_by_test_id("case-status").inner_text() == "审查中"
     form = page.get_by_test_id("supplement-form")
@@ -224,6 +244,7 @@ def test_reviewer_asks_for_supplement_then_approves(
         )
         assert event.payload["missing"][0]["reason"] == "扫描件不清晰，请提交原件"
 
+    page.get_by_label("收到的补正材料").fill("申请人到窗口补交原件，已核验")
     page.get_by_role("button", name="补正材料已收到，继续审查").click()
     assert page.get_by_test_id("case-status").inner_text() == "审查中"
     result = tmp_path / "决定书.pdf"

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 
 from casework import clock, messages
-from casework.cases import CaseStatus, MissingMaterial, RatingLevel, Side, SupplementRequest
+from casework.cases import (
+    CaseStatus,
+    MaterialRecord,
+    MissingMaterial,
+    RatingLevel,
+    Satisfaction,
+    Side,
+    SupplementRequest,
+)
 from station_app.viewmodels.case_detail import ActionError, CaseActions, timeline
 from station_app.viewmodels.cases import CaseFilter, Dashboard, apply
 from station_app.viewmodels.guide import qr_png
@@ -30,7 +38,10 @@ def accepted_single(station, cases):
 def center_moves(case, *steps):
     at = clock.now()
     for to in steps:
-        case.transition(to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "")
+        # the feed replays what the center decided under its rules (as sync.apply does)
+        case.transition(
+            to, actor="center", at=at, side=Side.CENTER, reason="准予" if to else "", check_rules=False
+        )
 
 
 def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(station, cases):
@@ -53,6 +64,37 @@ def test_hand_over_then_rate_once_and_the_rating_is_queued_for_the_district(stat
     labels = [e.label for e in timeline(stored)]
     assert labels[-1] == "已送达" and "结果待领取" in labels
     assert {e.side for e in timeline(stored)} == {"本站", "区中心"}
+
+
+def test_late_deferred_material_is_recorded_before_the_result_is_handed_over(at_china_hour, station, cases):
+    case = accepted_single(station, cases)
+    owed = case.materials[0]
+    due = clock.china_today() - dt.timedelta(days=1)
+    case.set_material(
+        MaterialRecord(owed.code, owed.name, Satisfaction.DEFERRED, due_date=due), at=clock.now()
+    )
+    cases.save(case, actor="worker:02", action="test.accept")
+    assert (
+        Dashboard.from_rows(cases.rows(), clock.china_today(), cases.calendar).counts["deferred_overdue"] == 1
+    )
+    center_moves(
+        case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESULT_READY
+    )
+    actions = CaseActions(cases, case, "02")
+    assert [c for c, _n, _d in actions.owed_deferred()] == [owed.code]
+    with pytest.raises(ActionError, match=owed.name):
+        actions.hand_over("张三", "handover.self")  # 送达 waits for the 容缺 material
+    assert case.status is CaseStatus.RESULT_READY
+    actions.receive_deferred(owed.code, "late.png", qr_png("late original"))
+    stored = cases.get(case.id)
+    got = stored.material(owed.code)
+    assert got.satisfaction is Satisfaction.ORIGINAL_VERIFIED and got.supplied_at is not None
+    assert station.unlocked_store.get(OUTBOX, case.id)["case"]["materials"][0]["supplied_at"]  # queued
+    assert (
+        Dashboard.from_rows(cases.rows(), clock.china_today(), cases.calendar).counts["deferred_overdue"] == 0
+    )
+    CaseActions(cases, stored, "02").hand_over("张三", "handover.self")
+    assert cases.get(case.id).status is CaseStatus.HANDED_OVER
 
 
 def test_withdrawal_needs_a_reason(station, cases):
@@ -81,6 +123,39 @@ def test_supplement_attach_and_resend(station, cases):
     actions.resend()
     stored = cases.get(case.id)
     assert stored.status is CaseStatus.IN_REVIEW and len(stored.material(m.code).attachments) == 2
+
+
+def test_supplement_needs_a_new_scan_and_shows_on_the_home_tiles(at_china_hour, station, cases):
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
+    first, second = case.materials[0], case.materials[1]
+    today = clock.china_today()
+    asked = (
+        MissingMaterial(first.code, first.name, "扫描件不清晰"),
+        MissingMaterial(second.code, second.name, "缺页"),
+    )
+    case.request_supplement(
+        SupplementRequest(asked, clock.now(), "reviewer", due_date=today - dt.timedelta(days=1)),
+        actor="reviewer",
+    )
+    cases.save(case, actor="center", action="test.feed")
+    board = Dashboard.from_rows(cases.rows(), today, cases.calendar)
+    assert (board.counts["supplement"], board.counts["supplement_overdue"]) == (1, 1)
+    actions = CaseActions(cases, cases.get(case.id), "02")
+    with pytest.raises(ActionError, match=first.name):
+        actions.resend()  # nothing handed in yet
+    with pytest.raises(ActionError, match="已在办件中"):
+        actions.supply(first.code, "same.png", qr_png(first.code))  # the scan taken at 受理, again
+    actions.supply(first.code, "clear.png", qr_png("clearer scan"))
+    with pytest.raises(ActionError, match=second.name):
+        actions.resend()  # one material still has nothing new
+    actions.supply(second.code, "page2.png", qr_png("page 2"))
+    actions.resend()
+    stored = cases.get(case.id)
+    assert stored.status is CaseStatus.IN_REVIEW
+    assert [x.code for x in stored.supplements[0].supplied_items] == [first.code, second.code]
+    board = Dashboard.from_rows(cases.rows(), today, cases.calendar)
+    assert (board.counts["supplement"], board.counts["supplement_overdue"]) == (0, 0)
 
 
 def test_case_list_filters_and_dashboard(at_china_hour, station, cases):

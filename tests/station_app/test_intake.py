@@ -144,3 +144,34 @@ def test_a_scan_with_an_undecodable_file_name_is_kept_under_a_safe_name(station,
     assert kept["sha256"] == sha and kept["name"].endswith(".png") and "\udcb3" not in kept["name"]
     vm.save()  # the draft stores fine
     assert cases.draft(vm.draft["id"])["materials"][code]["attachments"][0]["name"] == kept["name"]
+
+
+def test_district_only_item_is_refused_for_a_resident_of_another_district_with_the_reason(
+    at_china_hour, station, cases
+):
+    enrol = "11610114637719807A201100108000000"  # 义务教育阶段入学报名, 区内通办 in 阎良区
+    vm = start(station, cases, enrol)
+    vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="")
+    refused = [p for p in vm.review_problems() if "区内通办" in p]
+    assert len(refused) == 1 and "110105" in refused[0] and "住所地址" in refused[0]
+    with pytest.raises(IntakeError):
+        vm.accept(collected=False)
+    vm.set_applicant(address="北京市朝阳区某路1号")  # an address outside the district says so too
+    assert any("区内通办" in p and "北京" in p for p in vm.review_problems())
+    vm.set_applicant(address="西安市阎良区凤凰路1号")  # lives here: the address wins over the ID's area code
+    assert not any("区内通办" in p for p in vm.review_problems())
+
+
+def test_worker_picks_the_jurisdiction_the_item_offers_and_another_one_makes_it_collected(station, cases):
+    permit = "11610114145325255L201060110000000"  # 居住证申领: 阎良区, or 临潼区 / 高陵区
+    vm = start(station, cases, permit)
+    assert vm.jurisdiction_choices() == ("阎良区", "临潼区", "高陵区")
+    assert vm.draft["jurisdiction"] == "阎良区" and not vm.draft["collected"]
+    vm.choose_jurisdiction("临潼区", station_area="阎良区")
+    assert (vm.draft["jurisdiction"], vm.draft["collected"]) == ("临潼区", True)
+    assert vm.build_case("000000-000-00000").jurisdiction == "临潼区"
+    with pytest.raises(IntakeError, match="火星区"):
+        vm.choose_jurisdiction("火星区", station_area="阎良区")
+    assert vm.draft["jurisdiction"] == "临潼区"
+    vm.choose_jurisdiction("阎良区", station_area="阎良区")
+    assert not vm.draft["collected"]

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from casework import clock
-from casework.caseparts import CaseResult, MaterialRecord, MissingMaterial, Satisfaction
+from casework.caseparts import CaseResult, MissingMaterial
 from casework.cases import Case, CaseStatus, Side
 from district_center.services.cases import backoffice
 from sync.enrollment import enroll_station
@@ -78,12 +78,7 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
     shas = {}
     for m in request.items:
         shas[m.code] = station.store.blobs.put_bytes(fake_jpeg(3000)).sha256
-        local.set_material(
-            MaterialRecord(
-                m.code, m.name, Satisfaction.ORIGINAL_VERIFIED, (shas[m.code],), verified_by="w01"
-            ),
-            at=now,
-        )
+        local.supply(m.code, by="w01", at=now, attachments=(shas[m.code],))
     local.transition(
         CaseStatus.IN_REVIEW, actor="worker:w01", at=now, side=Side.STATION, reason="已补齐补正材料"
     )
@@ -93,8 +88,10 @@ def test_supplement_list_comes_down_and_the_supplied_materials_reach_the_center(
 
     held = _center_case(center, case.id)
     assert held.status is CaseStatus.IN_REVIEW  # the center took the station's move back to review
-    assert {c: held.material(c).attachments for c in shas} == {c: (sha,) for c, sha in shas.items()}  # type: ignore[union-attr]
+    assert all(sha in held.material(c).attachments for c, sha in shas.items())  # type: ignore[union-attr]
     assert held.open_supplement() is None  # the department's request is marked supplied
+    handed = held.supplements[0].supplied_items  # and the department sees what arrived, scan by scan
+    assert [(x.code, x.attachments, x.by) for x in handed] == [(c, (sha,), "w01") for c, sha in shas.items()]
     assert all(center.attachments()[sha][1] for sha in shas.values())
 
 

@@ -50,6 +50,7 @@ from district_center.db.sealing import vault_of
 from district_center.services.audit import audit
 from district_center.services.cases.feed import (
     FeedError,
+    event_for,
     route_case,
     transition_case,
     update_case,
@@ -81,6 +82,7 @@ __all__ = [
     "station_labels",
     "station_result_file",
     "visible_filter",
+    "waive_deferred",
     "work_calendar",
 ]
 
@@ -568,21 +570,78 @@ def request_supplement(
 
 
 def mark_supplied(
-    s: Session, user: Reviewer, case_id: str, *, item_code: str | None = None, at: dt.datetime | None = None
+    s: Session,
+    user: Reviewer,
+    case_id: str,
+    *,
+    item_code: str | None = None,
+    received: str = "",
+    at: dt.datetime | None = None,
 ) -> CaseRecord:
-    """补正材料已收到 (at the center's window): back to 审查中; the open request is marked supplied."""
+    """补正材料已收到 (at the center's window): ``received`` says what was handed in (e.g. “申请人到窗口补交
+    户口簿原件，已核验”), recorded for every requested material that has nothing yet; then back to 审查中 and
+    the open request is marked supplied. Without ``received``, every material must already have something
+    new from the station (409 ``illegal_transition`` naming what is missing)."""
     _acting_case(s, user, case_id, item_code)
+    at = at or clock.now()
+    note = received.strip()
+
+    def change(case: Case) -> None:
+        request = case.open_supplement(item_code)
+        if request is not None and note:
+            for m in request.unsupplied():
+                case.supply(m.code, by=user.actor, at=at, note=note, item_code=item_code)
+        if item_code is not None:
+            case.transition_sub(item_code, CaseStatus.IN_REVIEW, actor=user.actor, at=at, side=Side.CENTER)
+        else:
+            case.transition(CaseStatus.IN_REVIEW, actor=user.actor, at=at, side=Side.CENTER)
+
+    payload = {
+        "reason": "",
+        "supplied": True,
+        "received": note,
+        **({"item_code": item_code} if item_code else {}),
+    }
     return _run(
-        lambda: transition_case(
+        lambda: update_case(
             s,
             case_id,
-            CaseStatus.IN_REVIEW,
+            change,
             actor=user.actor,
+            event_type=event_for(CaseStatus.IN_REVIEW.value),
+            payload=payload,
             at=at,
-            item_code=item_code,
-            payload={"supplied": True},
         )
     )
+
+
+def waive_deferred(
+    s: Session,
+    user: Reviewer,
+    case_id: str,
+    code: str,
+    *,
+    reason: str,
+    item_code: str | None = None,
+    at: dt.datetime | None = None,
+) -> CaseRecord:
+    """免于补交: the department waives an owed 容缺 material with a reason (in the audit log and on the
+    case), so 办结 and 送达 may go on; the stations holding the case get a ``deferred_waived`` event."""
+    _acting_case(s, user, case_id, item_code)
+    at = at or clock.now()
+    text = reason.strip()
+
+    def change(case: Case) -> None:
+        case.waive_deferred(code, by=user.actor, reason=text, at=at)
+
+    payload = {"code": code, "by": user.actor, "reason": text}
+    record = _run(
+        lambda: update_case(
+            s, case_id, change, actor=user.actor, event_type=EventType.DEFERRED_WAIVED, payload=payload, at=at
+        )
+    )
+    audit(s, user.actor, "case.deferred_waived", f"case:{case_id}", material=code, reason=text)
+    return record
 
 
 def decide(

@@ -15,8 +15,14 @@ recorded a supplement). Overwriting would roll the center's status and history b
   station's copies of them, written when it applied the feed, may carry another time); the station-side
   entries of both copies are kept, deduplicated by ``(to, at, actor, side)``, minus the station's new
   entries whose move was ignored. Sorted by time (stable).
-* **Station-side data** comes from the station: applicant, agent, materials, pickup, rating, when a
-  supplement was supplied, and withdrawal/hand-over when the status rule above admits them.
+* **Station-side data** comes from the station: applicant, agent, materials, pickup, what was handed in
+  for a supplement and when, and withdrawal/hand-over when the status rule above admits them. A station's
+  ``补齐补正 → 审查中`` is ignored while a requested material has nothing new handed in
+  (``SupplementRequest.unsupplied``).
+* **A 容缺 waiver** (免于补交) the department recorded stays on the material while the station's copy still
+  shows it owed (it has not applied the ``deferred_waived`` event yet).
+* **Rating** (好差评) is one per case: the first the center stores stands; a later push with another
+  rating does not change it.
 * **Center-side data** comes from the center: supplement requests (what is missing; the station's
   ``supplied_at`` is carried over), results, and — for a
   代收 case (collected for another jurisdiction), whose clock starts when the department receives it — the
@@ -30,10 +36,19 @@ recorded a supplement). Overwriting would roll the center's status and history b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from casework.cases import TRANSITIONS, Case, CaseStatus, Side, SubCase, SupplementRequest, Transition
+from casework.cases import (
+    TRANSITIONS,
+    Case,
+    CaseStatus,
+    MaterialRecord,
+    Side,
+    SubCase,
+    SupplementRequest,
+    Transition,
+)
 
 __all__ = ["is_collected", "merge_station_push"]
 
@@ -52,9 +67,13 @@ def is_collected(case: Case) -> bool:
 
 
 def _merge_track(
-    center_status: CaseStatus, center_history: Sequence[Transition], station_history: Sequence[Transition]
+    center_status: CaseStatus,
+    center_history: Sequence[Transition],
+    station_history: Sequence[Transition],
+    refused: Callable[[Transition], bool] = lambda t: False,
 ) -> tuple[CaseStatus, list[Transition]]:
-    """(status, history) of one status track (the case, or one bundle sub-case)."""
+    """(status, history) of one status track (the case, or one bundle sub-case); a move ``refused`` says
+    the rules forbid is ignored like a move the table does not allow."""
     known = {_key(t) for t in center_history}
     status = center_status
     kept: list[Transition] = []
@@ -69,7 +88,7 @@ def _merge_track(
                 continue
             t = replace(t, from_status=CaseStatus.DELIVERED)
         sides = TRANSITIONS[status].get(t.to_status)
-        if t.from_status is status and sides is not None and Side.STATION in sides:
+        if t.from_status is status and sides is not None and Side.STATION in sides and not refused(t):
             kept.append(t)
             status = t.to_status
     history = sorted([*center_history, *kept], key=lambda t: t.at)
@@ -79,9 +98,11 @@ def _merge_track(
 def _merge_supplements(
     center: Iterable[SupplementRequest], station: Iterable[SupplementRequest]
 ) -> list[SupplementRequest]:
-    """The center's requests (it is authoritative for what is missing), each with ``supplied_at`` from the
-    station's copy of it when the center has none. The station's copy is matched by item and the materials
-    asked, in order: its ``requested_at`` is the time the station applied the feed event, not the center's."""
+    """The center's requests (it is authoritative for what is missing), each with what the station's copy
+    of it says was handed in (``supplied_items``, station-side data) and ``supplied_at`` when the center has
+    none — but only once every requested material has something new: a station cannot close a 补正 with
+    nothing handed in. The station's copy is matched by item and the materials asked, in order: its
+    ``requested_at`` is the time the station applied the feed event, not the center's."""
     theirs = list(station)
     out: list[SupplementRequest] = []
     for req in center:
@@ -89,23 +110,54 @@ def _merge_supplements(
         other = next((o for o in theirs if (o.item_code, tuple(m.code for m in o.items)) == asked), None)
         if other is not None:
             theirs.remove(other)
-            if req.supplied_at is None and other.supplied_at is not None:
-                req = SupplementRequest(
-                    req.items,
-                    req.requested_at,
-                    req.requested_by,
-                    req.item_code,
-                    req.due_date,
-                    other.supplied_at,
-                )
+            have = {(x.code, x.at) for x in req.supplied_items}
+            handed = (*req.supplied_items, *(x for x in other.supplied_items if (x.code, x.at) not in have))
+            req = replace(req, supplied_items=handed)
+            if req.supplied_at is None and other.supplied_at is not None and not req.unsupplied():
+                req = replace(req, supplied_at=other.supplied_at)
         out.append(req)
     return out
 
 
-def _merge_sub(center: SubCase, station: SubCase | None, center_owns_dates: bool) -> SubCase:
+def _merge_materials(
+    center: Sequence[MaterialRecord], station: Sequence[MaterialRecord]
+) -> list[MaterialRecord]:
+    """The station's material records, except that a 容缺 material the department waived stays waived while
+    the station's copy (which has not applied the ``deferred_waived`` event yet) still shows it owed."""
+    waived = {m.code: m for m in center if m.waived_at is not None}
+    out: list[MaterialRecord] = []
+    for m in station:
+        w = waived.get(m.code)
+        if w is not None and m.outstanding:
+            m = replace(m, waived_at=w.waived_at, waived_by=w.waived_by, waiver_reason=w.waiver_reason)
+        out.append(m)
+    return out
+
+
+def _supplement_refused(
+    supplements: Sequence[SupplementRequest], item_code: str
+) -> Callable[[Transition], bool]:
+    """A station's ``补齐补正 → 审查中`` is refused while the open request of ``item_code`` lacks material."""
+
+    def refused(t: Transition) -> bool:
+        if t.from_status is not CaseStatus.SUPPLEMENT_REQUESTED or t.to_status is not CaseStatus.IN_REVIEW:
+            return False
+        open_ = [r for r in supplements if r.item_code == item_code and r.supplied_at is None]
+        return any(r.unsupplied() for r in open_)
+
+    return refused
+
+
+def _merge_sub(
+    center: SubCase,
+    station: SubCase | None,
+    center_owns_dates: bool,
+    supplements: Sequence[SupplementRequest],
+) -> SubCase:
     if station is None:
         return center
-    status, history = _merge_track(center.status, center.history, station.history)
+    refused = _supplement_refused(supplements, center.item_code)
+    status, history = _merge_track(center.status, center.history, station.history, refused)
     dated = center if center_owns_dates else station
     return SubCase(
         center.item_code,
@@ -127,10 +179,12 @@ def _center_owns_dates(center: Case, station: Case) -> bool:
 def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
     """The case to store when ``station`` (a newer version pushed by a station) arrives while the center
     holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's."""
-    status, history = _merge_track(center.status, center.history, station.history)
+    supplements = _merge_supplements(center.supplements, station.supplements)
+    refused = _supplement_refused(supplements, "")
+    status, history = _merge_track(center.status, center.history, station.history, refused)
     owns_dates = _center_owns_dates(center, station)
     theirs = {s.item_code: s for s in station.sub_cases}
-    subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates) for sub in center.sub_cases]
+    subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates, supplements) for sub in center.sub_cases]
     dated = center if owns_dates else station
     merged = Case(
         id=station.id,
@@ -145,7 +199,7 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         version=station.version,
         status=status,
         agent=station.agent,
-        materials=list(station.materials),
+        materials=_merge_materials(center.materials, station.materials),
         jurisdiction=station.jurisdiction or center.jurisdiction,
         pickup=station.pickup,
         promised_date=dated.promised_date,
@@ -153,9 +207,9 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         clock_start=dated.clock_start,
         promised_limit=dated.promised_limit,
         calendar_version=dated.calendar_version,
-        rating=station.rating or center.rating,
+        rating=center.rating or station.rating,  # 一事一评: a stored rating never changes
         result=center.result or station.result,
-        supplements=_merge_supplements(center.supplements, station.supplements),
+        supplements=supplements,
         sub_cases=subs or list(station.sub_cases),
         history=history,
     )
