@@ -3,9 +3,12 @@
 
     .venv/bin/python bench/ui.py [--rounds 200] [--accepts 20] [--no-browser]
 
-* ``start_to_unlock_s``: from starting ``station-app serve`` (a set-up station, the station passphrase given
-  by ``STATION_PASSPHRASE``) to an unlock screen a worker can type into, in headless Chromium (Debian's
-  ``/usr/bin/chromium``): the 工号 field takes keyboard input and the first frame has painted.
+* ``start_to_unlock`` (P8): from starting ``station-app serve`` (a set-up station, the station passphrase
+  given by ``STATION_PASSPHRASE``) to an unlock screen a worker can type into, in headless Chromium
+  (Debian's ``/usr/bin/chromium``, a fresh browser context each time: nothing cached): the 工号 field takes
+  keyboard input and the first frame has painted. Divided by the same for a hello-world Flet page
+  (``bench/hello_flet.py``) started alternately in the same run; ``start_to_unlock_busy`` repeats it with
+  two CPU-bound processes beside. Phases: first HTTP answer, client started, field shown, field usable.
 * ``guide_search_10k``: latency of :meth:`GuideSearch.run` — what the guide screen runs (off the event loop)
   for each keystroke — over a 10,000-item synthetic catalog, for a mix of Chinese, pinyin and initials
   queries; p50/p95/max in milliseconds, plus the one-off index build.
@@ -115,10 +118,9 @@ def bench_search(rounds: int) -> dict[str, object]:
 
 
 def bench_accept(n: int) -> dict[str, object]:
-    from casework.catalog import Necessity
     from station_app.services.cases import CaseService
     from station_app.viewmodels.guide import qr_png
-    from station_app.viewmodels.intake import IntakeViewModel, new_draft
+    from tests.station_app.volume import intake
 
     with tempfile.TemporaryDirectory() as tmp:
         svc = new_station(Path(tmp) / "station")
@@ -128,19 +130,7 @@ def bench_accept(n: int) -> dict[str, object]:
         scan = qr_png("bench scan " * 20, scale=10)
         accept_t, render_t, total_t = [], [], []
         for _ in range(n):
-            vm = IntakeViewModel(
-                cases,
-                catalog,
-                new_draft(catalog, "YJS-CS", worker="01", station_area="阎良区"),
-                "01",
-                "管理员",
-            )
-            vm.set_applicant(name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000")
-            for r in vm.material_rows():
-                if r.necessity is Necessity.DEFERRABLE:
-                    vm.set_satisfaction(r.code, r.satisfaction.DEFERRED, due_date=vm.default_due_date())
-                elif r.necessity is Necessity.REQUIRED:
-                    vm.attach(r.code, "scan.png", scan)
+            vm = intake(cases, catalog, "YJS-CS", scan)
             t0 = time.perf_counter()
             vm.accept(collected=False)
             t1 = time.perf_counter()
@@ -160,67 +150,108 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def bench_start(runs: int) -> dict[str, object]:
+def _usable(page: object, url: str, t0: float) -> dict[str, float]:
+    """Load ``url`` until it answers, then wait until the 工号 field takes typing; seconds since ``t0`` at
+    each step (first answer, semantics tree, field found, field usable)."""
+    marks: dict[str, float] = {}
+    while True:
+        try:
+            page.goto(url, timeout=2000)  # type: ignore[attr-defined]
+            break
+        except Exception:
+            if time.perf_counter() - t0 > 120:
+                raise
+            time.sleep(0.05)
+    marks["answered"] = time.perf_counter() - t0
+    placeholder = page.locator("flt-semantics-placeholder")  # type: ignore[attr-defined]
+    placeholder.wait_for(state="attached", timeout=60_000)
+    marks["client_started"] = time.perf_counter() - t0
+    placeholder.dispatch_event("click")
+    box = page.get_by_role("textbox", name="工号")  # type: ignore[attr-defined]
+    box.wait_for(state="attached", timeout=60_000)
+    marks["field_shown"] = time.perf_counter() - t0
+    while True:  # usable = the field takes typing (the first frame has painted by then)
+        box.click()
+        page.keyboard.type("0")  # type: ignore[attr-defined]
+        if box.input_value() == "0":
+            break
+        page.wait_for_timeout(50)  # type: ignore[attr-defined]
+    marks["usable"] = time.perf_counter() - t0
+    return marks
+
+
+def _start_once(browser: object, cmd: list[str], env: dict[str, str], port: int) -> dict[str, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        context = browser.new_context()  # type: ignore[attr-defined]  # a cold browser cache, as after a boot
+        page = context.new_page()
+        marks = _usable(page, f"http://127.0.0.1:{port}/", t0)
+        context.close()
+        return marks
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def _busy_workers(n: int) -> list[subprocess.Popen[bytes]]:
+    """``n`` processes spinning a CPU each (the station beside a busy machine)."""
+    return [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True) for _ in range(n)
+    ]
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"median_s": round(statistics.median(values), 2), "max_s": round(max(values), 2)}
+
+
+def bench_start(runs: int, busy: int = 0) -> dict[str, object]:
+    """Station start → usable unlock screen, and the same for a hello-world Flet page, alternating in one
+    run (so both see the same machine); optionally with ``busy`` CPU-bound processes beside them."""
     from playwright.sync_api import sync_playwright
 
-    results: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        data = Path(tmp) / "station"
-        new_station(data).close()
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for _ in range(runs):
-            port = free_port()
+    station: list[dict[str, float]] = []
+    hello: list[dict[str, float]] = []
+    workers = _busy_workers(busy)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+            data = Path(tmp) / "station"
+            new_station(data).close()
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             env = dict(os.environ, STATION_PASSPHRASE="bench-passphrase")
             env.pop("DISPLAY", None)
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "station-app"),
-                    "serve",
-                    "--data-dir",
-                    str(data),
-                    "--port",
-                    str(port),
-                    "--no-browser",
-                ],
-                env=env,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                page = browser.new_page()
-                url = f"http://127.0.0.1:{port}/"
-                while True:
-                    try:
-                        page.goto(url, timeout=2000)
-                        break
-                    except Exception:
-                        if time.perf_counter() - t0 > 120:
-                            raise
-                        time.sleep(0.05)
-                page.locator("flt-semantics-placeholder").wait_for(state="attached", timeout=60_000)
-                page.locator("flt-semantics-placeholder").dispatch_event("click")
-                box = page.get_by_role("textbox", name="工号")
-                box.wait_for(state="attached", timeout=60_000)
-                # usable = the field takes typing (the first frame has painted by then)
-                while True:
-                    box.click()
-                    page.keyboard.type("0")
-                    if box.input_value() == "0":
-                        break
-                    page.wait_for_timeout(50)
-                results.append(time.perf_counter() - t0)
-                page.close()
-            finally:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=20)
-        browser.close()
+            app = str(Path(sys.executable).parent / "station-app")
+            for _ in range(runs):
+                port = free_port()
+                serve = [app, "serve", "--data-dir", str(data), "--port", str(port), "--no-browser"]
+                station.append(_start_once(browser, serve, env, port))
+                port = free_port()
+                hello.append(
+                    _start_once(
+                        browser, [sys.executable, str(ROOT / "bench" / "hello_flet.py"), str(port)], env, port
+                    )
+                )
+            browser.close()
+    finally:
+        for w in workers:
+            w.kill()
+            w.wait()
+    usable = [m["usable"] for m in station]
+    floor = [m["usable"] for m in hello]
+    ratios = [s / h for s, h in zip(usable, floor, strict=True)]
     return {
         "runs": runs,
-        "median_s": round(statistics.median(results), 2),
-        "max_s": round(max(results), 2),
-        "all_s": [round(r, 2) for r in results],
+        "busy_workers": busy,
+        "station": _summary(usable) | {"all_s": [round(v, 2) for v in usable]},
+        "hello_world": _summary(floor) | {"all_s": [round(v, 2) for v in floor]},
+        "ratio_median": round(statistics.median(usable) / statistics.median(floor), 2),
+        "ratio_max": round(max(ratios), 2),
+        "station_phases_median_s": {
+            k: round(statistics.median(m[k] for m in station), 2) for k in station[0]
+        },
+        "hello_phases_median_s": {k: round(statistics.median(m[k] for m in hello), 2) for k in hello[0]},
     }
 
 
@@ -228,14 +259,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=100, help="passes over the query mix")
     parser.add_argument("--accepts", type=int, default=20)
-    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--only-start", action="store_true", help="only P8 (idle, then with 2 busy CPUs)")
     args = parser.parse_args()
-    out: dict[str, object] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    out: dict[str, object] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
+    }
     if not args.no_browser:
-        out["start_to_unlock_s"] = bench_start(args.starts)
-    out["guide_search_10k"] = bench_search(args.rounds)
-    out["accept_to_receipt"] = bench_accept(args.accepts)
+        out["start_to_unlock"] = bench_start(args.starts)
+        out["start_to_unlock_busy"] = bench_start(args.starts, busy=2)
+    if not args.only_start:
+        out["guide_search_10k"] = bench_search(args.rounds)
+        out["accept_to_receipt"] = bench_accept(args.accepts)
     print(json.dumps(out, ensure_ascii=False, indent=2))
 
 

@@ -43,6 +43,7 @@ from casework.workdays import Deadline, WorkCalendar
 
 __all__ = [
     "CLOCK_RUNNING",
+    "DONE",
     "AcceptanceRefused",
     "CatalogLike",
     "Overdue",
@@ -406,6 +407,8 @@ _DONE = frozenset(
         CaseStatus.CLOSED,
     }
 )
+#: Decided or later: such a case's 限时办结 is judged on the China day of its decision.
+DONE = _DONE
 
 
 def overdue_status(case: Case, calendar: WorkCalendar, today: dt.date) -> Overdue:

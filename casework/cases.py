@@ -313,6 +313,7 @@ class SubCase:
     promised_date: dt.date | None = None
     promised_date_provisional: bool = False
     promised_limit: TimeLimit | None = None  # the item's 承诺办结时限 the date counts (set at 受理)
+    form_values: dict[str, Any] = field(default_factory=dict)  # this item's 表单字段 values (formfields)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -323,6 +324,7 @@ class SubCase:
             "promised_date": date_out(self.promised_date),
             "promised_date_provisional": self.promised_date_provisional,
             "promised_limit": limit_out(self.promised_limit),
+            "form_values": dict(self.form_values),
         }
 
     @classmethod
@@ -336,7 +338,33 @@ class SubCase:
             date_in(d.get("promised_date")),
             bool_field(d, "promised_date_provisional"),
             limit_in(d.get("promised_limit")),
+            form_values_in(d.get("form_values")),
         )
+
+
+def form_values_in(value: object) -> dict[str, Any]:
+    """Stored 表单字段 values: a JSON object (missing in documents written before form fields existed)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError("form_values must be an object")
+    return dict(value)
+
+
+def _override_in(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not isinstance(value.get("reason"), str):
+        raise ValueError("eligibility_override must be an object with a reason")
+    return dict(value)
+
+
+def _handover_in(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not isinstance(value.get("collector"), str):
+        raise ValueError("handover must be an object with a collector")
+    return dict(value)
 
 
 def limit_out(limit: TimeLimit | None) -> dict[str, int | str] | None:
@@ -398,6 +426,13 @@ class Case:
     supplements: list[SupplementRequest] = field(default_factory=list)
     sub_cases: list[SubCase] = field(default_factory=list)
     history: list[Transition] = field(default_factory=list)
+    # 表单字段 values of a single-item case (a bundle keeps each item's in its sub-case); hazard: they hold
+    # personal data (a parent's ID number) and live only inside the encrypted case document.
+    form_values: dict[str, Any] = field(default_factory=dict)
+    # 申请条件 not met and accepted anyway: {"reason", "codes": {item_code: [code, …]}, "by"}; None if none.
+    eligibility_override: dict[str, Any] | None = None
+    # 送达: who collected the result, how they were checked (casework.handover.handover_record); None before.
+    handover: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if (self.item_code is None) == (self.bundle_code is None):
@@ -852,6 +887,9 @@ class Case:
             "supplements": [s.to_dict() for s in self.supplements],
             "sub_cases": [s.to_dict() for s in self.sub_cases],
             "history": [t.to_dict() for t in self.history],
+            "form_values": dict(self.form_values),
+            "eligibility_override": self.eligibility_override,
+            "handover": self.handover,
             "created_at": format_utc(self.created_at),
             "updated_at": format_utc(self.updated_at),
         }
@@ -889,4 +927,7 @@ class Case:
             supplements=[SupplementRequest.from_dict(s) for s in list_field(d, "supplements")],
             sub_cases=[SubCase.from_dict(s) for s in list_field(d, "sub_cases")],
             history=[Transition.from_dict(t) for t in list_field(d, "history")],
+            form_values=form_values_in(d.get("form_values")),
+            eligibility_override=_override_in(d.get("eligibility_override")),
+            handover=_handover_in(d.get("handover")),
         )

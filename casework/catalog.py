@@ -38,6 +38,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
 from casework.errors import DomainError
+from casework.formfields import KEY_PATTERN, Eligibility, FieldKind, FormField, union
 from casework.synonyms import DEFAULT_SYNONYMS, fold, synonym_issues
 from casework.timelimit import TimeLimit, TimeUnit
 
@@ -53,6 +54,9 @@ __all__ = [
     "CatalogFormatError",
     "CatalogProblem",
     "CatalogValidationError",
+    "Eligibility",
+    "FieldKind",
+    "FormField",
     "Item",
     "ItemChange",
     "ItemStatus",
@@ -365,6 +369,8 @@ class Item:
     effective_to: date | None = None  # the day cancellation takes effect, for cancelled items
     sample: bool = False
     note: str = ""
+    fields: tuple[FormField, ...] = ()  # 表单字段 the department needs (see casework.formfields)
+    eligibility: Eligibility | None = None  # simple 申请条件 read from the applicant's ID number
 
     @property
     def accepts_new_cases(self) -> bool:
@@ -488,6 +494,13 @@ class Catalog:
     def bundle_items(self, code: str) -> tuple[Item, ...]:
         """The items of bundle ``code``, in the bundle's order (``KeyError`` for an unknown one)."""
         return tuple(self.item(c) for c in self.bundle(code).item_codes)
+
+    def form_fields(self, code: str) -> tuple[FormField, ...]:
+        """The one form (一张表单) of item or bundle ``code``: an item's own fields, or the union of a
+        bundle's items' fields in the bundle's order, each key asked once. ``KeyError`` when unknown."""
+        if code in self._bundles_by_code:
+            return union([it.fields for it in self.bundle_items(code)])
+        return self.item(code).fields
 
     def jurisdiction(self, area: str) -> Jurisdiction:
         """The 通办 window of 业务属地 ``area``; ``KeyError`` when the catalog lists none."""
@@ -659,6 +672,39 @@ def _check_item(it: Item, types: Mapping[str, str], areas: set[str]) -> list[Cat
             out.append(CatalogProblem("commitment_text_missing", mw, "可告知承诺的材料必须写明承诺内容"))
         if m.commitment_allowed and not it.commitment_offered:
             out.append(CatalogProblem("commitment_not_offered", mw, "材料可告知承诺,但事项未开通告知承诺制"))
+    out += _check_fields(it.fields, w)
+    if it.eligibility is not None:
+        e = it.eligibility
+        if (e.min_age is not None and e.min_age < 0) or (
+            e.min_age is not None and e.max_age is not None and e.max_age < e.min_age
+        ):
+            out.append(
+                CatalogProblem("eligibility_ages", w, f"申请条件年龄范围不正确({e.min_age}–{e.max_age})")
+            )
+        bad = [p for p in e.area_prefixes if not (p.isascii() and p.isdigit() and 2 <= len(p) <= 6)]
+        if bad:
+            out.append(CatalogProblem("eligibility_area", w, f"户籍地区代码应为2至6位数字:{'、'.join(bad)}"))
+    return out
+
+
+def _check_fields(fields: Sequence[FormField], w: str) -> list[CatalogProblem]:
+    out: list[CatalogProblem] = []
+    seen: set[str] = set()
+    for f in fields:
+        fw = f"{w} 表单字段“{f.label}”({f.key})"
+        if not KEY_PATTERN.match(f.key):
+            out.append(
+                CatalogProblem("field_key", fw, "字段键名只能用小写英文字母、数字和下划线,且以字母开头")
+            )
+        if f.key in seen:
+            out.append(CatalogProblem("duplicate_field", fw, "同一表单中字段键名重复"))
+        seen.add(f.key)
+        if not f.label.strip():
+            out.append(CatalogProblem("field_unnamed", fw, "字段名称不能为空"))
+        if f.kind is FieldKind.CHOICE and len(set(f.choices)) < 2:
+            out.append(CatalogProblem("field_choices", fw, "选择题字段至少要有两个不同的选项"))
+        if f.kind is not FieldKind.CHOICE and f.choices:
+            out.append(CatalogProblem("field_choices", fw, "只有选择题字段可以列出选项"))
     return out
 
 
@@ -717,6 +763,18 @@ def _check_catalog(c: Catalog) -> list[CatalogProblem]:
                         "material_name_conflict",
                         f"材料编码 {m.code}",
                         f"事项“{first[1]}”称其为“{first[0]}”,事项“{it.name}”称其为“{m.name}”;同一编码必须是同一材料",
+                    )
+                )
+    kinds: dict[str, tuple[FieldKind, str]] = {}
+    for owner, fields in [(it.name, it.fields) for it in c.items]:
+        for f in fields:
+            first = kinds.setdefault(f.key, (f.kind, owner))
+            if first[0] is not f.kind:
+                out.append(
+                    CatalogProblem(
+                        "field_kind_conflict",
+                        f"表单字段 {f.key}",
+                        f"“{first[1]}”中为{first[0].value},“{owner}”中为{f.kind.value};同一键名必须是同一问题",
                     )
                 )
     seen_bundles: set[str] = set()

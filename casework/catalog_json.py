@@ -35,10 +35,21 @@ from casework.catalog import (
     SpotResult,
     TongbanScope,
 )
+from casework.formfields import Eligibility, FieldKind, FormField
+from casework.identity import Sex
 from casework.synonyms import DEFAULT_SYNONYMS
 from casework.timelimit import TimeLimit
 
-__all__ = ["bundle_to_dict", "catalog_from_dict", "catalog_to_dict", "item_to_dict"]
+__all__ = [
+    "bundle_to_dict",
+    "catalog_from_dict",
+    "catalog_to_dict",
+    "eligibility_from_dict",
+    "eligibility_to_dict",
+    "field_to_dict",
+    "fields_from_list",
+    "item_to_dict",
+]
 
 
 def catalog_to_dict(c: Catalog) -> dict[str, Any]:
@@ -180,6 +191,34 @@ def item_to_dict(it: Item) -> dict[str, Any]:
         "effective_to": None if it.effective_to is None else it.effective_to.isoformat(),
         "sample": it.sample,
         "note": it.note,
+        "fields": [field_to_dict(f) for f in it.fields],
+        "eligibility": eligibility_to_dict(it.eligibility),
+    }
+
+
+def field_to_dict(f: FormField) -> dict[str, Any]:
+    """One 表单字段 as its JSON dict (every key written)."""
+    return {
+        "key": f.key,
+        "label": f.label,
+        "label_en": f.label_en,
+        "kind": f.kind.value,
+        "required": f.required,
+        "choices": list(f.choices),
+        "past_only": f.past_only,
+        "hint": f.hint,
+    }
+
+
+def eligibility_to_dict(e: Eligibility | None) -> dict[str, Any] | None:
+    """An item's 申请条件 as its JSON dict; ``None`` when it has none."""
+    if e is None:
+        return None
+    return {
+        "min_age": e.min_age,
+        "max_age": e.max_age,
+        "sex": None if e.sex is None else e.sex.value,
+        "area_prefixes": list(e.area_prefixes),
     }
 
 
@@ -321,7 +360,11 @@ def _parse_list(r: _Reader, key: str, parse: Any, label: str) -> list[Any]:
         return []
     out: list[Any] = []
     for i, entry in enumerate(raw):
-        name = entry.get("name") or entry.get("area") if isinstance(entry, Mapping) else None
+        name = (
+            entry.get("name") or entry.get("area") or entry.get("label")
+            if isinstance(entry, Mapping)
+            else None
+        )
         where = f"{label}[{i}]" + (f"“{name}”" if isinstance(name, str) else "")
         before = len(r.problems)
         value = parse(_Reader(entry, where, r.problems))
@@ -404,7 +447,47 @@ def _item_from_dict(r: _Reader) -> Item:
         effective_to=r.date("effective_to"),
         sample=r.flag("sample", False),
         note=r.text("note", ""),
+        fields=tuple(_parse_list(r, "fields", _field_from_dict, f"{r.where} 表单字段")),
+        eligibility=_eligibility(r),
     )
+
+
+def _field_from_dict(r: _Reader) -> FormField:
+    return FormField(
+        key=r.text("key"),
+        label=r.text("label"),
+        label_en=r.text("label_en", ""),
+        kind=r.enum("kind", FieldKind, FieldKind.TEXT),
+        required=r.flag("required", True),
+        choices=r.strs("choices"),
+        past_only=r.flag("past_only", False),
+        hint=r.text("hint", ""),
+    )
+
+
+def _eligibility(r: _Reader) -> Eligibility | None:
+    raw = r.get("eligibility")
+    if raw is None:
+        return None
+    return eligibility_from_dict(_Reader(raw, f"{r.where}.eligibility", r.problems))
+
+
+def eligibility_from_dict(r: _Reader) -> Eligibility:
+    sex_raw = r.get("sex")
+    return Eligibility(
+        min_age=None if r.get("min_age") is None else r.integer("min_age"),
+        max_age=None if r.get("max_age") is None else r.integer("max_age"),
+        sex=None if sex_raw is None else r.enum("sex", Sex),
+        area_prefixes=r.strs("area_prefixes"),
+    )
+
+
+def fields_from_list(raw: object, where: str) -> tuple[tuple[FormField, ...], list[CatalogProblem]]:
+    """Parse a JSON list of 表单字段 (the console editor's and the spreadsheet's cell): the fields and
+    the problems found."""
+    problems: list[CatalogProblem] = []
+    r = _Reader({"fields": raw}, where, problems)
+    return tuple(_parse_list(r, "fields", _field_from_dict, where)), problems
 
 
 def _bundle_from_dict(r: _Reader) -> Bundle:

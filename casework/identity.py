@@ -4,7 +4,9 @@
 Two layers:
 
 * ``is_valid_*`` return a bool, for filters and assertions;
-* ``check_*`` return ``None`` when the value is fine, else one Chinese sentence a community worker can act on.
+* ``*_problem`` return ``None`` when the value is fine, else a :class:`casework.problems.Problem` (a message
+  code with params, worded in either language, with a plainer ``.plain`` wording for residents);
+* ``check_*`` return that problem in words (the current language): one sentence a community worker can act on.
 
 >>> is_valid_resident_id("11010519491231002X")
 True
@@ -34,6 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from casework import clock
+from casework.problems import Problem
 
 __all__ = [
     "ID_TYPES",
@@ -51,16 +54,21 @@ __all__ = [
     "check_phone",
     "check_resident_id",
     "check_uscc",
+    "id_number_problem",
     "is_valid_mobile",
     "is_valid_phone",
     "is_valid_resident_id",
     "is_valid_uscc",
     "mask_id_number",
+    "mobile_problem",
     "normalize_resident_id",
     "normalize_uscc",
+    "phone_problem",
     "resident_id_check_char",
+    "resident_id_problem",
     "sex_from_resident_id",
     "uscc_check_char",
+    "uscc_problem",
 ]
 
 # ---------------------------------------------------------------------------------------------------------
@@ -168,37 +176,46 @@ def _birth_date(s: str) -> dt.date | None:
         return None
 
 
-def check_resident_id(s: str, *, today: dt.date | None = None) -> str | None:
-    """Why ``s`` is not a canonical 18-character 居民身份证号码, in Chinese; ``None`` if it is.
-
-    ``today`` bounds the birth date (defaults to the local date; pass it in tests and on the center).
-    """
+def resident_id_problem(s: str, *, today: dt.date | None = None) -> Problem | None:
+    """Why ``s`` is not a canonical 18-character 居民身份证号码 (a :class:`Problem` with an
+    ``identity.resident_id.*`` code), or ``None`` if it is. ``today`` bounds the birth date (defaults to
+    the China date; pass it in tests and on the center)."""
     if not s:
-        return "请输入身份证号码"
+        return Problem("identity.resident_id.empty")
     if len(s) == 15 and s.isascii() and s.isdigit():
-        return "15位旧身份证号码已停止使用，请输入18位身份证号码"
+        return Problem("identity.resident_id.old_15")
     if len(s) != 18:
-        return f"身份证号码应为18位，当前为{len(s)}位"
+        return Problem("identity.resident_id.length", {"length": len(s)})
     body, check = s[:17], s[17]
     if not (body.isascii() and body.isdigit()):
-        return "身份证号码前17位只能是数字"
+        return Problem("identity.resident_id.body_digits")
     if check == "x":
-        return "身份证号码最后一位应为大写 X"
+        return Problem("identity.resident_id.lower_x")
     if check != "X" and not (check.isascii() and check.isdigit()):
-        return "身份证号码最后一位只能是数字或 X"
+        return Problem("identity.resident_id.last_char")
     if body[:2] not in _PROVINCES:
-        return f"身份证号码前两位“{body[:2]}”不是有效的省级行政区划代码"
+        return Problem("identity.resident_id.province", {"prefix": body[:2]})
     born = _birth_date(s)
     if born is None:
-        return f"身份证号码中的出生日期“{body[6:14]}”不是有效日期"
+        return Problem("identity.resident_id.birth_invalid", {"digits": body[6:14]})
     if born < _EARLIEST_BIRTH:
-        return "身份证号码中的出生日期早于1900年，请核对"
+        return Problem("identity.resident_id.birth_before_1900")
     if born > (today or clock.china_today()):
-        return "身份证号码中的出生日期晚于今天，请核对"
+        return Problem("identity.resident_id.birth_future")
     expected = resident_id_check_char(body)
     if check != expected:
-        return f"身份证号码校验位不正确（最后一位应为 {expected}），请核对后重新输入"
+        return Problem("identity.resident_id.check", {"expected": expected})
     return None
+
+
+def check_resident_id(s: str, *, today: dt.date | None = None) -> str | None:
+    """Why ``s`` is not a canonical 18-character 居民身份证号码, in the current language; ``None`` if it is
+    (:func:`resident_id_problem` put into words)."""
+    return _words(resident_id_problem(s, today=today))
+
+
+def _words(problem: Problem | None) -> str | None:
+    return None if problem is None else problem.text()
 
 
 def is_valid_resident_id(s: str, *, today: dt.date | None = None) -> bool:
@@ -245,20 +262,24 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def check_uscc(s: str) -> str | None:
-    """Why ``s`` is not a canonical 统一社会信用代码, in Chinese; ``None`` if it is."""
+def uscc_problem(s: str) -> Problem | None:
+    """Why ``s`` is not a canonical 统一社会信用代码 (``identity.uscc.*``), or ``None`` if it is."""
     if not s:
-        return "请输入统一社会信用代码"
+        return Problem("identity.uscc.empty")
     if len(s) != 18:
-        return f"统一社会信用代码应为18位，当前为{len(s)}位"
+        return Problem("identity.uscc.length", {"length": len(s)})
     bad = sorted({c for c in s if c not in _USCC_VALUE})
     if bad:
-        shown = "、".join(bad)
-        return f"统一社会信用代码含有无效字符：{shown}（不使用字母 I、O、Z、S、V，字母须大写）"
+        return Problem("identity.uscc.chars", {"chars": bad})
     expected = uscc_check_char(s[:17])
     if s[17] != expected:
-        return f"统一社会信用代码校验位不正确（最后一位应为 {expected}），请与营业执照或登记证书逐位核对"
+        return Problem("identity.uscc.check", {"expected": expected})
     return None
+
+
+def check_uscc(s: str) -> str | None:
+    """Why ``s`` is not a canonical 统一社会信用代码, in the current language; ``None`` if it is."""
+    return _words(uscc_problem(s))
 
 
 def is_valid_uscc(s: str) -> bool:
@@ -284,22 +305,29 @@ def is_valid_phone(s: str) -> bool:
     return is_valid_mobile(s) or _LANDLINE.fullmatch(s) is not None
 
 
-def check_mobile(s: str) -> str | None:
-    """Chinese reason ``s`` is not a mainland mobile number, or ``None``."""
+def mobile_problem(s: str) -> Problem | None:
+    """Why ``s`` is not a mainland mobile number (``identity.mobile.*``), or ``None``."""
     if not s:
-        return "请输入手机号码"
-    if is_valid_mobile(s):
-        return None
-    return "手机号码应为以1开头的11位数字"
+        return Problem("identity.mobile.empty")
+    return None if is_valid_mobile(s) else Problem("identity.mobile.format")
+
+
+def check_mobile(s: str) -> str | None:
+    """Why ``s`` is not a mainland mobile number, in the current language, or ``None``."""
+    return _words(mobile_problem(s))
+
+
+def phone_problem(s: str) -> Problem | None:
+    """Why ``s`` is neither a mobile number nor a landline with area code (``identity.phone.*``), or None."""
+    if not s:
+        return Problem("identity.phone.empty")
+    return None if is_valid_phone(s) else Problem("identity.phone.format")
 
 
 def check_phone(s: str) -> str | None:
-    """Chinese reason ``s`` is neither a mobile number nor a landline with area code, or ``None``."""
-    if not s:
-        return "请输入联系电话"
-    if is_valid_phone(s):
-        return None
-    return "联系电话应为11位手机号码，或带区号的固定电话（如 029-86785189）"
+    """Why ``s`` is neither a mobile number nor a landline with area code, in the current language, or
+    ``None``."""
+    return _words(phone_problem(s))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -307,22 +335,27 @@ def check_phone(s: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def check_id_number(id_type: str, number: str, *, today: dt.date | None = None) -> str | None:
+def id_number_problem(id_type: str, number: str, *, today: dt.date | None = None) -> Problem | None:
     """Check ``number`` as a number of 证件类型 ``id_type``. GB 11643 for 111/112/113, GB 32100 for 001,
     otherwise only presence and length (≤ 50 characters, no whitespace) since other documents have no
     public checksum."""
     if id_type not in ID_TYPES:
-        return f"证件类型代码“{id_type}”不在证件类型表中"
+        return Problem("identity.id_type.unknown", {"id_type": id_type})
     if id_type in _RESIDENT_ID_TYPES:
-        return check_resident_id(number, today=today)
+        return resident_id_problem(number, today=today)
     if id_type == "001":
-        return check_uscc(number)
-    label = ID_TYPES[id_type]
+        return uscc_problem(number)
+    label = {"id_type_code": f"id_type.{id_type}"}
     if not number:
-        return f"请输入{label}号码"
+        return Problem("identity.other.empty", label)
     if len(number) > 50 or any(c.isspace() for c in number):
-        return f"{label}号码格式不正确（不能含空格，最长50位）"
+        return Problem("identity.other.format", label)
     return None
+
+
+def check_id_number(id_type: str, number: str, *, today: dt.date | None = None) -> str | None:
+    """:func:`id_number_problem` in the current language, or ``None``."""
+    return _words(id_number_problem(id_type, number, today=today))
 
 
 def mask_id_number(number: str) -> str:

@@ -281,6 +281,9 @@ def build() -> dict[str, Any]:
     """The sample catalog as a dict, validated through the model (raises on any problem)."""
     dept_numbers: dict[str, int] = {}
     items = city_items(dept_numbers)
+    for it in items:
+        it.setdefault("fields", [])
+        it.setdefault("eligibility", None)
     local, key_to_code = community_items()
     bundles = [
         {

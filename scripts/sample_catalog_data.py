@@ -185,6 +185,59 @@ RETIREE_FILE = mat(
 )
 
 
+def field(key: str, label: str, label_en: str, kind: str = "text", **kw: Any) -> dict[str, Any]:
+    """One 表单字段 in catalog-JSON shape (see casework.formfields)."""
+    base: dict[str, Any] = {
+        "key": key,
+        "label": label,
+        "label_en": label_en,
+        "kind": kind,
+        "required": True,
+        "choices": [],
+        "past_only": False,
+        "hint": "",
+    }
+    base.update(kw)
+    return base
+
+
+def eligible(
+    min_age: int | None = None,
+    max_age: int | None = None,
+    sex: str | None = None,
+    areas: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """An item's simple 申请条件, read from the applicant's 居民身份证号码."""
+    return {"min_age": min_age, "max_age": max_age, "sex": sex, "area_prefixes": list(areas)}
+
+
+# 出生一件事: the newborn's facts, asked once on the bundle's one form; each item takes those it needs.
+NEWBORN_NAME = field("newborn_name", "新生儿姓名", "Newborn's name")
+NEWBORN_SEX = field("newborn_sex", "新生儿性别", "Newborn's sex", "choice", choices=["男", "女"])
+NEWBORN_BIRTH_DATE = field(
+    "newborn_birth_date", "出生日期", "Date of birth", "date", past_only=True, hint="如 2026-01-31"
+)
+NEWBORN_BIRTH_PLACE = field(
+    "newborn_birth_place", "出生地点(助产机构)", "Place of birth (maternity hospital)", "address"
+)
+BIRTH_CERT_NO = field(
+    "birth_certificate_no",
+    "出生医学证明编号",
+    "Medical birth certificate number",
+    hint="证明右上角的字母和数字",
+)
+MOTHER = field("mother", "母亲", "Mother", "person")
+FATHER = field("father", "父亲", "Father", "person", required=False, hint="非婚生育的可不填")
+HUKOU_ADDRESS = field("hukou_address", "申报户口地址", "Address of household registration", "address")
+INSURANCE_CHOICE = field(
+    "insurance_choice",
+    "医保缴费档次",
+    "Medical insurance contribution level",
+    "choice",
+    choices=["一档", "二档"],
+)
+
+
 def form(code: str, name: str, **kw: Any) -> dict[str, Any]:
     """An item's own application form (申请表格文书), with blank and sample references."""
     return mat(
@@ -243,6 +296,8 @@ def item(key: str, name: str, type_name: str, dept: str, **kw: Any) -> dict[str,
         "effective_to": None,
         "sample": True,
         "note": "",
+        "fields": [],
+        "eligibility": None,
     }
     base.update(kw)
     if base["case_kind"] == "即办件":
@@ -260,6 +315,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "出生医学证明",
         "公共服务",
         "卫健",
+        fields=[NEWBORN_NAME, NEWBORN_SEX, NEWBORN_BIRTH_DATE, NEWBORN_BIRTH_PLACE, MOTHER, FATHER],
         basis=["《中华人民共和国母婴保健法》第二十三条", "《出生医学证明管理办法》"],
         conditions=["在本区助产机构出生的新生儿", "新生儿父母或其监护人申请"],
         materials=[
@@ -288,6 +344,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "新生儿户口登记(出生登记)",
         "行政确认",
         "公安",
+        fields=[NEWBORN_NAME, NEWBORN_SEX, NEWBORN_BIRTH_DATE, BIRTH_CERT_NO, MOTHER, FATHER, HUKOU_ADDRESS],
         basis=["《中华人民共和国户口登记条例》第七条"],
         conditions=["婴儿出生后一个月以内", "随父或随母在本区申报常住户口"],
         materials=[
@@ -309,6 +366,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "城乡居民医疗保险参保登记",
         "公共服务",
         "医保",
+        fields=[NEWBORN_NAME, NEWBORN_BIRTH_DATE, BIRTH_CERT_NO, INSURANCE_CHOICE],
         basis=[
             "《中华人民共和国社会保险法》第二十五条",
             "《国务院关于整合城乡居民基本医疗保险制度的意见》(国发〔2016〕3号)",
@@ -335,6 +393,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "预防接种证办理",
         "公共服务",
         "卫健",
+        fields=[NEWBORN_NAME, NEWBORN_SEX, NEWBORN_BIRTH_DATE, BIRTH_CERT_NO, MOTHER],
         basis=["《中华人民共和国疫苗管理法》第四十七条"],
         conditions=["儿童出生后一个月内,由监护人到居住地接种单位办理"],
         materials=[
@@ -391,6 +450,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "婚姻登记预约",
         "公共服务",
         "民政",
+        eligibility=eligible(min_age=20),
         basis=["《婚姻登记条例》"],
         conditions=["男女双方均为内地居民,达到法定婚龄", "预约后按约定时间双方亲自到婚姻登记处办理"],
         materials=[ID_CARD, HOUSEHOLD],
@@ -552,6 +612,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "城乡居民养老保险参保登记",
         "公共服务",
         "人社",
+        eligibility=eligible(min_age=16),
         basis=[
             "《中华人民共和国社会保险法》第二十条、第二十二条",
             "《国务院关于建立统一的城乡居民基本养老保险制度的意见》(国发〔2014〕8号)",
@@ -571,6 +632,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "高龄津贴申领",
         "行政给付",
         "民政",
+        eligibility=eligible(min_age=80, areas=("610114",)),
         basis=["《中华人民共和国老年人权益保障法》第三十三条", "省、市高龄老人生活补贴相关规定"],
         conditions=["本区户籍、年满80周岁的老年人"],
         materials=[form("M-GLSQ", "高龄老人生活补贴申请表"), ID_CARD, HOUSEHOLD, BANK_CARD, AGENT_PROOF],
@@ -586,6 +648,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "老年人优待证办理",
         "公共服务",
         "街道",
+        eligibility=eligible(min_age=60),
         basis=["《中华人民共和国老年人权益保障法》"],
         conditions=["年满60周岁的本区户籍老年人或在本区居住的外地老年人"],
         materials=[
@@ -603,6 +666,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "残疾人证办理",
         "行政确认",
         "残联",
+        eligibility=eligible(areas=("610114",)),
         basis=["《中华人民共和国残疾人保障法》", "《中华人民共和国残疾人证管理办法》"],
         conditions=["符合残疾标准的本区户籍居民", "须经指定医院残疾评定(评定时间不计入办理时限)"],
         materials=[
@@ -768,6 +832,7 @@ COMMUNITY_ITEMS: list[dict[str, Any]] = [
         "城乡居民养老保险待遇申领",
         "行政给付",
         "人社",
+        eligibility=eligible(min_age=60),
         basis=["《国务院关于建立统一的城乡居民基本养老保险制度的意见》(国发〔2014〕8号)"],
         conditions=["年满60周岁、累计缴费满15年且未领取国家规定的基本养老保障待遇"],
         materials=[ID_CARD, HOUSEHOLD, BANK_CARD, form("M-JMDYSQ", "城乡居民养老保险待遇领取申请表")],

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -31,22 +32,58 @@ URL_PREFIX_ENV = "FLET_DISPLAY_URL_PREFIX"
 
 
 def make_main(runtime: StationRuntime) -> Callable[[ft.Page], Awaitable[None]]:
+    # Built once per process, not per browser session: every session gets the same theme, fonts and locales.
+    fonts = {FONT_FAMILY: FONT_ASSET}
+    theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.INDIGO)
+    locales = ft.LocaleConfiguration(
+        supported_locales=[ft.Locale("zh", "CN"), ft.Locale("en", "US")],
+        current_locale=ft.Locale("zh", "CN"),
+    )
+
     async def main(page: ft.Page) -> None:
         from station_app.screens.shell import Shell
 
         page.title = "便民服务站"
-        page.fonts = {FONT_FAMILY: FONT_ASSET}
-        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.INDIGO)
+        page.fonts = fonts
+        page.theme = theme
         page.theme_mode = ft.ThemeMode.LIGHT
-        page.locale_configuration = ft.LocaleConfiguration(
-            supported_locales=[ft.Locale("zh", "CN"), ft.Locale("en", "US")],
-            current_locale=ft.Locale("zh", "CN"),
-        )
+        page.locale_configuration = locales
         page.padding = 0
         shell = Shell(page, runtime)
         await shell.start()
+        runtime.first_screen_shown()  # now the device secret, then what the next screens need
 
     return main
+
+
+#: Cache-Control for what the station serves: the bundled fonts never change within a version and are
+#: the largest files a browser fetches (4 MB); Flet's client and everything else are revalidated each time
+#: (ETag / Last-Modified: a 304, so the browser keeps its copy and its compiled code) — a station upgrade
+#: must never leave a browser on the old client.
+_FONT_CACHE = b"public, max-age=2592000"
+_REVALIDATE = b"no-cache"
+
+
+def cache_headers(app: Any) -> Any:
+    """ASGI middleware adding ``Cache-Control`` to responses that have none (see :data:`_FONT_CACHE`)."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        policy = _FONT_CACHE if scope.get("path", "").startswith("/fonts/") else _REVALIDATE
+
+        async def send_with_policy(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(k.lower() == b"cache-control" for k, _v in headers):
+                    headers.append((b"cache-control", policy))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_policy)
+
+    return wrapped
 
 
 def build_web_app(
@@ -126,9 +163,13 @@ def _desktop_window_possible() -> bool:
     return not (forced or is_linux_server())  # type: ignore[no-untyped-call]  # flet leaves it untyped
 
 
-def serve(runtime: StationRuntime) -> None:
+def serve(
+    runtime: StationRuntime, sock: socket.socket | None = None, dirs_ready: threading.Thread | None = None
+) -> None:
+    """Serve the UI; ``sock`` is the listening socket ``station-app serve`` bound first (else the server
+    binds the configured host and port itself), ``dirs_ready`` the thread preparing ``web/`` meanwhile."""
     cfg = runtime.config
-    runtime.prepare_web_dir()
+    runtime.prepare_web_dir(dirs_ready)
     if not cfg.open_browser:
         # "<prefix> <url>" is printed instead of opening a browser when this is set.
         os.environ.setdefault(URL_PREFIX_ENV, "station-app URL:")
@@ -136,6 +177,8 @@ def serve(runtime: StationRuntime) -> None:
     write_serving(cfg.data_dir, cfg.url)
     try:
         if cfg.desktop and _desktop_window_possible():
+            if sock is not None:
+                sock.close()  # the desktop window's documents server binds the port itself
             serve_desktop(runtime)
             return
         url_host = "127.0.0.1" if cfg.host in ("", "*") else cfg.host
@@ -143,7 +186,7 @@ def serve(runtime: StationRuntime) -> None:
         app = build_web_app(
             runtime, on_startup=lambda: _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
         )
-        _uvicorn_server(app, cfg.host, cfg.port).run()
+        _uvicorn_server(cache_headers(app), cfg.host, cfg.port).run(sockets=[sock] if sock else None)
     finally:
         clear_serving(cfg.data_dir)
 

@@ -12,20 +12,25 @@ the collection: fine for small collections (settings, outbox, sync_state), O(n) 
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import gc
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from casework.blobref import blob_refs
-from storage import _faults
+from storage import _faults, checkpoint
 from storage.crypto import canonical, subkey
 from storage.errors import StorageError, StoreCorrupted
-from storage.fsutil import fsync_dir
 from storage.journal import Head, Journal, read_head, remove_stale_journals, write_head
+
+log = logging.getLogger("storage")
 
 Doc = dict[str, Any]
 Op = tuple[str, str, Doc | None]
@@ -61,11 +66,35 @@ class Snapshot:
     records: list[tuple[Loc, list[str]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
+    """Where a document's latest version is: journal record ``seq`` at ``offset``, ``size`` bytes. Every
+    document of one record shares one ``Loc``."""
+
     seq: int
     offset: int
     size: int
+
+
+@contextlib.contextmanager
+def gc_paused(*, freeze: bool = False) -> Iterator[None]:
+    """Build many long-lived objects (opening: an index entry and a summary per document) without the
+    cyclic garbage collector re-walking them every few thousand allocations — that tripled the time to open
+    a 100,000-case store. Nothing built here forms cycles; the previous setting comes back on exit.
+
+    ``freeze``: then move everything alive into the collector's permanent generation (``gc.freeze``), so
+    the next collections do not walk the millions of objects just built either (the first ones after
+    opening a 50,000-case store took a few hundred milliseconds of the home screen's time). Hazard: it is
+    process-wide; cyclic garbage alive at that moment is never collected (there is next to none)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if was:
+            gc.enable()
 
 
 def _check_op(coll: str, key: str, doc: Doc | None) -> None:
@@ -76,7 +105,14 @@ def _check_op(coll: str, key: str, doc: Doc | None) -> None:
 
 
 class DocumentStore:
-    """Collections of JSON documents in ``docs_dir``. Use through :class:`storage.store.StationStore`."""
+    """Collections of JSON documents in ``docs_dir``. Use through :class:`storage.store.StationStore`.
+
+    In memory: ``index`` (collection → key → :class:`Loc`), ``refs`` (the scans each document references),
+    ``meta`` (collection → key → stored summary) and how many live documents each record still holds (so
+    :meth:`garbage_ratio` is a division, not a walk). Opening reads the index checkpoint the head pins
+    (:mod:`storage.checkpoint`) and scans only the records after it; without one, or with one that does not
+    open, it scans the whole journal (and says why in ``checkpoint_problem``, which ``verify`` reports).
+    """
 
     def __init__(
         self,
@@ -89,15 +125,26 @@ class DocumentStore:
         self.store_id = store_id
         self._jkey = subkey(data_key, "journal")
         self._hkey = subkey(data_key, "head")
-        self._tkey = subkey(data_key, "search-token")
+        self._token_mac = hmac.new(subkey(data_key, "search-token"), digestmod=hashlib.sha256)
+        self._ikey = subkey(data_key, "index-checkpoint")
         self.summarizers: dict[str, Summarizer] = dict(summarizers or {})
         self.head = read_head(docs_dir, self._hkey, store_id)
-        self.index: dict[str, dict[str, Loc]] = {}
-        self.refs: dict[tuple[str, str], frozenset[str]] = {}
-        self.meta: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> key -> stored summary
+        self.checkpoint_problem: str | None = None
+        self._reset()
         self.journal = self._load(self.head)
         # only once the head's journal has verified: a replayed head must not get a newer journal deleted
         remove_stale_journals(docs_dir, self.head.generation)
+        checkpoint.remove_unpinned(docs_dir, self.head.generation, self.head.index)
+
+    def _reset(self) -> None:
+        self.index: dict[str, dict[str, Loc]] = {}
+        self.refs: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.meta: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> key -> stored summary
+        self._live: dict[int, int] = {}  # record seq -> live documents in it
+        self._dead = 0  # bytes of records no live document needs
+        self._fresh: dict[str, int] = {}  # collection -> summarizer version all its summaries have
+        self._shas: dict[str, str] = {}  # one string object per scan digest, however many documents name it
+        self._checkpoint_end = 0  # journal bytes the pinned checkpoint covers
 
     @staticmethod
     def initialise(docs_dir: Path, data_key: bytes, store_id: str) -> None:
@@ -108,18 +155,86 @@ class DocumentStore:
 
     def _load(self, head: Head) -> Journal:
         journal = Journal(self.dir, self._jkey, self.store_id, head.generation)
-        self.index, self.refs, self.meta = {}, {}, {}
+        self._reset()
         try:
-            for rec in journal.scan(head):
-                self._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
+            with gc_paused(freeze=True):
+                start = self._restore_checkpoint(head)
+                for rec in journal.scan(head, start):
+                    self._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
         except BaseException:
             journal.close()
             raise
         if journal.records != head.records or journal.end != head.length:
             # the last commit reached the journal but not the head: finish it
             head.records, head.length = journal.records, journal.end
-            write_head(self.dir, self._hkey, self.store_id, head)
+            self._write_head(head)
         return journal
+
+    def _restore_checkpoint(self, head: Head) -> tuple[int, int]:
+        """Fill the index from the pinned checkpoint; returns where the journal scan starts."""
+        if not head.index:
+            return 0, 0
+        try:
+            state = checkpoint.read(self.dir, self._ikey, self.store_id, head.generation, head.index)
+            if state.records > head.records or state.length > head.length:
+                raise checkpoint.CheckpointUnusable("covers more of the journal than the head")
+        except checkpoint.CheckpointUnusable as exc:
+            self.checkpoint_problem = f"index checkpoint {head.index}: {exc}"
+            log.warning("index checkpoint not used (%s): reading the whole journal", exc)
+            self._reset()
+            return 0, 0
+        self._restore_state(state)
+        self._checkpoint_end = state.length
+        return state.length, state.records
+
+    def _restore_state(self, state: checkpoint.State) -> None:
+        locs = [Loc(*f) for f in state.frames]
+        used: collections.Counter[int] = collections.Counter()
+        for coll, keys, frames in state.collections:
+            self.index[coll] = dict(zip(keys, [locs[i] for i in frames]))  # noqa: B905  # lengths checked
+            used.update(frames)
+        interned: dict[int, tuple[str, ...]] = {}  # a set of scans shared by many documents: interned once
+        for key, refs in state.refs.items():
+            shared = interned.get(id(refs))
+            if shared is None:
+                shared = interned[id(refs)] = tuple(self._sha(r) for r in refs)
+            self.refs[key] = shared
+        self.meta = state.summaries
+        self._live = {locs[i].seq: n for i, n in used.items()}
+        self._dead = state.length - sum(locs[i].size for i in used)
+
+    def verify_checkpoint(self) -> str | None:
+        """``verify``'s check of the pinned checkpoint: it opens, and the index it gives with the records
+        after it applied is the one the whole journal gives. Returns the problem, or None."""
+        if self.checkpoint_problem:
+            return self.checkpoint_problem
+        if not self.head.index:
+            return None
+        try:
+            head = self.head
+            state = checkpoint.read(self.dir, self._ikey, self.store_id, head.generation, head.index)
+        except checkpoint.CheckpointUnusable as exc:
+            return f"index checkpoint {self.head.index}: {exc}"
+        from_checkpoint, from_journal = self._probe(), self._probe()
+        from_checkpoint._restore_state(state)
+        for probe, start in ((from_checkpoint, (state.length, state.records)), (from_journal, (0, 0))):
+            for rec in self.journal.records_between(start[0], self.journal.end, start[1]):
+                probe._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
+        for part in ("index", "refs", "meta"):
+            a, b = getattr(from_checkpoint, part), getattr(from_journal, part)
+            if {k: v for k, v in a.items() if v} != {k: v for k, v in b.items() if v}:
+                return f"index checkpoint {self.head.index} does not match the journal ({part})"
+        return None
+
+    @staticmethod
+    def _probe() -> DocumentStore:
+        probe = DocumentStore.__new__(DocumentStore)
+        probe._reset()
+        return probe
+
+    def _write_head(self, head: Head) -> None:
+        write_head(self.dir, self._hkey, self.store_id, head)
+        self.head = head
 
     # A record's plaintext is two canonical JSON lines: a summary ``{"s": [[coll, key, present, refs(,
     # summary)], ...]}`` and the operations ``{"ops": [[coll, key, doc | null], ...]}``. Opening the store
@@ -128,7 +243,9 @@ class DocumentStore:
     def token(self, text: str) -> str:
         """A keyed search token for ``text`` (HMAC-SHA256 under the data key, 16 bytes as hex): equal texts
         give equal tokens, and the token says nothing about the text to whoever lacks the key."""
-        return hmac.new(self._tkey, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        mac = self._token_mac.copy()  # the keyed state computed once: a token costs two compressions
+        mac.update(text.encode("utf-8"))
+        return mac.hexdigest()[:32]
 
     def summary_of(self, coll: str, doc: Doc) -> dict[str, Any] | None:
         sz = self.summarizers.get(coll)
@@ -149,11 +266,14 @@ class DocumentStore:
         ]
 
     @staticmethod
-    def _encode(ops: list[Op], summary: list[Summary]) -> bytes:
+    def _encode(ops: list[Op], summary: list[Summary], encoded: list[bytes] | None = None) -> bytes:
+        """The record's plaintext. ``encoded``: each op already as canonical JSON (a bulk load measured
+        them to fill its records): the list is the same bytes joined, so nothing is encoded twice."""
         lines = [
             [c, k, p, refs] if meta is None else [c, k, p, refs, meta] for c, k, p, refs, meta in summary
         ]
-        return canonical({"s": lines}) + b"\n" + canonical({"ops": [list(op) for op in ops]})
+        body = b",".join(encoded) if encoded is not None else b",".join(canonical(list(op)) for op in ops)
+        return canonical({"s": lines}) + b'\n{"ops":[' + body + b"]}"
 
     @staticmethod
     def _summary(plaintext: bytes, seq: int) -> list[Summary]:
@@ -174,23 +294,44 @@ class DocumentStore:
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreCorrupted(detail=f"journal record {seq} is not a valid record") from exc
 
+    def _sha(self, sha: str) -> str:
+        return self._shas.setdefault(sha, sha)
+
+    def _release(self, loc: Loc, current: int) -> None:
+        """A document no longer lives at ``loc``: its record may now be garbage."""
+        left = self._live.get(loc.seq, 0) - 1
+        if left > 0 or loc.seq == current:  # the current record is judged once all its entries are in
+            self._live[loc.seq] = max(left, 0)
+        else:
+            self._live.pop(loc.seq, None)
+            self._dead += loc.size
+
     def _apply(self, seq: int, offset: int, size: int, summary: list[Summary]) -> None:
+        loc = Loc(seq, offset, size)
         for coll, key, present, refs, meta in summary:
             table = self.index.setdefault(coll, {})
+            old = table.get(key)
+            if old is not None:
+                self._release(old, seq)
             if not present:
                 table.pop(key, None)
                 self.refs.pop((coll, key), None)
                 self.meta.get(coll, {}).pop(key, None)
+                continue
+            table[key] = loc
+            self._live[seq] = self._live.get(seq, 0) + 1
+            if isinstance(meta, dict):
+                self.meta.setdefault(coll, {})[key] = meta
             else:
-                table[key] = Loc(seq, offset, size)
-                if isinstance(meta, dict):
-                    self.meta.setdefault(coll, {})[key] = meta
-                else:
-                    self.meta.get(coll, {}).pop(key, None)
-                if refs:
-                    self.refs[(coll, key)] = frozenset(refs)
-                else:
-                    self.refs.pop((coll, key), None)
+                self.meta.get(coll, {}).pop(key, None)
+                self._fresh.pop(coll, None)
+            if refs:
+                self.refs[(coll, key)] = tuple(self._sha(r) for r in refs)
+            else:
+                self.refs.pop((coll, key), None)
+        if not self._live.get(seq):
+            self._live.pop(seq, None)
+            self._dead += size
 
     def close(self) -> None:
         self.journal.close()
@@ -200,23 +341,24 @@ class DocumentStore:
         """Write ``ops`` as one durable record: all or nothing, even across a crash or a full disk."""
         self.commit_records([ops])
 
-    def commit_records(self, batches: list[list[Op]]) -> None:
+    def commit_records(self, batches: list[list[Op]], encoded: list[list[bytes]] | None = None) -> None:
         for ops in batches:
             for op in ops:
                 _check_op(*op)
         j = self.journal
         start_off, start_recs = j.end, j.records
         summaries = [self._summarise(ops) for ops in batches]
-        frames = [j.frame(start_recs + i, self._encode(ops, summaries[i])) for i, ops in enumerate(batches)]
+        frames = [
+            j.frame(start_recs + i, self._encode(ops, summaries[i], encoded[i] if encoded else None))
+            for i, ops in enumerate(batches)
+        ]
         j.append(frames)
         _faults.point("journal.before_head")
-        head = Head(self.head.generation, j.records, j.end, self.head.keys_digest, self.head.keys_pending)
         try:
-            write_head(self.dir, self._hkey, self.store_id, head)
+            self._write_head(self.head.but(records=j.records, length=j.end))
         except BaseException:
             j.rollback(start_off, start_recs)
             raise
-        self.head = head
         off = start_off
         for i in range(len(batches)):
             self._apply(start_recs + i, off, len(frames[i]), summaries[i])
@@ -224,69 +366,81 @@ class DocumentStore:
 
     def set_keys_digest(self, digest: str, pending: str) -> None:
         """Pin the digest of keys.json in the head (see StationStore key changes)."""
-        head = Head(self.head.generation, self.head.records, self.head.length, digest, pending)
-        write_head(self.dir, self._hkey, self.store_id, head)
-        self.head = head
+        self._write_head(self.head.but(keys_digest=digest, keys_pending=pending))
 
     def bulk_put(self, coll: str, items: Iterable[tuple[str, Doc]]) -> int:
         """Load many documents fast: packed into ~64 KiB records, one fsync per call. Atomic as a whole only
         if it fits one record; a crash may leave a prefix of the batches. Returns the count."""
         batches: list[list[Op]] = [[]]
+        encoded: list[list[bytes]] = [[]]
         size = n = 0
         for key, doc in items:
-            batches[-1].append((coll, key, doc))
+            op: Op = (coll, key, doc)
+            raw = canonical(list(op))
+            batches[-1].append(op)
+            encoded[-1].append(raw)
             n += 1
-            size += len(canonical(doc))
+            size += len(raw)
             if size >= RECORD_TARGET:
                 batches.append([])
+                encoded.append([])
                 size = 0
-        batches = [b for b in batches if b]
+        if not batches[-1]:
+            batches, encoded = batches[:-1], encoded[:-1]
         if batches:
-            self.commit_records(batches)
+            with gc_paused():
+                self.commit_records(batches, encoded)
         return n
 
-    def compact(self) -> None:
-        """Rewrite the journal with live documents only (new generation); crash-safe via the head switch."""
-        gen = self.head.generation + 1
-        new = Journal(self.dir, self._jkey, self.store_id, gen)
-        try:
-            # streamed: one frame per ~64 KiB of documents, so memory stays flat at any store size
-            batch: list[Op] = []
-            size = 0
-            for coll in sorted(self.index):
-                for key, doc in self.items(coll):  # decrypts each old record once
-                    batch.append((coll, key, doc))
-                    size += len(canonical(doc))
-                    if size >= RECORD_TARGET:
-                        new.append(
-                            [new.frame(new.records, self._encode(batch, self._summarise(batch)))], sync=False
-                        )
-                        batch, size = [], 0
-            if batch:
-                new.append([new.frame(new.records, self._encode(batch, self._summarise(batch)))], sync=False)
-            new.sync()
-            fsync_dir(self.dir)
-            _faults.point("compact.before_head")
-            head = Head(gen, new.records, new.end, self.head.keys_digest, self.head.keys_pending)
-            write_head(self.dir, self._hkey, self.store_id, head)
-        except BaseException:
-            new.close()
-            new.path.unlink(missing_ok=True)
-            raise
-        new.close()
-        self.journal.close()
-        self.head = head
-        remove_stale_journals(self.dir, gen)
-        self.journal = self._load(head)
-
     def garbage_ratio(self) -> float:
-        """Share of journal bytes no live document needs (0.0-1.0); compact when it is high."""
-        live_frames: dict[int, int] = {}
-        for table in self.index.values():
-            for loc in table.values():
-                live_frames[loc.offset] = loc.size
+        """Share of journal bytes no live document needs (0.0-1.0); compact when it is high. Kept up to date
+        by every commit: calling it costs nothing."""
         total = self.journal.end
-        return 0.0 if total == 0 else 1.0 - sum(live_frames.values()) / total
+        return 0.0 if total == 0 else min(1.0, self._dead / total)
+
+    # ---- index checkpoints (see storage.checkpoint) --------------------------------------------------------
+    def checkpoint_state(self) -> checkpoint.State:
+        """What the index holds now, as plain lists (cheap copies: take it under the store's mutex, encode it
+        outside)."""
+        frames: dict[int, int] = {}
+        flat: list[tuple[int, int, int]] = []
+        collections: list[tuple[str, list[str], list[int]]] = []
+        for coll, table in self.index.items():
+            keys = list(table)
+            pos: list[int] = []
+            for loc in table.values():
+                i = frames.get(loc.seq)
+                if i is None:
+                    i = frames[loc.seq] = len(flat)
+                    flat.append((loc.seq, loc.offset, loc.size))
+                pos.append(i)
+            collections.append((coll, keys, pos))
+        return checkpoint.State(
+            generation=self.head.generation,
+            records=self.journal.records,
+            length=self.journal.end,
+            frames=flat,
+            collections=collections,
+            refs=dict(self.refs),
+            summaries={c: dict(m) for c, m in self.meta.items() if m},
+        )
+
+    def encode_checkpoint(self, state: checkpoint.State) -> Iterator[bytes]:
+        return checkpoint.encode(state, self._ikey, self.store_id)
+
+    def pin_checkpoint(self, state: checkpoint.State) -> bool:
+        """Pin a checkpoint already written (:func:`storage.checkpoint.write`) in the head (under the store's
+        mutex). False when the journal moved to another generation meanwhile (it is of no use then)."""
+        if state.generation != self.head.generation or self.journal.closed:
+            return False
+        self._write_head(self.head.but(index=state.records))
+        self._checkpoint_end = state.length
+        checkpoint.remove_unpinned(self.dir, self.head.generation, self.head.index)
+        return True
+
+    def since_checkpoint(self) -> tuple[int, int]:
+        """(records, bytes) of the journal after the pinned checkpoint: what the next open has to scan."""
+        return self.journal.records - self.head.index, self.journal.end - self._checkpoint_end
 
     # ---- reading -----------------------------------------------------------------------------------------
     def get(self, coll: str, key: str) -> Doc | None:
@@ -339,16 +493,31 @@ class DocumentStore:
     def summaries(self, coll: str) -> dict[str, dict[str, Any]]:
         """key -> summary of every document of ``coll`` (which must have a summarizer). Summaries stored by
         an older summarizer version, or by a version that had none, are recomputed from their documents
-        (one decryption each, once per process) and kept in memory; the next compaction stores them."""
+        (one decryption each, once per process) and kept in memory; the next compaction stores them. After
+        the first call this is a dictionary lookup: later commits store current summaries."""
         sz = self.summarizers[coll]
         stored = self.meta.setdefault(coll, {})
-        stale = [k for k in self.index.get(coll, {}) if stored.get(k, {}).get("v") != sz.version]
-        if stale:
-            for key in stale:
-                doc = self.get(coll, key)
-                if doc is not None:
-                    stored[key] = {"v": sz.version, **sz.summarise(doc, self.token)}
+        if self._fresh.get(coll) != sz.version:
+            for key in [k for k in self.index.get(coll, {}) if stored.get(k, {}).get("v") != sz.version]:
+                self._recompute(coll, key, sz)
+            self._fresh[coll] = sz.version
         return stored
+
+    def summary(self, coll: str, key: str) -> dict[str, Any] | None:
+        """The summary of one document (recomputed if stale), or None if there is no such document."""
+        sz = self.summarizers[coll]
+        meta = self.meta.get(coll, {}).get(key)
+        if meta is not None and meta.get("v") == sz.version:
+            return meta
+        return self._recompute(coll, key, sz)
+
+    def _recompute(self, coll: str, key: str, sz: Summarizer) -> dict[str, Any] | None:
+        doc = self.get(coll, key)
+        if doc is None:
+            return None
+        meta = {"v": sz.version, **sz.summarise(doc, self.token)}
+        self.meta.setdefault(coll, {})[key] = meta
+        return meta
 
     def find(self, coll: str, cond: Callable[[Doc], Any]) -> list[Doc]:
         return [doc for _, doc in self.items(coll) if cond(doc)]

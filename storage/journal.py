@@ -26,6 +26,7 @@ copy. See docs/storage.md.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import struct
 import threading
@@ -56,15 +57,24 @@ class Head:
     length: int
     keys_digest: str = ""
     keys_pending: str = ""
+    #: records covered by the index checkpoint this head pins (``storage.checkpoint``); 0: none
+    index: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "generation": self.generation,
             "records": self.records,
             "length": self.length,
             "keys_digest": self.keys_digest,
             "keys_pending": self.keys_pending,
         }
+        if self.index:
+            out["index"] = self.index
+        return out
+
+    def but(self, **changes: Any) -> Head:
+        """A copy with ``changes`` (the head of the next commit, key change or checkpoint)."""
+        return dataclasses.replace(self, **changes)
 
 
 def _head_aad(store_id: str) -> bytes:
@@ -95,6 +105,7 @@ def read_head(docs_dir: Path, key: bytes, store_id: str) -> Head:
         int(d["length"]),
         str(d.get("keys_digest", "")),
         str(d.get("keys_pending", "")),
+        int(d.get("index", 0)),
     )
 
 
@@ -156,16 +167,17 @@ class Journal:
         payload = seal(self.key, plaintext, self._aad(seq))
         return HEADER.pack(len(payload), len(payload) ^ MASK) + payload
 
-    def scan(self, head: Head) -> Iterator[Record]:
-        """Yield every record, apply the open-time rules above, cut a torn tail. Sets ``records``/``end``."""
+    def scan(self, head: Head, start: tuple[int, int] = (0, 0)) -> Iterator[Record]:
+        """Yield every record from ``start`` = (offset, seq) on (an index checkpoint already holds those
+        before), apply the open-time rules above to them, cut a torn tail. Sets ``records``/``end``."""
         f = self._f
         size = f.seek(0, os.SEEK_END)
         if size < head.length:
             raise StoreCorrupted(
                 detail=f"journal is {size} bytes, head says {head.length}: truncated or replaced"
             )
-        offset, seq = 0, 0
-        f.seek(0)
+        offset, seq = start
+        f.seek(offset)
         while offset < size:
             hdr = f.read(HEADER.size)
             beyond = offset >= head.length
@@ -252,6 +264,19 @@ class Journal:
         """Undo an append whose head update failed."""
         self._truncate(offset)
         self.end, self.records = offset, records
+
+    def records_between(self, offset: int, end: int, seq: int) -> Iterator[Record]:
+        """The complete records from ``offset`` (record ``seq``) up to ``end``, read position-independently
+        (what a compaction copies of the commits made while it ran)."""
+        while offset < end:
+            hdr = self._pread(HEADER.size, offset)
+            n, check = HEADER.unpack(hdr) if len(hdr) == HEADER.size else (0, 1)
+            if n ^ MASK != check:
+                raise StoreCorrupted(detail=f"journal record {seq} has a damaged header at offset {offset}")
+            size = HEADER.size + n
+            yield Record(seq, offset, size, self.read(offset, size, seq))
+            offset += size
+            seq += 1
 
     def read(self, offset: int, size: int, seq: int) -> bytes:
         """The plaintext of frame ``seq`` at ``offset`` (safe from any thread; see the class docstring)."""

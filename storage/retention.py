@@ -14,6 +14,10 @@ must check :func:`is_tombstone` before ``Case.from_dict``. Blobs that no remaini
 deleted after the tombstones are committed, and the journal is compacted so no older record still holds the
 purged data; quarantined orphan blobs older than ``days`` are deleted too. (Freed disk blocks are not wiped:
 they hold only ciphertext.)
+
+A tombstone is kept ``StoreOptions.tombstone_days`` (3 years) after its purge, then dropped
+(:func:`drop_old_tombstones`): deleted with its confirmation, its fields written into the audit log in the
+same commit, and removed from disk by the compaction that follows.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from casework.blobref import blob_refs
+from casework.case_summary import summarise_case
 from storage.audit import utc_now_iso
 from storage.docstore import Doc
 from storage.store import StationStore, Transaction
@@ -45,6 +51,8 @@ TOMBSTONE_FIELDS = (
     "created_at",
     "updated_at",
 )
+#: what the audit log keeps of a tombstone dropped after the horizon (no personal data)
+DROPPED_FIELDS = ("id", "number", "item_code", "bundle_code", "status", "created_at", "final_at", "purged_at")
 BATCH = 200
 
 
@@ -107,48 +115,139 @@ def due(doc: Doc, confirmation: Doc | None, now: dt.datetime, days: int) -> bool
 @dataclass
 class PurgeReport:
     purged_cases: list[str] = field(default_factory=list)
+    dropped_tombstones: list[str] = field(default_factory=list)
     deleted_blobs: int = 0
     deleted_quarantine: int = 0
 
 
-def purge_expired(
+def _confirmed_at(store: StationStore, key: str) -> str | None:
+    doc = store.get(CONFIRMATIONS, key)
+    at = doc.get("confirmed_at") if doc else None
+    return at if isinstance(at, str) else None
+
+
+def _case_summaries(store: StationStore) -> dict[str, dict[str, Any]] | None:
+    """The cases' summaries when they are the station's case summaries (they say status, final time and
+    tombstones without decrypting a case), else None: then the cases are read one record at a time."""
+    sz = store.summarizer(CASES)
+    if sz is None or sz.summarise is not summarise_case:
+        return None
+    return store.summaries(CASES)
+
+
+def _due_ids(store: StationStore, now: dt.datetime, days: int) -> list[tuple[str, str]]:
+    """(case id, confirmed_at) of every due case. Which cases have a confirmation is in the index (no
+    decryption); a confirmation is read only for a case already final for ``days``."""
+    limit = dt.timedelta(days=days)
+    confirmed = set(store.keys_of(CONFIRMATIONS))
+    out: list[tuple[str, str]] = []
+    summaries = _case_summaries(store)
+    if summaries is None:  # streamed: one journal record at a time, only the ids of due cases are kept
+        for key, doc in store.iter_items(CASES):
+            if key in confirmed and due(doc, {"confirmed_at": "0001-01-01T00:00:00Z"}, now, days):
+                at = _confirmed_at(store, key)
+                if at is not None and due(doc, {"confirmed_at": at}, now, days):
+                    out.append((key, at))
+        return out
+    for key, m in summaries.items():
+        if m.get("purged") or m.get("status") not in FINAL_STATUSES or key not in confirmed:
+            continue
+        final_at = _parse(m.get("final_at"))
+        if final_at is None or now - final_at < limit:
+            continue
+        at = _confirmed_at(store, key)
+        parsed = _parse(at)
+        if at is not None and parsed is not None and now - parsed >= limit:
+            out.append((key, at))
+    return out
+
+
+def _old_tombstones(store: StationStore, now: dt.datetime, days: int) -> list[str]:
+    limit = dt.timedelta(days=days)
+
+    def old(purged_at: Any) -> bool:
+        at = _parse(purged_at if isinstance(purged_at, str) else None)
+        return at is not None and now - at >= limit
+
+    summaries = _case_summaries(store)
+    if summaries is None:
+        return [k for k, d in store.iter_items(CASES) if is_tombstone(d) and old(d.get("purged_at"))]
+    return [k for k, m in summaries.items() if m.get("purged") and old(m.get("purged_at"))]
+
+
+def drop_old_tombstones(
     store: StationStore, *, now: dt.datetime | None = None, days: int | None = None, actor: str = "retention"
+) -> list[str]:
+    """Delete tombstones purged more than ``days`` ago (default ``StoreOptions.tombstone_days``, 3 years)
+    with their center confirmations. What each said (number, item, status, dates — never personal data)
+    goes into the audit log in the same commit (``retention.tombstones_dropped``), so the chain still
+    accounts for every case; the next compaction removes them from disk. Returns the dropped case ids."""
+    now = now or dt.datetime.fromtimestamp(store.clock(), dt.UTC)
+    days = store.options.tombstone_days if days is None else days
+    ids = _old_tombstones(store, now, days)
+    for i in range(0, len(ids), BATCH):
+        with store.transaction(actor=actor, action="retention.drop_tombstones") as tx:
+            kept = []
+            for case_id in ids[i : i + BATCH]:
+                doc = tx.get(CASES, case_id)
+                if doc is None or not is_tombstone(doc):
+                    continue
+                kept.append({k: doc.get(k) for k in DROPPED_FIELDS})
+                tx.delete(CASES, case_id)
+                tx.delete(CONFIRMATIONS, case_id)
+            tx.audit("retention.tombstones_dropped", detail={"tombstones": kept})
+    return ids
+
+
+def purge_expired(
+    store: StationStore,
+    *,
+    now: dt.datetime | None = None,
+    days: int | None = None,
+    tombstone_days: int | None = None,
+    actor: str = "retention",
 ) -> PurgeReport:
-    """Purge every due case (see module docstring). Safe to run at any time; a crash part-way leaves some
-    cases purged and the rest untouched, and unreferenced blobs are collected by the next run."""
+    """Purge every due case (see module docstring), drop tombstones older than ``tombstone_days`` and
+    compact when either happened. Safe to run at any time, from any thread (the compaction holds the
+    store's mutex only to begin and to finish); a crash part-way leaves some cases purged and the rest
+    untouched, and unreferenced blobs are collected by the next run. Memory stays bounded at any store
+    size: candidates come from the summaries (or, without them, one journal record at a time), and only
+    their ids are kept; a center confirmation is read only for a case that has been final long enough."""
     now = now or dt.datetime.fromtimestamp(store.clock(), dt.UTC)
     days = store.options.retention_days if days is None else days
     purged_at = utc_now_iso(now.timestamp())
     report = PurgeReport()
-    confirmations = dict(store.iter_items(CONFIRMATIONS))
-    # streamed: one journal record at a time, only the ids of due cases are kept (bounded memory at any size)
-    due_ids = [k for k, d in store.iter_items(CASES) if due(d, confirmations.get(k), now, days)]
+    due_cases = _due_ids(store, now, days)
     candidate_blobs: set[str] = set()
-    for i in range(0, len(due_ids), BATCH):
+    for i in range(0, len(due_cases), BATCH):
+        done = []
         with store.transaction(actor=actor, action="retention.purge") as tx:
-            for case_id in due_ids[i : i + BATCH]:
+            for case_id, at in due_cases[i : i + BATCH]:
                 doc = store.get(CASES, case_id)
-                assert doc is not None
+                if doc is None or not due(doc, {"confirmed_at": at}, now, days):
+                    continue  # changed since it was found
                 candidate_blobs |= blob_refs(doc)
-                confirmed_at = str(confirmations[case_id]["confirmed_at"])
-                tx.put(CASES, case_id, tombstone(doc, confirmed_at=confirmed_at, purged_at=purged_at))
-        report.purged_cases.extend(due_ids[i : i + BATCH])
+                tx.put(CASES, case_id, tombstone(doc, confirmed_at=at, purged_at=purged_at))
+                done.append(case_id)
+        report.purged_cases.extend(done)
+    report.dropped_tombstones = drop_old_tombstones(store, now=now, days=tombstone_days, actor=actor)
     still: set[str] = set()
     for refs in store.docs.refs.values():
-        still |= refs
+        still.update(refs)
     for sha in sorted(candidate_blobs - still - store.blobs.recent):  # recent: a new scan may reuse it
         if store.blobs.delete(sha):
             report.deleted_blobs += 1
-    if report.purged_cases:
+    if report.purged_cases or report.dropped_tombstones:
         # old journal records still hold the purged personal data (encrypted); rewrite them away
         store.compact(actor=actor)
     report.deleted_quarantine = _clean_quarantine(store, now, days)
-    if report.purged_cases or report.deleted_blobs or report.deleted_quarantine:
+    if report.purged_cases or report.deleted_blobs or report.deleted_quarantine or report.dropped_tombstones:
         store.audit(
             "retention.done",
             actor=actor,
             detail={
                 "cases": len(report.purged_cases),
+                "tombstones_dropped": len(report.dropped_tombstones),
                 "blobs": report.deleted_blobs,
                 "quarantine": report.deleted_quarantine,
             },
@@ -174,6 +273,7 @@ __all__ = [
     "CONFIRMATIONS",
     "FINAL_STATUSES",
     "PurgeReport",
+    "drop_old_tombstones",
     "is_tombstone",
     "mark_center_confirmed",
     "purge_expired",

@@ -35,8 +35,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from casework import clock
+from storage import _faults, checkpoint
 from storage import audit as audit_mod
 from storage.blobs import BlobStore
+from storage.compaction import Compaction, CompactionAborted
 from storage.crypto import KdfParams
 from storage.docstore import Doc, DocumentStore, Op, Summarizer
 from storage.errors import (
@@ -70,6 +72,11 @@ class StoreOptions:
     reserve_bytes: int = 200 << 20
     warning_bytes: int = 2 << 30
     retention_days: int = 30
+    #: retention tombstones older than this are dropped at compaction (their summary stays in the audit log)
+    tombstone_days: int = 3 * 365
+    #: write an index checkpoint once this many records or bytes follow the last one (background, close)
+    checkpoint_records: int = 2000
+    checkpoint_bytes: int = 16 << 20
 
 
 class StationStore:
@@ -103,6 +110,8 @@ class StationStore:
         self._deferred_audit: list[dict[str, Any]] = []
         self._summarizers: dict[str, Summarizer] = {}
         self._listeners: list[Callable[[list[tuple[str, str]]], None]] = []
+        self._compacting = threading.Lock()  # one compaction at a time; never taken while holding _mutex
+        self._checkpointing = threading.Lock()  # the same for checkpoints
         self.closed = False
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -183,6 +192,13 @@ class StationStore:
         return cls(d, lock, kf, options or StoreOptions(), clock)
 
     def close(self) -> None:
+        """Write an index checkpoint if many records follow the last one (so the next open is quick), then
+        close. A checkpoint that cannot be written (full disk) is skipped: it is only a cache."""
+        if not self.closed and self._docs is not None:
+            try:
+                self.checkpoint()
+            except (OSError, StorageError):
+                log.warning("index checkpoint not written at close", exc_info=True)
         with self._mutex:
             if self.closed:
                 return
@@ -328,8 +344,14 @@ class StationStore:
     def _quarantine_orphans(self) -> int:
         """Blobs no document references (a crash between ``blobs.put`` and the commit) move to
         ``quarantine/``; retention deletes them later. Returns how many."""
-        referenced = {self.blobs.name_for(s) for refs in self.docs.refs.values() for s in refs}
-        orphans = [p for p in self.blobs.list_files() if p.name not in referenced]
+        files = self.blobs.list_files()
+        if not files:
+            return 0
+        shas: set[str] = set()
+        for refs in self.docs.refs.values():
+            shas.update(refs)
+        referenced = {self.blobs.name_for(s) for s in shas}
+        orphans = [p for p in files if p.name not in referenced]
         if orphans:
             q = self.data_dir / "quarantine"
             q.mkdir(exist_ok=True)
@@ -416,7 +438,12 @@ class StationStore:
 
     def summary(self, collection: str, key: str) -> dict[str, Any] | None:
         with self._mutex:
-            return self.docs.summaries(collection).get(key)
+            return self.docs.summary(collection, key)
+
+    def summarizer(self, collection: str) -> Summarizer | None:
+        """The summarizer registered for ``collection``, if any."""
+        with self._mutex:
+            return self._summarizers.get(collection)
 
     def search_token(self, text: str) -> str:
         """The keyed token a summarizer stored for ``text`` (compare to search without plaintext)."""
@@ -440,22 +467,72 @@ class StationStore:
             return n
 
     def compact(self, *, actor: str = "system") -> None:
-        with self._mutex:
-            self.docs.compact()
+        """Rewrite the journal with live documents only (:mod:`storage.compaction`), holding the mutex only
+        to begin and to finish: commits and reads go on while it copies. One compaction runs at a time (a
+        second caller waits for the first). Crash-safe; raises :class:`CompactionAborted` if the store is
+        locked or closed meanwhile (nothing changed). Then writes an index checkpoint of the new journal."""
+        with self._compacting:
+            with self._mutex:
+                job = Compaction.begin(self.docs)
+            try:
+                job.copy()
+                with self._mutex:
+                    job.finish()
+            except BaseException:
+                job.abort()
+                raise
             self.audit("docs.compact", actor=actor)
+        try:
+            self.checkpoint(min_records=1)
+        except (OSError, StorageError):  # a cache: the next open reads the journal instead
+            log.warning("index checkpoint not written after compaction", exc_info=True)
+
+    def needs_compaction(self, *, threshold: float = 0.6, min_bytes: int = 8 << 20) -> bool:
+        """More than ``threshold`` of a journal over ``min_bytes`` is dead (old versions, deleted
+        documents). Costs nothing: the store keeps count at every commit."""
+        with self._mutex:
+            docs = self.docs
+            return docs.journal.end >= min_bytes and docs.garbage_ratio() >= threshold
 
     def maybe_compact(
         self, *, threshold: float = 0.6, min_bytes: int = 8 << 20, actor: str = "system"
     ) -> bool:
-        """Compact when more than ``threshold`` of a journal over ``min_bytes`` is dead (old versions of
-        documents). Call at start-up or when idle; it takes about as long as opening. Returns whether it
-        ran."""
-        with self._mutex:
-            docs = self.docs
-            if docs.journal.end < min_bytes or docs.garbage_ratio() < threshold:
-                return False
+        """Compact when :meth:`needs_compaction`. Returns whether it ran (a compaction the store's lock
+        interrupted did not)."""
+        if not self.needs_compaction(threshold=threshold, min_bytes=min_bytes):
+            return False
+        try:
             self.compact(actor=actor)
-            return True
+        except CompactionAborted:
+            return False
+        return True
+
+    def checkpoint(self, *, min_records: int | None = None) -> bool:
+        """Save the index (:mod:`storage.checkpoint`) when at least ``min_records`` records follow the last
+        checkpoint (default: ``StoreOptions.checkpoint_records`` records or ``checkpoint_bytes`` bytes), so
+        the next open reads one file and few records. The state is taken under the mutex (milliseconds);
+        encoding and writing happen outside it. Returns whether one was written."""
+        o = self.options
+        with self._checkpointing:
+            with self._mutex:
+                docs = self._docs
+                if docs is None or self.closed:
+                    return False
+                records, size = docs.since_checkpoint()
+                if min_records is not None:
+                    due = records >= max(min_records, 1)
+                else:
+                    due = records >= o.checkpoint_records or (records > 0 and size >= o.checkpoint_bytes)
+                if not due:
+                    return False
+                state = docs.checkpoint_state()
+            path = checkpoint.write(docs.dir, state.generation, state.records, docs.encode_checkpoint(state))
+            _faults.point("checkpoint.before_pin")
+            with self._mutex:
+                if self._docs is docs and not self.closed and docs.pin_checkpoint(state):
+                    return True
+            path.unlink(missing_ok=True)
+            return False
 
     def _commit(self, ops: list[Op], actor: str, action: str, extra: list[dict[str, Any]]) -> None:
         with self._mutex:

@@ -12,10 +12,10 @@ durable layer; TinyDB sits on top of it in two places:
   :func:`station_tables` opens one with :class:`KeyedTable`, whose document ids are the store keys.
 * :class:`SummaryIndex` — the in-memory TinyDB table of a summarized collection (the cases' list summaries,
   :meth:`StationStore.register_summarizer`), queried with TinyDB ``Query``:
-  ``index.search(Query().status.one_of(["queued", "delivered"]))``. It is filled once from the summaries the
-  store read while opening (no document decrypted) and follows commits by applying their changes in one
-  batch at the next query, so a commit never pays TinyDB's per-write copy; the first query after a batch of
-  commits does (milliseconds at 50,000 cases). TinyDB's query cache makes a repeated query free until then.
+  ``index.search(Query().status.one_of(["queued", "delivered"]))``, or copy-free with
+  ``index.select(cond)``. It is filled once from the summaries the store read while opening (no document
+  decrypted; the rows *are* the store's summary dicts) and follows commits by applying the changed keys in
+  place at the next query, so a commit never pays TinyDB's per-write copy of the table.
 
 What TinyDB does **not** do here: store anything on disk, hold the only copy of anything, lock, or see a
 plaintext file.
@@ -130,9 +130,15 @@ class StationTables:
 class SummaryIndex:
     """The summaries of one collection as an in-memory TinyDB table, following the store's commits.
 
-    Each row is the summary with ``_key`` (the document's store key) added. Thread-safe: queries and the
-    store's commit notifications may come from any thread (a commit only marks keys, under a lock of its
-    own, so the store's mutex and the table's lock are never taken in opposite orders).
+    Rows are the store's own summary dicts, not copies (one copy of 100,000 summaries in memory, not two):
+    :meth:`select` hands them out read-only by contract — never change one. :meth:`search` returns TinyDB
+    ``Document`` copies with ``_key`` (the store key) added, for callers that want to keep or change them.
+    TinyDB's query cache is off: a cached answer would be a copy of up to every row.
+
+    Thread-safe: queries and the store's commit notifications may come from any thread (a commit only marks
+    keys, under a lock of its own, so the store's mutex and the table's lock are never taken in opposite
+    orders). Changed rows are applied in place at the next query, so a batch of commits costs what it
+    changed, not a copy of the table.
     """
 
     def __init__(self, store: StationStore, collection: str) -> None:
@@ -142,9 +148,10 @@ class SummaryIndex:
         self._dirty_lock = threading.Lock()  # only the set of changed keys: taken inside the store's commit
         self._db = TinyDB(storage=MemoryStorage)
         self._db.table_class = KeyedTable
-        self._table: Table = self._db.table(collection, cache_size=64)
+        self._table: Table = self._db.table(collection, cache_size=0)
         self._dirty: set[str] = set()
         self._loaded = False
+        self._version = 0
         store.on_commit(self._changed)
 
     def _changed(self, changes: Iterable[tuple[str, str]]) -> None:
@@ -153,51 +160,80 @@ class SummaryIndex:
             with self._dirty_lock:
                 self._dirty |= keys
 
+    def reload(self) -> None:
+        """Read every summary again at the next query (after the store was locked and unlocked)."""
+        with self._lock:
+            self._loaded = False
+
+    def _rows(self) -> dict[str, Mapping[str, Any]]:
+        tables = self._db.storage.read() or {}
+        rows: dict[str, Mapping[str, Any]] = tables.setdefault(self.collection, {})
+        return rows
+
     def _sync(self) -> None:
-        """(Under the lock.) Load everything once, then apply the keys changed since in one batch."""
+        """(Under the lock.) Load everything once, then apply the keys changed since, in place."""
         if not self._loaded:
             with self._dirty_lock:
                 self._dirty = set()  # everything is read now, and later commits mark again
-            rows = self.store.summaries(self.collection)
-            self._table.truncate()
-            docs = [Document({**m, "_key": k}, doc_id=k) for k, m in rows.items()]  # type: ignore[arg-type]
-            self._table.insert_multiple(docs)
+            self._db.storage.write({self.collection: self.store.summaries(self.collection)})
+            self._table.clear_cache()
             self._loaded = True
+            self._version += 1
             return
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
         if not dirty:
             return
-        fresh = {k: self.store.summary(self.collection, k) for k in dirty}
+        rows = self._rows()
+        for key in dirty:
+            meta = self.store.summary(self.collection, key)
+            if meta is None:
+                rows.pop(key, None)
+            else:
+                rows[key] = meta
+        self._table.clear_cache()
+        self._version += 1
 
-        def apply(table: dict[str, Mapping[str, Any]]) -> None:
-            for key, meta in fresh.items():
-                if meta is None:
-                    table.pop(key, None)
-                else:
-                    table[key] = {**meta, "_key": key}
+    def version(self) -> int:
+        """A number that changes whenever a row does (after applying the commits made since the last
+        query): what a caller keys a derived structure by (a sorted order, a count)."""
+        with self._lock:
+            self._sync()
+            return self._version
 
-        # one copy of the table for the whole batch (TinyDB types the ids as int; ours are the str keys)
-        self._table._update_table(apply)  # type: ignore[arg-type]
+    def select(
+        self, cond: QueryLike | None = None, keys: Iterable[str] | None = None
+    ) -> list[tuple[str, Mapping[str, Any]]]:
+        """(key, row) of the rows matching a TinyDB ``Query`` (or any ``row -> bool``; ``None``: all), among
+        ``keys`` when given. No copies: the rows are the store's summaries, read-only."""
+        with self._lock:
+            self._sync()
+            rows = self._rows()
+            pairs: Iterable[tuple[str, Mapping[str, Any]]] = (
+                rows.items() if keys is None else [(k, rows[k]) for k in keys if k in rows]
+            )
+            if cond is None:
+                return list(pairs)
+            return [(k, r) for k, r in pairs if cond(r)]
+
+    def count(self, cond: QueryLike | None = None) -> int:
+        with self._lock:
+            self._sync()
+            return len(self._rows()) if cond is None else sum(1 for r in self._rows().values() if cond(r))
 
     def search(self, cond: QueryLike) -> list[Document]:
-        """Rows matching a TinyDB ``Query`` (or any ``row -> bool``)."""
-        with self._lock:
-            self._sync()
-            return list(self._table.search(cond))
+        """Rows matching a TinyDB ``Query`` (or any ``row -> bool``), as copies with ``_key`` added."""
+        return [Document({**r, "_key": k}, doc_id=k) for k, r in self.select(cond)]  # type: ignore[arg-type]  # see _IDS
 
     def all(self) -> list[Document]:
-        with self._lock:
-            self._sync()
-            return list(self._table.all())
+        return [Document({**r, "_key": k}, doc_id=k) for k, r in self.select()]  # type: ignore[arg-type]  # see _IDS
 
     def get(self, key: str) -> Document | None:
-        with self._lock:
-            self._sync()
-            row = self._table.get(doc_id=key)  # type: ignore[call-overload]  # TinyDB types document ids as int; KeyedTable's are the store's str keys
-            return row if isinstance(row, Document) else None
+        found = self.select(keys=[key])
+        if not found:
+            return None
+        k, r = found[0]
+        return Document({**r, "_key": k}, doc_id=k)  # type: ignore[arg-type]  # see _IDS
 
     def __len__(self) -> int:
-        with self._lock:
-            self._sync()
-            return len(self._table)
+        return self.count()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage import checkpoint
 from storage.audit import AUDIT, verify_chain
 from storage.errors import StorageError
 from storage.store import KEYS_FILE, StationStore
@@ -53,7 +54,7 @@ def verify_store(store: StationStore, extra: Mapping[str, ExtraCheck] | None = N
         except StorageError as exc:
             rep.problems.append(f"collection {coll}: {exc.detail or exc}")
     for refs in docs.refs.values():
-        referenced |= refs
+        referenced.update(refs)
     rep.info.append(
         f"{total} documents in {len(docs.collections())} collections, "
         f"journal generation {docs.head.generation}, {docs.head.records} records"
@@ -98,7 +99,14 @@ def verify_store(store: StationStore, extra: Mapping[str, ExtraCheck] | None = N
         problems, info = check(Path(store.data_dir))
         rep.problems += problems
         rep.info += info
+    problem = docs.verify_checkpoint()
+    if problem:
+        rep.problems.append(problem)
+    elif docs.head.index:
+        rep.info.append(f"index checkpoint after record {docs.head.index} matches the journal")
     expected_docs = {"head.bin", f"journal-{docs.head.generation:08d}.log"}
+    if docs.head.index:
+        expected_docs.add(checkpoint.path_for(docs.dir, docs.head.generation, docs.head.index).name)
     for p in (store.data_dir / "docs").iterdir():
         if p.name not in expected_docs:
             rep.problems.append(f"unknown file in docs/: {p.name}")

@@ -135,6 +135,16 @@ def _materials_to_ask(s: Session, detail: dict[str, Any]) -> list[dict[str, str]
     return list(out.values())
 
 
+def _item_names(s: Session, detail: dict[str, Any]) -> dict[str, str]:
+    """实施编码 → 事项名称 of the case's items (a 33-digit code means nothing to a reviewer)."""
+    catalog = current_catalog(s)
+    codes = [detail.get("item_code"), *(sc.get("item_code") for sc in detail["case"].get("sub_cases", []))]
+    codes += list(detail.get("my_items") or [])
+    if catalog is None:
+        return {}
+    return {c: catalog.item(c).name for c in codes if c and catalog.has_item(c)}
+
+
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, case_id: str) -> Response:
     user = await signed_in(request, *STAFF)
@@ -143,6 +153,7 @@ async def case_page(request: Request, case_id: str) -> Response:
         detail = case_detail(s, reviewer_of(user), case_id)
         detail["ask"] = _materials_to_ask(s, detail)
         detail["actors"] = actor_names(s)
+        detail["item_names"] = _item_names(s, detail)
         return detail
 
     detail = await db_read(request, load)

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from casework import messages
-from casework.catalog import Catalog, CatalogError, MaterialType, Necessity, TimeUnit
+from casework.catalog import Catalog, CatalogError, FieldKind, MaterialType, Necessity, TimeUnit
 from district_center.keys import DistrictKeys, KeyFileError, configured_key_file, open_district_keys
 from district_center.services.audit import audit
 from district_center.services.catalog.building import material_code
@@ -48,7 +48,7 @@ from district_center.services.catalog.publishing import (
     staged_diff,
     version_history,
 )
-from district_center.services.catalog.sheets import LAYOUT, export_xlsx, split_keywords
+from district_center.services.catalog.sheets import FIELD_KIND_TEXT, LAYOUT, export_xlsx, split_keywords
 from district_center.services.catalog.tables import IGNORE, NOTE
 
 from .web import (
@@ -84,6 +84,8 @@ FIELD_LABELS = {
     "conditions": "受理条件",
     "process": "办理流程",
     "materials": "申请材料",
+    "fields": "申请表字段",
+    "eligibility": "申请条件",
     "visits": "到现场次数",
     "charged": "是否收费",
     "fee_basis": "收费依据",
@@ -364,6 +366,10 @@ def _working_catalog(request: Request) -> Catalog:
     return published
 
 
+#: 字段类型 choices of the item editor: (value, the words the district reads).
+FIELD_KINDS = [(k.value, label) for k, label in FIELD_KIND_TEXT.items()]
+
+
 @router.get("/catalog/items/{code}")
 async def edit_item(request: Request, code: str) -> Response:
     user = await signed_in(request, ADMIN)
@@ -381,6 +387,7 @@ async def edit_item(request: Request, code: str) -> Response:
         necessities=[n.value for n in Necessity],
         types=[t.value for t in MaterialType],
         units=[u.value for u in TimeUnit],
+        kinds=FIELD_KINDS,
     )
 
 
@@ -429,7 +436,45 @@ def _edited(item: dict[str, Any], form: FormData) -> dict[str, Any]:
         )
         materials.append(m)
     out["materials"] = materials
+    out["fields"] = _edited_fields(form)
+    out["eligibility"] = _edited_eligibility(form)
     return out
+
+
+def _edited_fields(form: FormData) -> list[dict[str, Any]]:
+    """The 表单字段 rows of the editor (a row with 删除 ticked or no key and name is dropped)."""
+    fields = []
+    for i in range(_int(form, "field_rows")):
+        key, label = form_text(form, f"f{i}_key", 48), form_text(form, f"f{i}_label", 200)
+        if form.get(f"f{i}_remove") or not (key or label):
+            continue
+        fields.append(
+            {
+                "key": key,
+                "label": label,
+                "label_en": form_text(form, f"f{i}_label_en", 200),
+                "kind": form_text(form, f"f{i}_kind", 20) or FieldKind.TEXT.value,
+                "required": bool(form.get(f"f{i}_required")),
+                "choices": _lines(form, f"f{i}_choices"),
+                "past_only": bool(form.get(f"f{i}_past_only")),
+                "hint": form_text(form, f"f{i}_hint", 200),
+            }
+        )
+    return fields
+
+
+def _edited_eligibility(form: FormData) -> dict[str, Any] | None:
+    """申请条件 from the editor; ``None`` when every box is empty."""
+    ages = {k: form_text(form, k, 4) for k in ("min_age", "max_age")}
+    sex, areas = form_text(form, "sex", 4), _lines(form, "area_prefixes")
+    if not any(ages.values()) and not sex and not areas:
+        return None
+    return {
+        "min_age": _int(form, "min_age") if ages["min_age"] else None,
+        "max_age": _int(form, "max_age") if ages["max_age"] else None,
+        "sex": sex or None,
+        "area_prefixes": areas,
+    }
 
 
 @router.post("/catalog/items/{code}")
@@ -462,6 +507,7 @@ async def save_item(request: Request, code: str) -> Response:
             necessities=[n.value for n in Necessity],
             types=[t.value for t in MaterialType],
             units=[u.value for u in TimeUnit],
+            kinds=FIELD_KINDS,
             status_code=422,
         )
     return redirect(request, "/catalog", "msg.item_saved")

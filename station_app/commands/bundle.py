@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 from station_app.config import add_data_dir_argument, data_dir_of
-from storage import StorageError
-from sync.bundle import BundleError, export_bundle, import_answer
-from sync.errors import SyncError
-from sync.runtime import open_unlocked
+
+# The heavy imports live in the command functions: ``station-app serve`` registers every command and
+# must not pay for the sync engine or the store to parse its arguments.
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -36,6 +35,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace, export: bool) -> int:
+    from storage import StorageError
+    from sync.bundle import BundleError, export_bundle, import_answer
+    from sync.errors import SyncError
+    from sync.runtime import open_unlocked
+
     try:
         store = open_unlocked(data_dir_of(args), args.admin_secret_file)
         try:

@@ -13,10 +13,9 @@ import json
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
-from storage import StorageError
-from sync.enrollment import enroll_station, parse_enrollment
-from sync.errors import SyncError
-from sync.runtime import open_unlocked
+
+# The heavy imports live in the command functions: ``station-app serve`` registers every command and
+# must not pay for the sync engine or the store to parse its arguments.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +29,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    from storage import StorageError
+    from sync.enrollment import enroll_station, parse_enrollment
+    from sync.errors import SyncError
+    from sync.runtime import open_unlocked
+
     try:
         url, code = parse_enrollment(args.url, args.code)
         store = open_unlocked(data_dir_of(args), args.admin_secret_file)

@@ -13,8 +13,9 @@ import argparse
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
-from storage import StationStore, StorageError
-from storage.station_secret import admin_secret, station_passphrase
+
+# The heavy imports live in the command functions: ``station-app serve`` registers every command and
+# must not pay for the sync engine or the store to parse its arguments.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from storage import StationStore, StorageError
+    from storage.station_secret import admin_secret, station_passphrase
+
     data_dir = data_dir_of(args)
     try:
         admin = admin_secret(args.admin_secret_file, confirm=True)

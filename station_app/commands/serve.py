@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -44,17 +45,43 @@ def config_from_args(args: argparse.Namespace) -> AppConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    # The port first, before the heavy imports: a browser opened now connects at once and gets its answer
+    # the moment the server is up (instead of "connection refused" and a retry).
+    sock = bind(config)
+    from station_app.services.runtime import prepare_runtime_dirs_in_background
+
+    dirs = prepare_runtime_dirs_in_background(config) if sock is not None else None
     from station_app.app import serve
 
-    config = config_from_args(args)
     runtime = open_runtime(config)
     if runtime is None:
+        if sock is not None:
+            sock.close()
         return 1
     try:
-        serve(runtime)
+        serve(runtime, sock=sock, dirs_ready=dirs)
     finally:
         runtime.close()
     return 0
+
+
+def bind(config: AppConfig) -> socket.socket | None:
+    """A listening socket on the configured host and port, or None when it cannot be had now (in use: the
+    server then binds, and reports, as before)."""
+    host = "0.0.0.0" if config.host in ("", "*") else config.host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # Windows' SO_REUSEADDR would let two processes share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, config.port))
+        sock.listen(128)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        return None
+    return sock
 
 
 def open_runtime(config: AppConfig) -> StationRuntime | None:
@@ -65,7 +92,7 @@ def open_runtime(config: AppConfig) -> StationRuntime | None:
     from storage.errors import StoreBusy
 
     try:
-        return StationRuntime.open(config)
+        return StationRuntime.open(config, boot_in_background=True)
     except StoreBusy:
         url = read_serving(config.data_dir)
         if url:

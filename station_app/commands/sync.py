@@ -18,9 +18,9 @@ import threading
 from typing import Any
 
 from station_app.config import add_data_dir_argument, data_dir_of
-from storage import StorageError
-from sync.errors import SyncError
-from sync.runtime import build_service, open_unlocked, start_background_sync
+
+# The heavy imports live in the command functions: ``station-app serve`` registers every command and
+# must not pay for the sync engine or the store to parse its arguments.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +37,10 @@ def _summary(ok: bool, report: dict[str, Any] | None, status: dict[str, Any]) ->
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from storage import StorageError
+    from sync.errors import SyncError
+    from sync.runtime import build_service, open_unlocked, start_background_sync
+
     try:
         store = open_unlocked(data_dir_of(args), args.admin_secret_file)
     except StorageError as exc:

@@ -10,10 +10,9 @@ import argparse
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
-from station_app.services.webdir import RUNTIME_DIRS, check_runtime_dirs
-from storage import StationStore, StorageError, StoreBusy
-from storage.station_secret import admin_secret
-from storage.verify import verify_store
+
+# The heavy imports live in the command functions: ``station-app serve`` registers every command and
+# must not pay for the sync engine or the store to parse its arguments.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +23,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from station_app.services.case_index import register_summarizers
+    from station_app.services.webdir import RUNTIME_DIRS, check_runtime_dirs
+    from storage import StationStore, StorageError, StoreBusy
+    from storage.station_secret import admin_secret
+    from storage.verify import verify_store
+
     try:
         secret = admin_secret(args.admin_secret_file)
         store = StationStore.open(data_dir_of(args))
@@ -34,6 +39,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"问题 PROBLEM: {exc.detail or exc}\n结果：无法打开数据 (FAILED)\n{exc}", file=sys.stderr)
         return 1
     try:
+        register_summarizers(store)  # so the case summaries are checked against the cases
         store.unlock_admin(secret)
         report = verify_store(store, extra=dict.fromkeys(RUNTIME_DIRS, check_runtime_dirs))
     except StorageError as exc:

@@ -1,9 +1,11 @@
-"""办件: the case list (search, filters) and one case with its timeline and the window's next actions."""
+"""办件: the case list (paged, searched and filtered in the summary index) and one case with its timeline and
+the window's next actions."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from functools import partial
 from typing import Any
 
@@ -16,7 +18,8 @@ from casework.deadlines import Recomputed
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, CaseActions, timeline
-from station_app.viewmodels.cases import PRESETS, CaseFilter, apply
+from station_app.viewmodels.case_query import SORTS, CasePage, CaseQuery
+from station_app.viewmodels.cases import PRESETS, CaseFilter
 from station_app.viewmodels.context import CaseRow
 from station_app.viewmodels.intake import document_kind
 
@@ -45,20 +48,40 @@ def due_text(r: CaseRow) -> str:
 
 
 class CasesScreen(Screen):
+    """The case list: 50 cases a page, filtered, sorted and searched in the summary index (nothing is
+    decrypted until a case is opened)."""
+
     def __init__(self, shell: Any, preset: str = "", ticket: bool = False, **params: Any) -> None:
         super().__init__(shell, **params)
         self.filter = CaseFilter(preset=preset)
-        self.rows: list[CaseRow] = []
+        self.sort = "newest"
+        self.page_no = 0
+        self.result = CasePage([], 0, 0, 1)
         self.ticket = ticket
         self.ticket_error = ""
+        self._asked = 0  # queries run on a thread: only the latest one's answer is shown
+
+    @property
+    def rows(self) -> list[CaseRow]:
+        return self.result.rows
 
     async def load(self) -> None:
-        self.all_rows = await asyncio.to_thread(self.shell.runtime.cases.rows)
         self.calendar = await asyncio.to_thread(self.shell.runtime.cases.work_calendar)
-        self._apply()
+        await self._query()
 
-    def _apply(self) -> None:
-        self.rows = apply(self.all_rows, self.filter, clock.china_today(), self.calendar)
+    async def _query(self) -> bool:
+        """Run the filter for the current page; False when a newer query overtook this one."""
+        self._asked += 1
+        asked = self._asked
+        query = CaseQuery(self.shell.runtime.cases.index)
+        f = dataclasses.replace(self.filter)
+        result = await asyncio.to_thread(
+            query.page, f, clock.china_today(), self.calendar, sort=self.sort, page=self.page_no
+        )
+        if asked != self._asked:
+            return False
+        self.result = result
+        return True
 
     def view(self) -> ft.Control:
         ui = self.ui
@@ -81,18 +104,31 @@ class CasesScreen(Screen):
             + [ft.DropdownOption(key=k, text=t(f"cases.sync_{k}")) for k in SYNC_ICONS],
             on_select=ui.wrap(lambda: self._sync(sync.value)),
         )
+        order = ft.Dropdown(
+            label=t("cases.sort"),
+            value=self.sort,
+            width=200,
+            options=[ft.DropdownOption(key=k, text=t(f"cases.sort_{k}")) for k in SORTS],
+            on_select=ui.wrap(lambda: self._sort(order.value)),
+        )
         chips = ft.Row(
             [
-                ft.Chip(
-                    label=ft.Text(t(f"home.{p}"), size=ui.size(15)),
-                    selected=self.filter.preset == p,
-                    on_click=ui.wrap(partial(self._preset, p)),
+                ft.Semantics(
+                    identifier=f"chip-{p}",
+                    content=ft.Chip(
+                        label=ft.Text(t(f"home.{p}"), size=ui.size(15)),
+                        selected=self.filter.preset == p,
+                        on_click=ui.wrap(partial(self._preset, p)),
+                    ),
                 )
                 for p in PRESETS
             ],
             wrap=True,
         )
-        self.list = ft.ListView(controls=[self._row(r) for r in self.rows], item_extent=ROW, expand=True)
+        self.list = ft.ListView(controls=self._row_controls(), item_extent=ROW, expand=True)
+        self.count = ui.small("")
+        self.pager = ft.Row(spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        self._fill_pager()
         parts: list[ft.Control] = [ui.title(t("nav.cases"))]
         if self.ticket:
             self.ticket_field = ui.field(
@@ -109,14 +145,48 @@ class CasesScreen(Screen):
             if self.ticket_error:
                 parts.append(ui.error(self.ticket_error))
         parts += [
-            ft.Row([self.search, status, sync]),
+            # no wrapping Row around the fields: an expanding TextField or a Dropdown in one fails to lay out
+            # in the Flet 1.0.5 web client (a grey error box)
+            ft.Row([self.search]),
+            ft.Row([status, sync, order]),
             chips,
-            ui.small(t("cases.count", n=len(self.rows))),
+            ft.Row([self.count, self.pager], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
             ft.Container(
                 self.list, expand=True, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=8
             ),
         ]
         return ft.Column(parts, expand=True, spacing=10)
+
+    def _row_controls(self) -> list[ft.Control]:
+        if not self.rows:
+            return [ft.Container(self.ui.text(t("cases.none"), muted=True), padding=16)]
+        return [self._row(r) for r in self.rows]
+
+    def _fill_pager(self) -> None:
+        ui, r = self.ui, self.result
+        self.count.value = t("cases.count", n=r.total)
+        self.pager.controls = [
+            ui.button(
+                t("cases.prev"),
+                partial(self._turn, -1),
+                primary=False,
+                icon=ft.Icons.CHEVRON_LEFT,
+                ident="cases-prev",
+                disabled=r.page == 0,
+            ),
+            ft.Semantics(
+                identifier="cases-page",
+                content=ft.Text(t("cases.page", page=r.page + 1, pages=r.pages), size=ui.size(16)),
+            ),
+            ui.button(
+                t("cases.next"),
+                partial(self._turn, 1),
+                primary=False,
+                icon=ft.Icons.CHEVRON_RIGHT,
+                ident="cases-next",
+                disabled=r.page + 1 >= r.pages,
+            ),
+        ]
 
     def _row(self, r: CaseRow) -> ft.Control:
         ui = self.ui
@@ -131,7 +201,7 @@ class CasesScreen(Screen):
                         [
                             ft.Text(f"{r.name}", size=ui.size(18), weight=ft.FontWeight.W_600, no_wrap=True),
                             ft.Text(
-                                f"{r.number} · {r.applicant} · {due}",
+                                " · ".join(part for part in (r.number, r.applicant, due) if part),
                                 size=ui.size(14),
                                 no_wrap=True,
                                 color=ft.Colors.ERROR if late else ft.Colors.ON_SURFACE_VARIANT,
@@ -159,25 +229,44 @@ class CasesScreen(Screen):
         )
 
     async def on_search(self) -> None:
+        """Each keystroke re-queries the index on a thread; the list, count and pager update in place (the
+        search field keeps its focus)."""
         self.filter.text = self.search.value or ""
-        self._apply()
-        self.list.controls = [self._row(r) for r in self.rows]
-        self.list.update()
+        self.page_no = 0
+        if await self._query():
+            self.list.controls = self._row_controls()
+            self._fill_pager()
+            self.list.update()
+            self.count.update()
+            self.pager.update()
+
+    async def _requery(self) -> None:
+        if await self._query():
+            self.refresh()
+
+    async def _turn(self, step: int) -> None:
+        self.page_no = self.result.page + step
+        await self._requery()
 
     async def _status(self, value: str | None) -> None:
         self.filter.status = CaseStatus(value) if value else None
-        self._apply()
-        self.refresh()
+        self.page_no = 0
+        await self._requery()
 
     async def _sync(self, value: str | None) -> None:
         self.filter.sync = value or ""
-        self._apply()
-        self.refresh()
+        self.page_no = 0
+        await self._requery()
+
+    async def _sort(self, value: str | None) -> None:
+        self.sort = value if value in SORTS else "newest"
+        self.page_no = 0
+        await self._requery()
 
     async def _preset(self, p: str) -> None:
         self.filter.preset = "" if self.filter.preset == p else p
-        self._apply()
-        self.refresh()
+        self.page_no = 0
+        await self._requery()
 
     async def open_ticket(self) -> None:
         """A kiosk 预审 ticket: the pre-application becomes an intake draft at this desk."""
@@ -350,6 +439,8 @@ class CaseScreen(Screen):
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
             # in the Flet 1.0.5 web client (it showed as a grey error box).
             self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=360)
+            self.collector_id = ui.field(t("handover.collector_id"), width=360)
+            self.letter = ft.Checkbox(label=t("handover.letter"), value=False)
             self.method = ft.Dropdown(
                 label=t("handover.method"),
                 value=HANDOVER_METHODS[0],
@@ -360,7 +451,9 @@ class CaseScreen(Screen):
                 ui.card(
                     ui.heading(t("handover.title")),
                     self.collector,
+                    ft.Semantics(identifier="handover-id", content=self.collector_id),
                     self.method,
+                    self.letter,
                     ft.Row(
                         [
                             ui.button(
@@ -422,7 +515,15 @@ class CaseScreen(Screen):
         return True
 
     async def hand_over(self) -> None:
-        if await self._do(self.actions.hand_over, self.collector.value or "", self.method.value or ""):
+        if await self._do(
+            partial(
+                self.actions.hand_over,
+                collector_id=(self.collector_id.value or "").strip().upper(),
+                letter=bool(self.letter.value),
+            ),
+            self.collector.value or "",
+            self.method.value or "",
+        ):
             await self.go("rate", case_id=self.case_id)
 
     async def _pick_scans(self, *, multiple: bool) -> list[Any]:

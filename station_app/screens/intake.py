@@ -18,9 +18,11 @@ from casework.cases import PickupMethod, Satisfaction
 from casework.catalog import Necessity
 from casework.errors import DomainError
 from casework.identity import ApplicantKind
+from casework.messages import current_language
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.guide import GuideScreen
+from station_app.screens.intake_fields import FormSection
 from station_app.viewmodels.context import CaseService
 from station_app.viewmodels.intake import (
     IntakeError,
@@ -30,6 +32,7 @@ from station_app.viewmodels.intake import (
     id_type_options,
     new_draft,
 )
+from station_app.viewmodels.printing import PrinterKind, PrintError, print_document
 
 FIELD_W = 360
 
@@ -51,6 +54,8 @@ class IntakeScreen(Screen):
         self.busy = False
         self.step = "applicant"
         self.refuse_reason = ""
+        self.form_section: FormSection | None = None
+        self.banner = ft.Column(spacing=4)
 
     # -- loading -------------------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -124,12 +129,8 @@ class IntakeScreen(Screen):
         if warning:
             head.append(ft.Semantics(identifier="intake-catalog-warning", content=ui.error(warning)))
         if self.errors:
-            head.append(
-                ft.Semantics(
-                    identifier="intake-errors",
-                    content=ft.Column([ui.error(e) for e in self.errors], spacing=4),
-                )
-            )
+            self.banner = ft.Column([ui.error(e) for e in self.errors], spacing=4)
+            head.append(ft.Semantics(identifier="intake-errors", content=self.banner))
         body = {
             "applicant": self._applicant,
             "materials": self._materials,
@@ -241,6 +242,8 @@ class IntakeScreen(Screen):
         if org:
             self.f_rep = ui.field(t("intake.legal_rep"), value=a.get("legal_representative", ""))
             rows.append(self.f_rep)
+        self.form_section = FormSection(ui, vm.form, on_change=self._live_check)
+        rows += self.form_section.controls()
         agent = vm.draft.get("agent")
         mode = "none" if not agent else ("helper" if agent.get("is_station_worker") else "agent")
         self.agent_mode = ft.RadioGroup(
@@ -295,6 +298,8 @@ class IntakeScreen(Screen):
         if vm.draft["applicant"]["kind"] == ApplicantKind.ORGANIZATION.value:
             fields["legal_representative"] = self.f_rep.value or ""
         vm.set_applicant(**fields)
+        if self.form_section is not None:
+            self.form_section.collect()
         agent = vm.draft.get("agent")
         if agent is not None:
             worker = self.shell.session.me
@@ -319,7 +324,23 @@ class IntakeScreen(Screen):
         self.f_phone.error = problems.get("phone")
         if self.vm.draft.get("agent"):
             self.a_id.error = problems.get("agent_id_number")
+        if self.form_section is not None:
+            self.form_section.show(self.vm.form.live_problems())
+            self.form_section.show_warnings()
+        if self.errors:  # the banner from 下一步: keep only what is still wrong
+            still = set(self._applicant_step_problems())
+            self.errors = [e for e in self.errors if e in still]
+            self.banner.controls = [self.ui.error(e) for e in self.errors]
         self.shell.page.update()
+
+    def _applicant_step_problems(self) -> list[str]:
+        assert self.vm is not None
+        form = self.vm.form
+        sep = t("intake.label_sep")
+        labels = {f.key: f.label_in(current_language()) for f in form.fields()}
+        return self.vm.applicant_problems() + [
+            f"{labels.get(k, k)}{sep}{p.text()}" for k, p in form.problems().items()
+        ]
 
     async def _set_kind(self, value: str | None) -> None:
         assert self.vm is not None
@@ -363,7 +384,7 @@ class IntakeScreen(Screen):
     async def to_materials(self) -> None:
         assert self.vm is not None
         self._collect_applicant()
-        self.errors = self.vm.applicant_problems()
+        self.errors = self._applicant_step_problems()
         if not self.errors:
             self.step = "materials"
         await self._save()
@@ -660,10 +681,24 @@ class IntakeScreen(Screen):
         ):
             parts.append(self.collected)
         parts.append(self.pickup)
+        warnings = vm.form.eligibility_warnings()
+        if warnings:
+            parts.append(ui.heading(t("intake.eligibility_heading")))
+            parts += [ui.warning(w.text()) for w in warnings]
+            self.override = ui.field(
+                t("intake.eligibility_reason"),
+                value=vm.form.override_reason,
+                multiline=True,
+                width=640,
+                on_change=self._override_reason,
+            )
+            parts.append(ft.Semantics(identifier="eligibility-reason", content=self.override))
         if problems:
             parts.append(ui.heading(t("intake.cannot_accept")))
             parts += [ui.error(p) for p in problems]
         accept_label = t("intake.collect") if vm.draft.get("collected") else t("intake.accept")
+        # a missing override reason alone does not disable 受理: the reason is typed just above
+        blocking = set(problems) - {vm.form.reason_problem()}
         self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True, width=640)
         parts += [
             ft.Row(
@@ -680,7 +715,7 @@ class IntakeScreen(Screen):
                         self.accept,
                         ident="intake-accept",
                         icon=ft.Icons.CHECK_CIRCLE,
-                        disabled=bool(problems) or self.busy or vm.blocked(),
+                        disabled=bool(blocking) or self.busy or vm.blocked(),
                     ),
                 ]
             ),
@@ -712,6 +747,12 @@ class IntakeScreen(Screen):
             ),
         ]
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    async def _override_reason(self) -> None:
+        """Kept as typed (no re-render, so the box keeps focus); 受理 checks it is there."""
+        assert self.vm is not None
+        self.vm.form.set_override_reason(self.override.value or "")
+        await self._save(refresh=False)
 
     async def _jurisdiction(self) -> None:
         assert self.vm is not None
@@ -802,6 +843,11 @@ class IntakeScreen(Screen):
                         ident="open-document",
                         icon=ft.Icons.PRINT,
                     ),
+                    *(
+                        [ui.button(t("intake.print_direct"), self.print_document, ident="print-document")]
+                        if vm.printer.kind is PrinterKind.SYSTEM
+                        else []
+                    ),
                     ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
                     ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
                 ],
@@ -809,6 +855,19 @@ class IntakeScreen(Screen):
             ),
         ]
         return ft.Column(rows, spacing=14)
+
+    async def print_document(self) -> None:
+        """The document on the system printer (CUPS / the Windows default printer), in the station's paper."""
+        assert self.vm is not None and self.vm.outcome is not None
+        pdf = self.vm.document_pdf
+        if pdf is None:
+            pdf = await asyncio.to_thread(self.vm.render_document)
+        try:
+            await asyncio.to_thread(print_document, self.vm.printer, pdf)
+            self.shell.toast(t("intake.printed"))
+        except PrintError as exc:
+            self.errors = [str(exc)]
+            self.refresh()
 
     async def open_document(self) -> None:
         assert self.vm is not None and self.vm.outcome is not None

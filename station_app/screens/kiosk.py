@@ -23,7 +23,8 @@ from station_app.screens.guide import guide_page_view
 from station_app.screens.rating import RatingPanel
 from station_app.viewmodels.auth import UnlockForm
 from station_app.viewmodels.guide import GuideSearch, page_for
-from station_app.viewmodels.kiosk import KioskError, KioskProgress
+from station_app.viewmodels.kiosk import KioskError, KioskProgress, resident_problems
+from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
 
 class KioskScreen(Screen):
@@ -325,10 +326,16 @@ class KioskPreapply(KioskScreen):
         self.code = code
         self.ticket = ""
         self.error = ""
+        self.values = {"name": "", "id_number": "", "phone": ""}  # kept when a box is wrong
+        self.problems: dict[str, str] = {}
+        self.printed: bool | None = None  # the ticket came out of the printer; None: no printer here
 
     def view(self) -> ft.Control:
         ui = self.ui
         if self.ticket:
+            printed = (
+                "" if self.printed is None else t(f"kiosk.ticket_{'' if self.printed else 'not_'}printed")
+            )
             return self.frame(
                 ui.text(t("kiosk.ticket_intro")),
                 ft.Semantics(
@@ -342,10 +349,23 @@ class KioskPreapply(KioskScreen):
                     ),
                 ),
                 ui.text(t("kiosk.ticket_help")),
+                *(
+                    [ft.Semantics(identifier="kiosk-ticket-printed", content=ui.text(printed))]
+                    if printed
+                    else []
+                ),
             )
-        self.name = ui.field(t("intake.name"))
-        self.id_number = ui.field(t("intake.id_number"))
-        self.phone = ui.field(t("intake.phone"), keyboard=ft.KeyboardType.PHONE)
+        self.name = ui.field(t("intake.name"), value=self.values["name"], on_change=self._recheck)
+        self.id_number = ui.field(
+            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck
+        )
+        self.phone = ui.field(
+            t("intake.phone"),
+            value=self.values["phone"],
+            keyboard=ft.KeyboardType.PHONE,
+            on_change=self._recheck,
+        )
+        self._show_problems()
         parts: list[ft.Control] = [
             ui.heading(t("kiosk.preapply")),
             ui.text(t("kiosk.preapply_help")),
@@ -360,19 +380,51 @@ class KioskPreapply(KioskScreen):
         )
         return self.frame(*parts)
 
+    def _keep(self) -> None:
+        self.values = {
+            "name": self.name.value or "",
+            "id_number": self.id_number.value or "",
+            "phone": self.phone.value or "",
+        }
+
+    def _show_problems(self) -> None:
+        self.name.error = self.problems.get("name")
+        self.id_number.error = self.problems.get("id_number")
+        self.phone.error = self.problems.get("phone")
+
+    async def _recheck(self) -> None:
+        """After a failed submit, each box's message goes away as soon as that box is right."""
+        self._keep()
+        if self.problems:
+            now = resident_problems(id_type="111", **self.values)
+            self.problems = {k: v for k, v in now.items() if k in self.problems}
+            self._show_problems()
+            self.shell.page.update()
+
     async def submit(self) -> None:
+        self._keep()
         try:
             self.ticket = await asyncio.to_thread(
-                self.shell.kiosk.preapply,
-                self.code,
-                name=self.name.value or "",
-                id_type="111",
-                id_number=self.id_number.value or "",
-                phone=self.phone.value or "",
+                self.shell.kiosk.preapply, self.code, id_type="111", **self.values
             )
         except KioskError as exc:
-            self.error = str(exc)
+            self.problems = exc.fields
+            self.error = "" if exc.fields else str(exc)  # box messages show under their boxes
+        if self.ticket:
+            self.printed = await asyncio.to_thread(self._print_ticket, self.values["id_number"])
         self.refresh()
+
+    def _print_ticket(self, id_number: str) -> bool | None:
+        """The 预审 ticket on the station's receipt printer: True printed, False failed, None no printer."""
+        catalog = self.station.catalog()
+        printer = station_printer(self.station.settings())
+        if catalog is None or not printer.prints_slips:
+            return None
+        slip = ticket_slip(catalog, self.code, ticket=self.ticket, id_number=id_number.strip().upper())
+        try:
+            return print_ticket(printer, slip)
+        except PrintError:
+            return False
 
 
 class KioskProgressScreen(KioskScreen):

@@ -11,6 +11,16 @@ import flet as ft
 from station_app.i18n import LANGUAGES, t
 from station_app.screens.base import Screen
 from station_app.viewmodels.auth import pin_problem
+from station_app.viewmodels.printing import (
+    PAPERS,
+    PRINTER_KINDS,
+    PrinterKind,
+    PrintError,
+    PrinterSettings,
+    Slip,
+    print_ticket,
+    station_printer,
+)
 from station_app.viewmodels.session import Worker
 
 FONT_SCALES = (1.0, 1.15, 1.3, 1.5)
@@ -73,6 +83,7 @@ class SettingsScreen(Screen):
                 ]
             ),
             ui.small(t("settings.retention_help")),
+            *self._printer(admin),
         ]
         ident = self.ident
         parts.append(ui.heading(t("settings.center")))
@@ -112,6 +123,67 @@ class SettingsScreen(Screen):
         if self.error:
             parts.append(ui.error(self.error))
         return ft.Column(parts, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+    def _printer(self, admin: bool) -> list[ft.Control]:
+        """Paper (A4 / 80 mm) and the printer, per station (the admin's choice)."""
+        ui, printer = self.ui, station_printer(self.station.settings())
+        paper = ft.RadioGroup(
+            value=printer.paper.value,
+            on_change=ui.wrap(lambda: self._save_printer(paper=paper.value)),
+            content=ft.Row(
+                [
+                    ft.Semantics(
+                        identifier=f"settings-paper-{p.value}",
+                        content=ft.Radio(
+                            value=p.value, label=t(f"settings.paper_{p.value}"), disabled=not admin
+                        ),
+                    )
+                    for p in PAPERS
+                ],
+                wrap=True,
+            ),
+        )
+        kind = ft.Dropdown(
+            label=t("settings.printer_kind"),
+            value=printer.kind.value,
+            width=360,
+            options=[
+                ft.DropdownOption(key=k.value, text=t(f"settings.printer_{k.value}")) for k in PRINTER_KINDS
+            ],
+            on_select=ui.wrap(lambda: self._save_printer(kind=kind.value)),
+            disabled=not admin,
+        )
+        out: list[ft.Control] = [
+            ui.heading(t("settings.printer")),
+            ui.small(t("settings.paper")),
+            paper,
+            kind,
+        ]
+        if printer.kind is PrinterKind.ESCPOS_NETWORK:
+            self.printer_host = ui.field(t("settings.printer_host"), value=printer.host, width=360)
+            save = ui.button(
+                t("common.save"),
+                lambda: self._save_printer(host=self.printer_host.value or ""),
+                primary=False,
+                disabled=not admin,
+            )
+            out.append(ft.Row([self.printer_host, save], wrap=True))
+        if printer.prints_slips:
+            out.append(ui.button(t("settings.printer_test"), self._test_print, primary=False))
+        return out
+
+    async def _save_printer(self, **changes: Any) -> None:
+        current = station_printer(self.station.settings()).to_dict()
+        await self._save(printer=PrinterSettings.from_dict(current | changes).to_dict())
+
+    async def _test_print(self) -> None:
+        slip = Slip(t("settings.printer_test"), (self.station.station_name(),), qr="test")
+        try:
+            await asyncio.to_thread(print_ticket, station_printer(self.station.settings()), slip)
+            self.shell.toast(t("settings.printer_tested"))
+        except PrintError as exc:
+            self.error = str(exc)
+            self.refresh()
 
     async def _save(self, **changes: Any) -> None:
         if not self.shell.session.me.is_admin and set(changes) - {"language", "font_scale"}:

@@ -177,6 +177,20 @@ class UI:
             bgcolor=ft.Colors.ERROR_CONTAINER,
         )
 
+    def warning(self, text: str) -> ft.Control:
+        """Something the worker must weigh before going on (a 申请条件 not met), not an error."""
+        return ft.Container(
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.BROWN_800),
+                    ft.Text(text, size=self.size(17), color=ft.Colors.BLACK, expand=True),
+                ]
+            ),
+            padding=10,
+            border_radius=8,
+            bgcolor=ft.Colors.AMBER_100,
+        )
+
     def note(self, text: str) -> ft.Control:
         return ft.Container(
             content=ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE), ft.Text(text, size=self.size(17), expand=True)]),

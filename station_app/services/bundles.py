@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from casework import clock
-from sync.bundle import export_bundle, import_answer
+
+# sync.bundle (and through it the sync engine and httpx) is imported when a bundle is made, not at start-up:
+# the unlock screen must not wait for it.
 
 
 class BundleService:
@@ -28,6 +30,8 @@ class BundleService:
 
     def export(self) -> tuple[bytes, str, dict[str, Any]]:
         """(file bytes, download name, summary) of a bundle with everything waiting to sync."""
+        from sync.bundle import export_bundle
+
         ident = self.station.identity() or {}
         path = self._tmp(".bmzz")
         try:
@@ -39,6 +43,8 @@ class BundleService:
         return data, name, dict(summary)
 
     def import_answer(self, data: bytes) -> dict[str, Any]:
+        from sync.bundle import import_answer
+
         path = self._tmp(".bmzz")
         try:
             path.write_bytes(data)

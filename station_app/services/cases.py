@@ -43,6 +43,7 @@ from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
 if TYPE_CHECKING:
     from station_app.pdf import Layout
+    from station_app.services.case_index import CaseIndex
 
 COUNTER_KEY = "case_counter"
 MIN_FREE_FOR_CASE = 1 << 20  # the case document, its outbox copy and the audit entry, with room to spare
@@ -96,6 +97,7 @@ class CaseService:
         # Two browsers (desk and kiosk hand-off) may accept at once: issuing a number and committing the
         # case that uses it must not interleave, or two cases could share a number.
         self.numbering = threading.Lock()
+        self._index: CaseIndex | None = None
 
     @property
     def store(self) -> StationStore:
@@ -205,11 +207,23 @@ class CaseService:
             raise KeyError(case_id)
         return Case.from_dict(doc)
 
+    @property
+    def index(self) -> CaseIndex:
+        """The cases as the lists see them (:mod:`station_app.services.case_index`): summaries only."""
+        from station_app.services.case_index import CaseIndex
+
+        summaries = self.station.case_summaries()
+        if self._index is None or self._index.index is not summaries:
+            self._index = CaseIndex(summaries, lambda: self.store, self.station.catalog)
+        return self._index
+
     def find_by_number(self, number: str) -> Case | None:
-        for _k, doc in self.store.iter_items("cases"):
-            if doc.get("number") == number and not is_tombstone(doc):
-                return Case.from_dict(doc)
-        return None
+        """The live case with this 办件编号 (found in the summary index; one case decrypted)."""
+        key = self.index.find_number(number)
+        doc = self.store.get("cases", key) if key is not None else None
+        if doc is None or is_tombstone(doc):
+            return None
+        return Case.from_dict(doc)
 
     def sync_states(self) -> dict[str, str]:
         states: dict[str, str] = {}
@@ -222,19 +236,14 @@ class CaseService:
         return states
 
     def rows(self, today: dt.date | None = None) -> list[CaseRow]:
+        """Every live case (tombstones left out) as a list line, newest first — from the summary index, no
+        case decrypted. The screens page instead (:mod:`station_app.viewmodels.case_query`)."""
+        from station_app.services.case_index import LIVE, sort_pairs
+
         today = today or clock.china_today()
-        catalog = self.station.catalog()
-        calendar = self.calendar  # one calendar for the whole list
-        sync = self.sync_states()
-        out: list[CaseRow] = []
-        for key, doc in self.store.iter_items("cases"):
-            if is_tombstone(doc):  # purged after retention: nothing left to show in the working list
-                continue
-            case = Case.from_dict(doc)
-            state = sync.get(key, "synced" if _sent(case) else "local")
-            out.append(self.row(case, today, catalog, state, calendar, corrected=bool(doc.get(CORRECTIONS))))
-        out.sort(key=lambda r: r.created_at, reverse=True)
-        return out
+        pairs = self.index.select(LIVE)
+        sort_pairs(pairs)
+        return self.index.rows(pairs, today, self.work_calendar())
 
     def row(
         self,
@@ -257,7 +266,9 @@ class CaseService:
             state, due = status.state.value, status.due
         except ValueError:  # a date no calendar can count from: the row still shows, without a state
             state, due = "", None
-        deferred = any(due is not None and due < today for _code, due in pending_deferred(case))
+        # a 容缺 material still owed past its date; once the case is over nothing is owed any more
+        owed = pending_deferred(case) if not case.is_final else []
+        deferred = any(due is not None and due < today for _code, due in owed)
         taken = case.entered_at(CaseStatus.ACCEPTED) or case.entered_at(CaseStatus.COLLECTED)
         return CaseRow(
             case.id,

@@ -9,13 +9,16 @@ from a thread.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from casework import clock
-from casework.guide_search import SearchResult
 from casework.search_log import new_miss
 from station_app.services.station import StationService
 from storage.errors import StorageError
 from sync import search_log
+
+if TYPE_CHECKING:  # the guide search loads pypinyin (a second): not before the first screen
+    from casework.guide_search import SearchResult
 
 log = logging.getLogger(__name__)
 

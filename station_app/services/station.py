@@ -19,11 +19,10 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework import clock
 from casework.catalog import Catalog
-from casework.guide_search import GuideIndex
 from casework.samples import sample_catalog_dict
 from station_app import i18n
 from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
@@ -32,7 +31,10 @@ from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
 from storage.fsutil import DirectoryLock
 from storage.store import KEYS_FILE, StationStore
-from storage.tinydb_layer import StationTables
+from storage.tinydb_layer import StationTables, SummaryIndex
+
+if TYPE_CHECKING:  # pypinyin (a quarter of a second to load) comes with it: loaded when the guide is used
+    from casework.guide_search import GuideIndex
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "language": "zh_CN",
@@ -49,7 +51,9 @@ SMALL_COLLECTIONS = ("settings", "workers")
 
 
 class StationService:
-    def __init__(self, data_dir: Path, store: StationStore | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, store: StationStore | None = None, *, boot_in_background: bool = False
+    ) -> None:
         self.data_dir = data_dir
         self._lock = threading.RLock()
         self._settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
@@ -59,6 +63,7 @@ class StationService:
         self.store: StationStore | None = store
         self._unlock_hooks: list[Callable[[], Any]] = []
         self._tables_: StationTables | None = None  # settings and workers through TinyDB, from unlock on
+        self._summaries: SummaryIndex | None = None  # the cases' summaries as a TinyDB table, from unlock on
         # One process owns the data directory from start-up, set up or not: a second one is refused at once
         # (StoreBusy), never a second set-up of the same directory.
         self._dir_lock: DirectoryLock | None = None
@@ -66,10 +71,18 @@ class StationService:
             data_dir.mkdir(parents=True, exist_ok=True)
             self._dir_lock = DirectoryLock(data_dir)
             self._dir_lock.acquire()
+        self._boot: threading.Thread | None = None
         if store is None and (data_dir / KEYS_FILE).exists():
             self.store = StationStore.open(data_dir)
+            _register_summarizers(self.store)  # before unlocking: every commit from here on stores them
             passphrase = _env_passphrase()
-            if passphrase:
+            if passphrase and boot_in_background:
+                # started by start_boot() once the first screen is up (the KDF would take the CPUs from
+                # the browser drawing it), or by the first sign-in, whichever comes first
+                self._boot = threading.Thread(
+                    target=self._boot_with, args=(self.store, passphrase), name="station-boot", daemon=True
+                )
+            elif passphrase:
                 self.store.unlock_station(passphrase)
         if self.store is not None and self.store.is_unlocked:
             self._after_unlock()
@@ -84,8 +97,35 @@ class StationService:
     def is_set_up(self) -> bool:
         return self.store is not None
 
+    def _boot_with(self, store: StationStore, passphrase: str) -> None:
+        try:
+            store.unlock_station(passphrase)
+        except Exception:  # a wrong or stale passphrase file: the admin types it at the unlock screen
+            logging.getLogger(__name__).warning("the station passphrase from the environment did not open")
+
+    def start_boot(self) -> None:
+        """Start opening the device secret with the passphrase given at start-up (``boot_in_background``).
+        Idempotent; a no-op without one."""
+        with self._lock:
+            boot = self._boot
+            if boot is not None and boot.ident is None:
+                boot.start()
+
+    def wait_booted(self) -> None:
+        """Open the device secret with the passphrase given at start-up, if that has not happened yet, and
+        wait for it (blocking: call from a thread)."""
+        self.start_boot()
+        boot = self._boot
+        if boot is not None:
+            boot.join()
+
     def needs_station_passphrase(self) -> bool:
-        """True after a restart until the admin types the station passphrase (or signs in as admin)."""
+        """True after a restart until the admin types the station passphrase (or signs in as admin). While
+        the passphrase given at start-up is still being checked (``boot_in_background``) the answer is
+        no: the unlock screen shows the PIN form at once, and a sign-in waits for the check."""
+        boot = self._boot
+        if boot is not None and (boot.ident is None or boot.is_alive()):
+            return False
         return self.store is not None and not self.store.has_station_secret
 
     @property
@@ -120,6 +160,7 @@ class StationService:
                 lock=self._dir_lock,
             )
             self._dir_lock = None  # the store holds it now
+            _register_summarizers(store)
             store.add_worker(admin_id, admin_pin, actor="admin")
             worker = Worker(admin_id, admin_name, "admin")
             settings = dict(DEFAULT_SETTINGS, station_name=station_name, area=area)
@@ -134,6 +175,7 @@ class StationService:
         """Boot unlock: the station passphrase, or the admin password (which also
         yields the device secret)."""
         assert self.store is not None
+        self.wait_booted()
         try:
             self.store.unlock_station(secret)
         except StorageError:
@@ -144,6 +186,7 @@ class StationService:
     def unlock(self, worker_id: str, pin: str) -> Worker:
         """Check a worker's PIN against their key slot; unlocks the store on the first sign-in of a boot."""
         assert self.store is not None
+        self.wait_booted()
         worker_id = worker_id.strip()
         if worker_id not in self.store.workers():
             raise UnknownSlot()
@@ -154,7 +197,12 @@ class StationService:
 
     def _after_unlock(self) -> None:
         store = self.unlocked_store
+        _register_summarizers(store)
         with self._lock:
+            if self._summaries is None or self._summaries.store is not store:
+                self._summaries = SummaryIndex(store, "cases")
+            else:
+                self._summaries.reload()  # locked and unlocked again: read the summaries afresh
             # settings and workers are small collections: read and written through TinyDB tables
             self._tables_ = StationTables(store, SMALL_COLLECTIONS)
             saved = self._tables.get("settings", "station") or {}
@@ -170,6 +218,12 @@ class StationService:
                 hook()
             except Exception:  # sync failing to start must not stop a worker from signing in
                 logging.getLogger(__name__).exception("unlock hook failed")
+
+    def case_summaries(self) -> SummaryIndex:
+        """The cases' summaries as an in-memory TinyDB table (what lists, tiles and search read)."""
+        self.unlocked_store  # noqa: B018  # refuses while locked
+        assert self._summaries is not None
+        return self._summaries
 
     def on_unlocked(self, hook: Callable[[], Any]) -> None:
         """Call ``hook`` after every unlock (and now, if already unlocked): starts the sync scheduler."""
@@ -245,6 +299,8 @@ class StationService:
             return self._catalog
 
     def guide_index(self) -> GuideIndex | None:
+        from casework.guide_search import GuideIndex
+
         with self._lock:
             if self._index is None:
                 catalog = self.catalog()
@@ -300,6 +356,12 @@ class StationService:
 def _now() -> str:
 
     return clock.iso_z(clock.now())
+
+
+def _register_summarizers(store: StationStore) -> None:
+    from station_app.services.case_index import register_summarizers
+
+    register_summarizers(store)
 
 
 def _env_passphrase() -> str:

@@ -20,6 +20,7 @@ from casework.cases import (
     Side,
 )
 from casework.errors import DomainError
+from casework.handover import HandoverRefused, handover_record, match_collector
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 
@@ -32,6 +33,8 @@ RATING_REASONS = (
     "rating.reason_unclear",
 )
 HANDOVER_METHODS = ("handover.self", "handover.agent", "handover.post", "handover.locker")
+#: Methods where the collector stands at the window with an ID card (checked against the case).
+IN_PERSON = frozenset({"handover.self", "handover.agent"})
 
 
 class ActionError(DomainError):
@@ -101,14 +104,30 @@ class CaseActions:
             return []
         return [(m.code, m.name, m.reason) for m in req.items]
 
-    def hand_over(self, collector: str, method_key: str, note: str = "") -> Case:
-        """已送达: who collected the result and how; then it is the resident's turn to rate."""
+    def hand_over(
+        self, collector: str, method_key: str, note: str = "", *, collector_id: str = "", letter: bool = False
+    ) -> Case:
+        """已送达: who collected the result and how; then it is the resident's turn to rate. At the window
+        (本人 / 代理人) the collector's ID number must be the applicant's, the registered agent's, or come
+        with a 授权委托书 (``letter``); the outcome is recorded on the case (``case.handover``)."""
         if not collector.strip():
             raise ActionError(t("handover.need_collector"))
         if method_key not in HANDOVER_METHODS:
             raise ActionError(t("handover.need_method"))
+        match = None
+        if method_key in IN_PERSON:
+            if not collector_id.strip():
+                raise ActionError(t("handover.need_id"))
+            try:
+                match = match_collector(self.case, collector_id, letter=letter)
+            except HandoverRefused as exc:
+                raise ActionError(str(exc)) from None
         reason = t("handover.reason", who=collector.strip(), how=t(method_key)) + (
-            f"；{note.strip()}" if note.strip() else ""
+            f"；{t('handover.match_' + match.value)}" if match is not None else ""
+        )
+        reason += f"；{note.strip()}" if note.strip() else ""
+        self.case.handover = handover_record(
+            match, collector=collector.strip(), id_number=collector_id, method=method_key, by=self.actor
         )
         self._transition(CaseStatus.HANDED_OVER, reason)
         self.cases.save(self.case, actor=self.actor, action="case.hand_over")

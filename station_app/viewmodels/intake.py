@@ -45,6 +45,8 @@ from casework.identity import (
 )
 from station_app.i18n import t
 from station_app.services.cases import CaseService, NoDocument
+from station_app.viewmodels.intake_form import IntakeForm, fill_case
+from station_app.viewmodels.printing import PrinterSettings, document_layout, station_printer
 
 STEPS = ("applicant", "materials", "review")
 
@@ -216,6 +218,7 @@ class IntakeViewModel:
         self.outcome: Case | None = None
         self.document_pdf: bytes | None = None
         self.attach_notice: str | None = None  # what the last attach changed (an undecodable file name)
+        self.form = IntakeForm(catalog, draft)  # the catalog's 表单字段 and 申请条件 of this draft
 
     # -- what the draft is about ---------------------------------------------------------------------------
     @property
@@ -462,6 +465,7 @@ class IntakeViewModel:
         )
         for record in self.records():
             case.set_material(record, at=now)
+        fill_case(case, self.form, self.worker_id)
         return case
 
     def review_problems(self) -> list[str]:
@@ -471,7 +475,7 @@ class IntakeViewModel:
         for st in self.draft["materials"].values():
             if st.get("satisfaction") == Satisfaction.COMMITMENT.value and not st.get("commitment_confirmed"):
                 problems.append(t("intake.commitment_unconfirmed"))
-        return problems
+        return problems + self.form.review_problems()
 
     def summary(self) -> dict[str, Any]:
         rows = self.material_rows()
@@ -570,8 +574,13 @@ class IntakeViewModel:
         (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
         assert self.outcome is not None
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
-        self.document_pdf = self.cases.render_pdf(doc)
+        self.document_pdf = self.cases.render_pdf(doc, document_layout(self.printer))  # the station's paper
         return self.document_pdf
+
+    @property
+    def printer(self) -> PrinterSettings:
+        """The station's printer and paper (设置)."""
+        return station_printer(self.cases.station.settings())
 
 
 def draft_time(draft: dict[str, Any]) -> str:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from casework import clock
 from casework.casenumber import normalize
 from casework.cases import Case, CaseStatus, RatingLevel
-from casework.errors import DomainError
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.case_detail import ActionError, CaseActions
@@ -27,12 +27,30 @@ from station_app.viewmodels.intake import IntakeError, new_draft
 TICKET_DIGITS = 6
 
 
-class KioskError(DomainError):
-    """A kiosk request refused, for the resident to read. ``station.kiosk.problems`` lists the problems of a
-    pre-application (``problem_codes``: codes, or sentences already worded); some raises still pass a
-    sentence worded with :func:`station_app.i18n.t` as the code, which ``str()`` shows as it is."""
+class KioskError(Exception):
+    """What the resident must fix, in plain words; ``fields`` says which box each message belongs to."""
 
-    code = "station.kiosk.refused"
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})
+
+
+def resident_problems(*, name: str, id_type: str, id_number: str, phone: str) -> dict[str, str]:
+    """The kiosk form's problems by box (``name`` / ``id_number`` / ``phone``), in the plain wording a
+    resident reads ("身份证号码最后一位不对，请核对"), not the desk's ("校验位"). Empty boxes count."""
+    from casework.identity import id_number_problem, normalize_resident_id, phone_problem
+
+    out: dict[str, str] = {}
+    if not name.strip():
+        out["name"] = t("kiosk.need_name")
+    number = normalize_resident_id(id_number) if id_type in ("111", "112", "113") else id_number.strip()
+    problem = id_number_problem(id_type, number, today=clock.china_today())
+    if problem is not None:
+        out["id_number"] = problem.plain()
+    problem = phone_problem(phone.strip())
+    if problem is not None:
+        out["phone"] = problem.plain()
+    return out
 
 
 @dataclass(frozen=True)
@@ -53,19 +71,9 @@ class KioskViewModel:
     def preapply(self, code: str, *, name: str, id_type: str, id_number: str, phone: str) -> str:
         """预审: store the resident's pre-application as a draft; returns the ticket code
         they show at the desk."""
-        from casework.identity import check_id_number, check_phone
-
-        problems = [
-            p
-            for p in (
-                t("kiosk.need_name") if not name.strip() else None,
-                check_id_number(id_type, id_number.strip().upper(), today=clock.china_today()),
-                check_phone(phone.strip()),
-            )
-            if p
-        ]
+        problems = resident_problems(name=name, id_type=id_type, id_number=id_number, phone=phone)
         if problems:
-            raise KioskError("station.kiosk.problems", problem_codes=problems)
+            raise KioskError(t("common.list_sep").join(problems.values()), problems)
         catalog = self.cases.station.catalog()
         if catalog is None:
             raise KioskError(t("guide.no_catalog"))
@@ -74,7 +82,7 @@ class KioskViewModel:
                 catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", ""))
             )
         except IntakeError as exc:
-            raise KioskError("station.kiosk.problems", problem_codes=exc.problems) from None
+            raise KioskError(t("common.list_sep").join(exc.problems)) from None
         ticket = self._new_ticket()
         draft["applicant"].update(
             {

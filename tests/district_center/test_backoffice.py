@@ -250,6 +250,10 @@ def test_bundle_sub_cases_by_department_and_attachment_download(
         MaterialRecord("M-SFZ", "居民身份证", Satisfaction.ORIGINAL_VERIFIED, (digest,), verified_by="w-01"),
         at=AT,
     )
+    for sub in case.sub_cases:  # the one form's values, as the station splits them per item
+        sub.form_values = {"newborn_name": "王小明", "newborn_sex": "男"}
+    case.sub_case(police).form_values["birth_certificate_no"] = "Q610000123"
+    case.sub_case(police).form_values["mother"] = {"name": "李芳", "id_number": "11010519491231002X"}
     case.transition(CaseStatus.ACCEPTED, actor="w-01", at=AT)
     case.transition(CaseStatus.QUEUED, actor="w-01", at=AT)
     assert push(http, case.to_dict())[0]["status"] == "accepted"
@@ -269,6 +273,16 @@ def test_bundle_sub_cases_by_department_and_attachment_download(
     assert detail["my_items"] == [police]
     subs = {s["item_code"]: s["status"] for s in detail["case"]["sub_cases"]}
     assert subs == {police: "in_review"}  # the other departments' sub-cases are not shown
+    (form,) = detail["forms"]  # the newborn's facts, as the police item asked for them
+    assert form["item_code"] == police and form["item_name"] == "新生儿户口登记(出生登记)"
+    assert [tuple(r) for r in form["rows"]] == [
+        ("新生儿姓名", "王小明"),
+        ("新生儿性别", "男"),
+        ("出生医学证明编号", "Q610000123"),
+        ("母亲", "李芳 1101**********002X"),
+    ]
+    health_items = {health, bundle["item_codes"][3]}  # 出生医学证明 and 预防接种证: both 卫健
+    assert {f["item_code"] for f in _ok(health_reviewer.get(base))["forms"]} == health_items
     download = police_reviewer.get(f"{base}/files/{digest}")
     assert download.status_code == 200 and download.content == scan
     assert police_reviewer.get(f"{base}/files/{'0' * 64}").status_code == 404

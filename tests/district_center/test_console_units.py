@@ -101,3 +101,15 @@ def test_console_uses_only_the_public_backoffice_api() -> None:
             ):
                 private += [(path.name, a.name) for a in node.names if a.name.startswith("_")]
     assert private == []
+
+
+def test_the_sub_item_choice_shows_item_names_not_codes(
+    center: RunningCenter, district_keys: DistrictKeys
+) -> None:
+    from district_center.console.pages_cases import _item_names
+
+    ensure_sample_published(center, district_keys)
+    police = "11610114145325255L071060102000000"
+    detail = {"item_code": None, "case": {"sub_cases": [{"item_code": police}]}, "my_items": [police]}
+    with center.db.read_session() as s:
+        assert _item_names(s, detail) == {police: "新生儿户口登记(出生登记)"}

@@ -111,12 +111,15 @@ def intake(
     scans: tuple[str, ...],
     shared: tuple[str, ...] = (),
     deferred: tuple[str, ...] = (),
+    form: tuple[tuple[str, str], ...] = (),
     shots: str = "",
 ) -> str:
-    """Choose an item or bundle in 受理, fill the applicant, satisfy the materials, 受理. Returns the number.
+    """Choose an item or bundle in 受理, fill the applicant and the item's form, satisfy the materials, 受理.
+    Returns the number.
 
     ``hit`` is the identifier of the entry to choose (``hit-YJS-CS``) or, without the ``hit-`` prefix, the
-    name the top result must have."""
+    name the top result must have. ``form`` is ``(label, text)`` to type, or ``("", identifier)`` to click
+    (a choice)."""
     click_id(page, "nav-intake")
     wait_id(page, "guide-search")
     type_into(page, "搜索事项", query)
@@ -133,6 +136,12 @@ def intake(
     type_into(page, "联系电话", phone)
     # the ID was issued in Beijing; the home address puts the applicant inside the items' 通办范围
     type_into(page, "住址", "西安市阎良区凤凰路街道1号")
+    for label, value in form:
+        if label:
+            type_into(page, label, value)
+        else:
+            click_id(page, value)
+    settle(page, 400)
     if shots:
         screenshot(page, f"{shots}-applicant")
     click_id(page, "intake-next")
@@ -162,8 +171,31 @@ def intake(
     return number
 
 
+def newborn_form(born: str) -> tuple[tuple[str, str], ...]:
+    """出生一件事's one form: the newborn's facts, typed once for the four items."""
+    return (
+        ("新生儿姓名", NEWBORN_NAME),
+        ("", "form-newborn_sex-0"),
+        ("出生日期", born),
+        ("出生地点", "阎良区人民医院"),
+        ("出生医学证明编号", "Q610000123"),
+        ("母亲姓名", "李芳"),
+        ("母亲身份证号码", "610114199503020045"),
+        ("申报户口地址", "阎良区凤凰路街道1号"),
+        ("", "form-insurance_choice-0"),
+    )
+
+
+NEWBORN_NAME = "王小明"
+
+
 def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str]) -> str:
-    """出生一件事: four scans, three materials from shared data, 结婚证 容缺 → 受理."""
+    """出生一件事: the newborn form, four scans, three materials from shared data, 结婚证 容缺 → 受理."""
+    import datetime as dt
+
+    from casework import clock
+
+    born = (clock.china_today() - dt.timedelta(days=10)).isoformat()
     return intake(
         page,
         query="csyjs",
@@ -173,5 +205,6 @@ def intake_birth_bundle(page: Any, scan: Path, *, applicant: tuple[str, str, str
         scans=("M-CSSQ", "M-SFZ", "M-YBDJ", "M-JZJL"),
         shared=("M-FMJL", "M-HKB", "M-CSYXZM"),
         deferred=("M-JHZ",),
+        form=newborn_form(born),
         shots="04-intake",
     )

@@ -46,7 +46,7 @@ from tests.e2e.test_main_path import center_cli, sync_and_wait
 pytestmark = pytest.mark.e2e
 
 MONDAY_10 = dt.datetime(2026, 12, 21, 2, 0, tzinfo=dt.UTC)
-APPLICANT = ("李梅", "11010519491231002X", "13800138000")
+APPLICANT = ("李梅", "610114194001010012", "13800138000")  # 86: meets 高龄津贴 (80 and over, 阎良区)
 
 
 @pytest.fixture(scope="module")

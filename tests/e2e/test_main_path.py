@@ -22,6 +22,7 @@ import pytest
 
 from tests.e2e.conftest import BIN, StationProcess, new_page, running_demo
 from tests.e2e.flows import (
+    NEWBORN_NAME,
     click_id,
     first_hit,
     id_value,
@@ -210,6 +211,11 @@ def _walk(
     mine_of = {dept: api(url, token=tokens[dept])["my_items"] for dept in BIRTH_DEPARTMENTS}
     for dept, mine in mine_of.items():
         assert mine, (dept, mine)
+        # each department's sub-case shows the newborn's facts typed once on the bundle's form
+        forms = api(url, token=tokens[dept])["forms"]
+        assert {f["item_code"] for f in forms} == set(mine), (dept, forms)
+        for f in forms:
+            assert ["新生儿姓名", NEWBORN_NAME] in f["rows"], f
         for code in mine:
             api(f"{url}/accept", "POST", {"item_code": code}, tokens[dept])
     first_dept, first_code = BIRTH_DEPARTMENTS[0], mine_of[BIRTH_DEPARTMENTS[0]][0]
@@ -277,7 +283,8 @@ def _walk(
     page.mouse.wheel(0, -3000)
     settle(page)
 
-    # 已送达 and 好差评
+    # 已送达 (the collector's card checked against the applicant) and 好差评
+    type_into(page, "领取人身份证号码", APPLICANT[1])
     click_id(page, "case-handover")
     wait_id(page, "rate-very_satisfied")
     settle(page)

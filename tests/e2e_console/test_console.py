@@ -138,11 +138,23 @@ def test_catalog_admin_uploads_reviews_diff_and_publishes(
     page.goto(world.url + f"/console/catalog/items/{code}")
     page.get_by_label("咨询电话").fill("029-12345678")
     page.get_by_placeholder("新增材料").fill("户口簿")
+    # a form field and an age condition, typed as the district reads them
+    page.get_by_placeholder("如 newborn_name").fill("Bank Account")  # not a key: refused, nothing lost
+    page.get_by_placeholder("新增字段").fill("银行账号")
+    page.get_by_label("年龄下限（周岁）").fill("60")
+    page.get_by_role("button", name="保存到待发布目录").click()
+    problems = page.get_by_role("alert").inner_text()
+    assert "字段键名只能用小写英文字母" in problems, problems
+    row = page.locator("tr", has=page.locator('input[aria-label="字段名称"][value="银行账号"]'))
+    assert row.get_by_label("字段键名").input_value() == "Bank Account"  # kept as typed
+    assert page.get_by_label("咨询电话").input_value() == "029-12345678"
+    row.get_by_label("字段键名").fill("bank_account")
     shoot(page, "04-catalog-item-edit")
     page.get_by_role("button", name="保存到待发布目录").click()
     assert "事项已保存到待发布目录" in page.get_by_role("status").inner_text()
     changed = page.get_by_test_id("diff-changed").inner_text()
     assert "申请材料" in changed and "咨询电话" in changed
+    assert "申请表字段" in changed and "申请条件" in changed, changed
 
     # a wrong passphrase is refused, the right one publishes version 2
     page.get_by_label("签名密钥口令").fill("not the passphrase")

@@ -15,7 +15,7 @@ from station_app.viewmodels.intake import IntakeError, IntakeViewModel, new_draf
 from sync.outbox import OUTBOX
 from tests.station_app.conftest import ADMIN_PIN, PASSPHRASE
 
-VALID_ID = "11010519491231002X"
+VALID_ID = "610114194001010012"  # born 1940 in 阎良区: meets every sample item's 申请条件
 
 
 def start(station: StationService, cases: CaseService, code: str) -> IntakeViewModel:
@@ -29,9 +29,28 @@ def fill_applicant(vm: IntakeViewModel) -> None:
     vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="阎良区")
 
 
+NEWBORN = {
+    "newborn_name": "王小明",
+    "newborn_sex": "男",
+    "newborn_birth_date": "2026-11-20",
+    "newborn_birth_place": "阎良区人民医院",
+    "birth_certificate_no": "Q610000123",
+    "mother": {"name": "李芳", "id_number": "11010519491231002X"},
+    "hukou_address": "阎良区凤凰路街道1号",
+    "insurance_choice": "一档",
+}
+
+
+def fill_newborn(vm: IntakeViewModel) -> None:
+    """出生一件事's one form: the newborn's facts, asked once for the four items."""
+    for key, value in NEWBORN.items():
+        vm.form.set(key, value)
+
+
 def test_bundle_intake_with_scan_and_deferred_material_is_accepted_with_outbox(at_china_hour, station, cases):
     vm = start(station, cases, "YJS-CS")
     fill_applicant(vm)
+    fill_newborn(vm)
     assert vm.applicant_problems() == []
     rows = vm.material_rows()
     deferrable = [r for r in rows if r.necessity is Necessity.DEFERRABLE]
@@ -151,7 +170,9 @@ def test_district_only_item_is_refused_for_a_resident_of_another_district_with_t
 ):
     enrol = "11610114637719807A201100108000000"  # 义务教育阶段入学报名, 区内通办 in 阎良区
     vm = start(station, cases, enrol)
-    vm.set_applicant(name="张三", id_type="111", id_number=VALID_ID, phone="13800138000", address="")
+    vm.set_applicant(
+        name="张三", id_type="111", id_number="11010519491231002X", phone="13800138000", address=""
+    )  # issued in Beijing
     refused = [p for p in vm.review_problems() if "区内通办" in p]
     assert len(refused) == 1 and "110105" in refused[0] and "住所地址" in refused[0]
     with pytest.raises(IntakeError):

@@ -2,8 +2,11 @@
 
 Usage: python -m tests.storage.crash_child DATA_DIR SEED KILL_PROBABILITY, or :func:`run` in a forked child.
 Prints ``BEGIN <id>`` before writing a case, ``OK <id>`` after its commit returned, ``DEL <id>`` before
-deleting an old case, ``GONE <id>`` after. With KILL_PROBABILITY > 0 it SIGKILLs itself at a random fault
-point inside a write (mid-frame, before the head update, mid-blob, before the blob rename, mid-compaction).
+deleting an old case, ``GONE <id>`` after. A second thread compacts the journal again and again meanwhile
+(the copy runs beside the commits; what they wrote is caught up under the mutex) and writes index
+checkpoints. With KILL_PROBABILITY > 0 it SIGKILLs itself at a random fault point inside a write (mid-frame,
+before the head update, mid-blob, before the blob rename, mid-copy, mid-catch-up, before the compaction's
+head switch, before a checkpoint is pinned).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import os
 import random
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 from storage import StationStore, _faults
@@ -45,8 +50,10 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
     if p_kill > 0:
 
         def hook(name: str) -> None:
-            # compaction passes its one fault point rarely: weight it so every kind of write gets killed
-            if rng.random() < (min(0.5, 6 * p_kill) if name.startswith("compact") else p_kill):
+            # the compaction thread passes its points often, the checkpoint's less: weigh them so every
+            # kind of write gets killed
+            weight = 0.5 if name.startswith("compact") else 3 if name.startswith("checkpoint") else 1
+            if rng.random() < min(0.5, weight * p_kill):
                 emit(f"KILL {name}")
                 os.kill(os.getpid(), signal.SIGKILL)
 
@@ -54,6 +61,7 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
     store = StationStore.open(data_dir)
     store.unlock_admin(ADMIN)
     live = sorted(store.keys_of("cases"))
+    threading.Thread(target=_compact_forever, args=(store, random.Random(seed + "c")), daemon=True).start()
     emit("READY")
     n = 0
     while True:
@@ -77,8 +85,12 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
                 tx.delete("outbox", old)
             store.blobs.delete(sha)
             emit(f"GONE {old}")
-        if n % 3 == 0:
-            store.compact()
+
+
+def _compact_forever(store: StationStore, rng: random.Random) -> None:
+    while True:
+        time.sleep(rng.uniform(0.0, 0.03))
+        store.compact()  # also pins a checkpoint of the new generation
 
 
 def main() -> None:

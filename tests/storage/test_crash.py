@@ -1,8 +1,9 @@
 """Crash test: a real child process is SIGKILLed at >= 200 moments while it accepts cases with 1 MB scans.
 
 Half the kills come from the parent at a random time, half from the child itself at a random fault point
-inside a write (mid journal frame, before the head update, mid-scan, before the scan's rename,
-mid-compaction).
+inside a write (mid journal frame, before the head update, mid-scan, before the scan's rename, mid-copy and
+mid-catch-up of a compaction running beside the commits, before its head switch, before an index checkpoint
+is pinned).
 After every kill the store must open, ``verify_store`` must pass, every case whose commit returned must be
 present and byte-identical (with its outbox entry), and nothing half-written may be visible.
 """
@@ -155,7 +156,10 @@ def test_sigkill_at_random_moments(tmp_path):
             "journal.before_head",
             "blob.mid",
             "blob.before_rename",
+            "compact.copy",
+            "compact.catch_up",
             "compact.before_head",
+            "checkpoint.before_pin",
         ):
             assert kill_points.get(point, 0) >= 1, f"no kill at {point}: {kill_points}"
     print(f"kills inside writes: {kill_points}; cases committed: {total_ok}")

@@ -55,6 +55,7 @@ from district_center.services.cases.feed import (
     transition_case,
     update_case,
 )
+from district_center.services.cases.forms import form_sections
 from district_center.services.cases.lookup import ApplicantQuery, applicant_clause
 from district_center.services.cases.merge import is_collected
 from district_center.services.catalog.calendar import district_calendar
@@ -396,6 +397,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     scope = _bundle_scope(s, user, case)
     out = case_summary(record, case, current_catalog(s), work_calendar(s), today, station_labels(s))
     out["case"] = _scoped_document(record.document, scope)
+    out["forms"] = form_sections(current_catalog(s), out["case"])
     out["materials"] = [
         dict(m.to_dict(), attachments=list(m.attachments))
         for m in case.materials

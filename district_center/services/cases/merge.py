@@ -167,6 +167,7 @@ def _merge_sub(
         dated.promised_date,
         dated.promised_date_provisional,
         dated.promised_limit,
+        dict(station.form_values),  # intake data: the station's
     )
 
 
@@ -212,5 +213,8 @@ def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
         supplements=supplements,
         sub_cases=subs or list(station.sub_cases),
         history=history,
+        form_values=dict(station.form_values),
+        eligibility_override=station.eligibility_override,
+        handover=station.handover or center.handover,
     )
     return merged, status is not station.status

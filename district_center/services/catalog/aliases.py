@@ -28,6 +28,7 @@ from typing import Literal
 from casework.catalog import Bundle, Item
 from district_center.services.catalog.sheets import (
     SHEET_BUNDLES,
+    SHEET_FIELDS,
     SHEET_ITEM_TYPES,
     SHEET_ITEMS,
     SHEET_JURISDICTIONS,
@@ -133,6 +134,10 @@ _ITEMS = (
     _c("取消生效日期", "失效日期", "取消日期"),
     _c("样例数据"),
     _c("备注", "说明", "note"),
+    _c("申请年龄下限", "最低年龄", "年龄下限", "年满周岁"),
+    _c("申请年龄上限", "最高年龄", "年龄上限"),
+    _c("限定性别", "性别要求", "性别限制"),
+    _c("户籍地区代码", "户籍要求", "户籍地区", "户籍区划代码"),
     _c(KEYWORDS, "俗称", "关键字", "keywords"),
     _c(ENTER_BY, "进驻市政务服务大厅时限", "enter_by", role="note"),
     _c(SEQ, "编号", "顺序号", "seq", "no", "no.", role="skip"),
@@ -160,6 +165,17 @@ _MATERIALS = (
 )
 
 _PROCESS = (_c("实施编码"), _c("步骤名称", "环节名称", "办理环节"), _c("步骤说明", "环节说明"))
+_FIELDS = (
+    _c("实施编码", "事项实施编码", "事项编码"),
+    _c("字段键名", "键名", "字段编码", "key"),
+    _c("字段名称", "字段", "表单项", "填写项目"),
+    _c("英文名称", "英文字段名称", "label_en"),
+    _c("字段类型", "类型", "数据类型"),
+    _c("必填", "是否必填"),
+    _c("选项", "可选值", "选项值"),
+    _c("不晚于今天", "不能晚于今天"),
+    _c("填写提示", "提示", "填写说明"),
+)
 _BUNDLES = (
     _c("一件事编码"),
     _c("一件事名称", "主题名称"),
@@ -180,6 +196,7 @@ ALIASES: Mapping[str, tuple[ColumnSpec, ...]] = {
     SHEET_ITEMS: _ITEMS,
     SHEET_MATERIALS: _MATERIALS,
     SHEET_PROCESS: _PROCESS,
+    SHEET_FIELDS: _FIELDS,
     SHEET_BUNDLES: _BUNDLES,
     SHEET_JURISDICTIONS: _JURISDICTIONS,
     SHEET_ITEM_TYPES: _TYPES,
@@ -193,6 +210,7 @@ KEY_FIELDS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     SHEET_ITEMS: (frozenset({"事项名称"}), frozenset({"实施主体", "事项类型", "实施编码", "承诺办结时限"})),
     SHEET_MATERIALS: (frozenset({"材料名称"}), frozenset({"实施编码", "事项名称"})),
     SHEET_PROCESS: (frozenset({"步骤名称", "实施编码"}), frozenset()),
+    SHEET_FIELDS: (frozenset({"字段键名", "字段名称"}), frozenset()),
     SHEET_BUNDLES: (frozenset({"一件事名称", "包含事项"}), frozenset()),
     SHEET_JURISDICTIONS: (frozenset({"业务属地", "通办窗口"}), frozenset()),
     SHEET_ITEM_TYPES: (frozenset({"代码", "名称"}), frozenset()),

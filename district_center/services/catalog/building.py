@@ -37,6 +37,7 @@ from casework.catalog import (
     TimeUnit,
     TongbanScope,
 )
+from casework.identity import Sex
 from district_center.services.catalog.aliases import KEYWORDS, keywords_supported
 from district_center.services.catalog.problems import Problems
 from district_center.services.catalog.sheets import (
@@ -48,9 +49,11 @@ from district_center.services.catalog.sheets import (
     _date,
     _enum,
     _enum_lines,
+    _field_kind,
     _int,
     _level,
     _lines,
+    _optional_int,
     _plain,
     _status,
     _text,
@@ -59,7 +62,16 @@ from district_center.services.catalog.sheets import (
 )
 from district_center.services.catalog.tables import Row, Table
 
-__all__ = ["Filled", "ItemDefaults", "RowReader", "bundle_dict", "item_dict", "keep_absent", "material_dict"]
+__all__ = [
+    "Filled",
+    "ItemDefaults",
+    "RowReader",
+    "bundle_dict",
+    "field_dict",
+    "item_dict",
+    "keep_absent",
+    "material_dict",
+]
 
 _Conv = Callable[[Any], Any]
 _KEYWORD_SPLIT = re.compile(r"[；;，,、\n]+")
@@ -268,6 +280,8 @@ def item_dict(
         "effective_to": r.get("取消生效日期", _date),
         "sample": sample,
         "note": _note(r, keywords_as_note=not keywords_field),
+        "fields": [],
+        "eligibility": _eligibility(r),
     }
     if keywords_field:
         out["keywords"] = _keywords(r.raw(KEYWORDS))
@@ -304,6 +318,7 @@ COLUMN_FIELDS: Mapping[str, tuple[str, ...]] = {
     "生效日期": ("effective_from",),
     "取消生效日期": ("effective_to",),
     "样例数据": ("sample",),
+    "申请年龄下限": ("eligibility",),
     KEYWORDS: ("keywords",),
 }
 _FILLED_BY = {
@@ -358,6 +373,35 @@ def material_dict(r: RowReader) -> dict[str, Any]:
         "acceptance_standard": r.get("受理标准"),
         "shared_data": r.get("可数据共享", _bool),
         "note": "；".join(p for p in [_text(r.raw("备注")), *(f"{a}：{b}" for a, b in r.row.notes)] if p),
+    }
+
+
+_ELIGIBILITY_COLUMNS = ("申请年龄下限", "申请年龄上限", "限定性别", "户籍地区代码")
+
+
+def _eligibility(r: RowReader) -> dict[str, Any] | None:
+    """申请条件 from the item row's four columns; ``None`` when all are empty."""
+    if not any(_text(r.raw(c)) for c in _ELIGIBILITY_COLUMNS):
+        return None
+    return {
+        "min_age": r.get("申请年龄下限", _optional_int),
+        "max_age": r.get("申请年龄上限", _optional_int),
+        "sex": r.get("限定性别", lambda v: _enum(v, Sex) if _text(v) else None),
+        "area_prefixes": r.get("户籍地区代码", lambda v: [_code(x) for x in _lines(v)]),
+    }
+
+
+def field_dict(r: RowReader) -> dict[str, Any]:
+    """One 表单字段 row (casework.formfields shape)."""
+    return {
+        "key": r.required_text("字段键名"),
+        "label": r.required_text("字段名称"),
+        "label_en": r.get("英文名称"),
+        "kind": r.get("字段类型", _field_kind),
+        "required": r.get("必填", lambda v: True if _text(v) == "" else _bool(v)),
+        "choices": r.get("选项", _lines),
+        "past_only": r.get("不晚于今天", _bool),
+        "hint": r.get("填写提示"),
     }
 
 

@@ -44,6 +44,7 @@ from district_center.services.catalog.building import (
     ItemDefaults,
     RowReader,
     bundle_dict,
+    field_dict,
     item_dict,
     jurisdiction_dict,
     keep_absent,
@@ -57,6 +58,7 @@ from district_center.services.catalog.sheets import (
     MAX_ROWS,
     META_KEYS,
     SHEET_BUNDLES,
+    SHEET_FIELDS,
     SHEET_ITEM_TYPES,
     SHEET_ITEMS,
     SHEET_JURISDICTIONS,
@@ -78,6 +80,8 @@ Overrides = Mapping[str, Mapping[str, str]]
 #: A district's saved mapping: sheet kind -> {normalised header text: canonical header | NOTE | IGNORE}.
 Saved = Mapping[str, Mapping[str, str]]
 
+#: The sheets whose rows belong to an item (by 实施编码), with the item key they fill.
+_CHILDREN = ((SHEET_MATERIALS, "materials"), (SHEET_PROCESS, "process"), (SHEET_FIELDS, "fields"))
 _SINGLE = (SHEET_META, SHEET_ITEM_TYPES, SHEET_JURISDICTIONS, SHEET_BUNDLES)
 
 
@@ -338,6 +342,7 @@ def _check_columns(table: Table, problems: Problems) -> bool:
     required = {
         SHEET_MATERIALS: ("材料名称",),
         SHEET_PROCESS: ("实施编码", "步骤名称"),
+        SHEET_FIELDS: ("实施编码", "字段键名", "字段名称"),
         SHEET_BUNDLES: ("一件事编码", "一件事名称", "包含事项"),
         SHEET_JURISDICTIONS: ("业务属地",),
     }.get(table.kind, ())
@@ -403,7 +408,7 @@ class _Builder:
                 self.problems.add("", 0, "", "catalog_import.first_import_needs_items")
                 return None
             items = [dict(it) for it in self.base_doc["items"]]
-            for kind, key in ((SHEET_MATERIALS, "materials"), (SHEET_PROCESS, "process")):
+            for kind, key in _CHILDREN:
                 if self.tables(kind):
                     for it in items:
                         it[key] = []
@@ -425,7 +430,7 @@ class _Builder:
                     continue
                 if item["code"] in base_items:
                     keep_absent(item, base_items[item["code"]], table, filled)
-                for kind, key in ((SHEET_MATERIALS, "materials"), (SHEET_PROCESS, "process")):
+                for kind, key in _CHILDREN:
                     if not self.tables(kind) and item["code"] in base_items:
                         item[key] = list(base_items[item["code"]][key])
                 items.append(item)
@@ -444,6 +449,7 @@ class _Builder:
         for kind, key, builder in (
             (SHEET_MATERIALS, "materials", material_dict),
             (SHEET_PROCESS, "process", process_dict),
+            (SHEET_FIELDS, "fields", field_dict),
         ):
             for table in self.tables(kind):
                 if not _check_columns(table, self.problems):

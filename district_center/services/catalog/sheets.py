@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from casework.catalog import (
     Catalog,
+    FieldKind,
     ItemStatus,
     Level,
     TimeUnit,
@@ -42,6 +43,7 @@ __all__ = [
     "PLACEHOLDER_CREDIT_CODE",
     "PLACEHOLDER_PROMISED_DAYS",
     "SHEET_BUNDLES",
+    "SHEET_FIELDS",
     "SHEET_ITEMS",
     "SHEET_ITEM_TYPES",
     "SHEET_JURISDICTIONS",
@@ -63,6 +65,7 @@ SHEET_PROCESS = "办理流程"
 SHEET_BUNDLES = "一件事"
 SHEET_JURISDICTIONS = "业务属地"
 SHEET_ITEM_TYPES = "事项类型"
+SHEET_FIELDS = "表单字段"
 
 MAX_ROWS = 100_000  # data rows per import; a district lists a few thousand items
 
@@ -153,6 +156,32 @@ def _enum(value: Any, enum: type[StrEnum], *, default: StrEnum | None = None) ->
     if not text:
         raise _Bad("catalog_import.required_enum", allowed=allowed)
     raise _Bad("catalog_import.bad_enum", value=text, allowed=allowed)
+
+
+#: 字段类型 as the sheet writes it; the English values (``text``, ``date`` …) are read too.
+FIELD_KIND_TEXT: Mapping[FieldKind, str] = {
+    FieldKind.TEXT: "文本",
+    FieldKind.DATE: "日期",
+    FieldKind.CHOICE: "选项",
+    FieldKind.ID_NUMBER: "身份证号码",
+    FieldKind.PHONE: "电话",
+    FieldKind.ADDRESS: "地址",
+    FieldKind.PERSON: "人员",
+}
+
+
+def _field_kind(value: Any) -> str:
+    plain = _plain(value)
+    if plain == "":
+        return FieldKind.TEXT.value
+    for kind, label in FIELD_KIND_TEXT.items():
+        if plain in (label, kind.value):
+            return kind.value
+    raise _Bad("catalog_import.bad_enum", value=_text(value), allowed=list(FIELD_KIND_TEXT.values()))
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if _plain(value) == "" else _int(value)
 
 
 #: A 关键词 cell holds keywords (俗称) separated by "；" (";" and line breaks are read too).
@@ -278,6 +307,10 @@ ITEM_COLUMNS = _cols(
     ("取消生效日期", 12),
     ("样例数据", 8),
     ("备注", 30),
+    ("申请年龄下限", 8),
+    ("申请年龄上限", 8),
+    ("限定性别", 8),
+    ("户籍地区代码", 14),
 )
 MATERIAL_COLUMNS = _cols(
     ("实施编码", 36, True),
@@ -310,6 +343,17 @@ BUNDLE_COLUMNS = _cols(
     ("状态", 8),
     ("样例数据", 8),
 )
+FIELD_COLUMNS = _cols(
+    ("实施编码", 36, True),
+    ("字段键名", 20, True),
+    ("字段名称", 20, True),
+    ("英文名称", 24),
+    ("字段类型", 10),
+    ("必填", 6),
+    ("选项", 20),
+    ("不晚于今天", 8),
+    ("填写提示", 30),
+)
 JURISDICTION_COLUMNS = _cols(
     ("序号", 6), ("业务属地", 14, True), ("区划代码", 10), ("咨询电话", 16), ("通办窗口", 50)
 )
@@ -322,6 +366,7 @@ LAYOUT: dict[str, tuple[_Col, ...]] = {
     SHEET_ITEMS: ITEM_COLUMNS,
     SHEET_MATERIALS: MATERIAL_COLUMNS,
     SHEET_PROCESS: PROCESS_COLUMNS,
+    SHEET_FIELDS: FIELD_COLUMNS,
     SHEET_BUNDLES: BUNDLE_COLUMNS,
     SHEET_JURISDICTIONS: JURISDICTION_COLUMNS,
     SHEET_ITEM_TYPES: ITEM_TYPE_COLUMNS,
@@ -387,6 +432,28 @@ def _item_row(it: Mapping[str, Any], types: Mapping[str, str]) -> list[Any]:
         it["effective_to"] or "",
         _yes(it["sample"]),
         it["note"],
+        *_eligibility_cells(it["eligibility"]),
+    ]
+
+
+def _eligibility_cells(e: Mapping[str, Any] | None) -> list[Any]:
+    if e is None:
+        return ["", "", "", ""]
+    ages = ["" if e[k] is None else e[k] for k in ("min_age", "max_age")]
+    return [*ages, e["sex"] or "", _join(e["area_prefixes"])]
+
+
+def _field_row(item_code: str, f: Mapping[str, Any]) -> list[Any]:
+    return [
+        item_code,
+        f["key"],
+        f["label"],
+        f["label_en"],
+        FIELD_KIND_TEXT[FieldKind(f["kind"])],
+        _yes(f["required"]),
+        _join(f["choices"]),
+        _yes(f["past_only"]),
+        f["hint"],
     ]
 
 
@@ -442,6 +509,7 @@ def _sheet_rows(catalog: Catalog) -> dict[str, list[list[Any]]]:
         SHEET_PROCESS: [
             [it["code"], s["name"], s["description"]] for it in doc["items"] for s in it["process"]
         ],
+        SHEET_FIELDS: [_field_row(it["code"], f) for it in doc["items"] for f in it["fields"]],
         SHEET_BUNDLES: [_bundle_row(b) for b in doc["bundles"]],
         SHEET_JURISDICTIONS: [
             [j["seq"], j["area"], j["area_code"], j["phone"], j["window"]] for j in doc["jurisdictions"]
