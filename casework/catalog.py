@@ -37,6 +37,7 @@ from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
+from casework.errors import DomainError
 from casework.formfields import KEY_PATTERN, Eligibility, FieldKind, FormField, union
 from casework.synonyms import DEFAULT_SYNONYMS, fold, synonym_issues
 from casework.timelimit import TimeLimit, TimeUnit
@@ -68,6 +69,7 @@ __all__ = [
     "MaterialType",
     "MergedMaterial",
     "Necessity",
+    "NotInCatalog",
     "ProcessStep",
     "ServiceObject",
     "SpotResult",
@@ -103,7 +105,7 @@ def item_type_code(name: str, table: Mapping[str, str] = DEFAULT_ITEM_TYPES) -> 
     for code, full in table.items():
         if wanted in (full, full.removeprefix("行政"), code):
             return code
-    raise KeyError(f"未知的事项类型“{name}”")
+    raise NotInCatalog("catalog.unknown_item_type", name=name)
 
 
 class Level(IntEnum):
@@ -275,6 +277,13 @@ class CatalogValidationError(CatalogError, ValueError):
     """The catalog is well-formed but breaks the 实施清单 rules (see :meth:`Catalog.validate`)."""
 
 
+class NotInCatalog(DomainError, KeyError):
+    """A lookup of something the catalog does not hold (``catalog.no_item``, ``catalog.no_bundle`` …);
+    a ``KeyError``, so ``except KeyError`` around a lookup keeps working."""
+
+    code = "catalog.no_item"
+
+
 # --------------------------------------------------------------------------------------------- model
 
 
@@ -388,7 +397,7 @@ class Item:
         for m in self.materials:
             if m.code == code:
                 return m
-        raise KeyError(f"事项“{self.name}”没有编码为 {code} 的材料")
+        raise NotInCatalog("catalog.no_material", item=self.name, code=code)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -464,14 +473,14 @@ class Catalog:
         try:
             return self._items_by_code[code]
         except KeyError:
-            raise KeyError(f"目录中没有实施编码为 {code} 的事项") from None
+            raise NotInCatalog("catalog.no_item", code=code) from None
 
     def bundle(self, code: str) -> Bundle:
-        """The 一件事 with ``code``; ``KeyError`` with a Chinese message when unknown."""
+        """The 一件事 with ``code``; :class:`NotInCatalog` (a ``KeyError``) when unknown."""
         try:
             return self._bundles_by_code[code]
         except KeyError:
-            raise KeyError(f"目录中没有编码为 {code} 的一件事") from None
+            raise NotInCatalog("catalog.no_bundle", code=code) from None
 
     def has_item(self, code: str) -> bool:
         return code in self._items_by_code
@@ -498,7 +507,7 @@ class Catalog:
         for j in self.jurisdictions:
             if j.area == area:
                 return j
-        raise KeyError(f"目录中没有业务属地“{area}”")
+        raise NotInCatalog("catalog.no_jurisdiction", area=area)
 
     def item_type_name(self, code: str) -> str:
         return self.item_types.get(code, code)

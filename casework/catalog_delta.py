@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from casework.catalog import Catalog, CatalogDiff, diff
+from casework.errors import DomainError
 
 __all__ = ["DeltaError", "apply_delta", "delta_payload", "diff_dict"]
 
@@ -36,9 +37,11 @@ _HEADER_KEYS = ("district_code", "district_name", "issued_at", "item_types", "ju
 _OPTIONAL_HEADER_KEYS = frozenset({"synonyms"})
 
 
-class DeltaError(ValueError):
-    """A delta that does not fit the catalog it is applied to; ``str()`` is a Chinese message. Not a
+class DeltaError(DomainError, ValueError):
+    """A delta that does not fit the catalog it is applied to (``catalog.delta.*``). Not a
     :class:`~casework.catalog.CatalogError`: the remedy is fetching the full catalog, not refusing it."""
+
+    code = "catalog.delta.malformed"
 
 
 def diff_dict(d: CatalogDiff) -> dict[str, Any]:
@@ -91,7 +94,7 @@ def apply_delta(old: Catalog, payload: Mapping[str, Any]) -> Catalog:
     header, order naming an entry neither the base nor the delta holds); ``CatalogFormatError`` when the
     merged document is not a catalog."""
     if payload.get("since") != old.version:
-        raise DeltaError(f"目录增量基于第{payload.get('since')}版，本站目录是第{old.version}版，不能合并")
+        raise DeltaError("catalog.delta.other_base", since=str(payload.get("since")), held=old.version)
     doc = old.to_dict()
     items: dict[str, Any] = {it["code"]: it for it in doc["items"]}
     bundles: dict[str, Any] = {b["code"]: b for b in doc["bundles"]}
@@ -113,8 +116,8 @@ def apply_delta(old: Catalog, payload: Mapping[str, Any]) -> Catalog:
         ordered_bundles = [bundles[c] for c in payload["bundle_order"]]
         version = payload["version"]
     except KeyError as exc:
-        raise DeltaError(f"目录增量不完整：缺少 {exc.args[0]}，请下载完整目录") from None
+        raise DeltaError("catalog.delta.incomplete", missing=str(exc.args[0])) from None
     except TypeError:
-        raise DeltaError("目录增量格式不正确，请下载完整目录") from None
+        raise DeltaError("catalog.delta.malformed") from None
     new_doc = dict(doc, **header, version=version, items=ordered_items, bundles=ordered_bundles)
     return Catalog.from_dict(new_doc)

@@ -251,26 +251,36 @@ def apply_event(
 def catalog_from_envelope(env: SignedEnvelope, current: Catalog | None) -> Catalog:
     """The validated catalog a verified ``catalog`` (payload ``{"catalog": …}``) or ``catalog_delta``
     envelope carries. A delta needs the station's current catalog as its exact base; when it does not
-    fit, :class:`DocumentRefused` with code ``delta_base`` tells the caller to fetch the full snapshot."""
+    fit, :class:`DocumentRefused` with wire code ``delta_base`` tells the caller to fetch
+    the full snapshot."""
     payload: Mapping[str, Any] = env.payload
     try:
         if env.kind == "catalog":
             catalog = Catalog.from_dict(payload.get("catalog", payload))
         elif current is None:
-            raise DocumentRefused("本站没有可合并增量的事项清单，将重新下载完整清单", code="delta_base")
+            raise DocumentRefused("sync.apply.no_delta_base", wire_code="delta_base")
         else:
             try:
                 catalog = apply_delta(current, payload)
             except DeltaError as exc:  # a ValueError: must not be reported as a bad catalog below
-                raise DocumentRefused(f"{exc}，将重新下载完整清单", code="delta_base") from None
+                raise DocumentRefused(
+                    "sync.apply.delta_misfit", wire_code="delta_base", reason=exc.text()
+                ) from None
         catalog.validate()
     except CatalogError as exc:
-        raise DocumentRefused(f"事项清单内容有误，已拒绝：{exc}", code="bad_catalog") from None
+        raise DocumentRefused(
+            "sync.apply.invalid_catalog", wire_code="bad_catalog", reason=str(exc)
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise DocumentRefused(f"事项清单内容格式不正确，已拒绝（{exc}）", code="bad_catalog") from None
+        raise DocumentRefused(
+            "sync.apply.malformed_catalog", wire_code="bad_catalog", reason=str(exc)
+        ) from None
     if catalog.version != env.version:
         raise DocumentRefused(
-            f"事项清单内容版本 {catalog.version} 与签名版本 {env.version} 不一致，已拒绝", code="bad_catalog"
+            "sync.apply.catalog_version_mismatch",
+            wire_code="bad_catalog",
+            version=catalog.version,
+            signed_version=env.version,
         )
     return catalog
 
@@ -308,4 +318,6 @@ def calendar_tables(env: SignedEnvelope) -> list[HolidayTable]:
     try:
         return [HolidayTable.from_dict(t) for t in entries]
     except (KeyError, TypeError, ValueError) as exc:
-        raise DocumentRefused(f"节假日安排内容格式不正确，已拒绝（{exc}）", code="bad_calendar") from None
+        raise DocumentRefused(
+            "sync.apply.malformed_calendar", wire_code="bad_calendar", reason=str(exc)
+        ) from None

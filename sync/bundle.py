@@ -125,10 +125,10 @@ def import_answer(store: Any, path: Path) -> JSONObject:
     with open(path, "rb") as f:
         header = verify_bundle(f, identity.district_signing_key)
         if header.get("kind") != KIND_ANSWER or header.get("station_id") != identity.station_id:
-            raise BundleError("这不是区中心给本站的回执包")
+            raise BundleError("sync.bundle.answer_not_for_station")
         reply = store.get(SYNC_STATE, f"bundle_reply:{header.get('in_reply_to')}")
         if reply is None:
-            raise BundleError("找不到对应的导出记录（回执包与本站导出的同步包不匹配）")
+            raise BundleError("sync.bundle.answer_unknown_export")
         key = X25519PrivateKey.from_private_bytes(b64decode(str(reply["private_key"])))
         _, items = read_bundle(f, key)
         result = _apply_answer(sync_store, store, items, identity.district_signing_key)
@@ -164,7 +164,7 @@ def _apply_answer(
     ended = False
     for kind, value in items:
         if kind != "record" or not isinstance(value, dict):
-            raise BundleError("回执包内容不符合格式")
+            raise BundleError("sync.bundle.answer_malformed")
         t = value.get("t")
         try:
             if t == "receipts":
@@ -206,9 +206,9 @@ def _apply_answer(
         except DocumentRefused as exc:
             result["warnings"].append(exc.worker_text())
         except (ProtocolError, KeyError, TypeError, ValueError) as exc:
-            raise BundleError(f"回执包内容不符合格式：{exc}") from None
+            raise BundleError("sync.bundle.answer_malformed_because", reason=str(exc)) from None
     if not ended:
-        raise BundleError("回执包不完整")
+        raise BundleError("sync.bundle.answer_incomplete")
     cursor = sync_store.feed_cursor()
     fresh = [e for e in events if e.seq > cursor]
     if fresh or feed_next > cursor:

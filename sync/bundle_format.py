@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from casework.errors import DomainError
 from sync.protocol import JSONObject, b64decode, b64encode, canonical_json
 
 __all__ = [
@@ -59,8 +60,11 @@ _FRAME = struct.Struct(">IB")
 SIG_LEN = 64
 
 
-class BundleError(Exception):
-    """A bundle that cannot be read or must not be trusted; ``str()`` is Chinese for the operator."""
+class BundleError(DomainError):
+    """A bundle that cannot be read or must not be trusted: ``sync.bundle.*`` codes, worded for the operator
+    in the message catalogs (``str()`` is the current language's text)."""
+
+    code = "sync.bundle.unreadable"
 
 
 def _bundle_key(shared: bytes, eph_pub: bytes, recipient: bytes) -> bytes:
@@ -132,7 +136,7 @@ class BundleWriter:
                 self._push(b"B" + part)
                 sent += len(part)
         if sent != size:
-            raise BundleError(f"扫描件 {sha256[:12]} 的大小与记录不符，无法导出")
+            raise BundleError("sync.bundle.scan_size_mismatch", sha=sha256[:12])
 
     def finish(self, summary: JSONObject) -> None:
         self.record({"t": "end", **summary})
@@ -152,23 +156,23 @@ class Header:
 def _read_exact(f: BinaryIO, n: int) -> bytes:
     data = f.read(n)
     if len(data) != n:
-        raise BundleError("同步包不完整（文件被截断），请重新导出")
+        raise BundleError("sync.bundle.truncated")
     return data
 
 
 def read_header(f: BinaryIO) -> Header:
     if f.read(len(MAGIC)) != MAGIC:
-        raise BundleError("这不是便民服务站同步包（文件格式不符）")
+        raise BundleError("sync.bundle.not_a_bundle")
     (length,) = _U32.unpack(_read_exact(f, 4))
     if length > MAX_HEADER:
-        raise BundleError("同步包头部过大，已拒绝")
+        raise BundleError("sync.bundle.header_too_large")
     raw = _read_exact(f, length)
     try:
         data = json.loads(raw)
     except ValueError:
-        raise BundleError("同步包头部已损坏") from None
+        raise BundleError("sync.bundle.header_damaged") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BundleError("同步包版本不受支持")
+        raise BundleError("sync.bundle.unsupported_format")
     return Header(raw, data)
 
 
@@ -177,7 +181,7 @@ def verify_bundle(f: BinaryIO, signer: Ed25519PublicKey) -> JSONObject:
     f.seek(0, 2)
     total = f.tell()
     if total < len(MAGIC) + 4 + SIG_LEN:
-        raise BundleError("同步包不完整（文件被截断），请重新导出")
+        raise BundleError("sync.bundle.truncated")
     f.seek(0)
     header = read_header(f)
     f.seek(0)
@@ -186,14 +190,14 @@ def verify_bundle(f: BinaryIO, signer: Ed25519PublicKey) -> JSONObject:
     while remaining:
         block = f.read(min(remaining, 1 << 20))
         if not block:
-            raise BundleError("同步包不完整（文件被截断），请重新导出")
+            raise BundleError("sync.bundle.truncated")
         digest.update(block)
         remaining -= len(block)
     signature = f.read(SIG_LEN)
     try:
         signer.verify(signature, digest.digest())
     except InvalidSignature:
-        raise BundleError("同步包签名无效：文件被改动、被截断，或不是由对应的服务站/区中心生成") from None
+        raise BundleError("sync.bundle.bad_signature") from None
     return header.data
 
 
@@ -206,9 +210,9 @@ def read_bundle(f: BinaryIO, key: X25519PrivateKey) -> tuple[JSONObject, Iterato
         eph_pub = b64decode(str(header.data["ephemeral"]))
         recipient = b64decode(str(header.data["recipient"]))
     except (KeyError, ValueError):
-        raise BundleError("同步包头部缺少加密信息") from None
+        raise BundleError("sync.bundle.no_encryption_info") from None
     if key.public_key().public_bytes_raw() != recipient:
-        raise BundleError("同步包不是发给本机的（接收方密钥不符）")
+        raise BundleError("sync.bundle.not_for_this_station")
     aes = AESGCM(_bundle_key(key.exchange(X25519PublicKey.from_public_bytes(eph_pub)), eph_pub, recipient))
     header_digest = hashlib.sha256(header.raw).digest()
 
@@ -217,11 +221,11 @@ def read_bundle(f: BinaryIO, key: X25519PrivateKey) -> tuple[JSONObject, Iterato
         while True:
             length, flags = _FRAME.unpack(_read_exact(f, _FRAME.size))
             if length > MAX_FRAME or flags not in (0, 1):
-                raise BundleError("同步包数据帧已损坏")
+                raise BundleError("sync.bundle.frame_damaged")
             try:
                 plain = aes.decrypt(_nonce(index), _read_exact(f, length), _aad(header_digest, index, flags))
             except InvalidTag:
-                raise BundleError("同步包数据帧校验失败（文件已损坏或被改动）") from None
+                raise BundleError("sync.bundle.frame_tampered") from None
             index += 1
             kind, payload = plain[:1], plain[1:]
             if kind == b"J":
@@ -229,7 +233,7 @@ def read_bundle(f: BinaryIO, key: X25519PrivateKey) -> tuple[JSONObject, Iterato
             elif kind == b"B":
                 yield "bytes", payload
             else:
-                raise BundleError("同步包含有未知类型的数据帧")
+                raise BundleError("sync.bundle.unknown_frame")
             if flags == 1:
                 return
 

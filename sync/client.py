@@ -115,7 +115,7 @@ class SyncClient:
                 return final
             return response
         code = type(last).__name__ if last else "network"
-        raise NetworkError("与区中心的连接中断或超时", code=code) from last
+        raise NetworkError("sync.client.connection_lost", wire_code=code) from last
 
     def _adjust_clock(self, response: Response) -> bool:
         """Follow the center's clock (its ``Date`` header) when ours is off by more than the skew window:
@@ -194,9 +194,16 @@ def unsigned_post(
         with httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout) as http:
             resp = http.post(path, content=body, headers={"Content-Type": "application/json"})
     except httpx.TransportError as exc:
-        raise NetworkError("无法连接区中心", "请检查区中心地址和网络后重试", code="network") from exc
+        raise NetworkError(
+            "sync.client.unreachable",
+            wire_code="network",
+            action_code="sync.action.check_address_and_network",
+        ) from exc
     except httpx.InvalidURL as exc:
         raise CenterError(
-            "区中心地址格式不正确", "请核对地址（例如 http://10.0.0.1:8000）", code="bad_url"
+            "sync.client.bad_url",
+            wire_code="bad_url",
+            action_code="sync.action.check_url",
+            example_url="http://10.0.0.1:8000",
         ) from exc
     return Response(resp.status_code, resp.content, dict(resp.headers))

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from casework import messages
 from casework.cases import FINAL
 from sync.errors import AuthError, CenterError, DocumentRefused
 from sync.ports import OutboxItem, SyncStore
@@ -105,7 +106,7 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError:
-            raise CenterError("区中心的回复不完整或已损坏", code="bad_response") from None
+            raise CenterError("sync.engine.damaged_response", wire_code="bad_response") from None
 
     def problem(self) -> Problem | None:
         try:
@@ -172,20 +173,42 @@ class SyncReport:
 SyncFlow = Generator[Request, Response, SyncReport]
 
 
-def check_response(resp: Response, what: str) -> Response:
-    """Return a 2xx response; translate anything else into the :mod:`sync.errors` hierarchy."""
+def check_response(resp: Response, step_code: str) -> Response:
+    """Return a 2xx response; translate anything else into the :mod:`sync.errors` hierarchy.
+
+    ``step_code`` names what the station was doing (``sync.step.upload_cases`` …), a catalog entry the
+    error's message quotes. The center's reason is its problem ``detail``, or — when the problem names a
+    message code this station knows (``params["code"]``) — that message in the station's language."""
     if resp.ok:
         return resp
     problem = resp.problem()
-    detail = problem.detail if problem else f"区中心返回错误 {resp.status}"
     code = problem.code if problem else f"http_{resp.status}"
     if resp.status in (401, 403):
-        if code == "clock_skew":
-            raise AuthError(detail, "请把本机时间校准为北京时间（可开启自动对时）后再同步", code=code)
-        raise AuthError(detail, code=code)
+        action = "sync.action.fix_clock" if code == "clock_skew" else None
+        if problem is not None:
+            raise AuthError(
+                "sync.engine.refused", wire_code=code, action_code=action, reason=_reason(problem)
+            )
+        raise AuthError("sync.engine.refused_status", wire_code=code, action_code=action, status=resp.status)
     if resp.status in (408, 425, 429) or resp.status >= 500:
-        raise CenterError(f"{what}时区中心暂时不可用（{resp.status}）", code=code)
-    raise CenterError(f"{what}失败：{detail}", code=code)
+        raise CenterError(
+            "sync.engine.center_unavailable", wire_code=code, step_code=step_code, status=resp.status
+        )
+    if problem is not None:
+        raise CenterError(
+            "sync.engine.step_failed", wire_code=code, step_code=step_code, reason=_reason(problem)
+        )
+    raise CenterError(
+        "sync.engine.step_failed_status", wire_code=code, step_code=step_code, status=resp.status
+    )
+
+
+def _reason(problem: Problem) -> str:
+    params = dict(problem.params)
+    code = params.pop("code", None)
+    if isinstance(code, str) and messages.has(code):
+        return messages.text(code, params)
+    return problem.detail
 
 
 def verify_document(
@@ -197,20 +220,28 @@ def verify_document(
     the station already has (nothing to do), and raises :class:`DocumentRefused` for a bad signature,
     another district's key, an expired or malformed (e.g. truncated) document, or an older version.
     """
-    name = "事项清单" if kinds[0].startswith("catalog") else "节假日安排"
+    document = "sync.document.catalog" if kinds[0].startswith("catalog") else "sync.document.calendar"
     if not isinstance(data, Mapping) or data.get("kind") not in kinds:
-        raise DocumentRefused(f"收到的{name}格式不正确或下载不完整，已拒绝", code="bad_document")
+        raise DocumentRefused("sync.engine.bad_document", wire_code="bad_document", document_code=document)
     pinned_id = "district-" + hashlib.sha256(pinned_key.public_bytes_raw()).hexdigest()[:16]
     try:
         env = verify_envelope(data, pinned_key, kind=str(data["kind"]), now_iso=now_iso, key_id=pinned_id)
     except ProtocolError as exc:
-        raise DocumentRefused(f"收到的{name}未通过校验：{exc.text()}", code=exc.wire_code) from None
+        raise DocumentRefused(
+            "sync.engine.document_unverified",
+            wire_code=exc.wire_code,
+            document_code=document,
+            reason=exc.text(),
+        ) from None
     if env.version == current_version:
         return None
     if env.version < current_version:
         raise DocumentRefused(
-            f"收到的{name}版本 {env.version} 比本站现有版本 {current_version} 旧（可能是重放），已拒绝",
-            code="stale_document",
+            "sync.engine.stale_document",
+            wire_code="stale_document",
+            document_code=document,
+            version=env.version,
+            held=current_version,
         )
     return env
 
@@ -350,9 +381,9 @@ def _send_batch(
         yield from _send_batch(store, ready[middle:], report, progress, held_back)
         return
     try:
-        result = CaseBatchResult.from_dict(check_response(resp, "上传办件").json())
+        result = CaseBatchResult.from_dict(check_response(resp, "sync.step.upload_cases").json())
     except ProtocolError as exc:
-        raise CenterError(f"区中心的回执格式不正确：{exc.text()}", code="bad_response") from None
+        raise CenterError("sync.engine.bad_receipts", wire_code="bad_response", reason=exc.text()) from None
     outcome = store.record_receipts(ready, result.receipts)
     yield from _confirm_final(store, [i for i in ready if i.case_id in outcome.delivered])
     report.batches += 1
@@ -361,7 +392,7 @@ def _send_batch(
     report.cases_superseded += len(outcome.superseded)
     progress.advance(cases=len(outcome.delivered) + len(outcome.rejected))
     if not (outcome.delivered or outcome.rejected or outcome.superseded):
-        raise CenterError("区中心没有为已上传的办件返回回执", code="missing_receipts")
+        raise CenterError("sync.engine.missing_receipts", wire_code="missing_receipts")
 
 
 def _confirm_final(store: SyncStore, delivered: list[OutboxItem]) -> Generator[Request, Response, None]:
@@ -375,7 +406,7 @@ def _confirm_final(store: SyncStore, delivered: list[OutboxItem]) -> Generator[R
             continue
         resp = yield Request("GET", f"{API_PREFIX}/cases/{item.case_id}")
         if resp.status in (401, 403):
-            check_response(resp, "查询办件")
+            check_response(resp, "sync.step.query_case")
         body = resp.json() if resp.ok else None
         if isinstance(body, Mapping) and body.get("status") == status:
             store.confirm_final(item.case_id)
@@ -434,7 +465,7 @@ def _upload(
         if resp.status == 413 or (400 <= resp.status < 500 and resp.status not in (401, 403, 408, 429)):
             problem = resp.problem()
             return _UploadFailure(problem.detail if problem else f"区中心拒收扫描件（{resp.status}）")
-        status = _attachment_status(check_response(resp, "上传扫描件"))
+        status = _attachment_status(check_response(resp, "sync.step.upload_scan"))
         report.attachment_bytes_sent += len(chunk)
         progress.advance(bytes_=status.received - offset)
         if status.complete:
@@ -453,14 +484,16 @@ def _held(path: str) -> Generator[Request, Response, AttachmentStatus | None]:
     resp = yield Request("GET", path)
     if resp.status == 404:
         return None
-    return _attachment_status(check_response(resp, "查询扫描件"))
+    return _attachment_status(check_response(resp, "sync.step.query_scan"))
 
 
 def _attachment_status(resp: Response) -> AttachmentStatus:
     try:
         return AttachmentStatus.from_dict(resp.json())
     except ProtocolError as exc:
-        raise CenterError(f"区中心的附件状态格式不正确：{exc.text()}", code="bad_response") from None
+        raise CenterError(
+            "sync.engine.bad_attachment_status", wire_code="bad_response", reason=exc.text()
+        ) from None
 
 
 def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request, Response, None]:
@@ -480,7 +513,7 @@ def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request,
         if resp.status in (404, 405):
             return
         try:
-            result = SearchMissResult.from_dict(check_response(resp, "上传未找到的搜索记录").json())
+            result = SearchMissResult.from_dict(check_response(resp, "sync.step.upload_search_misses").json())
         except ProtocolError as exc:
             report.warnings.append(f"区中心对未找到的搜索记录的回复格式不正确：{exc.detail}")
             return
@@ -513,10 +546,10 @@ def _pull_catalog(
         if resp.status == 404:
             report.warnings.append("区中心尚未发布事项清单。本站继续使用现有清单")
             return
-        check_response(resp, "下载事项清单")
+        check_response(resp, "sync.step.download_catalog")
         try:
             env = verify_document(
-                _json_or_refuse(resp, "事项清单"),
+                _json_or_refuse(resp, "sync.document.catalog"),
                 pinned_key,
                 kinds=CATALOG_KINDS,
                 now_iso=now_iso(),
@@ -527,7 +560,7 @@ def _pull_catalog(
                 report.catalog_updated = True
             return
         except DocumentRefused as exc:
-            if exc.code == "delta_base" and path != f"{API_PREFIX}/catalog":
+            if exc.wire_code == "delta_base" and path != f"{API_PREFIX}/catalog":
                 path = f"{API_PREFIX}/catalog"  # the delta does not fit: take the full, signed snapshot
                 continue
             report.warnings.append(exc.worker_text())
@@ -540,10 +573,10 @@ def _pull_calendar(
     resp = yield Request("GET", f"{API_PREFIX}/calendar")
     if resp.status in (204, 304, 404):
         return
-    check_response(resp, "下载节假日安排")
+    check_response(resp, "sync.step.download_calendar")
     try:
         env = verify_document(
-            _json_or_refuse(resp, "节假日安排"),
+            _json_or_refuse(resp, "sync.document.calendar"),
             pinned_key,
             kinds=("calendar",),
             now_iso=now_iso(),
@@ -555,11 +588,13 @@ def _pull_calendar(
         report.warnings.append(exc.worker_text())
 
 
-def _json_or_refuse(resp: Response, name: str) -> Any:
+def _json_or_refuse(resp: Response, document_code: str) -> Any:
     try:
         return json.loads(resp.body)
     except ValueError:
-        raise DocumentRefused(f"{name}下载不完整或已损坏，已拒绝", code="truncated_document") from None
+        raise DocumentRefused(
+            "sync.engine.truncated_document", wire_code="truncated_document", document_code=document_code
+        ) from None
 
 
 def _pull_feed(
@@ -569,12 +604,12 @@ def _pull_feed(
     while True:
         resp = yield Request("GET", f"{API_PREFIX}/feed?after={cursor}&limit={config.feed_page}")
         try:
-            page = FeedPage.from_dict(check_response(resp, "接收办理结果").json())
+            page = FeedPage.from_dict(check_response(resp, "sync.step.receive_results").json())
         except ProtocolError as exc:
-            raise CenterError(f"区中心的事件列表格式不正确：{exc.text()}", code="bad_response") from None
+            raise CenterError("sync.engine.bad_feed", wire_code="bad_response", reason=exc.text()) from None
         events = [e for e in page.events if e.seq > cursor]
         if page.next < cursor:
-            raise CenterError("区中心的事件游标倒退了", code="bad_response")
+            raise CenterError("sync.engine.feed_cursor_back", wire_code="bad_response")
         if events or page.next > cursor:
             center_cases = yield from _center_copies(events)
             applied = store.apply_feed(events, page.next, center_cases)
@@ -586,7 +621,7 @@ def _pull_feed(
                 canonical_json(FeedAck(cursor).to_dict()),
                 {"Content-Type": "application/json"},
             )
-            check_response(ack, "确认办理结果")
+            check_response(ack, "sync.step.ack_results")
         if not events or len(page.events) < config.feed_page:
             return
 
@@ -600,7 +635,7 @@ def _center_copies(events: list[FeedEvent]) -> Generator[Request, Response, dict
         assert case_id is not None
         resp = yield Request("GET", f"{API_PREFIX}/cases/{case_id}")
         if resp.status in (401, 403):
-            check_response(resp, "查询办件")
+            check_response(resp, "sync.step.query_case")
         body = resp.json() if resp.ok else None
         if isinstance(body, Mapping) and isinstance(body.get("case"), Mapping):
             out[case_id] = dict(body["case"])
@@ -616,7 +651,7 @@ def _pull_results(store: SyncStore, report: SyncReport) -> Generator[Request, Re
     for item in store.pending_results():
         resp = yield Request("GET", f"{API_PREFIX}/cases/{item.case_id}/results/{item.sha256}")
         if resp.status in (401, 403) or resp.status in (408, 425, 429) or resp.status >= 500:
-            check_response(resp, "下载结果文书")  # raises: not this file's fault
+            check_response(resp, "sync.step.download_result_file")  # raises: not this file's fault
         reason: str | None
         if not resp.ok:
             problem = resp.problem()

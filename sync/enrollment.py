@@ -67,10 +67,15 @@ def parse_enrollment(url_or_qr: str, code: str | None = None) -> tuple[str, str]
         code = code or qr_code
         text = url
     if not code:
-        raise SyncError("缺少注册码", "请输入区中心提供的注册码，或扫描注册二维码", code="no_code")
+        raise SyncError("sync.enrollment.no_code", wire_code="no_code", action_code="sync.action.enter_code")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CenterError("区中心地址格式不正确", "请核对地址（例如 http://10.0.0.1:8700）", code="bad_url")
+        raise CenterError(
+            "sync.enrollment.bad_url",
+            wire_code="bad_url",
+            action_code="sync.action.check_url",
+            example_url="http://10.0.0.1:8700",
+        )
     return text.rstrip("/"), code.strip()
 
 
@@ -80,7 +85,9 @@ def enroll_station(
     """Enroll the unlocked ``store`` (admin) with the center; see the module docstring."""
     if store.get(SYNC_STATE, "identity") is not None:
         raise AuthError(
-            "本站已经注册过", "如需更换区中心或重新注册，请联系区中心技术人员", code="already_enrolled"
+            "sync.enrollment.already_enrolled",
+            wire_code="already_enrolled",
+            action_code="sync.action.contact_for_reenrollment",
         )
     key = Ed25519PrivateKey.generate()
     body = canonical_json(
@@ -89,11 +96,11 @@ def enroll_station(
         ).to_dict()
     )
     resp = unsigned_post(center_url, f"{API_PREFIX}/enroll", body, transport=transport)
-    check_response(resp, "注册")
+    check_response(resp, "sync.step.enroll")
     try:
         answer = EnrollResponse.from_dict(json.loads(resp.body))
     except (ValueError, ProtocolError) as exc:
-        raise CenterError("区中心的注册回复格式不正确", code="bad_response") from exc
+        raise CenterError("sync.enrollment.bad_response", wire_code="bad_response") from exc
     with store.transaction(actor="admin", action="station.enroll") as tx:
         save_identity(
             tx,

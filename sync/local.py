@@ -193,7 +193,7 @@ def save_identity(
 def load_identity(store: Store) -> StationIdentity:
     doc = store.get(SYNC_STATE, "identity")
     if doc is None:
-        raise NotEnrolled("本站尚未在区中心注册")
+        raise NotEnrolled("sync.local.not_enrolled")
     return StationIdentity(
         center_url=str(doc["center_url"]),
         station_id=str(doc["station_id"]),

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from casework import clock
 from casework.blobref import blob_refs
+from casework.errors import DomainError
 from sync.protocol import JSONObject
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "REJECTED",
     "DocReader",
     "DocTx",
+    "NotRejected",
     "attachments_of",
     "enqueue",
     "last_wire_version",
@@ -49,6 +51,12 @@ __all__ = [
 OUTBOX = "outbox"
 REJECTED = "outbox_rejected"
 RECEIPTS = "sync_receipts"
+
+
+class NotRejected(DomainError, KeyError):
+    """:func:`resend` of a case the center has not refused (a ``KeyError``, as before)."""
+
+    code = "sync.outbox.not_rejected"
 
 
 class DocTx(Protocol):
@@ -119,7 +127,7 @@ def resend(tx: DocTx, case_id: str) -> int:
     """Send a rejected case again unchanged (e.g. after the center fixed its side); a new version."""
     doc = tx.get(REJECTED, case_id)
     if doc is None:
-        raise KeyError(f"办件 {case_id} 不在被退回列表中")
+        raise NotRejected(case_id=case_id)
     return enqueue(tx, doc["case"], attachments=doc.get("attachments"))
 
 

@@ -23,8 +23,8 @@ from casework.errors import DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("casework", "storage", "sync", "station_app", "district_center")
-# Packages whose raise sites are all converted to codes; the rest follow.
-CODED = ("storage", "district_center")
+# Packages whose raise sites are all converted to codes: all of them.
+CODED = PACKAGES
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 

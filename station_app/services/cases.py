@@ -55,6 +55,12 @@ class NotEnrolled(DomainError):
     code = "station.not_enrolled_for_numbers"
 
 
+class NoDocument(DomainError, ValueError):
+    """A window document asked of a case that has none to issue (a ``ValueError``, as before)."""
+
+    code = "station.document.none"
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One line of the case list, precomputed so the list renders without touching the store."""
@@ -298,7 +304,7 @@ class CaseService:
         if kind == "correction":  # 受理凭证（更正）: the latest change of its promised dates
             changes = [c for c in self.corrections(case.id) if c.dates]
             if not changes:
-                raise ValueError(f"办件 {case.number} 的承诺办结日期没有更正")
+                raise NoDocument("station.document.no_correction", number=case.number)
             return correction_receipt(
                 case,
                 catalog,

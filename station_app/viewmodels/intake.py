@@ -44,7 +44,7 @@ from casework.identity import (
     check_phone,
 )
 from station_app.i18n import t
-from station_app.services.cases import CaseService
+from station_app.services.cases import CaseService, NoDocument
 from station_app.viewmodels.intake_form import IntakeForm, fill_case
 from station_app.viewmodels.printing import PrinterSettings, document_layout, station_printer
 
@@ -602,7 +602,7 @@ def document_kind(case: Case) -> str:
     ):
         if case.entered_at(status) is not None:
             return kind
-    raise ValueError(f"办件 {case.number} 没有可出具的文书")
+    raise NoDocument("station.document.none", number=case.number)
 
 
 def id_type_options(kind: str) -> list[tuple[str, str]]:

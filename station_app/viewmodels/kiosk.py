@@ -82,7 +82,7 @@ class KioskViewModel:
                 catalog, code, worker="kiosk", station_area=str(self.cases.station.settings().get("area", ""))
             )
         except IntakeError as exc:
-            raise KioskError("；".join(exc.problems)) from None
+            raise KioskError(t("common.list_sep").join(exc.problems)) from None
         ticket = self._new_ticket()
         draft["applicant"].update(
             {

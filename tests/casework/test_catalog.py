@@ -98,10 +98,12 @@ def test_valid_catalog_passes_and_lookups_work() -> None:
     assert [it.code for it in c.active_items()] == [code(1), code(2)]
     assert not c.item(code(3)).accepts_new_cases
     assert c.jurisdiction("阎良区").phone == "029-86868920"
-    with pytest.raises(KeyError, match="实施编码"):
+    with pytest.raises(KeyError) as missing:
         c.item(code(99))
-    with pytest.raises(KeyError):
+    assert missing.value.code == "catalog.no_item" and missing.value.params == {"code": code(99)}  # type: ignore[attr-defined]
+    with pytest.raises(KeyError) as missing:
         c.bundle("nope")
+    assert missing.value.code == "catalog.no_bundle"  # type: ignore[attr-defined]
 
 
 def test_in_force_honours_status_and_effective_dates() -> None:
@@ -124,8 +126,10 @@ def test_item_type_names_map_to_codes() -> None:
     assert item_type_code("公共服务") == "20"
     assert item_type_code("其他行政权力") == "10"
     assert item_type_code("行政给付") == "05"
-    with pytest.raises(KeyError, match="行政检查"):
+    with pytest.raises(KeyError) as unknown:
         item_type_code("行政检查")
+    assert unknown.value.code == "catalog.unknown_item_type"  # type: ignore[attr-defined]
+    assert unknown.value.params == {"name": "行政检查"}  # type: ignore[attr-defined]
 
 
 def test_a_province_can_carry_its_own_type_table() -> None:

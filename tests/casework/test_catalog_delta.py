@@ -40,8 +40,10 @@ def test_delta_leads_exactly_to_the_new_version() -> None:
 def test_another_base_is_refused() -> None:
     old, new = _pair()
     payload = delta_payload(old, new)
-    with pytest.raises(DeltaError, match="基于第"):
+    with pytest.raises(DeltaError) as info:
         apply_delta(new, payload)
+    assert info.value.code == "catalog.delta.other_base"
+    assert info.value.params == {"since": str(old.version), "held": new.version}
 
 
 @pytest.mark.parametrize("broken", ["header", "item_order", "version", "items"])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from casework import clock
+from casework import clock, messages
 from casework.cases import (
     CaseStatus,
     MaterialRecord,
@@ -251,3 +251,19 @@ def test_bundle_timeline_shows_each_items_back_office_steps_by_name():
     # front-desk steps cascaded to every item appear once, as the parent's
     assert [e.label for e in entries if e.side == "本站"] == ["已受理", "待上报", "已报送中心"]
     assert timeline(case)[3].label.startswith(ITEM_B.code)  # no catalog: the item code
+
+
+def test_resend_names_what_is_still_missing(station, cases):
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
+    case.request_supplement(
+        SupplementRequest((MissingMaterial("M-EXTRA", "补充证明", "未提交"),), clock.now(), "reviewer"),
+        actor="reviewer",
+    )
+    with pytest.raises(ActionError) as missing:
+        CaseActions(cases, case, "02").resend()
+    assert missing.value.code == "station.case.still_missing" and missing.value.params == {
+        "names": ["补充证明"]
+    }
+    shown = messages.catalog("zh_CN")["station.case.still_missing"].format(names="补充证明")
+    assert missing.value.text("zh_CN") == shown and "补充证明" in missing.value.text("en")

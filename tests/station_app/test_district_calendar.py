@@ -142,8 +142,9 @@ def test_a_newer_calendar_moves_open_cases_and_the_worker_can_print_a_correction
         out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         squashed = "".join(out.split())
         assert "受理凭证（更正）" in squashed and "2027年01月09日" in squashed, out
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as none:
         cases.document(cases.get(short.id), "correction", worker="王芳")
+    assert none.value.code == "station.document.no_correction"  # type: ignore[attr-defined]
 
     kiosk = KioskViewModel(cases)
     progress = kiosk.progress(long.number, PHONE_LAST4)

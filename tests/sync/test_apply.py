@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from casework import messages
 from casework.cases import Case, CaseStatus, Side
 from casework.identity import Applicant, ApplicantKind
 from storage.retention import purge_expired
@@ -76,11 +77,12 @@ def test_a_delta_that_does_not_fit_asks_for_the_snapshot_not_refuses_the_catalog
     )  # a delta whose items are missing: incomplete
     with pytest.raises(DocumentRefused) as info:
         catalog_from_envelope(env, current)
-    assert info.value.code == "delta_base" and "完整清单" in info.value.message
+    assert info.value.wire_code == "delta_base" and info.value.code == "sync.apply.delta_misfit"
+    assert info.value.message == messages.text("sync.apply.delta_misfit", info.value.params)
     wrong_base = SignedEnvelope("catalog_delta", 9, *_HEADER, {"since": current.version + 5}, "c2ln")
     with pytest.raises(DocumentRefused) as info:
         catalog_from_envelope(wrong_base, current)
-    assert info.value.code == "delta_base"
+    assert info.value.wire_code == "delta_base" and info.value.code == "sync.apply.delta_misfit"
 
 
 def test_promised_dates_from_the_center_are_adopted() -> None:

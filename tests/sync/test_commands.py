@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from casework import messages
 from sync.enrollment import parse_enrollment
+from sync.errors import CenterError, SyncError
 from sync.local import load_identity
 from tests.sync.harness import (
     ADMIN_SECRET,
@@ -32,6 +36,20 @@ def test_parse_enrollment_accepts_url_and_code_or_the_qr_payload() -> None:
     expected = ("http://10.0.0.1:8700", "7KQ2-M9XD")
     assert parse_enrollment("http://10.0.0.1:8700/", "7KQ2-M9XD") == expected
     assert parse_enrollment("bmzz-enroll:http://10.0.0.1:8700#7KQ2-M9XD") == expected
+
+
+def test_parse_enrollment_refuses_a_missing_code_or_a_bad_address_with_codes() -> None:
+    with pytest.raises(SyncError) as no_code:
+        parse_enrollment("http://10.0.0.1:8700")
+    assert no_code.value.code == "sync.enrollment.no_code" and no_code.value.wire_code == "no_code"
+    assert no_code.value.action == messages.text("sync.action.enter_code")
+    with pytest.raises(CenterError) as bad_url:
+        parse_enrollment("10.0.0.1:8700", "7KQ2-M9XD")
+    assert bad_url.value.code == "sync.enrollment.bad_url" and bad_url.value.wire_code == "bad_url"
+    assert (
+        "http://10.0.0.1:8700" in bad_url.value.action
+        and "http://10.0.0.1:8700" in bad_url.value.worker_text("en")
+    )
 
 
 def test_enroll_then_sync_once(center: CenterHandle, tmp_path: Path) -> None:
@@ -67,4 +85,5 @@ def test_enroll_then_sync_once(center: CenterHandle, tmp_path: Path) -> None:
     out = _run("sync", "--once", "--data-dir", str(data_dir))
     summary = json.loads(out.stdout)
     assert out.returncode == 2 and not summary["ok"]
-    assert "区中心" in summary["status"]["last_error"] and "网络" in summary["status"]["last_error_action"]
+    assert summary["status"]["last_error"] == messages.text("sync.client.connection_lost", {}, "zh_CN")
+    assert summary["status"]["last_error_action"] == messages.text("sync.action.check_network", {}, "zh_CN")

@@ -27,7 +27,8 @@ def _offline_then_online(tmp_path: Path, database_url: str = "") -> None:
         assert station.service.run_once() is None
         status = station.service.board.current
         assert status.center_reachable is False
-        assert status.last_error and "连接" in status.last_error and status.last_error_action
+        assert status.last_error == messages.text("sync.client.connection_lost", {}, "zh_CN")
+        assert status.last_error_action == messages.text("sync.action.check_network", {}, "zh_CN")
 
         center = start_center(
             tmp_path / "center", database_url=database_url, port=port, keys=keys, publish=False

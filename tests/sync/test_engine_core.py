@@ -5,15 +5,18 @@ center rarely produces on demand (409 with a held count, 413, missing receipts, 
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.engine_core import Request, Response, SyncConfig, sync_flow
-from sync.errors import CenterError
+from casework import messages
+from sync.engine_core import Request, Response, SyncConfig, check_response, sync_flow
+from sync.errors import AuthError, CenterError
 from sync.local import StationSyncStore
 from sync.outbox import REJECTED, enqueue
 from sync.protocol import AttachmentStatus, CaseBatch, CaseReceipt, ReceiptStatus, case_digest
@@ -21,6 +24,7 @@ from tests.sync.harness import create_station_store, fake_jpeg
 
 NOW = "2026-11-22T00:00:00Z"
 KEY = Ed25519PrivateKey.generate().public_key()
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
 @pytest.fixture
@@ -187,7 +191,7 @@ def test_missing_receipts_stop_instead_of_looping(store: StationSyncStore) -> No
 
     with pytest.raises(CenterError) as info:
         _drive(store, answer)
-    assert info.value.code == "missing_receipts"
+    assert info.value.code == "sync.engine.missing_receipts" and info.value.wire_code == "missing_receipts"
     assert store.pending_count() == 1
 
 
@@ -256,3 +260,61 @@ def test_a_case_that_cannot_be_encoded_is_set_aside(store: StationSyncStore) -> 
     assert store.pending_count() == 0
     rejected = store.store.get(REJECTED, "c0")
     assert rejected is not None and "小数" in rejected["reason"]
+
+
+def test_center_errors_carry_codes_and_speak_the_current_language() -> None:
+    problem = json.dumps(
+        {"type": "about:blank", "title": "x", "status": 400, "code": "bad_message", "detail": "d"}
+    )
+    with pytest.raises(CenterError) as failed:
+        check_response(Response(400, problem.encode()), "sync.step.upload_cases")
+    assert failed.value.code == "sync.engine.step_failed" and failed.value.wire_code == "bad_message"
+    assert failed.value.params == {"step_code": "sync.step.upload_cases", "reason": "d"}
+    step = messages.text("sync.step.upload_cases", {}, "zh_CN")
+    assert failed.value.text("zh_CN") == messages.catalog("zh_CN")["sync.engine.step_failed"].format(
+        step_code=step, reason="d"
+    )
+    with pytest.raises(CenterError) as busy:
+        check_response(Response(503), "sync.step.download_catalog")
+    assert busy.value.code == "sync.engine.center_unavailable" and busy.value.wire_code == "http_503"
+    english = busy.value.worker_text("en")
+    assert "downloading the service catalog" in english and "503" in english and not CJK.search(english)
+    assert busy.value.worker_text("zh_CN") == (
+        messages.text("sync.engine.center_unavailable", busy.value.params, "zh_CN")
+        + "。"
+        + messages.text("sync.action.center_busy", {}, "zh_CN")
+    )
+
+
+def test_every_step_and_document_the_engine_names_has_words() -> None:
+    """The ``step_code``/``document_code`` literals the engine passes have words in both languages."""
+    root = Path(__file__).resolve().parents[2] / "sync"
+    named = {
+        node.value
+        for path in root.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(("sync.step.", "sync.document.", "sync.action."))
+    }
+    assert {"sync.step.upload_cases", "sync.document.catalog", "sync.action.fix_clock"} <= named
+    assert sorted(c for c in named if not (messages.has(c, "zh_CN") and messages.has(c, "en"))) == []
+
+
+def test_a_refusal_the_center_coded_is_worded_in_the_station_language() -> None:
+    problem = {
+        "status": 401,
+        "code": "clock_skew",
+        "detail": "中心的话",
+        "params": {"code": "protocol.clock_skew", "seconds": 300},
+    }
+    previous = messages.current_language()
+    try:
+        messages.set_language("en")
+        with pytest.raises(AuthError) as refused:
+            check_response(Response(401, json.dumps(problem).encode()), "sync.step.upload_cases")
+    finally:
+        messages.set_language(previous)
+    assert refused.value.wire_code == "clock_skew" and refused.value.action_code == "sync.action.fix_clock"
+    assert refused.value.params["reason"] == messages.text("protocol.clock_skew", {"seconds": 300}, "en")
+    assert not CJK.search(refused.value.worker_text("en"))
