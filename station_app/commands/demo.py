@@ -174,6 +174,10 @@ def start_center(center_dir: Path, port: int, log: Path) -> subprocess.Popen[byt
     raise SystemExit(f"district-center did not answer on {url}; see {log}")
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -246,6 +250,9 @@ def run(args: argparse.Namespace) -> int:
     if runtime is None:
         return 1
     center = None
+    # A SIGTERM before the web server installs its own handler (while the center starts, the station enrolls
+    # or the server binds) must still stop the center: end through ``finally`` instead of dying on the spot.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         secret = _secrets(base)
         center_dir = base / "center"
