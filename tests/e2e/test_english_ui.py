@@ -11,7 +11,16 @@ from typing import Any
 from casework import messages
 from station_app.i18n import catalog
 from tests.e2e.conftest import running_demo
-from tests.e2e.flows import click_id, open_app, settle, sign_in, text_of_page, type_into, wait_id
+from tests.e2e.flows import (
+    click_id,
+    first_hit,
+    open_app,
+    settle,
+    sign_in,
+    text_of_page,
+    type_into,
+    wait_id,
+)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 EN = catalog("en")
@@ -34,17 +43,18 @@ def test_english_ui_shows_english_errors(browser: Any, tmp_path: Path) -> None:
 
         click_id(page, "nav-intake")
         wait_id(page, "guide-search")
-        type_into(page, EN["guide.search"], "csyjs")
+        type_into(page, EN["guide.search"], "失业保险金申领")
         settle(page, 800)
-        click_id(page, "hit-YJS-CS")
+        first_hit(page, "失业保险金申领").click()
         wait_id(page, "intake-next")
-        type_into(page, EN["intake.name"], "王小明")
-        type_into(page, EN["intake.id_number"], "11010519491231002X")
+        type_into(page, EN["intake.name"], "李梅")
+        type_into(page, EN["intake.id_number"], "610114194001010012")
         type_into(page, EN["intake.phone"], "13800138000")
+        type_into(page, EN["intake.address"], "西安市阎良区凤凰路街道1号")
         click_id(page, "intake-next")
-        wait_id(page, "material-M-CSSQ")
+        wait_id(page, "material-M-SFZ")
         with page.expect_file_chooser(timeout=20_000) as chooser:
-            click_id(page, "attach-M-CSSQ")
+            click_id(page, "attach-M-SFZ")
         chooser.value.set_files(str(not_a_scan))
         errors = wait_id(page, "intake-errors", 20_000)
         settle(page, 600)
