@@ -1,6 +1,7 @@
 """Child process for test_crash: accepts cases with a 1 MB scan in a loop until it is killed.
 
-Usage: python -m tests.storage.crash_child DATA_DIR SEED KILL_PROBABILITY, or :func:`run` in a forked child.
+Usage: python -m tests.storage.crash_child DATA_DIR SEED KILL_PROBABILITY [POINT], or :func:`run` in a
+forked child.
 Prints ``BEGIN <id>`` before writing a case, ``OK <id>`` after its commit returned, ``DEL <id>`` before
 deleting an old case, ``GONE <id>`` after. A second thread compacts the journal again and again meanwhile
 (the copy runs beside the commits; what they wrote is caught up under the mutex) and writes index
@@ -44,8 +45,9 @@ def expected_doc(case_id: str) -> dict[str, object]:
     }
 
 
-def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) -> None:
-    """The loop; never returns normally (it runs until killed)."""
+def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None], target: str = "") -> None:
+    """The loop; never returns normally (it runs until killed). ``target``: kill at the first pass through
+    that fault point only (so every kind of write is sure to be hit), else at random points."""
     rng = random.Random(seed)
     if p_kill > 0:
 
@@ -53,7 +55,8 @@ def run(data_dir: str, seed: str, p_kill: float, emit: Callable[[str], None]) ->
             # the compaction thread passes its points often, the checkpoint's less: weigh them so every
             # kind of write gets killed
             weight = 0.5 if name.startswith("compact") else 3 if name.startswith("checkpoint") else 1
-            if rng.random() < min(0.5, weight * p_kill):
+            hit = name == target if target else rng.random() < min(0.5, weight * p_kill)
+            if hit:
                 emit(f"KILL {name}")
                 os.kill(os.getpid(), signal.SIGKILL)
 
@@ -97,7 +100,7 @@ def main() -> None:
     def emit(line: str) -> None:
         print(line, flush=True)
 
-    run(sys.argv[1], sys.argv[2], float(sys.argv[3]), emit)
+    run(sys.argv[1], sys.argv[2], float(sys.argv[3]), emit, sys.argv[4] if len(sys.argv) > 4 else "")
 
 
 if __name__ == "__main__":

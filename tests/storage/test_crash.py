@@ -34,8 +34,23 @@ SUBPROCESS_KILLS = 10
 WATCHDOG_SECONDS = 60.0
 
 
-def run_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None) -> list[tuple[str, str]]:
-    cmd = [sys.executable, "-m", "tests.storage.crash_child", str(data_dir), seed, str(p_kill)]
+#: Every kind of write a self-kill must land in; the first self-kills aim at each in turn (twice).
+POINTS = (
+    "journal.torn",
+    "journal.before_head",
+    "blob.mid",
+    "blob.before_rename",
+    "compact.copy",
+    "compact.catch_up",
+    "compact.before_head",
+    "checkpoint.before_pin",
+)
+
+
+def run_child(
+    data_dir: Path, seed: str, p_kill: float, kill_after: float | None, target: str = ""
+) -> list[tuple[str, str]]:
+    cmd = [sys.executable, "-m", "tests.storage.crash_child", str(data_dir), seed, str(p_kill), target]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     events: list[tuple[str, str]] = []
@@ -62,7 +77,9 @@ def run_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None
     return events
 
 
-def fork_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | None) -> list[tuple[str, str]]:
+def fork_child(
+    data_dir: Path, seed: str, p_kill: float, kill_after: float | None, target: str = ""
+) -> list[tuple[str, str]]:
     """Same as :func:`run_child` but the child is forked from this process (no interpreter start-up, so
     200 kills fit the time budget). The child is a separate process killed with SIGKILL all the same."""
     r, w = os.pipe()
@@ -70,7 +87,9 @@ def fork_child(data_dir: Path, seed: str, p_kill: float, kill_after: float | Non
     if pid == 0:  # child: never returns into pytest
         try:
             os.close(r)
-            run(str(data_dir), seed, p_kill, lambda line: os.write(w, (line + "\n").encode()) and None)
+            run(
+                str(data_dir), seed, p_kill, lambda line: os.write(w, (line + "\n").encode()) and None, target
+            )
         finally:
             os._exit(3)
     os.close(w)
@@ -112,7 +131,9 @@ def test_sigkill_at_random_moments(tmp_path):
         if k % 2 == 0:
             events = launch(data_dir, f"s{k}", 0.0, rng.uniform(0.0, 0.12))
         else:
-            events = launch(data_dir, f"s{k}", rng.choice([0.02, 0.05, 0.15]), None)
+            aimed = k // 2
+            target = POINTS[aimed % len(POINTS)] if aimed < 2 * len(POINTS) else ""
+            events = launch(data_dir, f"s{k}", rng.choice([0.02, 0.05, 0.15]), None, target)
         for ev, cid in events:
             if ev == "BEGIN":
                 maybe.add(cid)
@@ -151,15 +172,6 @@ def test_sigkill_at_random_moments(tmp_path):
     assert total_ok >= KILLS // 2, f"only {total_ok} cases committed across {KILLS} kills"
     # the self-kills landed inside every kind of write
     if KILLS >= 100:
-        for point in (
-            "journal.torn",
-            "journal.before_head",
-            "blob.mid",
-            "blob.before_rename",
-            "compact.copy",
-            "compact.catch_up",
-            "compact.before_head",
-            "checkpoint.before_pin",
-        ):
+        for point in POINTS:
             assert kill_points.get(point, 0) >= 1, f"no kill at {point}: {kill_points}"
     print(f"kills inside writes: {kill_points}; cases committed: {total_ok}")
