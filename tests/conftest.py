@@ -76,7 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
       e2e"`` therefore starts no browser);
     * ``postgres`` — any test whose fixtures reach the private PostgreSQL cluster, or that runs with the
       ``postgres`` backend parameter (the center suites run on both databases);
-    * ``slow`` — set by hand on the long crash / fault-injection runs.
+    * ``slow`` — set by hand on the long crash / fault-injection runs and the whole-system runs (CLIs end to
+      end, fuzzing, 50,000-row imports) that keep the fast lane over 2 minutes.
     """
     for item in items:
         names = set(getattr(item, "fixturenames", ()))

@@ -110,6 +110,7 @@ def test_backup_and_restore_postgres_and_s3(postgres_server, s3_server: S3Server
     db.dispose()
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_backup_and_restore_sqlite_and_local_blobs_refuses_a_damaged_copy(tmp_path: Path) -> None:
     keys = generate_keys()
     live_dir = tmp_path / "live"

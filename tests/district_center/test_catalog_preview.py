@@ -134,6 +134,7 @@ def test_xls_and_xlsx_give_the_same_preview() -> None:
     assert pa == pb and pa["counts"]["items"] == 72 and pa["counts"]["departments"] == 18
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_fifty_thousand_rows_import_and_more_than_the_limit_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

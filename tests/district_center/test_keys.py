@@ -145,6 +145,7 @@ def test_read_passphrase_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert needed.value.code == "center.keys.passphrase_needed"
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_cli_keys_init(tmp_path: Path) -> None:
     pf = tmp_path / "pass"
     pf.write_text(PASS + "\n")
@@ -172,6 +173,7 @@ def test_cli_keys_init(tmp_path: Path) -> None:
     assert again.returncode == 1 and exists in again.stderr
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_recover_station_resets_admin_secret(tmp_path: Path) -> None:
     from storage.crypto import KdfParams as StationKdf
     from storage.errors import WrongSecret

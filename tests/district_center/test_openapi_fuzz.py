@@ -48,6 +48,7 @@ class SignAsStation(requests.auth.AuthBase):
         return r
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 def test_openapi_fuzz_finds_no_server_errors(center, new_station, mode):
     station = new_station()

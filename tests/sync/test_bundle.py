@@ -104,6 +104,7 @@ def test_bundle_streams_scans(center: CenterHandle, station: Station, tmp_path: 
     assert import_peak < 12_000_000, import_peak
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_bundle_commands(center: CenterHandle, station: Station, tmp_path: Path) -> None:
     case = station.accept(scans=1, size=20_000)
     passphrase = "district key passphrase for tests"

@@ -52,6 +52,7 @@ def test_parse_enrollment_refuses_a_missing_code_or_a_bad_address_with_codes() -
     )
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_enroll_then_sync_once(center: CenterHandle, tmp_path: Path) -> None:
     data_dir = tmp_path / "station"
     create_station_store(data_dir).close()

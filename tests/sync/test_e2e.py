@@ -78,6 +78,7 @@ def _offline_then_online(tmp_path: Path, database_url: str = "") -> None:
         center.stop()
 
 
+@pytest.mark.slow  # a whole-system run: in CI, not in the fast lane
 def test_week_offline_then_center_appears_sqlite(tmp_path: Path) -> None:
     _offline_then_online(tmp_path)
 
