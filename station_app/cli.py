@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No sub-command: serve the UI, the thing a station worker means by "start the app".
         args = parser.parse_args(["serve", *(argv or [])])
         func = args.func
+    if hasattr(signal, "SIGUSR1"):  # POSIX: `kill -USR1 <pid>` prints every thread's stack to stderr
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     result: int = func(args)
     return result
 
