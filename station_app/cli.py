@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import importlib
 import signal
@@ -35,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["serve", *(argv or [])])
         func = args.func
     if hasattr(signal, "SIGUSR1"):  # POSIX: `kill -USR1 <pid>` prints every thread's stack to stderr
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        with contextlib.suppress(ValueError, OSError):  # stderr without a file descriptor (embedded, tests)
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
     result: int = func(args)
     return result
 
