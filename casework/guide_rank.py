@@ -645,11 +645,9 @@ class _Buckets:
         ``lower_is_better``, else a 0–100 ratio), best 12 per length; only strings of ``lengths`` when
         given, else of every length that can reach the cut-off."""
         n = len(query)
-        if lengths is not None:
-            pass
-        elif lower_is_better:
+        if lengths is None and lower_is_better:
             lengths = range(max(1, n - int(cutoff)), n + int(cutoff) + 1)
-        else:
+        elif lengths is None:
             share = cutoff / (200 - cutoff)  # ratio ≥ cutoff needs min/max length ≥ this
             lengths = range(max(1, math.ceil(n * share)), math.floor(n / share) + 1)
         out: list[tuple[tuple[int, ...], float]] = []

@@ -153,12 +153,12 @@ def test_sigkill_during_sync_converges(tmp_path: Path, monkeypatch: pytest.Monke
             else:
                 stage = str(run_doc["stage"])
             stages[stage] += 1
-            # steer the random window by where those kills landed: after the work → sooner; before → later
-            if run % 3:
-                pass
-            elif stage in ("finished", "done"):
+            # steer the random window (every third run) by where its kills landed: after the work → sooner;
+            # before → later
+            random_kill = run % 3 == 0
+            if random_kill and stage in ("finished", "done"):
                 span = max(0.02, span * 0.85)
-            elif stage == "before_start":
+            elif random_kill and stage == "before_start":
                 span *= 1.15
             if run % 10 == 9 or run == RUNS - 1:
                 station = station_for(catalog, store, data_dir)
