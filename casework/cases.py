@@ -351,19 +351,12 @@ def form_values_in(value: object) -> dict[str, Any]:
     return dict(value)
 
 
-def _override_in(value: object) -> dict[str, Any] | None:
+def _record_in(value: object, field: str, text_key: str) -> dict[str, Any] | None:
+    """An optional recorded object (``eligibility_override``, ``handover``) whose ``text_key`` is a string."""
     if value is None:
         return None
-    if not isinstance(value, Mapping) or not isinstance(value.get("reason"), str):
-        raise ValueError("eligibility_override must be an object with a reason")
-    return dict(value)
-
-
-def _handover_in(value: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or not isinstance(value.get("collector"), str):
-        raise ValueError("handover must be an object with a collector")
+    if not isinstance(value, Mapping) or not isinstance(value.get(text_key), str):
+        raise ValueError(f"{field} must be an object with a {text_key}")
     return dict(value)
 
 
@@ -928,6 +921,6 @@ class Case:
             sub_cases=[SubCase.from_dict(s) for s in list_field(d, "sub_cases")],
             history=[Transition.from_dict(t) for t in list_field(d, "history")],
             form_values=form_values_in(d.get("form_values")),
-            eligibility_override=_override_in(d.get("eligibility_override")),
-            handover=_handover_in(d.get("handover")),
+            eligibility_override=_record_in(d.get("eligibility_override"), "eligibility_override", "reason"),
+            handover=_record_in(d.get("handover"), "handover", "collector"),
         )
