@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from casework.blobref import Scans
+from casework.copies import VerifiedCopy
 
 __all__ = [
     "CaseResult",
@@ -118,6 +119,11 @@ class MaterialRecord:
     waived_at: dt.datetime | None = None  # the department waived a 容缺 material (免于补交)
     waived_by: str = ""
     waiver_reason: str = ""
+    copies: tuple[VerifiedCopy, ...] = ()  # 核验件: marked copies of the verified scans (casework.copies)
+
+    def copy_of(self, sha256: str) -> VerifiedCopy | None:
+        """The marked copy made from scan ``sha256``, if the station made one."""
+        return next((c for c in self.copies if c.original_sha256 == sha256), None)
 
     @property
     def outstanding(self) -> bool:
@@ -141,7 +147,7 @@ class MaterialRecord:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "satisfaction": self.satisfaction.value,
@@ -156,6 +162,9 @@ class MaterialRecord:
             "waived_by": self.waived_by,
             "waiver_reason": self.waiver_reason,
         }
+        if self.copies:  # only when there are some: documents without copies keep their old form and digest
+            out["copies"] = [c.to_dict() for c in self.copies]
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> MaterialRecord:
@@ -173,6 +182,7 @@ class MaterialRecord:
             _utc_in(d.get("waived_at")),
             str_field(d, "waived_by", ""),
             str_field(d, "waiver_reason", ""),
+            tuple(VerifiedCopy.from_dict(c) for c in d.get("copies") or () if isinstance(c, Mapping)),
         )
 
 

@@ -68,6 +68,7 @@ from casework.caseparts import (
     str_field,
     uuid7,
 )
+from casework.copies import VerifiedCopy
 from casework.errors import DomainError
 from casework.identity import Agent, Applicant
 from casework.timelimit import TimeLimit
@@ -672,6 +673,7 @@ class Case:
                     attachments=tuple(dict.fromkeys([*(old.attachments if old else ()), *new])),
                     verified_by=by,
                     due_date=old.due_date if old else None,
+                    copies=old.copies if old else (),
                 )
             )
         self._touch(at)
@@ -705,6 +707,23 @@ class Case:
             )
         )
         self._touch(at)
+
+    def add_copies(self, code: str, copies: Sequence[VerifiedCopy]) -> int:
+        """Record marked copies (核验件, :mod:`casework.copies`) of material ``code``'s scans; returns how
+        many were added. Only a scan the record holds and has verified (原件核验) gets one, once; nothing
+        else of the record changes, so this is allowed at any status."""
+        old = self.material(code)
+        if old is None or old.satisfaction is not Satisfaction.ORIGINAL_VERIFIED:
+            return 0
+        have = {c.original_sha256 for c in old.copies}
+        new: list[VerifiedCopy] = []
+        for c in copies:
+            if c.original_sha256 in old.attachments and c.original_sha256 not in have:
+                have.add(c.original_sha256)
+                new.append(c)
+        if new:
+            self._put_material(replace(old, copies=(*old.copies, *new)))
+        return len(new)
 
     def waive_deferred(self, code: str, *, by: str, reason: str, at: dt.datetime) -> None:
         """The department waives an owed 容缺 material (免于补交) with a reason; 办结 and 送达 may go on.
