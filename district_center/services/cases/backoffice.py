@@ -36,6 +36,7 @@ from casework.cases import (
     CaseError,
     CaseResult,
     CaseStatus,
+    MaterialRecord,
     MissingMaterial,
     PickupMethod,
     Side,
@@ -463,7 +464,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     out["case"] = _scoped_document(record.document, scope)
     out["forms"] = form_sections(current_catalog(s), out["case"])
     out["materials"] = [
-        dict(m.to_dict(), attachments=list(m.attachments))
+        dict(m.to_dict(), attachments=list(m.attachments), views=_scan_views(m))
         for m in case.materials
         if scope is None or m.code in scope.materials
     ]
@@ -485,13 +486,33 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     return out
 
 
+def _scan_views(m: MaterialRecord) -> list[dict[str, Any]]:
+    """What the department opens for each scan of a material: the station's marked copy (核验件, “此件经与
+    原件核对无误，仅供办理…使用”) where the scan was verified against its original, else the scan."""
+    out = []
+    for sha in m.attachments:
+        copy = m.copy_of(sha)
+        out.append({"sha256": copy.sha256 if copy else sha, "marked": copy is not None, "original": sha})
+    return out
+
+
 def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tuple[str, str, str]:
-    """(blob key, download file name, content type) of an attachment or result file of a visible case."""
+    """(blob key, download file name, content type) of an attachment, a marked copy of one (核验件) or a
+    result file of a visible case."""
     _, case = load_case(s, user, case_id)
     scope = _bundle_scope(s, user, case)
     for m in case.materials:
-        if sha256 in m.attachments and (scope is None or m.code in scope.materials):
+        if scope is not None and m.code not in scope.materials:
+            continue
+        if sha256 in m.attachments:
             return sha256, f"{m.name}-{sha256[:8]}", "application/octet-stream"
+        copy = next((c for c in m.copies if c.sha256 == sha256), None)
+        if copy is not None:
+            return (
+                sha256,
+                f"{m.name}-核验件-{copy.original_sha256[:8]}",
+                copy.blob.mime or "application/octet-stream",
+            )
     for doc in _result_documents(s, user, case_id, case, scope):
         if doc.sha256 == sha256:
             return f"result:{sha256}", doc.filename, doc.content_type
