@@ -35,6 +35,13 @@ from casework.documents import (
 from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from station_app.services.calendar import CalendarProvider
+from station_app.services.copies import (
+    PendingResult,
+    ResultFile,
+    derive_copies,
+    pending_results,
+    result_files,
+)
 from station_app.services.station import StationService
 from storage.retention import is_tombstone
 from storage.store import StationStore
@@ -175,6 +182,7 @@ class CaseService:
         collected case is moved to ``queued`` (待上报) and enqueued for the center in that same commit; a
         notice or refusal stays on the station (its paper document is the record)."""
         self.store.check_free_space(MIN_FREE_FOR_CASE)
+        self.derive_copies(case)
         send = case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)
         if send:
             case.transition(CaseStatus.QUEUED, actor=actor, at=clock.now(), side=Side.STATION)
@@ -192,6 +200,7 @@ class CaseService:
         """Persist a changed case and queue its new version for the center, in one transaction. Fields the
         sync layer keeps on the stored document (``_feed_seq`` …) are carried over."""
         self.store.check_free_space(MIN_FREE_FOR_CASE)
+        self.derive_copies(case)
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
             old = tx.get("cases", case.id) or {}
@@ -199,6 +208,43 @@ class CaseService:
             tx.put("cases", case.id, doc)
             enqueue(tx, case.to_dict())
             tx.audit(action, case=case.id, detail={"status": case.status.value})
+
+    # -- verified copies and result documents ----------------------------------------------------------
+    def derive_copies(self, case: Case) -> int:
+        """The marked copies (核验件) of the case's verified scans that have none yet, stored encrypted
+        before the commit that names them (:mod:`station_app.services.copies`)."""
+        catalog = self.station.catalog()
+        code = case.item_code or case.bundle_code or ""
+        name = code
+        if catalog is not None:
+            with contextlib.suppress(KeyError):
+                name = (catalog.item(case.item_code) if case.item_code else catalog.bundle(code)).name
+        station = str(self.station.settings().get("station_name", ""))
+        return derive_copies(case, self.store.blobs, item_name=name, station_name=station)
+
+    def read_copy(self, case: Case, sha256: str) -> tuple[bytes, str]:
+        """The marked copy ``sha256`` of one of the case's verified scans, and its MIME type."""
+        copy = next((c for m in case.materials for c in m.copies if c.sha256 == sha256), None)
+        if copy is None:
+            raise KeyError(sha256)
+        return self.store.blobs.read_bytes(sha256), copy.blob.mime
+
+    def result_files(self, case_id: str) -> list[ResultFile]:
+        """The result documents (结果文书) sync downloaded for the case, verified and encrypted."""
+        return result_files(self.store, case_id)
+
+    def pending_results(self, case_id: str) -> list[PendingResult]:
+        """Result documents the center listed that did not arrive whole yet (sync retries them)."""
+        return pending_results(self.store, case_id)
+
+    def read_result(self, case_id: str, sha256: str, *, actor: str, purpose: str) -> bytes:
+        """One result document of the case (only a file the case lists), with an audit entry saying who
+        printed or downloaded it."""
+        if all(f.sha256 != sha256 for f in self.result_files(case_id)):
+            raise KeyError(sha256)
+        data = self.store.blobs.read_bytes(sha256)
+        self.store.audit(f"document.result_{purpose}", actor=actor, case=case_id, detail={"sha256": sha256})
+        return data
 
     # -- reading -------------------------------------------------------------------------------------------
     def get(self, case_id: str) -> Case:
