@@ -17,7 +17,14 @@ from casework.cases import Case, CaseStatus
 from casework.deadlines import Recomputed
 from station_app.i18n import t
 from station_app.screens.base import Screen
-from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, CaseActions, timeline
+from station_app.viewmodels.case_detail import (
+    HANDOVER_METHODS,
+    ActionError,
+    CaseActions,
+    CopyLine,
+    ResultLine,
+    timeline,
+)
 from station_app.viewmodels.case_query import SORTS, CasePage, CaseQuery
 from station_app.viewmodels.cases import PRESETS, CaseFilter
 from station_app.viewmodels.context import CaseRow
@@ -290,6 +297,10 @@ class CaseScreen(Screen):
         self.item_names: dict[str, str] = {}
         self.sync_state = ""
         self.corrections: list[Recomputed] = []
+        self.results: list[ResultLine] = []
+        self.pending_results: list[str] = []
+        self.copies: list[CopyLine] = []
+        self.notice = ""
 
     async def load(self) -> None:
         cases = self.shell.runtime.cases
@@ -306,6 +317,9 @@ class CaseScreen(Screen):
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
         self.corrections = [x for x in await asyncio.to_thread(cases.corrections, c.id) if x.dates]
         self.actions = CaseActions(cases, c, self.shell.session.me.id)
+        self.results = await asyncio.to_thread(self.actions.result_lines)
+        self.pending_results = await asyncio.to_thread(self.actions.pending_result_notes)
+        self.copies = self.actions.copy_lines()
 
     def view(self) -> ft.Control:
         ui, c = self.ui, self.case
@@ -351,6 +365,8 @@ class CaseScreen(Screen):
         ]
         if self.error:
             parts.append(ui.error(self.error))
+        if self.notice:
+            parts.append(ft.Semantics(identifier="case-notice", content=ui.note(self.notice)))
         if self.corrections:
             parts.append(self._correction_card())
         parts += self._actions()
@@ -384,6 +400,8 @@ class CaseScreen(Screen):
                         f"{m.name} · {m.satisfaction.value} · {t('cases.scans', n=len(m.attachments))}{due}"
                     )
                 )
+            for copy in self.copies:
+                parts.append(self._copy_row(copy))
         return ft.Column(parts, spacing=10, scroll=ft.ScrollMode.AUTO, expand=True)
 
     def _actions(self) -> list[ft.Control]:
@@ -435,6 +453,8 @@ class CaseScreen(Screen):
                     )
                 )
         row: list[ft.Control] = []
+        if self.results or self.pending_results:
+            out.append(self._results_card())
         if a.can_hand_over():
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
             # in the Flet 1.0.5 web client (it showed as a grey error box).
@@ -501,6 +521,95 @@ class CaseScreen(Screen):
         if row:
             out.append(ft.Row(row, wrap=True))
         return out
+
+    def _results_card(self) -> ft.Control:
+        """结果文书: what the department sent back, to print and hand over; what did not arrive yet."""
+        ui = self.ui
+        lines: list[ft.Control] = [ui.heading(t("cases.results_heading"))]
+        for r in self.results:
+            buttons: list[ft.Control] = []
+            if r.printable:
+                buttons.append(
+                    ui.button(
+                        t("cases.result_print"),
+                        partial(self.print_result, r.sha256),
+                        icon=ft.Icons.PRINT,
+                        ident=f"result-print-{r.sha256[:12]}",
+                    )
+                )
+            buttons.append(
+                ui.button(
+                    t("cases.result_download"),
+                    partial(self.download_result, r.sha256),
+                    primary=False,
+                    icon=ft.Icons.DOWNLOAD,
+                    ident=f"result-download-{r.sha256[:12]}",
+                )
+            )
+            lines.append(
+                ft.Column(
+                    [
+                        ft.Semantics(
+                            identifier=f"result-{r.sha256[:12]}",
+                            content=ui.text(t("common.labelled", label=r.name, text=r.size)),
+                        ),
+                        ft.Row(buttons, wrap=True),
+                    ],
+                    spacing=4,
+                )
+            )
+        for note in self.pending_results:
+            lines.append(ft.Semantics(identifier="result-pending", content=ui.warning(note)))
+        return ui.card(*lines)
+
+    def _copy_row(self, copy: CopyLine) -> ft.Control:
+        ui = self.ui
+        return ft.Row(
+            [
+                ft.Semantics(identifier=f"copy-{copy.sha256[:12]}", content=ui.small(copy.label)),
+                ui.button(
+                    t("cases.copy_print"),
+                    partial(self.print_copy, copy.sha256),
+                    primary=False,
+                    icon=ft.Icons.PRINT,
+                    ident=f"copy-print-{copy.sha256[:12]}",
+                ),
+                ui.button(
+                    t("cases.copy_download"),
+                    partial(self.download_copy, copy.sha256),
+                    primary=False,
+                    icon=ft.Icons.DOWNLOAD,
+                    ident=f"copy-download-{copy.sha256[:12]}",
+                ),
+            ],
+            wrap=True,
+        )
+
+    async def _say(self, fn: Any, done: str) -> None:
+        """Run a print on a thread; the outcome (or the error) is shown on the case."""
+        try:
+            await asyncio.to_thread(fn)
+        except Exception as exc:  # print.* and station.* errors word themselves
+            self.error, self.notice = str(exc), ""
+        else:
+            self.error, self.notice = "", done
+        self.refresh()
+
+    async def print_result(self, sha256: str) -> None:
+        name = next((r.name for r in self.results if r.sha256 == sha256), "")
+        await self._say(partial(self.actions.print_result, sha256), t("cases.result_printed", name=name))
+
+    async def download_result(self, sha256: str) -> None:
+        data, name = await asyncio.to_thread(self.actions.download_result, sha256)
+        await self.shell.open_document(data, name)
+
+    async def print_copy(self, sha256: str) -> None:
+        label = next((c.label for c in self.copies if c.sha256 == sha256), "")
+        await self._say(partial(self.actions.print_copy, sha256), t("cases.result_printed", name=label))
+
+    async def download_copy(self, sha256: str) -> None:
+        data, name = await asyncio.to_thread(self.actions.download_copy, sha256)
+        await self.shell.open_document(data, name)
 
     async def _do(self, fn: Any, *args: Any) -> bool:
         try:

@@ -23,6 +23,7 @@ from casework.errors import DomainError
 from casework.handover import HandoverRefused, handover_record, match_collector
 from station_app.i18n import t
 from station_app.services.cases import CaseService
+from station_app.viewmodels.printing import PrinterKind, print_document, station_printer
 
 RATING_REASONS = (
     "rating.reason_fast",
@@ -43,6 +44,25 @@ class ActionError(DomainError):
     ``str()`` shows as it is."""
 
     code = "station.case.action_refused"
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One result document (结果文书) on the case screen: printable when it is a PDF."""
+
+    sha256: str
+    name: str
+    size: str  # "120.5 KB"
+    printable: bool
+
+
+@dataclass(frozen=True)
+class CopyLine:
+    """One marked copy (核验件) of a verified scan, to print or download."""
+
+    sha256: str
+    label: str  # "居民身份证 · 核验件 1"
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -238,6 +258,82 @@ class CaseActions:
             raise ActionError(str(exc)) from None
         self.cases.save(self.case, actor=self.actor, action="case.supplement")
         return self.case
+
+    # -- result documents (结果文书) and verified copies (核验件) -----------------------------------------
+    def result_lines(self) -> list[ResultLine]:
+        """The result documents that came back from the department, downloaded and verified."""
+        return [
+            ResultLine(f.sha256, f.name or f"{f.sha256[:8]}.pdf", f"{f.size / 1024:.1f} KB", f.is_pdf)
+            for f in self.cases.result_files(self.case.id)
+        ]
+
+    def pending_result_notes(self) -> list[str]:
+        """What did not arrive yet: each file the center listed whose download failed, retried next sync."""
+        return [
+            t("cases.result_pending", name=p.name or "-", n=p.attempts)
+            for p in self.cases.pending_results(self.case.id)
+        ]
+
+    def download_result(self, sha256: str) -> tuple[bytes, str]:
+        """The bytes and file name of one result document (audited as downloaded)."""
+        line = self._result(sha256)
+        return self.cases.read_result(self.case.id, sha256, actor=self.actor, purpose="download"), line.name
+
+    def print_result(self, sha256: str) -> None:
+        """Print one result document on the station's system printer (a PDF; ``print.*`` errors)."""
+        line = self._result(sha256)
+        if not line.printable:
+            raise ActionError("station.result.not_pdf")
+        printer = station_printer(self.cases.station.settings())
+        if printer.kind is not PrinterKind.SYSTEM:
+            raise ActionError("station.result.no_printer")
+        print_document(
+            printer, self.cases.read_result(self.case.id, sha256, actor=self.actor, purpose="print")
+        )
+
+    def _result(self, sha256: str) -> ResultLine:
+        line = next((r for r in self.result_lines() if r.sha256 == sha256), None)
+        if line is None:
+            raise ActionError("station.case.action_refused")
+        return line
+
+    def copy_lines(self) -> list[CopyLine]:
+        """The marked copies of the case's verified scans, material by material."""
+        out = []
+        for m in self.case.materials:
+            for i, c in enumerate(m.copies, 1):
+                ext = (
+                    "pdf"
+                    if c.blob.mime == "application/pdf"
+                    else "png"
+                    if c.blob.mime == "image/png"
+                    else "jpg"
+                )
+                label = t("cases.copy_label", name=m.name, n=i)
+                out.append(CopyLine(c.sha256, label, f"{self.case.number}-{m.code}-{i}.{ext}"))
+        return out
+
+    def copy_pdf(self, sha256: str) -> bytes:
+        """A marked copy as a PDF to print (a scanned picture is put on an A4 page)."""
+        from station_app.pdf.watermark import copy_as_pdf
+
+        data, mime = self.cases.read_copy(self.case, sha256)
+        return copy_as_pdf(data, mime)
+
+    def download_copy(self, sha256: str) -> tuple[bytes, str]:
+        line = next((c for c in self.copy_lines() if c.sha256 == sha256), None)
+        if line is None:
+            raise ActionError("station.case.action_refused")
+        data, _mime = self.cases.read_copy(self.case, sha256)
+        self.cases.store.audit("document.copy_download", actor=self.actor, case=self.case.id)
+        return data, line.filename
+
+    def print_copy(self, sha256: str) -> None:
+        printer = station_printer(self.cases.station.settings())
+        if printer.kind is not PrinterKind.SYSTEM:
+            raise ActionError("station.result.no_printer")
+        print_document(printer, self.copy_pdf(sha256))
+        self.cases.store.audit("document.copy_print", actor=self.actor, case=self.case.id)
 
     def _transition(self, to: CaseStatus, reason: str) -> None:
         try:
