@@ -400,8 +400,9 @@ class CaseScreen(Screen):
                         f"{m.name} · {m.satisfaction.value} · {t('cases.scans', n=len(m.attachments))}{due}"
                     )
                 )
-            for copy in self.copies:
-                parts.append(self._copy_row(copy))
+                for copy in self.copies:  # the marked copies of its verified scans, to print or download
+                    if copy.code == m.code:
+                        parts.append(self._copy_row(copy))
         return ft.Column(parts, spacing=10, scroll=ft.ScrollMode.AUTO, expand=True)
 
     def _actions(self) -> list[ft.Control]:

@@ -61,6 +61,7 @@ class CopyLine:
     """One marked copy (核验件) of a verified scan, to print or download."""
 
     sha256: str
+    code: str  # the material's
     label: str  # "居民身份证 · 核验件 1"
     filename: str
 
@@ -310,7 +311,7 @@ class CaseActions:
                     else "jpg"
                 )
                 label = t("cases.copy_label", name=m.name, n=i)
-                out.append(CopyLine(c.sha256, label, f"{self.case.number}-{m.code}-{i}.{ext}"))
+                out.append(CopyLine(c.sha256, m.code, label, f"{self.case.number}-{m.code}-{i}.{ext}"))
         return out
 
     def copy_pdf(self, sha256: str) -> bytes:
