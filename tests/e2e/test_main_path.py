@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import BIN, StationProcess, new_page, running_demo
@@ -107,6 +108,14 @@ def login(center: str, username: str) -> str:
             "access_token"
         ]
     )
+
+
+def _result_pdf() -> bytes:
+    """A real PDF standing in for a department's result document."""
+    from station_app.pdf import render
+    from station_app.pdf.samples import acceptance
+
+    return render(acceptance(), "a4")
 
 
 def sync_and_wait(page: Any, station: StationProcess) -> None:
@@ -243,6 +252,21 @@ def _walk(
     arrived = {m["code"]: m for dept in BIRTH_DEPARTMENTS for m in api(url, token=tokens[dept])["materials"]}
     assert arrived["M-JHZ"]["supplied_at"] and arrived["M-JHZ"]["satisfaction"] == "原件核验", arrived
 
+    # the departments open the station's marked copy of each verified scan (核验件), never the bare scan; the
+    # first department uploads its 结果文书 as a PDF, named by its decision's result below
+    result_pdf = _result_pdf()
+    uploaded = httpx.post(
+        f"{url}/results",
+        files={"file": ("出生医学证明登记结果.pdf", result_pdf, "application/pdf")},
+        headers={"Authorization": f"Bearer {tokens[BIRTH_DEPARTMENTS[0]]}"},
+        timeout=60,
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    result_sha = uploaded.json()["sha256"]
+    shown_materials = api(url, token=tokens[BIRTH_DEPARTMENTS[1]])["materials"]
+    views = [v for m in shown_materials for v in m["views"]]
+    assert views and all(v["marked"] and v["sha256"] != v["original"] for v in views), views
+
     # now each department approves its sub-item with a result; then the result is released for pickup (any
     # of the bundle's departments may)
     decided: dict[str, str] = {}
@@ -257,7 +281,11 @@ def _walk(
                     "item_code": code,
                     "approve": True,
                     "reason": reason,
-                    "result": {"name": "准予办理决定", "number": f"YL-{code}"},
+                    "result": {
+                        "name": "准予办理决定",
+                        "number": f"YL-{code}",
+                        "documents": [result_sha] if code == first_code else [],
+                    },
                 },
                 token,
             )
@@ -278,6 +306,16 @@ def _walk(
     for reason in decided.values():  # each item's decision, with its department's reason, in the timeline
         assert reason in shown, (reason, shown)
     screenshot(page, "09-case-result-ready")
+    # the result document came down with the sync: the worker downloads (or prints) it for the collector
+    wait_id(page, f"result-{result_sha[:12]}")
+    with page.context.expect_page(timeout=30_000) as popup_info:
+        click_id(page, f"result-download-{result_sha[:12]}")
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url.startswith(demo["url"]), popup.url
+    got = page.context.request.get(popup.url)
+    assert got.ok and got.body() == result_pdf, popup.url
+    popup.close()
     page.mouse.move(700, 500)
     page.mouse.wheel(0, 3000)  # the timeline below the hand-over card: each item's steps at the center
     settle(page)
