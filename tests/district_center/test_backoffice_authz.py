@@ -11,7 +11,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from casework.blobref import BlobRef
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction, Side
+from casework.copies import VerifiedCopy
 from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
@@ -96,6 +98,9 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     http = client(st)
     id_card = _upload(http, f"身份证-{uuid.uuid4()}".encode() * 40)  # M-SFZ: every item needs it
     birth_form = _upload(http, f"签发登记表-{uuid.uuid4()}".encode() * 40)  # M-CSSQ: only 出生医学证明
+    marked = f"核验件-{uuid.uuid4()}".encode() * 40  # the station's marked copy of the 签发登记表
+    marked_sha = _upload(http, marked)
+    copy = VerifiedCopy(BlobRef(marked_sha, len(marked), "image/jpeg"), BlobRef(birth_form, 1, "image/jpeg"))
 
     case = Case.new(
         number=f"261120-{st.station_no:03d}-91001",
@@ -118,6 +123,7 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
             Satisfaction.ORIGINAL_VERIFIED,
             (birth_form,),
             verified_by="w-01",
+            copies=(copy,),
         ),
         at=AT,
     )
@@ -151,6 +157,7 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
     assert seen["result_documents"] == []
     assert police_reviewer.get(f"{base}/files/{id_card}").status_code == 200
     assert police_reviewer.get(f"{base}/files/{birth_form}").status_code == 404
+    assert police_reviewer.get(f"{base}/files/{marked_sha}").status_code == 404  # nor its marked copy
     assert police_reviewer.get(f"{base}/files/{result_sha}").status_code == 404
     decision = {"approve": True, "item_code": police, "result": {"name": "户口簿", "documents": [result_sha]}}
     borrowed = police_reviewer.post(base + "/decision", json=decision)
@@ -158,6 +165,11 @@ def test_bundle_reviewer_sees_only_own_sub_items_materials_and_files(
 
     mine = health_reviewer.get(base).json()
     assert {m["code"] for m in mine["materials"]} == {"M-SFZ", "M-CSSQ"}
+    form = next(m for m in mine["materials"] if m["code"] == "M-CSSQ")
+    assert form["views"] == [{"sha256": marked_sha, "marked": True, "original": birth_form}]
+    got = health_reviewer.get(f"{base}/files/{marked_sha}")
+    assert got.status_code == 200 and got.content == marked
+    assert got.headers["content-type"] == "image/jpeg"
     assert [d["sha256"] for d in mine["result_documents"]] == [result_sha]
     assert health_reviewer.get(f"{base}/files/{result_sha}").content == result_pdf
     everything = supervisor.get(base).json()
