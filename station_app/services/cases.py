@@ -36,8 +36,8 @@ from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from station_app.services.calendar import CalendarProvider
 from station_app.services.copies import (
+    HeldResult,
     PendingResult,
-    ResultFile,
     derive_copies,
     pending_results,
     result_files,
@@ -229,7 +229,7 @@ class CaseService:
             raise KeyError(sha256)
         return self.store.blobs.read_bytes(sha256), copy.blob.mime
 
-    def result_files(self, case_id: str) -> list[ResultFile]:
+    def result_files(self, case_id: str) -> list[HeldResult]:
         """The result documents (结果文书) sync downloaded for the case, verified and encrypted."""
         return result_files(self.store, case_id)
 

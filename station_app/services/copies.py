@@ -24,7 +24,7 @@ from casework.copies import VerifiedCopy, mark_text
 from storage.errors import StorageError
 from sync.local import RESULT_DOWNLOADS
 
-__all__ = ["PendingResult", "ResultFile", "derive_copies", "pending_results", "result_files"]
+__all__ = ["HeldResult", "PendingResult", "derive_copies", "pending_results", "result_files"]
 
 log = logging.getLogger("station.copies")
 
@@ -56,7 +56,7 @@ def derive_copies(case: Case, blobs: Any, *, item_name: str, station_name: str) 
 
 
 @dataclass(frozen=True)
-class ResultFile:
+class HeldResult:
     """A result document the station holds: encrypted in its blob store, sha256 verified on download."""
 
     sha256: str
@@ -79,14 +79,14 @@ class PendingResult:
     last_error: str
 
 
-def result_files(store: Any, case_id: str) -> list[ResultFile]:
+def result_files(store: Any, case_id: str) -> list[HeldResult]:
     doc = store.get("cases", case_id) or {}
     out = []
     for f in doc.get("_result_files", []):
         if isinstance(f, dict) and isinstance(f.get("sha256"), str):
             item = f.get("item_code")
             out.append(
-                ResultFile(
+                HeldResult(
                     f["sha256"],
                     str(f.get("name") or ""),
                     int(f.get("size") or 0),
