@@ -212,3 +212,43 @@ def test_the_department_opens_the_marked_copy_and_the_original_is_untouched(
         user = backoffice.Reviewer("user:x", ("reviewer",), department)
         key, filename, mime = backoffice.case_blob_key(s, user, case.id, verified[0].copies[0].sha256)
     assert key == verified[0].copies[0].sha256 and "核验件" in filename and mime == "image/png"
+
+
+def test_a_verified_copy_prints_on_the_system_printer_with_its_mark(
+    station: StationService,
+    cases: CaseService,
+    cups: str,  # noqa: F811
+    listener: tuple[int, list[bytes]],  # noqa: F811
+) -> None:
+    """The copy printed at the window is the marked one: a picture on an A4 page, through CUPS."""
+    import io
+    import subprocess
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    case = accepted_single(station, cases)
+    actions = CaseActions(cases, cases.get(case.id), "01")
+    copy = actions.copy_lines()[0]
+    with pytest.raises(ActionError) as err:  # no system printer yet: said plainly
+        actions.print_copy(copy.sha256)
+    assert "请下载后打印" in str(err.value)
+    data, name = actions.download_copy(copy.sha256)
+    assert data == station.unlocked_store.blobs.read_bytes(copy.sha256) and name.endswith(".png")
+
+    port, got = listener
+    subprocess.run(
+        ["lpadmin", "-h", cups, "-p", "window", "-v", f"socket://127.0.0.1:{port}", "-E", "-m", "raw"],
+        check=True,
+        capture_output=True,
+    )
+    printer = {"kind": "system", "paper": "a4", "system_name": "window", "cups_server": cups}
+    station.save_settings({"printer": printer}, actor="test")
+    actions.print_copy(copy.sha256)
+    wait_for(got)
+    assert got == [actions.copy_pdf(copy.sha256)]
+    page = PdfReader(io.BytesIO(got[0])).pages[0]
+    [image] = page.images
+    assert Image.open(io.BytesIO(image.data)).size == Image.open(io.BytesIO(data)).size  # the marked copy
+    audit = [e["action"] for e in station.unlocked_store.audit_entries()]
+    assert "document.copy_print" in audit and "document.copy_download" in audit
