@@ -598,6 +598,10 @@ class CaseScreen(Screen):
         cases, c = self.shell.runtime.cases, self.case
         assert c is not None
         kind = document_kind(c)
+        stored = await asyncio.to_thread(cases.result_pdf, c)  # 当场办结: the very document printed then
+        if stored is not None:
+            await self.shell.open_document(stored, f"{kind}-{c.number}.pdf")
+            return
         doc = await asyncio.to_thread(cases.document, c, kind, worker=self.shell.session.me.name)
         pdf = await asyncio.to_thread(cases.render_pdf, doc)
         await self.shell.open_document(pdf, f"{kind}-{c.number}.pdf")

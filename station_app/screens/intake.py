@@ -697,6 +697,7 @@ class IntakeScreen(Screen):
             parts.append(ui.heading(t("intake.cannot_accept")))
             parts += [ui.error(p) for p in problems]
         accept_label = t("intake.collect") if vm.draft.get("collected") else t("intake.accept")
+        spot = vm.on_the_spot()  # 当场办结: the catalog lets this window decide the item now
         # a missing override reason alone does not disable 受理: the reason is typed just above
         blocking = set(problems) - {vm.form.reason_problem()}
         self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True, width=640)
@@ -710,6 +711,20 @@ class IntakeScreen(Screen):
                         icon=ft.Icons.ARROW_BACK,
                     ),
                     ft.Container(expand=True),
+                    *(
+                        [
+                            ui.button(
+                                t("intake.on_the_spot", name=t(f"spot.{spot.on_the_spot.name.lower()}")),
+                                self.accept_on_the_spot,
+                                ident="intake-on-the-spot",
+                                icon=ft.Icons.TASK_ALT,
+                                primary=False,
+                                disabled=bool(blocking) or self.busy or vm.blocked(),
+                            )
+                        ]
+                        if spot is not None and spot.on_the_spot is not None
+                        else []
+                    ),
                     ui.button(
                         accept_label,
                         self.accept,
@@ -719,6 +734,7 @@ class IntakeScreen(Screen):
                     ),
                 ]
             ),
+            *([ui.note(t("intake.on_the_spot_note"))] if spot is not None else []),
             ft.Divider(),
             ft.Row(
                 [
@@ -791,6 +807,10 @@ class IntakeScreen(Screen):
         assert self.vm is not None
         await self._decide(self.vm.accept)
 
+    async def accept_on_the_spot(self) -> None:
+        assert self.vm is not None
+        await self._decide(self.vm.accept_on_the_spot)
+
     async def notice(self) -> None:
         assert self.vm is not None
         await self._decide(self.vm.notice)
@@ -848,7 +868,12 @@ class IntakeScreen(Screen):
                         if vm.printer.kind is PrinterKind.SYSTEM
                         else []
                     ),
-                    ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
+                    ui.button(
+                        t("intake.hand_over") if case.decided_on_the_spot else t("intake.open_case"),
+                        lambda: self.go("case", case_id=case.id),
+                        primary=case.decided_on_the_spot,
+                        ident="intake-open-case",
+                    ),
                     ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
                 ],
                 wrap=True,
