@@ -21,7 +21,7 @@ from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, Ca
 from station_app.viewmodels.case_query import SORTS, CasePage, CaseQuery
 from station_app.viewmodels.cases import PRESETS, CaseFilter
 from station_app.viewmodels.context import CaseRow
-from station_app.viewmodels.intake import document_kind
+from station_app.viewmodels.intake import document_kind, document_name
 
 ROW = 76
 SYNC_ICONS = {
@@ -476,10 +476,10 @@ class CaseScreen(Screen):
                 )
             )
         try:
-            kind = document_kind(a.case)
+            name = document_name(a.case, self.station.catalog())
             row.append(
                 ui.button(
-                    t("cases.reprint", name=t(f"doc.{kind}")),
+                    t("cases.reprint", name=name),
                     self.reprint,
                     primary=False,
                     icon=ft.Icons.PRINT,

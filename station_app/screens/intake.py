@@ -28,6 +28,7 @@ from station_app.viewmodels.intake import (
     IntakeError,
     IntakeViewModel,
     MaterialRow,
+    document_name,
     draft_time,
     id_type_options,
     new_draft,
@@ -825,7 +826,7 @@ class IntakeScreen(Screen):
         ui, vm = self.ui, self.vm
         assert vm is not None and vm.outcome is not None
         case = vm.outcome
-        doc_name = t(f"doc.{vm.document_kind()}")
+        doc_name = document_name(case, vm.catalog)
         rows = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=ui.size(56)),
             ui.title(t(f"intake.done_{vm.document_kind()}")),
@@ -846,7 +847,7 @@ class IntakeScreen(Screen):
                 ),
             ),
         ]
-        if case.promised_date:
+        if case.promised_date and not case.decided_on_the_spot:  # done here: no date to promise
             rows.append(
                 ui.text(
                     t("intake.promised", date=case.promised_date.isoformat())

@@ -636,6 +636,17 @@ def draft_time(draft: dict[str, Any]) -> str:
         return ""
 
 
+def document_name(case: Case, catalog: Catalog | None) -> str:
+    """The window document's name for buttons: 受理凭证 …, or for 当场办结 the result the catalog names
+    (证明 / 办结回执 / 办结通知书)."""
+    kind = document_kind(case)
+    if kind == "result" and catalog is not None and case.item_code and catalog.has_item(case.item_code):
+        spot = catalog.item(case.item_code).on_the_spot
+        if spot is not None:
+            return t(f"spot.{spot.name.lower()}")
+    return t(f"doc.{kind}")
+
+
 def document_kind(case: Case) -> str:
     """Which window document a case's first decision needs (by history: a queued case was accepted first)."""
     if case.decided_on_the_spot:  # 当场办结: the result the station issued

@@ -11,7 +11,7 @@ from casework.cases import CaseStatus, Side
 from casework.catalog import Necessity
 from station_app.viewmodels.case_detail import CaseActions
 from station_app.viewmodels.guide import qr_png
-from station_app.viewmodels.intake import IntakeError, document_kind
+from station_app.viewmodels.intake import IntakeError, document_kind, document_name
 from sync.outbox import OUTBOX
 from tests.station_app.test_intake import VALID_ID, fill_applicant, start
 
@@ -76,3 +76,11 @@ def test_on_the_spot_still_needs_every_material(station, cases):
         vm.accept_on_the_spot()
     assert any("缺少材料" in p for p in refused.value.problems)
     assert vm.outcome is None
+
+
+def test_buttons_name_the_result_the_catalog_gives(at_china_hour, station, cases):
+    vm = ready(start(station, cases, SPOT_ITEM))
+    case = vm.accept_on_the_spot()
+    assert document_name(case, station.catalog()) == "证明"
+    plain = ready(start(station, cases, PLAIN_ITEM)).accept()
+    assert document_name(plain, station.catalog()) == "受理凭证"
