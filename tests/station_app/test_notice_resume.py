@@ -1,0 +1,107 @@
+"""Resume after 一次性告知 (待补齐) over a real encrypted store: the notice keeps everything entered and
+scanned, the resident comes back, the worker adds what was missing and accepts the same applicant's case;
+the notice and the case name each other, the notice and refusal records wait for the district, and the
+notice is found by the number printed (and in the QR) on the resident's paper."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework import clock
+from casework.cases import Case, CaseStatus, Satisfaction
+from casework.catalog import Necessity
+from casework.notices import NoticeKind, NoticeReport
+from station_app.services.notices import PENDING, NoticeService
+from station_app.viewmodels.guide import qr_png
+from station_app.viewmodels.intake import IntakeError, IntakeViewModel
+from sync.notices import NOTICE_OUTBOX
+from sync.outbox import OUTBOX
+from tests.station_app.test_intake import fill_applicant, fill_newborn, start
+
+
+def _first_visit(station, cases) -> tuple[IntakeViewModel, str, str]:
+    """出生一件事 with every material scanned but one 必要 material: a 一次性告知书."""
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    fill_newborn(vm)
+    rows = vm.material_rows()
+    required = [r for r in rows if r.necessity is Necessity.REQUIRED]
+    missing, scanned = required[0], required[1:]
+    for r in scanned:
+        vm.attach(r.code, f"{r.code}.png", qr_png("scan of " + r.code))
+    for r in rows:
+        if r.necessity is Necessity.DEFERRABLE:
+            vm.set_satisfaction(r.code, Satisfaction.DEFERRED, due_date=vm.default_due_date())
+    vm.save()
+    return vm, missing.code, missing.name
+
+
+def test_a_notice_keeps_a_pending_record_and_queues_its_report(at_china_hour, station, cases):
+    vm, _code, name = _first_visit(station, cases)
+    notice = vm.notice()
+    store = station.unlocked_store
+    record = store.get(PENDING, notice.id)
+    assert record is not None and record["missing"] == [name]
+    assert record["notice_number"] == "GZ" + notice.number
+    assert record["draft"]["applicant"]["name"] == "张三", "everything entered is kept"
+    assert store.get("drafts", vm.draft["id"]) is None, "the draft became the pending record"
+    assert store.get(OUTBOX, notice.id) is None, "a notice is not a case for the center"
+    report = NoticeReport.from_dict(store.get(NOTICE_OUTBOX, notice.id))
+    assert report.kind is NoticeKind.NOTICE and report.reasons == (name,) and report.version == notice.version
+    assert report.number == "GZ" + notice.number and report.resumed_as == ""
+    rows = NoticeService(cases).pending()
+    assert [(r.notice_id, r.missing, r.applicant) for r in rows] == [(notice.id, (name,), "张三")]
+    assert rows[0].noticed_on == clock.china_today()
+
+
+def test_resume_adds_the_missing_material_and_accepts_the_same_applicant(at_china_hour, station, cases):
+    vm, code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    notices = NoticeService(cases)
+    draft_id = notices.resume(notice.id, actor="worker:01")
+    assert notices.resume(notice.id, actor="worker:01") == draft_id, "opening it twice opens one draft"
+    draft = cases.draft(draft_id)
+    assert draft["step"] == "materials" and draft["from_notice"]["number"] == "GZ" + notice.number
+    catalog = station.catalog()
+    back = IntakeViewModel(cases, catalog, draft, "01", "王芳")
+    assert back.applicant().name == "张三" and back.applicant().id_number == vm.applicant().id_number
+    assert [p for p in back.review_problems() if "缺少材料" in p], "still missing until it is added"
+    with pytest.raises(IntakeError):
+        back.notice()  # the first notice listed everything once: no second notice
+    back.attach(code, "late.png", qr_png("the missing one"))
+    assert back.review_problems() == []
+    case = back.accept(collected=False)
+    store = station.unlocked_store
+    assert case.status is CaseStatus.QUEUED and case.id != notice.id
+    assert case.prior_notice == "GZ" + notice.number
+    assert store.get(OUTBOX, case.id)["case"]["prior_notice"] == "GZ" + notice.number
+    stored_notice = Case.from_dict(store.get("cases", notice.id))
+    assert stored_notice.status is CaseStatus.NOTICE_ISSUED and stored_notice.resumed_as == case.number
+    report = NoticeReport.from_dict(store.get(NOTICE_OUTBOX, notice.id))
+    assert report.resumed_as == case.number and report.version == stored_notice.version
+    assert store.get(PENDING, notice.id) is None and store.get("drafts", draft_id) is None
+    assert notices.pending() == []
+    scanned = {m.code for m in case.materials if m.satisfaction is Satisfaction.ORIGINAL_VERIFIED}
+    first = {m.code for m in notice.materials if m.satisfaction is Satisfaction.ORIGINAL_VERIFIED}
+    assert first < scanned and code in scanned, "the first visit's scans came along"
+
+
+def test_the_notice_number_from_paper_or_qr_finds_the_pending_record(at_china_hour, station, cases):
+    vm, _code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    notices = NoticeService(cases)
+    for typed in ("GZ" + notice.number, " gz" + notice.number + " ", notice.number):
+        found = notices.find(typed)
+        assert found is not None and found.notice_id == notice.id, typed
+    assert notices.find("GZ000000-000-00000") is None
+    assert notices.find("") is None
+
+
+def test_a_refusal_is_queued_for_the_district_with_its_reason(station, cases):
+    vm = start(station, cases, "YJS-CS")
+    fill_applicant(vm)
+    case = vm.refuse("不属于本站受理范围")
+    report = NoticeReport.from_dict(station.unlocked_store.get(NOTICE_OUTBOX, case.id))
+    assert report.kind is NoticeKind.REFUSAL and report.reasons == ("不属于本站受理范围",)
+    assert report.number == "BY" + case.number and report.applicant["name"] == "张三"
+    assert station.unlocked_store.get(PENDING, case.id) is None
