@@ -125,6 +125,21 @@ class IntakeScreen(Screen):
                     )
                 )
             )
+        notice = vm.from_notice
+        if notice and vm.outcome is None:  # 待补齐: the resident came back with what the notice listed
+            head.append(
+                ft.Semantics(
+                    identifier="intake-from-notice",
+                    content=ui.note(
+                        t(
+                            "intake.from_notice",
+                            number=notice.get("number", ""),
+                            date=vm.notice_day(),
+                            names=t("common.list_sep").join(notice.get("missing", [])),
+                        )
+                    ),
+                )
+            )
         warning = vm.catalog_warning() if vm.outcome is None else None
         if warning:
             head.append(ft.Semantics(identifier="intake-catalog-warning", content=ui.error(warning)))

@@ -502,6 +502,14 @@ class IntakeViewModel:
         case.prior_notice = str(self.from_notice.get("number", "")) if self.from_notice else ""
         return case, counter
 
+    def notice_day(self) -> str:
+        """The China date of the 一次性告知 this draft resumes ("" when none)."""
+        raw = str((self.from_notice or {}).get("issued_at", ""))
+        try:
+            return clock.china_date(clock.parse_instant(raw)).isoformat()
+        except ValueError:
+            return ""
+
     @property
     def from_notice(self) -> dict[str, Any] | None:
         """The 一次性告知 this draft resumes (``{id, number, missing, issued_at}``), or None."""

@@ -12,6 +12,7 @@ from casework.cases import Case, CaseStatus, Satisfaction
 from casework.catalog import Necessity
 from casework.notices import NoticeKind, NoticeReport
 from station_app.services.notices import PENDING, NoticeService
+from station_app.viewmodels.case_detail import timeline
 from station_app.viewmodels.guide import qr_png
 from station_app.viewmodels.intake import IntakeError, IntakeViewModel
 from sync.notices import NOTICE_OUTBOX
@@ -81,6 +82,10 @@ def test_resume_adds_the_missing_material_and_accepts_the_same_applicant(at_chin
     assert report.resumed_as == case.number and report.version == stored_notice.version
     assert store.get(PENDING, notice.id) is None and store.get("drafts", draft_id) is None
     assert notices.pending() == []
+    accepted_step = next(e for e in timeline(case) if e.label == CaseStatus.ACCEPTED.label)
+    assert f"由一次性告知书 GZ{notice.number} 补齐材料后受理" in accepted_step.reason
+    notice_step = next(e for e in timeline(stored_notice) if e.label == CaseStatus.NOTICE_ISSUED.label)
+    assert f"受理为办件 {case.number}" in notice_step.reason
     scanned = {m.code for m in case.materials if m.satisfaction is Satisfaction.ORIGINAL_VERIFIED}
     first = {m.code for m in notice.materials if m.satisfaction is Satisfaction.ORIGINAL_VERIFIED}
     assert first < scanned and code in scanned, "the first visit's scans came along"
