@@ -16,10 +16,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from casework.notices import NoticeReport
+from storage.retention import NOTICE_OUTBOX
 
 __all__ = ["NOTICE_OUTBOX", "enqueue"]
-
-NOTICE_OUTBOX = "notice_outbox"
 
 
 class _Tx(Protocol):

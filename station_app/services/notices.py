@@ -28,10 +28,11 @@ from casework.cases import CaseStatus, uuid7
 from casework.documents import DocumentKind, document_number
 from casework.notices import notice_case_number
 from station_app.services.cases import CaseService
+from storage.retention import PENDING_INTAKE
 
 __all__ = ["PENDING", "NoticeService", "PendingRow", "pending_record"]
 
-PENDING = "pending_intake"
+PENDING = PENDING_INTAKE
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ notice is found by the number printed (and in the QR) on the resident's paper.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from casework import clock
@@ -15,6 +17,7 @@ from station_app.services.notices import PENDING, NoticeService
 from station_app.viewmodels.case_detail import timeline
 from station_app.viewmodels.guide import qr_png
 from station_app.viewmodels.intake import IntakeError, IntakeViewModel
+from storage.retention import CONFIRMATIONS, PENDING_DAYS, is_tombstone, purge_expired
 from sync.notices import NOTICE_OUTBOX
 from sync.outbox import OUTBOX
 from tests.station_app.test_intake import fill_applicant, fill_newborn, start
@@ -110,3 +113,53 @@ def test_a_refusal_is_queued_for_the_district_with_its_reason(station, cases):
     assert report.kind is NoticeKind.REFUSAL and report.reasons == ("不属于本站受理范围",)
     assert report.number == "BY" + case.number and report.applicant["name"] == "张三"
     assert station.unlocked_store.get(PENDING, case.id) is None
+
+
+def _deliver(station, notice_id: str) -> None:
+    """What the sync engine does when the center answers that it holds the notice record."""
+    from sync.local import StationSyncStore
+
+    store = station.unlocked_store
+    version = store.get(NOTICE_OUTBOX, notice_id)["version"]
+    StationSyncStore(store).notices_delivered({notice_id: version}, [])
+    assert store.get(NOTICE_OUTBOX, notice_id) is None and store.get(CONFIRMATIONS, notice_id) is not None
+
+
+def test_a_pending_record_the_resident_never_came_back_for_is_purged_like_a_case(station, cases):
+    vm, _code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    store = station.unlocked_store
+    scans = {a["sha256"] for st in vm.draft["materials"].values() for a in st["attachments"]}
+    assert scans and all(store.blobs.has(sha) for sha in scans)
+    issued = notice.entered_at(CaseStatus.NOTICE_ISSUED)
+    assert issued is not None
+    # not confirmed by the district yet: kept, however old
+    assert purge_expired(store, now=issued + dt.timedelta(days=PENDING_DAYS + 400)).purged_cases == []
+    _deliver(station, notice.id)
+    later = clock.now() + dt.timedelta(days=PENDING_DAYS)  # over, but not yet ``retention_days`` ago
+    assert purge_expired(store, now=later).purged_cases == []
+    assert store.get(PENDING, notice.id) is not None
+    store.blobs.recent.clear()  # months later, another process: no scan of this one is "just put" any more
+    report = purge_expired(store, now=later + dt.timedelta(days=store.options.retention_days))
+    assert report.purged_cases == [notice.id]
+    assert is_tombstone(store.get("cases", notice.id)) and store.get(PENDING, notice.id) is None
+    assert "applicant" not in store.get("cases", notice.id)
+    assert not any(store.blobs.has(sha) for sha in scans), "the first visit's scans went with it"
+    assert NoticeService(cases).pending() == []
+
+
+def test_a_resumed_notice_is_purged_after_retention_and_the_case_keeps_its_scans(station, cases):
+    vm, code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    draft = cases.draft(NoticeService(cases).resume(notice.id, actor="worker:01"))
+    back = IntakeViewModel(cases, station.catalog(), draft, "01", "王芳")
+    back.attach(code, "late.png", qr_png("the missing one"))
+    case = back.accept(collected=False)
+    store = station.unlocked_store
+    _deliver(station, notice.id)  # the resumed version (resumed_as) reached the district
+    days = store.options.retention_days
+    report = purge_expired(store, now=clock.now() + dt.timedelta(days=days, minutes=1))
+    assert report.purged_cases == [notice.id]
+    kept = Case.from_dict(store.get("cases", case.id))
+    assert kept.prior_notice == "GZ" + notice.number
+    assert all(store.blobs.has(sha) for m in kept.materials for sha in m.attachments)
