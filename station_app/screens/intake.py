@@ -743,7 +743,7 @@ class IntakeScreen(Screen):
                         ident="intake-notice",
                         primary=False,
                         icon=ft.Icons.LIST_ALT,
-                        disabled=not s["missing"] or self.busy,
+                        disabled=not s["missing"] or self.busy or vm.from_notice is not None,
                     ),
                 ]
             ),
@@ -848,6 +848,8 @@ class IntakeScreen(Screen):
                     + (t("intake.provisional") if case.promised_date_provisional else "")
                 )
             )
+        if vm.document_kind() == "notice":  # the intake waits under 待补齐 for the resident's return
+            rows.append(ui.note(t("intake.notice_pending", number=f"GZ{case.number}")))
         rows += [
             ui.note(t("intake.saved_note")),
             ft.Row(

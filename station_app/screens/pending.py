@@ -33,6 +33,7 @@ class PendingScreen(Screen):
 
     def _row(self, r: PendingRow) -> ft.Control:
         ui = self.ui
+        missing = t("pending.missing", names=t("common.list_sep").join(r.missing))
         return ui.card(
             ft.Row(
                 [
@@ -42,7 +43,11 @@ class PendingScreen(Screen):
                 ]
             ),
             ui.text(r.applicant),
-            ui.text(t("pending.missing", names=t("common.list_sep").join(r.missing)), color=ft.Colors.ERROR),
+            ft.Semantics(
+                identifier=f"pending-missing-{r.notice_number}",
+                label=missing,
+                content=ui.text(missing, color=ft.Colors.ERROR),
+            ),
             ft.Row(
                 [
                     ui.button(
