@@ -109,7 +109,7 @@ class NoticeReport:
 
         def text(key: str, *, limit: int = _ID_LEN, empty: bool = False) -> str:
             v = data.get(key, "" if empty else None)
-            if not isinstance(v, str) or len(v) > limit or (not v and not empty):
+            if not isinstance(v, str) or len(v) > limit or (not v and not empty) or "\x00" in v:
                 raise NoticeReportError(field=key)
             return v
 
@@ -134,7 +134,7 @@ class NoticeReport:
         if (
             not isinstance(reasons, list)
             or not 1 <= len(reasons) <= MAX_REASONS
-            or not all(isinstance(r, str) and 0 < len(r) <= _REASON_LEN for r in reasons)
+            or not all(isinstance(r, str) and 0 < len(r) <= _REASON_LEN and "\x00" not in r for r in reasons)
         ):
             raise NoticeReportError(field="reasons")
         applicant = data.get("applicant")

@@ -65,6 +65,8 @@ def test_only_notices_and_refusals_are_reported() -> None:
         ("number", "SL261123-007-00421"),
         ("reasons", []),
         ("reasons", ["x" * 501]),
+        ("reasons", ["户口\x00簿"]),  # PostgreSQL text cannot hold NUL
+        ("case_number", "261123-007-\x0000421"),
         ("issued_at", "yesterday"),
         ("applicant", "张三"),
         ("id", ""),
