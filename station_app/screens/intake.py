@@ -848,6 +848,8 @@ class IntakeScreen(Screen):
                     + (t("intake.provisional") if case.promised_date_provisional else "")
                 )
             )
+        if case.prior_notice:  # accepted when the resident came back after a 一次性告知
+            rows.append(ui.note(t("case.from_notice", number=case.prior_notice)))
         if vm.document_kind() == "notice":  # the intake waits under 待补齐 for the resident's return
             rows.append(ui.note(t("intake.notice_pending", number=f"GZ{case.number}")))
         rows += [

@@ -151,11 +151,13 @@ def _walk(page: Any, console: Any, demo: dict[str, Any], scan: Path) -> None:
     case = id_value(page, "case-number-", 60_000)
     assert case != notice
     settle(page)
+    assert f"由一次性告知书 GZ{notice} 补齐材料后受理" in text_of_page(page)
     screenshot(page, "notice-05-accepted")
 
     # the tile is empty again, and sync takes the case and the notice to the district
     click_id(page, "nav-home")
-    wait_id(page, "tile-pending")
+    wait_id(page, "tiles-counted", 60_000)  # the home screen re-renders once its tiles are counted
+    settle(page)
     sync_and_wait(page, demo["station"])
 
     # the console's 电子监察, beside the station
