@@ -23,6 +23,11 @@ The main path::
     in_review ─► approved | rejected ─► result_ready ─► handed_over (已送达) ─► closed
     withdrawn (撤回): from every state before a decision (draft … supplement_requested)
 
+当场办结 (decided at the window) adds one move, :data:`ON_THE_SPOT`: ``accepted ─► approved``, recorded by the
+station, and only with ``on_the_spot=True`` — which the station passes only for an item the catalog flags
+``Item.on_the_spot`` (see :mod:`casework.on_the_spot`; the district center checks the flag again on ingest).
+From ``approved`` the case follows the main path at the window: ``result_ready ─► handed_over``.
+
 Bundle cases (一件事) own one :class:`SubCase` per item. Front-desk transitions (up to ``delivered``, and
 ``withdrawn``) cascade to every undecided sub-case; the back office moves sub-cases one by one with
 :meth:`Case.transition_sub`, and the parent follows: ``in_review`` once any sub-case is in review,
@@ -75,6 +80,7 @@ from casework.timelimit import TimeLimit
 __all__ = [
     "DECIDED",
     "FINAL",
+    "ON_THE_SPOT",
     "TRANSITIONS",
     "AlreadyRated",
     "Case",
@@ -222,6 +228,12 @@ TRANSITIONS: Mapping[CaseStatus, Mapping[CaseStatus, frozenset[Side]]] = {
     S.CLOSED: {},
     S.WITHDRAWN: {},
 }
+#: 当场办结: moves the station may record **only** for an item the catalog flags ``on_the_spot`` (the caller
+#: passes ``on_the_spot=True`` to :meth:`Case.transition`; the center refuses them for any other item). The
+#: decision is the station's alone: the case never went to the center, so the center records none of these.
+ON_THE_SPOT: Mapping[CaseStatus, Mapping[CaseStatus, frozenset[Side]]] = {
+    S.ACCEPTED: {S.APPROVED: _S},
+}
 del S
 
 FINAL = frozenset({CaseStatus.REFUSED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
@@ -244,8 +256,12 @@ _REVIEW = frozenset(
 _NEEDS_REASON = frozenset({CaseStatus.REFUSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
 
 
-def _check_transition(frm: CaseStatus, to: CaseStatus, side: Side | None, reason: str) -> Side:
+def _check_transition(
+    frm: CaseStatus, to: CaseStatus, side: Side | None, reason: str, on_the_spot: bool = False
+) -> Side:
     allowed = TRANSITIONS[frm]
+    if on_the_spot:
+        allowed = {**allowed, **ON_THE_SPOT.get(frm, {})}
     if to not in allowed:
         raise IllegalTransition(
             "case.transition.not_allowed", frm_code=frm.code, to_code=to.code, frm=frm.value, to=to.value
@@ -547,8 +563,11 @@ class Case:
         reason: str = "",
         side: Side | None = None,
         check_rules: bool = True,
+        on_the_spot: bool = False,
     ) -> Transition:
         """Move the case to ``to``. ``side`` may be omitted when only one side may record this change.
+        ``on_the_spot=True`` also allows the moves of :data:`ON_THE_SPOT` (当场办结 of a flagged item: use
+        :func:`casework.on_the_spot.decide_on_the_spot`, which checks the flag).
 
         Raises :class:`IllegalTransition` for a change not in :data:`TRANSITIONS`, one recorded by the
         wrong side, a refusal/rejection/withdrawal without a reason, or a review state set directly on a
@@ -566,7 +585,7 @@ class Case:
             raise IllegalTransition(
                 "case.bundle.decided_by_items", to_code=to.code, frm=self.status.value, to=to.value
             )
-        side = _check_transition(self.status, to, side, reason)
+        side = _check_transition(self.status, to, side, reason, on_the_spot and not self.is_bundle)
         if check_rules:
             self._check_rules(self.status, to)
         if to is CaseStatus.WITHDRAWN and any(s.status in DECIDED for s in self.sub_cases):
@@ -622,6 +641,16 @@ class Case:
         """容缺 materials still owed (neither handed in nor waived), earliest due first."""
         owed = [m for m in self.materials if m.outstanding]
         return sorted(owed, key=lambda m: m.due_date or dt.date.max)
+
+    def station_decisions(self) -> list[Transition]:
+        """Decisions (准予/不予办理) the station side recorded: only 当场办结 (:data:`ON_THE_SPOT`)."""
+        tracks = [self.history, *(sub.history for sub in self.sub_cases)]
+        return [t for track in tracks for t in track if t.side is Side.STATION and t.to_status in DECIDED]
+
+    @property
+    def decided_on_the_spot(self) -> bool:
+        """当场办结: the station decided the case at the window."""
+        return bool(self.station_decisions())
 
     def was_approved(self) -> bool:
         """Whether the case (or an item of a 一件事) was approved: there is a result to hand over."""

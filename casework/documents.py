@@ -1,5 +1,7 @@
-"""The written documents a window issues, as data: 受理凭证, 代收件通知书, 一次性告知书, 不予受理通知书, and
-the 受理凭证（更正） that corrects a receipt's promised date after the district published a calendar.
+"""The written documents a window issues, as data: 受理凭证, 代收件通知书, 一次性告知书, 不予受理通知书,
+the 受理凭证（更正） that corrects a receipt's promised date after the district published a calendar, and the
+result a station issues itself when it decides an item on the spot (当场办结: a 证明, a 办结回执, or the
+办结通知书 that goes with a card made at the window).
 
 Each builder takes the :class:`~casework.cases.Case`, the catalog and the issuing station, and returns a
 :class:`CaseDocument`: a title, a deterministic document number, header fields and titled sections (field
@@ -28,8 +30,8 @@ from typing import Any
 
 from casework import clock
 from casework.acceptance import CatalogLike, case_items, notice_items
-from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction
-from casework.catalog import Item, Jurisdiction
+from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction, Side
+from casework.catalog import Item, Jurisdiction, SpotResult
 from casework.deadlines import DateChange, Recomputed
 from casework.errors import DomainError
 from casework.identity import ID_TYPES, mask_id_number
@@ -43,6 +45,7 @@ __all__ = [
     "collection_notice",
     "correction_receipt",
     "document_number",
+    "on_the_spot_result",
     "one_time_notice",
     "refusal_notice",
 ]
@@ -62,6 +65,10 @@ class DocumentKind(StrEnum):
     ONE_TIME_NOTICE = "一次性告知书"
     REFUSAL_NOTICE = "不予受理通知书"
     CORRECTION = "受理凭证（更正）"
+    # 当场办结: the result the station issues, by the catalog flag's result type (``SpotResult``)
+    SPOT_CERTIFICATE = "证明"
+    SPOT_RECEIPT = "办结回执"
+    SPOT_NOTICE = "办结通知书"
 
     @property
     def prefix(self) -> str:
@@ -74,6 +81,16 @@ _PREFIXES = {
     "一次性告知书": "GZ",
     "不予受理通知书": "BY",
     "受理凭证（更正）": "SG",
+    "证明": "ZM",
+    "办结回执": "HZ",
+    "办结通知书": "BJ",
+}
+
+#: The document a 当场办结 issues, by the item's result type.
+SPOT_DOCUMENTS: dict[SpotResult, DocumentKind] = {
+    SpotResult.CERTIFICATE: DocumentKind.SPOT_CERTIFICATE,
+    SpotResult.RECEIPT: DocumentKind.SPOT_RECEIPT,
+    SpotResult.CARD: DocumentKind.SPOT_NOTICE,
 }
 
 
@@ -405,6 +422,58 @@ def refusal_notice(
         ),
     ]
     return _doc(DocumentKind.REFUSAL_NOTICE, case, station, worker, issued_at, sections)
+
+
+def on_the_spot_result(
+    case: Case, catalog: CatalogLike, *, station: StationInfo, worker: str, issued_at: dt.datetime
+) -> CaseDocument:
+    """The result of a 当场办结: what the station decided and issued at the window, for an item the catalog
+    flags ``on_the_spot``. Its kind follows the flag's result type (证明 / 办结回执 / 办结通知书); it names
+    the item and its department, the applicant, the decision and its date, the station and the case number
+    (the QR). Raises :class:`DocumentNotIssuable` unless the station recorded the decision."""
+    decision = next(
+        (t for t in reversed(case.history) if t.side is Side.STATION and t.to_status is CaseStatus.APPROVED),
+        None,
+    )
+    if decision is None or case.item_code is None:
+        raise DocumentNotIssuable("document.spot_not_decided", number=case.number)
+    item = catalog.item(case.item_code)
+    if item.on_the_spot is None:
+        raise DocumentNotIssuable("document.spot_not_flagged", number=case.number, name=item.name)
+    kind = SPOT_DOCUMENTS[item.on_the_spot]
+    day = _cn_date(clock.china_date(decision.at))
+    result = item.result_name or item.name
+    who = case.applicant.name
+    lead = {
+        DocumentKind.SPOT_CERTIFICATE: f"兹证明：申请人{who}申请办理的“{item.name}”，",
+        DocumentKind.SPOT_RECEIPT: f"申请人{who}申请办理的“{item.name}”，",
+        DocumentKind.SPOT_NOTICE: f"申请人{who}申请办理的“{item.name}”，",
+    }[kind]
+    closing = {
+        DocumentKind.SPOT_CERTIFICATE: "特此证明。",
+        DocumentKind.SPOT_RECEIPT: "本回执为办结凭证，请妥善保存。",
+        DocumentKind.SPOT_NOTICE: f"办理结果（{result}）已当场交付申请人。",
+    }[kind]
+    sections = [
+        _items_section(case, catalog),
+        _applicant_section(case),
+        Section(
+            "办理结果",
+            (
+                ("办理决定", "准予办理（当场办结）"),
+                ("办结结果", result),
+                ("办结日期", day),
+                ("办结窗口", station.name),
+            ),
+            paragraphs=(
+                f"{lead}经{station.name}审查，材料齐全、符合法定形式，于{day}准予办理，当场办结。",
+                closing,
+                f"本件由{station.name}依据{station.district}政务服务事项目录当场办结；"
+                "扫描二维码或凭办件编号可向区政务服务中心核验。",
+            ),
+        ),
+    ]
+    return _doc(kind, case, station, worker, issued_at, sections)
 
 
 def _dated(day: dt.date | None, provisional: bool) -> str:

@@ -21,7 +21,7 @@ from station_app.viewmodels.case_detail import HANDOVER_METHODS, ActionError, Ca
 from station_app.viewmodels.case_query import SORTS, CasePage, CaseQuery
 from station_app.viewmodels.cases import PRESETS, CaseFilter
 from station_app.viewmodels.context import CaseRow
-from station_app.viewmodels.intake import document_kind
+from station_app.viewmodels.intake import document_kind, document_name
 
 ROW = 76
 SYNC_ICONS = {
@@ -476,10 +476,10 @@ class CaseScreen(Screen):
                 )
             )
         try:
-            kind = document_kind(a.case)
+            name = document_name(a.case, self.station.catalog())
             row.append(
                 ui.button(
-                    t("cases.reprint", name=t(f"doc.{kind}")),
+                    t("cases.reprint", name=name),
                     self.reprint,
                     primary=False,
                     icon=ft.Icons.PRINT,
@@ -598,6 +598,10 @@ class CaseScreen(Screen):
         cases, c = self.shell.runtime.cases, self.case
         assert c is not None
         kind = document_kind(c)
+        stored = await asyncio.to_thread(cases.result_pdf, c)  # 当场办结: the very document printed then
+        if stored is not None:
+            await self.shell.open_document(stored, f"{kind}-{c.number}.pdf")
+            return
         doc = await asyncio.to_thread(cases.document, c, kind, worker=self.shell.session.me.name)
         pdf = await asyncio.to_thread(cases.render_pdf, doc)
         await self.shell.open_document(pdf, f"{kind}-{c.number}.pdf")

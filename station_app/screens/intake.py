@@ -28,6 +28,7 @@ from station_app.viewmodels.intake import (
     IntakeError,
     IntakeViewModel,
     MaterialRow,
+    document_name,
     draft_time,
     id_type_options,
     new_draft,
@@ -712,6 +713,7 @@ class IntakeScreen(Screen):
             parts.append(ui.heading(t("intake.cannot_accept")))
             parts += [ui.error(p) for p in problems]
         accept_label = t("intake.collect") if vm.draft.get("collected") else t("intake.accept")
+        spot = vm.on_the_spot()  # 当场办结: the catalog lets this window decide the item now
         # a missing override reason alone does not disable 受理: the reason is typed just above
         blocking = set(problems) - {vm.form.reason_problem()}
         self.reason = ui.field(t("intake.refuse_reason"), value=self.refuse_reason, multiline=True, width=640)
@@ -725,6 +727,20 @@ class IntakeScreen(Screen):
                         icon=ft.Icons.ARROW_BACK,
                     ),
                     ft.Container(expand=True),
+                    *(
+                        [
+                            ui.button(
+                                t("intake.on_the_spot", name=t(f"spot.{spot.on_the_spot.name.lower()}")),
+                                self.accept_on_the_spot,
+                                ident="intake-on-the-spot",
+                                icon=ft.Icons.TASK_ALT,
+                                primary=False,
+                                disabled=bool(blocking) or self.busy or vm.blocked(),
+                            )
+                        ]
+                        if spot is not None and spot.on_the_spot is not None
+                        else []
+                    ),
                     ui.button(
                         accept_label,
                         self.accept,
@@ -734,6 +750,7 @@ class IntakeScreen(Screen):
                     ),
                 ]
             ),
+            *([ui.note(t("intake.on_the_spot_note"))] if spot is not None else []),
             ft.Divider(),
             ft.Row(
                 [
@@ -806,6 +823,10 @@ class IntakeScreen(Screen):
         assert self.vm is not None
         await self._decide(self.vm.accept)
 
+    async def accept_on_the_spot(self) -> None:
+        assert self.vm is not None
+        await self._decide(self.vm.accept_on_the_spot)
+
     async def notice(self) -> None:
         assert self.vm is not None
         await self._decide(self.vm.notice)
@@ -820,7 +841,7 @@ class IntakeScreen(Screen):
         ui, vm = self.ui, self.vm
         assert vm is not None and vm.outcome is not None
         case = vm.outcome
-        doc_name = t(f"doc.{vm.document_kind()}")
+        doc_name = document_name(case, vm.catalog)
         rows = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=ui.size(56)),
             ui.title(t(f"intake.done_{vm.document_kind()}")),
@@ -841,7 +862,7 @@ class IntakeScreen(Screen):
                 ),
             ),
         ]
-        if case.promised_date:
+        if case.promised_date and not case.decided_on_the_spot:  # done here: no date to promise
             rows.append(
                 ui.text(
                     t("intake.promised", date=case.promised_date.isoformat())
@@ -867,7 +888,12 @@ class IntakeScreen(Screen):
                         if vm.printer.kind is PrinterKind.SYSTEM
                         else []
                     ),
-                    ui.button(t("intake.open_case"), lambda: self.go("case", case_id=case.id), primary=False),
+                    ui.button(
+                        t("intake.hand_over") if case.decided_on_the_spot else t("intake.open_case"),
+                        lambda: self.go("case", case_id=case.id),
+                        primary=case.decided_on_the_spot,
+                        ident="intake-open-case",
+                    ),
                     ui.button(t("intake.another"), lambda: self.go("intake"), primary=False),
                 ],
                 wrap=True,

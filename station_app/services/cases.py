@@ -29,6 +29,7 @@ from casework.documents import (
     acceptance_receipt,
     collection_notice,
     correction_receipt,
+    on_the_spot_result,
     one_time_notice,
     refusal_notice,
 )
@@ -192,8 +193,10 @@ class CaseService:
         from station_app.services.notices import PENDING
 
         self.store.check_free_space(MIN_FREE_FOR_CASE)
-        send = case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)
-        if send:
+        # 当场办结: decided here, it goes to the district as it is (结果待领取), never to the review queue
+        done_here = case.status is CaseStatus.RESULT_READY and case.decided_on_the_spot
+        send = done_here or case.status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED)
+        if send and not done_here:
             case.transition(CaseStatus.QUEUED, actor=actor, at=clock.now(), side=Side.STATION)
         doc = case.to_dict()
         with self.store.transaction(actor=actor, action=action) as tx:
@@ -354,11 +357,19 @@ class CaseService:
             )
         if kind == "receipt":
             return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
+        if kind == "result":  # 当场办结: the 证明 / 回执 / 办结通知书 the station issues itself
+            return on_the_spot_result(case, catalog, station=info, worker=worker, issued_at=now)
         if kind == "collection":
             return collection_notice(case, catalog, station=info, worker=worker, issued_at=now)
         if kind == "notice":
             return one_time_notice(case, catalog, station=info, worker=worker, issued_at=now)
         return refusal_notice(case, catalog, station=info, worker=worker, issued_at=now)
+
+    def result_pdf(self, case: Case) -> bytes | None:
+        """The result document a 当场办结 stored (the PDF printed at the window), or None."""
+        if not case.decided_on_the_spot or case.result is None or not case.result.documents:
+            return None
+        return self.read_scan(case.result.documents[0])
 
     def render_pdf(self, document: CaseDocument, layout: Layout = "a4") -> bytes:
         from station_app.pdf import render

@@ -164,8 +164,10 @@ class CaseActions:
         return self.case
 
     def supply(self, code: str, filename: str, data: bytes) -> None:
-        """Attach a new scan for a requested supplement (encrypted at once); resend with :meth:`resend`. A
-        scan already on the case does not count: 补正 needs new material (``case.supplement_nothing_new``)."""
+        """Attach a new scan for a requested supplement (encrypted at once) and save the case with it, so the
+        scan survives the screen reloading the case (and reaches the department with the next sync); resend
+        with :meth:`resend`. A scan already on the case does not count: 补正 needs new material
+        (``case.supplement_nothing_new``)."""
         name = next((n for c, n, _w in self.open_supplement_items() if c == code), None)
         if name is None:
             raise ActionError(t("case.not_requested"))
@@ -181,6 +183,7 @@ class CaseActions:
             )
         except CaseError as exc:
             raise ActionError(str(exc)) from None
+        self.cases.save(self.case, actor=self.actor, action="case.supplement_scan")
 
     def supplied_count(self, code: str) -> int:
         """New scans handed in for ``code`` on the open 补正 request (scans taken at 受理 do not count)."""

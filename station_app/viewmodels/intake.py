@@ -43,6 +43,7 @@ from casework.identity import (
     check_id_number,
     check_phone,
 )
+from casework.on_the_spot import decide_on_the_spot, issue_on_the_spot, on_the_spot_item
 from station_app.i18n import t
 from station_app.services.cases import CaseService, NoDocument
 from station_app.services.notices import pending_record
@@ -549,6 +550,47 @@ class IntakeViewModel:
         self.outcome = case
         return case
 
+    def on_the_spot(self) -> Item | None:
+        """The item when the worker may decide it here and now (当场办结: the catalog flags it, a single
+        item, not 代收 for another jurisdiction); None otherwise."""
+        if self.draft.get("collected") or not self.draft.get("item_code"):
+            return None
+        return on_the_spot_item(self.build_case("", case_id=self.draft["id"]), self.catalog)
+
+    def accept_on_the_spot(self) -> Case:
+        """当场办结 in the resident's one visit: 受理, the decision (准予办理) and the result document — the
+        证明 (or 回执 / 办结通知书) rendered as an A4 PDF and stored encrypted like a scan, its sha256 the
+        case's result — then one durable commit that queues the case for the district as 结果待领取. 送达 is
+        the next step, on the case screen. Raises :class:`IntakeError` with every problem."""
+        if self.on_the_spot() is None:
+            name = self.draft.get("name", "")
+            raise IntakeError([messages.text("case.on_the_spot.not_flagged", {"name": name})])
+        if self.blocked():
+            raise IntakeError([t("intake.cancelled", name=self.draft.get("name", ""))])
+        problems = self.review_problems()
+        if problems:
+            raise IntakeError(problems)
+        actor, now = f"worker:{self.worker_id}", clock.now()
+        with self.cases.numbering:
+            case, counter = self._new_case()
+            try:
+                accept(case, self.catalog, self.cases.calendar, actor=actor, at=now)
+                decide_on_the_spot(case, self.catalog, actor=actor, at=now)
+            except (AcceptanceRefused, DomainError) as exc:
+                raise IntakeError(list(getattr(exc, "problems", ()) or [str(exc)])) from None
+            doc = self.cases.document(case, "result", worker=self.worker_name)
+            official = self.cases.render_pdf(doc, "a4")  # the copy the district keeps, whatever the paper
+            sha = self.cases.put_scan(official)
+            station = self.cases.station_info().name
+            issue_on_the_spot(case, self.catalog, documents=(sha,), issued_by=station, actor=actor, at=now)
+            self.cases.commit_new(
+                case, counter, actor=actor, action="case.on_the_spot", draft_id=self.draft["id"]
+            )
+        self.outcome = case
+        layout = document_layout(self.printer)
+        self.document_pdf = official if layout == "a4" else self.cases.render_pdf(doc, layout)
+        return case
+
     def notice(self) -> Case:
         """一次性告知: record the case as notified with everything missing listed at once."""
         if self.from_notice:  # the resident came back still without everything: the first notice stands
@@ -603,6 +645,8 @@ class IntakeViewModel:
         """The PDF of the document this outcome needs
         (受理凭证 / 代收件通知书 / 一次性告知书 / 不予受理通知书)."""
         assert self.outcome is not None
+        if self.document_pdf is not None and self.document_kind() == "result":
+            return self.document_pdf  # printed once at 当场办结: the very document the case holds
         doc = self.cases.document(self.outcome, self.document_kind(), worker=self.worker_name)
         self.document_pdf = self.cases.render_pdf(doc, document_layout(self.printer))  # the station's paper
         return self.document_pdf
@@ -622,8 +666,21 @@ def draft_time(draft: dict[str, Any]) -> str:
         return ""
 
 
+def document_name(case: Case, catalog: Catalog | None) -> str:
+    """The window document's name for buttons: 受理凭证 …, or for 当场办结 the result the catalog names
+    (证明 / 办结回执 / 办结通知书)."""
+    kind = document_kind(case)
+    if kind == "result" and catalog is not None and case.item_code and catalog.has_item(case.item_code):
+        spot = catalog.item(case.item_code).on_the_spot
+        if spot is not None:
+            return t(f"spot.{spot.name.lower()}")
+    return t(f"doc.{kind}")
+
+
 def document_kind(case: Case) -> str:
     """Which window document a case's first decision needs (by history: a queued case was accepted first)."""
+    if case.decided_on_the_spot:  # 当场办结: the result the station issued
+        return "result"
     for status, kind in (
         (CaseStatus.ACCEPTED, "receipt"),
         (CaseStatus.COLLECTED, "collection"),

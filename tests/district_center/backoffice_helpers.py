@@ -22,12 +22,28 @@ AT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 _counter = iter(range(1, 10**6))
 
 
+#: The districts these tests file city-level items for: the published catalog lets those items belong to them
+#: (可选业务属地), since ingest refuses a 业务属地 an item does not offer.
+DISTRICTS = ("新城区", "阎良区", "碑林区")
+
+
+def backoffice_catalog() -> dict[str, Any]:
+    """The sample catalog, with its city-level (西安市) items also offered to :data:`DISTRICTS`."""
+    catalog = sample_catalog()
+    for it in catalog["items"]:
+        if it["jurisdiction"] == "西安市":
+            offered = it["jurisdictions"]
+            it["jurisdictions"] = [*offered, *(d for d in DISTRICTS if d not in offered)]
+    return catalog
+
+
 def ensure_sample_published(center: RunningCenter, keys: DistrictKeys) -> None:
-    """Publish the sample catalog as version 1 unless the (module-scoped) center already has a catalog."""
+    """Publish :func:`backoffice_catalog` as version 1 unless the (module-scoped) center already has a
+    catalog."""
     with center.db.read_session() as s:
         if latest_catalog_version(s) is not None:
             return
-    publish_catalog(center, keys, sample_catalog(), version=1)
+    publish_catalog(center, keys, backoffice_catalog(), version=1)
 
 
 def unique(prefix: str) -> str:

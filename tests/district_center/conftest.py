@@ -109,8 +109,10 @@ def make_case(
     bundle: tuple[str, tuple[str, ...]] | None = None,
     at: dt.datetime = NOW,
     queued: bool = False,
+    jurisdiction: str = "西安市",
 ) -> dict[str, Any]:
-    """A valid, accepted case document as a station would push it (``version`` set as asked)."""
+    """A valid, accepted case document as a station would push it (``version`` set as asked); its 业务属地
+    is ``ITEM``'s (a case must name one its item offers)."""
     applicant = Applicant(ApplicantKind.PERSON, "张三", "111", "11010519491231002X", "13800138000")
     case = Case.new(
         number=f"261120-{station.station_no:03d}-00001",
@@ -121,7 +123,7 @@ def make_case(
         item_code=None if bundle else item_code,
         bundle_code=bundle[0] if bundle else None,
         bundle_item_codes=bundle[1] if bundle else (),
-        jurisdiction="雁塔区",
+        jurisdiction=jurisdiction,
         case_id=case_id,
     )
     if attachments:

@@ -82,7 +82,7 @@ def test_higher_version_updates_lower_is_stale_or_old_receipt(center, new_statio
             st.station_id,
         )
         assert row.document["applicant"]["address"] == "西安市雁塔区某某路 9 号"
-        assert row.promised_date is None and row.jurisdiction == "雁塔区"
+        assert row.promised_date is None and row.jurisdiction == "西安市"
 
 
 def test_one_bad_case_in_a_batch_of_100_is_rejected_alone(center, new_station, client):

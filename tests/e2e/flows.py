@@ -113,9 +113,10 @@ def intake(
     deferred: tuple[str, ...] = (),
     form: tuple[tuple[str, str], ...] = (),
     shots: str = "",
+    decide: str = "intake-accept",
 ) -> str:
     """Choose an item or bundle in 受理, fill the applicant and the item's form, satisfy the materials, 受理.
-    Returns the number.
+    Returns the number. ``decide`` is the review step's button (``intake-on-the-spot``: 当场办结).
 
     ``hit`` is the identifier of the entry to choose (``hit-YJS-CS``) or, without the ``hit-`` prefix, the
     name the top result must have. ``form`` is ``(label, text)`` to type, or ``("", identifier)`` to click
@@ -158,11 +159,11 @@ def intake(
     if shots:
         screenshot(page, f"{shots}-materials")
     click_id(page, "intake-next")
-    wait_id(page, "intake-accept")
+    wait_id(page, decide)
     settle(page)
     if shots:
         screenshot(page, f"{shots}-review")
-    click_id(page, "intake-accept")
+    click_id(page, decide)
     number = id_value(page, "case-number-", 60_000)
     settle(page)
     if shots:

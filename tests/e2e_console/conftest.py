@@ -23,6 +23,7 @@ import pytest
 from casework import clock
 from casework.caseparts import Rating, RatingLevel
 from casework.cases import Case, CaseStatus, Pickup, PickupMethod
+from casework.catalog import Item
 from casework.identity import Applicant, ApplicantKind
 from district_center.devtools.station_client import StationIdentity, enroll_station, station_http
 from district_center.keys import KdfParams, write_key_file
@@ -67,8 +68,9 @@ class World:
 
 
 def _api_case(
-    station: StationIdentity, item_code: str, n: int, *, promised: dt.date, rating: RatingLevel | None = None
+    station: StationIdentity, item: Item, n: int, *, promised: dt.date, rating: RatingLevel | None = None
 ) -> dict[str, Any]:
+    """A case of ``item`` as a station pushes it; its 业务属地 is the item's (the center refuses another)."""
     at = dt.datetime(2026, 8, 1, 2, 0, tzinfo=dt.UTC) + dt.timedelta(days=5 * n)
     applicant = Applicant(ApplicantKind.PERSON, "王五", "111", "11010519491231002X", "13800138000")
     case = Case.new(
@@ -77,8 +79,8 @@ def _api_case(
         catalog_version=1,
         applicant=applicant,
         at=at,
-        item_code=item_code,
-        jurisdiction="新城区",
+        item_code=item.code,
+        jurisdiction=item.jurisdiction,
         pickup=Pickup(PickupMethod.STATION_WINDOW),
     )
     case.transition(CaseStatus.ACCEPTED, actor="w-02", at=at)
@@ -118,8 +120,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         api_station = enroll_station(center.url, code, name="第二社区便民服务站")
         today = clock.china_today()
         entries = [
-            _api_case(api_station, item.code, 1, promised=today - dt.timedelta(days=9)),
-            _api_case(api_station, other.code, 2, promised=today + dt.timedelta(days=20)),
+            _api_case(api_station, item, 1, promised=today - dt.timedelta(days=9)),
+            _api_case(api_station, other, 2, promised=today + dt.timedelta(days=20)),
         ]
         levels = [
             RatingLevel.VERY_SATISFIED,
@@ -130,7 +132,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         entries += [
             _api_case(
                 api_station,
-                (item if n % 2 else other).code,
+                item if n % 2 else other,
                 n,
                 promised=today + dt.timedelta(days=30),
                 rating=levels[n % 4] if n % 5 else RatingLevel.VERY_SATISFIED,

@@ -267,3 +267,20 @@ def test_resend_names_what_is_still_missing(station, cases):
     }
     shown = messages.catalog("zh_CN")["station.case.still_missing"].format(names="补充证明")
     assert missing.value.text("zh_CN") == shown and "补充证明" in missing.value.text("en")
+
+
+def test_a_supplement_scan_is_kept_when_the_screen_reloads_the_case(station, cases):
+    """The case screen reloads the case after each action: a scan handed in for a 补正 is saved at once."""
+    case = accepted_single(station, cases)
+    center_moves(case, CaseStatus.DELIVERED, CaseStatus.IN_REVIEW)
+    m = case.materials[0]
+    case.request_supplement(
+        SupplementRequest((MissingMaterial(m.code, m.name, "扫描件不清晰"),), clock.now(), "reviewer"),
+        actor="reviewer",
+    )
+    cases.save(case, actor="center", action="test.feed")
+    CaseActions(cases, cases.get(case.id), "02").supply(m.code, "clear.png", qr_png("clearer scan"))
+    reloaded = CaseActions(cases, cases.get(case.id), "02")
+    assert reloaded.supplied_count(m.code) == 1 and reloaded.unsupplied_names() == []
+    reloaded.resend()
+    assert cases.get(case.id).status is CaseStatus.IN_REVIEW

@@ -187,7 +187,7 @@ def test_a_collected_case_gets_its_promised_date_when_the_jurisdiction_receives_
     center: CenterHandle, station: Station
 ) -> None:
     station.service.run_once(raise_errors=True)
-    case = station.accept(collected_for="碑林区")
+    case = station.accept(collected_for=center.catalog.item(station.item_code).jurisdiction)  # the item's
     assert case.promised_date is None
     station.service.run_once(raise_errors=True)
     with center.center.db.session() as s:

@@ -133,7 +133,8 @@ def test_a_collected_case_moves_on_the_station_through_the_centers_event(
     publish(center, moved_2026())
     catalog = center.catalog
     item = next(i for i in catalog.items if i.name == "高龄津贴申领")
-    case = station.accept(item_code=item.code, collected_for="雁塔区")  # 代收 for another jurisdiction
+    # 代收 for the item's 业务属地 (the station is elsewhere)
+    case = station.accept(item_code=item.code, collected_for=item.jurisdiction)
     sync(station)
     with center.center.db.read_session() as s:
         department = s.get(CaseRecord, case.id).department  # type: ignore[union-attr]

@@ -389,6 +389,7 @@ def case_summary(
         # past the due day even when no working day has passed since (a Saturday after a Friday deadline)
         "overdue": od.state is OverdueState.OVERDUE,
         "rating": case.rating.level.value if case.rating else None,
+        "on_the_spot": case.decided_on_the_spot,  # 当场办结: decided and issued at the station
         "updated_at": iso_z(record.updated_at),
     }
 
@@ -478,6 +479,7 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
         }
         for d in _result_documents(s, user, case_id, case, scope)
     ]
+    out["station_result"] = _station_result(case)
     fu = s.scalar(select(FollowUp).where(FollowUp.case_id == case_id))
     out["followup"] = None if fu is None else followup_dict(fu)
     if not user.supervisor:
@@ -485,13 +487,36 @@ def case_detail(s: Session, user: Reviewer, case_id: str, today: dt.date | None 
     return out
 
 
+def _station_result(case: Case) -> dict[str, Any] | None:
+    """当场办结: the station's decision and the result document it printed (a station upload, stored like a
+    scan under its sha256); None for a case the back office decides."""
+    decisions = case.station_decisions()
+    if not decisions:
+        return None
+    decided = decisions[-1]
+    result = case.result
+    return {
+        "decided_at": iso_z(decided.at),
+        "actor": decided.actor,
+        "reason": decided.reason,
+        "name": result.name if result else "",
+        "number": result.number if result else "",
+        "issued_by": result.issued_by if result else "",
+        "documents": list(result.documents) if result else [],
+    }
+
+
 def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tuple[str, str, str]:
-    """(blob key, download file name, content type) of an attachment or result file of a visible case."""
+    """(blob key, download file name, content type) of an attachment or result file of a visible case; the
+    result a station printed for a 当场办结 is its upload (stored as a scan is)."""
     _, case = load_case(s, user, case_id)
     scope = _bundle_scope(s, user, case)
     for m in case.materials:
         if sha256 in m.attachments and (scope is None or m.code in scope.materials):
             return sha256, f"{m.name}-{sha256[:8]}", "application/octet-stream"
+    spot = _station_result(case)
+    if spot is not None and sha256 in spot["documents"]:
+        return sha256, f"{spot['name'] or '办结结果'}-{case.number}.pdf", "application/pdf"
     for doc in _result_documents(s, user, case_id, case, scope):
         if doc.sha256 == sha256:
             return f"result:{sha256}", doc.filename, doc.content_type

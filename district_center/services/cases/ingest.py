@@ -17,7 +17,11 @@ document parses as a ``casework.cases.Case`` whose id and version match; every f
 agrees with the authenticated one (a new case's ``station_id`` and the station number inside its 办件编号;
 an existing case's ``station_id``, number and 业务属地 are those the center holds); a new case's item (or
 bundle) is in the published catalog and in force on the China day the station accepted it
-(``casework.acceptance.not_in_force``, the rule the station's intake applies); every attachment it
+(``casework.acceptance.not_in_force``, the rule the station's intake applies), and its 业务属地 is one the
+item offers (``Item.jurisdiction_choices``; the case is routed by it); a decision (准予/不予办理) the station
+recorded is a 当场办结 (``casework.cases.ON_THE_SPOT``), taken only for an item the catalog flags
+``on_the_spot`` and only while the center holds no later status than 受理 — and a new case carries no
+decision on the center's side (the center never saw it); every attachment it
 references is verified and this station proved it holds it (its own complete upload) or the stored case
 already referenced it. A case the center already holds is merged into the center's copy
 (``services.merge.merge_station_push``): the center keeps its back-office status and history unless the
@@ -165,7 +169,9 @@ def _attachment_refs(value: Any) -> set[str]:
 
 
 def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
-    """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases."""
+    """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases, or
+    when the case names a 业务属地 the item does not offer (``Item.jurisdiction_choices``): the chosen one
+    is where the case is routed."""
     if catalog is None:
         return None, None
     accepted_on = acceptance_day(case)  # the China day of 受理 at the station, not the day it arrives here
@@ -179,6 +185,13 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
         refused = not_in_force(case, catalog, accepted_on)
         if refused:
             raise Rejected(reason=refused[0])
+        offered = [
+            a
+            for code in bundle.item_codes
+            if catalog.has_item(code)
+            for a in catalog.item(code).jurisdiction_choices
+        ]
+        _check_jurisdiction(case, bundle.name, tuple(dict.fromkeys(offered)))
         return None, None
     code = case.item_code or ""
     try:
@@ -188,7 +201,51 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
     refused = not_in_force(case, catalog, accepted_on)
     if refused:
         raise Rejected(reason=refused[0])
-    return item.department, item.jurisdiction
+    _check_jurisdiction(case, item.name, item.jurisdiction_choices)
+    return item.department, case.jurisdiction or item.jurisdiction
+
+
+def _check_jurisdiction(case: Case, name: str, offered: tuple[str, ...]) -> None:
+    """The case's 业务属地 is one its item (a bundle: one of its items) offers; empty means the item's own."""
+    if case.jurisdiction and offered and case.jurisdiction not in offered:
+        raise IngestRefused(
+            "center.ingest.jurisdiction_not_offered",
+            name=name,
+            jurisdiction=case.jurisdiction,
+            choices=list(offered),
+        )
+
+
+def _spot_flagged(case: Case, catalog: Catalog | None) -> bool:
+    """The case's item is one the published catalog lets a station decide (当场办结)."""
+    if catalog is None or not case.item_code or not catalog.has_item(case.item_code):
+        return False
+    return catalog.item(case.item_code).on_the_spot is not None
+
+
+def _check_decisions(case: Case, held: Case | None, catalog: Catalog | None) -> bool:
+    """Who decided the case: a station may record a decision only as 当场办结 of an item the catalog flags
+    (``casework.cases.ON_THE_SPOT``), only before it sent the case for review; a decision the station's copy
+    puts on the center side is one the center recorded itself, so a new case cannot carry one. Returns
+    whether the item is flagged (the merge then admits the station's decision)."""
+    flagged = _spot_flagged(case, catalog)
+    held_tracks = [] if held is None else [held.history, *(sub.history for sub in held.sub_cases)]
+    known = {(t.to_status, t.at, t.actor) for track in held_tracks for t in track}
+    tracks = [case.history, *(sub.history for sub in case.sub_cases)]
+    new = [t for track in tracks for t in track if (t.to_status, t.at, t.actor) not in known]
+    if held is None and any(t.side is Side.CENTER and t.to_status in DECIDED for t in new):
+        raise IngestRefused("center.ingest.decided_elsewhere")
+    decided = [t for t in new if t.side is Side.STATION and t.to_status in DECIDED]
+    if not decided:
+        return flagged
+    if not flagged:
+        name = case.item_code or case.bundle_code or ""
+        if catalog is not None and case.item_code and catalog.has_item(case.item_code):
+            name = catalog.item(case.item_code).name
+        raise IngestRefused("center.ingest.on_the_spot_not_allowed", name=name)
+    if held is not None and held.status is not CaseStatus.ACCEPTED:
+        raise IngestRefused("center.ingest.on_the_spot_after_delivery", status_code=held.status.code)
+    return flagged
 
 
 def _validate(entry: BatchCase) -> Case:
@@ -488,12 +545,13 @@ class Ingest:
         )
         _check_station_fields(case, self.station, held)
         department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
+        on_the_spot = _check_decisions(case, held, catalog)
         unproven = [r for r in prep.refs if r not in found.proven and (entry.id, r) not in found.linked]
         if unproven:
             raise Rejected("center.ingest.attachments_missing", count=len(unproven))
         document, stored_digest = entry.case, prep.digest
         if held is not None:  # the center may have moved the case since: merge, never roll it back
-            case, ignored = merge_station_push(held, case)
+            case, ignored = merge_station_push(held, case, on_the_spot=on_the_spot)
             document = case.to_dict()
             stored_digest = case_digest(document)
             refusal = overruled_reason(case, prep.case.status) if ignored else None

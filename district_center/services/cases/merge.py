@@ -8,7 +8,8 @@ recorded a supplement). Overwriting would roll the center's status and history b
 * **Status.** The center's status stands unless the station's copy moves it *forward* along transitions
   the station side may record (``casework.cases.TRANSITIONS``, ``Side.STATION``) starting from the center's
   current status: the station's new station-side history entries are walked in order, and each one whose
-  ``from`` is the current status and whose move the station may record is applied. Anything else the
+  ``from`` is the current status and whose move the station may record is applied (for an item flagged
+  当场办结, ingest also admits the station's decision, ``casework.cases.ON_THE_SPOT``). Anything else the
   station says about the status is ignored (not an error: the receipt stays ``accepted``). Bundle sub-cases
   are merged the same way, one by one.
 * **History.** Center-side entries come from the center's copy (the center is authoritative for them; the
@@ -40,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from casework.cases import (
+    ON_THE_SPOT,
     TRANSITIONS,
     Case,
     CaseStatus,
@@ -71,9 +73,11 @@ def _merge_track(
     center_history: Sequence[Transition],
     station_history: Sequence[Transition],
     refused: Callable[[Transition], bool] = lambda t: False,
+    on_the_spot: bool = False,
 ) -> tuple[CaseStatus, list[Transition]]:
     """(status, history) of one status track (the case, or one bundle sub-case); a move ``refused`` says
-    the rules forbid is ignored like a move the table does not allow."""
+    the rules forbid is ignored like a move the table does not allow. ``on_the_spot`` (the item is flagged
+    当场办结) also admits the station's moves of ``ON_THE_SPOT``."""
     known = {_key(t) for t in center_history}
     status = center_status
     kept: list[Transition] = []
@@ -88,6 +92,8 @@ def _merge_track(
                 continue
             t = replace(t, from_status=CaseStatus.DELIVERED)
         sides = TRANSITIONS[status].get(t.to_status)
+        if sides is None and on_the_spot:
+            sides = ON_THE_SPOT.get(status, {}).get(t.to_status)
         if t.from_status is status and sides is not None and Side.STATION in sides and not refused(t):
             kept.append(t)
             status = t.to_status
@@ -177,12 +183,13 @@ def _center_owns_dates(center: Case, station: Case) -> bool:
     return is_collected(center)
 
 
-def merge_station_push(center: Case, station: Case) -> tuple[Case, bool]:
+def merge_station_push(center: Case, station: Case, *, on_the_spot: bool = False) -> tuple[Case, bool]:
     """The case to store when ``station`` (a newer version pushed by a station) arrives while the center
-    holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's."""
+    holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's.
+    ``on_the_spot``: the item is one the catalog lets a station decide (当场办结, checked by ingest)."""
     supplements = _merge_supplements(center.supplements, station.supplements)
     refused = _supplement_refused(supplements, "")
-    status, history = _merge_track(center.status, center.history, station.history, refused)
+    status, history = _merge_track(center.status, center.history, station.history, refused, on_the_spot)
     owns_dates = _center_owns_dates(center, station)
     theirs = {s.item_code: s for s in station.sub_cases}
     subs = [_merge_sub(sub, theirs.get(sub.item_code), owns_dates, supplements) for sub in center.sub_cases]
