@@ -94,7 +94,10 @@ def _first_visit(page: Any, scan: Path) -> str:
     for code in ("M-FMJL", "M-HKB", "M-CSYXZM"):
         click_id(page, f"shared-{code}")
         settle(page, 400)
+    settle(page, 800)  # the last 数据共享 click re-renders the list; a click during it is lost
     click_id(page, "defer-M-JHZ")
+    if not ident_present(page, "defer-ok"):
+        click_id(page, "defer-M-JHZ")  # on a loaded machine the first click can land mid-render
     click_id(page, "defer-ok")
     settle(page)
     click_id(page, "intake-next")
@@ -181,6 +184,14 @@ def _walk(page: Any, console: Any, demo: dict[str, Any], scan: Path) -> None:
     figures.scroll_into_view_if_needed()
     console.wait_for_timeout(500)
     figures.screenshot(path=str(screenshot_path("notice-06-console-supervision")))
+
+
+def ident_present(page: Any, name: str, timeout: float = 10_000) -> bool:
+    try:
+        wait_id(page, name, timeout)
+    except Exception:  # playwright's TimeoutError
+        return False
+    return True
 
 
 def with_cjk_font(page: Any) -> None:
