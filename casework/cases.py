@@ -443,6 +443,10 @@ class Case:
     eligibility_override: dict[str, Any] | None = None
     # 送达: who collected the result, how they were checked (casework.handover.handover_record); None before.
     handover: dict[str, Any] | None = None
+    # 一次性告知 follow-through (casework.notices): on a case accepted after a notice, that notice's
+    # number (GZ…); on the notice itself, the number of the case accepted when the resident came back.
+    prior_notice: str = ""
+    resumed_as: str = ""
 
     def __post_init__(self) -> None:
         if (self.item_code is None) == (self.bundle_code is None):
@@ -537,6 +541,15 @@ class Case:
         return None
 
     # ---- mutations
+
+    def mark_resumed(self, case_number: str, *, at: dt.datetime) -> None:
+        """On a 一次性告知 record: the resident came back and case ``case_number`` was accepted from it."""
+        if self.status is not CaseStatus.NOTICE_ISSUED:
+            raise CaseError("case.not_a_notice", status_code=self.status.code)
+        if self.resumed_as:
+            raise CaseError("case.notice_already_resumed", number=self.number, case=self.resumed_as)
+        self.resumed_as = case_number
+        self._touch(require_utc(at, "at"))
 
     def _touch(self, at: dt.datetime) -> None:
         self.version += 1
@@ -933,6 +946,8 @@ class Case:
             "handover": self.handover,
             "created_at": format_utc(self.created_at),
             "updated_at": format_utc(self.updated_at),
+            **({"prior_notice": self.prior_notice} if self.prior_notice else {}),
+            **({"resumed_as": self.resumed_as} if self.resumed_as else {}),
         }
 
     @classmethod
@@ -971,4 +986,6 @@ class Case:
             form_values=form_values_in(d.get("form_values")),
             eligibility_override=_record_in(d.get("eligibility_override"), "eligibility_override", "reason"),
             handover=_record_in(d.get("handover"), "handover", "collector"),
+            prior_notice=str_field(d, "prior_notice", ""),
+            resumed_as=str_field(d, "resumed_as", ""),
         )

@@ -146,6 +146,12 @@ class CaseDocument:
     def title(self) -> str:
         return self.kind.value
 
+    @property
+    def qr_payload(self) -> str:
+        """What the printed QR carries: the case number, except on a 一次性告知书, whose own number
+        (``GZ…``) the station scans when the resident comes back with the missing materials."""
+        return self.number if self.kind is DocumentKind.ONE_TIME_NOTICE else self.case_number
+
     def lines(self) -> list[str]:
         """Plain text, one line per field, row or paragraph (for a receipt printer or a test)."""
         out = [self.title, f"文书编号：{self.number}", f"办件编号：{self.case_number}"]

@@ -15,6 +15,14 @@ deleted after the tombstones are committed, and the journal is compacted so no o
 purged data; quarantined orphan blobs older than ``days`` are deleted too. (Freed disk blocks are not wiped:
 they hold only ciphertext.)
 
+A 一次性告知 (``notice_issued``, never final: the resident may come back) follows the same rule once it is
+**over**: when the case accepted after it was recorded (``resumed_as``; the notice's ``updated_at``), or
+:data:`PENDING_DAYS` after the notice if the resident never came back. It is purged ``days`` after the later
+of that and the district's confirmation (written when the center holds the notice record, ``sync.notices``),
+and only while no newer record of it waits to be sent (``notice_outbox``): the notice becomes a tombstone,
+and its 待补齐 record (collection :data:`PENDING_INTAKE`: everything the worker entered, and the scans it
+references) is deleted in the same commit.
+
 A tombstone is kept ``StoreOptions.tombstone_days`` (3 years) after its purge, then dropped
 (:func:`drop_old_tombstones`): deleted with its confirmation, its fields written into the audit log in the
 same commit, and removed from disk by the compaction that follows.
@@ -37,6 +45,12 @@ log = logging.getLogger("storage.retention")
 
 CASES = "cases"
 CONFIRMATIONS = "center_confirmations"
+#: 待补齐 records (``station_app.services.notices``): the draft a 一次性告知 keeps, key = the notice's case id
+PENDING_INTAKE = "pending_intake"
+#: notice records waiting for the district (``sync.notices.NOTICE_OUTBOX``)
+NOTICE_OUTBOX = "notice_outbox"
+#: how long a 待补齐 record waits for the resident after its 一次性告知 before the notice is over
+PENDING_DAYS = 90
 FINAL_STATUSES = frozenset({"closed", "refused", "withdrawn"})
 TOMBSTONE_FIELDS = (
     "id",
@@ -110,6 +124,39 @@ def due(doc: Doc, confirmation: Doc | None, now: dt.datetime, days: int) -> bool
     if final_at is None or confirmed is None:
         return False
     return now - max(final_at, confirmed) >= dt.timedelta(days=days)
+
+
+def notice_over_at(doc: Doc, pending_days: int = PENDING_DAYS) -> dt.datetime | None:
+    """When a 一次性告知 is over: resumed as a case (its last change), else ``pending_days`` after it."""
+    if doc.get("status") != "notice_issued" or is_tombstone(doc):
+        return None
+    if doc.get("resumed_as"):
+        return _parse(doc.get("updated_at"))
+    issued = _parse(entered(doc, "notice_issued"))
+    return None if issued is None else issued + dt.timedelta(days=pending_days)
+
+
+def _due_notices(store: StationStore, now: dt.datetime, days: int) -> list[tuple[str, str]]:
+    """(case id, confirmed_at) of every 一次性告知 over and confirmed ``days`` ago, with nothing waiting."""
+    limit = dt.timedelta(days=days)
+    summaries = _case_summaries(store)
+    confirmed = set(store.keys_of(CONFIRMATIONS))
+    waiting = set(store.keys_of(NOTICE_OUTBOX))
+    if summaries is not None:
+        keys = [k for k, m in summaries.items() if m.get("status") == "notice_issued" and not m.get("purged")]
+    else:
+        keys = [k for k, d in store.iter_items(CASES) if d.get("status") == "notice_issued"]
+    out: list[tuple[str, str]] = []
+    for key in keys:
+        if key not in confirmed or key in waiting:
+            continue
+        doc = store.get(CASES, key)
+        over = notice_over_at(doc) if doc is not None else None
+        at = _confirmed_at(store, key)
+        parsed = _parse(at)
+        if over is not None and at is not None and parsed is not None and now - max(over, parsed) >= limit:
+            out.append((key, at))
+    return out
 
 
 @dataclass
@@ -230,6 +277,22 @@ def purge_expired(
                 tx.put(CASES, case_id, tombstone(doc, confirmed_at=at, purged_at=purged_at))
                 done.append(case_id)
         report.purged_cases.extend(done)
+    due_notices = _due_notices(store, now, days)
+    for i in range(0, len(due_notices), BATCH):
+        done = []
+        with store.transaction(actor=actor, action="retention.purge_notices") as tx:
+            for case_id, at in due_notices[i : i + BATCH]:
+                doc = store.get(CASES, case_id)
+                over = notice_over_at(doc) if doc is not None else None
+                if doc is None or over is None or now - over < dt.timedelta(days=days):
+                    continue  # changed since it was found
+                pending = store.get(PENDING_INTAKE, case_id)
+                candidate_blobs |= blob_refs(doc) | (blob_refs(pending) if pending else set())
+                tx.put(CASES, case_id, tombstone(doc, confirmed_at=at, purged_at=purged_at))
+                if pending is not None:
+                    tx.delete(PENDING_INTAKE, case_id)
+                done.append(case_id)
+        report.purged_cases.extend(done)
     report.dropped_tombstones = drop_old_tombstones(store, now=now, days=tombstone_days, actor=actor)
     still: set[str] = set()
     for refs in store.docs.refs.values():
@@ -272,10 +335,14 @@ def _clean_quarantine(store: StationStore, now: dt.datetime, days: int) -> int:
 __all__ = [
     "CONFIRMATIONS",
     "FINAL_STATUSES",
+    "NOTICE_OUTBOX",
+    "PENDING_DAYS",
+    "PENDING_INTAKE",
     "PurgeReport",
     "drop_old_tombstones",
     "is_tombstone",
     "mark_center_confirmed",
+    "notice_over_at",
     "purge_expired",
     "tombstone",
 ]

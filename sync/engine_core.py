@@ -8,7 +8,8 @@ change is one durable commit.
 
 A sync run walks forward-only **stages**, persisted in ``sync_state`` before each starts::
 
-    push -> push_search_log -> pull_catalog -> pull_calendar -> pull_feed -> pull_results -> done
+    push -> push_search_log -> push_notices -> pull_catalog -> pull_calendar -> pull_feed -> pull_results
+         -> done
 
 A run killed in a stage resumes there; every stage is itself idempotent (delivered cases leave the outbox
 only on a receipt, attachments resume from the byte the center holds, feed events are applied by cursor in
@@ -47,6 +48,8 @@ from sync.protocol import (
     FeedEvent,
     FeedPage,
     JSONObject,
+    NoticeBatch,
+    NoticeResult,
     Problem,
     ProtocolError,
     SearchMissBatch,
@@ -75,8 +78,19 @@ __all__ = [
 CHUNK_SIZE = 1024 * 1024  # 1 MiB, as docs/protocol.md states for the station
 BATCH_SIZE = 50
 FEED_PAGE = 500
-STAGES = ("push", "push_search_log", "pull_catalog", "pull_calendar", "pull_feed", "pull_results", "done")
+STAGES = (
+    "push",
+    "push_search_log",
+    "push_notices",
+    "pull_catalog",
+    "pull_calendar",
+    "pull_feed",
+    "pull_results",
+    "done",
+)
 SEARCH_LOG_BATCH = 200
+NOTICE_BATCH = 100
+MAX_NOTICE_BATCHES = 100  # one sync sends at most 10,000 notice records; the rest go next time
 CATALOG_KINDS = ("catalog", "catalog_delta")
 FINAL_STATUSES = frozenset(s.value for s in FINAL)
 
@@ -164,6 +178,7 @@ class SyncReport:
     result_files_downloaded: int = 0
     result_files_pending: int = 0  # queued result documents still to download (retried next sync)
     search_misses_sent: int = 0  # failed guide searches the center now holds
+    notices_sent: int = 0  # 一次性告知 / 不予受理 records the center now holds
     warnings: list[str] = field(default_factory=list)  # refused documents and similar, in Chinese
 
     def to_dict(self) -> JSONObject:
@@ -273,6 +288,8 @@ def sync_flow(
                 yield from _push(store, config, report, progress)
             elif stage == "push_search_log":
                 yield from _push_search_log(store, report)
+            elif stage == "push_notices":
+                yield from _push_notices(store, report)
             elif stage == "pull_catalog":
                 yield from _pull_catalog(store, pinned_key, now_iso, report)
             elif stage == "pull_calendar":
@@ -529,6 +546,44 @@ def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request,
             return
         store.search_misses_delivered(sorted(answered))
         report.search_misses_sent += len(sent & set(result.accepted))
+
+
+def _push_notices(store: SyncStore, report: SyncReport) -> Generator[Request, Response, None]:
+    """Send the 一次性告知 / 不予受理 records waiting on the station, in batches; forget what the center
+    holds at the sent version. As for the search log, a center that predates the endpoint (404/405) keeps
+    them waiting, and a center error here is a warning for the worker, not a failed sync."""
+    sent_total = 0
+    for _ in range(MAX_NOTICE_BATCHES):
+        notices = store.pending_notices(NOTICE_BATCH)
+        if not notices:
+            break
+        resp = yield Request(
+            "POST",
+            f"{API_PREFIX}/notices",
+            canonical_json(NoticeBatch(notices).to_dict()),
+            {"Content-Type": "application/json"},
+        )
+        if resp.status in (404, 405):
+            break
+        try:
+            result = NoticeResult.from_dict(check_response(resp, "sync.step.upload_notices").json())
+        except ProtocolError as exc:
+            report.warnings.append(f"区中心对告知与不予受理记录的回复格式不正确：{exc.detail}")
+            break
+        except AuthError:
+            raise
+        except CenterError as exc:
+            report.warnings.append(exc.worker_text())
+            break
+        sent = {str(n.get("id")): int(n.get("version", 0)) for n in notices}
+        held = {h.id: h.version for h in result.held if h.id in sent and h.version >= sent[h.id]}
+        rejected = sorted(set(result.rejected) & set(sent))
+        if not held and not rejected:
+            report.warnings.append("区中心没有确认收到告知与不予受理记录，下次同步再发送")
+            break
+        store.notices_delivered(held, rejected)
+        sent_total += len(held)
+    report.notices_sent += sent_total
 
 
 # --------------------------------------------------------------------------- pull

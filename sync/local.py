@@ -25,6 +25,8 @@
 ``drafts``      drafts flagged when a new catalog changes or cancels their item
 ``search_log``  failed guide searches waiting for the center (:mod:`sync.search_log`); deleted when the
                 center answers for them
+``notice_outbox``  一次性告知 / 不予受理 records waiting for the center (:mod:`sync.notices`); deleted
+                when the center holds that version, which is then marked confirmed for retention
 
 Personal data never goes to logs: log lines name case ids and counts only.
 """
@@ -39,7 +41,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from casework import clock
-from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side
+from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side, format_utc
 from casework.catalog import Catalog, CatalogError, diff
 from casework.workdays import WorkCalendar
 from storage.errors import StorageError
@@ -49,6 +51,7 @@ from sync import inbox
 from sync.deadlines import recompute_cases, stored_calendar
 from sync.engine_core import FINAL_STATUSES
 from sync.errors import NotEnrolled
+from sync.notices import NOTICE_OUTBOX
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED
 from sync.ports import AppliedFeed, OutboxItem, ReceiptOutcome, ResultFile
 from sync.protocol import (
@@ -421,6 +424,32 @@ class StationSyncStore:
         with self._tx("sync.search_log") as tx:
             for key in ids:
                 tx.delete(SEARCH_LOG, key)
+
+    # -- 一次性告知 and 不予受理 records
+
+    def pending_notices(self, limit: int) -> list[JSONObject]:
+        out: list[JSONObject] = []
+        for key in sorted(self.store.keys_of(NOTICE_OUTBOX))[:limit]:  # UUIDv7 case ids: oldest first
+            doc = self.store.get(NOTICE_OUTBOX, key)
+            if doc is not None:
+                out.append(dict(doc))
+        return out
+
+    def notices_delivered(self, held: Mapping[str, int], rejected: Sequence[str]) -> None:
+        now = format_utc(clock.now())
+        with self._tx("sync.notices") as tx:
+            for key, version in held.items():
+                doc = tx.get(NOTICE_OUTBOX, key)
+                if doc is None or int(doc.get("version", 0)) > version:
+                    continue  # a newer version was queued meanwhile: it still goes
+                tx.delete(NOTICE_OUTBOX, key)
+                case = tx.get(CASES, key)
+                if case is not None and case.get("status") in FINAL_STATUSES:
+                    mark_center_confirmed(tx, key, now)
+                elif case is not None and case.get("status") == CaseStatus.NOTICE_ISSUED.value:
+                    mark_center_confirmed(tx, key, now)  # retention: storage.retention (notice rules)
+            for key in rejected:
+                tx.delete(NOTICE_OUTBOX, key)
 
     # -- catalog
 

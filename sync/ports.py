@@ -104,6 +104,16 @@ class SyncStore(Protocol):
         """Forget the records the center answered for."""
         ...
 
+    # -- 一次性告知 and 不予受理 records (sync.notices)
+    def pending_notices(self, limit: int) -> list[JSONObject]:
+        """Up to ``limit`` waiting records (``NoticeReport.to_dict()``), oldest first."""
+        ...
+
+    def notices_delivered(self, held: Mapping[str, int], rejected: Sequence[str]) -> None:
+        """The center holds these notices at these versions (or refused them): forget each waiting entry it
+        holds at that version or newer, and every refused one."""
+        ...
+
     # -- pull
     def catalog_version(self) -> int: ...
 

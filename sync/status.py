@@ -27,6 +27,7 @@ STEP_LABELS = {
     "connecting": "正在连接区中心",
     "push": "正在上传办件和扫描件",
     "push_search_log": "正在上传未找到的搜索记录",
+    "push_notices": "正在上传一次性告知与不予受理记录",
     "pull_catalog": "正在更新事项清单",
     "pull_calendar": "正在更新节假日安排",
     "pull_feed": "正在接收办理结果",

@@ -12,6 +12,7 @@ ROUTER_MODULES: list[str] = [
     "attachments",
     "feed",
     "search_misses",
+    "notices",
     "pull",
     "auth",
     "catalog",

@@ -21,6 +21,7 @@ from district_center.services.cases.backoffice import (
 from district_center.services.catalog.current import current_catalog
 from district_center.services.catalog.sheets import append_text_row
 from district_center.services.supervision.deadlines import deadline_report
+from district_center.services.supervision.notices import notice_figures
 from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
 
 from .charts import Bar, bar_chart
@@ -46,7 +47,11 @@ def _overview(s: Session, user: Any) -> dict[str, Any]:
     ratings = {g: rating_statistics(s, reviewer, group=g) for g in GROUP_TITLES}
     for row in ratings["item"]:
         row["label"] = names.get(row["group"], row["group"])
+    notices = notice_figures(s, reviewer)
+    for code, row in notices["by_item"].items():
+        row["label"] = names.get(code, code)
     return {
+        "notices": notices,
         "deadlines": deadline_report(s, reviewer),
         "ratings": ratings,
         "followups": list_followups(s, reviewer, status="open"),
@@ -178,6 +183,36 @@ def export_workbook(data: dict[str, Any]) -> bytes:
                 for r in rows
             ],
         )
+    notices = data["notices"]
+    share_head = ["一次性告知", "不予受理", "首次来办即受理", "一次告知率"]
+
+    def counts(b: dict[str, Any]) -> list[Any]:
+        return [b["notices"], b["refusals"], b["first_accepted"], b["share"]]
+
+    _sheet(
+        wb,
+        "一次告知按服务站",
+        ["服务站", *share_head],
+        [[b["label"], *counts(b)] for b in notices["by_station"].values()],
+    )
+    _sheet(
+        wb,
+        "一次告知按事项",
+        ["事项编码", "事项", *share_head],
+        [[code, b["label"], *counts(b)] for code, b in notices["by_item"].items()],
+    )
+    _sheet(
+        wb, "一次告知按月", ["月份", *share_head], [[m, *counts(b)] for m, b in notices["by_month"].items()]
+    )
+    _sheet(
+        wb,
+        "告知与不予受理原因",
+        ["类别", "原因", "件数"],
+        [
+            ["一次性告知" if r["kind"] == "notice" else "不予受理", r["reason"], r["count"]]
+            for r in notices["by_reason"]
+        ],
+    )
     _sheet(
         wb,
         "差评回访",

@@ -316,6 +316,35 @@ class SearchMissRecord(Base):
     received_at: Mapped[datetime]
 
 
+class NoticeRecord(Base):
+    """A 一次性告知 or 不予受理 a station reported (``casework.notices.NoticeReport``), newest version kept.
+
+    Keyed by station and the station's notice id, so a resent record stores nothing twice and no station
+    can touch another's. ``reasons`` holds a notice's missing materials' names (catalog words, no personal
+    data); a refusal's free-text reason and the applicant are ``sealed`` (context ``notice:<station>:<id>``).
+    ``month`` is the China month of issue; ``resumed_as`` the number of the case accepted after the notice.
+    Supervision counts them (``services/supervision/notices.py``)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_month", "month"),)
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    notice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInt)
+    kind: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(70), index=True)
+    case_number: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    issued_at: Mapped[datetime]
+    month: Mapped[str] = mapped_column(String(7))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    resumed_as: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    applicant_id_bidx: Mapped[str | None] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class FollowUp(Base):
     """差评回访整改: a rating of 基本满意 or below, due by ``due_date`` (ISO) in working days (a district
     rule)."""

@@ -118,7 +118,7 @@ class DocumentPDF(FPDF):
         self.set_font(CJK, size=pt)
 
     def qr(self, x: float, y: float, w: float) -> None:
-        self.image(BytesIO(qr_png(self.view.doc.case_number)), x=x, y=y, w=w, h=w)
+        self.image(BytesIO(qr_png(self.view.doc.qr_payload)), x=x, y=y, w=w, h=w)
 
     def column_widths(self, table: Sequence[Sequence[str]], total: float, pad: float) -> list[float]:
         """Widths (mm) for ``table``'s columns at the current font: short columns get their natural

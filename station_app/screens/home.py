@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,7 @@ from station_app.screens.base import Screen
 from station_app.screens.sync_page import status_line
 from station_app.viewmodels.case_query import CaseQuery
 from station_app.viewmodels.cases import Dashboard
+from station_app.viewmodels.pending import PendingViewModel
 
 TILES = [
     ("today", ft.Icons.TODAY, None),
@@ -34,6 +36,8 @@ class HomeScreen(Screen):
         self.dashboard = Dashboard()
         self.counted = False
         self.drafts = 0
+        self.pending = 0  # 待补齐: intakes closed with a 一次性告知书, waiting for the missing materials
+        self.pending_since: dt.date | None = None  # the oldest of those notices' dates
         self._counting: asyncio.Task[None] | None = None
 
     async def load(self) -> None:
@@ -41,6 +45,9 @@ class HomeScreen(Screen):
         right after it shows (tens to hundreds of milliseconds at a year's volume) and fill in then."""
         cases = self.shell.runtime.cases
         self.drafts = len(await asyncio.to_thread(cases.drafts))
+        pending = await asyncio.to_thread(PendingViewModel(cases).rows)
+        self.pending = len(pending)
+        self.pending_since = min((r.noticed_on for r in pending), default=None)
         self.sync_line = await asyncio.to_thread(status_line, self.shell.runtime)
         self._counting = asyncio.create_task(self._count())
 
@@ -80,6 +87,34 @@ class HomeScreen(Screen):
                     on_click=partial(self.go, "cases", preset=key),
                 )
             )
+        tiles.append(
+            ui.card(
+                ft.Row(
+                    [
+                        ft.Icon(
+                            ft.Icons.PLAYLIST_ADD_CHECK,
+                            size=ui.size(30),
+                            color=ft.Colors.BLUE_800 if self.pending else ft.Colors.ON_SURFACE_VARIANT,
+                        ),
+                        ft.Text(
+                            str(self.pending),
+                            size=ui.size(34),
+                            weight=ft.FontWeight.BOLD,
+                            color=ft.Colors.BLUE_800 if self.pending else None,
+                        ),
+                    ]
+                ),
+                ft.Text(t("home.pending"), size=ui.size(17)),
+                *(
+                    [ui.small(t("home.pending_since", date=self.pending_since.isoformat()))]
+                    if self.pending_since
+                    else []
+                ),
+                ident="tile-pending",
+                width=ui.size(210),
+                on_click=lambda: self.go("pending"),
+            )
+        )
         sync = ui.card(
             ft.Row(
                 [

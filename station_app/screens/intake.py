@@ -126,6 +126,21 @@ class IntakeScreen(Screen):
                     )
                 )
             )
+        notice = vm.from_notice
+        if notice and vm.outcome is None:  # 待补齐: the resident came back with what the notice listed
+            head.append(
+                ft.Semantics(
+                    identifier="intake-from-notice",
+                    content=ui.note(
+                        t(
+                            "intake.from_notice",
+                            number=notice.get("number", ""),
+                            date=vm.notice_day(),
+                            names=t("common.list_sep").join(notice.get("missing", [])),
+                        )
+                    ),
+                )
+            )
         warning = vm.catalog_warning() if vm.outcome is None else None
         if warning:
             head.append(ft.Semantics(identifier="intake-catalog-warning", content=ui.error(warning)))
@@ -745,7 +760,7 @@ class IntakeScreen(Screen):
                         ident="intake-notice",
                         primary=False,
                         icon=ft.Icons.LIST_ALT,
-                        disabled=not s["missing"] or self.busy,
+                        disabled=not s["missing"] or self.busy or vm.from_notice is not None,
                     ),
                 ]
             ),
@@ -854,6 +869,10 @@ class IntakeScreen(Screen):
                     + (t("intake.provisional") if case.promised_date_provisional else "")
                 )
             )
+        if case.prior_notice:  # accepted when the resident came back after a 一次性告知
+            rows.append(ui.note(t("case.from_notice", number=case.prior_notice)))
+        if vm.document_kind() == "notice":  # the intake waits under 待补齐 for the resident's return
+            rows.append(ui.note(t("intake.notice_pending", number=f"GZ{case.number}")))
         rows += [
             ui.note(t("intake.saved_note")),
             ft.Row(

@@ -13,6 +13,7 @@ ROUTES: dict[str, str] = {
     "item": "station_app.screens.guide:ItemScreen",
     "intake": "station_app.screens.intake:IntakeScreen",
     "cases": "station_app.screens.cases:CasesScreen",
+    "pending": "station_app.screens.pending:PendingScreen",
     "case": "station_app.screens.cases:CaseScreen",
     "rate": "station_app.screens.rating:RatingScreen",
     "sync": "station_app.screens.sync_page:SyncScreen",

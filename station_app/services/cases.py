@@ -34,6 +34,7 @@ from casework.documents import (
     refusal_notice,
 )
 from casework.errors import DomainError
+from casework.notices import report_of
 from casework.workdays import WorkCalendar
 from station_app.services.calendar import CalendarProvider
 from station_app.services.copies import (
@@ -47,6 +48,7 @@ from station_app.services.station import StationService
 from storage.retention import is_tombstone
 from storage.store import StationStore
 from sync.apply import CORRECTIONS
+from sync.notices import enqueue as enqueue_notice
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
 if TYPE_CHECKING:
@@ -177,11 +179,26 @@ class CaseService:
 
     # -- the durable commits -------------------------------------------------------------------------------
     def commit_new(
-        self, case: Case, counter: CaseCounter, *, actor: str, action: str, draft_id: str | None = None
+        self,
+        case: Case,
+        counter: CaseCounter,
+        *,
+        actor: str,
+        action: str,
+        draft_id: str | None = None,
+        pending: dict[str, Any] | None = None,
+        from_notice: str | None = None,
     ) -> None:
         """Write a new case with the counter and the draft removal in one transaction. An accepted or
         collected case is moved to ``queued`` (待上报) and enqueued for the center in that same commit; a
-        notice or refusal stays on the station (its paper document is the record)."""
+        notice or refusal is queued as a :class:`~casework.notices.NoticeReport` (:mod:`sync.notices`).
+
+        ``pending`` (a notice): the draft, kept as the 待补齐 record (预受理) under the notice's case id
+        instead of being removed. ``from_notice`` (a case accepted after a notice): that notice's case id;
+        the notice records the new case's number (and is queued again) and its 待补齐 record is removed,
+        in the same commit."""
+        from station_app.services.notices import PENDING
+
         self.store.check_free_space(MIN_FREE_FOR_CASE)
         self.derive_copies(case)
         # 当场办结: decided here, it goes to the district as it is (结果待领取), never to the review queue
@@ -195,9 +212,30 @@ class CaseService:
             tx.put("settings", COUNTER_KEY, counter.to_dict())
             if send:
                 enqueue(tx, doc)
+            if case.status in (CaseStatus.NOTICE_ISSUED, CaseStatus.REFUSED):
+                enqueue_notice(tx, report_of(case))
+            if pending is not None:
+                tx.put(PENDING, case.id, pending)
             if draft_id:
                 tx.delete("drafts", draft_id)
+            if from_notice:
+                self._link_notice(tx, from_notice, case, actor=actor)
             tx.audit(action, case=case.id, detail={"number": case.number, "status": case.status.value})
+
+    def _link_notice(self, tx: Any, notice_id: str, case: Case, *, actor: str) -> None:
+        from station_app.services.notices import PENDING
+
+        old = tx.get("cases", notice_id)
+        if old is None or is_tombstone(old):
+            raise KeyError(notice_id)
+        notice = Case.from_dict(old)
+        notice.mark_resumed(case.number, at=clock.now())
+        tx.put(
+            "cases", notice.id, {**{k: v for k, v in old.items() if k.startswith("_")}, **notice.to_dict()}
+        )
+        enqueue_notice(tx, report_of(notice))
+        tx.delete(PENDING, notice_id)
+        tx.audit("notice.resumed", case=notice_id, detail={"number": notice.number, "case": case.number})
 
     def save(self, case: Case, *, actor: str, action: str) -> None:
         """Persist a changed case and queue its new version for the center, in one transaction. Fields the

@@ -18,6 +18,7 @@ from casework.cases import (
     Rating,
     RatingLevel,
     Side,
+    Transition,
 )
 from casework.errors import DomainError
 from casework.handover import HandoverRefused, handover_record, match_collector
@@ -97,10 +98,21 @@ def timeline(case: Case, item_names: Mapping[str, str] | None = None) -> list[Ti
                 t("common.labelled", label=item, text=h.to_status.label) if item else h.to_status.label,
                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
                 h.actor,
-                h.reason,
+                _with_notice_link(case, h, item),
             )
         )
     return out
+
+
+def _with_notice_link(case: Case, h: Transition, item: str) -> str:
+    """A step's reason, with the 一次性告知 link where it belongs: the 受理 of a case accepted after a notice
+    names the notice; the notice names the case accepted when the resident came back."""
+    link = ""
+    if not item and case.prior_notice and h.to_status in (CaseStatus.ACCEPTED, CaseStatus.COLLECTED):
+        link = t("case.from_notice", number=case.prior_notice)
+    if not item and case.resumed_as and h.to_status is CaseStatus.NOTICE_ISSUED:
+        link = t("case.resumed_as", number=case.resumed_as)
+    return t("common.list_sep").join(p for p in (h.reason, link) if p)
 
 
 class CaseActions:

@@ -46,6 +46,7 @@ from casework.identity import (
 from casework.on_the_spot import decide_on_the_spot, issue_on_the_spot, on_the_spot_item
 from station_app.i18n import t
 from station_app.services.cases import CaseService, NoDocument
+from station_app.services.notices import pending_record
 from station_app.viewmodels.intake_form import IntakeForm, fill_case
 from station_app.viewmodels.printing import PrinterSettings, document_layout, station_printer
 
@@ -498,7 +499,23 @@ class IntakeViewModel:
 
     def _new_case(self) -> tuple[Case, Any]:
         counter, number = self.cases.issue_number(clock.china_today())
-        return self.build_case(number, case_id=self.draft["id"]), counter
+        case = self.build_case(number, case_id=self.draft["id"])
+        case.prior_notice = str(self.from_notice.get("number", "")) if self.from_notice else ""
+        return case, counter
+
+    def notice_day(self) -> str:
+        """The China date of the 一次性告知 this draft resumes ("" when none)."""
+        raw = str((self.from_notice or {}).get("issued_at", ""))
+        try:
+            return clock.china_date(clock.parse_instant(raw)).isoformat()
+        except ValueError:
+            return ""
+
+    @property
+    def from_notice(self) -> dict[str, Any] | None:
+        """The 一次性告知 this draft resumes (``{id, number, missing, issued_at}``), or None."""
+        link = self.draft.get("from_notice")
+        return link if isinstance(link, dict) and link.get("id") else None
 
     def accept(self, *, collected: bool | None = None) -> Case:
         """受理 (or 代收): one durable commit of case + outbox + counter + draft removal,
@@ -528,6 +545,7 @@ class IntakeViewModel:
                 actor=f"worker:{self.worker_id}",
                 action="case.collect" if collected else "case.accept",
                 draft_id=self.draft["id"],
+                from_notice=str(self.from_notice["id"]) if self.from_notice else None,
             )
         self.outcome = case
         return case
@@ -575,15 +593,27 @@ class IntakeViewModel:
 
     def notice(self) -> Case:
         """一次性告知: record the case as notified with everything missing listed at once."""
+        if self.from_notice:  # the resident came back still without everything: the first notice stands
+            raise IntakeError([t("intake.notice_again", number=self.from_notice.get("number", ""))])
         with self.cases.numbering:
             case, counter = self._new_case()
-            issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=clock.now())
+            at = clock.now()
+            missing = issue_notice(case, self.catalog, actor=f"worker:{self.worker_id}", at=at)
+            self.draft["updated_at"] = at.isoformat()
+            pending = pending_record(
+                self.draft,
+                notice_id=case.id,
+                case_number=case.number,
+                missing=[m.name for m in missing],
+                at=at.isoformat(),
+            )
             self.cases.commit_new(
                 case,
                 counter,
                 actor=f"worker:{self.worker_id}",
                 action="case.notice",
                 draft_id=self.draft["id"],
+                pending=pending,
             )
         self.outcome = case
         return case

@@ -34,6 +34,7 @@ from sync.protocol.errors import ProtocolError
 
 __all__ = [
     "MAX_BATCH_CASES",
+    "MAX_BATCH_NOTICES",
     "MAX_BATCH_SEARCH_MISSES",
     "MAX_FEED_EVENTS",
     "MESSAGES",
@@ -51,6 +52,9 @@ __all__ = [
     "FeedPage",
     "Health",
     "Message",
+    "NoticeBatch",
+    "NoticeHeld",
+    "NoticeResult",
     "Problem",
     "ReceiptStatus",
     "SearchMissBatch",
@@ -61,6 +65,7 @@ __all__ = [
 
 MAX_BATCH_CASES = 500
 MAX_BATCH_SEARCH_MISSES = 500
+MAX_BATCH_NOTICES = 200
 MAX_FEED_EVENTS = 10_000
 #: Receipt ``code`` of a case whose final or station-side terminal status (撤回, 已送达 …) the center's merge
 #: would not take because the center has moved on (e.g. the department already decided): the station undoes
@@ -290,6 +295,42 @@ class SearchMissResult(Message):
 
 
 @dataclass(config=_CONFIG)
+class NoticeBatch(Message):
+    """``POST /api/v1/notices``: 一次性告知 and 不予受理 records, each a
+    ``casework.notices.NoticeReport.to_dict()`` (no scans); the center parses each entry on its own and keeps
+    the newest version of each notice id per station."""
+
+    NAME: ClassVar[str] = "notice_batch"
+    notices: Annotated[list[JSONObject], Field(max_length=MAX_BATCH_NOTICES)]
+
+    @classmethod
+    def raw_entries(cls, data: Any) -> list[Any]:
+        return _Entries.of(data, "notices", MAX_BATCH_NOTICES, cls.NAME)
+
+
+@dataclass(config=_CONFIG)
+class NoticeHeld(Message):
+    """A notice the center holds now, at ``version`` (this request's or a newer one it had before)."""
+
+    NAME: ClassVar[str] = "notice_held"
+    id: Text64
+    version: Positive
+
+
+@dataclass(config=_CONFIG)
+class NoticeResult(Message):
+    """What the center holds after the request (``held``: stored now or before, at that version) and the ids
+    it refused (``rejected``: malformed, or claiming another station; resending cannot help). The station
+    forgets both."""
+
+    NAME: ClassVar[str] = "notice_result"
+    held: Annotated[list[NoticeHeld], Field(max_length=MAX_BATCH_NOTICES)]
+    rejected: Annotated[list[Text64], Field(max_length=MAX_BATCH_NOTICES)] = dataclasses.field(
+        default_factory=list
+    )
+
+
+@dataclass(config=_CONFIG)
 class AttachmentStatus(Message):
     """``GET/PUT /api/v1/attachments/{sha256}``: how many bytes the center holds and whether it verified."""
 
@@ -434,6 +475,9 @@ MESSAGES: tuple[type[Message], ...] = (
     AttachmentStatus,
     SearchMissBatch,
     SearchMissResult,
+    NoticeBatch,
+    NoticeHeld,
+    NoticeResult,
     FeedEvent,
     FeedPage,
     FeedAck,

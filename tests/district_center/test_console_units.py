@@ -33,7 +33,17 @@ def _data() -> dict[str, Any]:
         "deadline": {"text": "还剩2个工作日"},
         "overdue": False,
     }
+    bucket = {"notices": 1, "refusals": 1, "first_accepted": 1, "share": 0.5, "label": EVIL}
+    notices = {
+        "total": bucket,
+        "by_station": {"s1": bucket},
+        "by_item": {"X": bucket},
+        "by_month": {"2026-11": bucket},
+        "by_reason": [{"kind": "refusal", "reason": EVIL, "count": 1}],
+        "recent": [],
+    }
     return {
+        "notices": notices,
         "deadlines": {"cases": [case], "by_department": {EVIL: {"overdue": 1, "soon_due": 0}}},
         "ratings": {
             "month": [],
@@ -76,6 +86,16 @@ def test_supervision_export_keeps_user_text_as_text() -> None:
     for cell in dangerous:
         assert cell.data_type == "s" and cell.quotePrefix, (cell.coordinate, cell.value)
     assert EVIL in [c.value for c in texts]  # unchanged value, only marked as text
+    shares = wb["一次告知按服务站"]
+    assert [c.value for c in shares[1]] == [
+        "服务站",
+        "一次性告知",
+        "不予受理",
+        "首次来办即受理",
+        "一次告知率",
+    ]
+    assert [c.value for c in shares[2]] == [EVIL, 1, 1, 1, 0.5]
+    assert [c.value for c in wb["告知与不予受理原因"][2]] == ["不予受理", EVIL, 1]
 
 
 def test_supplement_choices_are_the_reviewers_own_items_materials(

@@ -3,8 +3,8 @@ first station's data: to read it, block it, overwrite it or impersonate the firs
 refused, and the first station's own work goes on untouched.
 
 Endpoints: ``GET/PUT /attachments/{sha}``, ``POST /cases/batch``, ``GET /cases/{id}``,
-``GET /cases/{id}/results/{sha}``, ``GET /feed``, ``POST /feed/ack``, ``POST /enroll``, and the signature
-itself (another station's id, a replayed request).
+``GET /cases/{id}/results/{sha}``, ``GET /feed``, ``POST /feed/ack``, ``POST /notices``, ``POST /enroll``,
+and the signature itself (another station's id, a replayed request).
 """
 
 from __future__ import annotations
@@ -18,13 +18,19 @@ from typing import Any
 import httpx
 
 from casework import clock, messages
+from casework.notices import report_of
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
+from district_center.services.cases.backoffice import Reviewer
 from district_center.services.cases.feed import append_event
+from district_center.services.supervision.notices import notice_rows
 from sync.protocol import HEADER_TOTAL_SIZE, canonical_json, sign_request
 
 from .backoffice_helpers import case_doc, items_by_department, login, unique
-from .conftest import make_case, push
+from .conftest import ITEM, make_case, push
+from .notice_helpers import notice_case
+from .notice_helpers import number as notice_number
+from .notice_helpers import post as notice_post
 from .test_enrollment import _problem
 
 Station = Callable[..., StationIdentity]
@@ -175,6 +181,38 @@ def test_a_station_cannot_overwrite_read_or_replay_another_stations_case(
         assert receipt["reason"] == messages.text("center.ingest.other_station", {}, "zh_CN")
         assert receipt.get("seq") is None and receipt.get("digest") is None  # A's receipt is not leaked
     assert client(a).get(f"/api/v1/cases/{doc['id']}").json()["case"]["applicant"]["name"] == "张三"
+
+
+def test_a_station_cannot_report_notices_in_another_stations_name_or_overwrite_its_notices(
+    center: RunningCenter, new_station: Station, client: Client
+) -> None:
+    """F2 for ``POST /notices``: the station id, the station number inside the notice's 办件编号 and inside
+    the number of a case accepted after it must be the signer's; a notice id another station holds is that
+    station's record, never touched by the one that copies it."""
+    a, b = new_station("甲站"), new_station("乙站")
+    theirs = notice_case(a, ITEM, seq=1)
+    assert notice_post(client(a), [report_of(theirs).to_dict()]).json()["rejected"] == []
+    in_as_name = report_of(notice_case(b, ITEM, seq=2)).to_dict() | {"station_id": a.station_id}
+    numbered_as_a = report_of(notice_case(a, ITEM, seq=3)).to_dict() | {"station_id": b.station_id}
+    claims_as_case = report_of(
+        notice_case(b, ITEM, seq=4, resumed_as=notice_number(a, theirs.created_at.date(), 9))
+    ).to_dict()
+    copied = report_of(theirs).to_dict() | {"version": theirs.version + 5, "reasons": ["冒名"]}
+    resp = notice_post(client(b), [in_as_name, numbered_as_a, claims_as_case, copied])
+    assert resp.status_code == 200, resp.text
+    assert sorted(resp.json()["rejected"]) == sorted(
+        [in_as_name["id"], numbered_as_a["id"], claims_as_case["id"], copied["id"]]
+    )
+    assert resp.json()["held"] == []
+    with center.db.read_session() as s:
+        rows = [
+            r
+            for r in notice_rows(s, Reviewer("user:s", ("supervisor",), None))
+            if r["number"] == "GZ" + theirs.number
+        ]
+    assert [(r["station_id"], r["reasons"]) for r in rows] == [(a.station_id, ["居民身份证"])], (
+        "A's own, untouched"
+    )
 
 
 def test_a_station_cannot_move_its_own_held_case_to_another_station_or_number(

@@ -263,6 +263,25 @@ def test_qr_code_decodes_to_the_case_number(
     assert found == [doc.case_number]
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_notice_qr_carries_the_notice_number(
+    rendered: dict[tuple[str, str], Path], layout: str, tmp_path: Path
+) -> None:
+    """The station finds the 待补齐 record by scanning the resident's 一次性告知书: its QR is the notice's
+    own number (GZ…), which the 待补齐 search box takes as it is."""
+    doc = one_time_notice()
+    assert doc.qr_payload == doc.number == "GZ" + doc.case_number
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the printed QR")
+    from PIL import Image
+
+    path = rendered["one_time_notice", layout]
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True
+    )
+    (png,) = tmp_path.glob("p-*.png")
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [doc.number]
+
+
 def test_output_is_deterministic_and_dated_by_the_document(rendered: dict[tuple[str, str], Path]) -> None:
     doc = refusal()
     a = render(doc, "a4")  # the same bytes as the fixture's earlier render of the same document
