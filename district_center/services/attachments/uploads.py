@@ -98,19 +98,37 @@ def _ensure_session(db: Database, station_id: str, sha256: str, size: int, now: 
 
 
 def _share(
-    s: Session, blobs: BlobStore, session: UploadSession, now: datetime, *, staged_already: bool = True
+    s: Session,
+    db: Database,
+    blobs: BlobStore,
+    session: UploadSession,
+    now: datetime,
+    *,
+    whole: bytes | None = None,
 ) -> None:
     """The session's bytes hashed right: make them the shared blob (first time) or drop the copy.
-    ``staged_already=False``: the caller already wrote the shared blob (a one-request upload)."""
-    staged = upload_key(session.station_id, session.sha256)
-    if s.get(Attachment, session.sha256) is None:
-        if staged_already:
-            promote(blobs, staged, session.sha256)
+    ``whole``: the file of a one-request upload (nothing was staged).
+
+    The shared row is read ``FOR SHARE`` (SQLite: the write lock): the blob GC deletes a row under
+    ``FOR UPDATE``, so this either sees the row and its blob, or (after the GC's commit) no row and writes
+    the blob anew (``services.attachments.gc``)."""
+    sha = session.sha256
+    staged = upload_key(session.station_id, sha)
+    query = select(Attachment).where(Attachment.sha256 == sha)
+    shared = s.scalar(query.with_for_update(read=True) if db.is_postgres else query)
+    if shared is None or not blobs.exists(sha):  # the row without its blob: a GC commit that failed
+        if whole is not None:
+            blobs.put(sha, whole)
+        else:
+            promote(blobs, staged, sha)
+        if shared is not None:
+            shared.unreferenced_since = None
+            return
         try:
             with s.begin_nested():
                 s.add(
                     Attachment(
-                        sha256=session.sha256,
+                        sha256=sha,
                         size=session.size,
                         received=session.size,
                         complete=True,
@@ -121,7 +139,7 @@ def _share(
                 )
         except IntegrityError:
             pass  # another station's session got there at the same time, with the same bytes
-    elif staged_already:
+    elif whole is None:
         blobs.delete(staged)
 
 
@@ -174,9 +192,7 @@ def put_chunk(
         if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
             if hashlib.sha256(chunk).hexdigest() != sha256:
                 raise _Mismatch()
-            if s.get(Attachment, sha256) is None:
-                blobs.put(sha256, chunk)
-            _share(s, blobs, row, now, staged_already=False)
+            _share(s, db, blobs, row, now, whole=chunk)
             row.received, row.complete, row.completed_at = total, True, clock.now()
             return AttachmentStatus(sha256, row.size, row.size, True)
         if chunk:
@@ -192,7 +208,7 @@ def put_chunk(
                 row.received = 0
                 s.flush()
                 raise _Mismatch()
-            _share(s, blobs, row, now)
+            _share(s, db, blobs, row, now)
             row.complete = True
             row.completed_at = clock.now()
         return AttachmentStatus(sha256, row.size, row.received, row.complete)
