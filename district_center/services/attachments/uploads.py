@@ -27,6 +27,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,23 +79,23 @@ def status(db: Database, blobs: BlobStore, sha256: str, *, station_id: str) -> A
         return None
 
 
-def _ensure_session(db: Database, station_id: str, sha256: str, size: int, now: datetime) -> None:
-    try:
-        with db.session() as s:
-            if s.get(UploadSession, (station_id, sha256)) is None:
-                s.add(
-                    UploadSession(
-                        station_id=station_id,
-                        sha256=sha256,
-                        size=size,
-                        received=0,
-                        complete=False,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-    except IntegrityError:
-        pass  # created by a concurrent first chunk of the same station
+def _ensure_session(s: Session, db: Database, station_id: str, sha256: str, size: int, now: datetime) -> None:
+    """The station's session row, created by its first chunk (a concurrent first chunk of the same station
+    finds it made: the insert ignores the duplicate), in the chunk's own transaction."""
+    dialect = postgresql if db.is_postgres else sqlite
+    s.execute(
+        dialect.insert(UploadSession)
+        .values(
+            station_id=station_id,
+            sha256=sha256,
+            size=size,
+            received=0,
+            complete=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def _share(
@@ -166,9 +167,11 @@ def put_chunk(
     if total <= 0:
         raise UploadRefused("center.upload.bad_size")
     now = clock.now()
-    _ensure_session(db, station_id, sha256, total, now)
     staged = upload_key(station_id, sha256)
-    with db.session() as s:
+    # one transaction per chunk, committed without waiting for its WAL flush: a chunk's progress lost in a
+    # crash is found again from the blob store's own count, and the batch naming the scan commits durably
+    with db.session(durable=False) as s:
+        _ensure_session(s, db, station_id, sha256, total, now)
         row = s.scalar(
             select(UploadSession)
             .where(UploadSession.station_id == station_id, UploadSession.sha256 == sha256)
@@ -184,17 +187,19 @@ def put_chunk(
                 )
             blobs.delete(staged)  # a fresh start with another size: only this station's bytes go
             row.size, row.received = total, 0
+        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
+            if hashlib.sha256(chunk).hexdigest() != sha256:
+                raise _Mismatch()
+            if row.received:  # bytes of an earlier partial try: the whole file replaces them
+                blobs.delete(staged)
+            _share(s, db, blobs, row, now, whole=chunk)
+            row.received, row.complete, row.completed_at = total, True, clock.now()
+            return AttachmentStatus(sha256, row.size, row.size, True)
         held = blobs.size(staged)
         if offset != held:
             raise UploadRefused("center.upload.offset_mismatch", received=held, size=row.size)
         if offset + len(chunk) > total:
             raise UploadRefused("center.upload.chunk_overflow")
-        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
-            if hashlib.sha256(chunk).hexdigest() != sha256:
-                raise _Mismatch()
-            _share(s, db, blobs, row, now, whole=chunk)
-            row.received, row.complete, row.completed_at = total, True, clock.now()
-            return AttachmentStatus(sha256, row.size, row.size, True)
         if chunk:
             held = blobs.append(staged, chunk)
         row.received = held
