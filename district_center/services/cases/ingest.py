@@ -2,16 +2,17 @@
 
 A batch is **one transaction** with a fixed handful of statements whatever its size: the request's nonce
 (with the station's last-seen touch, one statement on PostgreSQL), the published catalog's version and the
-district calendar, one read each of the batch's stored cases (locked on PostgreSQL), receipts, the
-station's verified uploads and the digests the stored cases reference; then one multi-row insert each of
-receipts, new cases and case-attachment links, one executemany of updates, and one delete of the links an
-updated case no longer names (blob GC, ``services.attachments.gc``). Every decision about a case is made in
-Python between the reads and the writes, so **a bad case is rejected alone** with its reason and writes
-nothing, while the others commit. The accepted ``(id, version)`` pairs live in ``case_receipts`` under a
-unique constraint: when two transactions send the same case at once, the loser's insert fails, its whole
-transaction is rolled back and run again, and the second run finds the winner's receipts — one case, the
-same receipt (exactly once). Rejections are not stored (the same input is rejected the same way again, and
-a case rejected for a missing attachment is accepted once the attachment is uploaded).
+district calendar (on SQLite read just before, outside the write lock), one read each of the batch's stored
+cases (locked on PostgreSQL), receipts, the station's verified uploads and the digests the stored cases
+reference; then one multi-row insert each of receipts, new cases and case-attachment links, one executemany
+of updates, and one delete of the links an updated case no longer names (blob GC,
+``services.attachments.gc``). Every decision about a case is made in Python between the reads and the
+writes, so **a bad case is rejected alone** with its reason and writes nothing, while the others commit. The
+accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique constraint: when two transactions
+send the same case at once, the loser's insert fails, its whole transaction is rolled back and run again,
+and the second run finds the winner's receipts — one case, the same receipt (exactly once). Rejections are
+not stored (the same input is rejected the same way again, and a case rejected for a missing attachment is
+accepted once the attachment is uploaded).
 
 Rules, in order: the entry is well formed; the case belongs to this station (or was routed to it); a
 replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
@@ -335,16 +336,22 @@ class Ingest:
         # The pure work (casework parsing, digests) happens before the write transaction: on SQLite every
         # signed request queues for the write lock, so it must be held briefly.
         prepared = {i: _Prepared.of(entry) for i, entry in parsed}
+        catalog: Catalog | None = None
+        if not self.db.is_postgres:  # SQLite: not under the write lock, which every writer queues for
+            with self.db.read_session() as s:
+                catalog = current_catalog(s)
+                self.calendar = district_calendar(s)
         for _attempt in range(RETRIES):
             try:
                 with self.db.session() as s:
                     if self.station.nonce:
                         record_nonce(s.connection(), self.station, skew_seconds=self.skew_seconds)
-                    # read in the batch's own transaction (two small reads; both parsed once per
-                    # publication): a separate read transaction cost a connection check-out, a BEGIN and
-                    # a COMMIT per batch, a third of the round trips on PostgreSQL
-                    catalog = current_catalog(s)
-                    self.calendar = district_calendar(s)
+                    if self.db.is_postgres:
+                        # in the batch's own transaction (two small reads, parsed once per publication): a
+                        # separate read transaction cost a connection check-out, a BEGIN and a COMMIT per
+                        # batch, a third of the round trips
+                        catalog = current_catalog(s)
+                        self.calendar = district_calendar(s)
                     decided = self._batch(s, parsed, prepared, catalog)
                     self._audit_refusals(s, decided)
                 break
