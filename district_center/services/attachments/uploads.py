@@ -106,9 +106,11 @@ def _share(
     now: datetime,
     *,
     whole: bytes | None = None,
+    written: bool = False,
 ) -> None:
     """The session's bytes hashed right: make them the shared blob (first time) or drop the copy.
-    ``whole``: the file of a one-request upload (nothing was staged).
+    ``whole``: the file of a one-request upload (nothing was staged); ``written``: the caller already put
+    it at the content address, before the transaction (only checked for here, a HEAD, not written again).
 
     The shared row is read ``FOR SHARE`` (SQLite: the write lock): the blob GC deletes a row under
     ``FOR UPDATE``, so this either sees the row and its blob, or (after the GC's commit) no row and writes
@@ -119,7 +121,8 @@ def _share(
     shared = s.scalar(query.with_for_update(read=True) if db.is_postgres else query)
     if shared is None or not blobs.exists(sha):  # the row without its blob: a GC commit that failed
         if whole is not None:
-            blobs.put(sha, whole)
+            if not (written and blobs.exists(sha)):  # a sweep may have taken it since it was written
+                blobs.put(sha, whole)
         else:
             promote(blobs, staged, sha)
         if shared is not None:
@@ -168,6 +171,15 @@ def put_chunk(
         raise UploadRefused("center.upload.bad_size")
     now = clock.now()
     staged = upload_key(station_id, sha256)
+    written = False
+    if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
+        if hashlib.sha256(chunk).hexdigest() != sha256:
+            raise _Mismatch()
+        with db.read_session() as s:
+            shared = s.get(Attachment, sha256) is not None
+        if not shared:  # a new scan: written before the transaction, which then holds no lock across it
+            blobs.put(sha256, chunk)
+            written = True
     # one transaction per chunk, committed without waiting for its WAL flush: a chunk's progress lost in a
     # crash is found again from the blob store's own count, and the batch naming the scan commits durably
     with db.session(durable=False) as s:
@@ -187,12 +199,10 @@ def put_chunk(
                 )
             blobs.delete(staged)  # a fresh start with another size: only this station's bytes go
             row.size, row.received = total, 0
-        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
-            if hashlib.sha256(chunk).hexdigest() != sha256:
-                raise _Mismatch()
+        if offset == 0 and len(chunk) == total:  # checked above
             if row.received:  # bytes of an earlier partial try: the whole file replaces them
                 blobs.delete(staged)
-            _share(s, db, blobs, row, now, whole=chunk)
+            _share(s, db, blobs, row, now, whole=chunk, written=written)
             row.received, row.complete, row.completed_at = total, True, clock.now()
             return AttachmentStatus(sha256, row.size, row.size, True)
         held = blobs.size(staged)
