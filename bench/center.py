@@ -8,9 +8,13 @@ a private cluster started here with fsync on — and measures:
 
 * ``ingest_cases_per_s``: signed ``POST /api/v1/cases/batch`` of 50 valid cases (~2 KB JSON each) from 4
   stations in parallel, wall-clock over all batches;
-* ``bare_insert_rows_per_s``: the same rows written by a bare SQLAlchemy Core insert loop (50 rows per
-  transaction, one connection) into the same table of a fresh database of the same backend, and
-  ``ingest_vs_bare`` = ingest / bare (what validation, idempotency, receipts and HTTP cost);
+* ``bare_insert_rows_per_s``: the very case rows the center wrote (sealed documents and blind indexes,
+  read back from its database) and their receipt rows, written again by a bare SQLAlchemy Core insert loop
+  (50 cases + 50 receipts per transaction, one connection) into the same tables of a fresh database on the
+  same backend and server, and ``ingest_vs_bare`` = ingest / bare (P6: what HTTP, signatures, validation,
+  sealing, idempotency and receipts cost). Ingest and floor alternate for ``--p6-rounds`` rounds after an
+  uncounted warm-up, so each ratio compares two halves measured under the same machine load; the JSON has
+  the median and the range;
 * ``feed_poll_p50_ms`` / ``feed_poll_p99_ms``: ``GET /api/v1/feed`` latency with ``--stations`` enrolled
   stations (each with a few events) polled round-robin by 32 concurrent clients for ``--rounds`` rounds.
 
@@ -33,11 +37,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -47,14 +51,14 @@ from casework import clock  # noqa: E402
 from casework.cases import Case, CaseStatus  # noqa: E402
 from casework.identity import Applicant, ApplicantKind  # noqa: E402
 from district_center.db.engine import Database  # noqa: E402
-from district_center.db.models import CaseReceiptRecord, CaseRecord  # noqa: E402
+from district_center.db.models import CaseReceiptRecord, CaseRecord, Station  # noqa: E402
 from district_center.devtools.pg import private_postgres  # noqa: E402
 from district_center.devtools.server import free_port  # noqa: E402
 from district_center.devtools.station_client import StationAuth  # noqa: E402
 from district_center.keys import generate_keys, write_public_file  # noqa: E402
 from district_center.services.cases.feed import append_event  # noqa: E402
 from district_center.services.stations import registry as station_service  # noqa: E402
-from sync.protocol import canonical_json, case_digest, public_key_b64  # noqa: E402
+from sync.protocol import canonical_json, public_key_b64  # noqa: E402
 
 BATCH = 50
 ITEM = "11610100100933345H200010001000000"
@@ -133,21 +137,26 @@ def start_center(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], str
     raise RuntimeError("center did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
-def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dict[str, Any]]]:
-    numbered = [enroll_numbered(db, f"入件站{i}") for i in range(4)]
-    senders = [(sid, key) for sid, key, _no in numbered]
+def ingest_bodies(db: Database, batches: int, start: int = 0) -> tuple[list[Any], list[tuple[int, bytes]]]:
+    """Four enrolled stations and ``batches`` signed-body payloads of ``BATCH`` new cases, round-robin."""
+    numbered = [enroll_numbered(db, f"入件站{start}-{i}") for i in range(4)]
     bodies: list[tuple[int, bytes]] = []
-    rows: list[dict[str, Any]] = []
     for b in range(batches):
-        sender = b % len(senders)
-        docs = [make_case(senders[sender][0], b * BATCH + i, numbered[sender][2]) for i in range(BATCH)]
-        rows.extend(docs)
+        sender = b % len(numbered)
+        sid, _key, no = numbered[sender]
+        docs = [make_case(sid, start + b * BATCH + i, no) for i in range(BATCH)]
         body = canonical_json({"cases": [{"id": d["id"], "version": 1, "case": d} for d in docs]})
         bodies.append((sender, body))
-    size = sum(len(canonical_json(d)) for d in rows) / len(rows)
+    return numbered, bodies
+
+
+def bench_ingest(base: str, numbered: list[Any], bodies: list[tuple[int, bytes]]) -> tuple[float, list[str]]:
+    """Signed batches from 4 stations in parallel: cases per second, and the ids written."""
+    senders = [(sid, key) for sid, key, _no in numbered]
     clients = [httpx.Client(base_url=base, auth=StationAuth(sid, key), timeout=120) for sid, key in senders]
     lock = threading.Lock()
     queue = list(bodies)
+    ids: list[str] = []
 
     def worker(idx: int) -> None:
         while True:
@@ -158,7 +167,10 @@ def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dic
                 queue.remove(mine)
             resp = clients[idx].post("/api/v1/cases/batch", content=mine[1])
             resp.raise_for_status()
-            assert all(r["status"] == "accepted" for r in resp.json()["receipts"]), resp.text[:300]
+            receipts = resp.json()["receipts"]
+            assert all(r["status"] == "accepted" for r in receipts), resp.text[:300]
+            with lock:
+                ids.extend(r["id"] for r in receipts)
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(len(senders)) as pool:
@@ -166,56 +178,40 @@ def bench_ingest(base: str, db: Database, batches: int) -> tuple[float, list[dic
     elapsed = time.perf_counter() - start
     for c in clients:
         c.close()
-    print(f"  ingest: {len(rows)} cases of ~{size:.0f} B in {elapsed:.2f}s", file=sys.stderr)
-    return len(rows) / elapsed, rows
+    return len(ids) / elapsed, ids
 
 
-def bench_bare(url: str, rows: list[dict[str, Any]], station_id_key: Any) -> float:
-    """The same case rows **and their receipt rows** through a bare SQLAlchemy Core loop: per batch of 50,
-    one transaction with one multi-row insert into each table (plaintext documents, no checks)."""
-    db = Database(url)
-    db.upgrade()
-    station_id, _key = enroll_direct(db, "基准站")
-    now = clock.now()
-    values = [
-        {
-            "id": d["id"],
-            "version": 1,
-            "station_id": station_id,
-            "routed_to": None,
-            "number": d["number"],
-            "item_code": d["item_code"],
-            "bundle_code": None,
-            "department": None,
-            "status": d["status"],
-            "promised_date": None,
-            "jurisdiction": d["jurisdiction"],
-            "document": d,
-            "digest": case_digest(d),
-            "seq": i + 1,
-            "received_at": now,
-            "updated_at": now,
-        }
-        for i, d in enumerate(rows)
-    ]
-    receipts = [
-        {
-            "case_id": v["id"],
-            "version": 1,
-            "station_id": station_id,
-            "digest": v["digest"],
-            "received_at": now,
-        }
-        for v in values
-    ]
+def copy_stations(source: Database, target: Database) -> None:
+    """The center's station rows into the floor's database (the case rows reference them)."""
+    stations = cast(Table, Station.__table__)
+    with source.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(stations))]
+    with target.engine.begin() as conn:
+        held = set(conn.scalars(select(stations.c.id)))
+        new = [r for r in rows if r["id"] not in held]
+        if new:
+            conn.execute(insert(stations), new)
+
+
+def bench_bare(source: Database, target: Database, ids: list[str]) -> float:
+    """The floor: **the very rows** the center just wrote for ``ids`` (sealed documents, blind indexes, due
+    dates — read back from the center's database) and their receipt rows, written again by a bare SQLAlchemy
+    Core loop into a fresh database of the same backend (same server): per batch of 50, one transaction with
+    one multi-row insert into each table, no checks."""
+    cases, receipts = cast(Table, CaseRecord.__table__), cast(Table, CaseReceiptRecord.__table__)
+    with source.engine.connect() as conn:
+        case_rows = [dict(r._mapping) for r in conn.execute(select(cases).where(cases.c.id.in_(ids)))]
+        receipt_rows = [
+            {k: v for k, v in r._mapping.items() if k != "seq"}
+            for r in conn.execute(select(receipts).where(receipts.c.case_id.in_(ids)))
+        ]
+    assert len(case_rows) == len(receipt_rows) == len(ids)
     start = time.perf_counter()
-    for i in range(0, len(values), BATCH):
-        with db.engine.begin() as conn:
-            conn.execute(insert(CaseReceiptRecord), receipts[i : i + BATCH])
-            conn.execute(insert(CaseRecord), values[i : i + BATCH])
-    elapsed = time.perf_counter() - start
-    db.dispose()
-    return len(values) / elapsed
+    for i in range(0, len(case_rows), BATCH):
+        with target.engine.begin() as conn:
+            conn.execute(insert(receipts), receipt_rows[i : i + BATCH])
+            conn.execute(insert(cases), case_rows[i : i + BATCH])
+    return len(case_rows) / (time.perf_counter() - start)
 
 
 def bench_feed(base: str, db: Database, n_stations: int, rounds: int) -> dict[str, float]:
@@ -259,27 +255,49 @@ def bench_feed(base: str, db: Database, n_stations: int, rounds: int) -> dict[st
 
 
 def run_backend(name: str, url: str, bare_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """P6 in ``args.p6_rounds`` alternating rounds on one backend: each round pushes ``args.batches`` new
+    batches through the center, then writes the same rows with the bare loop; the ratio is per round (both
+    halves under the same machine load), reported as the median and the range."""
     print(f"== {name}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix=f"center-bench-{name}-") as tmp:
         data = Path(tmp)
         write_public_file(data, generate_keys())
-        db = Database(url)
+        db, bare = Database(url), Database(bare_url)
         db.upgrade()
+        bare.upgrade()
         proc, base = start_center(data, url)
+        rounds: list[dict[str, float]] = []
         try:
-            rate, rows = bench_ingest(base, db, args.batches)
+            # warm-up, not counted: connections, the center's first requests, the floor's first inserts
+            numbered, bodies = ingest_bodies(db, 4, start=90000)
+            _rate, warm = bench_ingest(base, numbered, bodies)
+            copy_stations(db, bare)
+            bench_bare(db, bare, warm)
+            for r in range(args.p6_rounds):
+                numbered, bodies = ingest_bodies(db, args.batches, start=r * args.batches * BATCH)
+                rate, ids = bench_ingest(base, numbered, bodies)
+                copy_stations(db, bare)
+                floor = bench_bare(db, bare, ids)
+                rounds.append({"ingest": rate, "bare": floor, "ratio": rate / floor})
+                print(
+                    f"  round {r}: ingest {rate:.0f}/s, bare {floor:.0f}/s, {rate / floor:.3f}",
+                    file=sys.stderr,
+                )
             feed = bench_feed(base, db, args.stations, args.rounds)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
             db.dispose()
-        bare = bench_bare(bare_url, rows, None)
+            bare.dispose()
+    ratios = sorted(r["ratio"] for r in rounds)
     return {
-        "ingest_cases_per_s": round(rate, 1),
+        "ingest_cases_per_s": round(statistics.median(r["ingest"] for r in rounds), 1),
         "ingest_batch_size": BATCH,
-        "case_json_bytes": round(sum(len(canonical_json(r)) for r in rows) / len(rows)),
-        "bare_insert_rows_per_s": round(bare, 1),
-        "ingest_vs_bare": round(rate / bare, 3),
+        "case_json_bytes": len(canonical_json(make_case("x" * 36, 1))),
+        "bare_insert_rows_per_s": round(statistics.median(r["bare"] for r in rounds), 1),
+        "ingest_vs_bare": round(statistics.median(ratios), 3),
+        "ingest_vs_bare_range": [round(ratios[0], 3), round(ratios[-1], 3)],
+        "p6_rounds": len(rounds),
         **feed,
     }
 
@@ -361,6 +379,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--stations", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--p6-rounds", type=int, default=5, help="alternating ingest / floor rounds")
     parser.add_argument("--only", default="p6,load,blobs", help="comma-separated parts: p6, load, blobs")
     parser.add_argument("--load-stations", type=int, default=2000)
     parser.add_argument("--load-seconds", type=float, default=600, help="the compressed day (one phase)")
@@ -374,7 +393,7 @@ def main() -> None:
     # processes, PostgreSQL and SeaweedFS
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
-        args.batches, args.stations, args.rounds = 8, 50, 1
+        args.batches, args.stations, args.rounds, args.p6_rounds = 8, 50, 1, 2
         args.load_stations, args.load_seconds, args.saturate_seconds, args.workers = 100, 30, 15, 16
         args.blob_mb = 10
     # 5 minutes between syncs in life; the compressed run keeps two syncs per station by default

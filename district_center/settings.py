@@ -70,6 +70,10 @@ class Settings:
     """How often this instance looks for due periodic jobs (0: never; ``services.jobs``)."""
     upload_session_days: int = 7
     """An upload not completed for this many days is dropped by the blob GC job."""
+    blob_grace_days: int = 7
+    """A verified blob no case references is deleted by the blob GC job once it stayed unreferenced, and no
+    station completed an upload of it, for this many days (a station uploads scans before it pushes the
+    case that names them; ``services.attachments.gc``)."""
     instance_name: str = ""
     """Names this process in ``job_runs`` and logs (default host:pid)."""
     kms_hook: str = ""

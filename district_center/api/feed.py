@@ -43,7 +43,7 @@ def ack(station: StationDep, center: CenterDep) -> dict[str, Any]:
             raise
         raise ProtocolError("bad_message", variant="json") from None
     try:
-        with center.db.session() as s:
+        with center.db.session(durable=False) as s:  # a lost ack: the station reads those events again
             cursor = ack_feed(s, station.id, msg.cursor)
     except FeedError as exc:
         raise ProblemError(409, "bad_cursor", exc.text("zh_CN")) from None

@@ -38,7 +38,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise refusal("center.cli.sqlite_single_process")
     app = create_app(settings)
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        # longer than a reverse proxy's upstream keep-alive (nginx: 60 s): uvicorn's 5 s default closes idle
+        # connections a client is about to reuse, and that request fails with a connection reset
+        timeout_keep_alive=75,
     )
     return 0
 

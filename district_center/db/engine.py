@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,9 +97,17 @@ class Database:
             yield
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A write transaction, committed when the block ends without an exception."""
+    def session(self, *, durable: bool = True) -> Iterator[Session]:
+        """A write transaction, committed when the block ends without an exception.
+
+        ``durable=False`` (PostgreSQL): the commit does not wait for its WAL flush (``SET LOCAL
+        synchronous_commit = off``), for writes a crash may lose harmlessly — an upload's progress (the
+        station asks and resends), a feed acknowledgement (the station re-reads). WAL is flushed in order,
+        so a later durable commit that depends on such a write (the batch that names a scan) makes it
+        durable too. On SQLite it changes nothing."""
         with self._write_turn(), self._writer() as s, s.begin():
+            if not durable and self.is_postgres:
+                s.execute(text("SET LOCAL synchronous_commit = off"))
             yield s
 
     @contextmanager

@@ -200,6 +200,9 @@ class Attachment(Base):
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    unreferenced_since: Mapped[datetime | None]
+    """Set by the blob GC when it first finds no case referencing the blob, cleared when one does again
+    (migration 0013); the blob goes once it stayed unreferenced for the grace period."""
 
 
 class UploadSession(Base):
@@ -222,7 +225,8 @@ class UploadSession(Base):
 
 class CaseAttachment(Base):
     """A digest a stored case references (migration 0006): which stations may see an attachment's status
-    (those of the case) and which blobs are still in use (blob GC)."""
+    (those of the case) and which blobs are still in use (blob GC). Ingest keeps the rows of a case equal
+    to the references of its latest accepted version (a replaced scan's row goes)."""
 
     __tablename__ = "case_attachments"
 

@@ -14,7 +14,8 @@ Jobs (each writes an ``audit_log`` entry ``job.<name>`` with its counts; no pers
   audit entry each (supervision reads them), every 10 minutes;
 * ``followup_check`` — 差评回访 follow-ups past their due day, still open: ``followup.overdue``;
 * ``blob_gc`` — upload sessions abandoned for ``upload_session_days`` (never completed): their bytes and
-  the session go, hourly;
+  the session go; verified blobs no case references any more (a replaced scan, a case row gone) go after
+  ``blob_grace_days`` unreferenced, mark then sweep (``services.attachments.gc``), hourly;
 * ``retention`` — expired request nonces, bearer tokens and enrollment codes, hourly;
 * ``rewrap`` — data keys still wrapped by a retired key-encryption key get the current one, hourly.
 
@@ -48,6 +49,7 @@ from district_center.db.models import (
     StationNonce,
     UploadSession,
 )
+from district_center.services.attachments import gc
 from district_center.services.attachments.blobstore import upload_key
 from district_center.services.audit import audit
 
@@ -168,7 +170,10 @@ def _blob_gc(center: Center, now: datetime, previous: datetime | None) -> dict[s
                     UploadSession.updated_at < cutoff,
                 )
             )
-    return {"abandoned_uploads": len(stale)}
+    grace = timedelta(days=center.settings.blob_grace_days)
+    instance = center.settings.instance_name or instance_name()
+    swept = gc.collect(center.db, center.blobs, now=now, grace=grace, instance=instance)
+    return {"abandoned_uploads": len(stale), **swept}
 
 
 def _retention(center: Center, now: datetime, previous: datetime | None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,39 +79,60 @@ def status(db: Database, blobs: BlobStore, sha256: str, *, station_id: str) -> A
         return None
 
 
-def _ensure_session(db: Database, station_id: str, sha256: str, size: int, now: datetime) -> None:
-    try:
-        with db.session() as s:
-            if s.get(UploadSession, (station_id, sha256)) is None:
-                s.add(
-                    UploadSession(
-                        station_id=station_id,
-                        sha256=sha256,
-                        size=size,
-                        received=0,
-                        complete=False,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-    except IntegrityError:
-        pass  # created by a concurrent first chunk of the same station
+def _ensure_session(s: Session, db: Database, station_id: str, sha256: str, size: int, now: datetime) -> None:
+    """The station's session row, created by its first chunk (a concurrent first chunk of the same station
+    finds it made: the insert ignores the duplicate), in the chunk's own transaction."""
+    dialect = postgresql if db.is_postgres else sqlite
+    s.execute(
+        dialect.insert(UploadSession)
+        .values(
+            station_id=station_id,
+            sha256=sha256,
+            size=size,
+            received=0,
+            complete=False,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def _share(
-    s: Session, blobs: BlobStore, session: UploadSession, now: datetime, *, staged_already: bool = True
+    s: Session,
+    db: Database,
+    blobs: BlobStore,
+    session: UploadSession,
+    now: datetime,
+    *,
+    whole: bytes | None = None,
+    written: bool = False,
 ) -> None:
     """The session's bytes hashed right: make them the shared blob (first time) or drop the copy.
-    ``staged_already=False``: the caller already wrote the shared blob (a one-request upload)."""
-    staged = upload_key(session.station_id, session.sha256)
-    if s.get(Attachment, session.sha256) is None:
-        if staged_already:
-            promote(blobs, staged, session.sha256)
+    ``whole``: the file of a one-request upload (nothing was staged); ``written``: the caller already put
+    it at the content address, before the transaction (only checked for here, a HEAD, not written again).
+
+    The shared row is read ``FOR SHARE`` (SQLite: the write lock): the blob GC deletes a row under
+    ``FOR UPDATE``, so this either sees the row and its blob, or (after the GC's commit) no row and writes
+    the blob anew (``services.attachments.gc``)."""
+    sha = session.sha256
+    staged = upload_key(session.station_id, sha)
+    query = select(Attachment).where(Attachment.sha256 == sha)
+    shared = s.scalar(query.with_for_update(read=True) if db.is_postgres else query)
+    if shared is None or not blobs.exists(sha):  # the row without its blob: a GC commit that failed
+        if whole is not None:
+            if not (written and blobs.exists(sha)):  # a sweep may have taken it since it was written
+                blobs.put(sha, whole)
+        else:
+            promote(blobs, staged, sha)
+        if shared is not None:
+            shared.unreferenced_since = None
+            return
         try:
             with s.begin_nested():
                 s.add(
                     Attachment(
-                        sha256=session.sha256,
+                        sha256=sha,
                         size=session.size,
                         received=session.size,
                         complete=True,
@@ -121,7 +143,7 @@ def _share(
                 )
         except IntegrityError:
             pass  # another station's session got there at the same time, with the same bytes
-    elif staged_already:
+    elif whole is None:
         blobs.delete(staged)
 
 
@@ -148,9 +170,20 @@ def put_chunk(
     if total <= 0:
         raise UploadRefused("center.upload.bad_size")
     now = clock.now()
-    _ensure_session(db, station_id, sha256, total, now)
     staged = upload_key(station_id, sha256)
-    with db.session() as s:
+    written = False
+    if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
+        if hashlib.sha256(chunk).hexdigest() != sha256:
+            raise _Mismatch()
+        with db.read_session() as s:
+            shared = s.get(Attachment, sha256) is not None
+        if not shared:  # a new scan: written before the transaction, which then holds no lock across it
+            blobs.put(sha256, chunk)
+            written = True
+    # one transaction per chunk, committed without waiting for its WAL flush: a chunk's progress lost in a
+    # crash is found again from the blob store's own count, and the batch naming the scan commits durably
+    with db.session(durable=False) as s:
+        _ensure_session(s, db, station_id, sha256, total, now)
         row = s.scalar(
             select(UploadSession)
             .where(UploadSession.station_id == station_id, UploadSession.sha256 == sha256)
@@ -166,19 +199,17 @@ def put_chunk(
                 )
             blobs.delete(staged)  # a fresh start with another size: only this station's bytes go
             row.size, row.received = total, 0
+        if offset == 0 and len(chunk) == total:  # checked above
+            if row.received:  # bytes of an earlier partial try: the whole file replaces them
+                blobs.delete(staged)
+            _share(s, db, blobs, row, now, whole=chunk, written=written)
+            row.received, row.complete, row.completed_at = total, True, clock.now()
+            return AttachmentStatus(sha256, row.size, row.size, True)
         held = blobs.size(staged)
         if offset != held:
             raise UploadRefused("center.upload.offset_mismatch", received=held, size=row.size)
         if offset + len(chunk) > total:
             raise UploadRefused("center.upload.chunk_overflow")
-        if offset == 0 and len(chunk) == total:  # the whole file in one request: check it in memory
-            if hashlib.sha256(chunk).hexdigest() != sha256:
-                raise _Mismatch()
-            if s.get(Attachment, sha256) is None:
-                blobs.put(sha256, chunk)
-            _share(s, blobs, row, now, staged_already=False)
-            row.received, row.complete, row.completed_at = total, True, clock.now()
-            return AttachmentStatus(sha256, row.size, row.size, True)
         if chunk:
             held = blobs.append(staged, chunk)
         row.received = held
@@ -192,7 +223,7 @@ def put_chunk(
                 row.received = 0
                 s.flush()
                 raise _Mismatch()
-            _share(s, blobs, row, now)
+            _share(s, db, blobs, row, now)
             row.complete = True
             row.completed_at = clock.now()
         return AttachmentStatus(sha256, row.size, row.received, row.complete)

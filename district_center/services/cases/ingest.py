@@ -1,15 +1,18 @@
 """Case ingest (``POST /api/v1/cases/batch``): idempotent upsert by ``(case id, version)``, set-based.
 
-A batch is **one transaction** with a fixed handful of statements whatever its size: the request's nonce,
-one read each of the batch's stored cases (locked on PostgreSQL), receipts, the station's verified uploads
-and the digests the stored cases reference; then one multi-row insert each of receipts, new cases and
-case-attachment links, and one executemany of updates. Every decision about a case is made in Python
-between the reads and the writes, so **a bad case is rejected alone** with its reason and writes nothing,
-while the others commit. The accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique
-constraint: when two transactions send the same case at once, the loser's insert fails, its whole
-transaction is rolled back and run again, and the second run finds the winner's receipts — one case, the
-same receipt (exactly once). Rejections are not stored (the same input is rejected the same way again, and
-a case rejected for a missing attachment is accepted once the attachment is uploaded).
+A batch is **one transaction** with a fixed handful of statements whatever its size: the request's nonce
+(with the station's last-seen touch, one statement on PostgreSQL), the published catalog's version and the
+district calendar (on SQLite read just before, outside the write lock), one read each of the batch's stored
+cases (locked on PostgreSQL), receipts, the station's verified uploads and the digests the stored cases
+reference; then one multi-row insert each of receipts, new cases and case-attachment links, one executemany
+of updates, and one delete of the links an updated case no longer names (blob GC,
+``services.attachments.gc``). Every decision about a case is made in Python between the reads and the
+writes, so **a bad case is rejected alone** with its reason and writes nothing, while the others commit. The
+accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique constraint: when two transactions
+send the same case at once, the loser's insert fails, its whole transaction is rolled back and run again,
+and the second run finds the winner's receipts — one case, the same receipt (exactly once). Rejections are
+not stored (the same input is rejected the same way again, and a case rejected for a missing attachment is
+accepted once the attachment is uploaded).
 
 Rules, in order: the entry is well formed; the case belongs to this station (or was routed to it); a
 replayed ``(id, version)`` gets its stored receipt; an older version than the center holds is stale; the
@@ -43,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -58,7 +61,13 @@ from casework.deadlines import recompute_deadlines
 from casework.errors import DomainError
 from casework.workdays import WorkCalendar
 from district_center.db.engine import Database
-from district_center.db.models import CaseAttachment, CaseReceiptRecord, CaseRecord, UploadSession
+from district_center.db.models import (
+    Attachment,
+    CaseAttachment,
+    CaseReceiptRecord,
+    CaseRecord,
+    UploadSession,
+)
 from district_center.db.sealing import document_columns, open_document
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
@@ -384,14 +393,22 @@ class Ingest:
         # The pure work (casework parsing, digests) happens before the write transaction: on SQLite every
         # signed request queues for the write lock, so it must be held briefly.
         prepared = {i: _Prepared.of(entry) for i, entry in parsed}
-        with self.db.read_session() as s:
-            catalog = current_catalog(s)
-            self.calendar = district_calendar(s)
+        catalog: Catalog | None = None
+        if not self.db.is_postgres:  # SQLite: not under the write lock, which every writer queues for
+            with self.db.read_session() as s:
+                catalog = current_catalog(s)
+                self.calendar = district_calendar(s)
         for _attempt in range(RETRIES):
             try:
                 with self.db.session() as s:
                     if self.station.nonce:
                         record_nonce(s.connection(), self.station, skew_seconds=self.skew_seconds)
+                    if self.db.is_postgres:
+                        # in the batch's own transaction (two small reads, parsed once per publication): a
+                        # separate read transaction cost a connection check-out, a BEGIN and a COMMIT per
+                        # batch, a third of the round trips
+                        catalog = current_catalog(s)
+                        self.calendar = district_calendar(s)
                     decided = self._batch(s, parsed, prepared, catalog)
                     self._audit_refusals(s, decided)
                 break
@@ -457,15 +474,20 @@ class Ingest:
         )
         found.receipts = {(r.case_id, r.version): r for r in stored}
         if refs:
-            found.proven = set(
-                conn.scalars(
-                    select(UploadSession.sha256).where(
-                        UploadSession.station_id == self.station.id,
-                        UploadSession.complete.is_(True),
-                        UploadSession.sha256.in_(sorted(refs)),
-                    )
+            # proven through the shared row, read FOR SHARE: the blob GC deletes a row under FOR UPDATE, so
+            # a blob swept while this batch runs is not taken (services.attachments.gc)
+            proven = (
+                select(UploadSession.sha256)
+                .join(Attachment, Attachment.sha256 == UploadSession.sha256)
+                .where(
+                    UploadSession.station_id == self.station.id,
+                    UploadSession.complete.is_(True),
+                    UploadSession.sha256.in_(sorted(refs)),
                 )
             )
+            if self.db.is_postgres:
+                proven = proven.with_for_update(read=True, of=Attachment)
+            found.proven = set(conn.scalars(proven))
             if found.rows:
                 found.linked = {
                     (r.case_id, r.sha256)
@@ -637,6 +659,13 @@ class Ingest:
         links = [{"case_id": w.entry.id, "sha256": r} for w in writes for r in w.refs]
         if links:
             conn.execute(_insert_ignoring_duplicates(self.db, _LINKS), links)
+        replaced = [w for w in writes if not w.new]
+        if replaced:  # a case's links are its latest version's references: a replaced scan's link goes
+            kept = [(w.entry.id, r) for w in replaced for r in w.refs]
+            stale = delete(_LINKS).where(_LINKS.c.case_id.in_([w.entry.id for w in replaced]))
+            if kept:
+                stale = stale.where(tuple_(_LINKS.c.case_id, _LINKS.c.sha256).not_in(kept))
+            conn.execute(stale)
         for w in writes:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改) — rare
             if w.rated is not None:
                 record_rating(s, w.entry.id, w.rated, working_days=self.followup_working_days)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework.errors import DomainError
@@ -32,7 +32,8 @@ _SELECT_STATION = select(
     _STATIONS.c.public_key,
     _STATIONS.c.status,
 ).where(_STATIONS.c.id == bindparam("sid"))
-_INSERT_NONCE = insert(cast(Table, StationNonce.__table__))
+_NONCES = cast(Table, StationNonce.__table__)
+_INSERT_NONCE = insert(_NONCES)
 _TOUCH_STATION = (
     update(_STATIONS)
     .where(
@@ -41,6 +42,15 @@ _TOUCH_STATION = (
     )
     .values(last_seen_at=bindparam("now"))
 )
+# PostgreSQL: the nonce insert and the touch in one statement (one round trip on every signed request);
+# a reused nonce still fails the insert's key, and the whole statement with it.
+_NONCE_CTE = (
+    insert(_NONCES)
+    .values(station_id=bindparam("sid"), nonce=bindparam("nonce"), expires_at=bindparam("expires_at"))
+    .returning(_NONCES.c.nonce)
+    .cte("recorded")
+)
+_RECORD_AND_TOUCH = _TOUCH_STATION.where(exists(select(_NONCE_CTE.c.nonce))).add_cte(_NONCE_CTE)
 
 
 @dataclass(frozen=True)
@@ -102,17 +112,18 @@ def record_nonce(conn: Connection, station: AuthedStation, *, skew_seconds: int)
     error end it."""
     when = station.seen_at
     assert when is not None and station.nonce, "authenticate(..., record=False) gives nonce and time"
+    expires = when + timedelta(seconds=2 * skew_seconds + 60)
+    touch = {"sid": station.id, "now": when, "stale": when - timedelta(seconds=60)}
     try:
-        conn.execute(
-            _INSERT_NONCE,
-            {
-                "station_id": station.id,
-                "nonce": station.nonce,
-                "expires_at": when + timedelta(seconds=2 * skew_seconds + 60),
-            },
-        )
+        if conn.dialect.name == "postgresql":
+            conn.execute(_RECORD_AND_TOUCH, {**touch, "nonce": station.nonce, "expires_at": expires})
+        else:
+            conn.execute(
+                _INSERT_NONCE, {"station_id": station.id, "nonce": station.nonce, "expires_at": expires}
+            )
     except IntegrityError:
         raise ProtocolError("nonce_reused") from None
-    conn.execute(_TOUCH_STATION, {"sid": station.id, "now": when, "stale": when - timedelta(seconds=60)})
+    if conn.dialect.name != "postgresql":
+        conn.execute(_TOUCH_STATION, touch)
     if random.random() < PURGE_PROBABILITY:
         conn.execute(delete(StationNonce).where(StationNonce.expires_at < when))
