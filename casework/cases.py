@@ -426,6 +426,9 @@ class Case:
     eligibility_override: dict[str, Any] | None = None
     # 送达: who collected the result, how they were checked (casework.handover.handover_record); None before.
     handover: dict[str, Any] | None = None
+    # 回访评价: the resident's second rating after a 差评's 整改 (seed 003), once; None before. The first
+    # rating (:attr:`rating`) never changes.
+    revisit_rating: Rating | None = None
 
     def __post_init__(self) -> None:
         if (self.item_code is None) == (self.bundle_code is None):
@@ -852,6 +855,21 @@ class Case:
         self.rating = Rating(rating.level, at, rating.reasons, rating.comment)
         self._touch(rating.at)
 
+    def rate_revisit(self, rating: Rating) -> None:
+        """回访评价: the resident's second rating of a case whose first rating was 基本满意 or below (a 差评
+        that opened a 整改), once, never before the first rating. The first rating stays as it was."""
+        first = self.rating
+        if first is None or not first.level.needs_follow_up:
+            raise CaseError("case.revisit_not_due", number=self.number)
+        if self.revisit_rating is not None:
+            day = clock.china_date(self.revisit_rating.at).isoformat()
+            raise CaseError("case.revisit_already_rated", number=self.number, day=day)
+        at = require_utc(rating.at, "revisit_rating.at")
+        if at < first.at:
+            raise CaseError("case.revisit_before_rating", number=self.number)
+        self.revisit_rating = Rating(rating.level, at, rating.reasons, rating.comment)
+        self._touch(at)
+
     # ---- serialisation
 
     def to_dict(self) -> dict[str, Any]:
@@ -883,6 +901,7 @@ class Case:
             "form_values": dict(self.form_values),
             "eligibility_override": self.eligibility_override,
             "handover": self.handover,
+            "revisit_rating": None if self.revisit_rating is None else self.revisit_rating.to_dict(),
             "created_at": format_utc(self.created_at),
             "updated_at": format_utc(self.updated_at),
         }
@@ -923,4 +942,5 @@ class Case:
             form_values=form_values_in(d.get("form_values")),
             eligibility_override=_record_in(d.get("eligibility_override"), "eligibility_override", "reason"),
             handover=_record_in(d.get("handover"), "handover", "collector"),
+            revisit_rating=None if d.get("revisit_rating") is None else Rating.from_dict(d["revisit_rating"]),
         )

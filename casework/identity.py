@@ -39,6 +39,10 @@ from casework import clock
 from casework.problems import Problem
 
 __all__ = [
+    "AUTHORITIES",
+    "AUTHORITY_IN_PERSON",
+    "AUTHORITY_KINSHIP",
+    "AUTHORITY_POWER_OF_ATTORNEY",
     "ID_TYPES",
     "ORGANIZATION_ID_TYPES",
     "PERSON_ID_TYPES",
@@ -457,12 +461,28 @@ class Applicant:
         )
 
 
+#: 帮办代办 authority kinds (:attr:`Agent.authority`).
+AUTHORITY_POWER_OF_ATTORNEY = "power_of_attorney"  # 授权委托书 (scanned)
+AUTHORITY_KINSHIP = "kinship"  # 亲属关系 (stated at the window)
+AUTHORITY_IN_PERSON = "in_person"  # 本人到场委托帮办 (a station worker helps the applicant present)
+AUTHORITIES = (AUTHORITY_POWER_OF_ATTORNEY, AUTHORITY_KINSHIP, AUTHORITY_IN_PERSON)
+
+
+def _is_digest(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 @dataclass(slots=True)
 class Agent:
     """代理人: someone applying on the applicant's behalf, or a station worker acting as 帮办员 (帮办代办).
 
     ``relation`` is the relation to the applicant (子女, 配偶, 受托人 …); a 帮办员 needs ``worker_id``
     instead, and ``relation`` defaults to "帮办代办" for display.
+
+    ``authority`` is what the agent acts on (帮办代办登记): :data:`AUTHORITY_POWER_OF_ATTORNEY` (a 授权委托书,
+    scanned: ``authority_sha256``), :data:`AUTHORITY_KINSHIP` (the relation stated at the window) or, for a
+    帮办员, :data:`AUTHORITY_IN_PERSON` (the applicant asked for help at the window). Empty in records from
+    before it was asked: read :attr:`authority_kind`.
     """
 
     name: str
@@ -472,6 +492,8 @@ class Agent:
     relation: str = ""
     is_station_worker: bool = False
     worker_id: str = ""
+    authority: str = ""
+    authority_sha256: str = ""
 
     def validate(self, *, today: dt.date | None = None) -> list[str]:
         """Every problem, as Chinese messages; empty when the record is complete."""
@@ -487,16 +509,36 @@ class Agent:
         reason = check_phone(self.phone)
         if reason:
             problems.append("代理人" + reason)
+        kind = self.authority_kind
+        if kind not in AUTHORITIES:
+            problems.append("代理依据无效，请选择授权委托书、亲属关系或本人到场委托帮办")
         if self.is_station_worker:
             if not self.worker_id.strip():
                 problems.append("帮办代办须填写帮办员工号")
+        elif kind == AUTHORITY_POWER_OF_ATTORNEY:
+            if not _is_digest(self.authority_sha256):
+                problems.append("请扫描授权委托书")
+        elif kind == AUTHORITY_IN_PERSON:
+            problems.append("本人到场委托帮办仅适用于服务站帮办员")
         elif not self.relation.strip():
             problems.append("请填写代理人与申请人的关系")
         return problems
 
     @property
+    def authority_kind(self) -> str:
+        """The authority recorded, or for older records the one implied: a 帮办员 helps the applicant in
+        person, anyone else stated a relation."""
+        if self.authority:
+            return self.authority
+        return AUTHORITY_IN_PERSON if self.is_station_worker else AUTHORITY_KINSHIP
+
+    @property
     def relation_label(self) -> str:
-        return self.relation or ("帮办代办" if self.is_station_worker else "")
+        if self.relation:
+            return self.relation
+        if self.is_station_worker:
+            return "帮办代办"
+        return "受托人" if self.authority_kind == AUTHORITY_POWER_OF_ATTORNEY else ""
 
     def to_dict(self) -> dict[str, str | bool]:
         return {
@@ -507,6 +549,8 @@ class Agent:
             "relation": self.relation,
             "is_station_worker": self.is_station_worker,
             "worker_id": self.worker_id,
+            "authority": self.authority,
+            "authority_sha256": self.authority_sha256,
         }
 
     @classmethod
@@ -522,6 +566,8 @@ class Agent:
             relation=_str(data, "relation", ""),
             is_station_worker=flag,
             worker_id=_str(data, "worker_id", ""),
+            authority=_str(data, "authority", ""),
+            authority_sha256=_str(data, "authority_sha256", ""),
         )
 
 
