@@ -129,7 +129,21 @@ class CasesScreen(Screen):
         self.count = ui.small("")
         self.pager = ft.Row(spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self._fill_pager()
-        parts: list[ft.Control] = [ui.title(t("nav.cases"))]
+        parts: list[ft.Control] = [
+            ft.Row(
+                [
+                    ui.title(t("nav.cases")),
+                    ft.Container(expand=True),
+                    ui.button(
+                        t("cases.register"),
+                        lambda: self.go("register"),
+                        primary=False,
+                        icon=ft.Icons.SUPPORT_AGENT,
+                        ident="cases-register",
+                    ),
+                ]
+            )
+        ]
         if self.ticket:
             self.ticket_field = ui.field(
                 t("cases.ticket"), hint=t("cases.ticket_hint"), width=320, on_submit=self.open_ticket
@@ -306,6 +320,7 @@ class CaseScreen(Screen):
         self.sync_state = (await asyncio.to_thread(cases.sync_states)).get(c.id, "")
         self.corrections = [x for x in await asyncio.to_thread(cases.corrections, c.id) if x.dates]
         self.actions = CaseActions(cases, c, self.shell.session.me.id)
+        self.followup = await asyncio.to_thread(self.actions.followup)
 
     def view(self) -> ft.Control:
         ui, c = self.ui, self.case
@@ -334,6 +349,8 @@ class CaseScreen(Screen):
                 facts.append((t("cases.result"), t("common.labelled", label=item, text=text)))
         if c.rating is not None:
             facts.append((t("cases.rating"), c.rating.level.value))
+        if c.revisit_rating is not None:
+            facts.append((t("case.revisit"), c.revisit_rating.level.value))
         parts: list[ft.Control] = [
             ft.Row(
                 [
@@ -434,6 +451,32 @@ class CaseScreen(Screen):
                         ),
                     )
                 )
+        if a.can_revisit():
+            due_day = str((self.followup or {}).get("due") or "")
+            assert a.case.rating is not None
+            out.append(
+                ft.Semantics(
+                    identifier="case-followup",
+                    content=ui.card(
+                        ui.heading(t("case.followup_heading")),
+                        ui.text(
+                            t("case.followup_due", rating=a.case.rating.level.value, due=due_day)
+                            if due_day
+                            else t("case.followup_rating", rating=a.case.rating.level.value)
+                        ),
+                        ft.Row(
+                            [
+                                ui.button(
+                                    t("case.revisit"),
+                                    lambda: self.go("rate", case_id=a.case.id, revisit=True),
+                                    ident="case-revisit",
+                                    icon=ft.Icons.STAR_HALF,
+                                )
+                            ]
+                        ),
+                    ),
+                )
+            )
         row: list[ft.Control] = []
         if a.can_hand_over():
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out

@@ -34,6 +34,7 @@ from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMetho
 from casework.catalog import Catalog, Item, Material, Necessity
 from casework.errors import DomainError
 from casework.identity import (
+    AUTHORITY_POWER_OF_ATTORNEY,
     ID_TYPES,
     ORGANIZATION_ID_TYPES,
     PERSON_ID_TYPES,
@@ -369,6 +370,20 @@ class IntakeViewModel:
         if not any(a["sha256"] == sha for a in st["attachments"]):
             st["attachments"].append({"sha256": sha, "name": name, "size": len(data)})
         st["satisfaction"] = Satisfaction.ORIGINAL_VERIFIED.value
+        return sha
+
+    def attach_authority(self, filename: str, data: bytes) -> str:
+        """Encrypt and store the 授权委托书 scan (blocking) as the agent's authority (帮办代办登记)."""
+        if not data:
+            raise IntakeError([t("intake.empty_file", name=filename)])
+        agent = self.draft.get("agent")
+        if not agent or agent.get("is_station_worker"):
+            raise IntakeError([t("intake.authority_no_agent")])
+        try:
+            sha = self.cases.put_scan(data)
+        except DomainError as exc:
+            raise IntakeError([str(exc)]) from None
+        agent.update({"authority": AUTHORITY_POWER_OF_ATTORNEY, "authority_sha256": sha})
         return sha
 
     def remove_attachment(self, code: str, sha256: str) -> None:
