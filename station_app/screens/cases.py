@@ -455,25 +455,22 @@ class CaseScreen(Screen):
             due_day = str((self.followup or {}).get("due") or "")
             assert a.case.rating is not None
             out.append(
-                ft.Semantics(
-                    identifier="case-followup",
-                    content=ui.card(
-                        ui.heading(t("case.followup_heading")),
-                        ui.text(
-                            t("case.followup_due", rating=a.case.rating.level.value, due=due_day)
-                            if due_day
-                            else t("case.followup_rating", rating=a.case.rating.level.value)
-                        ),
-                        ft.Row(
-                            [
-                                ui.button(
-                                    t("case.revisit"),
-                                    lambda: self.go("rate", case_id=a.case.id, revisit=True),
-                                    ident="case-revisit",
-                                    icon=ft.Icons.STAR_HALF,
-                                )
-                            ]
-                        ),
+                ui.card(
+                    ft.Semantics(identifier="case-followup", content=ui.heading(t("case.followup_heading"))),
+                    ui.text(
+                        t("case.followup_due", rating=a.case.rating.level.value, due=due_day)
+                        if due_day
+                        else t("case.followup_rating", rating=a.case.rating.level.value)
+                    ),
+                    ft.Row(
+                        [
+                            ui.button(
+                                t("case.revisit"),
+                                lambda: self.go("rate", case_id=a.case.id, revisit=True),
+                                ident="case-revisit",
+                                icon=ft.Icons.STAR_HALF,
+                            )
+                        ]
                     ),
                 )
             )

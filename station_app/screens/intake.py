@@ -312,7 +312,7 @@ class IntakeScreen(Screen):
                 wrap=True,
             ),
         )
-        rows: list[ft.Control] = [self.ui.text(t("intake.authority")), self.a_authority, self.a_relation]
+        rows: list[ft.Control] = [self.a_relation, self.ui.text(t("intake.authority")), self.a_authority]
         if authority == AUTHORITY_POWER_OF_ATTORNEY:
             scanned = bool(agent.get("authority_sha256"))
             rows.append(
