@@ -1,8 +1,9 @@
 """差评 → 整改 → 回访评价, and 帮办代办 → the register → xlsx, in real browsers: the station (``station-app
 demo``: a real district center, real sync) and the district console side by side.
 
-1. 受理 at the window for a resident whose child files for her (委托他人, kinship stated), sync; the
-   department decides through the back-office API; the result is handed over and the resident rates 不满意;
+1. 受理 at the window for a resident whose daughter files for her (委托他人, with a 授权委托书 scanned at the
+   window: it syncs with the case), sync; the department decides through the back-office API; the result
+   is handed over and the resident rates 不满意;
 2. in the console the department's reviewer sees the 差评 and records the 整改;
 3. the resident comes back: the case shows the open 整改 with its due day (from the feed) and the window
    records the 回访评价; after a sync the console shows the follow-up closed with the second rating, and
@@ -40,7 +41,7 @@ from tests.e2e.test_main_path import REVIEWER_PASSWORD, api, center_cli, login, 
 pytestmark = pytest.mark.e2e
 
 APPLICANT = ("李梅", "610114194001010012", "13800138000")
-AGENT = ("周小梅", "11010519491231002X", "13900139000", "子女")
+AGENT = ("周小梅", "11010519491231002X", "13900139000")
 DEPARTMENT = "西安市阎良区人力资源和社会保障局"  # 失业保险金申领 in the sample catalog
 SCANS = ("M-SFZ", "M-JCLDHT", "M-SBK")
 
@@ -83,8 +84,8 @@ def test_poor_rating_rectified_revisited_and_the_assisted_filing_register(
         page.context.close()
 
 
-def _agent_intake(page: Any, scan: Path) -> str:
-    """受理 of 失业保险金申领 filed by the applicant's daughter (委托他人, relation stated)."""
+def _agent_intake(page: Any, scan: Path, letter: Path) -> str:
+    """受理 of 失业保险金申领 filed by the applicant's daughter (委托他人, on a scanned 授权委托书)."""
     click_id(page, "nav-intake")
     wait_id(page, "guide-search")
     type_into(page, "搜索事项", "失业保险金申领")
@@ -100,14 +101,21 @@ def _agent_intake(page: Any, scan: Path) -> str:
     click_id(page, "agent-mode-agent")
     wait_id(page, "authority-kinship")
     settle(page)
-    agent_name, agent_id, agent_phone, relation = AGENT
+    agent_name, agent_id, agent_phone = AGENT
     type_into(page, "代理人姓名", agent_name)
     type_into(page, "代理人身份证号", agent_id)
     _type_second(page, "联系电话", agent_phone)  # the agent's phone, below the applicant's
     page.mouse.move(600, 500)
-    page.mouse.wheel(0, 600)  # the relation box sits below the fold on a laptop screen
+    page.mouse.wheel(0, 600)  # the authority sits below the fold on a laptop screen
     settle(page)
-    type_into(page, "与申请人关系", relation)
+    click_id(page, "authority-power_of_attorney")
+    wait_id(page, "authority-missing")
+    with page.expect_file_chooser(timeout=20_000) as chooser:
+        click_id(page, "attach-authority")
+    chooser.value.set_files(str(letter))
+    wait_id(page, "authority-scanned", 20_000)
+    page.mouse.move(600, 500)
+    page.mouse.wheel(0, 600)
     settle(page, 400)
     screenshot(page, "rr-01-intake-agent")
     click_id(page, "intake-next")
@@ -146,11 +154,15 @@ def _console_sign_in(desk: Any, demo: dict[str, Any], username: str, go: str) ->
 
 def _walk(page: Any, desk: Any, demo: dict[str, Any], token: str, scan: Path, tmp_path: Path) -> None:
     center = demo["center_url"]
+    from station_app.viewmodels.guide import qr_png
+
+    letter = tmp_path / "letter.png"
+    letter.write_bytes(qr_png("授权委托书：委托周小梅代为申领失业保险金", scale=8))
     open_app(page, demo["url"], "unlock-submit")
     sign_in(page, "02", demo["worker_pin"])
     settle(page)
     sync_and_wait(page, demo["station"])  # the catalog is in; and the desk has painted before the first click
-    number = _agent_intake(page, scan)
+    number = _agent_intake(page, scan, letter)
     sync_and_wait(page, demo["station"])
 
     # the department decides; the result is released for pickup
@@ -224,7 +236,7 @@ def _walk(page: Any, desk: Any, demo: dict[str, Any], token: str, scan: Path, tm
     click_id(page, "cases-register")
     wait_id(page, f"register-row-{number}")
     settle(page)
-    assert AGENT[0] in text_of_page(page) and "亲属关系" in text_of_page(page)
+    assert AGENT[0] in text_of_page(page) and "授权委托书" in text_of_page(page)
     screenshot(page, "rr-07-station-register")
     # the workbook opens in a new tab from the station's own origin (the browser saves it); fetch the same URL
     xlsx_request = lambda r: "/d/" in r.url and r.url.endswith(".xlsx")  # noqa: E731
@@ -240,7 +252,8 @@ def _walk(page: Any, desk: Any, demo: dict[str, Any], token: str, scan: Path, tm
     ws = load_workbook(io.BytesIO(xlsx.body())).active
     rows_of = {ws.cell(r, 1).value: [c.value for c in ws[r]] for r in range(2, ws.max_row + 1)}
     assert number in rows_of, rows_of
-    assert AGENT[0] in rows_of[number] and "亲属关系" in rows_of[number] and "子女" in rows_of[number]
+    assert AGENT[0] in rows_of[number] and "授权委托书" in rows_of[number] and "受托人" in rows_of[number]
+    assert rows_of[number][9] == "是", rows_of[number]  # the 委托书 was scanned
 
     # and at the center: the console's register and its xlsx
     desk.goto(center + "/console/register?number=" + number)
@@ -255,7 +268,7 @@ def _walk(page: Any, desk: Any, demo: dict[str, Any], token: str, scan: Path, tm
     assert [c.value for c in ws[1]][:2] == ["办件编号", "受理时间"]
     center_rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     assert len(center_rows) == 1 and center_rows[0][0] == number, center_rows
-    assert AGENT[0] in center_rows[0] and "亲属关系" in center_rows[0]
+    assert AGENT[0] in center_rows[0] and "授权委托书" in center_rows[0] and "已扫描" in center_rows[0]
 
 
 def _shot(desk: Any, name: str) -> None:
