@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from casework import clock
+from casework.blobref import BlobRef
 from casework.problems import Problem
 
 __all__ = [
@@ -468,8 +469,12 @@ AUTHORITY_IN_PERSON = "in_person"  # 本人到场委托帮办 (a station worker 
 AUTHORITIES = (AUTHORITY_POWER_OF_ATTORNEY, AUTHORITY_KINSHIP, AUTHORITY_IN_PERSON)
 
 
-def _is_digest(value: str) -> bool:
-    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+def _scan_in(value: object) -> BlobRef | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError("field 'authority_scan' must be a scan reference {sha256, size, mime}")
+    return BlobRef.from_dict(value)
 
 
 @dataclass(slots=True)
@@ -480,7 +485,7 @@ class Agent:
     instead, and ``relation`` defaults to "帮办代办" for display.
 
     ``authority`` is what the agent acts on (帮办代办登记): :data:`AUTHORITY_POWER_OF_ATTORNEY` (a 授权委托书,
-    scanned: ``authority_sha256``), :data:`AUTHORITY_KINSHIP` (the relation stated at the window) or, for a
+    scanned: ``authority_scan``), :data:`AUTHORITY_KINSHIP` (the relation stated at the window) or, for a
     帮办员, :data:`AUTHORITY_IN_PERSON` (the applicant asked for help at the window). Empty in records from
     before it was asked: read :attr:`authority_kind`.
     """
@@ -493,7 +498,7 @@ class Agent:
     is_station_worker: bool = False
     worker_id: str = ""
     authority: str = ""
-    authority_sha256: str = ""
+    authority_scan: BlobRef | None = None
 
     def validate(self, *, today: dt.date | None = None) -> list[str]:
         """Every problem, as Chinese messages; empty when the record is complete."""
@@ -516,7 +521,7 @@ class Agent:
             if not self.worker_id.strip():
                 problems.append("帮办代办须填写帮办员工号")
         elif kind == AUTHORITY_POWER_OF_ATTORNEY:
-            if not _is_digest(self.authority_sha256):
+            if self.authority_scan is None:
                 problems.append("请扫描授权委托书")
         elif kind == AUTHORITY_IN_PERSON:
             problems.append("本人到场委托帮办仅适用于服务站帮办员")
@@ -540,7 +545,7 @@ class Agent:
             return "帮办代办"
         return "受托人" if self.authority_kind == AUTHORITY_POWER_OF_ATTORNEY else ""
 
-    def to_dict(self) -> dict[str, str | bool]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "id_type": self.id_type,
@@ -550,7 +555,7 @@ class Agent:
             "is_station_worker": self.is_station_worker,
             "worker_id": self.worker_id,
             "authority": self.authority,
-            "authority_sha256": self.authority_sha256,
+            "authority_scan": None if self.authority_scan is None else self.authority_scan.to_dict(),
         }
 
     @classmethod
@@ -567,7 +572,7 @@ class Agent:
             is_station_worker=flag,
             worker_id=_str(data, "worker_id", ""),
             authority=_str(data, "authority", ""),
-            authority_sha256=_str(data, "authority_sha256", ""),
+            authority_scan=_scan_in(data.get("authority_scan")),
         )
 
 

@@ -314,7 +314,7 @@ class IntakeScreen(Screen):
         )
         rows: list[ft.Control] = [self.a_relation, self.ui.text(t("intake.authority")), self.a_authority]
         if authority == AUTHORITY_POWER_OF_ATTORNEY:
-            scanned = bool(agent.get("authority_sha256"))
+            scanned = bool(agent.get("authority_scan"))
             rows.append(
                 ft.Row(
                     [
@@ -459,7 +459,7 @@ class IntakeScreen(Screen):
                     "is_station_worker": False,
                     "worker_id": "",
                     "authority": AUTHORITY_KINSHIP,
-                    "authority_sha256": "",
+                    "authority_scan": None,
                 }
             )
         self.refresh()

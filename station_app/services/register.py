@@ -89,7 +89,7 @@ def assisted_filings(
                 worker_id=agent.worker_id if agent.is_station_worker else "",
                 authority=agent.authority_kind,
                 letter_scanned=agent.authority_kind == AUTHORITY_POWER_OF_ATTORNEY
-                and bool(agent.authority_sha256),
+                and agent.authority_scan is not None,
                 applicant=case.applicant.name,
                 status=case.status.label,
             )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import mimetypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from casework.acceptance import (
     issue_notice,
     item_force_problem,
 )
+from casework.blobref import BlobRef
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
 from casework.errors import DomainError
@@ -383,7 +385,9 @@ class IntakeViewModel:
             sha = self.cases.put_scan(data)
         except DomainError as exc:
             raise IntakeError([str(exc)]) from None
-        agent.update({"authority": AUTHORITY_POWER_OF_ATTORNEY, "authority_sha256": sha})
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        scan = BlobRef(sha, len(data), mime).to_dict()
+        agent.update({"authority": AUTHORITY_POWER_OF_ATTORNEY, "authority_scan": scan})
         return sha
 
     def remove_attachment(self, code: str, sha256: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casework.blobref import BlobRef
 from casework.cases import Case
 from casework.identity import (
     ID_TYPES,
@@ -298,7 +299,7 @@ def test_agent_authority_for_the_assisted_filing_register() -> None:
     """帮办代办登记: a 授权委托书 is scanned, a relative states the relation, a 帮办员 helps in person."""
     proxy = Agent("周八", "111", "610102199001011231", "13900139000", authority="power_of_attorney")
     assert proxy.validate(today=TODAY) == ["请扫描授权委托书"]
-    proxy.authority_sha256 = "ab" * 32
+    proxy.authority_scan = BlobRef("ab" * 32, 2000, "image/png")
     assert proxy.validate(today=TODAY) == [] and proxy.relation_label == "受托人"
     assert Agent.from_dict(proxy.to_dict()) == proxy
     relative = Agent("张小三", "111", ID, "13900139000", relation="子女", authority="kinship")

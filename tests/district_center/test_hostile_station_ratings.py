@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from casework import clock
+from casework.blobref import BlobRef
 from casework.cases import Rating, RatingLevel
 from casework.identity import Agent
 from district_center.db.models import AssistedFiling, AuditLog, FollowUp
@@ -105,12 +106,12 @@ def test_register_fields_from_a_station_are_checked_not_trusted(
         "13900139000",
         relation="子女",
         authority="x" * 5000,  # not an authority: kept as unstated, never stored as sent
-        authority_sha256="not-a-digest",
     )
     worker = case_doc(st, ITEM, jurisdiction="新城区")
     worker.agent = Agent("王芳", "111", "", "", is_station_worker=True, worker_id="w" * 500)
     smuggled = case_doc(st, ITEM, jurisdiction="新城区")
-    smuggled.agent = dataclasses.replace(worker.agent, authority_sha256="ab" * 32)  # a scan never uploaded
+    never_uploaded = BlobRef("ab" * 32, 10, "image/png")  # a 委托书 scan the station never uploaded
+    smuggled.agent = dataclasses.replace(worker.agent, authority_scan=never_uploaded)
     receipts = push(http, odd.to_dict(), worker.to_dict(), smuggled.to_dict())
     assert [r["status"] for r in receipts[:2]] == ["accepted", "accepted"], receipts
     assert receipts[2]["status"] == "rejected"  # the center never takes a scan the station did not upload

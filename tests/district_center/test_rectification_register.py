@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from casework import clock
+from casework.blobref import BlobRef
 from casework.cases import Rating, RatingLevel
 from casework.identity import Agent
 from district_center.console.pages_register import HEADER, register_workbook
@@ -132,7 +133,7 @@ def test_assisted_filings_are_registered_scoped_by_department_and_exported(
         "610102199001011231",
         "13900139000",
         authority="power_of_attorney",
-        authority_sha256=sha,
+        authority_scan=BlobRef(sha, len(letter), "image/png"),
     )
     helped = case_doc(st, ITEM_D2, jurisdiction="新城区")
     helped.agent = Agent(

@@ -3,10 +3,10 @@
 :func:`record_assisted_filing` runs in the ingest transaction: a case that arrives with an agent (代理人, or a
 station worker acting as 帮办员) gets one register row, once — station, department, item, the kind of
 helper, the authority (授权委托书 scan, kinship stated, or in person at the window), the worker number and the
-filing time. What the station sent is checked, never trusted: an unknown authority is kept as ``unstated``,
-a scan reference only if it is a digest. Who the helper and the applicant are stays in the sealed case
-document; :func:`list_register` opens it for the rows a user may see (a department reviewer only their
-department's, supervisors all) and masks ID numbers.
+filing time. What the station sent is checked, never trusted: an unknown authority is kept as
+``unstated``; the 委托书 scan is a ``BlobRef`` the station must have uploaded, like every scan. Who the
+helper and the applicant are stays in the sealed case document; :func:`list_register` opens it for the
+rows a user may see (a department reviewer only their department's, supervisors all) and masks ID numbers.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from district_center.services.cases.backoffice import BackofficeError, Reviewer,
 __all__ = ["UNSTATED", "list_register", "record_assisted_filing"]
 
 UNSTATED = "unstated"
-_DIGEST = re.compile(r"[0-9a-f]{64}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 LIMIT = 1000
 
@@ -48,7 +47,7 @@ def record_assisted_filing(s: Session, case_id: str, case: Case) -> None:
     if record is None:
         return
     authority = agent.authority_kind if agent.authority_kind in AUTHORITIES else UNSTATED
-    scan = agent.authority_sha256 if _DIGEST.fullmatch(agent.authority_sha256) else None
+    scan = agent.authority_scan.sha256 if agent.authority_scan is not None else None
     at = _filed_at(case)
     s.add(
         AssistedFiling(
