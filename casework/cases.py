@@ -447,6 +447,9 @@ class Case:
     # number (GZ…); on the notice itself, the number of the case accepted when the resident came back.
     prior_notice: str = ""
     resumed_as: str = ""
+    # 回访评价: the resident's second rating after a 差评's 整改 (seed 003), once; None before. The first
+    # rating (:attr:`rating`) never changes.
+    revisit_rating: Rating | None = None
 
     def __post_init__(self) -> None:
         if (self.item_code is None) == (self.bundle_code is None):
@@ -913,6 +916,21 @@ class Case:
         self.rating = Rating(rating.level, at, rating.reasons, rating.comment)
         self._touch(rating.at)
 
+    def rate_revisit(self, rating: Rating) -> None:
+        """回访评价: the resident's second rating of a case whose first rating was 基本满意 or below (a 差评
+        that opened a 整改), once, never before the first rating. The first rating stays as it was."""
+        first = self.rating
+        if first is None or not first.level.needs_follow_up:
+            raise CaseError("case.revisit_not_due", number=self.number)
+        if self.revisit_rating is not None:
+            day = clock.china_date(self.revisit_rating.at).isoformat()
+            raise CaseError("case.revisit_already_rated", number=self.number, day=day)
+        at = require_utc(rating.at, "revisit_rating.at")
+        if at < first.at:
+            raise CaseError("case.revisit_before_rating", number=self.number)
+        self.revisit_rating = Rating(rating.level, at, rating.reasons, rating.comment)
+        self._touch(at)
+
     # ---- serialisation
 
     def to_dict(self) -> dict[str, Any]:
@@ -944,6 +962,7 @@ class Case:
             "form_values": dict(self.form_values),
             "eligibility_override": self.eligibility_override,
             "handover": self.handover,
+            "revisit_rating": None if self.revisit_rating is None else self.revisit_rating.to_dict(),
             "created_at": format_utc(self.created_at),
             "updated_at": format_utc(self.updated_at),
             **({"prior_notice": self.prior_notice} if self.prior_notice else {}),
@@ -988,4 +1007,5 @@ class Case:
             handover=_record_in(d.get("handover"), "handover", "collector"),
             prior_notice=str_field(d, "prior_notice", ""),
             resumed_as=str_field(d, "resumed_as", ""),
+            revisit_rating=None if d.get("revisit_rating") is None else Rating.from_dict(d["revisit_rating"]),
         )

@@ -36,9 +36,14 @@ from enum import StrEnum
 from typing import Any
 
 from casework import clock
+from casework.blobref import BlobRef
 from casework.problems import Problem
 
 __all__ = [
+    "AUTHORITIES",
+    "AUTHORITY_IN_PERSON",
+    "AUTHORITY_KINSHIP",
+    "AUTHORITY_POWER_OF_ATTORNEY",
     "ID_TYPES",
     "ORGANIZATION_ID_TYPES",
     "PERSON_ID_TYPES",
@@ -457,12 +462,32 @@ class Applicant:
         )
 
 
+#: 帮办代办 authority kinds (:attr:`Agent.authority`).
+AUTHORITY_POWER_OF_ATTORNEY = "power_of_attorney"  # 授权委托书 (scanned)
+AUTHORITY_KINSHIP = "kinship"  # 亲属关系 (stated at the window)
+AUTHORITY_IN_PERSON = "in_person"  # 本人到场委托帮办 (a station worker helps the applicant present)
+AUTHORITIES = (AUTHORITY_POWER_OF_ATTORNEY, AUTHORITY_KINSHIP, AUTHORITY_IN_PERSON)
+
+
+def _scan_in(value: object) -> BlobRef | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError("field 'authority_scan' must be a scan reference {sha256, size, mime}")
+    return BlobRef.from_dict(value)
+
+
 @dataclass(slots=True)
 class Agent:
     """代理人: someone applying on the applicant's behalf, or a station worker acting as 帮办员 (帮办代办).
 
     ``relation`` is the relation to the applicant (子女, 配偶, 受托人 …); a 帮办员 needs ``worker_id``
     instead, and ``relation`` defaults to "帮办代办" for display.
+
+    ``authority`` is what the agent acts on (帮办代办登记): :data:`AUTHORITY_POWER_OF_ATTORNEY` (a 授权委托书,
+    scanned: ``authority_scan``), :data:`AUTHORITY_KINSHIP` (the relation stated at the window) or, for a
+    帮办员, :data:`AUTHORITY_IN_PERSON` (the applicant asked for help at the window). Empty in records from
+    before it was asked: read :attr:`authority_kind`.
     """
 
     name: str
@@ -472,6 +497,8 @@ class Agent:
     relation: str = ""
     is_station_worker: bool = False
     worker_id: str = ""
+    authority: str = ""
+    authority_scan: BlobRef | None = None
 
     def validate(self, *, today: dt.date | None = None) -> list[str]:
         """Every problem, as Chinese messages; empty when the record is complete."""
@@ -487,18 +514,38 @@ class Agent:
         reason = check_phone(self.phone)
         if reason:
             problems.append("代理人" + reason)
+        kind = self.authority_kind
+        if kind not in AUTHORITIES:
+            problems.append("代理依据无效，请选择授权委托书、亲属关系或本人到场委托帮办")
         if self.is_station_worker:
             if not self.worker_id.strip():
                 problems.append("帮办代办须填写帮办员工号")
+        elif kind == AUTHORITY_POWER_OF_ATTORNEY:
+            if self.authority_scan is None:
+                problems.append("请扫描授权委托书")
+        elif kind == AUTHORITY_IN_PERSON:
+            problems.append("本人到场委托帮办仅适用于服务站帮办员")
         elif not self.relation.strip():
             problems.append("请填写代理人与申请人的关系")
         return problems
 
     @property
-    def relation_label(self) -> str:
-        return self.relation or ("帮办代办" if self.is_station_worker else "")
+    def authority_kind(self) -> str:
+        """The authority recorded, or for older records the one implied: a 帮办员 helps the applicant in
+        person, anyone else stated a relation."""
+        if self.authority:
+            return self.authority
+        return AUTHORITY_IN_PERSON if self.is_station_worker else AUTHORITY_KINSHIP
 
-    def to_dict(self) -> dict[str, str | bool]:
+    @property
+    def relation_label(self) -> str:
+        if self.relation:
+            return self.relation
+        if self.is_station_worker:
+            return "帮办代办"
+        return "受托人" if self.authority_kind == AUTHORITY_POWER_OF_ATTORNEY else ""
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "id_type": self.id_type,
@@ -507,6 +554,8 @@ class Agent:
             "relation": self.relation,
             "is_station_worker": self.is_station_worker,
             "worker_id": self.worker_id,
+            "authority": self.authority,
+            "authority_scan": None if self.authority_scan is None else self.authority_scan.to_dict(),
         }
 
     @classmethod
@@ -522,6 +571,8 @@ class Agent:
             relation=_str(data, "relation", ""),
             is_station_worker=flag,
             worker_id=_str(data, "worker_id", ""),
+            authority=_str(data, "authority", ""),
+            authority_scan=_scan_in(data.get("authority_scan")),
         )
 
 

@@ -16,6 +16,10 @@
     POST /api/v1/backoffice/cases/{id}/route            通办 {station_no?, reason}
     GET  /api/v1/backoffice/followups                   ?status=open|closed|  (supervisor)
     POST /api/v1/backoffice/followups/{id}/close        {resolution} (supervisor)
+    POST /api/v1/backoffice/followups/{id}/rectify      整改 {rectification} (its department's reviewer)
+    POST /api/v1/backoffice/followups/{id}/revisit      回访评价 by phone {level, comment} (supervisor)
+    GET  /api/v1/backoffice/supervision/coverage        ?by=station|department 参评率 and 整改率 per month
+    GET  /api/v1/backoffice/register                    帮办代办登记 ?station_id&month&kind&number
     GET  /api/v1/backoffice/supervision/deadlines       ?soon_days=3 overdue / soon due by department, station
     GET  /api/v1/backoffice/supervision/ratings         ?group=item|station|month satisfaction rates
 
@@ -55,8 +59,14 @@ from district_center.services.cases.backoffice import (
     waive_deferred,
 )
 from district_center.services.cases.lookup import ApplicantQuery
+from district_center.services.cases.register import list_register
 from district_center.services.supervision.deadlines import deadline_report
 from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
+from district_center.services.supervision.rectification import (
+    coverage_report,
+    record_call_revisit,
+    record_rectification,
+)
 
 router = APIRouter(prefix="/api/v1/backoffice", tags=["back office"])
 staff = require_user("reviewer", "supervisor")
@@ -114,6 +124,15 @@ class RouteIn(BaseModel):
 
 class CloseIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=2000)
+
+
+class RectifyIn(BaseModel):
+    rectification: str = Field(min_length=1, max_length=2000)
+
+
+class RevisitIn(BaseModel):
+    level: str = Field(min_length=1, max_length=16)
+    comment: str = Field(default="", max_length=500)
 
 
 def _reviewer(user: CurrentUser) -> Reviewer:
@@ -327,6 +346,47 @@ def followups(
 @router.post("/followups/{followup_id}/close", responses=ERRORS)
 def close(followup_id: int, body: CloseIn, user: SupervisorUser, center: CenterDep) -> dict[str, Any]:
     return _write(center, lambda s: close_followup(s, _reviewer(user), followup_id, body.resolution))
+
+
+@router.post("/followups/{followup_id}/rectify", responses=ERRORS)
+def rectify(followup_id: int, body: RectifyIn, user: StaffUser, center: CenterDep) -> dict[str, Any]:
+    return _write(center, lambda s: record_rectification(s, _reviewer(user), followup_id, body.rectification))
+
+
+@router.post("/followups/{followup_id}/revisit", responses=ERRORS)
+def revisit(followup_id: int, body: RevisitIn, user: SupervisorUser, center: CenterDep) -> dict[str, Any]:
+    return _write(
+        center, lambda s: record_call_revisit(s, _reviewer(user), followup_id, body.level, body.comment)
+    )
+
+
+@router.get("/supervision/coverage", responses=ERRORS)
+def coverage(
+    *,
+    by: Annotated[str, Query(pattern="^(station|department)$")] = "station",
+    user: SupervisorUser,
+    center: CenterDep,
+) -> dict[str, Any]:
+    return {"by": by, "rows": _read(center, lambda s: coverage_report(s, _reviewer(user), by=by))}
+
+
+@router.get("/register", responses=ERRORS)
+def register(
+    *,
+    station_id: Annotated[str, Query(max_length=36)] = "",
+    month: Annotated[str, Query(max_length=7)] = "",
+    kind: Annotated[str, Query(pattern="^(worker|agent|)$")] = "",
+    number: Annotated[str, Query(max_length=64)] = "",
+    user: StaffUser,
+    center: CenterDep,
+) -> dict[str, Any]:
+    rows = _read(
+        center,
+        lambda s: list_register(
+            s, _reviewer(user), station_id=station_id, month=month, kind=kind, number=number
+        ),
+    )
+    return {"rows": rows}
 
 
 @router.get("/supervision/deadlines", responses=ERRORS)

@@ -30,7 +30,15 @@ from district_center.context import Center
 from district_center.services.attachments.blobstore import load_or_create_key
 from district_center.services.cases.backoffice import BackofficeError
 
-from . import pages_auth, pages_cases, pages_catalog, pages_guide, pages_stations, pages_supervision
+from . import (
+    pages_auth,
+    pages_cases,
+    pages_catalog,
+    pages_guide,
+    pages_register,
+    pages_stations,
+    pages_supervision,
+)
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render
 
 __all__ = ["create_console"]
@@ -61,7 +69,15 @@ def create_console(center: Center) -> FastAPI:
         else load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
     )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_guide, pages_stations):
+    for module in (
+        pages_auth,
+        pages_cases,
+        pages_supervision,
+        pages_register,
+        pages_catalog,
+        pages_guide,
+        pages_stations,
+    ):
         console.include_router(module.router)
 
     @console.middleware("http")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from casework.cases import RatingLevel
 from district_center.db.models import CaseRecord
 from district_center.services.audit import audit
 from district_center.services.cases.backoffice import (
@@ -23,6 +24,12 @@ from district_center.services.catalog.sheets import append_text_row
 from district_center.services.supervision.deadlines import deadline_report
 from district_center.services.supervision.notices import notice_figures
 from district_center.services.supervision.ratings import close_followup, list_followups, rating_statistics
+from district_center.services.supervision.rectification import (
+    BY,
+    coverage_report,
+    record_call_revisit,
+    record_rectification,
+)
 
 from .charts import Bar, bar_chart
 from .health import station_health
@@ -32,6 +39,7 @@ router = APIRouter(prefix="/supervision")
 TARGET_RATE = 0.9  # 满意率 under this is drawn in the warning colour
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUP_TITLES = {"month": "按月", "item": "按事项", "station": "按服务站"}
+COVERAGE_TITLES = {"station": "按服务站", "department": "按部门"}
 
 
 def _names(s: Session) -> dict[str, str]:
@@ -55,6 +63,7 @@ def _overview(s: Session, user: Any) -> dict[str, Any]:
         "deadlines": deadline_report(s, reviewer),
         "ratings": ratings,
         "followups": list_followups(s, reviewer, status="open"),
+        "coverage": {by: coverage_report(s, reviewer, by=by) for by in BY},
         "stations": station_health(s),
     }
 
@@ -87,6 +96,7 @@ async def overview(request: Request) -> Response:
         title="电子监察",
         d=data,
         charts=charts,
+        coverage_titles=COVERAGE_TITLES,
         total_ratings=total,
         overall_rate=(satisfied / total if total else None),
     )
@@ -94,7 +104,8 @@ async def overview(request: Request) -> Response:
 
 @router.get("/followups")
 async def followups(request: Request) -> Response:
-    user = await signed_in(request, "supervisor")
+    """差评回访整改: supervisors see all; a department reviewer sees and rectifies their department's."""
+    user = await signed_in(request, "supervisor", "reviewer")
     status = request.query_params.get("status", "open")
     status = status if status in ("open", "closed", "all") else "open"
     rows = await db_read(
@@ -121,7 +132,27 @@ async def followups(request: Request) -> Response:
         names=names,
         stations=stations,
         numbers=numbers,
+        supervisor=user.has("supervisor"),
+        levels=[lv.value for lv in RatingLevel],
     )
+
+
+@router.post("/followups/{followup_id}/rectify")
+async def rectify(request: Request, followup_id: int) -> Response:
+    user = await signed_in(request, "supervisor", "reviewer")
+    form = await checked_form(request, user)
+    text = form_text(form, "rectification", 2000)
+    await db_write(request, lambda s: record_rectification(s, reviewer_of(user), followup_id, text))
+    return redirect(request, "/supervision/followups", "msg.rectified")
+
+
+@router.post("/followups/{followup_id}/revisit")
+async def revisit(request: Request, followup_id: int) -> Response:
+    user = await signed_in(request, "supervisor")
+    form = await checked_form(request, user)
+    level, comment = form_text(form, "level", 20), form_text(form, "comment", 500)
+    await db_write(request, lambda s: record_call_revisit(s, reviewer_of(user), followup_id, level, comment))
+    return redirect(request, "/supervision/followups", "msg.revisit_recorded")
 
 
 @router.post("/followups/{followup_id}/close")
@@ -229,6 +260,25 @@ def export_workbook(data: dict[str, Any]) -> bytes:
             for f in data["followups"]
         ],
     )
+    for by, rows in data["coverage"].items():
+        _sheet(
+            wb,
+            f"参评率与整改率{COVERAGE_TITLES[by]}",
+            ["分组", "月份", "送达", "已评价", "参评率", "差评", "已整改", "整改率"],
+            [
+                [
+                    r["label"],
+                    r["month"],
+                    r["delivered"],
+                    r["rated"],
+                    r["participation_rate"],
+                    r["poor"],
+                    r["rectified"],
+                    r["rectification_rate"],
+                ]
+                for r in rows
+            ],
+        )
     _sheet(
         wb,
         "服务站运行",

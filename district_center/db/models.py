@@ -368,6 +368,17 @@ class FollowUp(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(100))
     resolution: Mapped[str] = mapped_column(String(2000), default="")
+    #: 整改: what the responsible department changed (migration 0011); 整改率 counts ``rectified_at`` rows
+    rectified_at: Mapped[datetime | None]
+    rectified_by: Mapped[str | None] = mapped_column(String(100))
+    rectification: Mapped[str | None] = mapped_column(String(2000))
+    #: 回访评价: the resident's second rating, once; ``second_channel`` ``station`` (came back to the window)
+    #: or ``call`` (the center's follow-up call); the first rating stays in ``rating`` / ``ratings``
+    second_level: Mapped[str | None] = mapped_column(String(16))
+    second_at: Mapped[datetime | None]
+    second_channel: Mapped[str | None] = mapped_column(String(16))
+    second_by: Mapped[str | None] = mapped_column(String(100))
+    second_comment: Mapped[str | None] = mapped_column(String(500))
 
 
 class RatingRecord(Base):
@@ -382,6 +393,40 @@ class RatingRecord(Base):
     item_code: Mapped[str | None] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))
     rated_at: Mapped[datetime]
+    month: Mapped[str] = mapped_column(String(7), index=True)
+
+
+class HandoverRecord(Base):
+    """送达: a case handed over to the resident (migration 0011), once, as the station reported it; the
+    denominator of 参评率 by ``month`` (YYYY-MM, China time) of the hand-over."""
+
+    __tablename__ = "handovers"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200))
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    handed_over_at: Mapped[datetime]
+    month: Mapped[str] = mapped_column(String(7), index=True)
+
+
+class AssistedFiling(Base):
+    """帮办代办登记 (migration 0011): a case filed by an agent (代理人) or with a station worker's help
+    (``helper_kind`` ``agent`` | ``worker``), on what authority (``casework.identity.AUTHORITIES``), when and
+    where. Who helped (name, ID number) stays in the sealed case document; ``worker_id`` is the station's
+    worker number, ``authority_sha256`` the 授权委托书 scan."""
+
+    __tablename__ = "assisted_filings"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    helper_kind: Mapped[str] = mapped_column(String(16))
+    authority: Mapped[str] = mapped_column(String(32))
+    worker_id: Mapped[str | None] = mapped_column(String(64))
+    authority_sha256: Mapped[str | None] = mapped_column(String(64))
+    filed_at: Mapped[datetime]
     month: Mapped[str] = mapped_column(String(7), index=True)
 
 

@@ -136,7 +136,21 @@ class CasesScreen(Screen):
         self.count = ui.small("")
         self.pager = ft.Row(spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self._fill_pager()
-        parts: list[ft.Control] = [ui.title(t("nav.cases"))]
+        parts: list[ft.Control] = [
+            ft.Row(
+                [
+                    ui.title(t("nav.cases")),
+                    ft.Container(expand=True),
+                    ui.button(
+                        t("cases.register"),
+                        lambda: self.go("register"),
+                        primary=False,
+                        icon=ft.Icons.SUPPORT_AGENT,
+                        ident="cases-register",
+                    ),
+                ]
+            )
+        ]
         if self.ticket:
             self.ticket_field = ui.field(
                 t("cases.ticket"), hint=t("cases.ticket_hint"), width=320, on_submit=self.open_ticket
@@ -320,6 +334,7 @@ class CaseScreen(Screen):
         self.results = await asyncio.to_thread(self.actions.result_lines)
         self.pending_results = await asyncio.to_thread(self.actions.pending_result_notes)
         self.copies = self.actions.copy_lines()
+        self.followup = await asyncio.to_thread(self.actions.followup)
 
     def view(self) -> ft.Control:
         ui, c = self.ui, self.case
@@ -348,6 +363,8 @@ class CaseScreen(Screen):
                 facts.append((t("cases.result"), t("common.labelled", label=item, text=text)))
         if c.rating is not None:
             facts.append((t("cases.rating"), c.rating.level.value))
+        if c.revisit_rating is not None:
+            facts.append((t("case.revisit"), c.revisit_rating.level.value))
         parts: list[ft.Control] = [
             ft.Row(
                 [
@@ -453,6 +470,29 @@ class CaseScreen(Screen):
                         ),
                     )
                 )
+        if a.can_revisit():
+            due_day = str((self.followup or {}).get("due") or "")
+            assert a.case.rating is not None
+            out.append(
+                ui.card(
+                    ft.Semantics(identifier="case-followup", content=ui.heading(t("case.followup_heading"))),
+                    ui.text(
+                        t("case.followup_due", rating=a.case.rating.level.value, due=due_day)
+                        if due_day
+                        else t("case.followup_rating", rating=a.case.rating.level.value)
+                    ),
+                    ft.Row(
+                        [
+                            ui.button(
+                                t("case.revisit"),
+                                lambda: self.go("rate", case_id=a.case.id, revisit=True),
+                                ident="case-revisit",
+                                icon=ft.Icons.STAR_HALF,
+                            )
+                        ]
+                    ),
+                )
+            )
         row: list[ft.Control] = []
         if self.results or self.pending_results:
             out.append(self._results_card())

@@ -17,7 +17,12 @@ import flet as ft
 from casework.cases import PickupMethod, Satisfaction
 from casework.catalog import Necessity
 from casework.errors import DomainError
-from casework.identity import ApplicantKind
+from casework.identity import (
+    AUTHORITY_IN_PERSON,
+    AUTHORITY_KINSHIP,
+    AUTHORITY_POWER_OF_ATTORNEY,
+    ApplicantKind,
+)
 from casework.messages import current_language
 from station_app.i18n import t
 from station_app.screens.base import Screen
@@ -267,9 +272,14 @@ class IntakeScreen(Screen):
             on_change=ui.wrap(self._agent_mode),
             content=ft.Row(
                 [
-                    ft.Radio(value="none", label=t("intake.agent_none")),
-                    ft.Radio(value="agent", label=t("intake.agent_person")),
-                    ft.Radio(value="helper", label=t("intake.agent_helper")),
+                    ft.Semantics(
+                        identifier=f"agent-mode-{value}", content=ft.Radio(value=value, label=t(key))
+                    )
+                    for value, key in (
+                        ("none", "intake.agent_none"),
+                        ("agent", "intake.agent_person"),
+                        ("helper", "intake.agent_helper"),
+                    )
                 ],
                 wrap=True,
             ),
@@ -285,7 +295,7 @@ class IntakeScreen(Screen):
             self.a_relation = ui.field(t("intake.agent_relation"), value=agent.get("relation", ""))
             rows += [self.a_name, self.a_id, self.a_phone]
             if mode == "agent":
-                rows.append(self.a_relation)
+                rows += self._authority_rows(agent)
         rows.append(
             ft.Row(
                 [
@@ -300,6 +310,76 @@ class IntakeScreen(Screen):
             )
         )
         return ft.Column(rows, spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    def _authority_rows(self, agent: dict[str, Any]) -> list[ft.Control]:
+        """代理依据 (帮办代办登记): a 授权委托书, scanned here, or the relation to the applicant, stated."""
+        authority = agent.get("authority") or AUTHORITY_KINSHIP
+        self.a_authority = ft.RadioGroup(
+            value=authority,
+            on_change=self.ui.wrap(self._authority),
+            content=ft.Row(
+                [
+                    ft.Semantics(identifier=f"authority-{value}", content=ft.Radio(value=value, label=t(key)))
+                    for value, key in (
+                        (AUTHORITY_KINSHIP, "intake.authority_kinship"),
+                        (AUTHORITY_POWER_OF_ATTORNEY, "intake.authority_letter"),
+                    )
+                ],
+                wrap=True,
+            ),
+        )
+        rows: list[ft.Control] = [self.a_relation, self.ui.text(t("intake.authority")), self.a_authority]
+        if authority == AUTHORITY_POWER_OF_ATTORNEY:
+            scanned = bool(agent.get("authority_scan"))
+            rows.append(
+                ft.Row(
+                    [
+                        self.ui.button(
+                            t("intake.authority_scan"),
+                            self.attach_letter,
+                            primary=False,
+                            icon=ft.Icons.UPLOAD_FILE,
+                            ident="attach-authority",
+                        ),
+                        ft.Semantics(
+                            identifier="authority-scanned" if scanned else "authority-missing",
+                            content=self.ui.small(
+                                t("intake.authority_scanned") if scanned else t("intake.authority_unscanned")
+                            ),
+                        ),
+                    ],
+                    wrap=True,
+                )
+            )
+        return rows
+
+    async def _authority(self) -> None:
+        assert self.vm is not None
+        self._collect_applicant()
+        agent = self.vm.draft.get("agent")
+        if agent is not None:
+            agent["authority"] = self.a_authority.value or AUTHORITY_KINSHIP
+        await self._save()
+
+    async def attach_letter(self) -> None:
+        """Scan the 授权委托书 (kept encrypted like any scan; it travels with the case)."""
+        assert self.vm is not None
+        self._collect_applicant()
+        files = await self.shell.file_picker.pick_files(
+            allow_multiple=False,
+            with_data=True,
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["pdf", "png", "jpg", "jpeg"],
+            dialog_title=t("intake.authority_scan"),
+        )
+        if not files:
+            return
+        f = files[0]
+        try:
+            await asyncio.to_thread(self.vm.attach_authority, f.name, bytes(f.bytes or b""))
+        except IntakeError as exc:
+            self.errors = exc.problems
+        await self._save()
 
     def _collect_applicant(self) -> None:
         vm = self.vm
@@ -328,7 +408,7 @@ class IntakeScreen(Screen):
                 }
             )
             if agent.get("is_station_worker"):
-                agent.update({"worker_id": worker.id, "relation": ""})
+                agent.update({"worker_id": worker.id, "relation": "", "authority": AUTHORITY_IN_PERSON})
             else:
                 agent["relation"] = self.a_relation.value or ""
 
@@ -381,6 +461,7 @@ class IntakeScreen(Screen):
                     "relation": "",
                     "is_station_worker": True,
                     "worker_id": worker.id,
+                    "authority": AUTHORITY_IN_PERSON,
                 }
             )
         else:
@@ -393,6 +474,8 @@ class IntakeScreen(Screen):
                     "relation": "",
                     "is_station_worker": False,
                     "worker_id": "",
+                    "authority": AUTHORITY_KINSHIP,
+                    "authority_scan": None,
                 }
             )
         self.refresh()

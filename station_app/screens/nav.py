@@ -20,7 +20,14 @@ SECTIONS: list[tuple[str, str, ft.IconData]] = [
     ("sync", "nav.sync", ft.Icons.SYNC),
     ("settings", "nav.settings", ft.Icons.SETTINGS_OUTLINED),
 ]
-SECTION_OF = {"item": "guide", "case": "cases", "rate": "cases", "pending": "cases", "workers": "settings"}
+SECTION_OF = {
+    "item": "guide",
+    "case": "cases",
+    "rate": "cases",
+    "pending": "cases",
+    "register": "cases",
+    "workers": "settings",
+}
 
 
 def frame(shell: Shell, content: ft.Control) -> ft.Control:

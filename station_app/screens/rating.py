@@ -124,15 +124,20 @@ class RatingScreen(Screen):
 
     chrome = False
 
-    def __init__(self, shell: Any, case_id: str = "", **params: Any) -> None:
+    def __init__(self, shell: Any, case_id: str = "", revisit: bool = False, **params: Any) -> None:
         super().__init__(shell, **params)
         self.case_id = case_id
+        self.revisit = revisit  # 回访评价: the second rating after a 差评's 整改
         self.done = False
-        self.panel = RatingPanel(self.ui, t("rating.title"), self._save, self.refresh)
+        title = t("rating.revisit_title") if revisit else t("rating.title")
+        self.panel = RatingPanel(self.ui, title, self._save, self.refresh)
 
     async def load(self) -> None:
         self.case = await asyncio.to_thread(self.shell.runtime.cases.get, self.case_id)
-        if self.case.rating is not None:
+        if self.revisit:
+            if self.case.revisit_rating is not None:
+                self.panel.error = t("case.revisit_done", rating=self.case.revisit_rating.level.value)
+        elif self.case.rating is not None:
             self.panel.error = t("rating.already")
 
     def view(self) -> ft.Control:
@@ -141,7 +146,10 @@ class RatingScreen(Screen):
             body: ft.Control = ft.Column(
                 [
                     ft.Icon(ft.Icons.FAVORITE, color=ft.Colors.RED_400, size=ui.size(72)),
-                    ft.Semantics(identifier="rate-thanks", content=ui.title(t("rating.thanks"))),
+                    ft.Semantics(
+                        identifier="rate-thanks",
+                        content=ui.title(t("rating.revisit_thanks") if self.revisit else t("rating.thanks")),
+                    ),
                     ui.button(
                         t("rating.back_to_worker"),
                         lambda: self.go("case", case_id=self.case_id),
@@ -164,7 +172,9 @@ class RatingScreen(Screen):
     async def _save(self, level: RatingLevel, reasons: list[str], comment: str) -> None:
         actions = CaseActions(self.shell.runtime.cases, self.case, self.shell.session.me.id)
         try:
-            await asyncio.to_thread(actions.rate, level, reasons, comment)
+            await asyncio.to_thread(
+                actions.revisit if self.revisit else actions.rate, level, reasons, comment
+            )
         except ActionError as exc:
             self.panel.error = str(exc)
             self.refresh()

@@ -16,6 +16,7 @@ ROUTES: dict[str, str] = {
     "pending": "station_app.screens.pending:PendingScreen",
     "case": "station_app.screens.cases:CaseScreen",
     "rate": "station_app.screens.rating:RatingScreen",
+    "register": "station_app.screens.register:RegisterScreen",
     "sync": "station_app.screens.sync_page:SyncScreen",
     "settings": "station_app.screens.settings:SettingsScreen",
     "workers": "station_app.screens.settings:WorkersScreen",

@@ -312,6 +312,16 @@ class CaseService:
             return None
         return Case.from_dict(doc)
 
+    def followup(self, case_id: str) -> dict[str, Any] | None:
+        """The newest ``followup_opened`` notice of the case in the sync inbox (差评整改: ``due``,
+        ``rating``), or None."""
+        found: dict[str, Any] | None = None
+        for _, doc in sorted(self.store.items("sync_inbox")):
+            if doc.get("type") == "followup_opened" and doc.get("case_id") == case_id:
+                payload = doc.get("payload")
+                found = dict(payload) if isinstance(payload, dict) else {}
+        return found
+
     def sync_states(self) -> dict[str, str]:
         states: dict[str, str] = {}
         for key in self.store.keys_of(RECEIPTS):  # the center's receipt: it holds this case

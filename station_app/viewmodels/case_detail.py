@@ -127,6 +127,26 @@ class CaseActions:
     def can_rate(self) -> bool:
         return self.case.rating is None and self.case.status is not CaseStatus.DRAFT
 
+    def can_revisit(self) -> bool:
+        """回访评价 is due: the first rating was 基本满意 or below (a 差评 the district follows up) and the
+        second one is not recorded yet."""
+        c = self.case
+        return c.rating is not None and c.rating.level.needs_follow_up and c.revisit_rating is None
+
+    def followup(self) -> dict[str, object] | None:
+        """The district's open follow-up (整改) of this case from the feed (``followup_opened``): its due day
+        and the rating; None before it arrived."""
+        return self.cases.followup(self.case.id)
+
+    def revisit(self, level: RatingLevel, reasons: list[str], comment: str) -> Case:
+        """回访评价: the resident's second rating after the 整改, once; the first rating stays as it was."""
+        try:
+            self.case.rate_revisit(Rating(level, clock.now(), tuple(reasons), comment.strip()))
+        except CaseError as exc:
+            raise ActionError(str(exc)) from None
+        self.cases.save(self.case, actor="resident", action="case.revisit")
+        return self.case
+
     def can_withdraw(self) -> bool:
         return CaseStatus.WITHDRAWN in self.case.allowed_transitions(Side.STATION)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import mimetypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +31,12 @@ from casework.acceptance import (
     issue_notice,
     item_force_problem,
 )
+from casework.blobref import BlobRef
 from casework.cases import Case, CaseStatus, MaterialRecord, Pickup, PickupMethod, Satisfaction, uuid7
 from casework.catalog import Catalog, Item, Material, Necessity
 from casework.errors import DomainError
 from casework.identity import (
+    AUTHORITY_POWER_OF_ATTORNEY,
     ID_TYPES,
     ORGANIZATION_ID_TYPES,
     PERSON_ID_TYPES,
@@ -371,6 +374,22 @@ class IntakeViewModel:
         if not any(a["sha256"] == sha for a in st["attachments"]):
             st["attachments"].append({"sha256": sha, "name": name, "size": len(data)})
         st["satisfaction"] = Satisfaction.ORIGINAL_VERIFIED.value
+        return sha
+
+    def attach_authority(self, filename: str, data: bytes) -> str:
+        """Encrypt and store the 授权委托书 scan (blocking) as the agent's authority (帮办代办登记)."""
+        if not data:
+            raise IntakeError([t("intake.empty_file", name=filename)])
+        agent = self.draft.get("agent")
+        if not agent or agent.get("is_station_worker"):
+            raise IntakeError([t("intake.authority_no_agent")])
+        try:
+            sha = self.cases.put_scan(data)
+        except DomainError as exc:
+            raise IntakeError([str(exc)]) from None
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        scan = BlobRef(sha, len(data), mime).to_dict()
+        agent.update({"authority": AUTHORITY_POWER_OF_ATTORNEY, "authority_scan": scan})
         return sha
 
     def remove_attachment(self, code: str, sha256: str) -> None:

@@ -204,6 +204,31 @@ def test_rating_once_only() -> None:
     assert case.rating.level is RatingLevel.BASICALLY_SATISFIED
 
 
+def test_revisit_rating_after_a_poor_rating_once_and_first_rating_kept() -> None:
+    """回访评价 (seed 003): only after 基本满意 or below, once, never before the first; the first stays."""
+    good = drive(new_case(), CaseStatus.HANDED_OVER)
+    good.rate(Rating(RatingLevel.SATISFIED, later(1)))
+    with pytest.raises(CaseError, match="没有待回访的差评"):
+        good.rate_revisit(Rating(RatingLevel.VERY_SATISFIED, later(2)))
+    unrated = drive(new_case(), CaseStatus.HANDED_OVER)
+    with pytest.raises(CaseError, match="没有待回访的差评"):
+        unrated.rate_revisit(Rating(RatingLevel.VERY_SATISFIED, later(2)))
+    case = drive(new_case(), CaseStatus.HANDED_OVER)
+    case.rate(Rating(RatingLevel.DISSATISFIED, later(3), ("办理时间长",)))
+    with pytest.raises(CaseError, match="不能早于首次评价"):
+        case.rate_revisit(Rating(RatingLevel.SATISFIED, later(2)))
+    version = case.version
+    case.rate_revisit(Rating(RatingLevel.SATISFIED, later(4), (), "整改后很快"))
+    assert case.version == version + 1
+    with pytest.raises(CaseError, match="只能录入一次"):
+        case.rate_revisit(Rating(RatingLevel.VERY_SATISFIED, later(5)))
+    assert case.rating is not None and case.rating.level is RatingLevel.DISSATISFIED
+    assert case.revisit_rating is not None and case.revisit_rating.level is RatingLevel.SATISFIED
+    assert Case.from_dict(case.to_dict()) == case
+    older = {k: v for k, v in case.to_dict().items() if k != "revisit_rating"}
+    assert Case.from_dict(older).revisit_rating is None
+
+
 def test_rating_levels_and_draft() -> None:
     assert [lvl.value for lvl in RatingLevel] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     assert not RatingLevel.SATISFIED.needs_follow_up and RatingLevel.VERY_DISSATISFIED.needs_follow_up

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casework.blobref import BlobRef
 from casework.cases import Case
 from casework.identity import (
     ID_TYPES,
@@ -289,3 +290,25 @@ def test_errors_never_echo_identity_numbers() -> None:
         with pytest.raises(ValueError) as info:
             Case.from_dict(broken)
         assert "19491231" not in str(info.value)
+
+
+ID = "610102199001011231"
+
+
+def test_agent_authority_for_the_assisted_filing_register() -> None:
+    """帮办代办登记: a 授权委托书 is scanned, a relative states the relation, a 帮办员 helps in person."""
+    proxy = Agent("周八", "111", "610102199001011231", "13900139000", authority="power_of_attorney")
+    assert proxy.validate(today=TODAY) == ["请扫描授权委托书"]
+    proxy.authority_scan = BlobRef("ab" * 32, 2000, "image/png")
+    assert proxy.validate(today=TODAY) == [] and proxy.relation_label == "受托人"
+    assert Agent.from_dict(proxy.to_dict()) == proxy
+    relative = Agent("张小三", "111", ID, "13900139000", relation="子女", authority="kinship")
+    assert relative.validate(today=TODAY) == [] and relative.authority_kind == "kinship"
+    legacy = Agent.from_dict({k: v for k, v in relative.to_dict().items() if not k.startswith("authority")})
+    assert legacy.authority_kind == "kinship"
+    helper = Agent("王芳", "111", ID, "13900139000", is_station_worker=True, worker_id="w-01")
+    assert helper.authority_kind == "in_person" and helper.validate(today=TODAY) == []
+    not_a_worker = Agent("某人", "111", "610102199001011231", "13900139000", authority="in_person")
+    assert not_a_worker.validate(today=TODAY) == ["本人到场委托帮办仅适用于服务站帮办员"]
+    odd = Agent("某人", "111", "610102199001011231", "13900139000", relation="子女", authority="guess")
+    assert odd.validate(today=TODAY) == ["代理依据无效，请选择授权委托书、亲属关系或本人到场委托帮办"]

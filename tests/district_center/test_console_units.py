@@ -62,6 +62,21 @@ def _data() -> dict[str, Any]:
                 "overdue": False,
             }
         ],
+        "coverage": {
+            "station": [
+                {
+                    "label": EVIL,
+                    "month": "2026-11",
+                    "delivered": 2,
+                    "rated": 1,
+                    "participation_rate": 0.5,
+                    "poor": 1,
+                    "rectified": 0,
+                    "rectification_rate": 0.0,
+                }
+            ],
+            "department": [],
+        },
         "stations": [
             {
                 "station_no": 1,
@@ -82,7 +97,7 @@ def test_supervision_export_keeps_user_text_as_text() -> None:
     wb = load_workbook(io.BytesIO(export_workbook(_data())))
     texts = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     dangerous = [c for c in texts if c.value.startswith(("=", "+", "-", "@"))]
-    assert len(dangerous) >= 8
+    assert len(dangerous) >= 9
     for cell in dangerous:
         assert cell.data_type == "s" and cell.quotePrefix, (cell.coordinate, cell.value)
     assert EVIL in [c.value for c in texts]  # unchanged value, only marked as text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from district_center.db.engine import Database, alembic_config, current_revision
+from district_center.db.engine import Database, alembic_config, current_revision, upgrade
 from district_center.db.models import Base
 
 
@@ -77,3 +78,62 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60000
     db.dispose()
+
+
+def test_follow_ups_closed_before_0011_count_as_rectified(empty_db):
+    """0011 adds 整改 to follow-ups: one closed with "回访及整改情况" counts as rectified on its closing time;
+    an open one has nothing recorded."""
+    upgrade(empty_db.engine, "0009")
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    meta = sa.MetaData()
+    meta.reflect(empty_db.engine, only=["stations", "followups"])
+    stations, followups = meta.tables["stations"], meta.tables["followups"]
+    row = {"station_id": "s1", "department": "市民政局", "item_code": "X", "rating": "不满意", "rated_at": at}
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            stations.insert().values(
+                id="s1",
+                station_no=1,
+                name="站",
+                jurisdiction="",
+                status="active",
+                created_at=at,
+                feed_seq=0,
+                feed_acked=0,
+            )
+        )
+        conn.execute(
+            followups.insert(),
+            [
+                {
+                    **row,
+                    "id": 1,
+                    "case_id": "c1",
+                    "due_date": "2026-11-25",
+                    "status": "closed",
+                    "opened_at": at,
+                    "closed_at": at + dt.timedelta(days=1),
+                    "closed_by": "user:3",
+                    "resolution": "已回访并整改",
+                },
+                {
+                    **row,
+                    "id": 2,
+                    "case_id": "c2",
+                    "due_date": "2026-11-25",
+                    "status": "open",
+                    "opened_at": at,
+                    "closed_at": None,
+                    "closed_by": None,
+                    "resolution": "",
+                },
+            ],
+        )
+    empty_db.upgrade()
+    with empty_db.engine.connect() as conn:
+        got = conn.execute(
+            sa.text(
+                "SELECT id, rectified_by, rectification, rectified_at IS NOT NULL FROM followups ORDER BY id"
+            )
+        ).all()
+    assert [tuple(r) for r in got] == [(1, "user:3", "已回访并整改", True), (2, None, None, False)]

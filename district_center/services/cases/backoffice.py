@@ -127,6 +127,15 @@ BACKOFFICE_REFUSALS: dict[str, tuple[int, str]] = {
     "center.ratings.followup_not_found": (404, "followup_not_found"),
     "center.ratings.followup_closed": (409, "followup_closed"),
     "center.ratings.bad_group": (400, "bad_group"),
+    "center.ratings.other_department": (403, "other_department"),
+    "center.ratings.call_supervisors_only": (403, "forbidden"),
+    "center.ratings.bad_coverage_group": (400, "bad_group"),
+    "center.ratings.already_rectified": (409, "already_rectified"),
+    "center.ratings.rectification_required": (400, "rectification_required"),
+    "center.ratings.second_rating_recorded": (409, "second_rating_recorded"),
+    "center.ratings.bad_level": (400, "bad_level"),
+    "center.register.forbidden": (403, "forbidden"),
+    "center.register.bad_filter": (400, "bad_filter"),
 }
 
 
@@ -924,6 +933,14 @@ def followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
         "closed_at": iso_z(f.closed_at) if f.closed_at else None,
         "closed_by": f.closed_by,
         "resolution": f.resolution,
+        "rectified_at": iso_z(f.rectified_at) if f.rectified_at else None,
+        "rectified_by": f.rectified_by,
+        "rectification": f.rectification,
+        "second_level": f.second_level,
+        "second_at": iso_z(f.second_at) if f.second_at else None,
+        "second_channel": f.second_channel,
+        "second_by": f.second_by,
+        "second_comment": f.second_comment,
     }
     if today is not None:
         out["overdue"] = f.status == "open" and f.due_date < today.isoformat()

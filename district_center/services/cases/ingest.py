@@ -72,10 +72,12 @@ from district_center.db.sealing import document_columns, open_document
 from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
 from district_center.services.cases.merge import merge_station_push
+from district_center.services.cases.register import record_assisted_filing
 from district_center.services.catalog.calendar import district_calendar
 from district_center.services.catalog.current import current_catalog
 from district_center.services.stations.auth import AuthedStation, record_nonce
 from district_center.services.supervision.ratings import record_rating
+from district_center.services.supervision.rectification import record_handover, record_station_revisit
 from sync.protocol import (
     STATUS_OVERRULED,
     BatchCase,
@@ -332,6 +334,8 @@ class _Write:
     new: bool
     refs: list[str]
     rated: Case | None = None
+    #: the case when it carries a 送达, an agent (帮办代办登记) or a 回访评价 to record (rare)
+    tracked: Case | None = None
 
 
 @dataclass
@@ -621,7 +625,14 @@ class Ingest:
                 id=entry.id, station_id=me, routed_to=None, department=department, received_at=self.now
             )
         rated = case if case.rating is not None else None
-        return _Write(0, entry, prep.digest, columns, row is None, prep.refs, rated)
+        tracked = (
+            case
+            if case.agent is not None
+            or case.revisit_rating is not None
+            or case.status in (CaseStatus.HANDED_OVER, CaseStatus.CLOSED)
+            else None
+        )
+        return _Write(0, entry, prep.digest, columns, row is None, prep.refs, rated, tracked)
 
     def _write(
         self, s: Session, conn: Connection, writes: list[_Write], decided: dict[int, CaseReceipt]
@@ -669,3 +680,8 @@ class Ingest:
         for w in writes:  # 好差评: stored once; 基本满意 and below open a follow-up (回访整改) — rare
             if w.rated is not None:
                 record_rating(s, w.entry.id, w.rated, working_days=self.followup_working_days)
+        for w in writes:  # 送达 (参评率), 帮办代办登记, and the 回访评价 of a 差评 given at the window
+            if w.tracked is not None:
+                record_handover(s, w.entry.id, w.tracked)
+                record_assisted_filing(s, w.entry.id, w.tracked)
+                record_station_revisit(s, w.entry.id, w.tracked, f"station:{self.station.id}")

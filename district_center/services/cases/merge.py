@@ -23,7 +23,8 @@ recorded a supplement). Overwriting would roll the center's status and history b
 * **A 容缺 waiver** (免于补交) the department recorded stays on the material while the station's copy still
   shows it owed (it has not applied the ``deferred_waived`` event yet).
 * **Rating** (好差评) is one per case: the first the center stores stands; a later push with another
-  rating does not change it.
+  rating does not change it. The 回访评价 (second rating after a 差评's 整改) likewise, once it is one the
+  center could take (after a 差评, not dated before it).
 * **Center-side data** comes from the center: supplement requests (what is missing; the station's
   ``supplied_at`` is carried over), results, and — for a
   代收 case (collected for another jurisdiction), whose clock starts when the department receives it — the
@@ -46,6 +47,7 @@ from casework.cases import (
     Case,
     CaseStatus,
     MaterialRecord,
+    Rating,
     Side,
     SubCase,
     SupplementRequest,
@@ -183,6 +185,15 @@ def _center_owns_dates(center: Case, station: Case) -> bool:
     return is_collected(center)
 
 
+def _revisit(center: Case, station: Case) -> Rating | None:
+    """回访评价 once, like the rating: the stored one stands if it could be taken (after a 差评, not dated
+    before it); otherwise the station's."""
+    first, stored = center.rating or station.rating, center.revisit_rating
+    if stored is not None and first is not None and first.level.needs_follow_up and stored.at >= first.at:
+        return stored
+    return station.revisit_rating
+
+
 def merge_station_push(center: Case, station: Case, *, on_the_spot: bool = False) -> tuple[Case, bool]:
     """The case to store when ``station`` (a newer version pushed by a station) arrives while the center
     holds ``center``. Returns ``(merged, status_ignored)``; ``merged.version`` is the station's.
@@ -223,5 +234,6 @@ def merge_station_push(center: Case, station: Case, *, on_the_spot: bool = False
         form_values=dict(station.form_values),
         eligibility_override=station.eligibility_override,
         handover=station.handover or center.handover,
+        revisit_rating=_revisit(center, station),
     )
     return merged, status is not station.status

@@ -88,10 +88,13 @@ def record_rating(s: Session, case_id: str, case: Case, *, working_days: int) ->
 def list_followups(
     s: Session, user: Reviewer, *, status: str | None = "open", today: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    """回访整改 records (supervisors only), earliest due first, each flagged ``overdue`` on ``today``."""
-    if not user.supervisor:
+    """回访整改 records, earliest due first, each flagged ``overdue`` on ``today``: all for supervisors, their
+    own department's for a reviewer (who records the 整改)."""
+    if not user.supervisor and not user.reviewer:
         raise BackofficeError("center.ratings.followups_supervisors_only")
     query = select(FollowUp).order_by(FollowUp.due_date, FollowUp.id)
+    if not user.supervisor:
+        query = query.where(FollowUp.department == user.department)
     if status:
         query = query.where(FollowUp.status == status)
     today = today or clock.china_today()
@@ -115,6 +118,8 @@ def close_followup(s: Session, user: Reviewer, followup_id: int, resolution: str
         user.actor[:100],
         resolution[:2000],
     )
+    if f.rectified_at is None:  # "回访及整改情况": what was done counts as the 整改 (services.rectification)
+        f.rectified_at, f.rectified_by, f.rectification = f.closed_at, f.closed_by, f.resolution
     audit(s, user.actor, "followup.close", f"case:{f.case_id}", followup=f.id)
     return followup_dict(f)
 
