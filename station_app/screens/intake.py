@@ -201,8 +201,8 @@ class IntakeScreen(Screen):
             on_change=ui.wrap(lambda: self._set_kind(kind.value)),
             content=ft.Row(
                 [
-                    ft.Radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
-                    ft.Radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
+                    ui.radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
+                    ui.radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
                 ]
             ),
         )
@@ -251,9 +251,9 @@ class IntakeScreen(Screen):
             on_change=ui.wrap(self._agent_mode),
             content=ft.Row(
                 [
-                    ft.Radio(value="none", label=t("intake.agent_none")),
-                    ft.Radio(value="agent", label=t("intake.agent_person")),
-                    ft.Radio(value="helper", label=t("intake.agent_helper")),
+                    ui.radio(value="none", label=t("intake.agent_none")),
+                    ui.radio(value="agent", label=t("intake.agent_person")),
+                    ui.radio(value="helper", label=t("intake.agent_helper")),
                 ],
                 wrap=True,
             ),

@@ -159,7 +159,9 @@ def _with_bottom_bar(shell: Shell, content: ft.Control) -> ft.Control:
         padding=ft.Padding.symmetric(vertical=4, horizontal=4),
         bgcolor=ft.Colors.SURFACE_CONTAINER,
     )
-    return ft.Column([top, body, bar], expand=True, spacing=0)
+    return ft.Column(
+        [top, body, bar], expand=True, spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+    )
 
 
 async def _lock(shell: Shell) -> None:

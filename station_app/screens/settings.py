@@ -42,13 +42,13 @@ class SettingsScreen(Screen):
         lang = ft.RadioGroup(
             value=s.get("language", "zh_CN"),
             on_change=ui.wrap(lambda: self._save(language=lang.value)),
-            content=ft.Row([ft.Radio(value=k, label=v) for k, v in LANGUAGES.items()]),
+            content=ft.Row([ui.radio(value=k, label=v) for k, v in LANGUAGES.items()]),
         )
         font = ft.RadioGroup(
             value=str(s.get("font_scale", 1.0)),
             on_change=ui.wrap(lambda: self._save(font_scale=float(font.value or 1))),
             content=ft.Row(
-                [ft.Radio(value=str(f), label=t("settings.font_n", pct=round(f * 100))) for f in FONT_SCALES],
+                [ui.radio(value=str(f), label=t("settings.font_n", pct=round(f * 100))) for f in FONT_SCALES],
                 wrap=True,
             ),
         )

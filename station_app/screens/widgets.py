@@ -84,6 +84,15 @@ class UI:
             btn.height = max(self.min_target, self.size(50))
         return ft.Semantics(identifier=ident, content=btn) if ident else btn
 
+    def radio(self, *, value: str, label: str, disabled: bool = False) -> ft.Radio:
+        """A choice whose label is as large as the text around it (Flutter's default label is 14 dp)."""
+        return ft.Radio(
+            value=value,
+            label=label,
+            disabled=disabled,
+            label_style=ft.TextStyle(size=self.size(17), font_family=FONT_FAMILY, height=LINE_HEIGHT),
+        )
+
     def field(
         self,
         label: str,
