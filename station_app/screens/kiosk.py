@@ -68,8 +68,13 @@ class KioskScreen(Screen):
         """The case number + last four phone digits form (rating, progress); fields ``number``, ``last4``."""
         ui = self.ui
         kept = self.shell.session.scratch.pop("lookup", ("", ""))
-        self.number = ui.field(t("kiosk.case_number"), value=kept[0], keyboard=ft.KeyboardType.NUMBER)
-        self.last4 = ui.field(t("kiosk.phone_last4"), value=kept[1], keyboard=ft.KeyboardType.NUMBER)
+        width = self.box_width()
+        self.number = ui.field(
+            t("kiosk.case_number"), value=kept[0], keyboard=ft.KeyboardType.NUMBER, width=width
+        )
+        self.last4 = ui.field(
+            t("kiosk.phone_last4"), value=kept[1], keyboard=ft.KeyboardType.NUMBER, width=width
+        )
         parts: list[ft.Control] = [ui.heading(title), ui.text(t("kiosk.rate_help")), self.number, self.last4]
         if error:
             parts.append(ui.error(error))
@@ -99,6 +104,11 @@ class KioskScreen(Screen):
                 ),
             )
         return ft.Column([ft.Row(top), *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
+
+    def box_width(self) -> float:
+        """An input box wide enough for an 18-character ID number in large text, within the screen."""
+        screen = self.shell.viewport[0] or 1024
+        return min(self.ui.size(400), screen - 48)
 
     def text_switch(self) -> list[ft.Control]:
         """标准 / 大字: the chosen one filled. Typed input stays; the idle reset puts 标准 back."""
@@ -397,15 +407,19 @@ class KioskPreapply(KioskScreen):
                     else []
                 ),
             )
-        self.name = ui.field(t("intake.name"), value=self.values["name"], on_change=self._recheck)
+        width = self.box_width()
+        self.name = ui.field(
+            t("intake.name"), value=self.values["name"], on_change=self._recheck, width=width
+        )
         self.id_number = ui.field(
-            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck
+            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck, width=width
         )
         self.phone = ui.field(
             t("intake.phone"),
             value=self.values["phone"],
             keyboard=ft.KeyboardType.PHONE,
             on_change=self._recheck,
+            width=width,
         )
         self._show_problems()
         parts: list[ft.Control] = [

@@ -29,6 +29,7 @@ class Shell:
         self.page = page
         self.runtime = runtime
         self.session = SessionState(runtime.station)
+        self.session.kiosk_reset_seconds = runtime.station.kiosk_reset_seconds()
         self.kiosk = KioskViewModel(runtime.cases)
         self.last_activity = time.monotonic()
         self.ui = UI(scale=runtime.station.font_scale(), on_activity=self.touch)

@@ -121,6 +121,8 @@ class UI:
             min_lines=3 if multiline else None,
             text_size=self.size(18),
             label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY, height=LINE_HEIGHT),
+            # a box's message is read by the person who typed: as large as a label (Flutter's is 12 dp)
+            error_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY, height=LINE_HEIGHT),
             autofocus=autofocus,
             keyboard_type=keyboard or ft.KeyboardType.TEXT,
             expand=width is None and expand,

@@ -18,21 +18,26 @@ text block's rectangle:
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageFont
 
-from tests.e2e.conftest import REPO
+from tests.e2e.conftest import REPO, StationProcess, free_port, start_station
 
 FONT = REPO / "station_app" / "assets" / "fonts" / "DroidSansFallbackFull.ttf"
 
-#: semantics elements a finger can hit
+#: semantics elements a finger can hit (a disabled textarea is selectable text, such as a fact's value)
 TARGETS_JS = """() => Array.from(document.querySelectorAll(
     'flt-semantics[role=button], flt-semantics[role=radio], flt-semantics[role=checkbox],'
     + ' flt-semantics[role=switch], flt-semantics[role=link], flt-semantics[role=textbox],'
-    + ' flt-semantics input, flt-semantics textarea, flt-semantics[flt-tappable]'))
+    + ' flt-semantics input:not([disabled]), flt-semantics textarea:not([disabled]),'
+    + ' flt-semantics[flt-tappable]'))
   .map(e => { const r = e.getBoundingClientRect();
     return {id: e.closest('[flt-semantics-identifier]')?.getAttribute('flt-semantics-identifier') || '',
             label: (e.getAttribute('aria-label') || e.innerText || '').slice(0, 40), tag: e.tagName,
@@ -202,3 +207,26 @@ def build_station(data_dir: Any, *, font_scale: float = 1.0) -> dict[str, str]:
         svc.save_settings({"font_scale": font_scale}, actor=f"worker:{WORKER}")
     svc.close()
     return numbers
+
+
+@contextmanager
+def served_station(base: Path, **env: str) -> Iterator[tuple[StationProcess, dict[str, str]]]:
+    """:func:`build_station` under ``base``, served (its passphrase given at start-up, plus ``env``)."""
+    from tests.station_app.volume import PASSPHRASE
+
+    numbers = build_station(base / "station")
+    env = {"STATION_PASSPHRASE": PASSPHRASE, **env}
+    before = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        served = start_station(["serve"], base / "station", free_port())
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        yield served, numbers
+    finally:
+        served.stop()

@@ -7,17 +7,16 @@ Screenshots: ``test-artifacts/screenshots/reflow-<size>-<screen>.png``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import free_port, ident, new_page, start_station
+from tests.e2e.conftest import ident, new_page
 from tests.e2e.flows import attach_scan, click_id, open_app, screenshot, settle, sign_in, type_into, wait_id
-from tests.e2e.layout import ELDER_ITEM, build_station, overflow
-from tests.station_app.volume import PASSPHRASE, PIN, TEMPLATE_ID
+from tests.e2e.layout import ELDER_ITEM, overflow, served_station
+from tests.station_app.volume import PIN, TEMPLATE_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -26,21 +25,8 @@ NAV = ("nav-home", "nav-guide", "nav-intake", "nav-cases", "nav-sync", "nav-sett
 
 @pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
-    base = tmp_path_factory.mktemp("reflow")
-    numbers = build_station(base / "station")
-    before = os.environ.get("STATION_PASSPHRASE")
-    os.environ["STATION_PASSPHRASE"] = PASSPHRASE
-    try:
-        served = start_station(["serve"], base / "station", free_port())
-    finally:
-        if before is None:
-            os.environ.pop("STATION_PASSPHRASE", None)
-        else:
-            os.environ["STATION_PASSPHRASE"] = before
-    try:
-        yield served, numbers
-    finally:
-        served.stop()
+    with served_station(tmp_path_factory.mktemp("reflow")) as served:
+        yield served
 
 
 def check(page: Any, name: str, *, nav: bool = True) -> None:
