@@ -28,6 +28,9 @@ from station_app.viewmodels.guide import GuideSearch, page_for
 from station_app.viewmodels.kiosk import KioskError, KioskProgress, resident_problems
 from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
+#: below this page width (dp) the kiosk's 标准/大字 switch goes on a line of its own under the title
+NARROW_KIOSK = 700
+
 
 class KioskScreen(Screen):
     chrome = False
@@ -82,6 +85,8 @@ class KioskScreen(Screen):
         return parts
 
     def frame(self, *parts: ft.Control, back: str | None = "kiosk") -> ft.Control:
+        # the 标准/大字 switch beside the title, or on a line of its own where the screen is narrow
+        beside = (self.shell.viewport[0] or 1024) >= NARROW_KIOSK
         top: list[ft.Control] = [
             ft.Text(
                 t("kiosk.title"),
@@ -90,7 +95,7 @@ class KioskScreen(Screen):
                 color=ft.Colors.PRIMARY,
                 expand=True,
             ),
-            *self.text_switch(),
+            *(self.text_switch() if beside else []),
         ]
         if back:
             top.insert(
@@ -103,7 +108,10 @@ class KioskScreen(Screen):
                     icon=ft.Icons.HOME,
                 ),
             )
-        return ft.Column([ft.Row(top), *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
+        head: list[ft.Control] = [ft.Row(top)]
+        if not beside:
+            head.append(ft.Row(self.text_switch(), alignment=ft.MainAxisAlignment.END))
+        return ft.Column([*head, *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
 
     def box_width(self) -> float:
         """An input box wide enough for an 18-character ID number in large text, within the screen."""

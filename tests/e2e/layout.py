@@ -44,7 +44,9 @@ TARGETS_JS = """() => Array.from(document.querySelectorAll(
             role: e.getAttribute('role') || '', x: r.x, y: r.y, w: r.width, h: r.height}; })
   .filter(b => b.w > 0 && b.h > 0)"""
 
-#: every semantics element whose rectangle leaves the viewport sideways, and the page's scroll width
+#: every semantics element whose rectangle leaves the viewport sideways, and the page's scroll width.
+#: Flutter clips a node's rectangle to the window, so a control pushed partly off the right edge shows up
+#: as a node ending exactly at the edge: only full-width strips (starting at x = 0) may end there.
 OVERFLOW_JS = """() => {
   const W = window.innerWidth;
   const out = Array.from(document.querySelectorAll('flt-semantics'))
@@ -52,7 +54,7 @@ OVERFLOW_JS = """() => {
       return {id: e.getAttribute('flt-semantics-identifier') || '',
               label: (e.getAttribute('aria-label') || e.innerText || '').slice(0, 40),
               left: r.left, right: r.right, w: r.width}; })
-    .filter(b => b.w > 0 && (b.right > W + 1 || b.left < -1));
+    .filter(b => b.w > 0 && (b.right > W + 1 || b.left < -1 || (b.left > 0.5 && b.right >= W - 0.5)));
   return {width: W, scrollWidth: document.documentElement.scrollWidth,
           bodyScrollWidth: document.body.scrollWidth, outside: out};
 }"""

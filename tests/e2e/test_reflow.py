@@ -59,7 +59,13 @@ def scroll_to(page: Any, name: str) -> None:
 
 def choose(page: Any, then: str) -> None:
     """Search 高龄津贴 by its initials; open it once the results settled (they update while one types)."""
-    type_into(page, "搜索事项", "gljt")
+    for attempt in range(3):  # on a starved machine a key can arrive twice while the results re-render
+        try:
+            type_into(page, "搜索事项", "gljt")
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     settle(page, 800)
     wait_id(page, f"hit-{ELDER_ITEM}")
     scroll_to(page, f"hit-{ELDER_ITEM}")  # below the drafts of the earlier rounds
