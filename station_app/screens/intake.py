@@ -573,7 +573,7 @@ class IntakeScreen(Screen):
 
     async def commitment(self, r: MaterialRow) -> None:
         """告知承诺: the commitment text is shown in full; the applicant must confirm it."""
-        box = ft.Checkbox(label=t("intake.commit_confirm"), value=False)
+        box = self.ui.checkbox(t("intake.commit_confirm"))
 
         async def ok() -> None:
             if not box.value:

@@ -90,8 +90,15 @@ class UI:
             value=value,
             label=label,
             disabled=disabled,
-            label_style=ft.TextStyle(size=self.size(17), font_family=FONT_FAMILY, height=LINE_HEIGHT),
+            label_style=self._label_style(),
         )
+
+    def checkbox(self, label: str, *, value: bool = False) -> ft.Checkbox:
+        """A tick box whose label is as large as the text around it (Flutter's default label is 14 dp)."""
+        return ft.Checkbox(label=label, value=value, label_style=self._label_style())
+
+    def _label_style(self) -> ft.TextStyle:
+        return ft.TextStyle(size=self.size(17), font_family=FONT_FAMILY, height=LINE_HEIGHT)
 
     def field(
         self,
