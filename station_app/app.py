@@ -22,7 +22,7 @@ from typing import Any
 
 import flet as ft
 
-from station_app.config import FONT_ASSET, FONT_FAMILY
+from station_app.config import FONT_ASSET, FONT_FAMILY, LINE_HEIGHT
 from station_app.services.documents import document_route
 from station_app.services.runtime import StationRuntime
 from station_app.services.webdir import clear_serving, write_serving
@@ -34,7 +34,19 @@ URL_PREFIX_ENV = "FLET_DISPLAY_URL_PREFIX"
 def make_main(runtime: StationRuntime) -> Callable[[ft.Page], Awaitable[None]]:
     # Built once per process, not per browser session: every session gets the same theme, fonts and locales.
     fonts = {FONT_FAMILY: FONT_ASSET}
-    theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.INDIGO)
+    # 适老化 line spacing for every text style (Text, TextField input and labels, buttons)
+    spaced = ft.TextStyle(height=LINE_HEIGHT, font_family=FONT_FAMILY)
+    theme = ft.Theme(
+        font_family=FONT_FAMILY,
+        color_scheme_seed=ft.Colors.INDIGO,
+        text_theme=ft.TextTheme(
+            **{
+                f"{kind}_{size}": spaced
+                for kind in ("body", "display", "headline", "label", "title")
+                for size in ("large", "medium", "small")
+            }
+        ),
+    )
     locales = ft.LocaleConfiguration(
         supported_locales=[ft.Locale("zh", "CN"), ft.Locale("en", "US")],
         current_locale=ft.Locale("zh", "CN"),

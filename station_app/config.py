@@ -13,6 +13,15 @@ FONT_FAMILY = "CJK"
 FONT_ASSET = "fonts/DroidSansFallbackFull.ttf"
 DEFAULT_IDLE_LOCK_SECONDS = 300
 DEFAULT_KIOSK_RESET_SECONDS = 90
+#: 适老化: every text style's line height, as a multiple of its font size (the guidance asks for ≥ 1.3)
+LINE_HEIGHT = 1.4
+#: the kiosk's text scale: 标准 puts body text at 18 × 1.3 = 23.4 dp, 大字 at 30 dp (the guidance's largest)
+KIOSK_STANDARD_SCALE = 1.3
+KIOSK_LARGE_SCALE = 30 / 18
+#: 适老化: the smallest touch target on the kiosk, in dp
+KIOSK_MIN_TARGET = 60
+#: below this page width (dp) the desk's navigation rail becomes a bar along the bottom
+NARROW_WIDTH = 1000
 
 
 DATA_DIR_ENV = "STATION_DATA_DIR"

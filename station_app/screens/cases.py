@@ -499,9 +499,11 @@ class CaseScreen(Screen):
         if a.can_hand_over():
             # A Column, not a wrapping Row: a Dropdown beside a TextField in a wrapping Row fails to lay out
             # in the Flet 1.0.5 web client (it showed as a grey error box).
-            self.collector = ui.field(t("handover.collector"), value=a.case.applicant.name, width=360)
-            self.collector_id = ui.field(t("handover.collector_id"), width=360)
-            self.letter = ft.Checkbox(label=t("handover.letter"), value=False)
+            self.collector = ui.field(
+                t("handover.collector"), value=a.case.applicant.name, width=ui.size(360)
+            )
+            self.collector_id = ui.field(t("handover.collector_id"), width=ui.size(360))
+            self.letter = ui.checkbox(t("handover.letter"))
             self.method = ft.Dropdown(
                 label=t("handover.method"),
                 value=HANDOVER_METHODS[0],

@@ -234,7 +234,13 @@ def guide_page_view(screen: Screen, page: GuidePage, *, with_qr: bool = True) ->
                 horizontal_alignment=ft.CrossAxisAlignment.CENTER,
             )
         )
-    out.append(ft.Row(top, vertical_alignment=ft.CrossAxisAlignment.START))
+    # beside the facts where there is room for both; below them on a narrow screen (a portrait tablet,
+    # large text), where the facts would be squeezed into a sliver beside the code
+    room = (screen.shell.viewport[0] or 1280) - 200
+    if room >= ui.size(650):
+        out.append(ft.Row(top, vertical_alignment=ft.CrossAxisAlignment.START))
+    else:
+        out += [facts, *top[1:]]
     if page.items:
         out.append(ui.heading(t("guide.bundle_items_heading")))
         out += [ui.text(f"{n}. {name}") for n, (_code, name) in enumerate(page.items, 1)]

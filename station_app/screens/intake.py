@@ -222,8 +222,8 @@ class IntakeScreen(Screen):
             on_change=ui.wrap(lambda: self._set_kind(kind.value)),
             content=ft.Row(
                 [
-                    ft.Radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
-                    ft.Radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
+                    ui.radio(value=ApplicantKind.PERSON.value, label=t("intake.person")),
+                    ui.radio(value=ApplicantKind.ORGANIZATION.value, label=t("intake.organization")),
                 ]
             ),
         )
@@ -273,7 +273,7 @@ class IntakeScreen(Screen):
             content=ft.Row(
                 [
                     ft.Semantics(
-                        identifier=f"agent-mode-{value}", content=ft.Radio(value=value, label=t(key))
+                        identifier=f"agent-mode-{value}", content=ui.radio(value=value, label=t(key))
                     )
                     for value, key in (
                         ("none", "intake.agent_none"),
@@ -672,7 +672,7 @@ class IntakeScreen(Screen):
 
     async def commitment(self, r: MaterialRow) -> None:
         """告知承诺: the commitment text is shown in full; the applicant must confirm it."""
-        box = ft.Checkbox(label=t("intake.commit_confirm"), value=False)
+        box = self.ui.checkbox(t("intake.commit_confirm"))
 
         async def ok() -> None:
             if not box.value:

@@ -69,7 +69,7 @@ class FormSection:
                     [
                         ft.Semantics(
                             identifier=f"form-{f.key}-{n}",
-                            content=ft.Radio(value=choice, label=choice, label_style=self._label_style()),
+                            content=self.ui.radio(value=choice, label=choice),
                         )
                         for n, choice in enumerate(f.choices)
                     ],
@@ -108,9 +108,6 @@ class FormSection:
         if f.kind is FieldKind.ADDRESS:
             col = {"xs": 12}
         return ft.Semantics(identifier=f"form-{f.key}", content=box, col=col)
-
-    def _label_style(self) -> ft.TextStyle:
-        return ft.TextStyle(size=self.ui.size(17))
 
     def collect(self) -> None:
         """Write what is on screen into the draft's form values."""

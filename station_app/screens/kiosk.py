@@ -1,9 +1,10 @@
 """自助办 (kiosk, tablet): guide by life event, pre-application (预审) with a ticket code, a case's progress
 (办件进度), rating a case.
 
-Large text, simple words, no case data on screen without the case number and the phone's last four digits
-(then only the item, the status and the promised date). Inactivity wipes the input and returns here; leaving
-kiosk mode needs a worker's number and PIN.
+Large text (标准, and 大字 for a resident who asks: body text 23.4 and 30 dp, see ``config``), simple
+words, targets of at least 60 × 60 dp, no case data on screen without the case number and the phone's last
+four digits (then only the item, the status and the promised date). Inactivity wipes the input and the 大字
+choice and returns here; leaving kiosk mode needs a worker's number and PIN.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from casework import clock
 from casework.cases import RatingLevel
 from casework.catalog import LifeEvent
 from casework.guide_search import SearchHit
+from station_app.config import KIOSK_LARGE_SCALE, KIOSK_MIN_TARGET, KIOSK_STANDARD_SCALE
 from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
 from station_app.screens.guide import guide_page_view
@@ -26,13 +28,17 @@ from station_app.viewmodels.guide import GuideSearch, page_for
 from station_app.viewmodels.kiosk import KioskError, KioskProgress, resident_problems
 from station_app.viewmodels.printing import PrintError, print_ticket, station_printer, ticket_slip
 
+#: below this page width (dp) the kiosk's 标准/大字 switch goes on a line of its own under the title
+NARROW_KIOSK = 700
+
 
 class KioskScreen(Screen):
     chrome = False
 
     def __init__(self, shell: Any, **params: Any) -> None:
         super().__init__(shell, **params)
-        self.ui.scale = max(self.ui.scale, 1.3)  # 适老化: kiosk text is always large
+        self.ui.scale = kiosk_scale(self.ui.scale, self.shell.session.kiosk_large_text)
+        self.ui.min_target = KIOSK_MIN_TARGET
         self.shell.session.scratch["dirty"] = True
 
     def big(self, label: str, on_click: Any, icon: Any, ident: str, color: Any = None) -> ft.Control:
@@ -46,9 +52,12 @@ class KioskScreen(Screen):
                         size=ui.size(24),
                         weight=ft.FontWeight.BOLD,
                         color=ft.Colors.ON_PRIMARY_CONTAINER,
+                        expand=True,
+                        expand_loose=True,  # a long item name wraps inside a narrow (portrait) screen
                     ),
                 ],
                 spacing=16,
+                tight=True,
             ),
             bgcolor=color or ft.Colors.PRIMARY_CONTAINER,
             padding=ft.Padding.symmetric(horizontal=28, vertical=22),
@@ -61,8 +70,14 @@ class KioskScreen(Screen):
     def case_lookup(self, title: str, error: str, find: Any, ident: str) -> list[ft.Control]:
         """The case number + last four phone digits form (rating, progress); fields ``number``, ``last4``."""
         ui = self.ui
-        self.number = ui.field(t("kiosk.case_number"), keyboard=ft.KeyboardType.NUMBER)
-        self.last4 = ui.field(t("kiosk.phone_last4"), keyboard=ft.KeyboardType.NUMBER)
+        kept = self.shell.session.scratch.pop("lookup", ("", ""))
+        width = self.box_width()
+        self.number = ui.field(
+            t("kiosk.case_number"), value=kept[0], keyboard=ft.KeyboardType.NUMBER, width=width
+        )
+        self.last4 = ui.field(
+            t("kiosk.phone_last4"), value=kept[1], keyboard=ft.KeyboardType.NUMBER, width=width
+        )
         parts: list[ft.Control] = [ui.heading(title), ui.text(t("kiosk.rate_help")), self.number, self.last4]
         if error:
             parts.append(ui.error(error))
@@ -70,6 +85,8 @@ class KioskScreen(Screen):
         return parts
 
     def frame(self, *parts: ft.Control, back: str | None = "kiosk") -> ft.Control:
+        # the 标准/大字 switch beside the title, or on a line of its own where the screen is narrow
+        beside = (self.shell.viewport[0] or 1024) >= NARROW_KIOSK
         top: list[ft.Control] = [
             ft.Text(
                 t("kiosk.title"),
@@ -77,7 +94,8 @@ class KioskScreen(Screen):
                 weight=ft.FontWeight.BOLD,
                 color=ft.Colors.PRIMARY,
                 expand=True,
-            )
+            ),
+            *(self.text_switch() if beside else []),
         ]
         if back:
             top.insert(
@@ -90,7 +108,49 @@ class KioskScreen(Screen):
                     icon=ft.Icons.HOME,
                 ),
             )
-        return ft.Column([ft.Row(top), *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
+        head: list[ft.Control] = [ft.Row(top)]
+        if not beside:
+            head.append(ft.Row(self.text_switch(), alignment=ft.MainAxisAlignment.END))
+        return ft.Column([*head, *parts], spacing=18, scroll=ft.ScrollMode.AUTO, expand=True)
+
+    def box_width(self) -> float:
+        """An input box wide enough for an 18-character ID number in large text, within the screen."""
+        screen = self.shell.viewport[0] or 1024
+        return min(self.ui.size(400), screen - 48)
+
+    def text_switch(self) -> list[ft.Control]:
+        """标准 / 大字: the chosen one filled. Typed input stays; the idle reset puts 标准 back."""
+        large = self.shell.session.kiosk_large_text
+
+        def choose(on: bool) -> Any:
+            return lambda: self.set_large_text(on)
+
+        return [
+            self.ui.button(
+                t(f"kiosk.text_{name}"),
+                choose(on),
+                primary=on == large,
+                ident=f"kiosk-text-{name}",
+                icon=ft.Icons.TEXT_INCREASE if on else ft.Icons.TEXT_FIELDS,
+            )
+            for name, on in (("standard", False), ("large", True))
+        ]
+
+    def set_large_text(self, on: bool) -> None:
+        if hasattr(self, "number"):  # a case lookup on screen: keep what was typed
+            self.shell.session.scratch["lookup"] = (self.number.value or "", self.last4.value or "")
+        self.keep_input()
+        self.shell.session.set_kiosk_large_text(on)
+        self.ui.scale = kiosk_scale(self.shell.runtime.station.font_scale(), on)
+        self.refresh()
+
+    def keep_input(self) -> None:
+        """Screens with boxes copy what was typed into their state before a re-render."""
+
+
+def kiosk_scale(station_scale: float, large: bool) -> float:
+    """The kiosk's text scale: at least 标准 (or 大字), more if the station's own font setting is larger."""
+    return max(station_scale, KIOSK_LARGE_SCALE if large else KIOSK_STANDARD_SCALE)
 
 
 class KioskHome(KioskScreen):
@@ -101,7 +161,7 @@ class KioskHome(KioskScreen):
     def view(self) -> ft.Control:
         self.ask = search_box(self, "", self.search)
         return self.frame(
-            self.ui.text(t("kiosk.welcome")),
+            ft.Semantics(identifier="kiosk-welcome", content=self.ui.text(t("kiosk.welcome"))),
             self.ask,
             self.big(
                 t("kiosk.by_event"), lambda: self.go("kiosk_guide"), ft.Icons.DIRECTIONS_WALK, "kiosk-guide"
@@ -355,15 +415,19 @@ class KioskPreapply(KioskScreen):
                     else []
                 ),
             )
-        self.name = ui.field(t("intake.name"), value=self.values["name"], on_change=self._recheck)
+        width = self.box_width()
+        self.name = ui.field(
+            t("intake.name"), value=self.values["name"], on_change=self._recheck, width=width
+        )
         self.id_number = ui.field(
-            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck
+            t("intake.id_number"), value=self.values["id_number"], on_change=self._recheck, width=width
         )
         self.phone = ui.field(
             t("intake.phone"),
             value=self.values["phone"],
             keyboard=ft.KeyboardType.PHONE,
             on_change=self._recheck,
+            width=width,
         )
         self._show_problems()
         parts: list[ft.Control] = [
@@ -379,6 +443,10 @@ class KioskPreapply(KioskScreen):
             self.big(t("kiosk.get_ticket"), self.submit, ft.Icons.CONFIRMATION_NUMBER, "kiosk-submit")
         )
         return self.frame(*parts)
+
+    def keep_input(self) -> None:
+        if hasattr(self, "name"):
+            self._keep()
 
     def _keep(self) -> None:
         self.values = {

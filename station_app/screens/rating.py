@@ -163,7 +163,12 @@ class RatingScreen(Screen):
             body = ft.Column(
                 [
                     self.panel.view(),
-                    ui.button(t("rating.skip"), lambda: self.go("case", case_id=self.case_id), primary=False),
+                    ui.button(
+                        t("rating.skip"),
+                        lambda: self.go("case", case_id=self.case_id),
+                        primary=False,
+                        ident="rate-skip",
+                    ),
                 ],
                 spacing=16,
             )

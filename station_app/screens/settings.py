@@ -42,13 +42,13 @@ class SettingsScreen(Screen):
         lang = ft.RadioGroup(
             value=s.get("language", "zh_CN"),
             on_change=ui.wrap(lambda: self._save(language=lang.value)),
-            content=ft.Row([ft.Radio(value=k, label=v) for k, v in LANGUAGES.items()]),
+            content=ft.Row([ui.radio(value=k, label=v) for k, v in LANGUAGES.items()]),
         )
         font = ft.RadioGroup(
             value=str(s.get("font_scale", 1.0)),
             on_change=ui.wrap(lambda: self._save(font_scale=float(font.value or 1))),
             content=ft.Row(
-                [ft.Radio(value=str(f), label=t("settings.font_n", pct=round(f * 100))) for f in FONT_SCALES],
+                [ui.radio(value=str(f), label=t("settings.font_n", pct=round(f * 100))) for f in FONT_SCALES],
                 wrap=True,
             ),
         )
@@ -134,7 +134,7 @@ class SettingsScreen(Screen):
                 [
                     ft.Semantics(
                         identifier=f"settings-paper-{p.value}",
-                        content=ft.Radio(
+                        content=ui.radio(
                             value=p.value, label=t(f"settings.paper_{p.value}"), disabled=not admin
                         ),
                     )
@@ -256,7 +256,7 @@ class WorkersScreen(Screen):
         self.new_id = ui.field(t("unlock.worker_id"), value=self.station.next_worker_id(), width=140)
         self.new_name = ui.field(t("workers.name"), width=220)
         self.new_pin = ui.field(t("unlock.pin"), password=True, width=220, keyboard=ft.KeyboardType.NUMBER)
-        self.new_admin = ft.Checkbox(label=t("workers.make_admin"), value=False)
+        self.new_admin = self.ui.checkbox(t("workers.make_admin"))
         rows += [
             ui.heading(t("workers.add")),
             # no wrap: TextFields in a wrapping Row fail to lay out in the Flet 1.0.5 web client

@@ -29,6 +29,7 @@ class Shell:
         self.page = page
         self.runtime = runtime
         self.session = SessionState(runtime.station)
+        self.session.kiosk_reset_seconds = runtime.station.kiosk_reset_seconds()
         self.kiosk = KioskViewModel(runtime.cases)
         self.last_activity = time.monotonic()
         self.ui = UI(scale=runtime.station.font_scale(), on_activity=self.touch)
@@ -37,11 +38,14 @@ class Shell:
         self._idle_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.services: list[Any] = []  # strong refs to Flet services (FilePicker, UrlLauncher)
+        self.viewport: tuple[float | None, float | None] = (None, None)  # the page's size in dp
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def start(self) -> None:
         self.page.on_keyboard_event = lambda _e: self.touch()
         self.page.on_disconnect = lambda _e: self.session.lock()
+        self.page.on_resize = self._resized
+        self.viewport = (self.page.width, self.page.height)
         self.url_launcher = ft.UrlLauncher()
         self.file_picker = ft.FilePicker()
         self.services += [self.url_launcher, self.file_picker]
@@ -49,6 +53,16 @@ class Shell:
             self.session.enter_kiosk()
         await self.go(self.session.start_route())
         self._idle_task = asyncio.create_task(self._idle_loop())
+
+    def _resized(self, e: ft.PageResizeEvent) -> None:
+        """A rotated tablet or a resized window: re-render when the navigation changes between the rail and
+        the bottom bar (a screen's own layout follows by itself)."""
+        from station_app.screens.nav import uses_bottom_bar
+
+        before = uses_bottom_bar(*self.viewport, self.ui.scale)
+        self.viewport = (e.width, e.height)
+        if self.screen is not None and before != uses_bottom_bar(*self.viewport, self.ui.scale):
+            self.render()
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -74,6 +88,7 @@ class Shell:
         self.touch()
         route = self.session.guard(route)
         self.ui.scale = self.runtime.station.font_scale()
+        self.ui.min_target = None  # the kiosk's screens set theirs
         self.route = route
         self.screen = build_screen(route, self, **params)
         await self.screen.load()

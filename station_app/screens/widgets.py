@@ -1,7 +1,9 @@
 """Small building blocks every screen uses: large, legible text (适老化) and buttons
 with stable semantics ids.
 
-Sizes are multiplied by the station's font scale (settings), so one switch makes every screen larger.
+Sizes are multiplied by the station's font scale (settings), so one switch makes every screen larger; body
+text is 18 dp at 100 %, every style's line height is ``LINE_HEIGHT`` (the theme's, and the button and label
+styles here, which replace the theme's).
 Every clickable control is built here so it can report activity to the idle lock.
 """
 
@@ -12,7 +14,7 @@ from typing import Any
 
 import flet as ft
 
-from station_app.config import FONT_FAMILY
+from station_app.config import FONT_FAMILY, LINE_HEIGHT
 
 Handler = Callable[[], Awaitable[None] | None]
 
@@ -22,6 +24,8 @@ class UI:
 
     def __init__(self, scale: float = 1.0, on_activity: Callable[[], None] | None = None) -> None:
         self.scale = scale
+        #: the kiosk's 适老化 minimum touch target (dp) for buttons and boxes; None at the desk
+        self.min_target: float | None = None
         self._on_activity = on_activity or (lambda: None)
 
     def size(self, base: float) -> float:
@@ -70,13 +74,31 @@ class UI:
     ) -> ft.Control:
         style = ft.ButtonStyle(
             padding=ft.Padding.symmetric(horizontal=self.size(22), vertical=self.size(14)),
-            text_style=ft.TextStyle(size=self.size(18), font_family=FONT_FAMILY),
+            text_style=ft.TextStyle(size=self.size(18), font_family=FONT_FAMILY, height=LINE_HEIGHT),
             bgcolor=ft.Colors.ERROR if danger else None,
             color=ft.Colors.ON_ERROR if danger else None,
         )
         cls = ft.FilledButton if primary else ft.OutlinedButton
         btn = cls(content=label, icon=icon, on_click=self.wrap(on_click), style=style, disabled=disabled)
+        if self.min_target:  # a line of text and its padding, never below the target
+            btn.height = max(self.min_target, self.size(50))
         return ft.Semantics(identifier=ident, content=btn) if ident else btn
+
+    def radio(self, *, value: str, label: str, disabled: bool = False) -> ft.Radio:
+        """A choice whose label is as large as the text around it (Flutter's default label is 14 dp)."""
+        return ft.Radio(
+            value=value,
+            label=label,
+            disabled=disabled,
+            label_style=self._label_style(),
+        )
+
+    def checkbox(self, label: str, *, value: bool = False) -> ft.Checkbox:
+        """A tick box whose label is as large as the text around it (Flutter's default label is 14 dp)."""
+        return ft.Checkbox(label=label, value=value, label_style=self._label_style())
+
+    def _label_style(self) -> ft.TextStyle:
+        return ft.TextStyle(size=self.size(17), font_family=FONT_FAMILY, height=LINE_HEIGHT)
 
     def field(
         self,
@@ -105,7 +127,9 @@ class UI:
             multiline=multiline,
             min_lines=3 if multiline else None,
             text_size=self.size(18),
-            label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY),
+            label_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY, height=LINE_HEIGHT),
+            # a box's message is read by the person who typed: as large as a label (Flutter's is 12 dp)
+            error_style=ft.TextStyle(size=self.size(16), font_family=FONT_FAMILY, height=LINE_HEIGHT),
             autofocus=autofocus,
             keyboard_type=keyboard or ft.KeyboardType.TEXT,
             expand=width is None and expand,

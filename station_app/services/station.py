@@ -25,7 +25,7 @@ from casework import clock
 from casework.catalog import Catalog
 from casework.samples import sample_catalog_dict
 from station_app import i18n
-from station_app.config import DEFAULT_IDLE_LOCK_SECONDS
+from station_app.config import DEFAULT_IDLE_LOCK_SECONDS, DEFAULT_KIOSK_RESET_SECONDS
 from station_app.services.workers import Worker
 from storage.crypto import KdfParams
 from storage.errors import StationSecretRequired, StorageError, UnknownSlot
@@ -287,6 +287,12 @@ class StationService:
         if override:
             return max(5, int(override))
         return int(self._settings.get("idle_lock_seconds", DEFAULT_IDLE_LOCK_SECONDS))
+
+    def kiosk_reset_seconds(self) -> int:
+        """How long a kiosk waits, untouched, before wiping what a resident typed (and 大字): 90 s, unless
+        ``STATION_KIOSK_RESET_SECONDS`` overrides it (tests)."""
+        override = os.environ.get("STATION_KIOSK_RESET_SECONDS")
+        return max(5, int(override)) if override else DEFAULT_KIOSK_RESET_SECONDS
 
     # -- catalog ---------------------------------------------------------------------------------------------
     def catalog(self) -> Catalog | None:

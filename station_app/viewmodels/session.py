@@ -46,6 +46,8 @@ class SessionState:
     kiosk: bool = False
     kiosk_reset_seconds: int = DEFAULT_KIOSK_RESET_SECONDS
     scratch: dict[str, Any] = field(default_factory=dict)  # screen input that must be wiped on lock/reset
+    #: the kiosk's 大字 switch: one resident's choice, so inactivity puts it back to 标准 with the input
+    kiosk_large_text: bool = False
 
     def start_route(self) -> str:
         if not self.station.is_set_up():
@@ -90,14 +92,23 @@ class SessionState:
         self.worker = None
         self.kiosk = True
         self.scratch.clear()
+        self.kiosk_large_text = False
 
     def leave_kiosk(self, worker: Worker) -> None:
         self.kiosk = False
         self.worker = worker
         self.scratch.clear()
+        self.kiosk_large_text = False
+
+    def set_kiosk_large_text(self, on: bool) -> None:
+        """The resident chose 大字 or 标准; a non-standard choice is wiped by the idle reset like input."""
+        self.kiosk_large_text = on
+        if on:
+            self.scratch["dirty"] = True
 
     def kiosk_reset(self) -> None:
         self.scratch.clear()
+        self.kiosk_large_text = False
 
     def idle_action(self, idle_seconds: float) -> Literal["lock", "kiosk_reset"] | None:
         if self.kiosk:

@@ -57,3 +57,16 @@ def test_kiosk_cannot_reach_desk_screens_and_resets_after_inactivity():
     assert s.scratch == {}
     s.leave_kiosk(Worker("02", "王芳"))
     assert s.guard("cases") == "cases"
+
+
+def test_the_kiosk_large_text_choice_is_wiped_by_the_idle_reset():
+    """大字 is one resident's choice: the next resident finds 标准 again, even if nothing was typed."""
+    s = SessionState(FakeSettings())
+    s.enter_kiosk()
+    s.set_kiosk_large_text(True)
+    assert s.idle_action(s.kiosk_reset_seconds - 1) is None
+    assert s.idle_action(s.kiosk_reset_seconds) == "kiosk_reset"
+    s.kiosk_reset()
+    assert s.kiosk_large_text is False and s.scratch == {}
+    s.set_kiosk_large_text(False)
+    assert s.idle_action(10_000) is None, "back to 标准 with nothing typed: nothing to reset"
