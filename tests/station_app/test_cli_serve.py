@@ -39,6 +39,17 @@ def test_the_path_to_the_unlock_screen_does_not_load_the_sync_engine():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_first_screen_is_imported_while_the_browser_loads_the_client():
+    """Once the server answers, the first screen's modules load on a thread, not when a session connects."""
+    code = (
+        "import sys, station_app.app as a; before = 'station_app.screens.shell' in sys.modules; "
+        "a.load_first_screen_in_background().join(); "
+        "print(before, all(m in sys.modules for m in a._FIRST_SCREEN_MODULES))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"
+
+
 def test_demo_is_registered():
     args = cli.build_parser().parse_args(["demo", "--data-dir", "/tmp/x", "--center-port", "0"])
     assert args.command == "demo" and callable(args.func)
