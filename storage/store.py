@@ -481,9 +481,14 @@ class StationStore:
         to begin and to finish: commits and reads go on while it copies. One compaction runs at a time (a
         second caller waits for the first). Crash-safe; raises :class:`CompactionAborted` if the store is
         locked or closed meanwhile (nothing changed). Then writes an index checkpoint of the new journal."""
+        self._compact(actor)
+
+    def _compact(self, actor: str, still_needed: Callable[[], bool] | None = None) -> bool:
         # a checkpoint meanwhile would be of the old journal (of no use after the switch), and its copy of
         # the index would sit in memory beside the compaction's: it waits, then the one below is written
         with self._compacting, self._checkpointing:
+            if still_needed is not None and not still_needed():
+                return False  # the compaction this one waited for did it
             self.load_summaries()  # if still unparsed: outside the mutex
             with self._mutex:
                 job = Compaction.begin(self.docs)
@@ -499,6 +504,7 @@ class StationStore:
             self.checkpoint(min_records=1)
         except (OSError, StorageError):  # a cache: the next open reads the journal instead
             log.warning("index checkpoint not written after compaction", exc_info=True)
+        return True
 
     def needs_compaction(self, *, threshold: float = 0.6, min_bytes: int = 8 << 20) -> bool:
         """More than ``threshold`` of a journal over ``min_bytes`` is dead (old versions, deleted
@@ -510,15 +516,19 @@ class StationStore:
     def maybe_compact(
         self, *, threshold: float = 0.6, min_bytes: int = 8 << 20, actor: str = "system"
     ) -> bool:
-        """Compact when :meth:`needs_compaction`. Returns whether it ran (a compaction the store's lock
-        interrupted did not)."""
-        if not self.needs_compaction(threshold=threshold, min_bytes=min_bytes):
+        """Compact when :meth:`needs_compaction` — asked again once no other compaction runs (retention's
+        and the background worker's would otherwise copy the whole journal twice, one after the other).
+        Returns whether it ran (a compaction the store's lock interrupted did not)."""
+
+        def needed() -> bool:
+            return self.needs_compaction(threshold=threshold, min_bytes=min_bytes)
+
+        if not needed():
             return False
         try:
-            self.compact(actor=actor)
+            return self._compact(actor, needed)
         except CompactionAborted:
             return False
-        return True
 
     def checkpoint(self, *, min_records: int | None = None, wait: bool = True) -> bool:
         """Save the index (:mod:`storage.checkpoint`) when at least ``min_records`` records follow the last
