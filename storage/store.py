@@ -447,6 +447,7 @@ class StationStore:
             return dict(self.docs.summaries(collection))
 
     def summary(self, collection: str, key: str) -> dict[str, Any] | None:
+        self.load_summaries()  # as in summaries(): never parsed under the mutex
         with self._mutex:
             return self.docs.summary(collection, key)
 
