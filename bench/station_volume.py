@@ -24,7 +24,9 @@ fresh process on a copy of its store, so the peak RSS is that of a station that 
 
 Times are medians of several runs (the machine is shared); ratios measured in one run are the figures that
 travel: ``p1_commit_ratio`` (commit at 50k ÷ at 100), ``unlock_growth`` (PIN→home at 100k ÷ at 10k, one
-sign-in each in the measuring process) and ``unlock_growth_fresh`` (the same with the fresh-process medians).
+sign-in each in the measuring process), ``unlock_growth_fresh`` (the same with the fresh-process medians)
+and ``unlock_growth_paired`` (``--pairs`` fresh sign-ins on 10k and 100k alternating, ratio of the medians:
+the figure least moved by the load, which swings the PIN's Argon2id more than the store's size does).
 """
 
 from __future__ import annotations
@@ -68,6 +70,21 @@ def timed(fn: Any, runs: int = 5) -> tuple[float, Any]:
         result = fn()
         out.append(time.perf_counter() - t)
     return ms(out), result
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory. Not ``ru_maxrss``: on Linux a child started by
+    ``subprocess`` (vfork + exec) inherits the parent's high-water mark in it, so each size's figure was that
+    of the parent that had just built the 100,000-case store (415 MB) whenever the store was built in the
+    same run. ``VmHWM`` is the high-water mark of the process's own memory."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def measure(data_dir: Path, n: int, seed: int) -> dict[str, Any]:
@@ -156,7 +173,7 @@ def measure(data_dir: Path, n: int, seed: int) -> dict[str, Any]:
     out["retention_pass_s"] = round(time.perf_counter() - t, 2)
     out["retention_purged"] = len(report.purged_cases)
     out["journal_mb"] = round(store.docs.journal.end / 1e6, 1)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = peak_rss_mb()
     runtime.close()
     return out
 
@@ -209,6 +226,43 @@ def run_size(n: int, cache: Path) -> dict[str, Any]:
     return out
 
 
+def paired_unlocks(cache: Path, small: int, big: int, pairs: int) -> dict[str, Any]:
+    """Fresh-process sign-ins on the ``small`` and ``big`` stores, alternating (``pairs`` of each), so both
+    see the same machine: the growth as the ratio of the medians, and the spread of the pairs' ratios. A
+    sign-in's constant part (the PIN's Argon2id, 0.2-1 s on this shared machine) swings with the load
+    more than the size-dependent part, so single sign-ins minutes apart say little."""
+    from tests.station_app.volume import cached_volume_station
+
+    def child(data_dir: Path) -> float:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--measure-unlock", str(data_dir)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"signing in on {data_dir} failed:\n{proc.stderr[-4000:]}")
+        return float(json.loads(proc.stdout))
+
+    times: dict[int, list[float]] = {small: [], big: []}
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        dirs = {}
+        for n in (small, big):
+            dirs[n] = Path(tmp) / str(n)
+            shutil.copytree(cached_volume_station(cache, n).data_dir, dirs[n])
+        for _ in range(pairs):
+            for n in (small, big):
+                times[n].append(child(dirs[n]))
+    ratios = [b / a for a, b in zip(times[small], times[big], strict=True)]
+    return {
+        "sizes": [small, big],
+        f"unlock_{small}_s": [round(x, 3) for x in times[small]],
+        f"unlock_{big}_s": [round(x, 3) for x in times[big]],
+        "growth": round(statistics.median(times[big]) / statistics.median(times[small]), 2),
+        "pair_ratios": [round(r, 2) for r in ratios],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000,50000,100000")
@@ -217,6 +271,7 @@ def main() -> None:
     parser.add_argument("--measure-unlock", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=20261203, help=argparse.SUPPRESS)
+    parser.add_argument("--pairs", type=int, default=5, help="alternating 10k/100k sign-ins for the growth")
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.n, args.seed), ensure_ascii=False))
@@ -241,13 +296,16 @@ def main() -> None:
         ratios["unlock_growth"] = round(big["pin_to_home_s"] / small["pin_to_home_s"], 2)
         ratios["unlock_growth_with_tiles"] = round(big["pin_to_tiles_s"] / small["pin_to_tiles_s"], 2)
         ratios["unlock_growth_fresh"] = round(big["unlock_fresh_s"] / small["unlock_fresh_s"], 2)
+        if args.pairs:
+            out["unlock_pairs"] = paired_unlocks(args.cache, 10_000, 100_000, args.pairs)
+            ratios["unlock_growth_paired"] = out["unlock_pairs"]["growth"]
     out["ratios"] = ratios
     checks: dict[str, Any] = {}
     if "50000" in results:
         for key, limit in TARGETS.items():
             value = results["50000"][key]
             checks[f"{key}@50k"] = {"value": value, "target": limit, "ok": value <= limit}
-    for growth in ("unlock_growth", "unlock_growth_fresh"):
+    for growth in ("unlock_growth", "unlock_growth_fresh", "unlock_growth_paired"):
         if growth in ratios:
             checks[growth] = {"value": ratios[growth], "target": 3, "ok": ratios[growth] <= 3}
     if "p1_commit_ratio" in ratios:

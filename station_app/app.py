@@ -152,6 +152,34 @@ def _uvicorn_server(app: Any, host: str, port: int) -> Any:
     return Server(config)
 
 
+#: what the first browser session runs before it can show the unlock screen (the shell imports the session
+#: view-model, and with it the kiosk, intake and printing view-models: a third of a second here)
+_FIRST_SCREEN_MODULES = (
+    "station_app.screens.shell",
+    "station_app.screens.registry",
+    "station_app.screens.unlock",
+)
+
+
+def load_first_screen_in_background() -> threading.Thread:
+    """Import the first screen's modules on a thread once the server answers: the browser spends the next
+    second or more loading Flet's client, and the session that then connects finds them loaded instead of
+    importing them before it can draw (an import in progress is waited for, never run twice)."""
+
+    def work() -> None:
+        import importlib
+
+        for name in _FIRST_SCREEN_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # an optimisation: the session imports (and reports) it again
+                log.debug("early import of %s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=work, name="first-screen", daemon=True)
+    thread.start()
+    return thread
+
+
 def _announce(page_url: str, view: ft.AppView, open_browser: bool) -> None:
     """What ``ft.run`` did at start-up: print ``<prefix> <url> <view>`` when FLET_DISPLAY_URL_PREFIX is set,
     otherwise open a browser where there is a display."""
@@ -195,9 +223,12 @@ def serve(
             return
         url_host = "127.0.0.1" if cfg.host in ("", "*") else cfg.host
         page_url = f"http://{url_host}:{cfg.port}"
-        app = build_web_app(
-            runtime, on_startup=lambda: _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
-        )
+
+        def started() -> None:
+            _announce(page_url, ft.AppView.WEB_BROWSER, cfg.open_browser)
+            load_first_screen_in_background()
+
+        app = build_web_app(runtime, on_startup=started)
         _uvicorn_server(cache_headers(app), cfg.host, cfg.port).run(sockets=[sock] if sock else None)
     finally:
         clear_serving(cfg.data_dir)

@@ -28,13 +28,23 @@ import re
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from storage.crypto import InvalidTag, canonical, open_sealed, seal
 from storage.fsutil import disk_full, fsync_dir, is_enospc, replace
 
-__all__ = ["CheckpointUnusable", "State", "encode", "path_for", "read", "remove_unpinned", "write"]
+__all__ = [
+    "CheckpointUnusable",
+    "PendingSummaries",
+    "State",
+    "encode",
+    "path_for",
+    "read",
+    "remove_unpinned",
+    "write",
+]
 
 FORMAT = 3
 _NAME = re.compile(r"^index-(\d{8})-(\d{10})\.bin$")
@@ -58,6 +68,38 @@ class State:
     collections: list[tuple[str, list[str], list[int]]]
     refs: Mapping[tuple[str, str], Iterable[str]] = field(default_factory=dict)
     summaries: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: read with ``lazy_summaries``: the summaries, authenticated but not parsed yet (``summaries`` is empty)
+    pending: PendingSummaries | None = None
+    #: read from a file: one string object per scan digest, the one every tuple of ``refs`` holds
+    shas: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PendingSummaries:
+    """The summary parts of a checkpoint, decrypted and authenticated at open but not parsed: a store opens
+    (and a worker reaches the home screen) without building 100,000 summary dicts first; :meth:`decode`
+    builds them when the lists first need them (or on a thread right after the sign-in). Per collection:
+    (name, keys, [(fields, positions part, one part per field)])."""
+
+    collections: list[tuple[str, list[str], list[tuple[list[str], bytes, list[bytes]]]]]
+
+    def decode(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """collection → key → summary; :class:`CheckpointUnusable` if a part is malformed (it authenticated,
+        so only a bug writes one: the summaries are then recomputed from the documents)."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        try:
+            for name, keys, shapes in self.collections:
+                rows: dict[str, dict[str, Any]] = {}
+                for fields, pos_raw, col_raws in shapes:
+                    pos = json.loads(pos_raw)
+                    _rows_into(
+                        rows, name, keys, fields, pos, [_decode_column(json.loads(c)) for c in col_raws]
+                    )
+                if rows:
+                    out[name] = rows
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise CheckpointUnusable(f"summaries are malformed ({exc})") from exc
+        return out
 
 
 def path_for(docs_dir: Path, generation: int, records: int) -> Path:
@@ -79,14 +121,32 @@ def _column(values: list[Any]) -> Any:
 
 def _decode_column(col: Any) -> list[Any]:
     if isinstance(col, dict):
-        distinct = col["u"]
-        return [distinct[c] for c in col["c"]]
+        return list(map(col["u"].__getitem__, col["c"]))  # a C loop: twice the speed of a comprehension
     if not isinstance(col, list):
         raise CheckpointUnusable("malformed column")
     return col
 
 
+def _rows_into(
+    rows: dict[str, dict[str, Any]],
+    name: str,
+    keys: list[str],
+    fields: list[str],
+    pos: list[int],
+    columns: list[Any],
+) -> None:
+    """One shape's rows (``fields`` → the values of ``columns``) under ``keys[p]`` for ``p`` in ``pos``."""
+    if any(len(col) != len(pos) for col in columns):
+        raise CheckpointUnusable(f"summaries of {name} are malformed")
+    # the hot loop of building the summaries of a big store, in C (lengths are checked above), a few
+    # thousand rows per call: a thread parsing them lets the others (the UI's loop) run in between
+    rows_of = zip(map(keys.__getitem__, pos), map(dict, map(zip, repeat(fields), zip(*columns))))  # noqa: B905
+    for _ in range(0, len(pos), _CHUNK):
+        rows.update(islice(rows_of, _CHUNK))
+
+
 _PART = struct.Struct(">I")
+_CHUNK = 4096
 
 
 def _dump(value: Any) -> bytes:
@@ -174,7 +234,7 @@ def write(docs_dir: Path, generation: int, records: int, parts: Iterable[bytes])
     return path
 
 
-def _read_parts(f: BinaryIO, name: str, key: bytes, aad: Callable[[int, bool], bytes]) -> Iterator[Any]:
+def _read_parts(f: BinaryIO, name: str, key: bytes, aad: Callable[[int, bool], bytes]) -> Iterator[bytes]:
     i, last = 0, False
     while not last:
         head = f.read(_PART.size)
@@ -193,14 +253,18 @@ def _read_parts(f: BinaryIO, name: str, key: bytes, aad: Callable[[int, bool], b
                 raise CheckpointUnusable(
                     f"{name} does not authenticate (changed or not this store's)"
                 ) from exc
-        yield json.loads(body)
+        yield body
         i += 1
     if f.read(1):
         raise CheckpointUnusable(f"{name} has bytes after its last part")
 
 
-def read(docs_dir: Path, key: bytes, store_id: str, generation: int, records: int) -> State:
-    """The checkpoint the head pins, or :class:`CheckpointUnusable` saying why it cannot be used."""
+def read(
+    docs_dir: Path, key: bytes, store_id: str, generation: int, records: int, *, lazy_summaries: bool = False
+) -> State:
+    """The checkpoint the head pins, or :class:`CheckpointUnusable` saying why it cannot be used. Every
+    part is decrypted and authenticated here; ``lazy_summaries``: the summaries are left unparsed
+    (``State.pending``)."""
     path = path_for(docs_dir, generation, records)
     try:
         f = open(path, "rb")  # noqa: SIM115  # closed below; read part by part
@@ -213,7 +277,7 @@ def read(docs_dir: Path, key: bytes, store_id: str, generation: int, records: in
     with f:
         parts = _read_parts(f, path.name, key, aad)
         try:
-            state = _decode(parts)
+            state = _decode(parts, lazy_summaries)
             for _extra in parts:  # the last part must have been read: nothing may follow
                 raise CheckpointUnusable(f"{path.name} has more parts than its layout")
         except (ValueError, KeyError, TypeError, IndexError, StopIteration, RuntimeError) as exc:
@@ -221,7 +285,8 @@ def read(docs_dir: Path, key: bytes, store_id: str, generation: int, records: in
     return state
 
 
-def _decode(parts: Iterator[Any]) -> State:
+def _decode(raw: Iterator[bytes], lazy_summaries: bool = False) -> State:
+    parts = map(json.loads, raw)
     head = next(parts)
     if head.get("format") != FORMAT:
         raise CheckpointUnusable(f"unknown checkpoint format {head.get('format')!r}")
@@ -229,34 +294,42 @@ def _decode(parts: Iterator[Any]) -> State:
     frames = list(zip(seqs, offsets, sizes, strict=True))
     collections: list[tuple[str, list[str], list[int]]] = []
     refs: dict[tuple[str, str], tuple[str, ...]] = {}
+    shas: dict[str, str] = {}
     summaries: dict[str, dict[str, dict[str, Any]]] = {}
+    later: list[tuple[str, list[str], list[tuple[list[str], bytes, list[bytes]]]]] = []
     count = int(next(parts))
     table = next(parts)
     for _ in range(count):
         info = next(parts)
         name = str(info["name"])
-        keys, positions = [table[i] for i in next(parts)], next(parts)
+        keys, positions = list(map(table.__getitem__, next(parts))), next(parts)
         fits = not positions or 0 <= min(positions) <= max(positions) < len(frames)
         if len(keys) != len(positions) or not fits:
             raise CheckpointUnusable(f"collection {name} does not fit its frames")
         collections.append((name, keys, positions))
         ref_part = next(parts)
-        sets = [tuple(r) for r in ref_part["sets"]]  # one tuple per distinct set, shared by its documents
-        for i, r in zip(ref_part["pos"], ref_part["set"], strict=True):
-            refs[(name, keys[i])] = sets[r]
+        # one tuple per distinct set of scans, shared by its documents; one string per scan digest
+        sets = [tuple(shas.setdefault(x, x) for x in r) for r in ref_part["sets"]]
+        where, which = ref_part["pos"], ref_part["set"]
+        if len(where) != len(which):
+            raise CheckpointUnusable(f"scan references of {name} are malformed")
+        refs.update(zip(zip(repeat(name), map(keys.__getitem__, where)), map(sets.__getitem__, which)))  # noqa: B905
+        shapes = [[str(f) for f in fields] for fields in info["shapes"]]
+        if lazy_summaries:
+            if shapes:
+                later.append(
+                    (name, keys, [(fields, next(raw), [next(raw) for _f in fields]) for fields in shapes])
+                )
+            continue
         rows: dict[str, dict[str, Any]] = {}
-        for fields in info["shapes"]:
+        for fields in shapes:
             pos = next(parts)
-            columns = [_decode_column(next(parts)) for _f in fields]
-            if any(len(col) != len(pos) for col in columns):
-                raise CheckpointUnusable(f"summaries of {name} are malformed")
-            # the hot loop of opening a big store: lengths are checked above, so no strict zips here
-            for p, values in zip(pos, zip(*columns)):  # noqa: B905
-                rows[keys[p]] = dict(zip(fields, values))  # noqa: B905
+            _rows_into(rows, name, keys, fields, pos, [_decode_column(next(parts)) for _f in fields])
         if rows:
             summaries[name] = rows
     generation, records, length = int(head["generation"]), int(head["records"]), int(head["length"])
-    return State(generation, records, length, frames, collections, refs, summaries)
+    pending = PendingSummaries(later) if lazy_summaries else None
+    return State(generation, records, length, frames, collections, refs, summaries, pending, shas)
 
 
 def remove_unpinned(docs_dir: Path, generation: int, records: int) -> None:

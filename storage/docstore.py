@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,7 @@ class DocumentStore:
         self._token_mac = hmac.new(subkey(data_key, "search-token"), digestmod=hashlib.sha256)
         self._ikey = subkey(data_key, "index-checkpoint")
         self.summarizers: dict[str, Summarizer] = dict(summarizers or {})
+        self._meta_lock = threading.Lock()  # the checkpoint's summaries being parsed (see meta)
         self.head = read_head(docs_dir, self._hkey, store_id)
         self.checkpoint_problem: str | None = None
         self._reset()
@@ -139,7 +141,10 @@ class DocumentStore:
     def _reset(self) -> None:
         self.index: dict[str, dict[str, Loc]] = {}
         self.refs: dict[tuple[str, str], tuple[str, ...]] = {}
-        self.meta: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> key -> stored summary
+        self._meta: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> key -> stored summary
+        # the pinned checkpoint's summaries, not parsed yet, and what records applied since did to them
+        self._pending: checkpoint.PendingSummaries | None = None
+        self._overlay: list[tuple[str, str, dict[str, Any] | None]] = []
         self._live: dict[int, int] = {}  # record seq -> live documents in it
         self._dead = 0  # bytes of records no live document needs
         self._fresh: dict[str, int] = {}  # collection -> summarizer version all its summaries have
@@ -175,7 +180,9 @@ class DocumentStore:
         if not head.index:
             return 0, 0
         try:
-            state = checkpoint.read(self.dir, self._ikey, self.store_id, head.generation, head.index)
+            state = checkpoint.read(
+                self.dir, self._ikey, self.store_id, head.generation, head.index, lazy_summaries=True
+            )
             if state.records > head.records or state.length > head.length:
                 raise checkpoint.CheckpointUnusable("covers more of the journal than the head")
         except checkpoint.CheckpointUnusable as exc:
@@ -191,17 +198,69 @@ class DocumentStore:
         locs = [Loc(*f) for f in state.frames]
         used: collections.Counter[int] = collections.Counter()
         for coll, keys, frames in state.collections:
-            self.index[coll] = dict(zip(keys, [locs[i] for i in frames]))  # noqa: B905  # lengths checked
+            self.index[coll] = dict(zip(keys, map(locs.__getitem__, frames)))  # noqa: B905  # lengths checked
             used.update(frames)
-        interned: dict[int, tuple[str, ...]] = {}  # a set of scans shared by many documents: interned once
-        for key, refs in state.refs.items():
-            shared = interned.get(id(refs))
-            if shared is None:
-                shared = interned[id(refs)] = tuple(self._sha(r) for r in refs)
-            self.refs[key] = shared
-        self.meta = state.summaries
+        if state.shas and isinstance(state.refs, dict):  # read from a file: interned there, and ours to keep
+            self._shas.update(state.shas)
+            self.refs = state.refs
+        else:
+            interned: dict[int, tuple[str, ...]] = {}  # a set of scans shared by many documents: once
+            for key, refs in state.refs.items():
+                shared = interned.get(id(refs))
+                if shared is None:
+                    shared = interned[id(refs)] = tuple(self._sha(r) for r in refs)
+                self.refs[key] = shared
+        self._meta = state.summaries
+        self._pending = state.pending
         self._live = {locs[i].seq: n for i, n in used.items()}
         self._dead = state.length - sum(locs[i].size for i in used)
+
+    @property
+    def meta(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """collection → key → stored summary. Opening from a checkpoint leaves its summaries unparsed
+        (a worker's sign-in does not wait for 100,000 summary dicts): the first use parses them
+        (:meth:`load_summaries`)."""
+        if self._pending is not None:
+            self.load_summaries()
+        return self._meta
+
+    @property
+    def summaries_pending(self) -> bool:
+        """Whether the checkpoint's summaries are still unparsed (see :attr:`meta`)."""
+        return self._pending is not None
+
+    def load_summaries(self) -> None:
+        """Parse the checkpoint's summaries if opening left them unparsed, then apply what the records
+        since did to them. Needs no store mutex (the station calls it on a thread right after a sign-in);
+        commits meanwhile wait only for the few moments they touch a summary."""
+        with self._meta_lock:
+            pending = self._pending
+            if pending is None:
+                return
+            try:
+                with gc_paused(freeze=True):
+                    meta = pending.decode()
+            except checkpoint.CheckpointUnusable as exc:  # authenticated, so a bug wrote it: recompute
+                self.checkpoint_problem = f"index checkpoint {self.head.index}: {exc}"
+                log.warning("index checkpoint summaries not used (%s): recomputing them", exc)
+                meta = {}
+            for coll, key, row in self._overlay:
+                if row is None:
+                    meta.get(coll, {}).pop(key, None)
+                else:
+                    meta.setdefault(coll, {})[key] = row
+            self._meta, self._overlay, self._pending = meta, [], None
+
+    def _set_meta(self, coll: str, key: str, row: dict[str, Any] | None) -> None:
+        if self._pending is not None:
+            with self._meta_lock:
+                if self._pending is not None:
+                    self._overlay.append((coll, key, row))
+                    return
+        if row is None:
+            self._meta.get(coll, {}).pop(key, None)
+        else:
+            self._meta.setdefault(coll, {})[key] = row
 
     def verify_checkpoint(self) -> str | None:
         """``verify``'s check of the pinned checkpoint: it opens, and the index it gives with the records
@@ -217,6 +276,7 @@ class DocumentStore:
             return f"index checkpoint {self.head.index}: {exc}"
         from_checkpoint, from_journal = self._probe(), self._probe()
         from_checkpoint._restore_state(state)
+        from_checkpoint.load_summaries()
         for probe, start in ((from_checkpoint, (state.length, state.records)), (from_journal, (0, 0))):
             for rec in self.journal.records_between(start[0], self.journal.end, start[1]):
                 probe._apply(rec.seq, rec.offset, rec.size, self._summary(rec.plaintext, rec.seq))
@@ -229,6 +289,9 @@ class DocumentStore:
     @staticmethod
     def _probe() -> DocumentStore:
         probe = DocumentStore.__new__(DocumentStore)
+        probe._meta_lock = threading.Lock()
+        probe.head = Head(0, 0, 0)
+        probe.checkpoint_problem = None
         probe._reset()
         return probe
 
@@ -316,14 +379,14 @@ class DocumentStore:
             if not present:
                 table.pop(key, None)
                 self.refs.pop((coll, key), None)
-                self.meta.get(coll, {}).pop(key, None)
+                self._set_meta(coll, key, None)
                 continue
             table[key] = loc
             self._live[seq] = self._live.get(seq, 0) + 1
             if isinstance(meta, dict):
-                self.meta.setdefault(coll, {})[key] = meta
+                self._set_meta(coll, key, meta)
             else:
-                self.meta.get(coll, {}).pop(key, None)
+                self._set_meta(coll, key, None)
                 self._fresh.pop(coll, None)
             if refs:
                 self.refs[(coll, key)] = tuple(self._sha(r) for r in refs)

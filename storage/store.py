@@ -111,7 +111,7 @@ class StationStore:
         self._summarizers: dict[str, Summarizer] = {}
         self._listeners: list[Callable[[list[tuple[str, str]]], None]] = []
         self._compacting = threading.Lock()  # one compaction at a time; never taken while holding _mutex
-        self._checkpointing = threading.Lock()  # the same for checkpoints
+        self._checkpointing = threading.Lock()  # the same for checkpoints (and none during a compaction)
         self.closed = False
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ class StationStore:
         close. A checkpoint that cannot be written (full disk) is skipped: it is only a cache."""
         if not self.closed and self._docs is not None:
             try:
-                self.checkpoint()
+                self.checkpoint(wait=False)  # not behind a compaction (closing aborts it)
             except (OSError, StorageError):
                 log.warning("index checkpoint not written at close", exc_info=True)
         with self._mutex:
@@ -430,13 +430,24 @@ class StationStore:
             if self._docs is not None:
                 self._docs.summarizers[summarizer.collection] = summarizer
 
+    def load_summaries(self) -> None:
+        """Parse the summaries the index checkpoint holds, if opening left them unparsed (it does: a sign-in
+        does not wait for them). Without the store's mutex: reads and commits go on meanwhile. The first
+        :meth:`summaries` does it anyway; the station calls this on a thread right after a sign-in."""
+        docs = self._docs
+        if docs is not None:
+            docs.load_summaries()
+
     def summaries(self, collection: str) -> dict[str, dict[str, Any]]:
-        """key -> summary for every document of a summarized collection: from memory (built while opening);
-        stale ones are recomputed once. A snapshot copy: safe to iterate while others commit."""
+        """key -> summary for every document of a summarized collection: from memory (parsed from the index
+        checkpoint on first use); stale ones are recomputed once. A snapshot copy: safe to iterate while
+        others commit."""
+        self.load_summaries()  # not under the mutex: commits and reads need not wait for it
         with self._mutex:
             return dict(self.docs.summaries(collection))
 
     def summary(self, collection: str, key: str) -> dict[str, Any] | None:
+        self.load_summaries()  # as in summaries(): never parsed under the mutex
         with self._mutex:
             return self.docs.summary(collection, key)
 
@@ -471,7 +482,15 @@ class StationStore:
         to begin and to finish: commits and reads go on while it copies. One compaction runs at a time (a
         second caller waits for the first). Crash-safe; raises :class:`CompactionAborted` if the store is
         locked or closed meanwhile (nothing changed). Then writes an index checkpoint of the new journal."""
-        with self._compacting:
+        self._compact(actor)
+
+    def _compact(self, actor: str, still_needed: Callable[[], bool] | None = None) -> bool:
+        # a checkpoint meanwhile would be of the old journal (of no use after the switch), and its copy of
+        # the index would sit in memory beside the compaction's: it waits, then the one below is written
+        with self._compacting, self._checkpointing:
+            if still_needed is not None and not still_needed():
+                return False  # the compaction this one waited for did it
+            self.load_summaries()  # if still unparsed: outside the mutex
             with self._mutex:
                 job = Compaction.begin(self.docs)
             try:
@@ -486,6 +505,7 @@ class StationStore:
             self.checkpoint(min_records=1)
         except (OSError, StorageError):  # a cache: the next open reads the journal instead
             log.warning("index checkpoint not written after compaction", exc_info=True)
+        return True
 
     def needs_compaction(self, *, threshold: float = 0.6, min_bytes: int = 8 << 20) -> bool:
         """More than ``threshold`` of a journal over ``min_bytes`` is dead (old versions, deleted
@@ -497,42 +517,59 @@ class StationStore:
     def maybe_compact(
         self, *, threshold: float = 0.6, min_bytes: int = 8 << 20, actor: str = "system"
     ) -> bool:
-        """Compact when :meth:`needs_compaction`. Returns whether it ran (a compaction the store's lock
-        interrupted did not)."""
-        if not self.needs_compaction(threshold=threshold, min_bytes=min_bytes):
+        """Compact when :meth:`needs_compaction` — asked again once no other compaction runs (retention's
+        and the background worker's would otherwise copy the whole journal twice, one after the other).
+        Returns whether it ran (a compaction the store's lock interrupted did not)."""
+
+        def needed() -> bool:
+            return self.needs_compaction(threshold=threshold, min_bytes=min_bytes)
+
+        if not needed():
             return False
         try:
-            self.compact(actor=actor)
+            return self._compact(actor, needed)
         except CompactionAborted:
             return False
-        return True
 
-    def checkpoint(self, *, min_records: int | None = None) -> bool:
+    def checkpoint(self, *, min_records: int | None = None, wait: bool = True) -> bool:
         """Save the index (:mod:`storage.checkpoint`) when at least ``min_records`` records follow the last
         checkpoint (default: ``StoreOptions.checkpoint_records`` records or ``checkpoint_bytes`` bytes), so
         the next open reads one file and few records. The state is taken under the mutex (milliseconds);
-        encoding and writing happen outside it. Returns whether one was written."""
-        o = self.options
-        with self._checkpointing:
-            with self._mutex:
-                docs = self._docs
-                if docs is None or self.closed:
-                    return False
-                records, size = docs.since_checkpoint()
-                if min_records is not None:
-                    due = records >= max(min_records, 1)
-                else:
-                    due = records >= o.checkpoint_records or (records > 0 and size >= o.checkpoint_bytes)
-                if not due:
-                    return False
-                state = docs.checkpoint_state()
-            path = checkpoint.write(docs.dir, state.generation, state.records, docs.encode_checkpoint(state))
-            _faults.point("checkpoint.before_pin")
-            with self._mutex:
-                if self._docs is docs and not self.closed and docs.pin_checkpoint(state):
-                    return True
-            path.unlink(missing_ok=True)
+        encoding and writing happen outside it. One at a time, and none while a compaction runs (it ends
+        with its own); ``wait=False``: give up instead of waiting for them. Returns whether one was
+        written."""
+        if not self._checkpointing.acquire(blocking=wait):
             return False
+        try:
+            return self._checkpoint(min_records)
+        finally:
+            self._checkpointing.release()
+
+    def _checkpoint(self, min_records: int | None) -> bool:
+        o = self.options
+        with self._mutex:
+            docs = self._docs
+            if docs is None or self.closed:
+                return False
+            records, size = docs.since_checkpoint()
+            if min_records is not None:
+                due = records >= max(min_records, 1)
+            else:
+                due = records >= o.checkpoint_records or (records > 0 and size >= o.checkpoint_bytes)
+            if not due:
+                return False
+        docs.load_summaries()  # if still unparsed: outside the mutex, commits go on meanwhile
+        with self._mutex:
+            if self._docs is not docs or self.closed:
+                return False
+            state = docs.checkpoint_state()
+        path = checkpoint.write(docs.dir, state.generation, state.records, docs.encode_checkpoint(state))
+        _faults.point("checkpoint.before_pin")
+        with self._mutex:
+            if self._docs is docs and not self.closed and docs.pin_checkpoint(state):
+                return True
+        path.unlink(missing_ok=True)
+        return False
 
     def _commit(self, ops: list[Op], actor: str, action: str, extra: list[dict[str, Any]]) -> None:
         with self._mutex:

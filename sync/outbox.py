@@ -27,12 +27,14 @@ case. Keys starting with ``_`` are station-local bookkeeping and are not sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from casework import clock
 from casework.blobref import blob_refs
 from casework.errors import DomainError
-from sync.protocol import JSONObject
+
+if TYPE_CHECKING:  # the protocol's models (pydantic) load with the sync engine, not with the case list
+    from sync.protocol import JSONObject
 
 __all__ = [
     "OUTBOX",

@@ -17,7 +17,6 @@ import threading
 from typing import Any, Protocol
 
 from casework.workdays import WorkCalendar
-from sync.deadlines import stored_calendar
 
 __all__ = ["CalendarProvider"]
 
@@ -43,7 +42,14 @@ class CalendarProvider:
         with self._lock:
             if self._cached is not None and self._cached[0] == version:
                 return self._cached[1]
-        calendar = stored_calendar(self.station.unlocked_store) if version else WorkCalendar()
+        if version:
+            # here, not at start-up: the district calendar's check loads the sync protocol (pydantic, ~0.7 s
+            # of imports on the path to the unlock screen)
+            from sync.deadlines import stored_calendar
+
+            calendar = stored_calendar(self.station.unlocked_store)
+        else:
+            calendar = WorkCalendar()
         with self._lock:
             self._cached = (version, calendar)
         return calendar

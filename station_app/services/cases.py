@@ -47,7 +47,6 @@ from station_app.services.copies import (
 from station_app.services.station import StationService
 from storage.retention import is_tombstone
 from storage.store import StationStore
-from sync.apply import CORRECTIONS
 from sync.notices import enqueue as enqueue_notice
 from sync.outbox import OUTBOX, RECEIPTS, REJECTED, enqueue
 
@@ -389,6 +388,8 @@ class CaseService:
         """Every change of the case's promised dates a newer calendar made (oldest first): what a 更正
         receipt prints."""
         doc = self.store.get("cases", case_id) or {}
+        from sync.apply import CORRECTIONS  # the sync engine's modules load when sync runs, not at start-up
+
         return [Recomputed.from_dict(c) for c in doc.get(CORRECTIONS, []) if isinstance(c, dict)]
 
     # -- documents -----------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from casework.caseparts import Satisfaction
 from casework.cases import Case
 from casework.copies import VerifiedCopy, mark_text
 from storage.errors import StorageError
-from sync.local import RESULT_DOWNLOADS
 
 __all__ = ["HeldResult", "PendingResult", "derive_copies", "pending_results", "result_files"]
 
@@ -98,6 +97,8 @@ def result_files(store: Any, case_id: str) -> list[HeldResult]:
 
 
 def pending_results(store: Any, case_id: str) -> list[PendingResult]:
+    from sync.local import RESULT_DOWNLOADS  # the sync engine's modules load when sync runs, not at start-up
+
     out = []
     for key in store.keys_of(RESULT_DOWNLOADS):
         if not key.startswith(f"{case_id}:"):

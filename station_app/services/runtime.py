@@ -24,7 +24,9 @@ from sync.status import StatusBoard
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL = 6 * 3600.0
 RETENTION_FIRST_DELAY = 20.0
-BOOT_DELAY = 0.5
+#: the start-up passphrase's KDF waits this long after the first screen is sent: the browser is still
+#: painting it then and shares the CPUs (a sign-in before that starts the KDF at once)
+BOOT_DELAY = 2.0
 WARM_UP_DELAY = 5.0
 #: what :meth:`StationRuntime.warm_up` loads after the first screen is shown
 _WARM_MODULES = (

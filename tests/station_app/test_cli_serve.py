@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from station_app import cli
@@ -23,6 +25,29 @@ def test_serve_options_become_the_config(tmp_path):
     assert config.data_dir == Path(tmp_path).resolve() and config.port == 9001 and not config.open_browser
     assert config.url == "http://127.0.0.1:9001/", "a LAN-wide bind is still opened locally"
     assert config.web_dir.parent == config.data_dir, "generated files stay out of the source tree"
+
+
+def test_the_path_to_the_unlock_screen_does_not_load_the_sync_engine():
+    """What ``serve`` imports before the unlock screen shows (the runtime, the app, the shell) leaves the
+    sync protocol (its pydantic models), the HTTP client, the scheduler and pinyin for later."""
+    code = (
+        "import sys, station_app.commands.serve, station_app.services.runtime, station_app.app, "
+        "station_app.screens.shell; print([m for m in ('sync.protocol', 'sync.deadlines', 'sync.apply', "
+        "'httpx', 'apscheduler', 'pypinyin') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_first_screen_is_imported_while_the_browser_loads_the_client():
+    """Once the server answers, the first screen's modules load on a thread, not when a session connects."""
+    code = (
+        "import sys, station_app.app as a; before = 'station_app.screens.shell' in sys.modules; "
+        "a.load_first_screen_in_background().join(); "
+        "print(before, all(m in sys.modules for m in a._FIRST_SCREEN_MODULES))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"
 
 
 def test_demo_is_registered():

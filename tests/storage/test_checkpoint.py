@@ -4,6 +4,8 @@ or foreign one is not used (the whole journal is read, the store works) and veri
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,4 +141,65 @@ def test_compaction_leaves_a_checkpoint_of_the_new_generation(tmp_path: Path) ->
     again = open_admin(tmp_path / "s")
     assert again.docs.checkpoint_problem is None and again.count("cases") == 3000 - 1 - 5 + 5
     assert verify_store(again).ok
+    again.close()
+
+
+def test_summaries_are_parsed_on_first_use_over_the_commits_made_before(tmp_path: Path) -> None:
+    """Opening leaves the checkpoint's summaries unparsed (a sign-in does not wait for them); commits made
+    before the first use — and the records after the checkpoint — are applied over them, and the result is
+    what reading the whole journal gives."""
+    _build(tmp_path / "s").close()
+    again = open_admin(tmp_path / "s")
+    again.register_summarizer(CASES)
+    assert again.docs.checkpoint_problem is None and again.docs.summaries_pending
+    assert again.get("cases", "late2") == _doc(10_002), "documents read without the summaries"
+    with again.transaction() as tx:
+        tx.put("cases", "c7", _doc(7, "closed"))
+        tx.delete("cases", "c8")
+        tx.put("cases", "new", _doc(20_000))
+    assert again.docs.summaries_pending
+    rows = again.summaries("cases")
+    assert not again.docs.summaries_pending
+    assert rows["c7"]["status"] == "closed" and "c8" not in rows and rows["new"]["number"] == "N20000"
+    assert "c101" not in rows and rows["late4"]["number"] == "N10004" and rows["c1"]["status"] == "closed"
+    expected = _state(again)
+    again.close()
+
+    for p in (tmp_path / "s" / "docs").glob("index-*.bin"):
+        p.unlink()
+    whole = open_admin(tmp_path / "s")  # no checkpoint: every record read
+    whole.register_summarizer(CASES)
+    assert not whole.docs.summaries_pending
+    assert _state(whole)[2]["cases"] == expected[2]["cases"]
+    whole.close()
+
+
+def test_parsing_the_summaries_on_a_thread_while_others_commit(tmp_path: Path) -> None:
+    """The station parses them on a thread after a sign-in, without the store's mutex: commits made
+    meanwhile are neither lost nor overwritten by the checkpoint's older rows."""
+    _build(tmp_path / "s").close()
+    again = open_admin(tmp_path / "s")
+    again.register_summarizer(CASES)
+    assert again.docs.summaries_pending
+    stop = threading.Event()
+    written: list[int] = []
+
+    def commit() -> None:
+        i = 0
+        while not stop.is_set() and i < 400:
+            with again.transaction() as tx:
+                tx.put("cases", f"c{i % 50}", _doc(i, "closed"))
+            written.append(i)
+            i += 1
+
+    worker = threading.Thread(target=commit)
+    worker.start()
+    while not written:
+        time.sleep(0.001)
+    again.load_summaries()
+    stop.set()
+    worker.join()
+    rows = again.summaries("cases")
+    for i in written[-50:]:
+        assert rows[f"c{i % 50}"] == again.docs.summary_of("cases", _doc(i, "closed"))
     again.close()

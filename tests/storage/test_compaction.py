@@ -157,3 +157,44 @@ def test_background_worker_compacts_past_the_threshold_and_checkpoints(tmp_path:
     assert store.get("cases", "c7") == {"n": -7, "pad": "y" * 600}
     assert verify_store(store).ok
     store.close()
+
+
+def test_a_compaction_asked_for_while_one_copies_is_not_run_again(tmp_path: Path) -> None:
+    """Retention and the background worker may both find the journal dead enough: the second waits for
+    the first, asks again and finds nothing to do (instead of copying the whole journal a second time); no
+    checkpoint is written beside a compaction either."""
+    store = new_store(tmp_path / "s")
+    _fill(store, 3000)
+    with store.transaction() as tx:
+        for i in range(2500):
+            tx.delete("cases", f"c{i}")
+    assert store.needs_compaction(min_bytes=1)
+    in_copy, release = threading.Event(), threading.Event()
+
+    def hook(name: str) -> None:
+        if name == "compact.copy" and not in_copy.is_set():
+            in_copy.set()
+            release.wait(30)
+
+    _faults.hook = hook
+    ran: list[bool] = []
+    first = threading.Thread(target=store.compact)
+    second = threading.Thread(target=lambda: ran.append(store.maybe_compact(min_bytes=1)))
+    try:
+        first.start()
+        assert in_copy.wait(30)
+        second.start()
+        assert not store.checkpoint(min_records=1, wait=False), "no checkpoint beside a compaction"
+        time.sleep(0.2)
+        assert second.is_alive(), "it waits for the compaction that runs"
+    finally:
+        release.set()
+        first.join(60)
+        second.join(60)
+        _faults.hook = None
+    assert ran == [False]
+    assert store.docs.head.generation == 2
+    compactions = [e for _k, e in store.items("_audit") if e["action"] == "docs.compact"]
+    assert len(compactions) == 1
+    assert verify_store(store).ok
+    store.close()
