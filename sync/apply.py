@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from casework import clock
+from casework import clock, messages
 from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
@@ -297,9 +297,9 @@ def flag_draft(draft: JSONObject, diff: CatalogDiff) -> JSONObject | None:
     cancelled = codes & (set(diff.cancelled_items) | set(diff.cancelled_bundles))
     changed = codes & ({c.code for c in diff.changed_items} | {c.code for c in diff.changed_bundles})
     if cancelled:
-        text = f"事项清单第{diff.new_version}版已取消该事项，此草稿不能再受理，请告知群众"
+        text = messages.text("sync.draft.item_cancelled", {"version": diff.new_version})
     elif changed:
-        text = f"事项清单第{diff.new_version}版修改了该事项（材料或时限可能变化），请核对后再受理"
+        text = messages.text("sync.draft.item_changed", {"version": diff.new_version})
     else:
         return None
     return {

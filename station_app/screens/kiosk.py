@@ -17,6 +17,7 @@ from casework import clock
 from casework.cases import RatingLevel
 from casework.catalog import LifeEvent
 from casework.guide_search import SearchHit
+from casework.messages import term
 from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
 from station_app.screens.guide import guide_page_view
@@ -238,7 +239,7 @@ class KioskSearch(KioskScreen):
             ft.Row(
                 [
                     self.big(
-                        e.value,
+                        term(e),
                         lambda e=e: self.go("kiosk_guide", event=e.value),
                         ft.Icons.CHEVRON_RIGHT,
                         f"event-{e.name.lower()}",
@@ -271,7 +272,7 @@ class KioskGuide(KioskScreen):
         if self.event is None:
             tiles = [
                 self.big(
-                    e.value,
+                    term(e),
                     lambda e=e: self.go("kiosk_guide", event=e.value),
                     ft.Icons.CHEVRON_RIGHT,
                     f"event-{e.name.lower()}",
@@ -291,7 +292,7 @@ class KioskGuide(KioskScreen):
             )
             for h in hits
         ]
-        return self.frame(self.ui.heading(self.event.value), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
+        return self.frame(self.ui.heading(term(self.event)), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
 
 
 class KioskItem(KioskScreen):

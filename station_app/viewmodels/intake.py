@@ -43,6 +43,7 @@ from casework.identity import (
     check_id_number,
     check_phone,
 )
+from casework.messages import term
 from station_app.i18n import t
 from station_app.services.cases import CaseService, NoDocument
 from station_app.viewmodels.intake_form import IntakeForm, fill_case
@@ -342,7 +343,7 @@ class IntakeViewModel:
                     m.code,
                     m.name,
                     m.necessity,
-                    m.form.value,
+                    term(m.form),
                     t("guide.counts", originals=m.originals, copies=m.copies),
                     m.commitment_allowed
                     and all(i.commitment_offered for i in self.items() if m in i.materials),
