@@ -30,7 +30,7 @@ from district_center.context import Center
 from district_center.services.attachments.blobstore import load_or_create_key
 from district_center.services.cases.backoffice import BackofficeError
 
-from . import pages_auth, pages_cases, pages_catalog, pages_guide, pages_stations, pages_supervision
+from . import fonts, pages_auth, pages_cases, pages_catalog, pages_guide, pages_stations, pages_supervision
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render
 
 __all__ = ["create_console"]
@@ -61,6 +61,7 @@ def create_console(center: Center) -> FastAPI:
         else load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
     )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    console.include_router(fonts.router)  # the bundled CJK font, cached a year (not no-store)
     for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_guide, pages_stations):
         console.include_router(module.router)
 
@@ -68,9 +69,8 @@ def create_console(center: Center) -> FastAPI:
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
-            if name == "cache-control" and request.url.path.startswith(
-                request.scope.get("root_path", "") + "/static"
-            ):
+            root = request.scope.get("root_path", "")
+            if name == "cache-control" and request.url.path.startswith((root + "/static", root + "/fonts/")):
                 continue
             response.headers.setdefault(name, value)
         return response
