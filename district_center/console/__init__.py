@@ -10,7 +10,8 @@ and its security headers (CSP without any external source, no framing) cover onl
 * 电子监察: deadlines, 好差评 charts, 差评回访, station health, xlsx export (``pages_supervision``);
 * 事项清单 import / diff / edit / publish / history and the holiday calendar (``pages_catalog``);
 * 智能导办: the synonym table, bundle keywords, the failed-query list (``pages_guide``);
-* 便民服务站: add with one-time code and QR, revoke, health (``pages_stations``).
+* 便民服务站: add with one-time code and QR, revoke, health (``pages_stations``);
+* 工作人员账号: the accounts, and a new one with the department chosen from the catalog (``pages_users``).
 
 See ``docs/district-console.md`` for why pages are rendered on the server.
 """
@@ -30,7 +31,16 @@ from district_center.context import Center
 from district_center.services.attachments.blobstore import load_or_create_key
 from district_center.services.cases.backoffice import BackofficeError
 
-from . import fonts, pages_auth, pages_cases, pages_catalog, pages_guide, pages_stations, pages_supervision
+from . import (
+    fonts,
+    pages_auth,
+    pages_cases,
+    pages_catalog,
+    pages_guide,
+    pages_stations,
+    pages_supervision,
+    pages_users,
+)
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render
 
 __all__ = ["create_console"]
@@ -62,7 +72,16 @@ def create_console(center: Center) -> FastAPI:
     )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     console.include_router(fonts.router)  # the bundled CJK font, cached a year (not no-store)
-    for module in (pages_auth, pages_cases, pages_supervision, pages_catalog, pages_guide, pages_stations):
+    pages = (
+        pages_auth,
+        pages_cases,
+        pages_supervision,
+        pages_catalog,
+        pages_guide,
+        pages_stations,
+        pages_users,
+    )
+    for module in pages:
         console.include_router(module.router)
 
     @console.middleware("http")
