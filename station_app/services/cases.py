@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from casework import clock
+from casework import clock, messages
 from casework.acceptance import acceptance_day, overdue_status, pending_deferred
 from casework.casenumber import CaseCounter
 from casework.cases import Case, CaseStatus, Side
@@ -301,6 +301,7 @@ class CaseService:
         catalog = self.station.catalog()
         assert catalog is not None
         info, now = self.station_info(), clock.now()
+        lang = messages.current_language()  # the station's UI language: the document's own words
         if kind == "correction":  # 受理凭证（更正）: the latest change of its promised dates
             changes = [c for c in self.corrections(case.id) if c.dates]
             if not changes:
@@ -313,14 +314,14 @@ class CaseService:
                 issued_at=now,
                 correction=changes[-1],
                 sequence=len(changes),
+                language=lang,
             )
-        if kind == "receipt":
-            return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
-        if kind == "collection":
-            return collection_notice(case, catalog, station=info, worker=worker, issued_at=now)
-        if kind == "notice":
-            return one_time_notice(case, catalog, station=info, worker=worker, issued_at=now)
-        return refusal_notice(case, catalog, station=info, worker=worker, issued_at=now)
+        build = {
+            "receipt": acceptance_receipt,
+            "collection": collection_notice,
+            "notice": one_time_notice,
+        }.get(kind, refusal_notice)
+        return build(case, catalog, station=info, worker=worker, issued_at=now, language=lang)
 
     def render_pdf(self, document: CaseDocument, layout: Layout = "a4") -> bytes:
         from station_app.pdf import render
