@@ -331,7 +331,8 @@ def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetim
     items = notice_items(case, catalog, today=clock.china_date(at))
     if not items:
         raise CaseError("case.notice_not_needed")
-    case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
+    reason = messages.text("doc.sep", {}).join(m.name for m in items)
+    case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason=reason)
     return items
 
 

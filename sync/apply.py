@@ -218,9 +218,9 @@ def apply_event(
     missing = payload.get("missing")
     try:
         for step in path:
-            why = reason if step == target else reason or "区中心记录"
+            why = reason if step == target else reason or messages.text("sync.apply.center_recorded")
             if step in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) and not why.strip():
-                why = "区中心决定"
+                why = messages.text("sync.apply.center_decided")
             if step == CaseStatus.SUPPLEMENT_REQUESTED and isinstance(missing, list) and missing:
                 # keep what is missing (一次性告知) on the local case, not just the status; the request keeps
                 # the center's own time when its copy is at hand, so the center matches the resend to it
