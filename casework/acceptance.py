@@ -77,11 +77,11 @@ class CatalogLike(Protocol):
 
 
 class AcceptanceRefused(CaseError):
-    """受理 is not allowed; ``problems`` lists every reason in Chinese."""
+    """受理 is not allowed; ``problems`` lists every reason (in the language current when checked)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
-        super().__init__("不能受理：" + "；".join(self.problems))
+        super().__init__("acceptance.refused", problems=messages.text("doc.sep", {}).join(self.problems))
 
 
 def case_items(case: Case, catalog: CatalogLike) -> tuple[Item, ...]:
@@ -143,6 +143,7 @@ def _deferral_problem(
     due: dt.date | None,
     today: dt.date,
     calendar: WorkCalendar | None,
+    language: str | None = None,
 ) -> str | None:
     if due is None:
         return None  # MaterialRecord.problems() says a date is needed
@@ -150,35 +151,45 @@ def _deferral_problem(
         return messages.text(
             "acceptance.deferred_due_past",
             {"name": m.name, "due": due.isoformat(), "today": today.isoformat()},
+            language,
         )
     if calendar is not None:
         _, latest = deferral_window(case, catalog, calendar, today)
         if due > latest:
             params = {"name": m.name, "due": due.isoformat(), "promised": latest.isoformat()}
-            return messages.text("acceptance.deferred_due_after_promise", params)
+            return messages.text("acceptance.deferred_due_after_promise", params, language)
     return None
 
 
 def _material_problem(
-    case: Case, catalog: CatalogLike, m: Material, today: dt.date, calendar: WorkCalendar | None = None
+    case: Case,
+    catalog: CatalogLike,
+    m: Material,
+    today: dt.date,
+    calendar: WorkCalendar | None = None,
+    language: str | None = None,
 ) -> str | None:
     record = case.material(m.code)
     how = record.satisfaction if record else Satisfaction.MISSING
     if how is Satisfaction.MISSING:
-        return None if m.necessity is Necessity.OPTIONAL else f"缺少材料“{m.name}”"
+        return (
+            None
+            if m.necessity is Necessity.OPTIONAL
+            else messages.text("acceptance.missing", {"name": m.name}, language)
+        )
     if how is Satisfaction.DEFERRED:
         if m.necessity is Necessity.REQUIRED:
-            return f"材料“{m.name}”为必要材料，不能容缺受理"
+            return messages.text("acceptance.required_not_deferrable", {"name": m.name}, language)
         assert record is not None
-        problem = _deferral_problem(case, catalog, m, record.due_date, today, calendar)
+        problem = _deferral_problem(case, catalog, m, record.due_date, today, calendar, language)
         if problem:
             return problem
     if how is Satisfaction.COMMITMENT and not (
         m.commitment_allowed and _commitment_offered(case, catalog, m)
     ):
-        return f"材料“{m.name}”不适用告知承诺制"
+        return messages.text("acceptance.no_commitment", {"name": m.name}, language)
     if how is Satisfaction.DATA_SHARING and not m.shared_data:
-        return f"材料“{m.name}”不能通过数据共享获取，须提交原件"
+        return messages.text("acceptance.no_data_sharing", {"name": m.name}, language)
     return None
 
 
@@ -257,7 +268,7 @@ def acceptance_problems(
     problems = not_in_force(case, catalog, today)
     for it in case_items(case, catalog):
         if it.in_force(today) and at_station and not it.station_acceptable:
-            problems.append(f"事项“{it.name}”不在便民服务站可受理范围内")
+            problems.append(messages.text("acceptance.not_at_station", {"name": it.name}))
     problems += check_applicant_and_agent(case.applicant, case.agent, today=today)
     if at_station:  # 通办范围 against where the applicant lives, and the 业务属地 chosen
         from casework.residence import jurisdiction_problems, scope_problems
@@ -272,7 +283,7 @@ def acceptance_problems(
     for record in case.materials:
         problems += record.problems()
         if record.code not in known:
-            problems.append(f"材料“{record.name}”不在该事项的申请材料清单中")
+            problems.append(messages.text("acceptance.not_listed", {"name": record.name}))
     return problems
 
 
@@ -281,27 +292,36 @@ def can_accept(case: Case, catalog: CatalogLike, *, today: dt.date, at_station: 
     return not acceptance_problems(case, catalog, today=today, at_station=at_station)
 
 
-def notice_items(case: Case, catalog: CatalogLike, *, today: dt.date) -> list[MissingMaterial]:
-    """For the 一次性告知书: every material that stops 受理, with why and how to supply it."""
+def notice_items(
+    case: Case, catalog: CatalogLike, *, today: dt.date, language: str | None = None
+) -> list[MissingMaterial]:
+    """For the 一次性告知书: every material that stops 受理, with why and how to supply it, in ``language``
+    (default: the current one)."""
+    lang = language or messages.current_language()
     out: list[MissingMaterial] = []
     for m in case_materials(case, catalog):
-        problem = _material_problem(case, catalog, m, today)
+        problem = _material_problem(case, catalog, m, today, language=lang)
         if problem is None:
             continue
         how: list[str] = []
         if m.originals:
-            how.append(f"原件{m.originals}份")
+            how.append(messages.text("acceptance.supply.originals", {"count": m.originals}, lang))
         if m.copies:
-            how.append(f"复印件{m.copies}份")
+            how.append(messages.text("acceptance.supply.copies", {"count": m.copies}, lang))
         if m.acceptance_standard:
-            how.append(f"要求：{m.acceptance_standard}")
+            how.append(messages.text("acceptance.supply.standard", {"text": m.acceptance_standard}, lang))
         if m.blank_form:
-            how.append(f"空白表格：{m.blank_form}")
+            how.append(messages.text("acceptance.supply.blank_form", {"form": m.blank_form}, lang))
         if m.necessity is Necessity.DEFERRABLE:
-            how.append("可申请容缺受理，约定日期后补")
+            how.append(messages.text("acceptance.supply.deferrable", {}, lang))
         if m.commitment_allowed:
-            how.append("可选择告知承诺方式办理")
-        out.append(MissingMaterial(m.code, m.name, problem, "，".join(how) or f"来源：{m.source.value}"))
+            how.append(messages.text("acceptance.supply.commitment", {}, lang))
+        source = messages.text("acceptance.supply.source", {"source": messages.term(m.source, lang)}, lang)
+        out.append(
+            MissingMaterial(
+                m.code, m.name, problem, messages.text("acceptance.supply.sep", {}, lang).join(how) or source
+            )
+        )
     return out
 
 
@@ -311,7 +331,8 @@ def issue_notice(case: Case, catalog: CatalogLike, *, actor: str, at: dt.datetim
     items = notice_items(case, catalog, today=clock.china_date(at))
     if not items:
         raise CaseError("case.notice_not_needed")
-    case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason="；".join(m.name for m in items))
+    reason = messages.text("doc.sep", {}).join(m.name for m in items)
+    case.transition(CaseStatus.NOTICE_ISSUED, actor=actor, at=at, reason=reason)
     return items
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from casework import messages
 from casework.blobref import Scans
 from casework.copies import VerifiedCopy
 
@@ -131,20 +132,21 @@ class MaterialRecord:
         return self.satisfaction is Satisfaction.DEFERRED and self.waived_at is None
 
     def problems(self) -> list[str]:
-        out: list[str] = []
+        """What is inconsistent in the record, in the current language."""
+        codes: list[str] = []
         bad = [h for h in self.attachments if not _SHA256.fullmatch(h)]
         if bad:
-            out.append(f"材料“{self.name}”的附件摘要格式不正确")
+            codes.append("material.bad_digest")
         if self.satisfaction is Satisfaction.ORIGINAL_VERIFIED:
             if not self.attachments:
-                out.append(f"材料“{self.name}”已核验原件，但没有扫描件")
+                codes.append("material.verified_without_scan")
             if not self.verified_by:
-                out.append(f"材料“{self.name}”未记录核验人")
+                codes.append("material.no_verifier")
         if self.satisfaction is Satisfaction.DEFERRED and self.due_date is None:
-            out.append(f"材料“{self.name}”容缺受理须约定补交日期")
+            codes.append("material.deferred_without_date")
         if self.satisfaction is Satisfaction.COMMITMENT and not self.commitment_text.strip():
-            out.append(f"材料“{self.name}”告知承诺须记录申请人确认的承诺内容")
-        return out
+            codes.append("material.commitment_without_text")
+        return [messages.text(code, {"name": self.name}) for code in codes]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

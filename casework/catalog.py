@@ -37,6 +37,7 @@ from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
+from casework import messages
 from casework.errors import DomainError
 from casework.formfields import KEY_PATTERN, Eligibility, FieldKind, FormField, union
 from casework.synonyms import DEFAULT_SYNONYMS, fold, synonym_issues
@@ -509,8 +510,13 @@ class Catalog:
                 return j
         raise NotInCatalog("catalog.no_jurisdiction", area=area)
 
-    def item_type_name(self, code: str) -> str:
-        return self.item_types.get(code, code)
+    def item_type_name(self, code: str, language: str | None = None) -> str:
+        """The 事项类型's name; in the UI language when it is the default table's (a province's own name
+        stays as the catalog writes it)."""
+        name = self.item_types.get(code, code)
+        if DEFAULT_ITEM_TYPES.get(code) == name and messages.has(f"catalog.item_type.{code}", language):
+            return messages.text(f"catalog.item_type.{code}", {}, language)
+        return name
 
     def materials_for(self, bundle_code: str) -> tuple[MergedMaterial, ...]:
         """The bundle's materials as one list: a material (same ``Material.code``) needed by several

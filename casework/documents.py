@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from casework import clock
+from casework import clock, messages
 from casework.acceptance import CatalogLike, case_items, notice_items
 from casework.cases import Case, CaseStatus, MaterialRecord, Satisfaction, Side
 from casework.catalog import Item, Jurisdiction, SpotResult
 from casework.deadlines import DateChange, Recomputed
 from casework.errors import DomainError
-from casework.identity import ID_TYPES, mask_id_number
+from casework.identity import mask_id_number
 
 __all__ = [
     "CaseDocument",
@@ -141,10 +141,15 @@ class CaseDocument:
     issued_on: dt.date
     sections: tuple[Section, ...] = field(default=())
     provisional_date: bool = False  # the promised date shown is provisional
+    language: str = "zh_CN"  # the words of the document (names, materials and reasons stay as recorded)
 
     @property
     def title(self) -> str:
-        return self.kind.value
+        return _w(f"doc.kind.{self.kind.name}", self.language)
+
+    def word(self, code: str, **params: Any) -> str:
+        """One of the document's own words (``doc.*`` in the message catalogs), in its language."""
+        return _w(code, self.language, **params)
 
     @property
     def qr_payload(self) -> str:
@@ -154,13 +159,22 @@ class CaseDocument:
 
     def lines(self) -> list[str]:
         """Plain text, one line per field, row or paragraph (for a receipt printer or a test)."""
-        out = [self.title, f"文书编号：{self.number}", f"办件编号：{self.case_number}"]
+        lang = self.language
+        out = [
+            self.title,
+            _labelled(_w("doc.label.document_number", lang), self.number, lang),
+            _labelled(_w("doc.label.case_number", lang), self.case_number, lang),
+        ]
         for s in self.sections:
-            out.append(f"【{s.title}】")
-            out += [f"{label}：{value}" for label, value in s.fields]
-            out += ["　".join(row) for row in s.table]
+            out.append(f"【{s.title}】" if lang == "zh_CN" else f"[{s.title}]")
+            out += [_labelled(label, value, lang) for label, value in s.fields]
+            out += [("　" if lang == "zh_CN" else "  ").join(row) for row in s.table]
             out += list(s.paragraphs)
-        out += [f"经办人：{self.worker}", f"{self.station}", _cn_date(self.issued_on)]
+        out += [
+            _labelled(_w("doc.label.worker", lang), self.worker, lang),
+            f"{self.station}",
+            _date(self.issued_on, lang),
+        ]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,80 +193,106 @@ class CaseDocument:
 # ------------------------------------------------------------------------------------------------ parts
 
 
+def _w(code: str, language: str, **params: Any) -> str:
+    return messages.text(code, params, language)
+
+
+def _labelled(label: str, value: str, language: str) -> str:
+    return _w("doc.labelled", language, label=label, value=value)
+
+
+def _date(d: dt.date, language: str) -> str:
+    """2026年12月01日, or 2026-12-01 in English."""
+    return _w("doc.date", language, year=d.year, month=d.month, day=d.day)
+
+
 def _cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month:02d}月{d.day:02d}日"
+    return _date(d, "zh_CN")
 
 
-_HOW = {
-    Satisfaction.ORIGINAL_VERIFIED: "原件已核验",
-    Satisfaction.DEFERRED: "容缺后补",
-    Satisfaction.COMMITMENT: "告知承诺",
-    Satisfaction.DATA_SHARING: "数据共享获取",
-    Satisfaction.MISSING: "缺少",
-}
-
-
-def _how(record: MaterialRecord) -> str:
+def _how(record: MaterialRecord, language: str) -> str:
     if record.satisfaction is Satisfaction.DEFERRED and record.due_date:
-        return f"容缺后补（{_cn_date(record.due_date)}前补交）"
+        return _w("doc.how.deferred_due", language, date=_date(record.due_date, language))
     if record.satisfaction is Satisfaction.ORIGINAL_VERIFIED and record.attachments:
-        return f"原件已核验，扫描件{len(record.attachments)}份"
-    return _HOW[record.satisfaction]
+        return _w("doc.how.verified_scans", language, count=len(record.attachments))
+    return _w(f"doc.how.{record.satisfaction.name}", language)
 
 
-def _applicant_section(case: Case) -> Section:
+def _applicant_section(case: Case, language: str) -> Section:
     a = case.applicant
+
+    def w(code: str, **params: Any) -> str:
+        return _w(code, language, **params)
+
     rows = [
-        ("申请人", a.name),
-        ("证件类型", ID_TYPES.get(a.id_type, a.id_type)),
-        ("证件号码", mask_id_number(a.id_number)),
-        ("联系电话", mask_id_number(a.phone) if len(a.phone) == 11 else a.phone),
+        (w("doc.field.applicant"), a.name),
+        (w("doc.field.id_type"), messages.text(f"id_type.{a.id_type}", {}, language)),
+        (w("doc.field.id_number"), mask_id_number(a.id_number)),
+        (w("doc.field.phone"), mask_id_number(a.phone) if len(a.phone) == 11 else a.phone),
     ]
     if a.legal_representative:
-        rows.append(("法定代表人", a.legal_representative))
+        rows.append((w("doc.field.legal_representative"), a.legal_representative))
     if case.agent is not None:
         g = case.agent
+        relation = g.relation or (w("doc.relation.station_worker") if g.is_station_worker else "")
         rows += [
-            ("代理人", g.name + ("（帮办代办员）" if g.is_station_worker else "")),
-            ("代理人证件号码", mask_id_number(g.id_number)),
-            ("与申请人关系", g.relation_label),
+            (
+                w("doc.field.agent"),
+                w("doc.agent.station_worker", name=g.name) if g.is_station_worker else g.name,
+            ),
+            (w("doc.field.agent_id_number"), mask_id_number(g.id_number)),
+            (w("doc.field.relation"), relation),
         ]
-    return Section("申请人信息", tuple(rows))
+    return Section(w("doc.section.applicant"), tuple(rows))
 
 
-def _items_section(case: Case, catalog: CatalogLike) -> Section:
+def _items_section(case: Case, catalog: CatalogLike, language: str) -> Section:
     items = case_items(case, catalog)
     rows: list[tuple[str, str]] = []
     if case.bundle_code is not None:
-        rows.append(("一件事", catalog.bundle(case.bundle_code).name))
-    rows += [("办理事项", f"{it.name}（{it.department}）") for it in items]
+        rows.append((_w("doc.field.bundle", language), catalog.bundle(case.bundle_code).name))
+    rows += [
+        (
+            _w("doc.field.item", language),
+            _w("doc.item_department", language, name=it.name, department=it.department),
+        )
+        for it in items
+    ]
     if case.jurisdiction:
-        rows.append(("业务属地", case.jurisdiction))
-    return Section("申请事项", tuple(rows))
+        rows.append((_w("doc.field.jurisdiction", language), case.jurisdiction))
+    return Section(_w("doc.section.items", language), tuple(rows))
 
 
-def _received_section(case: Case) -> Section:
+def _received_section(case: Case, language: str) -> Section:
     got = [m for m in case.materials if m.satisfaction is not Satisfaction.MISSING]
-    rows = [(str(i), m.name, _how(m)) for i, m in enumerate(got, 1)]
-    table = (("序号", "材料名称", "提交方式"), *rows)
-    return Section("已收材料", table=table if got else (), paragraphs=() if got else ("无",))
+    rows = [(str(i), m.name, _how(m, language)) for i, m in enumerate(got, 1)]
+    header = tuple(_w(f"doc.table.{c}", language) for c in ("no", "material", "how"))
+    table = (header, *rows)
+    return Section(
+        _w("doc.section.received", language),
+        table=table if got else (),
+        paragraphs=() if got else (_w("doc.none", language),),
+    )
 
 
-def _promise_text(case: Case, items: tuple[Item, ...]) -> tuple[str, bool]:
+def _promise_text(case: Case, items: tuple[Item, ...], language: str) -> tuple[str, bool]:
     if case.promised_date is None:
-        limits = "、".join(f"{it.name}{it.promised_limit}" for it in items)
-        return f"按承诺时限办结（{limits}）", False
-    text = _cn_date(case.promised_date)
+        limits = [
+            _w("doc.promise.limit", language, name=it.name, limit=it.promised_limit.words(language))
+            for it in items
+        ]
+        return _w("doc.promise.by_limits", language, limits=limits), False
+    text = _date(case.promised_date, language)
     if case.promised_date_provisional:
-        text += "（暂定，以当年节假日安排为准）"
+        text += _w("doc.promise.provisional", language)
     return text, case.promised_date_provisional
 
 
-def _pickup_section(case: Case) -> Section:
-    rows = [("领取方式", case.pickup.method.value)]
+def _pickup_section(case: Case, language: str) -> Section:
+    rows = [(_w("doc.field.pickup", language), messages.term(case.pickup.method, language))]
     if case.pickup.address:
-        rows.append(("地址", case.pickup.address))
-    return Section("结果领取", tuple(rows))
+        rows.append((_w("doc.field.address", language), case.pickup.address))
+    return Section(_w("doc.section.pickup", language), tuple(rows))
 
 
 def _doc(
@@ -263,8 +303,10 @@ def _doc(
     issued_at: dt.datetime,
     sections: list[Section],
     provisional: bool = False,
+    language: str = "zh_CN",
 ) -> CaseDocument:
-    contact = tuple((k, v) for k, v in (("地址", station.address), ("电话", station.phone)) if v)
+    labels = (("doc.field.address", station.address), ("doc.field.contact_phone", station.phone))
+    contact = tuple((_w(code, language), v) for code, v in labels if v)
     footer = Section(station.name, contact)
     return CaseDocument(
         kind,
@@ -275,6 +317,7 @@ def _doc(
         clock.china_date(issued_at),
         (*sections, footer),
         provisional,
+        language,
     )
 
 
@@ -282,34 +325,47 @@ def _doc(
 
 
 def acceptance_receipt(
-    case: Case, catalog: CatalogLike, *, station: StationInfo, worker: str, issued_at: dt.datetime
+    case: Case,
+    catalog: CatalogLike,
+    *,
+    station: StationInfo,
+    worker: str,
+    issued_at: dt.datetime,
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """受理凭证 for an accepted case: items, applicant, materials received (容缺 ones with due dates and
     告知承诺 ones marked), the promised date, pickup. Raises ``ValueError`` unless the case was accepted."""
     accepted_at = case.entered_at(CaseStatus.ACCEPTED)
     if accepted_at is None:
         raise DocumentNotIssuable("document.receipt_not_accepted", number=case.number)
+    lang = language
     items = case_items(case, catalog)
-    promise, provisional = _promise_text(case, items)
+    promise, provisional = _promise_text(case, items, lang)
     owed = [m for m in case.materials if m.satisfaction is Satisfaction.DEFERRED]
-    paragraphs = [f"您的申请已于{_cn_date(clock.china_date(accepted_at))}受理，承诺办结日期：{promise}。"]
+    accepted_on = _date(clock.china_date(accepted_at), lang)
+    paragraphs = [_w("doc.receipt.accepted", lang, date=accepted_on, promise=promise)]
     if owed:
-        owed_text = "；".join(
-            m.name + (f"（{_cn_date(m.due_date)}前补交）" if m.due_date else "") for m in owed
+        owed_text = _w("doc.sep", lang).join(
+            _w("doc.receipt.owed_item", lang, name=m.name, date=_date(m.due_date, lang))
+            if m.due_date
+            else m.name
+            for m in owed
         )
-        paragraphs.append(f"以下容缺材料请按期补交，逾期未补交的，将按规定处理：{owed_text}")
+        paragraphs.append(_w("doc.receipt.owed", lang, items=owed_text))
     if any(m.satisfaction is Satisfaction.COMMITMENT for m in case.materials):
-        paragraphs.append(
-            "您已作出告知承诺，请确保承诺内容真实；承诺不实的，将依法撤销相关决定并记入信用记录。"
-        )
+        paragraphs.append(_w("doc.receipt.commitment", lang))
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
-        _received_section(case),
-        Section("办理时限", (("承诺办结日期", promise),), paragraphs=tuple(paragraphs)),
-        _pickup_section(case),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
+        _received_section(case, lang),
+        Section(
+            _w("doc.section.time_limit", lang),
+            ((_w("doc.field.promised_date", lang), promise),),
+            paragraphs=tuple(paragraphs),
+        ),
+        _pickup_section(case, lang),
     ]
-    return _doc(DocumentKind.RECEIPT, case, station, worker, issued_at, sections, provisional)
+    return _doc(DocumentKind.RECEIPT, case, station, worker, issued_at, sections, provisional, lang)
 
 
 def collection_notice(
@@ -320,6 +376,7 @@ def collection_notice(
     worker: str,
     issued_at: dt.datetime,
     jurisdiction: Jurisdiction | None = None,
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """代收件通知书 (全市通办, 异地代收): this station collected the application for ``case.jurisdiction``.
 
@@ -328,58 +385,73 @@ def collection_notice(
     collected_at = case.entered_at(CaseStatus.COLLECTED)
     if collected_at is None:
         raise DocumentNotIssuable("document.collection_not_collected", number=case.number)
+    lang = language
     items = case_items(case, catalog)
-    promise, provisional = _promise_text(case, items)
-    window_rows = [("业务受理通办窗口", station.name), ("业务属地", case.jurisdiction)]
+    promise, provisional = _promise_text(case, items, lang)
+    window_rows = [
+        (_w("doc.field.receiving_window", lang), station.name),
+        (_w("doc.field.jurisdiction", lang), case.jurisdiction),
+    ]
     if jurisdiction is not None:
-        window_rows += [("属地通办窗口", jurisdiction.window), ("属地窗口电话", jurisdiction.phone)]
+        window_rows += [
+            (_w("doc.field.jurisdiction_window", lang), jurisdiction.window),
+            (_w("doc.field.jurisdiction_phone", lang), jurisdiction.phone),
+        ]
+    collected_on = _date(clock.china_date(collected_at), lang)
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
-        _received_section(case),
-        Section("通办窗口", tuple(window_rows)),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
+        _received_section(case, lang),
+        Section(_w("doc.section.windows", lang), tuple(window_rows)),
         Section(
-            "办理说明",
-            (("代收日期", _cn_date(clock.china_date(collected_at))), ("办结时限", promise)),
-            paragraphs=(
-                "本窗口已对您的申请材料进行形式审查和身份核验，并扫描留存电子材料。",
-                "电子材料通过全市通办平台推送至业务属地通办窗口，纸质材料通过邮政快递寄递移交。",
-                "业务属地通办窗口收到申请材料之日起计为受理开始，办理时限自该日起计算。",
-                "办理过程中如需补齐补正或退件，由业务属地通办窗口通知您。",
+            _w("doc.section.procedure", lang),
+            ((_w("doc.field.collected_on", lang), collected_on), (_w("doc.field.time_limit", lang), promise)),
+            paragraphs=tuple(
+                _w(f"doc.collection.{p}", lang) for p in ("checked", "forwarded", "clock", "contact")
             ),
         ),
-        _pickup_section(case),
+        _pickup_section(case, lang),
     ]
-    return _doc(DocumentKind.COLLECTION_NOTICE, case, station, worker, issued_at, sections, provisional)
+    return _doc(DocumentKind.COLLECTION_NOTICE, case, station, worker, issued_at, sections, provisional, lang)
 
 
 def one_time_notice(
-    case: Case, catalog: CatalogLike, *, station: StationInfo, worker: str, issued_at: dt.datetime
+    case: Case,
+    catalog: CatalogLike,
+    *,
+    station: StationInfo,
+    worker: str,
+    issued_at: dt.datetime,
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """一次性告知书: **every** material that stops 受理, why, and how to supply it, in one notice
     (行政许可法 §32). Raises ``ValueError`` if nothing is missing."""
     today = clock.china_date(issued_at)
-    missing = notice_items(case, catalog, today=today)
+    missing = notice_items(case, catalog, today=today, language=language)
     if not missing:
         raise DocumentNotIssuable("document.notice_not_needed")
-    names = "、".join(it.name for it in case_items(case, catalog))
+    lang = language
+    names = [it.name for it in case_items(case, catalog)]
     rows = [(str(i), m.name, m.reason, m.how_to_supply) for i, m in enumerate(missing, 1)]
-    table = (("序号", "材料名称", "原因", "补正方式"), *rows)
+    header = tuple(_w(f"doc.table.{c}", lang) for c in ("no", "material", "reason", "supply"))
+    table = (header, *rows)
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
-        _received_section(case),
-        Section("需补齐补正的材料", table=table),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
+        _received_section(case, lang),
+        Section(_w("doc.section.to_supply", lang), table=table),
         Section(
-            "告知事项",
+            _w("doc.section.notice", lang),
             paragraphs=(
-                f"您申请办理的“{names}”，申请材料不齐全或不符合法定形式。现将需要补齐补正的全部材料一次性告知如上。",
-                "请按上述要求准备材料后再次到任一服务站提交，已提交的材料无需重复提交。",
-                f"咨询电话：{station.phone}" if station.phone else "如有疑问请咨询窗口工作人员。",
+                _w("doc.notice.incomplete", lang, names=names),
+                _w("doc.notice.again", lang),
+                _w("doc.notice.phone", lang, phone=station.phone)
+                if station.phone
+                else _w("doc.notice.ask", lang),
             ),
         ),
     ]
-    return _doc(DocumentKind.ONE_TIME_NOTICE, case, station, worker, issued_at, sections)
+    return _doc(DocumentKind.ONE_TIME_NOTICE, case, station, worker, issued_at, sections, language=lang)
 
 
 def refusal_notice(
@@ -390,7 +462,8 @@ def refusal_notice(
     worker: str,
     issued_at: dt.datetime,
     reconsideration_body: str = "",
-    court: str = "有管辖权的人民法院",
+    court: str = "",
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """不予受理通知书 with the reason recorded on the refusal and the applicant's remedies: 行政复议 within
     60 days (行政复议法 §20) to ``reconsideration_body`` (default: the district's 人民政府) or 行政诉讼
@@ -398,34 +471,39 @@ def refusal_notice(
     refusal = next((t for t in reversed(case.history) if t.to_status is CaseStatus.REFUSED), None)
     if refusal is None:
         raise DocumentNotIssuable("document.refusal_not_refused", number=case.number)
-    body = reconsideration_body or f"{station.district}人民政府"
-    names = "、".join(it.name for it in case_items(case, catalog))
+    lang = language
+    body = reconsideration_body or _w("doc.refusal.body", lang, district=station.district)
+    court = court or _w("doc.refusal.court", lang)
+    names = [it.name for it in case_items(case, catalog)]
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
-        _received_section(case),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
+        _received_section(case, lang),
         Section(
-            "不予受理决定",
-            (("决定日期", _cn_date(clock.china_date(refusal.at))),),
+            _w("doc.section.refusal", lang),
+            ((_w("doc.field.decided_on", lang), _date(clock.china_date(refusal.at), lang)),),
             paragraphs=(
-                f"您申请办理的“{names}”，经审查，决定不予受理。",
-                f"理由：{refusal.reason}",
-                "您提交的材料原件已退还。",
+                _w("doc.refusal.decision", lang, names=names),
+                _w("doc.refusal.reason", lang, reason=refusal.reason),
+                _w("doc.refusal.returned", lang),
             ),
         ),
         Section(
-            "救济途径",
-            paragraphs=(
-                f"如对本决定不服，可以自收到本通知书之日起六十日内向{body}申请行政复议，"
-                f"或者自收到本通知书之日起六个月内依法向{court}提起行政诉讼。",
-            ),
+            _w("doc.section.remedies", lang),
+            paragraphs=(_w("doc.refusal.remedies", lang, body=body, court=court),),
         ),
     ]
-    return _doc(DocumentKind.REFUSAL_NOTICE, case, station, worker, issued_at, sections)
+    return _doc(DocumentKind.REFUSAL_NOTICE, case, station, worker, issued_at, sections, language=lang)
 
 
 def on_the_spot_result(
-    case: Case, catalog: CatalogLike, *, station: StationInfo, worker: str, issued_at: dt.datetime
+    case: Case,
+    catalog: CatalogLike,
+    *,
+    station: StationInfo,
+    worker: str,
+    issued_at: dt.datetime,
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """The result of a 当场办结: what the station decided and issued at the window, for an item the catalog
     flags ``on_the_spot``. Its kind follows the flag's result type (证明 / 办结回执 / 办结通知书); it names
@@ -440,49 +518,39 @@ def on_the_spot_result(
     item = catalog.item(case.item_code)
     if item.on_the_spot is None:
         raise DocumentNotIssuable("document.spot_not_flagged", number=case.number, name=item.name)
+    lang = language
     kind = SPOT_DOCUMENTS[item.on_the_spot]
-    day = _cn_date(clock.china_date(decision.at))
+    day = _date(clock.china_date(decision.at), lang)
     result = item.result_name or item.name
-    who = case.applicant.name
-    lead = {
-        DocumentKind.SPOT_CERTIFICATE: f"兹证明：申请人{who}申请办理的“{item.name}”，",
-        DocumentKind.SPOT_RECEIPT: f"申请人{who}申请办理的“{item.name}”，",
-        DocumentKind.SPOT_NOTICE: f"申请人{who}申请办理的“{item.name}”，",
-    }[kind]
-    closing = {
-        DocumentKind.SPOT_CERTIFICATE: "特此证明。",
-        DocumentKind.SPOT_RECEIPT: "本回执为办结凭证，请妥善保存。",
-        DocumentKind.SPOT_NOTICE: f"办理结果（{result}）已当场交付申请人。",
-    }[kind]
+    params = {"who": case.applicant.name, "item": item.name, "station": station.name, "day": day}
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
         Section(
-            "办理结果",
+            _w("doc.section.spot_result", lang),
             (
-                ("办理决定", "准予办理（当场办结）"),
-                ("办结结果", result),
-                ("办结日期", day),
-                ("办结窗口", station.name),
+                (_w("doc.field.spot_decision", lang), _w("doc.spot.decision", lang)),
+                (_w("doc.field.spot_result", lang), result),
+                (_w("doc.field.spot_date", lang), day),
+                (_w("doc.field.spot_window", lang), station.name),
             ),
             paragraphs=(
-                f"{lead}经{station.name}审查，材料齐全、符合法定形式，于{day}准予办理，当场办结。",
-                closing,
-                f"本件由{station.name}依据{station.district}政务服务事项目录当场办结；"
-                "扫描二维码或凭办件编号可向区政务服务中心核验。",
+                _w(f"doc.spot.lead.{kind.name}", lang, **params),
+                _w(f"doc.spot.closing.{kind.name}", lang, result=result),
+                _w("doc.spot.verify", lang, station=station.name, district=station.district),
             ),
         ),
     ]
-    return _doc(kind, case, station, worker, issued_at, sections)
+    return _doc(kind, case, station, worker, issued_at, sections, language=lang)
 
 
-def _dated(day: dt.date | None, provisional: bool) -> str:
+def _dated(day: dt.date | None, provisional: bool, language: str) -> str:
     if day is None:
         return "—"
-    return _cn_date(day) + ("（暂定）" if provisional else "")
+    return _date(day, language) + (_w("doc.provisional_short", language) if provisional else "")
 
 
-def _change_row(case: Case, catalog: CatalogLike, change: DateChange) -> tuple[str, str, str]:
+def _change_row(case: Case, catalog: CatalogLike, change: DateChange, language: str) -> tuple[str, str, str]:
     if change.item_code is None:
         name = (
             catalog.bundle(case.bundle_code).name if case.bundle_code else case_items(case, catalog)[0].name
@@ -490,7 +558,11 @@ def _change_row(case: Case, catalog: CatalogLike, change: DateChange) -> tuple[s
     else:
         name = next((it.name for it in case_items(case, catalog) if it.code == change.item_code), "")
         name = name or change.item_code
-    return name, _dated(change.old, change.old_provisional), _dated(change.new, change.new_provisional)
+    return (
+        name,
+        _dated(change.old, change.old_provisional, language),
+        _dated(change.new, change.new_provisional, language),
+    )
 
 
 def correction_receipt(
@@ -502,6 +574,7 @@ def correction_receipt(
     issued_at: dt.datetime,
     correction: Recomputed,
     sequence: int = 1,
+    language: str = "zh_CN",
 ) -> CaseDocument:
     """受理凭证（更正）: the promised date(s) of the case's 受理凭证 moved because the district published a
     newer holiday calendar (``correction``, from :func:`casework.deadlines.recompute_deadlines`).
@@ -515,29 +588,27 @@ def correction_receipt(
         raise DocumentNotIssuable("document.correction_not_accepted", number=case.number)
     if not correction.dates:
         raise DocumentNotIssuable("document.correction_unchanged", number=case.number)
-    rows = tuple(_change_row(case, catalog, c) for c in correction.dates)
-    table = (("事项", "原承诺办结日期", "更正后承诺办结日期"), *rows)
+    lang = language
+    rows = tuple(_change_row(case, catalog, c, lang) for c in correction.dates)
+    table = (tuple(_w(f"doc.table.{c}", lang) for c in ("item", "old_date", "new_date")), *rows)
     provisional = any(c.new_provisional for c in correction.dates)
     fields = (
-        ("原受理凭证编号", document_number(DocumentKind.RECEIPT, case.number)),
-        ("原受理日期", _cn_date(clock.china_date(accepted_at))),
+        (_w("doc.field.original_receipt", lang), document_number(DocumentKind.RECEIPT, case.number)),
+        (_w("doc.field.accepted_on", lang), _date(clock.china_date(accepted_at), lang)),
         (
-            "更正原因",
-            f"区政务服务中心发布节假日安排（第{correction.to_version}版），承诺办结日期按工作日重新计算",
+            _w("doc.field.correction_reason", lang),
+            _w("doc.correction.reason", lang, version=correction.to_version),
         ),
     )
-    paragraphs = [
-        "本凭证为更正凭证，仅更正上表所列承诺办结日期；原受理凭证的其他内容不变，请与原受理凭证一并保存。",
-        "承诺办结时限按工作日计算，不含法定节假日；节假日安排调整后，办结日期随之调整，办理时限本身不变。",
-    ]
+    paragraphs = [_w("doc.correction.only_dates", lang), _w("doc.correction.working_days", lang)]
     if provisional:
-        paragraphs.append("更正后的日期仍含尚未公布的节假日安排，为暂定日期，以当年节假日安排为准。")
+        paragraphs.append(_w("doc.correction.still_provisional", lang))
     sections = [
-        _items_section(case, catalog),
-        _applicant_section(case),
-        Section("更正事项", fields, table=table, paragraphs=tuple(paragraphs)),
+        _items_section(case, catalog, lang),
+        _applicant_section(case, lang),
+        Section(_w("doc.section.correction", lang), fields, table=table, paragraphs=tuple(paragraphs)),
     ]
-    doc = _doc(DocumentKind.CORRECTION, case, station, worker, issued_at, sections, provisional)
+    doc = _doc(DocumentKind.CORRECTION, case, station, worker, issued_at, sections, provisional, lang)
     if sequence > 1:
         return CaseDocument(
             doc.kind,
@@ -548,5 +619,6 @@ def correction_receipt(
             doc.issued_on,
             doc.sections,
             doc.provisional_date,
+            doc.language,
         )
     return doc

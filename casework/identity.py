@@ -411,29 +411,36 @@ class Applicant:
     legal_representative_id_number: str = ""
 
     def validate(self, *, today: dt.date | None = None) -> list[str]:
-        """Every problem, as Chinese messages for the worker; empty when the record is complete."""
-        problems: list[str] = []
+        """Every problem, in the current language; empty when the record is complete."""
+        return [p.text() for p in self.problems(today=today)]
+
+    def problems(self, *, today: dt.date | None = None) -> list[Problem]:
+        """Every problem as a :class:`Problem` (code and params, worded in either language)."""
+        problems: list[Problem] = []
         if not self.name.strip():
-            problems.append("请填写申请人姓名或名称")
+            problems.append(Problem("identity.applicant.name_empty"))
+        id_type = {"id_type_code": f"id_type.{self.id_type}"}
         if self.kind is ApplicantKind.PERSON and self.id_type in ORGANIZATION_ID_TYPES:
-            problems.append(f"自然人申请人不能使用证件类型“{ID_TYPES[self.id_type]}”")
+            problems.append(Problem("identity.applicant.person_id_type", id_type))
         if self.kind is ApplicantKind.ORGANIZATION and self.id_type in PERSON_ID_TYPES:
-            problems.append(f"法人或其他组织申请人不能使用证件类型“{ID_TYPES[self.id_type]}”")
-        reason = check_id_number(self.id_type, self.id_number, today=today)
-        if reason:
-            problems.append(reason)
-        reason = check_phone(self.phone)
-        if reason:
-            problems.append(reason)
+            problems.append(Problem("identity.applicant.organization_id_type", id_type))
+        problem = id_number_problem(self.id_type, self.id_number, today=today)
+        if problem:
+            problems.append(problem)
+        problem = phone_problem(self.phone)
+        if problem:
+            problems.append(problem)
         if self.kind is ApplicantKind.ORGANIZATION:
             if not self.legal_representative.strip():
-                problems.append("请填写法定代表人（负责人）姓名")
+                problems.append(Problem("identity.applicant.representative_empty"))
             if self.legal_representative_id_number:
-                reason = check_resident_id(self.legal_representative_id_number, today=today)
-                if reason:
-                    problems.append("法定代表人" + reason)
+                problem = resident_id_problem(self.legal_representative_id_number, today=today)
+                if problem:
+                    problems.append(
+                        Problem("identity.applicant.representative_problem", {"problem": problem})
+                    )
         elif self.legal_representative or self.legal_representative_id_number:
-            problems.append("自然人申请人不应填写法定代表人")
+            problems.append(Problem("identity.applicant.person_representative"))
         return problems
 
     def to_dict(self) -> dict[str, str]:
@@ -501,32 +508,36 @@ class Agent:
     authority_scan: BlobRef | None = None
 
     def validate(self, *, today: dt.date | None = None) -> list[str]:
-        """Every problem, as Chinese messages; empty when the record is complete."""
-        problems: list[str] = []
+        """Every problem, in the current language; empty when the record is complete."""
+        return [p.text() for p in self.problems(today=today)]
+
+    def problems(self, *, today: dt.date | None = None) -> list[Problem]:
+        """Every problem as a :class:`Problem` (code and params, worded in either language)."""
+        problems: list[Problem] = []
         if not self.name.strip():
-            problems.append("请填写代理人姓名")
+            problems.append(Problem("identity.agent.name_empty"))
         if self.id_type not in PERSON_ID_TYPES:
-            problems.append("代理人须使用自然人身份证件")
+            problems.append(Problem("identity.agent.id_type"))
         else:
-            reason = check_id_number(self.id_type, self.id_number, today=today)
-            if reason:
-                problems.append("代理人" + reason)
-        reason = check_phone(self.phone)
-        if reason:
-            problems.append("代理人" + reason)
+            problem = id_number_problem(self.id_type, self.id_number, today=today)
+            if problem:
+                problems.append(Problem("identity.agent.problem", {"problem": problem}))
+        problem = phone_problem(self.phone)
+        if problem:
+            problems.append(Problem("identity.agent.problem", {"problem": problem}))
         kind = self.authority_kind
         if kind not in AUTHORITIES:
-            problems.append("代理依据无效，请选择授权委托书、亲属关系或本人到场委托帮办")
+            problems.append(Problem("identity.agent.authority_invalid"))
         if self.is_station_worker:
             if not self.worker_id.strip():
-                problems.append("帮办代办须填写帮办员工号")
+                problems.append(Problem("identity.agent.worker_id_empty"))
         elif kind == AUTHORITY_POWER_OF_ATTORNEY:
             if self.authority_scan is None:
-                problems.append("请扫描授权委托书")
+                problems.append(Problem("identity.agent.authority_scan_missing"))
         elif kind == AUTHORITY_IN_PERSON:
-            problems.append("本人到场委托帮办仅适用于服务站帮办员")
+            problems.append(Problem("identity.agent.in_person_worker_only"))
         elif not self.relation.strip():
-            problems.append("请填写代理人与申请人的关系")
+            problems.append(Problem("identity.agent.relation_empty"))
         return problems
 
     @property
@@ -580,14 +591,14 @@ def check_applicant_and_agent(
     applicant: Applicant, agent: Agent | None, *, today: dt.date | None = None
 ) -> list[str]:
     """All problems of an application's applicant and optional agent together, including
-    "代理人不能是申请人本人"."""
-    problems = applicant.validate(today=today)
+    "代理人不能是申请人本人", in the current language."""
+    problems = applicant.problems(today=today)
     if agent is not None:
-        problems += agent.validate(today=today)
+        problems += agent.problems(today=today)
         if (
             applicant.kind is ApplicantKind.PERSON
             and agent.id_type == applicant.id_type
             and agent.id_number == applicant.id_number
         ):
-            problems.append("代理人不能是申请人本人")
-    return problems
+            problems.append(Problem("identity.agent.is_applicant"))
+    return [p.text() for p in problems]

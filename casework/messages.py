@@ -2,8 +2,9 @@
 
 ``text("case.illegal_transition", {"frm": "accepted", "to": "closed"}, "en")`` looks the code up in
 ``casework/data/messages/<language>.json`` and formats it with ``str.format``. A parameter named ``*_code``
-(or a list under a name ending in ``_codes``) is itself a code and is replaced by its text. An unknown code
-falls back to the code itself with its parameters, so a message is never lost — and a test keeps every
+(or a list under a name ending in ``_codes``) is itself a code and is replaced by its text; a
+:class:`casework.problems.Problem` given as a parameter is put into words in the same language. An unknown
+code falls back to the code itself with its parameters, so a message is never lost — and a test keeps every
 raised code in both catalogs.
 
 The current language is process-wide (a station process has one UI language; see ``station_app.i18n``).
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import Enum
 from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["LANGUAGES", "catalog", "current_language", "has", "set_language", "text"]
+__all__ = ["LANGUAGES", "catalog", "current_language", "has", "set_language", "term", "text"]
 
 LANGUAGES = ("zh_CN", "en")
 _current = "zh_CN"
@@ -48,6 +50,8 @@ def has(code: str, language: str | None = None) -> bool:
 
 
 def _value(name: str, value: Any, language: str) -> Any:
+    if callable(getattr(value, "text", None)):  # a casework.problems.Problem nested in another's params
+        return value.text(language)
     if name.endswith("_code") and isinstance(value, str):
         return text(value, {}, language)
     if name.endswith("_codes") and isinstance(value, list | tuple):
@@ -72,3 +76,16 @@ def text(code: str, params: Mapping[str, Any] | None = None, language: str | Non
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def term(value: Enum, language: str | None = None) -> str:
+    """A code-table value (必要, 纸质, 承诺件, 全市通办, 原件核验, 邮政寄递 …) in ``language`` (default: the
+    current one), from ``term.<EnumClass>.<MEMBER>``. The records and the documents keep the Chinese value;
+    the UI shows this. A value without an entry stays as it is (its ``label`` when it has one)."""
+    code = f"term.{type(value).__name__}.{value.name}"
+    if has(code, language):
+        return text(code, {}, language)
+    own = getattr(value, "code", None)  # e.g. CaseStatus.code, "case.status.<value>"
+    if isinstance(own, str) and has(own, language):
+        return text(own, {}, language)
+    return str(getattr(value, "label", value.value))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from casework import messages
+
 
 class TimeUnit(StrEnum):
     """Unit of a legal or promised time limit."""
@@ -42,3 +44,9 @@ class TimeLimit:
 
     def __str__(self) -> str:
         return "即办" if self.amount == 0 else f"{self.amount}个{self.unit.value}"
+
+    def words(self, language: str | None = None) -> str:
+        """The limit in ``language`` (default: the current one): "5个工作日", "5 working days", "即办"."""
+        if self.amount == 0:
+            return messages.text("timelimit.immediate", {}, language)
+        return messages.text(f"timelimit.{self.unit.name}", {"amount": self.amount}, language)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from casework import clock
+from casework import clock, messages
 from casework.caseparts import CaseResult, MissingMaterial, SupplementRequest
 from casework.cases import TRANSITIONS, Case, CaseError, CaseStatus, Side
 from casework.catalog import Catalog, CatalogDiff, CatalogError
@@ -218,9 +218,9 @@ def apply_event(
     missing = payload.get("missing")
     try:
         for step in path:
-            why = reason if step == target else reason or "区中心记录"
+            why = reason if step == target else reason or messages.text("sync.apply.center_recorded")
             if step in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) and not why.strip():
-                why = "区中心决定"
+                why = messages.text("sync.apply.center_decided")
             if step == CaseStatus.SUPPLEMENT_REQUESTED and isinstance(missing, list) and missing:
                 # keep what is missing (一次性告知) on the local case, not just the status; the request keeps
                 # the center's own time when its copy is at hand, so the center matches the resend to it
@@ -297,9 +297,9 @@ def flag_draft(draft: JSONObject, diff: CatalogDiff) -> JSONObject | None:
     cancelled = codes & (set(diff.cancelled_items) | set(diff.cancelled_bundles))
     changed = codes & ({c.code for c in diff.changed_items} | {c.code for c in diff.changed_bundles})
     if cancelled:
-        text = f"事项清单第{diff.new_version}版已取消该事项，此草稿不能再受理，请告知群众"
+        text = messages.text("sync.draft.item_cancelled", {"version": diff.new_version})
     elif changed:
-        text = f"事项清单第{diff.new_version}版修改了该事项（材料或时限可能变化），请核对后再受理"
+        text = messages.text("sync.draft.item_changed", {"version": diff.new_version})
     else:
         return None
     return {

@@ -326,10 +326,7 @@ def _push(
         items = store.pending(config.batch_size, skip=held_back)
         if not items:
             if held_back:
-                report.warnings.append(
-                    f"有 {len(held_back)} 件办件区中心暂时无法接收，其余办件已正常上传。"
-                    "系统会在下次同步时重试；如持续出现，请联系区中心"
-                )
+                report.warnings.append(messages.text("sync.warning.cases_held", {"count": len(held_back)}))
             return
         ready: list[OutboxItem] = []
         for item in items:
@@ -337,7 +334,7 @@ def _push(
             try:
                 canonical_json(item.case)
             except ProtocolError as exc:  # e.g. a float: it could never be signed alike on both sides
-                failure = _UploadFailure(f"办件内容无法上传：{exc.text()}")
+                failure = _UploadFailure(messages.text("sync.warning.case_unsendable", {"problem": exc}))
             for sha in item.attachments if failure is None else ():
                 if sha in complete:
                     continue
@@ -438,7 +435,7 @@ def _upload(
     again, e.g. over its size limit)."""
     size = store.blob_size(sha)
     if size is None:
-        return _UploadFailure("本地找不到该办件的扫描件，请重新扫描材料后再提交")
+        return _UploadFailure(messages.text("sync.warning.scan_missing"))
     progress.totals(bytes_=size)
     path = f"{API_PREFIX}/attachments/{sha}"
     offset = 0
@@ -481,7 +478,11 @@ def _upload(
             continue
         if resp.status == 413 or (400 <= resp.status < 500 and resp.status not in (401, 403, 408, 429)):
             problem = resp.problem()
-            return _UploadFailure(problem.detail if problem else f"区中心拒收扫描件（{resp.status}）")
+            return _UploadFailure(
+                _reason(problem)
+                if problem
+                else messages.text("sync.warning.scan_refused", {"status": resp.status})
+            )
         status = _attachment_status(check_response(resp, "sync.step.upload_scan"))
         report.attachment_bytes_sent += len(chunk)
         progress.advance(bytes_=status.received - offset)
@@ -490,11 +491,8 @@ def _upload(
             return None
         offset = status.received
         if offset > size:
-            return _UploadFailure("区中心记录的扫描件大小与本站不符；本件暂缓上传，下次同步时重试", hold=True)
-    return _UploadFailure(
-        "扫描件上传反复失败，区中心未确认收到完整文件；本件暂缓上传，其余办件照常上传，下次同步时重试",
-        hold=True,
-    )
+            return _UploadFailure(messages.text("sync.warning.scan_size_mismatch"), hold=True)
+    return _UploadFailure(messages.text("sync.warning.scan_unconfirmed"), hold=True)
 
 
 def _held(path: str) -> Generator[Request, Response, AttachmentStatus | None]:
@@ -532,7 +530,7 @@ def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request,
         try:
             result = SearchMissResult.from_dict(check_response(resp, "sync.step.upload_search_misses").json())
         except ProtocolError as exc:
-            report.warnings.append(f"区中心对未找到的搜索记录的回复格式不正确：{exc.detail}")
+            report.warnings.append(messages.text("sync.warning.search_log_reply", {"detail": exc.detail}))
             return
         except AuthError:
             raise
@@ -542,7 +540,7 @@ def _push_search_log(store: SyncStore, report: SyncReport) -> Generator[Request,
         sent = {str(m.get("id")) for m in misses}
         answered = sent & (set(result.accepted) | set(result.rejected))
         if not answered:
-            report.warnings.append("区中心没有确认收到未找到的搜索记录，下次同步再发送")
+            report.warnings.append(messages.text("sync.warning.search_log_unconfirmed"))
             return
         store.search_misses_delivered(sorted(answered))
         report.search_misses_sent += len(sent & set(result.accepted))
@@ -599,7 +597,7 @@ def _pull_catalog(
         if resp.status in (204, 304):
             return
         if resp.status == 404:
-            report.warnings.append("区中心尚未发布事项清单。本站继续使用现有清单")
+            report.warnings.append(messages.text("sync.warning.no_catalog"))
             return
         check_response(resp, "sync.step.download_catalog")
         try:
@@ -710,10 +708,14 @@ def _pull_results(store: SyncStore, report: SyncReport) -> Generator[Request, Re
         reason: str | None
         if not resp.ok:
             problem = resp.problem()
-            reason = problem.detail if problem else f"区中心未能提供结果文书（{resp.status}）"
+            reason = (
+                _reason(problem)
+                if problem
+                else messages.text("sync.warning.result_unavailable", {"status": resp.status})
+            )
             store.result_failed(item, reason)
         elif hashlib.sha256(resp.body).hexdigest() != item.sha256:
-            reason = "下载的结果文书不完整或与区中心记录不符，下次同步重新下载"
+            reason = messages.text("sync.warning.result_corrupt")
             store.result_failed(item, reason)
         else:
             reason = store.save_result(item, resp.body)
@@ -723,4 +725,4 @@ def _pull_results(store: SyncStore, report: SyncReport) -> Generator[Request, Re
             failed += 1
     report.result_files_pending = failed
     if failed:
-        report.warnings.append(f"有 {failed} 份结果文书暂未下载成功，系统会在下次同步时重试")
+        report.warnings.append(messages.text("sync.warning.results_pending", {"count": failed}))

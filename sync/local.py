@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from casework import clock
+from casework import clock, messages
 from casework.cases import Case, CaseError, CaseResult, CaseStatus, PickupMethod, Side, format_utc
 from casework.catalog import Catalog, CatalogError, diff
 from casework.workdays import WorkCalendar
@@ -306,7 +306,7 @@ class StationSyncStore:
                     outcome.delivered.append(item.case_id)
                 else:
                     tx.delete(OUTBOX, item.case_id)
-                    reason = receipt.reason or "区中心退回（未说明原因）"
+                    reason = receipt.reason or messages.text("sync.warning.returned_no_reason")
                     tx.put(REJECTED, item.case_id, {**current, "reason": reason, "rejected_at": at})
                     tx.put(RECEIPTS, item.case_id, record)
                     outcome.rejected.append(item.case_id)
@@ -645,7 +645,7 @@ class StationSyncStore:
         try:
             ref = self.store.blobs.put_bytes(data)  # durable (fsynced, renamed) before the commit below
         except StorageError as exc:  # a type the encrypted store does not keep (JPG/PNG/PDF only), disk full
-            reason = str(getattr(exc, "detail", None) or exc) or "本站无法保存该结果文书"
+            reason = str(getattr(exc, "detail", None) or exc) or messages.text("sync.warning.result_unsaved")
             self.result_failed(item, reason)
             return reason
         key = f"{item.case_id}:{item.sha256}"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from casework import clock
+from casework import clock, messages
 from sync.client import DEFAULT_TIMEOUT, RETRY_PAUSES, SyncClient
 from sync.engine_core import SyncConfig, SyncReport, sync_flow
 from sync.errors import NetworkError, SyncError
@@ -154,12 +154,16 @@ class SyncService:
             except Exception as exc:  # a local failure (disk full, a bug): never leave the board "running"
                 # type name only: messages of lower layers may quote case data
                 log.error("sync failed locally: %s", type(exc).__name__)
-                text = str(exc) if getattr(exc, "detail", None) is not None else "本机同步时出错"
+                text = (
+                    str(exc)
+                    if getattr(exc, "detail", None) is not None
+                    else messages.text("sync.local_failure")
+                )
                 self.board.update(
                     running=False,
                     step="idle",
                     last_error=text,
-                    last_error_action="请重试；如果仍然失败，请联系区中心技术人员并说明出现时间",
+                    last_error_action=messages.text("sync.action.local_failure"),
                 )
                 if raise_errors:
                     raise

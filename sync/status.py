@@ -19,19 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from casework import messages
+
 __all__ = ["STEP_LABELS", "StatusBoard", "SyncStatus"]
 
+#: step -> message code of its label (worded in the current language by :attr:`SyncStatus.step_label`)
 STEP_LABELS = {
-    "idle": "空闲",
-    "waiting": "等待网络",
-    "connecting": "正在连接区中心",
-    "push": "正在上传办件和扫描件",
-    "push_search_log": "正在上传未找到的搜索记录",
-    "push_notices": "正在上传一次性告知与不予受理记录",
-    "pull_catalog": "正在更新事项清单",
-    "pull_calendar": "正在更新节假日安排",
-    "pull_feed": "正在接收办理结果",
-    "done": "同步完成",
+    step: f"sync.stage.{step}"
+    for step in (
+        "idle",
+        "waiting",
+        "connecting",
+        "push",
+        "push_search_log",
+        "push_notices",
+        "pull_catalog",
+        "pull_calendar",
+        "pull_feed",
+        "done",
+    )
 }
 
 
@@ -48,14 +54,14 @@ class SyncStatus:
     rejected: int = 0  # cases the center refused, waiting for the worker to fix and resend
     last_success: str | None = None
     last_attempt: str | None = None
-    last_error: str | None = None  # what happened, in Chinese
-    last_error_action: str | None = None  # what the worker should do, in Chinese
+    last_error: str | None = None  # what happened, in the language of the moment it happened
+    last_error_action: str | None = None  # what the worker should do, likewise
     next_attempt: str | None = None
     center_reachable: bool | None = None
 
     @property
     def step_label(self) -> str:
-        return STEP_LABELS.get(self.step, self.step)
+        return messages.text(STEP_LABELS[self.step]) if self.step in STEP_LABELS else self.step
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__} | {

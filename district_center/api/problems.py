@@ -1,4 +1,5 @@
-"""RFC 9457 problem+json errors (Chinese ``detail``, stable ``code``) and the app's exception handlers."""
+"""RFC 9457 problem+json errors (Chinese ``detail``, stable ``code``, and for the API's own errors the message
+code in ``params`` so a station words them in its language) and the app's exception handlers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from casework import messages
 from casework.errors import DomainError
 from district_center.services.cases.backoffice import BACKOFFICE_REFUSALS
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProtocolError
@@ -131,10 +133,18 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": "problem+json", "content": content} for status in statuses}
 
 
+#: HTTP errors of the framework itself (no route, wrong method …): wire code and message code.
 _HTTP_DETAILS = {
-    404: ("not_found", "请求的地址不存在"),
-    405: ("method_not_allowed", "不支持该请求方法"),
+    404: ("not_found", "center.http.not_found"),
+    405: ("method_not_allowed", "center.http.method_not_allowed"),
 }
+
+
+def _worded(http_status: int, code: str, message_code: str, **params: Any) -> Problem:
+    """A problem of the API's own: ``detail`` in the district's language (Chinese), and the message code
+    with its parameters in ``params`` so a station words it in its own UI language."""
+    detail = messages.text(message_code, params, "zh_CN")
+    return Problem(http_status, code, detail, code, params={"code": message_code, **params})
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -152,19 +162,20 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> Response:
-        fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors()})
-        detail = "请求参数不正确：" + "、".join(f for f in fields if f) if fields else "请求参数不正确"
-        return problem_response(Problem(400, "bad_request", detail, "bad_request"))
+        fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) for err in exc.errors()} - {""})
+        if fields:
+            return problem_response(_worded(400, "bad_request", "center.request.bad_fields", fields=fields))
+        return problem_response(_worded(400, "bad_request", "center.request.bad_request"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
-        code, detail = _HTTP_DETAILS.get(exc.status_code, ("http_error", "请求无法处理"))
+        code, message_code = _HTTP_DETAILS.get(exc.status_code, ("http_error", "center.http.error"))
         return problem_response(
-            Problem(exc.status_code, code, detail, code), headers=dict(exc.headers) if exc.headers else None
+            _worded(exc.status_code, code, message_code, status=exc.status_code),
+            headers=dict(exc.headers) if exc.headers else None,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
         log.error("unhandled error", exc_info=exc)
-        detail = "区中心内部错误，请稍后重试；如持续出现请联系管理员"
-        return problem_response(Problem(500, "internal_error", detail, "internal_error"))
+        return problem_response(_worded(500, "internal_error", "center.internal_error"))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from district_center.cli.common import add_settings_arguments, open_database, settings_from
 from district_center.db.models import User
-from district_center.services.users.accounts import ROLES, AccountError, create_user
+from district_center.services.users.accounts import ROLES, AccountError, create_user, district_departments
 
 PASSWORD_ENV = "CENTER_USER_PASSWORD"
 
@@ -25,7 +25,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument(
         "--role", action="append", required=True, choices=ROLES, help="role (repeat for several)"
     )
-    add.add_argument("--department", help="实施主体 the reviewer works for (required for reviewer)")
+    add.add_argument(
+        "--department",
+        help="实施主体 the reviewer works for (required for reviewer; one of the published catalog's)",
+    )
     add.add_argument("--display-name", default="")
     add_settings_arguments(add)
     add.set_defaults(func=cmd_add)
@@ -56,6 +59,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                 args.role,
                 department=args.department,
                 display_name=args.display_name,
+                departments=district_departments(s) if "reviewer" in args.role else None,
             )
             print(f"已创建账号 {created.username}（角色：{', '.join(created.roles)}）")
     except ValueError as exc:

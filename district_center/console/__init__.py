@@ -10,7 +10,8 @@ and its security headers (CSP without any external source, no framing) cover onl
 * 电子监察: deadlines, 好差评 charts, 差评回访, station health, xlsx export (``pages_supervision``);
 * 事项清单 import / diff / edit / publish / history and the holiday calendar (``pages_catalog``);
 * 智能导办: the synonym table, bundle keywords, the failed-query list (``pages_guide``);
-* 便民服务站: add with one-time code and QR, revoke, health (``pages_stations``).
+* 便民服务站: add with one-time code and QR, revoke, health (``pages_stations``);
+* 工作人员账号: the accounts, and a new one with the department chosen from the catalog (``pages_users``).
 
 See ``docs/district-console.md`` for why pages are rendered on the server.
 """
@@ -31,6 +32,7 @@ from district_center.services.attachments.blobstore import load_or_create_key
 from district_center.services.cases.backoffice import BackofficeError
 
 from . import (
+    fonts,
     pages_auth,
     pages_cases,
     pages_catalog,
@@ -38,6 +40,7 @@ from . import (
     pages_register,
     pages_stations,
     pages_supervision,
+    pages_users,
 )
 from .web import HERE, ConsoleError, LoginRequired, login_redirect, render
 
@@ -69,7 +72,8 @@ def create_console(center: Center) -> FastAPI:
         else load_or_create_key(center.settings.data_dir / CSRF_KEY_FILE)
     )
     console.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (
+    console.include_router(fonts.router)  # the bundled CJK font, cached a year (not no-store)
+    pages = (
         pages_auth,
         pages_cases,
         pages_supervision,
@@ -77,16 +81,17 @@ def create_console(center: Center) -> FastAPI:
         pages_catalog,
         pages_guide,
         pages_stations,
-    ):
+        pages_users,
+    )
+    for module in pages:
         console.include_router(module.router)
 
     @console.middleware("http")
     async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
-            if name == "cache-control" and request.url.path.startswith(
-                request.scope.get("root_path", "") + "/static"
-            ):
+            root = request.scope.get("root_path", "")
+            if name == "cache-control" and request.url.path.startswith((root + "/static", root + "/fonts/")):
                 continue
             response.headers.setdefault(name, value)
         return response

@@ -65,6 +65,7 @@ def _overview(s: Session, user: Any) -> dict[str, Any]:
         "followups": list_followups(s, reviewer, status="open"),
         "coverage": {by: coverage_report(s, reviewer, by=by) for by in BY},
         "stations": station_health(s),
+        "names": names,  # item and bundle codes -> names, wherever a row has only the code
     }
 
 
@@ -178,6 +179,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 
 
 def export_workbook(data: dict[str, Any]) -> bytes:
+    """The 电子监察 workbook; every item is named (``data["names"]``: code -> name), never a bare code."""
+    names: dict[str, str] = data.get("names", {})
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(
@@ -187,7 +190,7 @@ def export_workbook(data: dict[str, Any]) -> bytes:
         [
             [
                 c["number"],
-                c["name"] or c["item_code"],
+                c["name"] or names.get(c["item_code"], c["item_code"]),
                 c["department"],
                 f"{c['station_no']} {c['station_name']}",
                 c["status_label"],
@@ -247,10 +250,11 @@ def export_workbook(data: dict[str, Any]) -> bytes:
     _sheet(
         wb,
         "差评回访",
-        ["办件", "评价", "部门", "回访期限", "状态", "是否超期"],
+        ["办件", "事项", "评价", "部门", "回访期限", "状态", "是否超期"],
         [
             [
                 f["case_id"],
+                names.get(f.get("item_code") or "", f.get("item_code") or ""),
                 f["rating"],
                 f["department"],
                 f["due_date"],

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.i18n import t
 
 # The heavy imports live in the command functions: ``station-app serve`` registers every command and
 # must not pay for the sync engine or the store to parse its arguments.
@@ -48,13 +49,13 @@ def _run(args: argparse.Namespace, export: bool) -> int:
         finally:
             store.close()
     except (BundleError, StorageError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(t("cli.error", text=exc), file=sys.stderr)
         return 1
     except SyncError as exc:
-        print(f"错误：{exc.worker_text()}", file=sys.stderr)
+        print(t("cli.error", text=exc.worker_text()), file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"错误：无法读写文件（{exc.strerror}）", file=sys.stderr)
+        print(t("cli.file_error", reason=exc.strerror), file=sys.stderr)
         return 1
     print(json.dumps({"ok": True, **result}, ensure_ascii=False))
     return 0

@@ -4,8 +4,10 @@ What it does (each step is the real thing, not a mock):
 
 1. a district center in ``<data-dir>/center``: ``district-center keys init`` (passphrase from a 0600 file),
    ``catalog import --sample`` + ``catalog publish`` (signed), and
-   ``district-center station add`` for a one-time enrollment code; then ``district-center serve`` on a free
-   loopback port as a subprocess (stopped when the demo stops);
+   ``district-center station add`` for a one-time enrollment code, and two console accounts
+   (``district-center user add``): a district admin (catalog, supervision, stations, accounts) and a
+   reviewer of the sample catalog's busiest department; then ``district-center serve`` on a free loopback
+   port as a subprocess (stopped when the demo stops). Their sign-ins and the ``/console`` URL are printed;
 2. the station store in ``<data-dir>/station`` (``storage``), an admin and a demo worker whose number and PIN
    are printed, enrollment with the code (``sync.enrollment``), a first sync (the signed catalog arrives),
    and the background sync scheduler;
@@ -38,6 +40,12 @@ DEMO_STATION = "阎良区凤凰路街道示范社区便民服务站"
 DEMO_AREA = "阎良区"
 DEMO_ADMIN = "站点管理员"
 DEMO_WORKER = ("02", "王芳")
+DEMO_DISTRICT_ADMIN = (
+    "district-admin",
+    "区管理员",
+    ("catalog_admin", "supervisor", "station_admin", "user_admin"),
+)
+DEMO_REVIEWER = ("reviewer", "审批员")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,11 +103,66 @@ def _secrets(base: Path) -> dict[str, Any]:
         "station_passphrase": secrets.token_urlsafe(12),
         "admin_pin": f"{secrets.randbelow(900000) + 100000}",
         "worker_pin": f"{secrets.randbelow(900000) + 100000}",
+        "console_password": secrets.token_urlsafe(12),
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f)
     return data
+
+
+def _console_password(base: Path, secret: dict[str, Any]) -> str:
+    """The demo console accounts' password (added to the secrets of a demo made before they existed)."""
+    if "console_password" not in secret:
+        secret["console_password"] = secrets.token_urlsafe(12)
+        path = base / "demo-secrets.json"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(secret, f)
+        os.replace(tmp, path)
+    return str(secret["console_password"])
+
+
+def reviewer_department() -> str:
+    """The sample catalog's department with the most items: the demo reviewer sees the most cases."""
+    from collections import Counter
+
+    from casework.samples import sample_catalog
+
+    counts = Counter(i.department for i in sample_catalog().items if i.department)
+    return counts.most_common(1)[0][0]
+
+
+def add_console_accounts(center_dir: Path, password: str) -> None:
+    """The demo district admin and reviewer (first run only; the catalog is published by then)."""
+    marker = center_dir / ".demo-console-accounts"
+    if marker.exists():
+        return
+    print("demo: district-center user add (district admin, reviewer)", flush=True)
+    env = {"CENTER_USER_PASSWORD": password}
+    name, display, roles = DEMO_DISTRICT_ADMIN
+    role_args = [arg for role in roles for arg in ("--role", role)]
+    _run(["user", "add", name, *role_args, "--display-name", display, "--data-dir", str(center_dir)], env)
+    reviewer, display = DEMO_REVIEWER
+    department = reviewer_department()
+    _run(
+        [
+            *("user", "add", reviewer, "--role", "reviewer", "--department", department),
+            *("--display-name", display, "--data-dir", str(center_dir)),
+        ],
+        env,
+    )
+    marker.write_text(department, encoding="utf-8")
+
+
+def console_sign_ins(center_dir: Path, center_url: str, password: str) -> str:
+    """What the demo prints about the console: its URL and the two accounts."""
+    department = (center_dir / ".demo-console-accounts").read_text(encoding="utf-8")
+    return (
+        f"demo: district console {center_url}/console/ — sign in as {DEMO_DISTRICT_ADMIN[0]} "
+        f"(district admin) or {DEMO_REVIEWER[0]} (reviewer, {department}), password {password}"
+    )
 
 
 def prepare_center(center_dir: Path, secret: dict[str, Any]) -> None:
@@ -257,12 +320,15 @@ def run(args: argparse.Namespace) -> int:
         secret = _secrets(base)
         center_dir = base / "center"
         prepare_center(center_dir, secret)
+        console_password = _console_password(base, secret)
+        add_console_accounts(center_dir, console_password)
         center_port = args.center_port or free_port()
         center = start_center(center_dir, center_port, base / "center.log")
         center_url = f"http://127.0.0.1:{center_port}"
         runtime.sync_interval, runtime.probe_interval = 30.0, 5.0  # a lively demo
         prepare_station(runtime, secret, center_dir, center_url)
         print(f"demo: district center {center_url} (data {center_dir})", flush=True)
+        print(console_sign_ins(center_dir, center_url, console_password), flush=True)
         print(
             f"demo: sign in as worker {DEMO_WORKER[0]} ({DEMO_WORKER[1]}) with PIN {secret['worker_pin']}; "
             f"station admin is 01 with PIN {secret['admin_pin']}",

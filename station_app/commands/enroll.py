@@ -13,6 +13,7 @@ import json
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.i18n import t
 
 # The heavy imports live in the command functions: ``station-app serve`` registers every command and
 # must not pay for the sync engine or the store to parse its arguments.
@@ -43,11 +44,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         finally:
             store.close()
     except SyncError as exc:
-        print(f"注册失败：{exc.worker_text()}", file=sys.stderr)
+        print(t("cli.enroll_failed", text=exc.worker_text()), file=sys.stderr)
         return 1
     except StorageError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(t("cli.error", text=exc), file=sys.stderr)
         return 1
     print(json.dumps({"ok": True, **result.to_dict()}, ensure_ascii=False))
-    print(f"注册成功：本站编号 {result.station_no}，已锁定区中心签名密钥。", file=sys.stderr)
+    print(t("cli.enrolled", station_no=result.station_no), file=sys.stderr)
     return 0

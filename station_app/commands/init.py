@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.i18n import t
 
 # The heavy imports live in the command functions: ``station-app serve`` registers every command and
 # must not pay for the sync engine or the store to parse its arguments.
@@ -40,8 +41,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
         store.close()
     except StorageError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(t("cli.error", text=exc), file=sys.stderr)
         return 1
-    print(f"已在 {data_dir} 创建站点加密数据。")
-    print("请牢记管理员密码和站点口令：站点每次启动需输入站点口令，工作人员账号由管理员添加。")
+    print(t("cli.init_done", data_dir=data_dir))
+    print(t("cli.init_remember"))
     return 0

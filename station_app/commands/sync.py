@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.i18n import t
 
 # The heavy imports live in the command functions: ``station-app serve`` registers every command and
 # must not pay for the sync engine or the store to parse its arguments.
@@ -44,7 +45,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         store = open_unlocked(data_dir_of(args), args.admin_secret_file)
     except StorageError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(t("cli.error", text=exc), file=sys.stderr)
         return 1
     try:
         if args.once:
@@ -65,7 +66,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         background.stop()
         return 0
     except SyncError as exc:
-        print(f"同步失败：{exc.worker_text()}", file=sys.stderr)
+        print(t("cli.sync_failed", text=exc.worker_text()), file=sys.stderr)
         return 2
     finally:
         store.close()

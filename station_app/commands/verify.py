@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from station_app.config import add_data_dir_argument, data_dir_of
+from station_app.i18n import t
 
 # The heavy imports live in the command functions: ``station-app serve`` registers every command and
 # must not pay for the sync engine or the store to parse its arguments.
@@ -33,7 +34,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         secret = admin_secret(args.admin_secret_file)
         store = StationStore.open(data_dir_of(args))
     except StoreBusy as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(t("cli.error", text=exc), file=sys.stderr)
         return 2
     except StorageError as exc:
         print(f"问题 PROBLEM: {exc.detail or exc}\n结果：无法打开数据 (FAILED)\n{exc}", file=sys.stderr)

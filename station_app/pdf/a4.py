@@ -10,7 +10,7 @@ from fpdf.fonts import FontFace
 from casework.documents import Section
 
 from .base import BLACK, CJK, GREY, LATIN, LIGHT, DocumentPDF, document_font, fit, output_bytes, wrap
-from .model import HEAD_SECTION, PROMISE_LABELS, DocumentView, format_date
+from .model import DocumentView, format_date
 
 LEFT, RIGHT, TOP, BOTTOM = 25.0, 22.0, 16.0, 19.0
 PAGE_W = 210.0
@@ -48,7 +48,7 @@ class A4PDF(DocumentPDF):
         self.set_y(10)
         self.size(8.5)
         self.set_text_color(*GREY)
-        right = f"{doc.title}（续）  {doc.case_number}"
+        right = f"{self.view.word('doc.pdf.continued', title=doc.title)}  {doc.case_number}"
         right_w = self.get_string_width(right) + 1
         station = wrap(self, doc.station, CONTENT_W - right_w - 4)
         left = station[0] if len(station) == 1 else wrap(self, doc.station, CONTENT_W - right_w - 8)[0] + "…"
@@ -65,7 +65,12 @@ class A4PDF(DocumentPDF):
         self.set_y(-12)
         self.set_text_color(*GREY)
         # The total is filled in at output time, after glyph lookup: print it with the Latin font.
-        parts = [(CJK, f"第 {self.page_no()} 页  共 "), (LATIN, self.str_alias_nb_pages), (CJK, " 页")]
+        view = self.view
+        parts = [
+            (CJK, view.word("doc.pdf.page", page=self.page_no())),
+            (LATIN, self.str_alias_nb_pages),
+            (CJK, view.word("doc.pdf.page_end")),
+        ]
         widths = []
         for family, text in parts:
             self.set_font(family, size=9)
@@ -89,9 +94,10 @@ def render_a4(view: DocumentView) -> bytes:
         _head_block(pdf, view)
         number = 0
         for section in view.body:
-            if section.title == HEAD_SECTION:
+            if section.title == view.head_section:
                 continue
-            _section(pdf, view, cn_numeral(number + 1), section)
+            numeral = cn_numeral(number + 1) + "、" if view.language == "zh_CN" else f"{number + 1}. "
+            _section(pdf, view, numeral, section)
             number += 1
         if view.missing_note:
             _note(pdf, view.missing_note)
@@ -105,13 +111,14 @@ def _title(pdf: A4PDF, view: DocumentView) -> None:
     pdf.para(CONTENT_W, 6.5, doc.station, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.size(22)
-    pdf.set_char_spacing(3)
+    pdf.set_char_spacing(3 if view.language == "zh_CN" else 0.3)
     with pdf.bold(0.35):
         pdf.para(CONTENT_W, 10, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
     pdf.ln(1)
     pdf.size(10.5)
-    pdf.para(CONTENT_W, 5.5, f"文书编号：{doc.number}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    number = view.labelled(view.word("doc.label.document_number"), doc.number)
+    pdf.para(CONTENT_W, 5.5, number, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_line_width(0.6)
     y = pdf.get_y() + 1.2
     pdf.line(LEFT, y, PAGE_W - RIGHT, y)
@@ -173,7 +180,9 @@ def _head_block(pdf: A4PDF, view: DocumentView) -> None:
     pdf.qr(qr_x, y0 - 1, qr_w)
     pdf.set_xy(qr_x - 4, y0 - 1 + qr_w)
     pdf.size(7.5)
-    pdf.para(qr_w + 8, 3.6, "扫码查询办件", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.para(
+        qr_w + 8, 3.6, view.word("doc.pdf.scan_to_check"), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_y(max(y1, pdf.get_y()) + 3)
     pdf.size(BODY_PT)
 
@@ -189,10 +198,10 @@ def _heading(pdf: A4PDF, text: str) -> None:
     pdf.size(BODY_PT)
 
 
-def _paragraph(pdf: A4PDF, text: str) -> None:
+def _paragraph(pdf: A4PDF, text: str, *, indent_em: float = INDENT_EM) -> None:
     """A body paragraph; ``write`` flows the wrapped lines back to the left margin after the indent."""
     pdf.size(BODY_PT)
-    indent = INDENT_EM * pdf.font_size
+    indent = indent_em * pdf.font_size
     inner = CONTENT_W - 2 * pdf.c_margin - 0.3  # cell() insets its text by c_margin each side
     for i, line in enumerate(wrap(pdf, text, inner, first_indent=indent)):
         pdf.set_x(LEFT + (indent if i == 0 else 0))
@@ -211,14 +220,14 @@ def _row_chunks(pdf: A4PDF, cells: Sequence[str], widths: Sequence[float]) -> li
     ]
 
 
-def _table(pdf: A4PDF, rows: Sequence[Sequence[str]]) -> None:
+def _table(pdf: A4PDF, rows: Sequence[Sequence[str]], centred: Sequence[str] = ()) -> None:
     """A ruled table; the first row is the header, repeated on every page the table reaches."""
     pdf.size(TABLE_PT)
     ncols = max(len(r) for r in rows)  # a ragged row keeps every cell: pad the rest with blanks
     rows = [tuple(r) + ("",) * (ncols - len(r)) for r in rows]
     widths = pdf.column_widths(rows, CONTENT_W, PAD)
     header = rows[0]
-    aligns = tuple(Align.C if h in ("序号", "原件", "复印件", "份数") else Align.L for h in header)
+    aligns = tuple(Align.C if h in ("序号", "原件", "复印件", "份数", *centred) else Align.L for h in header)
     with pdf.table(
         width=CONTENT_W,
         col_widths=tuple(widths),
@@ -257,15 +266,15 @@ def _note(pdf: A4PDF, text: str) -> None:
 
 def _section(pdf: A4PDF, view: DocumentView, numeral: str, section: Section) -> None:
     if section.title:
-        _heading(pdf, f"{numeral}、{section.title}")
+        _heading(pdf, f"{numeral}{section.title}")
     if section.fields:
         _fields(pdf, section.fields, CONTENT_W)
         pdf.ln(2)
     if section.table:
-        _table(pdf, section.table)
+        _table(pdf, section.table, (view.word("doc.table.no"),))
     for paragraph in section.paragraphs:
-        _paragraph(pdf, paragraph)
-    if view.provisional_note and any(label in PROMISE_LABELS for label, _ in section.fields):
+        _paragraph(pdf, paragraph, indent_em=INDENT_EM if view.language == "zh_CN" else 0)
+    if view.provisional_note and view.carries_promise(section):
         _note(pdf, view.provisional_note)
 
 
@@ -278,20 +287,22 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     if pdf.will_page_break(block_h + 2):
         pdf.add_page()
         pdf.size(BODY_PT)
-        pdf.cell(CONTENT_W, LINE_H, "（此页无正文）", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(CONTENT_W, LINE_H, view.word("doc.pdf.no_body"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     y = pdf.get_y()
     pdf.size(BODY_PT)
     left_w = CONTENT_W * 0.5
-    lines = [f"{view.worker_label}：{doc.worker}"]
-    lines += [f"{'联系电话' if label == '电话' else label}：{value}" for label, value in view.contact]
+    lines = [view.labelled(view.worker_label, doc.worker)]
+    lines += [view.labelled(view.contact_label(label), value) for label, value in view.contact]
     pdf.set_xy(LEFT, y)
     pdf.para(left_w - 4, 6.2, "\n".join(lines), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     sign_y = pdf.get_y()
-    pdf.cell(26, 7, "申请人签收：")
+    signed = view.word("doc.pdf.signed_by_applicant")
+    sign_w = max(26.0, pdf.get_string_width(signed) + 2)
+    pdf.cell(sign_w, 7, signed)
     pdf.set_line_width(0.2)
-    pdf.line(LEFT + 26, sign_y + 6, LEFT + left_w - 6, sign_y + 6)
+    pdf.line(LEFT + sign_w, sign_y + 6, LEFT + left_w - 6, sign_y + 6)
     y_left_end = sign_y + 8
 
     right_x = LEFT + left_w
@@ -301,7 +312,9 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     while pdf.get_string_width(doc.station) > right_w - 1 and sign_pt > 9:
         sign_pt -= 0.5
         pdf.size(sign_pt)
-    text = fit(pdf, doc.station, right_w - 2 * pdf.c_margin) + "\n" + format_date(doc.issued_on)
+    text = (
+        fit(pdf, doc.station, right_w - 2 * pdf.c_margin) + "\n" + format_date(doc.issued_on, view.language)
+    )
     text_h = 6.5 * (text.count("\n") + 1)
     cx, cy = right_x + right_w / 2, y + r + 1
     pdf.set_draw_color(*GREY)
@@ -312,7 +325,7 @@ def _signature(pdf: A4PDF, view: DocumentView) -> None:
     pdf.set_text_color(*GREY)
     pdf.size(8.5)
     pdf.set_xy(cx - r, cy - r + 4)
-    pdf.cell(2 * r, 4, "（盖章处）", align=Align.C)
+    pdf.cell(2 * r, 4, view.word("doc.pdf.stamp"), align=Align.C)
     pdf.set_text_color(*BLACK)
     pdf.size(sign_pt)
     pdf.set_xy(right_x, cy + r - text_h + 2)

@@ -79,7 +79,7 @@ class DocumentPDF(FPDF):
         self.set_creation_date(creation_datetime(doc.issued_on))
         self.set_title(f"{doc.title} {doc.number}")
         self.set_author(doc.station)
-        self.set_subject(f"办件编号 {doc.case_number}")
+        self.set_subject(f"{doc.word('doc.label.case_number')} {doc.case_number}")
         self.set_creator("bianmin-station station_app.pdf")
         self.set_lang("zh-CN")
 

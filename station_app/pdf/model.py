@@ -11,22 +11,44 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from casework import messages
 from casework.documents import CaseDocument, DocumentKind, Section
 
 from .fonts import printable_codepoints
 
-#: Printed under the promised date when the holiday calendar behind it is not yet published.
-PROVISIONAL_NOTE = "注：承诺办结日期为预计日期，以区政务服务中心公布的节假日安排为准。"
+#: Printed under the promised date when the holiday calendar behind it is not yet published (in Chinese;
+#: a document in another language prints ``doc.pdf.provisional_note`` in its own).
+PROVISIONAL_NOTE = messages.text("doc.pdf.provisional_note", {}, "zh_CN")
 
-#: Field labels that carry the promised date; the provisional note goes under their section.
-PROMISE_LABELS = ("承诺办结日期", "办结时限")
+#: Field labels (message codes) that carry the promised date; the provisional note goes under their section.
+PROMISE_LABELS = ("doc.field.promised_date", "doc.field.time_limit")
 
-#: Sections whose fields sit beside the QR code at the top of the A4 page.
-HEAD_SECTION = "申请事项"
+#: The section (message code of its title) whose fields sit beside the QR code at the top of the A4 page.
+HEAD_SECTION = "doc.section.items"
 
 
 #: Printed in place of a character no bundled font can draw (some rare 生僻字), instead of dropping it.
 MISSING_MARK = "□"
+
+
+#: Words the layouts print besides the document's own (their glyphs go into the font subset).
+_RENDERER_WORDS = (
+    "doc.label.document_number",
+    "doc.label.case_number",
+    "doc.label.worker",
+    "doc.label.receiver",
+    "doc.field.phone",
+    "doc.pdf.page",
+    "doc.pdf.page_end",
+    "doc.pdf.scan_to_check",
+    "doc.pdf.scan_to_follow",
+    "doc.pdf.no_body",
+    "doc.pdf.signed_by_applicant",
+    "doc.pdf.stamp",
+    "doc.pdf.stamp_short",
+    "doc.pdf.date",
+    "doc.labelled",
+)
 
 
 def _without_unprintable(doc: CaseDocument) -> tuple[CaseDocument, list[str]]:
@@ -62,8 +84,11 @@ def _without_unprintable(doc: CaseDocument) -> tuple[CaseDocument, list[str]]:
     return cleaned, list(seen)
 
 
-def format_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def format_date(day: dt.date, language: str = "zh_CN") -> str:
+    """2026年12月1日, or 2026-12-01 in English."""
+    if language == "zh_CN":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +104,8 @@ class DocumentView:
         doc, missing = _without_unprintable(doc)
         note = ""
         if missing:
-            codes = "、".join(f"U+{ord(ch):04X}" for ch in missing)
-            note = f"注：“{MISSING_MARK}”处为字库未收录的字（{codes}），请核对后手写补正。"
+            codes = [f"U+{ord(ch):04X}" for ch in missing]
+            note = doc.word("doc.pdf.missing_note", mark=MISSING_MARK, codes=codes)
         sections = tuple(doc.sections)
         if sections and sections[-1].title == doc.station and not sections[-1].table:
             return cls(doc, sections[:-1], tuple(sections[-1].fields), note)
@@ -90,27 +115,46 @@ class DocumentView:
     def title(self) -> str:
         return self.doc.title
 
+    def word(self, code: str, **params: object) -> str:
+        """One of the renderer's words (``doc.*``), in the document's language."""
+        return self.doc.word(code, **params)
+
+    @property
+    def language(self) -> str:
+        return self.doc.language
+
     @property
     def worker_label(self) -> str:
         """受理人 on documents of an accepted or collected case, 经办人 on notices."""
         if self.doc.kind in (DocumentKind.RECEIPT, DocumentKind.COLLECTION_NOTICE):
-            return "受理人"
-        return "经办人"
+            return self.word("doc.label.receiver")
+        return self.word("doc.label.worker")
 
     @property
     def applicant_name(self) -> str:
+        applicant = self.word("doc.field.applicant")
         for section in self.body:
             for label, value in section.fields:
-                if label == "申请人":
+                if label == applicant:
                     return value
         return ""
 
     @property
+    def head_section(self) -> str:
+        """The title of the 申请事项 section, whose fields sit beside the QR code."""
+        return self.word(HEAD_SECTION)
+
+    def carries_promise(self, section: Section) -> bool:
+        """Whether ``section`` shows the promised date (the provisional note goes under it)."""
+        labels = {self.word(code) for code in PROMISE_LABELS}
+        return any(label in labels for label, _ in section.fields)
+
+    @property
     def head_fields(self) -> tuple[tuple[str, str], ...]:
         """办件编号 and the 申请事项 fields: the block beside the QR code."""
-        rows: list[tuple[str, str]] = [("办件编号", self.doc.case_number)]
+        rows: list[tuple[str, str]] = [(self.word("doc.label.case_number"), self.doc.case_number)]
         for section in self.body:
-            if section.title == HEAD_SECTION:
+            if section.title == self.head_section:
                 rows += section.fields
         return tuple(rows)
 
@@ -119,13 +163,22 @@ class DocumentView:
         """The note printed under the promised date when it is provisional, else ``""``."""
         if not self.doc.provisional_date:
             return ""
-        return PROVISIONAL_NOTE
+        return self.word("doc.pdf.provisional_note")
+
+    def contact_label(self, label: str) -> str:
+        """The station's 电话 reads 联系电话 in the signature block."""
+        return self.word("doc.field.phone") if label == self.word("doc.field.contact_phone") else label
+
+    def labelled(self, label: str, value: str) -> str:
+        return self.word("doc.labelled", label=label, value=value)
 
     def all_text(self) -> list[str]:
         """Every string the document prints (drives the per-document font subset)."""
         d = self.doc
         out = [
             d.title,
+            *(self.word(code) for code in _RENDERER_WORDS),
+            self.word("doc.pdf.continued", title=d.title),
             d.number,
             d.case_number,
             d.station,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from fpdf.enums import Align, XPos, YPos
 
 from .base import BLACK, GREY, DocumentPDF, document_font, output_bytes, wrap
-from .model import PROMISE_LABELS, DocumentView, format_date
+from .model import DocumentView, format_date
 
 PAGE_W = 80.0
 MARGIN = 4.0
@@ -81,8 +81,8 @@ def _rule(pdf: DocumentPDF, dashed: bool = True) -> None:
     pdf.set_y(y + 1.6)
 
 
-def _field(pdf: DocumentPDF, label: str, value: str) -> None:
-    _text(pdf, f"{label}：{value}")
+def _field(pdf: DocumentPDF, view: DocumentView, label: str, value: str) -> None:
+    _text(pdf, view.labelled(label, value))
 
 
 def _heading(pdf: DocumentPDF, text: str) -> None:
@@ -101,28 +101,33 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
         pdf.size(station_pt)
     _text(pdf, doc.station, pt=station_pt, align=Align.C, h=4.6)
     pdf.ln(1)
-    pdf.set_char_spacing(1)
-    pdf.size(15)
+    pdf.set_char_spacing(1 if view.language == "zh_CN" else 0)
+    pdf.size(15 if view.language == "zh_CN" else 13)
     with pdf.bold(0.3):
         pdf.para(CONTENT_W, 7.5, doc.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_char_spacing(0)
-    _text(pdf, f"文书编号：{doc.number}", pt=8, align=Align.C, h=3.8)
+    _text(pdf, view.labelled(view.word("doc.label.document_number"), doc.number), pt=8, align=Align.C, h=3.8)
     _rule(pdf, dashed=False)
     pdf.size(10)
     with pdf.bold(0.12):
         pdf.para(
-            CONTENT_W, 5, f"办件编号：{doc.case_number}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            CONTENT_W,
+            5,
+            view.labelled(view.word("doc.label.case_number"), doc.case_number),
+            align=Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
     for section in view.body:
         _rule(pdf)
-        _heading(pdf, f"【{section.title}】")
+        _heading(pdf, f"【{section.title}】" if view.language == "zh_CN" else section.title)
         for label, value in section.fields:
-            _field(pdf, label, value)
+            _field(pdf, view, label, value)
         if section.table:
-            _table(pdf, section.table)
+            _table(pdf, section.table, view)
         for paragraph in section.paragraphs:
             _text(pdf, paragraph)
-        if view.provisional_note and any(label in PROMISE_LABELS for label, _ in section.fields):
+        if view.provisional_note and view.carries_promise(section):
             with pdf.bold(0.1):
                 _text(pdf, view.provisional_note, pt=8, h=3.9)
 
@@ -130,21 +135,21 @@ def _content(pdf: DocumentPDF, view: DocumentView) -> None:
         _rule(pdf)
         _text(pdf, view.missing_note, pt=7.5, h=3.7)
     _rule(pdf, dashed=False)
-    _field(pdf, view.worker_label, doc.worker)
-    _field(pdf, "日期", format_date(doc.issued_on))
+    _field(pdf, view, view.worker_label, doc.worker)
+    _field(pdf, view, view.word("doc.pdf.date"), format_date(doc.issued_on, view.language))
     for label, value in view.contact:
-        _field(pdf, "联系电话" if label == "电话" else label, value)
+        _field(pdf, view, view.contact_label(label), value)
     pdf.ln(2)
-    _stamp_box(pdf)
+    _stamp_box(pdf, view)
     _qr(pdf, view)
 
 
-def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
+def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]], view: DocumentView) -> None:
     """A table as a numbered list: the first real column after 序号 is the entry, the others follow
     as ``header：value`` lines in small print."""
     ncols = max(len(r) for r in rows)  # a ragged row keeps every cell
     header = tuple(rows[0]) + ("",) * (ncols - len(rows[0]))
-    numbered = bool(header) and header[0] == "序号"
+    numbered = bool(header) and header[0] in ("序号", view.word("doc.table.no"))
     first = 1 if numbered else 0
     for n, values in enumerate(rows[1:], 1):
         cells = [values[c] if c < len(values) else "" for c in range(len(header))]
@@ -157,14 +162,14 @@ def _table(pdf: DocumentPDF, rows: Sequence[Sequence[str]]) -> None:
                 pdf.size(BODY_PT)
                 _text(
                     pdf,
-                    f"{header[c]}：{cells[c]}" if header[c] else cells[c],
+                    view.labelled(header[c], cells[c]) if header[c] else cells[c],
                     pt=7.5,
                     h=3.7,
                     indent=pdf.get_string_width(prefix),
                 )
 
 
-def _stamp_box(pdf: DocumentPDF) -> None:
+def _stamp_box(pdf: DocumentPDF, view: DocumentView) -> None:
     h = 22.0
     _keep(pdf, h + 2)
     y = pdf.get_y()
@@ -177,10 +182,10 @@ def _stamp_box(pdf: DocumentPDF) -> None:
     pdf.set_text_color(*GREY)
     pdf.size(7.5)
     pdf.set_xy(x, y + h / 2 - 2)
-    pdf.cell(34, 4, "盖章处", align=Align.C)
+    pdf.cell(34, 4, view.word("doc.pdf.stamp_short"), align=Align.C)
     pdf.set_text_color(*BLACK)
     pdf.set_xy(MARGIN, y + h - 5)
-    pdf.cell(CONTENT_W - 36, 4, "申请人签收：________", align=Align.L)
+    pdf.cell(CONTENT_W - 36, 4, view.word("doc.pdf.signed_by_applicant") + "________", align=Align.L)
     pdf.set_y(y + h + 2)
 
 
@@ -192,4 +197,4 @@ def _qr(pdf: DocumentPDF, view: DocumentView) -> None:
     pdf.qr((PAGE_W - QR_W) / 2, y, QR_W)
     pdf.set_y(y + QR_W)
     _text(pdf, view.doc.case_number, pt=9, align=Align.C, h=4.4)
-    _text(pdf, "扫码查询办件进度 · 请妥善保管本凭证", pt=7, align=Align.C, h=3.6)
+    _text(pdf, view.word("doc.pdf.scan_to_follow"), pt=7, align=Align.C, h=3.6)

@@ -15,6 +15,7 @@ from casework import clock
 from casework.acceptance import OverdueState
 from casework.cases import Case, CaseStatus
 from casework.deadlines import Recomputed
+from casework.messages import term
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.viewmodels.case_detail import (
@@ -100,7 +101,7 @@ class CasesScreen(Screen):
             value=self.filter.status.value if self.filter.status else "",
             width=200,
             options=[ft.DropdownOption(key="", text=t("cases.all"))]
-            + [ft.DropdownOption(key=s.value, text=s.label) for s in CaseStatus],
+            + [ft.DropdownOption(key=s.value, text=term(s)) for s in CaseStatus],
             on_select=ui.wrap(lambda: self._status(status.value)),
         )
         sync = ft.Dropdown(
@@ -232,7 +233,7 @@ class CasesScreen(Screen):
                         expand=True,
                     ),
                     ft.Container(
-                        ft.Text(r.status.label, size=ui.size(15)),
+                        ft.Text(term(r.status), size=ui.size(15)),
                         bgcolor=ft.Colors.SECONDARY_CONTAINER,
                         padding=ft.Padding.symmetric(horizontal=10, vertical=4),
                         border_radius=12,
@@ -341,14 +342,14 @@ class CaseScreen(Screen):
         assert c is not None
         facts = [
             (t("cases.number"), c.number),
-            (t("cases.status"), c.status.label),
+            (t("cases.status"), term(c.status)),
             (t("intake.applicant"), c.applicant.name),
             (
                 t("cases.promised"),
                 (c.promised_date.isoformat() if c.promised_date else "-")
                 + (t("intake.provisional") if c.promised_date_provisional else ""),
             ),
-            (t("cases.pickup"), c.pickup.method.value),
+            (t("cases.pickup"), term(c.pickup.method)),
             (
                 t("cases.sync"),
                 t(f"cases.sync_{self.sync_state}") if self.sync_state else t("cases.sync_synced"),
@@ -362,9 +363,9 @@ class CaseScreen(Screen):
                 text = f"{sub.result.name} {sub.result.number}".strip()
                 facts.append((t("cases.result"), t("common.labelled", label=item, text=text)))
         if c.rating is not None:
-            facts.append((t("cases.rating"), c.rating.level.value))
+            facts.append((t("cases.rating"), term(c.rating.level)))
         if c.revisit_rating is not None:
-            facts.append((t("case.revisit"), c.revisit_rating.level.value))
+            facts.append((t("case.revisit"), term(c.revisit_rating.level)))
         parts: list[ft.Control] = [
             ft.Row(
                 [
@@ -376,7 +377,7 @@ class CaseScreen(Screen):
             ui.title(self.name),
             ft.Semantics(
                 identifier=f"case-status-{c.status.value}",
-                label=c.status.label,
+                label=term(c.status),
                 content=ui.facts(facts),
             ),
         ]
@@ -414,7 +415,7 @@ class CaseScreen(Screen):
                 due = f" · {t('intake.due', date=m.due_date.isoformat())}" if m.due_date else ""
                 parts.append(
                     ui.text(
-                        f"{m.name} · {m.satisfaction.value} · {t('cases.scans', n=len(m.attachments))}{due}"
+                        f"{m.name} · {term(m.satisfaction)} · {t('cases.scans', n=len(m.attachments))}{due}"
                     )
                 )
                 for copy in self.copies:  # the marked copies of its verified scans, to print or download

@@ -10,6 +10,7 @@ import flet as ft
 
 from casework.catalog import LifeEvent
 from casework.guide_search import HitKind, SearchHit
+from casework.messages import term
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.viewmodels.guide import GuidePage, GuideSearch, hit_tags, page_for, qr_png
@@ -133,7 +134,7 @@ class GuideScreen(Screen):
     def _event_chip(self, event: LifeEvent | None) -> ft.Control:
         assert self.search is not None
         selected = self.search.filters.life_event == event
-        label = event.value if event else t("guide.all_events")
+        label = term(event) if event else t("guide.all_events")
 
         async def choose() -> None:
             assert self.search is not None

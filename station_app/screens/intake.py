@@ -23,7 +23,7 @@ from casework.identity import (
     AUTHORITY_POWER_OF_ATTORNEY,
     ApplicantKind,
 )
-from casework.messages import current_language
+from casework.messages import current_language, term
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.guide import GuideScreen
@@ -521,7 +521,7 @@ class IntakeScreen(Screen):
         }
         status = ft.Container(
             ft.Text(
-                r.satisfaction.value
+                term(r.satisfaction)
                 if r.satisfaction is not Satisfaction.MISSING
                 else (t("intake.optional") if r.necessity is Necessity.OPTIONAL else t("intake.missing")),
                 size=ui.size(15),
@@ -534,7 +534,7 @@ class IntakeScreen(Screen):
             border_radius=12,
         )
         head = ft.Row([ft.Text(r.name, size=ui.size(18), weight=ft.FontWeight.W_600, expand=True), status])
-        info = ui.small(" · ".join([r.necessity.value, r.form, r.counts]))
+        info = ui.small(" · ".join([term(r.necessity), r.form, r.counts]))
         actions: list[ft.Control] = [
             ui.button(
                 t("intake.attach"),
@@ -758,7 +758,7 @@ class IntakeScreen(Screen):
             label=t("intake.pickup"),
             value=vm.draft.get("pickup"),
             width=320,
-            options=[ft.DropdownOption(key=m.value, text=m.value) for m in PickupMethod],
+            options=[ft.DropdownOption(key=m.value, text=term(m)) for m in PickupMethod],
             on_select=ui.wrap(self._pickup),
         )
         parts: list[ft.Control] = [ui.card(facts)]

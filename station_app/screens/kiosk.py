@@ -18,6 +18,7 @@ from casework import clock
 from casework.cases import RatingLevel
 from casework.catalog import LifeEvent
 from casework.guide_search import SearchHit
+from casework.messages import term
 from station_app.config import KIOSK_LARGE_SCALE, KIOSK_MIN_TARGET, KIOSK_STANDARD_SCALE
 from station_app.i18n import current_language, t
 from station_app.screens.base import Screen
@@ -298,7 +299,7 @@ class KioskSearch(KioskScreen):
             ft.Row(
                 [
                     self.big(
-                        e.value,
+                        term(e),
                         lambda e=e: self.go("kiosk_guide", event=e.value),
                         ft.Icons.CHEVRON_RIGHT,
                         f"event-{e.name.lower()}",
@@ -331,7 +332,7 @@ class KioskGuide(KioskScreen):
         if self.event is None:
             tiles = [
                 self.big(
-                    e.value,
+                    term(e),
                     lambda e=e: self.go("kiosk_guide", event=e.value),
                     ft.Icons.CHEVRON_RIGHT,
                     f"event-{e.name.lower()}",
@@ -351,7 +352,7 @@ class KioskGuide(KioskScreen):
             )
             for h in hits
         ]
-        return self.frame(self.ui.heading(self.event.value), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
+        return self.frame(self.ui.heading(term(self.event)), *(tiles or [self.ui.text(t("kiosk.nothing"))]))
 
 
 class KioskItem(KioskScreen):

@@ -11,6 +11,7 @@ from typing import Any
 import flet as ft
 
 from casework.cases import RatingLevel
+from casework.messages import term
 from station_app.i18n import t
 from station_app.screens.base import Screen
 from station_app.screens.widgets import UI
@@ -55,7 +56,7 @@ class RatingPanel:
                     [
                         ft.Icon(icon, size=ui.size(54), color=ft.Colors.WHITE if selected else color),
                         ft.Text(
-                            level.value,
+                            term(level),
                             size=ui.size(20),
                             weight=ft.FontWeight.BOLD,
                             color=ft.Colors.WHITE if selected else color,
@@ -75,7 +76,7 @@ class RatingPanel:
                 ink=True,
             )
             buttons.append(
-                ft.Semantics(identifier=f"rate-{ident}", button=True, label=level.value, content=box)
+                ft.Semantics(identifier=f"rate-{ident}", button=True, label=term(level), content=box)
             )
         parts: list[ft.Control] = [
             ui.title(self.title),

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from casework import clock
+from casework import clock, messages
 from casework.acceptance import acceptance_day, overdue_status, pending_deferred
 from casework.casenumber import CaseCounter
 from casework.cases import Case, CaseStatus, Side
@@ -399,6 +399,7 @@ class CaseService:
         catalog = self.station.catalog()
         assert catalog is not None
         info, now = self.station_info(), clock.now()
+        lang = messages.current_language()  # the station's UI language: the document's own words
         if kind == "correction":  # 受理凭证（更正）: the latest change of its promised dates
             changes = [c for c in self.corrections(case.id) if c.dates]
             if not changes:
@@ -411,16 +412,15 @@ class CaseService:
                 issued_at=now,
                 correction=changes[-1],
                 sequence=len(changes),
+                language=lang,
             )
-        if kind == "receipt":
-            return acceptance_receipt(case, catalog, station=info, worker=worker, issued_at=now)
-        if kind == "result":  # 当场办结: the 证明 / 回执 / 办结通知书 the station issues itself
-            return on_the_spot_result(case, catalog, station=info, worker=worker, issued_at=now)
-        if kind == "collection":
-            return collection_notice(case, catalog, station=info, worker=worker, issued_at=now)
-        if kind == "notice":
-            return one_time_notice(case, catalog, station=info, worker=worker, issued_at=now)
-        return refusal_notice(case, catalog, station=info, worker=worker, issued_at=now)
+        build = {
+            "receipt": acceptance_receipt,
+            "result": on_the_spot_result,  # 当场办结: the 证明 / 回执 / 办结通知书 the station issues itself
+            "collection": collection_notice,
+            "notice": one_time_notice,
+        }.get(kind, refusal_notice)
+        return build(case, catalog, station=info, worker=worker, issued_at=now, language=lang)
 
     def result_pdf(self, case: Case) -> bytes | None:
         """The result document a 当场办结 stored (the PDF printed at the window), or None."""

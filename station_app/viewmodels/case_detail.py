@@ -22,6 +22,7 @@ from casework.cases import (
 )
 from casework.errors import DomainError
 from casework.handover import HandoverRefused, handover_record, match_collector
+from casework.messages import term
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.printing import PrinterKind, print_document, station_printer
@@ -95,7 +96,7 @@ def timeline(case: Case, item_names: Mapping[str, str] | None = None) -> list[Ti
         out.append(
             TimelineEntry(
                 clock.format_datetime(h.at),
-                t("common.labelled", label=item, text=h.to_status.label) if item else h.to_status.label,
+                t("common.labelled", label=item, text=term(h.to_status)) if item else term(h.to_status),
                 t("case.side_center") if h.side is Side.CENTER else t("case.side_station"),
                 h.actor,
                 _with_notice_link(case, h, item),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from casework import clock
 from casework.catalog import Bundle, Catalog, Item, LifeEvent, Material, Necessity
 from casework.guide_search import GuideIndex, HitKind, MatchKind, SearchHit, SearchResult
+from casework.messages import term
 from station_app.i18n import current_language, t
 
 PAGE_SIZE = 200
@@ -151,8 +152,8 @@ def material_line(m: Material) -> MaterialLine:
     counts = t("guide.counts", originals=m.originals, copies=m.copies)
     return MaterialLine(
         name=m.name,
-        necessity=m.necessity.value,
-        form=m.form.value,
+        necessity=term(m.necessity),
+        form=term(m.form),
         counts=counts,
         deferrable=m.necessity == Necessity.DEFERRABLE,
         commitment=m.commitment_allowed,
@@ -170,21 +171,21 @@ def item_page(catalog: Catalog, item: Item, today: dt.date | None = None) -> Gui
         (t("guide.item_type"), catalog.item_type_name(item.item_type)),
         (t("guide.promised_limit"), limit),
         (t("guide.legal_limit"), legal),
-        (t("guide.case_kind"), item.case_kind.value),
+        (t("guide.case_kind"), term(item.case_kind)),
         (t("guide.visits"), t("guide.visits_n", n=item.visits)),
         (t("guide.fee"), (item.fee_basis or t("guide.charged")) if item.charged else t("guide.free")),
         (t("guide.place"), item.place or "-"),
         (t("guide.hours"), item.hours or "-"),
         (t("guide.consult_phone"), item.consult_phone or "-"),
         (t("guide.supervise_phone"), item.supervise_phone or "-"),
-        (t("guide.tongban"), item.tongban.value if item.tongban else t("guide.tongban_none")),
+        (t("guide.tongban"), term(item.tongban) if item.tongban else t("guide.tongban_none")),
         (t("guide.jurisdiction"), item.jurisdiction),
-        (t("guide.service_objects"), "、".join(o.value for o in item.service_objects)),
+        (t("guide.service_objects"), t("common.list_sep").join(term(o) for o in item.service_objects)),
         (t("guide.result"), item.result_name or "-"),
         (t("guide.code"), item.code),
     ]
     if item.life_events:
-        facts.append((t("guide.life_events"), "、".join(e.value for e in item.life_events)))
+        facts.append((t("guide.life_events"), t("common.list_sep").join(term(e) for e in item.life_events)))
     if item.effective_from is not None:
         facts.append((t("guide.effective_from"), _day(item.effective_from)))
     if item.effective_to is not None:
@@ -211,10 +212,10 @@ def bundle_page(catalog: Catalog, bundle: Bundle, today: dt.date | None = None) 
     facts = [
         (t("guide.bundle_items"), str(len(items))),
         (t("guide.promised_limit"), str(bundle.promised_limit) if bundle.promised_limit else "-"),
-        (t("guide.departments"), "、".join(sorted({i.department for i in items}))),
+        (t("guide.departments"), t("common.list_sep").join(sorted({i.department for i in items}))),
     ]
     if bundle.life_events:
-        facts.append((t("guide.life_events"), "、".join(e.value for e in bundle.life_events)))
+        facts.append((t("guide.life_events"), t("common.list_sep").join(term(e) for e in bundle.life_events)))
     phones = next((i.consult_phone for i in items if i.consult_phone), "")
     return GuidePage(
         code=bundle.code,

@@ -46,6 +46,7 @@ from casework.identity import (
     check_id_number,
     check_phone,
 )
+from casework.messages import term
 from casework.on_the_spot import decide_on_the_spot, issue_on_the_spot, on_the_spot_item
 from station_app.i18n import t
 from station_app.services.cases import CaseService, NoDocument
@@ -347,7 +348,7 @@ class IntakeViewModel:
                     m.code,
                     m.name,
                     m.necessity,
-                    m.form.value,
+                    term(m.form),
                     t("guide.counts", originals=m.originals, copies=m.copies),
                     m.commitment_allowed
                     and all(i.commitment_offered for i in self.items() if m in i.materials),

@@ -19,6 +19,7 @@ from typing import Any
 from casework import clock
 from casework.casenumber import normalize
 from casework.cases import Case, CaseStatus, RatingLevel
+from casework.messages import term
 from station_app.i18n import t
 from station_app.services.cases import CaseService
 from station_app.viewmodels.case_detail import ActionError, CaseActions
@@ -59,7 +60,7 @@ class KioskProgress:
 
     number: str
     item_name: str
-    status: str  # the Chinese label (CaseStatus.label)
+    status: str  # the status in the UI language
     promised_date: dt.date | None
     provisional: bool
 
@@ -135,7 +136,7 @@ class KioskViewModel:
         return KioskProgress(
             case.number,
             self._item_name(case),
-            case.status.label,
+            term(case.status),
             case.promised_date,
             case.promised_date_provisional,
         )

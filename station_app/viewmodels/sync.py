@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework import clock
+from casework.messages import term
 from station_app.i18n import t
 from station_app.services import sync_queue
 
@@ -157,7 +158,7 @@ def _label(status: Any) -> str:
     from casework.cases import CaseStatus
 
     try:
-        return CaseStatus(str(status)).label
+        return term(CaseStatus(str(status)))
     except ValueError:
         return str(status)
 

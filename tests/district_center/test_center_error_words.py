@@ -54,3 +54,39 @@ def test_a_rejection_words_its_code_or_passes_words_put_together_elsewhere() -> 
     assert coded.receipt_code is None
     overruled = Rejected(reason="已决定，不能撤回", receipt_code="status_overruled")
     assert overruled.text("zh_CN") == "已决定，不能撤回" and overruled.receipt_code == "status_overruled"
+
+
+def test_the_apis_own_errors_carry_a_code_the_station_words_in_its_language() -> None:
+    """404, 405 and a bad parameter answered by the framework's handlers: Chinese ``detail`` on the wire,
+    the message code in ``params``, so the station's sync screen words them in English."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from district_center.api.problems import install_handlers
+    from sync.engine_core import _reason
+    from sync.protocol import Problem
+
+    app = FastAPI()
+    install_handlers(app)
+
+    @app.get("/n")
+    def number(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    client = TestClient(app)
+    answers = [client.get("/nowhere"), client.post("/n"), client.get("/n?n=abc")]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (404, "not_found"),
+        (405, "method_not_allowed"),
+        (400, "bad_request"),
+    ]
+    for answer in answers:
+        problem = Problem.from_dict(answer.json())
+        assert CJK.search(problem.detail), problem.detail  # the district's language on the wire
+        messages.set_language("en")
+        try:
+            english = _reason(problem)
+        finally:
+            messages.set_language("zh_CN")
+        assert english and not CJK.search(english), english
+    assert _reason(Problem.from_dict(answers[2].json())).endswith("n")

@@ -18,6 +18,7 @@ from .backoffice_helpers import ensure_sample_published
 
 CONSOLE = Path(__file__).resolve().parents[2] / "district_center" / "console"
 EVIL = '=HYPERLINK("http://x.invalid","点我")'
+ITEM = "11610114MB2952150X400011730900001"
 
 
 def _data() -> dict[str, Any]:
@@ -55,6 +56,7 @@ def _data() -> dict[str, Any]:
         "followups": [
             {
                 "case_id": "c1",
+                "item_code": ITEM,
                 "rating": "不满意",
                 "department": EVIL,
                 "due_date": "2026-11-27",
@@ -77,6 +79,7 @@ def _data() -> dict[str, Any]:
             ],
             "department": [],
         },
+        "names": {ITEM: "出生医学证明"},
         "stations": [
             {
                 "station_no": 1,
@@ -111,6 +114,16 @@ def test_supervision_export_keeps_user_text_as_text() -> None:
     ]
     assert [c.value for c in shares[2]] == [EVIL, 1, 1, 1, 0.5]
     assert [c.value for c in wb["告知与不予受理原因"][2]] == ["不予受理", EVIL, 1]
+
+
+def test_supervision_export_names_items_rather_than_codes() -> None:
+    data = _data()
+    data["deadlines"]["cases"][0] |= {"name": "", "item_code": ITEM}
+    wb = load_workbook(io.BytesIO(export_workbook(data)))
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert ITEM not in values
+    assert [r[1].value for r in wb["超期与临期办件"].iter_rows(min_row=2)] == ["出生医学证明"]
+    assert [r[1].value for r in wb["差评回访"].iter_rows(min_row=2)] == ["出生医学证明"]
 
 
 def test_supplement_choices_are_the_reviewers_own_items_materials(

@@ -130,3 +130,22 @@ def test_json_log_lines_carry_fields_not_bodies():
     )
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "request" and line["route"] == "/api/v1/cases/{case_id}" and line["status"] == 200
+
+
+def test_a_reviewer_works_for_a_department_of_the_catalog_and_a_typo_is_refused(center):
+    from district_center.services.users.accounts import district_departments
+
+    with center.db.session() as s:
+        with pytest.raises(ValueError) as nothing_published:
+            create_user(s, "r0", "long enough pw", ["reviewer"], department="市民政局", departments=[])
+        assert getattr(nothing_published.value, "code", "") == "center.users.no_departments"
+        known = district_departments(s) or ["市民政局", "市人社局"]
+        with pytest.raises(ValueError) as typo:
+            create_user(
+                s, "r1", "long enough pw", ["reviewer"], department=known[0] + "局", departments=known
+            )
+        assert getattr(typo.value, "code", "") == "center.users.unknown_department"
+        assert messages.text(typo.value.code, typo.value.params, "en").startswith(f"“{known[0]}局”")  # type: ignore[attr-defined]
+        made = create_user(s, "r2", "long enough pw", ["reviewer"], department=known[0], departments=known)
+        assert made.department == known[0]
+        s.rollback()

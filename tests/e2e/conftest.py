@@ -144,12 +144,16 @@ def running_demo(base: Path, *, start_env: dict[str, str] | None = None) -> Iter
         out = station.wait_for_line(r"PIN (\d+); station admin is 01 with PIN (\d+)")
         center = re.search(r"district center (http://127\.0\.0\.1:\d+)", station.output())
         assert center, station.output()
+        console = re.search(r"district console (\S+) .* password (\S+)", station.output())
+        assert console, station.output()
         yield {
             "station": station,
             "url": station.url,
             "worker_pin": out.group(1),
             "admin_pin": out.group(2),
             "center_url": center.group(1),
+            "console_url": console.group(1),
+            "console_password": console.group(2),
             "center_dir": base / "data" / "center",
             "passphrase_file": base / "data" / "center-passphrase",
             "base": base,

@@ -1,7 +1,9 @@
 """Back-office accounts: Argon2id password hashes, lockout, bearer tokens, roles.
 
 Roles: ``catalog_admin`` (publishes the 事项清单 and holiday calendar), ``reviewer`` (后台审批 for one
-``department``), ``supervisor`` (电子监察), ``station_admin`` (enrolls and revokes stations).
+``department`` — one of the 实施主体 of the published catalog, :func:`district_departments`), ``supervisor``
+(电子监察), ``station_admin`` (enrolls and revokes stations), ``user_admin`` (creates these accounts in the
+console).
 
 Password hashes are PHC strings ``$argon2id$v=19$m=…,t=…,p=…$salt$hash`` (``cryptography``'s Argon2id);
 where the OpenSSL build lacks Argon2 they fall back to ``$scrypt$n=…,r=…,p=…$salt$hash``. Tokens are 256
@@ -16,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -25,8 +28,9 @@ from casework import clock
 from casework.errors import DomainError
 from district_center.db.models import AuthToken, User
 from district_center.services.audit import audit
+from district_center.services.catalog.current import current_catalog
 
-ROLES = ("catalog_admin", "reviewer", "supervisor", "station_admin")
+ROLES = ("catalog_admin", "reviewer", "supervisor", "station_admin", "user_admin")
 MAX_FAILED = 5
 LOCK_MINUTES = 15
 _ARGON = {"m": 19456, "t": 2, "p": 1}  # OWASP minimum for Argon2id (19 MiB, 2 passes)
@@ -100,6 +104,13 @@ def check_password_strength(password: str) -> None:
         raise AccountError("center.users.password_too_short", min_len=10)
 
 
+def district_departments(session: Session) -> list[str]:
+    """The 实施主体 (departments) of the published catalog's items, sorted: what a reviewer may work for.
+    Empty before the first publication."""
+    catalog = current_catalog(session)
+    return sorted({i.department for i in catalog.items if i.department}) if catalog is not None else []
+
+
 def create_user(
     session: Session,
     username: str,
@@ -109,7 +120,11 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
     actor: str = "cli",
+    departments: Collection[str] | None = None,
 ) -> User:
+    """A new account. A reviewer's ``department`` must be one of ``departments`` when they are given (the
+    console and the CLI give :func:`district_departments`, so a typo cannot make a reviewer who sees no
+    case)."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         if not unknown:
@@ -117,6 +132,10 @@ def create_user(
         raise AccountError("center.users.unknown_roles", unknown=", ".join(unknown), roles=", ".join(ROLES))
     if "reviewer" in roles and not department:
         raise AccountError("center.users.department_required")
+    if "reviewer" in roles and departments is not None and department not in departments:
+        if not departments:
+            raise AccountError("center.users.no_departments")
+        raise AccountError("center.users.unknown_department", department=department)
     check_password_strength(password)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError("center.users.username_taken", username=username)
