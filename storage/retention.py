@@ -150,6 +150,10 @@ def _due_notices(store: StationStore, now: dt.datetime, days: int) -> list[tuple
     for key in keys:
         if key not in confirmed or key in waiting:
             continue
+        pending = store.get(PENDING_INTAKE, key)
+        opened = str((pending or {}).get("resumed_draft") or "")
+        if opened and store.get("drafts", opened) is not None:
+            continue  # the resident came back and the worker is completing it now: not over yet
         doc = store.get(CASES, key)
         over = notice_over_at(doc) if doc is not None else None
         at = _confirmed_at(store, key)

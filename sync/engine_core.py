@@ -566,7 +566,7 @@ def _push_notices(store: SyncStore, report: SyncReport) -> Generator[Request, Re
         try:
             result = NoticeResult.from_dict(check_response(resp, "sync.step.upload_notices").json())
         except ProtocolError as exc:
-            report.warnings.append(f"区中心对告知与不予受理记录的回复格式不正确：{exc.detail}")
+            report.warnings.append(messages.text("sync.warning.notices_reply", {"detail": exc.detail}))
             break
         except AuthError:
             raise
@@ -577,9 +577,11 @@ def _push_notices(store: SyncStore, report: SyncReport) -> Generator[Request, Re
         held = {h.id: h.version for h in result.held if h.id in sent and h.version >= sent[h.id]}
         rejected = sorted(set(result.rejected) & set(sent))
         if not held and not rejected:
-            report.warnings.append("区中心没有确认收到告知与不予受理记录，下次同步再发送")
+            report.warnings.append(messages.text("sync.warning.notices_unconfirmed"))
             break
         store.notices_delivered(held, rejected)
+        if rejected:
+            report.warnings.append(messages.text("sync.warning.notices_rejected", {"count": len(rejected)}))
         sent_total += len(held)
     report.notices_sent += sent_total
 

@@ -478,9 +478,9 @@ class CaseScreen(Screen):
                 ui.card(
                     ft.Semantics(identifier="case-followup", content=ui.heading(t("case.followup_heading"))),
                     ui.text(
-                        t("case.followup_due", rating=a.case.rating.level.value, due=due_day)
+                        t("case.followup_due", rating=term(a.case.rating.level), due=due_day)
                         if due_day
-                        else t("case.followup_rating", rating=a.case.rating.level.value)
+                        else t("case.followup_rating", rating=term(a.case.rating.level))
                     ),
                     ft.Row(
                         [
@@ -644,16 +644,27 @@ class CaseScreen(Screen):
         await self._say(partial(self.actions.print_result, sha256), t("cases.result_printed", name=name))
 
     async def download_result(self, sha256: str) -> None:
-        data, name = await asyncio.to_thread(self.actions.download_result, sha256)
-        await self.shell.open_document(data, name)
+        await self._open(partial(self.actions.download_result, sha256))
 
     async def print_copy(self, sha256: str) -> None:
         label = next((c.label for c in self.copies if c.sha256 == sha256), "")
         await self._say(partial(self.actions.print_copy, sha256), t("cases.result_printed", name=label))
 
     async def download_copy(self, sha256: str) -> None:
-        data, name = await asyncio.to_thread(self.actions.download_copy, sha256)
-        await self.shell.open_document(data, name)
+        await self._open(partial(self.actions.download_copy, sha256))
+
+    async def _open(self, fn: Any) -> None:
+        """Fetch a document on a thread and open it; a failure is shown on the case, in words."""
+        try:
+            data, name = await asyncio.to_thread(fn)
+        except KeyError:  # the file is no longer held (retention, or another window changed the case)
+            self.error, self.notice = t("cases.document_gone"), ""
+        except Exception as exc:  # station.* and storage errors word themselves
+            self.error, self.notice = str(exc), ""
+        else:
+            await self.shell.open_document(data, name)
+            return
+        self.refresh()
 
     async def _do(self, fn: Any, *args: Any) -> bool:
         try:

@@ -86,5 +86,15 @@ class PendingScreen(Screen):
         await self.go("pending", query=(self.search.value or "").strip())
 
     async def resume(self, row: PendingRow) -> None:
-        draft_id = await asyncio.to_thread(self.vm.resume, row.notice_id, worker_id=self.shell.session.me.id)
-        await self.go("intake", draft_id=draft_id)
+        try:
+            draft_id = await asyncio.to_thread(
+                self.vm.resume, row.notice_id, worker_id=self.shell.session.me.id
+            )
+        except KeyError:  # accepted at another window meanwhile, or removed by retention
+            self.error = t("pending.gone")
+        except Exception as exc:  # storage errors (a full disk …) word themselves
+            self.error = str(exc)
+        else:
+            await self.go("intake", draft_id=draft_id)
+            return
+        self.refresh()

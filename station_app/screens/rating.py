@@ -137,7 +137,7 @@ class RatingScreen(Screen):
         self.case = await asyncio.to_thread(self.shell.runtime.cases.get, self.case_id)
         if self.revisit:
             if self.case.revisit_rating is not None:
-                self.panel.error = t("case.revisit_done", rating=self.case.revisit_rating.level.value)
+                self.panel.error = t("case.revisit_done", rating=term(self.case.revisit_rating.level))
         elif self.case.rating is not None:
             self.panel.error = t("rating.already")
 

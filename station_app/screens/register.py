@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -91,5 +92,12 @@ class RegisterScreen(Screen):
         self.refresh()
 
     async def export(self) -> None:
-        data, name = await asyncio.to_thread(self.vm.export)
+        try:
+            data, name = await asyncio.to_thread(
+                partial(self.vm.export, actor=f"worker:{self.shell.session.me.id}")
+            )
+        except Exception as exc:  # storage errors (a full disk for the audit entry …) word themselves
+            self.vm.error = str(exc)
+            self.refresh()
+            return
         await self.shell.open_document(data, name)

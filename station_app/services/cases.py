@@ -226,7 +226,10 @@ class CaseService:
 
         old = tx.get("cases", notice_id)
         if old is None or is_tombstone(old):
-            raise KeyError(notice_id)
+            # retention removed the notice meanwhile: the case still names it (prior_notice) and is accepted
+            tx.delete(PENDING, notice_id)
+            tx.audit("notice.resumed_after_purge", case=notice_id, detail={"case": case.number})
+            return
         notice = Case.from_dict(old)
         notice.mark_resumed(case.number, at=clock.now())
         tx.put(
@@ -287,6 +290,11 @@ class CaseService:
         return data
 
     # -- reading -------------------------------------------------------------------------------------------
+    def audit_export(self, what: str, *, actor: str, rows: int, filters: dict[str, str]) -> None:
+        """An export of personal data leaving the encrypted store (e.g. the 帮办代办 register as xlsx): who,
+        what, with which filter and how many rows, in the audit chain."""
+        self.store.audit(f"export.{what}", actor=actor, detail={"rows": rows, **filters})
+
     def get(self, case_id: str) -> Case:
         doc = self.store.get("cases", case_id)
         if doc is None:

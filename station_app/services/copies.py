@@ -50,6 +50,8 @@ def derive_copies(case: Case, blobs: Any, *, item_name: str, station_name: str) 
                 copies.append(VerifiedCopy(blobs.put_bytes(marked), original))
             except (MarkError, StorageError) as exc:
                 log.warning("case %s: no marked copy of one scan (%s)", case.id, exc.code)
+            except Exception as exc:  # a malformed PDF can break pypdf in any way; the copy is not essential
+                log.warning("case %s: no marked copy of one scan (%s)", case.id, type(exc).__name__)
         made += case.add_copies(m.code, copies)
     return made
 

@@ -604,7 +604,12 @@ class IntakeViewModel:
             station = self.cases.station_info().name
             issue_on_the_spot(case, self.catalog, documents=(sha,), issued_by=station, actor=actor, at=now)
             self.cases.commit_new(
-                case, counter, actor=actor, action="case.on_the_spot", draft_id=self.draft["id"]
+                case,
+                counter,
+                actor=actor,
+                action="case.on_the_spot",
+                draft_id=self.draft["id"],
+                from_notice=str(self.from_notice["id"]) if self.from_notice else None,
             )
         self.outcome = case
         layout = document_layout(self.printer)

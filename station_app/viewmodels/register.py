@@ -84,7 +84,9 @@ class RegisterView:
             applicant=r.applicant,
         )
 
-    def export(self) -> tuple[bytes, str]:
-        """The rows on screen as xlsx and a file name (帮办代办登记-<today>.xlsx)."""
+    def export(self, *, actor: str) -> tuple[bytes, str]:
+        """The rows on screen as xlsx and a file name (帮办代办登记-<today>.xlsx); the export is audited."""
         data = register_workbook(self.rows, _header(), self.cells)
+        filters = {"month": self.month, "kind": self.kind, "number": self.number}
+        self.cases.audit_export("register", actor=actor, rows=len(self.rows), filters=filters)
         return data, f"{t('register.title')}-{clock.china_today().isoformat()}.xlsx"

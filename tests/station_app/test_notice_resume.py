@@ -17,7 +17,7 @@ from station_app.services.notices import PENDING, NoticeService
 from station_app.viewmodels.case_detail import timeline
 from station_app.viewmodels.guide import qr_png
 from station_app.viewmodels.intake import IntakeError, IntakeViewModel
-from storage.retention import CONFIRMATIONS, PENDING_DAYS, is_tombstone, purge_expired
+from storage.retention import CONFIRMATIONS, PENDING_DAYS, is_tombstone, purge_expired, tombstone
 from sync.notices import NOTICE_OUTBOX
 from sync.outbox import OUTBOX
 from tests.station_app.test_intake import fill_applicant, fill_newborn, start
@@ -163,3 +163,34 @@ def test_a_resumed_notice_is_purged_after_retention_and_the_case_keeps_its_scans
     kept = Case.from_dict(store.get("cases", case.id))
     assert kept.prior_notice == "GZ" + notice.number
     assert all(store.blobs.has(sha) for m in kept.materials for sha in m.attachments)
+
+
+def test_a_notice_whose_resumed_draft_is_open_is_kept_until_the_worker_finishes(station, cases):
+    vm, _code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    store = station.unlocked_store
+    _deliver(station, notice.id)
+    draft_id = NoticeService(cases).resume(notice.id, actor="worker:01")  # the resident is back, late
+    long_after = clock.now() + dt.timedelta(days=PENDING_DAYS + store.options.retention_days + 1)
+    store.blobs.recent.clear()
+    assert purge_expired(store, now=long_after).purged_cases == []
+    assert store.get(PENDING, notice.id) is not None and cases.draft(draft_id) is not None
+    cases.delete_draft(draft_id, actor="worker:01")  # the worker gave the draft up: the notice is over
+    assert purge_expired(store, now=long_after).purged_cases == [notice.id]
+
+
+def test_a_case_accepted_after_its_notice_was_purged_is_still_accepted(station, cases):
+    vm, code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    store = station.unlocked_store
+    draft = cases.draft(NoticeService(cases).resume(notice.id, actor="worker:01"))
+    back = IntakeViewModel(cases, station.catalog(), draft, "01", "王芳")
+    back.attach(code, "late.png", qr_png("the missing one"))
+    # another process's retention pass removed the notice meanwhile
+    now = clock.now().isoformat()
+    with store.transaction(actor="system:retention", action="retention.purge") as tx:
+        tx.put("cases", notice.id, tombstone(store.get("cases", notice.id), confirmed_at=now, purged_at=now))
+    case = back.accept(collected=False)
+    assert case.status is CaseStatus.QUEUED and case.prior_notice == "GZ" + notice.number
+    assert store.get(PENDING, notice.id) is None
+    assert any(e["action"] == "notice.resumed_after_purge" for e in store.audit_entries())

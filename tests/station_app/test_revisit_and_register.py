@@ -106,7 +106,7 @@ def test_register_lists_assisted_filings_searches_and_exports_xlsx(station, case
     assert "YYYY-MM" in view.error and view.rows == []  # the last rows stay; the worker is told how
 
     view.search("", "", "")
-    data, name = view.export()
+    data, name = view.export(actor="worker:test")
     assert name.endswith(".xlsx")
     ws = load_workbook(io.BytesIO(data)).active
     assert ws.cell(1, 1).value == "办件编号" and ws.max_row == 4
@@ -114,3 +114,5 @@ def test_register_lists_assisted_filings_searches_and_exports_xlsx(station, case
     assert numbers == {proxy.number, relative.number, helper.number}
     evil = next(ws.cell(r, 5) for r in range(2, 5) if ws.cell(r, 1).value == proxy.number)
     assert evil.value == '=HYPERLINK("x")' and evil.data_type == "s" and evil.quotePrefix
+    exported = [e for e in view.cases.store.audit_entries() if e["action"] == "export.register"]
+    assert exported and exported[-1]["actor"] == "worker:test" and exported[-1]["detail"]["rows"] == 3
