@@ -18,6 +18,7 @@ The share of first visits that ended in a notice (一次告知率) is defined on
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -173,7 +174,7 @@ def report_of(case: Case) -> NoticeReport:
         raise NoticeReportError(field="status")
     step = next(t for t in reversed(case.history) if t.to_status is case.status)
     if kind is NoticeKind.NOTICE:  # issue_notice keeps the missing materials' names, "；"-joined
-        reasons = tuple(r.strip() for r in step.reason.split("；") if r.strip())
+        reasons = tuple(r.strip() for r in re.split("；|; ", step.reason) if r.strip())  # either language
     else:
         reasons = (step.reason.strip(),)
     a = case.applicant

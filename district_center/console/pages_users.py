@@ -31,6 +31,9 @@ from .web import (
     signed_in,
 )
 
+#: roles an account admin may grant from the console: the rest reach every department's data
+GRANTABLE = tuple(r for r in ROLES if r not in ("supervisor", "user_admin"))
+
 router = APIRouter(prefix="/users")
 
 
@@ -49,7 +52,7 @@ def _accounts(s: Session) -> dict[str, Any]:
 
 
 def _page(request: Request, user: ConsoleUser, data: dict[str, Any], **extra: Any) -> Response:
-    return render(request, "users.html", user, title="工作人员账号", roles=ROLES, **data, **extra)
+    return render(request, "users.html", user, title="工作人员账号", roles=GRANTABLE, **data, **extra)
 
 
 @router.get("")
@@ -65,6 +68,8 @@ async def add(request: Request) -> Response:
     username, display = form_text(form, "username", 64), form_text(form, "display_name", 100)
     roles, department = form_texts(form, "role", 32), form_text(form, "department", 200)
     password = form.get("password")
+    if set(roles) - set(GRANTABLE):  # supervisors and account admins are made at the server (CLI), not here
+        raise ConsoleError("center.console.role_not_grantable", status=403)
 
     def run(s: Session) -> None:
         try:

@@ -378,7 +378,8 @@ class FollowUp(Base):
     second_at: Mapped[datetime | None]
     second_channel: Mapped[str | None] = mapped_column(String(16))
     second_by: Mapped[str | None] = mapped_column(String(100))
-    second_comment: Mapped[str | None] = mapped_column(String(500))
+    #: the resident's comment with it, sealed (``services/vault``, context ``followup:<id>``): free text
+    second_comment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RatingRecord(Base):

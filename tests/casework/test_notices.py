@@ -43,6 +43,11 @@ def test_a_notice_report_lists_each_missing_material_and_round_trips() -> None:
     assert NoticeReport.from_dict(report.to_dict()) == report
 
 
+def test_a_notice_issued_in_english_lists_each_missing_material_too() -> None:
+    report = report_of(_case(CaseStatus.NOTICE_ISSUED, "居民身份证; 户口簿"))  # joined with "; " in English
+    assert report.reasons == ("居民身份证", "户口簿")
+
+
 def test_a_refusal_report_keeps_the_reason_whole() -> None:
     report = report_of(_case(CaseStatus.REFUSED, "不属于受理范围；请到区政务大厅"))
     assert report.kind is NoticeKind.REFUSAL and report.reasons == ("不属于受理范围；请到区政务大厅",)

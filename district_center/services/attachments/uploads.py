@@ -181,8 +181,9 @@ def put_chunk(
             blobs.put(sha256, chunk)
             written = True
     # one transaction per chunk, committed without waiting for its WAL flush: a chunk's progress lost in a
-    # crash is found again from the blob store's own count, and the batch naming the scan commits durably
-    with db.session(durable=False) as s:
+    # crash is found again from the blob store's own count. The chunk that completes the file commits
+    # durably: the station is told "complete" and may name the scan in a batch at once.
+    with db.session(durable=offset + len(chunk) >= total) as s:
         _ensure_session(s, db, station_id, sha256, total, now)
         row = s.scalar(
             select(UploadSession)

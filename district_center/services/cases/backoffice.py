@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from casework import clock
 from casework.acceptance import CLOCK_RUNNING, OverdueState, overdue_status, set_promised_dates
@@ -542,7 +542,7 @@ def case_blob_key(s: Session, user: Reviewer, case_id: str, sha256: str) -> tupl
             return (
                 sha256,
                 f"{m.name}-核验件-{copy.original_sha256[:8]}",
-                copy.blob.mime or "application/octet-stream",
+                copy.blob.mime if copy.blob.mime in COPY_TYPES else "application/octet-stream",
             )
     spot = _station_result(case)
     if spot is not None and sha256 in spot["documents"]:
@@ -918,6 +918,28 @@ def add_result_document(
     audit(s, user.actor, "case.result_document", f"case:{case_id}", sha256=sha256, size=size)
 
 
+#: what a marked copy may be served as (the station names the type; anything else goes out as bytes)
+COPY_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def _comment_context(followup_id: int) -> bytes:
+    return f"followup:{followup_id}".encode()
+
+
+def seal_comment(s: Session, followup_id: int, comment: str) -> bytes | None:
+    """A resident's free-text comment on a follow-up, sealed like the case fields (it may name people)."""
+    if not comment:
+        return None
+    return vault_of(s).seal_json(comment, context=_comment_context(followup_id))
+
+
+def open_comment(f: FollowUp) -> str:
+    s = object_session(f)
+    if not f.second_comment or s is None:
+        return ""
+    return str(vault_of(s).open_json(f.second_comment, context=_comment_context(f.id)))
+
+
 def followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
     out = {
         "id": f.id,
@@ -940,7 +962,7 @@ def followup_dict(f: FollowUp, today: dt.date | None = None) -> dict[str, Any]:
         "second_at": iso_z(f.second_at) if f.second_at else None,
         "second_channel": f.second_channel,
         "second_by": f.second_by,
-        "second_comment": f.second_comment,
+        "second_comment": open_comment(f),
     }
     if today is not None:
         out["overdue"] = f.status == "open" and f.due_date < today.isoformat()

@@ -32,7 +32,13 @@ from casework import clock
 from casework.cases import Case, CaseStatus, RatingLevel
 from district_center.db.models import CaseRecord, FollowUp, HandoverRecord, RatingRecord
 from district_center.services.audit import audit
-from district_center.services.cases.backoffice import BackofficeError, Reviewer, followup_dict, station_labels
+from district_center.services.cases.backoffice import (
+    BackofficeError,
+    Reviewer,
+    followup_dict,
+    seal_comment,
+    station_labels,
+)
 
 __all__ = [
     "BY",
@@ -98,7 +104,7 @@ def record_station_revisit(s: Session, case_id: str, case: Case, station_actor: 
         audit(s, station_actor, "followup.revisit_ignored", f"case:{case_id}", reason="before_rating")
         return False
     f.second_level, f.second_at, f.second_channel = revisit.level.value, revisit.at, "station"
-    f.second_by, f.second_comment = station_actor[:100], revisit.comment[:500]
+    f.second_by, f.second_comment = station_actor[:100], seal_comment(s, f.id, revisit.comment[:500])
     audit(s, station_actor, "followup.revisit", f"case:{case_id}", followup=f.id, channel="station")
     _close_if_done(s, f, station_actor)
     return True
@@ -143,7 +149,7 @@ def record_call_revisit(
     if f.status != "open":
         raise BackofficeError("center.ratings.followup_closed")
     f.second_level, f.second_at, f.second_channel = second.value, clock.now(), "call"
-    f.second_by, f.second_comment = user.actor[:100], comment.strip()[:500]
+    f.second_by, f.second_comment = user.actor[:100], seal_comment(s, f.id, comment.strip()[:500])
     audit(s, user.actor, "followup.revisit", f"case:{f.case_id}", followup=f.id, channel="call")
     _close_if_done(s, f, user.actor)
     return followup_dict(f)

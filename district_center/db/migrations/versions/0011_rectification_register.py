@@ -32,7 +32,7 @@ _FOLLOWUP_COLUMNS = (
     ("second_at", sa.DateTime(timezone=True)),
     ("second_channel", sa.String(length=16)),
     ("second_by", sa.String(length=100)),
-    ("second_comment", sa.String(length=500)),
+    ("second_comment", sa.LargeBinary()),
 )
 
 
