@@ -22,10 +22,11 @@ from district_center.db.models import CaseRecord
 from district_center.devtools.server import RunningCenter
 from district_center.devtools.station_client import StationIdentity
 from district_center.keys import DistrictKeys
+from district_center.services.catalog.current import latest_catalog_version
 from sync.protocol import HEADER_TOTAL_SIZE
 
-from .backoffice_helpers import AT, ensure_sample_published, feed, login, unique
-from .conftest import push
+from .backoffice_helpers import AT, backoffice_catalog, ensure_sample_published, feed, login, unique
+from .conftest import publish_catalog, push
 
 Station = Callable[..., StationIdentity]
 Client = Callable[[StationIdentity], httpx.Client]
@@ -228,3 +229,33 @@ def test_the_jurisdiction_must_be_one_the_item_offers_and_routing_follows_it(
     assert push(http, home.to_dict())[0]["status"] == "accepted"
     home_row = _row(center, home.id)
     assert home_row is not None and home_row.jurisdiction == "阎良区"
+
+
+def test_a_decision_the_stations_catalog_allowed_stands_after_a_newer_version_drops_the_flag(
+    center: RunningCenter, new_station: Station, client: Client, district_keys: DistrictKeys
+) -> None:
+    """A station offline across a publication decided under the version it held (``catalog_version``):
+    the 证明 it printed is recorded; a case that claims the newer version, which drops the flag, is not.
+    (Last in the module: it publishes a newer version on the module's center.)"""
+    newer = copy.deepcopy(backoffice_catalog())
+    with center.db.read_session() as s:
+        version = (latest_catalog_version(s) or 1) + 1
+    newer["version"] = version
+    for it in newer["items"]:
+        if it["code"] == SPOT_ITEM:
+            it["on_the_spot"] = None
+    publish_catalog(center, district_keys, newer, version=version)
+    st = new_station("阎良区北屯街道便民服务站", jurisdiction="阎良区")
+    http = client(st)
+    offline = decided_at_window(accepted(st, SPOT_ITEM), upload(http, b"%PDF-1.7 offline " + b"1"))
+    assert offline.catalog_version < version
+    assert push(http, offline.to_dict())[0]["status"] == "accepted"
+    row = _row(center, offline.id)
+    assert row is not None and row.status == "result_ready"
+    current = accepted(st, SPOT_ITEM)
+    current.catalog_version = version
+    _refused(
+        push(http, decided_at_window(current, upload(http, b"%PDF-1.7 current " + b"2")).to_dict())[0],
+        "center.ingest.on_the_spot_not_allowed",
+    )
+    assert _row(center, current.id) is None

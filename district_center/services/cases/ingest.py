@@ -74,7 +74,7 @@ from district_center.services.cases.deadlines import due_date
 from district_center.services.cases.merge import merge_station_push
 from district_center.services.cases.register import record_assisted_filing
 from district_center.services.catalog.calendar import district_calendar
-from district_center.services.catalog.current import current_catalog
+from district_center.services.catalog.current import catalog_at, current_catalog
 from district_center.services.stations.auth import AuthedStation, record_nonce
 from district_center.services.supervision.ratings import record_rating
 from district_center.services.supervision.rectification import record_handover, record_station_revisit
@@ -179,7 +179,9 @@ def _attachment_refs(value: Any) -> set[str]:
     return walk_refs(value, on_float=refuse)
 
 
-def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str | None]:
+def _check_catalog(
+    case: Case, catalog: Catalog | None, worked_under: Catalog | None = None
+) -> tuple[str | None, str | None]:
     """(department, jurisdiction) from the catalog; ``Rejected`` when the item may not take new cases, or
     when the case names a 业务属地 the item does not offer (``Item.jurisdiction_choices``): the chosen one
     is where the case is routed."""
@@ -198,9 +200,11 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
             raise Rejected(reason=refused[0])
         offered = [
             a
+            for c in (catalog, worked_under)
+            if c is not None
             for code in bundle.item_codes
-            if catalog.has_item(code)
-            for a in catalog.item(code).jurisdiction_choices
+            if c.has_item(code)
+            for a in c.item(code).jurisdiction_choices
         ]
         _check_jurisdiction(case, bundle.name, tuple(dict.fromkeys(offered)))
         return None, None
@@ -212,7 +216,10 @@ def _check_catalog(case: Case, catalog: Catalog | None) -> tuple[str | None, str
     refused = not_in_force(case, catalog, accepted_on)
     if refused:
         raise Rejected(reason=refused[0])
-    _check_jurisdiction(case, item.name, item.jurisdiction_choices)
+    offered = list(item.jurisdiction_choices)
+    if worked_under is not None and worked_under.has_item(code):
+        offered += worked_under.item(code).jurisdiction_choices
+    _check_jurisdiction(case, item.name, tuple(dict.fromkeys(offered)))
     return item.department, case.jurisdiction or item.jurisdiction
 
 
@@ -227,6 +234,15 @@ def _check_jurisdiction(case: Case, name: str, offered: tuple[str, ...]) -> None
         )
 
 
+def _worked_under(s: Session, case: Case, catalog: Catalog | None) -> Catalog | None:
+    """The published catalog version the station accepted the case under, when it is older than the
+    current one (a station offline across a publication): its 当场办结 flags and 业务属地 choices were the
+    district's signed rules at the window. ``None`` when it is the current one or was never published."""
+    if catalog is None or case.catalog_version >= catalog.version or case.catalog_version < 1:
+        return None
+    return catalog_at(s, case.catalog_version)
+
+
 def _spot_flagged(case: Case, catalog: Catalog | None) -> bool:
     """The case's item is one the published catalog lets a station decide (当场办结)."""
     if catalog is None or not case.item_code or not catalog.has_item(case.item_code):
@@ -234,12 +250,16 @@ def _spot_flagged(case: Case, catalog: Catalog | None) -> bool:
     return catalog.item(case.item_code).on_the_spot is not None
 
 
-def _check_decisions(case: Case, held: Case | None, catalog: Catalog | None) -> bool:
+def _check_decisions(
+    case: Case, held: Case | None, catalog: Catalog | None, worked_under: Catalog | None = None
+) -> bool:
     """Who decided the case: a station may record a decision only as 当场办结 of an item the catalog flags
     (``casework.cases.ON_THE_SPOT``), only before it sent the case for review; a decision the station's copy
     puts on the center side is one the center recorded itself, so a new case cannot carry one. Returns
-    whether the item is flagged (the merge then admits the station's decision)."""
-    flagged = _spot_flagged(case, catalog)
+    whether the item is flagged (the merge then admits the station's decision). ``worked_under``: the
+    published version the station worked under (``case.catalog_version``), when older than ``catalog``: a
+    decision that version allowed stands, though a later version dropped the flag."""
+    flagged = _spot_flagged(case, catalog) or _spot_flagged(case, worked_under)
     held_tracks = [] if held is None else [held.history, *(sub.history for sub in held.sub_cases)]
     known = {(t.to_status, t.at, t.actor) for track in held_tracks for t in track}
     tracks = [case.history, *(sub.history for sub in case.sub_cases)]
@@ -570,8 +590,11 @@ class Ingest:
             else Case.from_dict(open_document(self.db.vault, row.id, row.sealed, row.document))
         )
         _check_station_fields(case, self.station, held)
-        department, jurisdiction = (None, None) if row is not None else _check_catalog(case, catalog)
-        on_the_spot = _check_decisions(case, held, catalog)
+        worked_under = _worked_under(s, case, catalog)
+        department, jurisdiction = (
+            (None, None) if row is not None else _check_catalog(case, catalog, worked_under)
+        )
+        on_the_spot = _check_decisions(case, held, catalog, worked_under)
         unproven = [r for r in prep.refs if r not in found.proven and (entry.id, r) not in found.linked]
         if unproven:
             raise Rejected("center.ingest.attachments_missing", count=len(unproven))

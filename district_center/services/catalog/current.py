@@ -41,8 +41,11 @@ def delta_document(session: Session, version: int, since: int) -> bytes | None:
 def current_catalog(session: Session) -> Catalog | None:
     """The newest published catalog, or ``None`` when none is published (or it cannot be parsed)."""
     version = latest_catalog_version(session)
-    if version is None:
-        return None
+    return None if version is None else catalog_at(session, version)
+
+
+def catalog_at(session: Session, version: int) -> Catalog | None:
+    """Published catalog ``version`` (parsed once per database), or ``None`` when there is none."""
     # keyed by database too: several centers (tests, tools) may share one process
     key = (str(session.get_bind().engine.url), version)
     with _lock:
@@ -57,8 +60,9 @@ def current_catalog(session: Session) -> Catalog | None:
             parsed = Catalog.from_dict(payload.get("catalog", payload))
     except (ValueError, KeyError, TypeError, CatalogError):
         parsed = None
-    with _lock:
-        _cache[key] = parsed
+    if raw is not None:  # a version not published (yet) is not remembered as missing
+        with _lock:
+            _cache[key] = parsed
     return parsed
 
 
