@@ -104,6 +104,24 @@ def test_one_bad_case_in_a_batch_of_100_is_rejected_alone(center, new_station, c
     assert len({r.seq for r in receipts if r.accepted}) == 98
 
 
+def test_an_id_no_database_can_hold_is_rejected_alone_not_a_server_error(center, new_station, client):
+    """PostgreSQL text refuses NUL and lone surrogates: such an id is a malformed entry, the rest commit."""
+    st = new_station()
+    good = make_case(st)
+    entries = [
+        {"id": "\u0000", "version": 1, "case": {}},
+        {"id": "g\ud893X", "version": 2, "case": {}},
+        {"id": good["id"], "version": good["version"], "case": good},
+    ]
+    body = json.dumps({"cases": entries}, ensure_ascii=True).encode()  # the escapes go on the wire as such
+    resp = client(st).post("/api/v1/cases/batch", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 200, resp.text
+    receipts = CaseBatchResult.from_dict(resp.json()).receipts
+    assert [r.accepted for r in receipts] == [False, False, True]
+    assert [r.id for r in receipts[:2]] == ["", ""] and all(r.reason for r in receipts[:2])
+    assert _count(center, CaseRecord, good["id"]) == 1
+
+
 def test_semantic_checks_reject_with_chinese_reasons(center, new_station, client):
     st = new_station()
     http = client(st)

@@ -179,6 +179,17 @@ def _attachment_refs(value: Any) -> set[str]:
     return walk_refs(value, on_float=refuse)
 
 
+def _storable(text: str) -> bool:
+    """Text a database column can hold: PostgreSQL refuses NUL characters and lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_catalog(
     case: Case, catalog: Catalog | None, worked_under: Catalog | None = None
 ) -> tuple[str | None, str | None]:
@@ -400,14 +411,17 @@ class Ingest:
         parsed: list[tuple[int, BatchCase]] = []
         for i, raw in enumerate(raw_entries):
             try:
-                parsed.append((i, BatchCase.from_dict(raw)))
+                entry = BatchCase.from_dict(raw)
+                if not _storable(entry.id):
+                    raise ProtocolError("bad_message", message=BatchCase.NAME, field="id", detail="NUL")
+                parsed.append((i, entry))
             except ProtocolError as exc:
                 rid = raw.get("id") if isinstance(raw, dict) else None
                 ver = raw.get("version") if isinstance(raw, dict) else None
                 # the receipt echoes what it can of a malformed entry: a usable id and version, else blanks
                 usable_ver = isinstance(ver, int) and not isinstance(ver, bool) and 0 <= ver < 2**31
                 receipts[i] = CaseReceipt(
-                    rid if isinstance(rid, str) and len(rid) <= 64 else "",
+                    rid if isinstance(rid, str) and len(rid) <= 64 and _storable(rid) else "",
                     ver if usable_ver and isinstance(ver, int) else 0,
                     ReceiptStatus.REJECTED,
                     reason=exc.text("zh_CN"),
