@@ -77,13 +77,11 @@ def peak_rss_mb() -> float:
     ``subprocess`` (vfork + exec) inherits the parent's high-water mark in it, so each size's figure was that
     of the parent that had just built the 100,000-case store (415 MB) whenever the store was built in the
     same run. ``VmHWM`` is the high-water mark of the process's own memory."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
+    status = Path("/proc/self/status")
+    if status.exists():  # Linux; elsewhere (a Windows station) only ru_maxrss is there
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
