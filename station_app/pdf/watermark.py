@@ -142,9 +142,9 @@ def mark_image(data: bytes, text: str) -> tuple[bytes, str]:
     line_h = round(size * 1.4)
     band = 2 * margin + line_h * len(lines)
 
+    _diagonal(picture, text, size)  # on the converted copy, not on the decoder's image
     out = Image.new("RGB", (w, h + band), "white")
     out.paste(picture, (0, 0))
-    _diagonal(out, text, (w, h), size)
     draw = ImageDraw.Draw(out)
     draw.line([(0, h), (w, h)], fill=MARK_RED, width=max(2, size // 8))
     for i, line in enumerate(lines):
@@ -158,28 +158,54 @@ def mark_image(data: bytes, text: str) -> tuple[bytes, str]:
     return buf.getvalue(), "image/png"
 
 
-def _diagonal(image: Any, text: str, area: tuple[int, int], size: int) -> None:
-    """The mark repeated in translucent rows across ``area`` (the picture), at :data:`_ANGLE`."""
+_PIECE = 3  # characters per stamp of the diagonal mark
+
+
+def _diagonal(image: Any, text: str, size: int) -> None:
+    """The mark repeated in translucent rows across ``image`` (the picture, RGB, changed in place), at
+    :data:`_ANGLE`.
+
+    The run of text is cut into pieces of :data:`_PIECE` characters; each piece is drawn once as a small
+    mask, turned once, and stamped in red through that mask wherever it falls on the picture along the
+    rotated rows. Turning one layer the size of the picture's diagonal instead cost about 0.1 s for an
+    800 px scan and seconds for a 12-megapixel photo, in the 受理 commit that makes the copy; small pieces
+    keep the turned masks' bounding boxes (which the stamping walks) close to the glyphs themselves."""
     from PIL import Image, ImageDraw
 
-    w, h = area
-    side = math.ceil(math.hypot(w, h))
-    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
+    w, h = image.size
     big = max(16, round(size * 1.3))
     step_y = big * 5
     run = text + "    "
     run_w = max(1.0, _length(run, big))
+    pad = big // 2
+    height = round(big * 1.5) + 2 * pad
+    alpha = [v * _DIAGONAL_ALPHA // 255 for v in range(256)]
+    pieces: list[tuple[float, float, Any]] = []  # (its centre along the row, across it, its turned mask)
+    for i in range(0, len(run), _PIECE):
+        piece = run[i : i + _PIECE]
+        if not piece.strip():
+            continue
+        stamp = Image.new("L", (math.ceil(_length(piece, big)) + 2 * pad, height), 0)
+        _draw(ImageDraw.Draw(stamp), (pad, pad), piece, big, (255,))
+        turned = stamp.rotate(_ANGLE, resample=Image.Resampling.BICUBIC, expand=True).point(alpha)
+        offset = _length(run[:i], big) if i else 0.0
+        pieces.append((offset - pad + stamp.width / 2, stamp.height / 2 - pad, turned))
+    # the rows live in a square frame as wide as the picture's diagonal, centred on the picture and turned
+    # counter-clockwise about that centre (y down); rows step_y apart, each shifted a third of a run
+    side = math.ceil(math.hypot(w, h))
+    cos, sin = math.cos(math.radians(_ANGLE)), math.sin(math.radians(_ANGLE))
+    half = side / 2
     for row, y in enumerate(range(0, side, step_y)):
         x = -((row * run_w / 3) % run_w)
         while x < side:
-            _draw(draw, (x, y), run, big, (*MARK_RED, _DIAGONAL_ALPHA))
+            for along, across, mask in pieces:
+                dx, dy = x + along - half, y + across - half
+                cx, cy = w / 2 + dx * cos + dy * sin, h / 2 - dx * sin + dy * cos
+                mw, mh = mask.size
+                left, top = round(cx - mw / 2), round(cy - mh / 2)
+                if left < w and top < h and left + mw > 0 and top + mh > 0:
+                    image.paste(MARK_RED, (left, top), mask)
             x += run_w
-    turned = layer.rotate(_ANGLE, resample=Image.Resampling.BICUBIC)
-    box = ((side - w) // 2, (side - h) // 2, (side - w) // 2 + w, (side - h) // 2 + h)
-    piece = turned.crop(box)
-    base = image.crop((0, 0, w, h)).convert("RGBA")
-    image.paste(Image.alpha_composite(base, piece).convert("RGB"), (0, 0))
 
 
 # ----------------------------------------------------------------------------------------------- PDFs
