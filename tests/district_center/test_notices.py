@@ -5,7 +5,9 @@ refusal's own words are sealed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import select
@@ -79,3 +81,30 @@ def test_malformed_and_foreign_entries_are_refused_alone(
     assert post(client(st), []).json() == {"held": [], "rejected": []}
     unsigned = httpx.post(center.url + "/api/v1/notices", json={"notices": [good]})
     assert unsigned.status_code == 401
+
+
+def test_the_same_record_pushed_at_once_is_stored_once_and_answered_to_every_push(
+    center: RunningCenter, new_station: Station, client: Client
+) -> None:
+    """A station retrying while its first push still runs (or two center instances taking both): every
+    push gets its answer, none a 500, and the record is stored once."""
+    st = new_station("重发站")
+    barrier = threading.Barrier(6)
+    sent: list[str] = []
+    for rnd in range(3):  # three races, each over three new records
+        reports = [report_of(notice_case(st, ITEM, seq=rnd * 3 + k)).to_dict() for k in range(1, 4)]
+        sent += [r["id"] for r in reports]
+
+        def push(_i: int, reports: list[dict[str, object]] = reports) -> httpx.Response:
+            http = client(st)
+            barrier.wait()
+            return post(http, reports)
+
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(push, range(6)))
+        assert [a.status_code for a in answers] == [200] * 6, [a.text[:200] for a in answers]
+        for a in answers:
+            assert [h["id"] for h in a.json()["held"]] == [r["id"] for r in reports], "in the order sent"
+    with center.db.read_session() as s:
+        ids = s.scalars(select(NoticeRecord.notice_id).where(NoticeRecord.station_id == st.station_id)).all()
+    assert sorted(ids) == sorted(sent)

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework import casenumber, clock
@@ -37,6 +38,8 @@ from district_center.services.stations.auth import AuthedStation
 from sync.protocol import NoticeHeld, NoticeResult
 
 __all__ = ["notice_figures", "notice_rows", "record_notices"]
+
+_RETRIES = 3
 
 
 def _context(station_id: str, notice_id: str) -> bytes:
@@ -77,13 +80,31 @@ def record_notices(
             continue
         if report.id not in parsed or parsed[report.id].version < report.version:
             parsed[report.id] = report
-    held: list[NoticeHeld] = []
+    # Two pushes of the same record at once (a station retrying while its first request still runs, or
+    # two center instances) race to insert the same (station, notice) row: the loser's transaction rolls
+    # back and is run again, and then finds the winner's row.
+    for _attempt in range(_RETRIES - 1):
+        try:
+            return NoticeResult(_store(db, station, parsed, now), rejected)
+        except IntegrityError:
+            continue
+    return NoticeResult(_store(db, station, parsed, now), rejected)
+
+
+def _store(
+    db: Database, station: AuthedStation, parsed: dict[str, NoticeReport], now: datetime
+) -> list[NoticeHeld]:
+    """One transaction: each record inserted, updated if newer, or left; the versions held, in the order
+    received. On
+    PostgreSQL an existing row is locked while it is compared, so a concurrent newer version is never
+    overwritten by an older one."""
+    held: dict[str, NoticeHeld] = {}
     with db.session() as s:
         vault = vault_of(s)
-        for report in parsed.values():
-            row = s.get(NoticeRecord, (station.id, report.id))
+        for report in sorted(parsed.values(), key=lambda r: r.id):  # one lock order for every pusher
+            row = s.get(NoticeRecord, (station.id, report.id), with_for_update=db.is_postgres)
             if row is not None and row.version >= report.version:
-                held.append(NoticeHeld(report.id, row.version))
+                held[report.id] = NoticeHeld(report.id, row.version)
                 continue
             private: dict[str, Any] = {"applicant": dict(report.applicant)}
             if report.kind is NoticeKind.REFUSAL:
@@ -107,8 +128,8 @@ def record_notices(
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
-            held.append(NoticeHeld(report.id, report.version))
-    return NoticeResult(held, rejected)
+            held[report.id] = NoticeHeld(report.id, report.version)
+    return [held[key] for key in parsed]
 
 
 def _reasons(s: Session, row: NoticeRecord) -> list[str]:
