@@ -74,9 +74,16 @@ def is_tombstone(doc: Doc) -> bool:
     return doc.get("purged") is True
 
 
-def mark_center_confirmed(tx: Transaction, case_id: str, confirmed_at: str) -> None:
-    """Record that the district confirmed the final state of ``case_id`` (UTC ISO-8601 ``...Z``)."""
-    tx.put(CONFIRMATIONS, case_id, {"case_id": case_id, "confirmed_at": confirmed_at})
+def mark_center_confirmed(
+    tx: Transaction, case_id: str, confirmed_at: str, *, report_refused: bool = False
+) -> None:
+    """Record that the district confirmed the final state of ``case_id`` (UTC ISO-8601 ``...Z``).
+    ``report_refused``: the district answered that it will never hold this record (a 一次性告知 or
+    不予受理 report it refused); its retention then runs from that answer, as it would from a confirmation."""
+    doc: dict[str, Any] = {"case_id": case_id, "confirmed_at": confirmed_at}
+    if report_refused:
+        doc["report_refused"] = True
+    tx.put(CONFIRMATIONS, case_id, doc)
 
 
 def _parse(ts: str | None) -> dt.datetime | None:

@@ -26,7 +26,8 @@
 ``search_log``  failed guide searches waiting for the center (:mod:`sync.search_log`); deleted when the
                 center answers for them
 ``notice_outbox``  一次性告知 / 不予受理 records waiting for the center (:mod:`sync.notices`); deleted
-                when the center holds that version, which is then marked confirmed for retention
+                when the center holds that version, which is then marked confirmed for retention, or
+                refuses it (marked the same, ``report_refused``: its retention runs from the refusal)
 
 Personal data never goes to logs: log lines name case ids and counts only.
 """
@@ -448,8 +449,12 @@ class StationSyncStore:
                     mark_center_confirmed(tx, key, now)
                 elif case is not None and case.get("status") == CaseStatus.NOTICE_ISSUED.value:
                     mark_center_confirmed(tx, key, now)  # retention: storage.retention (notice rules)
-            for key in rejected:
+            for key in rejected:  # refused for good (the worker is told): kept only as long as retention says
                 tx.delete(NOTICE_OUTBOX, key)
+                case = tx.get(CASES, key)
+                status = case.get("status") if case is not None else None
+                if status in FINAL_STATUSES or status == CaseStatus.NOTICE_ISSUED.value:
+                    mark_center_confirmed(tx, key, now, report_refused=True)
 
     # -- catalog
 

@@ -148,6 +148,24 @@ def test_a_pending_record_the_resident_never_came_back_for_is_purged_like_a_case
     assert NoticeService(cases).pending() == []
 
 
+def test_a_record_the_district_refuses_is_purged_after_retention_not_kept_for_ever(station, cases):
+    """The district refusing a notice report is final (the worker is told): the record leaves the outbox
+    and its retention runs from that answer, as from a confirmation."""
+    from sync.local import StationSyncStore
+
+    vm, _code, _name = _first_visit(station, cases)
+    notice = vm.notice()
+    store = station.unlocked_store
+    StationSyncStore(store).notices_delivered({}, [notice.id])
+    assert store.get(NOTICE_OUTBOX, notice.id) is None
+    assert store.get(CONFIRMATIONS, notice.id)["report_refused"] is True
+    later = clock.now() + dt.timedelta(days=PENDING_DAYS)
+    assert purge_expired(store, now=later).purged_cases == [], "kept while retention runs"
+    store.blobs.recent.clear()
+    report = purge_expired(store, now=later + dt.timedelta(days=store.options.retention_days))
+    assert report.purged_cases == [notice.id]
+
+
 def test_a_resumed_notice_is_purged_after_retention_and_the_case_keeps_its_scans(station, cases):
     vm, code, _name = _first_visit(station, cases)
     notice = vm.notice()
