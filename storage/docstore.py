@@ -129,7 +129,8 @@ class DocumentStore:
         self._token_mac = hmac.new(subkey(data_key, "search-token"), digestmod=hashlib.sha256)
         self._ikey = subkey(data_key, "index-checkpoint")
         self.summarizers: dict[str, Summarizer] = dict(summarizers or {})
-        self._meta_lock = threading.Lock()  # the checkpoint's summaries being parsed (see meta)
+        self._meta_lock = threading.Lock()  # the unparsed summaries and what commits did to them since
+        self._decode_lock = threading.Lock()  # one parse of the checkpoint's summaries at a time (see meta)
         self.head = read_head(docs_dir, self._hkey, store_id)
         self.checkpoint_problem: str | None = None
         self._reset()
@@ -232,8 +233,9 @@ class DocumentStore:
     def load_summaries(self) -> None:
         """Parse the checkpoint's summaries if opening left them unparsed, then apply what the records
         since did to them. Needs no store mutex (the station calls it on a thread right after a sign-in);
-        commits meanwhile wait only for the few moments they touch a summary."""
-        with self._meta_lock:
+        commits meanwhile wait only for the few moments they touch a summary: the parse holds no lock a
+        commit takes, and what the commits did meanwhile is applied on top under :attr:`_meta_lock`."""
+        with self._decode_lock:
             pending = self._pending
             if pending is None:
                 return
@@ -244,12 +246,13 @@ class DocumentStore:
                 self.checkpoint_problem = f"index checkpoint {self.head.index}: {exc}"
                 log.warning("index checkpoint summaries not used (%s): recomputing them", exc)
                 meta = {}
-            for coll, key, row in self._overlay:
-                if row is None:
-                    meta.get(coll, {}).pop(key, None)
-                else:
-                    meta.setdefault(coll, {})[key] = row
-            self._meta, self._overlay, self._pending = meta, [], None
+            with self._meta_lock:
+                for coll, key, row in self._overlay:
+                    if row is None:
+                        meta.get(coll, {}).pop(key, None)
+                    else:
+                        meta.setdefault(coll, {})[key] = row
+                self._meta, self._overlay, self._pending = meta, [], None
 
     def _set_meta(self, coll: str, key: str, row: dict[str, Any] | None) -> None:
         if self._pending is not None:
@@ -290,6 +293,7 @@ class DocumentStore:
     def _probe() -> DocumentStore:
         probe = DocumentStore.__new__(DocumentStore)
         probe._meta_lock = threading.Lock()
+        probe._decode_lock = threading.Lock()
         probe.head = Head(0, 0, 0)
         probe.checkpoint_problem = None
         probe._reset()

@@ -203,3 +203,42 @@ def test_parsing_the_summaries_on_a_thread_while_others_commit(tmp_path: Path) -
     for i in written[-50:]:
         assert rows[f"c{i % 50}"] == again.docs.summary_of("cases", _doc(i, "closed"))
     again.close()
+
+
+def test_a_commit_does_not_wait_for_the_first_parse_of_the_summaries(tmp_path: Path) -> None:
+    """The parse after a sign-in takes a while on a big store (about a second at 100,000 cases on a loaded
+    laptop); a worker's 受理 in that second commits at once, and its summary is there after the parse."""
+    _build(tmp_path / "s").close()
+    again = open_admin(tmp_path / "s")
+    again.register_summarizer(CASES)
+    pending = again.docs._pending
+    assert pending is not None
+    decoding, release = threading.Event(), threading.Event()
+    real = pending.decode
+
+    def slow_decode() -> Any:
+        decoding.set()
+        release.wait(10)
+        return real()
+
+    pending.decode = slow_decode  # type: ignore[method-assign]
+    parser = threading.Thread(target=again.load_summaries)
+    parser.start()
+    assert decoding.wait(10)
+    committed = threading.Event()
+
+    def commit() -> None:
+        with again.transaction() as tx:
+            tx.put("cases", "during", _doc(30_000))
+        committed.set()
+
+    writer = threading.Thread(target=commit)
+    writer.start()
+    try:
+        assert committed.wait(5), "the commit waited for the parse"
+    finally:
+        release.set()
+        parser.join()
+        writer.join()
+    assert again.summaries("cases")["during"]["number"] == "N30000"
+    again.close()
