@@ -9,6 +9,12 @@ Used by ``bench/center.py --load`` (see there). Two phases per instance count:
 * **saturation** — ``workers`` closed-loop clients doing the same syncs back to back for ``saturate``
   seconds: the throughput the instances reach when nothing waits on a schedule.
 
+During both phases a sampler reads ``pg_stat_activity`` and ``pg_locks`` of the load's database every
+half second (its own connection): how often the center's backends were active, what they waited on
+(``wait_event_type:wait_event``, e.g. ``Lock:transactionid`` for a hot row, ``LWLock:WALWrite`` for the
+WAL flush, ``Client:ClientRead`` for an idle connection in a transaction) and how many lock requests were
+not granted. A shared bottleneck between instances shows there as lock waits that grow with the load.
+
 Requests go round-robin over the instances, as a reverse proxy without sticky sessions would send them (a
 station's scan may land on one instance and its case on another).
 """
@@ -216,6 +222,73 @@ class Generator:
         return time.perf_counter() - start
 
 
+class PgSampler:
+    """``pg_stat_activity`` / ``pg_locks`` of one database, sampled on a thread (see the module docstring)."""
+
+    def __init__(self, url: str, interval: float = 0.5) -> None:
+        import threading
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        self.interval = interval
+        self.samples = 0
+        self.active = 0
+        self.waits: dict[str, int] = {}
+        self.idle_in_transaction = 0
+        self.ungranted_locks = 0
+        self.max_ungranted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-sampler", daemon=True)
+
+    def __enter__(self) -> PgSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            dbname = conn.info.dbname
+            while not self._stop.wait(self.interval):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                    (dbname,),
+                ).fetchall()
+                ungranted = conn.execute(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                    " WHERE d.datname = %s AND NOT l.granted",
+                    (dbname,),
+                ).fetchone()
+                self.samples += 1
+                for state, kind, event in rows:
+                    if state == "active":
+                        self.active += 1
+                        if kind:
+                            key = f"{kind}:{event}"
+                            self.waits[key] = self.waits.get(key, 0) + 1
+                    elif state == "idle in transaction":
+                        self.idle_in_transaction += 1
+                n = int(ungranted[0]) if ungranted else 0
+                self.ungranted_locks += n
+                self.max_ungranted = max(self.max_ungranted, n)
+
+    def summary(self) -> dict[str, Any]:
+        per = max(self.samples, 1)
+        top = sorted(self.waits.items(), key=lambda kv: -kv[1])[:8]
+        return {
+            "samples": self.samples,
+            "active_backends_mean": round(self.active / per, 2),
+            "waiting_mean": {k: round(v / per, 3) for k, v in top},
+            "idle_in_transaction_mean": round(self.idle_in_transaction / per, 3),
+            "ungranted_locks_mean": round(self.ungranted_locks / per, 3),
+            "ungranted_locks_max": self.max_ungranted,
+        }
+
+
 def enroll_many(url: str, n: int) -> list[Sim]:
     db = Database(url, pool_size=2)
     db.upgrade()
@@ -267,13 +340,15 @@ def run_load(
         )
         sched = Tally()
         gen = Generator(bases, sched)
-        took = asyncio.run(gen.schedule(sims, duration, period, seed=1))
-        schedule = sched.summary(took)
+        with PgSampler(url) as sampler:
+            took = asyncio.run(gen.schedule(sims, duration, period, seed=1))
+        schedule = sched.summary(took) | {"postgres": sampler.summary()}
         print(f"  schedule: {json.dumps(schedule, ensure_ascii=False)}", file=sys.stderr, flush=True)
         print(f"  saturation: {workers} closed-loop clients for {saturate:.0f}s", file=sys.stderr)
         sat = Tally()
         gen2 = Generator(bases, sat)
-        took = asyncio.run(gen2.saturate(sims, saturate, workers, seed=2))
-        saturation = sat.summary(took)
+        with PgSampler(url) as sampler:
+            took = asyncio.run(gen2.saturate(sims, saturate, workers, seed=2))
+        saturation = sat.summary(took) | {"postgres": sampler.summary()}
         print(f"  saturation: {json.dumps(saturation, ensure_ascii=False)}", file=sys.stderr, flush=True)
     return {"instances": instances, "schedule": schedule, "saturation": saturation}
