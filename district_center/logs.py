@@ -11,12 +11,11 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -47,26 +46,47 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).disabled = True
 
 
-def install_request_logging(app: FastAPI) -> None:
-    log = logging.getLogger("district_center.http")
+class RequestLogMiddleware:
+    """One ``request`` log line per HTTP request: method, route template, status, milliseconds until the
+    response started, and the station that signed it (``request.state.station_id``, set by the station
+    authentication). A pure ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``)
+    runs every request through a task group and memory streams, which costs more than the logging."""
 
-    @app.middleware("http")
-    async def _log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = logging.getLogger("district_center.http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
+        state = scope.setdefault("state", {})  # the dict behind request.state further in
         status = 500
+        took: float | None = None
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status, took
+            if message["type"] == "http.response.start":
+                status, took = message["status"], time.perf_counter() - start
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, send_noting_status)
         finally:
-            route = request.scope.get("route")
-            log.info(
+            route = scope.get("route")
+            elapsed = took if took is not None else time.perf_counter() - start
+            self.log.info(
                 "request",
                 extra={
-                    "method": request.method,
+                    "method": scope["method"],
                     "route": getattr(route, "path", "(unmatched)"),
                     "status": status,
-                    "ms": round((time.perf_counter() - start) * 1000, 1),
-                    "station": getattr(request.state, "station_id", None),
+                    "ms": round(elapsed * 1000, 1),
+                    "station": state.get("station_id") if isinstance(state, dict) else None,
                 },
             )
+
+
+def install_request_logging(app: FastAPI) -> None:
+    app.add_middleware(RequestLogMiddleware)

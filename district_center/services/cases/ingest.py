@@ -2,10 +2,10 @@
 
 A batch is **one transaction** with a fixed handful of statements whatever its size: the request's nonce
 (with the station's last-seen touch, one statement on PostgreSQL), the published catalog's version and the
-district calendar (on SQLite read just before, outside the write lock), one read each of the batch's stored
-cases (locked on PostgreSQL), receipts, the station's verified uploads and the digests the stored cases
-reference; then one multi-row insert each of receipts, new cases and case-attachment links, one executemany
-of updates, and one delete of the links an updated case no longer names (blob GC,
+district calendar's signature (one statement; both parsed once per publication), one read each of the
+batch's stored cases (locked on PostgreSQL), receipts, the station's verified uploads and the digests the
+stored cases reference; then one multi-row insert each of receipts, new cases and case-attachment links,
+one executemany of updates, and one delete of the links an updated case no longer names (blob GC,
 ``services.attachments.gc``). Every decision about a case is made in Python between the reads and the
 writes, so **a bad case is rejected alone** with its reason and writes nothing, while the others commit. The
 accepted ``(id, version)`` pairs live in ``case_receipts`` under a unique constraint: when two transactions
@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -66,6 +66,8 @@ from district_center.db.models import (
     CaseAttachment,
     CaseReceiptRecord,
     CaseRecord,
+    CatalogVersion,
+    HolidayCalendar,
     UploadSession,
 )
 from district_center.db.sealing import document_columns, open_document
@@ -73,8 +75,8 @@ from district_center.services.audit import audit
 from district_center.services.cases.deadlines import due_date
 from district_center.services.cases.merge import merge_station_push
 from district_center.services.cases.register import record_assisted_filing
-from district_center.services.catalog.calendar import district_calendar
-from district_center.services.catalog.current import catalog_at, current_catalog
+from district_center.services.catalog.calendar import calendar_signed
+from district_center.services.catalog.current import catalog_at
 from district_center.services.stations.auth import AuthedStation, record_nonce
 from district_center.services.supervision.ratings import record_rating
 from district_center.services.supervision.rectification import record_handover, record_station_revisit
@@ -101,6 +103,17 @@ _INSERT_RECEIPTS = insert(_RECEIPTS).returning(_RECEIPTS.c.seq, sort_by_paramete
 _INSERT_CASES = insert(_CASES)
 _UPDATE_CASE = update(_CASES).where(
     _CASES.c.id == bindparam("b_id"), _CASES.c.version < bindparam("b_version")
+)
+#: What the district published last, in one statement of the batch's own transaction: the newest catalog
+#: version and the newest calendar envelope's signature. Both parsed forms are cached per publication
+#: (``catalog_at``, ``calendar_signed``), so a batch reads two small values, and a new publication is seen
+#: by the first batch that starts after it commits.
+_PUBLISHED = select(
+    select(func.max(CatalogVersion.version)).scalar_subquery(),
+    select(HolidayCalendar.document["signature"].as_string())
+    .order_by(HolidayCalendar.published_at.desc(), HolidayCalendar.year.desc())
+    .limit(1)
+    .scalar_subquery(),
 )
 RETRIES = 3
 
@@ -431,22 +444,14 @@ class Ingest:
         # The pure work (casework parsing, digests) happens before the write transaction: on SQLite every
         # signed request queues for the write lock, so it must be held briefly.
         prepared = {i: _Prepared.of(entry) for i, entry in parsed}
-        catalog: Catalog | None = None
-        if not self.db.is_postgres:  # SQLite: not under the write lock, which every writer queues for
-            with self.db.read_session() as s:
-                catalog = current_catalog(s)
-                self.calendar = district_calendar(s)
         for _attempt in range(RETRIES):
             try:
                 with self.db.session() as s:
                     if self.station.nonce:
                         record_nonce(s.connection(), self.station, skew_seconds=self.skew_seconds)
-                    if self.db.is_postgres:
-                        # in the batch's own transaction (two small reads, parsed once per publication): a
-                        # separate read transaction cost a connection check-out, a BEGIN and a COMMIT per
-                        # batch, a third of the round trips
-                        catalog = current_catalog(s)
-                        self.calendar = district_calendar(s)
+                    version, signature = s.connection().execute(_PUBLISHED).one()
+                    catalog = None if version is None else catalog_at(s, version)
+                    self.calendar = calendar_signed(s, signature)
                     decided = self._batch(s, parsed, prepared, catalog)
                     self._audit_refusals(s, decided)
                 break

@@ -51,6 +51,7 @@ from sync.protocol import sign_envelope
 __all__ = [
     "CalendarError",
     "builtin_tables",
+    "calendar_signed",
     "district_calendar",
     "parse_holiday_file",
     "publish_tables",
@@ -175,6 +176,19 @@ def district_calendar(s: Session) -> WorkCalendar:
                 _PARSED.clear()
             _PARSED[key] = found
     return found
+
+
+def calendar_signed(s: Session, signature: str | None) -> WorkCalendar:
+    """:func:`district_calendar` when the caller already read the newest envelope's ``signature`` in its
+    own transaction (``services.cases.ingest`` does, with the catalog version, in one statement): the
+    parsed calendar of that publication without reading the envelope again; a publication not parsed
+    yet (or no signature read) goes the full way."""
+    if signature is not None:
+        with _PARSED_LOCK:
+            found = _PARSED.get(signature)
+        if found is not None:
+            return found
+    return district_calendar(s)
 
 
 def publish_tables(
